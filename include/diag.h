@@ -1,0 +1,61 @@
+/* diag.h - source text, locations and diagnostics shared by every stage.
+ *
+ * One module owns "file:line:col: error: message", the source line and the
+ * caret underline, so that syntax, type, verifier and attach errors all look
+ * alike and point at the script's own text. */
+#ifndef SONDE_DIAG_H
+#define SONDE_DIAG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* A span in the script: 1-based line and column of the first character, and
+ * of the character just past the last one (end_col is exclusive). A zero line
+ * means "no location" (e.g. an error about the whole program). */
+typedef struct srcloc {
+	int line, col;
+	int end_line, end_col;
+} srcloc;
+
+/* The script text. Owns name and text; text is NUL-terminated. */
+struct source {
+	char *name; /* "stdin" for -e and -, else the file path */
+	char *text;
+	size_t len;
+};
+
+struct source *source_from_string(const char *name, const char *text, size_t len);
+struct source *source_from_file(const char *path); /* NULL + errno on failure */
+void source_free(struct source *src);
+/* The text of line `line` (1-based) without its newline; *len receives its length. */
+const char *source_line(const struct source *src, int line, size_t *len);
+
+enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE };
+
+/* Collects diagnostics for one compilation. Printing happens immediately to
+ * `out` (stderr by default); the counters let a stage keep going after an
+ * error so that several errors in one script are all reported. */
+struct diag {
+	const struct source *src;
+	FILE *out;
+	int errors;
+	int warnings;
+	int max_errors; /* stop printing after this many (0 = unlimited) */
+};
+
+void diag_init(struct diag *d, const struct source *src, FILE *out);
+void diag_report(struct diag *d, enum diag_level level, srcloc loc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void diag_vreport(struct diag *d, enum diag_level level, srcloc loc, const char *fmt, va_list ap);
+#define diag_error(d, loc, ...) diag_report((d), DIAG_ERROR, (loc), __VA_ARGS__)
+#define diag_warning(d, loc, ...) diag_report((d), DIAG_WARNING, (loc), __VA_ARGS__)
+#define diag_note(d, loc, ...) diag_report((d), DIAG_NOTE, (loc), __VA_ARGS__)
+
+/* Print a source line with a caret/underline under `loc` (used by diag_report
+ * and by the runtime for verifier messages). */
+void diag_show_line(FILE *out, const struct source *src, srcloc loc);
+
+srcloc srcloc_join(srcloc a, srcloc b);
+
+#endif

@@ -1,0 +1,93 @@
+/* probe.h - probe types ("providers"), one file each in probes/.
+ *
+ * A provider owns everything specific to one kind of attach point: its
+ * names, how its spec is parsed and wildcards expanded into concrete
+ * targets (compile side), what `args`/`argN` mean in it, the libbpf section
+ * of its program, and how the runtime attaches that program. Adding a probe
+ * type is one new file plus one line in probes/registry.c. */
+#ifndef SONDE_PROBE_H
+#define SONDE_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "desc.h"
+#include "diag.h"
+
+struct bpf_program;
+struct bpf_link;
+
+/* What the BPF context argument of a program of this type is. */
+enum ctx_kind {
+	CTX_NONE,        /* BEGIN/END: run with bpf_prog_test_run, no useful context */
+	CTX_TRACEPOINT,  /* pointer to the tracepoint record: `args.field` at offsets from tp_format */
+	CTX_RAW_ARGS,    /* pointer to u64 args[]: arg0..argN (raw tracepoints) */
+	CTX_PERF,        /* struct bpf_perf_event_data * (interval, profile) */
+};
+
+/* A tracepoint record field, from the tracefs format file. */
+struct tp_field {
+	char *name;
+	uint32_t offset, size;
+	bool is_signed;
+	bool is_string;   /* char name[N]: read as a string of N bytes */
+	bool is_pointer;  /* any T *: a u64 address */
+};
+
+struct tp_format {
+	char *category, *event;
+	struct tp_field *fields; /* common_* fields excluded */
+	int nfields;
+};
+
+/* A concrete target produced by expanding one attach point (no wildcards). */
+struct probe_target {
+	enum probe_type type;
+	char *name;       /* canonical: "tracepoint:syscalls:sys_enter_read", "BEGIN", "interval:s:1" */
+	char *target;     /* as desc_probe.target */
+	uint64_t period_ns, freq_hz;
+	const struct tp_format *format; /* CTX_TRACEPOINT only; owned by the format cache */
+};
+
+/* Links made by attaching; the runtime destroys them all on every way out. */
+struct rt_links {
+	struct bpf_link **links;
+	int n, cap;
+};
+int rt_links_add(struct rt_links *l, struct bpf_link *link);
+
+struct probe_provider {
+	const char *name;      /* "tracepoint" */
+	const char *aliases[3]; /* "t", NULL-terminated */
+	enum probe_type type;
+	enum ctx_kind ctx;
+	bool filter_self;      /* apply the self / -p filter (false for BEGIN/END/interval) */
+	int max_args;          /* highest argN + 1 available (0 = none) */
+	/* Parse `spec` (the text after "name:"; "" for BEGIN) and append the
+	 * concrete targets to *out (growing *n). Reports errors at loc and
+	 * returns -1; returns 0 on success. */
+	int (*expand)(const char *spec, srcloc loc, struct diag *d,
+		      struct probe_target **out, int *n);
+	/* libbpf section name for a program attached to t (caller frees). */
+	char *(*section)(const struct probe_target *t);
+	/* Attach prog for p; append links to l. Returns 0 or -errno, and fills
+	 * errbuf with a short reason for the user. NULL for BEGIN/END. */
+	int (*attach)(const struct desc_probe *p, struct bpf_program *prog,
+		      struct rt_links *l, char *errbuf, size_t errlen);
+};
+
+/* probes/registry.c */
+const struct probe_provider *probe_provider_find(const char *name); /* by name or alias */
+const struct probe_provider *probe_provider_of(enum probe_type type);
+/* Split "provider:rest" and expand it; reports "unknown probe type" etc. */
+int probe_expand(const struct attach_point *ap, struct diag *d,
+		 struct probe_target **out, int *n);
+void probe_targets_free(struct probe_target *t, int n);
+
+/* probes/tracefs.c: tracefs location (mounting it if needed) and formats. */
+const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if unavailable */
+const struct tp_format *tp_format_get(const char *category, const char *event); /* cached; NULL if none */
+const struct tp_field *tp_format_field(const struct tp_format *f, const char *name);
+void tp_format_cache_free(void);
+
+#endif

@@ -1,0 +1,41 @@
+/* sema.h - semantic analysis (sema/).
+ *
+ * Resolves every name, decides every type, infers each map's key and value
+ * types and kind from all its uses across probes (they must agree), expands
+ * attach points into concrete targets and groups the probes that share one,
+ * and builds the runtime description (maps, printf layouts, programs). After
+ * a successful sema, codegen never guesses. */
+#ifndef SONDE_SEMA_H
+#define SONDE_SEMA_H
+
+#include "ast.h"
+#include "desc.h"
+#include "probe.h"
+
+/* One BPF program to generate: every script probe action attached to one
+ * concrete target, in script order. groups[i] corresponds to desc->probes[i]. */
+struct prog_group {
+	struct probe_target target;           /* owned */
+	const struct probe_provider *prov;
+	struct probe **actions;               /* owned array; probes owned by the program */
+	int nactions;
+	char *prog_name;                      /* owned; == desc->probes[i].prog_name */
+};
+
+struct sema_options {
+	char **positional;    /* $1..$N as given after the script */
+	int npositional;
+};
+
+struct sema_result {
+	struct prog_group *groups;
+	int ngroups;
+	struct desc *desc;    /* owned until handed to struct compiled */
+};
+
+/* Returns 0, or -1 after reporting every error found through d. */
+int sema_analyze(struct program *p, const struct sema_options *opt, struct diag *d,
+		 struct sema_result *out);
+void sema_result_free(struct sema_result *r);
+
+#endif
