@@ -1,0 +1,54 @@
+/* sonde.h - the whole pipeline on one screen.
+ *
+ *   source ──lexer/parser──▶ AST ──sema──▶ typed AST + desc ──codegen──▶ ELF
+ *   ELF + desc ──runtime──▶ load, attach, event loop, maps printed on exit
+ *
+ * Each stage has its folder and its header:
+ *   diag.h      src/diag.c       source text and file:line:col diagnostics
+ *   ast.h       parser/ast.c     nodes, types, maps and variables
+ *   frontend.h  lexer/ parser/   flex scanner and bison parser
+ *   probe.h     probes/          one file per probe type
+ *   stdlib.h    stdlib/          builtins, functions, aggregations (tables)
+ *   sema.h      sema/            names, types, map inference, grouping
+ *   codegen.h   codegen/         LLVM C API lowering to a BPF object
+ *   desc.h                       what travels with the object to the runtime
+ *   runtime.h   runtime/         libbpf load/attach, ring buffer, printing
+ */
+#ifndef SONDE_SONDE_H
+#define SONDE_SONDE_H
+
+#include "ast.h"
+#include "codegen.h"
+#include "desc.h"
+#include "diag.h"
+#include "frontend.h"
+#include "probe.h"
+#include "runtime.h"
+#include "sema.h"
+#include "stdlib.h"
+
+#define SONDE_VERSION "0.1.0"
+
+/* Which intermediate stages to print (-d). */
+enum dump_stage {
+	DUMP_AST = 1 << 0,
+	DUMP_TYPES = 1 << 1,
+	DUMP_LLVM = 1 << 2,
+	DUMP_BPF = 1 << 3,
+};
+
+struct compile_options {
+	unsigned dump;              /* enum dump_stage bits, printed to dump_out */
+	FILE *dump_out;
+	char **positional;
+	int npositional;
+	const char *emit_llvm_path;
+	const char *emit_elf_path;
+};
+
+/* Parse, check and compile one script (src/compile.c). Errors are reported
+ * on `diag_out` (stderr) and -1 returned; nothing is loaded. */
+int sonde_compile(struct source *src, const struct compile_options *o, FILE *diag_out,
+		  struct compiled *out);
+
+#endif

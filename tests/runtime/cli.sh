@@ -1,0 +1,68 @@
+# The command line: program sources, output options, stages, positionals, -p.
+. "$(dirname "$0")/lib.sh"
+
+run_sonde -V
+expect_match "-V prints the version" '^sonde v[0-9]+\.[0-9]+' "$OUT"
+run_sonde -h
+expect_eq "-h exit code" 0 "$RC"
+expect_match "-h shows usage" '^USAGE:' "$OUT"
+run_sonde
+expect_eq "no program: exit code" 1 "$RC"
+
+run_sonde -e 'BEGIN { printf("hello %s %d\n", "world", 6 * 7); exit(); }'
+expect_eq "-e hello" "Attaching 1 probe...
+hello world 42" "$OUT"
+expect_eq "-e hello exit code" 0 "$RC"
+
+run_sonde -q -e 'BEGIN { printf("quiet\n"); exit(); }'
+expect_eq "-q drops the Attaching line" "quiet" "$OUT"
+
+printf 'BEGIN { printf("from stdin\\n"); exit(); }' | { OUT=$("$SONDE" -q - 2>&1); echo "$OUT" >"$TMP/stdin.out"; }
+expect_eq "- reads stdin" "from stdin" "$(cat "$TMP/stdin.out")"
+
+cat >"$TMP/script.bt" <<'BT'
+#!/usr/bin/env sonde
+// a script file with a #! line
+BEGIN { printf("args %d %s %d\n", $#, $2, $1 + 1); exit(); }
+BT
+run_sonde -q "$TMP/script.bt" 41 two
+expect_eq "script file with positionals" "args 2 two 42" "$OUT"
+run_sonde -q -e 'BEGIN { printf("%d %d\n", $1, $#); exit(); }' -- -5
+expect_eq "-- then a negative positional" "-5 1" "$OUT"
+
+run_sonde -q -o "$TMP/out.txt" -e 'BEGIN { printf("to file\n"); @x = 1; exit(); }'
+expect_eq "-o leaves stdout empty" "" "$OUT"
+expect_eq "-o writes the output" "to file
+
+
+@x: 1" "$(cat "$TMP/out.txt")"
+
+run_sonde --emit-elf "$TMP/x.o" --emit-llvm "$TMP/x.ll" -q -e 'BEGIN { exit(); }'
+expect_match "--emit-elf writes a BPF ELF" 'ELF 64-bit LSB relocatable, eBPF' "$(file "$TMP/x.o" 2>/dev/null || echo 'ELF 64-bit LSB relocatable, eBPF (file(1) missing)')"
+expect_match "--emit-llvm writes IR" 'define .*i64 @' "$(cat "$TMP/x.ll")"
+
+run_sonde -d ast -q -e 'BEGIN { @x = 1 + 2; exit(); }'
+expect_match "-d ast dumps the tree" 'BEGIN' "$OUT"
+run_sonde -d llvm -q -e 'BEGIN { @x = 1 + 2; exit(); }'
+expect_match "-d llvm dumps IR" 'define .*i64 @' "$OUT"
+run_sonde -d bpf -q -e 'BEGIN { @x = 1 + 2; exit(); }'
+expect_match "-d bpf dumps BPF instructions" 'exit' "$OUT"
+
+# -p: only events of that process are seen
+sleep 30 &
+victim=$!
+run_sonde -q -p "$victim" -e 'tracepoint:raw_syscalls:sys_enter { @[pid] = count(); } interval:ms:300 { exit(); }'
+kill "$victim"; wait "$victim" 2>/dev/null
+others=$(grep -E '^@\[' <<<"$OUT" | grep -v "^@\[$victim\]" || true)
+expect_eq "-p filters out other processes" "" "$others"
+
+# cpid and -c
+run_sonde -q -c 'dd if=/dev/zero of=/dev/null bs=1 count=100 status=none' -e 'tracepoint:syscalls:sys_enter_write /pid == cpid/ { @writes = count(); }'
+expect_eq "-c with cpid counts the child's writes" "
+
+@writes: 100" "$OUT"
+
+# sonde does not see itself
+run_sonde -q -e 'tracepoint:raw_syscalls:sys_enter /comm == "sonde"/ { @self = count(); } interval:ms:300 { exit(); }'
+expect_eq "sonde's own syscalls are filtered" "" "$(grep '^@self' <<<"$OUT")"
+finish
