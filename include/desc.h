@@ -93,7 +93,7 @@ struct event_hdr {
  * the values as constants and prunes the filters that are not in use. */
 struct rt_config {
 	uint64_t self_tgid;   /* sonde's own pid: events of it are dropped */
-	uint64_t filter_tgid; /* -p PID / -c child, 0 = no filter */
+	uint64_t filter_tgid; /* -p PID, 0 = no filter (-c does not filter, as in bpftrace) */
 	uint64_t cpid;        /* the -c child, for the `cpid` builtin */
 	uint64_t start_ns;    /* CLOCK_MONOTONIC at start, for `elapsed` */
 };

@@ -32,6 +32,13 @@ struct tp_field {
 	bool is_signed;
 	bool is_string;   /* char name[N]: read as a string of N bytes */
 	bool is_pointer;  /* any T *: a u64 address */
+	uint32_t array_len; /* T name[N]: N (strings too); 0 = not an array */
+	/* `__data_loc T[] name`: the record holds a u32 at `offset` whose low
+	 * 16 bits are the offset of the data from the start of the record and
+	 * whose high 16 bits are its length. size is 4; is_string is set when
+	 * T is char. sema may reject these or read them as u32. (`__rel_loc`
+	 * fields, relative to the field itself, are left out of the format.) */
+	bool is_data_loc;
 };
 
 struct tp_format {
@@ -83,11 +90,23 @@ const struct probe_provider *probe_provider_of(enum probe_type type);
 int probe_expand(const struct attach_point *ap, struct diag *d,
 		 struct probe_target **out, int *n);
 void probe_targets_free(struct probe_target *t, int n);
+/* For providers: append a zeroed target to *out (realloc'd) and return it. */
+struct probe_target *probe_target_push(struct probe_target **out, int *n);
 
 /* probes/tracefs.c: tracefs location (mounting it if needed) and formats. */
 const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if unavailable */
 const struct tp_format *tp_format_get(const char *category, const char *event); /* cached; NULL if none */
 const struct tp_field *tp_format_field(const struct tp_format *f, const char *name);
 void tp_format_cache_free(void);
+
+/* probes/timer.c: the "UNIT:N" / "Nunit" specs shared by interval and
+ * profile. Sets exactly one of *period_ns / *freq_hz and the canonical
+ * "UNIT:N" text (caller frees). Reports errors at loc naming `provider`. */
+int probe_parse_timer(const char *provider, const char *spec, srcloc loc, struct diag *d,
+		      uint64_t *period_ns, uint64_t *freq_hz, char **canonical);
+/* Attach prog to a cpu-clock perf event per p->period_ns / p->freq_hz, on
+ * CPU 0 or on every online CPU. */
+int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
+			   struct rt_links *l, char *errbuf, size_t errlen);
 
 #endif

@@ -31,6 +31,12 @@ int rt_run(const struct compiled *c, const struct rt_options *o);
 
 /* Format one printf record with bpftrace's semantics. */
 void rt_format_printf(FILE *out, const struct desc_printf *pf, const void *payload, size_t size);
+/* The conversions rt_format_printf() will consume arguments for, in order:
+ * 's', or one of "diuoxXcp" (integers). Returns how many there are (stores at
+ * most max of them in convs, which may be NULL). "%%" and anything that is
+ * not a conversion we format ("%f", "%*d", ...) take no argument and are
+ * printed as written. For sema's argument checks, so both sides agree. */
+int rt_printf_conversions(const char *fmt, char *convs, int max);
 
 /* A map read from the kernel, per-CPU values already combined. */
 struct rt_map_entry {
@@ -53,6 +59,15 @@ void rt_map_snapshot_free(struct rt_map_snapshot *s);
 /* Print in bpftrace's text format; top > 0 keeps the top N entries, div > 0 divides values. */
 void rt_map_print(FILE *out, const struct rt_map_snapshot *s, int64_t top, int64_t div);
 int rt_map_clear(const struct desc_map *m, int fd);
+/* Read, print and free in one go (print() at run time, the maps at exit).
+ * Returns 0 or a negative errno; nothing is printed on error. */
+int rt_map_print_fd(FILE *out, const struct desc_map *m, int fd, int ncpus, int64_t top, int64_t div);
+struct bpf_object;
+/* The print at exit: two newlines, then every map (sorted by name) as
+ * bpftrace prints them. Maps are found in obj by desc_map.bpf_name. */
+void rt_print_maps_at_exit(FILE *out, const struct desc *d, struct bpf_object *obj, int ncpus);
+/* The same from map fds, fds[i] belonging to d->maps[i] (-1 = missing). */
+void rt_print_maps_fds(FILE *out, const struct desc *d, const int *fds, int ncpus);
 int rt_map_zero(const struct desc_map *m, int fd, int ncpus);
 
 #endif

@@ -64,7 +64,8 @@ const char *source_line(const struct source *src, int line, size_t *len)
 	for (int l = 1; l < line && p < end; p++)
 		if (*p == '\n')
 			l++;
-	if (line < 1 || (p >= end && line > 1 && (p == src->text || p[-1] != '\n')))
+	/* Past the last line (a trailing newline does not start a new one). */
+	if (line < 1 || (p >= end && line > 1))
 		return NULL;
 	const char *e = memchr(p, '\n', (size_t)(end - p));
 	*len = (size_t)((e ? e : end) - p);

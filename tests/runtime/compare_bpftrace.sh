@@ -1,7 +1,10 @@
 # Byte-for-byte comparison of sonde's stdout with bpftrace 0.17's for the
 # same arguments (after rewriting bpftrace's two pre-latest formats, see
-# bpftrace_to_latest in lib.sh).
-. "$(dirname "$0")/lib.sh"
+# bpftrace_to_latest in lib.bash). bpftrace 0.17 needs `args->` where sonde
+# also takes `args.`; it divides negative numbers as unsigned (sonde: C
+# semantics) and puts values >= 4G in the wrong hist bucket, so those are
+# tested against fixed expectations in semantics.sh instead.
+. "$(dirname "$0")/lib.bash"
 
 if ! command -v bpftrace >/dev/null; then
 	echo "SKIP: bpftrace (the output oracle) is not installed"
@@ -14,7 +17,7 @@ same_as_bpftrace "scalar aggregations" -e 'BEGIN { @c = count(); @c = count(); @
 	@s = sum(5); @s = sum(7); @a = avg(10); @a = avg(21); @mn = min(5); @mn = min(-3);
 	@mx = max(5); @mx = max(42); @st = stats(10); @st = stats(20); @st = stats(33); exit(); }'
 same_as_bpftrace "hist" -e 'BEGIN { @h = hist(0); @h = hist(1); @h = hist(3); @h = hist(3);
-	@h = hist(20); @h = hist(1500); @h = hist(-5); @h = hist(1048576); @h = hist(5000000000); exit(); }'
+	@h = hist(20); @h = hist(1500); @h = hist(-5); @h = hist(1048576); @h = hist(3000000000); exit(); }'
 same_as_bpftrace "lhist" -e 'BEGIN { @l = lhist(-1, 0, 10, 2); @l = lhist(3, 0, 10, 2);
 	@l = lhist(5, 0, 10, 2); @l = lhist(5, 0, 10, 2); @l = lhist(12, 0, 10, 2);
 	@k = lhist(3000, 0, 4096, 1024); @k = lhist(1023, 0, 4096, 1024); exit(); }'
@@ -23,7 +26,7 @@ same_as_bpftrace "keyed maps" -e 'BEGIN { @k[1, "a"] = count(); @k[2, "b"] = cou
 same_as_bpftrace "keyed stats and avg" -e 'BEGIN { @a["x"] = avg(4); @a["x"] = avg(6); @a["y"] = avg(100);
 	@st[1] = stats(5); @st[1] = stats(7); @st[2] = stats(1); exit(); }'
 same_as_bpftrace "keyed hist" -e 'BEGIN { @h["a"] = hist(5); @h["b"] = hist(100); @h["b"] = hist(64); exit(); }'
-same_as_bpftrace "arithmetic" -e 'BEGIN { @a = 5 * 3 + 2; @b = -7 / 2; @c = 7 % 3; @d = 1 << 10;
+same_as_bpftrace "arithmetic" -e 'BEGIN { @a = 5 * 3 + 2; @b = 7 / 2; @c = 7 % 3; @d = 1 << 10;
 	@e = 0xff & 0x0f; @f = 3 > 2 ? 10 : 20; @g = (0x10 | 1) ^ 3; @h = !0 + !5; @i = ~0; @j = 010;
 	@k = (1 < 2) && (2 < 1) || 1; exit(); }'
 same_as_bpftrace "printf conversions" -e 'BEGIN { printf("%5d|%-5d|%05d|%x|%X|%o|%s|%-8s|%c|%%|%u|%d\n",
@@ -37,8 +40,8 @@ same_as_bpftrace "BEGIN and END" -e 'BEGIN { printf("begin\n"); @x = 7; exit(); 
 same_as_bpftrace "print clear zero delete" -e 'BEGIN { @a[1] = 10; @a[2] = 20; @a[3] = 30; delete(@a[2]);
 	print(@a); @c = count(); @c = count(); print(@c); @t[1] = 5; @t[2] = 1; @t[3] = 9; print(@t, 2); exit(); }'
 same_as_bpftrace "dd read count (-c)" -c "$DD" -e 't:syscalls:sys_enter_read /comm == "dd"/ { @reads = count(); }'
-same_as_bpftrace "dd read sizes hist (-c)" -c "$DD" -e 'tracepoint:syscalls:sys_enter_read /pid == cpid/ { @size = hist(args.count); @bytes = sum(args.count); }'
-same_as_bpftrace "dd lhist of returns (-c)" -c "$DD" -e 'tracepoint:syscalls:sys_exit_read /pid == cpid/ { @ret = lhist(args.ret, 0, 2000, 500); }'
+same_as_bpftrace "dd read sizes hist (-c)" -c "$DD" -e 'tracepoint:syscalls:sys_enter_read /pid == cpid/ { @size = hist(args->count); @bytes = sum(args->count); }'
+same_as_bpftrace "dd lhist of returns (-c)" -c "$DD" -e 'tracepoint:syscalls:sys_exit_read /pid == cpid/ { @ret = lhist(args->ret, 0, 2000, 500); }'
 same_as_bpftrace "dd per-comm write count (-c)" -c "$DD" -e 'tracepoint:syscalls:sys_enter_write /pid == cpid/ { @[comm] = count(); } END { printf("done\n"); }'
 same_as_bpftrace "interval" -e 'interval:ms:50 { @ticks++; if (@ticks == 3) { exit(); } }'
 finish

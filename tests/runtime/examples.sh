@@ -1,6 +1,6 @@
 # Runs every script in examples/ for a moment under a small workload and
 # checks that it prints what its comment promises.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 # run_example FILE SECONDS [ARGS...]: run it, make some syscalls meanwhile, Ctrl-C.
 run_example() {

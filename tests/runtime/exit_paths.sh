@@ -1,6 +1,6 @@
 # Every way out runs END once, prints the maps once, detaches everything and
 # leaves no child process behind.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 PROG='tracepoint:raw_syscalls:sys_enter { @n = count(); } END { printf("end ran\n"); }'
 

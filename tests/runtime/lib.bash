@@ -1,4 +1,4 @@
-# lib.sh - shared helpers for runtime tests (sourced, not run).
+# lib.bash - shared helpers for runtime tests (sourced, not run).
 #
 # Each test is `bash tests/runtime/NAME.sh SONDE_BINARY SOURCE_DIR`; it loads
 # real BPF on this kernel and compares exact output. Exit 0 = pass,
@@ -78,10 +78,16 @@ link_ids() { bpftool link list 2>/dev/null | sed -nE 's/^([0-9]+): .*/\1/p' | so
 
 # After a sonde run nothing of it may stay: compare with a snapshot.
 snapshot_bpf() { prog_ids >"$TMP/progs.before"; link_ids >"$TMP/links.before"; }
+# The kernel frees a program after an RCU grace period, a moment after the
+# last fd is closed, so give it up to two seconds to disappear.
 expect_nothing_left() {
 	local progs links
-	progs=$(comm -13 "$TMP/progs.before" <(prog_ids))
-	links=$(comm -13 "$TMP/links.before" <(link_ids))
+	for _ in $(seq 20); do
+		progs=$(comm -13 "$TMP/progs.before" <(prog_ids))
+		links=$(comm -13 "$TMP/links.before" <(link_ids))
+		[ -z "$progs$links" ] && break
+		sleep 0.1
+	done
 	expect_eq "$1: no BPF program left" "" "$progs"
 	expect_eq "$1: no BPF link left" "" "$links"
 }

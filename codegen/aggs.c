@@ -1,0 +1,183 @@
+/* aggs.c - codegen hooks of the aggregations: `@m[k] = count()` and friends.
+ *
+ * Every aggregation map is per-CPU and updated in place through the pointer
+ * returned by lookup (cg_agg_update): one map operation per event in the
+ * common case, and no counts lost to concurrent CPUs. Value layouts are the
+ * ones of enum map_kind in ast.h. */
+#include "cg.h"
+
+struct agg_args {
+	LLVMValueRef v;
+	bool is_min; /* min/max */
+};
+
+static struct node *agg_call(struct node *assign)
+{
+	return assign->rhs;
+}
+
+static LLVMValueRef agg_value(struct cg *cg, struct node *assign)
+{
+	struct node *arg = agg_call(assign)->args;
+	return arg ? cg_expr(cg, arg) : cg_const(cg, 0);
+}
+
+static void store64(struct cg *cg, LLVMValueRef p, uint32_t offset, LLVMValueRef v)
+{
+	LLVMSetAlignment(LLVMBuildStore(cg->b, v, cg_ptr_add(cg, p, offset)), 8);
+}
+
+static LLVMValueRef load64(struct cg *cg, LLVMValueRef p, uint32_t offset)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, p, offset), "");
+	LLVMSetAlignment(v, 8);
+	return v;
+}
+
+static void update(struct cg *cg, struct node *assign, LLVMValueRef key, cg_agg_modify_fn modify,
+		   cg_agg_modify_fn init, struct agg_args *a)
+{
+	struct map_info *m = assign->lhs->map;
+	cg_agg_update(cg, cg_map_global(cg, m), key, cg_desc_map(cg, m)->value_size, modify, init,
+		      a);
+}
+
+static LLVMValueRef user_key(struct cg *cg, struct node *assign)
+{
+	return cg_map_key(cg, assign->lhs->map, assign->lhs->args, NULL);
+}
+
+/* count, sum, hist, lhist: one u64/s64 */
+static void add_value(struct cg *cg, LLVMValueRef p, void *data)
+{
+	cg_add_in_place(cg, p, 0, ((struct agg_args *)data)->v);
+}
+
+static void init_value(struct cg *cg, LLVMValueRef p, void *data)
+{
+	store64(cg, p, 0, ((struct agg_args *)data)->v);
+}
+
+/* avg, stats: { total, count } */
+static void add_sample(struct cg *cg, LLVMValueRef p, void *data)
+{
+	cg_add_in_place(cg, p, 0, ((struct agg_args *)data)->v);
+	cg_add_in_place(cg, p, 8, cg_const(cg, 1));
+}
+
+static void init_sample(struct cg *cg, LLVMValueRef p, void *data)
+{
+	store64(cg, p, 0, ((struct agg_args *)data)->v);
+	store64(cg, p, 8, cg_const(cg, 1));
+}
+
+/* min, max: { value, is_set } */
+static void keep_extreme(struct cg *cg, LLVMValueRef p, void *data)
+{
+	struct agg_args *a = data;
+	LLVMValueRef cur = load64(cg, p, 0);
+	LLVMValueRef unset = LLVMBuildICmp(cg->b, LLVMIntEQ, load64(cg, p, 8), cg_const(cg, 0), "");
+	LLVMValueRef better = LLVMBuildICmp(cg->b, a->is_min ? LLVMIntSLT : LLVMIntSGT, a->v, cur, "");
+	LLVMValueRef take = LLVMBuildOr(cg->b, unset, better, "");
+	store64(cg, p, 0, LLVMBuildSelect(cg->b, take, a->v, cur, ""));
+	store64(cg, p, 8, cg_const(cg, 1));
+}
+
+void cg_agg_count(struct cg *cg, struct node *assign)
+{
+	struct agg_args a = { cg_const(cg, 1), false };
+	update(cg, assign, user_key(cg, assign), add_value, init_value, &a);
+}
+
+void cg_agg_sum(struct cg *cg, struct node *assign)
+{
+	struct agg_args a = { agg_value(cg, assign), false };
+	update(cg, assign, user_key(cg, assign), add_value, init_value, &a);
+}
+
+void cg_agg_avg(struct cg *cg, struct node *assign)
+{
+	struct agg_args a = { agg_value(cg, assign), false };
+	update(cg, assign, user_key(cg, assign), add_sample, init_sample, &a);
+}
+
+void cg_agg_stats(struct cg *cg, struct node *assign)
+{
+	cg_agg_avg(cg, assign);
+}
+
+void cg_agg_min(struct cg *cg, struct node *assign)
+{
+	struct agg_args a = { agg_value(cg, assign), true };
+	update(cg, assign, user_key(cg, assign), keep_extreme, init_sample, &a);
+}
+
+void cg_agg_max(struct cg *cg, struct node *assign)
+{
+	struct agg_args a = { agg_value(cg, assign), false };
+	update(cg, assign, user_key(cg, assign), keep_extreme, init_sample, &a);
+}
+
+/* floor(log2(v)) for v > 0 by halving the search range: six compares, no
+ * loop (the verifier would have to walk every iteration). */
+static LLVMValueRef log2_u64(struct cg *cg, LLVMValueRef v)
+{
+	LLVMValueRef k = cg_const(cg, 0);
+	for (unsigned shift = 32; shift; shift /= 2) {
+		LLVMValueRef limit = cg_const(cg, (uint64_t)1 << shift);
+		LLVMValueRef big = LLVMBuildICmp(cg->b, LLVMIntUGE, v, limit, "");
+		LLVMValueRef s = LLVMBuildSelect(cg->b, big, cg_const(cg, shift), cg_const(cg, 0), "");
+		v = LLVMBuildLShr(cg->b, v, s, "");
+		k = LLVMBuildAdd(cg->b, k, s, "");
+	}
+	return k;
+}
+
+/* Bucket numbering of desc.h: 0 for v < 0, 1 for 0, k + 2 for [2^k, 2^(k+1)). */
+static LLVMValueRef hist_bucket(struct cg *cg, LLVMValueRef v, bool is_signed)
+{
+	LLVMValueRef zero = cg_const(cg, 0);
+	LLVMValueRef positive = LLVMBuildAdd(cg->b, log2_u64(cg, v), cg_const(cg, 2), "");
+	LLVMValueRef b = LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, v, zero, ""),
+					 cg_const(cg, 1), positive, "");
+	if (is_signed)
+		b = LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, v, zero, ""), zero, b, "");
+	return b;
+}
+
+/* 0 for v < min, 1 + (v - min) / step inside, 1 + (max - min) / step above. */
+static LLVMValueRef lhist_bucket(struct cg *cg, LLVMValueRef v, const struct map_info *m)
+{
+	int64_t min = m->lhist_min, max = m->lhist_max, step = m->lhist_step > 0 ? m->lhist_step : 1;
+	LLVMValueRef inside = LLVMBuildUDiv(cg->b, LLVMBuildSub(cg->b, v, cg_const(cg, (uint64_t)min), ""),
+					    cg_const(cg, (uint64_t)step), "");
+	inside = LLVMBuildAdd(cg->b, inside, cg_const(cg, 1), "");
+	LLVMValueRef over = cg_const(cg, (uint64_t)(1 + (max - min) / step));
+	LLVMValueRef b = LLVMBuildSelect(
+		cg->b, LLVMBuildICmp(cg->b, LLVMIntSGE, v, cg_const(cg, (uint64_t)max), ""), over,
+		inside, "");
+	return LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, v, cg_const(cg, (uint64_t)min), ""),
+			       cg_const(cg, 0), b, "");
+}
+
+static void count_bucket(struct cg *cg, struct node *assign, LLVMValueRef bucket)
+{
+	struct node *lhs = assign->lhs;
+	LLVMValueRef key = cg_map_key(cg, lhs->map, lhs->args, bucket);
+	struct agg_args a = { cg_const(cg, 1), false };
+	update(cg, assign, key, add_value, init_value, &a);
+}
+
+void cg_agg_hist(struct cg *cg, struct node *assign)
+{
+	struct node *arg = agg_call(assign)->args;
+	LLVMValueRef v = agg_value(cg, assign);
+	bool is_signed = !arg || arg->type.is_signed;
+	count_bucket(cg, assign, hist_bucket(cg, v, is_signed));
+}
+
+void cg_agg_lhist(struct cg *cg, struct node *assign)
+{
+	LLVMValueRef v = agg_value(cg, assign);
+	count_bucket(cg, assign, lhist_bucket(cg, v, assign->lhs->map));
+}

@@ -1,0 +1,687 @@
+/* cg.c - the codegen driver: LLVM module and BPF target machine, debug info
+ * (which becomes BTF and line info), the map / config / license globals, one
+ * function per program group, optimisation and emission to memory.
+ *
+ * The central rule (see shared notes, llvm-bpf-recipe.md): everything that
+ * must reach the kernel as BTF needs debug info, and every function parameter
+ * must be named in it, or libbpf silently drops the whole .BTF section. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/IRReader.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <llvm/Config/llvm-config.h>
+
+#include "cg.h"
+
+#if LLVM_VERSION_MAJOR < 15
+#error "sonde needs LLVM 15 or newer (opaque pointers in the C API)"
+#endif
+
+#define BPF_MAP_TYPE_HASH 1
+#define BPF_MAP_TYPE_PERCPU_HASH 5
+#define BPF_MAP_TYPE_PERCPU_ARRAY 6
+#define BPF_MAP_TYPE_RINGBUF 27
+/* hist/lhist keys include the bucket, so one user key takes many entries */
+#define CG_HIST_MAX_ENTRIES (SONDE_MAX_MAP_KEYS * 16)
+
+#define DW_ATE_signed 0x05
+#define DW_ATE_unsigned 0x07
+#define DW_ATE_unsigned_char 0x08
+
+/* ---- small shared helpers ------------------------------------------------ */
+
+void cg_error(struct cg *cg, srcloc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vreport(cg->diag, DIAG_ERROR, loc, fmt, ap);
+	va_end(ap);
+	cg->errors++;
+}
+
+void cg_set_loc(struct cg *cg, srcloc loc)
+{
+	unsigned line = loc.line > 0 ? (unsigned)loc.line : 0;
+	unsigned col = loc.col > 0 ? (unsigned)loc.col : 0;
+	if (!line && cg->group && cg->group->nactions) {
+		line = (unsigned)cg->group->actions[0]->loc.line;
+		col = (unsigned)cg->group->actions[0]->loc.col;
+	}
+	LLVMMetadataRef dl = LLVMDIBuilderCreateDebugLocation(cg->ctx, line, col, cg->di_sp, NULL);
+	LLVMSetCurrentDebugLocation2(cg->b, dl);
+}
+
+LLVMBasicBlockRef cg_block(struct cg *cg, const char *name)
+{
+	return LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, name);
+}
+
+LLVMValueRef cg_const(struct cg *cg, uint64_t v)
+{
+	return LLVMConstInt(cg->i64, v, false);
+}
+
+LLVMValueRef cg_alloca(struct cg *cg, uint32_t size)
+{
+	LLVMBuilderRef ab = LLVMCreateBuilderInContext(cg->ctx);
+	LLVMValueRef first = LLVMGetFirstInstruction(cg->entry);
+	if (first)
+		LLVMPositionBuilderBefore(ab, first);
+	else
+		LLVMPositionBuilderAtEnd(ab, cg->entry);
+	LLVMValueRef slot = LLVMBuildAlloca(ab, LLVMArrayType(cg->i8, cg_round8(size ? size : 8)), "");
+	LLVMSetAlignment(slot, 8);
+	LLVMDisposeBuilder(ab);
+	return slot;
+}
+
+LLVMValueRef cg_temp(struct cg *cg, uint32_t size)
+{
+	size = cg_round8(size ? size : 8);
+	int best = -1;
+	for (int i = 0; i < cg->ntemps; i++) {
+		struct cg_temp *t = &cg->temps[i];
+		if (!t->busy && t->size >= size && (best < 0 || t->size < cg->temps[best].size))
+			best = i;
+	}
+	if (best < 0) {
+		if (cg->ntemps == cg->cap_temps) {
+			cg->cap_temps = cg->cap_temps ? cg->cap_temps * 2 : 16;
+			cg->temps = xrealloc(cg->temps, (size_t)cg->cap_temps * sizeof(*cg->temps));
+		}
+		best = cg->ntemps++;
+		cg->temps[best] = (struct cg_temp){ cg_alloca(cg, size), size, false };
+	}
+	cg->temps[best].busy = true;
+	if (cg->nheld == cg->cap_held) {
+		cg->cap_held = cg->cap_held ? cg->cap_held * 2 : 16;
+		cg->held = xrealloc(cg->held, (size_t)cg->cap_held * sizeof(*cg->held));
+	}
+	cg->held[cg->nheld++] = best;
+	return cg->temps[best].slot;
+}
+
+int cg_temp_mark(struct cg *cg)
+{
+	return cg->nheld;
+}
+
+void cg_temp_release(struct cg *cg, int mark)
+{
+	while (cg->nheld > mark)
+		cg->temps[cg->held[--cg->nheld]].busy = false;
+}
+
+LLVMValueRef cg_helper(struct cg *cg, enum bpf_helper id, LLVMTypeRef ret, LLVMValueRef *args,
+		       unsigned nargs)
+{
+	LLVMTypeRef params[8];
+	for (unsigned i = 0; i < nargs && i < 8; i++)
+		params[i] = LLVMTypeOf(args[i]);
+	LLVMTypeRef fnty = LLVMFunctionType(ret, params, nargs, false);
+	/* BPF calls helpers by number: a call through the constant address
+	 * `id` is what the backend turns into `call id`. */
+	LLVMValueRef callee = LLVMConstIntToPtr(cg_const(cg, id), cg->ptr);
+	return LLVMBuildCall2(cg->b, fnty, callee, args, nargs, "");
+}
+
+LLVMValueRef cg_config_load(struct cg *cg, enum cg_config_field f)
+{
+	LLVMValueRef p = cg_ptr_add(cg, cg->config, (uint64_t)f * 8);
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, p, "");
+	LLVMSetAlignment(v, 8);
+	return v;
+}
+
+/* ---- debug-info types ------------------------------------------------------ */
+
+static LLVMMetadataRef di_ptr_to(struct cg *cg, LLVMMetadataRef pointee)
+{
+	return LLVMDIBuilderCreatePointerType(cg->dib, pointee, 64, 64, 0, "", 0);
+}
+
+static LLVMMetadataRef di_array(struct cg *cg, LLVMMetadataRef elem, uint64_t elem_bits,
+				uint64_t count)
+{
+	LLVMMetadataRef range = LLVMDIBuilderGetOrCreateSubrange(cg->dib, 0, (int64_t)count);
+	return LLVMDIBuilderCreateArrayType(cg->dib, elem_bits * count, (uint32_t)elem_bits, elem,
+					    &range, 1);
+}
+
+static LLVMMetadataRef di_bytes(struct cg *cg, uint32_t size)
+{
+	return di_array(cg, cg->di_uchar, 8, size);
+}
+
+/* libbpf's __uint(name, N): a pointer to an int array of N elements. */
+static LLVMMetadataRef di_uint_attr(struct cg *cg, uint64_t n)
+{
+	return di_ptr_to(cg, di_array(cg, cg->di_int, 32, n));
+}
+
+static LLVMMetadataRef di_struct(struct cg *cg, const char *name, const char **names,
+				 LLVMMetadataRef *types, int n)
+{
+	LLVMMetadataRef members[8];
+	for (int i = 0; i < n; i++)
+		members[i] = LLVMDIBuilderCreateMemberType(cg->dib, cg->di_file, names[i],
+							   strlen(names[i]), cg->di_file, 0, 64, 64,
+							   (uint64_t)i * 64, LLVMDIFlagZero, types[i]);
+	return LLVMDIBuilderCreateStructType(cg->dib, cg->di_file, name, strlen(name), cg->di_file, 0,
+					     (uint64_t)n * 64, 64, LLVMDIFlagZero, NULL, members,
+					     (unsigned)n, 0, NULL, "", 0);
+}
+
+static void di_global(struct cg *cg, LLVMValueRef g, const char *name, LLVMMetadataRef type)
+{
+	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(cg->dib, NULL, 0);
+	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		cg->dib, cg->di_cu, name, strlen(name), name, strlen(name), cg->di_file, 0, type,
+		false, expr, NULL, 64);
+	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(cg->ctx, "dbg", 3), gve);
+}
+
+/* ---- globals ------------------------------------------------------------- */
+
+/* A BTF-defined map: struct { type; max_entries; key; value; } in ".maps". */
+static LLVMValueRef define_map(struct cg *cg, const char *name, unsigned type, uint64_t max_entries,
+			       LLVMMetadataRef key, LLVMMetadataRef value)
+{
+	static const char *names[] = { "type", "max_entries", "key", "value" };
+	LLVMMetadataRef types[4] = { di_uint_attr(cg, type), di_uint_attr(cg, max_entries),
+				     key ? di_ptr_to(cg, key) : NULL,
+				     value ? di_ptr_to(cg, value) : NULL };
+	int n = key ? 4 : 2;
+	LLVMTypeRef fields[4] = { cg->ptr, cg->ptr, cg->ptr, cg->ptr };
+	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, (unsigned)n, false);
+	LLVMValueRef g = LLVMAddGlobal(cg->mod, ty, name);
+	LLVMSetInitializer(g, LLVMConstNull(ty));
+	LLVMSetSection(g, ".maps");
+	LLVMSetAlignment(g, 8);
+	di_global(cg, g, name, di_struct(cg, "", names, types, n));
+	return g;
+}
+
+static void define_maps(struct cg *cg)
+{
+	struct desc *d = cg->desc;
+	cg->maps = xcalloc((size_t)d->nmaps + 1, sizeof(*cg->maps));
+	for (int i = 0; i < d->nmaps; i++) {
+		const struct desc_map *m = &d->maps[i];
+		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
+		unsigned type = m->kind == MAP_PLAIN ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH;
+		uint32_t key_size = m->key_size + (hist ? 8 : 0);
+		cg->maps[i] = define_map(cg, m->bpf_name, type,
+					 hist ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS,
+					 di_bytes(cg, key_size), di_bytes(cg, m->value_size));
+	}
+	cg->ringbuf = define_map(cg, d->ringbuf_name, BPF_MAP_TYPE_RINGBUF, d->ringbuf_size, NULL,
+				 NULL);
+	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
+							   DW_ATE_unsigned, LLVMDIFlagZero);
+	cg->lost = define_map(cg, d->lost_name, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, cg->di_u64);
+}
+
+/* struct rt_config in ".rodata". Deliberately not `constant` in IR: LLVM
+ * would fold its loads to the zero initialiser. libbpf freezes the section
+ * after the runtime fills it, so the verifier sees the real constants. */
+static void define_config(struct cg *cg)
+{
+	static const char *names[] = { "self_tgid", "filter_tgid", "cpid", "start_ns" };
+	LLVMMetadataRef types[4] = { cg->di_u64, cg->di_u64, cg->di_u64, cg->di_u64 };
+	LLVMTypeRef fields[4] = { cg->i64, cg->i64, cg->i64, cg->i64 };
+	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, 4, false);
+	LLVMValueRef g = LLVMAddGlobal(cg->mod, ty, SONDE_CONFIG_VAR);
+	LLVMSetInitializer(g, LLVMConstNull(ty));
+	LLVMSetSection(g, ".rodata");
+	LLVMSetAlignment(g, 8);
+	di_global(cg, g, SONDE_CONFIG_VAR, di_struct(cg, "rt_config", names, types, 4));
+	cg->config = g;
+}
+
+static void define_license(struct cg *cg)
+{
+	LLVMValueRef init = LLVMConstStringInContext(cg->ctx, "GPL", 3, false);
+	LLVMValueRef g = LLVMAddGlobal(cg->mod, LLVMTypeOf(init), "LICENSE");
+	LLVMSetInitializer(g, init);
+	LLVMSetSection(g, "license");
+	LLVMSetAlignment(g, 1);
+}
+
+/* ---- programs -------------------------------------------------------------- */
+
+static LLVMMetadataRef program_subprogram(struct cg *cg, const char *name, unsigned line)
+{
+	LLVMMetadataRef sig[2] = { cg->di_long, cg->di_voidp };
+	LLVMMetadataRef fnty = LLVMDIBuilderCreateSubroutineType(cg->dib, cg->di_file, sig, 2,
+								 LLVMDIFlagZero);
+	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->dib, cg->di_file, name, strlen(name),
+							 name, strlen(name), cg->di_file, line, fnty,
+							 false, true, line, LLVMDIFlagPrototyped,
+							 true);
+	/* An unnamed parameter makes the kernel reject the object's whole BTF. */
+	LLVMDIBuilderCreateParameterVariable(cg->dib, sp, "ctx", 3, 1, cg->di_file, line,
+					     cg->di_voidp, true, LLVMDIFlagZero);
+	return sp;
+}
+
+/* Drop events of sonde itself and, with -p/-c, of every other process. The
+ * config values are constants for the verifier, so unused filters vanish. */
+static void emit_pid_filter(struct cg *cg)
+{
+	LLVMValueRef pid_tgid = cg_helper(cg, HELPER_GET_CURRENT_PID_TGID, cg->i64, NULL, 0);
+	LLVMValueRef tgid = LLVMBuildLShr(cg->b, pid_tgid, cg_const(cg, 32), "tgid");
+	LLVMBasicBlockRef drop = cg_block(cg, "drop");
+	LLVMBasicBlockRef not_self = cg_block(cg, "not_self");
+	LLVMBasicBlockRef filtered = cg_block(cg, "filtered");
+	LLVMBasicBlockRef keep = cg_block(cg, "keep");
+
+	LLVMValueRef self = cg_config_load(cg, CFG_SELF_TGID);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, tgid, self, ""), drop, not_self);
+
+	LLVMPositionBuilderAtEnd(cg->b, not_self);
+	LLVMValueRef filter = cg_config_load(cg, CFG_FILTER_TGID);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, filter, cg_const(cg, 0), ""), keep,
+			filtered);
+
+	LLVMPositionBuilderAtEnd(cg->b, filtered);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, tgid, filter, ""), keep, drop);
+
+	LLVMPositionBuilderAtEnd(cg->b, drop);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+
+	LLVMPositionBuilderAtEnd(cg->b, keep);
+}
+
+static void emit_action(struct cg *cg, struct probe *p)
+{
+	cg_set_loc(cg, p->loc);
+	cg->nvars = p->nvars;
+	cg->vars = xcalloc((size_t)p->nvars + 1, sizeof(*cg->vars));
+	/* Give every scratch variable a defined value: the verifier rejects
+	 * reads of stack that no path has written. */
+	for (struct var_info *v = p->vars; v; v = v->next) {
+		if (v->index < 0 || v->index >= p->nvars)
+			continue;
+		uint32_t size = v->type.kind == TY_STR ? v->type.size : 8;
+		cg->vars[v->index] = cg_alloca(cg, size);
+		cg_zero(cg, cg->vars[v->index], cg_round8(size));
+	}
+
+	LLVMBasicBlockRef next = cg_block(cg, "next_action");
+	cg->action_end = next;
+	if (p->pred) {
+		LLVMBasicBlockRef body = cg_block(cg, "action");
+		int mark = cg_temp_mark(cg);
+		cg_set_loc(cg, p->pred->loc);
+		LLVMValueRef cond = cg_truth(cg, p->pred);
+		cg_temp_release(cg, mark);
+		LLVMBuildCondBr(cg->b, cond, body, next);
+		LLVMPositionBuilderAtEnd(cg->b, body);
+	}
+	if (p->body)
+		cg_block_stmts(cg, p->body->kind == N_BLOCK ? p->body->body : p->body);
+	LLVMBuildBr(cg->b, next);
+	LLVMPositionBuilderAtEnd(cg->b, next);
+
+	free(cg->vars);
+	cg->vars = NULL;
+	cg->nvars = 0;
+}
+
+static void emit_program(struct cg *cg, struct prog_group *g)
+{
+	cg->group = g;
+	LLVMTypeRef param = cg->ptr;
+	LLVMTypeRef fnty = LLVMFunctionType(cg->i64, &param, 1, false);
+	cg->fn = LLVMAddFunction(cg->mod, g->prog_name, fnty);
+	char *section = g->prov->section(&g->target);
+	LLVMSetSection(cg->fn, section);
+	free(section);
+	cg->ctx_arg = LLVMGetParam(cg->fn, 0);
+	LLVMSetValueName2(cg->ctx_arg, "ctx", 3);
+
+	unsigned line = g->nactions ? (unsigned)g->actions[0]->loc.line : 0;
+	cg->di_sp = program_subprogram(cg, g->prog_name, line);
+	LLVMSetSubprogram(cg->fn, cg->di_sp);
+
+	cg->entry = cg_block(cg, "entry");
+	LLVMBasicBlockRef body = cg_block(cg, "body");
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	cg_set_loc(cg, g->nactions ? g->actions[0]->loc : (srcloc){ 0 });
+
+	if (g->prov->filter_self)
+		emit_pid_filter(cg);
+	for (int i = 0; i < g->nactions; i++)
+		emit_action(cg, g->actions[i]);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+
+	LLVMPositionBuilderAtEnd(cg->b, cg->entry);
+	LLVMBuildBr(cg->b, body);
+
+	cg->ntemps = 0;
+	cg->nheld = 0;
+	cg->group = NULL;
+	cg->fn = NULL;
+}
+
+/* ---- module set-up and emission ------------------------------------------ */
+
+static void diagnostic_handler(LLVMDiagnosticInfoRef info, void *data)
+{
+	struct cg *cg = data;
+	if (LLVMGetDiagInfoSeverity(info) != LLVMDSError)
+		return;
+	char *msg = LLVMGetDiagInfoDescription(info);
+	if (!cg->llvm_error)
+		cg->llvm_error = xstrdup(msg);
+	LLVMDisposeMessage(msg);
+}
+
+static void init_bpf_target(void)
+{
+	static int done;
+	if (done)
+		return;
+	LLVMInitializeBPFTargetInfo();
+	LLVMInitializeBPFTarget();
+	LLVMInitializeBPFTargetMC();
+	LLVMInitializeBPFAsmPrinter();
+	done = 1;
+}
+
+static int create_target_machine(struct cg *cg, int opt_level)
+{
+	char *err = NULL;
+	LLVMTargetRef target;
+	if (LLVMGetTargetFromTriple("bpf", &target, &err)) {
+		cg_error(cg, (srcloc){ 0 }, "LLVM has no BPF target: %s", err ? err : "?");
+		LLVMDisposeMessage(err);
+		return -1;
+	}
+	LLVMCodeGenOptLevel level = opt_level <= 0   ? LLVMCodeGenLevelNone
+				    : opt_level == 1 ? LLVMCodeGenLevelLess
+				    : opt_level == 2 ? LLVMCodeGenLevelDefault
+						     : LLVMCodeGenLevelAggressive;
+	/* cpu v3: 32-bit jumps and ALU ops; every kernel this runs on has them */
+	cg->tm = LLVMCreateTargetMachine(target, "bpf", "v3", "", level, LLVMRelocDefault,
+					 LLVMCodeModelDefault);
+	return cg->tm ? 0 : -1;
+}
+
+/* A DIFile that carries the script text, so verifier messages quote the
+ * script line even for -e one-liners with no file on disk. The C API cannot
+ * set `source:`, so the node comes from a one-line IR snippet parsed in the
+ * same context (metadata is owned by the context, not the module). */
+static LLVMMetadataRef file_with_source(struct cg *cg, const char *name, const struct source *src)
+{
+	size_t cap = 128 + 3 * (strlen(name) + src->len);
+	char *ir = xmalloc(cap), *o = ir;
+	const char *parts[2] = { name, src->text };
+	size_t lens[2] = { strlen(name), src->len };
+	o += sprintf(o, "!named = !{!0}\n!0 = !DIFile(filename: \"");
+	for (int part = 0; part < 2; part++) {
+		for (size_t i = 0; i < lens[part]; i++) {
+			unsigned char c = (unsigned char)parts[part][i];
+			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+				*o++ = (char)c;
+			else
+				o += sprintf(o, "\\%02X", c);
+		}
+		o += sprintf(o, part == 0 ? "\", directory: \"\", source: \"" : "\")\n");
+	}
+	LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(ir, (size_t)(o - ir), "src");
+	free(ir);
+	LLVMModuleRef tmp = NULL;
+	char *msg = NULL;
+	LLVMMetadataRef file = NULL;
+	if (LLVMParseIRInContext(cg->ctx, buf, &tmp, &msg) == 0) {
+		LLVMValueRef node = NULL;
+		if (LLVMGetNamedMetadataNumOperands(tmp, "named") == 1) {
+			LLVMGetNamedMetadataOperands(tmp, "named", &node);
+			file = LLVMValueAsMetadata(node);
+		}
+		LLVMDisposeModule(tmp);
+	}
+	LLVMDisposeMessage(msg);
+	return file;
+}
+
+static void create_module(struct cg *cg)
+{
+	cg->ctx = LLVMContextCreate();
+	LLVMContextSetDiagnosticHandler(cg->ctx, diagnostic_handler, cg);
+	cg->mod = LLVMModuleCreateWithNameInContext("sonde", cg->ctx);
+	LLVMSetTarget(cg->mod, "bpf");
+	LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(cg->tm);
+	LLVMSetModuleDataLayout(cg->mod, layout);
+	LLVMDisposeTargetData(layout);
+	cg->b = LLVMCreateBuilderInContext(cg->ctx);
+
+	cg->i1 = LLVMInt1TypeInContext(cg->ctx);
+	cg->i8 = LLVMInt8TypeInContext(cg->ctx);
+	cg->i16 = LLVMInt16TypeInContext(cg->ctx);
+	cg->i32 = LLVMInt32TypeInContext(cg->ctx);
+	cg->i64 = LLVMInt64TypeInContext(cg->ctx);
+	cg->ptr = LLVMPointerTypeInContext(cg->ctx, 0);
+	cg->void_t = LLVMVoidTypeInContext(cg->ctx);
+
+	LLVMValueRef dbg_version = LLVMConstInt(cg->i32, LLVMDebugMetadataVersion(), false);
+	LLVMAddModuleFlag(cg->mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+			  LLVMValueAsMetadata(dbg_version));
+	LLVMAddModuleFlag(cg->mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+			  LLVMValueAsMetadata(LLVMConstInt(cg->i32, 5, false)));
+
+	cg->dib = LLVMCreateDIBuilder(cg->mod);
+	const char *file = cg->prog && cg->prog->src && cg->prog->src->name ? cg->prog->src->name
+									  : "script";
+	if (cg->prog && cg->prog->src && cg->prog->src->text)
+		cg->di_file = file_with_source(cg, file, cg->prog->src);
+	if (!cg->di_file)
+		cg->di_file = LLVMDIBuilderCreateFile(cg->dib, file, strlen(file), "", 0);
+	cg->di_cu = LLVMDIBuilderCreateCompileUnit(cg->dib, LLVMDWARFSourceLanguageC, cg->di_file,
+						   "sonde", 5, true, "", 0, 0, "", 0,
+						   LLVMDWARFEmissionFull, 0, false, false, "", 0,
+						   "", 0);
+	cg->di_uchar = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned char", 13, 8,
+						    DW_ATE_unsigned_char, LLVMDIFlagZero);
+	cg->di_int = LLVMDIBuilderCreateBasicType(cg->dib, "int", 3, 32, DW_ATE_signed,
+						  LLVMDIFlagZero);
+	cg->di_u64 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned long long", 18, 64,
+						  DW_ATE_unsigned, LLVMDIFlagZero);
+	cg->di_long = LLVMDIBuilderCreateBasicType(cg->dib, "long", 4, 64, DW_ATE_signed,
+						   LLVMDIFlagZero);
+	cg->di_voidp = di_ptr_to(cg, NULL);
+}
+
+static void dispose(struct cg *cg)
+{
+	if (cg->dib)
+		LLVMDisposeDIBuilder(cg->dib);
+	if (cg->b)
+		LLVMDisposeBuilder(cg->b);
+	if (cg->mod)
+		LLVMDisposeModule(cg->mod);
+	if (cg->ctx)
+		LLVMContextDispose(cg->ctx);
+	if (cg->tm)
+		LLVMDisposeTargetMachine(cg->tm);
+	free(cg->maps);
+	free(cg->temps);
+	free(cg->held);
+	free(cg->vars);
+	free(cg->llvm_error);
+}
+
+/* The probe whose program LLVM names in a message ("in function prog3"). */
+static srcloc probe_of_message(struct cg *cg, const char *msg)
+{
+	const char *fn = strstr(msg, "in function ");
+	for (int i = 0; fn && i < cg->res->ngroups; i++) {
+		const struct prog_group *g = &cg->res->groups[i];
+		size_t len = strlen(g->prog_name);
+		const char *name = fn + strlen("in function ");
+		if (strncmp(name, g->prog_name, len) == 0 && name[len] == ' ' && g->nactions)
+			return g->actions[0]->loc;
+	}
+	return (srcloc){ 0 };
+}
+
+static int take_llvm_error(struct cg *cg, const char *what)
+{
+	if (!cg->llvm_error)
+		return 0;
+	srcloc loc = probe_of_message(cg, cg->llvm_error);
+	if (strstr(cg->llvm_error, "stack limit"))
+		cg_error(cg, loc, "this probe needs more than the 512 bytes of BPF stack "
+			 "(too many strings or string map keys in one probe)");
+	else
+		cg_error(cg, loc, "%s: %s", what, cg->llvm_error);
+	free(cg->llvm_error);
+	cg->llvm_error = NULL;
+	return -1;
+}
+
+static int optimise(struct cg *cg, int opt_level)
+{
+	char passes[32];
+	snprintf(passes, sizeof(passes), "default<O%d>", opt_level < 0 ? 0 : opt_level > 3 ? 3 : opt_level);
+	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+	/* with the target machine: it adds the BPF-specific IR passes */
+	LLVMErrorRef err = LLVMRunPasses(cg->mod, passes, cg->tm, opts);
+	LLVMDisposePassBuilderOptions(opts);
+	if (err) {
+		char *msg = LLVMGetErrorMessage(err);
+		cg_error(cg, (srcloc){ 0 }, "internal error: LLVM passes failed: %s", msg);
+		LLVMDisposeErrorMessage(msg);
+		return -1;
+	}
+	return take_llvm_error(cg, "internal error: LLVM optimisation failed");
+}
+
+static int emit_to_buffer(struct cg *cg, LLVMModuleRef mod, LLVMCodeGenFileType kind,
+			  LLVMMemoryBufferRef *out)
+{
+	char *err = NULL;
+	if (LLVMTargetMachineEmitToMemoryBuffer(cg->tm, mod, kind, &err, out)) {
+		cg_error(cg, (srcloc){ 0 }, "cannot generate BPF code: %s", err ? err : "?");
+		LLVMDisposeMessage(err);
+		return -1;
+	}
+	if (take_llvm_error(cg, "cannot generate BPF code") < 0) {
+		LLVMDisposeMemoryBuffer(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int write_file(struct cg *cg, const char *path, const void *data, size_t size)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, size, f) != size) {
+		cg_error(cg, (srcloc){ 0 }, "cannot write %s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0) {
+		cg_error(cg, (srcloc){ 0 }, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int emit_outputs(struct cg *cg, const struct cg_options *o, struct compiled *out)
+{
+	if (o && o->dump_ir) {
+		char *ir = LLVMPrintModuleToString(cg->mod);
+		fputs(ir, o->dump_ir);
+		LLVMDisposeMessage(ir);
+	}
+	if (o && o->emit_llvm_path) {
+		char *err = NULL;
+		if (LLVMPrintModuleToFile(cg->mod, o->emit_llvm_path, &err)) {
+			cg_error(cg, (srcloc){ 0 }, "cannot write %s: %s", o->emit_llvm_path,
+				 err ? err : "?");
+			LLVMDisposeMessage(err);
+			return -1;
+		}
+	}
+	if (o && o->dump_asm) {
+		/* code generation rewrites IR: emit the text from a copy */
+		LLVMModuleRef copy = LLVMCloneModule(cg->mod);
+		LLVMMemoryBufferRef asm_buf = NULL;
+		int rc = emit_to_buffer(cg, copy, LLVMAssemblyFile, &asm_buf);
+		LLVMDisposeModule(copy);
+		if (rc < 0)
+			return -1;
+		fwrite(LLVMGetBufferStart(asm_buf), 1, LLVMGetBufferSize(asm_buf), o->dump_asm);
+		LLVMDisposeMemoryBuffer(asm_buf);
+	}
+	LLVMMemoryBufferRef obj = NULL;
+	if (emit_to_buffer(cg, cg->mod, LLVMObjectFile, &obj) < 0)
+		return -1;
+	size_t size = LLVMGetBufferSize(obj);
+	out->elf = xmalloc(size);
+	memcpy(out->elf, LLVMGetBufferStart(obj), size);
+	out->elf_size = size;
+	LLVMDisposeMemoryBuffer(obj);
+	if (o && o->emit_elf_path && write_file(cg, o->emit_elf_path, out->elf, size) < 0)
+		return -1;
+	return 0;
+}
+
+static int verify_module(struct cg *cg)
+{
+	char *msg = NULL;
+	if (LLVMVerifyModule(cg->mod, LLVMReturnStatusAction, &msg)) {
+		cg_error(cg, (srcloc){ 0 }, "internal error: invalid LLVM module: %s",
+			 msg ? msg : "?");
+		LLVMDisposeMessage(msg);
+		return -1;
+	}
+	LLVMDisposeMessage(msg);
+	return 0;
+}
+
+int cg_compile(struct program *p, struct sema_result *r, const struct cg_options *o,
+	       struct diag *d, struct compiled *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct cg cg = { .prog = p, .res = r, .desc = r->desc, .diag = d };
+	int opt_level = o ? o->opt_level : 2;
+	int rc = -1;
+
+	init_bpf_target();
+	if (create_target_machine(&cg, opt_level) < 0)
+		goto done;
+	create_module(&cg);
+	define_maps(&cg);
+	define_config(&cg);
+	define_license(&cg);
+	for (int i = 0; i < r->ngroups; i++)
+		emit_program(&cg, &r->groups[i]);
+	LLVMDIBuilderFinalize(cg.dib);
+	if (cg.errors || verify_module(&cg) < 0 || optimise(&cg, opt_level) < 0)
+		goto done;
+	if (emit_outputs(&cg, o, out) < 0)
+		goto done;
+	out->desc = r->desc;
+	r->desc = NULL;
+	rc = 0;
+done:
+	if (rc < 0) {
+		free(out->elf);
+		out->elf = NULL;
+		out->elf_size = 0;
+	}
+	dispose(&cg);
+	return rc;
+}

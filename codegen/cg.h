@@ -1,0 +1,164 @@
+/* cg.h - codegen's private state and the helpers its files share.
+ *
+ * Value conventions every emitter follows:
+ * - integers are i64 in registers, already truncated and sign/zero-extended
+ *   to their node type (cg_normalize), so any consumer may store 8 bytes;
+ * - strings are pointers to 8-byte-aligned stack buffers of
+ *   cg_round8(type.size) bytes, fully initialised and zero padded after the
+ *   NUL, because the verifier rejects helpers reading uninitialised stack
+ *   and map keys must compare byte for byte.
+ * Temporaries come from a per-function pool of entry-block allocas that is
+ * released after every statement: without lifetime markers LLVM does not
+ * share stack slots, and BPF has only 512 bytes. */
+#ifndef SONDE_CG_H
+#define SONDE_CG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "ast.h"
+#include "codegen.h"
+#include "desc.h"
+#include "probe.h"
+#include "sema.h"
+#include "stdlib.h"
+
+/* BPF helper ids (include/uapi/linux/bpf.h, stable kernel ABI). */
+enum bpf_helper {
+	HELPER_MAP_LOOKUP_ELEM = 1,
+	HELPER_MAP_UPDATE_ELEM = 2,
+	HELPER_MAP_DELETE_ELEM = 3,
+	HELPER_KTIME_GET_NS = 5,
+	HELPER_GET_PRANDOM_U32 = 7,
+	HELPER_GET_SMP_PROCESSOR_ID = 8,
+	HELPER_GET_CURRENT_PID_TGID = 14,
+	HELPER_GET_CURRENT_UID_GID = 15,
+	HELPER_GET_CURRENT_COMM = 16,
+	HELPER_GET_CURRENT_TASK = 35,
+	HELPER_GET_CURRENT_CGROUP_ID = 80,
+	HELPER_PROBE_READ_KERNEL = 113,
+	HELPER_PROBE_READ_USER_STR = 114,
+	HELPER_PROBE_READ_KERNEL_STR = 115,
+	HELPER_RINGBUF_OUTPUT = 130,
+};
+
+/* bpf_map_update_elem flags */
+#define CG_BPF_ANY 0
+#define CG_BPF_NOEXIST 1
+
+/* rt_config fields, in struct order (desc.h). */
+enum cg_config_field { CFG_SELF_TGID, CFG_FILTER_TGID, CFG_CPID, CFG_START_NS };
+
+struct cg_temp {
+	LLVMValueRef slot;
+	uint32_t size;
+	bool busy;
+};
+
+struct cg {
+	/* the whole compilation */
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMDIBuilderRef dib;
+	LLVMTargetMachineRef tm;
+	LLVMTypeRef i1, i8, i16, i32, i64, ptr, void_t;
+	LLVMMetadataRef di_file, di_cu, di_uchar, di_int, di_u64, di_long, di_voidp;
+
+	struct program *prog;
+	struct sema_result *res;
+	struct desc *desc;
+	struct diag *diag;
+	int errors;
+	char *llvm_error; /* first error from LLVM's diagnostic handler */
+
+	LLVMValueRef *maps; /* by map id */
+	LLVMValueRef ringbuf, lost, config;
+
+	/* the function being emitted */
+	struct prog_group *group;
+	LLVMValueRef fn, ctx_arg;
+	LLVMBasicBlockRef entry;  /* allocas only; branches to the body at the end */
+	LLVMBasicBlockRef action_end; /* where exit() leaves the current action */
+	LLVMMetadataRef di_sp;
+	LLVMValueRef *vars;       /* slots of the current action's scratch variables */
+	int nvars;
+	struct cg_temp *temps;
+	int ntemps, cap_temps;
+	int *held;                /* indices into temps, in acquisition order */
+	int nheld, cap_held;
+};
+
+/* cg.c */
+void cg_error(struct cg *cg, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cg_set_loc(struct cg *cg, srcloc loc);
+LLVMBasicBlockRef cg_block(struct cg *cg, const char *name);
+LLVMValueRef cg_alloca(struct cg *cg, uint32_t size); /* a fresh entry-block slot */
+LLVMValueRef cg_temp(struct cg *cg, uint32_t size);   /* a pooled slot */
+int cg_temp_mark(struct cg *cg);
+void cg_temp_release(struct cg *cg, int mark);
+LLVMValueRef cg_const(struct cg *cg, uint64_t v);   /* i64 */
+LLVMValueRef cg_helper(struct cg *cg, enum bpf_helper id, LLVMTypeRef ret,
+		       LLVMValueRef *args, unsigned nargs);
+LLVMValueRef cg_config_load(struct cg *cg, enum cg_config_field f);
+static inline uint32_t cg_round8(uint32_t n) { return (n + 7u) & ~7u; }
+
+/* expr.c */
+LLVMValueRef cg_expr(struct cg *cg, struct node *n);
+LLVMValueRef cg_truth(struct cg *cg, struct node *n); /* i1: value != 0 */
+LLVMValueRef cg_normalize(struct cg *cg, LLVMValueRef v, struct type t);
+LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r,
+		      struct type lt, struct type rt, struct type result);
+LLVMValueRef cg_ptr_add(struct cg *cg, LLVMValueRef base, uint64_t offset);
+void cg_zero(struct cg *cg, LLVMValueRef dst, uint32_t size);
+/* Copy a string value of src_size bytes into dst of dst_size bytes (both
+ * rounded buffers); the rest of dst must already be zero or is zeroed when
+ * `zero_rest`. Keeps the last byte of dst a NUL when truncating. */
+void cg_str_copy(struct cg *cg, LLVMValueRef dst, uint32_t dst_size, LLVMValueRef src,
+		 uint32_t src_size, bool zero_rest);
+LLVMValueRef cg_str_const(struct cg *cg, const char *s, size_t len, uint32_t size);
+/* Store value v of type t at dst (8 bytes for integers, a copy for strings). */
+void cg_store_value(struct cg *cg, LLVMValueRef dst, uint32_t dst_size, LLVMValueRef v,
+		    struct type t);
+
+/* builtins.c */
+LLVMValueRef cg_args_field(struct cg *cg, struct node *n); /* args.field */
+
+/* stmt.c */
+void cg_stmt(struct cg *cg, struct node *n);
+void cg_block_stmts(struct cg *cg, struct node *first);
+LLVMValueRef cg_var_slot(struct cg *cg, struct node *var);
+
+/* maps.c */
+LLVMValueRef cg_map_global(struct cg *cg, const struct map_info *m);
+const struct desc_map *cg_desc_map(struct cg *cg, const struct map_info *m);
+/* Key for @m[keys]; for hist/lhist maps `bucket` (i64) follows the user key. */
+LLVMValueRef cg_map_key(struct cg *cg, const struct map_info *m, struct node *keys,
+			LLVMValueRef bucket);
+LLVMValueRef cg_map_lookup(struct cg *cg, LLVMValueRef map, LLVMValueRef key);
+LLVMValueRef cg_map_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key,
+			   LLVMValueRef value, uint64_t flags);
+LLVMValueRef cg_map_read(struct cg *cg, struct node *map_node);
+/* The value under `key`, or 0 / "" when absent (MAP_PLAIN). */
+LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueRef key);
+void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef v,
+		      struct type t);
+void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key);
+/* count/sum maps changed by ++, --, += or -=: add delta in place. */
+void cg_agg_add(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef delta);
+typedef void (*cg_agg_modify_fn)(struct cg *cg, LLVMValueRef value_ptr, void *data);
+/* The per-CPU in-place update: lookup; modify if found; else insert the
+ * initial value with BPF_NOEXIST, and if another event inserted it first,
+ * look up again and modify. */
+void cg_agg_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key, uint32_t value_size,
+		   cg_agg_modify_fn modify, cg_agg_modify_fn init, void *data);
+void cg_add_in_place(struct cg *cg, LLVMValueRef p, uint32_t offset, LLVMValueRef delta);
+/* ring buffer: output `size` bytes at buf; counts a lost event on failure */
+void cg_event_output(struct cg *cg, LLVMValueRef buf, uint32_t size);
+void cg_event_header(struct cg *cg, LLVMValueRef buf, uint32_t kind, uint32_t id);
+
+#endif

@@ -1,0 +1,222 @@
+/* maps.c - map keys and values, lookups and updates, the per-CPU in-place
+ * aggregation update, and ring-buffer output with the lost-event counter.
+ *
+ * Keys are built in zeroed stack buffers because the kernel hashes every
+ * byte of the key, padding included, and the verifier rejects helpers that
+ * read uninitialised stack. */
+#include "cg.h"
+
+LLVMValueRef cg_map_global(struct cg *cg, const struct map_info *m)
+{
+	return cg->maps[m->id];
+}
+
+const struct desc_map *cg_desc_map(struct cg *cg, const struct map_info *m)
+{
+	return &cg->desc->maps[m->id];
+}
+
+static LLVMValueRef is_null(struct cg *cg, LLVMValueRef p)
+{
+	return LLVMBuildICmp(cg->b, LLVMIntEQ, p, LLVMConstNull(cg->ptr), "");
+}
+
+LLVMValueRef cg_map_key(struct cg *cg, const struct map_info *m, struct node *keys,
+			LLVMValueRef bucket)
+{
+	uint32_t user_size = m->nkeys ? m->key_size : 8;
+	uint32_t size = user_size + (bucket ? 8 : 0);
+	/* evaluate the parts first: they may use temporaries and branches */
+	LLVMValueRef parts[SONDE_MAX_KEY_PARTS];
+	struct type types[SONDE_MAX_KEY_PARTS];
+	int n = 0;
+	for (struct node *k = keys; k && n < SONDE_MAX_KEY_PARTS; k = k->next, n++) {
+		parts[n] = cg_expr(cg, k);
+		types[n] = k->type;
+	}
+	LLVMValueRef key = cg_temp(cg, size);
+	cg_zero(cg, key, cg_round8(size));
+	for (int i = 0; i < n && i < m->nkeys; i++) {
+		if (!parts[i])
+			continue;
+		LLVMValueRef dst = cg_ptr_add(cg, key, m->keys[i].offset);
+		uint32_t dst_size = m->keys[i].type.kind == TY_STR ? m->keys[i].type.size : 8;
+		cg_store_value(cg, dst, dst_size, parts[i], types[i]);
+	}
+	if (bucket) {
+		LLVMValueRef st = LLVMBuildStore(cg->b, bucket, cg_ptr_add(cg, key, user_size));
+		LLVMSetAlignment(st, 8);
+	}
+	return key;
+}
+
+LLVMValueRef cg_map_lookup(struct cg *cg, LLVMValueRef map, LLVMValueRef key)
+{
+	LLVMValueRef args[2] = { map, key };
+	return cg_helper(cg, HELPER_MAP_LOOKUP_ELEM, cg->ptr, args, 2);
+}
+
+LLVMValueRef cg_map_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key, LLVMValueRef value,
+			   uint64_t flags)
+{
+	LLVMValueRef args[4] = { map, key, value, cg_const(cg, flags) };
+	return cg_helper(cg, HELPER_MAP_UPDATE_ELEM, cg->i64, args, 4);
+}
+
+void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key)
+{
+	LLVMValueRef args[2] = { map, key };
+	cg_helper(cg, HELPER_MAP_DELETE_ELEM, cg->i64, args, 2);
+}
+
+LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueRef key)
+{
+	const struct desc_map *dm = cg_desc_map(cg, m);
+	if (m->kind != MAP_PLAIN) {
+		cg_error(cg, m->first_use, "the value of aggregation %s cannot be read in a probe",
+			 m->name);
+		return cg_const(cg, 0);
+	}
+	bool is_str = m->value.kind == TY_STR;
+	LLVMValueRef result = NULL;
+	if (is_str) {
+		result = cg_temp(cg, m->value.size);
+		cg_zero(cg, result, cg_round8(m->value.size));
+	}
+	LLVMValueRef p = cg_map_lookup(cg, cg_map_global(cg, m), key);
+	LLVMBasicBlockRef before = LLVMGetInsertBlock(cg->b);
+	LLVMBasicBlockRef found = cg_block(cg, "found"), done = cg_block(cg, "read_done");
+	LLVMBuildCondBr(cg->b, is_null(cg, p), done, found);
+	LLVMPositionBuilderAtEnd(cg->b, found);
+	LLVMValueRef v = NULL;
+	if (is_str) {
+		cg_str_copy(cg, result, m->value.size, p,
+			    dm->value_size < m->value.size ? dm->value_size : m->value.size, false);
+	} else {
+		v = LLVMBuildLoad2(cg->b, cg->i64, p, "");
+		LLVMSetAlignment(v, 8);
+	}
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	if (is_str)
+		return result;
+	LLVMValueRef phi = LLVMBuildPhi(cg->b, cg->i64, "");
+	LLVMValueRef vals[2] = { cg_const(cg, 0), v };
+	LLVMBasicBlockRef from[2] = { before, found };
+	LLVMAddIncoming(phi, vals, from, 2);
+	return phi;
+}
+
+LLVMValueRef cg_map_read(struct cg *cg, struct node *map_node)
+{
+	struct map_info *m = map_node->map;
+	if (!m) {
+		cg_error(cg, map_node->loc, "internal error: unresolved map %s", map_node->name);
+		return cg_const(cg, 0);
+	}
+	return cg_map_read_key(cg, m, cg_map_key(cg, m, map_node->args, NULL));
+}
+
+void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef v,
+		      struct type t)
+{
+	uint32_t value_size = cg_desc_map(cg, m)->value_size;
+	LLVMValueRef buf = cg_temp(cg, value_size);
+	if (t.kind == TY_STR)
+		cg_str_copy(cg, buf, m->value.size, v, t.size, true);
+	else
+		LLVMSetAlignment(LLVMBuildStore(cg->b, v, buf), 8);
+	cg_map_update(cg, cg_map_global(cg, m), key, buf, CG_BPF_ANY);
+}
+
+void cg_add_in_place(struct cg *cg, LLVMValueRef p, uint32_t offset, LLVMValueRef delta)
+{
+	LLVMValueRef addr = cg_ptr_add(cg, p, offset);
+	LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->i64, addr, "");
+	LLVMSetAlignment(old, 8);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, old, delta, ""), addr), 8);
+}
+
+void cg_agg_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key, uint32_t value_size,
+		   cg_agg_modify_fn modify, cg_agg_modify_fn init, void *data)
+{
+	LLVMBasicBlockRef hit = cg_block(cg, "agg_hit"), miss = cg_block(cg, "agg_miss");
+	LLVMBasicBlockRef retry = cg_block(cg, "agg_retry"), hit2 = cg_block(cg, "agg_hit2");
+	LLVMBasicBlockRef done = cg_block(cg, "agg_done");
+
+	LLVMValueRef p = cg_map_lookup(cg, map, key);
+	LLVMBuildCondBr(cg->b, is_null(cg, p), miss, hit);
+
+	/* per-CPU value: no other CPU writes it, so a plain add is enough */
+	LLVMPositionBuilderAtEnd(cg->b, hit);
+	modify(cg, p, data);
+	LLVMBuildBr(cg->b, done);
+
+	LLVMPositionBuilderAtEnd(cg->b, miss);
+	LLVMValueRef value = cg_temp(cg, value_size);
+	cg_zero(cg, value, cg_round8(value_size));
+	init(cg, value, data);
+	LLVMValueRef rc = cg_map_update(cg, map, key, value, CG_BPF_NOEXIST);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""), done, retry);
+
+	/* an event nested on this CPU inserted the key between our lookup
+	 * and update: modify what it inserted */
+	LLVMPositionBuilderAtEnd(cg->b, retry);
+	LLVMValueRef p2 = cg_map_lookup(cg, map, key);
+	LLVMBuildCondBr(cg->b, is_null(cg, p2), done, hit2);
+	LLVMPositionBuilderAtEnd(cg->b, hit2);
+	modify(cg, p2, data);
+	LLVMBuildBr(cg->b, done);
+
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+static void add_delta(struct cg *cg, LLVMValueRef p, void *data)
+{
+	cg_add_in_place(cg, p, 0, data);
+}
+
+static void store_delta(struct cg *cg, LLVMValueRef p, void *data)
+{
+	LLVMSetAlignment(LLVMBuildStore(cg->b, data, p), 8);
+}
+
+void cg_agg_add(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef delta)
+{
+	if (m->kind != MAP_COUNT && m->kind != MAP_SUM) {
+		cg_error(cg, m->first_use, "%s cannot be incremented: it holds an aggregation",
+			 m->name);
+		return;
+	}
+	cg_agg_update(cg, cg_map_global(cg, m), key, cg_desc_map(cg, m)->value_size, add_delta,
+		      store_delta, delta);
+}
+
+/* ---- ring buffer --------------------------------------------------------- */
+
+void cg_event_header(struct cg *cg, LLVMValueRef buf, uint32_t kind, uint32_t id)
+{
+	/* struct event_hdr { u32 kind; u32 id; } on a little-endian target */
+	uint64_t hdr = (uint64_t)kind | (uint64_t)id << 32;
+	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, hdr), buf), 8);
+}
+
+void cg_event_output(struct cg *cg, LLVMValueRef buf, uint32_t size)
+{
+	LLVMValueRef args[4] = { cg->ringbuf, buf, cg_const(cg, size), cg_const(cg, 0) };
+	LLVMValueRef rc = cg_helper(cg, HELPER_RINGBUF_OUTPUT, cg->i64, args, 4);
+	LLVMBasicBlockRef lost = cg_block(cg, "event_lost"), count = cg_block(cg, "count_lost");
+	LLVMBasicBlockRef done = cg_block(cg, "event_done");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""), done, lost);
+
+	LLVMPositionBuilderAtEnd(cg->b, lost);
+	LLVMValueRef key = cg_temp(cg, 8);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, 0, false), key), 4);
+	LLVMValueRef p = cg_map_lookup(cg, cg->lost, key);
+	LLVMBuildCondBr(cg->b, is_null(cg, p), done, count);
+	LLVMPositionBuilderAtEnd(cg->b, count);
+	cg_add_in_place(cg, p, 0, cg_const(cg, 1));
+	LLVMBuildBr(cg->b, done);
+
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}

@@ -1,0 +1,254 @@
+/* ast.c - AST constructors, freeing, the -d ast / -d types dump, and the
+ * small helpers on types and operators that every stage shares.
+ *
+ * Freeing walks with its own explicit stack, so no tree shape can exhaust
+ * the C stack; the dump recurses, which is safe because the parser refuses
+ * trees deeper than a thousand levels. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+/* ---- types and operators ------------------------------------------------ */
+
+bool type_equal(struct type a, struct type b)
+{
+	if (a.kind != b.kind)
+		return false;
+	switch (a.kind) {
+	case TY_INT: return a.size == b.size && a.is_signed == b.is_signed;
+	case TY_STR: return a.size == b.size;
+	default: return true;
+	}
+}
+
+const char *type_name(struct type t, char *buf, size_t len)
+{
+	switch (t.kind) {
+	case TY_INT:
+		snprintf(buf, len, "%sint%u", t.is_signed ? "" : "u", (unsigned)t.size * 8);
+		break;
+	case TY_STR:
+		snprintf(buf, len, "string[%u]", (unsigned)t.size);
+		break;
+	case TY_ARGS:
+		snprintf(buf, len, "args");
+		break;
+	case TY_AGG:
+		snprintf(buf, len, "aggregation");
+		break;
+	default:
+		snprintf(buf, len, "none");
+		break;
+	}
+	return buf;
+}
+
+const char *binop_spelling(enum binop op)
+{
+	static const char *const spelling[] = {
+		[OP_NONE] = "", [OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*",
+		[OP_DIV] = "/", [OP_MOD] = "%", [OP_AND] = "&", [OP_OR] = "|",
+		[OP_XOR] = "^", [OP_SHL] = "<<", [OP_SHR] = ">>", [OP_EQ] = "==",
+		[OP_NE] = "!=", [OP_LT] = "<", [OP_LE] = "<=", [OP_GT] = ">",
+		[OP_GE] = ">=", [OP_LAND] = "&&", [OP_LOR] = "||",
+	};
+	if ((unsigned)op >= sizeof(spelling) / sizeof(spelling[0]))
+		return "?";
+	return spelling[op];
+}
+
+/* ---- constructors ------------------------------------------------------- */
+
+struct node *ast_new(enum node_kind kind, srcloc loc)
+{
+	struct node *n = xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	n->loc = loc;
+	n->printf_id = -1;
+	return n;
+}
+
+struct node *ast_new_binary(enum binop op, struct node *lhs, struct node *rhs, srcloc loc)
+{
+	struct node *n = ast_new(N_BINARY, loc);
+	n->op = (int)op;
+	n->lhs = lhs;
+	n->rhs = rhs;
+	return n;
+}
+
+struct node *ast_new_unary(int op, struct node *lhs, srcloc loc)
+{
+	struct node *n = ast_new(N_UNARY, loc);
+	n->op = op;
+	n->lhs = lhs;
+	return n;
+}
+
+/* ---- freeing ------------------------------------------------------------ */
+
+void ast_free_node(struct node *root)
+{
+	if (!root)
+		return;
+	size_t cap = 64, len = 0;
+	struct node **stack = xmalloc(cap * sizeof(*stack));
+	stack[len++] = root;
+	while (len) {
+		struct node *n = stack[--len];
+		struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els,
+					n->args, n->body, n->next };
+		if (len + sizeof(kids) / sizeof(kids[0]) > cap)
+			stack = xrealloc(stack, (cap *= 2) * sizeof(*stack));
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (kids[i])
+				stack[len++] = kids[i];
+		free(n->name);
+		free(n->str);
+		free(n);
+	}
+	free(stack);
+}
+
+void ast_free_program(struct program *p)
+{
+	if (!p)
+		return;
+	for (struct probe *pr = p->probes, *next_probe; pr; pr = next_probe) {
+		next_probe = pr->next;
+		for (struct attach_point *ap = pr->points, *next; ap; ap = next) {
+			next = ap->next;
+			free(ap->text);
+			free(ap);
+		}
+		for (struct var_info *v = pr->vars, *next; v; v = next) {
+			next = v->next;
+			free(v->name);
+			free(v);
+		}
+		ast_free_node(pr->pred);
+		ast_free_node(pr->body);
+		free(pr);
+	}
+	for (struct map_info *m = p->maps, *next; m; m = next) {
+		next = m->next;
+		free(m->name);
+		free(m);
+	}
+	free(p);
+}
+
+/* ---- dump --------------------------------------------------------------- */
+
+static void dump_string(FILE *out, const char *s, size_t len)
+{
+	fputc('"', out);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '\n': fputs("\\n", out); break;
+		case '\t': fputs("\\t", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '"': fputs("\\\"", out); break;
+		default:
+			if (c < 0x20 || c >= 0x7f)
+				fprintf(out, "\\x%02x", c);
+			else
+				fputc(c, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static bool is_expression(const struct node *n)
+{
+	return n->kind < N_EXPR_STMT;
+}
+
+/* The node's own line, without children. */
+static void dump_head(FILE *out, const struct node *n)
+{
+	char buf[32];
+	switch (n->kind) {
+	case N_INT:
+		fprintf(out, "int %" PRIu64 "%s", n->ival, n->is_unsigned ? "u" : "");
+		break;
+	case N_STR:
+		fputs("string ", out);
+		dump_string(out, n->str ? n->str : "", n->str_len);
+		break;
+	case N_BUILTIN: fprintf(out, "builtin %s", n->name); break;
+	case N_POSITIONAL: fprintf(out, "positional %s", n->name); break;
+	case N_VAR: fprintf(out, "var %s", n->name); break;
+	case N_MAP: fprintf(out, "map %s", n->name); break;
+	case N_UNARY: fprintf(out, "unary %c", n->op); break;
+	case N_BINARY: fprintf(out, "binary %s", binop_spelling((enum binop)n->op)); break;
+	case N_TERNARY: fputs("ternary", out); break;
+	case N_CALL: fprintf(out, "call %s", n->name); break;
+	case N_FIELD: fprintf(out, "field %s%s", n->is_arrow ? "->" : ".", n->name); break;
+	case N_CAST: fprintf(out, "cast %s", type_name(n->cast_type, buf, sizeof(buf))); break;
+	case N_INCDEC:
+		fprintf(out, "%s %s", n->is_prefix ? "prefix" : "postfix", n->op == '+' ? "++" : "--");
+		break;
+	case N_EXPR_STMT: fputs("expr", out); break;
+	case N_ASSIGN: fprintf(out, "assign %s=", binop_spelling((enum binop)n->op)); break;
+	case N_IF: fputs("if", out); break;
+	case N_BLOCK: fputs("block", out); break;
+	}
+}
+
+static void dump_node(FILE *out, const struct node *n, int depth, bool with_types);
+
+static void dump_list(FILE *out, const struct node *n, int depth, bool with_types)
+{
+	for (; n; n = n->next)
+		dump_node(out, n, depth, with_types);
+}
+
+static void dump_node(FILE *out, const struct node *n, int depth, bool with_types)
+{
+	fprintf(out, "%*s", depth * 2, "");
+	dump_head(out, n);
+	if (with_types && is_expression(n)) {
+		char buf[32];
+		fprintf(out, " : %s", type_name(n->type, buf, sizeof(buf)));
+	}
+	fputc('\n', out);
+	if (n->cond)
+		dump_node(out, n->cond, depth + 1, with_types);
+	if (n->lhs)
+		dump_node(out, n->lhs, depth + 1, with_types);
+	if (n->rhs)
+		dump_node(out, n->rhs, depth + 1, with_types);
+	if (n->then)
+		dump_node(out, n->then, depth + 1, with_types);
+	if (n->els) {
+		if (n->kind == N_IF) {
+			fprintf(out, "%*selse\n", (depth + 1) * 2, "");
+			dump_node(out, n->els, depth + 2, with_types);
+		} else {
+			dump_node(out, n->els, depth + 1, with_types);
+		}
+	}
+	dump_list(out, n->args, depth + 1, with_types);
+	dump_list(out, n->body, depth + 1, with_types);
+}
+
+void ast_dump(FILE *out, const struct program *p, bool with_types)
+{
+	for (const struct probe *pr = p->probes; pr; pr = pr->next) {
+		fprintf(out, "probe %d:", pr->index);
+		for (const struct attach_point *ap = pr->points; ap; ap = ap->next)
+			fprintf(out, "%s %s", ap == pr->points ? "" : ",", ap->text);
+		fputc('\n', out);
+		if (pr->pred) {
+			fputs("  predicate\n", out);
+			dump_node(out, pr->pred, 2, with_types);
+		}
+		if (pr->body)
+			dump_node(out, pr->body, 1, with_types);
+	}
+}

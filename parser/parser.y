@@ -1,0 +1,635 @@
+/* parser.y - the bpftrace grammar (a pure bison parser) building the AST.
+ *
+ * Owns: the shape of a program (probes, predicates, statements, expressions
+ * with C precedence), the source span of every node, syntax errors and the
+ * recovery that lets one run report several of them.
+ *
+ * Error recovery works at two levels: a broken statement is skipped up to
+ * its ';' (or the '}' closing its block), and a broken probe up to the '}'
+ * that closes its action. The scanner tells that last brace apart (BODY_END),
+ * so recovery never stops at an inner '}'. Finished probes go straight into
+ * the program, so whatever happens later, the program is valid to free. */
+
+%define api.pure full
+%define api.location.type {srcloc}
+%define parse.error custom
+%define parse.lac full
+%locations
+%lex-param {yyscan_t scanner}
+%parse-param {yyscan_t scanner} {struct parse_state *ps}
+
+%code requires {
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "diag.h"
+
+#ifndef YY_TYPEDEF_YY_SCANNER_T
+#define YY_TYPEDEF_YY_SCANNER_T
+typedef void *yyscan_t;
+#endif
+
+/* The scanner's state (flex "extra"): nothing about scanning is global. */
+struct lexer_state {
+	struct diag *d;
+	int line, col;   /* cursor: where the next token starts */
+	int body_depth;  /* open braces of the current action */
+	int nest;        /* open ( [ { inside a predicate or action */
+	size_t offset;   /* bytes consumed */
+	size_t len;      /* bytes of the script */
+	bool stopped;    /* input ends here after an error we reported (too deep,
+			  * unterminated comment): only end of input, no more
+			  * syntax errors */
+};
+
+/* What the parser builds and where it reports. */
+struct parse_state {
+	struct diag *d;
+	struct program *prog;
+	struct lexer_state *lex;
+	struct probe **tail; /* where the next finished probe goes */
+	int nprobes;
+};
+
+/* A list under construction: O(1) append. */
+struct node_list {
+	struct node *head, *tail;
+};
+
+struct attach_list {
+	struct attach_point *head, *tail;
+};
+}
+
+%code provides {
+yyscan_t lexer_open(struct lexer_state *st, const struct source *src, struct diag *d);
+void lexer_close(yyscan_t scanner);
+int lexer_next(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner);
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend.h"
+
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
+	do {                                                               \
+		if (N) {                                                   \
+			(Cur).line = YYRHSLOC(Rhs, 1).line;                \
+			(Cur).col = YYRHSLOC(Rhs, 1).col;                  \
+			(Cur).end_line = YYRHSLOC(Rhs, N).end_line;        \
+			(Cur).end_col = YYRHSLOC(Rhs, N).end_col;          \
+		} else {                                                   \
+			(Cur).line = (Cur).end_line = YYRHSLOC(Rhs, 0).end_line; \
+			(Cur).col = (Cur).end_col = YYRHSLOC(Rhs, 0).end_col; \
+		}                                                          \
+	} while (0)
+
+/* Deep unary chains grow bison's stack (brackets are limited by the
+ * scanner); past this, bison reports "memory exhausted", which we word as
+ * nesting too deep. */
+#define YYMAXDEPTH 100000
+
+#define yylex lexer_next
+
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_state *ps, const char *msg);
+static struct node *parse_check_lvalue(struct parse_state *ps, struct node *n);
+static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int op,
+				 struct node *rhs, srcloc loc);
+static struct node *parse_builtin(struct parse_state *ps, char *name, srcloc loc);
+static struct node *parse_call(struct parse_state *ps, char *name, struct node *args, srcloc loc);
+static struct node *parse_incdec(struct parse_state *ps, int op, bool prefix, struct node *n,
+				 srcloc loc);
+static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
+			    struct node *pred, struct node *body, srcloc loc);
+static struct node_list list_append(struct node_list l, struct node *n);
+static struct attach_point *attach_new(char *text, srcloc loc);
+}
+
+%union {
+	struct node *node;
+	char *str;
+	struct { uint64_t val; bool is_unsigned; } num;
+	struct { char *buf; size_t len; } string;
+	struct type type;
+	struct node_list list;
+	struct attach_list points;
+	int op;
+}
+
+%token END 0 "end of file"
+%token <str> ATTACH "probe specification"
+%token ENDPRED "'/'"
+%token BODY_END "'}'"
+%token <str> IDENT "identifier"
+%token <str> VAR "variable"
+%token <str> MAP "map"
+%token <num> POSITIONAL "positional parameter"
+%token <num> INT "integer"
+%token <string> STRING "string"
+%token <type> TYPE "type name"
+%token IF "'if'" ELSE "'else'"
+%token LOR "'||'" LAND "'&&'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'"
+%token SHR "'>>'" INC "'++'" DEC "'--'" ARROW "'->'" ADD_ASSIGN "'+='" SUB_ASSIGN "'-='"
+%token MUL_ASSIGN "'*='" DIV_ASSIGN "'/='" MOD_ASSIGN "'%='" AND_ASSIGN "'&='"
+%token OR_ASSIGN "'|='" XOR_ASSIGN "'^='" SHL_ASSIGN "'<<='" SHR_ASSIGN "'>>='"
+
+%type <node> expr unary postfix primary map pred_opt block stmt_seq simple_stmt compound_stmt
+%type <node> if_stmt args_opt
+%type <list> stmt_terms expr_list
+%type <points> attach_list
+%type <op> assign_op
+
+%destructor { free($$); } <str>
+%destructor { free($$.buf); } <string>
+%destructor { ast_free_node($$); } <node>
+%destructor { ast_free_node($$.head); } <list>
+%destructor {
+	for (struct attach_point *ap = $$.head, *next; ap; ap = next) {
+		next = ap->next;
+		free(ap->text);
+		free(ap);
+	}
+} <points>
+
+/* Lowest first. The ternary groups to the right: a ? b : c ? d : e. */
+%right '?' ':'
+%left LOR
+%left LAND
+%left '|'
+%left '^'
+%left '&'
+%left EQ NE
+%left '<' LE '>' GE
+%left SHL SHR
+%left '+' '-'
+%left '*' '/' '%'
+
+%%
+
+/* program = probe* */
+program:
+	  %empty
+	| program probe
+	| program error BODY_END	{ yyerrok; }
+	;
+
+/* probe = attach ("," attach)* ("/" expr "/")? "{" stmts "}" */
+probe:
+	  attach_list pred_opt '{' stmt_seq BODY_END {
+		struct node *body = ast_new(N_BLOCK, @$);
+		body->loc = srcloc_join(@3, @5);
+		body->body = $4;
+		parse_add_probe(ps, $1.head, $2, body, @$);
+	  }
+	;
+
+attach_list:
+	  ATTACH			{ $$.head = $$.tail = attach_new($1, @1); }
+	| attach_list ',' ATTACH	{
+		$$ = $1;
+		$$.tail = $$.tail->next = attach_new($3, @3);
+	  }
+	;
+
+pred_opt:
+	  %empty			{ $$ = NULL; }
+	| '/' expr ENDPRED		{ $$ = $2; }
+	;
+
+/* block = "{" stmts "}" */
+block:
+	  '{' stmt_seq '}'		{ $$ = ast_new(N_BLOCK, @$); $$->body = $2; }
+	;
+
+/* stmts = (simple_stmt? ";" | compound_stmt)* simple_stmt?
+ * A simple statement needs a ';' unless it is the last one of its block;
+ * if/else and nested blocks need none. */
+stmt_seq:
+	  stmt_terms			{ $$ = $1.head; }
+	| stmt_terms simple_stmt	{ $$ = list_append($1, $2).head; }
+	| stmt_terms error		{ $$ = $1.head; }
+	;
+
+stmt_terms:
+	  %empty			{ $$.head = $$.tail = NULL; }
+	| stmt_terms ';'		{ $$ = $1; }
+	| stmt_terms simple_stmt ';'	{ $$ = list_append($1, $2); }
+	| stmt_terms compound_stmt	{ $$ = list_append($1, $2); }
+	| stmt_terms error ';'		{ $$ = $1; yyerrok; }
+	;
+
+compound_stmt:
+	  if_stmt
+	| block
+	;
+
+/* if = "if" "(" expr ")" block ("else" (if | block))? */
+if_stmt:
+	  IF '(' expr ')' block		{ $$ = ast_new(N_IF, @$); $$->cond = $3; $$->then = $5; }
+	| IF '(' expr ')' block ELSE block {
+		$$ = ast_new(N_IF, @$); $$->cond = $3; $$->then = $5; $$->els = $7;
+	  }
+	| IF '(' expr ')' block ELSE if_stmt {
+		$$ = ast_new(N_IF, @$); $$->cond = $3; $$->then = $5; $$->els = $7;
+	  }
+	;
+
+/* simple_stmt = expr (assign_op expr)? */
+simple_stmt:
+	  expr				{ $$ = ast_new(N_EXPR_STMT, @$); $$->lhs = $1; }
+	| expr assign_op expr		{ $$ = parse_assign(ps, $1, $2, $3, @$); }
+	;
+
+assign_op:
+	  '='		{ $$ = OP_NONE; }
+	| ADD_ASSIGN	{ $$ = OP_ADD; }
+	| SUB_ASSIGN	{ $$ = OP_SUB; }
+	| MUL_ASSIGN	{ $$ = OP_MUL; }
+	| DIV_ASSIGN	{ $$ = OP_DIV; }
+	| MOD_ASSIGN	{ $$ = OP_MOD; }
+	| AND_ASSIGN	{ $$ = OP_AND; }
+	| OR_ASSIGN	{ $$ = OP_OR; }
+	| XOR_ASSIGN	{ $$ = OP_XOR; }
+	| SHL_ASSIGN	{ $$ = OP_SHL; }
+	| SHR_ASSIGN	{ $$ = OP_SHR; }
+	;
+
+/* expr = expr "?" expr ":" expr | expr binop expr | unary
+ * (C precedence, from the %left/%right lines above) */
+expr:
+	  expr '?' expr ':' expr {
+		$$ = ast_new(N_TERNARY, @$); $$->cond = $1; $$->then = $3; $$->els = $5;
+	  }
+	| expr LOR expr		{ $$ = ast_new_binary(OP_LOR, $1, $3, @$); }
+	| expr LAND expr	{ $$ = ast_new_binary(OP_LAND, $1, $3, @$); }
+	| expr '|' expr		{ $$ = ast_new_binary(OP_OR, $1, $3, @$); }
+	| expr '^' expr		{ $$ = ast_new_binary(OP_XOR, $1, $3, @$); }
+	| expr '&' expr		{ $$ = ast_new_binary(OP_AND, $1, $3, @$); }
+	| expr EQ expr		{ $$ = ast_new_binary(OP_EQ, $1, $3, @$); }
+	| expr NE expr		{ $$ = ast_new_binary(OP_NE, $1, $3, @$); }
+	| expr '<' expr		{ $$ = ast_new_binary(OP_LT, $1, $3, @$); }
+	| expr LE expr		{ $$ = ast_new_binary(OP_LE, $1, $3, @$); }
+	| expr '>' expr		{ $$ = ast_new_binary(OP_GT, $1, $3, @$); }
+	| expr GE expr		{ $$ = ast_new_binary(OP_GE, $1, $3, @$); }
+	| expr SHL expr		{ $$ = ast_new_binary(OP_SHL, $1, $3, @$); }
+	| expr SHR expr		{ $$ = ast_new_binary(OP_SHR, $1, $3, @$); }
+	| expr '+' expr		{ $$ = ast_new_binary(OP_ADD, $1, $3, @$); }
+	| expr '-' expr		{ $$ = ast_new_binary(OP_SUB, $1, $3, @$); }
+	| expr '*' expr		{ $$ = ast_new_binary(OP_MUL, $1, $3, @$); }
+	| expr '/' expr		{ $$ = ast_new_binary(OP_DIV, $1, $3, @$); }
+	| expr '%' expr		{ $$ = ast_new_binary(OP_MOD, $1, $3, @$); }
+	| unary
+	;
+
+/* unary = ("-" | "+" | "!" | "~" | "++" | "--" | "(" type ")") unary | postfix */
+unary:
+	  postfix
+	| '-' unary		{ $$ = ast_new_unary('-', $2, @$); }
+	| '+' unary		{ $$ = $2; }
+	| '!' unary		{ $$ = ast_new_unary('!', $2, @$); }
+	| '~' unary		{ $$ = ast_new_unary('~', $2, @$); }
+	| INC unary		{ $$ = parse_incdec(ps, '+', true, $2, @$); }
+	| DEC unary		{ $$ = parse_incdec(ps, '-', true, $2, @$); }
+	| '(' TYPE ')' unary	{ $$ = ast_new(N_CAST, @$); $$->cast_type = $2; $$->lhs = $4; }
+	;
+
+/* postfix = primary ("++" | "--" | "." ident | "->" ident)* */
+postfix:
+	  primary
+	| postfix INC		{ $$ = parse_incdec(ps, '+', false, $1, @$); }
+	| postfix DEC		{ $$ = parse_incdec(ps, '-', false, $1, @$); }
+	| postfix '.' IDENT	{ $$ = ast_new(N_FIELD, @$); $$->lhs = $1; $$->name = $3; }
+	| postfix ARROW IDENT	{
+		$$ = ast_new(N_FIELD, @$); $$->lhs = $1; $$->name = $3; $$->is_arrow = true;
+	  }
+	;
+
+/* primary = int | string | $var | $N | $# | map | ident | ident "(" args ")" | "(" expr ")" */
+primary:
+	  INT			{ $$ = ast_new(N_INT, @$); $$->ival = $1.val; $$->is_unsigned = $1.is_unsigned; }
+	| STRING		{ $$ = ast_new(N_STR, @$); $$->str = $1.buf; $$->str_len = $1.len; }
+	| VAR			{ $$ = ast_new(N_VAR, @$); $$->name = $1; }
+	| POSITIONAL		{
+		$$ = ast_new(N_POSITIONAL, @$);
+		$$->ival = $1.val;
+		$$->name = $1.val ? xasprintf("$%llu", (unsigned long long)$1.val) : xstrdup("$#");
+	  }
+	| map
+	| IDENT			{ $$ = parse_builtin(ps, $1, @$); }
+	| IDENT '(' args_opt ')'	{ $$ = parse_call(ps, $1, $3, @$); }
+	| '(' expr ')'		{ $$ = $2; }
+	;
+
+/* map = "@" ident? ("[" expr ("," expr)* "]")? */
+map:
+	  MAP			{ $$ = ast_new(N_MAP, @$); $$->name = $1; }
+	| MAP '[' expr_list ']'	{ $$ = ast_new(N_MAP, @$); $$->name = $1; $$->args = $3.head; }
+	;
+
+args_opt:
+	  %empty		{ $$ = NULL; }
+	| expr_list		{ $$ = $1.head; }
+	;
+
+expr_list:
+	  expr			{ $$.head = $$.tail = $1; }
+	| expr_list ',' expr	{ $$ = list_append($1, $3); }
+	;
+
+%%
+
+/* Bison's own wording ("syntax error, unexpected X, expecting Y or Z"), but
+ * the expected list is made useful: after a complete expression every
+ * operator could follow, so operators are left out and what remains (';',
+ * ')', ',' ...) is listed; a place where any expression may start is named
+ * "an expression" instead of a dozen token kinds. */
+#define MAX_LISTED 4
+
+static bool is_expression_start(yysymbol_kind_t k)
+{
+	static const char *const chars[] = { "'('", "'-'", "'+'", "'!'", "'~'" };
+	switch (k) {
+	case YYSYMBOL_IDENT: case YYSYMBOL_VAR: case YYSYMBOL_MAP: case YYSYMBOL_POSITIONAL:
+	case YYSYMBOL_INT: case YYSYMBOL_STRING: case YYSYMBOL_INC: case YYSYMBOL_DEC:
+		return true;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < sizeof(chars) / sizeof(chars[0]); i++)
+		if (strcmp(yysymbol_name(k), chars[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Tokens that may continue an expression already complete. */
+static bool is_continuation(yysymbol_kind_t k)
+{
+	static const char *const chars[] = { "'?'", "'|'", "'^'", "'&'", "'<'", "'>'", "'+'",
+					     "'-'", "'*'", "'/'", "'%'", "'.'", "'['", "'('", "'='" };
+	if (k >= YYSYMBOL_LOR && k <= YYSYMBOL_SHR_ASSIGN)
+		return true;
+	if (k == YYSYMBOL_ENDPRED)
+		return false;
+	for (size_t i = 0; i < sizeof(chars) / sizeof(chars[0]); i++)
+		if (strcmp(yysymbol_name(k), chars[i]) == 0)
+			return true;
+	return false;
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, struct parse_state *ps)
+{
+	(void)scanner;
+	if (ps->lex->stopped)
+		return 0; /* the scanner already said why the input ends here */
+	yysymbol_kind_t all[YYNTOKENS];
+	int n = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
+	if (n < 0)
+		return n;
+	bool after_expr = false, expr_start = false, stmt_start = false;
+	for (int i = 0; i < n; i++) {
+		after_expr |= all[i] == YYSYMBOL_LOR;
+		expr_start |= all[i] == YYSYMBOL_INT;
+		stmt_start |= all[i] == YYSYMBOL_IF;
+	}
+	stmt_start &= expr_start; /* not after 'else', where only 'if' or '{' fit */
+	const char *listed[MAX_LISTED + 1];
+	int nlisted = 0;
+	if (expr_start && !stmt_start)
+		listed[nlisted++] = "an expression";
+	for (int i = 0; i < n && nlisted <= MAX_LISTED; i++) {
+		const char *name = yysymbol_name(all[i]);
+		/* Where a statement may start, only the block's end is worth naming. */
+		if (stmt_start && (all[i] == YYSYMBOL_IF || strcmp(name, "'{'") == 0 ||
+				   strcmp(name, "';'") == 0))
+			continue;
+		if ((expr_start && is_expression_start(all[i])) ||
+		    (after_expr && is_continuation(all[i])))
+			continue;
+		listed[nlisted++] = name;
+	}
+	char msg[256];
+	int len = snprintf(msg, sizeof(msg), "syntax error");
+	yysymbol_kind_t got = yypcontext_token(ctx);
+	if (got != YYSYMBOL_YYEMPTY)
+		len += snprintf(msg + len, sizeof(msg) - (size_t)len, ", unexpected %s",
+				yysymbol_name(got));
+	if (nlisted > 0 && nlisted <= MAX_LISTED) {
+		for (int i = 0; i < nlisted; i++)
+			len += snprintf(msg + len, sizeof(msg) - (size_t)len, "%s%s",
+					i == 0 ? ", expecting " : " or ", listed[i]);
+	}
+	diag_error(ps->d, *yypcontext_location(ctx), "%s", msg);
+	return 0;
+}
+
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_state *ps, const char *msg)
+{
+	(void)scanner;
+	if (ps->lex->stopped)
+		return; /* the scanner already said why the input ends here */
+	if (strcmp(msg, "memory exhausted") == 0)
+		msg = "nesting too deep (parser stack exhausted)";
+	diag_error(ps->d, *loc, "%s", msg);
+}
+
+static struct node_list list_append(struct node_list l, struct node *n)
+{
+	if (!n)
+		return l;
+	if (l.tail)
+		l.tail->next = n;
+	else
+		l.head = n;
+	l.tail = n;
+	return l;
+}
+
+static struct attach_point *attach_new(char *text, srcloc loc)
+{
+	struct attach_point *ap = xcalloc(1, sizeof(*ap));
+	ap->text = text;
+	ap->loc = loc;
+	return ap;
+}
+
+static bool is_lvalue(const struct node *n)
+{
+	return n->kind == N_VAR || n->kind == N_MAP;
+}
+
+static const char *node_what(const struct node *n)
+{
+	switch (n->kind) {
+	case N_INT: return "an integer";
+	case N_STR: return "a string";
+	case N_BUILTIN: return "a builtin";
+	case N_POSITIONAL: return "a positional parameter";
+	case N_CALL: return "a function call";
+	case N_FIELD: return "a field";
+	case N_CAST: return "a cast";
+	case N_INCDEC: return "an increment";
+	case N_TERNARY: return "a ternary expression";
+	default: return "an expression";
+	}
+}
+
+/* Returns n, or NULL (n freed) after an error when n cannot be written. */
+static struct node *parse_check_lvalue(struct parse_state *ps, struct node *n)
+{
+	if (is_lvalue(n))
+		return n;
+	diag_error(ps->d, n->loc, "cannot assign to %s: only $variables and @maps can be assigned",
+		   node_what(n));
+	ast_free_node(n);
+	return NULL;
+}
+
+static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int op,
+				 struct node *rhs, srcloc loc)
+{
+	lhs = parse_check_lvalue(ps, lhs);
+	if (!lhs) {
+		ast_free_node(rhs);
+		return NULL;
+	}
+	struct node *n = ast_new(N_ASSIGN, loc);
+	n->op = op;
+	n->lhs = lhs;
+	n->rhs = rhs;
+	return n;
+}
+
+static struct node *parse_incdec(struct parse_state *ps, int op, bool prefix, struct node *n,
+				 srcloc loc)
+{
+	if (!is_lvalue(n)) {
+		diag_error(ps->d, n->loc, "'%s' needs a $variable or @map, not %s",
+			   op == '+' ? "++" : "--", node_what(n));
+		return n; /* keep the operand so the expression stays whole */
+	}
+	struct node *r = ast_new(N_INCDEC, loc);
+	r->op = op;
+	r->is_prefix = prefix;
+	r->lhs = n;
+	return r;
+}
+
+/* Words bpftrace reserves for constructs sonde does not implement. */
+static bool is_unsupported_keyword(const char *name)
+{
+	static const char *const words[] = {
+		"while", "for", "unroll", "return", "break", "continue", "let",
+		"sizeof", "offsetof", "config", "import", "macro",
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(name, words[i]) == 0)
+			return true;
+	return false;
+}
+
+static struct node *parse_builtin(struct parse_state *ps, char *name, srcloc loc)
+{
+	if (is_unsupported_keyword(name))
+		diag_error(ps->d, loc, "'%s' is not supported", name);
+	struct node *n = ast_new(N_BUILTIN, loc);
+	n->name = name;
+	return n;
+}
+
+static struct node *parse_call(struct parse_state *ps, char *name, struct node *args, srcloc loc)
+{
+	if (is_unsupported_keyword(name))
+		diag_error(ps->d, loc, "'%s' is not supported", name);
+	struct node *n = ast_new(N_CALL, loc);
+	n->name = name;
+	n->args = args;
+	return n;
+}
+
+static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
+			    struct node *pred, struct node *body, srcloc loc)
+{
+	struct probe *p = xcalloc(1, sizeof(*p));
+	p->points = points;
+	p->pred = pred;
+	p->body = body;
+	p->loc = loc;
+	p->index = ps->nprobes++;
+	*ps->tail = p;
+	ps->tail = &p->next;
+}
+
+/* ---- depth limit -------------------------------------------------------
+ * Operator chains (1+1+...+1, !!!...x) are not brackets, so the scanner does
+ * not count them; every later stage walks the tree recursively, so a tree
+ * deeper than this is refused here. The walk itself uses its own stack. */
+#define PARSE_MAX_DEPTH 1000
+
+struct depth_item {
+	const struct node *n;
+	int depth;
+};
+
+static const struct node *tree_too_deep(const struct node *root)
+{
+	size_t cap = 64, len = 0;
+	struct depth_item *stack = xmalloc(cap * sizeof(*stack));
+	const struct node *deep = NULL;
+	if (root)
+		stack[len++] = (struct depth_item){ root, 1 };
+	while (len && !deep) {
+		struct depth_item it = stack[--len];
+		if (it.depth > PARSE_MAX_DEPTH) {
+			deep = it.n;
+			break;
+		}
+		const struct node *kids[] = { it.n->lhs, it.n->rhs, it.n->cond, it.n->then,
+					      it.n->els, it.n->args, it.n->body };
+		if (len + 9 > cap)
+			stack = xrealloc(stack, (cap *= 2) * sizeof(*stack));
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (kids[i])
+				stack[len++] = (struct depth_item){ kids[i], it.depth + 1 };
+		if (it.n->next) /* a sibling: same depth */
+			stack[len++] = (struct depth_item){ it.n->next, it.depth };
+	}
+	free(stack);
+	return deep;
+}
+
+static void parse_check_depth(struct parse_state *ps)
+{
+	for (struct probe *p = ps->prog->probes; p; p = p->next) {
+		const struct node *deep = tree_too_deep(p->pred);
+		if (!deep)
+			deep = tree_too_deep(p->body);
+		if (!deep)
+			continue;
+		diag_error(ps->d, deep->loc, "expression nested too deeply (more than %d levels)",
+			   PARSE_MAX_DEPTH);
+		ast_free_node(p->pred);
+		p->pred = NULL;
+		srcloc loc = p->body->loc;
+		ast_free_node(p->body);
+		p->body = ast_new(N_BLOCK, loc);
+	}
+}
+
+struct program *parse_program(struct source *src, struct diag *d)
+{
+	struct program *prog = xcalloc(1, sizeof(*prog));
+	prog->src = src;
+	struct lexer_state st;
+	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes };
+	yyscan_t scanner = lexer_open(&st, src, d);
+	int errors_before = d->errors;
+	yyparse(scanner, &ps);
+	lexer_close(scanner);
+	parse_check_depth(&ps);
+	if (!prog->probes && d->errors == errors_before)
+		diag_error(d, ((srcloc){ 0, 0, 0, 0 }), "no probes in script");
+	return prog;
+}

@@ -1,0 +1,50 @@
+/* profile.c - `profile:UNIT:N` / `profile:Nunit` (alias `p`).
+ *
+ * A cpu-clock perf event on every online CPU, sampling whatever runs there.
+ * filter_self is on: samples of sonde itself are noise, and -p PID then
+ * keeps only that process's samples. (Ticks that land while sonde runs are
+ * dropped, so a profile of a mostly idle machine sees slightly fewer.) */
+#include <stdlib.h>
+
+#include "ast.h"
+#include "probe.h"
+
+static int profile_expand(const char *spec, srcloc loc, struct diag *d,
+			  struct probe_target **out, int *n)
+{
+	uint64_t period_ns, freq_hz;
+	char *canonical;
+	if (probe_parse_timer("profile", spec, loc, d, &period_ns, &freq_hz, &canonical))
+		return -1;
+	struct probe_target *t = probe_target_push(out, n);
+	t->type = PT_PROFILE;
+	t->name = xasprintf("profile:%s", canonical);
+	t->target = canonical;
+	t->period_ns = period_ns;
+	t->freq_hz = freq_hz;
+	return 0;
+}
+
+static char *profile_section(const struct probe_target *t)
+{
+	(void)t;
+	return xstrdup("perf_event");
+}
+
+static int profile_attach(const struct desc_probe *p, struct bpf_program *prog,
+			  struct rt_links *l, char *errbuf, size_t errlen)
+{
+	return probe_attach_cpu_clock(p, prog, true, l, errbuf, errlen);
+}
+
+const struct probe_provider probe_profile = {
+	.name = "profile",
+	.aliases = { "p", NULL },
+	.type = PT_PROFILE,
+	.ctx = CTX_PERF,
+	.filter_self = true,
+	.max_args = 0,
+	.expand = profile_expand,
+	.section = profile_section,
+	.attach = profile_attach,
+};

@@ -1,0 +1,130 @@
+/* rawtracepoint.c - `rawtracepoint:NAME` (alias `rt`), also
+ * `rawtracepoint:MODULE:NAME` with the module accepted and ignored.
+ *
+ * The context is the tracepoint's raw arguments as u64 args[] (arg0..);
+ * reading past the tracepoint's real argument count is refused by the
+ * kernel at attach time. Raw tracepoints need no tracefs and detach much
+ * faster than perf-event tracepoints. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "ast.h"
+#include "probe.h"
+
+/* Trace event categories whose events are not kernel tracepoints (syscall
+ * events are synthesised from raw_syscalls; the rest are dynamic or ftrace
+ * internals), so no raw tracepoint carries their names. */
+static bool is_synthetic_category(const char *line, size_t len)
+{
+	static const char *const synthetic[] = { "syscalls", "ftrace", "kprobes", "uprobes", "eprobes" };
+	for (size_t i = 0; i < sizeof(synthetic) / sizeof(synthetic[0]); i++)
+		if (strlen(synthetic[i]) == len && strncmp(line, synthetic[i], len) == 0)
+			return true;
+	return false;
+}
+
+static bool in_available_events(const char *name)
+{
+	const char *root = tracefs_path();
+	if (!root)
+		return false;
+	char *path = xasprintf("%s/available_events", root);
+	FILE *f = fopen(path, "r");
+	free(path);
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		const char *colon = strchr(line, ':');
+		found = colon && strcmp(colon + 1, name) == 0 &&
+			!is_synthetic_category(line, (size_t)(colon - line));
+	}
+	fclose(f);
+	return found;
+}
+
+/* Tracepoints without a trace event (e.g. sched_update_nr_running_tp) exist
+ * only as the BTF typedef btf_trace_NAME. Loading vmlinux BTF costs ~10 ms,
+ * so this is only asked when tracefs does not know the name. */
+static bool in_vmlinux_btf(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	char *type = xasprintf("btf_trace_%s", name);
+	bool found = btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF) >= 0;
+	free(type);
+	btf__free(btf);
+	return found;
+}
+
+static bool is_identifier(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+static int rawtracepoint_expand(const char *spec, srcloc loc, struct diag *d,
+				struct probe_target **out, int *n)
+{
+	const char *name = strrchr(spec, ':');
+	name = name ? name + 1 : spec;
+	if (strpbrk(spec, "*?[")) {
+		diag_error(d, loc, "rawtracepoint does not support wildcards");
+		return -1;
+	}
+	if (!is_identifier(name)) {
+		diag_error(d, loc, "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
+		return -1;
+	}
+	if (!in_available_events(name) && !in_vmlinux_btf(name)) {
+		diag_error(d, loc, "raw tracepoint '%s' not found", name);
+		return -1;
+	}
+	struct probe_target *t = probe_target_push(out, n);
+	t->type = PT_RAWTRACEPOINT;
+	t->name = xasprintf("rawtracepoint:%s", name);
+	t->target = xstrdup(name);
+	return 0;
+}
+
+static char *rawtracepoint_section(const struct probe_target *t)
+{
+	return xasprintf("raw_tracepoint/%s", t->target);
+}
+
+static int rawtracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
+				struct rt_links *l, char *errbuf, size_t errlen)
+{
+	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, p->target);
+	if (!link) {
+		int err = -errno;
+		snprintf(errbuf, errlen, "%s", strerror(-err));
+		return err;
+	}
+	return rt_links_add(l, link);
+}
+
+const struct probe_provider probe_rawtracepoint = {
+	.name = "rawtracepoint",
+	.aliases = { "rt", NULL },
+	.type = PT_RAWTRACEPOINT,
+	.ctx = CTX_RAW_ARGS,
+	.filter_self = true,
+	.max_args = 6,
+	.expand = rawtracepoint_expand,
+	.section = rawtracepoint_section,
+	.attach = rawtracepoint_attach,
+};

@@ -1,0 +1,175 @@
+/* timer.c - what interval and profile share: the "UNIT:N" / "Nunit" spec
+ * and attaching to the cpu-clock software perf event.
+ *
+ * Attached the libbpf way (a BPF link on the perf event); the event's own
+ * sampling only decides when the program runs. */
+#include <ctype.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "ast.h"
+#include "probe.h"
+
+struct timer_unit {
+	const char *name;
+	uint64_t ns; /* 0 = a frequency (hz) */
+};
+
+static const struct timer_unit timer_units[] = {
+	{ "s", 1000000000ull },
+	{ "ms", 1000000ull },
+	{ "us", 1000ull },
+	{ "ns", 1ull },
+	{ "hz", 0 },
+};
+
+static const struct timer_unit *find_unit(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(timer_units) / sizeof(timer_units[0]); i++)
+		if (strlen(timer_units[i].name) == len && strncmp(timer_units[i].name, name, len) == 0)
+			return &timer_units[i];
+	return NULL;
+}
+
+static bool parse_count(const char *s, size_t len, uint64_t *v)
+{
+	if (len == 0 || len > 19)
+		return false;
+	uint64_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	*v = n;
+	return n > 0;
+}
+
+int probe_parse_timer(const char *provider, const char *spec, srcloc loc, struct diag *d,
+		      uint64_t *period_ns, uint64_t *freq_hz, char **canonical)
+{
+	const char *unit_text, *count_text;
+	size_t unit_len, count_len;
+	const char *colon = strchr(spec, ':');
+	if (colon) { /* UNIT:N */
+		unit_text = spec;
+		unit_len = (size_t)(colon - spec);
+		count_text = colon + 1;
+		count_len = strlen(count_text);
+	} else { /* Nunit, e.g. 100ms */
+		count_text = spec;
+		count_len = strspn(spec, "0123456789");
+		unit_text = spec + count_len;
+		unit_len = strlen(unit_text);
+	}
+	if (unit_len == 0) {
+		diag_error(d, loc, "%s needs a unit: %s:s:N, %s:ms:N, %s:us:N, %s:hz:N",
+			   provider, provider, provider, provider, provider);
+		return -1;
+	}
+	const struct timer_unit *unit = find_unit(unit_text, unit_len);
+	if (!unit) {
+		diag_error(d, loc, "unknown unit '%.*s' in %s probe (expected s, ms, us, ns or hz)",
+			   (int)unit_len, unit_text, provider);
+		return -1;
+	}
+	uint64_t count;
+	if (!parse_count(count_text, count_len, &count) || strchr(count_text, ':')) {
+		diag_error(d, loc, "invalid rate '%s' (expected a positive integer)",
+			   colon ? count_text : spec);
+		return -1;
+	}
+	*period_ns = 0;
+	*freq_hz = 0;
+	if (unit->ns == 0) {
+		*freq_hz = count;
+	} else if (count > UINT64_MAX / unit->ns) {
+		diag_error(d, loc, "rate '%.*s' is too large", (int)count_len, count_text);
+		return -1;
+	} else {
+		*period_ns = count * unit->ns;
+	}
+	*canonical = xasprintf("%s:%llu", unit->name, (unsigned long long)count);
+	return 0;
+}
+
+/* CPUs listed in /sys/devices/system/cpu/online ("0-3,5"), up to max. */
+static int online_cpus(int *cpus, int max)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	if (!f)
+		return -errno;
+	char buf[1024];
+	int n = 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		for (char *p = buf; *p && *p != '\n' && n < max;) {
+			char *end;
+			long lo = strtol(p, &end, 10), hi = lo;
+			if (end == p)
+				break;
+			if (*end == '-')
+				hi = strtol(end + 1, &end, 10);
+			for (long c = lo; c <= hi && n < max; c++)
+				cpus[n++] = (int)c;
+			p = *end == ',' ? end + 1 : end;
+		}
+	}
+	fclose(f);
+	return n ? n : -ENOENT;
+}
+
+static int attach_cpu_clock_on(const struct desc_probe *p, struct bpf_program *prog, int cpu,
+			       struct rt_links *l, char *errbuf, size_t errlen)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+	};
+	if (p->freq_hz) {
+		attr.freq = 1;
+		attr.sample_freq = p->freq_hz;
+	} else {
+		attr.sample_period = p->period_ns;
+	}
+	int pfd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0) {
+		int err = -errno;
+		snprintf(errbuf, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(errno));
+		return err;
+	}
+	struct bpf_link *link = bpf_program__attach_perf_event(prog, pfd);
+	if (!link) {
+		int err = -errno;
+		close(pfd);
+		snprintf(errbuf, errlen, "%s", strerror(-err));
+		return err;
+	}
+	return rt_links_add(l, link);
+}
+
+int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
+			   struct rt_links *l, char *errbuf, size_t errlen)
+{
+	if (!every_cpu)
+		return attach_cpu_clock_on(p, prog, 0, l, errbuf, errlen);
+	int cpus[4096];
+	int n = online_cpus(cpus, (int)(sizeof(cpus) / sizeof(cpus[0])));
+	if (n < 0) {
+		snprintf(errbuf, errlen, "cannot list online CPUs: %s", strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		int err = attach_cpu_clock_on(p, prog, cpus[i], l, errbuf, errlen);
+		if (err)
+			return err;
+	}
+	return 0;
+}

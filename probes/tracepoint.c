@@ -1,0 +1,226 @@
+/* tracepoint.c - `tracepoint:CATEGORY:EVENT` (alias `t`).
+ *
+ * Wildcards (`*`, `?`, `[...]`) in either part are expanded against the
+ * tracefs events/ directory, in sorted order so that program order and
+ * output are deterministic. The program's context is the tracepoint record
+ * whose layout comes from the event's format file (tp_format_get). Attaching
+ * opens the event through perf_event_open with the id from our own tracefs
+ * path, so it works whichever of the two tracefs locations is mounted. */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "ast.h"
+#include "probe.h"
+
+static bool has_wildcard(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_dir(const char *parent, const struct dirent *e)
+{
+	if (e->d_type == DT_DIR)
+		return true;
+	if (e->d_type != DT_UNKNOWN)
+		return false;
+	char *path = xasprintf("%s/%s", parent, e->d_name);
+	struct stat st;
+	bool dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	free(path);
+	return dir;
+}
+
+/* Sorted names of the subdirectories of `dir` matching `pattern`. */
+static char **matching_subdirs(const char *dir, const char *pattern, int *n)
+{
+	*n = 0;
+	char **names = NULL;
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || fnmatch(pattern, e->d_name, 0) != 0 || !is_dir(dir, e))
+			continue;
+		names = xrealloc(names, sizeof(*names) * (size_t)(*n + 1));
+		names[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(names, (size_t)*n, sizeof(*names), compare_names);
+	return names;
+}
+
+static void free_names(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static bool event_exists(const char *root, const char *category, const char *event)
+{
+	char *path = xasprintf("%s/events/%s/%s/format", root, category, event);
+	bool ok = access(path, R_OK) == 0;
+	free(path);
+	return ok;
+}
+
+static int add_target(const char *category, const char *event, srcloc loc, struct diag *d,
+		      struct probe_target **out, int *n)
+{
+	const struct tp_format *fmt = tp_format_get(category, event);
+	if (!fmt) {
+		diag_error(d, loc, "cannot read the format of tracepoint '%s:%s'", category, event);
+		return -1;
+	}
+	struct probe_target *t = probe_target_push(out, n);
+	t->type = PT_TRACEPOINT;
+	t->name = xasprintf("tracepoint:%s:%s", category, event);
+	t->target = xasprintf("%s:%s", category, event);
+	t->format = fmt;
+	return 0;
+}
+
+/* Every existing CATEGORY:EVENT matching the two patterns, sorted. */
+static int expand_wildcards(const char *root, const char *cat_pat, const char *ev_pat, srcloc loc,
+			    struct diag *d, struct probe_target **out, int *n)
+{
+	char *events_dir = xasprintf("%s/events", root);
+	int ncats, found = 0, ret = 0;
+	char **cats = matching_subdirs(events_dir, cat_pat, &ncats);
+	for (int i = 0; i < ncats && ret == 0; i++) {
+		char *cat_dir = xasprintf("%s/%s", events_dir, cats[i]);
+		int nevents;
+		char **events = matching_subdirs(cat_dir, ev_pat, &nevents);
+		for (int j = 0; j < nevents && ret == 0; j++, found++)
+			ret = add_target(cats[i], events[j], loc, d, out, n);
+		free_names(events, nevents);
+		free(cat_dir);
+	}
+	free_names(cats, ncats);
+	free(events_dir);
+	if (ret == 0 && found == 0) {
+		diag_error(d, loc, "tracepoint '%s:%s' not found", cat_pat, ev_pat);
+		return -1;
+	}
+	return ret;
+}
+
+static int tracepoint_expand(const char *spec, srcloc loc, struct diag *d,
+			     struct probe_target **out, int *n)
+{
+	const char *colon = strchr(spec, ':');
+	if (!colon || colon == spec || !colon[1] || strchr(colon + 1, ':')) {
+		diag_error(d, loc, "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+		return -1;
+	}
+	const char *root = tracefs_path();
+	if (!root) {
+		diag_error(d, loc, "cannot find tracefs (mount it: mount -t tracefs tracefs /sys/kernel/tracing)");
+		return -1;
+	}
+	char *category = xstrndup(spec, (size_t)(colon - spec));
+	const char *event = colon + 1;
+	int ret;
+	if (has_wildcard(category) || has_wildcard(event)) {
+		ret = expand_wildcards(root, category, event, loc, d, out, n);
+	} else if (!event_exists(root, category, event)) {
+		diag_error(d, loc, "tracepoint '%s:%s' not found", category, event);
+		ret = -1;
+	} else {
+		ret = add_target(category, event, loc, d, out, n);
+	}
+	free(category);
+	return ret;
+}
+
+static char *tracepoint_section(const struct probe_target *t)
+{
+	char *s = xasprintf("tracepoint/%s", t->target);
+	char *colon = strchr(s, ':');
+	if (colon)
+		*colon = '/';
+	return s;
+}
+
+static int read_event_id(const char *target, uint64_t *id)
+{
+	const char *root = tracefs_path();
+	if (!root)
+		return -ENOENT;
+	char *path = xasprintf("%s/events/%s/id", root, target);
+	char *colon = strchr(path + strlen(root) + 8, ':');
+	if (colon)
+		*colon = '/';
+	FILE *f = fopen(path, "r");
+	free(path);
+	if (!f)
+		return -errno;
+	unsigned long long v;
+	int ok = fscanf(f, "%llu", &v) == 1;
+	fclose(f);
+	if (!ok)
+		return -EINVAL;
+	*id = v;
+	return 0;
+}
+
+static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
+			     struct rt_links *l, char *errbuf, size_t errlen)
+{
+	uint64_t id = 0;
+	int err = read_event_id(p->target, &id);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot read the tracepoint id from tracefs: %s", strerror(-err));
+		return err;
+	}
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = id,
+	};
+	/* One event on CPU 0 with pid -1 covers every task on every CPU for
+	 * tracepoints: the BPF program runs from the tracepoint itself. */
+	int pfd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "perf_event_open: %s", strerror(errno));
+		return err;
+	}
+	struct bpf_link *link = bpf_program__attach_perf_event(prog, pfd);
+	if (!link) {
+		err = -errno;
+		close(pfd);
+		snprintf(errbuf, errlen, "%s", strerror(-err));
+		return err;
+	}
+	return rt_links_add(l, link);
+}
+
+const struct probe_provider probe_tracepoint = {
+	.name = "tracepoint",
+	.aliases = { "t", NULL },
+	.type = PT_TRACEPOINT,
+	.ctx = CTX_TRACEPOINT,
+	.filter_self = true,
+	.max_args = 0,
+	.expand = tracepoint_expand,
+	.section = tracepoint_section,
+	.attach = tracepoint_attach,
+};

@@ -1,0 +1,237 @@
+/* printf.c - formatting printf() records the way bpftrace does.
+ *
+ * The user's format string is never handed to printf(3). Each conversion is
+ * parsed here; a conversion we accept is rebuilt as a one-conversion format
+ * from validated parts (flags, bounded width and precision, our own length
+ * modifier) and printed with exactly one argument of the matching C type.
+ * Anything we do not accept is copied to the output literally, so no format
+ * can read a missing argument or overflow anything.
+ *
+ * Semantics (bpftrace): integers are 64-bit unless `h`/`hh` narrow them to
+ * short/char (`l`, `ll`, `j`, `z`, `t` change nothing); `%p` prints like
+ * glibc ("0x41", "(nil)"); `%%` prints "%"; unknown conversions stay as
+ * written ("%f" prints "%f"). */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+/* Widths and precisions above this are not conversions (printf(3) would
+ * fail with EOVERFLOW near INT_MAX; nobody needs a megabyte of padding). */
+#define FMT_MAX_WIDTH 100000
+
+enum fmt_length { LEN_NONE, LEN_HH, LEN_H, LEN_WIDE };
+
+struct fmt_spec {
+	char flags[6];  /* subset of "-+ #0", NUL-terminated */
+	int width;      /* -1 = none */
+	int precision;  /* -1 = none */
+	enum fmt_length length;
+	char conv;      /* one of "diuoxXcsp%" */
+	size_t len;     /* bytes of the spec in the format, from the '%' */
+};
+
+static bool parse_number(const char **p, int *out)
+{
+	long v = 0;
+	while (**p >= '0' && **p <= '9') {
+		v = v * 10 + (**p - '0');
+		if (v > FMT_MAX_WIDTH)
+			return false;
+		(*p)++;
+	}
+	*out = (int)v;
+	return true;
+}
+
+/* Parse the conversion starting at fmt[0] == '%'. False if it is not one we
+ * format (the caller then copies the '%' literally). */
+static bool parse_spec(const char *fmt, struct fmt_spec *s)
+{
+	const char *p = fmt + 1;
+	int nflags = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->width = -1;
+	s->precision = -1;
+	if (*p == '%') {
+		s->conv = '%';
+		s->len = 2;
+		return true;
+	}
+	while (*p && strchr("-+ #0", *p)) {
+		if (!strchr(s->flags, *p)) {
+			if (nflags == 5)
+				return false;
+			s->flags[nflags++] = *p;
+		}
+		p++;
+	}
+	if (*p >= '0' && *p <= '9' && !parse_number(&p, &s->width))
+		return false;
+	if (*p == '.') {
+		p++;
+		if (!parse_number(&p, &s->precision)) /* "%.d" = precision 0, as C */
+			return false;
+	}
+	if (p[0] == 'h' && p[1] == 'h') {
+		s->length = LEN_HH;
+		p += 2;
+	} else if (p[0] == 'h') {
+		s->length = LEN_H;
+		p++;
+	} else if (p[0] == 'l' && p[1] == 'l') {
+		s->length = LEN_WIDE;
+		p += 2;
+	} else if (p[0] && strchr("ljzt", p[0])) {
+		s->length = LEN_WIDE;
+		p++;
+	}
+	if (!*p || !strchr("diuoxXcsp", *p))
+		return false;
+	s->conv = *p++;
+	s->len = (size_t)(p - fmt);
+	return true;
+}
+
+int rt_printf_conversions(const char *fmt, char *convs, int max)
+{
+	int n = 0;
+	for (const char *p = fmt; *p; p++) {
+		struct fmt_spec s;
+		if (*p != '%' || !parse_spec(p, &s))
+			continue;
+		p += s.len - 1;
+		if (s.conv == '%')
+			continue;
+		if (convs && n < max)
+			convs[n] = s.conv;
+		n++;
+	}
+	return n;
+}
+
+/* Build "%<flags><width>.<precision><len><conv>" from validated parts. */
+static void build_format(char *buf, size_t size, const struct fmt_spec *s,
+			 const char *len, char conv, bool keep_precision)
+{
+	char width[16] = "", prec[16] = "";
+	if (s->width >= 0)
+		snprintf(width, sizeof(width), "%d", s->width);
+	if (keep_precision && s->precision >= 0)
+		snprintf(prec, sizeof(prec), ".%d", s->precision);
+	snprintf(buf, size, "%%%s%s%s%s%c", s->flags, width, prec, len, conv);
+}
+
+static void print_string(FILE *out, const struct fmt_spec *s, const char *str)
+{
+	char f[64];
+	build_format(f, sizeof(f), s, "", 's', true);
+	fprintf(out, f, str);
+}
+
+static void print_integer(FILE *out, const struct fmt_spec *s, uint64_t bits)
+{
+	char f[64];
+	bool is_signed = s->conv == 'd' || s->conv == 'i';
+
+	switch (s->conv) {
+	case 'c':
+		build_format(f, sizeof(f), s, "", 'c', false);
+		fprintf(out, f, (int)(unsigned char)bits);
+		return;
+	case 'p':
+		build_format(f, sizeof(f), s, "", 'p', true);
+		fprintf(out, f, (void *)(uintptr_t)bits);
+		return;
+	case 's': {
+		/* sema rejects %s of an integer; print its value rather than garbage */
+		char num[32];
+		snprintf(num, sizeof(num), "%" PRId64, (int64_t)bits);
+		print_string(out, s, num);
+		return;
+	}
+	}
+	if (s->length == LEN_HH) {
+		build_format(f, sizeof(f), s, "hh", s->conv, true);
+		if (is_signed)
+			fprintf(out, f, (int)(signed char)bits);
+		else
+			fprintf(out, f, (unsigned)(unsigned char)bits);
+	} else if (s->length == LEN_H) {
+		build_format(f, sizeof(f), s, "h", s->conv, true);
+		if (is_signed)
+			fprintf(out, f, (int)(short)bits);
+		else
+			fprintf(out, f, (unsigned)(unsigned short)bits);
+	} else {
+		build_format(f, sizeof(f), s, "ll", s->conv, true);
+		if (is_signed)
+			fprintf(out, f, (long long)(int64_t)bits);
+		else
+			fprintf(out, f, (unsigned long long)bits);
+	}
+}
+
+/* Print argument `i` of the record for spec s; false if the record does not
+ * hold it (then the caller prints the spec as written). */
+static bool print_argument(FILE *out, const struct fmt_spec *s, const struct desc_printf *pf, int i,
+			   const unsigned char *payload, size_t size)
+{
+	if (!pf || i >= pf->nargs)
+		return false;
+	const struct field_layout *arg = &pf->args[i];
+	if (arg->type.kind == TY_STR) {
+		size_t n = arg->type.size;
+		if (arg->offset > size || n > size - arg->offset)
+			return false;
+		char *str = xstrndup((const char *)payload + arg->offset, n);
+		if (s->conv == 's') {
+			print_string(out, s, str);
+		} else {
+			/* a string under an integer conversion: keep only flags and width */
+			struct fmt_spec as_s = *s;
+			as_s.precision = -1;
+			print_string(out, &as_s, str);
+		}
+		free(str);
+		return true;
+	}
+	uint64_t bits;
+	if (arg->offset > size || sizeof(bits) > size - arg->offset)
+		return false;
+	memcpy(&bits, payload + arg->offset, sizeof(bits));
+	print_integer(out, s, bits);
+	return true;
+}
+
+void rt_format_printf(FILE *out, const struct desc_printf *pf, const void *payload, size_t size)
+{
+	const char *fmt = pf ? pf->fmt : NULL;
+	int argi = 0;
+
+	if (!fmt)
+		return;
+	for (const char *p = fmt; *p;) {
+		const char *pct = strchr(p, '%');
+		if (!pct) {
+			fputs(p, out);
+			break;
+		}
+		fwrite(p, 1, (size_t)(pct - p), out);
+		struct fmt_spec s;
+		if (!parse_spec(pct, &s)) {
+			fputc('%', out);
+			p = pct + 1;
+			continue;
+		}
+		if (s.conv == '%')
+			fputc('%', out);
+		else if (!print_argument(out, &s, pf, argi++, payload, size))
+			fwrite(pct, 1, s.len, out);
+		p = pct + s.len;
+	}
+}

@@ -1,0 +1,548 @@
+/* run.c - rt_run(): from a compiled object to a finished trace.
+ *
+ *   fork -c child (held) -> open object, write rt_config -> load (verifier
+ *   errors mapped to script lines) -> "Attaching N probes..." -> BEGIN once
+ *   -> attach the rest -> release child -> event loop -> detach -> END once
+ *   -> print maps -> close, reap child.
+ *
+ * Every way out goes through the same teardown, so nothing stays attached
+ * and no child is left behind. No state survives a call: a REPL may call
+ * rt_run() again and again. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "ast.h"
+#include "probe.h"
+#include "run_internal.h"
+#include "runtime.h"
+
+/* The verifier keeps the tail of its log when this is too small (6.4+),
+ * and the tail is what names the failing statement. */
+#define VERIFIER_LOG_SIZE (1u << 20)
+#define LOST_CHECK_MS 1000
+
+struct run {
+	const struct desc *desc;
+	const struct rt_options *o;
+	FILE *out;
+	struct bpf_object *obj;
+	struct ring_buffer *rb;
+	int *map_fds;    /* per desc map, -1 if missing */
+	int lost_fd;
+	uint64_t lost_reported;
+	int ncpus;
+	struct rt_links links;
+	struct rt_child child;
+	char *log_buf;
+	bool exited;     /* exit() was called: later events are ignored */
+	int64_t exit_code;
+	bool output_broken;
+};
+
+/* ---- signals: a self-pipe wakes the event loop ------------------------- */
+
+static volatile sig_atomic_t stop_requested;
+static int wake_pipe[2] = { -1, -1 };
+
+struct saved_signals {
+	struct sigaction intr, term, chld, pipe;
+};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGINT || sig == SIGTERM)
+		stop_requested = 1;
+	if (wake_pipe[1] >= 0) {
+		ssize_t w = write(wake_pipe[1], "", 1);
+		(void)w;
+	}
+	errno = saved;
+}
+
+static int signals_install(struct saved_signals *saved, bool with_child)
+{
+	stop_requested = 0;
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		fprintf(stderr, "sonde: pipe: %s\n", strerror(errno));
+		wake_pipe[0] = wake_pipe[1] = -1;
+		return -1;
+	}
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &saved->intr);
+	sigaction(SIGTERM, &sa, &saved->term);
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, with_child ? &sa : NULL, &saved->chld);
+	/* A closed output pipe must end the run cleanly, not kill sonde
+	 * with the -c child still running. */
+	struct sigaction ign = { 0 };
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &saved->pipe);
+	return 0;
+}
+
+static void signals_restore(const struct saved_signals *saved)
+{
+	sigaction(SIGINT, &saved->intr, NULL);
+	sigaction(SIGTERM, &saved->term, NULL);
+	sigaction(SIGCHLD, &saved->chld, NULL);
+	sigaction(SIGPIPE, &saved->pipe, NULL);
+	for (int i = 0; i < 2; i++) {
+		if (wake_pipe[i] >= 0)
+			close(wake_pipe[i]);
+		wake_pipe[i] = -1;
+	}
+}
+
+static void drain_wake_pipe(void)
+{
+	char buf[64];
+	while (wake_pipe[0] >= 0 && read(wake_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* ---- loading -------------------------------------------------------------- */
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock of bpf_ktime_get_ns() */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Offset of SONDE_CONFIG_VAR in .rodata, from the object's BTF. */
+static long config_offset(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (id < 0)
+		return -1;
+	const struct btf_type *sec = btf__type_by_id(btf, (uint32_t)id);
+	const struct btf_var_secinfo *v = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, v++) {
+		const struct btf_type *var = btf__type_by_id(btf, v->type);
+		if (var && strcmp(btf__name_by_offset(btf, var->name_off), SONDE_CONFIG_VAR) == 0)
+			return (long)v->offset;
+	}
+	return -1;
+}
+
+/* The config goes in before load so that the verifier sees constants and
+ * prunes the filters that are off. No .rodata = the script reads none. */
+static int write_config(struct run *r)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".rodata");
+	if (!map)
+		return 0;
+	size_t size;
+	/* const in libbpf 1.1, but it is the writable image loaded into the map */
+	char *data = (char *)bpf_map__initial_value(map, &size);
+	long offset = config_offset(r->obj);
+	if (offset < 0 && size == sizeof(struct rt_config))
+		offset = 0;
+	if (!data || offset < 0 || (size_t)offset + sizeof(struct rt_config) > size) {
+		fprintf(stderr, "sonde: internal error: no '%s' in the object's .rodata\n",
+			SONDE_CONFIG_VAR);
+		return -1;
+	}
+	struct rt_config cfg = {
+		.self_tgid = (uint64_t)getpid(),
+		.filter_tgid = (uint64_t)(r->o->filter_pid > 0 ? r->o->filter_pid : 0),
+		.cpid = (uint64_t)(r->child.pid > 0 ? r->child.pid : 0),
+		.start_ns = monotonic_ns(),
+	};
+	memcpy(data + offset, &cfg, sizeof(cfg));
+	return 0;
+}
+
+static struct bpf_program *program_of(struct run *r, const struct desc_probe *p)
+{
+	return p->prog_name ? bpf_object__find_program_by_name(r->obj, p->prog_name) : NULL;
+}
+
+static int map_fd(struct run *r, const char *name)
+{
+	struct bpf_map *m = name ? bpf_object__find_map_by_name(r->obj, name) : NULL;
+	return m ? bpf_map__fd(m) : -1;
+}
+
+static int load(struct run *r, const struct compiled *c)
+{
+	r->log_buf = xmalloc(VERIFIER_LOG_SIZE);
+	r->log_buf[0] = '\0';
+	/* Log level 0 with a buffer: libbpf loads without a log and retries
+	 * with level 1 into this buffer only when a load fails. */
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "sonde",
+		    .kernel_log_buf = r->log_buf, .kernel_log_size = VERIFIER_LOG_SIZE,
+		    .kernel_log_level = 0);
+	r->obj = bpf_object__open_mem(c->elf, c->elf_size, &opts);
+	if (!r->obj) {
+		int err = errno;
+		fprintf(stderr, "sonde: internal error: cannot open the BPF object: %s\n", strerror(err));
+		fputs(rt_libbpf_log_text(), stderr);
+		return -1;
+	}
+	for (int i = 0; i < r->desc->nprobes; i++)
+		if (!program_of(r, &r->desc->probes[i])) {
+			fprintf(stderr, "sonde: internal error: no program '%s' for probe '%s'\n",
+				r->desc->probes[i].prog_name ? r->desc->probes[i].prog_name : "(null)",
+				r->desc->probes[i].name);
+			return -1;
+		}
+	if (write_config(r) < 0)
+		return -1;
+	if (bpf_object__load(r->obj) < 0) {
+		rt_report_load_failure(r->desc, r->o->src, r->log_buf, errno, r->o->verbose);
+		return -1;
+	}
+	if (rt_libbpf_btf_dropped()) {
+		fprintf(stderr, "sonde: internal error: the kernel rejected the object's BTF "
+				"(verifier messages and map types would be lost)\n%s",
+			rt_libbpf_log_text());
+		return -1;
+	}
+	r->map_fds = xmalloc(sizeof(int) * (size_t)(r->desc->nmaps ? r->desc->nmaps : 1));
+	for (int i = 0; i < r->desc->nmaps; i++)
+		r->map_fds[i] = map_fd(r, r->desc->maps[i].bpf_name);
+	r->lost_fd = map_fd(r, r->desc->lost_name);
+	return 0;
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+static void handle_map_event(struct run *r, const struct event_hdr *h, const char *payload,
+			     size_t size)
+{
+	if (h->id >= (uint32_t)r->desc->nmaps || r->map_fds[h->id] < 0)
+		return;
+	const struct desc_map *m = &r->desc->maps[h->id];
+	int fd = r->map_fds[h->id];
+	if (h->kind == EV_CLEAR) {
+		rt_map_clear(m, fd);
+	} else if (h->kind == EV_ZERO) {
+		rt_map_zero(m, fd, r->ncpus);
+	} else {
+		int64_t args[2] = { 0, 0 }; /* top, div */
+		memcpy(args, payload, size < sizeof(args) ? size : sizeof(args));
+		struct rt_map_snapshot snap = { 0 };
+		if (rt_map_read(m, fd, r->ncpus, &snap) == 0)
+			rt_map_print(r->out, &snap, args[0], args[1]);
+		rt_map_snapshot_free(&snap);
+	}
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+	if (r->exited || size < sizeof(struct event_hdr))
+		return 0;
+	struct event_hdr h;
+	memcpy(&h, data, sizeof(h));
+	const char *payload = (const char *)data + sizeof(h);
+	size_t psize = size - sizeof(h);
+	switch (h.kind) {
+	case EV_PRINTF:
+		if (h.id < (uint32_t)r->desc->nprintfs)
+			rt_format_printf(r->out, &r->desc->printfs[h.id], payload, psize);
+		break;
+	case EV_EXIT:
+		r->exited = true;
+		r->exit_code = 0;
+		if (psize >= sizeof(int64_t))
+			memcpy(&r->exit_code, payload, sizeof(int64_t));
+		break;
+	case EV_PRINT:
+	case EV_CLEAR:
+	case EV_ZERO:
+		handle_map_event(r, &h, payload, psize);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void flush_output(struct run *r)
+{
+	if (fflush(r->out) != 0 && errno == EPIPE)
+		r->output_broken = true;
+}
+
+static void drain_events(struct run *r)
+{
+	if (r->rb)
+		ring_buffer__consume(r->rb);
+	flush_output(r);
+}
+
+/* Events dropped because the ring buffer was full: never silent. */
+static void check_lost(struct run *r)
+{
+	if (r->lost_fd < 0)
+		return;
+	uint64_t *values = xcalloc((size_t)r->ncpus, sizeof(uint64_t));
+	uint32_t key = 0;
+	if (bpf_map_lookup_elem(r->lost_fd, &key, values) == 0) {
+		uint64_t total = 0;
+		for (int i = 0; i < r->ncpus; i++)
+			total += values[i];
+		if (total > r->lost_reported) {
+			fprintf(stderr, "Lost %llu events\n",
+				(unsigned long long)(total - r->lost_reported));
+			r->lost_reported = total;
+		}
+	}
+	free(values);
+}
+
+/* Ring-buffer readiness and the signal self-pipe in one epoll set: a signal
+ * that arrives just before the wait still wakes it. */
+static void event_loop(struct run *r)
+{
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0) {
+		fprintf(stderr, "sonde: epoll: %s\n", strerror(errno));
+		return;
+	}
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (r->rb) {
+		ev.data.fd = ring_buffer__epoll_fd(r->rb);
+		epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
+	ev.data.fd = wake_pipe[0];
+	epoll_ctl(epfd, EPOLL_CTL_ADD, wake_pipe[0], &ev);
+	uint64_t next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
+	while (!stop_requested && !r->exited && !r->output_broken) {
+		struct epoll_event events[4];
+		int n = epoll_wait(epfd, events, 4, LOST_CHECK_MS);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
+			break;
+		}
+		drain_wake_pipe();
+		drain_events(r);
+		if (rt_child_poll_exit(&r->child))
+			break;
+		if (monotonic_ns() >= next_lost_check) {
+			check_lost(r);
+			next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
+		}
+	}
+	close(epfd);
+}
+
+/* ---- running BEGIN / END and attaching ------------------------------------ */
+
+/* BEGIN and END are raw tracepoint programs run once by the kernel on
+ * request (bpf_prog_test_run); their events are read right after. */
+static int run_once(struct run *r, enum probe_type type)
+{
+	for (int i = 0; i < r->desc->nprobes; i++) {
+		const struct desc_probe *p = &r->desc->probes[i];
+		if (p->type != type)
+			continue;
+		LIBBPF_OPTS(bpf_test_run_opts, topts);
+		int err = bpf_prog_test_run_opts(bpf_program__fd(program_of(r, p)), &topts);
+		if (err) {
+			fprintf(stderr, "sonde: cannot run %s: %s\n", p->name, strerror(errno));
+			return -1;
+		}
+		drain_events(r);
+	}
+	return 0;
+}
+
+static const char *attach_hint(const struct desc_probe *p, int err)
+{
+	switch (p->type) {
+	case PT_TRACEPOINT:
+		if (err == -E2BIG)
+			return "the kernel allows 64 BPF programs per tracepoint; other tracers may be using them";
+		return "is tracefs mounted, and does this kernel have the tracepoint?";
+	case PT_RAWTRACEPOINT:
+		return "does this kernel have the tracepoint, and does it have as many arguments as the probe reads (argN)?";
+	case PT_INTERVAL:
+	case PT_PROFILE:
+		return "the rate may be above kernel.perf_event_max_sample_rate";
+	default:
+		return "this kernel may not support this probe type";
+	}
+}
+
+static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, const char *verb)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+		fprintf(stderr, "sonde: %s %s (program id %u)\n", verb, p->name, info.id);
+}
+
+static int attach_all(struct run *r)
+{
+	for (int i = 0; i < r->desc->nprobes && !stop_requested; i++) {
+		const struct desc_probe *p = &r->desc->probes[i];
+		const struct probe_provider *prov = probe_provider_of(p->type);
+		struct bpf_program *prog = program_of(r, p);
+		if (!prov || !prov->attach) {
+			if (r->o->verbose && prov)
+				print_prog_id(p, prog, "loaded");
+			continue;
+		}
+		char reason[256] = "";
+		int err = prov->attach(p, prog, &r->links, reason, sizeof(reason));
+		if (err) {
+			struct diag d;
+			diag_init(&d, r->o->src, stderr);
+			diag_error(&d, p->loc, "cannot attach probe '%s': %s", p->name,
+				   reason[0] ? reason : strerror(-err));
+			fprintf(stderr, "hint: %s\n", attach_hint(p, err));
+			return -1;
+		}
+		if (r->o->verbose)
+			print_prog_id(p, prog, "attached");
+	}
+	return 0;
+}
+
+/* ---- teardown ------------------------------------------------------------- */
+
+struct detach_slice {
+	struct rt_links *links;
+	int first, step;
+};
+
+static void *detach_slice_run(void *arg)
+{
+	struct detach_slice *s = arg;
+	for (int i = s->first; i < s->links->n; i += s->step)
+		bpf_link__destroy(s->links->links[i]);
+	return NULL;
+}
+
+/* Destroying a perf-event tracepoint link waits for an RCU grace period
+ * (~40 ms here); the waits overlap when links are destroyed in parallel. */
+static void destroy_links(struct rt_links *l)
+{
+	enum { MAX_THREADS = 16 };
+	int nthreads = l->n > 2 ? (l->n < MAX_THREADS ? l->n : MAX_THREADS) : 0;
+	pthread_t threads[MAX_THREADS];
+	struct detach_slice slices[MAX_THREADS];
+	int started = 0;
+	for (; started < nthreads; started++) {
+		slices[started] = (struct detach_slice){ l, started, nthreads };
+		if (pthread_create(&threads[started], NULL, detach_slice_run, &slices[started]))
+			break;
+	}
+	/* Slices whose thread did not start are done here. */
+	for (int i = 0; i < l->n; i++)
+		if (nthreads == 0 || i % nthreads >= started)
+			bpf_link__destroy(l->links[i]);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(l->links);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The normal end: detach, END, the last events, the maps. */
+static void finish(struct run *r)
+{
+	destroy_links(&r->links);
+	drain_events(r); /* what the probes wrote before they were detached */
+	r->exited = false;
+	if (run_once(r, PT_END) == 0)
+		drain_events(r);
+	check_lost(r);
+	if (!r->output_broken) {
+		rt_print_maps_at_exit(r->out, r->desc, r->obj, r->ncpus);
+		flush_output(r);
+	}
+}
+
+static void release_all(struct run *r)
+{
+	destroy_links(&r->links);
+	ring_buffer__free(r->rb);
+	bpf_object__close(r->obj);
+	rt_child_stop(&r->child);
+	free(r->map_fds);
+	free(r->log_buf);
+}
+
+/* ---- the whole run -------------------------------------------------------- */
+
+static int start(struct run *r, const struct compiled *c)
+{
+	if (load(r, c) < 0)
+		return -1;
+	int rb_fd = map_fd(r, r->desc->ringbuf_name);
+	if (rb_fd >= 0 && !(r->rb = ring_buffer__new(rb_fd, on_event, r, NULL))) {
+		fprintf(stderr, "sonde: cannot read the ring buffer: %s\n", strerror(errno));
+		return -1;
+	}
+	if (!r->o->quiet) {
+		int n = r->desc->nprobes;
+		fprintf(r->out, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
+		flush_output(r);
+	}
+	if (!r->o->dry_run && run_once(r, PT_BEGIN) < 0)
+		return -1;
+	if (r->exited) /* BEGIN { exit(); }: nothing else to attach */
+		return 0;
+	return attach_all(r);
+}
+
+int rt_run(const struct compiled *c, const struct rt_options *o)
+{
+	struct run r = {
+		.desc = c->desc,
+		.o = o,
+		.out = o->out ? o->out : stdout,
+		.lost_fd = -1,
+		.ncpus = libbpf_num_possible_cpus(),
+	};
+	r.child.release_fd = r.child.exec_err_fd = -1;
+	if (r.ncpus < 1)
+		r.ncpus = 1;
+	rt_libbpf_log_begin(o->verbose);
+	struct saved_signals saved;
+	int rc = 1;
+	if (o->cmd && !o->dry_run && rt_child_start(&r.child, o->cmd) < 0) {
+		rt_libbpf_log_end();
+		return 1;
+	}
+	if (signals_install(&saved, r.child.pid > 0) < 0) {
+		rt_child_stop(&r.child);
+		rt_libbpf_log_end();
+		return 1;
+	}
+	if (start(&r, c) == 0) {
+		if (o->dry_run) {
+			rc = 0;
+		} else if (!r.exited && rt_child_release(&r.child) < 0) {
+			rc = 1;
+		} else {
+			event_loop(&r);
+			finish(&r);
+			rc = (int)r.exit_code;
+		}
+	}
+	release_all(&r);
+	signals_restore(&saved);
+	rt_libbpf_log_end();
+	return rc;
+}

@@ -1,0 +1,64 @@
+/* run_internal.h - pieces of rt_run() shared between runtime/run.c,
+ * runtime/child.c and runtime/verifier.c. Not part of the public runtime
+ * interface (include/runtime.h). */
+#ifndef SONDE_RUN_INTERNAL_H
+#define SONDE_RUN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "desc.h"
+#include "diag.h"
+
+struct bpf_object;
+
+/* ---- runtime/child.c: the -c command ------------------------------------ */
+
+/* The -c command, forked early and held before exec until probes are
+ * attached, so that its pid is known when the BPF config is written. */
+struct rt_child {
+	pid_t pid;       /* 0 = none */
+	int release_fd;  /* write end: one byte releases the child, EOF ends it */
+	int exec_err_fd; /* read end: errno from a failed exec, EOF = exec done */
+	bool exited;     /* reaped */
+	int status;      /* wait status once exited */
+};
+
+/* Split `cmd` into argv (whitespace; '...' literal; "..." with \" \\ \$ \`
+ * escapes; \x outside quotes). NULL + message in err on bad quoting. */
+char **rt_split_command(const char *cmd, char *err, size_t errlen);
+void rt_free_argv(char **argv);
+/* Fork the held child. Returns 0, or -1 after printing why. */
+int rt_child_start(struct rt_child *c, const char *cmd);
+/* Let it exec. Returns 0, or -1 after printing why the exec failed. */
+int rt_child_release(struct rt_child *c);
+/* Non-blocking: true once the child has exited (and was reaped). */
+bool rt_child_poll_exit(struct rt_child *c);
+/* Make sure it is gone: never released -> it exits by itself; running ->
+ * SIGTERM, then SIGKILL after a grace period; always reaped. */
+void rt_child_stop(struct rt_child *c);
+
+/* ---- runtime/verifier.c: libbpf messages and load failures --------------- */
+
+/* Installs a libbpf print callback for the duration of one run: quiet
+ * unless verbose, but keeping the last warning lines for error messages. */
+void rt_libbpf_log_begin(bool verbose);
+void rt_libbpf_log_end(void);
+/* The libbpf warnings kept since rt_libbpf_log_begin(), "" if none. */
+const char *rt_libbpf_log_text(void);
+/* True when libbpf dropped the object's BTF ("BTF is optional, ignoring"). */
+bool rt_libbpf_btf_dropped(void);
+/* The program whose load failed, from libbpf's messages, or NULL. */
+const char *rt_libbpf_failed_prog(void);
+
+/* Print the error for a failed bpf_object__load(): the script line the
+ * verifier complained about (from the BTF line info in `log`), the
+ * verifier's complaint and a hint. */
+void rt_report_load_failure(const struct desc *desc, const struct source *src, const char *log,
+			    int err, bool verbose);
+/* The verifier part of it, for a known probe (stderr). */
+void rt_report_verifier_log(const struct desc_probe *probe, const struct source *src,
+			    const char *log, bool verbose);
+
+#endif

@@ -1,0 +1,43 @@
+/* desc.c - freeing the runtime description and the compiled object.
+ *
+ * sema builds struct desc; codegen moves it into struct compiled, which the
+ * driver frees when the script ends. Everything inside is heap-owned. */
+#include <stdlib.h>
+
+#include "desc.h"
+
+void desc_free(struct desc *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < d->nprobes; i++) {
+		free(d->probes[i].name);
+		free(d->probes[i].target);
+		free(d->probes[i].prog_name);
+	}
+	free(d->probes);
+	for (int i = 0; i < d->nmaps; i++) {
+		free(d->maps[i].name);
+		free(d->maps[i].bpf_name);
+	}
+	free(d->maps);
+	for (int i = 0; i < d->nprintfs; i++) {
+		free(d->printfs[i].fmt);
+		free(d->printfs[i].args);
+	}
+	free(d->printfs);
+	free(d->ringbuf_name);
+	free(d->lost_name);
+	free(d);
+}
+
+void compiled_free(struct compiled *c)
+{
+	if (!c)
+		return;
+	free(c->elf);
+	desc_free(c->desc);
+	c->elf = NULL;
+	c->elf_size = 0;
+	c->desc = NULL;
+}

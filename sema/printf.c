@@ -1,0 +1,200 @@
+/* printf.c - printf() formats and the records that carry their arguments.
+ *
+ * The format must be a literal; its conversions are matched one to one with
+ * the arguments (integers for %d %i %u %x %X %o %c %p, strings for %s). The
+ * arguments travel to user space in one ring-buffer record laid out here:
+ * integers as 8 bytes, strings as their size rounded up to 8, in argument
+ * order from offset 0. The record is built on the 512-byte BPF stack, hence
+ * the size limit. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "sema_internal.h"
+
+struct conversion {
+	char conv;      /* d i u x X o s c p */
+	char text[24];  /* as written, for messages: "%-10s" */
+};
+
+struct format {
+	struct conversion *convs;
+	int n, cap;
+};
+
+static void format_push(struct format *f, char conv, const char *start, size_t len)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 8;
+		f->convs = xrealloc(f->convs, sizeof(*f->convs) * (size_t)f->cap);
+	}
+	struct conversion *c = &f->convs[f->n++];
+	c->conv = conv;
+	if (len >= sizeof(c->text))
+		len = sizeof(c->text) - 1;
+	memcpy(c->text, start, len);
+	c->text[len] = '\0';
+}
+
+/* %[flags][width][.precision][length]conv; reports and returns false on a
+ * malformed one. */
+static bool parse_format(struct sema *s, const struct node *fmt, struct format *out)
+{
+	const char *p = fmt->str;
+	while ((p = strchr(p, '%')) != NULL) {
+		const char *start = p++;
+		if (*p == '%') {
+			p++;
+			continue;
+		}
+		while (*p && strchr("-0+ #", *p))
+			p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == '.') {
+			p++;
+			while (*p >= '0' && *p <= '9')
+				p++;
+		}
+		if (*p == '*') {
+			sema_err(s, fmt->loc, "printf: '*' widths and precisions are not supported");
+			return false;
+		}
+		if (p[0] == 'h' && p[1] == 'h')
+			p += 2;
+		else if (p[0] == 'l' && p[1] == 'l')
+			p += 2;
+		else if (*p && strchr("hlzjt", *p))
+			p++;
+		if (!*p) {
+			sema_err(s, fmt->loc, "printf: incomplete conversion '%s' at the end of the format",
+				 start);
+			return false;
+		}
+		if (!strchr("diuxXoscp", *p)) {
+			sema_err(s, fmt->loc, "printf: unknown conversion '%.*s'", (int)(p - start + 1),
+				 start);
+			return false;
+		}
+		format_push(out, *p, start, (size_t)(p - start + 1));
+		p++;
+	}
+	return true;
+}
+
+/* The runtime formats records with its own parser (rt_printf_conversions);
+ * anything it would not consume an argument for must be rejected here, or
+ * the record and the format would disagree. */
+static bool agrees_with_runtime(const struct format *f, const char *text)
+{
+	char convs[64];
+	int n = rt_printf_conversions(text, convs, (int)sizeof(convs));
+	if (n != f->n)
+		return false;
+	for (int i = 0; i < n && i < (int)sizeof(convs); i++)
+		if (convs[i] != f->convs[i].conv)
+			return false;
+	return true;
+}
+
+static bool check_conversion(struct sema *s, const struct conversion *c, struct node *arg,
+			     int index)
+{
+	struct type t = arg->type;
+	char buf[32];
+	if (t.kind == TY_NONE)
+		return false;
+	bool want_string = c->conv == 's';
+	if (want_string && t.kind != TY_STR) {
+		sema_err(s, arg->loc, "printf: %s expects a string, but argument %d is %s", c->text,
+			 index, sema_type_str(t, buf, sizeof(buf)));
+		return false;
+	}
+	if (!want_string && t.kind != TY_INT) {
+		sema_err(s, arg->loc, "printf: %s expects an integer, but argument %d is %s", c->text,
+			 index, sema_type_str(t, buf, sizeof(buf)));
+		return false;
+	}
+	return true;
+}
+
+static void register_record(struct sema *s, struct node *call, struct node *fmt, int nargs)
+{
+	struct field_layout *layout = xcalloc((size_t)(nargs ? nargs : 1), sizeof(*layout));
+	uint32_t offset = 0;
+	int i = 0;
+	for (struct node *a = fmt->next; a; a = a->next, i++) {
+		layout[i].offset = offset;
+		if (a->type.kind == TY_STR) {
+			layout[i].type = type_str(a->type.size);
+			offset += sema_round8(a->type.size);
+		} else {
+			layout[i].type = type_int(8, a->type.is_signed);
+			offset += 8;
+		}
+	}
+	if (offset > SEMA_MAX_PRINTF_RECORD) {
+		sema_err(s, call->loc, "printf: the arguments take %u bytes, more than the %d one event can carry",
+			 offset, SEMA_MAX_PRINTF_RECORD);
+		free(layout);
+		return;
+	}
+	if (s->nprintfs == s->printfs_cap) {
+		s->printfs_cap = s->printfs_cap ? s->printfs_cap * 2 : 8;
+		s->printfs = xrealloc(s->printfs, sizeof(*s->printfs) * (size_t)s->printfs_cap);
+	}
+	struct desc_printf *dp = &s->printfs[s->nprintfs];
+	dp->fmt = xstrdup(fmt->str);
+	dp->nargs = nargs;
+	dp->args = layout;
+	dp->size = offset;
+	dp->loc = call->loc;
+	call->printf_id = s->nprintfs++;
+}
+
+void sema_printf(struct sema *s, struct node *call)
+{
+	struct node *fmt = call->args;
+	int nargs = 0;
+	call->printf_id = -1;
+	for (struct node *a = fmt->next; a; a = a->next, nargs++)
+		sema_expr(s, a);
+	if (fmt->kind != N_STR) {
+		sema_expr(s, fmt);
+		sema_err(s, fmt->loc, "printf: the format must be a string literal");
+		return;
+	}
+	sema_expr(s, fmt);
+	struct format f = { 0 };
+	bool ok = parse_format(s, fmt, &f);
+	if (ok && !agrees_with_runtime(&f, fmt->str)) {
+		sema_err(s, fmt->loc, "printf: the format has a conversion sonde cannot print");
+		ok = false;
+	}
+	if (ok && f.n != nargs) {
+		sema_err(s, call->loc, "printf: %d %s but %d %s", f.n,
+			 f.n == 1 ? "conversion" : "conversions", nargs,
+			 nargs == 1 ? "argument" : "arguments");
+		ok = false;
+	}
+	if (ok) {
+		int i = 0;
+		bool args_ok = true; /* check every argument, report each mismatch */
+		for (struct node *a = fmt->next; a; a = a->next, i++)
+			if (!check_conversion(s, &f.convs[i], a, i + 1))
+				args_ok = false;
+		ok = args_ok;
+	}
+	free(f.convs);
+	if (ok)
+		register_record(s, call, fmt, nargs);
+}
+
+void sema_printfs_reset(struct sema *s)
+{
+	for (int i = 0; i < s->nprintfs; i++) {
+		free(s->printfs[i].fmt);
+		free(s->printfs[i].args);
+	}
+	s->nprintfs = 0;
+}

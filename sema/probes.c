@@ -1,0 +1,132 @@
+/* probes.c - attach points to BPF programs.
+ *
+ * Every attach point is expanded by its provider into concrete targets
+ * (wildcards resolved). All script probes that land on the same target are
+ * merged into one program, one prog_group, because the kernel allows only 64
+ * BPF programs per tracepoint system-wide and because one program per event
+ * is cheaper than several. Groups keep the order in which targets first
+ * appear; the actions in a group keep script order. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sema_internal.h"
+
+static int group_find(const struct sema *s, const char *name)
+{
+	for (int i = 0; i < s->ngroups; i++)
+		if (strcmp(s->groups[i].target.name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* "p3_tracepoint_syscalls_sys_enter_read": unique by its index, a C
+ * identifier, short enough for any symbol table. */
+static char *make_prog_name(int index, const char *name)
+{
+	char *out = xasprintf("p%d_%s", index, name);
+	size_t len = strlen(out);
+	if (len > SEMA_PROG_NAME_MAX)
+		out[len = SEMA_PROG_NAME_MAX] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)out[i]))
+			out[i] = '_';
+	return out;
+}
+
+static void probe_add_group(struct probe_state *ps, int g)
+{
+	for (int i = 0; i < ps->ngroups; i++)
+		if (ps->groups[i] == g)
+			return;
+	ps->groups = xrealloc(ps->groups, sizeof(int) * (size_t)(ps->ngroups + 1));
+	ps->groups[ps->ngroups++] = g;
+}
+
+static void group_add_action(struct prog_group *g, struct probe *p)
+{
+	for (int i = 0; i < g->nactions; i++)
+		if (g->actions[i] == p)
+			return; /* listed twice on one target: attached once */
+	g->actions = xrealloc(g->actions, sizeof(*g->actions) * (size_t)(g->nactions + 1));
+	g->actions[g->nactions++] = p;
+}
+
+/* Takes ownership of *t (its strings) unless the target is already grouped. */
+static int group_target(struct sema *s, struct probe_target *t)
+{
+	int g = group_find(s, t->name);
+	if (g >= 0) {
+		free(t->name);
+		free(t->target);
+		return g;
+	}
+	s->groups = xrealloc(s->groups, sizeof(*s->groups) * (size_t)(s->ngroups + 1));
+	struct prog_group *grp = &s->groups[s->ngroups];
+	memset(grp, 0, sizeof(*grp));
+	grp->target = *t;
+	grp->prov = probe_provider_of(t->type);
+	grp->prog_name = make_prog_name(s->ngroups, t->name);
+	return s->ngroups++;
+}
+
+/* The attach point each group was first created from, for desc_probe.loc. */
+static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
+{
+	struct probe_state *ps = &s->pstate[p->index];
+	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
+		struct probe_target *targets = NULL;
+		int n = 0;
+		if (probe_expand(ap, s->d, &targets, &n) != 0) {
+			probe_targets_free(targets, n);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			int before = s->ngroups;
+			int g = group_target(s, &targets[i]);
+			if (g == before) {
+				*locs = xrealloc(*locs, sizeof(**locs) * (size_t)s->ngroups);
+				(*locs)[g] = ap->loc;
+			}
+			group_add_action(&s->groups[g], p);
+			probe_add_group(ps, g);
+		}
+		free(targets); /* the strings now belong to groups or were freed */
+	}
+}
+
+int sema_group_probes(struct sema *s)
+{
+	int errors = s->d->errors;
+	for (struct probe *p = s->prog->probes; p; p = p->next)
+		group_probe(s, p, &s->group_locs);
+	return s->d->errors > errors ? -1 : 0;
+}
+
+void sema_fill_desc_probes(struct sema *s, struct desc *desc)
+{
+	desc->nprobes = s->ngroups;
+	desc->probes = xcalloc((size_t)s->ngroups, sizeof(*desc->probes));
+	for (int i = 0; i < s->ngroups; i++) {
+		const struct probe_target *t = &s->groups[i].target;
+		struct desc_probe *dp = &desc->probes[i];
+		dp->type = t->type;
+		dp->name = xstrdup(t->name);
+		dp->target = xstrdup(t->target ? t->target : "");
+		dp->period_ns = t->period_ns;
+		dp->freq_hz = t->freq_hz;
+		dp->prog_name = xstrdup(s->groups[i].prog_name);
+		dp->loc = s->group_locs[i];
+	}
+}
+
+void sema_groups_free(struct prog_group *g, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(g[i].target.name);
+		free(g[i].target.target);
+		free(g[i].actions);
+		free(g[i].prog_name);
+	}
+	free(g);
+}

@@ -1,0 +1,114 @@
+/* sema_internal.h - state shared by the files of the semantic pass (sema/).
+ *
+ * The pass runs the whole script several times. Types flow between probes
+ * through maps (a map read in the first probe may only be assigned in the
+ * last one), so the first runs are "quiet": they report nothing and only
+ * decide map and variable types. They repeat until a run decides nothing
+ * new; a final "loud" run then checks everything against the settled types
+ * and reports every error once. Decisions (map kinds, key types, string
+ * sizes, variable types) persist across runs; per-run facts (which variables
+ * are assigned so far, printf records) are reset at the start of each run. */
+#ifndef SONDE_SEMA_INTERNAL_H
+#define SONDE_SEMA_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+#include "desc.h"
+#include "probe.h"
+#include "sema.h"
+#include "stdlib.h"
+
+#define SEMA_MAX_PRINTF_RECORD 400 /* payload bytes: it is built on the 512-byte BPF stack */
+#define SEMA_MAX_LHIST_BUCKETS 1000
+#define SEMA_PROG_NAME_MAX 60
+
+/* What sema knows about one map beyond struct map_info (indexed by id). */
+struct map_state {
+	bool has_value;        /* kind/value decided */
+	srcloc value_loc;      /* where it was decided */
+	bool keys_known;       /* nkeys decided */
+	srcloc keys_loc;
+	bool assign_seen;      /* loud run: an assignment targeted it (even a failed one) */
+	bool lhist_set;
+	srcloc lhist_loc;
+};
+
+/* Per script probe. */
+struct probe_state {
+	int *groups;           /* indices into sema.groups this probe's action is in */
+	int ngroups;
+	bool *assigned;        /* by var index: assigned earlier in this run */
+	int nassigned;
+};
+
+struct sema {
+	struct program *prog;
+	struct diag *d;
+	const struct sema_options *opt;
+	bool quiet;
+	int changes;           /* decisions made in the current run */
+
+	struct prog_group *groups;
+	int ngroups;
+	srcloc *group_locs;         /* by group: the attach point that created it */
+
+	struct probe_state *pstate; /* by probe index */
+	int nprobes;
+	struct probe *cur;          /* probe being checked */
+	struct probe_state *curst;
+
+	struct map_state *mstate;   /* by map id */
+	int mstate_cap;
+
+	struct desc_printf *printfs;
+	int nprintfs, printfs_cap;
+};
+
+/* sema.c */
+void sema_err(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void sema_note(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *sema_type_str(struct type t, char *buf, size_t len);
+void sema_stmt(struct sema *s, struct node *n);
+struct type sema_var_read(struct sema *s, struct node *n);
+bool sema_merge_value(struct type *cur, struct type in, bool *changed);
+
+/* positional.c */
+void sema_substitute_positionals(struct sema *s);
+
+/* probes.c */
+int sema_group_probes(struct sema *s);
+void sema_fill_desc_probes(struct sema *s, struct desc *desc);
+void sema_groups_free(struct prog_group *g, int n);
+
+/* types.c */
+struct type sema_expr(struct sema *s, struct node *n);
+bool sema_is_int(struct type t);
+bool sema_is_str(struct type t);
+
+/* calls.c */
+enum call_ctx { CALL_VALUE, CALL_STMT, CALL_AGG_RHS };
+struct type sema_call(struct sema *s, struct node *n, enum call_ctx ctx);
+bool sema_const_int(const struct node *n, int64_t *out);
+bool sema_lhist_params(const struct node *call, int64_t *min, int64_t *max, int64_t *step);
+
+/* maps.c */
+struct map_info *sema_map_lookup(struct sema *s, struct node *map_node);
+void sema_map_keys(struct sema *s, struct map_info *m, struct node *map_node);
+struct type sema_map_read(struct sema *s, struct node *map_node);
+void sema_map_assign(struct sema *s, struct node *map_node, struct type value, srcloc loc);
+void sema_map_assign_agg(struct sema *s, struct node *map_node, struct node *call);
+void sema_map_compound(struct sema *s, struct node *map_node, struct type rhs, int op, srcloc loc);
+struct type sema_map_incdec(struct sema *s, struct node *map_node, srcloc loc, const char *spelling);
+void sema_map_check_assigned(struct sema *s);
+void sema_map_layout(struct program *p);
+void sema_fill_desc_maps(struct sema *s, struct desc *desc);
+const char *map_kind_name(enum map_kind k);
+
+/* printf.c */
+void sema_printf(struct sema *s, struct node *call);
+void sema_printfs_reset(struct sema *s);
+
+static inline uint32_t sema_round8(uint32_t n) { return (n + 7u) & ~7u; }
+
+#endif

@@ -1,0 +1,305 @@
+/* types.c - the type of every expression.
+ *
+ * Rules (bpftrace's, simplified to what BPF registers hold): integers are
+ * computed in 64 bits; a literal is int64 (uint64 with a u suffix);
+ * arithmetic and bitwise results are 8-byte integers, unsigned if either side
+ * is; comparisons, && || ! give int64 0/1; only == and != apply to strings.
+ * An expression that failed gets TY_NONE and nothing reports on a TY_NONE
+ * operand again, so one mistake makes one error. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sema_internal.h"
+
+bool sema_is_int(struct type t) { return t.kind == TY_INT; }
+bool sema_is_str(struct type t) { return t.kind == TY_STR; }
+
+static struct type set_type(struct node *n, struct type t)
+{
+	n->type = t;
+	return t;
+}
+
+static const char *provider_name(enum probe_type type)
+{
+	const struct probe_provider *p = probe_provider_of(type);
+	return p ? p->name : "these";
+}
+
+/* arg0..argN: N, or -1 when the number is absurd. */
+static long arg_number(const char *name)
+{
+	if (strlen(name) > 7)
+		return -1;
+	return strtol(name + 3, NULL, 10);
+}
+
+static struct type check_builtin(struct sema *s, struct node *n, bool as_field_base)
+{
+	const struct stdlib_var *v = stdlib_find_var(n->name);
+	if (!v) {
+		sema_err(s, n->loc, "unknown identifier '%s'", n->name);
+		return type_none();
+	}
+	n->builtin = v;
+	if (v->type.kind == TY_ARGS && !as_field_base) {
+		sema_err(s, n->loc, "'%s' can only be used to read a field, as %s.name", n->name, n->name);
+		return type_none();
+	}
+	bool is_argn = strcmp(v->name, "arg") == 0;
+	for (int i = 0; i < s->curst->ngroups; i++) {
+		const struct prog_group *g = &s->groups[s->curst->groups[i]];
+		if (v->probe_mask && !(v->probe_mask & PROBE_MASK(g->target.type))) {
+			sema_err(s, n->loc, "builtin '%s' is not available in %s probes", n->name,
+				 provider_name(g->target.type));
+			return type_none();
+		}
+		long number = is_argn ? arg_number(n->name) : 0;
+		if (is_argn && g->prov && (number < 0 || number >= g->prov->max_args)) {
+			sema_err(s, n->loc, "builtin '%s' is not available in %s probes (they have arg0..arg%d)",
+				 n->name, provider_name(g->target.type), g->prov->max_args - 1);
+			return type_none();
+		}
+	}
+	return v->type;
+}
+
+/* ---- args.field -------------------------------------------------------- */
+
+static bool field_type(struct sema *s, const struct tp_format *fmt, const struct tp_field *f,
+		       srcloc loc, struct type *out)
+{
+	if (f->is_data_loc) {
+		/* __data_loc char[]: codegen copies the string found through the
+		 * u32 locator; other dynamic arrays read as the raw locator. */
+		*out = f->is_string ? type_str(SONDE_STRLEN) : type_int(4, false);
+		return true;
+	}
+	if (f->is_string) {
+		*out = type_str(f->size);
+		return true;
+	}
+	if (f->is_pointer) {
+		*out = type_int(8, false);
+		return true;
+	}
+	if (f->array_len) {
+		sema_err(s, loc, "field '%s' of tracepoint %s:%s is an array, which sonde cannot read",
+			 f->name, fmt->category, fmt->event);
+		return false;
+	}
+	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
+		sema_err(s, loc, "field '%s' of tracepoint %s:%s has an unsupported size (%u bytes)",
+			 f->name, fmt->category, fmt->event, f->size);
+		return false;
+	}
+	*out = type_int(f->size, f->is_signed);
+	return true;
+}
+
+static void note_fields(struct sema *s, const struct tp_format *fmt)
+{
+	if (s->quiet || fmt->nfields == 0)
+		return;
+	size_t len = 0;
+	for (int i = 0; i < fmt->nfields; i++)
+		len += strlen(fmt->fields[i].name) + 2;
+	char *list = xmalloc(len + 1);
+	list[0] = '\0';
+	for (int i = 0; i < fmt->nfields; i++) {
+		if (i)
+			strcat(list, ", ");
+		strcat(list, fmt->fields[i].name);
+	}
+	sema_note(s, (srcloc){ 0 }, "the fields of %s:%s are: %s", fmt->category, fmt->event, list);
+	free(list);
+}
+
+/* The field must exist in every tracepoint this action is attached to; its
+ * type is the first one's, widened to the largest size among them. */
+static struct type check_field(struct sema *s, struct node *n)
+{
+	struct node *base = n->lhs;
+	if (base->kind != N_BUILTIN || strcmp(base->name, "args") != 0) {
+		sema_expr(s, base);
+		sema_err(s, n->loc, "fields can only be read from 'args' (tracepoint arguments)");
+		return type_none();
+	}
+	if (set_type(base, check_builtin(s, base, true)).kind == TY_NONE)
+		return type_none();
+	struct type result = type_none();
+	const struct tp_format *first = NULL;
+	for (int i = 0; i < s->curst->ngroups; i++) {
+		const struct probe_target *t = &s->groups[s->curst->groups[i]].target;
+		const struct tp_format *fmt = t->format;
+		if (!fmt) {
+			sema_err(s, n->loc, "the format of %s is not known, so 'args' cannot be read", t->name);
+			return type_none();
+		}
+		const struct tp_field *f = tp_format_field(fmt, n->name);
+		if (!f) {
+			sema_err(s, n->loc, "tracepoint %s:%s has no field '%s'", fmt->category, fmt->event,
+				 n->name);
+			note_fields(s, fmt);
+			return type_none();
+		}
+		struct type ft;
+		if (!field_type(s, fmt, f, n->loc, &ft))
+			return type_none();
+		if (!first) {
+			first = fmt;
+			result = ft;
+			continue;
+		}
+		if (ft.kind != result.kind) {
+			sema_err(s, n->loc, "field '%s' is a string in one of %s:%s and %s:%s but not in the other",
+				 n->name, first->category, first->event, fmt->category, fmt->event);
+			return type_none();
+		}
+		if (ft.size > result.size)
+			result.size = ft.size;
+	}
+	return result;
+}
+
+/* ---- operators --------------------------------------------------------- */
+
+static struct type check_unary(struct sema *s, struct node *n)
+{
+	struct type t = sema_expr(s, n->lhs);
+	char buf[32];
+	if (t.kind == TY_NONE)
+		return t;
+	if (t.kind != TY_INT) {
+		sema_err(s, n->loc, "invalid operand to unary '%c': %s", n->op,
+			 sema_type_str(t, buf, sizeof(buf)));
+		return type_none();
+	}
+	if (n->op == '~')
+		return type_int(8, t.is_signed);
+	return type_int(8, true); /* '-' and '!' */
+}
+
+static bool is_comparison(int op) { return op >= OP_EQ && op <= OP_GE; }
+
+static struct type check_binary(struct sema *s, struct node *n)
+{
+	struct type a = sema_expr(s, n->lhs), b = sema_expr(s, n->rhs);
+	char ba[32], bb[32];
+	if (a.kind == TY_NONE || b.kind == TY_NONE)
+		return type_none();
+	if (n->op == OP_EQ || n->op == OP_NE) {
+		if (a.kind != b.kind) {
+			sema_err(s, n->loc, "cannot compare string with integer");
+			return type_none();
+		}
+		return type_int(8, true);
+	}
+	if (a.kind != TY_INT || b.kind != TY_INT) {
+		sema_err(s, n->loc, "invalid operands to '%s': %s and %s", binop_spelling(n->op),
+			 sema_type_str(a, ba, sizeof(ba)), sema_type_str(b, bb, sizeof(bb)));
+		return type_none();
+	}
+	if ((n->op == OP_DIV || n->op == OP_MOD) && n->rhs->kind == N_INT && n->rhs->ival == 0)
+		sema_err(s, n->rhs->loc, "division by zero");
+	if (is_comparison(n->op) || n->op == OP_LAND || n->op == OP_LOR)
+		return type_int(8, true);
+	if (n->op == OP_SHL || n->op == OP_SHR)
+		return type_int(8, a.is_signed);
+	return type_int(8, a.is_signed && b.is_signed);
+}
+
+static struct type check_ternary(struct sema *s, struct node *n)
+{
+	struct type c = sema_expr(s, n->cond);
+	struct type a = sema_expr(s, n->then), b = sema_expr(s, n->els);
+	char ba[32], bb[32];
+	if (c.kind == TY_STR)
+		sema_err(s, n->cond->loc, "the condition of '?:' must be an integer, not %s",
+			 sema_type_str(c, ba, sizeof(ba)));
+	if (a.kind == TY_NONE || b.kind == TY_NONE)
+		return type_none();
+	if (a.kind != b.kind) {
+		sema_err(s, n->loc, "the two branches of '?:' have different types: %s and %s",
+			 sema_type_str(a, ba, sizeof(ba)), sema_type_str(b, bb, sizeof(bb)));
+		return type_none();
+	}
+	if (a.kind == TY_STR)
+		return type_str(a.size > b.size ? a.size : b.size);
+	return type_int(8, a.is_signed && b.is_signed);
+}
+
+static struct type check_cast(struct sema *s, struct node *n)
+{
+	struct type t = sema_expr(s, n->lhs), to = n->cast_type;
+	char ba[32], bb[32];
+	if (to.kind != TY_INT || (to.size != 1 && to.size != 2 && to.size != 4 && to.size != 8)) {
+		sema_err(s, n->loc, "only casts to integer types are supported");
+		return type_none();
+	}
+	if (t.kind == TY_NONE)
+		return to;
+	if (t.kind != TY_INT) {
+		sema_err(s, n->loc, "cannot cast %s to %s", sema_type_str(t, ba, sizeof(ba)),
+			 sema_type_str(to, bb, sizeof(bb)));
+		return type_none();
+	}
+	return to;
+}
+
+static struct type check_incdec(struct sema *s, struct node *n)
+{
+	struct node *target = n->lhs;
+	char buf[32];
+	const char *spelling = n->op == '-' ? "--" : "++";
+	if (target->kind == N_MAP) {
+		struct map_info *m = sema_map_lookup(s, target);
+		sema_map_keys(s, m, target);
+		return sema_map_incdec(s, target, n->loc, spelling);
+	}
+	if (target->kind != N_VAR) {
+		sema_err(s, n->loc, "'%s' needs a variable or a map", spelling);
+		return type_none();
+	}
+	struct type t = set_type(target, sema_var_read(s, target));
+	if (t.kind == TY_STR) {
+		sema_err(s, n->loc, "cannot apply '%s' to variable '%s' of type %s", spelling,
+			 target->name, sema_type_str(t, buf, sizeof(buf)));
+		return type_none();
+	}
+	return t;
+}
+
+struct type sema_expr(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_INT:
+		return set_type(n, type_int(8, !n->is_unsigned));
+	case N_STR:
+		return set_type(n, type_str((uint32_t)n->str_len + 1));
+	case N_BUILTIN:
+		return set_type(n, check_builtin(s, n, false));
+	case N_VAR:
+		return set_type(n, sema_var_read(s, n));
+	case N_MAP:
+		return set_type(n, sema_map_read(s, n));
+	case N_UNARY:
+		return set_type(n, check_unary(s, n));
+	case N_BINARY:
+		return set_type(n, check_binary(s, n));
+	case N_TERNARY:
+		return set_type(n, check_ternary(s, n));
+	case N_CALL:
+		return set_type(n, sema_call(s, n, CALL_VALUE));
+	case N_FIELD:
+		return set_type(n, check_field(s, n));
+	case N_CAST:
+		return set_type(n, check_cast(s, n));
+	case N_INCDEC:
+		return set_type(n, check_incdec(s, n));
+	case N_POSITIONAL: /* replaced before typing; kept for robustness */
+	default:
+		sema_err(s, n->loc, "expected an expression");
+		return set_type(n, type_none());
+	}
+}

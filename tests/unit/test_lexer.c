@@ -1,0 +1,337 @@
+/* test_lexer.c - token streams of the scanner (lexer/lexer.l) for tricky
+ * inputs: attach points against predicates, comments, literals, operators,
+ * exact line:col positions, and lexical errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                        \
+	do {                                                                    \
+		if (!(cond)) {                                                  \
+			failures++;                                             \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,  \
+				__LINE__, #cond);                               \
+			fprintf(stderr, __VA_ARGS__);                           \
+			fputc('\n', stderr);                                    \
+		}                                                               \
+	} while (0)
+
+struct lexed {
+	char *tokens; /* lexer_dump_tokens output */
+	char *diag;   /* diagnostics */
+	int errors;
+};
+
+static struct lexed lex_bytes(const char *text, size_t len)
+{
+	struct lexed r;
+	size_t tlen, dlen;
+	FILE *tok = open_memstream(&r.tokens, &tlen);
+	FILE *dout = open_memstream(&r.diag, &dlen);
+	struct source *src = source_from_string("stdin", text, len);
+	struct diag d;
+	diag_init(&d, src, dout);
+	lexer_dump_tokens(tok, src, &d);
+	fclose(tok);
+	fclose(dout);
+	r.errors = d.errors;
+	source_free(src);
+	return r;
+}
+
+static struct lexed lex(const char *text)
+{
+	return lex_bytes(text, strlen(text));
+}
+
+static void lexed_free(struct lexed *r)
+{
+	free(r->tokens);
+	free(r->diag);
+}
+
+/* Token stream must equal `want` and no error be reported. */
+#define CHECK_TOKENS(text, want)                                                    \
+	do {                                                                        \
+		struct lexed r_ = lex(text);                                        \
+		CHECK(strcmp(r_.tokens, want) == 0, "input:\n%s\ngot:\n%s\nwant:\n%s", \
+		      text, r_.tokens, want);                                       \
+		CHECK(r_.errors == 0, "unexpected errors for %s:\n%s", text, r_.diag); \
+		lexed_free(&r_);                                                    \
+	} while (0)
+
+/* The first diagnostic line must equal `want`. */
+#define CHECK_LEX_ERROR(text, want)                                                  \
+	do {                                                                         \
+		struct lexed r_ = lex(text);                                         \
+		size_t n_ = strcspn(r_.diag, "\n");                                  \
+		CHECK(r_.errors >= 1 && strlen(want) == n_ && strncmp(r_.diag, want, n_) == 0, \
+		      "input: %s\ngot: %s\nwant: %s", text, r_.diag, want);          \
+		lexed_free(&r_);                                                     \
+	} while (0)
+
+static void test_attach_points(void)
+{
+	CHECK_TOKENS("BEGIN { }",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:7 PUNCT {\n"
+		     "1:9 BODY_END }\n");
+	CHECK_TOKENS("tracepoint:syscalls:sys_enter_*,t:syscalls:sys_exit_read{}",
+		     "1:1 ATTACH tracepoint:syscalls:sys_enter_*\n"
+		     "1:32 PUNCT ,\n"
+		     "1:33 ATTACH t:syscalls:sys_exit_read\n"
+		     "1:57 PUNCT {\n"
+		     "1:58 BODY_END }\n");
+	CHECK_TOKENS("interval:1s, i:s:1,\nprofile:hz:99 ,rt:sched_switch,begin,end,END {}",
+		     "1:1 ATTACH interval:1s\n"
+		     "1:12 PUNCT ,\n"
+		     "1:14 ATTACH i:s:1\n"
+		     "1:19 PUNCT ,\n"
+		     "2:1 ATTACH profile:hz:99\n"
+		     "2:15 PUNCT ,\n"
+		     "2:16 ATTACH rt:sched_switch\n"
+		     "2:31 PUNCT ,\n"
+		     "2:32 ATTACH begin\n"
+		     "2:37 PUNCT ,\n"
+		     "2:38 ATTACH end\n"
+		     "2:41 PUNCT ,\n"
+		     "2:42 ATTACH END\n"
+		     "2:46 PUNCT {\n"
+		     "2:47 BODY_END }\n");
+	/* A '/' right after ':' is a path; after the last field it is the predicate. */
+	CHECK_TOKENS("uprobe:/bin/bash:readline/pid/{}",
+		     "1:1 ATTACH uprobe:/bin/bash:readline\n"
+		     "1:26 PUNCT /\n"
+		     "1:27 IDENT pid\n"
+		     "1:30 ENDPRED /\n"
+		     "1:31 PUNCT {\n"
+		     "1:32 BODY_END }\n");
+	CHECK_TOKENS("uprobe:./a.out:main,uretprobe:../x/y:f+0x10 {}",
+		     "1:1 ATTACH uprobe:./a.out:main\n"
+		     "1:20 PUNCT ,\n"
+		     "1:21 ATTACH uretprobe:../x/y:f+0x10\n"
+		     "1:45 PUNCT {\n"
+		     "1:46 BODY_END }\n");
+	CHECK_TOKENS("uprobe:$1:main {}",
+		     "1:1 ATTACH uprobe:$1:main\n"
+		     "1:16 PUNCT {\n"
+		     "1:17 BODY_END }\n");
+}
+
+static void test_predicate_division(void)
+{
+	/* Inside a predicate '/' divides unless a '{' follows it. */
+	CHECK_TOKENS("t:a:b / $x / 2 > 1 /\n{ @ = $x / 2 }",
+		     "1:1 ATTACH t:a:b\n"
+		     "1:7 PUNCT /\n"
+		     "1:9 VAR $x\n"
+		     "1:12 PUNCT /\n"
+		     "1:14 INT 2\n"
+		     "1:16 PUNCT >\n"
+		     "1:18 INT 1\n"
+		     "1:20 ENDPRED /\n"
+		     "2:1 PUNCT {\n"
+		     "2:3 MAP @\n"
+		     "2:5 PUNCT =\n"
+		     "2:7 VAR $x\n"
+		     "2:10 PUNCT /\n"
+		     "2:12 INT 2\n"
+		     "2:14 BODY_END }\n");
+	/* Comments may sit between the predicate and the action. */
+	CHECK_TOKENS("BEGIN /1/ // why\n /* c */ {}",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:7 PUNCT /\n"
+		     "1:8 INT 1\n"
+		     "1:9 ENDPRED /\n"
+		     "2:10 PUNCT {\n"
+		     "2:11 BODY_END }\n");
+}
+
+static void test_braces_and_comments(void)
+{
+	/* Only the brace closing the action is BODY_END; comments and the #!
+	 * line vanish; a tab counts as one column. */
+	CHECK_TOKENS("#!/usr/bin/env bpftrace\n"
+		     "// line comment { }\n"
+		     "BEGIN /* { */ {\n"
+		     "\tif (1) { /* } */ }\n"
+		     "}\n",
+		     "3:1 ATTACH BEGIN\n"
+		     "3:15 PUNCT {\n"
+		     "4:2 IF if\n"
+		     "4:5 PUNCT (\n"
+		     "4:6 INT 1\n"
+		     "4:7 PUNCT )\n"
+		     "4:9 PUNCT {\n"
+		     "4:19 PUNCT }\n"
+		     "5:1 BODY_END }\n");
+	CHECK_TOKENS("/* multi\n   line */ END{}",
+		     "2:12 ATTACH END\n"
+		     "2:15 PUNCT {\n"
+		     "2:16 BODY_END }\n");
+}
+
+static void test_words_and_operators(void)
+{
+	CHECK_TOKENS("BEGIN { $x <<= @m[1, \"a\"] ?: args->f.g; (uint8)$1 + $# - true * false else comm }",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:7 PUNCT {\n"
+		     "1:9 VAR $x\n"
+		     "1:12 OP <<=\n"
+		     "1:16 MAP @m\n"
+		     "1:18 PUNCT [\n"
+		     "1:19 INT 1\n"
+		     "1:20 PUNCT ,\n"
+		     "1:22 STRING \"a\"\n"
+		     "1:25 PUNCT ]\n"
+		     "1:27 PUNCT ?\n"
+		     "1:28 PUNCT :\n"
+		     "1:30 IDENT args\n"
+		     "1:34 OP ->\n"
+		     "1:36 IDENT f\n"
+		     "1:37 PUNCT .\n"
+		     "1:38 IDENT g\n"
+		     "1:39 PUNCT ;\n"
+		     "1:41 PUNCT (\n"
+		     "1:42 TYPE uint8\n"
+		     "1:47 PUNCT )\n"
+		     "1:48 POSITIONAL $1\n"
+		     "1:51 PUNCT +\n"
+		     "1:53 POSITIONAL $#\n"
+		     "1:56 PUNCT -\n"
+		     "1:58 INT true (1)\n"
+		     "1:63 PUNCT *\n"
+		     "1:65 INT false (0)\n"
+		     "1:71 ELSE else\n"
+		     "1:76 IDENT comm\n"
+		     "1:81 BODY_END }\n");
+	CHECK_TOKENS("BEGIN{a++ --b ||&&==!=<=>=<<>>+=-=*=/=%=&=|=^=>>=->}",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:6 PUNCT {\n"
+		     "1:7 IDENT a\n"
+		     "1:8 OP ++\n"
+		     "1:11 OP --\n"
+		     "1:13 IDENT b\n"
+		     "1:15 OP ||\n"
+		     "1:17 OP &&\n"
+		     "1:19 OP ==\n"
+		     "1:21 OP !=\n"
+		     "1:23 OP <=\n"
+		     "1:25 OP >=\n"
+		     "1:27 OP <<\n"
+		     "1:29 OP >>\n"
+		     "1:31 OP +=\n"
+		     "1:33 OP -=\n"
+		     "1:35 OP *=\n"
+		     "1:37 OP /=\n"
+		     "1:39 OP %=\n"
+		     "1:41 OP &=\n"
+		     "1:43 OP |=\n"
+		     "1:45 OP ^=\n"
+		     "1:47 OP >>=\n"
+		     "1:50 OP ->\n"
+		     "1:52 BODY_END }\n");
+}
+
+static void test_numbers(void)
+{
+	CHECK_TOKENS("BEGIN{0 10 0x1F 017 5u 7UL 0xffffffffffffffff 18446744073709551615}",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:6 PUNCT {\n"
+		     "1:7 INT 0\n"
+		     "1:9 INT 10\n"
+		     "1:12 INT 0x1F (31)\n"
+		     "1:17 INT 017 (15)\n"
+		     "1:21 INT 5u (5u)\n"
+		     "1:24 INT 7UL (7u)\n"
+		     "1:28 INT 0xffffffffffffffff (18446744073709551615)\n"
+		     "1:47 INT 18446744073709551615\n"
+		     "1:67 BODY_END }\n");
+	CHECK_LEX_ERROR("BEGIN { 18446744073709551616 }",
+			"stdin:1:9: error: integer literal '18446744073709551616' is out of range (more than 64 bits)");
+	CHECK_LEX_ERROR("BEGIN { 0x10000000000000000 }",
+			"stdin:1:9: error: integer literal '0x10000000000000000' is out of range (more than 64 bits)");
+	CHECK_LEX_ERROR("BEGIN { 08 }", "stdin:1:9: error: invalid integer literal '08'");
+	CHECK_LEX_ERROR("BEGIN { 0x }", "stdin:1:9: error: invalid integer literal '0x'");
+	CHECK_LEX_ERROR("BEGIN { 12ab }", "stdin:1:9: error: invalid integer literal '12ab'");
+	CHECK_LEX_ERROR("BEGIN { 1uu }", "stdin:1:9: error: invalid integer literal '1uu'");
+}
+
+static void test_strings(void)
+{
+	CHECK_TOKENS("BEGIN{\"a\\\"b\\\\\" \"\"}",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:6 PUNCT {\n"
+		     "1:7 STRING \"a\\\"b\\\\\"\n"
+		     "1:16 STRING \"\"\n"
+		     "1:18 BODY_END }\n");
+	CHECK_LEX_ERROR("BEGIN { \"abc\\q\" }", "stdin:1:13: error: unknown escape sequence '\\q'");
+	CHECK_LEX_ERROR("BEGIN { \"\\xg\" }", "stdin:1:10: error: \\x used with no following hex digits");
+	CHECK_LEX_ERROR("BEGIN { \"\\777\" }", "stdin:1:10: error: octal escape sequence out of range");
+	CHECK_LEX_ERROR("BEGIN { printf(\"abc);\n}", "stdin:1:16: error: unterminated string");
+	CHECK_LEX_ERROR("BEGIN { \"abc\\", "stdin:1:9: error: unterminated string");
+}
+
+static void test_lexical_errors(void)
+{
+	CHECK_LEX_ERROR("BEGIN { } /* never closed\n END { }",
+			"stdin:1:11: error: unterminated comment");
+	CHECK_LEX_ERROR("BEGIN { $x = $; }", "stdin:1:14: error: invalid character '$'");
+	CHECK_LEX_ERROR("BEGIN { `ls` }", "stdin:1:9: error: invalid character '`'");
+	CHECK_LEX_ERROR("BEGIN { $0 }",
+			"stdin:1:9: error: invalid positional parameter '$0' (they are $1, $2, ...)");
+	CHECK_LEX_ERROR("BEGIN { }\n#!/bin/sh\n",
+			"stdin:2:1: error: '#!' is only allowed on the first line");
+	CHECK_LEX_ERROR("#include <linux/sched.h>\nBEGIN { }",
+			"stdin:1:1: error: C preprocessor directives are not supported");
+	CHECK_LEX_ERROR("12 { }", "stdin:1:1: error: invalid probe specification '12'");
+	CHECK_LEX_ERROR("BEGIN { \xc3\xa9 }",
+			"stdin:1:9: error: invalid byte 0xc3 in script (only ASCII is allowed outside strings)");
+	CHECK_LEX_ERROR("BEGIN { \x01 }", "stdin:1:9: error: invalid control character 0x01 in script");
+
+	/* A NUL byte in the middle does not end the script. */
+	static const char nul[] = "BEGIN { \"a\0b\" \0 } END { }";
+	struct lexed r = lex_bytes(nul, sizeof(nul) - 1);
+	CHECK(r.errors == 1, "errors %d:\n%s", r.errors, r.diag);
+	CHECK(strstr(r.tokens, "1:19 ATTACH END\n") != NULL, "tokens:\n%s", r.tokens);
+	static const char want[] = "stdin:1:15: error: invalid control character 0x00";
+	CHECK(strncmp(r.diag, want, strlen(want)) == 0, "%s", r.diag);
+	lexed_free(&r);
+}
+
+static void test_garbage(void)
+{
+	/* Random bytes: must end, must report, must not crash. */
+	unsigned char buf[4096];
+	unsigned seed = 12345;
+	for (int round = 0; round < 20; round++) {
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = (unsigned char)(seed >> 16);
+		}
+		struct lexed r = lex_bytes((const char *)buf, sizeof(buf));
+		CHECK(r.errors > 0, "random bytes produced no error");
+		lexed_free(&r);
+	}
+}
+
+int main(void)
+{
+	test_attach_points();
+	test_predicate_division();
+	test_braces_and_comments();
+	test_words_and_operators();
+	test_numbers();
+	test_strings();
+	test_lexical_errors();
+	test_garbage();
+	if (failures) {
+		fprintf(stderr, "test_lexer: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_lexer: ok\n");
+	return 0;
+}

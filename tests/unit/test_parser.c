@@ -1,0 +1,771 @@
+/* test_parser.c - the grammar (parser/parser.y) and the AST helpers
+ * (parser/ast.c): AST dumps for every construct, source spans, every kind of
+ * syntax error with its exact first line, recovery that reports several
+ * errors, and inputs that must not crash (garbage, NULs, deep nesting). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                        \
+	do {                                                                    \
+		if (!(cond)) {                                                  \
+			failures++;                                             \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,  \
+				__LINE__, #cond);                               \
+			fprintf(stderr, __VA_ARGS__);                           \
+			fputc('\n', stderr);                                    \
+		}                                                               \
+	} while (0)
+
+struct parsed {
+	struct source *src;
+	struct program *prog;
+	char *ast;  /* ast_dump(prog, false) */
+	char *diag; /* everything diag printed */
+	int errors;
+};
+
+static struct parsed parse_bytes(const char *text, size_t len)
+{
+	struct parsed r;
+	size_t alen, dlen;
+	FILE *dout = open_memstream(&r.diag, &dlen);
+	r.src = source_from_string("stdin", text, len);
+	struct diag d;
+	diag_init(&d, r.src, dout);
+	d.max_errors = 0;
+	r.prog = parse_program(r.src, &d);
+	fclose(dout);
+	r.errors = d.errors;
+	FILE *aout = open_memstream(&r.ast, &alen);
+	ast_dump(aout, r.prog, false);
+	fclose(aout);
+	return r;
+}
+
+static struct parsed parse(const char *text)
+{
+	return parse_bytes(text, strlen(text));
+}
+
+static void parsed_free(struct parsed *r)
+{
+	ast_free_program(r->prog);
+	source_free(r->src);
+	free(r->ast);
+	free(r->diag);
+}
+
+static int count_lines_with(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+#define CHECK_AST(text, want)                                                        \
+	do {                                                                         \
+		struct parsed r_ = parse(text);                                      \
+		CHECK(r_.errors == 0, "errors for %s:\n%s", text, r_.diag);          \
+		CHECK(strcmp(r_.ast, want) == 0, "input:\n%s\ngot:\n%s\nwant:\n%s",  \
+		      text, r_.ast, want);                                           \
+		parsed_free(&r_);                                                    \
+	} while (0)
+
+/* The first diagnostic line must equal `want`; errors counts all of them. */
+#define CHECK_ERROR(text, nerrors, want)                                              \
+	do {                                                                          \
+		struct parsed r_ = parse(text);                                       \
+		size_t n_ = strcspn(r_.diag, "\n");                                   \
+		CHECK(strlen(want) == n_ && strncmp(r_.diag, want, n_) == 0,          \
+		      "input: %s\ngot: %s\nwant: %s", text, r_.diag, want);           \
+		CHECK(r_.errors == (nerrors), "input: %s: %d errors, want %d:\n%s",   \
+		      text, r_.errors, nerrors, r_.diag);                             \
+		parsed_free(&r_);                                                     \
+	} while (0)
+
+/* ---- shapes ------------------------------------------------------------ */
+
+static void test_probes(void)
+{
+	CHECK_AST("#!/usr/bin/env bpftrace\n"
+		  "// comment\n"
+		  "BEGIN { }\n"
+		  "tracepoint:syscalls:sys_enter_*, t:syscalls:sys_exit_read /* c */ { ; ; }\n"
+		  "END { exit() }\n",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "probe 1: tracepoint:syscalls:sys_enter_*, t:syscalls:sys_exit_read\n"
+		  "  block\n"
+		  "probe 2: END\n"
+		  "  block\n"
+		  "    expr\n"
+		  "      call exit\n");
+	CHECK_AST("uprobe:/bin/bash:readline /pid == 1 && comm != \"bash\"/ { @[comm] = count(); }",
+		  "probe 0: uprobe:/bin/bash:readline\n"
+		  "  predicate\n"
+		  "    binary &&\n"
+		  "      binary ==\n"
+		  "        builtin pid\n"
+		  "        int 1\n"
+		  "      binary !=\n"
+		  "        builtin comm\n"
+		  "        string \"bash\"\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      map @\n"
+		  "        builtin comm\n"
+		  "      call count\n");
+	/* Division inside a predicate. */
+	CHECK_AST("i:s:1 /$x / 2 > 1/ { }",
+		  "probe 0: i:s:1\n"
+		  "  predicate\n"
+		  "    binary >\n"
+		  "      binary /\n"
+		  "        var $x\n"
+		  "        int 2\n"
+		  "      int 1\n"
+		  "  block\n");
+}
+
+static void test_precedence(void)
+{
+	CHECK_AST("BEGIN { $a = 1 + 2 * 3 - 4 / 5 % 6; }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      var $a\n"
+		  "      binary -\n"
+		  "        binary +\n"
+		  "          int 1\n"
+		  "          binary *\n"
+		  "            int 2\n"
+		  "            int 3\n"
+		  "        binary %\n"
+		  "          binary /\n"
+		  "            int 4\n"
+		  "            int 5\n"
+		  "          int 6\n");
+	/* || < && < | < ^ < & < == < < < << < + */
+	CHECK_AST("BEGIN { $a = 1 || 2 && 3 | 4 ^ 5 & 6 == 7 < 8 << 9 + 10 }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      var $a\n"
+		  "      binary ||\n"
+		  "        int 1\n"
+		  "        binary &&\n"
+		  "          int 2\n"
+		  "          binary |\n"
+		  "            int 3\n"
+		  "            binary ^\n"
+		  "              int 4\n"
+		  "              binary &\n"
+		  "                int 5\n"
+		  "                binary ==\n"
+		  "                  int 6\n"
+		  "                  binary <\n"
+		  "                    int 7\n"
+		  "                    binary <<\n"
+		  "                      int 8\n"
+		  "                      binary +\n"
+		  "                        int 9\n"
+		  "                        int 10\n");
+	/* Left associativity, and same-level operators. */
+	CHECK_AST("BEGIN { $a = 1 - 2 - 3; $b = 1 != 2 == 3; $c = 1 <= 2 > 3 >= 4; $d = 1 >> 2 << 3 }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      var $a\n"
+		  "      binary -\n"
+		  "        binary -\n"
+		  "          int 1\n"
+		  "          int 2\n"
+		  "        int 3\n"
+		  "    assign =\n"
+		  "      var $b\n"
+		  "      binary ==\n"
+		  "        binary !=\n"
+		  "          int 1\n"
+		  "          int 2\n"
+		  "        int 3\n"
+		  "    assign =\n"
+		  "      var $c\n"
+		  "      binary >=\n"
+		  "        binary >\n"
+		  "          binary <=\n"
+		  "            int 1\n"
+		  "            int 2\n"
+		  "          int 3\n"
+		  "        int 4\n"
+		  "    assign =\n"
+		  "      var $d\n"
+		  "      binary <<\n"
+		  "        binary >>\n"
+		  "          int 1\n"
+		  "          int 2\n"
+		  "        int 3\n");
+	/* Parentheses, unary operators, casts bind tighter than binary ones. */
+	CHECK_AST("BEGIN { $a = (1 + 2) * -$x + !~$y - +3; $b = (uint8)$x + (int64)-1 }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      var $a\n"
+		  "      binary -\n"
+		  "        binary +\n"
+		  "          binary *\n"
+		  "            binary +\n"
+		  "              int 1\n"
+		  "              int 2\n"
+		  "            unary -\n"
+		  "              var $x\n"
+		  "          unary !\n"
+		  "            unary ~\n"
+		  "              var $y\n"
+		  "        int 3\n"
+		  "    assign =\n"
+		  "      var $b\n"
+		  "      binary +\n"
+		  "        cast uint8\n"
+		  "          var $x\n"
+		  "        cast int64\n"
+		  "          unary -\n"
+		  "            int 1\n");
+	CHECK_AST("BEGIN { $a = (int8)1 + (int16)2 + (int32)3 + (uint16)4 + (uint32)5 + (uint64)6 }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      var $a\n"
+		  "      binary +\n"
+		  "        binary +\n"
+		  "          binary +\n"
+		  "            binary +\n"
+		  "              binary +\n"
+		  "                cast int8\n"
+		  "                  int 1\n"
+		  "                cast int16\n"
+		  "                  int 2\n"
+		  "              cast int32\n"
+		  "                int 3\n"
+		  "            cast uint16\n"
+		  "              int 4\n"
+		  "          cast uint32\n"
+		  "            int 5\n"
+		  "        cast uint64\n"
+		  "          int 6\n");
+	/* The ternary is lowest and groups to the right. */
+	CHECK_AST("BEGIN { $a = $x || $y ? 1 : $z ? 2 + 3 : 4 }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      var $a\n"
+		  "      ternary\n"
+		  "        binary ||\n"
+		  "          var $x\n"
+		  "          var $y\n"
+		  "        int 1\n"
+		  "        ternary\n"
+		  "          var $z\n"
+		  "          binary +\n"
+		  "            int 2\n"
+		  "            int 3\n"
+		  "          int 4\n");
+}
+
+static void test_terms(void)
+{
+	CHECK_AST("BEGIN { @x[pid, comm] = 1; @ = 2; @[3] = 4; $s = \"a\\tb\\x41\\101\\0\"; "
+		  "$p = $1 + $#; $t = true + false + 0x10u + 010 }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      map @x\n"
+		  "        builtin pid\n"
+		  "        builtin comm\n"
+		  "      int 1\n"
+		  "    assign =\n"
+		  "      map @\n"
+		  "      int 2\n"
+		  "    assign =\n"
+		  "      map @\n"
+		  "        int 3\n"
+		  "      int 4\n"
+		  "    assign =\n"
+		  "      var $s\n"
+		  "      string \"a\\tbAA\\x00\"\n"
+		  "    assign =\n"
+		  "      var $p\n"
+		  "      binary +\n"
+		  "        positional $1\n"
+		  "        positional $#\n"
+		  "    assign =\n"
+		  "      var $t\n"
+		  "      binary +\n"
+		  "        binary +\n"
+		  "          binary +\n"
+		  "            int 1\n"
+		  "            int 0\n"
+		  "          int 16u\n"
+		  "        int 8\n");
+	CHECK_AST("t:a:b { @y = args->foo + args.bar; printf(\"%d %s\\n\", arg0, str(args.s)); "
+		  "delete(@m[1]); print(@m, 10) }",
+		  "probe 0: t:a:b\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      map @y\n"
+		  "      binary +\n"
+		  "        field ->foo\n"
+		  "          builtin args\n"
+		  "        field .bar\n"
+		  "          builtin args\n"
+		  "    expr\n"
+		  "      call printf\n"
+		  "        string \"%d %s\\n\"\n"
+		  "        builtin arg0\n"
+		  "        call str\n"
+		  "          field .s\n"
+		  "            builtin args\n"
+		  "    expr\n"
+		  "      call delete\n"
+		  "        map @m\n"
+		  "          int 1\n"
+		  "    expr\n"
+		  "      call print\n"
+		  "        map @m\n"
+		  "        int 10\n");
+	CHECK_AST("BEGIN { $x++; ++$x; @m[1]--; --@m; $y = -$x++ }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    expr\n"
+		  "      postfix ++\n"
+		  "        var $x\n"
+		  "    expr\n"
+		  "      prefix ++\n"
+		  "        var $x\n"
+		  "    expr\n"
+		  "      postfix --\n"
+		  "        map @m\n"
+		  "          int 1\n"
+		  "    expr\n"
+		  "      prefix --\n"
+		  "        map @m\n"
+		  "    assign =\n"
+		  "      var $y\n"
+		  "      unary -\n"
+		  "        postfix ++\n"
+		  "          var $x\n");
+}
+
+static void test_statements(void)
+{
+	CHECK_AST("BEGIN { $a += 1; $a -= 1; $a *= 2; $a /= 2; $a %= 3; @b &= 1; @b |= 2; "
+		  "@b ^= 3; @b <<= 1; @b >>= 1 }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign +=\n      var $a\n      int 1\n"
+		  "    assign -=\n      var $a\n      int 1\n"
+		  "    assign *=\n      var $a\n      int 2\n"
+		  "    assign /=\n      var $a\n      int 2\n"
+		  "    assign %=\n      var $a\n      int 3\n"
+		  "    assign &=\n      map @b\n      int 1\n"
+		  "    assign |=\n      map @b\n      int 2\n"
+		  "    assign ^=\n      map @b\n      int 3\n"
+		  "    assign <<=\n      map @b\n      int 1\n"
+		  "    assign >>=\n      map @b\n      int 1\n");
+	/* if / else if / else; blocks need no ';' after them; nested blocks. */
+	CHECK_AST("BEGIN { if ($1 > 0) { exit() } else if ($# == 2) { $y = 1 } else { $y = 2; } "
+		  "$z = 3; if (1) { } { $w = 4 } }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    if\n"
+		  "      binary >\n"
+		  "        positional $1\n"
+		  "        int 0\n"
+		  "      block\n"
+		  "        expr\n"
+		  "          call exit\n"
+		  "      else\n"
+		  "        if\n"
+		  "          binary ==\n"
+		  "            positional $#\n"
+		  "            int 2\n"
+		  "          block\n"
+		  "            assign =\n"
+		  "              var $y\n"
+		  "              int 1\n"
+		  "          else\n"
+		  "            block\n"
+		  "              assign =\n"
+		  "                var $y\n"
+		  "                int 2\n"
+		  "    assign =\n"
+		  "      var $z\n"
+		  "      int 3\n"
+		  "    if\n"
+		  "      int 1\n"
+		  "      block\n"
+		  "    block\n"
+		  "      assign =\n"
+		  "        var $w\n"
+		  "        int 4\n");
+}
+
+/* ---- source spans ------------------------------------------------------ */
+
+#define CHECK_LOC(l, L, C, EL, EC)                                                    \
+	CHECK((l).line == (L) && (l).col == (C) && (l).end_line == (EL) && (l).end_col == (EC), \
+	      "%s is %d:%d-%d:%d, want %d:%d-%d:%d", #l, (l).line, (l).col, (l).end_line, \
+	      (l).end_col, L, C, EL, EC)
+
+static void test_locations(void)
+{
+	struct parsed r = parse("BEGIN,\n"
+				"  END /pid/ {\n"
+				"\t@x[pid] = count();\n"
+				"\tif (1) { $s = args->f }\n"
+				"}\n");
+	CHECK(r.errors == 0, "%s", r.diag);
+	struct probe *p = r.prog->probes;
+	if (!p || !p->points || !p->points->next || !p->pred || !p->body || !p->body->body) {
+		CHECK(0, "unexpected shape:\n%s", r.ast);
+		parsed_free(&r);
+		return;
+	}
+	CHECK_LOC(p->points->loc, 1, 1, 1, 6);
+	CHECK_LOC(p->points->next->loc, 2, 3, 2, 6);
+	CHECK_LOC(p->pred->loc, 2, 8, 2, 11);
+	CHECK_LOC(p->loc, 1, 1, 5, 2);
+	CHECK_LOC(p->body->loc, 2, 13, 5, 2);
+	struct node *assign = p->body->body;
+	CHECK_LOC(assign->loc, 3, 2, 3, 19);
+	CHECK_LOC(assign->lhs->loc, 3, 2, 3, 9);
+	CHECK_LOC(assign->lhs->args->loc, 3, 5, 3, 8);
+	CHECK_LOC(assign->rhs->loc, 3, 12, 3, 19);
+	struct node *ifs = assign->next;
+	CHECK(ifs && ifs->kind == N_IF, "no if");
+	if (ifs && ifs->kind == N_IF) {
+		CHECK_LOC(ifs->loc, 4, 2, 4, 25);
+		CHECK_LOC(ifs->cond->loc, 4, 6, 4, 7);
+		CHECK_LOC(ifs->then->loc, 4, 9, 4, 25);
+		struct node *field = ifs->then->body->rhs;
+		CHECK_LOC(field->loc, 4, 16, 4, 23);
+		CHECK_LOC(field->lhs->loc, 4, 16, 4, 20);
+	}
+	CHECK(p->index == 0, "index %d", p->index);
+	parsed_free(&r);
+
+	r = parse("BEGIN { $x = 1 + (2 * 3); @y = f(1, \"ab\") }");
+	struct node *a = r.prog->probes->body->body;
+	CHECK_LOC(a->rhs->loc, 1, 14, 1, 25);      /* 1 + (2 * 3) with the ')' */
+	CHECK_LOC(a->rhs->rhs->loc, 1, 19, 1, 24); /* 2 * 3 */
+	CHECK_LOC(a->next->rhs->loc, 1, 32, 1, 42);
+	CHECK_LOC(a->next->rhs->args->next->loc, 1, 37, 1, 41);
+	parsed_free(&r);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void test_syntax_errors(void)
+{
+	CHECK_ERROR("BEGIN { @x = 1 @y = 2; }", 1,
+		    "stdin:1:16: error: syntax error, unexpected map, expecting '}' or ';'");
+	CHECK_ERROR("BEGIN { @x = ; }", 1,
+		    "stdin:1:14: error: syntax error, unexpected ';', expecting an expression");
+	CHECK_ERROR("BEGIN { $x = (1; }", 1,
+		    "stdin:1:16: error: syntax error, unexpected ';', expecting ')'");
+	CHECK_ERROR("BEGIN { $x = 1 ? 2; }", 1,
+		    "stdin:1:19: error: syntax error, unexpected ';', expecting ':'");
+	CHECK_ERROR("BEGIN { f(1 2) }", 1,
+		    "stdin:1:13: error: syntax error, unexpected integer, expecting ',' or ')'");
+	CHECK_ERROR("BEGIN { @x[1 }", 1,
+		    "stdin:1:14: error: syntax error, unexpected '}', expecting ',' or ']'");
+	CHECK_ERROR("BEGIN { if 1 { } }", 1,
+		    "stdin:1:12: error: syntax error, unexpected integer, expecting '('");
+	CHECK_ERROR("BEGIN { if (1) { } else @x = 1; }", 1,
+		    "stdin:1:25: error: syntax error, unexpected map, expecting 'if' or '{'");
+	CHECK_ERROR("BEGIN /pid == 1 { }", 1,
+		    "stdin:1:17: error: syntax error, unexpected '{', expecting '/'");
+	CHECK_ERROR("BEGIN { @x = 1;", 1,
+		    "stdin:1:16: error: syntax error, unexpected end of file, expecting '}'");
+	CHECK_ERROR("BEGIN { ) }", 1,
+		    "stdin:1:9: error: syntax error, unexpected ')', expecting '}'");
+	CHECK_ERROR("BEGIN, { }", 1,
+		    "stdin:1:8: error: syntax error, unexpected '{', expecting probe specification");
+	CHECK_ERROR("BEGIN", 1,
+		    "stdin:1:6: error: syntax error, unexpected end of file, expecting '/' or '{' or ','");
+	CHECK_ERROR("} BEGIN { }", 1,
+		    "stdin:1:1: error: syntax error, unexpected '}', expecting end of file or probe specification");
+	CHECK_ERROR("BEGIN { (uint8 x; }", 1,
+		    "stdin:1:16: error: syntax error, unexpected identifier, expecting ')'");
+	CHECK_ERROR("BEGIN { $x = uint8; }", 1,
+		    "stdin:1:14: error: syntax error, unexpected type name, expecting an expression");
+	CHECK_ERROR("BEGIN { args. = 1 }", 1,
+		    "stdin:1:15: error: syntax error, unexpected '=', expecting identifier");
+}
+
+static void test_semantic_parse_errors(void)
+{
+	CHECK_ERROR("BEGIN { 1 = 2; }", 1,
+		    "stdin:1:9: error: cannot assign to an integer: only $variables and @maps can be assigned");
+	CHECK_ERROR("BEGIN { pid += 2; }", 1,
+		    "stdin:1:9: error: cannot assign to a builtin: only $variables and @maps can be assigned");
+	CHECK_ERROR("BEGIN { args.x = 2; }", 1,
+		    "stdin:1:9: error: cannot assign to a field: only $variables and @maps can be assigned");
+	CHECK_ERROR("BEGIN { pid++; }", 1,
+		    "stdin:1:9: error: '++' needs a $variable or @map, not a builtin");
+	CHECK_ERROR("BEGIN { --f(); }", 1,
+		    "stdin:1:11: error: '--' needs a $variable or @map, not a function call");
+	CHECK_ERROR("BEGIN { while ($x) { } }", 2,
+		    "stdin:1:9: error: 'while' is not supported");
+	CHECK_ERROR("BEGIN { return; }", 1, "stdin:1:9: error: 'return' is not supported");
+	CHECK_ERROR("", 1, "stdin: error: no probes in script");
+	CHECK_ERROR("// nothing but a comment\n", 1, "stdin: error: no probes in script");
+}
+
+static void test_lexical_errors_through_parser(void)
+{
+	/* Only one error each: the parse goes on (or stops) quietly. */
+	CHECK_ERROR("BEGIN { printf(\"abc); }", 1, "stdin:1:16: error: unterminated string");
+	CHECK_ERROR("BEGIN { printf(\"abc);\n }", 2, "stdin:1:16: error: unterminated string");
+	CHECK_ERROR("BEGIN { /* abc }", 1, "stdin:1:9: error: unterminated comment");
+	CHECK_ERROR("BEGIN { $x = 99999999999999999999; }", 1,
+		    "stdin:1:14: error: integer literal '99999999999999999999' is out of range (more than 64 bits)");
+	CHECK_ERROR("BEGIN { @x = \"\\q\"; }", 1,
+		    "stdin:1:15: error: unknown escape sequence '\\q'");
+	CHECK_ERROR("123 { }", 1, "stdin:1:1: error: invalid probe specification '123'");
+}
+
+static void test_error_format(void)
+{
+	struct parsed r = parse("BEGIN { @x = 1 @yy = 2; }");
+	CHECK(strcmp(r.diag, "stdin:1:16: error: syntax error, unexpected map, expecting '}' or ';'\n"
+			     "BEGIN { @x = 1 @yy = 2; }\n"
+			     "               ^~~\n") == 0,
+	      "got:\n%s", r.diag);
+	parsed_free(&r);
+}
+
+static void test_recovery(void)
+{
+	/* Three broken probes, two good ones: all three errors, both good probes kept. */
+	struct parsed r = parse("BEGIN { @x = 1 }\n"
+				"END { @y = }\n"
+				"kprobe:f { @z = 3 + ; @w = ; }\n"
+				"interval:s:1 { @ok = 1 }\n"
+				"t:a:b { if (1) { $x = = 2; } $y = 1 }\n");
+	CHECK(r.errors == 4, "errors %d:\n%s", r.errors, r.diag);
+	CHECK(count_lines_with(r.diag, "stdin:2:12: error: syntax error, unexpected '}', expecting an expression\n") == 1,
+	      "%s", r.diag);
+	CHECK(count_lines_with(r.diag, "stdin:3:21: error: syntax error, unexpected ';', expecting an expression\n") == 1,
+	      "%s", r.diag);
+	CHECK(count_lines_with(r.diag, "stdin:3:28: error: syntax error, unexpected ';', expecting an expression\n") == 1,
+	      "%s", r.diag);
+	CHECK(count_lines_with(r.diag, "stdin:5:23: error: syntax error, unexpected '=', expecting an expression\n") == 1,
+	      "%s", r.diag);
+	/* Statement-level recovery keeps every probe, minus the broken statements. */
+	CHECK(strcmp(r.ast, "probe 0: BEGIN\n"
+			    "  block\n"
+			    "    assign =\n"
+			    "      map @x\n"
+			    "      int 1\n"
+			    "probe 1: END\n"
+			    "  block\n"
+			    "probe 2: kprobe:f\n"
+			    "  block\n"
+			    "probe 3: interval:s:1\n"
+			    "  block\n"
+			    "    assign =\n"
+			    "      map @ok\n"
+			    "      int 1\n"
+			    "probe 4: t:a:b\n"
+			    "  block\n"
+			    "    if\n"
+			    "      int 1\n"
+			    "      block\n"
+			    "    assign =\n"
+			    "      var $y\n"
+			    "      int 1\n") == 0,
+	      "got:\n%s", r.ast);
+	parsed_free(&r);
+
+	/* Probe-level recovery: a broken probe header is skipped up to the end of its action. */
+	r = parse("BEGIN, { if (1) { } }\nEND { @e = 1 }");
+	CHECK(r.errors == 1, "%s", r.diag);
+	CHECK(strcmp(r.ast, "probe 0: END\n  block\n    assign =\n      map @e\n      int 1\n") == 0,
+	      "got:\n%s", r.ast);
+	parsed_free(&r);
+}
+
+static void test_robustness(void)
+{
+	/* 10,000 nested parentheses: one error, no crash. */
+	size_t n = 10000;
+	char *deep = malloc(2 * n + 64);
+	size_t len = (size_t)sprintf(deep, "BEGIN { $x = ");
+	memset(deep + len, '(', n);
+	len += n;
+	deep[len++] = '1';
+	memset(deep + len, ')', n);
+	len += n;
+	strcpy(deep + len, "; }");
+	struct parsed r = parse(deep);
+	CHECK(r.errors == 1, "%d errors", r.errors);
+	static const char want[] =
+		"stdin:1:269: error: nesting too deep (more than 256 levels of brackets)\n";
+	CHECK(strncmp(r.diag, want, strlen(want)) == 0, "%.200s", r.diag);
+	parsed_free(&r);
+
+	/* Long operator chains: a deep tree, refused before later stages recurse. */
+	len = (size_t)sprintf(deep, "BEGIN { $x = ");
+	for (size_t i = 0; i < 3000; i++)
+		deep[len++] = '!';
+	strcpy(deep + len, "1; }");
+	r = parse(deep);
+	CHECK(r.errors == 1 && strstr(r.diag, "error: expression nested too deeply") != NULL,
+	      "%.200s", r.diag);
+	parsed_free(&r);
+	len = (size_t)sprintf(deep, "BEGIN { $x = 1");
+	for (size_t i = 0; i < 3000; i++)
+		len += (size_t)sprintf(deep + len, "+1");
+	strcpy(deep + len, "; }");
+	r = parse(deep);
+	CHECK(r.errors == 1 && strstr(r.diag, "error: expression nested too deeply") != NULL,
+	      "%.200s", r.diag);
+	parsed_free(&r);
+	free(deep);
+
+	/* A long but shallow script is fine: 2000 statements. */
+	char *wide = malloc(2000 * 16 + 32);
+	len = (size_t)sprintf(wide, "BEGIN {");
+	for (int i = 0; i < 2000; i++)
+		len += (size_t)sprintf(wide + len, " @a%d = %d;", i % 10, i);
+	strcpy(wide + len, " }");
+	r = parse(wide);
+	CHECK(r.errors == 0, "%.200s", r.diag);
+	parsed_free(&r);
+	free(wide);
+
+	/* NUL bytes, non-UTF-8, random garbage: errors, never a crash. */
+	static const char nul[] = "BEGIN { @x\0 = 1; }\n\xff\xfe kprobe:\xc3\xa9 { }";
+	r = parse_bytes(nul, sizeof(nul) - 1);
+	CHECK(r.errors >= 2, "%s", r.diag);
+	parsed_free(&r);
+	unsigned char buf[3000];
+	unsigned seed = 777;
+	for (int round = 0; round < 50; round++) {
+		size_t blen = 1 + round * 59 % sizeof(buf);
+		for (size_t i = 0; i < blen; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Half the rounds draw from script-like characters. */
+			static const char alphabet[] = "BEGIN{}()[]/;,=+-*@$x1\"\\ \n:tif?";
+			unsigned v = seed >> 16;
+			buf[i] = round % 2 ? (unsigned char)alphabet[v % (sizeof(alphabet) - 1)]
+					   : (unsigned char)v;
+		}
+		r = parse_bytes((const char *)buf, blen);
+		CHECK(r.errors > 0 || r.prog->probes, "round %d: no probes and no error", round);
+		parsed_free(&r);
+	}
+}
+
+static void test_many_parses(void)
+{
+	/* No global state: the same script parses the same way every time, and
+	 * a failed parse does not disturb the next one. */
+	for (int i = 0; i < 200; i++) {
+		struct parsed bad = parse("BEGIN { @x = ( }");
+		struct parsed good = parse("BEGIN { @x = 1 }");
+		CHECK(bad.errors == 1 && good.errors == 0, "round %d: %d/%d", i, bad.errors, good.errors);
+		CHECK(strcmp(good.ast, "probe 0: BEGIN\n  block\n    assign =\n      map @x\n      int 1\n") == 0,
+		      "%s", good.ast);
+		parsed_free(&bad);
+		parsed_free(&good);
+	}
+}
+
+/* ---- ast.c helpers ----------------------------------------------------- */
+
+static void test_ast_helpers(void)
+{
+	char buf[32];
+	CHECK(strcmp(type_name(type_int(8, true), buf, sizeof(buf)), "int64") == 0, "%s", buf);
+	CHECK(strcmp(type_name(type_int(1, false), buf, sizeof(buf)), "uint8") == 0, "%s", buf);
+	CHECK(strcmp(type_name(type_str(16), buf, sizeof(buf)), "string[16]") == 0, "%s", buf);
+	CHECK(strcmp(type_name(type_none(), buf, sizeof(buf)), "none") == 0, "%s", buf);
+	CHECK(strcmp(type_name((struct type){ TY_ARGS, 0, false }, buf, sizeof(buf)), "args") == 0, "%s", buf);
+	CHECK(type_equal(type_int(4, true), type_int(4, true)), "int32 == int32");
+	CHECK(!type_equal(type_int(4, true), type_int(4, false)), "int32 != uint32");
+	CHECK(!type_equal(type_int(4, true), type_int(8, true)), "int32 != int64");
+	CHECK(!type_equal(type_str(16), type_str(64)), "string sizes");
+	CHECK(!type_equal(type_str(8), type_int(8, false)), "kinds");
+	CHECK(strcmp(binop_spelling(OP_SHL), "<<") == 0, "shl");
+	CHECK(strcmp(binop_spelling(OP_LAND), "&&") == 0, "land");
+	CHECK(strcmp(binop_spelling(OP_GE), ">=") == 0, "ge");
+
+	/* -d types shows each expression's type. */
+	struct parsed r = parse("BEGIN { @x[comm] = pid + 1 }");
+	struct node *assign = r.prog->probes->body->body;
+	assign->lhs->type = type_int(8, false);
+	assign->lhs->args->type = type_str(16);
+	assign->rhs->type = type_int(8, false);
+	assign->rhs->lhs->type = type_int(4, false);
+	assign->rhs->rhs->type = type_int(8, true);
+	char *out;
+	size_t olen;
+	FILE *f = open_memstream(&out, &olen);
+	ast_dump(f, r.prog, true);
+	fclose(f);
+	CHECK(strcmp(out, "probe 0: BEGIN\n"
+			  "  block\n"
+			  "    assign =\n"
+			  "      map @x : uint64\n"
+			  "        builtin comm : string[16]\n"
+			  "      binary + : uint64\n"
+			  "        builtin pid : uint32\n"
+			  "        int 1 : int64\n") == 0,
+	      "got:\n%s", out);
+	free(out);
+
+	/* ast_free_program owns sema's maps and vars too. */
+	struct map_info *m = xcalloc(1, sizeof(*m));
+	m->name = xstrdup("@x");
+	r.prog->maps = m;
+	struct var_info *v = xcalloc(1, sizeof(*v));
+	v->name = xstrdup("$v");
+	r.prog->probes->vars = v;
+	parsed_free(&r);
+
+	/* Freeing a very deep hand-built tree does not recurse. */
+	srcloc nowhere = { 0, 0, 0, 0 };
+	struct node *deep = ast_new(N_INT, nowhere);
+	for (int i = 0; i < 200000; i++)
+		deep = ast_new_unary('-', deep, nowhere);
+	ast_free_node(deep);
+}
+
+int main(void)
+{
+	test_probes();
+	test_precedence();
+	test_terms();
+	test_statements();
+	test_locations();
+	test_syntax_errors();
+	test_semantic_parse_errors();
+	test_lexical_errors_through_parser();
+	test_error_format();
+	test_recovery();
+	test_robustness();
+	test_many_parses();
+	test_ast_helpers();
+	if (failures) {
+		fprintf(stderr, "test_parser: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_parser: ok\n");
+	return 0;
+}

@@ -1,0 +1,1034 @@
+/* test_print.c - printf records and map printing, byte for byte against bpftrace.
+ *
+ * Every expected string below was printed by bpftrace 0.17 for the script in
+ * the comment above it (`bpftrace -e '...' | cat -A`), with two deliberate
+ * differences where sonde follows the latest bpftrace: histogram headers have
+ * no trailing space ("@h:" not "@h: ") and stats print as a record
+ * ("{ .count = 3, .average = 21, .total = 63 }" not "count 3, average 21,
+ * total 63"). Integer printf conversions without `l` are 64-bit as in the
+ * latest bpftrace (0.17 truncated them to 32 bits); those cases say so.
+ *
+ * Snapshots and printf records are built by hand; the last part creates real
+ * BPF maps from user space (needs root; skipped otherwise) to test reading,
+ * per-CPU combining, zero() and clear(). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "runtime.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                  \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			failures++;                                       \
+			fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__);                     \
+			fputc('\n', stderr);                              \
+		}                                                         \
+	} while (0)
+
+/* ---- capturing output ---------------------------------------------------- */
+
+struct capture {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *cap_open(struct capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	return c->f;
+}
+
+static void show_escaped(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			fputs("$\n", stderr);
+		else
+			fputc(*s, stderr);
+	}
+}
+
+#define CHECK_CAPTURE(c, expected) check_capture((c), (expected), __LINE__)
+static void check_capture(struct capture *c, const char *expected, int line)
+{
+	fclose(c->f);
+	if (strcmp(c->buf, expected) != 0) {
+		failures++;
+		fprintf(stderr, "%s:%d: FAIL: output differs\n--- expected:\n", __FILE__, line);
+		show_escaped(expected);
+		fputs("--- got:\n", stderr);
+		show_escaped(c->buf);
+		fputs("---\n", stderr);
+	}
+	free(c->buf);
+}
+
+/* ---- building descriptions and snapshots ----------------------------------- */
+
+#define KI type_int(8, true)
+#define KU type_int(8, false)
+#define KS type_str(16)
+
+/* A map description with the layout codegen uses: ints 8 bytes, strings
+ * their size rounded up to 8. */
+static struct desc_map make_map(const char *name, enum map_kind kind, int nkeys, ...)
+{
+	struct desc_map m;
+	va_list ap;
+	uint32_t off = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.name = (char *)name;
+	m.bpf_name = (char *)name + 1;
+	m.kind = kind;
+	m.nkeys = nkeys;
+	va_start(ap, nkeys);
+	for (int i = 0; i < nkeys; i++) {
+		struct type t = va_arg(ap, struct type);
+		m.keys[i].type = t;
+		m.keys[i].offset = off;
+		off += t.kind == TY_STR ? (t.size + 7) & ~7u : 8;
+	}
+	va_end(ap);
+	m.key_size = nkeys ? off : 8;
+	m.value = type_int(8, kind != MAP_COUNT && kind != MAP_HIST && kind != MAP_LHIST);
+	m.value_size = kind == MAP_MIN || kind == MAP_MAX || kind == MAP_AVG || kind == MAP_STATS ? 16 : 8;
+	return m;
+}
+
+/* The user key: one argument per key part (int64_t or const char *). */
+static unsigned char *make_key(const struct desc_map *m, ...)
+{
+	unsigned char *key = xcalloc(1, m->key_size);
+	va_list ap;
+	va_start(ap, m);
+	for (int i = 0; i < m->nkeys; i++) {
+		if (m->keys[i].type.kind == TY_STR) {
+			const char *s = va_arg(ap, const char *);
+			strncpy((char *)key + m->keys[i].offset, s, m->keys[i].type.size - 1);
+		} else {
+			int64_t v = va_arg(ap, int64_t);
+			memcpy(key + m->keys[i].offset, &v, 8);
+		}
+	}
+	va_end(ap);
+	return key;
+}
+
+static struct rt_map_entry *add_entry(struct rt_map_snapshot *s, unsigned char *key)
+{
+	s->entries = xrealloc(s->entries, (size_t)(s->n + 1) * sizeof(*s->entries));
+	struct rt_map_entry *e = &s->entries[s->n++];
+	memset(e, 0, sizeof(*e));
+	e->key = key;
+	return e;
+}
+
+static void add_value(struct rt_map_snapshot *s, unsigned char *key, int64_t v)
+{
+	add_entry(s, key)->value = v;
+}
+
+static void add_mean(struct rt_map_snapshot *s, unsigned char *key, int64_t total, uint64_t count)
+{
+	struct rt_map_entry *e = add_entry(s, key);
+	e->total = total;
+	e->count = count;
+	e->value = count ? total / (int64_t)count : 0;
+}
+
+/* desc.h bucket numbering */
+static int hist_bucket(int64_t v)
+{
+	if (v < 0)
+		return 0;
+	if (v == 0)
+		return 1;
+	int k = 0;
+	while (k < 63 && ((uint64_t)v >> (k + 1)))
+		k++;
+	return k + 2;
+}
+
+static int lhist_bucket(const struct desc_map *m, int64_t v)
+{
+	if (v < m->lhist_min)
+		return 0;
+	if (v >= m->lhist_max)
+		return (int)((m->lhist_max - m->lhist_min) / m->lhist_step) + 1;
+	return (int)(1 + (v - m->lhist_min) / m->lhist_step);
+}
+
+/* A hist/lhist entry from the sample values the script fed it; ends at a
+ * sentinel INT64_MIN. */
+static void add_samples(struct rt_map_snapshot *s, unsigned char *key, ...)
+{
+	const struct desc_map *m = s->map;
+	struct rt_map_entry *e = add_entry(s, key);
+	e->nbuckets = m->kind == MAP_HIST ? SONDE_HIST_BUCKETS
+					  : (int)((m->lhist_max - m->lhist_min) / m->lhist_step) + 2;
+	e->buckets = xcalloc((size_t)e->nbuckets, sizeof(uint64_t));
+	va_list ap;
+	va_start(ap, key);
+	for (int64_t v; (v = va_arg(ap, int64_t)) != INT64_MIN;) {
+		e->buckets[m->kind == MAP_HIST ? hist_bucket(v) : lhist_bucket(m, v)]++;
+		e->value++;
+	}
+	va_end(ap);
+}
+#define END INT64_MIN
+
+static void expect_print(struct rt_map_snapshot *s, int64_t top, int64_t div, const char *expected, int line)
+{
+	struct capture c;
+	rt_map_print(cap_open(&c), s, top, div);
+	check_capture(&c, expected, line);
+}
+#define EXPECT_PRINT(s, top, div, expected) expect_print((s), (top), (div), (expected), __LINE__)
+
+/* ---- scalar aggregations ------------------------------------------------------ */
+
+/* bpftrace -e 'BEGIN { @c = count(); @c = count(); @c = count(); @s = sum(5); @s = sum(7);
+ *   @a = avg(10); @a = avg(21); @mn = min(5); @mn = min(-3); @mx = max(5); @mx = max(42);
+ *   @st = stats(10); @st = stats(20); @st = stats(33); exit(); }'
+ * printed (after "Attaching 1 probe...\n\n\n"):
+ *   @a: 15\n\n@c: 3\n@mn: -3\n@mx: 42\n@s: 12\n@st: count 3, average 21, total 63\n\n */
+static void test_scalars(void)
+{
+	struct desc_map ma = make_map("@a", MAP_AVG, 0), mc = make_map("@c", MAP_COUNT, 0);
+	struct desc_map mmn = make_map("@mn", MAP_MIN, 0), mmx = make_map("@mx", MAP_MAX, 0);
+	struct desc_map ms = make_map("@s", MAP_SUM, 0), mst = make_map("@st", MAP_STATS, 0);
+	struct rt_map_snapshot s = { &ma, NULL, 0 };
+
+	add_mean(&s, make_key(&ma), 31, 2);
+	EXPECT_PRINT(&s, 0, 0, "@a: 15\n\n");
+	rt_map_snapshot_free(&s);
+
+	s.map = &mc;
+	add_value(&s, make_key(&mc), 3);
+	EXPECT_PRINT(&s, 0, 0, "@c: 3\n");
+	rt_map_snapshot_free(&s);
+
+	s.map = &mmn;
+	add_value(&s, make_key(&mmn), -3);
+	EXPECT_PRINT(&s, 0, 0, "@mn: -3\n");
+	rt_map_snapshot_free(&s);
+
+	s.map = &mmx;
+	add_value(&s, make_key(&mmx), 42);
+	EXPECT_PRINT(&s, 0, 0, "@mx: 42\n");
+	rt_map_snapshot_free(&s);
+
+	s.map = &ms;
+	add_value(&s, make_key(&ms), 12);
+	EXPECT_PRINT(&s, 0, 0, "@s: 12\n");
+	rt_map_snapshot_free(&s);
+
+	s.map = &mst;
+	add_mean(&s, make_key(&mst), 63, 3);
+	EXPECT_PRINT(&s, 0, 0, "@st: { .count = 3, .average = 21, .total = 63 }\n\n");
+	rt_map_snapshot_free(&s);
+}
+
+/* bpftrace -e 'BEGIN { @a = avg(-10); @a = avg(-5); @b = avg(-7); @b = avg(0);
+ *   @st = stats(-7); @st = stats(0); exit(); }'
+ *   @a: -7\n\n@b: -3\n\n@st: count 2, average -3, total -7\n\n
+ * (integer division truncates toward zero) */
+static void test_negative_means(void)
+{
+	struct desc_map ma = make_map("@a", MAP_AVG, 0), mb = make_map("@b", MAP_AVG, 0);
+	struct desc_map mst = make_map("@st", MAP_STATS, 0);
+	struct rt_map_snapshot s = { &ma, NULL, 0 };
+
+	add_mean(&s, make_key(&ma), -15, 2);
+	EXPECT_PRINT(&s, 0, 0, "@a: -7\n\n");
+	rt_map_snapshot_free(&s);
+	s.map = &mb;
+	add_mean(&s, make_key(&mb), -7, 2);
+	EXPECT_PRINT(&s, 0, 0, "@b: -3\n\n");
+	rt_map_snapshot_free(&s);
+	s.map = &mst;
+	add_mean(&s, make_key(&mst), -7, 2);
+	EXPECT_PRINT(&s, 0, 0, "@st: { .count = 2, .average = -3, .total = -7 }\n\n");
+	rt_map_snapshot_free(&s);
+}
+
+/* ---- keyed maps -------------------------------------------------------------- */
+
+static void test_keyed(void)
+{
+	/* bpftrace -e 'BEGIN { @x[3]=5; @x[1]=7; @x[2]=6; @x[10]=-1; @u[1] = (uint32)4000000000;
+	 *   @u[2] = (uint32)5; @i[1] = (int32)-5; @i[2] = (int8)-1; exit(); }'
+	 *   @i[1]: -5\n@i[2]: -1\n@u[2]: 5\n@u[1]: 4000000000\n@x[10]: -1\n@x[3]: 5\n@x[2]: 6\n@x[1]: 7\n */
+	struct desc_map mx = make_map("@x", MAP_PLAIN, 1, KI);
+	struct rt_map_snapshot s = { &mx, NULL, 0 };
+	add_value(&s, make_key(&mx, (int64_t)3), 5);
+	add_value(&s, make_key(&mx, (int64_t)1), 7);
+	add_value(&s, make_key(&mx, (int64_t)2), 6);
+	add_value(&s, make_key(&mx, (int64_t)10), -1);
+	EXPECT_PRINT(&s, 0, 0, "@x[10]: -1\n@x[3]: 5\n@x[2]: 6\n@x[1]: 7\n");
+	rt_map_snapshot_free(&s);
+
+	struct desc_map mu = make_map("@u", MAP_PLAIN, 1, KI);
+	mu.value = type_int(4, false);
+	s.map = &mu;
+	add_value(&s, make_key(&mu, (int64_t)1), 4000000000);
+	add_value(&s, make_key(&mu, (int64_t)2), 5);
+	EXPECT_PRINT(&s, 0, 0, "@u[2]: 5\n@u[1]: 4000000000\n");
+	rt_map_snapshot_free(&s);
+
+	struct desc_map mi = make_map("@i", MAP_PLAIN, 1, KI);
+	mi.value = type_int(4, true);
+	s.map = &mi;
+	add_value(&s, make_key(&mi, (int64_t)1), -5);
+	add_value(&s, make_key(&mi, (int64_t)2), -1);
+	EXPECT_PRINT(&s, 0, 0, "@i[1]: -5\n@i[2]: -1\n");
+	rt_map_snapshot_free(&s);
+
+	/* bpftrace -e 'BEGIN { @k["x", 1] = sum(-3); @k["y", 2] = sum(10); @k["a", 3] = sum(0);
+	 *   @m[(int8)-2] = max(9); @m[(uint16)7] = max(3); exit(); }'
+	 *   @k[x, 1]: -3\n@k[a, 3]: 0\n@k[y, 2]: 10\n@m[7]: 3\n@m[-2]: 9\n */
+	struct desc_map mk = make_map("@k", MAP_SUM, 2, KS, KI);
+	s.map = &mk;
+	add_value(&s, make_key(&mk, "x", (int64_t)1), -3);
+	add_value(&s, make_key(&mk, "y", (int64_t)2), 10);
+	add_value(&s, make_key(&mk, "a", (int64_t)3), 0);
+	EXPECT_PRINT(&s, 0, 0, "@k[x, 1]: -3\n@k[a, 3]: 0\n@k[y, 2]: 10\n");
+	rt_map_snapshot_free(&s);
+
+	struct desc_map mm = make_map("@m", MAP_MAX, 1, type_int(1, true));
+	s.map = &mm;
+	add_value(&s, make_key(&mm, (int64_t)-2), 9);
+	add_value(&s, make_key(&mm, (int64_t)7), 3);
+	EXPECT_PRINT(&s, 0, 0, "@m[7]: 3\n@m[-2]: 9\n");
+	rt_map_snapshot_free(&s);
+
+	/* bpftrace -e 'BEGIN { @k[1,"a"] = count(); @k[2,"b"] = count(); @k[2,"b"] = count(); exit(); }'
+	 *   @k[1, a]: 1\n@k[2, b]: 2\n */
+	struct desc_map mc = make_map("@k", MAP_COUNT, 2, KI, KS);
+	s.map = &mc;
+	add_value(&s, make_key(&mc, (int64_t)2, "b"), 2);
+	add_value(&s, make_key(&mc, (int64_t)1, "a"), 1);
+	EXPECT_PRINT(&s, 0, 0, "@k[1, a]: 1\n@k[2, b]: 2\n");
+	rt_map_snapshot_free(&s);
+
+	/* bpftrace -e 'BEGIN { @a[1] = avg(-10); @a[2] = avg(5); @st[1] = stats(3); @st[2] = stats(-4); exit(); }'
+	 *   @a[1]: -10\n@a[2]: 5\n\n@st[2]: count 1, average -4, total -4\n@st[1]: count 1, average 3, total 3\n\n */
+	struct desc_map ma = make_map("@a", MAP_AVG, 1, KI);
+	s.map = &ma;
+	add_mean(&s, make_key(&ma, (int64_t)2), 5, 1);
+	add_mean(&s, make_key(&ma, (int64_t)1), -10, 1);
+	EXPECT_PRINT(&s, 0, 0, "@a[1]: -10\n@a[2]: 5\n\n");
+	rt_map_snapshot_free(&s);
+	struct desc_map mst = make_map("@st", MAP_STATS, 1, KI);
+	s.map = &mst;
+	add_mean(&s, make_key(&mst, (int64_t)1), 3, 1);
+	add_mean(&s, make_key(&mst, (int64_t)2), -4, 1);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@st[2]: { .count = 1, .average = -4, .total = -4 }\n"
+		     "@st[1]: { .count = 1, .average = 3, .total = 3 }\n\n");
+	rt_map_snapshot_free(&s);
+}
+
+/* bpftrace -e 'BEGIN { @s[3]="a"; @s[1]="b"; @s[256]="c"; @s[-1] = "x"; @t["b", 2] = "q";
+ *   @t["a", 3]="r"; @t["b",1]="s"; @u = "hello"; exit(); }'
+ *   @s[1]: b\n@s[3]: a\n@s[256]: c\n@s[-1]: x\n@t[a, 3]: r\n@t[b, 1]: s\n@t[b, 2]: q\n@u: hello\n
+ * (string values: sorted by key, integers compared as unsigned) */
+static void test_string_values(void)
+{
+	struct desc_map ms = make_map("@s", MAP_PLAIN, 1, KI);
+	ms.value = type_str(8);
+	struct rt_map_snapshot s = { &ms, NULL, 0 };
+	add_entry(&s, make_key(&ms, (int64_t)3))->str = xstrdup("a");
+	add_entry(&s, make_key(&ms, (int64_t)-1))->str = xstrdup("x");
+	add_entry(&s, make_key(&ms, (int64_t)256))->str = xstrdup("c");
+	add_entry(&s, make_key(&ms, (int64_t)1))->str = xstrdup("b");
+	EXPECT_PRINT(&s, 0, 0, "@s[1]: b\n@s[3]: a\n@s[256]: c\n@s[-1]: x\n");
+	rt_map_snapshot_free(&s);
+
+	struct desc_map mt = make_map("@t", MAP_PLAIN, 2, KS, KI);
+	mt.value = type_str(8);
+	s.map = &mt;
+	add_entry(&s, make_key(&mt, "b", (int64_t)2))->str = xstrdup("q");
+	add_entry(&s, make_key(&mt, "a", (int64_t)3))->str = xstrdup("r");
+	add_entry(&s, make_key(&mt, "b", (int64_t)1))->str = xstrdup("s");
+	EXPECT_PRINT(&s, 0, 0, "@t[a, 3]: r\n@t[b, 1]: s\n@t[b, 2]: q\n");
+	rt_map_snapshot_free(&s);
+
+	struct desc_map mu = make_map("@u", MAP_PLAIN, 0);
+	mu.value = type_str(8);
+	s.map = &mu;
+	add_entry(&s, make_key(&mu))->str = xstrdup("hello");
+	EXPECT_PRINT(&s, 0, 0, "@u: hello\n");
+	rt_map_snapshot_free(&s);
+}
+
+/* ---- histograms ---------------------------------------------------------------- */
+
+static void test_hist(void)
+{
+	/* bpftrace -e 'BEGIN { @h = hist(0); @h = hist(1); @h = hist(3); @h = hist(3); @h = hist(20);
+	 *   @h = hist(1500); exit(); }' */
+	struct desc_map mh = make_map("@h", MAP_HIST, 0);
+	struct rt_map_snapshot s = { &mh, NULL, 0 };
+	add_samples(&s, make_key(&mh), (int64_t)0, (int64_t)1, (int64_t)3, (int64_t)3, (int64_t)20, (int64_t)1500, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@h:\n"
+		     "[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+		     "[1]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+		     "[2, 4)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[4, 8)                 0 |                                                    |\n"
+		     "[8, 16)                0 |                                                    |\n"
+		     "[16, 32)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+		     "[32, 64)               0 |                                                    |\n"
+		     "[64, 128)              0 |                                                    |\n"
+		     "[128, 256)             0 |                                                    |\n"
+		     "[256, 512)             0 |                                                    |\n"
+		     "[512, 1K)              0 |                                                    |\n"
+		     "[1K, 2K)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+
+	/* bpftrace -e 'BEGIN { @h = hist(-1); @h = hist(1); @h=hist(1023); @h=hist(1024);
+	 *   @g=hist(1048576); @g=hist(1073741824*4); exit(); }' */
+	add_samples(&s, make_key(&mh), (int64_t)-1, (int64_t)1, (int64_t)1023, (int64_t)1024, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@h:\n"
+		     "(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[0]                    0 |                                                    |\n"
+		     "[1]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[2, 4)                 0 |                                                    |\n"
+		     "[4, 8)                 0 |                                                    |\n"
+		     "[8, 16)                0 |                                                    |\n"
+		     "[16, 32)               0 |                                                    |\n"
+		     "[32, 64)               0 |                                                    |\n"
+		     "[64, 128)              0 |                                                    |\n"
+		     "[128, 256)             0 |                                                    |\n"
+		     "[256, 512)             0 |                                                    |\n"
+		     "[512, 1K)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[1K, 2K)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+	struct desc_map mg = make_map("@g", MAP_HIST, 0);
+	s.map = &mg;
+	add_samples(&s, make_key(&mg), (int64_t)1048576, (int64_t)4294967296, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@g:\n"
+		     "[1M, 2M)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[2M, 4M)               0 |                                                    |\n"
+		     "[4M, 8M)               0 |                                                    |\n"
+		     "[8M, 16M)              0 |                                                    |\n"
+		     "[16M, 32M)             0 |                                                    |\n"
+		     "[32M, 64M)             0 |                                                    |\n"
+		     "[64M, 128M)            0 |                                                    |\n"
+		     "[128M, 256M)           0 |                                                    |\n"
+		     "[256M, 512M)           0 |                                                    |\n"
+		     "[512M, 1G)             0 |                                                    |\n"
+		     "[1G, 2G)               0 |                                                    |\n"
+		     "[2G, 4G)               0 |                                                    |\n"
+		     "[4G, 8G)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+	/* 0.17 puts values >= 4G in the wrong bucket, so T labels come from its
+	 * hist_index_label() rule (power >= 40: T) and not from a run. */
+	add_samples(&s, make_key(&mg), (int64_t)3 << 40, INT64_MAX, END);
+	CHECK(s.entries[0].buckets[43] == 1 && s.entries[0].buckets[64] == 1, "hist bucket numbering");
+	struct capture c;
+	rt_map_print(cap_open(&c), &s, 0, 0);
+	fclose(c.f);
+	CHECK(strstr(c.buf, "\n[2T, 4T)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"),
+	      "T label: %s", c.buf);
+	CHECK(strstr(c.buf, "\n[4194304T, 8388608T)       1 |@@@@"), "top hist label: %s", c.buf);
+	free(c.buf);
+	rt_map_snapshot_free(&s);
+
+	/* bar rounding; bpftrace -e 'BEGIN { @h = hist(4); @h = hist(8) x2; @h = hist(16) x3;
+	 *   @h = hist(64) x7; @h = hist(32) x9; exit(); }' */
+	s.map = &mh;
+	add_samples(&s, make_key(&mh), (int64_t)4, (int64_t)8, (int64_t)8, (int64_t)16, (int64_t)16, (int64_t)16,
+		    (int64_t)64, (int64_t)64, (int64_t)64, (int64_t)64, (int64_t)64, (int64_t)64, (int64_t)64,
+		    (int64_t)32, (int64_t)32, (int64_t)32, (int64_t)32, (int64_t)32, (int64_t)32, (int64_t)32,
+		    (int64_t)32, (int64_t)32, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@h:\n"
+		     "[4, 8)                 1 |@@@@@                                               |\n"
+		     "[8, 16)                2 |@@@@@@@@@@@                                         |\n"
+		     "[16, 32)               3 |@@@@@@@@@@@@@@@@@                                   |\n"
+		     "[32, 64)               9 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[64, 128)              7 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@            |\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+}
+
+/* bpftrace -e 'BEGIN { @h[1] = hist(5); @h[2] = hist(5); @h[2]=hist(100); @h[3] = hist(0);
+ *   @l["x"] = lhist(5,0,100,10); @l["y"]=lhist(200,0,100,10); @l["y"]=lhist(-5,0,100,10); exit(); }'
+ * (keyed: sorted by total count; ties in key byte order) */
+static void test_keyed_hist(void)
+{
+	struct desc_map mh = make_map("@h", MAP_HIST, 1, KI);
+	struct rt_map_snapshot s = { &mh, NULL, 0 };
+	add_samples(&s, make_key(&mh, (int64_t)3), (int64_t)0, END);
+	add_samples(&s, make_key(&mh, (int64_t)2), (int64_t)5, (int64_t)100, END);
+	add_samples(&s, make_key(&mh, (int64_t)1), (int64_t)5, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@h[1]:\n"
+		     "[4, 8)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n"
+		     "@h[3]:\n"
+		     "[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n"
+		     "@h[2]:\n"
+		     "[4, 8)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[8, 16)                0 |                                                    |\n"
+		     "[16, 32)               0 |                                                    |\n"
+		     "[32, 64)               0 |                                                    |\n"
+		     "[64, 128)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+
+	struct desc_map ml = make_map("@l", MAP_LHIST, 1, KS);
+	ml.lhist_min = 0, ml.lhist_max = 100, ml.lhist_step = 10;
+	s.map = &ml;
+	add_samples(&s, make_key(&ml, "y"), (int64_t)200, (int64_t)-5, END);
+	add_samples(&s, make_key(&ml, "x"), (int64_t)5, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@l[x]:\n"
+		     "[0, 10)                1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n"
+		     "@l[y]:\n"
+		     "(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[0, 10)                0 |                                                    |\n"
+		     "[10, 20)               0 |                                                    |\n"
+		     "[20, 30)               0 |                                                    |\n"
+		     "[30, 40)               0 |                                                    |\n"
+		     "[40, 50)               0 |                                                    |\n"
+		     "[50, 60)               0 |                                                    |\n"
+		     "[60, 70)               0 |                                                    |\n"
+		     "[70, 80)               0 |                                                    |\n"
+		     "[80, 90)               0 |                                                    |\n"
+		     "[90, 100)              0 |                                                    |\n"
+		     "[100, ...)             1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+}
+
+static struct desc_map lhist_map(const char *name, int64_t min, int64_t max, int64_t step)
+{
+	struct desc_map m = make_map(name, MAP_LHIST, 0);
+	m.lhist_min = min, m.lhist_max = max, m.lhist_step = step;
+	return m;
+}
+
+static void test_lhist(void)
+{
+	/* bpftrace -e 'BEGIN { @l = lhist(-1, 0, 10, 2); @l = lhist(3, 0, 10, 2); @l = lhist(5, 0, 10, 2);
+	 *   @l = lhist(5, 0, 10, 2); @l = lhist(12, 0, 10, 2); exit(); }' */
+	struct desc_map ml = lhist_map("@l", 0, 10, 2);
+	struct rt_map_snapshot s = { &ml, NULL, 0 };
+	add_samples(&s, make_key(&ml), (int64_t)-1, (int64_t)3, (int64_t)5, (int64_t)5, (int64_t)12, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@l:\n"
+		     "(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+		     "[0, 2)                 0 |                                                    |\n"
+		     "[2, 4)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+		     "[4, 6)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[6, 8)                 0 |                                                    |\n"
+		     "[8, 10)                0 |                                                    |\n"
+		     "[10, ...)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+
+	/* bpftrace -e 'BEGIN { @l = lhist(5000, 0, 4096, 1024); @m = lhist(3000000, 0, 4194304, 1048576);
+	 *   @n = lhist(10, 0, 3000, 1024); @n = lhist(3500, 0, 3000, 1024); exit(); }' */
+	struct desc_map mk = lhist_map("@l", 0, 4096, 1024);
+	s.map = &mk;
+	add_samples(&s, make_key(&mk), (int64_t)5000, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@l:\n"
+		     "[4K, ...)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+	struct desc_map mm = lhist_map("@m", 0, 4194304, 1048576);
+	s.map = &mm;
+	add_samples(&s, make_key(&mm), (int64_t)3000000, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@m:\n"
+		     "[2M, 3M)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+	struct desc_map mn = lhist_map("@n", 0, 3000, 1024);
+	s.map = &mn;
+	add_samples(&s, make_key(&mn), (int64_t)10, (int64_t)3500, END);
+	EXPECT_PRINT(&s, 0, 0,
+		     "@n:\n"
+		     "[0, 1K)                1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[1K, 2K)               0 |                                                    |\n"
+		     "[3000, ...)            1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+}
+
+/* ---- print(@m, top, div) ---------------------------------------------------------- */
+
+static void test_top_div(void)
+{
+	/* bpftrace -e 'BEGIN { @x[1]=1; @x[2]=2; @x[3]=3; @x[4]=4; print(@x, 2); print(@x, 2, 2);
+	 *   print(@x); print(@x, 0, 3); ...' printed (no blank lines between prints):
+	 *   @x[3]: 3 @x[4]: 4 | @x[3]: 1 @x[4]: 2 | @x[1]: 1 ... @x[4]: 4 | @x[1]: 0 @x[2]: 0 @x[3]: 1 @x[4]: 1 */
+	struct desc_map mx = make_map("@x", MAP_PLAIN, 1, KI);
+	struct rt_map_snapshot s = { &mx, NULL, 0 };
+	for (int64_t i = 4; i >= 1; i--)
+		add_value(&s, make_key(&mx, i), i);
+	EXPECT_PRINT(&s, 2, 0, "@x[3]: 3\n@x[4]: 4\n");
+	EXPECT_PRINT(&s, 2, 2, "@x[3]: 1\n@x[4]: 2\n");
+	EXPECT_PRINT(&s, 0, 0, "@x[1]: 1\n@x[2]: 2\n@x[3]: 3\n@x[4]: 4\n");
+	EXPECT_PRINT(&s, 0, 3, "@x[1]: 0\n@x[2]: 0\n@x[3]: 1\n@x[4]: 1\n");
+	EXPECT_PRINT(&s, 10, 0, "@x[1]: 1\n@x[2]: 2\n@x[3]: 3\n@x[4]: 4\n");
+	rt_map_snapshot_free(&s);
+
+	/* ... @h[1]=hist(3); @h[2]=hist(3) x2; @h[3]=hist(3) x3; print(@h, 2); print(@h, 0, 2);
+	 * (div divides the counts shown, bars stay scaled on the real counts) */
+	struct desc_map mh = make_map("@h", MAP_HIST, 1, KI);
+	s.map = &mh;
+	add_samples(&s, make_key(&mh, (int64_t)1), (int64_t)3, END);
+	add_samples(&s, make_key(&mh, (int64_t)2), (int64_t)3, (int64_t)3, END);
+	add_samples(&s, make_key(&mh, (int64_t)3), (int64_t)3, (int64_t)3, (int64_t)3, END);
+	const char *bar = " |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n";
+	char expected[1024];
+	snprintf(expected, sizeof(expected), "@h[2]:\n[2, 4)                 2%s\n@h[3]:\n[2, 4)                 3%s\n", bar, bar);
+	EXPECT_PRINT(&s, 2, 0, expected);
+	snprintf(expected, sizeof(expected),
+		 "@h[1]:\n[2, 4)                 0%s\n@h[2]:\n[2, 4)                 1%s\n@h[3]:\n[2, 4)                 1%s\n",
+		 bar, bar, bar);
+	EXPECT_PRINT(&s, 0, 2, expected);
+	rt_map_snapshot_free(&s);
+
+	/* bpftrace -e 'BEGIN { @a[1]=avg(10); @a[2]=avg(20); @a[3]=avg(30); @s[1]=stats(10); @s[2]=stats(20);
+	 *   @s[3]=stats(30); print(@a, 2); print(@a, 0, 3); print(@s, 2); print(@s, 0, 3); @c = count();
+	 *   print(@c, 0, 2); print(@c, 5); @mn[1] = min(-5); @mn[2] = min(3); @mn[3]=min(-10);
+	 *   @sm[1] = sum(-5); @sm[2]=sum(5); @sm[3]=sum(-7); print(@sm, 0, 2); print(@mn, 0, 2); exit(); }'
+	 * (stats ignores top and div; negative values divide toward zero) */
+	struct desc_map ma = make_map("@a", MAP_AVG, 1, KI);
+	s.map = &ma;
+	for (int64_t i = 1; i <= 3; i++)
+		add_mean(&s, make_key(&ma, i), i * 10, 1);
+	EXPECT_PRINT(&s, 2, 0, "@a[2]: 20\n@a[3]: 30\n\n");
+	EXPECT_PRINT(&s, 0, 3, "@a[1]: 3\n@a[2]: 6\n@a[3]: 10\n\n");
+	rt_map_snapshot_free(&s);
+	struct desc_map mst = make_map("@s", MAP_STATS, 1, KI);
+	s.map = &mst;
+	for (int64_t i = 1; i <= 3; i++)
+		add_mean(&s, make_key(&mst, i), i * 10, 1);
+	const char *all_stats = "@s[1]: { .count = 1, .average = 10, .total = 10 }\n"
+				"@s[2]: { .count = 1, .average = 20, .total = 20 }\n"
+				"@s[3]: { .count = 1, .average = 30, .total = 30 }\n\n";
+	EXPECT_PRINT(&s, 2, 0, all_stats);
+	EXPECT_PRINT(&s, 0, 3, all_stats);
+	rt_map_snapshot_free(&s);
+	struct desc_map mc = make_map("@c", MAP_COUNT, 0);
+	s.map = &mc;
+	add_value(&s, make_key(&mc), 1);
+	EXPECT_PRINT(&s, 0, 2, "@c: 0\n");
+	EXPECT_PRINT(&s, 5, 0, "@c: 1\n");
+	rt_map_snapshot_free(&s);
+	struct desc_map msm = make_map("@sm", MAP_SUM, 1, KI);
+	s.map = &msm;
+	add_value(&s, make_key(&msm, (int64_t)1), -5);
+	add_value(&s, make_key(&msm, (int64_t)2), 5);
+	add_value(&s, make_key(&msm, (int64_t)3), -7);
+	EXPECT_PRINT(&s, 0, 2, "@sm[3]: -3\n@sm[1]: -2\n@sm[2]: 2\n");
+	rt_map_snapshot_free(&s);
+	struct desc_map mmn = make_map("@mn", MAP_MIN, 1, KI);
+	s.map = &mmn;
+	add_value(&s, make_key(&mmn, (int64_t)1), -5);
+	add_value(&s, make_key(&mmn, (int64_t)2), 3);
+	add_value(&s, make_key(&mmn, (int64_t)3), -10);
+	EXPECT_PRINT(&s, 0, 2, "@mn[3]: -5\n@mn[1]: -2\n@mn[2]: 1\n");
+	rt_map_snapshot_free(&s);
+
+	/* lhist ignores div: bpftrace -e 'BEGIN { @l = lhist(5, 0, 10, 1) x2; @l = lhist(6, 0, 10, 1);
+	 *   print(@l, 0, 2); exit(); }' */
+	struct desc_map ml = lhist_map("@l", 0, 10, 1);
+	s.map = &ml;
+	add_samples(&s, make_key(&ml), (int64_t)5, (int64_t)5, (int64_t)6, END);
+	EXPECT_PRINT(&s, 0, 2,
+		     "@l:\n"
+		     "[5, 6)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		     "[6, 7)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+		     "\n");
+	rt_map_snapshot_free(&s);
+}
+
+/* ---- empty and zeroed maps ----------------------------------------------------------- */
+
+/* bpftrace -e 'BEGIN { @c = count(); clear(@c); @h = hist(3); clear(@h); @s = stats(3); clear(@s);
+ *   @a = avg(2); clear(@a); @k[1]=2; clear(@k); exit(); }'
+ *   "\n\n" + "\n\n" (@a) + "@c: 0\n" + "\n" (@h) + "\n" (@k) + "\n\n" (@s)
+ * bpftrace -e 'BEGIN { @s = sum(3); clear(@s); @mn = min(3); clear(@mn); ... @y = "str"; clear(@y); }'
+ *   one "\n" per map (only a scalar count() survives clear(), as 0)
+ * bpftrace -e 'BEGIN { @c = count(); zero(@c); @h = hist(3); zero(@h); @s = stats(3); zero(@s); ... }'
+ *   @a: 0\n\n@c: 0\n@h: \n\n@k[1]: 0\n@l: \n\n@mn: 0\n@mx: 0\n@s: count 0, average 0, total 0\n\n */
+static void test_empty(void)
+{
+	struct desc_map maps[] = {
+		make_map("@a", MAP_AVG, 0), make_map("@c", MAP_COUNT, 0), make_map("@h", MAP_HIST, 0),
+		make_map("@k", MAP_PLAIN, 1, KI), make_map("@s", MAP_STATS, 0), make_map("@sm", MAP_SUM, 0),
+		make_map("@mn", MAP_MIN, 0), make_map("@l", MAP_LHIST, 1, KI),
+	};
+	const char *expected[] = { "\n\n", "@c: 0\n", "\n", "\n", "\n\n", "\n", "\n", "\n" };
+	maps[7].lhist_min = 0, maps[7].lhist_max = 10, maps[7].lhist_step = 1;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		struct rt_map_snapshot s = { &maps[i], NULL, 0 };
+		EXPECT_PRINT(&s, 0, 0, expected[i]);
+		EXPECT_PRINT(&s, 3, 2, expected[i]);
+	}
+
+	/* zeroed: keys stay, values are 0, histograms print only their header */
+	struct desc_map mh = make_map("@h", MAP_HIST, 0);
+	struct rt_map_snapshot s = { &mh, NULL, 0 };
+	add_samples(&s, make_key(&mh), END);
+	EXPECT_PRINT(&s, 0, 0, "@h:\n\n");
+	rt_map_snapshot_free(&s);
+	struct desc_map mst = make_map("@s", MAP_STATS, 0);
+	s.map = &mst;
+	add_mean(&s, make_key(&mst), 0, 0);
+	EXPECT_PRINT(&s, 0, 0, "@s: { .count = 0, .average = 0, .total = 0 }\n\n");
+	rt_map_snapshot_free(&s);
+}
+
+/* ---- printf ------------------------------------------------------------------------- */
+
+struct record {
+	struct desc_printf pf;
+	struct field_layout args[16];
+	unsigned char payload[512];
+};
+
+/* Arguments: 'i' int64_t (signed), 'u' uint64_t, 's' const char * (string[16]). */
+static void make_record(struct record *r, const char *fmt, const char *types, ...)
+{
+	va_list ap;
+	uint32_t off = 0;
+	memset(r, 0, sizeof(*r));
+	r->pf.fmt = (char *)fmt;
+	r->pf.args = r->args;
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 's') {
+			const char *s = va_arg(ap, const char *);
+			r->args[i].type = type_str(16);
+			strncpy((char *)r->payload + off, s, 15);
+			r->args[i].offset = off;
+			off += 16;
+		} else {
+			int64_t v = va_arg(ap, int64_t);
+			r->args[i].type = type_int(8, types[i] == 'i');
+			memcpy(r->payload + off, &v, 8);
+			r->args[i].offset = off;
+			off += 8;
+		}
+		r->pf.nargs = i + 1;
+	}
+	va_end(ap);
+	r->pf.size = off;
+}
+
+static void expect_printf(struct record *r, const char *expected, int line)
+{
+	struct capture c;
+	rt_format_printf(cap_open(&c), &r->pf, r->payload, r->pf.size);
+	check_capture(&c, expected, line);
+}
+#define EXPECT_PRINTF(r, expected) expect_printf((r), (expected), __LINE__)
+
+static void test_printf(void)
+{
+	struct record r;
+
+	/* bpftrace -e 'BEGIN { printf("[%5d] [%-5d] [%-05d] [%.3d] [%8.3d] [%08.3d] [%-8.3x] [%x] [%X] [%o] [%u]\n",
+	 *   42, 42, 42, 7, 7, 66, 66, 3054, 3054, 8, 123); exit(); }' */
+	make_record(&r, "[%5d] [%-5d] [%-05d] [%.3d] [%8.3d] [%08.3d] [%-8.3x] [%x] [%X] [%o] [%u]\n", "iiiiiiiiiii",
+		    (int64_t)42, (int64_t)42, (int64_t)42, (int64_t)7, (int64_t)7, (int64_t)66, (int64_t)66,
+		    (int64_t)3054, (int64_t)3054, (int64_t)8, (int64_t)123);
+	EXPECT_PRINTF(&r, "[   42] [42   ] [42   ] [007] [     007] [     066] [042     ] [bee] [BEE] [10] [123]\n");
+
+	/* bpftrace -e 'BEGIN { printf("[%s] [%10s] [%-10s] [%.2s] [%08s] [%c%c] [%-3c] [%3c] [%p] [%p] [%12p]\n",
+	 *   "abc", "hi", "hi", "xyz", "abc", 72, 105, 65, 66, 0, 4096, 255); exit(); }' */
+	make_record(&r, "[%s] [%10s] [%-10s] [%.2s] [%08s] [%c%c] [%-3c] [%3c] [%p] [%p] [%12p]\n", "sssssiiiiiii",
+		    "abc", "hi", "hi", "xyz", "abc", (int64_t)72, (int64_t)105, (int64_t)65, (int64_t)66,
+		    (int64_t)0, (int64_t)4096, (int64_t)255);
+	EXPECT_PRINTF(&r, "[abc] [        hi] [hi        ] [xy] [     abc] [Hi] [A  ] [  B] [(nil)] [0x1000] [        0xff]\n");
+
+	/* bpftrace -e 'BEGIN { printf("[%ld] [%lld] [%lu] [%lx] [%llX] [%hd] [%hhd] [%hu] [%hhx] [%zd] [%jd] [%td]\n",
+	 *   -5000000000, 5000000000, -1, -1, 3735928559, 70000, 300, -1, -1, -7, -8, -9); exit(); }' */
+	make_record(&r, "[%ld] [%lld] [%lu] [%lx] [%llX] [%hd] [%hhd] [%hu] [%hhx] [%zd] [%jd] [%td]\n", "iiiiiiiiiiii",
+		    (int64_t)-5000000000, (int64_t)5000000000, (int64_t)-1, (int64_t)-1, (int64_t)3735928559,
+		    (int64_t)70000, (int64_t)300, (int64_t)-1, (int64_t)-1, (int64_t)-7, (int64_t)-8, (int64_t)-9);
+	EXPECT_PRINTF(&r, "[-5000000000] [5000000000] [18446744073709551615] [ffffffffffffffff] [DEADBEEF] "
+			  "[4464] [44] [65535] [ff] [-7] [-8] [-9]\n");
+
+	/* bpftrace -e 'BEGIN { printf("%d%% of %s, then %q %f %i 100%\n", 50, "all"); exit(); }'
+	 * (unknown conversions and a lone % are printed as written; %i has no argument left) */
+	make_record(&r, "%d%% of %s, then %q %f %i 100%\n", "is", (int64_t)50, "all");
+	EXPECT_PRINTF(&r, "50% of all, then %q %f %i 100%\n");
+
+	/* bpftrace -e 'BEGIN { printf("[%d] [%d] [%u] [%x] [%d]\n", (int32)-2147483648, (int16)-300,
+	 *   (uint8)200, (uint16)65535, (int8)-128); exit(); }' (narrow types arrive sign/zero-extended) */
+	make_record(&r, "[%d] [%d] [%u] [%x] [%d]\n", "iiuui", (int64_t)-2147483648, (int64_t)-300,
+		    (int64_t)200, (int64_t)65535, (int64_t)-128);
+	EXPECT_PRINTF(&r, "[-2147483648] [-300] [200] [ffff] [-128]\n");
+
+	/* latest bpftrace: no length modifier means 64 bits (0.17 printed 705032704 and ffffffff) */
+	make_record(&r, "%d %x %u %i|%+d|% d|%#x|%#o\n", "iiiiiiii", (int64_t)5000000000, (int64_t)-1,
+		    (int64_t)-1, (int64_t)-3, (int64_t)5, (int64_t)5, (int64_t)255, (int64_t)8);
+	EXPECT_PRINTF(&r, "5000000000 ffffffffffffffff 18446744073709551615 -3|+5| 5|0xff|010\n");
+
+	/* strings are NUL-padded fixed-size fields; tabs and the like pass through */
+	make_record(&r, "[%s]\n", "s", "a\tb");
+	EXPECT_PRINTF(&r, "[a\tb]\n");
+
+	/* hostile formats never read past the record */
+	make_record(&r, "%s %s %d %*d %1$d %99999999999d %.99999999999s %", "s", "only");
+	EXPECT_PRINTF(&r, "only %s %d %*d %1$d %99999999999d %.99999999999s %");
+	make_record(&r, "%d", "");
+	r.pf.nargs = 1;
+	r.args[0].type = type_int(8, true);
+	r.args[0].offset = 500; /* beyond the payload size passed */
+	EXPECT_PRINTF(&r, "%d");
+	/* an integer under %s, a string under %d: printed, not crashed */
+	make_record(&r, "[%5s] [%-6d]\n", "is", (int64_t)-12, "ab");
+	EXPECT_PRINTF(&r, "[  -12] [ab    ]\n");
+
+	char convs[8];
+	CHECK(rt_printf_conversions("%d %% %s %f %5.2lx %c %p %q %", convs, 8) == 5, "conversion count");
+	CHECK(memcmp(convs, "dsxcp", 5) == 0, "conversion letters");
+	CHECK(rt_printf_conversions("no conversions %%", NULL, 0) == 0, "no conversions");
+}
+
+/* ---- real BPF maps ----------------------------------------------------------------------- */
+
+static int ncpus;
+
+static int create_map(const struct desc_map *m)
+{
+	uint32_t ks = (m->nkeys ? m->key_size : 8) + (m->kind == MAP_HIST || m->kind == MAP_LHIST ? 8 : 0);
+	enum bpf_map_type t = m->kind == MAP_PLAIN ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH;
+	return bpf_map_create(t, NULL, ks, m->value_size, 128, NULL);
+}
+
+/* Per-CPU values: fn(cpu, slot) fills each CPU's (rounded) slot. */
+static void put_percpu(int fd, const void *key, uint32_t value_size,
+		       void (*fn)(int cpu, unsigned char *slot, void *ctx), void *ctx)
+{
+	uint32_t stride = (value_size + 7) & ~7u;
+	unsigned char *buf = xcalloc((size_t)ncpus, stride);
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		fn(cpu, buf + (size_t)cpu * stride, ctx);
+	CHECK(bpf_map_update_elem(fd, key, buf, BPF_ANY) == 0, "update: %s", strerror(errno));
+	free(buf);
+}
+
+static void fill_count(int cpu, unsigned char *slot, void *ctx)
+{
+	(void)ctx;
+	uint64_t v = (uint64_t)cpu + 1;
+	memcpy(slot, &v, 8);
+}
+
+static void fill_sum(int cpu, unsigned char *slot, void *ctx)
+{
+	int64_t v = cpu % 2 ? -3 : *(int64_t *)ctx;
+	memcpy(slot, &v, 8);
+}
+
+/* min/max: only even CPUs have a value (-(cpu+1)*10); odd ones hold junk with is_set 0 */
+static void fill_extreme(int cpu, unsigned char *slot, void *ctx)
+{
+	(void)ctx;
+	int64_t v = cpu % 2 ? -1000000 : -(int64_t)(cpu + 1) * 10;
+	uint64_t set = cpu % 2 ? 0 : 1;
+	memcpy(slot, &v, 8);
+	memcpy(slot + 8, &set, 8);
+}
+
+static void fill_mean(int cpu, unsigned char *slot, void *ctx)
+{
+	(void)ctx;
+	int64_t total = cpu == 0 ? -7 : 0;
+	uint64_t count = cpu == 0 ? 2 : 0;
+	memcpy(slot, &total, 8);
+	memcpy(slot + 8, &count, 8);
+}
+
+static void fill_one(int cpu, unsigned char *slot, void *ctx)
+{
+	(void)ctx;
+	uint64_t v = 1;
+	(void)cpu;
+	memcpy(slot, &v, 8);
+}
+
+static void put_hist_bucket(int fd, const struct desc_map *m, int64_t user_key, uint64_t bucket)
+{
+	unsigned char key[16];
+	memcpy(key, &user_key, 8);
+	memcpy(key + 8, &bucket, 8);
+	put_percpu(fd, key, m->value_size, fill_one, NULL);
+}
+
+static void expect_fd_print(const struct desc_map *m, int fd, const char *expected, int line)
+{
+	struct capture c;
+	int err = rt_map_print_fd(cap_open(&c), m, fd, ncpus, 0, 0);
+	CHECK(err == 0, "rt_map_print_fd(%s): %s", m->name, strerror(-err));
+	check_capture(&c, expected, line);
+}
+#define EXPECT_FD_PRINT(m, fd, expected) expect_fd_print((m), (fd), (expected), __LINE__)
+
+static void test_bpf_maps(void)
+{
+	ncpus = libbpf_num_possible_cpus();
+	struct desc_map mc = make_map("@c", MAP_COUNT, 0);
+	int fdc = create_map(&mc);
+	if (fdc < 0) {
+		printf("test_print: skipping BPF map tests (bpf_map_create: %s)\n", strerror(errno));
+		return;
+	}
+	char expected[4096];
+
+	/* count: summed over all CPUs */
+	uint64_t zero_key = 0;
+	put_percpu(fdc, &zero_key, mc.value_size, fill_count, NULL);
+	snprintf(expected, sizeof(expected), "@c: %d\n", ncpus * (ncpus + 1) / 2);
+	EXPECT_FD_PRINT(&mc, fdc, expected);
+
+	/* sum, keyed, negative shares on odd CPUs */
+	struct desc_map ms = make_map("@s", MAP_SUM, 1, KI);
+	int fds = create_map(&ms);
+	int64_t k1 = 1, k2 = -2, five = 5, hundred = 100;
+	put_percpu(fds, &k1, ms.value_size, fill_sum, &hundred);
+	put_percpu(fds, &k2, ms.value_size, fill_sum, &five);
+	int64_t odd = ncpus / 2, even = ncpus - odd;
+	snprintf(expected, sizeof(expected), "@s[-2]: %lld\n@s[1]: %lld\n", (long long)(even * 5 - odd * 3),
+		 (long long)(even * 100 - odd * 3));
+	EXPECT_FD_PRINT(&ms, fds, expected);
+
+	/* min/max only combine CPUs that have a value */
+	struct desc_map mmin = make_map("@mn", MAP_MIN, 0), mmax = make_map("@mx", MAP_MAX, 0);
+	int fdmin = create_map(&mmin), fdmax = create_map(&mmax);
+	put_percpu(fdmin, &zero_key, mmin.value_size, fill_extreme, NULL);
+	put_percpu(fdmax, &zero_key, mmax.value_size, fill_extreme, NULL);
+	snprintf(expected, sizeof(expected), "@mn: %lld\n", (long long)-(((ncpus - 1) / 2) * 2 + 1) * 10);
+	EXPECT_FD_PRINT(&mmin, fdmin, expected);
+	EXPECT_FD_PRINT(&mmax, fdmax, "@mx: -10\n");
+
+	/* avg: total and count summed, then divided */
+	struct desc_map ma = make_map("@a", MAP_AVG, 0);
+	int fda = create_map(&ma);
+	put_percpu(fda, &zero_key, ma.value_size, fill_mean, NULL);
+	EXPECT_FD_PRINT(&ma, fda, "@a: -3\n\n");
+
+	/* hist: one BPF key per (user key, bucket), grouped back per user key */
+	struct desc_map mh = make_map("@h", MAP_HIST, 1, KI);
+	int fdh = create_map(&mh);
+	put_hist_bucket(fdh, &mh, 7, 3);  /* [2, 4) */
+	put_hist_bucket(fdh, &mh, 7, 5);  /* [8, 16) */
+	put_hist_bucket(fdh, &mh, 9, 1);  /* [0] */
+	put_hist_bucket(fdh, &mh, 9, 99); /* out of range: ignored */
+	const char *full = "|@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n";
+	snprintf(expected, sizeof(expected),
+		 "@h[9]:\n[0]             %8d %s\n"
+		 "@h[7]:\n[2, 4)          %8d %s[4, 8)                 0 |%52s|\n[8, 16)         %8d %s\n",
+		 ncpus, full, ncpus, full, "", ncpus, full);
+	EXPECT_FD_PRINT(&mh, fdh, expected);
+
+	/* plain hash with string values */
+	struct desc_map mstr = make_map("@str", MAP_PLAIN, 1, KS);
+	mstr.value = type_str(16);
+	mstr.value_size = 16;
+	int fdstr = create_map(&mstr);
+	unsigned char *kb = make_key(&mstr, "beta"), *ka = make_key(&mstr, "alpha");
+	char vb[16] = "second", va[16] = "first";
+	CHECK(bpf_map_update_elem(fdstr, kb, vb, BPF_ANY) == 0, "update str");
+	CHECK(bpf_map_update_elem(fdstr, ka, va, BPF_ANY) == 0, "update str");
+	free(kb);
+	free(ka);
+	EXPECT_FD_PRINT(&mstr, fdstr, "@str[alpha]: first\n@str[beta]: second\n");
+
+	/* the print at exit: "\n\n", then maps sorted by name */
+	struct desc d;
+	memset(&d, 0, sizeof(d));
+	struct desc_map all[] = { ms, mc, mh, ma };
+	int fds_all[] = { fds, fdc, -1, fda };
+	d.maps = all;
+	d.nmaps = 4;
+	/* @h has no fd here: it is reported on stderr and skipped */
+	struct capture c;
+	rt_print_maps_fds(cap_open(&c), &d, fds_all, ncpus);
+	snprintf(expected, sizeof(expected), "\n\n@a: -3\n\n@c: %d\n@s[-2]: %lld\n@s[1]: %lld\n",
+		 ncpus * (ncpus + 1) / 2, (long long)(even * 5 - odd * 3), (long long)(even * 100 - odd * 3));
+	CHECK_CAPTURE(&c, expected);
+
+	/* zero(): keys stay, values 0, min/max start over */
+	CHECK(rt_map_zero(&mh, fdh, ncpus) == 0, "zero hist");
+	EXPECT_FD_PRINT(&mh, fdh, "@h[7]:\n\n@h[9]:\n\n");
+	CHECK(rt_map_zero(&mmin, fdmin, ncpus) == 0, "zero min");
+	EXPECT_FD_PRINT(&mmin, fdmin, "@mn: 0\n");
+	CHECK(rt_map_zero(&ma, fda, ncpus) == 0, "zero avg");
+	EXPECT_FD_PRINT(&ma, fda, "@a: 0\n\n");
+	CHECK(rt_map_zero(&mstr, fdstr, ncpus) == 0, "zero str");
+	EXPECT_FD_PRINT(&mstr, fdstr, "@str[alpha]: \n@str[beta]: \n");
+
+	/* clear(): everything goes */
+	CHECK(rt_map_clear(&ms, fds) == 0, "clear sum");
+	EXPECT_FD_PRINT(&ms, fds, "\n");
+	CHECK(rt_map_clear(&mh, fdh) == 0, "clear hist");
+	EXPECT_FD_PRINT(&mh, fdh, "\n");
+	CHECK(rt_map_clear(&mc, fdc) == 0, "clear count");
+	EXPECT_FD_PRINT(&mc, fdc, "@c: 0\n");
+
+	/* a description that does not match the map is refused, not misread */
+	struct rt_map_snapshot snap;
+	CHECK(rt_map_read(&mh, fdc, ncpus, &snap) == -EINVAL, "key size mismatch detected");
+	CHECK(snap.n == 0 && snap.entries == NULL, "failed read leaves an empty snapshot");
+	CHECK(rt_map_read(&mh, -1, ncpus, &snap) < 0, "bad fd");
+
+	int all_fds[] = { fdc, fds, fdmin, fdmax, fda, fdh, fdstr };
+	for (size_t i = 0; i < sizeof(all_fds) / sizeof(all_fds[0]); i++)
+		close(all_fds[i]);
+}
+
+int main(void)
+{
+	test_scalars();
+	test_negative_means();
+	test_keyed();
+	test_string_values();
+	test_hist();
+	test_keyed_hist();
+	test_lhist();
+	test_top_div();
+	test_empty();
+	test_printf();
+	test_bpf_maps();
+	if (failures) {
+		fprintf(stderr, "test_print: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_print: ok\n");
+	return 0;
+}

@@ -1,0 +1,334 @@
+/* test_probes.c - probe providers: names, expansion of every attach-point
+ * form, wildcards against the real tracefs, record formats, and the text
+ * of every error. Runs as root (tracefs may need mounting). */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "probe.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		if (!(cond)) {                                                       \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+			failures++;                                                  \
+		}                                                                    \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                              \
+	do {                                                                         \
+		const char *a_ = (a), *b_ = (b);                                     \
+		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                             \
+			fprintf(stderr, "%s:%d: '%s' != '%s'\n", __FILE__, __LINE__,  \
+				a_ ? a_ : "(null)", b_ ? b_ : "(null)");             \
+			failures++;                                                  \
+		}                                                                    \
+	} while (0)
+
+/* Result of expanding one attach point: targets, or the diagnostics text. */
+struct expansion {
+	int ret;
+	struct probe_target *t;
+	int n;
+	char *errors; /* everything diag printed */
+};
+
+static struct expansion expand(const char *text)
+{
+	struct source *src = source_from_string("test", text, strlen(text));
+	struct attach_point ap = {
+		.text = (char *)text,
+		.loc = { 1, 1, 1, (int)strlen(text) + 1 },
+	};
+	struct expansion e = { 0 };
+	size_t len;
+	FILE *out = open_memstream(&e.errors, &len);
+	struct diag d;
+	diag_init(&d, src, out);
+	e.ret = probe_expand(&ap, &d, &e.t, &e.n);
+	fclose(out);
+	if (e.ret == 0 && d.errors)
+		e.ret = -2; /* success must not report errors */
+	source_free(src);
+	return e;
+}
+
+static void expansion_free(struct expansion *e)
+{
+	probe_targets_free(e->t, e->n);
+	free(e->errors);
+}
+
+static char *section_of(const struct probe_target *t)
+{
+	return probe_provider_of(t->type)->section(t);
+}
+
+/* Expands to exactly one target with this name, target and section. */
+static void check_single(const char *text, enum probe_type type, const char *name,
+			 const char *target, const char *section)
+{
+	struct expansion e = expand(text);
+	if (e.ret != 0 || e.n != 1) {
+		fprintf(stderr, "expanding '%s': ret %d, %d targets, errors: %s\n", text, e.ret, e.n,
+			e.errors);
+		failures++;
+	} else {
+		CHECK(e.t[0].type == type);
+		CHECK_STR(e.t[0].name, name);
+		CHECK_STR(e.t[0].target, target);
+		char *s = section_of(&e.t[0]);
+		CHECK_STR(s, section);
+		free(s);
+	}
+	expansion_free(&e);
+}
+
+/* Fails with exactly this error (and the caret line under the attach point). */
+static void check_error(const char *text, const char *message)
+{
+	struct expansion e = expand(text);
+	char *expected = xasprintf("test:1:1: error: %s\n%s\n^", message, text);
+	if (e.ret != -1 || e.n != 0 || strncmp(e.errors, expected, strlen(expected)) != 0) {
+		fprintf(stderr, "expanding '%s': ret %d, %d targets\n  got:      %s\n  expected: %s\n",
+			text, e.ret, e.n, e.errors, expected);
+		failures++;
+	}
+	free(expected);
+	expansion_free(&e);
+}
+
+static void test_registry(void)
+{
+	CHECK_STR(probe_provider_find("tracepoint")->name, "tracepoint");
+	CHECK_STR(probe_provider_find("t")->name, "tracepoint");
+	CHECK_STR(probe_provider_find("rt")->name, "rawtracepoint");
+	CHECK_STR(probe_provider_find("i")->name, "interval");
+	CHECK_STR(probe_provider_find("p")->name, "profile");
+	CHECK_STR(probe_provider_find("begin")->name, "BEGIN");
+	CHECK_STR(probe_provider_find("END")->name, "END");
+	CHECK(probe_provider_find("kprobe") == NULL);
+	CHECK(probe_provider_find("") == NULL);
+	for (int t = 0; t < PT__COUNT; t++)
+		CHECK(probe_provider_of((enum probe_type)t)->type == (enum probe_type)t);
+
+	const struct probe_provider *tp = probe_provider_of(PT_TRACEPOINT);
+	CHECK(tp->ctx == CTX_TRACEPOINT && tp->filter_self && tp->attach);
+	const struct probe_provider *rt = probe_provider_of(PT_RAWTRACEPOINT);
+	CHECK(rt->ctx == CTX_RAW_ARGS && rt->max_args == 6 && rt->filter_self);
+	CHECK(probe_provider_of(PT_BEGIN)->ctx == CTX_NONE && !probe_provider_of(PT_BEGIN)->attach);
+	CHECK(!probe_provider_of(PT_END)->filter_self);
+	CHECK(probe_provider_of(PT_INTERVAL)->ctx == CTX_PERF && !probe_provider_of(PT_INTERVAL)->filter_self);
+	CHECK(probe_provider_of(PT_PROFILE)->ctx == CTX_PERF && probe_provider_of(PT_PROFILE)->filter_self);
+
+	struct rt_links l = { 0 };
+	for (int i = 0; i < 20; i++)
+		rt_links_add(&l, (struct bpf_link *)(uintptr_t)(i + 1));
+	CHECK(l.n == 20 && l.links[19] == (struct bpf_link *)(uintptr_t)20);
+	free(l.links);
+}
+
+static void test_begin_end(void)
+{
+	check_single("BEGIN", PT_BEGIN, "BEGIN", "", "raw_tp");
+	check_single("begin", PT_BEGIN, "BEGIN", "", "raw_tp");
+	check_single("END", PT_END, "END", "", "raw_tp");
+	check_single("end", PT_END, "END", "", "raw_tp");
+	check_error("BEGIN:x", "BEGIN takes no arguments");
+}
+
+static void test_tracepoint(void)
+{
+	check_single("tracepoint:syscalls:sys_enter_read", PT_TRACEPOINT,
+		     "tracepoint:syscalls:sys_enter_read", "syscalls:sys_enter_read",
+		     "tracepoint/syscalls/sys_enter_read");
+	check_single("t:sched:sched_switch", PT_TRACEPOINT, "tracepoint:sched:sched_switch",
+		     "sched:sched_switch", "tracepoint/sched/sched_switch");
+	check_single("t:sche?:sched_switc[h]", PT_TRACEPOINT, "tracepoint:sched:sched_switch",
+		     "sched:sched_switch", "tracepoint/sched/sched_switch");
+
+	struct expansion e = expand("t:sched:sched_switch");
+	CHECK(e.ret == 0 && e.n == 1 && e.t[0].format &&
+	      tp_format_field(e.t[0].format, "prev_comm") != NULL);
+	expansion_free(&e);
+
+	/* The wildcard result is exactly the sorted directory listing. */
+	const char *root = tracefs_path();
+	CHECK(root != NULL);
+	if (!root)
+		return;
+	char *pattern = xasprintf("%s/events/syscalls/sys_enter_read*", root);
+	glob_t g;
+	CHECK(glob(pattern, 0, NULL, &g) == 0);
+	e = expand("tracepoint:syscalls:sys_enter_read*");
+	CHECK(e.ret == 0);
+	CHECK(e.n == (int)g.gl_pathc && e.n >= 3);
+	for (int i = 0; i < e.n && i < (int)g.gl_pathc; i++) {
+		char *want = xasprintf("syscalls:%s", strrchr(g.gl_pathv[i], '/') + 1);
+		CHECK_STR(e.t[i].target, want);
+		free(want);
+		CHECK(e.t[i].format != NULL);
+	}
+	CHECK(e.n >= 1 && strcmp(e.t[0].target, "syscalls:sys_enter_read") == 0);
+	globfree(&g);
+	free(pattern);
+	expansion_free(&e);
+
+	/* Category wildcards: every CATEGORY:EVENT in sorted order. */
+	e = expand("tracepoint:*:sys_exit_rea?");
+	CHECK(e.ret == 0 && e.n == 1 && strcmp(e.t[0].name, "tracepoint:syscalls:sys_exit_read") == 0);
+	expansion_free(&e);
+	e = expand("tracepoint:sched*:*");
+	CHECK(e.ret == 0 && e.n > 10);
+	for (int i = 1; i < e.n; i++)
+		CHECK(strcmp(e.t[i - 1].target, e.t[i].target) < 0);
+	expansion_free(&e);
+
+	check_error("tracepoint:nope:nope", "tracepoint 'nope:nope' not found");
+	check_error("tracepoint:syscalls:nope*", "tracepoint 'syscalls:nope*' not found");
+	check_error("tracepoint:syscalls", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+	check_error("tracepoint", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+	check_error("tracepoint:a:b:c", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+	check_error("t::x", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+	check_error("tracepoint:../..:x", "tracepoint '../..:x' not found");
+}
+
+static void test_rawtracepoint(void)
+{
+	check_single("rawtracepoint:sys_enter", PT_RAWTRACEPOINT, "rawtracepoint:sys_enter",
+		     "sys_enter", "raw_tracepoint/sys_enter");
+	check_single("rt:sched_switch", PT_RAWTRACEPOINT, "rawtracepoint:sched_switch",
+		     "sched_switch", "raw_tracepoint/sched_switch");
+	check_single("rawtracepoint:vmlinux:sys_exit", PT_RAWTRACEPOINT, "rawtracepoint:sys_exit",
+		     "sys_exit", "raw_tracepoint/sys_exit");
+	/* A tracepoint with no trace event, known only from BTF. */
+	check_single("rt:sched_update_nr_running_tp", PT_RAWTRACEPOINT,
+		     "rawtracepoint:sched_update_nr_running_tp", "sched_update_nr_running_tp",
+		     "raw_tracepoint/sched_update_nr_running_tp");
+	check_error("rawtracepoint:nope_nope", "raw tracepoint 'nope_nope' not found");
+	/* Syscall events are synthesised from sys_enter: not raw tracepoints. */
+	check_error("rawtracepoint:sys_enter_read", "raw tracepoint 'sys_enter_read' not found");
+	check_error("rawtracepoint:sys_*", "rawtracepoint does not support wildcards");
+	check_error("rawtracepoint", "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
+	check_error("rt:a-b", "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
+}
+
+static void check_timer(const char *text, enum probe_type type, const char *name,
+			uint64_t period_ns, uint64_t freq_hz)
+{
+	check_single(text, type, name, strchr(name, ':') + 1, "perf_event");
+	struct expansion e = expand(text);
+	CHECK(e.n == 1 && e.t[0].period_ns == period_ns && e.t[0].freq_hz == freq_hz);
+	expansion_free(&e);
+}
+
+static void test_timers(void)
+{
+	check_timer("interval:s:1", PT_INTERVAL, "interval:s:1", 1000000000ull, 0);
+	check_timer("i:ms:100", PT_INTERVAL, "interval:ms:100", 100000000ull, 0);
+	check_timer("interval:us:50", PT_INTERVAL, "interval:us:50", 50000ull, 0);
+	check_timer("interval:ns:2500", PT_INTERVAL, "interval:ns:2500", 2500ull, 0);
+	check_timer("interval:hz:99", PT_INTERVAL, "interval:hz:99", 0, 99);
+	check_timer("interval:1s", PT_INTERVAL, "interval:s:1", 1000000000ull, 0);
+	check_timer("interval:100ms", PT_INTERVAL, "interval:ms:100", 100000000ull, 0);
+	check_timer("i:50us", PT_INTERVAL, "interval:us:50", 50000ull, 0);
+	check_timer("profile:hz:99", PT_PROFILE, "profile:hz:99", 0, 99);
+	check_timer("p:s:2", PT_PROFILE, "profile:s:2", 2000000000ull, 0);
+	check_timer("profile:ms:10", PT_PROFILE, "profile:ms:10", 10000000ull, 0);
+	check_timer("profile:us:500", PT_PROFILE, "profile:us:500", 500000ull, 0);
+	check_timer("profile:10ms", PT_PROFILE, "profile:ms:10", 10000000ull, 0);
+	check_timer("p:99hz", PT_PROFILE, "profile:hz:99", 0, 99);
+
+	const char *need_unit =
+		"interval needs a unit: interval:s:N, interval:ms:N, interval:us:N, interval:hz:N";
+	check_error("interval", need_unit);
+	check_error("interval:1", need_unit);
+	check_error("profile:99",
+		    "profile needs a unit: profile:s:N, profile:ms:N, profile:us:N, profile:hz:N");
+	check_error("interval:s:0", "invalid rate '0' (expected a positive integer)");
+	check_error("interval:s:x", "invalid rate 'x' (expected a positive integer)");
+	check_error("interval:s:", "invalid rate '' (expected a positive integer)");
+	check_error("interval:s:-1", "invalid rate '-1' (expected a positive integer)");
+	check_error("interval:s:1:2", "invalid rate '1:2' (expected a positive integer)");
+	check_error("interval:ms", "invalid rate 'ms' (expected a positive integer)");
+	check_error("interval:m:1", "unknown unit 'm' in interval probe (expected s, ms, us, ns or hz)");
+	check_error("profile:10min", "unknown unit 'min' in profile probe (expected s, ms, us, ns or hz)");
+	check_error("interval:s:99999999999999", "rate '99999999999999' is too large");
+}
+
+static void test_unknown_type(void)
+{
+	check_error("foo:bar", "unknown probe type 'foo'");
+	check_error("Begin", "unknown probe type 'Begin'");
+	check_error("kprobe:do_sys_open", "probe type 'kprobe' is not supported by sonde");
+	check_error("ur:/bin/bash:readline", "probe type 'ur' is not supported by sonde");
+}
+
+static void test_formats(void)
+{
+	const struct tp_format *f = tp_format_get("syscalls", "sys_exit_read");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(tp_format_get("syscalls", "sys_exit_read") == f); /* cached */
+	CHECK_STR(f->category, "syscalls");
+	CHECK_STR(f->event, "sys_exit_read");
+	CHECK(tp_format_field(f, "common_pid") == NULL);
+	const struct tp_field *ret = tp_format_field(f, "ret");
+	CHECK(ret && ret->offset == 16 && ret->size == 8 && ret->is_signed && !ret->is_string &&
+	      !ret->is_pointer && ret->array_len == 0);
+	const struct tp_field *nr = tp_format_field(f, "__syscall_nr");
+	CHECK(nr && nr->offset == 8 && nr->size == 4 && nr->is_signed);
+	CHECK(f->nfields == 2);
+
+	f = tp_format_get("sched", "sched_switch");
+	CHECK(f != NULL);
+	const struct tp_field *comm = tp_format_field(f, "prev_comm");
+	CHECK(comm && comm->is_string && comm->size == 16 && comm->array_len == 16 &&
+	      comm->offset == 8 && !comm->is_signed);
+	const struct tp_field *pid = tp_format_field(f, "next_pid");
+	CHECK(pid && pid->offset == 56 && pid->size == 4 && pid->is_signed && !pid->is_string);
+	CHECK(tp_format_field(f, "nope") == NULL);
+
+	f = tp_format_get("syscalls", "sys_enter_openat");
+	const struct tp_field *filename = tp_format_field(f, "filename");
+	CHECK(filename && filename->is_pointer && filename->size == 8 && !filename->is_signed &&
+	      !filename->is_string);
+	f = tp_format_get("raw_syscalls", "sys_enter");
+	const struct tp_field *args = tp_format_field(f, "args");
+	CHECK(args && args->array_len == 6 && args->size == 48 && !args->is_string);
+
+	f = tp_format_get("sched", "sched_process_exec");
+	const struct tp_field *dl = tp_format_field(f, "filename");
+	CHECK(dl && dl->is_data_loc && dl->is_string && dl->size == 4);
+
+	CHECK(tp_format_get("nope", "nope") == NULL);
+	CHECK(tp_format_get("..", "sched") == NULL);
+	tp_format_cache_free();
+	f = tp_format_get("syscalls", "sys_exit_read");
+	CHECK(f && tp_format_field(f, "ret") != NULL);
+	tp_format_cache_free();
+	tp_format_cache_free(); /* twice is harmless */
+}
+
+int main(void)
+{
+	test_registry();
+	test_begin_end();
+	test_tracepoint();
+	test_rawtracepoint();
+	test_timers();
+	test_unknown_type();
+	test_formats();
+	tp_format_cache_free();
+	if (failures) {
+		fprintf(stderr, "test_probes: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_probes: ok\n");
+	return 0;
+}

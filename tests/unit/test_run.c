@@ -1,0 +1,208 @@
+/* test_run.c - pieces of the runtime core that need no BPF object: the -c
+ * command splitter, the held child's life cycle, and how a verifier log is
+ * turned into a message on the script's line. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../runtime/run_internal.h"
+#include "ast.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		if (!(cond)) {                                                       \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+			failures++;                                                  \
+		}                                                                    \
+	} while (0)
+
+static void check_split(const char *cmd, const char *const *want)
+{
+	char err[128] = "";
+	char **argv = rt_split_command(cmd, err, sizeof(err));
+	int i = 0;
+	for (; argv && argv[i] && want[i]; i++)
+		if (strcmp(argv[i], want[i]) != 0)
+			break;
+	if (!argv || argv[i] || want[i]) {
+		fprintf(stderr, "split '%s': word %d differs (%s)\n", cmd, i, argv ? "" : err);
+		failures++;
+	}
+	rt_free_argv(argv);
+}
+
+static void check_split_error(const char *cmd, const char *message)
+{
+	char err[128] = "";
+	char **argv = rt_split_command(cmd, err, sizeof(err));
+	CHECK(argv == NULL);
+	if (strcmp(err, message) != 0) {
+		fprintf(stderr, "split '%s': error '%s', expected '%s'\n", cmd, err, message);
+		failures++;
+	}
+	rt_free_argv(argv);
+}
+
+static void test_split(void)
+{
+	check_split("ls", (const char *const[]){ "ls", NULL });
+	check_split("  ls   -l\t/tmp ", (const char *const[]){ "ls", "-l", "/tmp", NULL });
+	check_split("echo \"a b\" 'c  d' e\\ f \"\" ''",
+		    (const char *const[]){ "echo", "a b", "c  d", "e f", "", "", NULL });
+	check_split("echo \"x\\\"y\\\\z\" 'it\\s'",
+		    (const char *const[]){ "echo", "x\"y\\z", "it\\s", NULL });
+	check_split("sh -c 'echo $HOME'", (const char *const[]){ "sh", "-c", "echo $HOME", NULL });
+	check_split("a\"b c\"d", (const char *const[]){ "ab cd", NULL });
+	check_split_error("", "empty command");
+	check_split_error("   ", "empty command");
+	check_split_error("echo 'abc", "unterminated ' quote in 'echo 'abc'");
+	check_split_error("echo \"abc", "unterminated \" quote in 'echo \"abc'");
+}
+
+static bool wait_exit(struct rt_child *c, int ms)
+{
+	for (int i = 0; i < ms && !rt_child_poll_exit(c); i++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	return c->exited;
+}
+
+static void test_child(void)
+{
+	struct rt_child c;
+	CHECK(rt_child_start(&c, "true") == 0 && c.pid > 0);
+	CHECK(!rt_child_poll_exit(&c)); /* held until released */
+	CHECK(rt_child_release(&c) == 0);
+	CHECK(wait_exit(&c, 5000) && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+	rt_child_stop(&c);
+	CHECK(c.pid == 0);
+
+	/* Running when sonde stops: terminated and reaped. */
+	CHECK(rt_child_start(&c, "sleep 30") == 0);
+	pid_t pid = c.pid;
+	CHECK(rt_child_release(&c) == 0);
+	rt_child_stop(&c);
+	CHECK(c.exited && WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGTERM);
+	CHECK(kill(pid, 0) < 0 && errno == ESRCH);
+
+	/* Never released: it ends without running the command. */
+	CHECK(rt_child_start(&c, "sleep 30") == 0);
+	pid = c.pid;
+	rt_child_stop(&c);
+	CHECK(c.exited && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 127);
+	CHECK(kill(pid, 0) < 0 && errno == ESRCH);
+
+	/* Exit status of the command itself, quoting through to argv. */
+	CHECK(rt_child_start(&c, "sh -c 'exit 3'") == 0);
+	CHECK(rt_child_release(&c) == 0);
+	CHECK(wait_exit(&c, 5000) && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 3);
+	rt_child_stop(&c);
+
+	CHECK(rt_child_start(&c, "sonde-no-such-command --x") == -1 && c.pid == 0);
+	CHECK(rt_child_start(&c, "'unterminated") == -1 && c.pid == 0);
+	rt_child_stop(&c); /* harmless with no child */
+}
+
+/* Runs fn with stderr captured; returns what it printed (caller frees). */
+static char *capture_stderr(void (*fn)(void *), void *arg)
+{
+	fflush(stderr);
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	dup2(fileno(tmp), 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	long len = ftell(tmp);
+	if (len < 0)
+		len = lseek(fileno(tmp), 0, SEEK_END);
+	char *text = xcalloc(1, (size_t)len + 1);
+	lseek(fileno(tmp), 0, SEEK_SET);
+	size_t got = fread(text, 1, (size_t)len, tmp);
+	text[got] = '\0';
+	fclose(tmp);
+	return text;
+}
+
+struct verifier_case {
+	const struct desc_probe *probe;
+	const struct source *src;
+	const char *log;
+};
+
+static void run_verifier_case(void *arg)
+{
+	struct verifier_case *v = arg;
+	rt_report_verifier_log(v->probe, v->src, v->log, false);
+}
+
+static void check_contains(const char *text, const char *want)
+{
+	if (!strstr(text, want)) {
+		fprintf(stderr, "expected to find:\n%s\nin:\n%s\n", want, text);
+		failures++;
+	}
+}
+
+static void test_verifier_report(void)
+{
+	const char *script = "BEGIN {\n\t@x = *(uint64 *)0;\n}\n";
+	struct source *src = source_from_string("t.bt", script, strlen(script));
+	struct desc_probe probe = { .type = PT_BEGIN, .name = "BEGIN", .target = "",
+				    .prog_name = "BEGIN", .loc = { 1, 1, 1, 6 } };
+	struct verifier_case v = {
+		&probe, src,
+		"func#0 @0\n"
+		"0: R1=ctx() R10=fp0\n"
+		"; BEGIN { @ t.bt:1\n"
+		"0: (b7) r1 = 0                        ; R1_w=0\n"
+		";  @x = *(uint64 *)0; @ t.bt:2\n"
+		"1: (79) r0 = *(u64 *)(r1 +0)\n"
+		"R1 invalid mem access 'scalar'\n"
+		"processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0\n",
+	};
+	char *out = capture_stderr(run_verifier_case, &v);
+	check_contains(out, "t.bt:2:2: error: the BPF verifier rejected probe 'BEGIN'\n"
+			    "\t@x = *(uint64 *)0;\n"
+			    "\t^~~~~~~~~~~~~~~~~~\n"
+			    "  verifier: R1 invalid mem access 'scalar'\n"
+			    "hint: the program reads memory through a value");
+	CHECK(!strstr(out, "processed"));
+	free(out);
+
+	/* No line info: the attach point is the place. */
+	v.log = "0: (85) call bpf_nope#999\nunknown func bpf_nope#999\n";
+	out = capture_stderr(run_verifier_case, &v);
+	check_contains(out, "t.bt:1:1: error: the BPF verifier rejected probe 'BEGIN'\nBEGIN {\n^~~~~\n"
+			    "  verifier: unknown func bpf_nope#999\n"
+			    "hint: this kernel does not offer that helper");
+	free(out);
+
+	/* A line the script does not have (code sonde added): the attach point. */
+	v.log = "; x @ t.bt:40\n0: (95) exit\nsomething new\n";
+	out = capture_stderr(run_verifier_case, &v);
+	check_contains(out, "t.bt:1:1: error: the BPF verifier rejected probe 'BEGIN'\n");
+	check_contains(out, "  verifier: something new\nhint: this is probably a sonde code generation bug");
+	free(out);
+	source_free(src);
+}
+
+int main(void)
+{
+	test_split();
+	test_child();
+	test_verifier_report();
+	if (failures) {
+		fprintf(stderr, "test_run: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_run: ok\n");
+	return 0;
+}

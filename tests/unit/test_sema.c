@@ -1,0 +1,643 @@
+/* test_sema.c - the semantic pass (sema/): for each rule, a script that
+ * passes (with the types, map kinds, key layouts, printf layouts and probe
+ * groups it must produce) and scripts that fail with their exact first error
+ * line. Tracepoint cases need tracefs and are skipped (with a message)
+ * without it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend.h"
+#include "probe.h"
+#include "sema.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                        \
+	do {                                                                    \
+		if (!(cond)) {                                                  \
+			failures++;                                             \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,  \
+				__LINE__, #cond);                               \
+			fprintf(stderr, __VA_ARGS__);                           \
+			fputc('\n', stderr);                                    \
+		}                                                               \
+	} while (0)
+
+struct analyzed {
+	struct source *src;
+	struct program *prog;
+	struct sema_result r;
+	char *diag;   /* everything reported */
+	int rc;
+	int errors;
+	const char *script;
+};
+
+static struct analyzed analyze_args(const char *text, char **pos, int npos)
+{
+	struct analyzed a = { .script = text };
+	size_t len;
+	FILE *out = open_memstream(&a.diag, &len);
+	a.src = source_from_string("stdin", text, strlen(text));
+	struct diag d;
+	diag_init(&d, a.src, out);
+	d.max_errors = 0;
+	a.prog = parse_program(a.src, &d);
+	if (d.errors) {
+		fclose(out);
+		a.rc = -2; /* a syntax error: the test itself is wrong */
+		a.errors = d.errors;
+		return a;
+	}
+	struct sema_options opt = { pos, npos };
+	a.rc = sema_analyze(a.prog, &opt, &d, &a.r);
+	fclose(out);
+	a.errors = d.errors;
+	return a;
+}
+
+static struct analyzed analyze(const char *text)
+{
+	return analyze_args(text, NULL, 0);
+}
+
+static void analyzed_free(struct analyzed *a)
+{
+	sema_result_free(&a->r);
+	ast_free_program(a->prog);
+	source_free(a->src);
+	free(a->diag);
+}
+
+static char *first_line(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+	return nl ? strndup(s, (size_t)(nl - s)) : strdup(s);
+}
+
+/* The script must pass. */
+#define PASSES(a)                                                                       \
+	CHECK((a).rc == 0 && (a).errors == 0, "script %s\nfailed with:\n%s", (a).script, \
+	      (a).diag)
+
+static void expect_error(const char *script, const char *want)
+{
+	struct analyzed a = analyze(script);
+	char *line = first_line(a.diag ? a.diag : "");
+	CHECK(a.rc == -1, "script %s: rc %d (expected a semantic error)\n%s", script, a.rc, a.diag);
+	CHECK(strcmp(line, want) == 0, "script %s\n  want: %s\n  got:  %s", script, want, line);
+	free(line);
+	analyzed_free(&a);
+}
+
+static int count_errors(const char *script)
+{
+	struct analyzed a = analyze(script);
+	int n = a.errors;
+	analyzed_free(&a);
+	return n;
+}
+
+/* ---- helpers over the results ---------------------------------------- */
+
+static struct var_info *var(struct probe *p, const char *name)
+{
+	for (struct var_info *v = p->vars; v; v = v->next)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+static const struct desc_map *dmap(const struct desc *d, const char *name)
+{
+	for (int i = 0; i < d->nmaps; i++)
+		if (strcmp(d->maps[i].name, name) == 0)
+			return &d->maps[i];
+	return NULL;
+}
+
+static bool is_type(struct type t, enum type_kind kind, uint32_t size, bool is_signed)
+{
+	return t.kind == kind && t.size == size && (kind != TY_INT || t.is_signed == is_signed);
+}
+
+static struct node *stmt(struct probe *p, int index)
+{
+	struct node *n = p->body->body;
+	while (n && index--)
+		n = n->next;
+	return n;
+}
+
+static bool have_tracefs(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		known = tracefs_path() != NULL && tp_format_get("syscalls", "sys_enter_read") != NULL;
+		if (!known)
+			fprintf(stderr, "test_sema: no tracefs, tracepoint cases skipped\n");
+	}
+	return known;
+}
+
+/* ---- passing scripts --------------------------------------------------- */
+
+static void test_expression_types(void)
+{
+	struct analyzed a = analyze(
+		"BEGIN { $a = 1; $b = 1u; $c = $a + $b; $d = -$b; $e = ~$b; $f = $a < 2;"
+		" $g = \"ab\"; $g = \"abcdef\"; $h = (uint16)$a; $i = $a ? \"x\" : \"yyy\";"
+		" $j = !$g; $k = comm == \"sh\"; $l = $a * 2 + $a; $m = cpu; $n = $a && $b; }");
+	/* !$g is an error; check the rest in a script without it */
+	CHECK(a.rc == -1, "!string must fail");
+	analyzed_free(&a);
+
+	a = analyze("BEGIN { $a = 1; $b = 1u; $c = $a + $b; $d = -$b; $e = ~$b; $f = $a < 2;"
+		    " $g = \"ab\"; $g = \"abcdef\"; $h = (uint16)$a; $i = $a ? \"x\" : \"yyy\";"
+		    " $k = comm == \"sh\"; $l = $a * 2 + $a; $m = cpu; $n = $a && $b; $o = $b >> 1;"
+		    " $p = $m; $p++; $p += 2; }");
+	PASSES(a);
+	if (a.rc == 0) {
+		struct probe *p = a.prog->probes;
+		CHECK(is_type(var(p, "$a")->type, TY_INT, 8, true), "$a int64");
+		CHECK(is_type(var(p, "$b")->type, TY_INT, 8, false), "$b uint64");
+		CHECK(is_type(var(p, "$c")->type, TY_INT, 8, false), "$c: unsigned wins");
+		CHECK(is_type(var(p, "$d")->type, TY_INT, 8, true), "$d: unary - is int64");
+		CHECK(is_type(var(p, "$e")->type, TY_INT, 8, false), "$e: ~ keeps signedness");
+		CHECK(is_type(var(p, "$f")->type, TY_INT, 8, true), "$f: comparison int64");
+		CHECK(is_type(var(p, "$g")->type, TY_STR, 7, false), "$g: largest string, %u",
+		      var(p, "$g")->type.size);
+		CHECK(is_type(var(p, "$h")->type, TY_INT, 8, false), "$h: vars hold 8 bytes");
+		CHECK(is_type(var(p, "$i")->type, TY_STR, 4, false), "$i: ternary of strings");
+		CHECK(is_type(var(p, "$k")->type, TY_INT, 8, true), "$k: string ==");
+		CHECK(is_type(var(p, "$m")->type, TY_INT, 8, false), "$m: from uint32 cpu");
+		CHECK(is_type(var(p, "$n")->type, TY_INT, 8, true), "$n: && is int64");
+		CHECK(is_type(var(p, "$o")->type, TY_INT, 8, false), "$o: >> keeps lhs sign");
+		CHECK(p->nvars == 15, "nvars %d", p->nvars);
+		CHECK(var(p, "$a")->index == 0 && var(p, "$p")->index == 14, "var indices");
+		/* the nodes carry their own types */
+		struct node *cast = stmt(p, 8)->rhs;
+		CHECK(cast->kind == N_CAST && is_type(cast->type, TY_INT, 2, false), "cast node uint16");
+		struct node *cpu = stmt(p, 12)->rhs;
+		CHECK(is_type(cpu->type, TY_INT, 4, false) && cpu->builtin, "cpu builtin uint32");
+		struct node *lit = stmt(p, 6)->rhs;
+		CHECK(is_type(lit->type, TY_STR, 3, false), "literal \"ab\" is string[3]");
+		struct node *g2 = stmt(p, 7)->lhs;
+		CHECK(g2->var == var(p, "$g") && is_type(g2->type, TY_STR, 7, false), "lhs var resolved");
+	}
+	analyzed_free(&a);
+}
+
+static void test_scratch_vars_are_per_probe(void)
+{
+	struct analyzed a = analyze("BEGIN { $x = 1; } END { $x = \"s\"; $y = $x; }");
+	PASSES(a);
+	if (a.rc == 0) {
+		struct probe *p0 = a.prog->probes, *p1 = p0->next;
+		CHECK(p0->nvars == 1 && is_type(var(p0, "$x")->type, TY_INT, 8, true), "BEGIN $x int");
+		CHECK(p1->nvars == 2 && is_type(var(p1, "$x")->type, TY_STR, 2, false), "END $x string");
+	}
+	analyzed_free(&a);
+}
+
+static void test_map_kinds_and_layouts(void)
+{
+	struct analyzed a = analyze(
+		"BEGIN { @c[comm, 1] = count(); @s[\"a\"] = sum(5); @h = hist(1);"
+		" @l = lhist(5, 0, 100, 10); @a = avg(1); @st = stats(2); @mn = min(1); @mx = max(-2);"
+		" @p = 5; @q = \"abc\"; @q = comm; @i++; @j += 3; @u = 1u; @ = 1; @k[1, \"xy\", 2] = 1;"
+		" @s[\"abcdefghij\"] = sum(1); delete(@c[\"x\", 2]); print(@h); clear(@l); zero(@a);"
+		" print(@c, 10, 2); exit(); }");
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct desc *d = a.r.desc;
+		CHECK(d->nmaps == 15 && a.prog->nmaps == 15, "nmaps %d", d->nmaps);
+		const struct desc_map *m = dmap(d, "@c");
+		CHECK(m && m == &d->maps[0], "@c first, id 0");
+		CHECK(m && m->kind == MAP_COUNT && m->nkeys == 2, "@c count with 2 keys");
+		CHECK(m && is_type(m->keys[0].type, TY_STR, 16, false) && m->keys[0].offset == 0,
+		      "@c key 0 string[16] at 0");
+		CHECK(m && is_type(m->keys[1].type, TY_INT, 8, true) && m->keys[1].offset == 16,
+		      "@c key 1 int64 at 16");
+		CHECK(m && m->key_size == 24 && m->value_size == 8, "@c sizes %u %u", m->key_size,
+		      m->value_size);
+		CHECK(m && is_type(m->value, TY_INT, 8, false), "@c value uint64");
+		CHECK(m && strcmp(m->bpf_name, "m0_c") == 0, "bpf_name %s", m ? m->bpf_name : "");
+		m = dmap(d, "@s");
+		CHECK(m && m->kind == MAP_SUM && is_type(m->keys[0].type, TY_STR, 11, false) &&
+		      m->key_size == 16 && is_type(m->value, TY_INT, 8, true), "@s sum, key string[11]");
+		m = dmap(d, "@h");
+		CHECK(m && m->kind == MAP_HIST && m->nkeys == 0 && m->key_size == 8 &&
+		      m->value_size == 8 && is_type(m->value, TY_INT, 8, false), "@h hist scalar");
+		m = dmap(d, "@l");
+		CHECK(m && m->kind == MAP_LHIST && m->lhist_min == 0 && m->lhist_max == 100 &&
+		      m->lhist_step == 10, "@l lhist params");
+		m = dmap(d, "@a");
+		CHECK(m && m->kind == MAP_AVG && m->value_size == 16 && is_type(m->value, TY_INT, 8, true),
+		      "@a avg");
+		m = dmap(d, "@st");
+		CHECK(m && m->kind == MAP_STATS && m->value_size == 16, "@st stats");
+		m = dmap(d, "@mn");
+		CHECK(m && m->kind == MAP_MIN && m->value_size == 16, "@mn min");
+		m = dmap(d, "@mx");
+		CHECK(m && m->kind == MAP_MAX && m->value_size == 16, "@mx max");
+		m = dmap(d, "@p");
+		CHECK(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true) && m->value_size == 8,
+		      "@p plain int64");
+		m = dmap(d, "@q");
+		CHECK(m && m->kind == MAP_PLAIN && is_type(m->value, TY_STR, 16, false) &&
+		      m->value_size == 16, "@q plain string[16]");
+		m = dmap(d, "@i");
+		CHECK(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true), "@i++ int64");
+		m = dmap(d, "@j");
+		CHECK(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true), "@j += int64");
+		m = dmap(d, "@u");
+		CHECK(m && is_type(m->value, TY_INT, 8, false), "@u uint64");
+		m = dmap(d, "@");
+		CHECK(m && strcmp(m->bpf_name, "m13") == 0, "anonymous map bpf_name %s",
+		      m ? m->bpf_name : "");
+		m = dmap(d, "@k");
+		CHECK(m && m->nkeys == 3 && m->keys[0].offset == 0 && m->keys[1].offset == 8 &&
+		      is_type(m->keys[1].type, TY_STR, 3, false) && m->keys[2].offset == 16 &&
+		      m->key_size == 24, "@k layout int, string[3] padded to 8, int");
+		/* map nodes and map calls are resolved */
+		struct probe *p = a.prog->probes;
+		struct node *del = stmt(p, 17)->lhs;
+		CHECK(del->kind == N_CALL && del->map && strcmp(del->map->name, "@c") == 0, "delete map");
+		struct node *pr = stmt(p, 21)->lhs;
+		CHECK(pr->map && pr->map->id == 0, "print(@c, ...) map");
+		CHECK(stmt(p, 0)->lhs->map == pr->map, "@c node map");
+		CHECK(d->ringbuf_name && strcmp(d->ringbuf_name, "events") == 0 &&
+		      strcmp(d->lost_name, "lost") == 0 && d->ringbuf_size == (1u << 20), "ring buffer");
+	}
+	analyzed_free(&a);
+}
+
+/* A map read in one probe and assigned in a later one gets its type. */
+static void test_map_types_flow_across_probes(void)
+{
+	struct analyzed a = analyze("BEGIN { printf(\"%s\\n\", @x); @y = @x; @n = @m + 1; }"
+				    " END { @x = comm; @m = 2; }");
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct desc *d = a.r.desc;
+		CHECK(is_type(dmap(d, "@y")->value, TY_STR, 16, false), "@y string[16]");
+		CHECK(is_type(dmap(d, "@n")->value, TY_INT, 8, true), "@n int64");
+		CHECK(d->printfs[0].nargs == 1 && is_type(d->printfs[0].args[0].type, TY_STR, 16, false),
+		      "printf arg string[16]");
+		CHECK(dmap(d, "@x")->kind == MAP_PLAIN && d->maps[0].name[1] == 'x', "@x id 0");
+	}
+	analyzed_free(&a);
+}
+
+static void test_printf_layout(void)
+{
+	struct analyzed a = analyze(
+		"BEGIN { printf(\"%d %s %-5x %c %% %lld\\n\", 1, comm, pid, 65, -1);"
+		" printf(\"plain\\n\"); printf(\"%s|%s\\n\", \"abcdefghi\", str(0)); }");
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct desc *d = a.r.desc;
+		CHECK(d->nprintfs == 3, "nprintfs %d", d->nprintfs);
+		const struct desc_printf *pf = &d->printfs[0];
+		CHECK(strcmp(pf->fmt, "%d %s %-5x %c %% %lld\n") == 0, "fmt %s", pf->fmt);
+		CHECK(pf->nargs == 5 && pf->size == 48, "nargs %d size %u", pf->nargs, pf->size);
+		CHECK(pf->args[0].offset == 0 && is_type(pf->args[0].type, TY_INT, 8, true), "arg 0");
+		CHECK(pf->args[1].offset == 8 && is_type(pf->args[1].type, TY_STR, 16, false), "arg 1");
+		CHECK(pf->args[2].offset == 24 && is_type(pf->args[2].type, TY_INT, 8, false), "arg 2");
+		CHECK(pf->args[3].offset == 32 && pf->args[4].offset == 40, "args 3, 4");
+		CHECK(d->printfs[1].nargs == 0 && d->printfs[1].size == 0, "no-arg printf");
+		pf = &d->printfs[2];
+		CHECK(pf->nargs == 2 && pf->args[1].offset == 16 && pf->size == 16 + SONDE_STRLEN,
+		      "string args rounded to 8: size %u", pf->size);
+		struct node *call = stmt(a.prog->probes, 2)->lhs;
+		CHECK(call->printf_id == 2 && stmt(a.prog->probes, 0)->lhs->printf_id == 0, "printf ids");
+	}
+	analyzed_free(&a);
+}
+
+static void test_positionals(void)
+{
+	char *pos[] = { "42", "hello", "0x10", "-7" };
+	struct analyzed a = analyze_args(
+		"BEGIN { @a = $1; @b = $2; @c = $3; @d = $#; @e = $5; @f = str($6); @g = str($1);"
+		" @h = $4; @i = str($2 + 2); @l = lhist(1, $4, $1, 1); }", pos, 4);
+	PASSES(a);
+	if (a.rc == 0) {
+		struct probe *p = a.prog->probes;
+		struct node *n = stmt(p, 0)->rhs;
+		CHECK(n->kind == N_INT && n->ival == 42 && is_type(n->type, TY_INT, 8, true), "$1 = 42");
+		n = stmt(p, 1)->rhs;
+		CHECK(n->kind == N_STR && strcmp(n->str, "hello") == 0 && is_type(n->type, TY_STR, 6, false),
+		      "$2 = \"hello\"");
+		n = stmt(p, 2)->rhs;
+		CHECK(n->kind == N_INT && n->ival == 16, "$3 = 0x10");
+		n = stmt(p, 3)->rhs;
+		CHECK(n->kind == N_INT && n->ival == 4, "$# = 4");
+		n = stmt(p, 4)->rhs;
+		CHECK(n->kind == N_INT && n->ival == 0, "unset $5 = 0");
+		n = stmt(p, 5)->rhs;
+		CHECK(n->kind == N_STR && n->str_len == 0, "str(unset $6) = \"\"");
+		n = stmt(p, 6)->rhs;
+		CHECK(n->kind == N_STR && strcmp(n->str, "42") == 0, "str($1) = \"42\"");
+		n = stmt(p, 7)->rhs;
+		CHECK(n->kind == N_INT && (int64_t)n->ival == -7, "$4 = -7");
+		n = stmt(p, 8)->rhs;
+		CHECK(n->kind == N_STR && strcmp(n->str, "llo") == 0, "str($2 + 2) = \"llo\"");
+		const struct desc_map *m = dmap(a.r.desc, "@l");
+		CHECK(m->lhist_min == -7 && m->lhist_max == 42, "positionals as lhist constants");
+	}
+	analyzed_free(&a);
+}
+
+static void test_groups(void)
+{
+	struct analyzed a = analyze("BEGIN { @a = 1; } interval:s:1, END, interval:s:1 { @b = 1; }"
+				    " BEGIN { @c = 1; }");
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct sema_result *r = &a.r;
+		struct probe *p0 = a.prog->probes, *p1 = p0->next, *p2 = p1->next;
+		CHECK(r->ngroups == 3 && r->desc->nprobes == 3, "ngroups %d", r->ngroups);
+		CHECK(strcmp(r->groups[0].target.name, "BEGIN") == 0 && r->groups[0].nactions == 2 &&
+		      r->groups[0].actions[0] == p0 && r->groups[0].actions[1] == p2, "BEGIN group");
+		CHECK(r->groups[1].target.type == PT_INTERVAL && r->groups[1].nactions == 1 &&
+		      r->groups[1].actions[0] == p1, "interval listed twice attached once");
+		CHECK(r->groups[2].target.type == PT_END, "END group third");
+		for (int i = 0; i < r->ngroups; i++) {
+			const struct desc_probe *dp = &r->desc->probes[i];
+			CHECK(dp->type == r->groups[i].target.type &&
+			      strcmp(dp->name, r->groups[i].target.name) == 0 &&
+			      strcmp(dp->prog_name, r->groups[i].prog_name) == 0, "desc probe %d", i);
+		}
+		CHECK(strcmp(r->groups[0].prog_name, "p0_BEGIN") == 0, "prog name %s",
+		      r->groups[0].prog_name);
+		CHECK(r->desc->probes[1].period_ns == 1000000000ull, "interval period");
+		CHECK(r->desc->probes[1].loc.line == 1 && r->desc->probes[1].loc.col == 19,
+		      "loc of the attach point %d:%d", r->desc->probes[1].loc.line,
+		      r->desc->probes[1].loc.col);
+	}
+	analyzed_free(&a);
+}
+
+static void test_tracepoints(void)
+{
+	if (!have_tracefs())
+		return;
+	/* the same tracepoint in two probes, one of them a wildcard: one program */
+	struct analyzed a = analyze("tracepoint:syscalls:sys_enter_rea* { @a = count(); }"
+				    " tracepoint:syscalls:sys_enter_read { @b[args.fd] = sum(args->count);"
+				    " @p = args.buf; }");
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct sema_result *r = &a.r;
+		int found = 0;
+		for (int i = 0; i < r->ngroups; i++) {
+			const struct prog_group *g = &r->groups[i];
+			for (int j = i + 1; j < r->ngroups; j++)
+				CHECK(strcmp(g->target.name, r->groups[j].target.name) != 0, "unique groups");
+			CHECK(strlen(g->prog_name) <= 60, "prog name length");
+			if (strcmp(g->target.name, "tracepoint:syscalls:sys_enter_read") == 0) {
+				found++;
+				CHECK(g->nactions == 2 && g->actions[0] == a.prog->probes &&
+				      g->actions[1] == a.prog->probes->next, "two actions in script order");
+				CHECK(g->target.format != NULL, "format");
+			} else {
+				CHECK(g->nactions == 1, "other targets: one action");
+			}
+		}
+		CHECK(found == 1 && r->ngroups >= 2, "sys_enter_read grouped once of %d", r->ngroups);
+		const struct tp_field *fd = tp_format_field(tp_format_get("syscalls", "sys_enter_read"), "fd");
+		struct node *key = stmt(a.prog->probes->next, 0)->lhs->args;
+		CHECK(key->kind == N_FIELD && fd && is_type(key->type, TY_INT, fd->size, fd->is_signed),
+		      "args.fd typed from the format");
+		struct node *buf = stmt(a.prog->probes->next, 1)->rhs;
+		CHECK(is_type(buf->type, TY_INT, 8, false), "pointer field is uint64");
+	}
+	analyzed_free(&a);
+
+	/* a field must exist in every tracepoint of the action */
+	expect_error("tracepoint:syscalls:sys_enter_read* { @ = args.fd; }",
+		     "stdin:1:43: error: tracepoint syscalls:sys_enter_readlink has no field 'fd'");
+	expect_error("tracepoint:syscalls:sys_enter_read { @ = args->nonexistent; }",
+		     "stdin:1:42: error: tracepoint syscalls:sys_enter_read has no field 'nonexistent'");
+	expect_error("tracepoint:syscalls:sys_enter_read { @ = arg0; }",
+		     "stdin:1:42: error: builtin 'arg0' is not available in tracepoint probes");
+	expect_error("tracepoint:syscalls:sys_enter_read { @ = args; }",
+		     "stdin:1:42: error: 'args' can only be used to read a field, as args.name");
+	/* a data_loc string reads as a string */
+	a = analyze("tracepoint:sched:sched_process_exec { @[str(args.filename)] = count(); }");
+	PASSES(a);
+	if (a.rc == 0)
+		CHECK(is_type(a.r.desc->maps[0].keys[0].type, TY_STR, SONDE_STRLEN, false),
+		      "__data_loc char[] is a string");
+	analyzed_free(&a);
+}
+
+static void test_builtins_per_probe_type(void)
+{
+	struct analyzed a = analyze("rawtracepoint:sys_enter { @[arg1] = count(); }");
+	PASSES(a);
+	if (a.rc == 0)
+		CHECK(is_type(a.r.desc->maps[0].keys[0].type, TY_INT, 8, false), "arg1 uint64");
+	analyzed_free(&a);
+	expect_error("rawtracepoint:sys_enter { @ = arg6; }",
+		     "stdin:1:31: error: builtin 'arg6' is not available in rawtracepoint probes (they have arg0..arg5)");
+	expect_error("BEGIN { @ = arg0; }",
+		     "stdin:1:13: error: builtin 'arg0' is not available in BEGIN probes");
+	/* an action on two probe types is checked against both */
+	expect_error("rawtracepoint:sys_enter, BEGIN { @ = arg0; }",
+		     "stdin:1:38: error: builtin 'arg0' is not available in BEGIN probes");
+}
+
+/* ---- failing scripts --------------------------------------------------- */
+
+static void test_map_errors(void)
+{
+	expect_error("BEGIN { @x = 1; } END { @x = \"a\"; }",
+		     "stdin:1:25: error: map '@x' cannot be assigned a string: it already holds an integer");
+	expect_error("BEGIN { @x = count(); } END { @x = sum(1); }",
+		     "stdin:1:36: error: map '@x' cannot be assigned sum(): it already holds count()");
+	expect_error("BEGIN { @x = 1; @x = hist(2); }",
+		     "stdin:1:22: error: map '@x' cannot be assigned hist(): it already holds an integer");
+	expect_error("BEGIN { @x = count(); @x = 1; }",
+		     "stdin:1:23: error: map '@x' cannot be assigned an integer: it already holds count()");
+	expect_error("BEGIN { @x[1] = 1; @x[1, 2] = 1; }",
+		     "stdin:1:20: error: map '@x' is used with 2 keys here but with 1 elsewhere");
+	expect_error("BEGIN { @x = 1; @x[1] = 1; }",
+		     "stdin:1:17: error: map '@x' is used with 1 key here but with 0 elsewhere");
+	expect_error("BEGIN { @x[\"a\"] = 1; @x[1] = 1; }",
+		     "stdin:1:25: error: map '@x' key is int64 here but string[2] elsewhere");
+	expect_error("BEGIN { @x[1, \"a\"] = 1; } END { @x[1, 2] = 1; }",
+		     "stdin:1:39: error: map '@x' key 2 is int64 here but string[2] elsewhere");
+	expect_error("BEGIN { @x = count(); @y = @x + 1; }",
+		     "stdin:1:28: error: map '@x' holds count() and cannot be read as a value");
+	expect_error("BEGIN { @x = count(); printf(\"%d\\n\", @x); }",
+		     "stdin:1:38: error: map '@x' holds count() and cannot be read as a value");
+	expect_error("BEGIN { print(@y); }", "stdin:1:15: error: map '@y' is used but never assigned");
+	expect_error("BEGIN { @x = @y; }", "stdin:1:14: error: map '@y' is used but never assigned");
+	expect_error("BEGIN { @x = count(); @x++; }",
+		     "stdin:1:23: error: cannot apply '++' to map '@x': it holds count()");
+	expect_error("BEGIN { @x = \"s\"; @x += 1; }",
+		     "stdin:1:19: error: cannot use '+=' on map '@x': it holds a string");
+	expect_error("BEGIN { @x += count(); }", "stdin:1:15: error: count() can only be assigned to a map");
+	expect_error("BEGIN { print(@x[1]); @x[1] = 1; }",
+		     "stdin:1:15: error: print() expects a map without a key, as print(@name)");
+	expect_error("BEGIN { @x[1] = 1; delete(@x); }",
+		     "stdin:1:27: error: map '@x' is used with 0 keys here but with 1 elsewhere");
+	expect_error("BEGIN { @x = 1; delete(1); }",
+		     "stdin:1:24: error: delete() expects a map element, as delete(@name[key])");
+	expect_error("BEGIN { $x = 1; @x = 1; print(@x, $x); }",
+		     "stdin:1:35: error: print(): argument 2 must be an integer literal");
+}
+
+static void test_lhist_errors(void)
+{
+	expect_error("BEGIN { @x = lhist(1, 0, 10, 0); }",
+		     "stdin:1:14: error: lhist(): step must be at least 1 (got 0)");
+	expect_error("BEGIN { @x = lhist(1, 10, 10, 1); }",
+		     "stdin:1:14: error: lhist(): max (10) must be greater than min (10)");
+	expect_error("BEGIN { @x = lhist(1, 0, 100000, 1); }",
+		     "stdin:1:14: error: lhist(): (max - min) / step must be at most 1000 (got 100000)");
+	expect_error("BEGIN { @x = lhist(1, 0, 10, 1); } END { @x = lhist(2, 0, 20, 1); }",
+		     "stdin:1:47: error: lhist() bounds of map '@x' differ from its other uses");
+	expect_error("BEGIN { $m = 1; @x = lhist(1, $m, 10, 1); }",
+		     "stdin:1:31: error: lhist(): argument 2 must be an integer literal");
+}
+
+static void test_call_errors(void)
+{
+	expect_error("BEGIN { @x = foo(1); }", "stdin:1:14: error: unknown function 'foo'");
+	expect_error("BEGIN { @x = bar; }", "stdin:1:14: error: unknown identifier 'bar'");
+	expect_error("BEGIN { exit(1, 2); }",
+		     "stdin:1:9: error: exit() takes at most 1 argument but 2 were given");
+	expect_error("BEGIN { @x = count(1); }",
+		     "stdin:1:14: error: count() takes no arguments but 1 was given");
+	expect_error("BEGIN { @x = sum(); }", "stdin:1:14: error: sum() takes 1 argument but 0 were given");
+	expect_error("BEGIN { @x = lhist(1); }",
+		     "stdin:1:14: error: lhist() takes 4 arguments but 1 was given");
+	expect_error("BEGIN { @x = print(1, 2, 3, 4); }",
+		     "stdin:1:14: error: print() cannot be used as a value");
+	expect_error("BEGIN { print(@x, 1, 2, 3); }",
+		     "stdin:1:9: error: print() takes 1 to 3 arguments but 4 were given");
+	expect_error("BEGIN { @x = printf(\"a\"); }", "stdin:1:14: error: printf() cannot be used as a value");
+	expect_error("BEGIN { count(); }", "stdin:1:9: error: count() can only be assigned to a map");
+	expect_error("BEGIN { $x = count(); }", "stdin:1:14: error: count() can only be assigned to a map");
+	expect_error("BEGIN { @x = sum(comm); }",
+		     "stdin:1:18: error: sum(): argument 1 must be an integer, not string[16]");
+	expect_error("BEGIN { @x = str(1, \"a\"); }",
+		     "stdin:1:21: error: str(): argument 2 must be an integer, not string[2]");
+	expect_error("BEGIN { exit(\"a\"); }", "stdin:1:14: error: exit(): argument 1 must be an integer, not string[2]");
+}
+
+static void test_printf_errors(void)
+{
+	expect_error("BEGIN { printf(\"%d %d\\n\", 1); }",
+		     "stdin:1:9: error: printf: 2 conversions but 1 argument");
+	expect_error("BEGIN { printf(\"%d\\n\"); }",
+		     "stdin:1:9: error: printf: 1 conversion but 0 arguments");
+	expect_error("BEGIN { printf(\"%s\\n\", 1); }",
+		     "stdin:1:24: error: printf: %s expects a string, but argument 1 is int64");
+	expect_error("BEGIN { printf(\"%s %5d\\n\", comm, comm); }",
+		     "stdin:1:34: error: printf: %5d expects an integer, but argument 2 is string[16]");
+	expect_error("BEGIN { printf(\"%f\\n\", 1); }", "stdin:1:16: error: printf: unknown conversion '%f'");
+	expect_error("BEGIN { printf(\"%*d\\n\", 1, 2); }",
+		     "stdin:1:16: error: printf: '*' widths and precisions are not supported");
+	expect_error("BEGIN { printf(\"abc %\"); }",
+		     "stdin:1:16: error: printf: incomplete conversion '%' at the end of the format");
+	expect_error("BEGIN { printf(comm); }", "stdin:1:16: error: printf: the format must be a string literal");
+	expect_error("BEGIN { printf(); }", "stdin:1:9: error: printf() takes at least 1 argument but 0 were given");
+	expect_error("BEGIN { printf(\"%s%s%s%s%s%s%s\", str(0), str(0), str(0), str(0), str(0), str(0),"
+		     " str(0)); }",
+		     "stdin:1:9: error: printf: the arguments take 448 bytes, more than the 400 one event can carry");
+	/* every mismatching argument is reported */
+	CHECK(count_errors("BEGIN { printf(\"%s %d\\n\", 1, \"a\"); }") == 2, "two printf errors");
+}
+
+static void test_expression_errors(void)
+{
+	expect_error("BEGIN { @x = \"a\" + 1; }", "stdin:1:14: error: invalid operands to '+': string[2] and int64");
+	expect_error("BEGIN { @x = \"a\" == 1; }", "stdin:1:14: error: cannot compare string with integer");
+	expect_error("BEGIN { @x = comm < \"a\"; }",
+		     "stdin:1:14: error: invalid operands to '<': string[16] and string[2]");
+	expect_error("BEGIN { @x = -comm; }", "stdin:1:14: error: invalid operand to unary '-': string[16]");
+	expect_error("BEGIN { @x = 5 / 0; }", "stdin:1:18: error: division by zero");
+	expect_error("BEGIN { @x = 5; @x %= 0; }", "stdin:1:23: error: division by zero");
+	expect_error("BEGIN { @x = (uint32)comm; }", "stdin:1:14: error: cannot cast string[16] to uint32");
+	expect_error("BEGIN { @x = 1 ? 2 : \"a\"; }",
+		     "stdin:1:14: error: the two branches of '?:' have different types: int64 and string[2]");
+	expect_error("BEGIN /comm/ { exit(); }", "stdin:1:8: error: the predicate must be an integer, not string[16]");
+	expect_error("BEGIN { if (comm) { exit(); } }", "stdin:1:13: error: an if condition must be an integer, not string[16]");
+}
+
+static void test_variable_errors(void)
+{
+	expect_error("BEGIN { printf(\"%d\\n\", $x); }",
+		     "stdin:1:24: error: variable '$x' is used before it is assigned");
+	expect_error("BEGIN { $y = $x; $x = 1; }",
+		     "stdin:1:14: error: variable '$x' is used before it is assigned");
+	expect_error("BEGIN { $x = 1; } END { @ = $x; }",
+		     "stdin:1:29: error: variable '$x' is used before it is assigned");
+	expect_error("BEGIN { $x = 1; $x = \"a\"; }",
+		     "stdin:1:17: error: type mismatch for '$x': cannot assign string[2] to a variable holding int64");
+	expect_error("BEGIN { $x += 1; }", "stdin:1:9: error: variable '$x' is used before it is assigned");
+	expect_error("BEGIN { $s = comm; $s++; }",
+		     "stdin:1:20: error: cannot apply '++' to variable '$s' of type string[16]");
+}
+
+/* One mistake, one error; several mistakes, all reported. */
+static void test_error_counts(void)
+{
+	CHECK(count_errors("BEGIN { @x = foo(1) + 1; printf(\"%d\\n\", foo(2)); }") == 2,
+	      "no cascade from unknown functions");
+	CHECK(count_errors("BEGIN { $y = $x + 1; @z = $y * 2; printf(\"%d\\n\", $y); }") == 1,
+	      "one undefined variable, one error");
+	CHECK(count_errors("BEGIN { @a = bar; @b = baz; @c = 1 / 0; }") == 3, "three errors");
+	CHECK(count_errors("BEGIN { @x = nope; @y = @x; }") == 1, "failed assignment is not 'never assigned'");
+}
+
+static void test_no_probes(void)
+{
+	struct program empty = { 0 };
+	struct source *src = source_from_string("stdin", "", 0);
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+	struct diag d;
+	diag_init(&d, src, out);
+	struct sema_result r;
+	int rc = sema_analyze(&empty, NULL, &d, &r);
+	fclose(out);
+	CHECK(rc == -1 && strncmp(text, "stdin: error: no probes", 23) == 0, "no probes: %s", text);
+	sema_result_free(&r);
+	free(text);
+	source_free(src);
+}
+
+int main(void)
+{
+	test_expression_types();
+	test_scratch_vars_are_per_probe();
+	test_map_kinds_and_layouts();
+	test_map_types_flow_across_probes();
+	test_printf_layout();
+	test_positionals();
+	test_groups();
+	test_tracepoints();
+	test_builtins_per_probe_type();
+	test_map_errors();
+	test_lhist_errors();
+	test_call_errors();
+	test_printf_errors();
+	test_expression_errors();
+	test_variable_errors();
+	test_error_counts();
+	test_no_probes();
+	tp_format_cache_free();
+	if (failures) {
+		fprintf(stderr, "test_sema: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_sema: all passed\n");
+	return 0;
+}
