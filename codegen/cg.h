@@ -25,7 +25,7 @@
 #include "desc.h"
 #include "probe.h"
 #include "sema.h"
-#include "stdlib.h"
+#include "builtins.h"
 
 /* BPF helper ids (include/uapi/linux/bpf.h, stable kernel ABI). */
 enum bpf_helper {

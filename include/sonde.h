@@ -8,7 +8,7 @@
  *   ast.h       parser/ast.c     nodes, types, maps and variables
  *   frontend.h  lexer/ parser/   flex scanner and bison parser
  *   probe.h     probes/          one file per probe type
- *   stdlib.h    stdlib/          builtins, functions, aggregations (tables)
+ *   builtins.h  stdlib/          builtins, functions, aggregations (tables)
  *   sema.h      sema/            names, types, map inference, grouping
  *   codegen.h   codegen/         LLVM C API lowering to a BPF object
  *   desc.h                       what travels with the object to the runtime
@@ -25,7 +25,7 @@
 #include "probe.h"
 #include "runtime.h"
 #include "sema.h"
-#include "stdlib.h"
+#include "builtins.h"
 
 #define SONDE_VERSION "0.1.0"
 

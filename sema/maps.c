@@ -268,12 +268,28 @@ struct type sema_map_incdec(struct sema *s, struct node *n, srcloc loc, const ch
 	return m->value;
 }
 
-void sema_map_check_assigned(struct sema *s)
+/* After the loud run. A map assigned only from expressions that failed
+ * already has its error; one assigned only from untyped maps (`@x = @x`,
+ * `@a = @b; @b = @a;`) has none yet, and must not reach codegen untyped. */
+void sema_map_check_assigned(struct sema *s, bool clean)
 {
 	for (struct map_info *m = s->prog->maps; m; m = m->next) {
 		struct map_state *st = state_of(s, m);
-		if (!st->has_value && !st->assign_seen)
+		if (!st->has_value && !st->assign_seen) {
 			sema_err(s, m->first_use, "map '%s' is used but never assigned", m->name);
+			clean = false;
+		}
+	}
+	for (struct map_info *m = s->prog->maps; clean && m; m = m->next) {
+		struct map_state *st = state_of(s, m);
+		if (!st->has_value)
+			sema_err(s, m->first_use,
+				 "cannot infer the type of map '%s': it is only assigned from maps without a type",
+				 m->name);
+		for (int i = 0; st->has_value && i < m->nkeys; i++)
+			if (m->keys[i].type.kind != TY_INT && m->keys[i].type.kind != TY_STR)
+				sema_err(s, m->first_use, "cannot infer the type of key %d of map '%s'", i + 1,
+					 m->name);
 	}
 }
 

@@ -284,6 +284,16 @@ static void run_all(struct sema *s)
 		check_probe(s, p);
 }
 
+/* A variable assigned only from untyped maps; those maps are reported too,
+ * this only guarantees codegen never sees an untyped slot. */
+static void check_vars_typed(struct sema *s)
+{
+	for (struct probe *p = s->prog->probes; p; p = p->next)
+		for (struct var_info *v = p->vars; v; v = v->next)
+			if (v->type.kind != TY_INT && v->type.kind != TY_STR)
+				sema_err(s, p->loc, "cannot infer the type of variable '%s'", v->name);
+}
+
 static void sema_state_free(struct sema *s)
 {
 	for (int i = 0; i < s->nprobes; i++) {
@@ -333,7 +343,8 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 	s.pstate = xcalloc((size_t)index, sizeof(*s.pstate));
 
 	sema_substitute_positionals(&s);
-	sema_group_probes(&s);
+	if (sema_group_probes(&s) == 0 && s.ngroups == 0)
+		diag_error(d, p->probes->loc, "no probe to attach: the attach points matched nothing");
 
 	s.quiet = true;
 	for (int run = 0; run < SEMA_MAX_RUNS; run++) {
@@ -343,7 +354,9 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 	}
 	s.quiet = false;
 	run_all(&s);
-	sema_map_check_assigned(&s);
+	sema_map_check_assigned(&s, d->errors == errors_before);
+	if (d->errors == errors_before)
+		check_vars_typed(&s);
 
 	if (d->errors > errors_before) {
 		sema_groups_free(s.groups, s.ngroups);

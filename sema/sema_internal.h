@@ -17,7 +17,7 @@
 #include "desc.h"
 #include "probe.h"
 #include "sema.h"
-#include "stdlib.h"
+#include "builtins.h"
 
 #define SEMA_MAX_PRINTF_RECORD 400 /* payload bytes: it is built on the 512-byte BPF stack */
 #define SEMA_MAX_LHIST_BUCKETS 1000
@@ -83,8 +83,6 @@ void sema_groups_free(struct prog_group *g, int n);
 
 /* types.c */
 struct type sema_expr(struct sema *s, struct node *n);
-bool sema_is_int(struct type t);
-bool sema_is_str(struct type t);
 
 /* calls.c */
 enum call_ctx { CALL_VALUE, CALL_STMT, CALL_AGG_RHS };
@@ -100,7 +98,7 @@ void sema_map_assign(struct sema *s, struct node *map_node, struct type value, s
 void sema_map_assign_agg(struct sema *s, struct node *map_node, struct node *call);
 void sema_map_compound(struct sema *s, struct node *map_node, struct type rhs, int op, srcloc loc);
 struct type sema_map_incdec(struct sema *s, struct node *map_node, srcloc loc, const char *spelling);
-void sema_map_check_assigned(struct sema *s);
+void sema_map_check_assigned(struct sema *s, bool clean);
 void sema_map_layout(struct program *p);
 void sema_fill_desc_maps(struct sema *s, struct desc *desc);
 const char *map_kind_name(enum map_kind k);

@@ -11,9 +11,6 @@
 
 #include "sema_internal.h"
 
-bool sema_is_int(struct type t) { return t.kind == TY_INT; }
-bool sema_is_str(struct type t) { return t.kind == TY_STR; }
-
 static struct type set_type(struct node *n, struct type t)
 {
 	n->type = t;

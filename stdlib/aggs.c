@@ -1,7 +1,7 @@
 /* aggs.c - aggregation functions: valid only as `@m[k] = agg(...)`.
  * Each makes its map a per-CPU map of the given kind; the runtime sums the
  * per-CPU values and prints them by kind (runtime/maps.c). */
-#include "stdlib.h"
+#include "builtins.h"
 
 #define S64 { TY_INT, 8, true }
 

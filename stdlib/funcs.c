@@ -2,7 +2,7 @@
  * lookup over all callables, aggregations included (see aggs.c). */
 #include <string.h>
 
-#include "stdlib.h"
+#include "builtins.h"
 
 #define NOTYPE { TY_NONE, 0, false }
 

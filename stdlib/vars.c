@@ -3,7 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "stdlib.h"
+#include "builtins.h"
 
 #define U64 { TY_INT, 8, false }
 #define U32 { TY_INT, 4, false }

@@ -22,7 +22,7 @@
 #include "frontend.h"
 #include "probe.h"
 #include "sema.h"
-#include "stdlib.h"
+#include "builtins.h"
 
 static int failures;
 

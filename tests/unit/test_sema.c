@@ -476,6 +476,11 @@ static void test_map_errors(void)
 		     "stdin:1:38: error: map '@x' holds count() and cannot be read as a value");
 	expect_error("BEGIN { print(@y); }", "stdin:1:15: error: map '@y' is used but never assigned");
 	expect_error("BEGIN { @x = @y; }", "stdin:1:14: error: map '@y' is used but never assigned");
+	/* never silently untyped: assigned only from itself or from each other */
+	expect_error("BEGIN { @x = @x; }",
+		     "stdin:1:9: error: cannot infer the type of map '@x': it is only assigned from maps without a type");
+	expect_error("BEGIN { @x = @y; } END { @y = @x; }",
+		     "stdin:1:9: error: cannot infer the type of map '@x': it is only assigned from maps without a type");
 	expect_error("BEGIN { @x = count(); @x++; }",
 		     "stdin:1:23: error: cannot apply '++' to map '@x': it holds count()");
 	expect_error("BEGIN { @x = \"s\"; @x += 1; }",

@@ -1,11 +1,11 @@
-/* stdlib.h - builtin variables, functions and aggregations, one table entry each.
+/* builtins.h - builtin variables, functions and aggregations, one table entry each.
  *
  * An entry says where a builtin may be used, what arguments it takes and what
  * it yields (read by sema), and which codegen hook emits it (codegen/). The
  * printer for an aggregation is chosen by its map_kind in runtime/maps.c.
  * Adding a builtin = one entry in stdlib/ plus its codegen hook. */
-#ifndef SONDE_STDLIB_H
-#define SONDE_STDLIB_H
+#ifndef SONDE_BUILTINS_H
+#define SONDE_BUILTINS_H
 
 #include "ast.h"
 #include "desc.h"
