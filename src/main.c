@@ -38,7 +38,7 @@ static void usage(FILE *out)
 	      "    -v               verbose: what is loaded and attached\n"
 	      "    -d STAGE         print a compiler stage: ast, types, llvm, bpf, all\n"
 	      "    --emit-llvm FILE write the LLVM IR to FILE\n"
-	      "    --emit-elf FILE  write the BPF object to FILE\n"
+	      "    --emit-elf FILE  write the BPF object to FILE and exit (nothing is loaded)\n"
 	      "    --dry-run        compile, load and attach, then exit\n"
 	      "    -h, --help       show this help\n"
 	      "    -V, --version    show the version\n"
@@ -163,6 +163,13 @@ int main(int argc, char **argv)
 	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
 		source_free(src);
 		return 1;
+	}
+
+	/* As in bpftrace, --emit-elf is a dry run: compile, write, stop. */
+	if (cli.co.emit_elf_path) {
+		compiled_free(&compiled);
+		source_free(src);
+		return 0;
 	}
 
 	FILE *out = stdout;

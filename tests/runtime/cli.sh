@@ -37,7 +37,10 @@ expect_eq "-o writes the output" "to file
 
 @x: 1" "$(cat "$TMP/out.txt")"
 
-run_sonde --emit-elf "$TMP/x.o" --emit-llvm "$TMP/x.ll" -q -e 'BEGIN { exit(); }'
+snapshot_bpf
+run_sonde --emit-elf "$TMP/x.o" --emit-llvm "$TMP/x.ll" -e 'BEGIN { printf("ran\n"); exit(); }'
+expect_eq "--emit-elf compiles only: nothing runs" "" "$OUT"
+expect_nothing_left "--emit-elf"
 # ELF magic, then e_machine (offset 18, little endian) = 247 (EM_BPF)
 expect_eq "--emit-elf writes a BPF ELF" "7f 45 4c 46 247" "$(od -An -tx1 -N4 "$TMP/x.o" | xargs) $(od -An -tu2 -j18 -N2 "$TMP/x.o" | xargs)"
 expect_match "--emit-llvm writes IR" 'define .*i64 @' "$(cat "$TMP/x.ll")"

@@ -1,0 +1,481 @@
+#!/usr/bin/env bash
+# run.sh - sonde's benchmark suite, one entry point (see bench/README.md).
+#
+#   sudo bench/run.sh [SONDE_BINARY] [overhead|startup|probes|compile|print ...]
+#
+# Tools are run interleaved (A B C A B C ...) and summarised by medians, so
+# machine drift hits every tool alike. Every run is bounded by a timeout and
+# every process is started by bench/harness, which kills its children when it
+# exits. Raw per-run lines and the summary are kept in $OUT.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+sonde=$here/../build/sonde
+parts=()
+for arg in "$@"; do
+	case $arg in
+	overhead | startup | probes | compile | print) parts+=("$arg") ;;
+	all) parts+=(overhead startup probes compile print) ;;
+	-h | --help)
+		sed -n '2,9p' "$0"
+		exit 0
+		;;
+	*) sonde=$arg ;;
+	esac
+done
+[ ${#parts[@]} -gt 0 ] || parts=(overhead startup probes compile print)
+
+: "${OVERHEAD_ROUNDS:=5}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
+: "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
+: "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}"
+: "${CPUS:=$(seq -s ' ' 0 $(($(nproc) - 1)))}"
+: "${OUT:=/tmp/sonde-bench.$(date +%Y%m%d-%H%M%S)}"
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 1
+}
+[ "$(id -u)" = 0 ] || die "run as root (BPF programs are loaded)"
+command -v bpftrace >/dev/null || die "bpftrace is not installed (apt-get install bpftrace)"
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing
+trap 'exit 130' INT TERM
+
+bin=$OUT/bin
+mkdir -p "$bin" "$OUT/tmp"
+summary=$OUT/summary.txt
+: >"$summary"
+say() { echo "$*" | tee -a "$summary"; }
+progress() { printf '%s' "$*" >&2; }
+
+# ---------------------------------------------------------------- building
+
+cc -std=c11 -O2 -Wall -Wextra -o "$bin/loadgen" "$here/loadgen.c"
+cc -std=c11 -O2 -Wall -Wextra -o "$bin/harness" "$here/harness.c"
+
+have_ref=0
+if command -v clang >/dev/null; then
+	for obj in count_comm count_pid hist_pid; do
+		clang -O2 -g -target bpf -I"/usr/include/$(cc -dumpmachine)" \
+			-c "$here/ref/$obj.bpf.c" -o "$bin/$obj.bpf.o"
+	done
+	cc -std=c11 -O2 -Wall -Wextra -o "$bin/loader" "$here/ref/loader.c" -lbpf
+	have_ref=1
+else
+	echo "run.sh: clang not found: no reference column (apt-get install clang)" >&2
+fi
+
+have_sonde=0
+sonde_note="not found at $sonde"
+if [ -x "$sonde" ]; then
+	if timeout 20 "$sonde" -e 'BEGIN { exit(); }' >/dev/null 2>"$OUT/tmp/sonde-check.err"; then
+		have_sonde=1
+	else
+		sonde_note="'$sonde -e \"BEGIN { exit(); }\"' failed: $(head -c 200 "$OUT/tmp/sonde-check.err")"
+	fi
+fi
+
+tool_enabled() {
+	case $1 in
+	ref) [ $have_ref = 1 ] ;;
+	sonde) [ $have_sonde = 1 ] ;;
+	*) true ;;
+	esac && [[ " $TOOLS " == *" $1 "* ]]
+}
+
+# ------------------------------------------------------------ run + record
+
+# record FILE TAGS HARNESS-ARGS... : one harness run, appended to FILE as
+# "TAGS <harness report>". A timeout or failure is recorded, never fatal.
+record() {
+	local file=$1 tags=$2 line
+	shift 2
+	line=$("$bin/harness" -e "$OUT/tmp/stderr.log" "$@") || true
+	[ -n "$line" ] || line="status=harness-failed"
+	# A tracer stopped by the harness once it had written its ELF succeeded.
+	if [ -n "${RECORD_OK_IF:-}" ] && [[ " $line " == *" $RECORD_OK_IF="[0-9]* ]]; then
+		line=${line/ status=/ status=0 exit_status=}
+	fi
+	echo "$tags $line" >>"$file"
+	progress .
+}
+
+# median FILE FIELD TAG... : median of FIELD over the successful lines
+# (status=0) carrying every TAG ("-" when there are none).
+median() {
+	local file=$1 field=$2
+	shift 2
+	awk -v field="$field" -v tags="$* status=0" '
+		/ sigints=([2-9]|[1-9][0-9])/ { next }
+		BEGIN { ntags = split(tags, want, " ") }
+		{
+			for (i = 1; i <= ntags; i++)
+				if (index(" " $0 " ", " " want[i] " ") == 0)
+					next
+			for (i = 1; i <= NF; i++) {
+				eq = index($i, "=")
+				if (substr($i, 1, eq - 1) == field && substr($i, eq + 1) != "-")
+					print substr($i, eq + 1)
+			}
+		}' "$file" | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
+}
+
+# Runs that failed, timed out, or needed a second SIGINT (their SIGINT->exit
+# time is meaningless, and they are left out of every median).
+failures() {
+	local bad repeated
+	bad=$(grep -c -v -E ' status=0( |$)' "$1" || true)
+	repeated=$(grep -c -E ' sigints=([2-9]|[1-9][0-9])' "$1" || true)
+	printf '%s, needing a repeated SIGINT: %s' "$bad" "$repeated"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2fx", a / b }'; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.1f", a - b }'; }
+
+# over_cell OVERHEAD [REF]: "+123.4 (1.50x)", or n/a when the tool did not run.
+over_cell() {
+	if [ "$1" = - ]; then
+		echo n/a
+	elif [ $# -gt 1 ]; then
+		echo "+$1 ($(ratio "$1" "$2"))"
+	else
+		echo "+$1"
+	fi
+}
+
+# Tracing programs loaded by someone else (another tracer running on the
+# machine): they add their own cost to every syscall, untraced runs included.
+foreign_tracing_progs() {
+	command -v bpftool >/dev/null || { echo 0; return; }
+	bpftool prog show 2>/dev/null | grep -c -E '^[0-9]+: (tracepoint|raw_tracepoint|perf_event|tracing|kprobe)' || true
+}
+
+# Sets CMD to the command line of TOOL running the program text PROG.
+tracer_cmd() {
+	case $1 in
+	sonde) CMD=("$sonde" -e "$2") ;;
+	bpftrace) CMD=(bpftrace -e "$2") ;;
+	esac
+}
+
+# ------------------------------------------------------ 1. per-event overhead
+
+part_overhead() {
+	local raw=$OUT/overhead.raw specs=() cpu round script tool
+	: >"$raw"
+	for cpu in $CPUS; do specs+=("getppid:$cpu" "read:$cpu"); done
+	local load="$bin/loadgen -w -n $CALLS ${specs[*]}"
+	declare -A prog=(
+		[comm]='tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'
+		[pid]='tracepoint:raw_syscalls:sys_enter { @[pid] = count(); }'
+		[hist]='tracepoint:raw_syscalls:sys_enter /pid == @PID@/ { @ = hist(nsecs & 0xff); }'
+	)
+	declare -A ref_args=([comm]="count_comm.bpf.o" [pid]="count_pid.bpf.o" [hist]="hist_pid.bpf.o @PID@")
+	progress "overhead: $OVERHEAD_ROUNDS rounds x 3 scripts x (untraced + tools), $CALLS calls per CPU and syscall "
+	for round in $(seq "$OVERHEAD_ROUNDS"); do
+		for script in comm pid hist; do
+			# untraced right before the traced runs of the same round and script
+			echo "tool=none script=$script round=$round foreign=$(foreign_tracing_progs) status=0 $("$bin/loadgen" -n "$CALLS" "${specs[@]}" |
+				sed 's/^/load:/' | tr '\n' ' ')" >>"$raw"
+			for tool in ref bpftrace sonde; do
+				tool_enabled "$tool" || continue
+				if [ "$tool" = ref ]; then
+					# shellcheck disable=SC2206  # the object and its pid argument
+					CMD=("$bin/loader" ${ref_args[$script]/#/$bin/})
+				else
+					tracer_cmd "$tool" "${prog[$script]}"
+				fi
+				record "$raw" "tool=$tool script=$script round=$round" -T -S 100 -t 180 -L "$load" -- "${CMD[@]}"
+			done
+		done
+	done
+	echo >&2
+	# Per round: traced - untraced of the same round and script; then medians.
+	local diffs=$OUT/overhead.diffs
+	awk '
+		/ status=0/ {
+			tool = script = round = ""
+			for (i = 1; i <= NF; i++) {
+				eq = index($i, "="); k = substr($i, 1, eq - 1); v = substr($i, eq + 1)
+				if (k == "tool") tool = v; else if (k == "script") script = v
+				else if (k == "round") round = v
+				else if (k ~ /^load:/) val[tool, script, round, substr(k, 6)] = v
+			}
+			seen[tool, script, round] = 1
+		}
+		END {
+			for (key in val) {
+				split(key, p, SUBSEP)
+				if (p[1] == "none") continue
+				if (!(("none", p[2], p[3], p[4]) in val)) continue
+				printf "tool=%s script=%s spec=%s status=0 base=%s over=%.1f\n", p[1], p[2], p[4],
+					val["none", p[2], p[3], p[4]], val[key] - val["none", p[2], p[3], p[4]]
+			}
+		}' "$raw" >"$diffs"
+	say ""
+	say "== 1. per-event overhead: ns per syscall, traced - untraced (median of $OVERHEAD_ROUNDS rounds; ratio = tool / ref)"
+	say "   load: bench/loadgen, $CALLS calls per CPU and syscall, pinned with sched_setaffinity,"
+	say "     started paused and released 100 ms after the tracer's Attaching line (bpftrace prints"
+	say "     it before attaching); ns per call of the fastest of 10 slices of the calls"
+	local header
+	header=$(printf '%-6s %-8s %4s %10s %10s %18s %18s' script syscall cpu untraced ref bpftrace sonde)
+	say "$header"
+	local spec base r b s
+	for script in comm pid hist; do
+		for spec in "${specs[@]}"; do
+			spec=${spec/:/.}
+			base=$(median "$diffs" base "script=$script" "spec=$spec")
+			r=$(median "$diffs" over "tool=ref" "script=$script" "spec=$spec")
+			b=$(median "$diffs" over "tool=bpftrace" "script=$script" "spec=$spec")
+			s=$(median "$diffs" over "tool=sonde" "script=$script" "spec=$spec")
+			say "$(printf '%-6s %-8s %4s %10s %10s %18s %18s' "$script" "${spec%.*}" "${spec#*.}" \
+				"$base" "$(over_cell "$r")" "$(over_cell "$b" "$r")" "$(over_cell "$s" "$r")")"
+		done
+	done
+	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
+	local busy
+	busy=$(grep -c -E '^tool=none .* foreign=[1-9]' "$raw" || true)
+	[ "$busy" = 0 ] || say "   WARNING: in $busy of the untraced runs other tracing BPF programs were loaded on this
+     machine (bpftool prog show): someone else is tracing, numbers are disturbed"
+	say "   commands (@PID@ = the paused loadgen's pid):"
+	for script in comm pid hist; do say "     $script: sonde|bpftrace -e '${prog[$script]}'"; done
+	say "     ref:  bench/ref/loader <count_comm|count_pid|hist_pid>.bpf.o [@PID@]  (clang -O2 -g -target bpf)"
+	say "     load: $load"
+	say "   goal: sonde <= 1.00x ref"
+}
+
+# ------------------------------------------------------------ 2. start-up
+
+part_startup() {
+	local raw=$OUT/startup.raw round tool
+	: >"$raw"
+	local begin='BEGIN { exit(); }'
+	local attach='tracepoint:syscalls:sys_enter_getppid { printf("seen\n"); exit(); }'
+	progress "startup: $STARTUP_ROUNDS rounds "
+	for round in $(seq "$STARTUP_ROUNDS"); do
+		for tool in bpftrace sonde; do
+			tool_enabled "$tool" || continue
+			tracer_cmd "$tool" "$begin"
+			record "$raw" "kind=begin tool=$tool" -T -x -t 30 -- "${CMD[@]}"
+			tracer_cmd "$tool" "$attach"
+			record "$raw" "kind=attach tool=$tool" -T -P seen -t 30 -- "${CMD[@]}"
+		done
+		if tool_enabled ref; then
+			record "$raw" "kind=attach tool=ref" -T -t 30 -- "$bin/loader" "$bin/count_pid.bpf.o"
+		fi
+	done
+	echo >&2
+	say ""
+	say "== 2. start-up (median of $STARTUP_ROUNDS runs; stdout is a pty, as when run by hand)"
+	say "$(printf '%-9s %22s %15s %24s %24s' tool 'BEGIN{exit()} wall' 'peak RSS' 'launch->Attaching line' 'launch->first event')"
+	local wall rss ready seen
+	for tool in ref bpftrace sonde; do
+		tool_enabled "$tool" || continue
+		wall=$(median "$raw" exit_ms kind=begin "tool=$tool")
+		rss=$(median "$raw" rss_kb kind=begin "tool=$tool")
+		ready=$(median "$raw" ready_ms kind=attach "tool=$tool")
+		seen=$(median "$raw" seen_ms kind=attach "tool=$tool")
+		if [ "$tool" = ref ]; then
+			say "$(printf '%-9s %22s %15s %21s ms %24s' "$tool" n/a n/a "$ready" n/a)"
+		else
+			say "$(printf '%-9s %19s ms %11s KiB %21s ms %21s ms' "$tool" "$wall" "$rss" "$ready" "$seen")"
+		fi
+	done
+	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
+	say "   BEGIN: sonde|bpftrace -e '$begin'  (launch -> process exit, peak RSS from wait4)"
+	say "   attach: sonde|bpftrace -e '$attach'"
+	say "     the harness calls getppid() every 200 us from launch; 'first event' = launch -> 'seen'"
+	say "     on the tracer's stdout, i.e. the probe is provably attached (includes output latency)."
+	say "     'Attaching line' alone is not proof: bpftrace prints it before attaching."
+	say "     ref = bench/ref/loader count_pid.bpf.o: load + attach of a precompiled object (floor)"
+	say "   goal: sonde BEGIN{exit()} <= 25 ms"
+}
+
+# ------------------------------------------------------------ 3. many probes
+
+SYSCALLS20=(read write openat close newfstat lseek mmap mprotect munmap brk ioctl pread64 pwrite64
+	readv writev access pipe sched_yield madvise dup)
+
+part_probes() {
+	local raw=$OUT/probes.raw script=$OUT/probes20.bt round tool name
+	: >"$raw"
+	: >"$script"
+	for name in "${SYSCALLS20[@]}"; do
+		[ -d "/sys/kernel/tracing/events/syscalls/sys_enter_$name" ] || die "no tracepoint sys_enter_$name"
+		echo "tracepoint:syscalls:sys_enter_$name { @[probe] = count(); }" >>"$script"
+	done
+	printf '%s\n' 'interval:ms:100 { printf("exit-event\n"); exit(); }' >>"$script"
+	progress "probes: $PROBES_ROUNDS rounds "
+	for round in $(seq "$PROBES_ROUNDS"); do
+		for tool in bpftrace sonde; do
+			tool_enabled "$tool" || continue
+			local run=("$sonde")
+			[ "$tool" = bpftrace ] && run=(bpftrace)
+			record "$raw" "tool=$tool" -T -x -m exit-event -t 120 -- "${run[@]}" "$script"
+		done
+	done
+	echo >&2
+	say ""
+	say "== 3. 20 syscall tracepoints + interval:ms:100 { exit(); } (median of $PROBES_ROUNDS runs)"
+	say "$(printf '%-9s %16s %20s %22s %18s %14s' tool launch-to-exit 'launch->Attaching' 'launch->exit event' teardown 'peak RSS')"
+	local total ready mark down rss
+	for tool in bpftrace sonde; do
+		tool_enabled "$tool" || continue
+		total=$(median "$raw" exit_ms "tool=$tool")
+		ready=$(median "$raw" ready_ms "tool=$tool")
+		mark=$(median "$raw" mark_ms "tool=$tool")
+		down=$(median "$raw" mark_to_exit_ms "tool=$tool")
+		rss=$(median "$raw" rss_kb "tool=$tool")
+		say "$(printf '%-9s %13s ms %17s ms %19s ms %15s ms %10s KiB' "$tool" "$total" "$ready" "$mark" "$down" "$rss")"
+	done
+	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
+	say "   command: sonde|bpftrace $script"
+	say "     20 x 'tracepoint:syscalls:sys_enter_NAME { @[probe] = count(); }' for NAME in"
+	say "     ${SYSCALLS20[*]}, then 'interval:ms:100 { printf(\"exit-event\\n\"); exit(); }'"
+	say "   teardown = 'exit-event' seen on the tracer's stdout (a pty, so it is not buffered) ->"
+	say "     process exit: maps printed, probes detached, everything freed. (bpftrace detaches"
+	say "     before printing, so 'last output -> exit' would miss its teardown.)"
+	say "   goal: sonde launch-to-exit <= 100 ms"
+}
+
+# ------------------------------------------------------------ 4. compile scaling
+
+# Writes a script with N distinct tracepoints (syscalls first, then the other
+# categories) to FILE, each '{ @[probe] = count(); }': N separate programs.
+write_n_probes() {
+	local n=$1 file=$2 all=$OUT/tmp/tracepoints.txt
+	if [ ! -s "$all" ]; then
+		local events=/sys/kernel/tracing/events dir cat
+		{
+			find "$events/syscalls" -mindepth 1 -maxdepth 1 -type d -name 'sys_enter_*' -printf 'syscalls:%f\n' | sort
+			find "$events/syscalls" -mindepth 1 -maxdepth 1 -type d -name 'sys_exit_*' -printf 'syscalls:%f\n' | sort
+			for dir in "$events"/*/; do
+				cat=$(basename "$dir")
+				[ "$cat" = syscalls ] || [ "$cat" = ftrace ] && continue
+				find "$dir" -mindepth 1 -maxdepth 1 -type d -printf "$cat:%f\n" | sort
+			done
+		} >"$all"
+	fi
+	# head reads a file, not a pipe: no SIGPIPE for pipefail to trip on
+	head -n "$n" "$all" | sed 's/^\(.*\)$/tracepoint:\1 { @[probe] = count(); }/' >"$file"
+	[ "$(wc -l <"$file")" -eq "$n" ] || die "fewer than $n tracepoints on this kernel"
+}
+
+part_compile() {
+	local raw=$OUT/compile.raw round tool n sonde_mode=none
+	: >"$raw"
+	for n in $COMPILE_SIZES; do write_n_probes "$n" "$OUT/probes$n.bt"; done
+	if tool_enabled sonde; then
+		if timeout 20 "$sonde" --compile-only -e 'BEGIN { exit(); }' >/dev/null 2>&1; then
+			sonde_mode=flag
+		else
+			sonde_mode=emit-elf
+		fi
+	fi
+	progress "compile: $COMPILE_ROUNDS rounds x sizes $COMPILE_SIZES "
+	for round in $(seq "$COMPILE_ROUNDS"); do
+		for n in $COMPILE_SIZES; do
+			BPFTRACE_MAX_PROBES=$((n + 16)) BPFTRACE_MAX_BPF_PROGS=$((n + 16)) \
+				record "$raw" "tool=bpftrace n=$n" -x -t 900 -- \
+				bpftrace --emit-elf "$OUT/tmp/bpftrace.elf" "$OUT/probes$n.bt"
+			case $sonde_mode in
+			flag)
+				record "$raw" "tool=sonde n=$n" -x -t 900 -- "$sonde" --compile-only "$OUT/probes$n.bt" ;;
+			emit-elf)
+				rm -f "$OUT/tmp/sonde.elf"
+				RECORD_OK_IF=compiled_ms record "$raw" "tool=sonde n=$n" -W "$OUT/tmp/sonde.elf" -t 900 -- \
+					"$sonde" --emit-elf "$OUT/tmp/sonde.elf" "$OUT/probes$n.bt" ;;
+			esac
+		done
+	done
+	echo >&2
+	say ""
+	say "== 4. compile only: N distinct tracepoints, each '{ @[probe] = count(); }' (median of $COMPILE_ROUNDS runs)"
+	say "$(printf '%-9s %6s %12s %14s %14s' tool probes time 'per probe' 'peak RSS')"
+	local field ms rss per first="" last=""
+	for tool in bpftrace sonde; do
+		tool_enabled "$tool" || continue
+		field=exit_ms
+		[ "$tool" = sonde ] && [ "$sonde_mode" = emit-elf ] && field=compiled_ms
+		for n in $COMPILE_SIZES; do
+			ms=$(median "$raw" "$field" "tool=$tool" "n=$n")
+			rss=$(median "$raw" rss_kb "tool=$tool" "n=$n")
+			per=$(awk -v a="$ms" -v n="$n" 'BEGIN { if (a == "-") print "-"; else printf "%.2f", a / n }')
+			say "$(printf '%-9s %6s %9s ms %11s ms %10s KiB' "$tool" "$n" "$ms" "$per" "$rss")"
+		done
+		first=$(median "$raw" "$field" "tool=$tool" "n=${COMPILE_SIZES%% *}")
+		last=$(median "$raw" "$field" "tool=$tool" "n=${COMPILE_SIZES##* }")
+		say "$(printf '%-9s marginal cost %s ms per probe between %s and %s probes' "$tool" \
+			"$(awk -v a="$first" -v b="$last" -v n1="${COMPILE_SIZES%% *}" -v n2="${COMPILE_SIZES##* }" \
+				'BEGIN { if (a == "-" || b == "-" || n2 == n1) print "-"; else printf "%.2f", (b - a) / (n2 - n1) }')" \
+			"${COMPILE_SIZES%% *}" "${COMPILE_SIZES##* }")"
+	done
+	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
+	say "   bpftrace: BPFTRACE_MAX_PROBES=N+16 BPFTRACE_MAX_BPF_PROGS=N+16 bpftrace --emit-elf FILE probesN.bt"
+	say "     (0.17's --emit-elf is a dry run: parse, analyse, codegen, write the ELF; no load)"
+	case $sonde_mode in
+	flag) say "   sonde: sonde --compile-only probesN.bt" ;;
+	emit-elf) say "   sonde: no --compile-only flag yet: sonde --emit-elf FILE probesN.bt, time = launch ->"
+		say "     FILE closed after writing (inotify IN_CLOSE_WRITE), then SIGINT; RSS is the peak up to"
+		say "     that SIGINT, so it may include the start of loading" ;;
+	esac
+	say "   scripts: $OUT/probesN.bt (syscalls:sys_enter_*, then sys_exit_*, then other categories)"
+	say "   goal: compile time linear in the probe count (per-probe time flat as N grows)"
+}
+
+# ------------------------------------------------------------ 5. printing
+
+part_print() {
+	local raw=$OUT/print.raw round tool keys cpu=${CPUS##* }
+	: >"$raw"
+	local full='tracepoint:raw_syscalls:sys_enter /pid == @PID@/ { @[nsecs] = count(); }'
+	local empty='tracepoint:raw_syscalls:sys_enter /pid == 0/ { @[nsecs] = count(); }'
+	progress "print: $PRINT_ROUNDS rounds x keys $PRINT_KEYS "
+	for round in $(seq "$PRINT_ROUNDS"); do
+		for tool in bpftrace sonde; do
+			tool_enabled "$tool" || continue
+			tracer_cmd "$tool" "$empty"
+			record "$raw" "tool=$tool keys=0" -S 100 -D 100 -t 60 -- "${CMD[@]}"
+			for keys in $PRINT_KEYS; do
+				tracer_cmd "$tool" "$full"
+				BPFTRACE_MAP_KEYS_MAX=$((keys * 11 / 10 + 1000)) \
+					record "$raw" "tool=$tool keys=$keys" -S 100 -t 600 -L "$bin/loadgen -w -n $keys getppid:$cpu" \
+					-- "${CMD[@]}"
+			done
+		done
+	done
+	echo >&2
+	say ""
+	say "== 5. printing a map at exit: SIGINT -> exit, minus the same with an empty map (median of $PRINT_ROUNDS runs)"
+	say "$(printf '%-9s %10s %13s %15s %15s %14s' tool 'keys asked' 'keys printed' 'SIGINT->exit' 'print time' 'per key')"
+	local base full_ms printed print_ms
+	for tool in bpftrace sonde; do
+		tool_enabled "$tool" || continue
+		base=$(median "$raw" sigint_to_exit_ms "tool=$tool" keys=0)
+		say "$(printf '%-9s %10s %13s %12s ms %15s %14s' "$tool" 0 0 "$base" baseline '')"
+		for keys in $PRINT_KEYS; do
+			full_ms=$(median "$raw" sigint_to_exit_ms "tool=$tool" "keys=$keys")
+			printed=$(median "$raw" at_lines "tool=$tool" "keys=$keys")
+			print_ms=$(minus "$full_ms" "$base")
+			say "$(printf '%-9s %10s %13s %12s ms %12s ms %11s us' "$tool" "$keys" "$printed" "$full_ms" "$print_ms" \
+				"$(awk -v a="$print_ms" -v k="$printed" 'BEGIN { if (a == "-" || k + 0 == 0) print "-"; else printf "%.2f", a * 1000 / k }')")"
+		done
+	done
+	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
+	say "   keyed:  sonde|bpftrace -e '$full'"
+	say "     with @PID@ = a paused 'loadgen -n KEYS getppid:$cpu' released 100 ms after the Attaching line: each of"
+	say "     its ~1.02 x KEYS syscalls (it warms up with KEYS/50 calls) is a new key; SIGINT when it exits"
+	say "   empty:  sonde|bpftrace -e '$empty'  (SIGINT 200 ms after the Attaching line)"
+	say "   bpftrace runs with BPFTRACE_MAP_KEYS_MAX=1.1*KEYS+1000 (much larger and 0.17 attaches"
+	say "     but silently records nothing); sonde caps maps at its"
+	say "     SONDE_MAX_MAP_KEYS (4096 now): 'keys printed' shows what was actually printed"
+	say "   stdout is a pipe read by the harness (no terminal cost)"
+}
+
+say "sonde benchmark  $(date '+%F %T')  kernel $(uname -r), $(nproc) CPUs, bpftrace $(bpftrace --version | awk '{ print $2 }')"
+say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "sonde: $sonde ($([ $have_sonde = 1 ] && echo ok || echo "skipped: $sonde_note"))"
+[ $have_ref = 1 ] || say "ref: skipped (clang missing)"
+for part in "${parts[@]}"; do "part_$part"; done
+say ""
+say "load average at end: $(cut -d' ' -f1-3 /proc/loadavg) (anything near 1 or more: the numbers are disturbed)"
+say "raw results and this summary: $OUT"
