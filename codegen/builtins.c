@@ -21,16 +21,23 @@ static LLVMValueRef high32(struct cg *cg, LLVMValueRef v)
 	return LLVMBuildLShr(cg->b, v, cg_const(cg, 32), "");
 }
 
+/* The self filter already asked for it in this event (it dominates every
+ * action of a filtered program). */
+static LLVMValueRef pid_tgid(struct cg *cg)
+{
+	return cg->pid_tgid ? cg->pid_tgid : helper0(cg, HELPER_GET_CURRENT_PID_TGID);
+}
+
 LLVMValueRef cg_var_pid(struct cg *cg, struct node *n)
 {
 	(void)n;
-	return high32(cg, helper0(cg, HELPER_GET_CURRENT_PID_TGID));
+	return high32(cg, pid_tgid(cg));
 }
 
 LLVMValueRef cg_var_tid(struct cg *cg, struct node *n)
 {
 	(void)n;
-	return low32(cg, helper0(cg, HELPER_GET_CURRENT_PID_TGID));
+	return low32(cg, pid_tgid(cg));
 }
 
 LLVMValueRef cg_var_uid(struct cg *cg, struct node *n)
@@ -75,7 +82,9 @@ LLVMValueRef cg_var_cpu(struct cg *cg, struct node *n)
 
 LLVMValueRef cg_var_probe(struct cg *cg, struct node *n)
 {
-	const char *name = cg->group ? cg->group->target.name : "";
+	if (cg->probe_slot)
+		return cg->probe_slot; /* a lowered program's code shared by several tracepoints */
+	const char *name = cg->target ? cg->target->name : "";
 	uint32_t size = n->type.kind == TY_STR && n->type.size ? n->type.size : SONDE_STRLEN;
 	return cg_str_const(cg, name, strlen(name), size);
 }
@@ -152,7 +161,7 @@ static LLVMValueRef field_data_loc_string(struct cg *cg, struct node *n, const s
 
 LLVMValueRef cg_args_field(struct cg *cg, struct node *n)
 {
-	const struct probe_target *t = &cg->group->target;
+	const struct probe_target *t = cg->target;
 	const struct tp_field *f = t->format ? tp_format_field(t->format, n->name) : NULL;
 	if (cg->group->prov->ctx != CTX_TRACEPOINT || !f) {
 		cg_error(cg, n->loc, "%s has no field args.%s", t->name, n->name);
@@ -175,6 +184,8 @@ LLVMValueRef cg_args_field(struct cg *cg, struct node *n)
 			 n->name, t->name, f->size);
 		return cg_const(cg, 0);
 	}
+	if (t->lower.kind != LOWER_NONE)
+		return cg_normalize(cg, cg_lowered_field(cg, f), type_int(size, is_signed));
 	/* tracepoint programs may load the record directly (aligned reads) */
 	LLVMTypeRef ty = LLVMIntTypeInContext(cg->ctx, size * 8);
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, ty, cg_ptr_add(cg, cg->ctx_arg, f->offset), "");
@@ -303,7 +314,7 @@ static enum addr_space addr_space_of(struct cg *cg, struct node *e)
 	if (!e)
 		return AS_UNKNOWN;
 	if (e->kind == N_FIELD) {
-		const char *cat = cg->group->target.format ? cg->group->target.format->category : "";
+		const char *cat = cg->target->format ? cg->target->format->category : "";
 		return strcmp(cat, "syscalls") == 0 ? AS_USER : AS_KERNEL;
 	}
 	if (e->kind == N_BUILTIN && e->name &&

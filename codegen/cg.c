@@ -216,7 +216,8 @@ static void define_maps(struct cg *cg)
 		const struct desc_map *m = &d->maps[i];
 		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
 		unsigned type = m->kind == MAP_PLAIN ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH;
-		uint32_t key_size = m->key_size + (hist ? 8 : 0);
+		/* a scalar hist map is keyed by the bucket alone (desc.h) */
+		uint32_t key_size = (hist && m->nkeys == 0 ? 0 : m->key_size) + (hist ? 8 : 0);
 		cg->maps[i] = define_map(cg, m->bpf_name, type,
 					 hist ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS,
 					 di_bytes(cg, key_size), di_bytes(cg, m->value_size));
@@ -272,10 +273,13 @@ static LLVMMetadataRef program_subprogram(struct cg *cg, const char *name, unsig
 }
 
 /* Drop events of sonde itself and, with -p/-c, of every other process. The
- * config values are constants for the verifier, so unused filters vanish. */
-static void emit_pid_filter(struct cg *cg)
+ * config values are constants for the verifier, so unused filters vanish.
+ * The helper's result is kept for pid/tid in the actions that follow: one
+ * call per event instead of two. */
+void cg_emit_pid_filter(struct cg *cg)
 {
 	LLVMValueRef pid_tgid = cg_helper(cg, HELPER_GET_CURRENT_PID_TGID, cg->i64, NULL, 0);
+	cg->pid_tgid = pid_tgid;
 	LLVMValueRef tgid = LLVMBuildLShr(cg->b, pid_tgid, cg_const(cg, 32), "tgid");
 	LLVMBasicBlockRef drop = cg_block(cg, "drop");
 	LLVMBasicBlockRef not_self = cg_block(cg, "not_self");
@@ -290,8 +294,13 @@ static void emit_pid_filter(struct cg *cg)
 	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, filter, cg_const(cg, 0), ""), keep,
 			filtered);
 
+	/* A volatile load cannot be speculated, so LLVM keeps this a branch
+	 * instead of folding the -p test into the predicate with selects; as a
+	 * branch on a constant the verifier removes it when -p is not used. */
 	LLVMPositionBuilderAtEnd(cg->b, filtered);
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, tgid, filter, ""), keep, drop);
+	LLVMValueRef filter_again = cg_config_load(cg, CFG_FILTER_TGID);
+	LLVMSetVolatile(filter_again, 1);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, tgid, filter_again, ""), keep, drop);
 
 	LLVMPositionBuilderAtEnd(cg->b, drop);
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
@@ -299,18 +308,23 @@ static void emit_pid_filter(struct cg *cg)
 	LLVMPositionBuilderAtEnd(cg->b, keep);
 }
 
-static void emit_action(struct cg *cg, struct probe *p)
+void cg_emit_action(struct cg *cg, struct probe *p)
 {
 	cg_set_loc(cg, p->loc);
 	cg->nvars = p->nvars;
 	cg->vars = xcalloc((size_t)p->nvars + 1, sizeof(*cg->vars));
-	/* Give every scratch variable a defined value: the verifier rejects
-	 * reads of stack that no path has written. */
+	/* Variable slots come from the temporary pool and go back to it after
+	 * the action: actions run one after the other, and a lowered program
+	 * emits the same action once per syscall it dispatches to, which with
+	 * a slot per copy would overflow the 512-byte stack. Give every
+	 * scratch variable a defined value: the verifier rejects reads of
+	 * stack that no path has written. */
+	int vars_mark = cg_temp_mark(cg);
 	for (struct var_info *v = p->vars; v; v = v->next) {
 		if (v->index < 0 || v->index >= p->nvars)
 			continue;
 		uint32_t size = v->type.kind == TY_STR ? v->type.size : 8;
-		cg->vars[v->index] = cg_alloca(cg, size);
+		cg->vars[v->index] = cg_temp(cg, size);
 		cg_zero(cg, cg->vars[v->index], cg_round8(size));
 	}
 
@@ -330,14 +344,20 @@ static void emit_action(struct cg *cg, struct probe *p)
 	LLVMBuildBr(cg->b, next);
 	LLVMPositionBuilderAtEnd(cg->b, next);
 
+	cg_temp_release(cg, vars_mark);
 	free(cg->vars);
 	cg->vars = NULL;
 	cg->nvars = 0;
 }
 
-static void emit_program(struct cg *cg, struct prog_group *g)
+/* The function of g's program, positioned in its body block; allocas go to
+ * the entry block, which cg_end_program() links to the body. */
+void cg_begin_program(struct cg *cg, struct prog_group *g)
 {
 	cg->group = g;
+	cg->target = &g->target;
+	cg->pid_tgid = NULL;
+	cg->sys_nr = NULL;
 	LLVMTypeRef param = cg->ptr;
 	LLVMTypeRef fnty = LLVMFunctionType(cg->i64, &param, 1, false);
 	cg->fn = LLVMAddFunction(cg->mod, g->prog_name, fnty);
@@ -355,20 +375,59 @@ static void emit_program(struct cg *cg, struct prog_group *g)
 	LLVMBasicBlockRef body = cg_block(cg, "body");
 	LLVMPositionBuilderAtEnd(cg->b, body);
 	cg_set_loc(cg, g->nactions ? g->actions[0]->loc : (srcloc){ 0 });
+}
 
-	if (g->prov->filter_self)
-		emit_pid_filter(cg);
-	for (int i = 0; i < g->nactions; i++)
-		emit_action(cg, g->actions[i]);
+/* Returns 0 from the current block and closes the function. */
+void cg_end_program(struct cg *cg)
+{
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
-
+	LLVMBasicBlockRef body = LLVMGetNextBasicBlock(cg->entry);
 	LLVMPositionBuilderAtEnd(cg->b, cg->entry);
 	LLVMBuildBr(cg->b, body);
 
 	cg->ntemps = 0;
 	cg->nheld = 0;
 	cg->group = NULL;
+	cg->target = NULL;
+	cg->pid_tgid = NULL;
+	cg->sys_nr = NULL;
 	cg->fn = NULL;
+}
+
+static void emit_program(struct cg *cg, struct prog_group *g)
+{
+	cg_begin_program(cg, g);
+	if (g->prov->filter_self)
+		cg_emit_pid_filter(cg);
+	for (int i = 0; i < g->nactions; i++)
+		cg_emit_action(cg, g->actions[i]);
+	cg_end_program(cg);
+}
+
+/* Every group is one program, except lowered groups sharing a program
+ * name: those become one program, emitted where the first of them is. */
+static void emit_programs(struct cg *cg)
+{
+	struct sema_result *r = cg->res;
+	struct prog_group **shared = xcalloc((size_t)r->ngroups + 1, sizeof(*shared));
+	for (int i = 0; i < r->ngroups; i++) {
+		struct prog_group *g = &r->groups[i];
+		if (g->target.lower.kind == LOWER_NONE) {
+			emit_program(cg, g);
+			continue;
+		}
+		bool emitted = false;
+		for (int j = 0; j < i && !emitted; j++)
+			emitted = strcmp(r->groups[j].prog_name, g->prog_name) == 0;
+		if (emitted)
+			continue;
+		int n = 0;
+		for (int j = i; j < r->ngroups; j++)
+			if (strcmp(r->groups[j].prog_name, g->prog_name) == 0)
+				shared[n++] = &r->groups[j];
+		cg_emit_lowered_program(cg, shared, n);
+	}
+	free(shared);
 }
 
 /* ---- module set-up and emission ------------------------------------------ */
@@ -666,8 +725,7 @@ int cg_compile(struct program *p, struct sema_result *r, const struct cg_options
 	define_maps(&cg);
 	define_config(&cg);
 	define_license(&cg);
-	for (int i = 0; i < r->ngroups; i++)
-		emit_program(&cg, &r->groups[i]);
+	emit_programs(&cg);
 	LLVMDIBuilderFinalize(cg.dib);
 	if (cg.errors || verify_module(&cg) < 0 || optimise(&cg, opt_level) < 0)
 		goto done;

@@ -81,7 +81,14 @@ struct cg {
 
 	/* the function being emitted */
 	struct prog_group *group;
+	const struct probe_target *target; /* the target of the action being emitted */
 	LLVMValueRef fn, ctx_arg;
+	LLVMValueRef pid_tgid;    /* bpf_get_current_pid_tgid() of the self filter, reused
+				   * by pid/tid in the code it dominates; NULL = none */
+	LLVMValueRef sys_nr;      /* lowered programs: the syscall number, if computed
+				   * where it dominates everything after it */
+	LLVMValueRef probe_slot;  /* lowered programs: where `probe` is, when the code
+				   * is shared by several tracepoints; NULL = constant */
 	LLVMBasicBlockRef entry;  /* allocas only; branches to the body at the end */
 	LLVMBasicBlockRef action_end; /* where exit() leaves the current action */
 	LLVMMetadataRef di_sp;
@@ -106,6 +113,18 @@ LLVMValueRef cg_helper(struct cg *cg, enum bpf_helper id, LLVMTypeRef ret,
 		       LLVMValueRef *args, unsigned nargs);
 LLVMValueRef cg_config_load(struct cg *cg, enum cg_config_field f);
 static inline uint32_t cg_round8(uint32_t n) { return (n + 7u) & ~7u; }
+
+/* the parts of a program, for lower.c */
+void cg_begin_program(struct cg *cg, struct prog_group *g);
+void cg_end_program(struct cg *cg);
+void cg_emit_pid_filter(struct cg *cg);
+void cg_emit_action(struct cg *cg, struct probe *p);
+
+/* lower.c: programs of tracepoints lowered to raw tracepoints */
+void cg_emit_lowered_program(struct cg *cg, struct prog_group **groups, int n);
+/* The u64 the tracepoint record would hold at field f (before truncation to
+ * the field's size), rebuilt from the raw tracepoint's arguments. */
+LLVMValueRef cg_lowered_field(struct cg *cg, const struct tp_field *f);
 
 /* expr.c */
 LLVMValueRef cg_expr(struct cg *cg, struct node *n);

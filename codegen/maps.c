@@ -4,6 +4,8 @@
  * Keys are built in zeroed stack buffers because the kernel hashes every
  * byte of the key, padding included, and the verifier rejects helpers that
  * read uninitialised stack. */
+#include <string.h>
+
 #include "cg.h"
 
 LLVMValueRef cg_map_global(struct cg *cg, const struct map_info *m)
@@ -21,25 +23,63 @@ static LLVMValueRef is_null(struct cg *cg, LLVMValueRef p)
 	return LLVMBuildICmp(cg->b, LLVMIntEQ, p, LLVMConstNull(cg->ptr), "");
 }
 
+/* `comm` as a key part whose slot it fills exactly: bpf_get_current_comm()
+ * then writes the key itself (NUL-padded to 16 bytes) with no copy. */
+static bool is_comm_in_place(const struct node *k, const struct field_layout *slot)
+{
+	return k->kind == N_BUILTIN && k->builtin && k->builtin->emit == cg_var_comm &&
+	       slot->type.kind == TY_STR && cg_round8(slot->type.size) == SONDE_COMM_LEN;
+}
+
 LLVMValueRef cg_map_key(struct cg *cg, const struct map_info *m, struct node *keys,
 			LLVMValueRef bucket)
 {
-	uint32_t user_size = m->nkeys ? m->key_size : 8;
+	/* scalar maps: the u64 key 0, or for hist/lhist the bucket alone (desc.h) */
+	bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
+	uint32_t user_size = m->nkeys ? m->key_size : hist ? 0 : 8;
 	uint32_t size = user_size + (bucket ? 8 : 0);
 	/* evaluate the parts first: they may use temporaries and branches */
 	LLVMValueRef parts[SONDE_MAX_KEY_PARTS];
 	struct type types[SONDE_MAX_KEY_PARTS];
+	bool in_place[SONDE_MAX_KEY_PARTS];
 	int n = 0;
 	for (struct node *k = keys; k && n < SONDE_MAX_KEY_PARTS; k = k->next, n++) {
-		parts[n] = cg_expr(cg, k);
+		in_place[n] = n < m->nkeys && is_comm_in_place(k, &m->keys[n]);
+		parts[n] = in_place[n] ? NULL : cg_expr(cg, k);
 		types[n] = k->type;
 	}
 	LLVMValueRef key = cg_temp(cg, size);
-	cg_zero(cg, key, cg_round8(size));
+	/* Zero, before anything is written, only the 8-byte words no part
+	 * fully writes: integers, in-place comm and the bucket cover theirs;
+	 * string copies may leave padding. */
+	uint32_t words = cg_round8(size) / 8;
+	bool covered[SONDE_MAX_KEY_PARTS * SONDE_STRLEN / 8 + 2] = { false };
+	if (words > sizeof(covered) / sizeof(covered[0])) {
+		cg_zero(cg, key, cg_round8(size));
+	} else {
+		for (int i = 0; i < n && i < m->nkeys; i++) {
+			uint32_t w = m->keys[i].offset / 8;
+			if (in_place[i])
+				covered[w] = covered[w + 1] = true;
+			else if (parts[i] && m->keys[i].type.kind == TY_INT && types[i].kind == TY_INT)
+				covered[w] = true;
+		}
+		if (bucket)
+			covered[user_size / 8] = true;
+		for (uint32_t w = 0; w < words; w++)
+			if (!covered[w])
+				LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 0),
+								cg_ptr_add(cg, key, w * 8)), 8);
+	}
 	for (int i = 0; i < n && i < m->nkeys; i++) {
+		LLVMValueRef dst = cg_ptr_add(cg, key, m->keys[i].offset);
+		if (in_place[i]) {
+			LLVMValueRef args[2] = { dst, cg_const(cg, SONDE_COMM_LEN) };
+			cg_helper(cg, HELPER_GET_CURRENT_COMM, cg->i64, args, 2);
+			continue;
+		}
 		if (!parts[i])
 			continue;
-		LLVMValueRef dst = cg_ptr_add(cg, key, m->keys[i].offset);
 		uint32_t dst_size = m->keys[i].type.kind == TY_STR ? m->keys[i].type.size : 8;
 		cg_store_value(cg, dst, dst_size, parts[i], types[i]);
 	}

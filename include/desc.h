@@ -7,6 +7,7 @@
 #ifndef SONDE_DESC_H
 #define SONDE_DESC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ast.h"
@@ -32,15 +33,24 @@ struct desc_probe {
 	uint64_t freq_hz;   /* interval / profile with hz */
 	char *prog_name;   /* name of the BPF function in the ELF */
 	srcloc loc;        /* attach point of the first script probe using it */
+	/* Lowered tracepoints (probe_lowering in probe.h): the program is a raw
+	 * tracepoint program on `raw_tp` ("sys_enter") shared by every probe
+	 * with the same prog_name; only the probe with attaches_shared set
+	 * attaches it, the others just count as attached. NULL = not lowered. */
+	char *raw_tp;
+	bool attaches_shared;
 };
 
 struct desc_map {
 	char *name;        /* "@x" as printed */
 	char *bpf_name;    /* name of the map in the ELF (a C identifier) */
 	enum map_kind kind;
-	int nkeys;         /* 0 = scalar map, stored under the u64 key 0 */
+	int nkeys;         /* 0 = scalar map, stored under the u64 key 0; a scalar
+			    * MAP_HIST/MAP_LHIST map has no user key part at all:
+			    * its BPF key is the u64 bucket alone (one hash word
+			    * less per event) */
 	struct field_layout keys[SONDE_MAX_KEY_PARTS];
-	uint32_t key_size;   /* user key bytes; MAP_HIST/MAP_LHIST BPF keys add a u64 bucket after it */
+	uint32_t key_size;   /* user key bytes (8 when nkeys == 0); MAP_HIST/MAP_LHIST BPF keys add a u64 bucket after it */
 	uint32_t value_size; /* bytes of one (per-CPU) value in BPF */
 	struct type value;   /* MAP_PLAIN: stored type; aggregations: s64/u64 */
 	int64_t lhist_min, lhist_max, lhist_step;

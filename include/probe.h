@@ -47,6 +47,24 @@ struct tp_format {
 	int nfields;
 };
 
+/* A tracepoint target implemented by a raw tracepoint program instead
+ * (probes/syscalls.c): `syscalls:sys_enter_X` / `sys_exit_X` and
+ * `raw_syscalls:sys_enter` / `sys_exit` become one program on the raw
+ * tracepoint sys_enter or sys_exit that dispatches on the syscall number.
+ * Attaching a raw tracepoint takes microseconds and detaching it no RCU
+ * grace period (a perf-event tracepoint link: ~40 ms each, serialised), and
+ * each event costs less. User-visible names and behaviour do not change. */
+enum lower_kind {
+	LOWER_NONE,
+	LOWER_SYS_ENTER, /* raw tracepoint sys_enter(struct pt_regs *regs, long id) */
+	LOWER_SYS_EXIT,  /* raw tracepoint sys_exit(struct pt_regs *regs, long ret) */
+};
+
+struct probe_lowering {
+	enum lower_kind kind;
+	int nr;        /* the syscall number the target fires on; -1 = every syscall */
+};
+
 /* A concrete target produced by expanding one attach point (no wildcards). */
 struct probe_target {
 	enum probe_type type;
@@ -54,6 +72,7 @@ struct probe_target {
 	char *target;     /* as desc_probe.target */
 	uint64_t period_ns, freq_hz;
 	const struct tp_format *format; /* CTX_TRACEPOINT only; owned by the format cache */
+	struct probe_lowering lower;    /* LOWER_NONE unless lowered to a raw tracepoint */
 };
 
 /* Links made by attaching; the runtime destroys them all on every way out. */
@@ -98,6 +117,19 @@ const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if 
 const struct tp_format *tp_format_get(const char *category, const char *event); /* cached; NULL if none */
 const struct tp_field *tp_format_field(const struct tp_format *f, const char *name);
 void tp_format_cache_free(void);
+
+/* probes/syscalls.c: lowering of syscall tracepoints (see probe_lowering).
+ * True and *out filled when the tracepoint of format `f` can be lowered on
+ * this machine; false (LOWER_NONE) when it stays a perf-event tracepoint.
+ * Whether a script's lowerable targets are lowered is sema's choice
+ * (sema/probes.c), steered for tests by SONDE_RAW_LOWERING: 0 = never,
+ * 1 = always, unset = when it pays. */
+bool probe_lower_tracepoint(const struct tp_format *f, struct probe_lowering *out);
+enum lowering_mode { LOWERING_WHEN_IT_PAYS, LOWERING_NEVER, LOWERING_ALWAYS };
+enum lowering_mode probe_lowering_mode(void);
+const char *probe_lowering_raw_tp(enum lower_kind kind); /* "sys_enter", "sys_exit", NULL */
+/* The build machine's syscall number of `name` ("read"), or -1. */
+int probe_syscall_nr(const char *name);
 
 /* probes/timer.c: the "UNIT:N" / "Nunit" specs shared by interval and
  * profile. Sets exactly one of *period_ns / *freq_hz and the canonical

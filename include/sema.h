@@ -13,7 +13,10 @@
 #include "probe.h"
 
 /* One BPF program to generate: every script probe action attached to one
- * concrete target, in script order. groups[i] corresponds to desc->probes[i]. */
+ * concrete target, in script order. groups[i] corresponds to desc->probes[i].
+ * Exception: lowered groups (target.lower.kind != LOWER_NONE) with the same
+ * prog_name are emitted together as one raw tracepoint program that
+ * dispatches on the syscall number (codegen/lower.c). */
 struct prog_group {
 	struct probe_target target;           /* owned */
 	const struct probe_provider *prov;

@@ -34,6 +34,7 @@ typedef void *yyscan_t;
 struct lexer_state {
 	struct diag *d;
 	int line, col;   /* cursor: where the next token starts */
+	int last_eol_col; /* column of the last newline read: where its line ends */
 	int body_depth;  /* open braces of the current action */
 	int nest;        /* open ( [ { inside a predicate or action */
 	size_t offset;   /* bytes consumed */

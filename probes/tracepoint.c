@@ -5,7 +5,9 @@
  * output are deterministic. The program's context is the tracepoint record
  * whose layout comes from the event's format file (tp_format_get). Attaching
  * opens the event through perf_event_open with the id from our own tracefs
- * path, so it works whichever of the two tracefs locations is mounted. */
+ * path, so it works whichever of the two tracefs locations is mounted.
+ * Syscall tracepoints are lowered to raw tracepoints where possible
+ * (probes/syscalls.c); their programs attach through attach_lowered(). */
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -94,6 +96,7 @@ static int add_target(const char *category, const char *event, srcloc loc, struc
 	t->name = xasprintf("tracepoint:%s:%s", category, event);
 	t->target = xasprintf("%s:%s", category, event);
 	t->format = fmt;
+	probe_lower_tracepoint(fmt, &t->lower);
 	return 0;
 }
 
@@ -131,6 +134,13 @@ static int tracepoint_expand(const char *spec, srcloc loc, struct diag *d,
 		return -1;
 	}
 	const char *root = tracefs_path();
+	struct stat st;
+	if (!root && stat("/sys/kernel/tracing/events", &st) != 0 && errno == EACCES) {
+		/* tracefs is mode 0700: the formats are root's to read */
+		diag_error(d, loc, "reading tracepoints from tracefs needs root: /sys/kernel/tracing: %s",
+			   strerror(EACCES));
+		return -1;
+	}
 	if (!root) {
 		diag_error(d, loc, "cannot find tracefs (mount it: mount -t tracefs tracefs /sys/kernel/tracing)");
 		return -1;
@@ -152,6 +162,9 @@ static int tracepoint_expand(const char *spec, srcloc loc, struct diag *d,
 
 static char *tracepoint_section(const struct probe_target *t)
 {
+	const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
+	if (raw_tp)
+		return xasprintf("raw_tracepoint/%s", raw_tp);
 	char *s = xasprintf("tracepoint/%s", t->target);
 	char *colon = strchr(s, ':');
 	if (colon)
@@ -181,9 +194,27 @@ static int read_event_id(const char *target, uint64_t *id)
 	return 0;
 }
 
+/* A lowered probe: its program is shared by every probe lowered to the same
+ * raw tracepoint and is attached once, by the probe marked for it. */
+static int attach_lowered(const struct desc_probe *p, struct bpf_program *prog,
+			  struct rt_links *l, char *errbuf, size_t errlen)
+{
+	if (!p->attaches_shared)
+		return 0;
+	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, p->raw_tp);
+	if (!link) {
+		int err = -errno;
+		snprintf(errbuf, errlen, "raw tracepoint %s: %s", p->raw_tp, strerror(-err));
+		return err;
+	}
+	return rt_links_add(l, link);
+}
+
 static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
 			     struct rt_links *l, char *errbuf, size_t errlen)
 {
+	if (p->raw_tp)
+		return attach_lowered(p, prog, l, errbuf, errlen);
 	uint64_t id = 0;
 	int err = read_event_id(p->target, &id);
 	if (err) {

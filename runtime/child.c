@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,6 +152,45 @@ static void child_wait_and_exec(char **argv, int release_fd, int exec_err_fd)
 	_exit(127);
 }
 
+/* The child's read() on the release pipe must have begun before any probe
+ * is attached: it is a syscall of cpid, and whether a probe saw it enter
+ * must not depend on how soon the child was scheduled after fork. A task
+ * blocked in a syscall shows its number and first argument in
+ * /proc/PID/syscall. Without that file (permissions, kernel config) the
+ * wait is skipped: only that one syscall's visibility is at stake. */
+static bool child_parked(pid_t pid, int fd, bool *unknowable)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		*unknowable = true;
+		return false;
+	}
+	long nr;
+	unsigned long arg0;
+	bool parked = fscanf(f, "%ld %lx", &nr, &arg0) == 2 && nr == SYS_read &&
+		      arg0 == (unsigned long)fd;
+	fclose(f);
+	return parked;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void wait_until_parked(pid_t pid, int fd)
+{
+	bool unknowable = false;
+	for (int i = 0; i < 2000 && !unknowable; i++) { /* a bound, not a timing assumption */
+		if (child_parked(pid, fd, &unknowable))
+			return;
+		sleep_ms(1);
+	}
+}
+
 int rt_child_start(struct rt_child *c, const char *cmd)
 {
 	memset(c, 0, sizeof(*c));
@@ -187,6 +227,7 @@ int rt_child_start(struct rt_child *c, const char *cmd)
 		child_wait_and_exec(argv, release[0], exec_err[1]);
 	}
 	int fork_errno = errno;
+	int child_release_fd = release[0]; /* the same number in the child */
 	close(release[0]);
 	close(exec_err[1]);
 	rt_free_argv(argv);
@@ -196,6 +237,7 @@ int rt_child_start(struct rt_child *c, const char *cmd)
 		fprintf(stderr, "sonde: -c: fork: %s\n", strerror(fork_errno));
 		return -1;
 	}
+	wait_until_parked(pid, child_release_fd);
 	c->pid = pid;
 	c->release_fd = release[1];
 	c->exec_err_fd = exec_err[0];
@@ -234,12 +276,6 @@ bool rt_child_poll_exit(struct rt_child *c)
 	if (waitpid(c->pid, &c->status, WNOHANG) == c->pid)
 		c->exited = true;
 	return c->exited;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
 }
 
 void rt_child_stop(struct rt_child *c)

@@ -31,7 +31,11 @@ static bool kind_is_mean(enum map_kind k) { return k == MAP_AVG || k == MAP_STAT
 
 static uint32_t user_key_size(const struct desc_map *m)
 {
-	return m->nkeys == 0 ? 8 : m->key_size;
+	/* scalar maps live under the u64 key 0; scalar hist/lhist maps under
+	 * the bucket alone (desc.h) */
+	if (m->nkeys == 0)
+		return kind_is_hist(m->kind) ? 0 : 8;
+	return m->key_size;
 }
 
 static uint32_t bpf_key_size(const struct desc_map *m)
@@ -193,7 +197,8 @@ static void group_buckets(const struct desc_map *m, struct raw_bucket *raw, int 
 	uint32_t uks = user_key_size(m);
 	int nb = map_nbuckets(m);
 
-	qsort_r(raw, (size_t)nraw, sizeof(*raw), raw_bucket_cmp, &uks);
+	if (nraw > 0) /* raw is NULL for an empty map; qsort_r wants a pointer */
+		qsort_r(raw, (size_t)nraw, sizeof(*raw), raw_bucket_cmp, &uks);
 	for (int i = 0; i < nraw; i++) {
 		struct rt_map_entry *e = out->n ? &out->entries[out->n - 1] : NULL;
 		if (!e || memcmp(e->key, raw[i].key, uks) != 0) {

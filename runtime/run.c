@@ -518,6 +518,10 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 	r.child.release_fd = r.child.exec_err_fd = -1;
 	if (r.ncpus < 1)
 		r.ncpus = 1;
+	if (!rt_may_trace()) { /* before anything is forked or created */
+		rt_report_no_privileges(EPERM);
+		return 1;
+	}
 	rt_libbpf_log_begin(o->verbose);
 	struct saved_signals saved;
 	int rc = 1;

@@ -61,4 +61,12 @@ void rt_report_load_failure(const struct desc *desc, const struct source *src, c
 void rt_report_verifier_log(const struct desc_probe *probe, const struct source *src,
 			    const char *log, bool verbose);
 
+/* ---- runtime/privileges.c ----------------------------------------------- */
+
+/* False when this process lacks the capabilities to load tracing programs
+ * (CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON). True when unsure. */
+bool rt_may_trace(void);
+/* "sonde: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): ..." */
+void rt_report_no_privileges(int err);
+
 #endif

@@ -285,6 +285,10 @@ void rt_report_load_failure(const struct desc *desc, const struct source *src, c
 		print_libbpf_lines();
 		return;
 	}
+	if (err == EPERM || err == EACCES) { /* maps or the feature probes were refused */
+		rt_report_no_privileges(err);
+		return;
+	}
 	fprintf(stderr, "sonde: error: cannot load the BPF object: %s\n", strerror(err));
 	print_libbpf_lines();
 }

@@ -129,9 +129,12 @@ static void check_arg(struct sema *s, struct node *call, struct node *arg, int i
 		return;
 	}
 	case ARG_FMT:
-		if (arg->kind != N_STR)
+		if (arg->kind != N_STR) {
 			sema_err(s, arg->loc, "%s(): argument %d must be a string literal", name, index + 1);
-		sema_expr(s, arg);
+			sema_expr(s, arg);
+		} else {
+			sema_format_type(arg);
+		}
 		return;
 	case ARG_INT:
 	case ARG_STR:

@@ -14,6 +14,7 @@ void desc_free(struct desc *d)
 		free(d->probes[i].name);
 		free(d->probes[i].target);
 		free(d->probes[i].prog_name);
+		free(d->probes[i].raw_tp);
 	}
 	free(d->probes);
 	for (int i = 0; i < d->nmaps; i++) {

@@ -164,7 +164,7 @@ void sema_printf(struct sema *s, struct node *call)
 		sema_err(s, fmt->loc, "printf: the format must be a string literal");
 		return;
 	}
-	sema_expr(s, fmt);
+	sema_format_type(fmt);
 	struct format f = { 0 };
 	bool ok = parse_format(s, fmt, &f);
 	if (ok && !agrees_with_runtime(&f, fmt->str)) {

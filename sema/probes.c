@@ -5,7 +5,11 @@
  * merged into one program, one prog_group, because the kernel allows only 64
  * BPF programs per tracepoint system-wide and because one program per event
  * is cheaper than several. Groups keep the order in which targets first
- * appear; the actions in a group keep script order. */
+ * appear; the actions in a group keep script order. Targets lowered to a
+ * raw tracepoint (probe_lowering) keep their own group, so sema checks
+ * `args` and `probe` against the tracepoint as written, but all groups
+ * lowered to one raw tracepoint share one program name: codegen emits them
+ * as one program, the runtime attaches it once. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +70,10 @@ static int group_target(struct sema *s, struct probe_target *t)
 	memset(grp, 0, sizeof(*grp));
 	grp->target = *t;
 	grp->prov = probe_provider_of(t->type);
-	grp->prog_name = make_prog_name(s->ngroups, t->name);
+	const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
+	/* lowered targets share one program per raw tracepoint; no "p<N>_"
+	 * name starts with "raw_", so this one cannot collide */
+	grp->prog_name = raw_tp ? xasprintf("raw_%s", raw_tp) : make_prog_name(s->ngroups, t->name);
 	return s->ngroups++;
 }
 
@@ -95,11 +102,49 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 	}
 }
 
+/* Lowering a syscalls:* tracepoint makes every syscall on the system run
+ * the raw program (about +45 ns each on syscalls nobody traces, see
+ * probes/syscalls.c) to save ~40 ms of detach per probe at exit. That pays
+ * when a raw_syscalls probe already runs on every syscall of that raw
+ * tracepoint, or when there are enough syscall probes that detaching them
+ * one by one would take a noticeable time; a long session with one or two
+ * syscall probes is cheaper on the perf-event path. */
+#define SEMA_LOWER_MIN_SYSCALL_PROBES 3
+
+static bool lowering_pays(const struct sema *s, enum lower_kind kind)
+{
+	int nsyscall = 0;
+	for (int i = 0; i < s->ngroups; i++) {
+		const struct probe_lowering *l = &s->groups[i].target.lower;
+		if (l->kind == kind && l->nr < 0)
+			return true; /* raw_syscalls: runs on every syscall anyway */
+		if (l->kind != LOWER_NONE && l->nr >= 0)
+			nsyscall++;
+	}
+	return nsyscall >= SEMA_LOWER_MIN_SYSCALL_PROBES;
+}
+
+static void unlower_where_it_does_not_pay(struct sema *s)
+{
+	if (probe_lowering_mode() != LOWERING_WHEN_IT_PAYS)
+		return;
+	bool pays[] = { false, lowering_pays(s, LOWER_SYS_ENTER), lowering_pays(s, LOWER_SYS_EXIT) };
+	for (int i = 0; i < s->ngroups; i++) {
+		struct prog_group *g = &s->groups[i];
+		if (g->target.lower.kind == LOWER_NONE || pays[g->target.lower.kind])
+			continue;
+		memset(&g->target.lower, 0, sizeof(g->target.lower));
+		free(g->prog_name);
+		g->prog_name = make_prog_name(i, g->target.name);
+	}
+}
+
 int sema_group_probes(struct sema *s)
 {
 	int errors = s->d->errors;
 	for (struct probe *p = s->prog->probes; p; p = p->next)
 		group_probe(s, p, &s->group_locs);
+	unlower_where_it_does_not_pay(s);
 	return s->d->errors > errors ? -1 : 0;
 }
 
@@ -117,6 +162,14 @@ void sema_fill_desc_probes(struct sema *s, struct desc *desc)
 		dp->freq_hz = t->freq_hz;
 		dp->prog_name = xstrdup(s->groups[i].prog_name);
 		dp->loc = s->group_locs[i];
+		const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
+		if (raw_tp) {
+			dp->raw_tp = xstrdup(raw_tp);
+			dp->attaches_shared = true;
+			for (int j = 0; j < i && dp->attaches_shared; j++)
+				if (strcmp(desc->probes[j].prog_name, dp->prog_name) == 0)
+					dp->attaches_shared = false;
+		}
 	}
 }
 

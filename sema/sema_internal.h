@@ -83,6 +83,7 @@ void sema_groups_free(struct prog_group *g, int n);
 
 /* types.c */
 struct type sema_expr(struct sema *s, struct node *n);
+void sema_format_type(struct node *fmt);
 
 /* calls.c */
 enum call_ctx { CALL_VALUE, CALL_STMT, CALL_AGG_RHS };

@@ -273,6 +273,11 @@ struct type sema_expr(struct sema *s, struct node *n)
 	case N_INT:
 		return set_type(n, type_int(8, !n->is_unsigned));
 	case N_STR:
+		/* A string value lives on the 512-byte BPF stack (printf formats
+		 * do not: they are typed by sema_format_type). */
+		if (n->str_len + 1 > SONDE_STRLEN)
+			sema_err(s, n->loc, "string is too long (%zu bytes, more than %d)",
+				 n->str_len + 1, SONDE_STRLEN);
 		return set_type(n, type_str((uint32_t)n->str_len + 1));
 	case N_BUILTIN:
 		return set_type(n, check_builtin(s, n, false));
@@ -299,4 +304,10 @@ struct type sema_expr(struct sema *s, struct node *n)
 		sema_err(s, n->loc, "expected an expression");
 		return set_type(n, type_none());
 	}
+}
+
+/* A printf format: a string literal that stays in user space, any length. */
+void sema_format_type(struct node *fmt)
+{
+	fmt->type = type_str((uint32_t)fmt->str_len + 1);
 }

@@ -8,6 +8,7 @@
  *                                            ^~~~~
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,14 +95,38 @@ void diag_init(struct diag *d, const struct source *src, FILE *out)
 	d->max_errors = 50;
 }
 
-/* Tabs are kept in the underline so that it lines up under tabbed source. */
+/* Control characters in a broken script (a NUL, an escape sequence) must
+ * not reach the terminal: each is shown as one '?', which keeps columns. */
+static size_t put_source_text(char *buf, const char *line, size_t len)
+{
+	size_t n = 0;
+	if (len && line[len - 1] == '\r')
+		len--; /* CRLF line ends */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		buf[n++] = c == '\t' || (c >= 0x20 && c != 0x7f) ? (char)c : '?';
+	}
+	buf[n++] = '\n';
+	return n;
+}
+
+/* UTF-8 continuation bytes share the column of their lead byte on screen. */
+static bool is_utf8_continuation(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
+/* Tabs are kept in the underline so that it lines up under tabbed source.
+ * Both lines go out in one write: stderr is unbuffered, and a character at
+ * a time is a system call each, which made a megabyte-long line slow. */
 void diag_show_line(FILE *out, const struct source *src, srcloc loc)
 {
 	size_t len;
 	const char *line = src && loc.line ? source_line(src, loc.line, &len) : NULL;
 	if (!line)
 		return;
-	fprintf(out, "%.*s\n", (int)len, line);
+	char *buf = xmalloc(2 * len + 4);
+	size_t n = put_source_text(buf, line, len);
 	int start = loc.col > 0 ? loc.col : 1;
 	int stop = (loc.end_line == loc.line && loc.end_col > start) ? loc.end_col : start + 1;
 	if ((size_t)start > len + 1)
@@ -109,11 +134,15 @@ void diag_show_line(FILE *out, const struct source *src, srcloc loc)
 	if ((size_t)stop > len + 1)
 		stop = (int)len + 1 > start ? (int)len + 1 : start + 1;
 	for (int c = 1; c < start; c++)
-		fputc(line[c - 1] == '\t' ? '\t' : ' ', out);
-	fputc('^', out);
+		if (!is_utf8_continuation(line[c - 1]))
+			buf[n++] = line[c - 1] == '\t' ? '\t' : ' ';
+	buf[n++] = '^';
 	for (int c = start + 1; c < stop; c++)
-		fputc('~', out);
-	fputc('\n', out);
+		if (!is_utf8_continuation(line[c - 1]))
+			buf[n++] = '~';
+	buf[n++] = '\n';
+	fwrite(buf, 1, n, out);
+	free(buf);
 }
 
 static const char *level_name(enum diag_level level)

@@ -35,7 +35,7 @@ expect_match "syscount counts dd" '^@syscalls\[dd\]: [0-9]+$' "$OUT"
 
 run_example readsize.bt 0
 expect_match "readsize histogram per comm" '^@requested\[dd\]:$' "$OUT"
-expect_match "readsize 8K bucket" '^\[8K, 16K\) +[0-9]+ \|@+ *\|$' "$OUT"
+expect_match "readsize 8K bucket" '^\[8K, 16K\) +[1-9][0-9]* \|@* *\|$' "$OUT"
 expect_match "readsize returned hist" '^@returned:$' "$OUT"
 
 run_example syscall_rate.bt 1
@@ -55,5 +55,5 @@ expect_match "syscall_latency rows" '^\[[0-9]+K?, [0-9]+[KM]?\) +[0-9]+ \|@* *\|
 
 run_example bigreads.bt 0 4096
 expect_match "bigreads counts dd" '^@reads\[dd\]: [0-9]+$' "$OUT"
-expect_match "bigreads lhist 8K bucket" '^\[8K, 16K\) +[0-9]+ \|@+ *\|$' "$OUT"
+expect_match "bigreads lhist 8K bucket" '^\[8K, 16K\) +[1-9][0-9]* \|@* *\|$' "$OUT"
 finish

@@ -15,6 +15,14 @@ if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: runtime tests load BPF programs and need root"
 	exit 77
 fi
+# Sanitizer builds (-DSONDE_SANITIZE=ON): every report goes to a file and
+# fails the test in finish(), whatever the exit code checks say. Harmless
+# for normal builds.
+SAN_DIR=$TMP/sanitizer
+mkdir -p "$SAN_DIR"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SAN_DIR/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$SAN_DIR/ubsan:print_stacktrace=1"
+
 if [ ! -d /sys/kernel/tracing/events ]; then
 	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
 fi
@@ -78,13 +86,37 @@ link_ids() { bpftool link list 2>/dev/null | sed -nE 's/^([0-9]+): .*/\1/p' | so
 
 # After a sonde run nothing of it may stay: compare with a snapshot.
 snapshot_bpf() { prog_ids >"$TMP/progs.before"; link_ids >"$TMP/links.before"; }
+
+# Other tracers may run at the same time as the tests (other sonde or
+# bpftrace processes on a shared machine). What they hold open is theirs:
+# an id that appeared since the snapshot is ours unless every process with
+# an fd on it is a live sonde or bpftrace (ours have exited by the time
+# this is checked). A leaked -c child holding an fd still counts as ours.
+held_by_other_tracer() { # KIND(prog_id|link_id) ID
+	local holders pid comm
+	holders=$(grep -sHE "^$1:[[:space:]]+$2\$" /proc/[0-9]*/fdinfo/* |
+		sed -nE 's|^/proc/([0-9]+)/.*|\1|p' | sort -u)
+	[ -n "$holders" ] || return 1
+	for pid in $holders; do
+		comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+		case $comm in sonde|bpftrace) ;; *) return 1 ;; esac
+	done
+	return 0
+}
+new_ids() { # KIND(prog_id|link_id) BEFORE_FILE CURRENT_IDS
+	local id
+	for id in $(comm -13 "$2" <(printf '%s\n' "$3")); do
+		held_by_other_tracer "$1" "$id" || echo "$id"
+	done
+}
+
 # The kernel frees a program after an RCU grace period, a moment after the
 # last fd is closed, so give it up to two seconds to disappear.
 expect_nothing_left() {
 	local progs links
 	for _ in $(seq 20); do
-		progs=$(comm -13 "$TMP/progs.before" <(prog_ids))
-		links=$(comm -13 "$TMP/links.before" <(link_ids))
+		progs=$(new_ids prog_id "$TMP/progs.before" "$(prog_ids)")
+		links=$(new_ids link_id "$TMP/links.before" "$(link_ids)")
 		[ -z "$progs$links" ] && break
 		sleep 0.1
 	done
@@ -93,7 +125,43 @@ expect_nothing_left() {
 }
 
 finish() {
+	local report
+	for report in "$SAN_DIR"/*; do
+		[ -e "$report" ] || continue
+		fail "sanitizer report $(basename "$report"):"
+		sed 's/^/    /' "$report"
+	done
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" = 0 ]
 	exit $?
 }
+
+# ---- helpers for tests that drive their own workloads ----------------------
+
+# tests/tools/ programs are built next to the sonde binary.
+TOOLS_DIR=$(dirname "$SONDE")
+SYSCALLER=$TOOLS_DIR/syscaller
+need_syscaller() {
+	if [ ! -x "$SYSCALLER" ]; then
+		echo "SKIP: $SYSCALLER not built (make syscaller)"
+		exit 77
+	fi
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND until it succeeds. The bound
+# only stops a hung test; nothing depends on how fast it happens.
+wait_until() {
+	local limit=$(($1 * 20))
+	shift
+	for _ in $(seq "$limit"); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	"$@"
+}
+
+# file_has FILE REGEX: grep -E on a file that may not exist yet.
+file_has() { [ -e "$1" ] && grep -Eq -- "$2" "$1"; }
+
+# A process is gone (reaped or never existed) or a zombie nobody waits for.
+process_gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }

@@ -825,7 +825,8 @@ static int ncpus;
 
 static int create_map(const struct desc_map *m)
 {
-	uint32_t ks = (m->nkeys ? m->key_size : 8) + (m->kind == MAP_HIST || m->kind == MAP_LHIST ? 8 : 0);
+	bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
+	uint32_t ks = (m->nkeys ? m->key_size : hist ? 0 : 8) + (hist ? 8 : 0); /* desc.h */
 	enum bpf_map_type t = m->kind == MAP_PLAIN ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH;
 	return bpf_map_create(t, NULL, ks, m->value_size, 128, NULL);
 }

@@ -143,9 +143,10 @@ static void test_begin_end(void)
 
 static void test_tracepoint(void)
 {
+	/* syscall tracepoints keep their names but are lowered to raw ones */
 	check_single("tracepoint:syscalls:sys_enter_read", PT_TRACEPOINT,
 		     "tracepoint:syscalls:sys_enter_read", "syscalls:sys_enter_read",
-		     "tracepoint/syscalls/sys_enter_read");
+		     "raw_tracepoint/sys_enter");
 	check_single("t:sched:sched_switch", PT_TRACEPOINT, "tracepoint:sched:sched_switch",
 		     "sched:sched_switch", "tracepoint/sched/sched_switch");
 	check_single("t:sche?:sched_switc[h]", PT_TRACEPOINT, "tracepoint:sched:sched_switch",
@@ -195,6 +196,69 @@ static void test_tracepoint(void)
 	check_error("tracepoint:a:b:c", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
 	check_error("t::x", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
 	check_error("tracepoint:../..:x", "tracepoint '../..:x' not found");
+}
+
+/* Which syscall tracepoints become raw tracepoint programs (syscalls.c). */
+static void test_lowering(void)
+{
+	CHECK(probe_syscall_nr("read") == 0);
+	CHECK(probe_syscall_nr("write") == 1);
+	CHECK(probe_syscall_nr("getppid") == 110);
+	CHECK(probe_syscall_nr("newstat") == -1);
+	CHECK(probe_syscall_nr("") == -1);
+	CHECK(probe_syscall_nr("zzz") == -1);
+
+	struct { const char *spec; enum lower_kind kind; int nr; const char *section; } cases[] = {
+		{ "t:syscalls:sys_enter_read", LOWER_SYS_ENTER, 0, "raw_tracepoint/sys_enter" },
+		{ "t:syscalls:sys_exit_write", LOWER_SYS_EXIT, 1, "raw_tracepoint/sys_exit" },
+		{ "t:syscalls:sys_enter_getppid", LOWER_SYS_ENTER, 110, "raw_tracepoint/sys_enter" },
+		{ "t:raw_syscalls:sys_enter", LOWER_SYS_ENTER, -1, "raw_tracepoint/sys_enter" },
+		{ "t:raw_syscalls:sys_exit", LOWER_SYS_EXIT, -1, "raw_tracepoint/sys_exit" },
+		/* named after the function: __NR_stat's is sys_newstat */
+		{ "t:syscalls:sys_enter_newstat", LOWER_SYS_ENTER, 4, "raw_tracepoint/sys_enter" },
+		{ "t:syscalls:sys_exit_umount", LOWER_SYS_EXIT, 166, "raw_tracepoint/sys_exit" },
+		{ "t:sched:sched_switch", LOWER_NONE, 0, "tracepoint/sched/sched_switch" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct expansion e = expand(cases[i].spec);
+		CHECK(e.ret == 0 && e.n == 1);
+		if (e.ret == 0 && e.n == 1) {
+			CHECK(e.t[0].lower.kind == cases[i].kind);
+			if (cases[i].kind != LOWER_NONE)
+				CHECK(e.t[0].lower.nr == cases[i].nr);
+			char *s = section_of(&e.t[0]);
+			CHECK_STR(s, cases[i].section);
+			free(s);
+		}
+		expansion_free(&e);
+	}
+
+	/* the syscall tracepoints of this kernel map to distinct numbers */
+	struct expansion e = expand("t:syscalls:sys_enter_*");
+	CHECK(e.ret == 0 && e.n > 300);
+	int lowered = 0;
+	for (int i = 0; i < e.n; i++) {
+		if (e.t[i].lower.kind == LOWER_NONE)
+			continue;
+		lowered++;
+		for (int j = 0; j < i; j++)
+			if (e.t[j].lower.kind != LOWER_NONE && e.t[j].lower.nr == e.t[i].lower.nr) {
+				fprintf(stderr, "%s and %s both lowered to syscall %d\n", e.t[i].name,
+					e.t[j].name, e.t[i].lower.nr);
+				failures++;
+			}
+	}
+	CHECK(lowered > 300);
+	expansion_free(&e);
+
+	setenv("SONDE_RAW_LOWERING", "0", 1);
+	e = expand("t:syscalls:sys_enter_read");
+	CHECK(e.ret == 0 && e.n == 1 && e.t[0].lower.kind == LOWER_NONE);
+	expansion_free(&e);
+	e = expand("t:raw_syscalls:sys_enter");
+	CHECK(e.ret == 0 && e.n == 1 && e.t[0].lower.kind == LOWER_NONE);
+	expansion_free(&e);
+	unsetenv("SONDE_RAW_LOWERING");
 }
 
 static void test_rawtracepoint(void)
@@ -320,6 +384,7 @@ int main(void)
 	test_registry();
 	test_begin_end();
 	test_tracepoint();
+	test_lowering();
 	test_rawtracepoint();
 	test_timers();
 	test_unknown_type();

@@ -1,0 +1,187 @@
+/* syscaller.c - a test workload whose syscalls can be counted exactly.
+ *
+ *   syscaller [-n COUNT] [-k getppid|read] [-C CPU] [-m COMM] [-w]
+ *             [-r READY_FILE] [-d DONE_FILE] [-P]
+ *   syscaller go PID...     start waiting workers and wait until they exit
+ *   syscaller nr getppid|read   print the syscall number
+ *
+ * A worker pins itself to CPU, renames itself to COMM (prctl), opens what
+ * it needs and only then makes exactly COUNT calls of one kind: getppid()
+ * or a 1-byte read() of /dev/zero. Nothing else it does after the rename
+ * is one of those two calls, so a probe filtered on the comm or pid and on
+ * the syscall sees exactly COUNT events.
+ *
+ * With -w it first waits for SIGUSR1 (blocked early, so a signal sent at
+ * any time after READY_FILE appears is never lost). READY_FILE (written
+ * atomically, holding the pid) says it is set up; DONE_FILE that the calls
+ * are made. -P: pause after the calls until killed (a tracer keeps running).
+ *
+ * `go` is meant to be sonde's -c command: sonde releases it only after
+ * every probe is attached, and the trace ends when it exits, i.e. after
+ * every worker has exited. The count is exact by construction, with no
+ * timing assumption. Workers exit with _exit(): no atexit work (e.g. a
+ * sanitizer's leak check reading /proc) after the counted calls. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct worker {
+	long count;
+	const char *kind;
+	int cpu;
+	const char *comm;
+	bool wait_start;
+	const char *ready_file;
+	const char *done_file;
+	bool pause_after;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "syscaller: %s: %s\n", what, strerror(errno));
+	_exit(2);
+}
+
+static long syscall_number(const char *kind)
+{
+	if (strcmp(kind, "getppid") == 0)
+		return SYS_getppid;
+	if (strcmp(kind, "read") == 0)
+		return SYS_read;
+	fprintf(stderr, "syscaller: unknown kind '%s' (getppid, read)\n", kind);
+	_exit(2);
+}
+
+static void write_file_atomically(const char *path, long value)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		die(tmp);
+	fprintf(f, "%ld\n", value);
+	if (fclose(f) != 0)
+		die(tmp);
+	if (rename(tmp, path) != 0)
+		die(path);
+}
+
+static int run_worker(const struct worker *w)
+{
+	long nr = syscall_number(w->kind);
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &usr1, NULL) != 0)
+		die("sigprocmask");
+	if (w->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0)
+			die("sched_setaffinity");
+	}
+	int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (zero < 0)
+		die("/dev/zero");
+	/* Unbuffered stderr: no hidden read or write later. */
+	if (w->comm && prctl(PR_SET_NAME, w->comm, 0, 0, 0) != 0)
+		die("prctl(PR_SET_NAME)");
+	if (w->ready_file)
+		write_file_atomically(w->ready_file, (long)getpid());
+	if (w->wait_start) {
+		int sig;
+		if (sigwait(&usr1, &sig) != 0)
+			die("sigwait");
+	}
+	char c;
+	for (long i = 0; i < w->count; i++) {
+		/* syscall(), not the libc wrappers: one kernel entry each, no caching. */
+		if (nr == SYS_read) {
+			if (syscall(SYS_read, zero, &c, 1) != 1)
+				die("read");
+		} else {
+			syscall(SYS_getppid);
+		}
+	}
+	if (w->done_file)
+		write_file_atomically(w->done_file, w->count);
+	while (w->pause_after)
+		pause();
+	_exit(0);
+}
+
+/* Signal every worker, then wait until each has exited. pidfds are opened
+ * first so that a worker exiting early cannot be confused with a new
+ * process reusing its pid. */
+static int run_go(int n, char **pids)
+{
+	int *fds = calloc((size_t)n, sizeof(int));
+	if (!fds)
+		die("calloc");
+	for (int i = 0; i < n; i++) {
+		long pid = strtol(pids[i], NULL, 10);
+		fds[i] = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (fds[i] < 0)
+			die(pids[i]);
+	}
+	for (int i = 0; i < n; i++)
+		if (syscall(SYS_pidfd_send_signal, fds[i], SIGUSR1, NULL, 0) != 0 && errno != ESRCH)
+			die("pidfd_send_signal");
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		while (poll(&p, 1, -1) < 0)
+			if (errno != EINTR)
+				die("poll");
+		close(fds[i]);
+	}
+	free(fds);
+	return 0;
+}
+
+static void usage(void)
+{
+	fputs("usage: syscaller [-n COUNT] [-k getppid|read] [-C CPU] [-m COMM] [-w]\n"
+	      "                 [-r READY_FILE] [-d DONE_FILE] [-P]\n"
+	      "       syscaller go PID...\n"
+	      "       syscaller nr getppid|read\n",
+	      stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "go") == 0)
+		return run_go(argc - 2, argv + 2);
+	if (argc == 3 && strcmp(argv[1], "nr") == 0) {
+		printf("%ld\n", syscall_number(argv[2]));
+		return 0;
+	}
+	struct worker w = { .count = 200000, .kind = "getppid", .cpu = -1 };
+	int opt;
+	while ((opt = getopt(argc, argv, "n:k:C:m:wr:d:P")) != -1) {
+		switch (opt) {
+		case 'n': w.count = strtol(optarg, NULL, 10); break;
+		case 'k': w.kind = optarg; break;
+		case 'C': w.cpu = (int)strtol(optarg, NULL, 10); break;
+		case 'm': w.comm = optarg; break;
+		case 'w': w.wait_start = true; break;
+		case 'r': w.ready_file = optarg; break;
+		case 'd': w.done_file = optarg; break;
+		case 'P': w.pause_after = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || w.count < 0)
+		usage();
+	return run_worker(&w);
+}
