@@ -75,12 +75,25 @@ static void free_names(char **names, int n)
 	free(names);
 }
 
-static bool event_exists(const char *root, const char *category, const char *event)
+static bool event_file_exists(const char *root, const char *category, const char *event,
+			      const char *file)
 {
-	char *path = xasprintf("%s/events/%s/%s/format", root, category, event);
+	char *path = xasprintf("%s/events/%s/%s/%s", root, category, event, file);
 	bool ok = access(path, R_OK) == 0;
 	free(path);
 	return ok;
+}
+
+static bool event_exists(const char *root, const char *category, const char *event)
+{
+	return event_file_exists(root, category, event, "format");
+}
+
+/* ftrace's own events (ftrace:function, ftrace:bprint...) have a format
+ * but no id: perf cannot open them, so a wildcard must not pick them. */
+static bool event_attachable(const char *root, const char *category, const char *event)
+{
+	return event_file_exists(root, category, event, "id");
 }
 
 static int add_target(const char *category, const char *event, srcloc loc, struct diag *d,
@@ -111,8 +124,12 @@ static int expand_wildcards(const char *root, const char *cat_pat, const char *e
 		char *cat_dir = xasprintf("%s/%s", events_dir, cats[i]);
 		int nevents;
 		char **events = matching_subdirs(cat_dir, ev_pat, &nevents);
-		for (int j = 0; j < nevents && ret == 0; j++, found++)
+		for (int j = 0; j < nevents && ret == 0; j++) {
+			if (!event_attachable(root, cats[i], events[j]))
+				continue;
 			ret = add_target(cats[i], events[j], loc, d, out, n);
+			found++;
+		}
 		free_names(events, nevents);
 		free(cat_dir);
 	}
@@ -152,6 +169,10 @@ static int tracepoint_expand(const char *spec, srcloc loc, struct diag *d,
 		ret = expand_wildcards(root, category, event, loc, d, out, n);
 	} else if (!event_exists(root, category, event)) {
 		diag_error(d, loc, "tracepoint '%s:%s' not found", category, event);
+		ret = -1;
+	} else if (!event_attachable(root, category, event)) {
+		diag_error(d, loc, "'%s:%s' is an ftrace event, not a tracepoint BPF can attach to",
+			   category, event);
 		ret = -1;
 	} else {
 		ret = add_target(category, event, loc, d, out, n);

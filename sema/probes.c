@@ -139,12 +139,38 @@ static void unlower_where_it_does_not_pay(struct sema *s)
 	}
 }
 
+/* Each program costs LLVM ~2 ms to compile and the kernel a load and an
+ * attach; far beyond this a script is a wildcard that matched much more
+ * than meant (tracepoint:*:* is ~2,000 events). bpftrace's max_probes. */
+#define SEMA_MAX_PROGRAMS 1024
+
+static void check_program_count(struct sema *s)
+{
+	int programs = 0;
+	bool raw_seen[3] = { false, false, false };
+	for (int i = 0; i < s->ngroups; i++) {
+		enum lower_kind k = s->groups[i].target.lower.kind;
+		if (k != LOWER_NONE) {
+			if (raw_seen[k])
+				continue;
+			raw_seen[k] = true;
+		}
+		if (++programs > SEMA_MAX_PROGRAMS) {
+			diag_error(s->d, s->group_locs[i],
+				   "too many probes: this attaches %d programs, sonde allows at most %d",
+				   s->ngroups, SEMA_MAX_PROGRAMS);
+			return;
+		}
+	}
+}
+
 int sema_group_probes(struct sema *s)
 {
 	int errors = s->d->errors;
 	for (struct probe *p = s->prog->probes; p; p = p->next)
 		group_probe(s, p, &s->group_locs);
 	unlower_where_it_does_not_pay(s);
+	check_program_count(s);
 	return s->d->errors > errors ? -1 : 0;
 }
 

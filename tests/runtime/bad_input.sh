@@ -172,6 +172,18 @@ check_case "gen: 100,000-character identifier" "$G/ident.bt" \
 check_case "gen: 10,000 probes, error in the last" "$G/probes.bt" \
 	"FILE:10001:12: error: invalid operands to '+': int64 and string[2]" "$BIG_LIMIT"
 
+for ((i = 1; i <= 10000; i++)); do printf 'interval:ms:%d { @x = count(); }\n' "$i"; done >"$G/programs.bt"
+check_case "gen: 10,000 valid probes, one program each" "$G/programs.bt" \
+	"FILE:1025:1: error: too many probes: this attaches 10000 programs, sonde allows at most 1024" "$BIG_LIMIT"
+
+printf 'tracepoint:*:* { @ = count(); }\n' >"$G/alltp.bt"
+check_case "gen: a wildcard over every tracepoint" "$G/alltp.bt" \
+	"FILE:1:1: error: too many probes: this attaches $(find /sys/kernel/tracing/events -mindepth 3 -maxdepth 3 -name id | wc -l) programs, sonde allows at most 1024" "$BIG_LIMIT"
+
+printf 'tracepoint:ftrace:bprint { @ = count(); }\n' >"$G/ftrace.bt"
+check_case "gen: an ftrace event is not a tracepoint" "$G/ftrace.bt" \
+	"FILE:1:1: error: 'ftrace:bprint' is an ftrace event, not a tracepoint BPF can attach to" "$BIG_LIMIT"
+
 for ((i = 1; i <= 200; i++)); do printf 'BEGIN { @x%d = nosuch%d; }\n' "$i" "$i"; done >"$G/errors.bt"
 check_case "gen: 200 errors" "$G/errors.bt" "FILE:1:15: error: unknown identifier 'nosuch1'" "$BIG_LIMIT"
 expect_eq "gen: 200 errors: reporting stops after 50" \
