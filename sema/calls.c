@@ -143,10 +143,10 @@ static void check_arg(struct sema *s, struct node *call, struct node *arg, int i
 			return;
 		if (rule == ARG_INT && t.kind != TY_INT)
 			sema_err(s, arg->loc, "%s(): argument %d must be an integer, not %s", name,
-				 index + 1, sema_type_str(t, buf, sizeof(buf)));
+				 index + 1, type_name(t, buf, sizeof(buf)));
 		if (rule == ARG_STR && t.kind != TY_STR)
 			sema_err(s, arg->loc, "%s(): argument %d must be a string, not %s", name,
-				 index + 1, sema_type_str(t, buf, sizeof(buf)));
+				 index + 1, type_name(t, buf, sizeof(buf)));
 		return;
 	default:
 		sema_expr(s, arg);
@@ -234,7 +234,7 @@ static struct type check_str(struct sema *s, struct node *n)
 	}
 	if (t.kind != TY_NONE && t.kind != TY_INT)
 		sema_err(s, arg->loc, "str(): argument 1 must be a pointer or a string, not %s",
-			 sema_type_str(t, buf, sizeof(buf)));
+			 type_name(t, buf, sizeof(buf)));
 	if (len)
 		check_arg(s, n, len, 1, ARG_INT);
 	return n->func->result;

@@ -82,10 +82,10 @@ static void check_key_part(struct sema *s, struct map_info *m, int i, struct nod
 	if (!sema_merge_value(&m->keys[i].type, t, &changed)) {
 		if (m->nkeys == 1)
 			sema_err(s, key->loc, "map '%s' key is %s here but %s elsewhere", m->name,
-				 sema_type_str(t, now, sizeof(now)), sema_type_str(old, before, sizeof(before)));
+				 type_name(t, now, sizeof(now)), type_name(old, before, sizeof(before)));
 		else
 			sema_err(s, key->loc, "map '%s' key %d is %s here but %s elsewhere", m->name, i + 1,
-				 sema_type_str(t, now, sizeof(now)), sema_type_str(old, before, sizeof(before)));
+				 type_name(t, now, sizeof(now)), type_name(old, before, sizeof(before)));
 		sema_note(s, state_of(s, m)->keys_loc, "map '%s' was used with %s key here", m->name,
 			  value_desc(old));
 	}

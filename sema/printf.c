@@ -107,12 +107,12 @@ static bool check_conversion(struct sema *s, const struct conversion *c, struct 
 	bool want_string = c->conv == 's';
 	if (want_string && t.kind != TY_STR) {
 		sema_err(s, arg->loc, "printf: %s expects a string, but argument %d is %s", c->text,
-			 index, sema_type_str(t, buf, sizeof(buf)));
+			 index, type_name(t, buf, sizeof(buf)));
 		return false;
 	}
 	if (!want_string && t.kind != TY_INT) {
 		sema_err(s, arg->loc, "printf: %s expects an integer, but argument %d is %s", c->text,
-			 index, sema_type_str(t, buf, sizeof(buf)));
+			 index, type_name(t, buf, sizeof(buf)));
 		return false;
 	}
 	return true;

@@ -32,29 +32,6 @@ void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Like type_name() but independent of the parser's helpers. */
-const char *sema_type_str(struct type t, char *buf, size_t len)
-{
-	switch (t.kind) {
-	case TY_INT:
-		snprintf(buf, len, "%sint%u", t.is_signed ? "" : "u", t.size * 8);
-		break;
-	case TY_STR:
-		snprintf(buf, len, "string[%u]", t.size);
-		break;
-	case TY_ARGS:
-		snprintf(buf, len, "args");
-		break;
-	case TY_AGG:
-		snprintf(buf, len, "aggregation");
-		break;
-	default:
-		snprintf(buf, len, "none");
-		break;
-	}
-	return buf;
-}
-
 /* Merge a value stored into a variable or map into its decided type: the
  * first value decides int vs string; ints are kept as 8 bytes with the first
  * signedness; strings grow to the largest. False on an int/string clash. */
@@ -144,7 +121,7 @@ static void assign_var(struct sema *s, struct node *assign, struct type rhs)
 		lhs->type = v->type;
 		if (v->type.kind == TY_STR) {
 			sema_err(s, assign->loc, "cannot use '%s=' on variable '%s' of type %s",
-				 binop_spelling(assign->op), lhs->name, sema_type_str(v->type, a, sizeof(a)));
+				 binop_spelling(assign->op), lhs->name, type_name(v->type, a, sizeof(a)));
 		} else if (rhs.kind == TY_STR) {
 			sema_err(s, assign->rhs->loc, "cannot use '%s=' with a string operand",
 				 binop_spelling(assign->op));
@@ -157,7 +134,7 @@ static void assign_var(struct sema *s, struct node *assign, struct type rhs)
 	if (!sema_merge_value(&v->type, rhs, &changed)) {
 		sema_err(s, assign->loc,
 			 "type mismatch for '%s': cannot assign %s to a variable holding %s",
-			 lhs->name, sema_type_str(rhs, a, sizeof(a)), sema_type_str(v->type, b, sizeof(b)));
+			 lhs->name, type_name(rhs, a, sizeof(a)), type_name(v->type, b, sizeof(b)));
 	}
 	if (changed)
 		s->changes++;
@@ -220,7 +197,7 @@ static void check_condition(struct sema *s, struct node *n, const char *what)
 	char buf[32];
 	if (t.kind != TY_NONE && t.kind != TY_INT)
 		sema_err(s, n->loc, "%s must be an integer, not %s", what,
-			 sema_type_str(t, buf, sizeof(buf)));
+			 type_name(t, buf, sizeof(buf)));
 }
 
 void sema_stmt(struct sema *s, struct node *n)

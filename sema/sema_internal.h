@@ -68,7 +68,6 @@ struct sema {
 /* sema.c */
 void sema_err(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sema_note(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-const char *sema_type_str(struct type t, char *buf, size_t len);
 void sema_stmt(struct sema *s, struct node *n);
 struct type sema_var_read(struct sema *s, struct node *n);
 bool sema_merge_value(struct type *cur, struct type in, bool *changed);

@@ -169,7 +169,7 @@ static struct type check_unary(struct sema *s, struct node *n)
 		return t;
 	if (t.kind != TY_INT) {
 		sema_err(s, n->loc, "invalid operand to unary '%c': %s", n->op,
-			 sema_type_str(t, buf, sizeof(buf)));
+			 type_name(t, buf, sizeof(buf)));
 		return type_none();
 	}
 	if (n->op == '~')
@@ -194,7 +194,7 @@ static struct type check_binary(struct sema *s, struct node *n)
 	}
 	if (a.kind != TY_INT || b.kind != TY_INT) {
 		sema_err(s, n->loc, "invalid operands to '%s': %s and %s", binop_spelling(n->op),
-			 sema_type_str(a, ba, sizeof(ba)), sema_type_str(b, bb, sizeof(bb)));
+			 type_name(a, ba, sizeof(ba)), type_name(b, bb, sizeof(bb)));
 		return type_none();
 	}
 	if ((n->op == OP_DIV || n->op == OP_MOD) && n->rhs->kind == N_INT && n->rhs->ival == 0)
@@ -213,12 +213,12 @@ static struct type check_ternary(struct sema *s, struct node *n)
 	char ba[32], bb[32];
 	if (c.kind == TY_STR)
 		sema_err(s, n->cond->loc, "the condition of '?:' must be an integer, not %s",
-			 sema_type_str(c, ba, sizeof(ba)));
+			 type_name(c, ba, sizeof(ba)));
 	if (a.kind == TY_NONE || b.kind == TY_NONE)
 		return type_none();
 	if (a.kind != b.kind) {
 		sema_err(s, n->loc, "the two branches of '?:' have different types: %s and %s",
-			 sema_type_str(a, ba, sizeof(ba)), sema_type_str(b, bb, sizeof(bb)));
+			 type_name(a, ba, sizeof(ba)), type_name(b, bb, sizeof(bb)));
 		return type_none();
 	}
 	if (a.kind == TY_STR)
@@ -237,8 +237,8 @@ static struct type check_cast(struct sema *s, struct node *n)
 	if (t.kind == TY_NONE)
 		return to;
 	if (t.kind != TY_INT) {
-		sema_err(s, n->loc, "cannot cast %s to %s", sema_type_str(t, ba, sizeof(ba)),
-			 sema_type_str(to, bb, sizeof(bb)));
+		sema_err(s, n->loc, "cannot cast %s to %s", type_name(t, ba, sizeof(ba)),
+			 type_name(to, bb, sizeof(bb)));
 		return type_none();
 	}
 	return to;
@@ -261,7 +261,7 @@ static struct type check_incdec(struct sema *s, struct node *n)
 	struct type t = set_type(target, sema_var_read(s, target));
 	if (t.kind == TY_STR) {
 		sema_err(s, n->loc, "cannot apply '%s' to variable '%s' of type %s", spelling,
-			 target->name, sema_type_str(t, buf, sizeof(buf)));
+			 target->name, type_name(t, buf, sizeof(buf)));
 		return type_none();
 	}
 	return t;
