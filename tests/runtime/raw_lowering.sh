@@ -172,5 +172,17 @@ expect_eq "errors are the same" "$ERR" "$lowered_err"
 run_sonde -e 'tracepoint:syscalls:sys_enter_read { @ = arg0; }'
 expect_match "argN stays unavailable in tracepoint probes" "builtin 'arg0' is not available in tracepoint probes" "$ERR"
 
+# more than 64 separate probes: several raw programs on sys_enter (LLVM
+# compiles one huge function superlinearly), every count still exact
+names=$( (echo sys_enter_read; echo sys_enter_write; ls /sys/kernel/tracing/events/syscalls | grep '^sys_enter_') | awk '!seen[$0]++' | head -70)
+script=""
+for n in $names; do script+="tracepoint:syscalls:$n /pid == cpid/ { @[probe] = count(); }
+"; done
+SONDE_RAW_LOWERING=1 run_sonde -v -q -c "$DD" -e "$script"
+expect_match "70 probes: read counted exactly" '^@\[tracepoint:syscalls:sys_enter_read\]: 5003$' "$OUT"
+expect_match "70 probes: write counted exactly" '^@\[tracepoint:syscalls:sys_enter_write\]: 5000$' "$OUT"
+expect_eq "70 probes: two raw programs" 2 \
+	"$(sed -nE 's/^sonde: attached tracepoint:syscalls:sys_enter_.* \(program id ([0-9]+)\)$/\1/p' <<<"$ERR" | sort -u | wc -l)"
+
 expect_nothing_left "raw lowering"
 finish
