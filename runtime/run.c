@@ -143,6 +143,35 @@ static long config_offset(struct bpf_object *obj)
 
 /* The config goes in before load so that the verifier sees constants and
  * prunes the filters that are off. No .rodata = the script reads none. */
+/* bpftrace's max_map_keys: BPFTRACE_MAX_MAP_KEYS (latest name) or
+ * BPFTRACE_MAP_KEYS_MAX (0.17's), applied before load so a script can keep
+ * more than SONDE_MAX_MAP_KEYS keys. hist/lhist maps hold a key per bucket
+ * and already have room for many; they only ever grow. */
+static void apply_max_map_keys(struct run *r)
+{
+	const char *v = getenv("BPFTRACE_MAX_MAP_KEYS");
+	if (!v)
+		v = getenv("BPFTRACE_MAP_KEYS_MAX");
+	if (!v)
+		return;
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || *end || n == 0 || n > (1ul << 24)) {
+		fprintf(stderr, "sonde: ignoring max map keys '%s': not a number from 1 to %lu\n", v, 1ul << 24);
+		return;
+	}
+	for (int i = 0; i < r->desc->nmaps; i++) {
+		const struct desc_map *m = &r->desc->maps[i];
+		struct bpf_map *map = bpf_object__find_map_by_name(r->obj, m->bpf_name);
+		if (!map)
+			continue;
+		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
+		if (!hist || n > bpf_map__max_entries(map))
+			bpf_map__set_max_entries(map, (uint32_t)n);
+	}
+}
+
 static int write_config(struct run *r)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".rodata");
@@ -205,6 +234,7 @@ static int load(struct run *r, const struct compiled *c)
 		}
 	if (write_config(r) < 0)
 		return -1;
+	apply_max_map_keys(r);
 	if (bpf_object__load(r->obj) < 0) {
 		rt_report_load_failure(r->desc, r->o->src, r->log_buf, errno, r->o->verbose);
 		return -1;

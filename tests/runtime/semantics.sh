@@ -45,6 +45,16 @@ expect_eq "pid tid uid gid cpu" "
 @pid: 1
 @uid: 0" "$OUT"
 
+# maps hold SONDE_MAX_MAP_KEYS (4096) keys unless bpftrace's variable says more
+DD='/usr/bin/dd if=/dev/zero of=/dev/null bs=1 count=5000 status=none'
+KEYS='t:syscalls:sys_enter_read /pid == cpid/ { @[nsecs] = count(); }'
+run_sonde -q -c "$DD" -e "$KEYS"
+expect_eq "a map keeps 4096 keys by default" 4096 "$(grep -c '^@\[' <<<"$OUT")"
+BPFTRACE_MAX_MAP_KEYS=10000 run_sonde -q -c "$DD" -e "$KEYS"
+expect_eq "BPFTRACE_MAX_MAP_KEYS raises it" 5003 "$(grep -c '^@\[' <<<"$OUT")"
+BPFTRACE_MAP_KEYS_MAX=10000 run_sonde -q -c "$DD" -e "$KEYS"
+expect_eq "so does 0.17's BPFTRACE_MAP_KEYS_MAX" 5003 "$(grep -c '^@\[' <<<"$OUT")"
+
 # Syntax, name and type errors: file:line:col, the line, a caret; exit 1.
 run_sonde -e 'BEGIN { @x = cuont(); }'
 expect_eq "unknown function: exit code" 1 "$RC"
