@@ -24,15 +24,7 @@
 #include "sema.h"
 #include "builtins.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                      \
-		}                                                                        \
-	} while (0)
+#include "check.h"
 
 /* ---- libbpf messages: "BTF is optional, ignoring" is a failure ----------- */
 

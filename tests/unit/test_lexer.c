@@ -6,18 +6,7 @@
 
 #include "frontend.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			failures++;                                             \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,  \
-				__LINE__, #cond);                               \
-			fprintf(stderr, __VA_ARGS__);                           \
-			fputc('\n', stderr);                                    \
-		}                                                               \
-	} while (0)
+#include "check.h"
 
 struct lexed {
 	char *tokens; /* lexer_dump_tokens output */
@@ -57,9 +46,9 @@ static void lexed_free(struct lexed *r)
 #define CHECK_TOKENS(text, want)                                                    \
 	do {                                                                        \
 		struct lexed r_ = lex(text);                                        \
-		CHECK(strcmp(r_.tokens, want) == 0, "input:\n%s\ngot:\n%s\nwant:\n%s", \
+		CHECKF(strcmp(r_.tokens, want) == 0, "input:\n%s\ngot:\n%s\nwant:\n%s", \
 		      text, r_.tokens, want);                                       \
-		CHECK(r_.errors == 0, "unexpected errors for %s:\n%s", text, r_.diag); \
+		CHECKF(r_.errors == 0, "unexpected errors for %s:\n%s", text, r_.diag); \
 		lexed_free(&r_);                                                    \
 	} while (0)
 
@@ -68,7 +57,7 @@ static void lexed_free(struct lexed *r)
 	do {                                                                         \
 		struct lexed r_ = lex(text);                                         \
 		size_t n_ = strcspn(r_.diag, "\n");                                  \
-		CHECK(r_.errors >= 1 && strlen(want) == n_ && strncmp(r_.diag, want, n_) == 0, \
+		CHECKF(r_.errors >= 1 && strlen(want) == n_ && strncmp(r_.diag, want, n_) == 0, \
 		      "input: %s\ngot: %s\nwant: %s", text, r_.diag, want);          \
 		lexed_free(&r_);                                                     \
 	} while (0)
@@ -295,10 +284,10 @@ static void test_lexical_errors(void)
 	/* A NUL byte in the middle does not end the script. */
 	static const char nul[] = "BEGIN { \"a\0b\" \0 } END { }";
 	struct lexed r = lex_bytes(nul, sizeof(nul) - 1);
-	CHECK(r.errors == 1, "errors %d:\n%s", r.errors, r.diag);
-	CHECK(strstr(r.tokens, "1:19 ATTACH END\n") != NULL, "tokens:\n%s", r.tokens);
+	CHECKF(r.errors == 1, "errors %d:\n%s", r.errors, r.diag);
+	CHECKF(strstr(r.tokens, "1:19 ATTACH END\n") != NULL, "tokens:\n%s", r.tokens);
 	static const char want[] = "stdin:1:15: error: invalid control character 0x00";
-	CHECK(strncmp(r.diag, want, strlen(want)) == 0, "%s", r.diag);
+	CHECKF(strncmp(r.diag, want, strlen(want)) == 0, "%s", r.diag);
 	lexed_free(&r);
 }
 
@@ -313,7 +302,7 @@ static void test_garbage(void)
 			buf[i] = (unsigned char)(seed >> 16);
 		}
 		struct lexed r = lex_bytes((const char *)buf, sizeof(buf));
-		CHECK(r.errors > 0, "random bytes produced no error");
+		CHECKF(r.errors > 0, "random bytes produced no error");
 		lexed_free(&r);
 	}
 }

@@ -7,18 +7,7 @@
 
 #include "frontend.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			failures++;                                             \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,  \
-				__LINE__, #cond);                               \
-			fprintf(stderr, __VA_ARGS__);                           \
-			fputc('\n', stderr);                                    \
-		}                                                               \
-	} while (0)
+#include "check.h"
 
 struct parsed {
 	struct source *src;
@@ -70,8 +59,8 @@ static int count_lines_with(const char *text, const char *needle)
 #define CHECK_AST(text, want)                                                        \
 	do {                                                                         \
 		struct parsed r_ = parse(text);                                      \
-		CHECK(r_.errors == 0, "errors for %s:\n%s", text, r_.diag);          \
-		CHECK(strcmp(r_.ast, want) == 0, "input:\n%s\ngot:\n%s\nwant:\n%s",  \
+		CHECKF(r_.errors == 0, "errors for %s:\n%s", text, r_.diag);          \
+		CHECKF(strcmp(r_.ast, want) == 0, "input:\n%s\ngot:\n%s\nwant:\n%s",  \
 		      text, r_.ast, want);                                           \
 		parsed_free(&r_);                                                    \
 	} while (0)
@@ -81,9 +70,9 @@ static int count_lines_with(const char *text, const char *needle)
 	do {                                                                          \
 		struct parsed r_ = parse(text);                                       \
 		size_t n_ = strcspn(r_.diag, "\n");                                   \
-		CHECK(strlen(want) == n_ && strncmp(r_.diag, want, n_) == 0,          \
+		CHECKF(strlen(want) == n_ && strncmp(r_.diag, want, n_) == 0,          \
 		      "input: %s\ngot: %s\nwant: %s", text, r_.diag, want);           \
-		CHECK(r_.errors == (nerrors), "input: %s: %d errors, want %d:\n%s",   \
+		CHECKF(r_.errors == (nerrors), "input: %s: %d errors, want %d:\n%s",   \
 		      text, r_.errors, nerrors, r_.diag);                             \
 		parsed_free(&r_);                                                     \
 	} while (0)
@@ -417,7 +406,7 @@ static void test_statements(void)
 /* ---- source spans ------------------------------------------------------ */
 
 #define CHECK_LOC(l, L, C, EL, EC)                                                    \
-	CHECK((l).line == (L) && (l).col == (C) && (l).end_line == (EL) && (l).end_col == (EC), \
+	CHECKF((l).line == (L) && (l).col == (C) && (l).end_line == (EL) && (l).end_col == (EC), \
 	      "%s is %d:%d-%d:%d, want %d:%d-%d:%d", #l, (l).line, (l).col, (l).end_line, \
 	      (l).end_col, L, C, EL, EC)
 
@@ -428,10 +417,10 @@ static void test_locations(void)
 				"\t@x[pid] = count();\n"
 				"\tif (1) { $s = args->f }\n"
 				"}\n");
-	CHECK(r.errors == 0, "%s", r.diag);
+	CHECKF(r.errors == 0, "%s", r.diag);
 	struct probe *p = r.prog->probes;
 	if (!p || !p->points || !p->points->next || !p->pred || !p->body || !p->body->body) {
-		CHECK(0, "unexpected shape:\n%s", r.ast);
+		CHECKF(0, "unexpected shape:\n%s", r.ast);
 		parsed_free(&r);
 		return;
 	}
@@ -446,7 +435,7 @@ static void test_locations(void)
 	CHECK_LOC(assign->lhs->args->loc, 3, 5, 3, 8);
 	CHECK_LOC(assign->rhs->loc, 3, 12, 3, 19);
 	struct node *ifs = assign->next;
-	CHECK(ifs && ifs->kind == N_IF, "no if");
+	CHECKF(ifs && ifs->kind == N_IF, "no if");
 	if (ifs && ifs->kind == N_IF) {
 		CHECK_LOC(ifs->loc, 4, 2, 4, 25);
 		CHECK_LOC(ifs->cond->loc, 4, 6, 4, 7);
@@ -455,7 +444,7 @@ static void test_locations(void)
 		CHECK_LOC(field->loc, 4, 16, 4, 23);
 		CHECK_LOC(field->lhs->loc, 4, 16, 4, 20);
 	}
-	CHECK(p->index == 0, "index %d", p->index);
+	CHECKF(p->index == 0, "index %d", p->index);
 	parsed_free(&r);
 
 	r = parse("BEGIN { $x = 1 + (2 * 3); @y = f(1, \"ab\") }");
@@ -542,7 +531,7 @@ static void test_lexical_errors_through_parser(void)
 static void test_error_format(void)
 {
 	struct parsed r = parse("BEGIN { @x = 1 @yy = 2; }");
-	CHECK(strcmp(r.diag, "stdin:1:16: error: syntax error, unexpected map, expecting '}' or ';'\n"
+	CHECKF(strcmp(r.diag, "stdin:1:16: error: syntax error, unexpected map, expecting '}' or ';'\n"
 			     "BEGIN { @x = 1 @yy = 2; }\n"
 			     "               ^~~\n") == 0,
 	      "got:\n%s", r.diag);
@@ -557,17 +546,17 @@ static void test_recovery(void)
 				"kprobe:f { @z = 3 + ; @w = ; }\n"
 				"interval:s:1 { @ok = 1 }\n"
 				"t:a:b { if (1) { $x = = 2; } $y = 1 }\n");
-	CHECK(r.errors == 4, "errors %d:\n%s", r.errors, r.diag);
-	CHECK(count_lines_with(r.diag, "stdin:2:12: error: syntax error, unexpected '}', expecting an expression\n") == 1,
+	CHECKF(r.errors == 4, "errors %d:\n%s", r.errors, r.diag);
+	CHECKF(count_lines_with(r.diag, "stdin:2:12: error: syntax error, unexpected '}', expecting an expression\n") == 1,
 	      "%s", r.diag);
-	CHECK(count_lines_with(r.diag, "stdin:3:21: error: syntax error, unexpected ';', expecting an expression\n") == 1,
+	CHECKF(count_lines_with(r.diag, "stdin:3:21: error: syntax error, unexpected ';', expecting an expression\n") == 1,
 	      "%s", r.diag);
-	CHECK(count_lines_with(r.diag, "stdin:3:28: error: syntax error, unexpected ';', expecting an expression\n") == 1,
+	CHECKF(count_lines_with(r.diag, "stdin:3:28: error: syntax error, unexpected ';', expecting an expression\n") == 1,
 	      "%s", r.diag);
-	CHECK(count_lines_with(r.diag, "stdin:5:23: error: syntax error, unexpected '=', expecting an expression\n") == 1,
+	CHECKF(count_lines_with(r.diag, "stdin:5:23: error: syntax error, unexpected '=', expecting an expression\n") == 1,
 	      "%s", r.diag);
 	/* Statement-level recovery keeps every probe, minus the broken statements. */
-	CHECK(strcmp(r.ast, "probe 0: BEGIN\n"
+	CHECKF(strcmp(r.ast, "probe 0: BEGIN\n"
 			    "  block\n"
 			    "    assign =\n"
 			    "      map @x\n"
@@ -594,8 +583,8 @@ static void test_recovery(void)
 
 	/* Probe-level recovery: a broken probe header is skipped up to the end of its action. */
 	r = parse("BEGIN, { if (1) { } }\nEND { @e = 1 }");
-	CHECK(r.errors == 1, "%s", r.diag);
-	CHECK(strcmp(r.ast, "probe 0: END\n  block\n    assign =\n      map @e\n      int 1\n") == 0,
+	CHECKF(r.errors == 1, "%s", r.diag);
+	CHECKF(strcmp(r.ast, "probe 0: END\n  block\n    assign =\n      map @e\n      int 1\n") == 0,
 	      "got:\n%s", r.ast);
 	parsed_free(&r);
 }
@@ -613,10 +602,10 @@ static void test_robustness(void)
 	len += n;
 	strcpy(deep + len, "; }");
 	struct parsed r = parse(deep);
-	CHECK(r.errors == 1, "%d errors", r.errors);
+	CHECKF(r.errors == 1, "%d errors", r.errors);
 	static const char want[] =
 		"stdin:1:269: error: nesting too deep (more than 256 levels of brackets)\n";
-	CHECK(strncmp(r.diag, want, strlen(want)) == 0, "%.200s", r.diag);
+	CHECKF(strncmp(r.diag, want, strlen(want)) == 0, "%.200s", r.diag);
 	parsed_free(&r);
 
 	/* Long operator chains: a deep tree, refused before later stages recurse. */
@@ -625,7 +614,7 @@ static void test_robustness(void)
 		deep[len++] = '!';
 	strcpy(deep + len, "1; }");
 	r = parse(deep);
-	CHECK(r.errors == 1 && strstr(r.diag, "error: expression nested too deeply") != NULL,
+	CHECKF(r.errors == 1 && strstr(r.diag, "error: expression nested too deeply") != NULL,
 	      "%.200s", r.diag);
 	parsed_free(&r);
 	len = (size_t)sprintf(deep, "BEGIN { $x = 1");
@@ -633,7 +622,7 @@ static void test_robustness(void)
 		len += (size_t)sprintf(deep + len, "+1");
 	strcpy(deep + len, "; }");
 	r = parse(deep);
-	CHECK(r.errors == 1 && strstr(r.diag, "error: expression nested too deeply") != NULL,
+	CHECKF(r.errors == 1 && strstr(r.diag, "error: expression nested too deeply") != NULL,
 	      "%.200s", r.diag);
 	parsed_free(&r);
 	free(deep);
@@ -645,14 +634,14 @@ static void test_robustness(void)
 		len += (size_t)sprintf(wide + len, " @a%d = %d;", i % 10, i);
 	strcpy(wide + len, " }");
 	r = parse(wide);
-	CHECK(r.errors == 0, "%.200s", r.diag);
+	CHECKF(r.errors == 0, "%.200s", r.diag);
 	parsed_free(&r);
 	free(wide);
 
 	/* NUL bytes, non-UTF-8, random garbage: errors, never a crash. */
 	static const char nul[] = "BEGIN { @x\0 = 1; }\n\xff\xfe kprobe:\xc3\xa9 { }";
 	r = parse_bytes(nul, sizeof(nul) - 1);
-	CHECK(r.errors >= 2, "%s", r.diag);
+	CHECKF(r.errors >= 2, "%s", r.diag);
 	parsed_free(&r);
 	unsigned char buf[3000];
 	unsigned seed = 777;
@@ -667,7 +656,7 @@ static void test_robustness(void)
 					   : (unsigned char)v;
 		}
 		r = parse_bytes((const char *)buf, blen);
-		CHECK(r.errors > 0 || r.prog->probes, "round %d: no probes and no error", round);
+		CHECKF(r.errors > 0 || r.prog->probes, "round %d: no probes and no error", round);
 		parsed_free(&r);
 	}
 }
@@ -679,8 +668,8 @@ static void test_many_parses(void)
 	for (int i = 0; i < 200; i++) {
 		struct parsed bad = parse("BEGIN { @x = ( }");
 		struct parsed good = parse("BEGIN { @x = 1 }");
-		CHECK(bad.errors == 1 && good.errors == 0, "round %d: %d/%d", i, bad.errors, good.errors);
-		CHECK(strcmp(good.ast, "probe 0: BEGIN\n  block\n    assign =\n      map @x\n      int 1\n") == 0,
+		CHECKF(bad.errors == 1 && good.errors == 0, "round %d: %d/%d", i, bad.errors, good.errors);
+		CHECKF(strcmp(good.ast, "probe 0: BEGIN\n  block\n    assign =\n      map @x\n      int 1\n") == 0,
 		      "%s", good.ast);
 		parsed_free(&bad);
 		parsed_free(&good);
@@ -692,19 +681,19 @@ static void test_many_parses(void)
 static void test_ast_helpers(void)
 {
 	char buf[32];
-	CHECK(strcmp(type_name(type_int(8, true), buf, sizeof(buf)), "int64") == 0, "%s", buf);
-	CHECK(strcmp(type_name(type_int(1, false), buf, sizeof(buf)), "uint8") == 0, "%s", buf);
-	CHECK(strcmp(type_name(type_str(16), buf, sizeof(buf)), "string[16]") == 0, "%s", buf);
-	CHECK(strcmp(type_name(type_none(), buf, sizeof(buf)), "none") == 0, "%s", buf);
-	CHECK(strcmp(type_name((struct type){ TY_ARGS, 0, false }, buf, sizeof(buf)), "args") == 0, "%s", buf);
-	CHECK(type_equal(type_int(4, true), type_int(4, true)), "int32 == int32");
-	CHECK(!type_equal(type_int(4, true), type_int(4, false)), "int32 != uint32");
-	CHECK(!type_equal(type_int(4, true), type_int(8, true)), "int32 != int64");
-	CHECK(!type_equal(type_str(16), type_str(64)), "string sizes");
-	CHECK(!type_equal(type_str(8), type_int(8, false)), "kinds");
-	CHECK(strcmp(binop_spelling(OP_SHL), "<<") == 0, "shl");
-	CHECK(strcmp(binop_spelling(OP_LAND), "&&") == 0, "land");
-	CHECK(strcmp(binop_spelling(OP_GE), ">=") == 0, "ge");
+	CHECKF(strcmp(type_name(type_int(8, true), buf, sizeof(buf)), "int64") == 0, "%s", buf);
+	CHECKF(strcmp(type_name(type_int(1, false), buf, sizeof(buf)), "uint8") == 0, "%s", buf);
+	CHECKF(strcmp(type_name(type_str(16), buf, sizeof(buf)), "string[16]") == 0, "%s", buf);
+	CHECKF(strcmp(type_name(type_none(), buf, sizeof(buf)), "none") == 0, "%s", buf);
+	CHECKF(strcmp(type_name((struct type){ TY_ARGS, 0, false }, buf, sizeof(buf)), "args") == 0, "%s", buf);
+	CHECKF(type_equal(type_int(4, true), type_int(4, true)), "int32 == int32");
+	CHECKF(!type_equal(type_int(4, true), type_int(4, false)), "int32 != uint32");
+	CHECKF(!type_equal(type_int(4, true), type_int(8, true)), "int32 != int64");
+	CHECKF(!type_equal(type_str(16), type_str(64)), "string sizes");
+	CHECKF(!type_equal(type_str(8), type_int(8, false)), "kinds");
+	CHECKF(strcmp(binop_spelling(OP_SHL), "<<") == 0, "shl");
+	CHECKF(strcmp(binop_spelling(OP_LAND), "&&") == 0, "land");
+	CHECKF(strcmp(binop_spelling(OP_GE), ">=") == 0, "ge");
 
 	/* -d types shows each expression's type. */
 	struct parsed r = parse("BEGIN { @x[comm] = pid + 1 }");
@@ -719,7 +708,7 @@ static void test_ast_helpers(void)
 	FILE *f = open_memstream(&out, &olen);
 	ast_dump(f, r.prog, true);
 	fclose(f);
-	CHECK(strcmp(out, "probe 0: BEGIN\n"
+	CHECKF(strcmp(out, "probe 0: BEGIN\n"
 			  "  block\n"
 			  "    assign =\n"
 			  "      map @x : uint64\n"

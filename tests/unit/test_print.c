@@ -24,17 +24,7 @@
 
 #include "runtime.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			failures++;                                       \
-			fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-		}                                                         \
-	} while (0)
+#include "check.h"
 
 /* ---- capturing output ---------------------------------------------------- */
 
@@ -446,13 +436,13 @@ static void test_hist(void)
 	/* 0.17 puts values >= 4G in the wrong bucket, so T labels come from its
 	 * hist_index_label() rule (power >= 40: T) and not from a run. */
 	add_samples(&s, make_key(&mg), (int64_t)3 << 40, INT64_MAX, END);
-	CHECK(s.entries[0].buckets[43] == 1 && s.entries[0].buckets[64] == 1, "hist bucket numbering");
+	CHECKF(s.entries[0].buckets[43] == 1 && s.entries[0].buckets[64] == 1, "hist bucket numbering");
 	struct capture c;
 	rt_map_print(cap_open(&c), &s, 0, 0);
 	fclose(c.f);
-	CHECK(strstr(c.buf, "\n[2T, 4T)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"),
+	CHECKF(strstr(c.buf, "\n[2T, 4T)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"),
 	      "T label: %s", c.buf);
-	CHECK(strstr(c.buf, "\n[4194304T, 8388608T)       1 |@@@@"), "top hist label: %s", c.buf);
+	CHECKF(strstr(c.buf, "\n[4194304T, 8388608T)       1 |@@@@"), "top hist label: %s", c.buf);
 	free(c.buf);
 	rt_map_snapshot_free(&s);
 
@@ -814,9 +804,9 @@ static void test_printf(void)
 	EXPECT_PRINTF(&r, "[  -12] [ab    ]\n");
 
 	char convs[8];
-	CHECK(rt_printf_conversions("%d %% %s %f %5.2lx %c %p %q %", convs, 8) == 5, "conversion count");
-	CHECK(memcmp(convs, "dsxcp", 5) == 0, "conversion letters");
-	CHECK(rt_printf_conversions("no conversions %%", NULL, 0) == 0, "no conversions");
+	CHECKF(rt_printf_conversions("%d %% %s %f %5.2lx %c %p %q %", convs, 8) == 5, "conversion count");
+	CHECKF(memcmp(convs, "dsxcp", 5) == 0, "conversion letters");
+	CHECKF(rt_printf_conversions("no conversions %%", NULL, 0) == 0, "no conversions");
 }
 
 /* ---- real BPF maps ----------------------------------------------------------------------- */
@@ -839,7 +829,7 @@ static void put_percpu(int fd, const void *key, uint32_t value_size,
 	unsigned char *buf = xcalloc((size_t)ncpus, stride);
 	for (int cpu = 0; cpu < ncpus; cpu++)
 		fn(cpu, buf + (size_t)cpu * stride, ctx);
-	CHECK(bpf_map_update_elem(fd, key, buf, BPF_ANY) == 0, "update: %s", strerror(errno));
+	CHECKF(bpf_map_update_elem(fd, key, buf, BPF_ANY) == 0, "update: %s", strerror(errno));
 	free(buf);
 }
 
@@ -895,7 +885,7 @@ static void expect_fd_print(const struct desc_map *m, int fd, const char *expect
 {
 	struct capture c;
 	int err = rt_map_print_fd(cap_open(&c), m, fd, ncpus, 0, 0);
-	CHECK(err == 0, "rt_map_print_fd(%s): %s", m->name, strerror(-err));
+	CHECKF(err == 0, "rt_map_print_fd(%s): %s", m->name, strerror(-err));
 	check_capture(&c, expected, line);
 }
 #define EXPECT_FD_PRINT(m, fd, expected) expect_fd_print((m), (fd), (expected), __LINE__)
@@ -964,8 +954,8 @@ static void test_bpf_maps(void)
 	int fdstr = create_map(&mstr);
 	unsigned char *kb = make_key(&mstr, "beta"), *ka = make_key(&mstr, "alpha");
 	char vb[16] = "second", va[16] = "first";
-	CHECK(bpf_map_update_elem(fdstr, kb, vb, BPF_ANY) == 0, "update str");
-	CHECK(bpf_map_update_elem(fdstr, ka, va, BPF_ANY) == 0, "update str");
+	CHECKF(bpf_map_update_elem(fdstr, kb, vb, BPF_ANY) == 0, "update str");
+	CHECKF(bpf_map_update_elem(fdstr, ka, va, BPF_ANY) == 0, "update str");
 	free(kb);
 	free(ka);
 	EXPECT_FD_PRINT(&mstr, fdstr, "@str[alpha]: first\n@str[beta]: second\n");
@@ -985,28 +975,28 @@ static void test_bpf_maps(void)
 	CHECK_CAPTURE(&c, expected);
 
 	/* zero(): keys stay, values 0, min/max start over */
-	CHECK(rt_map_zero(&mh, fdh, ncpus) == 0, "zero hist");
+	CHECKF(rt_map_zero(&mh, fdh, ncpus) == 0, "zero hist");
 	EXPECT_FD_PRINT(&mh, fdh, "@h[7]:\n\n@h[9]:\n\n");
-	CHECK(rt_map_zero(&mmin, fdmin, ncpus) == 0, "zero min");
+	CHECKF(rt_map_zero(&mmin, fdmin, ncpus) == 0, "zero min");
 	EXPECT_FD_PRINT(&mmin, fdmin, "@mn: 0\n");
-	CHECK(rt_map_zero(&ma, fda, ncpus) == 0, "zero avg");
+	CHECKF(rt_map_zero(&ma, fda, ncpus) == 0, "zero avg");
 	EXPECT_FD_PRINT(&ma, fda, "@a: 0\n\n");
-	CHECK(rt_map_zero(&mstr, fdstr, ncpus) == 0, "zero str");
+	CHECKF(rt_map_zero(&mstr, fdstr, ncpus) == 0, "zero str");
 	EXPECT_FD_PRINT(&mstr, fdstr, "@str[alpha]: \n@str[beta]: \n");
 
 	/* clear(): everything goes */
-	CHECK(rt_map_clear(&ms, fds) == 0, "clear sum");
+	CHECKF(rt_map_clear(&ms, fds) == 0, "clear sum");
 	EXPECT_FD_PRINT(&ms, fds, "\n");
-	CHECK(rt_map_clear(&mh, fdh) == 0, "clear hist");
+	CHECKF(rt_map_clear(&mh, fdh) == 0, "clear hist");
 	EXPECT_FD_PRINT(&mh, fdh, "\n");
-	CHECK(rt_map_clear(&mc, fdc) == 0, "clear count");
+	CHECKF(rt_map_clear(&mc, fdc) == 0, "clear count");
 	EXPECT_FD_PRINT(&mc, fdc, "@c: 0\n");
 
 	/* a description that does not match the map is refused, not misread */
 	struct rt_map_snapshot snap;
-	CHECK(rt_map_read(&mh, fdc, ncpus, &snap) == -EINVAL, "key size mismatch detected");
-	CHECK(snap.n == 0 && snap.entries == NULL, "failed read leaves an empty snapshot");
-	CHECK(rt_map_read(&mh, -1, ncpus, &snap) < 0, "bad fd");
+	CHECKF(rt_map_read(&mh, fdc, ncpus, &snap) == -EINVAL, "key size mismatch detected");
+	CHECKF(snap.n == 0 && snap.entries == NULL, "failed read leaves an empty snapshot");
+	CHECKF(rt_map_read(&mh, -1, ncpus, &snap) < 0, "bad fd");
 
 	int all_fds[] = { fdc, fds, fdmin, fdmax, fda, fdh, fdstr };
 	for (size_t i = 0; i < sizeof(all_fds) / sizeof(all_fds[0]); i++)

@@ -13,15 +13,7 @@
 #include "../../runtime/run_internal.h"
 #include "ast.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                  \
-		}                                                                    \
-	} while (0)
+#include "check.h"
 
 static void check_split(const char *cmd, const char *const *want)
 {

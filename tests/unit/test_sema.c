@@ -10,18 +10,7 @@
 #include "probe.h"
 #include "sema.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			failures++;                                             \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,  \
-				__LINE__, #cond);                               \
-			fprintf(stderr, __VA_ARGS__);                           \
-			fputc('\n', stderr);                                    \
-		}                                                               \
-	} while (0)
+#include "check.h"
 
 struct analyzed {
 	struct source *src;
@@ -77,15 +66,15 @@ static char *first_line(const char *s)
 
 /* The script must pass. */
 #define PASSES(a)                                                                       \
-	CHECK((a).rc == 0 && (a).errors == 0, "script %s\nfailed with:\n%s", (a).script, \
+	CHECKF((a).rc == 0 && (a).errors == 0, "script %s\nfailed with:\n%s", (a).script, \
 	      (a).diag)
 
 static void expect_error(const char *script, const char *want)
 {
 	struct analyzed a = analyze(script);
 	char *line = first_line(a.diag ? a.diag : "");
-	CHECK(a.rc == -1, "script %s: rc %d (expected a semantic error)\n%s", script, a.rc, a.diag);
-	CHECK(strcmp(line, want) == 0, "script %s\n  want: %s\n  got:  %s", script, want, line);
+	CHECKF(a.rc == -1, "script %s: rc %d (expected a semantic error)\n%s", script, a.rc, a.diag);
+	CHECKF(strcmp(line, want) == 0, "script %s\n  want: %s\n  got:  %s", script, want, line);
 	free(line);
 	analyzed_free(&a);
 }
@@ -149,7 +138,7 @@ static void test_expression_types(void)
 		" $g = \"ab\"; $g = \"abcdef\"; $h = (uint16)$a; $i = $a ? \"x\" : \"yyy\";"
 		" $j = !$g; $k = comm == \"sh\"; $l = $a * 2 + $a; $m = cpu; $n = $a && $b; }");
 	/* !$g is an error; check the rest in a script without it */
-	CHECK(a.rc == -1, "!string must fail");
+	CHECKF(a.rc == -1, "!string must fail");
 	analyzed_free(&a);
 
 	a = analyze("BEGIN { $a = 1; $b = 1u; $c = $a + $b; $d = -$b; $e = ~$b; $f = $a < 2;"
@@ -159,31 +148,31 @@ static void test_expression_types(void)
 	PASSES(a);
 	if (a.rc == 0) {
 		struct probe *p = a.prog->probes;
-		CHECK(is_type(var(p, "$a")->type, TY_INT, 8, true), "$a int64");
-		CHECK(is_type(var(p, "$b")->type, TY_INT, 8, false), "$b uint64");
-		CHECK(is_type(var(p, "$c")->type, TY_INT, 8, false), "$c: unsigned wins");
-		CHECK(is_type(var(p, "$d")->type, TY_INT, 8, true), "$d: unary - is int64");
-		CHECK(is_type(var(p, "$e")->type, TY_INT, 8, false), "$e: ~ keeps signedness");
-		CHECK(is_type(var(p, "$f")->type, TY_INT, 8, true), "$f: comparison int64");
-		CHECK(is_type(var(p, "$g")->type, TY_STR, 7, false), "$g: largest string, %u",
+		CHECKF(is_type(var(p, "$a")->type, TY_INT, 8, true), "$a int64");
+		CHECKF(is_type(var(p, "$b")->type, TY_INT, 8, false), "$b uint64");
+		CHECKF(is_type(var(p, "$c")->type, TY_INT, 8, false), "$c: unsigned wins");
+		CHECKF(is_type(var(p, "$d")->type, TY_INT, 8, true), "$d: unary - is int64");
+		CHECKF(is_type(var(p, "$e")->type, TY_INT, 8, false), "$e: ~ keeps signedness");
+		CHECKF(is_type(var(p, "$f")->type, TY_INT, 8, true), "$f: comparison int64");
+		CHECKF(is_type(var(p, "$g")->type, TY_STR, 7, false), "$g: largest string, %u",
 		      var(p, "$g")->type.size);
-		CHECK(is_type(var(p, "$h")->type, TY_INT, 8, false), "$h: vars hold 8 bytes");
-		CHECK(is_type(var(p, "$i")->type, TY_STR, 4, false), "$i: ternary of strings");
-		CHECK(is_type(var(p, "$k")->type, TY_INT, 8, true), "$k: string ==");
-		CHECK(is_type(var(p, "$m")->type, TY_INT, 8, false), "$m: from uint32 cpu");
-		CHECK(is_type(var(p, "$n")->type, TY_INT, 8, true), "$n: && is int64");
-		CHECK(is_type(var(p, "$o")->type, TY_INT, 8, false), "$o: >> keeps lhs sign");
-		CHECK(p->nvars == 15, "nvars %d", p->nvars);
-		CHECK(var(p, "$a")->index == 0 && var(p, "$p")->index == 14, "var indices");
+		CHECKF(is_type(var(p, "$h")->type, TY_INT, 8, false), "$h: vars hold 8 bytes");
+		CHECKF(is_type(var(p, "$i")->type, TY_STR, 4, false), "$i: ternary of strings");
+		CHECKF(is_type(var(p, "$k")->type, TY_INT, 8, true), "$k: string ==");
+		CHECKF(is_type(var(p, "$m")->type, TY_INT, 8, false), "$m: from uint32 cpu");
+		CHECKF(is_type(var(p, "$n")->type, TY_INT, 8, true), "$n: && is int64");
+		CHECKF(is_type(var(p, "$o")->type, TY_INT, 8, false), "$o: >> keeps lhs sign");
+		CHECKF(p->nvars == 15, "nvars %d", p->nvars);
+		CHECKF(var(p, "$a")->index == 0 && var(p, "$p")->index == 14, "var indices");
 		/* the nodes carry their own types */
 		struct node *cast = stmt(p, 8)->rhs;
-		CHECK(cast->kind == N_CAST && is_type(cast->type, TY_INT, 2, false), "cast node uint16");
+		CHECKF(cast->kind == N_CAST && is_type(cast->type, TY_INT, 2, false), "cast node uint16");
 		struct node *cpu = stmt(p, 12)->rhs;
-		CHECK(is_type(cpu->type, TY_INT, 4, false) && cpu->builtin, "cpu builtin uint32");
+		CHECKF(is_type(cpu->type, TY_INT, 4, false) && cpu->builtin, "cpu builtin uint32");
 		struct node *lit = stmt(p, 6)->rhs;
-		CHECK(is_type(lit->type, TY_STR, 3, false), "literal \"ab\" is string[3]");
+		CHECKF(is_type(lit->type, TY_STR, 3, false), "literal \"ab\" is string[3]");
 		struct node *g2 = stmt(p, 7)->lhs;
-		CHECK(g2->var == var(p, "$g") && is_type(g2->type, TY_STR, 7, false), "lhs var resolved");
+		CHECKF(g2->var == var(p, "$g") && is_type(g2->type, TY_STR, 7, false), "lhs var resolved");
 	}
 	analyzed_free(&a);
 }
@@ -194,8 +183,8 @@ static void test_scratch_vars_are_per_probe(void)
 	PASSES(a);
 	if (a.rc == 0) {
 		struct probe *p0 = a.prog->probes, *p1 = p0->next;
-		CHECK(p0->nvars == 1 && is_type(var(p0, "$x")->type, TY_INT, 8, true), "BEGIN $x int");
-		CHECK(p1->nvars == 2 && is_type(var(p1, "$x")->type, TY_STR, 2, false), "END $x string");
+		CHECKF(p0->nvars == 1 && is_type(var(p0, "$x")->type, TY_INT, 8, true), "BEGIN $x int");
+		CHECKF(p1->nvars == 2 && is_type(var(p1, "$x")->type, TY_STR, 2, false), "END $x string");
 	}
 	analyzed_free(&a);
 }
@@ -211,63 +200,63 @@ static void test_map_kinds_and_layouts(void)
 	PASSES(a);
 	if (a.rc == 0) {
 		const struct desc *d = a.r.desc;
-		CHECK(d->nmaps == 15 && a.prog->nmaps == 15, "nmaps %d", d->nmaps);
+		CHECKF(d->nmaps == 15 && a.prog->nmaps == 15, "nmaps %d", d->nmaps);
 		const struct desc_map *m = dmap(d, "@c");
-		CHECK(m && m == &d->maps[0], "@c first, id 0");
-		CHECK(m && m->kind == MAP_COUNT && m->nkeys == 2, "@c count with 2 keys");
-		CHECK(m && is_type(m->keys[0].type, TY_STR, 16, false) && m->keys[0].offset == 0,
+		CHECKF(m && m == &d->maps[0], "@c first, id 0");
+		CHECKF(m && m->kind == MAP_COUNT && m->nkeys == 2, "@c count with 2 keys");
+		CHECKF(m && is_type(m->keys[0].type, TY_STR, 16, false) && m->keys[0].offset == 0,
 		      "@c key 0 string[16] at 0");
-		CHECK(m && is_type(m->keys[1].type, TY_INT, 8, true) && m->keys[1].offset == 16,
+		CHECKF(m && is_type(m->keys[1].type, TY_INT, 8, true) && m->keys[1].offset == 16,
 		      "@c key 1 int64 at 16");
-		CHECK(m && m->key_size == 24 && m->value_size == 8, "@c sizes %u %u", m->key_size,
+		CHECKF(m && m->key_size == 24 && m->value_size == 8, "@c sizes %u %u", m->key_size,
 		      m->value_size);
-		CHECK(m && is_type(m->value, TY_INT, 8, false), "@c value uint64");
-		CHECK(m && strcmp(m->bpf_name, "m0_c") == 0, "bpf_name %s", m ? m->bpf_name : "");
+		CHECKF(m && is_type(m->value, TY_INT, 8, false), "@c value uint64");
+		CHECKF(m && strcmp(m->bpf_name, "m0_c") == 0, "bpf_name %s", m ? m->bpf_name : "");
 		m = dmap(d, "@s");
-		CHECK(m && m->kind == MAP_SUM && is_type(m->keys[0].type, TY_STR, 11, false) &&
+		CHECKF(m && m->kind == MAP_SUM && is_type(m->keys[0].type, TY_STR, 11, false) &&
 		      m->key_size == 16 && is_type(m->value, TY_INT, 8, true), "@s sum, key string[11]");
 		m = dmap(d, "@h");
-		CHECK(m && m->kind == MAP_HIST && m->nkeys == 0 && m->key_size == 8 &&
+		CHECKF(m && m->kind == MAP_HIST && m->nkeys == 0 && m->key_size == 8 &&
 		      m->value_size == 8 && is_type(m->value, TY_INT, 8, false), "@h hist scalar");
 		m = dmap(d, "@l");
-		CHECK(m && m->kind == MAP_LHIST && m->lhist_min == 0 && m->lhist_max == 100 &&
+		CHECKF(m && m->kind == MAP_LHIST && m->lhist_min == 0 && m->lhist_max == 100 &&
 		      m->lhist_step == 10, "@l lhist params");
 		m = dmap(d, "@a");
-		CHECK(m && m->kind == MAP_AVG && m->value_size == 16 && is_type(m->value, TY_INT, 8, true),
+		CHECKF(m && m->kind == MAP_AVG && m->value_size == 16 && is_type(m->value, TY_INT, 8, true),
 		      "@a avg");
 		m = dmap(d, "@st");
-		CHECK(m && m->kind == MAP_STATS && m->value_size == 16, "@st stats");
+		CHECKF(m && m->kind == MAP_STATS && m->value_size == 16, "@st stats");
 		m = dmap(d, "@mn");
-		CHECK(m && m->kind == MAP_MIN && m->value_size == 16, "@mn min");
+		CHECKF(m && m->kind == MAP_MIN && m->value_size == 16, "@mn min");
 		m = dmap(d, "@mx");
-		CHECK(m && m->kind == MAP_MAX && m->value_size == 16, "@mx max");
+		CHECKF(m && m->kind == MAP_MAX && m->value_size == 16, "@mx max");
 		m = dmap(d, "@p");
-		CHECK(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true) && m->value_size == 8,
+		CHECKF(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true) && m->value_size == 8,
 		      "@p plain int64");
 		m = dmap(d, "@q");
-		CHECK(m && m->kind == MAP_PLAIN && is_type(m->value, TY_STR, 16, false) &&
+		CHECKF(m && m->kind == MAP_PLAIN && is_type(m->value, TY_STR, 16, false) &&
 		      m->value_size == 16, "@q plain string[16]");
 		m = dmap(d, "@i");
-		CHECK(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true), "@i++ int64");
+		CHECKF(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true), "@i++ int64");
 		m = dmap(d, "@j");
-		CHECK(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true), "@j += int64");
+		CHECKF(m && m->kind == MAP_PLAIN && is_type(m->value, TY_INT, 8, true), "@j += int64");
 		m = dmap(d, "@u");
-		CHECK(m && is_type(m->value, TY_INT, 8, false), "@u uint64");
+		CHECKF(m && is_type(m->value, TY_INT, 8, false), "@u uint64");
 		m = dmap(d, "@");
-		CHECK(m && strcmp(m->bpf_name, "m13") == 0, "anonymous map bpf_name %s",
+		CHECKF(m && strcmp(m->bpf_name, "m13") == 0, "anonymous map bpf_name %s",
 		      m ? m->bpf_name : "");
 		m = dmap(d, "@k");
-		CHECK(m && m->nkeys == 3 && m->keys[0].offset == 0 && m->keys[1].offset == 8 &&
+		CHECKF(m && m->nkeys == 3 && m->keys[0].offset == 0 && m->keys[1].offset == 8 &&
 		      is_type(m->keys[1].type, TY_STR, 3, false) && m->keys[2].offset == 16 &&
 		      m->key_size == 24, "@k layout int, string[3] padded to 8, int");
 		/* map nodes and map calls are resolved */
 		struct probe *p = a.prog->probes;
 		struct node *del = stmt(p, 17)->lhs;
-		CHECK(del->kind == N_CALL && del->map && strcmp(del->map->name, "@c") == 0, "delete map");
+		CHECKF(del->kind == N_CALL && del->map && strcmp(del->map->name, "@c") == 0, "delete map");
 		struct node *pr = stmt(p, 21)->lhs;
-		CHECK(pr->map && pr->map->id == 0, "print(@c, ...) map");
-		CHECK(stmt(p, 0)->lhs->map == pr->map, "@c node map");
-		CHECK(d->ringbuf_name && strcmp(d->ringbuf_name, "events") == 0 &&
+		CHECKF(pr->map && pr->map->id == 0, "print(@c, ...) map");
+		CHECKF(stmt(p, 0)->lhs->map == pr->map, "@c node map");
+		CHECKF(d->ringbuf_name && strcmp(d->ringbuf_name, "events") == 0 &&
 		      strcmp(d->lost_name, "lost") == 0 && d->ringbuf_size == (1u << 20), "ring buffer");
 	}
 	analyzed_free(&a);
@@ -281,11 +270,11 @@ static void test_map_types_flow_across_probes(void)
 	PASSES(a);
 	if (a.rc == 0) {
 		const struct desc *d = a.r.desc;
-		CHECK(is_type(dmap(d, "@y")->value, TY_STR, 16, false), "@y string[16]");
-		CHECK(is_type(dmap(d, "@n")->value, TY_INT, 8, true), "@n int64");
-		CHECK(d->printfs[0].nargs == 1 && is_type(d->printfs[0].args[0].type, TY_STR, 16, false),
+		CHECKF(is_type(dmap(d, "@y")->value, TY_STR, 16, false), "@y string[16]");
+		CHECKF(is_type(dmap(d, "@n")->value, TY_INT, 8, true), "@n int64");
+		CHECKF(d->printfs[0].nargs == 1 && is_type(d->printfs[0].args[0].type, TY_STR, 16, false),
 		      "printf arg string[16]");
-		CHECK(dmap(d, "@x")->kind == MAP_PLAIN && d->maps[0].name[1] == 'x', "@x id 0");
+		CHECKF(dmap(d, "@x")->kind == MAP_PLAIN && d->maps[0].name[1] == 'x', "@x id 0");
 	}
 	analyzed_free(&a);
 }
@@ -298,20 +287,20 @@ static void test_printf_layout(void)
 	PASSES(a);
 	if (a.rc == 0) {
 		const struct desc *d = a.r.desc;
-		CHECK(d->nprintfs == 3, "nprintfs %d", d->nprintfs);
+		CHECKF(d->nprintfs == 3, "nprintfs %d", d->nprintfs);
 		const struct desc_printf *pf = &d->printfs[0];
-		CHECK(strcmp(pf->fmt, "%d %s %-5x %c %% %lld\n") == 0, "fmt %s", pf->fmt);
-		CHECK(pf->nargs == 5 && pf->size == 48, "nargs %d size %u", pf->nargs, pf->size);
-		CHECK(pf->args[0].offset == 0 && is_type(pf->args[0].type, TY_INT, 8, true), "arg 0");
-		CHECK(pf->args[1].offset == 8 && is_type(pf->args[1].type, TY_STR, 16, false), "arg 1");
-		CHECK(pf->args[2].offset == 24 && is_type(pf->args[2].type, TY_INT, 8, false), "arg 2");
-		CHECK(pf->args[3].offset == 32 && pf->args[4].offset == 40, "args 3, 4");
-		CHECK(d->printfs[1].nargs == 0 && d->printfs[1].size == 0, "no-arg printf");
+		CHECKF(strcmp(pf->fmt, "%d %s %-5x %c %% %lld\n") == 0, "fmt %s", pf->fmt);
+		CHECKF(pf->nargs == 5 && pf->size == 48, "nargs %d size %u", pf->nargs, pf->size);
+		CHECKF(pf->args[0].offset == 0 && is_type(pf->args[0].type, TY_INT, 8, true), "arg 0");
+		CHECKF(pf->args[1].offset == 8 && is_type(pf->args[1].type, TY_STR, 16, false), "arg 1");
+		CHECKF(pf->args[2].offset == 24 && is_type(pf->args[2].type, TY_INT, 8, false), "arg 2");
+		CHECKF(pf->args[3].offset == 32 && pf->args[4].offset == 40, "args 3, 4");
+		CHECKF(d->printfs[1].nargs == 0 && d->printfs[1].size == 0, "no-arg printf");
 		pf = &d->printfs[2];
-		CHECK(pf->nargs == 2 && pf->args[1].offset == 16 && pf->size == 16 + SONDE_STRLEN,
+		CHECKF(pf->nargs == 2 && pf->args[1].offset == 16 && pf->size == 16 + SONDE_STRLEN,
 		      "string args rounded to 8: size %u", pf->size);
 		struct node *call = stmt(a.prog->probes, 2)->lhs;
-		CHECK(call->printf_id == 2 && stmt(a.prog->probes, 0)->lhs->printf_id == 0, "printf ids");
+		CHECKF(call->printf_id == 2 && stmt(a.prog->probes, 0)->lhs->printf_id == 0, "printf ids");
 	}
 	analyzed_free(&a);
 }
@@ -326,26 +315,26 @@ static void test_positionals(void)
 	if (a.rc == 0) {
 		struct probe *p = a.prog->probes;
 		struct node *n = stmt(p, 0)->rhs;
-		CHECK(n->kind == N_INT && n->ival == 42 && is_type(n->type, TY_INT, 8, true), "$1 = 42");
+		CHECKF(n->kind == N_INT && n->ival == 42 && is_type(n->type, TY_INT, 8, true), "$1 = 42");
 		n = stmt(p, 1)->rhs;
-		CHECK(n->kind == N_STR && strcmp(n->str, "hello") == 0 && is_type(n->type, TY_STR, 6, false),
+		CHECKF(n->kind == N_STR && strcmp(n->str, "hello") == 0 && is_type(n->type, TY_STR, 6, false),
 		      "$2 = \"hello\"");
 		n = stmt(p, 2)->rhs;
-		CHECK(n->kind == N_INT && n->ival == 16, "$3 = 0x10");
+		CHECKF(n->kind == N_INT && n->ival == 16, "$3 = 0x10");
 		n = stmt(p, 3)->rhs;
-		CHECK(n->kind == N_INT && n->ival == 4, "$# = 4");
+		CHECKF(n->kind == N_INT && n->ival == 4, "$# = 4");
 		n = stmt(p, 4)->rhs;
-		CHECK(n->kind == N_INT && n->ival == 0, "unset $5 = 0");
+		CHECKF(n->kind == N_INT && n->ival == 0, "unset $5 = 0");
 		n = stmt(p, 5)->rhs;
-		CHECK(n->kind == N_STR && n->str_len == 0, "str(unset $6) = \"\"");
+		CHECKF(n->kind == N_STR && n->str_len == 0, "str(unset $6) = \"\"");
 		n = stmt(p, 6)->rhs;
-		CHECK(n->kind == N_STR && strcmp(n->str, "42") == 0, "str($1) = \"42\"");
+		CHECKF(n->kind == N_STR && strcmp(n->str, "42") == 0, "str($1) = \"42\"");
 		n = stmt(p, 7)->rhs;
-		CHECK(n->kind == N_INT && (int64_t)n->ival == -7, "$4 = -7");
+		CHECKF(n->kind == N_INT && (int64_t)n->ival == -7, "$4 = -7");
 		n = stmt(p, 8)->rhs;
-		CHECK(n->kind == N_STR && strcmp(n->str, "llo") == 0, "str($2 + 2) = \"llo\"");
+		CHECKF(n->kind == N_STR && strcmp(n->str, "llo") == 0, "str($2 + 2) = \"llo\"");
 		const struct desc_map *m = dmap(a.r.desc, "@l");
-		CHECK(m->lhist_min == -7 && m->lhist_max == 42, "positionals as lhist constants");
+		CHECKF(m->lhist_min == -7 && m->lhist_max == 42, "positionals as lhist constants");
 	}
 	analyzed_free(&a);
 }
@@ -358,22 +347,22 @@ static void test_groups(void)
 	if (a.rc == 0) {
 		const struct sema_result *r = &a.r;
 		struct probe *p0 = a.prog->probes, *p1 = p0->next, *p2 = p1->next;
-		CHECK(r->ngroups == 3 && r->desc->nprobes == 3, "ngroups %d", r->ngroups);
-		CHECK(strcmp(r->groups[0].target.name, "BEGIN") == 0 && r->groups[0].nactions == 2 &&
+		CHECKF(r->ngroups == 3 && r->desc->nprobes == 3, "ngroups %d", r->ngroups);
+		CHECKF(strcmp(r->groups[0].target.name, "BEGIN") == 0 && r->groups[0].nactions == 2 &&
 		      r->groups[0].actions[0] == p0 && r->groups[0].actions[1] == p2, "BEGIN group");
-		CHECK(r->groups[1].target.type == PT_INTERVAL && r->groups[1].nactions == 1 &&
+		CHECKF(r->groups[1].target.type == PT_INTERVAL && r->groups[1].nactions == 1 &&
 		      r->groups[1].actions[0] == p1, "interval listed twice attached once");
-		CHECK(r->groups[2].target.type == PT_END, "END group third");
+		CHECKF(r->groups[2].target.type == PT_END, "END group third");
 		for (int i = 0; i < r->ngroups; i++) {
 			const struct desc_probe *dp = &r->desc->probes[i];
-			CHECK(dp->type == r->groups[i].target.type &&
+			CHECKF(dp->type == r->groups[i].target.type &&
 			      strcmp(dp->name, r->groups[i].target.name) == 0 &&
 			      strcmp(dp->prog_name, r->groups[i].prog_name) == 0, "desc probe %d", i);
 		}
-		CHECK(strcmp(r->groups[0].prog_name, "p0_BEGIN") == 0, "prog name %s",
+		CHECKF(strcmp(r->groups[0].prog_name, "p0_BEGIN") == 0, "prog name %s",
 		      r->groups[0].prog_name);
-		CHECK(r->desc->probes[1].period_ns == 1000000000ull, "interval period");
-		CHECK(r->desc->probes[1].loc.line == 1 && r->desc->probes[1].loc.col == 19,
+		CHECKF(r->desc->probes[1].period_ns == 1000000000ull, "interval period");
+		CHECKF(r->desc->probes[1].loc.line == 1 && r->desc->probes[1].loc.col == 19,
 		      "loc of the attach point %d:%d", r->desc->probes[1].loc.line,
 		      r->desc->probes[1].loc.col);
 	}
@@ -395,24 +384,24 @@ static void test_tracepoints(void)
 		for (int i = 0; i < r->ngroups; i++) {
 			const struct prog_group *g = &r->groups[i];
 			for (int j = i + 1; j < r->ngroups; j++)
-				CHECK(strcmp(g->target.name, r->groups[j].target.name) != 0, "unique groups");
-			CHECK(strlen(g->prog_name) <= 60, "prog name length");
+				CHECKF(strcmp(g->target.name, r->groups[j].target.name) != 0, "unique groups");
+			CHECKF(strlen(g->prog_name) <= 60, "prog name length");
 			if (strcmp(g->target.name, "tracepoint:syscalls:sys_enter_read") == 0) {
 				found++;
-				CHECK(g->nactions == 2 && g->actions[0] == a.prog->probes &&
+				CHECKF(g->nactions == 2 && g->actions[0] == a.prog->probes &&
 				      g->actions[1] == a.prog->probes->next, "two actions in script order");
-				CHECK(g->target.format != NULL, "format");
+				CHECKF(g->target.format != NULL, "format");
 			} else {
-				CHECK(g->nactions == 1, "other targets: one action");
+				CHECKF(g->nactions == 1, "other targets: one action");
 			}
 		}
-		CHECK(found == 1 && r->ngroups >= 2, "sys_enter_read grouped once of %d", r->ngroups);
+		CHECKF(found == 1 && r->ngroups >= 2, "sys_enter_read grouped once of %d", r->ngroups);
 		const struct tp_field *fd = tp_format_field(tp_format_get("syscalls", "sys_enter_read"), "fd");
 		struct node *key = stmt(a.prog->probes->next, 0)->lhs->args;
-		CHECK(key->kind == N_FIELD && fd && is_type(key->type, TY_INT, fd->size, fd->is_signed),
+		CHECKF(key->kind == N_FIELD && fd && is_type(key->type, TY_INT, fd->size, fd->is_signed),
 		      "args.fd typed from the format");
 		struct node *buf = stmt(a.prog->probes->next, 1)->rhs;
-		CHECK(is_type(buf->type, TY_INT, 8, false), "pointer field is uint64");
+		CHECKF(is_type(buf->type, TY_INT, 8, false), "pointer field is uint64");
 	}
 	analyzed_free(&a);
 
@@ -429,7 +418,7 @@ static void test_tracepoints(void)
 	a = analyze("tracepoint:sched:sched_process_exec { @[str(args.filename)] = count(); }");
 	PASSES(a);
 	if (a.rc == 0)
-		CHECK(is_type(a.r.desc->maps[0].keys[0].type, TY_STR, SONDE_STRLEN, false),
+		CHECKF(is_type(a.r.desc->maps[0].keys[0].type, TY_STR, SONDE_STRLEN, false),
 		      "__data_loc char[] is a string");
 	analyzed_free(&a);
 }
@@ -439,7 +428,7 @@ static void test_builtins_per_probe_type(void)
 	struct analyzed a = analyze("rawtracepoint:sys_enter { @[arg1] = count(); }");
 	PASSES(a);
 	if (a.rc == 0)
-		CHECK(is_type(a.r.desc->maps[0].keys[0].type, TY_INT, 8, false), "arg1 uint64");
+		CHECKF(is_type(a.r.desc->maps[0].keys[0].type, TY_INT, 8, false), "arg1 uint64");
 	analyzed_free(&a);
 	expect_error("rawtracepoint:sys_enter { @ = arg6; }",
 		     "stdin:1:31: error: builtin 'arg6' is not available in rawtracepoint probes (they have arg0..arg5)");
@@ -556,7 +545,7 @@ static void test_printf_errors(void)
 		     " str(0)); }",
 		     "stdin:1:9: error: printf: the arguments take 448 bytes, more than the 400 one event can carry");
 	/* every mismatching argument is reported */
-	CHECK(count_errors("BEGIN { printf(\"%s %d\\n\", 1, \"a\"); }") == 2, "two printf errors");
+	CHECKF(count_errors("BEGIN { printf(\"%s %d\\n\", 1, \"a\"); }") == 2, "two printf errors");
 }
 
 static void test_expression_errors(void)
@@ -593,12 +582,12 @@ static void test_variable_errors(void)
 /* One mistake, one error; several mistakes, all reported. */
 static void test_error_counts(void)
 {
-	CHECK(count_errors("BEGIN { @x = foo(1) + 1; printf(\"%d\\n\", foo(2)); }") == 2,
+	CHECKF(count_errors("BEGIN { @x = foo(1) + 1; printf(\"%d\\n\", foo(2)); }") == 2,
 	      "no cascade from unknown functions");
-	CHECK(count_errors("BEGIN { $y = $x + 1; @z = $y * 2; printf(\"%d\\n\", $y); }") == 1,
+	CHECKF(count_errors("BEGIN { $y = $x + 1; @z = $y * 2; printf(\"%d\\n\", $y); }") == 1,
 	      "one undefined variable, one error");
-	CHECK(count_errors("BEGIN { @a = bar; @b = baz; @c = 1 / 0; }") == 3, "three errors");
-	CHECK(count_errors("BEGIN { @x = nope; @y = @x; }") == 1, "failed assignment is not 'never assigned'");
+	CHECKF(count_errors("BEGIN { @a = bar; @b = baz; @c = 1 / 0; }") == 3, "three errors");
+	CHECKF(count_errors("BEGIN { @x = nope; @y = @x; }") == 1, "failed assignment is not 'never assigned'");
 }
 
 static void test_no_probes(void)
@@ -613,7 +602,7 @@ static void test_no_probes(void)
 	struct sema_result r;
 	int rc = sema_analyze(&empty, NULL, &d, &r);
 	fclose(out);
-	CHECK(rc == -1 && strncmp(text, "stdin: error: no probes", 23) == 0, "no probes: %s", text);
+	CHECKF(rc == -1 && strncmp(text, "stdin: error: no probes", 23) == 0, "no probes: %s", text);
 	sema_result_free(&r);
 	free(text);
 	source_free(src);
