@@ -131,11 +131,12 @@ const char *probe_lowering_raw_tp(enum lower_kind kind); /* "sys_enter", "sys_ex
 /* The build machine's syscall number of `name` ("read"), or -1. */
 int probe_syscall_nr(const char *name);
 
-/* probes/timer.c: the "UNIT:N" / "Nunit" specs shared by interval and
- * profile. Sets exactly one of *period_ns / *freq_hz and the canonical
- * "UNIT:N" text (caller frees). Reports errors at loc naming `provider`. */
-int probe_parse_timer(const char *provider, const char *spec, srcloc loc, struct diag *d,
-		      uint64_t *period_ns, uint64_t *freq_hz, char **canonical);
+/* probes/timer.c: what interval and profile share. The "UNIT:N" / "Nunit"
+ * spec becomes one target "provider:UNIT:N" with exactly one of period_ns /
+ * freq_hz set; errors are reported at loc naming `provider`. */
+int probe_expand_timer(enum probe_type type, const char *provider, const char *spec, srcloc loc,
+		       struct diag *d, struct probe_target **out, int *n);
+char *probe_timer_section(const struct probe_target *t); /* "perf_event" */
 /* Attach prog to a cpu-clock perf event per p->period_ns / p->freq_hz, on
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,

@@ -10,23 +10,7 @@
 static int interval_expand(const char *spec, srcloc loc, struct diag *d,
 			   struct probe_target **out, int *n)
 {
-	uint64_t period_ns, freq_hz;
-	char *canonical;
-	if (probe_parse_timer("interval", spec, loc, d, &period_ns, &freq_hz, &canonical))
-		return -1;
-	struct probe_target *t = probe_target_push(out, n);
-	t->type = PT_INTERVAL;
-	t->name = xasprintf("interval:%s", canonical);
-	t->target = canonical;
-	t->period_ns = period_ns;
-	t->freq_hz = freq_hz;
-	return 0;
-}
-
-static char *timer_section(const struct probe_target *t)
-{
-	(void)t;
-	return xstrdup("perf_event");
+	return probe_expand_timer(PT_INTERVAL, "interval", spec, loc, d, out, n);
 }
 
 static int interval_attach(const struct desc_probe *p, struct bpf_program *prog,
@@ -43,6 +27,6 @@ const struct probe_provider probe_interval = {
 	.filter_self = false,
 	.max_args = 0,
 	.expand = interval_expand,
-	.section = timer_section,
+	.section = probe_timer_section,
 	.attach = interval_attach,
 };

@@ -12,23 +12,7 @@
 static int profile_expand(const char *spec, srcloc loc, struct diag *d,
 			  struct probe_target **out, int *n)
 {
-	uint64_t period_ns, freq_hz;
-	char *canonical;
-	if (probe_parse_timer("profile", spec, loc, d, &period_ns, &freq_hz, &canonical))
-		return -1;
-	struct probe_target *t = probe_target_push(out, n);
-	t->type = PT_PROFILE;
-	t->name = xasprintf("profile:%s", canonical);
-	t->target = canonical;
-	t->period_ns = period_ns;
-	t->freq_hz = freq_hz;
-	return 0;
-}
-
-static char *profile_section(const struct probe_target *t)
-{
-	(void)t;
-	return xstrdup("perf_event");
+	return probe_expand_timer(PT_PROFILE, "profile", spec, loc, d, out, n);
 }
 
 static int profile_attach(const struct desc_probe *p, struct bpf_program *prog,
@@ -45,6 +29,6 @@ const struct probe_provider probe_profile = {
 	.filter_self = true,
 	.max_args = 0,
 	.expand = profile_expand,
-	.section = profile_section,
+	.section = probe_timer_section,
 	.attach = profile_attach,
 };

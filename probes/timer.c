@@ -52,8 +52,8 @@ static bool parse_count(const char *s, size_t len, uint64_t *v)
 	return n > 0;
 }
 
-int probe_parse_timer(const char *provider, const char *spec, srcloc loc, struct diag *d,
-		      uint64_t *period_ns, uint64_t *freq_hz, char **canonical)
+static int parse_timer(const char *provider, const char *spec, srcloc loc, struct diag *d,
+		       uint64_t *period_ns, uint64_t *freq_hz, char **canonical)
 {
 	const char *unit_text, *count_text;
 	size_t unit_len, count_len;
@@ -98,6 +98,28 @@ int probe_parse_timer(const char *provider, const char *spec, srcloc loc, struct
 	}
 	*canonical = xasprintf("%s:%llu", unit->name, (unsigned long long)count);
 	return 0;
+}
+
+int probe_expand_timer(enum probe_type type, const char *provider, const char *spec, srcloc loc,
+		       struct diag *d, struct probe_target **out, int *n)
+{
+	uint64_t period_ns, freq_hz;
+	char *canonical;
+	if (parse_timer(provider, spec, loc, d, &period_ns, &freq_hz, &canonical))
+		return -1;
+	struct probe_target *t = probe_target_push(out, n);
+	t->type = type;
+	t->name = xasprintf("%s:%s", provider, canonical);
+	t->target = canonical;
+	t->period_ns = period_ns;
+	t->freq_hz = freq_hz;
+	return 0;
+}
+
+char *probe_timer_section(const struct probe_target *t)
+{
+	(void)t;
+	return xstrdup("perf_event");
 }
 
 /* CPUs listed in /sys/devices/system/cpu/online ("0-3,5"), up to max. */
