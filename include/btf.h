@@ -1,0 +1,68 @@
+/* btf.h - kernel types from BTF (src/btf.c).
+ *
+ * vmlinux BTF (/sys/kernel/btf/vmlinux, read with libbpf) is loaded the
+ * first time a script needs a kernel type, once per process, and shared by
+ * every compilation (it never changes while the kernel runs). Loading costs
+ * ~18 ms and ~6 MB, so nothing here runs for a script that uses no kernel
+ * type. BPFTRACE_BTF names another BTF file (bpftrace's variable), for
+ * tests and for compiling against another kernel.
+ *
+ * BTF types become struct type (types.h) in the caller's arena, lazily:
+ * kbtf_type() of a struct gives an incomplete named record; its members are
+ * converted only when kbtf_complete() is asked for them (a member access,
+ * sizeof, printing the value). Conversion follows bpftrace: typedefs,
+ * const/volatile/restrict and type tags are looked through; arrays of
+ * 1-byte integers are strings; anonymous struct/union members are
+ * flattened into their parent (their members reachable by name, at their
+ * accumulated offsets); bitfields keep their bit position; function
+ * pointers are void pointers; forward declarations are resolved by name. */
+#ifndef SONDE_BTF_H
+#define SONDE_BTF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "types.h"
+
+/* True when kernel BTF can be loaded (loads it). */
+bool kbtf_available(void);
+/* Why it could not be loaded ("" if it was), for error messages. */
+const char *kbtf_error(void);
+/* Frees the process-wide BTF (tests; a long-lived process starting over). */
+void kbtf_unload(void);
+
+/* The kernel type spelled `name`: "struct task_struct", "union x",
+ * "enum y", or a typedef/base name ("pid_t", "u64", "int",
+ * "unsigned long"). NULL when BTF has no such type (or is unavailable).
+ * The type belongs to arena a; asking twice gives the same pointer. */
+const struct type *kbtf_type(struct type_arena *a, const char *name);
+/* The type of BTF id `id` in arena a (same caching). */
+const struct type *kbtf_type_by_id(struct type_arena *a, int32_t id);
+/* Fills the members of an incomplete record made by this module. Returns
+ * false when BTF cannot (the record stays incomplete: an opaque type). */
+bool kbtf_complete(struct type_arena *a, const struct type *rec);
+
+/* The value of the enumerator `name` in any kernel enum (for
+ * BTF_VAR_STATIC-style constants in scripts), and its enum type. */
+bool kbtf_enum_value(struct type_arena *a, const char *name, int64_t *value,
+		     const struct type **enum_type);
+
+/* For error messages: the member of record `rec` (completed) closest to
+ * `name` by spelling, or NULL when none is close. */
+const char *kbtf_closest_member(const struct type *rec, const char *name);
+
+/* The args record of tracepoint CATEGORY:EVENT from BTF's
+ * `struct trace_event_raw_<event>` (the common fields and the trailing
+ * __data[] left out, __data_loc_<name> members turned into `name` with
+ * is_data_loc), or NULL when BTF has no such struct. */
+const struct type *kbtf_tracepoint_args(struct type_arena *a, const char *event);
+/* True when the kernel has a tracepoint of that name (a
+ * btf_trace_<event> typedef), for checking attach points without tracefs. */
+bool kbtf_has_tracepoint(const char *event);
+
+/* What identifies the kernel the types came from, for caches of compiled
+ * scripts: the GNU build id of the running kernel (/sys/kernel/notes) as
+ * hex, or "" when unknown. Cheap: does not load BTF. */
+const char *kbtf_kernel_build_id(void);
+
+#endif
