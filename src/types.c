@@ -415,6 +415,22 @@ static void copy_remember(struct type_arena *a, const struct type *from, const s
 	a->copies[h] = e;
 }
 
+/* Tuples are interned, so their copies are too. A tuple cannot contain
+ * itself (only a named record can be reached again), so copying its
+ * elements first terminates. */
+static const struct type *copy_tuple(struct type_arena *to, const struct type *t)
+{
+	const struct type *small[16] = { 0 };
+	const struct type **elems = t->nmembers <= 16 ? small : xmalloc(sizeof(*elems) * (size_t)t->nmembers);
+	for (int i = 0; i < t->nmembers; i++)
+		elems[i] = type_copy(to, t->members[i].type);
+	const struct type *c = type_tuple(to, elems, t->nmembers);
+	if (elems != small)
+		free(elems);
+	copy_remember(to, t, c);
+	return c;
+}
+
 const struct type *type_copy(struct type_arena *to, const struct type *t)
 {
 	if (!t || is_static_type(t))
@@ -425,11 +441,12 @@ const struct type *type_copy(struct type_arena *to, const struct type *t)
 	switch (t->kind) {
 	case TY_PTR: {
 		/* A pointer's pointee is only needed to name it; copy it anyway so
-		 * the description can still print "struct foo *" in messages. */
-		struct type *c = arena_alloc(to, sizeof(*c));
-		*c = *t;
+		 * the description can still print "struct foo *" in messages.
+		 * Interned in `to` like any pointer made there: a cycle always
+		 * passes through a record, which is remembered before its
+		 * members are copied, so copying the pointee first terminates. */
+		const struct type *c = type_ptr(to, type_copy(to, t->elem), t->as);
 		copy_remember(to, t, c);
-		c->elem = type_copy(to, t->elem);
 		return c;
 	}
 	case TY_ARRAY: {
@@ -449,6 +466,8 @@ const struct type *type_copy(struct type_arena *to, const struct type *t)
 		return c;
 	}
 	case TY_RECORD: {
+		if (t->rkind == REC_TUPLE)
+			return copy_tuple(to, t);
 		struct type *c = type_record_new(to, t->rkind, t->name);
 		copy_remember(to, t, c); /* before the members: records may refer to themselves */
 		c->btf_id = t->btf_id;

@@ -300,6 +300,16 @@ static void test_copy(void)
 	const struct type *arr = type_copy(to, type_array(a, type_ptr(a, node, AS_USER), 3));
 	CHECK(arr->count == 3 && arr->elem->elem == c && arr->elem->as == AS_USER);
 	CHECK(arr == type_array(to, arr->elem, 3));
+	/* copies are interned in their new arena like types made there */
+	CHECK(c->members[1].type == type_ptr(to, c, AS_KERNEL));
+	CHECK(arr->elem == type_ptr(to, c, AS_USER));
+	const struct type *inner[] = { type_int(8, true), type_str(a, 4) };
+	const struct type *outer[] = { type_tuple(a, inner, 2), type_ptr(a, node, AS_KERNEL) };
+	const struct type *tc = type_copy(to, type_tuple(a, outer, 2));
+	const struct type *inner_to[] = { type_int(8, true), type_str(to, 4) };
+	const struct type *outer_to[] = { type_tuple(to, inner_to, 2), type_ptr(to, c, AS_KERNEL) };
+	CHECK(tc == type_tuple(to, outer_to, 2));
+	CHECK(type_copy(to, type_tuple(a, outer, 2)) == tc);
 
 	/* the copies outlive the arena they came from */
 	type_arena_free(a);
