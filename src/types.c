@@ -667,6 +667,40 @@ static size_t append(char *buf, size_t len, size_t at, const char *s)
 	return at + n;
 }
 
+/* How bpftrace spells records without a name, by record kind: what opens
+ * and closes the member list, what separates members, and whether members
+ * are named (".a = int64"). */
+static const struct record_spelling {
+	const char *open, *separator, *close;
+	bool named;
+} record_spellings[] = {
+	[REC_STRUCT] = { "struct {", ",", "}", false },
+	[REC_UNION] = { "union {", ",", "}", false },
+	[REC_TUPLE] = { "(", ",", ")", false },
+	[REC_RECORD] = { "record { ", ", ", " }", true },
+};
+
+/* "(int64,string[4])", "record { .a = int64, .b = string[4] }",
+ * "struct {int32,uint64}" (an anonymous C struct) */
+static size_t record_name_into(const struct type *t, char *buf, size_t len)
+{
+	const struct record_spelling *sp = &record_spellings[t->rkind];
+	size_t at = append(buf, len, 0, sp->open);
+	for (int i = 0; i < t->nmembers; i++) {
+		if (i)
+			at = append(buf, len, at, sp->separator);
+		if (sp->named) {
+			at = append(buf, len, at, ".");
+			at = append(buf, len, at, t->members[i].name);
+			at = append(buf, len, at, " = ");
+		}
+		char inner[128];
+		name_into(t->members[i].type, inner, sizeof(inner));
+		at = append(buf, len, at, inner);
+	}
+	return append(buf, len, at, sp->close);
+}
+
 static size_t name_into(const struct type *t, char *buf, size_t len)
 {
 	char tmp[48];
@@ -689,31 +723,19 @@ static size_t name_into(const struct type *t, char *buf, size_t len)
 		snprintf(tmp, sizeof(tmp), "buffer[%u]", (unsigned)t->count);
 		return append(buf, len, 0, tmp);
 	case TY_PTR: {
+		/* bpftrace spells a pointer to a pointer "int8 * *" */
 		size_t at = name_into(t->elem, buf, len);
-		return append(buf, len, at, t->elem && t->elem->kind == TY_PTR ? "*" : " *");
+		return append(buf, len, at, " *");
 	}
 	case TY_ARRAY: {
 		size_t at = name_into(t->elem, buf, len);
 		snprintf(tmp, sizeof(tmp), "[%u]", (unsigned)t->count);
 		return append(buf, len, at, tmp);
 	}
-	case TY_RECORD: {
+	case TY_RECORD:
 		if (t->name)
 			return append(buf, len, 0, t->name);
-		size_t at = append(buf, len, 0, t->rkind == REC_TUPLE ? "(" : "record { ");
-		for (int i = 0; i < t->nmembers; i++) {
-			if (i)
-				at = append(buf, len, at, t->rkind == REC_TUPLE ? "," : ", ");
-			if (t->rkind != REC_TUPLE) {
-				at = append(buf, len, at, t->members[i].name);
-				at = append(buf, len, at, ": ");
-			}
-			char inner[128];
-			name_into(t->members[i].type, inner, sizeof(inner));
-			at = append(buf, len, at, inner);
-		}
-		return append(buf, len, at, t->rkind == REC_TUPLE ? ")" : " }");
-	}
+		return record_name_into(t, buf, len);
 	}
 	return append(buf, len, 0, "?");
 }

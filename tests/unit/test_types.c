@@ -420,6 +420,9 @@ static void test_names(void)
 	CHECK_NAME(type_buf(a, 8), "buffer[8]");
 	CHECK_NAME(type_array(a, type_int(4, true), 4), "int32[4]");
 	CHECK_NAME(type_ptr(a, type_int(4, true), AS_KERNEL), "int32 *");
+	/* bpftrace 0.17: "... a value of type 'int8 * *'" */
+	CHECK_NAME(type_ptr(a, type_ptr(a, type_int(1, true), AS_KERNEL), AS_KERNEL), "int8 * *");
+	CHECK_NAME(type_array(a, type_ptr(a, type_void(), AS_KERNEL), 2), "void *[2]");
 	struct type *ts = type_record_new(a, REC_STRUCT, "struct task_struct");
 	CHECK_NAME(type_ptr(a, ts, AS_KERNEL), "struct task_struct *");
 	struct type *e = type_enum_new(a, "enum pid_type", 4, false);
@@ -429,6 +432,19 @@ static void test_names(void)
 	CHECK_NAME(t, "(int64,string[4])");
 	const struct type *e3[] = { t, type_int(1, false) };
 	CHECK_NAME(type_tuple(a, e3, 2), "((int64,string[4]),uint8)");
+	/* bpftrace's spelling of records and anonymous C structs */
+	struct type *r = type_record_new(a, REC_RECORD, NULL);
+	type_record_add(a, r, "a", type_int(8, true));
+	type_record_add(a, r, "b", type_str(a, 4));
+	type_record_finish(r, 0);
+	CHECK_NAME(r, "record { .a = int64, .b = string[4] }");
+	struct type *anon = type_record_new(a, REC_STRUCT, NULL);
+	type_record_add(a, anon, "x", type_int(4, true));
+	type_record_add(a, anon, "y", type_int(8, false));
+	type_record_finish(anon, 0);
+	CHECK_NAME(anon, "struct {int32,uint64}");
+	anon->rkind = REC_UNION;
+	CHECK_NAME(anon, "union {int32,uint64}");
 	/* a short buffer truncates but stays terminated */
 	char small[6];
 	type_name(type_str(a, 1024), small, sizeof(small));
