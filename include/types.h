@@ -176,8 +176,9 @@ bool type_is_char_array(const struct type *t);
 /* The type both a and b can be stored as (a variable or map assigned both),
  * or NULL when they cannot share one (integer vs string...). Integers widen
  * to the larger size; mixed signs to a signed type holding both (int64 at
- * most); sign-flexible literals take the other side's sign; strings to the
- * longer; tuples element by element. */
+ * most); sign-flexible literals take the other side's sign; an enum with
+ * anything but itself merges as an integer; strings to the longer; tuples
+ * element by element, records field by field matched by name. */
 const struct type *type_merge(struct type_arena *a, const struct type *x, const struct type *y);
 
 /* The type a value of t is stored as in a map or scratch variable:

@@ -599,9 +599,12 @@ static const struct type *merge_records(struct type_arena *a, const struct type 
 		return type_equal(x, y) ? x : NULL;
 	bool changed = false;
 	for (int i = 0; i < n; i++) {
-		if (x->rkind == REC_RECORD && strcmp(x->members[i].name, y->members[i].name) != 0)
+		/* records match fields by name (bpftrace), keeping x's order */
+		const struct type_member *ym = x->rkind == REC_RECORD
+			? type_member_find(y, x->members[i].name) : &y->members[i];
+		if (!ym)
 			return NULL;
-		elems[i] = type_merge(a, x->members[i].type, y->members[i].type);
+		elems[i] = type_merge(a, x->members[i].type, ym->type);
 		if (!elems[i])
 			return NULL;
 		changed |= elems[i] != x->members[i].type;
@@ -625,6 +628,9 @@ const struct type *type_merge(struct type_arena *a, const struct type *x, const 
 		return x;
 	if (x == y)
 		return x;
+	/* an enum is an integer: with anything but itself it merges as one */
+	if (type_is_integer(x) && type_is_integer(y) && !type_equal(x, y))
+		return merge_ints(x, y);
 	if (x->kind != y->kind)
 		return NULL;
 	switch (x->kind) {

@@ -382,6 +382,34 @@ static void test_merge_others(void)
 	CHECK(type_merge(a, pi, pv) == pi && type_merge(a, pv, pi) == pi);
 	CHECK(type_merge(a, pi, type_ptr(a, type_int(8, true), AS_KERNEL)) == NULL);
 
+	/* enums: with the same enum themselves, otherwise integers */
+	struct type *e1 = type_enum_new(a, "enum one", 4, false);
+	struct type *e2 = type_enum_new(a, "enum two", 8, true);
+	CHECK(type_merge(a, e1, e1) == e1);
+	CHECK(type_merge(a, e1, type_int(8, false)) == type_int(8, false));
+	CHECK(type_merge(a, type_int_literal(3, false), e1) == type_int(4, false));
+	CHECK(type_merge(a, e1, e2) == type_int(8, true));
+	CHECK(type_merge(a, e1, s16) == NULL);
+
+	/* records: fields matched by name, the first one's order kept */
+	struct type *r1 = type_record_new(a, REC_RECORD, NULL);
+	type_record_add(a, r1, "a", type_int(4, true));
+	type_record_add(a, r1, "b", type_str(a, 2));
+	type_record_finish(r1, 0);
+	struct type *r2 = type_record_new(a, REC_RECORD, NULL);
+	type_record_add(a, r2, "b", type_str(a, 8));
+	type_record_add(a, r2, "a", type_int(2, true));
+	type_record_finish(r2, 0);
+	const struct type *rm = type_merge(a, r1, r2);
+	CHECK(rm && rm->rkind == REC_RECORD && rm->nmembers == 2);
+	CHECK(rm && strcmp(rm->members[0].name, "a") == 0 && rm->members[0].type == type_int(4, true));
+	CHECK(rm && strcmp(rm->members[1].name, "b") == 0 && rm->members[1].type == type_str(a, 8));
+	struct type *r3 = type_record_new(a, REC_RECORD, NULL);
+	type_record_add(a, r3, "a", type_int(4, true));
+	type_record_add(a, r3, "c", type_str(a, 2));
+	type_record_finish(r3, 0);
+	CHECK(type_merge(a, r1, r3) == NULL);
+
 	/* C structs only with themselves */
 	struct type *s = type_record_new(a, REC_STRUCT, "struct s");
 	type_record_finish(s, 0);
