@@ -280,9 +280,9 @@ struct type *type_record_new(struct type_arena *a, enum record_kind kind, const 
 
 static struct type_member *record_push(struct type_arena *a, struct type *rec)
 {
-	/* grow in powers of two: nmembers is the count, capacity implied */
+	/* capacity 4, then doubled at each power of two: implied by the count */
 	int n = rec->nmembers;
-	if (n == 0 || (n & (n - 1)) == 0) {
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
 		size_t cap = n ? (size_t)n * 2 : 4;
 		rec->members = arena_grow(a, rec->members, sizeof(*rec->members) * (size_t)n,
 					  sizeof(*rec->members) * cap);
@@ -378,7 +378,7 @@ struct type *type_enum_new(struct type_arena *a, const char *name, uint32_t size
 void type_enum_add(struct type_arena *a, struct type *e, const char *name, int64_t value)
 {
 	int n = e->nenumerators;
-	if (n == 0 || (n & (n - 1)) == 0) {
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
 		size_t cap = n ? (size_t)n * 2 : 4;
 		e->enumerators = arena_grow(a, e->enumerators, sizeof(*e->enumerators) * (size_t)n,
 					    sizeof(*e->enumerators) * cap);
