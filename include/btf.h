@@ -15,7 +15,11 @@
  * 1-byte integers are strings; anonymous struct/union members are
  * flattened into their parent (their members reachable by name, at their
  * accumulated offsets); bitfields keep their bit position; function
- * pointers are void pointers; forward declarations are resolved by name. */
+ * pointers are void pointers; forward declarations are resolved by name.
+ * `char` is uint8 (BTF gives it no sign); anonymous enums are plain
+ * integers; other anonymous structs (`typedef struct {...} atomic_t`) are
+ * unnamed records, complete at once; floats are unsigned integers of their
+ * size (their bits: BPF has no floating point); __int128 is uint64[2]. */
 #ifndef SONDE_BTF_H
 #define SONDE_BTF_H
 
@@ -30,16 +34,22 @@ bool kbtf_available(void);
 const char *kbtf_error(void);
 /* Frees the process-wide BTF (tests; a long-lived process starting over). */
 void kbtf_unload(void);
+/* Whether BTF is loaded now (tests check that nothing loads it early). */
+bool kbtf_loaded(void);
 
 /* The kernel type spelled `name`: "struct task_struct", "union x",
  * "enum y", or a typedef/base name ("pid_t", "u64", "int",
- * "unsigned long"). NULL when BTF has no such type (or is unavailable).
+ * "unsigned long"); a trailing `*` makes a kernel pointer. NULL when BTF
+ * has no such type (or is unavailable). C's base types ("unsigned long",
+ * "char": unsigned, as in the kernel) need no BTF and never load it.
  * The type belongs to arena a; asking twice gives the same pointer. */
 const struct type *kbtf_type(struct type_arena *a, const char *name);
 /* The type of BTF id `id` in arena a (same caching). */
 const struct type *kbtf_type_by_id(struct type_arena *a, int32_t id);
-/* Fills the members of an incomplete record made by this module. Returns
- * false when BTF cannot (the record stays incomplete: an opaque type). */
+/* Fills the members of an incomplete record made by this module in arena
+ * a (it already has its size and alignment). Returns false when BTF
+ * cannot (the record stays incomplete: an opaque type, e.g. a forward
+ * declaration BTF has no definition for). */
 bool kbtf_complete(struct type_arena *a, const struct type *rec);
 
 /* The value of the enumerator `name` in any kernel enum (for
@@ -51,13 +61,21 @@ bool kbtf_enum_value(struct type_arena *a, const char *name, int64_t *value,
  * `name` by spelling, or NULL when none is close. */
 const char *kbtf_closest_member(const struct type *rec, const char *name);
 
-/* The args record of tracepoint CATEGORY:EVENT from BTF's
- * `struct trace_event_raw_<event>` (the common fields and the trailing
- * __data[] left out, __data_loc_<name> members turned into `name` with
- * is_data_loc), or NULL when BTF has no such struct. */
+/* The args record of tracepoint `event` ("sched_switch", or
+ * "sched:sched_switch", which names the record as bpftrace 0.17 does:
+ * "struct _tracepoint_sched_sched_switch") from BTF's
+ * `struct trace_event_raw_<event>`: members at their offsets in the
+ * record, the common fields and the trailing __data[] left out,
+ * __data_loc_<name> members turned into `name` with is_data_loc and type
+ * string[KBTF_DATA_LOC_STRLEN]. NULL when BTF has no struct named after
+ * the event: BTF has one per event *class* (block_rq_issue's is
+ * trace_event_raw_block_rq and is not found), and none for syscalls; the
+ * caller then reads the tracefs format. */
+#define KBTF_DATA_LOC_STRLEN 64 /* bytes read through a __data_loc (0.17's strlen) */
 const struct type *kbtf_tracepoint_args(struct type_arena *a, const char *event);
 /* True when the kernel has a tracepoint of that name (a
- * btf_trace_<event> typedef), for checking attach points without tracefs. */
+ * btf_trace_<event> typedef; "category:event" also accepted), for checking
+ * attach points without tracefs. */
 bool kbtf_has_tracepoint(const char *event);
 
 /* What identifies the kernel the types came from, for caches of compiled

@@ -75,7 +75,10 @@ struct type_enumerator {
 
 struct type {
 	enum type_kind kind;
-	uint32_t size;             /* bytes; 0 for void and incomplete records */
+	/* bytes; 0 for void and opaque records (no definition anywhere). A BTF
+	 * record not yet completed already has its size and alignment, so
+	 * arrays of it and records embedding it lay out without its members. */
+	uint32_t size;
 	uint32_t align;            /* bytes, a power of two (1 for void) */
 	bool is_signed;            /* TY_INT, TY_ENUM */
 	/* A non-negative integer literal: it takes the sign of whatever it
