@@ -46,6 +46,11 @@ bool kbtf_loaded(void);
 const struct type *kbtf_type(struct type_arena *a, const char *name);
 /* The type of BTF id `id` in arena a (same caching). */
 const struct type *kbtf_type_by_id(struct type_arena *a, int32_t id);
+/* "struct NAME" / "union NAME" known by name only, without loading BTF:
+ * an incomplete record that kbtf_complete() fills from BTF the first time
+ * its members are needed (curtask's task_struct: a script that only
+ * compares curtask to 0 never loads BTF). Same name, same record. */
+const struct type *kbtf_lazy(struct type_arena *a, const char *name);
 /* Fills the members of an incomplete record made by this module in arena
  * a (it already has its size and alignment). Returns false when BTF
  * cannot (the record stays incomplete: an opaque type, e.g. a forward
@@ -71,7 +76,7 @@ const char *kbtf_closest_member(const struct type *rec, const char *name);
  * the event: BTF has one per event *class* (block_rq_issue's is
  * trace_event_raw_block_rq and is not found), and none for syscalls; the
  * caller then reads the tracefs format. */
-#define KBTF_DATA_LOC_STRLEN 64 /* bytes read through a __data_loc (0.17's strlen) */
+#define KBTF_DATA_LOC_STRLEN 1024 /* bytes read through a __data_loc: bpftrace's max_strlen */
 const struct type *kbtf_tracepoint_args(struct type_arena *a, const char *event);
 /* True when the kernel has a tracepoint of that name (a
  * btf_trace_<event> typedef; "category:event" also accepted), for checking

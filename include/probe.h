@@ -13,21 +13,18 @@
 
 #include "desc.h"
 #include "diag.h"
+#include "types.h"
 
 struct bpf_program;
 struct bpf_link;
-
-/* What the BPF context argument of a program of this type is. */
-enum ctx_kind {
-	CTX_NONE,        /* BEGIN/END: run with bpf_prog_test_run, no useful context */
-	CTX_TRACEPOINT,  /* pointer to the tracepoint record: `args.field` at offsets from tp_format */
-	CTX_RAW_ARGS,    /* pointer to u64 args[]: arg0..argN (raw tracepoints) */
-	CTX_PERF,        /* struct bpf_perf_event_data * (interval, profile) */
-};
+struct cg;               /* codegen/cg.h */
+struct cg_ref;           /* codegen/cg.h: a value or a place in memory */
+struct LLVMOpaqueValue;  /* LLVMValueRef */
 
 /* A tracepoint record field, from the tracefs format file. */
 struct tp_field {
 	char *name;
+	char *ctype;      /* the declared C type: "const char *", "pid_t", "char" (of char[16]) */
 	uint32_t offset, size;
 	bool is_signed;
 	bool is_string;   /* char name[N]: read as a string of N bytes */
@@ -86,9 +83,24 @@ struct probe_provider {
 	const char *name;      /* "tracepoint" */
 	const char *aliases[3]; /* "t", NULL-terminated */
 	enum probe_type type;
-	enum ctx_kind ctx;
 	bool filter_self;      /* apply the self / -p filter (false for BEGIN/END/interval) */
 	int max_args;          /* highest argN + 1 available (0 = none) */
+
+	/* ---- what the builtins mean in programs of this type ---- */
+	/* sema: the record `args` is in a program on target t (NULL: this
+	 * probe type has no args; may report why through d at loc). */
+	const struct type *(*args_type)(const struct probe_target *t, struct type_arena *a,
+					struct diag *d, srcloc loc);
+	/* sema: where pointers read from args point (syscall tracepoints: user memory) */
+	enum addr_space (*args_as)(const struct probe_target *t);
+	/* sema: where an integer cast to a pointer points (NULL: nowhere known) */
+	enum addr_space (*pointer_as)(const struct probe_target *t);
+	/* codegen: member m of `args` in the program being emitted, as a
+	 * value or a place to read (cg_ref) */
+	void (*emit_args_member)(struct cg *cg, const struct type_member *m, struct cg_ref *out);
+	/* codegen: argN (0 <= n < max_args) as a u64 */
+	struct LLVMOpaqueValue *(*emit_argn)(struct cg *cg, int n);
+
 	/* Parse `spec` (the text after "name:"; "" for BEGIN) and append the
 	 * concrete targets to *out (growing *n). Reports errors at loc and
 	 * returns -1; returns 0 on success. */
@@ -117,6 +129,10 @@ const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if 
 const struct tp_format *tp_format_get(const char *category, const char *event); /* cached; NULL if none */
 const struct tp_field *tp_format_field(const struct tp_format *f, const char *name);
 void tp_format_cache_free(void);
+/* The args record of a tracepoint from its format file: members at the
+ * format's offsets, integers of the format's size and sign (latest
+ * bpftrace), char arrays as strings, pointers typed by their C text. */
+const struct type *tp_format_args(const struct tp_format *f, struct type_arena *a);
 
 /* probes/syscalls.c: lowering of syscall tracepoints (see probe_lowering).
  * True and *out filled when the tracepoint of format `f` can be lowered on

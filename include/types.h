@@ -114,6 +114,10 @@ const struct type *type_int(uint32_t size, bool is_signed);
  * (uint64 above INT64_MAX); non-negative literals are sign-flexible. */
 const struct type *type_int_literal(uint64_t value, bool negative_or_unsigned_suffix);
 
+/* int8..uint64 and the fixed-width C spellings (uint32_t, u32, __u32,
+ * size_t...), which need no BTF; NULL for other names. */
+const struct type *type_fixed_width(const char *name);
+
 /* ---- arenas and derived types ---------------------------------------------- */
 
 struct type_arena;

@@ -39,6 +39,9 @@ struct lexer_state {
 	int nest;        /* open ( [ { inside a predicate or action */
 	size_t offset;   /* bytes consumed */
 	size_t len;      /* bytes of the script */
+	int last_tok;    /* the token returned before this one */
+	int cdef_depth;  /* open braces of a struct definition */
+	int attr_parens; /* open parentheses of an __attribute__ after it */
 	bool stopped;    /* input ends here after an error we reported (too deep,
 			  * unterminated comment): only end of input, no more
 			  * syntax errors */
@@ -50,12 +53,28 @@ struct parse_state {
 	struct program *prog;
 	struct lexer_state *lex;
 	struct probe **tail; /* where the next finished probe goes */
+	struct cdef **cdef_tail; /* where the next struct definition goes */
 	int nprobes;
+	/* the C declaration being parsed: its array dimensions, and whether
+	 * the definition being finished was __attribute__((packed)) */
+	uint32_t dims[SPEC_MAX_SUFFIXES];
+	int ndims;
+	bool packed;
 };
 
 /* A list under construction: O(1) append. */
 struct node_list {
 	struct node *head, *tail;
+};
+
+struct member_list {
+	struct cdef_member *head, *tail;
+};
+
+/* The words of a C declaration as written: "unsigned long * p". */
+struct spec_words {
+	char *words;
+	srcloc loc;
 };
 
 struct attach_list {
@@ -107,6 +126,16 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 			    struct node *pred, struct node *body, srcloc loc);
 static struct node_list list_append(struct node_list l, struct node *n);
 static struct attach_point *attach_new(char *text, srcloc loc);
+struct member_list parse_members_append(struct member_list l, struct member_list m);
+struct member_list parse_member(struct parse_state *ps, struct spec_words *words, uint64_t bits,
+				srcloc loc, struct cdef *nested);
+struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc);
+static void parse_add_cdef(struct parse_state *ps, struct cdef *d);
+static void parse_attribute(struct parse_state *ps, char *name, srcloc loc);
+static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc);
+static char *parse_words_join(char *words, char *word);
+static struct type_spec *parse_spec_suffix(struct parse_state *ps, struct type_spec *spec,
+					   uint32_t suffix, srcloc loc);
 }
 
 %union {
@@ -114,9 +143,12 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 	char *str;
 	struct { uint64_t val; bool is_unsigned; } num;
 	struct { char *buf; size_t len; } string;
-	struct type type;
 	struct node_list list;
 	struct attach_list points;
+	struct type_spec *spec;
+	struct cdef *cdef;
+	struct member_list members;
+	struct spec_words specwords;
 	int op;
 }
 
@@ -130,16 +162,26 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 %token <num> POSITIONAL "positional parameter"
 %token <num> INT "integer"
 %token <string> STRING "string"
-%token <type> TYPE "type name"
+%token <str> TYPE "type name"
+%token <str> TYPENAME "type name "
 %token IF "'if'" ELSE "'else'"
+%token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
+%token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
+%token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" ATTRIBUTE "'__attribute__'"
 %token LOR "'||'" LAND "'&&'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'"
 %token SHR "'>>'" INC "'++'" DEC "'--'" ARROW "'->'" ADD_ASSIGN "'+='" SUB_ASSIGN "'-='"
 %token MUL_ASSIGN "'*='" DIV_ASSIGN "'/='" MOD_ASSIGN "'%='" AND_ASSIGN "'&='"
 %token OR_ASSIGN "'|='" XOR_ASSIGN "'^='" SHL_ASSIGN "'<<='" SHR_ASSIGN "'>>='"
 
 %type <node> expr unary postfix primary map pred_opt block stmt_seq simple_stmt compound_stmt
-%type <node> if_stmt args_opt
-%type <list> stmt_terms expr_list
+%type <node> if_stmt args_opt record_field field_path
+%type <list> stmt_terms expr_list record_fields
+%type <spec> type_spec type_base
+%type <cdef> cdef cdef_body
+%type <members> cdef_members cdef_decl
+%type <specwords> cdef_words
+%type <num> cdef_bits
+%type <str> field_name
 %type <points> attach_list
 %type <op> assign_op
 
@@ -147,6 +189,19 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 %destructor { free($$.buf); } <string>
 %destructor { ast_free_node($$); } <node>
 %destructor { ast_free_node($$.head); } <list>
+%destructor { ast_free_spec($$); } <spec>
+%destructor { ast_free_cdefs($$); } <cdef>
+%destructor { free($$.words); } <specwords>
+%destructor {
+	for (struct cdef_member *m = $$.head, *next; m; m = next) {
+		next = m->next;
+		m->next = NULL;
+		free(m->spec.name);
+		free(m->name);
+		ast_free_cdefs(m->nested);
+		free(m);
+	}
+} <members>
 %destructor {
 	for (struct attach_point *ap = $$.head, *next; ap; ap = next) {
 		next = ap->next;
@@ -174,7 +229,81 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 program:
 	  %empty
 	| program probe
+	| program cdef			{ parse_add_cdef(ps, $2); }
 	| program error BODY_END	{ yyerrok; }
+	;
+
+/* cdef = ("struct" | "union") name "{" member* "}" ("__attribute__" "((" word ("(" int ")")? "))")* ";"?
+ * A C definition at the top of a script; members are C declarations,
+ * several per line (int a, *b;), bitfields (int x : 3), arrays (int y[2][2]),
+ * and inline anonymous structs or unions. */
+cdef:
+	  CDEF_STRUCT IDENT '{' cdef_body '}' cdef_attrs cdef_end {
+		$$ = $4; $$->name = $2; $$->loc = @$; $$->is_packed = ps->packed; ps->packed = false;
+	  }
+	| CDEF_UNION IDENT '{' cdef_body '}' cdef_attrs cdef_end {
+		$$ = $4; $$->name = $2; $$->is_union = true; $$->loc = @$;
+		$$->is_packed = ps->packed; ps->packed = false;
+	  }
+	;
+
+cdef_end:
+	  %empty
+	| ';'
+	;
+
+cdef_attrs:
+	  %empty
+	| cdef_attrs ATTRIBUTE '(' '(' IDENT ')' ')'	{ parse_attribute(ps, $5, @5); }
+	| cdef_attrs ATTRIBUTE '(' '(' IDENT '(' INT ')' ')' ')' { parse_attribute(ps, $5, @5); }
+	;
+
+cdef_body:
+	  cdef_members			{ $$ = xcalloc(1, sizeof(*$$)); $$->members = $1.head; }
+	| cdef_members cdef_decl	{
+		$$ = xcalloc(1, sizeof(*$$)); $$->members = parse_members_append($1, $2).head;
+	  }
+	;
+
+cdef_members:
+	  %empty			{ $$.head = $$.tail = NULL; }
+	| cdef_members cdef_decl ';'	{ $$ = parse_members_append($1, $2); }
+	| cdef_members ';'		{ $$ = $1; }
+	;
+
+/* One declaration: type words and a declarator. The last word before '[',
+ * ':' or ';' is the member's name (C's declarator); the ';' before the
+ * closing brace may be left out, as clang allows. */
+cdef_decl:
+	  cdef_words cdef_arrays cdef_bits	{ $$ = parse_member(ps, &$1, $3.val, @$, NULL); }
+	| STRUCT '{' cdef_body '}' cdef_words cdef_arrays { $$ = parse_member(ps, &$5, 0, @$, $3); }
+	| UNION '{' cdef_body '}' cdef_words cdef_arrays {
+		$3->is_union = true;
+		$$ = parse_member(ps, &$5, 0, @$, $3);
+	  }
+	| STRUCT '{' cdef_body '}'	{ $$ = parse_anonymous_member(ps, $3, @$); }
+	| UNION '{' cdef_body '}'	{ $3->is_union = true; $$ = parse_anonymous_member(ps, $3, @$); }
+	;
+
+/* Words and stars in order, as one string: "unsigned long * p". */
+cdef_words:
+	  IDENT				{ $$.words = $1; $$.loc = @1; }
+	| '*'				{ $$.words = xstrdup("*"); $$.loc = @1; }
+	| STRUCT			{ $$.words = xstrdup("struct"); $$.loc = @1; }
+	| UNION				{ $$.words = xstrdup("union"); $$.loc = @1; }
+	| ENUM				{ $$.words = xstrdup("enum"); $$.loc = @1; }
+	| cdef_words IDENT		{ $$ = $1; $$.words = parse_words_join($1.words, $2); }
+	| cdef_words '*'		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("*")); }
+	;
+
+cdef_arrays:
+	  %empty			{ ps->ndims = 0; }
+	| cdef_arrays '[' INT ']'	{ parse_dim(ps, $3.val, @3); }
+	;
+
+cdef_bits:
+	  %empty			{ $$.val = 0; $$.is_unsigned = false; }
+	| ':' INT			{ $$ = $2; if ($$.val == 0) $$.val = UINT64_MAX; }
 	;
 
 /* probe = attach ("," attach)* ("/" expr "/")? "{" stmts "}" */
@@ -285,32 +414,64 @@ expr:
 	| unary
 	;
 
-/* unary = ("-" | "+" | "!" | "~" | "++" | "--" | "(" type ")") unary | postfix */
+/* unary = ("-" | "+" | "!" | "~" | "*" | "&" | "++" | "--" | "(" type ")") unary | postfix */
 unary:
 	  postfix
 	| '-' unary		{ $$ = ast_new_unary('-', $2, @$); }
 	| '+' unary		{ $$ = $2; }
 	| '!' unary		{ $$ = ast_new_unary('!', $2, @$); }
 	| '~' unary		{ $$ = ast_new_unary('~', $2, @$); }
+	| '*' unary		{ $$ = ast_new_unary('*', $2, @$); }
+	| '&' unary		{ $$ = ast_new_unary('&', $2, @$); }
 	| INC unary		{ $$ = parse_incdec(ps, '+', true, $2, @$); }
 	| DEC unary		{ $$ = parse_incdec(ps, '-', true, $2, @$); }
-	| '(' TYPE ')' unary	{ $$ = ast_new(N_CAST, @$); $$->cast_type = $2; $$->lhs = $4; }
+	| '(' type_spec ')' unary { $$ = ast_new(N_CAST, @$); $$->spec = $2; $$->lhs = $4; }
 	;
 
-/* postfix = primary ("++" | "--" | "." ident | "->" ident)* */
+/* type = (TYPE | typename | ("struct" | "union" | "enum") name) ("*" | "[" int? "]")*
+ * bpftrace's postfix type syntax: int32*[4] is an array of 4 pointers. */
+type_spec:
+	  type_base
+	| type_spec '*'		{ $$ = parse_spec_suffix(ps, $1, SPEC_PTR, @2); }
+	| type_spec '[' INT ']'	{ $$ = parse_spec_suffix(ps, $1, (uint32_t)($3.val > UINT32_MAX - 1 ? UINT32_MAX - 1 : $3.val), @3); }
+	| type_spec '[' ']'	{ $$ = parse_spec_suffix(ps, $1, SPEC_ARRAY_UNSIZED, @2); }
+	;
+
+type_base:
+	  TYPE			{ $$ = ast_new_spec(SPEC_NAME, $1, @$); }
+	| TYPENAME		{ $$ = ast_new_spec(SPEC_NAME, $1, @$); }
+	| STRUCT IDENT		{ $$ = ast_new_spec(SPEC_STRUCT, $2, @$); }
+	| STRUCT TYPENAME	{ $$ = ast_new_spec(SPEC_STRUCT, $2, @$); }
+	| UNION IDENT		{ $$ = ast_new_spec(SPEC_UNION, $2, @$); }
+	| UNION TYPENAME	{ $$ = ast_new_spec(SPEC_UNION, $2, @$); }
+	| ENUM IDENT		{ $$ = ast_new_spec(SPEC_ENUM, $2, @$); }
+	| ENUM TYPENAME		{ $$ = ast_new_spec(SPEC_ENUM, $2, @$); }
+	;
+
+/* postfix = primary ("++" | "--" | "." (ident | int) | "->" ident | "[" expr "]")* */
 postfix:
 	  primary
 	| postfix INC		{ $$ = parse_incdec(ps, '+', false, $1, @$); }
 	| postfix DEC		{ $$ = parse_incdec(ps, '-', false, $1, @$); }
-	| postfix '.' IDENT	{ $$ = ast_new(N_FIELD, @$); $$->lhs = $1; $$->name = $3; }
-	| postfix ARROW IDENT	{
+	| postfix '.' field_name { $$ = ast_new(N_FIELD, @$); $$->lhs = $1; $$->name = $3; }
+	| postfix ARROW field_name {
 		$$ = ast_new(N_FIELD, @$); $$->lhs = $1; $$->name = $3; $$->is_arrow = true;
 	  }
+	| postfix '[' expr ']'	{ $$ = ast_new(N_INDEX, @$); $$->lhs = $1; $$->rhs = $3; }
 	;
 
-/* primary = int | string | $var | $N | $# | map | ident | ident "(" args ")" | "(" expr ")" */
+/* A member name, or a tuple element's number ($t.0). */
+field_name:
+	  IDENT
+	| INT			{ $$ = xasprintf("%llu", (unsigned long long)$1.val); }
+	;
+
+/* primary = int | bool | string | $var | $N | $# | map | ident | ident "(" args ")"
+ *         | "(" expr ")" | tuple | record | sizeof | offsetof */
 primary:
 	  INT			{ $$ = ast_new(N_INT, @$); $$->ival = $1.val; $$->is_unsigned = $1.is_unsigned; }
+	| TRUE			{ $$ = ast_new(N_BOOL, @$); $$->ival = 1; }
+	| FALSE			{ $$ = ast_new(N_BOOL, @$); $$->ival = 0; }
 	| STRING		{ $$ = ast_new(N_STR, @$); $$->str = $1.buf; $$->str_len = $1.len; }
 	| VAR			{ $$ = ast_new(N_VAR, @$); $$->name = $1; }
 	| POSITIONAL		{
@@ -322,6 +483,37 @@ primary:
 	| IDENT			{ $$ = parse_builtin(ps, $1, @$); }
 	| IDENT '(' args_opt ')'	{ $$ = parse_call(ps, $1, $3, @$); }
 	| '(' expr ')'		{ $$ = $2; }
+	/* tuples: (a, b), (a,), () */
+	| '(' ')'		{ $$ = ast_new(N_TUPLE, @$); }
+	| '(' expr ',' ')'	{ $$ = ast_new(N_TUPLE, @$); $$->args = $2; }
+	| '(' expr ',' expr_list ')' {
+		$$ = ast_new(N_TUPLE, @$); $$->args = $2; $2->next = $4.head;
+	  }
+	/* records: (a = 1, b = "x") */
+	| '(' record_fields ')'	{ $$ = ast_new(N_RECORD, @$); $$->args = $2.head; }
+	| SIZEOF '(' type_spec ')' { $$ = ast_new(N_SIZEOF, @$); $$->spec = $3; }
+	| SIZEOF '(' expr ')'	{ $$ = ast_new(N_SIZEOF, @$); $$->lhs = $3; }
+	| OFFSETOF '(' type_spec ',' field_path ')' {
+		$$ = ast_new(N_OFFSETOF, @$); $$->spec = $3; $$->args = $5;
+	  }
+	;
+
+record_fields:
+	  record_field			{ $$.head = $$.tail = $1; }
+	| record_fields ',' record_field { $$ = list_append($1, $3); }
+	;
+
+record_field:
+	  IDENT '=' expr		{ $$ = ast_new(N_NAMED, @$); $$->name = $1; $$->lhs = $3; }
+	;
+
+/* offsetof(struct s, a.b.c): the member names, as N_NAMED nodes */
+field_path:
+	  field_name			{ $$ = ast_new(N_NAMED, @$); $$->name = $1; }
+	| field_path '.' field_name	{
+		struct node *n = ast_new(N_NAMED, @3); n->name = $3;
+		struct node *t = $1; while (t->next) t = t->next; t->next = n; $$ = $1;
+	  }
 	;
 
 /* map = "@" ident? ("[" expr ("," expr)* "]")? */
@@ -523,7 +715,7 @@ static bool is_unsupported_keyword(const char *name)
 {
 	static const char *const words[] = {
 		"while", "for", "unroll", "return", "break", "continue", "let",
-		"sizeof", "offsetof", "config", "import", "macro",
+		"config", "import", "macro",
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcmp(name, words[i]) == 0)
@@ -561,6 +753,175 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 	p->index = ps->nprobes++;
 	*ps->tail = p;
 	ps->tail = &p->next;
+}
+
+/* ---- C definitions ---------------------------------------------------------- */
+
+static void parse_add_cdef(struct parse_state *ps, struct cdef *d)
+{
+	*ps->cdef_tail = d;
+	ps->cdef_tail = &d->next;
+}
+
+static void parse_attribute(struct parse_state *ps, char *name, srcloc loc)
+{
+	/* aligned(N) and the like change nothing sonde lays out differently
+	 * for the kernel types scripts describe; packed does */
+	if (strcmp(name, "packed") == 0 || strcmp(name, "__packed__") == 0)
+		ps->packed = true;
+	else if (strcmp(name, "aligned") != 0 && strcmp(name, "__aligned__") != 0)
+		diag_error(ps->d, loc, "unknown attribute '%s' (sonde knows packed and aligned)", name);
+	free(name);
+}
+
+static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc)
+{
+	if (ps->ndims == SPEC_MAX_SUFFIXES - 1) {
+		diag_error(ps->d, loc, "too many array dimensions");
+		return;
+	}
+	if (n == 0 || n > 0x7fffffff) {
+		diag_error(ps->d, loc, "invalid array size %llu", (unsigned long long)n);
+		n = 1;
+	}
+	ps->dims[ps->ndims++] = (uint32_t)n;
+}
+
+static char *parse_words_join(char *words, char *word)
+{
+	char *joined = xasprintf("%s %s", words, word);
+	free(words);
+	free(word);
+	return joined;
+}
+
+struct member_list parse_members_append(struct member_list l, struct member_list m)
+{
+	if (!m.head)
+		return l;
+	if (l.tail)
+		l.tail->next = m.head;
+	else
+		l.head = m.head;
+	l.tail = m.tail;
+	return l;
+}
+
+static bool is_word(const char *w, const char *a)
+{
+	return strcmp(w, a) == 0;
+}
+
+/* "unsigned long * p" -> spec {SPEC_NAME "unsigned long", *} and name "p".
+ * Qualifiers (const, volatile) change nothing for reading and are dropped. */
+static bool split_declaration(struct parse_state *ps, const struct spec_words *w,
+			      struct type_spec *spec, char **name)
+{
+	char *copy = xstrdup(w->words);
+	char *words[64];
+	int n = 0;
+	for (char *save = NULL, *t = strtok_r(copy, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save))
+		if (!is_word(t, "const") && !is_word(t, "volatile"))
+			words[n++] = t;
+	int last = n - 1;
+	if (last < 1 || is_word(words[last], "*")) {
+		diag_error(ps->d, w->loc, "expected a member name after the type '%s'", w->words);
+		free(copy);
+		return false;
+	}
+	*name = xstrdup(words[last]);
+	int stars_from = last;
+	while (stars_from > 0 && is_word(words[stars_from - 1], "*"))
+		stars_from--;
+	int first = 0;
+	spec->kind = SPEC_NAME;
+	if (is_word(words[0], "struct") || is_word(words[0], "union") || is_word(words[0], "enum")) {
+		spec->kind = is_word(words[0], "struct") ? SPEC_STRUCT
+			     : is_word(words[0], "union") ? SPEC_UNION : SPEC_ENUM;
+		first = 1;
+	}
+	if (first >= stars_from) {
+		diag_error(ps->d, w->loc, "expected a type before the member name '%s'", *name);
+		free(*name);
+		*name = NULL;
+		free(copy);
+		return false;
+	}
+	size_t len = 0;
+	for (int i = first; i < stars_from; i++)
+		len += strlen(words[i]) + 1;
+	spec->name = xmalloc(len + 1);
+	spec->name[0] = '\0';
+	for (int i = first; i < stars_from; i++) {
+		if (i > first)
+			strcat(spec->name, " ");
+		strcat(spec->name, words[i]);
+	}
+	for (int i = stars_from; i < last && spec->nsuffix < SPEC_MAX_SUFFIXES; i++)
+		spec->suffix[spec->nsuffix++] = SPEC_PTR;
+	spec->loc = w->loc;
+	free(copy);
+	return true;
+}
+
+struct member_list parse_member(struct parse_state *ps, struct spec_words *w, uint64_t bits,
+				srcloc loc, struct cdef *nested)
+{
+	struct member_list l = { NULL, NULL };
+	struct cdef_member *m = xcalloc(1, sizeof(*m));
+	m->loc = loc;
+	m->nested = nested;
+	if (nested) {
+		/* struct { ... } name: the words are the declarator only */
+		struct spec_words decl = { xasprintf("struct %s", w->words), w->loc };
+		if (!split_declaration(ps, &decl, &m->spec, &m->name)) {
+			free(decl.words);
+			free(w->words);
+			ast_free_cdefs(nested);
+			free(m);
+			return l;
+		}
+		free(decl.words);
+		free(m->spec.name);
+		m->spec.name = NULL;
+	} else if (!split_declaration(ps, w, &m->spec, &m->name)) {
+		free(w->words);
+		free(m);
+		return l;
+	}
+	free(w->words);
+	w->words = NULL;
+	/* C's int y[2][3] is an array of 2 arrays of 3: innermost first */
+	for (int i = ps->ndims - 1; i >= 0 && m->spec.nsuffix < SPEC_MAX_SUFFIXES; i--)
+		m->spec.suffix[m->spec.nsuffix++] = ps->dims[i];
+	ps->ndims = 0;
+	if (bits > 64 && bits != UINT64_MAX)
+		diag_error(ps->d, loc, "bitfield '%s' is wider than 64 bits", m->name);
+	m->bit_size = bits == UINT64_MAX ? 0 : (uint32_t)(bits > 64 ? 64 : bits);
+	l.head = l.tail = m;
+	return l;
+}
+
+struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc)
+{
+	(void)ps;
+	struct cdef_member *m = xcalloc(1, sizeof(*m));
+	m->loc = loc;
+	m->nested = nested;
+	return (struct member_list){ m, m };
+}
+
+/* ---- type names ------------------------------------------------------------------- */
+
+static struct type_spec *parse_spec_suffix(struct parse_state *ps, struct type_spec *spec,
+					   uint32_t suffix, srcloc loc)
+{
+	if (spec->nsuffix == SPEC_MAX_SUFFIXES)
+		diag_error(ps->d, loc, "type too deeply nested (more than %d '*' and '[]')",
+			   SPEC_MAX_SUFFIXES);
+	else
+		spec->suffix[spec->nsuffix++] = suffix;
+	return spec;
 }
 
 /* ---- depth limit -------------------------------------------------------
@@ -624,7 +985,8 @@ struct program *parse_program(struct source *src, struct diag *d)
 	struct program *prog = xcalloc(1, sizeof(*prog));
 	prog->src = src;
 	struct lexer_state st;
-	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes };
+	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes,
+				  .cdef_tail = &prog->cdefs };
 	yyscan_t scanner = lexer_open(&st, src, d);
 	int errors_before = d->errors;
 	yyparse(scanner, &ps);

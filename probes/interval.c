@@ -23,7 +23,6 @@ const struct probe_provider probe_interval = {
 	.name = "interval",
 	.aliases = { "i", NULL },
 	.type = PT_INTERVAL,
-	.ctx = CTX_PERF,
 	.filter_self = false,
 	.max_args = 0,
 	.expand = interval_expand,

@@ -25,7 +25,6 @@ const struct probe_provider probe_profile = {
 	.name = "profile",
 	.aliases = { "p", NULL },
 	.type = PT_PROFILE,
-	.ctx = CTX_PERF,
 	.filter_self = true,
 	.max_args = 0,
 	.expand = profile_expand,

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "cg.h"
 #include "probe.h"
 
 /* Trace event categories whose events are not kernel tracepoints (syscall
@@ -117,11 +118,26 @@ static int rawtracepoint_attach(const struct desc_probe *p, struct bpf_program *
 	return rt_links_add(l, link);
 }
 
+/* The context is the tracepoint's arguments as u64 args[]. */
+static struct LLVMOpaqueValue *rawtracepoint_emit_argn(struct cg *cg, int n)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, cg->ctx_arg, (uint64_t)n * 8), "");
+	LLVMSetAlignment(v, 8);
+	return v;
+}
+
+static enum addr_space kernel_pointers(const struct probe_target *t)
+{
+	(void)t;
+	return AS_KERNEL;
+}
+
 const struct probe_provider probe_rawtracepoint = {
 	.name = "rawtracepoint",
 	.aliases = { "rt", NULL },
 	.type = PT_RAWTRACEPOINT,
-	.ctx = CTX_RAW_ARGS,
+	.emit_argn = rawtracepoint_emit_argn,
+	.pointer_as = kernel_pointers,
 	.filter_self = true,
 	.max_args = 6,
 	.expand = rawtracepoint_expand,

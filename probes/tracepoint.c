@@ -22,6 +22,8 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "btf.h"
+#include "cg.h"
 #include "probe.h"
 
 static bool has_wildcard(const char *s)
@@ -265,13 +267,100 @@ static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *pro
 	return rt_links_add(l, link);
 }
 
+/* ---- args ---------------------------------------------------------------------------- */
+
+static bool is_syscall(const struct probe_target *t)
+{
+	return t->format && strcmp(t->format->category, "syscalls") == 0;
+}
+
+static bool has_non_string_data_loc(const struct tp_format *f)
+{
+	for (int i = 0; i < f->nfields; i++)
+		if (f->fields[i].is_data_loc && !f->fields[i].is_string)
+			return true;
+	return false;
+}
+
+/* The record's layout from BTF's trace_event_raw_<event> where BTF has it
+ * (typed as the kernel declares the fields: enums, structs); the format
+ * file otherwise: syscalls have no such struct, many events share one
+ * named after their class, and a __data_loc that is not a string needs
+ * the format's element type. */
+static const struct type *tracepoint_args_type(const struct probe_target *t, struct type_arena *a,
+					       struct diag *d, srcloc loc)
+{
+	const struct tp_format *f = t->format;
+	if (f && (is_syscall(t) || t->lower.kind != LOWER_NONE || has_non_string_data_loc(f)))
+		return tp_format_args(f, a);
+	const struct type *rec = kbtf_tracepoint_args(a, t->target);
+	if (rec)
+		return rec;
+	if (f)
+		return tp_format_args(f, a);
+	diag_error(d, loc, "the fields of %s are not known: its tracefs format is unreadable and BTF has none",
+		   t->name);
+	return NULL;
+}
+
+/* Syscall tracepoints record the syscall's arguments: pointers in them
+ * point to the calling process's memory. */
+static enum addr_space tracepoint_args_as(const struct probe_target *t)
+{
+	return is_syscall(t) ? AS_USER : AS_KERNEL;
+}
+
+static enum addr_space kernel_pointers(const struct probe_target *t)
+{
+	(void)t;
+	return AS_KERNEL;
+}
+
+/* `__data_loc T[] name`: a u32 in the record holds the data's offset from
+ * the record's start (low 16 bits) and its length. */
+static void data_loc_member(struct cg *cg, const struct type_member *m, struct cg_ref *out)
+{
+	LLVMValueRef loc = LLVMBuildLoad2(cg->b, cg->i32, cg_ptr_add(cg, cg->ctx_arg, m->offset), "");
+	LLVMSetAlignment(loc, 4);
+	LLVMValueRef off = LLVMBuildZExt(cg->b, LLVMBuildAnd(cg->b, loc, LLVMConstInt(cg->i32, 0xffff, false), ""),
+					 cg->i64, "");
+	LLVMValueRef src = cg_ptr_add_var(cg, cg->ctx_arg, off);
+	if (m->type->kind != TY_STR) {
+		*out = (struct cg_ref){ REF_VALUE, LLVMBuildPtrToInt(cg->b, src, cg->i64, "") };
+		return;
+	}
+	uint32_t size = m->type->size;
+	LLVMValueRef buf = cg_temp(cg, size);
+	cg_zero(cg, buf, cg_round8(size));
+	cg_probe_read_str(cg, buf, size, src, false);
+	*out = (struct cg_ref){ REF_BPF, buf };
+}
+
+static void tracepoint_emit_args_member(struct cg *cg, const struct type_member *m, struct cg_ref *out)
+{
+	if (cg->target->lower.kind != LOWER_NONE) {
+		/* a lowered syscall tracepoint: the record is rebuilt from registers */
+		*out = (struct cg_ref){ REF_VALUE, cg_normalize(cg, cg_lowered_field(cg, m->offset), m->type) };
+		return;
+	}
+	if (m->is_data_loc) {
+		data_loc_member(cg, m, out);
+		return;
+	}
+	/* tracepoint programs may load the record directly */
+	*out = cg_ref_member(cg, cg_ctx_ref(cg), m);
+}
+
 const struct probe_provider probe_tracepoint = {
 	.name = "tracepoint",
 	.aliases = { "t", NULL },
 	.type = PT_TRACEPOINT,
-	.ctx = CTX_TRACEPOINT,
 	.filter_self = true,
 	.max_args = 0,
+	.args_type = tracepoint_args_type,
+	.args_as = tracepoint_args_as,
+	.pointer_as = kernel_pointers,
+	.emit_args_member = tracepoint_emit_args_member,
 	.expand = tracepoint_expand,
 	.section = tracepoint_section,
 	.attach = tracepoint_attach,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "runtime.h"
+#include "util.h"
 
 /* Widths and precisions above this are not conversions (printf(3) would
  * fail with EOVERFLOW near INT_MAX; nobody needs a megabyte of padding). */
@@ -181,13 +182,13 @@ static void print_integer(FILE *out, const struct fmt_spec *s, uint64_t bits)
 static bool print_argument(FILE *out, const struct fmt_spec *s, const struct desc_printf *pf, int i,
 			   const unsigned char *payload, size_t size)
 {
-	if (!pf || i >= pf->nargs)
+	if (!pf || !pf->args || i >= pf->args->nmembers)
 		return false;
-	const struct field_layout *arg = &pf->args[i];
-	if (arg->type.kind == TY_STR) {
-		size_t n = arg->type.size;
-		if (arg->offset > size || n > size - arg->offset)
-			return false;
+	const struct type_member *arg = &pf->args->members[i];
+	if (arg->offset > size || arg->type->size > size - arg->offset)
+		return false;
+	if (arg->type->kind == TY_STR) {
+		size_t n = arg->type->size;
 		char *str = xstrndup((const char *)payload + arg->offset, n);
 		if (s->conv == 's') {
 			print_string(out, s, str);
@@ -200,10 +201,8 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 		free(str);
 		return true;
 	}
-	uint64_t bits;
-	if (arg->offset > size || sizeof(bits) > size - arg->offset)
-		return false;
-	memcpy(&bits, payload + arg->offset, sizeof(bits));
+	/* scalars as stored (integers as 64 bits, bools and enums at their size) */
+	uint64_t bits = (uint64_t)type_load_int(arg->type, payload + arg->offset);
 	print_integer(out, s, bits);
 	return true;
 }

@@ -37,6 +37,9 @@ struct run {
 	const struct desc *desc;
 	const struct rt_options *o;
 	FILE *out;
+	struct rt_output sink;   /* everything printed goes through it */
+	char *printf_buf;        /* one printf's text, reused */
+	size_t printf_cap;
 	struct bpf_object *obj;
 	struct ring_buffer *rb;
 	int *map_fds;    /* per desc map, -1 if missing */
@@ -270,9 +273,41 @@ static void handle_map_event(struct run *r, const struct event_hdr *h, const cha
 		memcpy(args, payload, size < sizeof(args) ? size : sizeof(args));
 		struct rt_map_snapshot snap = { 0 };
 		if (rt_map_read(m, fd, r->ncpus, &snap) == 0)
-			rt_map_print(r->out, &snap, args[0], args[1]);
+			rt_map_print(&r->sink, &snap, args[0], args[1]);
 		rt_map_snapshot_free(&snap);
 	}
+}
+
+/* printf: formatted into one string, then handed to the sink (the JSON
+ * sink wraps it in a message). */
+static void handle_printf(struct run *r, uint32_t id, const char *payload, size_t size)
+{
+	if (id >= (uint32_t)r->desc->nprintfs)
+		return;
+	FILE *f = open_memstream(&r->printf_buf, &r->printf_cap);
+	if (!f) {
+		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, "cannot format printf: out of memory");
+		return;
+	}
+	rt_format_printf(f, &r->desc->printfs[id], payload, size);
+	if (fclose(f) == 0)
+		r->sink.ops->printf(&r->sink, r->printf_buf, r->printf_cap);
+	free(r->printf_buf);
+	r->printf_buf = NULL;
+	r->printf_cap = 0;
+}
+
+/* print(value): decoded by its type, printed by the sink. */
+static void handle_value(struct run *r, uint32_t id, const char *payload, size_t size)
+{
+	if (id >= (uint32_t)r->desc->nvalues)
+		return;
+	const struct type *t = r->desc->values[id];
+	if (size < t->size)
+		return;
+	struct rt_arena *a = rt_arena_new();
+	r->sink.ops->value(&r->sink, rt_decode(a, t, payload));
+	rt_arena_free(a);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -286,8 +321,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	size_t psize = size - sizeof(h);
 	switch (h.kind) {
 	case EV_PRINTF:
-		if (h.id < (uint32_t)r->desc->nprintfs)
-			rt_format_printf(r->out, &r->desc->printfs[h.id], payload, psize);
+		handle_printf(r, h.id, payload, psize);
+		break;
+	case EV_VALUE:
+		handle_value(r, h.id, payload, psize);
 		break;
 	case EV_EXIT:
 		r->exited = true;
@@ -331,8 +368,7 @@ static void check_lost(struct run *r)
 		for (int i = 0; i < r->ncpus; i++)
 			total += values[i];
 		if (total > r->lost_reported) {
-			fprintf(stderr, "Lost %llu events\n",
-				(unsigned long long)(total - r->lost_reported));
+			r->sink.ops->lost_events(&r->sink, total - r->lost_reported);
 			r->lost_reported = total;
 		}
 	}
@@ -498,7 +534,7 @@ static void finish(struct run *r)
 		drain_events(r);
 	check_lost(r);
 	if (!r->output_broken) {
-		rt_print_maps_at_exit(r->out, r->desc, r->obj, r->ncpus);
+		rt_print_maps_at_exit(&r->sink, r->desc, r->obj, r->ncpus);
 		flush_output(r);
 	}
 }
@@ -525,8 +561,7 @@ static int start(struct run *r, const struct compiled *c)
 		return -1;
 	}
 	if (!r->o->quiet) {
-		int n = r->desc->nprobes;
-		fprintf(r->out, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
+		r->sink.ops->attached(&r->sink, r->desc->nprobes);
 		flush_output(r);
 	}
 	if (!r->o->dry_run && run_once(r, PT_BEGIN) < 0)
@@ -546,6 +581,10 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		.ncpus = libbpf_num_possible_cpus(),
 	};
 	r.child.release_fd = r.child.exec_err_fd = -1;
+	if (o->format == RT_FORMAT_JSON)
+		rt_output_json(&r.sink, r.out, stderr);
+	else
+		rt_output_text(&r.sink, r.out, stderr);
 	if (r.ncpus < 1)
 		r.ncpus = 1;
 	if (!rt_may_trace()) { /* before anything is forked or created */

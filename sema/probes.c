@@ -38,13 +38,13 @@ static char *make_prog_name(int index, const char *name)
 	return out;
 }
 
-static void probe_add_group(struct probe_state *ps, int g)
+static void probe_add_group(struct probe *p, int g)
 {
-	for (int i = 0; i < ps->ngroups; i++)
-		if (ps->groups[i] == g)
+	for (int i = 0; i < p->ntargets; i++)
+		if (p->targets[i] == g)
 			return;
-	ps->groups = xrealloc(ps->groups, sizeof(int) * (size_t)(ps->ngroups + 1));
-	ps->groups[ps->ngroups++] = g;
+	p->targets = xrealloc(p->targets, sizeof(int) * (size_t)(p->ntargets + 1));
+	p->targets[p->ntargets++] = g;
 }
 
 static void group_add_action(struct prog_group *g, struct probe *p)
@@ -80,7 +80,6 @@ static int group_target(struct sema *s, struct probe_target *t)
 /* The attach point each group was first created from, for desc_probe.loc. */
 static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 {
-	struct probe_state *ps = &s->pstate[p->index];
 	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
 		struct probe_target *targets = NULL;
 		int n = 0;
@@ -96,7 +95,7 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 				(*locs)[g] = ap->loc;
 			}
 			group_add_action(&s->groups[g], p);
-			probe_add_group(ps, g);
+			probe_add_group(p, g);
 		}
 		free(targets); /* the strings now belong to groups or were freed */
 	}
@@ -209,6 +208,34 @@ static void check_program_count(struct sema *s)
 	free(lowered);
 }
 
+/* What `args` is in each program: the provider says (tracepoint records
+ * from BTF or the format file). Asked only for actions that read `args`,
+ * so a script that never does loads no BTF for it. */
+static bool node_uses_args(const struct node *n)
+{
+	for (; n; n = n->next) {
+		if (n->kind == N_BUILTIN && n->name && strcmp(n->name, "args") == 0)
+			return true;
+		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (node_uses_args(kids[i]))
+				return true;
+	}
+	return false;
+}
+
+static void type_group_args(struct sema *s)
+{
+	for (int i = 0; i < s->ngroups; i++) {
+		struct prog_group *g = &s->groups[i];
+		bool used = false;
+		for (int a = 0; a < g->nactions && !used; a++)
+			used = node_uses_args(g->actions[a]->pred) || node_uses_args(g->actions[a]->body);
+		if (used && g->prov && g->prov->args_type)
+			g->args = g->prov->args_type(&g->target, s->prog->types, s->d, s->group_locs[i]);
+	}
+}
+
 int sema_group_probes(struct sema *s)
 {
 	int errors = s->d->errors;
@@ -217,6 +244,7 @@ int sema_group_probes(struct sema *s)
 	unlower_where_it_does_not_pay(s);
 	chunk_lowered_programs(s);
 	check_program_count(s);
+	type_group_args(s);
 	return s->d->errors > errors ? -1 : 0;
 }
 

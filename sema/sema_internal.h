@@ -5,23 +5,25 @@
  * last one), so the first runs are "quiet": they report nothing and only
  * decide map and variable types. They repeat until a run decides nothing
  * new; a final "loud" run then checks everything against the settled types
- * and reports every error once. Decisions (map kinds, key types, string
- * sizes, variable types) persist across runs; per-run facts (which variables
- * are assigned so far, printf records) are reset at the start of each run. */
+ * and reports every error once. Decisions (map kinds, key and value types,
+ * variable types) persist across runs; per-run facts (which variables are
+ * assigned so far, printf records) are reset at the start of each run. */
 #ifndef SONDE_SEMA_INTERNAL_H
 #define SONDE_SEMA_INTERNAL_H
 
 #include <stdbool.h>
 
 #include "ast.h"
+#include "builtins.h"
 #include "desc.h"
 #include "probe.h"
 #include "sema.h"
-#include "builtins.h"
 
-#define SEMA_MAX_PRINTF_RECORD 400 /* payload bytes: it is built on the 512-byte BPF stack */
 #define SEMA_MAX_LHIST_BUCKETS 1000
 #define SEMA_PROG_NAME_MAX 60
+/* printf records and print() values travel in one ring-buffer record each;
+ * a bound keeps one event from taking a large part of the ring. */
+#define SEMA_MAX_EVENT_RECORD (64 * 1024)
 
 /* What sema knows about one map beyond struct map_info (indexed by id). */
 struct map_state {
@@ -30,14 +32,12 @@ struct map_state {
 	bool keys_known;       /* nkeys decided */
 	srcloc keys_loc;
 	bool assign_seen;      /* loud run: an assignment targeted it (even a failed one) */
-	bool lhist_set;
-	srcloc lhist_loc;
+	bool params_set;       /* aggregation parameters (lhist bounds) decided */
+	srcloc params_loc;
 };
 
 /* Per script probe. */
 struct probe_state {
-	int *groups;           /* indices into sema.groups this probe's action is in */
-	int ngroups;
 	bool *assigned;        /* by var index: assigned earlier in this run */
 	int nassigned;
 };
@@ -48,6 +48,7 @@ struct sema {
 	const struct sema_options *opt;
 	bool quiet;
 	int changes;           /* decisions made in the current run */
+	uint32_t max_strlen;
 
 	struct prog_group *groups;
 	int ngroups;
@@ -57,20 +58,26 @@ struct sema {
 	int nprobes;
 	struct probe *cur;          /* probe being checked */
 	struct probe_state *curst;
+	struct map_info *agg_map;   /* the map an aggregation call is assigned to */
 
 	struct map_state *mstate;   /* by map id */
 	int mstate_cap;
 
 	struct desc_printf *printfs;
 	int nprintfs, printfs_cap;
+	const struct type **values; /* print(value) sites */
+	int nvalues, values_cap;
 };
 
 /* sema.c */
 void sema_err(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sema_note(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sema_stmt(struct sema *s, struct node *n);
-struct type sema_var_read(struct sema *s, struct node *n);
-bool sema_merge_value(struct type *cur, struct type in, bool *changed);
+const struct type *sema_var_read(struct sema *s, struct node *n);
+const struct type *sema_var_address(struct sema *s, struct node *n);
+/* Merges `in` into *cur (a variable's or map's stored type): false when they
+ * cannot share one type; *changed when *cur grew. */
+bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, bool *changed);
 
 /* positional.c */
 void sema_substitute_positionals(struct sema *s);
@@ -80,33 +87,42 @@ int sema_group_probes(struct sema *s);
 void sema_fill_desc_probes(struct sema *s, struct desc *desc);
 void sema_groups_free(struct prog_group *g, int n);
 
-/* types.c */
-struct type sema_expr(struct sema *s, struct node *n);
-void sema_format_type(struct node *fmt);
+/* expr.c */
+bool sema_is_condition_type(const struct type *t);
+/* The type values of t are stored as (maps, variables, records): integers
+ * widened to 64 bits; reports nothing. */
+const struct type *sema_stored_type(const struct type *t);
+
+/* typespec.c */
+const struct type *sema_resolve_spec(struct sema *s, const struct type_spec *spec);
+void sema_define_structs(struct sema *s);
+/* Members of a record: completes BTF records on demand; false when the
+ * record is opaque (reported at loc unless quiet). */
+bool sema_complete(struct sema *s, const struct type *rec, srcloc loc);
 
 /* calls.c */
 enum call_ctx { CALL_VALUE, CALL_STMT, CALL_AGG_RHS };
-struct type sema_call(struct sema *s, struct node *n, enum call_ctx ctx);
-bool sema_const_int(const struct node *n, int64_t *out);
-bool sema_lhist_params(const struct node *call, int64_t *min, int64_t *max, int64_t *step);
+const struct type *sema_call(struct sema *s, struct node *n, enum call_ctx ctx);
+bool sema_is_agg_call(const struct node *n);
 
 /* maps.c */
 struct map_info *sema_map_lookup(struct sema *s, struct node *map_node);
 void sema_map_keys(struct sema *s, struct map_info *m, struct node *map_node);
-struct type sema_map_read(struct sema *s, struct node *map_node);
-void sema_map_assign(struct sema *s, struct node *map_node, struct type value, srcloc loc);
+const struct type *sema_map_read(struct sema *s, struct node *map_node);
+void sema_map_assign(struct sema *s, struct node *map_node, const struct type *value, srcloc loc);
 void sema_map_assign_agg(struct sema *s, struct node *map_node, struct node *call);
-void sema_map_compound(struct sema *s, struct node *map_node, struct type rhs, int op, srcloc loc);
-struct type sema_map_incdec(struct sema *s, struct node *map_node, srcloc loc, const char *spelling);
+void sema_map_compound(struct sema *s, struct node *map_node, const struct type *rhs, int op,
+		       srcloc loc);
+const struct type *sema_map_incdec(struct sema *s, struct node *map_node, srcloc loc,
+				   const char *spelling);
 void sema_map_check_assigned(struct sema *s, bool clean);
-void sema_map_layout(struct program *p);
 void sema_fill_desc_maps(struct sema *s, struct desc *desc);
 const char *map_kind_name(enum map_kind k);
 
 /* printf.c */
 void sema_printf(struct sema *s, struct node *call);
-void sema_printfs_reset(struct sema *s);
-
-static inline uint32_t sema_round8(uint32_t n) { return (n + 7u) & ~7u; }
+/* Registers a print(value) site of type t; returns its index. */
+int sema_register_value(struct sema *s, const struct type *t);
+void sema_events_reset(struct sema *s);
 
 #endif

@@ -461,12 +461,52 @@ static void add_members(struct type_arena *a, struct type *rec, const struct btf
 	}
 }
 
+/* Keys of lazy records in the arena's cache: BTF ids never set the top bit. */
+static uint64_t lazy_key(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 0x100000001b3ull;
+	return h | (1ull << 63);
+}
+
+const struct type *kbtf_lazy(struct type_arena *a, const char *name)
+{
+	uint64_t key = lazy_key(name);
+	const struct type *t = type_arena_lookup(a, key);
+	if (t)
+		return t;
+	bool is_union = strncmp(name, "union ", 6) == 0;
+	struct type *rec = type_record_new(a, is_union ? REC_UNION : REC_STRUCT, name);
+	rec->incomplete = true; /* btf_id -1: found by name when completed */
+	type_arena_remember(a, key, rec);
+	return rec;
+}
+
+/* A lazy record takes the members of the kernel's definition. Like any
+ * completion it happens before anyone reads its members. */
+static bool complete_lazy(struct type_arena *a, struct type *r)
+{
+	const struct type *k = r->name ? kbtf_type(a, r->name) : NULL;
+	if (!k || k == r || k->kind != TY_RECORD || !kbtf_complete(a, k))
+		return false;
+	r->members = k->members;
+	r->nmembers = k->nmembers;
+	r->size = k->size;
+	r->align = k->align;
+	r->btf_id = k->btf_id;
+	r->incomplete = false;
+	return true;
+}
+
 bool kbtf_complete(struct type_arena *a, const struct type *rec)
 {
 	if (!rec || rec->kind != TY_RECORD)
 		return false;
 	if (!rec->incomplete)
 		return true;
+	if (rec->btf_id == -1)
+		return complete_lazy(a, (struct type *)rec);
 	if (rec->btf_id <= 0 || !kbtf_load())
 		return false;
 	const struct btf_type *t = btf_type((uint32_t)rec->btf_id);

@@ -81,6 +81,32 @@ const struct type *type_int_literal(uint64_t value, bool negative_or_unsigned_su
 	return &literal_types[3];
 }
 
+/* bpftrace's own names and the fixed-width spellings kernel code uses. */
+static const struct fixed_name {
+	const char *name;
+	uint8_t size;
+	bool is_signed;
+} fixed_names[] = {
+	{ "int8", 1, true }, { "int16", 2, true }, { "int32", 4, true }, { "int64", 8, true },
+	{ "uint8", 1, false }, { "uint16", 2, false }, { "uint32", 4, false }, { "uint64", 8, false },
+	{ "int8_t", 1, true }, { "int16_t", 2, true }, { "int32_t", 4, true }, { "int64_t", 8, true },
+	{ "uint8_t", 1, false }, { "uint16_t", 2, false }, { "uint32_t", 4, false },
+	{ "uint64_t", 8, false },
+	{ "s8", 1, true }, { "s16", 2, true }, { "s32", 4, true }, { "s64", 8, true },
+	{ "u8", 1, false }, { "u16", 2, false }, { "u32", 4, false }, { "u64", 8, false },
+	{ "__s8", 1, true }, { "__s16", 2, true }, { "__s32", 4, true }, { "__s64", 8, true },
+	{ "__u8", 1, false }, { "__u16", 2, false }, { "__u32", 4, false }, { "__u64", 8, false },
+	{ "size_t", 8, false }, { "ssize_t", 8, true },
+};
+
+const struct type *type_fixed_width(const char *name)
+{
+	for (size_t i = 0; i < sizeof(fixed_names) / sizeof(fixed_names[0]); i++)
+		if (strcmp(fixed_names[i].name, name) == 0)
+			return type_int(fixed_names[i].size, fixed_names[i].is_signed);
+	return NULL;
+}
+
 static bool is_static_type(const struct type *t)
 {
 	if (t == &none_type || t == &void_type || t == &bool_type || t == &agg_type)
