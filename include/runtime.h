@@ -15,7 +15,7 @@
 
 struct rt_options {
 	FILE *out;                 /* stdout or the -o file */
-	pid_t filter_pid;          /* -p PID, 0 = none */
+	pid_t filter_pid;          /* -p PID, 0 = none; its exit ends the run */
 	const char *cmd;           /* -c CMD, NULL = none */
 	bool quiet;                /* -q: no "Attaching N probes..." */
 	bool verbose;              /* -v */
@@ -23,8 +23,9 @@ struct rt_options {
 	const struct source *src;  /* for verifier/attach messages on script lines; may be NULL */
 };
 
-/* Run until exit(), SIGINT/SIGTERM or the -c child ends; run END, print
- * maps, detach. Returns the process exit code. */
+/* Run until exit(), SIGINT/SIGTERM, the -c child ends or the -p process
+ * exits; run END, print maps, detach. Returns the process exit code (1
+ * at once when the -p process does not exist). */
 int rt_run(const struct compiled *c, const struct rt_options *o);
 
 /* ---- output (runtime/printf.c, runtime/maps.c) --------------------------- */

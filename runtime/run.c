@@ -45,6 +45,7 @@ struct run {
 	int ncpus;
 	struct rt_links links;
 	struct rt_child child;
+	struct rt_target target; /* -p */
 	char *log_buf;
 	bool exited;     /* exit() was called: later events are ignored */
 	int64_t exit_code;
@@ -339,8 +340,8 @@ static void check_lost(struct run *r)
 	free(values);
 }
 
-/* Ring-buffer readiness and the signal self-pipe in one epoll set: a signal
- * that arrives just before the wait still wakes it. */
+/* Ring-buffer readiness, the signal self-pipe and the -p process' exit in
+ * one epoll set: a signal that arrives just before the wait still wakes it. */
 static void event_loop(struct run *r)
 {
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -355,6 +356,8 @@ static void event_loop(struct run *r)
 	}
 	ev.data.fd = wake_pipe[0];
 	epoll_ctl(epfd, EPOLL_CTL_ADD, wake_pipe[0], &ev);
+	if ((ev.data.fd = rt_target_fd(&r->target)) >= 0)
+		epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	uint64_t next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
 	while (!stop_requested && !r->exited && !r->output_broken) {
 		struct epoll_event events[4];
@@ -365,7 +368,7 @@ static void event_loop(struct run *r)
 		}
 		drain_wake_pipe();
 		drain_events(r);
-		if (rt_child_poll_exit(&r->child))
+		if (rt_child_poll_exit(&r->child) || rt_target_exited(&r->target))
 			break;
 		if (monotonic_ns() >= next_lost_check) {
 			check_lost(r);
@@ -509,6 +512,7 @@ static void release_all(struct run *r)
 	ring_buffer__free(r->rb);
 	bpf_object__close(r->obj);
 	rt_child_stop(&r->child);
+	rt_target_close(&r->target);
 	free(r->map_fds);
 	free(r->log_buf);
 }
@@ -552,15 +556,19 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		rt_report_no_privileges(EPERM);
 		return 1;
 	}
+	if (rt_target_open(&r.target, o->filter_pid) < 0)
+		return 1;
 	rt_libbpf_log_begin(o->verbose);
 	struct saved_signals saved;
 	int rc = 1;
 	if (o->cmd && !o->dry_run && rt_child_start(&r.child, o->cmd) < 0) {
+		rt_target_close(&r.target);
 		rt_libbpf_log_end();
 		return 1;
 	}
 	if (signals_install(&saved, r.child.pid > 0) < 0) {
 		rt_child_stop(&r.child);
+		rt_target_close(&r.target);
 		rt_libbpf_log_end();
 		return 1;
 	}

@@ -39,6 +39,21 @@ bool rt_child_poll_exit(struct rt_child *c);
  * SIGTERM, then SIGKILL after a grace period; always reaped. */
 void rt_child_stop(struct rt_child *c);
 
+/* ---- runtime/target.c: the -p process ----------------------------------- */
+
+struct rt_target {
+	pid_t pid;  /* 0 = none */
+	int pidfd;  /* readable once the process has exited; -1 = poll kill(pid, 0) */
+};
+
+/* pid 0 = no -p. Returns 0, or -1 after saying that there is no such process. */
+int rt_target_open(struct rt_target *t, pid_t pid);
+/* The fd for the event loop's epoll set, or -1 (then poll rt_target_exited()). */
+int rt_target_fd(const struct rt_target *t);
+/* Non-blocking: true once the process has exited. */
+bool rt_target_exited(const struct rt_target *t);
+void rt_target_close(struct rt_target *t);
+
 /* ---- runtime/verifier.c: libbpf messages and load failures --------------- */
 
 /* Installs a libbpf print callback for the duration of one run: quiet

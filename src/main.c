@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	      "OPTIONS:\n"
 	      "    -e 'program'     execute this program\n"
 	      "    -c 'CMD'         run CMD and trace until it exits (cpid is its pid)\n"
-	      "    -p PID           trace only events of process PID\n"
+	      "    -p PID           trace only events of process PID, until it exits\n"
 	      "    -o FILE          write the program's output to FILE\n"
 	      "    -q               quiet: no \"Attaching N probes...\" line\n"
 	      "    -v               verbose: what is loaded and attached\n"
@@ -119,6 +119,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		default: usage(stderr); return 1;
 		}
+	}
+	if (cli->rt.cmd && cli->rt.filter_pid) {
+		fprintf(stderr, "sonde: -c and -p cannot be used together: trace a new command "
+				"(-c) or a running process (-p)\n");
+		return 1;
 	}
 	int rest = optind;
 	if (!cli->program_text) {

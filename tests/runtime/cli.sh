@@ -60,6 +60,25 @@ kill "$victim"; wait "$victim" 2>/dev/null
 others=$(grep -E '^@\[' <<<"$OUT" | grep -v "^@\[$victim\]" || true)
 expect_eq "-p filters out other processes" "" "$others"
 
+# -p of a process that does not exist: an error at once, as in bpftrace.
+# No pid reaches pid_max (the largest is pid_max - 1). `timeout` only
+# catches a hang (exit 124).
+nopid=$(cat /proc/sys/kernel/pid_max)
+snapshot_bpf
+run_sonde -p "$nopid" -e 'BEGIN { printf("began\n"); }'
+expect_eq "-p no such process: exit code" 1 "$RC"
+expect_eq "-p no such process: the error" "sonde: -p: there is no process $nopid" "$ERR"
+expect_eq "-p no such process: nothing runs" "" "$OUT"
+expect_nothing_left "-p no such process"
+if command -v bpftrace >/dev/null; then
+	timeout -s INT 60 bpftrace -p "$nopid" -e 'BEGIN { printf("began\n"); }' >/dev/null 2>&1
+	expect_eq "-p no such process: bpftrace's exit code too" 1 "$?"
+fi
+run_sonde -p "$$" -c true -e 'BEGIN { exit(); }'
+expect_eq "-c and -p together: exit code" 1 "$RC"
+expect_eq "-c and -p together: the error" \
+	"sonde: -c and -p cannot be used together: trace a new command (-c) or a running process (-p)" "$ERR"
+
 # cpid and -c
 run_sonde -q -c 'dd if=/dev/zero of=/dev/null bs=1 count=100 status=none' -e 'tracepoint:syscalls:sys_enter_write /pid == cpid/ { @writes = count(); }'
 expect_eq "-c with cpid counts the child's writes" "

@@ -1,7 +1,9 @@
 /* test_run.c - pieces of the runtime core that need no BPF object: the -c
- * command splitter, the held child's life cycle, and how a verifier log is
- * turned into a message on the script's line. */
+ * command splitter, the held child's life cycle, noticing the -p process'
+ * exit, and how a verifier log is turned into a message on the script's
+ * line. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +103,43 @@ static void test_child(void)
 	rt_child_stop(&c); /* harmless with no child */
 }
 
+/* The -p process: its exit is seen through the pidfd at once, and by the
+ * kill(pid, 0) fallback once it is reaped. */
+static void test_target(void)
+{
+	int hold[2];
+	CHECK(pipe(hold) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char b;
+		close(hold[1]);
+		_exit(read(hold[0], &b, 1) < 0); /* EOF: the test lets it go */
+	}
+	close(hold[0]);
+	struct rt_target t;
+	CHECK(rt_target_open(&t, pid) == 0 && rt_target_fd(&t) >= 0);
+	struct rt_target polled = { .pid = pid, .pidfd = -1 };
+	CHECK(!rt_target_exited(&t) && !rt_target_exited(&polled));
+
+	close(hold[1]);
+	struct pollfd p = { .fd = rt_target_fd(&t), .events = POLLIN };
+	CHECK(poll(&p, 1, 10000) == 1); /* a bound, not a timing assumption */
+	CHECK(rt_target_exited(&t));
+	CHECK(!rt_target_exited(&polled)); /* a zombie still answers kill() */
+	CHECK(waitpid(pid, NULL, 0) == pid);
+	CHECK(rt_target_exited(&t) && rt_target_exited(&polled));
+	rt_target_close(&t);
+	CHECK(t.pidfd == -1 && !rt_target_exited(&t));
+
+	CHECK(rt_target_open(&t, 0) == 0 && rt_target_fd(&t) == -1 && !rt_target_exited(&t));
+}
+
+static void open_missing_target(void *arg)
+{
+	struct rt_target t;
+	CHECK(rt_target_open(&t, *(pid_t *)arg) == -1 && rt_target_fd(&t) == -1);
+}
+
 /* Runs fn with stderr captured; returns what it printed (caller frees). */
 static char *capture_stderr(void (*fn)(void *), void *arg)
 {
@@ -186,11 +225,22 @@ static void test_verifier_report(void)
 	source_free(src);
 }
 
+/* No process can have this pid (pid_max is at most 2^22). */
+static void test_missing_target(void)
+{
+	pid_t missing = 0x7fffffff;
+	char *out = capture_stderr(open_missing_target, &missing);
+	check_contains(out, "sonde: -p: there is no process 2147483647\n");
+	free(out);
+}
+
 int main(void)
 {
 	test_split();
 	test_child();
+	test_target();
 	test_verifier_report();
+	test_missing_target();
 	if (failures) {
 		fprintf(stderr, "test_run: %d failure(s)\n", failures);
 		return 1;
