@@ -1,6 +1,8 @@
 /* test_probes.c - probe providers: names, expansion of every attach-point
  * form, wildcards against the real tracefs, record formats, and the text
- * of every error. Runs as root (tracefs may need mounting). */
+ * of every error. Runs as root (tracefs may need mounting); where tracefs
+ * cannot be read (not root), the cases that need it are skipped with a
+ * message and the rest still run. */
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,8 +135,31 @@ static void test_begin_end(void)
 	check_error("BEGIN:x", "BEGIN takes no arguments");
 }
 
+static bool have_tracefs(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		known = tracefs_path() != NULL && tp_format_get("syscalls", "sys_enter_read") != NULL;
+		if (!known)
+			fprintf(stderr, "test_probes: tracefs cannot be read (not root?): "
+					"tracepoint expansion and format cases skipped\n");
+	}
+	return known;
+}
+
+/* Malformed tracepoint specs are rejected before tracefs is read. */
+static void test_tracepoint_syntax(void)
+{
+	check_error("tracepoint:syscalls", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+	check_error("tracepoint", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+	check_error("tracepoint:a:b:c", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+	check_error("t::x", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
+}
+
 static void test_tracepoint(void)
 {
+	if (!have_tracefs())
+		return;
 	/* syscall tracepoints keep their names but are lowered to raw ones */
 	check_single("tracepoint:syscalls:sys_enter_read", PT_TRACEPOINT,
 		     "tracepoint:syscalls:sys_enter_read", "syscalls:sys_enter_read",
@@ -183,10 +208,6 @@ static void test_tracepoint(void)
 
 	check_error("tracepoint:nope:nope", "tracepoint 'nope:nope' not found");
 	check_error("tracepoint:syscalls:nope*", "tracepoint 'syscalls:nope*' not found");
-	check_error("tracepoint:syscalls", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
-	check_error("tracepoint", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
-	check_error("tracepoint:a:b:c", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
-	check_error("t::x", "tracepoint needs a category and an event: tracepoint:CATEGORY:EVENT");
 	check_error("tracepoint:../..:x", "tracepoint '../..:x' not found");
 }
 
@@ -199,6 +220,8 @@ static void test_lowering(void)
 	CHECK(probe_syscall_nr("newstat") == -1);
 	CHECK(probe_syscall_nr("") == -1);
 	CHECK(probe_syscall_nr("zzz") == -1);
+	if (!have_tracefs())
+		return;
 
 	struct { const char *spec; enum lower_kind kind; int nr; const char *section; } cases[] = {
 		{ "t:syscalls:sys_enter_read", LOWER_SYS_ENTER, 0, "raw_tracepoint/sys_enter" },
@@ -326,6 +349,8 @@ static void test_unknown_type(void)
 
 static void test_formats(void)
 {
+	if (!have_tracefs())
+		return;
 	const struct tp_format *f = tp_format_get("syscalls", "sys_exit_read");
 	CHECK(f != NULL);
 	if (!f)
@@ -375,6 +400,7 @@ int main(void)
 {
 	test_registry();
 	test_begin_end();
+	test_tracepoint_syntax();
 	test_tracepoint();
 	test_lowering();
 	test_rawtracepoint();
