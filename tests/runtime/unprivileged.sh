@@ -1,8 +1,9 @@
 # Every test program runs without root: as nobody, each unit test binary
 # and each runtime script passes or skips (exit 77, with the reason); none
-# fails. Those that only compile (the lexer, parser and sema tests, the
-# malformed-script corpus) must pass, not skip. The runtime scripts that
-# need root skip in lib.bash's first lines, so this stays quick.
+# fails. Those that only compile or read text (the lexer, parser and sema
+# tests, the malformed-script corpus, the README check) must pass, not
+# skip. The runtime scripts that need root skip in lib.bash's first lines,
+# so this stays quick.
 #
 # Runs as root (lib.bash) in order to become nobody; the build and source
 # directories must be readable by nobody (skipped otherwise).
@@ -18,7 +19,7 @@ fi
 
 # These run fully without root: a skip would be a regression.
 MUST_PASS=" unit.test_lexer unit.test_parser unit.test_sema unit.test_probes unit.test_run
-	unit.test_print runtime.bad_input "
+	unit.test_print runtime.bad_input runtime.readme "
 
 # as_nobody_passes NAME COMMAND...: exit 0, or 77 unless NAME is in MUST_PASS
 as_nobody_passes() {
