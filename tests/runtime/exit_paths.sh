@@ -78,13 +78,16 @@ fi
 
 # SIGINT while a -c child still runs: the child must not be left behind
 snapshot_bpf
-"$SONDE" -c "sleep 30" -e "$PROG" >"$TMP/out" 2>"$TMP/err" &
+# (other tests on the machine may run "sleep 30": ours is told by its
+# fraction, our pid)
+nap="sleep 30.$$"
+"$SONDE" -c "$nap" -e "$PROG" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 wait_until 60 file_has "$TMP/out" '^Attaching'
-wait_until 60 pgrep -f '^sleep 30$' >/dev/null # released: sleep runs
+wait_until 60 pgrep -xf "$nap" >/dev/null # released: sleep runs
 kill -INT "$pid"
 wait "$pid"
-expect_eq "SIGINT with -c: no sleep 30 child left" "" "$(pgrep -f '^sleep 30$')"
+expect_eq "SIGINT with -c: no sleep child left" "" "$(pgrep -xf "$nap")"
 expect_nothing_left "SIGINT with -c"
 
 # a compile error never starts the -c command and loads nothing
