@@ -120,11 +120,6 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		default: usage(stderr); return 1;
 		}
 	}
-	if (cli->rt.cmd && cli->rt.filter_pid) {
-		fprintf(stderr, "sonde: -c and -p cannot be used together: trace a new command "
-				"(-c) or a running process (-p)\n");
-		return 1;
-	}
 	int rest = optind;
 	if (!cli->program_text) {
 		if (rest >= argc) {

@@ -74,10 +74,6 @@ if command -v bpftrace >/dev/null; then
 	timeout -s INT 60 bpftrace -p "$nopid" -e 'BEGIN { printf("began\n"); }' >/dev/null 2>&1
 	expect_eq "-p no such process: bpftrace's exit code too" 1 "$?"
 fi
-run_sonde -p "$$" -c true -e 'BEGIN { exit(); }'
-expect_eq "-c and -p together: exit code" 1 "$RC"
-expect_eq "-c and -p together: the error" \
-	"sonde: -c and -p cannot be used together: trace a new command (-c) or a running process (-p)" "$ERR"
 
 # cpid and -c
 run_sonde -q -c 'dd if=/dev/zero of=/dev/null bs=1 count=100 status=none' -e 'tracepoint:syscalls:sys_enter_write /pid == cpid/ { @writes = count(); }'
