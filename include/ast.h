@@ -160,8 +160,9 @@ struct node {
 
 /* One attach point as written: "tracepoint:syscalls:sys_enter_*". */
 struct attach_point {
-	char *text;     /* the whole spec as written */
+	char *text;     /* the whole spec as written; sema substitutes $1.. in it */
 	srcloc loc;
+	bool unusable;  /* sema: a positional parameter in it was reported bad */
 	struct attach_point *next;
 };
 

@@ -89,6 +89,11 @@ struct probe_provider {
 	enum ctx_kind ctx;
 	bool filter_self;      /* apply the self / -p filter (false for BEGIN/END/interval) */
 	int max_args;          /* highest argN + 1 available (0 = none) */
+	/* The ':'-separated field of the spec (1 = the first after "name:")
+	 * that must be a number when the spec has number_nfields fields; 0 =
+	 * none. Sema uses it to blame a positional parameter that is not a
+	 * number ("interval:ms:$1" with $1 = abc) at the $1. */
+	int number_field, number_nfields;
 	/* Parse `spec` (the text after "name:"; "" for BEGIN) and append the
 	 * concrete targets to *out (growing *n). Reports errors at loc and
 	 * returns -1; returns 0 on success. */

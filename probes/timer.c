@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "intlit.h"
 #include "probe.h"
 
 struct timer_unit {
@@ -38,18 +39,23 @@ static const struct timer_unit *find_unit(const char *name, size_t len)
 	return NULL;
 }
 
-static bool parse_count(const char *s, size_t len, uint64_t *v)
+/* N in "UNIT:N" / "Nunit": an integer literal without suffix (1000, 1_000,
+ * 1e3), as bpftrace reads it. */
+static enum intlit_status parse_count(const char *s, size_t len, uint64_t *v)
 {
-	if (len == 0 || len > 19)
-		return false;
-	uint64_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-		n = n * 10 + (uint64_t)(s[i] - '0');
-	}
-	*v = n;
-	return n > 0;
+	struct intlit lit;
+	enum intlit_status st = intlit_parse(s, len, false, &lit, NULL, 0);
+	*v = lit.value;
+	return st == INTLIT_OK && lit.value == 0 ? INTLIT_INVALID : st;
+}
+
+/* The count that starts "Nunit": digits and '_', and an exponent. */
+static size_t count_prefix(const char *spec)
+{
+	size_t len = strspn(spec, "0123456789_");
+	if (len && (spec[len] == 'e' || spec[len] == 'E') && isdigit((unsigned char)spec[len + 1]))
+		len += 1 + strspn(spec + len + 1, "0123456789_");
+	return len;
 }
 
 static int parse_timer(const char *provider, const char *spec, srcloc loc, struct diag *d,
@@ -65,7 +71,7 @@ static int parse_timer(const char *provider, const char *spec, srcloc loc, struc
 		count_len = strlen(count_text);
 	} else { /* Nunit, e.g. 100ms */
 		count_text = spec;
-		count_len = strspn(spec, "0123456789");
+		count_len = count_prefix(spec);
 		unit_text = spec + count_len;
 		unit_len = strlen(unit_text);
 	}
@@ -81,7 +87,12 @@ static int parse_timer(const char *provider, const char *spec, srcloc loc, struc
 		return -1;
 	}
 	uint64_t count;
-	if (!parse_count(count_text, count_len, &count) || strchr(count_text, ':')) {
+	enum intlit_status st = parse_count(count_text, count_len, &count);
+	if (st == INTLIT_RANGE) {
+		diag_error(d, loc, "rate '%.*s' is too large", (int)count_len, count_text);
+		return -1;
+	}
+	if (st != INTLIT_OK || strchr(count_text, ':')) {
 		diag_error(d, loc, "invalid rate '%s' (expected a positive integer)",
 			   colon ? count_text : spec);
 		return -1;

@@ -84,6 +84,8 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
 		struct probe_target *targets = NULL;
 		int n = 0;
+		if (ap->unusable)
+			continue;
 		if (probe_expand(ap, s->d, &targets, &n) != 0) {
 			probe_targets_free(targets, n);
 			continue;

@@ -320,7 +320,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 	s.pstate = xcalloc((size_t)index, sizeof(*s.pstate));
 
 	sema_substitute_positionals(&s);
-	if (sema_group_probes(&s) == 0 && s.ngroups == 0)
+	if (sema_group_probes(&s) == 0 && s.ngroups == 0 && d->errors == errors_before)
 		diag_error(d, p->probes->loc, "no probe to attach: the attach points matched nothing");
 
 	s.quiet = true;

@@ -321,6 +321,11 @@ static void test_timers(void)
 	check_timer("profile:us:500", PT_PROFILE, "profile:us:500", 500000ull, 0);
 	check_timer("profile:10ms", PT_PROFILE, "profile:ms:10", 10000000ull, 0);
 	check_timer("p:99hz", PT_PROFILE, "profile:hz:99", 0, 99);
+	/* counts are integer literals as in expressions (and bpftrace) */
+	check_timer("interval:s:1e3", PT_INTERVAL, "interval:s:1000", 1000000000000ull, 0);
+	check_timer("interval:ms:1_500", PT_INTERVAL, "interval:ms:1500", 1500000000ull, 0);
+	check_timer("interval:2e3ms", PT_INTERVAL, "interval:ms:2000", 2000000000ull, 0);
+	check_timer("profile:1_000hz", PT_PROFILE, "profile:hz:1000", 0, 1000);
 
 	const char *need_unit =
 		"interval needs a unit: interval:s:N, interval:ms:N, interval:us:N, interval:hz:N";
@@ -337,6 +342,9 @@ static void test_timers(void)
 	check_error("interval:m:1", "unknown unit 'm' in interval probe (expected s, ms, us, ns or hz)");
 	check_error("profile:10min", "unknown unit 'min' in profile probe (expected s, ms, us, ns or hz)");
 	check_error("interval:s:99999999999999", "rate '99999999999999' is too large");
+	check_error("interval:s:1e20", "rate '1e20' is too large");
+	check_error("interval:s:1_", "invalid rate '1_' (expected a positive integer)");
+	check_error("interval:s:5s", "invalid rate '5s' (expected a positive integer)");
 }
 
 static void test_unknown_type(void)

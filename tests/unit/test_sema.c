@@ -339,6 +339,42 @@ static void test_positionals(void)
 	analyzed_free(&a);
 }
 
+/* $N in attach points is text substituted before the probes are expanded. */
+static void test_positionals_in_attach_points(void)
+{
+	char *pos[] = { "100", "read", "abc", "" };
+	struct analyzed a = analyze_args("interval:ms:$1, tracepoint:syscalls:sys_enter_$2$4 { @ = 1; }", pos, 4);
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct desc *d = a.r.desc;
+		CHECKF(d->nprobes == 2 && strcmp(d->probes[0].name, "interval:ms:100") == 0 &&
+			       strcmp(d->probes[1].name, "tracepoint:syscalls:sys_enter_read") == 0,
+		       "substituted attach points");
+		CHECKF(strcmp(a.prog->probes->points->text, "interval:ms:100") == 0, "the text is replaced");
+	}
+	analyzed_free(&a);
+
+	struct {
+		const char *script, *want;
+	} bad[] = {
+		{ "interval:ms:$3 { }", "stdin:1:13: error: positional parameter $3 is 'abc', not a number" },
+		{ "interval:$3:5 { }", "stdin:1:1: error: unknown unit 'abc' in interval probe (expected s, ms, us, ns or hz)" },
+		{ "interval:ms:$5 { }", "stdin:1:13: error: positional parameter $5 is not set (4 given)" },
+		{ "interval:ms:\"$1\" { }", "stdin:1:1: error: invalid rate '\"$1\"' (expected a positive integer)" },
+		{ "BEGIN { } interval:s:$99999999999999999999 { }",
+		  "stdin:1:22: error: positional parameter $99999999999999999999 is not set (4 given)" },
+		{ "interval:s:1$ { }", "stdin:1:13: error: '$' in an attach point is not a positional parameter ($1, $2, ...)" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a = analyze_args(bad[i].script, pos, 4);
+		char *line = first_line(a.diag ? a.diag : "");
+		CHECKF(a.rc == -1 && a.errors == 1, "%s: rc %d, %d errors\n%s", bad[i].script, a.rc, a.errors, a.diag);
+		CHECKF(strcmp(line, bad[i].want) == 0, "%s\n  want: %s\n  got:  %s", bad[i].script, bad[i].want, line);
+		free(line);
+		analyzed_free(&a);
+	}
+}
+
 static void test_groups(void)
 {
 	struct analyzed a = analyze("BEGIN { @a = 1; } interval:s:1, END, interval:s:1 { @b = 1; }"
@@ -616,6 +652,7 @@ int main(void)
 	test_map_types_flow_across_probes();
 	test_printf_layout();
 	test_positionals();
+	test_positionals_in_attach_points();
 	test_groups();
 	test_tracepoints();
 	test_builtins_per_probe_type();
