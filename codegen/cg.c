@@ -350,6 +350,16 @@ void cg_emit_action(struct cg *cg, struct probe *p)
 	cg->nvars = 0;
 }
 
+/* BPF has no exceptions. Without `nounwind` LLVM emits unwind tables
+ * (.eh_frame and its relocations), which libbpf skips with a message under
+ * -v and which only make the object bigger. */
+static void mark_nounwind(struct cg *cg, LLVMValueRef fn)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(cg->ctx, kind, 0));
+}
+
 /* The function of g's program, positioned in its body block; allocas go to
  * the entry block, which cg_end_program() links to the body. */
 void cg_begin_program(struct cg *cg, struct prog_group *g)
@@ -361,6 +371,7 @@ void cg_begin_program(struct cg *cg, struct prog_group *g)
 	LLVMTypeRef param = cg->ptr;
 	LLVMTypeRef fnty = LLVMFunctionType(cg->i64, &param, 1, false);
 	cg->fn = LLVMAddFunction(cg->mod, g->prog_name, fnty);
+	mark_nounwind(cg, cg->fn);
 	char *section = g->prov->section(&g->target);
 	LLVMSetSection(cg->fn, section);
 	free(section);

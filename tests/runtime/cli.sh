@@ -45,6 +45,13 @@ expect_nothing_left "--emit-elf"
 expect_eq "--emit-elf writes a BPF ELF" "7f 45 4c 46 247" "$(od -An -tx1 -N4 "$TMP/x.o" | xargs) $(od -An -tu2 -j18 -N2 "$TMP/x.o" | xargs)"
 expect_match "--emit-llvm writes IR" 'define .*i64 @' "$(cat "$TMP/x.ll")"
 
+# BPF has no unwinding: no .eh_frame that libbpf would skip (and say so under -v)
+UNWIND='BEGIN { @x = 1; } tracepoint:syscalls:sys_enter_read { @r = count(); } interval:ms:10 { exit(); }'
+run_sonde --emit-elf "$TMP/unwind.o" -e "$UNWIND"
+expect_eq "--emit-elf: no .eh_frame section" 0 "$(grep -ac 'eh_frame' "$TMP/unwind.o")"
+run_sonde -v -q -e "$UNWIND"
+expect_eq "-v: libbpf skips no section" "" "$(grep 'skipping' <<<"$ERR")"
+
 run_sonde -d ast -q -e 'BEGIN { @x = 1 + 2; exit(); }'
 expect_match "-d ast dumps the tree" 'BEGIN' "$OUT"
 run_sonde -d llvm -q -e 'BEGIN { @x = 1 + 2; exit(); }'
