@@ -227,6 +227,8 @@ static void define_maps(struct cg *cg)
 	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
 							   DW_ATE_unsigned, LLVMDIFlagZero);
 	cg->lost = define_map(cg, d->lost_name, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, cg->di_u64);
+	cg->dropped = define_map(cg, d->dropped_name, BPF_MAP_TYPE_PERCPU_ARRAY,
+				 SONDE_DROPPED_SLOTS(d->nmaps), u32, cg->di_u64);
 }
 
 /* struct rt_config in ".rodata". Deliberately not `constant` in IR: LLVM

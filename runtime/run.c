@@ -42,6 +42,7 @@ struct run {
 	int *map_fds;    /* per desc map, -1 if missing */
 	int lost_fd;
 	uint64_t lost_reported;
+	struct rt_dropped dropped;
 	int ncpus;
 	struct rt_links links;
 	struct rt_child child;
@@ -249,7 +250,7 @@ static int load(struct run *r, const struct compiled *c)
 	for (int i = 0; i < r->desc->nmaps; i++)
 		r->map_fds[i] = map_fd(r, r->desc->maps[i].bpf_name);
 	r->lost_fd = map_fd(r, r->desc->lost_name);
-	return 0;
+	return rt_dropped_open(&r->dropped, r->desc, r->obj, r->ncpus);
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -339,6 +340,15 @@ static void check_lost(struct run *r)
 	free(values);
 }
 
+/* The once-a-second look at what BPF could not do: lost events always,
+ * dropped map updates with -v (the exit report has them anyway). */
+static void check_counters(struct run *r)
+{
+	check_lost(r);
+	if (r->o->verbose)
+		rt_dropped_report(&r->dropped, r->desc, false);
+}
+
 /* Ring-buffer readiness and the signal self-pipe in one epoll set: a signal
  * that arrives just before the wait still wakes it. */
 static void event_loop(struct run *r)
@@ -368,7 +378,7 @@ static void event_loop(struct run *r)
 		if (rt_child_poll_exit(&r->child))
 			break;
 		if (monotonic_ns() >= next_lost_check) {
-			check_lost(r);
+			check_counters(r);
 			next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
 		}
 	}
@@ -501,6 +511,7 @@ static void finish(struct run *r)
 		rt_print_maps_at_exit(r->out, r->desc, r->obj, r->ncpus);
 		flush_output(r);
 	}
+	rt_dropped_report(&r->dropped, r->desc, true);
 }
 
 static void release_all(struct run *r)
@@ -509,6 +520,7 @@ static void release_all(struct run *r)
 	ring_buffer__free(r->rb);
 	bpf_object__close(r->obj);
 	rt_child_stop(&r->child);
+	rt_dropped_close(&r->dropped);
 	free(r->map_fds);
 	free(r->log_buf);
 }
@@ -543,6 +555,7 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		.o = o,
 		.out = o->out ? o->out : stdout,
 		.lost_fd = -1,
+		.dropped = { .fd = -1 },
 		.ncpus = libbpf_num_possible_cpus(),
 	};
 	r.child.release_fd = r.child.exec_err_fd = -1;
