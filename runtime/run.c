@@ -50,6 +50,7 @@ struct run {
 	bool exited;     /* exit() was called: later events are ignored */
 	int64_t exit_code;
 	bool output_broken;
+	bool failed;     /* a call the run depends on failed (and said so): stop, exit 1 */
 };
 
 /* ---- signals: a self-pipe wakes the event loop ------------------------- */
@@ -73,6 +74,38 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGCHLD: return "SIGCHLD";
+	case SIGPIPE: return "SIGPIPE";
+	default: return "a signal";
+	}
+}
+
+/* sigaction() that says why it failed. */
+static int set_signal(int sig, const struct sigaction *sa, struct sigaction *old)
+{
+	if (sigaction(sig, sa, old) == 0)
+		return 0;
+	fprintf(stderr, "sonde: cannot set the handler of %s: %s\n", signal_name(sig),
+		strerror(errno));
+	return -1;
+}
+
+static void close_wake_pipe(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (wake_pipe[i] >= 0)
+			close(wake_pipe[i]);
+		wake_pipe[i] = -1;
+	}
+}
+
+/* Without its handlers sonde cannot stop cleanly on Ctrl-C (the -c child
+ * would be left running), so a failure here ends the run before it starts. */
 static int signals_install(struct saved_signals *saved, bool with_child)
 {
 	stop_requested = 0;
@@ -84,29 +117,43 @@ static int signals_install(struct saved_signals *saved, bool with_child)
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &saved->intr);
-	sigaction(SIGTERM, &sa, &saved->term);
-	sa.sa_flags = SA_NOCLDSTOP;
-	sigaction(SIGCHLD, with_child ? &sa : NULL, &saved->chld);
+	struct sigaction child_sa = sa;
+	child_sa.sa_flags = SA_NOCLDSTOP;
 	/* A closed output pipe must end the run cleanly, not kill sonde
 	 * with the -c child still running. */
 	struct sigaction ign = { 0 };
 	ign.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &ign, &saved->pipe);
+	sigemptyset(&ign.sa_mask);
+	const struct {
+		int sig;
+		const struct sigaction *sa;
+		struct sigaction *old;
+	} handlers[] = {
+		{ SIGINT, &sa, &saved->intr },
+		{ SIGTERM, &sa, &saved->term },
+		{ SIGCHLD, with_child ? &child_sa : NULL, &saved->chld },
+		{ SIGPIPE, &ign, &saved->pipe },
+	};
+	int n = (int)(sizeof(handlers) / sizeof(handlers[0]));
+	for (int i = 0; i < n; i++) {
+		if (set_signal(handlers[i].sig, handlers[i].sa, handlers[i].old) == 0)
+			continue;
+		while (i-- > 0) /* put back what was changed */
+			set_signal(handlers[i].sig, handlers[i].old, NULL);
+		close_wake_pipe();
+		return -1;
+	}
 	return 0;
 }
 
+/* A failure is reported; the run is over anyway. */
 static void signals_restore(const struct saved_signals *saved)
 {
-	sigaction(SIGINT, &saved->intr, NULL);
-	sigaction(SIGTERM, &saved->term, NULL);
-	sigaction(SIGCHLD, &saved->chld, NULL);
-	sigaction(SIGPIPE, &saved->pipe, NULL);
-	for (int i = 0; i < 2; i++) {
-		if (wake_pipe[i] >= 0)
-			close(wake_pipe[i]);
-		wake_pipe[i] = -1;
-	}
+	set_signal(SIGINT, &saved->intr, NULL);
+	set_signal(SIGTERM, &saved->term, NULL);
+	set_signal(SIGCHLD, &saved->chld, NULL);
+	set_signal(SIGPIPE, &saved->pipe, NULL);
+	close_wake_pipe();
 }
 
 static void drain_wake_pipe(void)
@@ -255,24 +302,57 @@ static int load(struct run *r, const struct compiled *c)
 
 /* ---- events --------------------------------------------------------------- */
 
+/* A reader that went away (EPIPE) ends the run quietly, as in bpftrace;
+ * any other write error (a full disk under -o) is reported and ends it
+ * with exit status 1. */
+static void flush_output(struct run *r)
+{
+	errno = 0;
+	if (fflush(r->out) == 0 && !ferror(r->out))
+		return;
+	int err = errno ? errno : EIO;
+	if (!r->output_broken && err != EPIPE) {
+		fprintf(stderr, "sonde: cannot write the output: %s\n", strerror(err));
+		r->failed = true;
+	}
+	r->output_broken = true;
+	clearerr(r->out);
+}
+
+/* print(), clear() and zero() are done here on the probe's request. One
+ * that fails is reported and the run goes on: the map is still there for
+ * the next request and for the print at exit. */
 static void handle_map_event(struct run *r, const struct event_hdr *h, const char *payload,
 			     size_t size)
 {
-	if (h->id >= (uint32_t)r->desc->nmaps || r->map_fds[h->id] < 0)
+	if (h->id >= (uint32_t)r->desc->nmaps || r->map_fds[h->id] < 0) {
+		fprintf(stderr, "sonde: internal error: an event names map %u, which the object "
+				"does not have\n", h->id);
 		return;
+	}
 	const struct desc_map *m = &r->desc->maps[h->id];
 	int fd = r->map_fds[h->id];
+	int err;
+	const char *what;
 	if (h->kind == EV_CLEAR) {
-		rt_map_clear(m, fd);
+		what = "clear";
+		err = rt_map_clear(m, fd);
 	} else if (h->kind == EV_ZERO) {
-		rt_map_zero(m, fd, r->ncpus);
+		what = "zero";
+		err = rt_map_zero(m, fd, r->ncpus);
 	} else {
+		what = "print";
 		int64_t args[2] = { 0, 0 }; /* top, div */
 		memcpy(args, payload, size < sizeof(args) ? size : sizeof(args));
 		struct rt_map_snapshot snap = { 0 };
-		if (rt_map_read(m, fd, r->ncpus, &snap) == 0)
+		err = rt_map_read(m, fd, r->ncpus, &snap);
+		if (err == 0)
 			rt_map_print(r->out, &snap, args[0], args[1]);
 		rt_map_snapshot_free(&snap);
+	}
+	if (err) {
+		flush_output(r); /* the report after what was printed before it */
+		fprintf(stderr, "sonde: %s(%s) failed: %s\n", what, m->name, strerror(-err));
 	}
 }
 
@@ -289,6 +369,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_PRINTF:
 		if (h.id < (uint32_t)r->desc->nprintfs)
 			rt_format_printf(r->out, &r->desc->printfs[h.id], payload, psize);
+		else
+			fprintf(stderr, "sonde: internal error: an event names printf %u, which the "
+					"object does not have\n", h.id);
 		break;
 	case EV_EXIT:
 		r->exited = true;
@@ -302,21 +385,24 @@ static int on_event(void *ctx, void *data, size_t size)
 		handle_map_event(r, &h, payload, psize);
 		break;
 	default:
+		fprintf(stderr, "sonde: internal error: an event of unknown kind %u\n", h.kind);
 		break;
 	}
 	return 0;
 }
 
-static void flush_output(struct run *r)
-{
-	if (fflush(r->out) != 0 && errno == EPIPE)
-		r->output_broken = true;
-}
-
+/* A ring buffer that cannot be read any more ends the run: every later
+ * event would be lost. */
 static void drain_events(struct run *r)
 {
-	if (r->rb)
-		ring_buffer__consume(r->rb);
+	if (r->rb && !r->failed) {
+		int n = ring_buffer__consume(r->rb);
+		if (n < 0) {
+			fprintf(stderr, "sonde: cannot read events from the ring buffer: %s\n",
+				strerror(-n));
+			r->failed = true;
+		}
+	}
 	flush_output(r);
 }
 
@@ -350,27 +436,42 @@ static void check_counters(struct run *r)
 }
 
 /* Ring-buffer readiness and the signal self-pipe in one epoll set: a signal
- * that arrives just before the wait still wakes it. */
-static void event_loop(struct run *r)
+ * that arrives just before the wait still wakes it. Without the set the
+ * loop could neither see events nor stop on a signal: the run ends. */
+static int open_epoll_set(struct run *r)
 {
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0) {
-		fprintf(stderr, "sonde: epoll: %s\n", strerror(errno));
+		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
+		r->failed = true;
+		return -1;
+	}
+	int fds[2] = { wake_pipe[0], r->rb ? ring_buffer__epoll_fd(r->rb) : -1 };
+	for (int i = 0; i < 2; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+		if (fds[i] >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0) {
+			fprintf(stderr, "sonde: epoll_ctl: cannot watch the %s: %s\n",
+				i == 0 ? "signal pipe" : "ring buffer", strerror(errno));
+			close(epfd);
+			r->failed = true;
+			return -1;
+		}
+	}
+	return epfd;
+}
+
+static void event_loop(struct run *r)
+{
+	int epfd = open_epoll_set(r);
+	if (epfd < 0)
 		return;
-	}
-	struct epoll_event ev = { .events = EPOLLIN };
-	if (r->rb) {
-		ev.data.fd = ring_buffer__epoll_fd(r->rb);
-		epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	}
-	ev.data.fd = wake_pipe[0];
-	epoll_ctl(epfd, EPOLL_CTL_ADD, wake_pipe[0], &ev);
 	uint64_t next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
-	while (!stop_requested && !r->exited && !r->output_broken) {
+	while (!stop_requested && !r->exited && !r->output_broken && !r->failed) {
 		struct epoll_event events[4];
 		int n = epoll_wait(epfd, events, 4, LOST_CHECK_MS);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
+			r->failed = true;
 			break;
 		}
 		drain_wake_pipe();
@@ -540,6 +641,8 @@ static int start(struct run *r, const struct compiled *c)
 		int n = r->desc->nprobes;
 		fprintf(r->out, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
 		flush_output(r);
+		if (r->failed)
+			return -1;
 	}
 	if (!r->o->dry_run && run_once(r, PT_BEGIN) < 0)
 		return -1;
@@ -585,7 +688,7 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		} else {
 			event_loop(&r);
 			finish(&r);
-			rc = (int)r.exit_code;
+			rc = r.failed ? 1 : (int)r.exit_code;
 		}
 	}
 	release_all(&r);

@@ -183,8 +183,10 @@ int main(int argc, char **argv)
 	cli.rt.src = src;
 	rc = rt_run(&compiled, &cli.rt);
 
-	if (out != stdout)
-		fclose(out);
+	if (out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli.output_path, strerror(errno));
+		rc = 1;
+	}
 	compiled_free(&compiled);
 	source_free(src);
 	return rc;

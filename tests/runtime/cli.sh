@@ -37,6 +37,15 @@ expect_eq "-o writes the output" "to file
 
 @x: 1" "$(cat "$TMP/out.txt")"
 
+# A write error on the output (here a full disk) is reported and fails the
+# run; a reader that goes away (EPIPE) is not an error (exit_paths.sh).
+run_sonde -o /dev/full -e 'BEGIN { printf("x\n"); @x = 1; exit(); }'
+expect_eq "-o on a full disk: exit code" 1 "$RC"
+expect_eq "-o on a full disk: reported" "sonde: cannot write the output: No space left on device" "$ERR"
+OUT=$(timeout -s INT 60 "$SONDE" -q -e 'BEGIN { printf("x\n"); exit(); }' 2>"$TMP/stderr" >/dev/full)
+expect_eq "stdout on a full disk: exit code" 1 "$?"
+expect_eq "stdout on a full disk: reported" "sonde: cannot write the output: No space left on device" "$(cat "$TMP/stderr")"
+
 snapshot_bpf
 run_sonde --emit-elf "$TMP/x.o" --emit-llvm "$TMP/x.ll" -e 'BEGIN { printf("ran\n"); exit(); }'
 expect_eq "--emit-elf compiles only: nothing runs" "" "$OUT"
