@@ -27,7 +27,10 @@
 #define BPF_MAP_TYPE_PERCPU_HASH 5
 #define BPF_MAP_TYPE_PERCPU_ARRAY 6
 #define BPF_MAP_TYPE_RINGBUF 27
-/* hist/lhist keys include the bucket, so one user key takes many entries */
+/* hist/lhist keys include the bucket, so one user key takes an entry per
+ * bucket in use: room for SONDE_MAX_MAP_KEYS keys of 16 buckets each (a
+ * latency hist() typically spans 10-20 powers of two). A full map's dropped
+ * updates are counted and reported (maps.c). */
 #define CG_HIST_MAX_ENTRIES (SONDE_MAX_MAP_KEYS * 16)
 
 #define DW_ATE_signed 0x05

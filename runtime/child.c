@@ -308,6 +308,7 @@ void rt_child_stop(struct rt_child *c)
 		c->release_fd = -1;
 	} else if (!rt_child_poll_exit(c)) {
 		signal_child(c, SIGTERM);
+		/* a second to clean up after SIGTERM, as a shell's user would wait */
 		for (int i = 0; i < 100 && !rt_child_poll_exit(c); i++)
 			sleep_ms(10);
 		if (!c->exited)

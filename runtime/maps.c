@@ -20,7 +20,7 @@
 
 #include "runtime.h"
 
-#define HIST_BAR_WIDTH 52
+#define HIST_BAR_WIDTH 52 /* bpftrace's */
 #define LHIST_MAX_BUCKETS 100002 /* sema bounds lhist; this only keeps a bad desc from eating memory */
 
 /* ---- layout ------------------------------------------------------------- */

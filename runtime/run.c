@@ -28,9 +28,8 @@
 #include "run_internal.h"
 #include "runtime.h"
 
-/* The verifier keeps the tail of its log when this is too small (6.4+),
- * and the tail is what names the failing statement. */
-#define VERIFIER_LOG_SIZE (1u << 20)
+/* How often lost events (and with -v dropped map updates) are looked for:
+ * often enough to see trouble as it happens, rarely enough to cost nothing. */
 #define LOST_CHECK_MS 1000
 
 struct run {
@@ -189,37 +188,58 @@ static long config_offset(struct bpf_object *obj)
 	return -1;
 }
 
-/* The config goes in before load so that the verifier sees constants and
- * prunes the filters that are off. No .rodata = the script reads none. */
-/* bpftrace's max_map_keys: BPFTRACE_MAX_MAP_KEYS (latest name) or
- * BPFTRACE_MAP_KEYS_MAX (0.17's), applied before load so a script can keep
- * more than SONDE_MAX_MAP_KEYS keys. hist/lhist maps hold a key per bucket
- * and already have room for many; they only ever grow. */
-static void apply_max_map_keys(struct run *r)
+/* bpf_map__set_max_entries() that says why it failed. */
+static int set_max_entries(struct bpf_map *map, const char *what, uint32_t n)
 {
-	const char *v = getenv("BPFTRACE_MAX_MAP_KEYS");
-	if (!v)
-		v = getenv("BPFTRACE_MAP_KEYS_MAX");
-	if (!v)
-		return;
-	char *end;
-	errno = 0;
-	unsigned long n = strtoul(v, &end, 10);
-	if (errno || *end || n == 0 || n > (1ul << 24)) {
-		fprintf(stderr, "sonde: ignoring max map keys '%s': not a number from 1 to %lu\n", v, 1ul << 24);
-		return;
-	}
-	for (int i = 0; i < r->desc->nmaps; i++) {
+	int err = bpf_map__set_max_entries(map, n);
+	if (err)
+		fprintf(stderr, "sonde: internal error: cannot size %s to %u entries: %s\n", what, n,
+			strerror(-err));
+	return err ? -1 : 0;
+}
+
+/* bpftrace's max_map_keys (o->max_map_keys), applied before load so a
+ * script can keep more than SONDE_MAX_MAP_KEYS keys. hist/lhist maps hold
+ * a key per bucket and already have room for many; they only ever grow. */
+static int apply_max_map_keys(struct run *r)
+{
+	uint32_t n = r->o->max_map_keys;
+	for (int i = 0; n && i < r->desc->nmaps; i++) {
 		const struct desc_map *m = &r->desc->maps[i];
 		struct bpf_map *map = bpf_object__find_map_by_name(r->obj, m->bpf_name);
 		if (!map)
 			continue;
 		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
-		if (!hist || n > bpf_map__max_entries(map))
-			bpf_map__set_max_entries(map, (uint32_t)n);
+		if ((!hist || n > bpf_map__max_entries(map)) && set_max_entries(map, m->name, n) < 0)
+			return -1;
 	}
+	return 0;
 }
 
+/* bpftrace's perf_rb_pages (o->ringbuf_pages): the ring buffer's size in
+ * pages of this machine, a power of two (src/main.c checks it). */
+static int apply_ringbuf_pages(struct run *r)
+{
+	if (!r->o->ringbuf_pages)
+		return 0;
+	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, r->desc->ringbuf_name);
+	long page = sysconf(_SC_PAGESIZE);
+	if (!map || page <= 0) {
+		fprintf(stderr, "sonde: internal error: cannot size the ring buffer\n");
+		return -1;
+	}
+	uint64_t bytes = (uint64_t)r->o->ringbuf_pages * (uint64_t)page;
+	if (bytes > RT_RINGBUF_MAX_BYTES) {
+		fprintf(stderr, "sonde: BPFTRACE_PERF_RB_PAGES=%u is %llu bytes, more than the %u a "
+				"ring buffer can have\n", r->o->ringbuf_pages, (unsigned long long)bytes,
+			RT_RINGBUF_MAX_BYTES);
+		return -1;
+	}
+	return set_max_entries(map, "the ring buffer", (uint32_t)bytes);
+}
+
+/* The config goes in before load so that the verifier sees constants and
+ * prunes the filters that are off. No .rodata = the script reads none. */
 static int write_config(struct run *r)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".rodata");
@@ -259,12 +279,13 @@ static int map_fd(struct run *r, const char *name)
 
 static int load(struct run *r, const struct compiled *c)
 {
-	r->log_buf = xmalloc(VERIFIER_LOG_SIZE);
+	uint32_t log_size = r->o->log_size ? r->o->log_size : RT_DEFAULT_LOG_SIZE;
+	r->log_buf = xmalloc(log_size);
 	r->log_buf[0] = '\0';
 	/* Log level 0 with a buffer: libbpf loads without a log and retries
 	 * with level 1 into this buffer only when a load fails. */
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "sonde",
-		    .kernel_log_buf = r->log_buf, .kernel_log_size = VERIFIER_LOG_SIZE,
+		    .kernel_log_buf = r->log_buf, .kernel_log_size = log_size,
 		    .kernel_log_level = 0);
 	r->obj = bpf_object__open_mem(c->elf, c->elf_size, &opts);
 	if (!r->obj) {
@@ -280,9 +301,8 @@ static int load(struct run *r, const struct compiled *c)
 				r->desc->probes[i].name);
 			return -1;
 		}
-	if (write_config(r) < 0)
+	if (write_config(r) < 0 || apply_max_map_keys(r) < 0 || apply_ringbuf_pages(r) < 0)
 		return -1;
-	apply_max_map_keys(r);
 	if (bpf_object__load(r->obj) < 0) {
 		rt_report_load_failure(r->desc, r->o->src, r->log_buf, errno, r->o->verbose);
 		return -1;
@@ -576,7 +596,9 @@ static void *detach_slice_run(void *arg)
 }
 
 /* Destroying a perf-event tracepoint link waits for an RCU grace period
- * (~40 ms here); the waits overlap when links are destroyed in parallel. */
+ * (~40 ms here); the waits overlap when links are destroyed in parallel.
+ * The threads only wait, so their number need not follow the CPUs: with
+ * 16, 1,000 links cost ~63 grace periods one after the other, not 1,000. */
 static void destroy_links(struct rt_links *l)
 {
 	enum { MAX_THREADS = 16 };

@@ -299,7 +299,7 @@ static struct desc *build_desc(struct sema *s)
 	desc->ringbuf_name = xstrdup("events");
 	desc->lost_name = xstrdup("lost");
 	desc->dropped_name = xstrdup("dropped");
-	desc->ringbuf_size = 1u << 20;
+	desc->ringbuf_size = SEMA_RINGBUF_SIZE;
 	return desc;
 }
 
