@@ -345,7 +345,7 @@ static LLVMValueRef emit_incdec(struct cg *cg, struct node *n)
 		LLVMValueRef new = cg_normalize(cg, LLVMBuildAdd(cg->b, old, delta, ""), m->value);
 		LLVMValueRef buf = cg_temp(cg, 8);
 		LLVMBuildStore(cg->b, new, buf);
-		cg_map_update(cg, cg_map_global(cg, m), key, buf, CG_BPF_ANY);
+		cg_map_update_counted(cg, m, key, buf);
 		return n->is_prefix ? new : old;
 	}
 	cg_error(cg, n->loc, "cannot increment this expression");

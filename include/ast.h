@@ -32,8 +32,13 @@ struct type {
 };
 
 #define SONDE_STRLEN 64 /* bytes of a string produced at run time (str(), $1 strings...) */
-#define SONDE_COMM_LEN 16
-#define SONDE_MAX_MAP_KEYS 4096 /* entries per map, bpftrace's max_map_keys */
+#define SONDE_COMM_LEN 16 /* the kernel's TASK_COMM_LEN */
+/* entries per map: bpftrace's default max_map_keys, which the runtime
+ * changes for BPFTRACE_MAX_MAP_KEYS (runtime.h rt_options) */
+#define SONDE_MAX_MAP_KEYS 4096
+/* parts of a map key (@m[a, b, ...]): a fixed array keeps map_info and
+ * desc_map plain data; keys of more parts are not seen in practice, and
+ * sema says so if one is */
 #define SONDE_MAX_KEY_PARTS 8
 
 static inline struct type type_int(uint32_t size, bool is_signed)

@@ -48,6 +48,7 @@ enum func_kind {
 	FN_AGG,   /* only as the value assigned to a map: @m[k] = count() */
 };
 
+/* the most arguments a function takes (lhist: 4) plus room for ARG_END */
 #define STDLIB_MAX_ARGS 5
 
 struct stdlib_func {

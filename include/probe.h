@@ -146,5 +146,8 @@ char *probe_timer_section(const struct probe_target *t); /* "perf_event" */
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
 			   struct rt_links *l, char *errbuf, size_t errlen);
+/* The CPUs of a kernel CPU list ("0-3,5\n") in a new array (*cpus, caller
+ * frees); returns how many, or -EINVAL for text that is not a CPU list. */
+int probe_parse_cpu_list(const char *text, int **cpus);
 
 #endif

@@ -28,7 +28,17 @@ struct prog_group {
 struct sema_options {
 	char **positional;    /* $1..$N as given after the script */
 	int npositional;
+	int max_probes;       /* attach points allowed; 0 = SEMA_DEFAULT_MAX_PROBES */
+	int max_programs;     /* BPF programs allowed; 0 = SEMA_DEFAULT_MAX_PROGRAMS */
 };
+
+/* Each program costs LLVM ~2 ms to compile and the kernel a load and an
+ * attach; far beyond this a script is a wildcard that matched much more
+ * than meant (tracepoint:*:* is ~2,000 events). bpftrace's defaults of
+ * max_probes and max_bpf_progs, which BPFTRACE_MAX_PROBES and
+ * BPFTRACE_MAX_BPF_PROGS change. */
+#define SEMA_DEFAULT_MAX_PROBES 1024
+#define SEMA_DEFAULT_MAX_PROGRAMS 1024
 
 struct sema_result {
 	struct prog_group *groups;

@@ -29,6 +29,7 @@ void desc_free(struct desc *d)
 	free(d->printfs);
 	free(d->ringbuf_name);
 	free(d->lost_name);
+	free(d->dropped_name);
 	free(d);
 }
 

@@ -182,14 +182,21 @@ static void chunk_lowered_programs(struct sema *s)
 	}
 }
 
-/* Each program costs LLVM ~2 ms to compile and the kernel a load and an
- * attach; far beyond this a script is a wildcard that matched much more
- * than meant (tracepoint:*:* is ~2,000 events). bpftrace's max_probes. */
-#define SEMA_MAX_PROGRAMS 1024
-
+/* bpftrace's two limits: attach points (max_probes) and BPF programs
+ * (max_bpf_progs; lowered syscall probes share programs, so there may be
+ * fewer programs than probes). The error is on the first probe over. */
 static void check_program_count(struct sema *s)
 {
-	int programs = 0, nlowered = 0;
+	int max_probes = s->opt->max_probes > 0 ? s->opt->max_probes : SEMA_DEFAULT_MAX_PROBES;
+	int max_programs = s->opt->max_programs > 0 ? s->opt->max_programs
+						     : SEMA_DEFAULT_MAX_PROGRAMS;
+	if (s->ngroups > max_probes) {
+		diag_error(s->d, s->group_locs[max_probes],
+			   "too many probes: this attaches %d, more than the limit of %d "
+			   "(BPFTRACE_MAX_PROBES raises it)", s->ngroups, max_probes);
+		return;
+	}
+	int programs = 0, nlowered = 0, first_over = -1;
 	const char **lowered = xcalloc((size_t)s->ngroups + 1, sizeof(*lowered));
 	for (int i = 0; i < s->ngroups; i++) {
 		const char *name = s->groups[i].prog_name;
@@ -201,14 +208,14 @@ static void check_program_count(struct sema *s)
 				continue; /* lowered groups share their program */
 			lowered[nlowered++] = name;
 		}
-		if (++programs > SEMA_MAX_PROGRAMS) {
-			diag_error(s->d, s->group_locs[i],
-				   "too many probes: this attaches %d programs, sonde allows at most %d",
-				   s->ngroups, SEMA_MAX_PROGRAMS);
-			break;
-		}
+		if (++programs > max_programs && first_over < 0)
+			first_over = i;
 	}
 	free(lowered);
+	if (first_over >= 0)
+		diag_error(s->d, s->group_locs[first_over],
+			   "too many BPF programs: this needs %d, more than the limit of %d "
+			   "(BPFTRACE_MAX_BPF_PROGS raises it)", programs, max_programs);
 }
 
 int sema_group_probes(struct sema *s)

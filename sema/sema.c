@@ -298,7 +298,8 @@ static struct desc *build_desc(struct sema *s)
 	s->nprintfs = s->printfs_cap = 0;
 	desc->ringbuf_name = xstrdup("events");
 	desc->lost_name = xstrdup("lost");
-	desc->ringbuf_size = 1u << 20;
+	desc->dropped_name = xstrdup("dropped");
+	desc->ringbuf_size = SEMA_RINGBUF_SIZE;
 	return desc;
 }
 

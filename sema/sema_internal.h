@@ -20,8 +20,16 @@
 #include "builtins.h"
 
 #define SEMA_MAX_PRINTF_RECORD 400 /* payload bytes: it is built on the 512-byte BPF stack */
-#define SEMA_MAX_LHIST_BUCKETS 1000
+#define SEMA_MAX_LHIST_BUCKETS 1000 /* bpftrace's limit too: (max - min) / step */
+/* Program names are ELF symbols and what bpftool and libbpf messages show
+ * (the kernel keeps 15 bytes); the index prefix keeps them unique when cut. */
 #define SEMA_PROG_NAME_MAX 60
+/* The ring buffer, unless BPFTRACE_PERF_RB_PAGES says otherwise at run
+ * time: bpftrace sizes it from free memory between 256 KiB and 16 MiB. 1 MiB
+ * holds ~2,500 of the largest printf records (SEMA_MAX_PRINTF_RECORD) or
+ * tens of thousands of small ones, while the runtime drains it continuously;
+ * what does not fit is counted and reported as lost. */
+#define SEMA_RINGBUF_SIZE (1u << 20)
 
 /* What sema knows about one map beyond struct map_info (indexed by id). */
 struct map_state {

@@ -92,7 +92,7 @@ void diag_init(struct diag *d, const struct source *src, FILE *out)
 	memset(d, 0, sizeof(*d));
 	d->src = src;
 	d->out = out ? out : stderr;
-	d->max_errors = 50;
+	d->max_errors = 50; /* past this the first errors scroll away unread */
 }
 
 /* Control characters in a broken script (a NUL, an escape sequence) must

@@ -178,11 +178,11 @@ check_case "gen: 10,000 probes, error in the last" "$G/probes.bt" \
 
 for ((i = 1; i <= 10000; i++)); do printf 'interval:ms:%d { @x = count(); }\n' "$i"; done >"$G/programs.bt"
 check_case "gen: 10,000 valid probes, one program each" "$G/programs.bt" \
-	"FILE:1025:1: error: too many probes: this attaches 10000 programs, sonde allows at most 1024"
+	"FILE:1025:1: error: too many probes: this attaches 10000, more than the limit of 1024 (BPFTRACE_MAX_PROBES raises it)"
 
 printf 'tracepoint:*:* { @ = count(); }\n' >"$G/alltp.bt"
 check_case "gen: a wildcard over every tracepoint" "$G/alltp.bt" \
-	"FILE:1:1: error: too many probes: this attaches $(find /sys/kernel/tracing/events -mindepth 3 -maxdepth 3 -name id 2>/dev/null | wc -l) programs, sonde allows at most 1024"
+	"FILE:1:1: error: too many probes: this attaches $(find /sys/kernel/tracing/events -mindepth 3 -maxdepth 3 -name id 2>/dev/null | wc -l), more than the limit of 1024 (BPFTRACE_MAX_PROBES raises it)"
 
 printf 'tracepoint:ftrace:bprint { @ = count(); }\n' >"$G/ftrace.bt"
 check_case "gen: an ftrace event is not a tracepoint" "$G/ftrace.bt" \

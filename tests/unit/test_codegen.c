@@ -349,6 +349,7 @@ static void fixture_init(struct fixture *f, const char *name, const char *script
 	f->d = xcalloc(1, sizeof(*f->d));
 	f->d->ringbuf_name = xstrdup("events");
 	f->d->lost_name = xstrdup("lost");
+	f->d->dropped_name = xstrdup("dropped");
 	f->d->ringbuf_size = 1 << 16;
 	f->r.desc = f->d;
 }
@@ -369,6 +370,7 @@ static void free_desc(struct desc *d)
 	free(d->printfs);
 	free(d->ringbuf_name);
 	free(d->lost_name);
+	free(d->dropped_name);
 	free(d);
 }
 

@@ -347,6 +347,37 @@ static void test_timers(void)
 	check_error("interval:s:5s", "invalid rate '5s' (expected a positive integer)");
 }
 
+/* "0-3,5\n" -> 0 1 2 3 5 (as text, for the message), or "error". */
+static void check_cpu_list(const char *list, const char *want)
+{
+	int *cpus;
+	int n = probe_parse_cpu_list(list, &cpus);
+	char got[8192] = "";
+	if (n < 0)
+		snprintf(got, sizeof(got), "error");
+	for (int i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%d", i ? " " : "", cpus[i]);
+	CHECKF(strcmp(got, want) == 0, "cpu list '%s': got '%s', want '%s'", list, got, want);
+	free(cpus);
+}
+
+/* profile attaches on every online CPU: however many the list names, with
+ * no fixed cap (it was 4,096). */
+static void test_cpu_lists(void)
+{
+	check_cpu_list("0\n", "0");
+	check_cpu_list("0-3,5\n", "0 1 2 3 5");
+	check_cpu_list("2,4-5", "2 4 5");
+	check_cpu_list("", "error");
+	check_cpu_list("x", "error");
+	check_cpu_list("3-1", "error");
+	check_cpu_list("0-", "error");
+	check_cpu_list("1;2", "error");
+	int *cpus;
+	CHECK(probe_parse_cpu_list("0-8191\n", &cpus) == 8192 && cpus[8191] == 8191);
+	free(cpus);
+}
+
 static void test_unknown_type(void)
 {
 	check_error("foo:bar", "unknown probe type 'foo'");
@@ -413,6 +444,7 @@ int main(void)
 	test_lowering();
 	test_rawtracepoint();
 	test_timers();
+	test_cpu_lists();
 	test_unknown_type();
 	test_formats();
 	tp_format_cache_free();

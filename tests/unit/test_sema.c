@@ -38,7 +38,7 @@ static struct analyzed analyze_args(const char *text, char **pos, int npos)
 		a.errors = d.errors;
 		return a;
 	}
-	struct sema_options opt = { pos, npos };
+	struct sema_options opt = { .positional = pos, .npositional = npos };
 	a.rc = sema_analyze(a.prog, &opt, &d, &a.r);
 	fclose(out);
 	a.errors = d.errors;
