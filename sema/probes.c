@@ -86,6 +86,7 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 		int n = 0;
 		if (probe_expand(ap, s->d, &targets, &n) != 0) {
 			probe_targets_free(targets, n);
+			ps->expand_failed = true;
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
