@@ -113,6 +113,7 @@ enum node_kind {
 	N_FIELD,      /* lhs.name or lhs->name (is_arrow); lhs is `args` */
 	N_CAST,       /* (cast_type) lhs */
 	N_INCDEC,     /* op '+' or '-', is_prefix; lhs is N_VAR or N_MAP */
+	N_TYPENAME,   /* a type as a call argument, sizeof(struct task_struct): name is its spelling */
 	/* statements */
 	N_EXPR_STMT,  /* lhs */
 	N_ASSIGN,     /* lhs (N_VAR or N_MAP) op= rhs; op 0 for plain '=', else binop */

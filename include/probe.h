@@ -117,6 +117,13 @@ void probe_targets_free(struct probe_target *t, int n);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
 
+/* probes/tracepoint.c: the existing tracepoint closest to CATEGORY:EVENT
+ * (a typo in either part, or the event under another category), as
+ * "category:event", or NULL. An existing one is returned as is; an empty
+ * category looks for the event in every category. Reads
+ * tracefs, so only for error messages. Caller frees. */
+char *tracepoint_closest(const char *category, const char *event);
+
 /* probes/tracefs.c: tracefs location (mounting it if needed) and formats. */
 const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if unavailable */
 const struct tp_format *tp_format_get(const char *category, const char *event); /* cached; NULL if none */

@@ -193,6 +193,7 @@ static void dump_head(FILE *out, const struct node *n)
 	case N_INCDEC:
 		fprintf(out, "%s %s", n->is_prefix ? "prefix" : "postfix", n->op == '+' ? "++" : "--");
 		break;
+	case N_TYPENAME: fprintf(out, "type %s", n->name); break;
 	case N_EXPR_STMT: fputs("expr", out); break;
 	case N_ASSIGN: fprintf(out, "assign %s=", binop_spelling((enum binop)n->op)); break;
 	case N_IF: fputs("if", out); break;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "language.h"
 #include "sema_internal.h"
 
 bool sema_const_int(const struct node *n, int64_t *out)
@@ -130,8 +131,9 @@ static void check_arg(struct sema *s, struct node *call, struct node *arg, int i
 	}
 	case ARG_FMT:
 		if (arg->kind != N_STR) {
-			sema_err(s, arg->loc, "%s(): argument %d must be a string literal", name, index + 1);
-			sema_expr(s, arg);
+			if (sema_expr(s, arg).kind != TY_NONE) /* a failed one is reported */
+				sema_err(s, arg->loc, "%s(): argument %d must be a string literal", name,
+					 index + 1);
 		} else {
 			sema_format_type(arg);
 		}
@@ -232,19 +234,35 @@ static struct type check_str(struct sema *s, struct node *n)
 		replace_by_first_arg(n);
 		return n->type;
 	}
-	if (t.kind != TY_NONE && t.kind != TY_INT)
-		sema_err(s, arg->loc, "str(): argument 1 must be a pointer or a string, not %s",
-			 type_name(t, buf, sizeof(buf)));
 	if (len)
 		check_arg(s, n, len, 1, ARG_INT);
+	if (t.kind == TY_NONE)
+		return type_none(); /* a failed argument fails the call, silently */
+	if (t.kind != TY_INT) {
+		sema_err(s, arg->loc, "str(): argument 1 must be a pointer or a string, not %s",
+			 type_name(t, buf, sizeof(buf)));
+		return type_none();
+	}
 	return n->func->result;
+}
+
+/* A builtin sonde has that bpftrace also lets be called: pid(), comm(). */
+static bool is_callable_builtin(const char *name)
+{
+	const struct lang_name *l = lang_name_find(name);
+	return l && (l->flags & LANG_CALL) && stdlib_find_var(name);
 }
 
 struct type sema_call(struct sema *s, struct node *n, enum call_ctx ctx)
 {
 	const struct stdlib_func *f = stdlib_find_func(n->name);
+	if (!f && !n->args && is_callable_builtin(n->name)) {
+		/* pid() is pid: from here on the node is the builtin */
+		n->kind = N_BUILTIN;
+		return sema_expr(s, n);
+	}
 	if (!f) {
-		sema_err(s, n->loc, "unknown function '%s'", n->name);
+		sema_report_missing(s, n, true);
 		return type_none();
 	}
 	n->func = f;

@@ -160,8 +160,8 @@ void sema_printf(struct sema *s, struct node *call)
 	for (struct node *a = fmt->next; a; a = a->next, nargs++)
 		sema_expr(s, a);
 	if (fmt->kind != N_STR) {
-		sema_expr(s, fmt);
-		sema_err(s, fmt->loc, "printf: the format must be a string literal");
+		if (sema_expr(s, fmt).kind != TY_NONE) /* a failed one is reported */
+			sema_err(s, fmt->loc, "printf: the format must be a string literal");
 		return;
 	}
 	sema_format_type(fmt);

@@ -88,6 +88,7 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 			continue;
 		if (probe_expand(ap, s->d, &targets, &n) != 0) {
 			probe_targets_free(targets, n);
+			ps->expand_failed = true;
 			continue;
 		}
 		for (int i = 0; i < n; i++) {

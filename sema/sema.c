@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sema_internal.h"
+#include "suggest.h"
 
 #define SEMA_MAX_RUNS 64 /* decisions only grow, so this is never reached in practice */
 
@@ -94,12 +95,28 @@ static void var_mark_assigned(struct sema *s, const struct var_info *v)
 	ps->assigned[v->index] = true;
 }
 
+/* "$x is used before it is assigned", with the closest assigned variable
+ * when $x is assigned nowhere in the probe (a typo, not an order). */
+static void report_unassigned_var(struct sema *s, struct node *n, const struct var_info *v)
+{
+	struct suggestion near;
+	suggestion_init(&near, n->name);
+	for (struct var_info *o = s->cur->vars; o && !v; o = o->next)
+		suggestion_consider(&near, o->name);
+	if (near.best)
+		sema_err(s, n->loc, "variable '%s' is used before it is assigned; did you mean '%s'?",
+			 n->name, near.best);
+	else
+		sema_err(s, n->loc, "variable '%s' is used before it is assigned", n->name);
+	suggestion_free(&near);
+}
+
 /* A read of $x (types.c calls this for N_VAR). */
 struct type sema_var_read(struct sema *s, struct node *n)
 {
 	struct var_info *v = var_find(s->cur, n->name);
 	if (!v || !var_is_assigned(s, v)) {
-		sema_err(s, n->loc, "variable '%s' is used before it is assigned", n->name);
+		report_unassigned_var(s, n, v);
 		return type_none();
 	}
 	n->var = v;
@@ -114,7 +131,7 @@ static void assign_var(struct sema *s, struct node *assign, struct type rhs)
 
 	if (assign->op != OP_NONE) {
 		if (!v || !var_is_assigned(s, v)) {
-			sema_err(s, lhs->loc, "variable '%s' is used before it is assigned", lhs->name);
+			report_unassigned_var(s, lhs, v);
 			return;
 		}
 		lhs->var = v;
@@ -285,6 +302,7 @@ static void sema_state_free(struct sema *s)
 		free(s->printfs[i].args);
 	}
 	free(s->printfs);
+	free(s->unsupported);
 }
 
 static struct desc *build_desc(struct sema *s)

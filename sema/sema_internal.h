@@ -48,6 +48,7 @@ struct probe_state {
 	int ngroups;
 	bool *assigned;        /* by var index: assigned earlier in this run */
 	int nassigned;
+	bool expand_failed;    /* an attach point of it failed to expand (reported) */
 };
 
 struct sema {
@@ -71,6 +72,9 @@ struct sema {
 
 	struct desc_printf *printfs;
 	int nprintfs, printfs_cap;
+
+	const char **unsupported;   /* names reported as not supported yet: once each */
+	int nunsupported;
 };
 
 /* sema.c */
@@ -87,6 +91,16 @@ void sema_substitute_positionals(struct sema *s);
 int sema_group_probes(struct sema *s);
 void sema_fill_desc_probes(struct sema *s, struct desc *desc);
 void sema_groups_free(struct prog_group *g, int n);
+
+/* names.c */
+const char *sema_probe_name(const struct prog_group *g); /* "tracepoint", "BEGIN" */
+/* n names a bpftrace builtin or function (`what`) that bpftrace allows
+ * only in other probe types than one of this action's: report where it is
+ * available and return true. */
+bool sema_report_wrong_probe(struct sema *s, struct node *n, const char *what);
+/* n (a builtin, or a call when as_call) is nothing sonde implements:
+ * report it as not supported yet, misplaced, misused or unknown. */
+void sema_report_missing(struct sema *s, struct node *n, bool as_call);
 
 /* types.c */
 struct type sema_expr(struct sema *s, struct node *n);

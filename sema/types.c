@@ -9,18 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "language.h"
 #include "sema_internal.h"
+#include "suggest.h"
 
 static struct type set_type(struct node *n, struct type t)
 {
 	n->type = t;
 	return t;
-}
-
-static const char *provider_name(enum probe_type type)
-{
-	const struct probe_provider *p = probe_provider_of(type);
-	return p ? p->name : "these";
 }
 
 /* arg0..argN: N, or -1 when the number is absurd. */
@@ -31,32 +27,47 @@ static long arg_number(const char *name)
 	return strtol(name + 3, NULL, 10);
 }
 
-static struct type check_builtin(struct sema *s, struct node *n, bool as_field_base)
+/* A builtin sonde has, used in one of this action's probes where sonde
+ * does not provide it: either bpftrace has it there too (so sonde lacks
+ * it) or nobody does. */
+static bool check_builtin_probes(struct sema *s, struct node *n, const struct stdlib_var *v)
 {
-	const struct stdlib_var *v = stdlib_find_var(n->name);
-	if (!v) {
-		sema_err(s, n->loc, "unknown identifier '%s'", n->name);
-		return type_none();
-	}
-	n->builtin = v;
-	if (v->type.kind == TY_ARGS && !as_field_base) {
-		sema_err(s, n->loc, "'%s' can only be used to read a field, as %s.name", n->name, n->name);
-		return type_none();
-	}
 	bool is_argn = strcmp(v->name, "arg") == 0;
 	for (int i = 0; i < s->curst->ngroups; i++) {
 		const struct prog_group *g = &s->groups[s->curst->groups[i]];
 		if (v->probe_mask && !(v->probe_mask & PROBE_MASK(g->target.type))) {
-			sema_err(s, n->loc, "builtin '%s' is not available in %s probes", n->name,
-				 provider_name(g->target.type));
-			return type_none();
+			if (!sema_report_wrong_probe(s, n, "builtin"))
+				sema_err(s, n->loc, "'%s' in %s probes is not supported by sonde yet",
+					 n->name, sema_probe_name(g));
+			return false;
 		}
 		long number = is_argn ? arg_number(n->name) : 0;
 		if (is_argn && g->prov && (number < 0 || number >= g->prov->max_args)) {
 			sema_err(s, n->loc, "builtin '%s' is not available in %s probes (they have arg0..arg%d)",
-				 n->name, provider_name(g->target.type), g->prov->max_args - 1);
-			return type_none();
+				 n->name, sema_probe_name(g), g->prov->max_args - 1);
+			return false;
 		}
+	}
+	return true;
+}
+
+static struct type check_builtin(struct sema *s, struct node *n, bool as_field_base)
+{
+	const struct stdlib_var *v = stdlib_find_var(n->name);
+	if (!v) {
+		sema_report_missing(s, n, false);
+		return type_none();
+	}
+	n->builtin = v;
+	const struct lang_name *l = lang_name_find(n->name);
+	if (s->curst->expand_failed && l && l->probes)
+		return type_none(); /* where it may be used is unknown (names.c) */
+	if (!check_builtin_probes(s, n, v))
+		return type_none();
+	if (v->type.kind == TY_ARGS && !as_field_base) {
+		sema_err(s, n->loc, "using '%s' as a whole value is not supported by sonde yet; read a field, as %s.name",
+			 n->name, n->name);
+		return type_none();
 	}
 	return v->type;
 }
@@ -94,6 +105,16 @@ static bool field_type(struct sema *s, const struct tp_format *fmt, const struct
 	return true;
 }
 
+/* "did you mean 'filename'?" when a field is one typo away. */
+static char *closest_field(const struct tp_format *fmt, const char *name)
+{
+	struct suggestion near;
+	suggestion_init(&near, name);
+	for (int i = 0; i < fmt->nfields; i++)
+		suggestion_consider(&near, fmt->fields[i].name);
+	return near.best;
+}
+
 static void note_fields(struct sema *s, const struct tp_format *fmt)
 {
 	if (s->quiet || fmt->nfields == 0)
@@ -112,14 +133,54 @@ static void note_fields(struct sema *s, const struct tp_format *fmt)
 	free(list);
 }
 
+static void report_unknown_field(struct sema *s, struct node *n, const struct tp_format *fmt)
+{
+	if (s->quiet)
+		return;
+	char *near = closest_field(fmt, n->name);
+	if (near) {
+		sema_err(s, n->loc, "tracepoint %s:%s has no field '%s'; did you mean '%s'?",
+			 fmt->category, fmt->event, n->name, near);
+	} else {
+		sema_err(s, n->loc, "tracepoint %s:%s has no field '%s'", fmt->category, fmt->event,
+			 n->name);
+		note_fields(s, fmt);
+	}
+	free(near);
+}
+
+/* `curtask->parent`, `ctx->task`, `config.max_strlen`: a bpftrace builtin
+ * whose fields come from BTF struct types, which sonde does not read. */
+static struct type check_struct_builtin_field(struct sema *s, struct node *n)
+{
+	struct node *base = n->lhs;
+	if (set_type(base, check_builtin(s, base, true)).kind == TY_NONE)
+		return type_none(); /* reported (or not judged) by check_builtin */
+	sema_err(s, n->loc, "reading the fields of '%s' is not supported by sonde yet (it needs BTF struct types)",
+		 base->name);
+	return type_none();
+}
+
+static bool is_struct_builtin(const struct node *n)
+{
+	if (n->kind != N_BUILTIN)
+		return false;
+	const struct lang_name *l = lang_name_find(n->name);
+	return l && (l->flags & LANG_STRUCT);
+}
+
 /* The field must exist in every tracepoint this action is attached to; its
  * type is the first one's, widened to the largest size among them. */
 static struct type check_field(struct sema *s, struct node *n)
 {
 	struct node *base = n->lhs;
-	if (base->kind != N_BUILTIN || strcmp(base->name, "args") != 0) {
-		sema_expr(s, base);
-		sema_err(s, n->loc, "fields can only be read from 'args' (tracepoint arguments)");
+	bool is_args = base->kind == N_BUILTIN && strcmp(base->name, "args") == 0;
+	if (!is_args && is_struct_builtin(base))
+		return check_struct_builtin_field(s, n);
+	if (!is_args) {
+		/* a failed base (`curtask->parent->pid`) was reported already */
+		if (sema_expr(s, base).kind != TY_NONE)
+			sema_err(s, n->loc, "fields can only be read from 'args' (tracepoint arguments)");
 		return type_none();
 	}
 	if (set_type(base, check_builtin(s, base, true)).kind == TY_NONE)
@@ -135,9 +196,7 @@ static struct type check_field(struct sema *s, struct node *n)
 		}
 		const struct tp_field *f = tp_format_field(fmt, n->name);
 		if (!f) {
-			sema_err(s, n->loc, "tracepoint %s:%s has no field '%s'", fmt->category, fmt->event,
-				 n->name);
-			note_fields(s, fmt);
+			report_unknown_field(s, n, fmt);
 			return type_none();
 		}
 		struct type ft;
@@ -299,6 +358,9 @@ struct type sema_expr(struct sema *s, struct node *n)
 		return set_type(n, check_cast(s, n));
 	case N_INCDEC:
 		return set_type(n, check_incdec(s, n));
+	case N_TYPENAME:
+		sema_err(s, n->loc, "a type ('%s') cannot be used as a value here", n->name);
+		return set_type(n, type_none());
 	case N_POSITIONAL: /* replaced before typing; kept for robustness */
 	default:
 		sema_err(s, n->loc, "expected an expression");

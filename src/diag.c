@@ -156,8 +156,10 @@ static const char *level_name(enum diag_level level)
 
 void diag_vreport(struct diag *d, enum diag_level level, srcloc loc, const char *fmt, va_list ap)
 {
-	if (level == DIAG_ERROR)
+	if (level == DIAG_ERROR) {
 		d->errors++;
+		d->last_error = loc;
+	}
 	else if (level == DIAG_WARNING)
 		d->warnings++;
 	if (level == DIAG_ERROR && d->max_errors && d->errors > d->max_errors) {

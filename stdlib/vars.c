@@ -41,6 +41,8 @@ static bool is_argn(const char *name)
 
 const struct stdlib_var *stdlib_find_var(const char *name)
 {
+	if (strcmp(name, "arg") == 0)
+		return NULL; /* the entry stands for arg0..argN, not for itself */
 	const char *key = is_argn(name) ? "arg" : name;
 	for (int i = 0; i < stdlib_nvars; i++)
 		if (strcmp(stdlib_vars[i].name, key) == 0)

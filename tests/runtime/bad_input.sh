@@ -3,8 +3,10 @@
 #
 # Every tests/bad/NAME.bt must make sonde exit with status exactly 1 (no
 # signal, no hang), print tests/bad/NAME.err as the first line of stderr
-# (the script's path written as FILE), show the source line with a caret
-# under the column when the error has a location, and load nothing. The
+# (the script's path written as FILE), print exactly one error (one
+# mistake, one error; tests/bad/NAME.count holds the number for a script
+# with several mistakes), show the source line with a caret under the
+# column when the error has a location, and load nothing. The
 # huge inputs (deep nesting, a megabyte script, 10,000 probes, binary
 # files) are generated here at run time. No timing thresholds: a case only
 # fails on time when it hangs (HANG_LIMIT, far above any sane run).
@@ -51,9 +53,9 @@ check_caret() {
 	pass "$name: source line and caret"
 }
 
-# check_case NAME FILE EXPECTED_FIRST_LINE
+# check_case NAME FILE EXPECTED_FIRST_LINE [EXPECTED_ERROR_COUNT]
 check_case() {
-	local name=$1 file=$2 want=$3
+	local name=$1 file=$2 want=$3 count=${4:-}
 	local rc first
 	timeout -s KILL "$HANG_LIMIT" "$SONDE" "$file" </dev/null >"$TMP/out" 2>"$TMP/err"
 	rc=$?
@@ -77,6 +79,9 @@ check_case() {
 		return
 	fi
 	expect_eq "$name: first error" "$want" "$first"
+	if [ -n "$count" ]; then
+		expect_eq "$name: number of errors" "$count" "$(grep -c ': error: ' "$TMP/err")"
+	fi
 	if grep -qE 'internal error|Sanitizer|runtime error:' "$TMP/err"; then
 		fail "$name: internal or sanitizer error reported"
 		grep -E 'internal error|Sanitizer|runtime error:' "$TMP/err" | head -3 | sed 's/^/    /'
@@ -110,7 +115,11 @@ for script in "$BAD"/*.bt; do
 		fail "$name: no $name.err with the expected first line"
 		continue
 	fi
-	check_case "$name" "$script" "$(cat "$base.err")"
+	count=1
+	if [ -f "$base.count" ]; then
+		count=$(cat "$base.count")
+	fi
+	check_case "$name" "$script" "$(cat "$base.err")" "$count"
 	ncases=$((ncases + 1))
 done
 if [ "$ncases" -lt 50 ]; then

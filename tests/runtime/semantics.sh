@@ -45,6 +45,10 @@ expect_eq "pid tid uid gid cpu" "
 @pid: 1
 @uid: 0" "$OUT"
 
+# latest bpftrace: a builtin may be called without arguments (0.17 cannot)
+run_sonde -q -e 'BEGIN { printf("%d %d %s\n", pid() == pid, nsecs() > 0, comm()); exit(); }'
+expect_eq "pid(), nsecs(), comm() are the builtins" "1 1 sonde" "$OUT"
+
 # maps hold SONDE_MAX_MAP_KEYS (4096) keys unless bpftrace's variable says more
 DD='/usr/bin/dd if=/dev/zero of=/dev/null bs=1 count=5000 status=none'
 KEYS='t:syscalls:sys_enter_read /pid == cpid/ { @[nsecs] = count(); }'
@@ -58,7 +62,7 @@ expect_eq "so does 0.17's BPFTRACE_MAP_KEYS_MAX" 5003 "$(grep -c '^@\[' <<<"$OUT
 # Syntax, name and type errors: file:line:col, the line, a caret; exit 1.
 run_sonde -e 'BEGIN { @x = cuont(); }'
 expect_eq "unknown function: exit code" 1 "$RC"
-expect_eq "unknown function: message" "stdin:1:14: error: unknown function 'cuont'
+expect_eq "unknown function: message" "stdin:1:14: error: unknown function 'cuont'; did you mean 'count'?
 BEGIN { @x = cuont(); }
              ^~~~~~~" "$ERR"
 

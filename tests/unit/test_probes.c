@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "language.h"
 #include "probe.h"
 
 #include "check.h"
@@ -290,7 +291,10 @@ static void test_rawtracepoint(void)
 		     "raw_tracepoint/sched_update_nr_running_tp");
 	check_error("rawtracepoint:nope_nope", "raw tracepoint 'nope_nope' not found");
 	/* Syscall events are synthesised from sys_enter: not raw tracepoints. */
-	check_error("rawtracepoint:sys_enter_read", "raw tracepoint 'sys_enter_read' not found");
+	check_error("rawtracepoint:sys_enter_read",
+		    "raw tracepoint 'sys_enter_read' not found; did you mean 'tracepoint:syscalls:sys_enter_read'?");
+	check_error("rawtracepoint:sched_swich",
+		    "raw tracepoint 'sched_swich' not found; did you mean 'sched_switch'?");
 	check_error("rawtracepoint:sys_*", "rawtracepoint does not support wildcards");
 	check_error("rawtracepoint", "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
 	check_error("rt:a-b", "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
@@ -381,9 +385,71 @@ static void test_cpu_lists(void)
 static void test_unknown_type(void)
 {
 	check_error("foo:bar", "unknown probe type 'foo'");
-	check_error("Begin", "unknown probe type 'Begin'");
-	check_error("kprobe:do_sys_open", "probe type 'kprobe' is not supported by sonde");
-	check_error("ur:/bin/bash:readline", "probe type 'ur' is not supported by sonde");
+	check_error("Begin", "unknown probe type 'Begin'; did you mean 'BEGIN'?");
+	check_error("kprob:do_sys_open", "unknown probe type 'kprob'; did you mean 'kprobe'?");
+	check_error("tracepiont:syscalls:sys_enter_read",
+		    "unknown probe type 'tracepiont'; did you mean 'tracepoint'?");
+	check_error("kprobe:do_sys_open", "probe type 'kprobe' is not supported by sonde yet");
+	check_error("ur:/bin/bash:readline", "probe type 'ur' (uretprobe) is not supported by sonde yet");
+	/* "tracepoint:" left out, with or without a typo in the category */
+	check_error("syscalls:sys_enter_read",
+		    "unknown probe type 'syscalls'; did you mean 'tracepoint:syscalls:sys_enter_read'?");
+	check_error("syscals:sys_enter_read",
+		    "unknown probe type 'syscals'; did you mean 'tracepoint:syscalls:sys_enter_read'?");
+	check_error("sched:sched_swich",
+		    "unknown probe type 'sched'; did you mean 'tracepoint:sched:sched_switch'?");
+}
+
+static int count_errors(const char *text)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, ": error: ")); p++)
+		n++;
+	return n;
+}
+
+/* Every probe type bpftrace documents, by name and by alias, is either
+ * one sonde implements or says it is not supported yet: never "unknown".
+ * Holds as sonde gains probe types and as the language table grows. */
+static void test_every_bpftrace_probe_type(void)
+{
+	for (int i = 0; i < lang_nprobe_types; i++) {
+		const struct lang_probe_type *t = &lang_probe_types[i];
+		const char *names[4] = { t->name, t->aliases[0], t->aliases[1], t->aliases[2] };
+		for (int k = 0; k < 4 && names[k]; k++) {
+			if (probe_provider_find(names[k]))
+				continue;
+			char *text = xasprintf("%s:x", names[k]);
+			struct expansion e = expand(text);
+			CHECKF(e.ret == -1 && count_errors(e.errors) == 1 &&
+				       strstr(e.errors, "is not supported by sonde yet"),
+			       "%s: %s", text, e.errors);
+			expansion_free(&e);
+			free(text);
+		}
+	}
+}
+
+/* Tracepoint typos: the closest real tracepoint is suggested. */
+static void test_tracepoint_suggestions(void)
+{
+	check_error("tracepoint:syscals:sys_enter_read",
+		    "tracepoint 'syscals:sys_enter_read' not found; did you mean 'syscalls:sys_enter_read'?");
+	check_error("tracepoint:syscalls:sys_enter_opnat",
+		    "tracepoint 'syscalls:sys_enter_opnat' not found; did you mean 'syscalls:sys_enter_openat'?");
+	check_error("t:syscalls:sys_enter_oepnat",
+		    "tracepoint 'syscalls:sys_enter_oepnat' not found; did you mean 'syscalls:sys_enter_openat'?");
+	/* the event exists, under another category */
+	check_error("tracepoint:sched:sys_enter_read",
+		    "tracepoint 'sched:sys_enter_read' not found; did you mean 'syscalls:sys_enter_read'?");
+	/* a wildcard event keeps its pattern; only the category is corrected */
+	check_error("tracepoint:syscals:sys_enter_*",
+		    "tracepoint 'syscals:sys_enter_*' not found; did you mean 'syscalls:sys_enter_*'?");
+	char *near = tracepoint_closest("syscalls", "sys_enter_read");
+	CHECK_STR(near, "syscalls:sys_enter_read"); /* an existing one is itself */
+	free(near);
+	CHECK(tracepoint_closest("syscalls", "xyzzy_nothing_like_it") == NULL);
+	CHECK(tracepoint_closest("sys*", "sys_enter_read") == NULL);
 }
 
 static void test_formats(void)
@@ -446,6 +512,8 @@ int main(void)
 	test_timers();
 	test_cpu_lists();
 	test_unknown_type();
+	test_every_bpftrace_probe_type();
+	test_tracepoint_suggestions();
 	test_formats();
 	tp_format_cache_free();
 	if (failures) {
