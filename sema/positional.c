@@ -196,6 +196,11 @@ static size_t substitute_in_attach_point(struct sema *s, const struct attach_poi
 	errno = 0;
 	uint64_t index = strtoull(p, NULL, 10);
 	if (errno || index > (uint64_t)s->opt->npositional) {
+		/* one error per missing parameter, however many attach points use it */
+		uint64_t bit = index < 64 ? 1ull << index : 1ull << 63;
+		if (s->unset_reported & bit)
+			return 1 + digits;
+		s->unset_reported |= bit;
 		if (s->opt->npositional == 0)
 			sema_err(s, loc, "positional parameter $%.*s is not set (no parameters follow the program)",
 				 (int)digits, p);

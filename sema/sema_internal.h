@@ -70,6 +70,8 @@ struct sema {
 	struct map_state *mstate;   /* by map id */
 	int mstate_cap;
 
+	uint64_t unset_reported;    /* positional parameters reported missing (bit = number) */
+
 	struct desc_printf *printfs;
 	int nprintfs, printfs_cap;
 

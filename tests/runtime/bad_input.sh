@@ -73,6 +73,10 @@ check_case() {
 	fi
 	first=$(head -n 1 "$TMP/err")
 	first=${first/#"$file"/FILE}
+	if ! $IS_ROOT && [ -e "${file%.bt}.root" ]; then
+		skip "$name: $(cat "${file%.bt}.root"), which needs root"
+		return
+	fi
 	if ! $IS_ROOT && [[ $first == *": error: reading tracepoints from tracefs needs root"* &&
 		$want != *"needs root"* ]]; then
 		skip "$name: reads tracepoints from tracefs, which needs root"
