@@ -39,8 +39,7 @@ static void update(struct cg *cg, struct node *assign, LLVMValueRef key, cg_agg_
 		   cg_agg_modify_fn init, struct agg_args *a)
 {
 	struct map_info *m = assign->lhs->map;
-	cg_agg_update(cg, cg_map_global(cg, m), key, cg_desc_map(cg, m)->value_size, modify, init,
-		      a);
+	cg_agg_update(cg, m, key, modify, init, a);
 }
 
 static LLVMValueRef user_key(struct cg *cg, struct node *assign)

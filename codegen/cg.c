@@ -27,7 +27,10 @@
 #define BPF_MAP_TYPE_PERCPU_HASH 5
 #define BPF_MAP_TYPE_PERCPU_ARRAY 6
 #define BPF_MAP_TYPE_RINGBUF 27
-/* hist/lhist keys include the bucket, so one user key takes many entries */
+/* hist/lhist keys include the bucket, so one user key takes an entry per
+ * bucket in use: room for SONDE_MAX_MAP_KEYS keys of 16 buckets each (a
+ * latency hist() typically spans 10-20 powers of two). A full map's dropped
+ * updates are counted and reported (maps.c). */
 #define CG_HIST_MAX_ENTRIES (SONDE_MAX_MAP_KEYS * 16)
 
 #define DW_ATE_signed 0x05
@@ -276,6 +279,8 @@ static void define_maps(struct cg *cg)
 	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
 							   DW_ATE_unsigned, LLVMDIFlagZero);
 	cg->lost = define_map(cg, d->lost_name, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, cg->di_u64);
+	cg->dropped = define_map(cg, d->dropped_name, BPF_MAP_TYPE_PERCPU_ARRAY,
+				 SONDE_DROPPED_SLOTS(d->nmaps), u32, cg->di_u64);
 }
 
 /* The per-CPU scratch map is referenced while programs are emitted but
@@ -446,6 +451,16 @@ void cg_emit_action(struct cg *cg, struct probe *p)
 	cg->nvars = 0;
 }
 
+/* BPF has no exceptions. Without `nounwind` LLVM emits unwind tables
+ * (.eh_frame and its relocations), which libbpf skips with a message under
+ * -v and which only make the object bigger. */
+static void mark_nounwind(struct cg *cg, LLVMValueRef fn)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(cg->ctx, kind, 0));
+}
+
 /* The function of g's program, positioned in its body block; allocas go to
  * the entry block, which cg_end_program() links to the body. */
 void cg_begin_program(struct cg *cg, struct prog_group *g)
@@ -457,6 +472,7 @@ void cg_begin_program(struct cg *cg, struct prog_group *g)
 	LLVMTypeRef param = cg->ptr;
 	LLVMTypeRef fnty = LLVMFunctionType(cg->i64, &param, 1, false);
 	cg->fn = LLVMAddFunction(cg->mod, g->prog_name, fnty);
+	mark_nounwind(cg, cg->fn);
 	char *section = g->prov->section(&g->target);
 	LLVMSetSection(cg->fn, section);
 	free(section);

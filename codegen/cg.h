@@ -111,7 +111,7 @@ struct cg {
 	char *llvm_error; /* first error from LLVM's diagnostic handler */
 
 	LLVMValueRef *maps; /* by map id */
-	LLVMValueRef ringbuf, lost, config;
+	LLVMValueRef ringbuf, lost, dropped, config;
 	LLVMValueRef scratch_map;   /* per-CPU scratch (defined at the end, sized by use) */
 	uint32_t scratch_high;      /* most scratch bytes any program used */
 	uint32_t max_strlen;
@@ -231,16 +231,20 @@ LLVMValueRef cg_map_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key,
 LLVMValueRef cg_map_read(struct cg *cg, struct node *map_node);
 /* The value under `key`, or 0 / "" when absent (MAP_PLAIN). */
 LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueRef key);
+/* bpf_map_update_elem(BPF_ANY) on m; a failure is counted (desc.h
+ * SONDE_DROPPED_*), never silent. */
+void cg_map_update_counted(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+			   LLVMValueRef value);
 void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef v,
 		      const struct type *t);
 void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key);
 /* count/sum maps changed by ++, --, += or -=: add delta in place. */
 void cg_agg_add(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef delta);
 typedef void (*cg_agg_modify_fn)(struct cg *cg, LLVMValueRef value_ptr, void *data);
-/* The per-CPU in-place update: lookup; modify if found; else insert the
- * initial value with BPF_NOEXIST, and if another event inserted it first,
- * look up again and modify. */
-void cg_agg_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key, uint32_t value_size,
+/* The per-CPU in-place update of m: lookup; modify if found; else insert
+ * the initial value with BPF_NOEXIST, and if another event inserted it
+ * first, look up again and modify. An insert the map refuses is counted. */
+void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		   cg_agg_modify_fn modify, cg_agg_modify_fn init, void *data);
 void cg_add_in_place(struct cg *cg, LLVMValueRef p, uint32_t offset, LLVMValueRef delta);
 /* ring buffer: output `size` bytes at buf; counts a lost event on failure */

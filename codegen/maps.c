@@ -3,7 +3,13 @@
  *
  * Keys are built in zeroed stack buffers because the kernel hashes every
  * byte of the key, padding included, and the verifier rejects helpers that
- * read uninitialised stack. */
+ * read uninitialised stack.
+ *
+ * Nothing is lost silently: a failed map update and a failed ring-buffer
+ * output each add one to a per-CPU counter that the runtime reports. Only
+ * the failure branch touches a counter, so a successful update costs one
+ * compare of the helper's result. */
+#include <errno.h>
 #include <string.h>
 
 #include "cg.h"
@@ -185,6 +191,43 @@ LLVMValueRef cg_map_read(struct cg *cg, struct node *map_node)
 	return cg_map_read_key(cg, m, cg_map_key(cg, m, map_node->args, NULL));
 }
 
+/* Add one to the u64 at `index` (i32) of per-CPU array `array`. */
+static void count_in_array(struct cg *cg, LLVMValueRef array, LLVMValueRef index)
+{
+	LLVMBasicBlockRef count = cg_block(cg, "count"), done = cg_block(cg, "counted");
+	LLVMValueRef key = cg_temp(cg, 8);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, index, key), 4);
+	LLVMValueRef p = cg_map_lookup(cg, array, key);
+	LLVMBuildCondBr(cg->b, is_null(cg, p), done, count);
+	LLVMPositionBuilderAtEnd(cg->b, count);
+	cg_add_in_place(cg, p, 0, cg_const(cg, 1));
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+/* A failed update of m with helper result rc: a full map (-E2BIG) and
+ * any other failure are counted apart, so the report can say which. */
+static void count_dropped(struct cg *cg, const struct map_info *m, LLVMValueRef rc)
+{
+	LLVMValueRef full = LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, (uint64_t)-E2BIG), "");
+	LLVMValueRef index = LLVMBuildSelect(cg->b, full,
+					     LLVMConstInt(cg->i32, SONDE_DROPPED_FULL(m->id), false),
+					     LLVMConstInt(cg->i32, SONDE_DROPPED_OTHER(m->id), false), "");
+	count_in_array(cg, cg->dropped, index);
+}
+
+void cg_map_update_counted(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+			   LLVMValueRef value)
+{
+	LLVMValueRef rc = cg_map_update(cg, cg_map_global(cg, m), key, value, CG_BPF_ANY);
+	LLVMBasicBlockRef failed = cg_block(cg, "update_failed"), done = cg_block(cg, "updated");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""), done, failed);
+	LLVMPositionBuilderAtEnd(cg->b, failed);
+	count_dropped(cg, m, rc);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
 void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef v,
 		      const struct type *t)
 {
@@ -193,7 +236,7 @@ void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 	if (!type_is_scalar(m->value))
 		cg_zero(cg, buf, cg_round8(value_size));
 	cg_store(cg, buf, m->value, v, t);
-	cg_map_update(cg, cg_map_global(cg, m), key, buf, CG_BPF_ANY);
+	cg_map_update_counted(cg, m, key, buf);
 }
 
 void cg_add_in_place(struct cg *cg, LLVMValueRef p, uint32_t offset, LLVMValueRef delta)
@@ -204,11 +247,14 @@ void cg_add_in_place(struct cg *cg, LLVMValueRef p, uint32_t offset, LLVMValueRe
 	LLVMSetAlignment(LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, old, delta, ""), addr), 8);
 }
 
-void cg_agg_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key, uint32_t value_size,
+void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		   cg_agg_modify_fn modify, cg_agg_modify_fn init, void *data)
 {
+	LLVMValueRef map = cg_map_global(cg, m);
+	uint32_t value_size = cg_desc_map(cg, m)->value_size;
 	LLVMBasicBlockRef hit = cg_block(cg, "agg_hit"), miss = cg_block(cg, "agg_miss");
-	LLVMBasicBlockRef retry = cg_block(cg, "agg_retry"), hit2 = cg_block(cg, "agg_hit2");
+	LLVMBasicBlockRef failed = cg_block(cg, "agg_failed"), retry = cg_block(cg, "agg_retry");
+	LLVMBasicBlockRef hit2 = cg_block(cg, "agg_hit2"), gone = cg_block(cg, "agg_gone");
 	LLVMBasicBlockRef done = cg_block(cg, "agg_done");
 
 	LLVMValueRef p = cg_map_lookup(cg, map, key);
@@ -224,15 +270,29 @@ void cg_agg_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key, uint32_t v
 	cg_zero(cg, value, cg_round8(value_size));
 	init(cg, value, data);
 	LLVMValueRef rc = cg_map_update(cg, map, key, value, CG_BPF_NOEXIST);
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""), done, retry);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""), done, failed);
 
-	/* an event nested on this CPU inserted the key between our lookup
-	 * and update: modify what it inserted */
+	/* -EEXIST: an event nested on this CPU inserted the key between our
+	 * lookup and update: modify what it inserted. Anything else (the map
+	 * is full) drops this update. */
+	LLVMPositionBuilderAtEnd(cg->b, failed);
+	LLVMValueRef raced = LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, (uint64_t)-EEXIST), "");
+	LLVMBasicBlockRef drop = cg_block(cg, "agg_drop");
+	LLVMBuildCondBr(cg->b, raced, retry, drop);
+	LLVMPositionBuilderAtEnd(cg->b, drop);
+	count_dropped(cg, m, rc);
+	LLVMBuildBr(cg->b, done);
+
 	LLVMPositionBuilderAtEnd(cg->b, retry);
 	LLVMValueRef p2 = cg_map_lookup(cg, map, key);
-	LLVMBuildCondBr(cg->b, is_null(cg, p2), done, hit2);
+	LLVMBuildCondBr(cg->b, is_null(cg, p2), gone, hit2);
 	LLVMPositionBuilderAtEnd(cg->b, hit2);
 	modify(cg, p2, data);
+	LLVMBuildBr(cg->b, done);
+
+	/* deleted again in between: the update is lost all the same */
+	LLVMPositionBuilderAtEnd(cg->b, gone);
+	count_in_array(cg, cg->dropped, LLVMConstInt(cg->i32, SONDE_DROPPED_OTHER(m->id), false));
 	LLVMBuildBr(cg->b, done);
 
 	LLVMPositionBuilderAtEnd(cg->b, done);
@@ -255,8 +315,7 @@ void cg_agg_add(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMV
 			 m->name);
 		return;
 	}
-	cg_agg_update(cg, cg_map_global(cg, m), key, cg_desc_map(cg, m)->value_size, add_delta,
-		      store_delta, delta);
+	cg_agg_update(cg, m, key, add_delta, store_delta, delta);
 }
 
 /* ---- ring buffer --------------------------------------------------------- */
@@ -272,17 +331,11 @@ void cg_event_output(struct cg *cg, LLVMValueRef buf, uint32_t size)
 {
 	LLVMValueRef args[4] = { cg->ringbuf, buf, cg_const(cg, size), cg_const(cg, 0) };
 	LLVMValueRef rc = cg_helper(cg, HELPER_RINGBUF_OUTPUT, cg->i64, args, 4);
-	LLVMBasicBlockRef lost = cg_block(cg, "event_lost"), count = cg_block(cg, "count_lost");
-	LLVMBasicBlockRef done = cg_block(cg, "event_done");
+	LLVMBasicBlockRef lost = cg_block(cg, "event_lost"), done = cg_block(cg, "event_done");
 	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""), done, lost);
 
 	LLVMPositionBuilderAtEnd(cg->b, lost);
-	LLVMValueRef key = cg_temp(cg, 8);
-	LLVMSetAlignment(LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, 0, false), key), 4);
-	LLVMValueRef p = cg_map_lookup(cg, cg->lost, key);
-	LLVMBuildCondBr(cg->b, is_null(cg, p), done, count);
-	LLVMPositionBuilderAtEnd(cg->b, count);
-	cg_add_in_place(cg, p, 0, cg_const(cg, 1));
+	count_in_array(cg, cg->lost, LLVMConstInt(cg->i32, 0, false));
 	LLVMBuildBr(cg->b, done);
 
 	LLVMPositionBuilderAtEnd(cg->b, done);

@@ -19,8 +19,13 @@
 #include "types.h"
 #include "util.h"
 
-#define SONDE_COMM_LEN 16
-#define SONDE_MAX_MAP_KEYS 4096 /* entries per map, bpftrace's max_map_keys */
+#define SONDE_COMM_LEN 16 /* the kernel's TASK_COMM_LEN */
+/* entries per map: bpftrace's default max_map_keys, which the runtime
+ * changes for BPFTRACE_MAX_MAP_KEYS (runtime.h rt_options) */
+#define SONDE_MAX_MAP_KEYS 4096
+/* parts of a map key (@m[a, b, ...]): a fixed array keeps map_info and
+ * desc_map plain data; keys of more parts are not seen in practice, and
+ * sema says so if one is */
 #define SONDE_MAX_KEY_PARTS 8
 /* bpftrace's max_strlen: the size of strings made at run time (str(),
  * positional parameters...), NUL included. BPFTRACE_MAX_STRLEN changes it. */
@@ -185,8 +190,9 @@ struct node {
 
 /* One attach point as written: "tracepoint:syscalls:sys_enter_*". */
 struct attach_point {
-	char *text;     /* the whole spec as written */
+	char *text;     /* the whole spec as written; sema substitutes $1.. in it */
 	srcloc loc;
+	bool unusable;  /* sema: a positional parameter in it was reported bad */
 	struct attach_point *next;
 };
 

@@ -115,9 +115,18 @@ struct desc {
 	int nvalues;
 	char *ringbuf_name;  /* BPF_MAP_TYPE_RINGBUF carrying events */
 	char *lost_name;     /* BPF_MAP_TYPE_PERCPU_ARRAY, 1 u64 entry: events dropped when the ring was full */
+	char *dropped_name;  /* BPF_MAP_TYPE_PERCPU_ARRAY, SONDE_DROPPED_SLOTS(nmaps) u64
+			      * entries: map updates that failed, see below */
 	uint32_t ringbuf_size;
 	struct desc_deps deps;
 };
+
+/* Slots of the dropped-updates array (desc.dropped_name) for map `id`:
+ * updates refused because the map was full (-E2BIG), and updates that
+ * failed for any other reason. BPF touches them only when an update fails. */
+#define SONDE_DROPPED_FULL(id) (2u * (uint32_t)(id))
+#define SONDE_DROPPED_OTHER(id) (2u * (uint32_t)(id) + 1u)
+#define SONDE_DROPPED_SLOTS(nmaps) ((nmaps) > 0 ? 2u * (uint32_t)(nmaps) : 1u)
 
 struct desc *desc_new(void);
 void desc_free(struct desc *d);

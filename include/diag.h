@@ -42,6 +42,8 @@ struct diag {
 	int errors;
 	int warnings;
 	int max_errors; /* stop printing after this many (0 = unlimited) */
+	srcloc last_error; /* where the last error was reported (the parser
+			    * does not report a token the scanner reported) */
 };
 
 void diag_init(struct diag *d, const struct source *src, FILE *out);

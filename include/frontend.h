@@ -21,7 +21,9 @@ struct program *parse_program(struct source *src, struct diag *d);
 
 /* Token dump for tests and -d tokens: one line per token, "line:col KIND text".
  * KIND is ATTACH, ENDPRED, BODY_END, IDENT, VAR, MAP, POSITIONAL, INT, STRING,
- * TYPE, IF, ELSE, PUNCT (one character) or OP; text is the token as written,
+ * TYPE, IF, ELSE, KEYWORD (while, for, unroll, return, break, continue,
+ * let: statements sonde parses only to report), PUNCT (one character) or
+ * OP ('..' included); text is the token as written,
  * and an integer whose value differs from its spelling adds " (value)". */
 void lexer_dump_tokens(FILE *out, struct source *src, struct diag *d);
 

@@ -106,8 +106,10 @@ struct rt_output_ops {
 	void (*maps_begin)(struct rt_output *o);                          /* before the maps at exit */
 	void (*map)(struct rt_output *o, const struct rt_map_view *m);
 	void (*lost_events)(struct rt_output *o, uint64_t n);
-	/* updates of map `map` dropped because it was full, since the last report */
-	void (*map_full)(struct rt_output *o, const char *map, uint64_t dropped, uint64_t max_entries);
+	/* updates of map `map` dropped because it was full: the total so far
+	 * while running (-v), the final total at exit */
+	void (*map_full)(struct rt_output *o, const char *map, uint64_t dropped, uint64_t max_entries,
+			 bool at_exit);
 	void (*notice)(struct rt_output *o, enum rt_notice level, const char *text);
 };
 

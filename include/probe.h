@@ -17,6 +17,7 @@
 
 struct bpf_program;
 struct bpf_link;
+struct attach_point;      /* ast.h */
 struct cg;               /* codegen/cg.h */
 struct cg_ref;           /* codegen/cg.h: a value or a place in memory */
 struct LLVMOpaqueValue;  /* LLVMValueRef */
@@ -101,6 +102,11 @@ struct probe_provider {
 	/* codegen: argN (0 <= n < max_args) as a u64 */
 	struct LLVMOpaqueValue *(*emit_argn)(struct cg *cg, int n);
 
+	/* The ':'-separated field of the spec (1 = the first after "name:")
+	 * that must be a number when the spec has number_nfields fields; 0 =
+	 * none. Sema uses it to blame a positional parameter that is not a
+	 * number ("interval:ms:$1" with $1 = abc) at the $1. */
+	int number_field, number_nfields;
 	/* Parse `spec` (the text after "name:"; "" for BEGIN) and append the
 	 * concrete targets to *out (growing *n). Reports errors at loc and
 	 * returns -1; returns 0 on success. */
@@ -123,6 +129,13 @@ int probe_expand(const struct attach_point *ap, struct diag *d,
 void probe_targets_free(struct probe_target *t, int n);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
+
+/* probes/tracepoint.c: the existing tracepoint closest to CATEGORY:EVENT
+ * (a typo in either part, or the event under another category), as
+ * "category:event", or NULL. An existing one is returned as is; an empty
+ * category looks for the event in every category. Reads
+ * tracefs, so only for error messages. Caller frees. */
+char *tracepoint_closest(const char *category, const char *event);
 
 /* probes/tracefs.c: tracefs location (mounting it if needed) and formats. */
 const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if unavailable */
@@ -157,5 +170,8 @@ char *probe_timer_section(const struct probe_target *t); /* "perf_event" */
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
 			   struct rt_links *l, char *errbuf, size_t errlen);
+/* The CPUs of a kernel CPU list ("0-3,5\n") in a new array (*cpus, caller
+ * frees); returns how many, or -EINVAL for text that is not a CPU list. */
+int probe_parse_cpu_list(const char *text, int **cpus);
 
 #endif

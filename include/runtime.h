@@ -7,6 +7,7 @@
 #define SONDE_RUNTIME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -20,16 +21,33 @@ enum rt_format { RT_FORMAT_TEXT, RT_FORMAT_JSON };
 struct rt_options {
 	FILE *out;                 /* stdout or the -o file */
 	enum rt_format format;     /* -f text | json */
-	pid_t filter_pid;          /* -p PID, 0 = none */
+	pid_t filter_pid;          /* -p PID, 0 = none; its exit ends the run */
 	const char *cmd;           /* -c CMD, NULL = none */
 	bool quiet;                /* -q: no "Attaching N probes..." */
 	bool verbose;              /* -v */
 	bool dry_run;              /* --dry-run: load and attach, then detach and exit */
 	const struct source *src;  /* for verifier/attach messages on script lines; may be NULL */
+	/* bpftrace's settings (src/main.c reads them from the environment);
+	 * 0 = what the object was compiled with, or the default */
+	uint32_t max_map_keys;     /* BPFTRACE_MAX_MAP_KEYS: keys a map holds */
+	uint32_t ringbuf_pages;    /* BPFTRACE_PERF_RB_PAGES: the ring buffer's size in pages */
+	uint32_t log_size;         /* BPFTRACE_LOG_SIZE: bytes of verifier log kept on failure */
 };
 
-/* Run until exit(), SIGINT/SIGTERM or the -c child ends; run END, print
- * maps, detach. Returns the process exit code. */
+/* Bounds of those settings. Map keys: every entry is preallocated, so the
+ * bound keeps a typo from asking gigabytes per map. Ring buffer: its size
+ * is a u32 power of two. Verifier log: the kernel's own bounds. */
+#define RT_MAX_MAP_KEYS_LIMIT (1u << 24)
+#define RT_RINGBUF_MAX_BYTES (1u << 31)
+#define RT_LOG_SIZE_MIN 128u
+#define RT_LOG_SIZE_MAX (UINT32_MAX >> 2)
+/* The verifier keeps the tail of its log when the buffer is too small
+ * (6.4+), and the tail is what names the failing statement. */
+#define RT_DEFAULT_LOG_SIZE (1u << 20)
+
+/* Run until exit(), SIGINT/SIGTERM, the -c child ends or the -p process
+ * exits; run END, print maps, detach. Returns the process exit code (1
+ * at once when the -p process does not exist). */
 int rt_run(const struct compiled *c, const struct rt_options *o);
 
 /* ---- output (runtime/printf.c, runtime/maps.c) --------------------------- */

@@ -33,7 +33,17 @@ struct sema_options {
 	char **positional;    /* $1..$N as given after the script */
 	int npositional;
 	uint32_t max_strlen;  /* 0: SONDE_DEFAULT_MAX_STRLEN (or BPFTRACE_MAX_STRLEN) */
+	int max_probes;       /* attach points allowed; 0 = SEMA_DEFAULT_MAX_PROBES */
+	int max_programs;     /* BPF programs allowed; 0 = SEMA_DEFAULT_MAX_PROGRAMS */
 };
+
+/* Each program costs LLVM ~2 ms to compile and the kernel a load and an
+ * attach; far beyond this a script is a wildcard that matched much more
+ * than meant (tracepoint:*:* is ~2,000 events). bpftrace's defaults of
+ * max_probes and max_bpf_progs, which BPFTRACE_MAX_PROBES and
+ * BPFTRACE_MAX_BPF_PROGS change. */
+#define SEMA_DEFAULT_MAX_PROBES 1024
+#define SEMA_DEFAULT_MAX_PROGRAMS 1024
 
 struct sema_result {
 	struct prog_group *groups;
@@ -68,6 +78,12 @@ const struct prog_group *sema_target(struct sema *s, int i);
  * script's own definition, or a record that sema_complete() fills from BTF
  * the first time its members are needed. */
 const struct type *sema_lazy_struct(struct sema *s, const char *name);
+
+/* n (a builtin or function) is a bpftrace name that bpftrace allows only
+ * in other probe types than one of this action's: reports where it is
+ * available and returns true; false (nothing reported) otherwise. */
+bool sema_report_wrong_probe(struct sema *s, struct node *n, const char *what);
+const char *sema_probe_name(const struct prog_group *g); /* "tracepoint", "BEGIN" */
 
 /* Argument checks for function hooks; each reports its own error. */
 int sema_count_args(const struct node *call);

@@ -5,8 +5,9 @@
  * recovery that lets one run report several of them.
  *
  * Error recovery works at two levels: a broken statement is skipped up to
- * its ';' (or the '}' closing its block), and a broken probe up to the '}'
- * that closes its action. The scanner tells that last brace apart (BODY_END),
+ * its ';', through the block that follows it (`if x { }`), or up to the '}'
+ * closing its block; a broken probe is skipped up to the '}' that closes
+ * its action. The scanner tells that last brace apart (BODY_END),
  * so recovery never stops at an inner '}'. Finished probes go straight into
  * the program, so whatever happens later, the program is valid to free. */
 
@@ -39,9 +40,19 @@ struct lexer_state {
 	int nest;        /* open ( [ { inside a predicate or action */
 	size_t offset;   /* bytes consumed */
 	size_t len;      /* bytes of the script */
+	const char *text; /* the script (read ahead by the scanner's actions) */
 	int last_tok;    /* the token returned before this one */
+	int prev_tok;    /* and the one before that */
 	int cdef_depth;  /* open braces of a struct definition */
 	int attr_parens; /* open parentheses of an __attribute__ after it */
+	int skip_depth;  /* open braces of a skipped top-level declaration */
+	bool skip_semicolon; /* a skipped C struct definition may end with ';' */
+	const char *reported[8]; /* constructs reported (once each) */
+	int nreported;
+	/* Errors the scanner reported must not come back as syntax errors: */
+	bool header_error;  /* an invalid probe specification since the last '{' */
+	int bad_char_line;  /* the line of the last invalid character reported */
+	srcloc tainted;     /* the last token returned after a lexical error */
 	bool stopped;    /* input ends here after an error we reported (too deep,
 			  * unterminated comment): only end of input, no more
 			  * syntax errors */
@@ -60,6 +71,12 @@ struct parse_state {
 	uint32_t dims[SPEC_MAX_SUFFIXES];
 	int ndims;
 	bool packed;
+	/* Inside a statement sonde does not support (reported at its keyword):
+	 * syntax errors in it are not reported, since what bpftrace accepts
+	 * there (tuples, say) may be unknown to sonde too. */
+	int unsupported_depth;
+	const char *reported[16]; /* unsupported constructs already reported */
+	int nreported;
 };
 
 /* A list under construction: O(1) append. */
@@ -118,24 +135,30 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_state *ps, cons
 static struct node *parse_check_lvalue(struct parse_state *ps, struct node *n);
 static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int op,
 				 struct node *rhs, srcloc loc);
-static struct node *parse_builtin(struct parse_state *ps, char *name, srcloc loc);
-static struct node *parse_call(struct parse_state *ps, char *name, struct node *args, srcloc loc);
+static struct node *parse_call(char *name, struct node *args, srcloc loc);
+static struct node *parse_unsupported(struct parse_state *ps, const char *keyword, srcloc loc);
+static void parse_unsupported_begin(struct parse_state *ps, const char *keyword, srcloc loc);
+static void parse_unsupported_syntax(struct parse_state *ps, const char *what, srcloc at,
+				     srcloc span);
+static bool parse_already_reported(struct parse_state *ps, const char *key);
+static struct node *parse_unsupported_end(struct parse_state *ps, struct node *expr,
+					  struct node *block);
 static struct node *parse_incdec(struct parse_state *ps, int op, bool prefix, struct node *n,
 				 srcloc loc);
 static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 			    struct node *pred, struct node *body, srcloc loc);
 static struct node_list list_append(struct node_list l, struct node *n);
 static struct attach_point *attach_new(char *text, srcloc loc);
-struct member_list parse_members_append(struct member_list l, struct member_list m);
-struct member_list parse_member(struct parse_state *ps, struct spec_words *words, uint64_t bits,
-				srcloc loc, struct cdef *nested);
-struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc);
 static void parse_add_cdef(struct parse_state *ps, struct cdef *d);
 static void parse_attribute(struct parse_state *ps, char *name, srcloc loc);
 static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc);
 static char *parse_words_join(char *words, char *word);
 static struct type_spec *parse_spec_suffix(struct parse_state *ps, struct type_spec *spec,
 					   uint32_t suffix, srcloc loc);
+struct member_list parse_members_append(struct member_list l, struct member_list m);
+struct member_list parse_member(struct parse_state *ps, struct spec_words *words, uint64_t bits,
+				srcloc loc, struct cdef *nested);
+struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc);
 }
 
 %union {
@@ -168,13 +191,17 @@ static struct type_spec *parse_spec_suffix(struct parse_state *ps, struct type_s
 %token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" ATTRIBUTE "'__attribute__'"
+/* bpftrace statements sonde does not implement: parsed whole, reported
+ * once, and left out of the AST */
+%token WHILE "'while'" FOR "'for'" UNROLL "'unroll'" RETURN "'return'" BREAK "'break'"
+%token CONTINUE "'continue'" LET "'let'" DOTDOT "'..'"
 %token LOR "'||'" LAND "'&&'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'"
 %token SHR "'>>'" INC "'++'" DEC "'--'" ARROW "'->'" ADD_ASSIGN "'+='" SUB_ASSIGN "'-='"
 %token MUL_ASSIGN "'*='" DIV_ASSIGN "'/='" MOD_ASSIGN "'%='" AND_ASSIGN "'&='"
 %token OR_ASSIGN "'|='" XOR_ASSIGN "'^='" SHL_ASSIGN "'<<='" SHR_ASSIGN "'>>='"
 
 %type <node> expr unary postfix primary map pred_opt block stmt_seq simple_stmt compound_stmt
-%type <node> if_stmt args_opt record_field field_path
+%type <node> if_stmt args_opt unsupported_stmt unsupported_simple_stmt record_field field_path
 %type <list> stmt_terms expr_list record_fields
 %type <spec> type_spec type_base
 %type <cdef> cdef cdef_body
@@ -222,6 +249,9 @@ static struct type_spec *parse_spec_suffix(struct parse_state *ps, struct type_s
 %left SHL SHR
 %left '+' '-'
 %left '*' '/' '%'
+/* `@m[k]` is a map with keys, never the map `@m` indexed */
+%nonassoc MAP_WITHOUT_KEYS
+%nonassoc '['
 
 %%
 
@@ -230,7 +260,7 @@ program:
 	  %empty
 	| program probe
 	| program cdef			{ parse_add_cdef(ps, $2); }
-	| program error BODY_END	{ yyerrok; }
+	| program error BODY_END	{ yyerrok; ps->unsupported_depth = 0; }
 	;
 
 /* cdef = ("struct" | "union") name "{" member* "}" ("__attribute__" "((" word ("(" int ")")? "))")* ";"?
@@ -313,6 +343,7 @@ probe:
 		body->loc = srcloc_join(@3, @5);
 		body->body = $4;
 		parse_add_probe(ps, $1.head, $2, body, @$);
+		ps->unsupported_depth = 0;
 	  }
 	;
 
@@ -349,12 +380,55 @@ stmt_terms:
 	| stmt_terms simple_stmt ';'	{ $$ = list_append($1, $2); }
 	| stmt_terms compound_stmt	{ $$ = list_append($1, $2); }
 	| stmt_terms error ';'		{ $$ = $1; yyerrok; }
+	/* `if x { ... }`: the block after a broken header is skipped whole, so
+	 * its '}' is not taken for the action's; no yyerrok, so what is left
+	 * of the broken statement (a ')') is not reported again */
+	| stmt_terms error block	{ $$ = $1; ast_free_node($3); }
 	;
 
 compound_stmt:
 	  if_stmt
 	| block
+	| unsupported_stmt
 	;
+
+/* while (e) {...}, unroll (n) {...}, for ($x : @m) {...}, for ($i : a..b) {...} */
+unsupported_stmt:
+	  while_kw '(' expr ')' block	{ $$ = parse_unsupported_end(ps, $3, $5); }
+	| unroll_kw '(' expr ')' block	{ $$ = parse_unsupported_end(ps, $3, $5); }
+	| for_kw '(' VAR ':' expr ')' block {
+		free($3);
+		$$ = parse_unsupported_end(ps, $5, $7);
+	  }
+	| for_kw '(' VAR ':' expr DOTDOT expr ')' block {
+		free($3);
+		$5->next = $7;
+		$$ = parse_unsupported_end(ps, $5, $9);
+	  }
+	;
+
+/* return [e], break, continue, let $x [: type] [= e] */
+unsupported_simple_stmt:
+	  return_kw			{ $$ = parse_unsupported_end(ps, NULL, NULL); }
+	| return_kw expr		{ $$ = parse_unsupported_end(ps, $2, NULL); }
+	| BREAK				{ $$ = parse_unsupported(ps, "break", @1); }
+	| CONTINUE			{ $$ = parse_unsupported(ps, "continue", @1); }
+	| let_kw VAR			{ free($2); $$ = parse_unsupported_end(ps, NULL, NULL); }
+	| let_kw VAR '=' expr		{ free($2); $$ = parse_unsupported_end(ps, $4, NULL); }
+	| let_kw VAR ':' type_spec	{ free($2); ast_free_spec($4); $$ = parse_unsupported_end(ps, NULL, NULL); }
+	| let_kw VAR ':' type_spec '=' expr {
+		free($2);
+		ast_free_spec($4);
+		$$ = parse_unsupported_end(ps, $6, NULL);
+	  }
+	;
+
+/* Reported as soon as the keyword is read, before what follows it. */
+while_kw:	WHILE	{ parse_unsupported_begin(ps, "while", @1); } ;
+unroll_kw:	UNROLL	{ parse_unsupported_begin(ps, "unroll", @1); } ;
+for_kw:		FOR	{ parse_unsupported_begin(ps, "for", @1); } ;
+return_kw:	RETURN	{ parse_unsupported_begin(ps, "return", @1); } ;
+let_kw:		LET	{ parse_unsupported_begin(ps, "let", @1); } ;
 
 /* if = "if" "(" expr ")" block ("else" (if | block))? */
 if_stmt:
@@ -371,6 +445,7 @@ if_stmt:
 simple_stmt:
 	  expr				{ $$ = ast_new(N_EXPR_STMT, @$); $$->lhs = $1; }
 	| expr assign_op expr		{ $$ = parse_assign(ps, $1, $2, $3, @$); }
+	| unsupported_simple_stmt
 	;
 
 assign_op:
@@ -392,6 +467,11 @@ assign_op:
 expr:
 	  expr '?' expr ':' expr {
 		$$ = ast_new(N_TERNARY, @$); $$->cond = $1; $$->then = $3; $$->els = $5;
+	  }
+	| expr '?' ':' expr {
+		parse_unsupported_syntax(ps, "'?:' without a middle operand is", @2, @$);
+		ast_free_node($1);
+		$$ = $4;
 	  }
 	| expr LOR expr		{ $$ = ast_new_binary(OP_LOR, $1, $3, @$); }
 	| expr LAND expr	{ $$ = ast_new_binary(OP_LAND, $1, $3, @$); }
@@ -466,8 +546,7 @@ field_name:
 	| INT			{ $$ = xasprintf("%llu", (unsigned long long)$1.val); }
 	;
 
-/* primary = int | bool | string | $var | $N | $# | map | ident | ident "(" args ")"
- *         | "(" expr ")" | tuple | record | sizeof | offsetof */
+/* primary = int | string | $var | $N | $# | map | ident | ident "(" args ")" | "(" expr ")" */
 primary:
 	  INT			{ $$ = ast_new(N_INT, @$); $$->ival = $1.val; $$->is_unsigned = $1.is_unsigned; }
 	| TRUE			{ $$ = ast_new(N_BOOL, @$); $$->ival = 1; }
@@ -480,8 +559,8 @@ primary:
 		$$->name = $1.val ? xasprintf("$%llu", (unsigned long long)$1.val) : xstrdup("$#");
 	  }
 	| map
-	| IDENT			{ $$ = parse_builtin(ps, $1, @$); }
-	| IDENT '(' args_opt ')'	{ $$ = parse_call(ps, $1, $3, @$); }
+	| IDENT			{ $$ = ast_new(N_BUILTIN, @$); $$->name = $1; }
+	| IDENT '(' args_opt ')'	{ $$ = parse_call($1, $3, @$); }
 	| '(' expr ')'		{ $$ = $2; }
 	/* tuples: (a, b), (a,), () */
 	| '(' ')'		{ $$ = ast_new(N_TUPLE, @$); }
@@ -518,7 +597,7 @@ field_path:
 
 /* map = "@" ident? ("[" expr ("," expr)* "]")? */
 map:
-	  MAP			{ $$ = ast_new(N_MAP, @$); $$->name = $1; }
+	  MAP %prec MAP_WITHOUT_KEYS	{ $$ = ast_new(N_MAP, @$); $$->name = $1; }
 	| MAP '[' expr_list ']'	{ $$ = ast_new(N_MAP, @$); $$->name = $1; $$->args = $3.head; }
 	;
 
@@ -543,10 +622,13 @@ expr_list:
 
 static bool is_expression_start(yysymbol_kind_t k)
 {
-	static const char *const chars[] = { "'('", "'-'", "'+'", "'!'", "'~'" };
+	static const char *const chars[] = { "'('", "'-'", "'+'", "'!'", "'~'", "'*'", "'&'" };
 	switch (k) {
 	case YYSYMBOL_IDENT: case YYSYMBOL_VAR: case YYSYMBOL_MAP: case YYSYMBOL_POSITIONAL:
 	case YYSYMBOL_INT: case YYSYMBOL_STRING: case YYSYMBOL_INC: case YYSYMBOL_DEC:
+	case YYSYMBOL_TYPE: /* sizeof(uint32): not worth naming apart */
+	case YYSYMBOL_TYPENAME: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE: case YYSYMBOL_SIZEOF:
+	case YYSYMBOL_OFFSETOF: case YYSYMBOL_STRUCT: case YYSYMBOL_UNION: case YYSYMBOL_ENUM:
 		return true;
 	default:
 		break;
@@ -572,11 +654,34 @@ static bool is_continuation(yysymbol_kind_t k)
 	return false;
 }
 
+/* A token the scanner returned right after reporting an error (in the
+ * token, as an unterminated string, or just before it, as an invalid
+ * character it skipped), or any token of a probe header that held an
+ * invalid probe specification: the syntax error is the same mistake. */
+static bool is_reported_token(const struct parse_state *ps, srcloc tok)
+{
+	srcloc t = ps->lex->tainted;
+	return ps->lex->header_error || (t.line == tok.line && t.col == tok.col);
+}
+
+static bool is_statement_keyword(yysymbol_kind_t k)
+{
+	switch (k) {
+	case YYSYMBOL_IF: case YYSYMBOL_WHILE: case YYSYMBOL_FOR: case YYSYMBOL_UNROLL:
+	case YYSYMBOL_RETURN: case YYSYMBOL_BREAK: case YYSYMBOL_CONTINUE: case YYSYMBOL_LET:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, struct parse_state *ps)
 {
 	(void)scanner;
 	if (ps->lex->stopped)
 		return 0; /* the scanner already said why the input ends here */
+	if (ps->unsupported_depth > 0 || is_reported_token(ps, *yypcontext_location(ctx)))
+		return 0;
 	yysymbol_kind_t all[YYNTOKENS];
 	int n = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
 	if (n < 0)
@@ -584,7 +689,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	bool after_expr = false, expr_start = false, stmt_start = false;
 	for (int i = 0; i < n; i++) {
 		after_expr |= all[i] == YYSYMBOL_LOR;
-		expr_start |= all[i] == YYSYMBOL_INT;
+		expr_start |= all[i] == YYSYMBOL_VAR; /* INT alone follows '.' too */
 		stmt_start |= all[i] == YYSYMBOL_IF;
 	}
 	stmt_start &= expr_start; /* not after 'else', where only 'if' or '{' fit */
@@ -595,11 +700,14 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	for (int i = 0; i < n && nlisted <= MAX_LISTED; i++) {
 		const char *name = yysymbol_name(all[i]);
 		/* Where a statement may start, only the block's end is worth naming. */
-		if (stmt_start && (all[i] == YYSYMBOL_IF || strcmp(name, "'{'") == 0 ||
+		if (stmt_start && (is_statement_keyword(all[i]) || strcmp(name, "'{'") == 0 ||
 				   strcmp(name, "';'") == 0))
 			continue;
 		if ((expr_start && is_expression_start(all[i])) ||
 		    (after_expr && is_continuation(all[i])))
+			continue;
+		/* a struct definition may start where a probe may: not worth naming */
+		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION)
 			continue;
 		listed[nlisted++] = name;
 	}
@@ -710,36 +818,75 @@ static struct node *parse_incdec(struct parse_state *ps, int op, bool prefix, st
 	return r;
 }
 
-/* Words bpftrace reserves for constructs sonde does not implement. */
-static bool is_unsupported_keyword(const char *name)
+static struct node *parse_call(char *name, struct node *args, srcloc loc)
 {
-	static const char *const words[] = {
-		"while", "for", "unroll", "return", "break", "continue", "let",
-		"config", "import", "macro",
-	};
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcmp(name, words[i]) == 0)
-			return true;
-	return false;
-}
-
-static struct node *parse_builtin(struct parse_state *ps, char *name, srcloc loc)
-{
-	if (is_unsupported_keyword(name))
-		diag_error(ps->d, loc, "'%s' is not supported", name);
-	struct node *n = ast_new(N_BUILTIN, loc);
-	n->name = name;
-	return n;
-}
-
-static struct node *parse_call(struct parse_state *ps, char *name, struct node *args, srcloc loc)
-{
-	if (is_unsupported_keyword(name))
-		diag_error(ps->d, loc, "'%s' is not supported", name);
 	struct node *n = ast_new(N_CALL, loc);
 	n->name = name;
 	n->args = args;
 	return n;
+}
+
+
+/* A bpftrace statement sonde lacks, parsed whole: one error at its
+ * keyword (the first use of each keyword only: one missing feature, one
+ * error), and nothing in the AST (a syntax error stops before sema). */
+static struct node *parse_unsupported(struct parse_state *ps, const char *keyword, srcloc loc)
+{
+	if (!parse_already_reported(ps, keyword))
+		diag_error(ps->d, loc, "'%s' is not supported by sonde yet", keyword);
+	return NULL;
+}
+
+/* One missing feature, one error: true when `key` (a static string) was
+ * reported before, and from now on in any case. */
+static bool parse_already_reported(struct parse_state *ps, const char *key)
+{
+	for (int i = 0; i < ps->nreported; i++)
+		if (strcmp(ps->reported[i], key) == 0)
+			return true;
+	if (ps->nreported < (int)(sizeof(ps->reported) / sizeof(ps->reported[0])))
+		ps->reported[ps->nreported++] = key;
+	return false;
+}
+
+/* An error was reported inside `loc` (a construct within this one). */
+static bool contains_error(const struct parse_state *ps, srcloc loc)
+{
+	srcloc e = ps->d->last_error;
+	bool after_start = e.line > loc.line || (e.line == loc.line && e.col >= loc.col);
+	bool before_end = e.line < loc.end_line || (e.line == loc.end_line && e.col < loc.end_col);
+	return e.line && after_start && before_end;
+}
+
+/* bpftrace syntax sonde does not implement inside an expression (`what`
+ * names it, with its verb), reported at `at`: the expression is kept
+ * without it, so parsing goes on as usual. Not reported inside another
+ * unsupported construct, nor around one (`*(uint8 *)p`), nor twice. */
+static void parse_unsupported_syntax(struct parse_state *ps, const char *what, srcloc at,
+				     srcloc span)
+{
+	if (ps->unsupported_depth > 0 || contains_error(ps, span))
+		return;
+	/* the first words name the feature: every cast is one feature */
+	const char *key = strncmp(what, "casts", 5) == 0 ? "casts" : what;
+	if (!parse_already_reported(ps, key))
+		diag_error(ps->d, at, "%s not supported by sonde yet", what);
+}
+
+static void parse_unsupported_begin(struct parse_state *ps, const char *keyword, srcloc loc)
+{
+	parse_unsupported(ps, keyword, loc);
+	ps->unsupported_depth++;
+}
+
+static struct node *parse_unsupported_end(struct parse_state *ps, struct node *expr,
+					  struct node *block)
+{
+	if (ps->unsupported_depth > 0)
+		ps->unsupported_depth--;
+	ast_free_node(expr);
+	ast_free_node(block);
+	return NULL;
 }
 
 static void parse_add_probe(struct parse_state *ps, struct attach_point *points,

@@ -16,6 +16,7 @@
 #include "ast.h"
 #include "cg.h"
 #include "probe.h"
+#include "suggest.h"
 
 /* Trace event categories whose events are not kernel tracepoints (syscall
  * events are synthesised from raw_syscalls; the rest are dynamic or ftrace
@@ -29,7 +30,9 @@ static bool is_synthetic_category(const char *line, size_t len)
 	return false;
 }
 
-static bool in_available_events(const char *name)
+/* Looks `name` up among the kernel tracepoints tracefs lists; when
+ * `near` is given, also the closest other name (for "did you mean"). */
+static bool in_available_events(const char *name, struct suggestion *near)
 {
 	const char *root = tracefs_path();
 	if (!root)
@@ -44,11 +47,31 @@ static bool in_available_events(const char *name)
 	while (!found && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		const char *colon = strchr(line, ':');
-		found = colon && strcmp(colon + 1, name) == 0 &&
-			!is_synthetic_category(line, (size_t)(colon - line));
+		if (!colon || is_synthetic_category(line, (size_t)(colon - line)))
+			continue;
+		found = strcmp(colon + 1, name) == 0;
+		if (near)
+			suggestion_consider(near, colon + 1);
 	}
 	fclose(f);
 	return found;
+}
+
+static void report_not_found(struct diag *d, srcloc loc, const char *name)
+{
+	struct suggestion near;
+	suggestion_init(&near, name);
+	in_available_events(name, &near);
+	/* syscalls:sys_enter_read and the like exist only as trace events */
+	char *tp = near.best ? NULL : tracepoint_closest("", name);
+	if (near.best)
+		diag_error(d, loc, "raw tracepoint '%s' not found; did you mean '%s'?", name, near.best);
+	else if (tp)
+		diag_error(d, loc, "raw tracepoint '%s' not found; did you mean 'tracepoint:%s'?", name, tp);
+	else
+		diag_error(d, loc, "raw tracepoint '%s' not found", name);
+	free(tp);
+	suggestion_free(&near);
 }
 
 /* Tracepoints without a trace event (e.g. sched_update_nr_running_tp) exist
@@ -90,8 +113,8 @@ static int rawtracepoint_expand(const char *spec, srcloc loc, struct diag *d,
 		diag_error(d, loc, "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
 		return -1;
 	}
-	if (!in_available_events(name) && !in_vmlinux_btf(name)) {
-		diag_error(d, loc, "raw tracepoint '%s' not found", name);
+	if (!in_available_events(name, NULL) && !in_vmlinux_btf(name)) {
+		report_not_found(d, loc, name);
 		return -1;
 	}
 	struct probe_target *t = probe_target_push(out, n);

@@ -10,7 +10,9 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "language.h"
 #include "probe.h"
+#include "suggest.h"
 
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
 	probe_rawtracepoint, probe_interval, probe_profile;
@@ -24,15 +26,6 @@ static const struct probe_provider *const providers[] = {
 	&probe_profile,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
-
-/* bpftrace probe types sonde does not implement: named in the error so the
- * user learns it is a known type, not a typo. */
-static const char *const unsupported_types[] = {
-	"kprobe", "k", "kretprobe", "kr", "uprobe", "u", "uretprobe", "ur",
-	"usdt", "U", "software", "s", "hardware", "h", "watchpoint", "w",
-	"asyncwatchpoint", "aw", "kfunc", "kretfunc", "fentry", "f", "fexit",
-	"fr", "iter", "it", "self", "test", "bench",
-};
 
 const struct probe_provider *probe_provider_find(const char *name)
 {
@@ -55,12 +48,55 @@ const struct probe_provider *probe_provider_of(enum probe_type type)
 	return NULL;
 }
 
-static bool is_unsupported_type(const char *name)
+/* "syscalls:sys_enter_read" with "tracepoint:" left out: the closest
+ * tracepoint when the type part is (nearly) a tracepoint category. */
+static char *tracepoint_without_prefix(const char *type, const char *rest)
 {
-	for (size_t i = 0; i < sizeof(unsupported_types) / sizeof(unsupported_types[0]); i++)
-		if (strcmp(unsupported_types[i], name) == 0)
-			return true;
-	return false;
+	if (!rest || strchr(rest, ':'))
+		return NULL;
+	return tracepoint_closest(type, rest);
+}
+
+/* The closest probe type name, aliases of one or two letters left out:
+ * they are close to every short word. */
+static char *closest_probe_type(const char *type)
+{
+	struct suggestion s;
+	suggestion_init(&s, type);
+	for (int i = 0; i < lang_nprobe_types; i++) {
+		const struct lang_probe_type *t = &lang_probe_types[i];
+		suggestion_consider(&s, t->name);
+		for (int a = 0; a < 3 && t->aliases[a]; a++)
+			if (strlen(t->aliases[a]) > 2)
+				suggestion_consider(&s, t->aliases[a]);
+	}
+	return s.best;
+}
+
+/* An exact tracepoint category wins over a probe type one typo away; a
+ * probe type wins over a category that is itself misspelled. */
+static void report_unknown_type(srcloc loc, struct diag *d, const char *type, const char *rest)
+{
+	char *tp = tracepoint_without_prefix(type, rest);
+	bool exact_category = tp && strncmp(tp, type, strlen(type)) == 0 && tp[strlen(type)] == ':';
+	char *near = exact_category ? NULL : closest_probe_type(type);
+	if (near)
+		diag_error(d, loc, "unknown probe type '%s'; did you mean '%s'?", type, near);
+	else if (tp)
+		diag_error(d, loc, "unknown probe type '%s'; did you mean 'tracepoint:%s'?", type, tp);
+	else
+		diag_error(d, loc, "unknown probe type '%s'", type);
+	free(near);
+	free(tp);
+}
+
+static void report_unsupported_type(srcloc loc, struct diag *d, const char *type,
+				    const struct lang_probe_type *t)
+{
+	if (strcmp(t->name, type) == 0)
+		diag_error(d, loc, "probe type '%s' is not supported by sonde yet", type);
+	else
+		diag_error(d, loc, "probe type '%s' (%s) is not supported by sonde yet", type, t->name);
 }
 
 int probe_expand(const struct attach_point *ap, struct diag *d,
@@ -74,10 +110,11 @@ int probe_expand(const struct attach_point *ap, struct diag *d,
 	if (p) {
 		ret = p->expand(colon ? colon + 1 : "", ap->loc, d, out, n);
 	} else {
-		if (is_unsupported_type(type))
-			diag_error(d, ap->loc, "probe type '%s' is not supported by sonde", type);
+		const struct lang_probe_type *t = lang_probe_type_find(type);
+		if (t)
+			report_unsupported_type(ap->loc, d, type, t);
 		else
-			diag_error(d, ap->loc, "unknown probe type '%s'", type);
+			report_unknown_type(ap->loc, d, type, colon ? colon + 1 : NULL);
 		ret = -1;
 	}
 	free(type);

@@ -5,6 +5,7 @@
  * sampling only decides when the program runs. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "intlit.h"
 #include "probe.h"
 
 struct timer_unit {
@@ -38,18 +40,23 @@ static const struct timer_unit *find_unit(const char *name, size_t len)
 	return NULL;
 }
 
-static bool parse_count(const char *s, size_t len, uint64_t *v)
+/* N in "UNIT:N" / "Nunit": an integer literal without suffix (1000, 1_000,
+ * 1e3), as bpftrace reads it. */
+static enum intlit_status parse_count(const char *s, size_t len, uint64_t *v)
 {
-	if (len == 0 || len > 19)
-		return false;
-	uint64_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-		n = n * 10 + (uint64_t)(s[i] - '0');
-	}
-	*v = n;
-	return n > 0;
+	struct intlit lit;
+	enum intlit_status st = intlit_parse(s, len, false, &lit, NULL, 0);
+	*v = lit.value;
+	return st == INTLIT_OK && lit.value == 0 ? INTLIT_INVALID : st;
+}
+
+/* The count that starts "Nunit": digits and '_', and an exponent. */
+static size_t count_prefix(const char *spec)
+{
+	size_t len = strspn(spec, "0123456789_");
+	if (len && (spec[len] == 'e' || spec[len] == 'E') && isdigit((unsigned char)spec[len + 1]))
+		len += 1 + strspn(spec + len + 1, "0123456789_");
+	return len;
 }
 
 static int parse_timer(const char *provider, const char *spec, srcloc loc, struct diag *d,
@@ -65,7 +72,7 @@ static int parse_timer(const char *provider, const char *spec, srcloc loc, struc
 		count_len = strlen(count_text);
 	} else { /* Nunit, e.g. 100ms */
 		count_text = spec;
-		count_len = strspn(spec, "0123456789");
+		count_len = count_prefix(spec);
 		unit_text = spec + count_len;
 		unit_len = strlen(unit_text);
 	}
@@ -81,7 +88,12 @@ static int parse_timer(const char *provider, const char *spec, srcloc loc, struc
 		return -1;
 	}
 	uint64_t count;
-	if (!parse_count(count_text, count_len, &count) || strchr(count_text, ':')) {
+	enum intlit_status st = parse_count(count_text, count_len, &count);
+	if (st == INTLIT_RANGE) {
+		diag_error(d, loc, "rate '%.*s' is too large", (int)count_len, count_text);
+		return -1;
+	}
+	if (st != INTLIT_OK || strchr(count_text, ':')) {
 		diag_error(d, loc, "invalid rate '%s' (expected a positive integer)",
 			   colon ? count_text : spec);
 		return -1;
@@ -122,29 +134,58 @@ char *probe_timer_section(const struct probe_target *t)
 	return xstrdup("perf_event");
 }
 
-/* CPUs listed in /sys/devices/system/cpu/online ("0-3,5"), up to max. */
-static int online_cpus(int *cpus, int max)
+/* The CPUs in a kernel CPU list ("0-3,5"), in a new array; -EINVAL if the
+ * text is not such a list. Sized by the list itself: no CPU count is
+ * assumed. A CPU number above INT_MAX cannot be a CPU. */
+int probe_parse_cpu_list(const char *text, int **cpus)
+{
+	int n = 0, cap = 0;
+	*cpus = NULL;
+	for (const char *p = text; *p && *p != '\n';) {
+		char *end;
+		errno = 0;
+		long lo = strtol(p, &end, 10), hi = lo;
+		if (end == p || errno || lo < 0)
+			goto bad;
+		if (*end == '-') {
+			const char *from = end + 1;
+			hi = strtol(from, &end, 10);
+			if (end == from || errno || hi < lo || hi > INT_MAX)
+				goto bad;
+		}
+		if (*end != ',' && *end != '\n' && *end)
+			goto bad;
+		for (long c = lo; c <= hi; c++) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				*cpus = xrealloc(*cpus, (size_t)cap * sizeof(**cpus));
+			}
+			(*cpus)[n++] = (int)c;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (n)
+		return n;
+bad:
+	free(*cpus);
+	*cpus = NULL;
+	return -EINVAL;
+}
+
+/* The online CPUs (/sys/devices/system/cpu/online), in a new array. */
+static int online_cpus(int **cpus)
 {
 	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
 	if (!f)
 		return -errno;
-	char buf[1024];
-	int n = 0;
-	if (fgets(buf, sizeof(buf), f)) {
-		for (char *p = buf; *p && *p != '\n' && n < max;) {
-			char *end;
-			long lo = strtol(p, &end, 10), hi = lo;
-			if (end == p)
-				break;
-			if (*end == '-')
-				hi = strtol(end + 1, &end, 10);
-			for (long c = lo; c <= hi && n < max; c++)
-				cpus[n++] = (int)c;
-			p = *end == ',' ? end + 1 : end;
-		}
-	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len = getline(&line, &cap, f);
+	int err = len < 0 ? (ferror(f) ? -errno : -ENOENT) : 0;
 	fclose(f);
-	return n ? n : -ENOENT;
+	int n = err ? err : probe_parse_cpu_list(line, cpus);
+	free(line);
+	return n;
 }
 
 static int attach_cpu_clock_on(const struct desc_probe *p, struct bpf_program *prog, int cpu,
@@ -182,16 +223,15 @@ int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog,
 {
 	if (!every_cpu)
 		return attach_cpu_clock_on(p, prog, 0, l, errbuf, errlen);
-	int cpus[4096];
-	int n = online_cpus(cpus, (int)(sizeof(cpus) / sizeof(cpus[0])));
+	int *cpus;
+	int n = online_cpus(&cpus);
 	if (n < 0) {
 		snprintf(errbuf, errlen, "cannot list online CPUs: %s", strerror(-n));
 		return n;
 	}
-	for (int i = 0; i < n; i++) {
-		int err = attach_cpu_clock_on(p, prog, cpus[i], l, errbuf, errlen);
-		if (err)
-			return err;
-	}
-	return 0;
+	int err = 0;
+	for (int i = 0; i < n && !err; i++)
+		err = attach_cpu_clock_on(p, prog, cpus[i], l, errbuf, errlen);
+	free(cpus);
+	return err;
 }

@@ -57,7 +57,15 @@ static char *read_file(const char *path)
 		if (len + 1 == cap)
 			buf = xrealloc(buf, cap *= 2);
 	}
+	/* a read error must not pass for a shorter format */
+	bool failed = ferror(f);
+	int err = errno;
 	fclose(f);
+	if (failed) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
 	buf[len] = '\0';
 	return buf;
 }

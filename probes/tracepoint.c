@@ -25,6 +25,7 @@
 #include "btf.h"
 #include "cg.h"
 #include "probe.h"
+#include "suggest.h"
 
 static bool has_wildcard(const char *s)
 {
@@ -115,6 +116,98 @@ static int add_target(const char *category, const char *event, srcloc loc, struc
 	return 0;
 }
 
+/* ---- suggestions for a tracepoint that does not exist ----------------- */
+
+/* The closest name among the attachable subdirectories of dir (events of
+ * a category when category is set, else categories), or NULL. */
+static char *closest_subdir(const char *root, const char *dir, const char *category,
+			    const char *word)
+{
+	int n;
+	char **names = matching_subdirs(dir, "*", &n);
+	struct suggestion s;
+	suggestion_init(&s, word);
+	for (int i = 0; i < n; i++)
+		if (!category || event_attachable(root, category, names[i]))
+			suggestion_consider(&s, names[i]);
+	free_names(names, n);
+	return s.best;
+}
+
+static char *category_with_event(const char *root, const char *event)
+{
+	char *events_dir = xasprintf("%s/events", root);
+	int n;
+	char **cats = matching_subdirs(events_dir, "*", &n);
+	char *found = NULL;
+	for (int i = 0; i < n && !found; i++)
+		if (event_attachable(root, cats[i], event))
+			found = xasprintf("%s:%s", cats[i], event);
+	free_names(cats, n);
+	free(events_dir);
+	return found;
+}
+
+static bool category_exists(const char *root, const char *category)
+{
+	char *path = xasprintf("%s/events/%s", root, category);
+	struct stat st;
+	bool ok = !strchr(category, '/') && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	free(path);
+	return ok;
+}
+
+/* An event pattern's wildcards are kept; only a category is corrected. */
+static char *closest_in_category(const char *root, const char *category, const char *event)
+{
+	if (has_wildcard(event))
+		return xasprintf("%s:%s", category, event);
+	if (event_attachable(root, category, event))
+		return xasprintf("%s:%s", category, event);
+	char *cat_dir = xasprintf("%s/events/%s", root, category);
+	char *best = closest_subdir(root, cat_dir, category, event);
+	free(cat_dir);
+	char *r = best ? xasprintf("%s:%s", category, best) : NULL;
+	free(best);
+	return r;
+}
+
+char *tracepoint_closest(const char *category, const char *event)
+{
+	const char *root = tracefs_path();
+	if (!root || has_wildcard(category) || strchr(category, '/') || strchr(event, '/'))
+		return NULL;
+	char *found = NULL;
+	if (!*category) {
+		/* any category */
+	} else if (category_exists(root, category)) {
+		if (has_wildcard(event))
+			return NULL; /* the pattern itself matched nothing */
+		found = closest_in_category(root, category, event);
+	} else {
+		char *events_dir = xasprintf("%s/events", root);
+		char *cat = closest_subdir(root, events_dir, NULL, category);
+		free(events_dir);
+		if (cat)
+			found = closest_in_category(root, cat, event);
+		free(cat);
+	}
+	if (!found && !has_wildcard(event))
+		found = category_with_event(root, event);
+	return found;
+}
+
+static void report_not_found(struct diag *d, srcloc loc, const char *category, const char *event)
+{
+	char *near = tracepoint_closest(category, event);
+	if (near)
+		diag_error(d, loc, "tracepoint '%s:%s' not found; did you mean '%s'?", category, event,
+			   near);
+	else
+		diag_error(d, loc, "tracepoint '%s:%s' not found", category, event);
+	free(near);
+}
+
 /* Every existing CATEGORY:EVENT matching the two patterns, sorted. */
 static int expand_wildcards(const char *root, const char *cat_pat, const char *ev_pat, srcloc loc,
 			    struct diag *d, struct probe_target **out, int *n)
@@ -138,7 +231,7 @@ static int expand_wildcards(const char *root, const char *cat_pat, const char *e
 	free_names(cats, ncats);
 	free(events_dir);
 	if (ret == 0 && found == 0) {
-		diag_error(d, loc, "tracepoint '%s:%s' not found", cat_pat, ev_pat);
+		report_not_found(d, loc, cat_pat, ev_pat);
 		return -1;
 	}
 	return ret;
@@ -170,7 +263,7 @@ static int tracepoint_expand(const char *spec, srcloc loc, struct diag *d,
 	if (has_wildcard(category) || has_wildcard(event)) {
 		ret = expand_wildcards(root, category, event, loc, d, out, n);
 	} else if (!event_exists(root, category, event)) {
-		diag_error(d, loc, "tracepoint '%s:%s' not found", category, event);
+		report_not_found(d, loc, category, event);
 		ret = -1;
 	} else if (!event_attachable(root, category, event)) {
 		diag_error(d, loc, "'%s:%s' is an ftrace event, not a tracepoint BPF can attach to",

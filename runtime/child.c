@@ -128,16 +128,25 @@ static bool command_exists(const char *name)
 	}
 }
 
+/* Ignored signals stay ignored across exec, and so does the signal mask:
+ * give the command the defaults. 0 or an errno. */
+static int reset_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGPIPE, SIGCHLD };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (signal(sigs[i], SIG_DFL) == SIG_ERR)
+			return errno;
+	sigset_t none;
+	if (sigemptyset(&none) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		return errno;
+	return 0;
+}
+
+/* A failure before the exec is reported like a failed exec, through
+ * exec_err_fd once sonde releases the child ("cannot run the command"). */
 static void child_wait_and_exec(char **argv, int release_fd, int exec_err_fd)
 {
-	/* Ignored signals stay ignored across exec: give the command defaults. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	int e = reset_signals();
 	char go;
 	ssize_t n;
 	do
@@ -145,8 +154,11 @@ static void child_wait_and_exec(char **argv, int release_fd, int exec_err_fd)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		_exit(127);
-	execvp(argv[0], argv);
-	int e = errno;
+	if (e == 0) {
+		execvp(argv[0], argv);
+		e = errno;
+	}
+	/* nobody to tell if even this fails: sonde then sees only the exit */
 	ssize_t w = write(exec_err_fd, &e, sizeof(e));
 	(void)w;
 	_exit(127);
@@ -278,6 +290,15 @@ bool rt_child_poll_exit(struct rt_child *c)
 	return c->exited;
 }
 
+/* ESRCH: it exited on its own meanwhile; anything else leaves it running,
+ * and the wait that follows waits for it to end by itself. */
+static void signal_child(const struct rt_child *c, int sig)
+{
+	if (kill(c->pid, sig) < 0 && errno != ESRCH)
+		fprintf(stderr, "sonde: -c: cannot stop the command (pid %d): %s\n", (int)c->pid,
+			strerror(errno));
+}
+
 void rt_child_stop(struct rt_child *c)
 {
 	if (!c->pid)
@@ -286,11 +307,12 @@ void rt_child_stop(struct rt_child *c)
 		close(c->release_fd);
 		c->release_fd = -1;
 	} else if (!rt_child_poll_exit(c)) {
-		kill(c->pid, SIGTERM);
+		signal_child(c, SIGTERM);
+		/* a second to clean up after SIGTERM, as a shell's user would wait */
 		for (int i = 0; i < 100 && !rt_child_poll_exit(c); i++)
 			sleep_ms(10);
 		if (!c->exited)
-			kill(c->pid, SIGKILL);
+			signal_child(c, SIGKILL);
 	}
 	while (!c->exited) {
 		if (waitpid(c->pid, &c->status, 0) == c->pid || errno == ECHILD)

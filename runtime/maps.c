@@ -162,7 +162,12 @@ int rt_map_read(const struct desc_map *m, int fd, int ncpus, struct rt_map_snaps
 	/* Keys deleted by BPF while we walk restart the walk; bound it. */
 	uint64_t budget = (uint64_t)max_entries * 2 + 16;
 
-	while (budget-- && bpf_map_get_next_key(fd, have_key ? key : NULL, next) == 0) {
+	while (budget--) {
+		if (bpf_map_get_next_key(fd, have_key ? key : NULL, next) != 0) {
+			if (errno != ENOENT) /* ENOENT: the last key */
+				err = -errno;
+			break;
+		}
 		unsigned char *t = key;
 		key = next;
 		next = t;
@@ -227,12 +232,13 @@ void rt_map_snapshot_free(struct rt_map_snapshot *s)
 /* ---- clear / zero ------------------------------------------------------------ */
 
 /* All keys of the map, collected first: deleting or updating while walking
- * would restart the walk. */
-static unsigned char *collect_keys(int fd, uint32_t ks, uint32_t max_entries, int *n)
+ * would restart the walk. *err is 0 or a negative errno. */
+static unsigned char *collect_keys(int fd, uint32_t ks, uint32_t max_entries, int *n, int *err)
 {
 	unsigned char *keys = NULL;
 	int cap = 0;
 	*n = 0;
+	*err = 0;
 	unsigned char *prev = NULL;
 	while ((uint32_t)*n < max_entries + 1) {
 		if (*n == cap) {
@@ -241,8 +247,11 @@ static unsigned char *collect_keys(int fd, uint32_t ks, uint32_t max_entries, in
 			prev = *n ? keys + (size_t)(*n - 1) * ks : NULL;
 		}
 		unsigned char *slot = keys + (size_t)*n * ks;
-		if (bpf_map_get_next_key(fd, prev, slot) != 0)
+		if (bpf_map_get_next_key(fd, prev, slot) != 0) {
+			if (errno != ENOENT) /* ENOENT: the last key */
+				*err = -errno;
 			break;
+		}
 		prev = slot;
 		(*n)++;
 	}
@@ -257,8 +266,8 @@ int rt_map_clear(const struct desc_map *m, int fd)
 		return err;
 	int n;
 	uint32_t ks = m->key_size;
-	unsigned char *keys = collect_keys(fd, ks, max_entries, &n);
-	for (int i = 0; i < n; i++) {
+	unsigned char *keys = collect_keys(fd, ks, max_entries, &n, &err);
+	for (int i = 0; i < n && !err; i++) {
 		if (bpf_map_delete_elem(fd, keys + (size_t)i * ks) != 0 && errno != ENOENT) {
 			err = -errno;
 			break;
@@ -279,9 +288,9 @@ int rt_map_zero(const struct desc_map *m, int fd, int ncpus)
 	ncpus = resolve_ncpus(ncpus);
 	int n;
 	uint32_t ks = m->key_size;
-	unsigned char *keys = collect_keys(fd, ks, max_entries, &n);
+	unsigned char *keys = collect_keys(fd, ks, max_entries, &n, &err);
 	void *zeros = xcalloc((size_t)stride, (size_t)(agg_of(m) ? ncpus : 1));
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && !err; i++) {
 		if (bpf_map_update_elem(fd, keys + (size_t)i * ks, zeros, BPF_EXIST) != 0 &&
 		    errno != ENOENT) {
 			err = -errno;

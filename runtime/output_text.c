@@ -106,35 +106,27 @@ static void text_lost_events(struct rt_output *o, uint64_t n)
 	fprintf(o->err, "Lost %" PRIu64 " events\n", n);
 }
 
-/* "1,907": counts of dropped updates can be large. */
-static void thousands(char *buf, size_t size, uint64_t n)
-{
-	char digits[32];
-	int len = snprintf(digits, sizeof(digits), "%" PRIu64, n);
-	size_t at = 0;
-	for (int i = 0; i < len && at + 1 < size; i++) {
-		if (i && (len - i) % 3 == 0 && at + 2 < size)
-			buf[at++] = ',';
-		buf[at++] = digits[i];
-	}
-	buf[at] = '\0';
-}
-
+/* While running (-v) the total so far; at exit the total and the fix, in
+ * bpftrace's words with the variable that raises the limit. */
 static void text_map_full(struct rt_output *o, const char *map, uint64_t dropped,
-			  uint64_t max_entries)
+			  uint64_t max_entries, bool at_exit)
 {
-	char n[48];
-	thousands(n, sizeof(n), dropped);
 	fflush(o->out);
-	fprintf(o->err, "WARNING: %s: %s update%s dropped: map full (max_map_keys=%" PRIu64
-			"); raise it with BPFTRACE_MAX_MAP_KEYS\n",
-		map, n, dropped == 1 ? "" : "s", max_entries);
+	if (!at_exit)
+		fprintf(o->err, "sonde: %s: %" PRIu64 " update%s dropped so far: map full (%" PRIu64
+				" entries)\n", map, dropped, dropped == 1 ? "" : "s", max_entries);
+	else
+		fprintf(o->err, "sonde: %s: %" PRIu64 " update%s dropped: Map full (%" PRIu64 " entries); "
+				"can't update element. Try increasing max_map_keys (BPFTRACE_MAX_MAP_KEYS)\n",
+			map, dropped, dropped == 1 ? "" : "s", max_entries);
 }
 
+/* sonde's own voice on stderr, after whatever was printed before it */
 static void text_notice(struct rt_output *o, enum rt_notice level, const char *text)
 {
+	(void)level;
 	fflush(o->out);
-	fprintf(o->err, "%s: %s\n", level == RT_NOTICE_ERROR ? "ERROR" : "WARNING", text);
+	fprintf(o->err, "sonde: %s\n", text);
 }
 
 static const struct rt_output_ops text_ops = {

@@ -7,10 +7,14 @@
  * Anything we do not accept is copied to the output literally, so no format
  * can read a missing argument or overflow anything.
  *
- * Semantics (bpftrace): integers are 64-bit unless `h`/`hh` narrow them to
- * short/char (`l`, `ll`, `j`, `z`, `t` change nothing); `%p` prints like
- * glibc ("0x41", "(nil)"); `%%` prints "%"; unknown conversions stay as
- * written ("%f" prints "%f"). */
+ * Semantics (bpftrace, 0.17 and the latest alike): the length modifier
+ * picks the C type the 64-bit value is converted to, as printf(3) would
+ * read it: none = int / unsigned int, `h` = short, `hh` = char, `l`, `ll`,
+ * `j`, `z`, `t` = 64 bits. So `%d` of a syscall's `int` argument held in a
+ * zero-extended 8-byte slot prints -1, not 4294967295, and `%d` of a value
+ * above 32 bits prints its low half (use `%ld`). `%p` prints like glibc
+ * ("0x41", "(nil)"); `%%` prints "%"; unknown conversions stay as written
+ * ("%f" prints "%f"). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -168,6 +172,12 @@ static void print_integer(FILE *out, const struct fmt_spec *s, uint64_t bits)
 			fprintf(out, f, (int)(short)bits);
 		else
 			fprintf(out, f, (unsigned)(unsigned short)bits);
+	} else if (s->length == LEN_NONE) {
+		build_format(f, sizeof(f), s, "", s->conv, true);
+		if (is_signed)
+			fprintf(out, f, (int)(int32_t)bits);
+		else
+			fprintf(out, f, (unsigned)(uint32_t)bits);
 	} else {
 		build_format(f, sizeof(f), s, "ll", s->conv, true);
 		if (is_signed)

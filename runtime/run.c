@@ -28,9 +28,8 @@
 #include "run_internal.h"
 #include "runtime.h"
 
-/* The verifier keeps the tail of its log when this is too small (6.4+),
- * and the tail is what names the failing statement. */
-#define VERIFIER_LOG_SIZE (1u << 20)
+/* How often lost events (and with -v dropped map updates) are looked for:
+ * often enough to see trouble as it happens, rarely enough to cost nothing. */
 #define LOST_CHECK_MS 1000
 
 struct run {
@@ -45,13 +44,16 @@ struct run {
 	int *map_fds;    /* per desc map, -1 if missing */
 	int lost_fd;
 	uint64_t lost_reported;
+	struct rt_dropped dropped;
 	int ncpus;
 	struct rt_links links;
 	struct rt_child child;
+	struct rt_target target; /* -p */
 	char *log_buf;
 	bool exited;     /* exit() was called: later events are ignored */
 	int64_t exit_code;
 	bool output_broken;
+	bool failed;     /* a call the run depends on failed (and said so): stop, exit 1 */
 };
 
 /* ---- signals: a self-pipe wakes the event loop ------------------------- */
@@ -75,6 +77,38 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGCHLD: return "SIGCHLD";
+	case SIGPIPE: return "SIGPIPE";
+	default: return "a signal";
+	}
+}
+
+/* sigaction() that says why it failed. */
+static int set_signal(int sig, const struct sigaction *sa, struct sigaction *old)
+{
+	if (sigaction(sig, sa, old) == 0)
+		return 0;
+	fprintf(stderr, "sonde: cannot set the handler of %s: %s\n", signal_name(sig),
+		strerror(errno));
+	return -1;
+}
+
+static void close_wake_pipe(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (wake_pipe[i] >= 0)
+			close(wake_pipe[i]);
+		wake_pipe[i] = -1;
+	}
+}
+
+/* Without its handlers sonde cannot stop cleanly on Ctrl-C (the -c child
+ * would be left running), so a failure here ends the run before it starts. */
 static int signals_install(struct saved_signals *saved, bool with_child)
 {
 	stop_requested = 0;
@@ -86,29 +120,43 @@ static int signals_install(struct saved_signals *saved, bool with_child)
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &saved->intr);
-	sigaction(SIGTERM, &sa, &saved->term);
-	sa.sa_flags = SA_NOCLDSTOP;
-	sigaction(SIGCHLD, with_child ? &sa : NULL, &saved->chld);
+	struct sigaction child_sa = sa;
+	child_sa.sa_flags = SA_NOCLDSTOP;
 	/* A closed output pipe must end the run cleanly, not kill sonde
 	 * with the -c child still running. */
 	struct sigaction ign = { 0 };
 	ign.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &ign, &saved->pipe);
+	sigemptyset(&ign.sa_mask);
+	const struct {
+		int sig;
+		const struct sigaction *sa;
+		struct sigaction *old;
+	} handlers[] = {
+		{ SIGINT, &sa, &saved->intr },
+		{ SIGTERM, &sa, &saved->term },
+		{ SIGCHLD, with_child ? &child_sa : NULL, &saved->chld },
+		{ SIGPIPE, &ign, &saved->pipe },
+	};
+	int n = (int)(sizeof(handlers) / sizeof(handlers[0]));
+	for (int i = 0; i < n; i++) {
+		if (set_signal(handlers[i].sig, handlers[i].sa, handlers[i].old) == 0)
+			continue;
+		while (i-- > 0) /* put back what was changed */
+			set_signal(handlers[i].sig, handlers[i].old, NULL);
+		close_wake_pipe();
+		return -1;
+	}
 	return 0;
 }
 
+/* A failure is reported; the run is over anyway. */
 static void signals_restore(const struct saved_signals *saved)
 {
-	sigaction(SIGINT, &saved->intr, NULL);
-	sigaction(SIGTERM, &saved->term, NULL);
-	sigaction(SIGCHLD, &saved->chld, NULL);
-	sigaction(SIGPIPE, &saved->pipe, NULL);
-	for (int i = 0; i < 2; i++) {
-		if (wake_pipe[i] >= 0)
-			close(wake_pipe[i]);
-		wake_pipe[i] = -1;
-	}
+	set_signal(SIGINT, &saved->intr, NULL);
+	set_signal(SIGTERM, &saved->term, NULL);
+	set_signal(SIGCHLD, &saved->chld, NULL);
+	set_signal(SIGPIPE, &saved->pipe, NULL);
+	close_wake_pipe();
 }
 
 static void drain_wake_pipe(void)
@@ -144,37 +192,58 @@ static long config_offset(struct bpf_object *obj)
 	return -1;
 }
 
-/* The config goes in before load so that the verifier sees constants and
- * prunes the filters that are off. No .rodata = the script reads none. */
-/* bpftrace's max_map_keys: BPFTRACE_MAX_MAP_KEYS (latest name) or
- * BPFTRACE_MAP_KEYS_MAX (0.17's), applied before load so a script can keep
- * more than SONDE_MAX_MAP_KEYS keys. hist/lhist maps hold a key per bucket
- * and already have room for many; they only ever grow. */
-static void apply_max_map_keys(struct run *r)
+/* bpf_map__set_max_entries() that says why it failed. */
+static int set_max_entries(struct bpf_map *map, const char *what, uint32_t n)
 {
-	const char *v = getenv("BPFTRACE_MAX_MAP_KEYS");
-	if (!v)
-		v = getenv("BPFTRACE_MAP_KEYS_MAX");
-	if (!v)
-		return;
-	char *end;
-	errno = 0;
-	unsigned long n = strtoul(v, &end, 10);
-	if (errno || *end || n == 0 || n > (1ul << 24)) {
-		fprintf(stderr, "sonde: ignoring max map keys '%s': not a number from 1 to %lu\n", v, 1ul << 24);
-		return;
-	}
-	for (int i = 0; i < r->desc->nmaps; i++) {
+	int err = bpf_map__set_max_entries(map, n);
+	if (err)
+		fprintf(stderr, "sonde: internal error: cannot size %s to %u entries: %s\n", what, n,
+			strerror(-err));
+	return err ? -1 : 0;
+}
+
+/* bpftrace's max_map_keys (o->max_map_keys), applied before load so a
+ * script can keep more than SONDE_MAX_MAP_KEYS keys. hist/lhist maps hold
+ * a key per bucket and already have room for many; they only ever grow. */
+static int apply_max_map_keys(struct run *r)
+{
+	uint32_t n = r->o->max_map_keys;
+	for (int i = 0; n && i < r->desc->nmaps; i++) {
 		const struct desc_map *m = &r->desc->maps[i];
 		struct bpf_map *map = bpf_object__find_map_by_name(r->obj, m->bpf_name);
 		if (!map)
 			continue;
 		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
-		if (!hist || n > bpf_map__max_entries(map))
-			bpf_map__set_max_entries(map, (uint32_t)n);
+		if ((!hist || n > bpf_map__max_entries(map)) && set_max_entries(map, m->name, n) < 0)
+			return -1;
 	}
+	return 0;
 }
 
+/* bpftrace's perf_rb_pages (o->ringbuf_pages): the ring buffer's size in
+ * pages of this machine, a power of two (src/main.c checks it). */
+static int apply_ringbuf_pages(struct run *r)
+{
+	if (!r->o->ringbuf_pages)
+		return 0;
+	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, r->desc->ringbuf_name);
+	long page = sysconf(_SC_PAGESIZE);
+	if (!map || page <= 0) {
+		fprintf(stderr, "sonde: internal error: cannot size the ring buffer\n");
+		return -1;
+	}
+	uint64_t bytes = (uint64_t)r->o->ringbuf_pages * (uint64_t)page;
+	if (bytes > RT_RINGBUF_MAX_BYTES) {
+		fprintf(stderr, "sonde: BPFTRACE_PERF_RB_PAGES=%u is %llu bytes, more than the %u a "
+				"ring buffer can have\n", r->o->ringbuf_pages, (unsigned long long)bytes,
+			RT_RINGBUF_MAX_BYTES);
+		return -1;
+	}
+	return set_max_entries(map, "the ring buffer", (uint32_t)bytes);
+}
+
+/* The config goes in before load so that the verifier sees constants and
+ * prunes the filters that are off. No .rodata = the script reads none. */
 static int write_config(struct run *r)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".rodata");
@@ -214,12 +283,13 @@ static int map_fd(struct run *r, const char *name)
 
 static int load(struct run *r, const struct compiled *c)
 {
-	r->log_buf = xmalloc(VERIFIER_LOG_SIZE);
+	uint32_t log_size = r->o->log_size ? r->o->log_size : RT_DEFAULT_LOG_SIZE;
+	r->log_buf = xmalloc(log_size);
 	r->log_buf[0] = '\0';
 	/* Log level 0 with a buffer: libbpf loads without a log and retries
 	 * with level 1 into this buffer only when a load fails. */
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "sonde",
-		    .kernel_log_buf = r->log_buf, .kernel_log_size = VERIFIER_LOG_SIZE,
+		    .kernel_log_buf = r->log_buf, .kernel_log_size = log_size,
 		    .kernel_log_level = 0);
 	r->obj = bpf_object__open_mem(c->elf, c->elf_size, &opts);
 	if (!r->obj) {
@@ -235,9 +305,8 @@ static int load(struct run *r, const struct compiled *c)
 				r->desc->probes[i].name);
 			return -1;
 		}
-	if (write_config(r) < 0)
+	if (write_config(r) < 0 || apply_max_map_keys(r) < 0 || apply_ringbuf_pages(r) < 0)
 		return -1;
-	apply_max_map_keys(r);
 	if (bpf_object__load(r->obj) < 0) {
 		rt_report_load_failure(r->desc, r->o->src, r->log_buf, errno, r->o->verbose);
 		return -1;
@@ -252,29 +321,62 @@ static int load(struct run *r, const struct compiled *c)
 	for (int i = 0; i < r->desc->nmaps; i++)
 		r->map_fds[i] = map_fd(r, r->desc->maps[i].bpf_name);
 	r->lost_fd = map_fd(r, r->desc->lost_name);
-	return 0;
+	return rt_dropped_open(&r->dropped, r->desc, r->obj, r->ncpus);
 }
 
 /* ---- events --------------------------------------------------------------- */
 
+/* A reader that went away (EPIPE) ends the run quietly, as in bpftrace;
+ * any other write error (a full disk under -o) is reported and ends it
+ * with exit status 1. */
+static void flush_output(struct run *r)
+{
+	errno = 0;
+	if (fflush(r->out) == 0 && !ferror(r->out))
+		return;
+	int err = errno ? errno : EIO;
+	if (!r->output_broken && err != EPIPE) {
+		fprintf(stderr, "sonde: cannot write the output: %s\n", strerror(err));
+		r->failed = true;
+	}
+	r->output_broken = true;
+	clearerr(r->out);
+}
+
+/* print(), clear() and zero() are done here on the probe's request. One
+ * that fails is reported and the run goes on: the map is still there for
+ * the next request and for the print at exit. */
 static void handle_map_event(struct run *r, const struct event_hdr *h, const char *payload,
 			     size_t size)
 {
-	if (h->id >= (uint32_t)r->desc->nmaps || r->map_fds[h->id] < 0)
+	if (h->id >= (uint32_t)r->desc->nmaps || r->map_fds[h->id] < 0) {
+		fprintf(stderr, "sonde: internal error: an event names map %u, which the object "
+				"does not have\n", h->id);
 		return;
+	}
 	const struct desc_map *m = &r->desc->maps[h->id];
 	int fd = r->map_fds[h->id];
+	int err;
+	const char *what;
 	if (h->kind == EV_CLEAR) {
-		rt_map_clear(m, fd);
+		what = "clear";
+		err = rt_map_clear(m, fd);
 	} else if (h->kind == EV_ZERO) {
-		rt_map_zero(m, fd, r->ncpus);
+		what = "zero";
+		err = rt_map_zero(m, fd, r->ncpus);
 	} else {
+		what = "print";
 		int64_t args[2] = { 0, 0 }; /* top, div */
 		memcpy(args, payload, size < sizeof(args) ? size : sizeof(args));
 		struct rt_map_snapshot snap = { 0 };
-		if (rt_map_read(m, fd, r->ncpus, &snap) == 0)
+		err = rt_map_read(m, fd, r->ncpus, &snap);
+		if (err == 0)
 			rt_map_print(&r->sink, &snap, args[0], args[1]);
 		rt_map_snapshot_free(&snap);
+	}
+	if (err) {
+		flush_output(r); /* the report after what was printed before it */
+		fprintf(stderr, "sonde: %s(%s) failed: %s\n", what, m->name, strerror(-err));
 	}
 }
 
@@ -282,8 +384,12 @@ static void handle_map_event(struct run *r, const struct event_hdr *h, const cha
  * sink wraps it in a message). */
 static void handle_printf(struct run *r, uint32_t id, const char *payload, size_t size)
 {
-	if (id >= (uint32_t)r->desc->nprintfs)
+	if (id >= (uint32_t)r->desc->nprintfs) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "internal error: an event names printf %u, which the object does not have", id);
+		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, msg);
 		return;
+	}
 	FILE *f = open_memstream(&r->printf_buf, &r->printf_cap);
 	if (!f) {
 		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, "cannot format printf: out of memory");
@@ -338,21 +444,24 @@ static int on_event(void *ctx, void *data, size_t size)
 		handle_map_event(r, &h, payload, psize);
 		break;
 	default:
+		fprintf(stderr, "sonde: internal error: an event of unknown kind %u\n", h.kind);
 		break;
 	}
 	return 0;
 }
 
-static void flush_output(struct run *r)
-{
-	if (fflush(r->out) != 0 && errno == EPIPE)
-		r->output_broken = true;
-}
-
+/* A ring buffer that cannot be read any more ends the run: every later
+ * event would be lost. */
 static void drain_events(struct run *r)
 {
-	if (r->rb)
-		ring_buffer__consume(r->rb);
+	if (r->rb && !r->failed) {
+		int n = ring_buffer__consume(r->rb);
+		if (n < 0) {
+			fprintf(stderr, "sonde: cannot read events from the ring buffer: %s\n",
+				strerror(-n));
+			r->failed = true;
+		}
+	}
 	flush_output(r);
 }
 
@@ -375,36 +484,63 @@ static void check_lost(struct run *r)
 	free(values);
 }
 
-/* Ring-buffer readiness and the signal self-pipe in one epoll set: a signal
- * that arrives just before the wait still wakes it. */
-static void event_loop(struct run *r)
+/* The once-a-second look at what BPF could not do: lost events always,
+ * dropped map updates with -v (the exit report has them anyway). */
+static void check_counters(struct run *r)
+{
+	check_lost(r);
+	if (r->o->verbose)
+		rt_dropped_report(&r->dropped, r->desc, &r->sink, false);
+}
+
+/* Ring-buffer readiness, the signal self-pipe and the -p process' exit in
+ * one epoll set: a signal that arrives just before the wait still wakes it.
+ * Without the set the loop could neither see events nor stop on a signal:
+ * the run ends. */
+static int open_epoll_set(struct run *r)
 {
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0) {
-		fprintf(stderr, "sonde: epoll: %s\n", strerror(errno));
+		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
+		r->failed = true;
+		return -1;
+	}
+	static const char *const what[3] = { "signal pipe", "ring buffer", "-p process" };
+	int fds[3] = { wake_pipe[0], r->rb ? ring_buffer__epoll_fd(r->rb) : -1,
+		       rt_target_fd(&r->target) };
+	for (int i = 0; i < 3; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+		if (fds[i] >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0) {
+			fprintf(stderr, "sonde: epoll_ctl: cannot watch the %s: %s\n", what[i],
+				strerror(errno));
+			close(epfd);
+			r->failed = true;
+			return -1;
+		}
+	}
+	return epfd;
+}
+
+static void event_loop(struct run *r)
+{
+	int epfd = open_epoll_set(r);
+	if (epfd < 0)
 		return;
-	}
-	struct epoll_event ev = { .events = EPOLLIN };
-	if (r->rb) {
-		ev.data.fd = ring_buffer__epoll_fd(r->rb);
-		epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	}
-	ev.data.fd = wake_pipe[0];
-	epoll_ctl(epfd, EPOLL_CTL_ADD, wake_pipe[0], &ev);
 	uint64_t next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
-	while (!stop_requested && !r->exited && !r->output_broken) {
+	while (!stop_requested && !r->exited && !r->output_broken && !r->failed) {
 		struct epoll_event events[4];
 		int n = epoll_wait(epfd, events, 4, LOST_CHECK_MS);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
+			r->failed = true;
 			break;
 		}
 		drain_wake_pipe();
 		drain_events(r);
-		if (rt_child_poll_exit(&r->child))
+		if (rt_child_poll_exit(&r->child) || rt_target_exited(&r->target))
 			break;
 		if (monotonic_ns() >= next_lost_check) {
-			check_lost(r);
+			check_counters(r);
 			next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
 		}
 	}
@@ -501,7 +637,9 @@ static void *detach_slice_run(void *arg)
 }
 
 /* Destroying a perf-event tracepoint link waits for an RCU grace period
- * (~40 ms here); the waits overlap when links are destroyed in parallel. */
+ * (~40 ms here); the waits overlap when links are destroyed in parallel.
+ * The threads only wait, so their number need not follow the CPUs: with
+ * 16, 1,000 links cost ~63 grace periods one after the other, not 1,000. */
 static void destroy_links(struct rt_links *l)
 {
 	enum { MAX_THREADS = 16 };
@@ -537,6 +675,7 @@ static void finish(struct run *r)
 		rt_print_maps_at_exit(&r->sink, r->desc, r->obj, r->ncpus);
 		flush_output(r);
 	}
+	rt_dropped_report(&r->dropped, r->desc, &r->sink, true);
 }
 
 static void release_all(struct run *r)
@@ -545,6 +684,8 @@ static void release_all(struct run *r)
 	ring_buffer__free(r->rb);
 	bpf_object__close(r->obj);
 	rt_child_stop(&r->child);
+	rt_target_close(&r->target);
+	rt_dropped_close(&r->dropped);
 	free(r->map_fds);
 	free(r->log_buf);
 }
@@ -563,6 +704,8 @@ static int start(struct run *r, const struct compiled *c)
 	if (!r->o->quiet) {
 		r->sink.ops->attached(&r->sink, r->desc->nprobes);
 		flush_output(r);
+		if (r->failed)
+			return -1;
 	}
 	if (!r->o->dry_run && run_once(r, PT_BEGIN) < 0)
 		return -1;
@@ -578,6 +721,7 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		.o = o,
 		.out = o->out ? o->out : stdout,
 		.lost_fd = -1,
+		.dropped = { .fd = -1 },
 		.ncpus = libbpf_num_possible_cpus(),
 	};
 	r.child.release_fd = r.child.exec_err_fd = -1;
@@ -591,15 +735,19 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		rt_report_no_privileges(EPERM);
 		return 1;
 	}
+	if (rt_target_open(&r.target, o->filter_pid) < 0)
+		return 1;
 	rt_libbpf_log_begin(o->verbose);
 	struct saved_signals saved;
 	int rc = 1;
 	if (o->cmd && !o->dry_run && rt_child_start(&r.child, o->cmd) < 0) {
+		rt_target_close(&r.target);
 		rt_libbpf_log_end();
 		return 1;
 	}
 	if (signals_install(&saved, r.child.pid > 0) < 0) {
 		rt_child_stop(&r.child);
+		rt_target_close(&r.target);
 		rt_libbpf_log_end();
 		return 1;
 	}
@@ -611,7 +759,7 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		} else {
 			event_loop(&r);
 			finish(&r);
-			rc = (int)r.exit_code;
+			rc = r.failed ? 1 : (int)r.exit_code;
 		}
 	}
 	release_all(&r);

@@ -5,10 +5,12 @@
 #define SONDE_RUN_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
 #include "desc.h"
+#include "output.h"
 #include "diag.h"
 
 struct bpf_object;
@@ -38,6 +40,40 @@ bool rt_child_poll_exit(struct rt_child *c);
 /* Make sure it is gone: never released -> it exits by itself; running ->
  * SIGTERM, then SIGKILL after a grace period; always reaped. */
 void rt_child_stop(struct rt_child *c);
+
+/* ---- runtime/target.c: the -p process ----------------------------------- */
+
+struct rt_target {
+	pid_t pid;  /* 0 = none */
+	int pidfd;  /* readable once the process has exited; -1 = poll kill(pid, 0) */
+};
+
+/* pid 0 = no -p. Returns 0, or -1 after saying that there is no such process. */
+int rt_target_open(struct rt_target *t, pid_t pid);
+/* The fd for the event loop's epoll set, or -1 (then poll rt_target_exited()). */
+int rt_target_fd(const struct rt_target *t);
+/* Non-blocking: true once the process has exited. */
+bool rt_target_exited(const struct rt_target *t);
+void rt_target_close(struct rt_target *t);
+
+/* ---- runtime/dropped.c: map updates BPF could not make ------------------- */
+
+struct rt_dropped {
+	int fd;              /* desc.dropped_name's map, -1 = none */
+	uint32_t nslots;
+	uint64_t *reported;  /* per slot: the total reported last */
+	uint32_t *capacity;  /* per desc map: its max_entries */
+	int ncpus;
+	bool read_failed;    /* said so once already */
+};
+/* After load. Returns 0, or -1 after printing why. */
+int rt_dropped_open(struct rt_dropped *d, const struct desc *desc, struct bpf_object *obj,
+		    int ncpus);
+/* Print on stderr, per map, the updates dropped: at_exit, every nonzero
+ * total once; before that (-v), the totals that grew since the last call. */
+void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, struct rt_output *o,
+		       bool at_exit);
+void rt_dropped_close(struct rt_dropped *d);
 
 /* ---- runtime/verifier.c: libbpf messages and load failures --------------- */
 

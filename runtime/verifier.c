@@ -23,7 +23,12 @@
 
 /* ---- the libbpf print callback -------------------------------------------- */
 
+/* The recent libbpf warnings an error message may quote: a few dozen lines. */
 #define KEEP_BYTES 16384
+/* One libbpf message. Its messages are lines, except the one that carries a
+ * whole verifier log, which is cut here: under -v the log is printed in full
+ * from the load's own buffer (rt_report_load_failure). */
+#define MESSAGE_BYTES 4096
 
 static struct {
 	bool active, verbose, debug, btf_dropped;
@@ -66,7 +71,7 @@ static void note_failed_prog(const char *msg)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char msg[4096];
+	char msg[MESSAGE_BYTES];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (lb.verbose && (level != LIBBPF_DEBUG || lb.debug))
 		fputs(msg, stderr);

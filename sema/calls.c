@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "language.h"
 #include "sema_internal.h"
 
 bool sema_const_int(const struct node *n, int64_t *out)
@@ -136,11 +137,25 @@ static bool check_arg_count(struct sema *s, struct node *n, const struct stdlib_
 	return false;
 }
 
+/* A builtin sonde has that bpftrace also lets be called: pid(), comm(). */
+static bool is_callable_builtin(const char *name)
+{
+	const struct lang_name *l = lang_name_find(name);
+	return l && (l->flags & LANG_CALL) && stdlib_find_var(name);
+}
+
 const struct type *sema_call(struct sema *s, struct node *n, enum call_ctx ctx)
 {
 	const struct stdlib_func *f = stdlib_find_func(n->name);
-	if (!f)
-		return sema_fail(s, n->loc, "unknown function '%s'", n->name);
+	if (!f && !n->args && is_callable_builtin(n->name)) {
+		/* pid() is pid: from here on the node is the builtin */
+		n->kind = N_BUILTIN;
+		return sema_expr(s, n);
+	}
+	if (!f) {
+		sema_report_missing(s, n, true);
+		return type_none();
+	}
 	n->func = f;
 	if (f->kind == FN_STMT && ctx != CALL_STMT)
 		return sema_fail(s, n->loc, "%s() cannot be used as a value", f->name);

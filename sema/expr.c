@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "btf.h"
+#include "language.h"
 #include "sema_internal.h"
 
 static const struct type *set_type(struct node *n, const struct type *t)
@@ -85,9 +86,14 @@ bool sema_const_eval(const struct node *n, int64_t *out)
 static const struct type *check_builtin(struct sema *s, struct node *n)
 {
 	const struct stdlib_var *v = stdlib_find_var(n->name);
-	if (!v)
-		return sema_fail(s, n->loc, "unknown identifier '%s'", n->name);
+	if (!v) {
+		sema_report_missing(s, n, false);
+		return type_none();
+	}
 	n->builtin = v;
+	const struct lang_name *l = lang_name_find(n->name);
+	if (s->curst->expand_failed && l && l->probes)
+		return type_none(); /* where it may be used is unknown (names.c) */
 	return v->check(s, n);
 }
 
@@ -179,15 +185,16 @@ static const struct type *field_of_args(struct sema *s, struct node *n)
 			free(members);
 			const char *close = kbtf_closest_member(rec, n->name);
 			if (close)
-				return sema_fail(s, n->loc, "%s has no field '%s'; did you mean '%s'?",
-						 g->target.name, n->name, close);
-			sema_fail(s, n->loc, "%s has no field '%s'", g->target.name, n->name);
+				return sema_fail(s, n->loc, "%s %s has no field '%s'; did you mean '%s'?",
+						 sema_probe_name(g), g->target.target, n->name, close);
+			sema_fail(s, n->loc, "%s %s has no field '%s'", sema_probe_name(g), g->target.target,
+				  n->name);
 			char list[1024] = "";
 			size_t at = 0;
 			for (int k = 0; k < rec->nmembers && at < sizeof(list) - 64; k++)
 				at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", k ? ", " : "",
 						       rec->members[k].name);
-			sema_note_at(s, (srcloc){ 0 }, "the fields of %s are: %s", g->target.name, list);
+			sema_note_at(s, (srcloc){ 0 }, "the fields of %s are: %s", g->target.target, list);
 			return type_none();
 		}
 		members[i] = m;

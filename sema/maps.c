@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sema_internal.h"
+#include "suggest.h"
 
 const char *map_kind_name(enum map_kind k)
 {
@@ -338,6 +339,22 @@ const struct type *sema_map_incdec(struct sema *s, struct node *n, srcloc loc, c
 	return m->value;
 }
 
+/* "did you mean '@count'?" among the maps that are assigned. */
+static void report_never_assigned(struct sema *s, const struct map_info *m)
+{
+	struct suggestion near;
+	suggestion_init(&near, m->name);
+	for (struct map_info *o = s->prog->maps; o; o = o->next)
+		if (state_of(s, o)->has_value || state_of(s, o)->assign_seen)
+			suggestion_consider(&near, o->name);
+	if (near.best)
+		sema_err(s, m->first_use, "map '%s' is used but never assigned; did you mean '%s'?",
+			 m->name, near.best);
+	else
+		sema_err(s, m->first_use, "map '%s' is used but never assigned", m->name);
+	suggestion_free(&near);
+}
+
 /* After the loud run. A map assigned only from expressions that failed
  * already has its error; one assigned only from untyped maps (`@x = @x`,
  * `@a = @b; @b = @a;`) has none yet, and must not reach codegen untyped. */
@@ -346,7 +363,7 @@ void sema_map_check_assigned(struct sema *s, bool clean)
 	for (struct map_info *m = s->prog->maps; m; m = m->next) {
 		struct map_state *st = state_of(s, m);
 		if (!st->has_value && !st->assign_seen) {
-			sema_err(s, m->first_use, "map '%s' is used but never assigned", m->name);
+			report_never_assigned(s, m);
 			clean = false;
 		}
 	}

@@ -1,4 +1,5 @@
-/* positional.c - $1..$N and $# become literals before anything is typed.
+/* positional.c - $1..$N and $# become literals before anything is typed,
+ * and $1..$N in attach points become text before the probes are expanded.
  *
  * A positional parameter that reads fully as an integer (decimal, or hex with
  * 0x) becomes an N_INT, anything else an N_STR, so the rest of sema and
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intlit.h"
+#include "probe.h"
 #include "sema_internal.h"
 
 static bool parse_int_text(const char *text, uint64_t *out)
@@ -128,9 +131,173 @@ static void visit(struct sema *s, struct node *n, bool want_string)
 		fold_negation(n);
 }
 
+/* ---- attach points -------------------------------------------------------
+ *
+ * As in bpftrace, `$N` anywhere in an attach point outside double quotes is
+ * replaced by the parameter's text before the provider reads the spec
+ * (`interval:ms:$1`, `tracepoint:syscalls:sys_enter_$1`). Unlike bpftrace,
+ * which substitutes "" and then fails on the result ("stoull", "tracepoint
+ * not found: syscalls:sys_enter_"), a parameter that was not given is an
+ * error at the `$N`, and so is one that is not a number where the provider
+ * needs one. `$#` and `$0` are not substituted there (bpftrace rejects them
+ * too). */
+
+struct ap_param {
+	uint64_t index;  /* N of $N */
+	size_t at, len;  /* where its value lies in the expanded text */
+	srcloc loc;      /* where $N is written */
+};
+
+struct ap_expansion {
+	char *text;
+	size_t len, cap;
+	struct ap_param params[16]; /* the first 16 are checked as numbers */
+	int nparams;
+	bool failed;
+};
+
+static void append(struct ap_expansion *e, const char *text, size_t len)
+{
+	if (e->len + len + 1 > e->cap) {
+		e->cap = (e->len + len + 1) * 2;
+		e->text = xrealloc(e->text, e->cap);
+	}
+	memcpy(e->text + e->len, text, len);
+	e->len += len;
+	e->text[e->len] = '\0';
+}
+
+/* The span of text[at, at + len) in the script: attach points are one line. */
+static srcloc span_loc(const struct attach_point *ap, size_t at, size_t len)
+{
+	if (ap->loc.line != ap->loc.end_line)
+		return ap->loc;
+	return (srcloc){ ap->loc.line, ap->loc.col + (int)at, ap->loc.line, ap->loc.col + (int)(at + len) };
+}
+
+/* Substitutes the `$...` at ap->text[at]; returns the bytes it spans. */
+static size_t substitute_in_attach_point(struct sema *s, const struct attach_point *ap, size_t at,
+					 struct ap_expansion *e)
+{
+	const char *p = ap->text + at + 1;
+	size_t digits = strspn(p, "0123456789");
+	srcloc loc = span_loc(ap, at, 1 + (digits ? digits : (*p ? 1 : 0)));
+	e->failed = true;
+	if (digits == 0 && *p == '#') {
+		sema_err(s, loc, "'$#' cannot be used in an attach point: only $1, $2, ... are substituted there");
+		return 2;
+	}
+	if (digits == 0) {
+		sema_err(s, loc, "'$%.1s' in an attach point is not a positional parameter ($1, $2, ...)", p);
+		return *p ? 2 : 1;
+	}
+	if (*p == '0') {
+		sema_err(s, loc, "invalid positional parameter '$%.*s' (they are $1, $2, ...)", (int)digits, p);
+		return 1 + digits;
+	}
+	errno = 0;
+	uint64_t index = strtoull(p, NULL, 10);
+	if (errno || index > (uint64_t)s->opt->npositional) {
+		/* one error per missing parameter, however many attach points use it */
+		uint64_t bit = index < 64 ? 1ull << index : 1ull << 63;
+		if (s->unset_reported & bit)
+			return 1 + digits;
+		s->unset_reported |= bit;
+		if (s->opt->npositional == 0)
+			sema_err(s, loc, "positional parameter $%.*s is not set (no parameters follow the program)",
+				 (int)digits, p);
+		else
+			sema_err(s, loc, "positional parameter $%.*s is not set (%d given)", (int)digits, p,
+				 s->opt->npositional);
+		return 1 + digits;
+	}
+	e->failed = false;
+	const char *value = s->opt->positional[index - 1];
+	if (e->nparams < (int)(sizeof(e->params) / sizeof(e->params[0])))
+		e->params[e->nparams++] = (struct ap_param){ index, e->len, strlen(value), loc };
+	append(e, value, strlen(value));
+	return 1 + digits;
+}
+
+/* Field `field` (1 = the first after "name:") of the expanded spec, if it
+ * has exactly nfields fields. */
+static bool find_field(const char *text, int field, int nfields, size_t *begin, size_t *end)
+{
+	const char *colon = strchr(text, ':');
+	int i = 0;
+	while (colon) {
+		const char *start = colon + 1;
+		colon = strchr(start, ':');
+		if (++i == field) {
+			*begin = (size_t)(start - text);
+			*end = colon ? (size_t)(colon - text) : strlen(text);
+		}
+	}
+	return i == nfields && field >= 1 && field <= nfields;
+}
+
+/* Where the provider needs a number, a parameter that made it something
+ * else is named (the provider would only see the result). */
+static void check_number_field(struct sema *s, struct ap_expansion *e)
+{
+	size_t name_len = strcspn(e->text, ":");
+	char *name = xstrndup(e->text, name_len);
+	const struct probe_provider *prov = probe_provider_find(name);
+	free(name);
+	size_t begin = 0, end = 0;
+	if (!prov || !prov->number_field ||
+	    !find_field(e->text, prov->number_field, prov->number_nfields, &begin, &end))
+		return;
+	struct intlit lit;
+	if (intlit_parse(e->text + begin, end - begin, false, &lit, NULL, 0) != INTLIT_INVALID)
+		return;
+	for (int i = 0; i < e->nparams; i++) {
+		const struct ap_param *prm = &e->params[i];
+		if (prm->at + prm->len < begin || prm->at > end)
+			continue;
+		sema_err(s, prm->loc, "positional parameter $%llu is '%.*s', not a number",
+			 (unsigned long long)prm->index, (int)(prm->len > 40 ? 40 : prm->len),
+			 e->text + prm->at);
+		e->failed = true;
+		return;
+	}
+}
+
+static void expand_attach_point(struct sema *s, struct attach_point *ap)
+{
+	if (!strchr(ap->text, '$'))
+		return;
+	struct ap_expansion e = { 0 };
+	bool in_quotes = false, failed = false;
+	append(&e, "", 0);
+	for (size_t i = 0; ap->text[i];) {
+		char c = ap->text[i];
+		if (c == '"')
+			in_quotes = !in_quotes;
+		if (c != '$' || in_quotes) {
+			append(&e, &c, 1);
+			i++;
+			continue;
+		}
+		i += substitute_in_attach_point(s, ap, i, &e);
+		failed |= e.failed;
+	}
+	if (!failed)
+		check_number_field(s, &e);
+	if (failed || e.failed) {
+		ap->unusable = true;
+		free(e.text);
+		return;
+	}
+	free(ap->text);
+	ap->text = e.text;
+}
+
 void sema_substitute_positionals(struct sema *s)
 {
 	for (struct probe *p = s->prog->probes; p; p = p->next) {
+		for (struct attach_point *ap = p->points; ap; ap = ap->next)
+			expand_attach_point(s, ap);
 		visit(s, p->pred, false);
 		visit(s, p->body, false);
 	}

@@ -170,8 +170,8 @@ void sema_printf(struct sema *s, struct node *call)
 	for (struct node *a = fmt->next; a; a = a->next, nargs++)
 		sema_expr(s, a);
 	if (fmt->kind != N_STR) {
-		sema_expr(s, fmt);
-		sema_err(s, fmt->loc, "printf: the format must be a string literal");
+		if (!type_is_none(sema_expr(s, fmt))) /* a failed one is reported */
+			sema_err(s, fmt->loc, "printf: the format must be a string literal");
 		return;
 	}
 	fmt->type = type_str(sema_types(s), (uint32_t)fmt->str_len + 1);

@@ -80,11 +80,15 @@ static int group_target(struct sema *s, struct probe_target *t)
 /* The attach point each group was first created from, for desc_probe.loc. */
 static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 {
+	struct probe_state *ps = &s->pstate[p->index];
 	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
 		struct probe_target *targets = NULL;
 		int n = 0;
+		if (ap->unusable)
+			continue;
 		if (probe_expand(ap, s->d, &targets, &n) != 0) {
 			probe_targets_free(targets, n);
+			ps->expand_failed = true;
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
@@ -179,14 +183,21 @@ static void chunk_lowered_programs(struct sema *s)
 	}
 }
 
-/* Each program costs LLVM ~2 ms to compile and the kernel a load and an
- * attach; far beyond this a script is a wildcard that matched much more
- * than meant (tracepoint:*:* is ~2,000 events). bpftrace's max_probes. */
-#define SEMA_MAX_PROGRAMS 1024
-
+/* bpftrace's two limits: attach points (max_probes) and BPF programs
+ * (max_bpf_progs; lowered syscall probes share programs, so there may be
+ * fewer programs than probes). The error is on the first probe over. */
 static void check_program_count(struct sema *s)
 {
-	int programs = 0, nlowered = 0;
+	int max_probes = s->opt->max_probes > 0 ? s->opt->max_probes : SEMA_DEFAULT_MAX_PROBES;
+	int max_programs = s->opt->max_programs > 0 ? s->opt->max_programs
+						     : SEMA_DEFAULT_MAX_PROGRAMS;
+	if (s->ngroups > max_probes) {
+		diag_error(s->d, s->group_locs[max_probes],
+			   "too many probes: this attaches %d, more than the limit of %d "
+			   "(BPFTRACE_MAX_PROBES raises it)", s->ngroups, max_probes);
+		return;
+	}
+	int programs = 0, nlowered = 0, first_over = -1;
 	const char **lowered = xcalloc((size_t)s->ngroups + 1, sizeof(*lowered));
 	for (int i = 0; i < s->ngroups; i++) {
 		const char *name = s->groups[i].prog_name;
@@ -198,14 +209,14 @@ static void check_program_count(struct sema *s)
 				continue; /* lowered groups share their program */
 			lowered[nlowered++] = name;
 		}
-		if (++programs > SEMA_MAX_PROGRAMS) {
-			diag_error(s->d, s->group_locs[i],
-				   "too many probes: this attaches %d programs, sonde allows at most %d",
-				   s->ngroups, SEMA_MAX_PROGRAMS);
-			break;
-		}
+		if (++programs > max_programs && first_over < 0)
+			first_over = i;
 	}
 	free(lowered);
+	if (first_over >= 0)
+		diag_error(s->d, s->group_locs[first_over],
+			   "too many BPF programs: this needs %d, more than the limit of %d "
+			   "(BPFTRACE_MAX_BPF_PROGS raises it)", programs, max_programs);
 }
 
 /* What `args` is in each program: the provider says (tracepoint records

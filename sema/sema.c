@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sema_internal.h"
+#include "suggest.h"
 
 #define SEMA_MAX_RUNS 64 /* decisions only grow, so this is never reached in practice */
 
@@ -139,12 +140,28 @@ static void var_mark_assigned(struct sema *s, const struct var_info *v)
 	ps->assigned[v->index] = true;
 }
 
+/* "$x is used before it is assigned", with the closest assigned variable
+ * when $x is assigned nowhere in the probe (a typo, not an order). */
+static void report_unassigned_var(struct sema *s, struct node *n, const struct var_info *v)
+{
+	struct suggestion near;
+	suggestion_init(&near, n->name);
+	for (struct var_info *o = s->cur->vars; o && !v; o = o->next)
+		suggestion_consider(&near, o->name);
+	if (near.best)
+		sema_err(s, n->loc, "variable '%s' is used before it is assigned; did you mean '%s'?",
+			 n->name, near.best);
+	else
+		sema_err(s, n->loc, "variable '%s' is used before it is assigned", n->name);
+	suggestion_free(&near);
+}
+
 /* A read of $x (expr.c calls this for N_VAR). */
 const struct type *sema_var_read(struct sema *s, struct node *n)
 {
 	struct var_info *v = var_find(s->cur, n->name);
 	if (!v || !var_is_assigned(s, v)) {
-		sema_err(s, n->loc, "variable '%s' is used before it is assigned", n->name);
+		report_unassigned_var(s, n, v);
 		return type_none();
 	}
 	n->var = v;
@@ -165,7 +182,7 @@ static void assign_var(struct sema *s, struct node *assign, const struct type *r
 
 	if (assign->op != OP_NONE) {
 		if (!v || !var_is_assigned(s, v)) {
-			sema_err(s, lhs->loc, "variable '%s' is used before it is assigned", lhs->name);
+			report_unassigned_var(s, lhs, v);
 			return;
 		}
 		lhs->var = v;
@@ -333,6 +350,7 @@ static void sema_state_free(struct sema *s)
 		free(s->printfs[i].fmt);
 	free(s->printfs);
 	free(s->values);
+	free(s->unsupported);
 }
 
 /* The description owns copies of the types it refers to (the program's
@@ -354,7 +372,8 @@ static struct desc *build_desc(struct sema *s)
 		desc->values[i] = type_copy(desc->types, s->values[i]);
 	desc->ringbuf_name = xstrdup("events");
 	desc->lost_name = xstrdup("lost");
-	desc->ringbuf_size = 1u << 20;
+	desc->dropped_name = xstrdup("dropped");
+	desc->ringbuf_size = SEMA_RINGBUF_SIZE;
 	desc->deps.max_strlen = s->max_strlen;
 	return desc;
 }
@@ -399,7 +418,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 
 	sema_substitute_positionals(&s);
 	sema_define_structs(&s);
-	if (sema_group_probes(&s) == 0 && s.ngroups == 0)
+	if (sema_group_probes(&s) == 0 && s.ngroups == 0 && d->errors == errors_before)
 		diag_error(d, p->probes->loc, "no probe to attach: the attach points matched nothing");
 
 	s.quiet = true;

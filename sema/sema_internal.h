@@ -19,11 +19,19 @@
 #include "probe.h"
 #include "sema.h"
 
-#define SEMA_MAX_LHIST_BUCKETS 1000
+#define SEMA_MAX_LHIST_BUCKETS 1000 /* bpftrace's limit too: (max - min) / step */
+/* Program names are ELF symbols and what bpftool and libbpf messages show
+ * (the kernel keeps 15 bytes); the index prefix keeps them unique when cut. */
 #define SEMA_PROG_NAME_MAX 60
 /* printf records and print() values travel in one ring-buffer record each;
  * a bound keeps one event from taking a large part of the ring. */
 #define SEMA_MAX_EVENT_RECORD (64 * 1024)
+/* The ring buffer, unless BPFTRACE_PERF_RB_PAGES says otherwise at run
+ * time: bpftrace sizes it from free memory between 256 KiB and 16 MiB. 1 MiB
+ * holds a few hundred of the largest records or tens of thousands of small
+ * ones, while the runtime drains it continuously; what does not fit is
+ * counted and reported as lost. */
+#define SEMA_RINGBUF_SIZE (1u << 20)
 
 /* What sema knows about one map beyond struct map_info (indexed by id). */
 struct map_state {
@@ -40,6 +48,7 @@ struct map_state {
 struct probe_state {
 	bool *assigned;        /* by var index: assigned earlier in this run */
 	int nassigned;
+	bool expand_failed;    /* an attach point of it failed to expand (reported) */
 };
 
 struct sema {
@@ -63,10 +72,15 @@ struct sema {
 	struct map_state *mstate;   /* by map id */
 	int mstate_cap;
 
+	uint64_t unset_reported;    /* positional parameters reported missing (bit = number) */
+
 	struct desc_printf *printfs;
 	int nprintfs, printfs_cap;
 	const struct type **values; /* print(value) sites */
 	int nvalues, values_cap;
+
+	const char **unsupported;   /* names reported as not supported yet: once each */
+	int nunsupported;
 };
 
 /* sema.c */
@@ -99,6 +113,11 @@ void sema_define_structs(struct sema *s);
 /* Members of a record: completes BTF records on demand; false when the
  * record is opaque (reported at loc unless quiet). */
 bool sema_complete(struct sema *s, const struct type *rec, srcloc loc);
+
+/* names.c */
+/* n (a builtin, or a call when as_call) is nothing sonde implements:
+ * report it as not supported yet, misplaced, misused or unknown. */
+void sema_report_missing(struct sema *s, struct node *n, bool as_call);
 
 /* calls.c */
 enum call_ctx { CALL_VALUE, CALL_STMT, CALL_AGG_RHS };

@@ -39,6 +39,7 @@ void desc_free(struct desc *d)
 	free(d->values);
 	free(d->ringbuf_name);
 	free(d->lost_name);
+	free(d->dropped_name);
 	free(d->deps.kernel_build_id);
 	free(d->deps.syscall_abi);
 	type_arena_free(d->types);

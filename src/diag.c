@@ -92,7 +92,7 @@ void diag_init(struct diag *d, const struct source *src, FILE *out)
 	memset(d, 0, sizeof(*d));
 	d->src = src;
 	d->out = out ? out : stderr;
-	d->max_errors = 50;
+	d->max_errors = 50; /* past this the first errors scroll away unread */
 }
 
 /* Control characters in a broken script (a NUL, an escape sequence) must
@@ -156,8 +156,10 @@ static const char *level_name(enum diag_level level)
 
 void diag_vreport(struct diag *d, enum diag_level level, srcloc loc, const char *fmt, va_list ap)
 {
-	if (level == DIAG_ERROR)
+	if (level == DIAG_ERROR) {
 		d->errors++;
+		d->last_error = loc;
+	}
 	else if (level == DIAG_WARNING)
 		d->warnings++;
 	if (level == DIAG_ERROR && d->max_errors && d->errors > d->max_errors) {

@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	      "OPTIONS:\n"
 	      "    -e 'program'     execute this program\n"
 	      "    -c 'CMD'         run CMD and trace until it exits (cpid is its pid)\n"
-	      "    -p PID           trace only events of process PID\n"
+	      "    -p PID           trace only events of process PID, until it exits\n"
 	      "    -o FILE          write the program's output to FILE\n"
 	      "    -q               quiet: no \"Attaching N probes...\" line\n"
 	      "    -v               verbose: what is loaded and attached\n"
@@ -77,6 +77,71 @@ static int parse_pid(const char *s, pid_t *pid)
 	*pid = (pid_t)v;
 	return 0;
 }
+
+/* ---- bpftrace's settings from the environment --------------------------- */
+
+/* Read at start, like bpftrace; a value that is not valid is an error. */
+struct env_setting {
+	const char *name;     /* the latest bpftrace's name */
+	const char *old_name; /* bpftrace 0.17's name, or NULL */
+	uint64_t min, max;
+	bool power_of_two;
+	bool max_in_bytes;    /* max is in bytes; the value counts pages */
+	uint32_t *(*field)(struct cli *cli);
+};
+
+static uint32_t *field_max_map_keys(struct cli *cli) { return &cli->rt.max_map_keys; }
+static uint32_t *field_ringbuf_pages(struct cli *cli) { return &cli->rt.ringbuf_pages; }
+static uint32_t *field_log_size(struct cli *cli) { return &cli->rt.log_size; }
+static uint32_t *field_max_probes(struct cli *cli) { return &cli->co.max_probes; }
+static uint32_t *field_max_programs(struct cli *cli) { return &cli->co.max_programs; }
+
+static const struct env_setting env_settings[] = {
+	{ "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_MAP_KEYS_MAX", 1, RT_MAX_MAP_KEYS_LIMIT, false, false,
+	  field_max_map_keys },
+	{ "BPFTRACE_PERF_RB_PAGES", NULL, 1, RT_RINGBUF_MAX_BYTES, true, true, field_ringbuf_pages },
+	{ "BPFTRACE_LOG_SIZE", NULL, RT_LOG_SIZE_MIN, RT_LOG_SIZE_MAX, false, false, field_log_size },
+	{ "BPFTRACE_MAX_PROBES", NULL, 1, INT32_MAX, false, false, field_max_probes },
+	{ "BPFTRACE_MAX_BPF_PROGS", NULL, 1, INT32_MAX, false, false, field_max_programs },
+};
+
+static int read_env_setting(const struct env_setting *e, struct cli *cli)
+{
+	const char *name = e->name;
+	const char *v = getenv(name);
+	if (!v && e->old_name && (v = getenv(e->old_name)))
+		name = e->old_name;
+	if (!v)
+		return 0;
+	uint64_t max = e->max;
+	if (e->max_in_bytes) {
+		long page = sysconf(_SC_PAGESIZE);
+		max = page > 0 ? max / (uint64_t)page : 1;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	bool ok = !errno && end != v && !*end && v[0] != '-' && n >= e->min && n <= max &&
+		  (!e->power_of_two || (n & (n - 1)) == 0);
+	if (!ok) {
+		fprintf(stderr, "sonde: %s='%s': expected %s from %llu to %llu\n", name, v,
+			e->power_of_two ? "a power of two" : "a number", (unsigned long long)e->min,
+			(unsigned long long)max);
+		return -1;
+	}
+	*e->field(cli) = (uint32_t)n;
+	return 0;
+}
+
+static int read_env_settings(struct cli *cli)
+{
+	for (size_t i = 0; i < sizeof(env_settings) / sizeof(env_settings[0]); i++)
+		if (read_env_setting(&env_settings[i], cli) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- the command line ------------------------------------------------------ */
 
 enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN };
 
@@ -151,6 +216,8 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &cli);
 	if (rc >= 0)
 		return rc;
+	if (read_env_settings(&cli) < 0)
+		return 1;
 
 	struct source *src = load_source(&cli);
 	if (!src)
@@ -183,8 +250,10 @@ int main(int argc, char **argv)
 	cli.rt.src = src;
 	rc = rt_run(&compiled, &cli.rt);
 
-	if (out != stdout)
-		fclose(out);
+	if (out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli.output_path, strerror(errno));
+		rc = 1;
+	}
 	compiled_free(&compiled);
 	source_free(src);
 	return rc;

@@ -55,9 +55,12 @@ static const struct type *var_arg(struct sema *s, struct node *n)
 	for (int i = 0; i < sema_ntargets(s); i++) {
 		const struct prog_group *g = sema_target(s, i);
 		const struct probe_provider *p = g->prov;
-		if (!p || p->max_args == 0)
-			return sema_fail(s, n->loc, "builtin '%s' is not available in %s probes", n->name,
-					 p ? p->name : "these");
+		if (!p || p->max_args == 0) {
+			if (!sema_report_wrong_probe(s, n, "builtin"))
+				sema_fail(s, n->loc, "'%s' in %s probes is not supported by sonde yet", n->name,
+					  sema_probe_name(g));
+			return type_none();
+		}
 		if (number < 0 || number >= p->max_args)
 			return sema_fail(s, n->loc, "builtin '%s' is not available in %s probes (they have arg0..arg%d)",
 					 n->name, p->name, p->max_args - 1);
@@ -71,9 +74,12 @@ static const struct type *var_args(struct sema *s, struct node *n)
 	const struct type *first = NULL;
 	for (int i = 0; i < sema_ntargets(s); i++) {
 		const struct prog_group *g = sema_target(s, i);
-		if (!g->prov || !g->prov->args_type)
-			return sema_fail(s, n->loc, "builtin 'args' is not available in %s probes",
-					 g->prov ? g->prov->name : "these");
+		if (!g->prov || !g->prov->args_type) {
+			if (!sema_report_wrong_probe(s, n, "builtin"))
+				sema_fail(s, n->loc, "'args' in %s probes is not supported by sonde yet",
+					  sema_probe_name(g));
+			return type_none();
+		}
 		if (!g->args)
 			return type_none(); /* the provider reported why */
 		if (!first)
@@ -118,6 +124,8 @@ static bool is_argn(const char *name)
 
 const struct stdlib_var *stdlib_find_var(const char *name)
 {
+	if (strcmp(name, "arg") == 0)
+		return NULL; /* the entry stands for arg0..argN, not for itself */
 	const char *key = is_argn(name) ? "arg" : name;
 	for (int i = 0; i < stdlib_nvars; i++)
 		if (strcmp(stdlib_vars[i].name, key) == 0)

@@ -37,6 +37,15 @@ expect_eq "-o writes the output" "to file
 
 @x: 1" "$(cat "$TMP/out.txt")"
 
+# A write error on the output (here a full disk) is reported and fails the
+# run; a reader that goes away (EPIPE) is not an error (exit_paths.sh).
+run_sonde -o /dev/full -e 'BEGIN { printf("x\n"); @x = 1; exit(); }'
+expect_eq "-o on a full disk: exit code" 1 "$RC"
+expect_eq "-o on a full disk: reported" "sonde: cannot write the output: No space left on device" "$ERR"
+OUT=$(timeout -s INT 60 "$SONDE" -q -e 'BEGIN { printf("x\n"); exit(); }' 2>"$TMP/stderr" >/dev/full)
+expect_eq "stdout on a full disk: exit code" 1 "$?"
+expect_eq "stdout on a full disk: reported" "sonde: cannot write the output: No space left on device" "$(cat "$TMP/stderr")"
+
 snapshot_bpf
 run_sonde --emit-elf "$TMP/x.o" --emit-llvm "$TMP/x.ll" -e 'BEGIN { printf("ran\n"); exit(); }'
 expect_eq "--emit-elf compiles only: nothing runs" "" "$OUT"
@@ -44,6 +53,13 @@ expect_nothing_left "--emit-elf"
 # ELF magic, then e_machine (offset 18, little endian) = 247 (EM_BPF)
 expect_eq "--emit-elf writes a BPF ELF" "7f 45 4c 46 247" "$(od -An -tx1 -N4 "$TMP/x.o" | xargs) $(od -An -tu2 -j18 -N2 "$TMP/x.o" | xargs)"
 expect_match "--emit-llvm writes IR" 'define .*i64 @' "$(cat "$TMP/x.ll")"
+
+# BPF has no unwinding: no .eh_frame that libbpf would skip (and say so under -v)
+UNWIND='BEGIN { @x = 1; } tracepoint:syscalls:sys_enter_read { @r = count(); } interval:ms:10 { exit(); }'
+run_sonde --emit-elf "$TMP/unwind.o" -e "$UNWIND"
+expect_eq "--emit-elf: no .eh_frame section" 0 "$(grep -ac 'eh_frame' "$TMP/unwind.o")"
+run_sonde -v -q -e "$UNWIND"
+expect_eq "-v: libbpf skips no section" "" "$(grep 'skipping' <<<"$ERR")"
 
 run_sonde -d ast -q -e 'BEGIN { @x = 1 + 2; exit(); }'
 expect_match "-d ast dumps the tree" 'BEGIN' "$OUT"
@@ -59,6 +75,21 @@ run_sonde -q -p "$victim" -e 'tracepoint:raw_syscalls:sys_enter { @[pid] = count
 kill "$victim"; wait "$victim" 2>/dev/null
 others=$(grep -E '^@\[' <<<"$OUT" | grep -v "^@\[$victim\]" || true)
 expect_eq "-p filters out other processes" "" "$others"
+
+# -p of a process that does not exist: an error at once, as in bpftrace.
+# No pid reaches pid_max (the largest is pid_max - 1). `timeout` only
+# catches a hang (exit 124).
+nopid=$(cat /proc/sys/kernel/pid_max)
+snapshot_bpf
+run_sonde -p "$nopid" -e 'BEGIN { printf("began\n"); }'
+expect_eq "-p no such process: exit code" 1 "$RC"
+expect_eq "-p no such process: the error" "sonde: -p: there is no process $nopid" "$ERR"
+expect_eq "-p no such process: nothing runs" "" "$OUT"
+expect_nothing_left "-p no such process"
+if command -v bpftrace >/dev/null; then
+	timeout -s INT 60 bpftrace -p "$nopid" -e 'BEGIN { printf("began\n"); }' >/dev/null 2>&1
+	expect_eq "-p no such process: bpftrace's exit code too" 1 "$?"
+fi
 
 # cpid and -c
 run_sonde -q -c 'dd if=/dev/zero of=/dev/null bs=1 count=100 status=none' -e 'tracepoint:syscalls:sys_enter_write /pid == cpid/ { @writes = count(); }'

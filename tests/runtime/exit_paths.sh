@@ -40,15 +40,54 @@ expect_eq "-c child exit: END once" 1 "$(grep -c '^end ran$' <<<"$OUT")"
 expect_eq "-c child exit: map printed once" 1 "$(grep -Ec '^@n: [0-9]+$' <<<"$OUT")"
 expect_nothing_left "-c child exit"
 
+# the -p process exiting ends the trace, as in bpftrace: END, maps, exit 0.
+# The process (cat on a fifo) is held until the tracer has printed
+# "Attaching" (it watches the pid by then), then let go: the result does
+# not depend on how fast the tracer starts. `timeout` only catches a hang
+# (exit 124).
+P_PROG='BEGIN { @a = 1; } END { printf("end ran\n"); }'
+trace_exiting_process() { # TRACER: sets OUT and RC
+	rm -f "$TMP/hold" "$TMP/p.out"
+	mkfifo "$TMP/hold"
+	cat "$TMP/hold" &
+	local held=$!
+	timeout -s INT 60 "$1" -p "$held" -e "$P_PROG" >"$TMP/p.out" 2>"$TMP/err" &
+	local tracer=$!
+	wait_until 60 file_has "$TMP/p.out" '^Attaching'
+	: >"$TMP/hold"
+	wait "$held"
+	wait "$tracer"
+	RC=$?
+	OUT=$(cat "$TMP/p.out")
+}
+snapshot_bpf
+trace_exiting_process "$SONDE"
+expect_eq "-p process exit: exit code" 0 "$RC"
+expect_eq "-p process exit: END, then the maps" "Attaching 2 probes...
+end ran
+
+
+@a: 1" "$OUT"
+expect_nothing_left "-p process exit"
+if command -v bpftrace >/dev/null; then
+	sonde_out=$OUT
+	trace_exiting_process bpftrace
+	expect_eq "-p process exit: bpftrace's exit code too" 0 "$RC"
+	expect_eq "-p process exit (same as bpftrace)" "$OUT" "$sonde_out"
+fi
+
 # SIGINT while a -c child still runs: the child must not be left behind
 snapshot_bpf
-"$SONDE" -c "sleep 30" -e "$PROG" >"$TMP/out" 2>"$TMP/err" &
+# (other tests on the machine may run "sleep 30": ours is told by its
+# fraction, our pid)
+nap="sleep 30.$$"
+"$SONDE" -c "$nap" -e "$PROG" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 wait_until 60 file_has "$TMP/out" '^Attaching'
-wait_until 60 pgrep -f '^sleep 30$' >/dev/null # released: sleep runs
+wait_until 60 pgrep -xf "$nap" >/dev/null # released: sleep runs
 kill -INT "$pid"
 wait "$pid"
-expect_eq "SIGINT with -c: no sleep 30 child left" "" "$(pgrep -f '^sleep 30$')"
+expect_eq "SIGINT with -c: no sleep child left" "" "$(pgrep -xf "$nap")"
 expect_nothing_left "SIGINT with -c"
 
 # a compile error never starts the -c command and loads nothing

@@ -3,6 +3,10 @@
 # Each test is `bash tests/runtime/NAME.sh SONDE_BINARY SOURCE_DIR`; it loads
 # real BPF on this kernel and compares exact output. Exit 0 = pass,
 # 1 = fail, 77 = skipped (the reason is printed).
+#
+# Without root a test is skipped here, unless it sets RUNS_WITHOUT_ROOT=1
+# before sourcing this file: its checks mostly need no privileges, and it
+# skips the others itself (IS_ROOT).
 set -u
 SONDE=${1:?usage: test.sh SONDE_BINARY SOURCE_DIR}
 SRCDIR=${2:?usage: test.sh SONDE_BINARY SOURCE_DIR}
@@ -11,7 +15,19 @@ trap 'rm -rf "$TMP"' EXIT
 FAILS=0
 PASSES=0
 
-if [ "$(id -u)" != 0 ]; then
+# Tests count a command's syscalls exactly (e.g. dd's reads), and glibc
+# reads locale files at start-up under a UTF-8 locale: pin the locale the
+# expected counts are taken with, whatever the caller's environment (a
+# fresh machine may set none).
+export LANG=C.UTF-8
+for var in $(compgen -e); do
+	[[ $var == LC_* || $var == LANGUAGE ]] && unset "$var"
+done
+unset var
+
+IS_ROOT=false
+[ "$(id -u)" = 0 ] && IS_ROOT=true
+if ! $IS_ROOT && [ "${RUNS_WITHOUT_ROOT:-0}" != 1 ]; then
 	echo "SKIP: runtime tests load BPF programs and need root"
 	exit 77
 fi
@@ -23,12 +39,14 @@ mkdir -p "$SAN_DIR"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SAN_DIR/asan"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$SAN_DIR/ubsan:print_stacktrace=1"
 
-if [ ! -d /sys/kernel/tracing/events ]; then
+if $IS_ROOT && [ ! -d /sys/kernel/tracing/events ]; then
 	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
 fi
 
 pass() { PASSES=$((PASSES + 1)); echo "ok - $1"; }
 fail() { FAILS=$((FAILS + 1)); echo "FAIL - $1"; }
+skip() { SKIPS=$((SKIPS + 1)); echo "skip - $1"; }
+SKIPS=0
 
 # expect_eq NAME EXPECTED ACTUAL: exact comparison with a diff on failure.
 expect_eq() {
@@ -111,9 +129,14 @@ new_ids() { # KIND(prog_id|link_id) BEFORE_FILE CURRENT_IDS
 }
 
 # The kernel frees a program after an RCU grace period, a moment after the
-# last fd is closed, so give it up to two seconds to disappear.
+# last fd is closed, so give it up to two seconds to disappear. Listing
+# BPF programs needs root; without it nothing could have been loaded.
 expect_nothing_left() {
 	local progs links
+	if ! $IS_ROOT; then
+		skip "$1: nothing left (listing BPF programs needs root)"
+		return
+	fi
 	for _ in $(seq 20); do
 		progs=$(new_ids prog_id "$TMP/progs.before" "$(prog_ids)")
 		links=$(new_ids link_id "$TMP/links.before" "$(link_ids)")
@@ -131,9 +154,33 @@ finish() {
 		fail "sanitizer report $(basename "$report"):"
 		sed 's/^/    /' "$report"
 	done
-	echo "$PASSES passed, $FAILS failed"
+	local skipped=""
+	[ "$SKIPS" = 0 ] || skipped=", $SKIPS skipped"
+	echo "$PASSES passed, $FAILS failed$skipped"
 	[ "$FAILS" = 0 ]
 	exit $?
+}
+
+# ---- running things unprivileged ------------------------------------------
+
+# "nobody" is uid 65534 with every capability dropped (setpriv, util-linux).
+NOBODY=(setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all
+	--reuid=65534 --regid=65534 --clear-groups)
+
+# need_nobody: skip the test unless nobody can run $SONDE (made absolute);
+# let nobody into $TMP and write sanitizer reports to $SAN_DIR.
+need_nobody() {
+	if ! command -v setpriv >/dev/null; then
+		echo "SKIP: setpriv (util-linux) not installed"
+		exit 77
+	fi
+	SONDE=$(realpath "$SONDE")
+	if ! "${NOBODY[@]}" "$SONDE" -V >/dev/null 2>&1; then
+		echo "SKIP: uid 65534 cannot run $SONDE (a parent directory is private)"
+		exit 77
+	fi
+	chmod 755 "$TMP"
+	chmod 1777 "$SAN_DIR"
 }
 
 # ---- helpers for tests that drive their own workloads ----------------------

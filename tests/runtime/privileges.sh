@@ -1,25 +1,12 @@
 # Without the privileges to trace, sonde says what it needs, exits 1 and
 # leaves nothing behind; what only compiles still works.
 #
-# "nobody" is uid 65534 with every capability dropped (setpriv, util-linux).
-# The tests themselves run as root (lib.bash).
+# "nobody" (NOBODY in lib.bash) has no capabilities at all. The tests
+# themselves run as root (lib.bash).
 . "$(dirname "$0")/lib.bash"
 
-if ! command -v setpriv >/dev/null; then
-	echo "SKIP: setpriv (util-linux) not installed"
-	exit 77
-fi
-SONDE=$(realpath "$SONDE")
-NOBODY=(setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all
-	--reuid=65534 --regid=65534 --clear-groups)
-if ! "${NOBODY[@]}" "$SONDE" -V >/dev/null 2>&1; then
-	echo "SKIP: uid 65534 cannot run $SONDE (a parent directory is private)"
-	exit 77
-fi
-# nobody reads the scripts, writes sanitizer reports, and its -c command
-# would write here.
-chmod 755 "$TMP"
-chmod 1777 "$SAN_DIR"
+need_nobody
+# nobody reads the scripts and its -c command would write here.
 PUB=$TMP/pub
 mkdir -m 1777 "$PUB"
 

@@ -20,8 +20,11 @@
 snapshot_bpf
 run_sonde "$TMP/paths.bt"
 expect_eq "verifier rejection: exit code" 1 "$RC"
-expect_eq "verifier rejection: script line" "$TMP/paths.bt:3:3: error: the BPF verifier rejected probe 'BEGIN'" "$(head -1 <<<"$ERR")"
-expect_match "verifier rejection: source line shown" '^  if \(\$x & 1\) \{ \$a0 = 1; \}' "$ERR"
+# The budget runs out in the branches (line 3) or in the map update after
+# them (line 4), depending on how much code each path has: either is the
+# script line the verifier was working on.
+expect_match "verifier rejection: script line" "^$TMP/paths.bt:[34]:3: error: the BPF verifier rejected probe 'BEGIN'\$" "$(head -1 <<<"$ERR")"
+expect_match "verifier rejection: source line shown" '^  (if \(\$x & 1\) \{ \$a0 = 1; \}|@s = \$a0 \+ \$a1 )' "$(sed -n 2p <<<"$ERR")"
 expect_match "verifier rejection: the verifier's complaint" '^  verifier: BPF program is too large' "$ERR"
 expect_match "verifier rejection: a hint" '^hint: ' "$ERR"
 expect_eq "verifier rejection: nothing printed on stdout" "" "$OUT"

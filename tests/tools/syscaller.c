@@ -4,6 +4,7 @@
  *             [-r READY_FILE] [-d DONE_FILE] [-P]
  *   syscaller go PID...     start waiting workers and wait until they exit
  *   syscaller nr getppid|read   print the syscall number
+ *   syscaller negatives   make tracepoint fields hold negative and high-bit values
  *
  * A worker pins itself to CPU, renames itself to COMM (prctl), opens what
  * it needs and only then makes exactly COUNT calls of one kind: getppid()
@@ -27,11 +28,15 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct worker {
@@ -148,12 +153,118 @@ static int run_go(int n, char **pids)
 	return 0;
 }
 
+/* ---- negatives: one event per field width and sign ----------------------
+ *
+ * Each step makes one tracepoint record a field whose value is negative
+ * (or has its top bit set), so a tracer that reads it at the wrong width or
+ * extends it the wrong way prints a different number. Syscall arguments go
+ * through syscall() with explicit longs: `(long)(unsigned)x` leaves the
+ * upper half of the register zero as glibc's wrappers do for an int, and
+ * `(long)x` sign-extends it, so the 8-byte slot's contents are known. */
+
+static void on_signal(int sig) { (void)sig; }
+
+static void negative_syscalls(void)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		die("pipe");
+	/* sys_enter_wait4 upid: pid_t in an unsigned 8-byte slot, upper half 0 */
+	syscall(SYS_wait4, (long)(unsigned)-1, 0L, (long)WNOHANG, 0L); /* -ECHILD */
+	/* sys_enter_kill pid: the same slot with the sign extended */
+	syscall(SYS_kill, -999999L, 0L);                                 /* -ESRCH */
+	/* sys_enter_openat dfd = AT_FDCWD = -100 */
+	syscall(SYS_openat, (long)(unsigned)AT_FDCWD, "/nonexistent-sonde-test", (long)O_RDONLY, 0L);
+	/* sys_enter_lseek offset: off_t, an unsigned slot in the format */
+	syscall(SYS_lseek, (long)fds[0], -5L, (long)SEEK_SET);         /* -ESPIPE */
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* signal:signal_generate / signal_deliver code = SI_TKILL (-6) */
+static void negative_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR2, &sa, NULL) != 0)
+		die("sigaction");
+	if (syscall(SYS_tgkill, (long)getpid(), (long)syscall(SYS_gettid), (long)SIGUSR2) != 0)
+		die("tgkill");
+}
+
+/* oom:oom_score_adj_update and task:task_rename oom_score_adj: a short.
+ * Lowering it needs CAP_SYS_RESOURCE; without it the write fails (EACCES),
+ * no oom event happens and task_rename records the unchanged value. */
+static void negative_oom_score(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("/proc/self/oom_score_adj");
+	if (write(fd, "-500\n", 5) != 5 && errno != EACCES && errno != EPERM)
+		die("write oom_score_adj");
+	close(fd);
+	if (prctl(PR_SET_NAME, "negatives", 0, 0, 0) != 0)
+		die("prctl(PR_SET_NAME)");
+}
+
+/* io_uring:io_uring_req_failed: one SQE with an invalid opcode. The event
+ * copies u8 flags and ioprio, u16 buf_index and personality, u32 len and
+ * file_index, u64 off from the SQE, and the int error -EINVAL. Where
+ * io_uring is unavailable, nothing happens. */
+static void failing_io_uring_request(void)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	int ring = (int)syscall(SYS_io_uring_setup, 1L, &p);
+	if (ring < 0 && (errno == ENOSYS || errno == EPERM))
+		return; /* io_uring not built in, or kernel.io_uring_disabled */
+	if (ring < 0)
+		die("io_uring_setup");
+	size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	size_t sqes_size = p.sq_entries * sizeof(struct io_uring_sqe);
+	char *sq = mmap(NULL, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
+			IORING_OFF_SQ_RING);
+	struct io_uring_sqe *sqes = mmap(NULL, sqes_size, PROT_READ | PROT_WRITE,
+					 MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || sqes == MAP_FAILED)
+		die("mmap io_uring");
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	sqes[0].opcode = 0xff;
+	sqes[0].flags = 0x80;
+	sqes[0].ioprio = 0xffff;
+	sqes[0].off = (uint64_t)-1;
+	sqes[0].len = 0xffffffffu;
+	sqes[0].buf_index = 0xffff;
+	sqes[0].personality = 0xfffe;
+	sqes[0].file_index = 0xfffffffdu;
+	unsigned *tail = (unsigned *)(sq + p.sq_off.tail);
+	unsigned *mask = (unsigned *)(sq + p.sq_off.ring_mask);
+	unsigned *array = (unsigned *)(sq + p.sq_off.array);
+	array[*tail & *mask] = 0;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(SYS_io_uring_enter, (long)ring, 1L, 0L, 0L, NULL, 0L) != 1)
+		die("io_uring_enter");
+	munmap(sqes, sqes_size);
+	munmap(sq, sq_size);
+	close(ring);
+}
+
+static int run_negatives(void)
+{
+	negative_syscalls();
+	negative_signal();
+	negative_oom_score();
+	failing_io_uring_request();
+	return 0;
+}
+
 static void usage(void)
 {
 	fputs("usage: syscaller [-n COUNT] [-k getppid|read] [-C CPU] [-m COMM] [-w]\n"
 	      "                 [-r READY_FILE] [-d DONE_FILE] [-P]\n"
 	      "       syscaller go PID...\n"
-	      "       syscaller nr getppid|read\n",
+	      "       syscaller nr getppid|read\n"
+	      "       syscaller negatives\n",
 	      stderr);
 	exit(2);
 }
@@ -162,6 +273,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "go") == 0)
 		return run_go(argc - 2, argv + 2);
+	if (argc == 2 && strcmp(argv[1], "negatives") == 0)
+		return run_negatives();
 	if (argc == 3 && strcmp(argv[1], "nr") == 0) {
 		printf("%ld\n", syscall_number(argv[2]));
 		return 0;

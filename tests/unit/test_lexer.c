@@ -243,10 +243,78 @@ static void test_numbers(void)
 			"stdin:1:9: error: integer literal '18446744073709551616' is out of range (more than 64 bits)");
 	CHECK_LEX_ERROR("BEGIN { 0x10000000000000000 }",
 			"stdin:1:9: error: integer literal '0x10000000000000000' is out of range (more than 64 bits)");
-	CHECK_LEX_ERROR("BEGIN { 08 }", "stdin:1:9: error: invalid integer literal '08'");
-	CHECK_LEX_ERROR("BEGIN { 0x }", "stdin:1:9: error: invalid integer literal '0x'");
-	CHECK_LEX_ERROR("BEGIN { 12ab }", "stdin:1:9: error: invalid integer literal '12ab'");
-	CHECK_LEX_ERROR("BEGIN { 1uu }", "stdin:1:9: error: invalid integer literal '1uu'");
+	CHECK_LEX_ERROR("BEGIN { 08 }", "stdin:1:9: error: invalid integer literal '08': "
+					"'8' is not an octal digit (a leading 0 means octal)");
+	CHECK_LEX_ERROR("BEGIN { 0x }", "stdin:1:9: error: invalid integer literal '0x': no digits after '0x'");
+	CHECK_LEX_ERROR("BEGIN { 12ab }", "stdin:1:9: error: invalid integer literal '12ab': unknown suffix 'ab' "
+					  "(u, l, ll, ul, ull, or a duration: ns, us, ms, s, m, h, d)");
+	CHECK_LEX_ERROR("BEGIN { 1uu }", "stdin:1:9: error: invalid integer literal '1uu': unknown suffix 'uu' "
+					 "(u, l, ll, ul, ull, or a duration: ns, us, ms, s, m, h, d)");
+}
+
+/* The forms of the latest bpftrace's literals (docs/language.md "Literals"):
+ * '_' separators, scientific notation, C suffixes, duration suffixes. */
+static void test_number_forms(void)
+{
+	CHECK_TOKENS("BEGIN{1e6 2e3 1_000_000 0x1_F 0_17 9e18 1e19 1e0 1e1_0}",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:6 PUNCT {\n"
+		     "1:7 INT 1e6 (1000000)\n"
+		     "1:11 INT 2e3 (2000)\n"
+		     "1:15 INT 1_000_000 (1000000)\n"
+		     "1:25 INT 0x1_F (31)\n"
+		     "1:31 INT 0_17 (15)\n"
+		     "1:36 INT 9e18 (9000000000000000000)\n"
+		     "1:41 INT 1e19 (10000000000000000000)\n"
+		     "1:46 INT 1e0 (1)\n"
+		     "1:50 INT 1e1_0 (10000000000)\n"
+		     "1:55 BODY_END }\n");
+	CHECK_TOKENS("BEGIN{5ul 5ULL 5ll 5L 3e2u 0x10u}",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:6 PUNCT {\n"
+		     "1:7 INT 5ul (5u)\n"
+		     "1:11 INT 5ULL (5u)\n"
+		     "1:16 INT 5ll (5)\n"
+		     "1:20 INT 5L (5)\n"
+		     "1:23 INT 3e2u (300u)\n"
+		     "1:28 INT 0x10u (16u)\n"
+		     "1:33 BODY_END }\n");
+	CHECK_TOKENS("BEGIN{1ns 2us 3ms 4s 5m 6h 7d 1e3ms 1_000us 010s}",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:6 PUNCT {\n"
+		     "1:7 INT 1ns (1)\n"
+		     "1:11 INT 2us (2000)\n"
+		     "1:15 INT 3ms (3000000)\n"
+		     "1:19 INT 4s (4000000000)\n"
+		     "1:22 INT 5m (300000000000)\n"
+		     "1:25 INT 6h (21600000000000)\n"
+		     "1:28 INT 7d (604800000000000)\n"
+		     "1:31 INT 1e3ms (1000000000)\n"
+		     "1:37 INT 1_000us (1000000)\n"
+		     "1:45 INT 010s (8000000000)\n"
+		     "1:49 BODY_END }\n");
+	CHECK_LEX_ERROR("BEGIN { 1e20 }",
+			"stdin:1:9: error: integer literal '1e20' is out of range (more than 64 bits)");
+	CHECK_LEX_ERROR("BEGIN { 2e19 }",
+			"stdin:1:9: error: integer literal '2e19' is out of range (more than 64 bits)");
+	CHECK_LEX_ERROR("BEGIN { 1e99999999999999999999 }",
+			"stdin:1:9: error: integer literal '1e99999999999999999999' is out of range (more than 64 bits)");
+	CHECK_LEX_ERROR("BEGIN { 214749d }",
+			"stdin:1:9: error: integer literal '214749d' is out of range (more than 64 bits)");
+	CHECK_LEX_ERROR("BEGIN { 12e4 }", "stdin:1:9: error: invalid integer literal '12e4': "
+					  "the part before 'e' must be one digit, 1 to 9 (2e3 is 2000)");
+	CHECK_LEX_ERROR("BEGIN { 0e5 }", "stdin:1:9: error: invalid integer literal '0e5': "
+					 "the part before 'e' must be one digit, 1 to 9 (2e3 is 2000)");
+	CHECK_LEX_ERROR("BEGIN { 5e-9 }", "stdin:1:9: error: invalid integer literal '5e': "
+					  "'e' must be followed by the exponent's digits (1e-3 is not an integer)");
+	CHECK_LEX_ERROR("BEGIN { 1_000_ }", "stdin:1:9: error: invalid integer literal '1_000_': "
+					    "'_' may only separate digits, not end them");
+	CHECK_LEX_ERROR("BEGIN { 1_e3 }", "stdin:1:9: error: invalid integer literal '1_e3': "
+					  "'_' may only separate digits, not end them");
+	CHECK_LEX_ERROR("BEGIN { 1lul }", "stdin:1:9: error: invalid integer literal '1lul': unknown suffix 'lul' "
+					  "(u, l, ll, ul, ull, or a duration: ns, us, ms, s, m, h, d)");
+	CHECK_LEX_ERROR("BEGIN { 0x10s }", "stdin:1:9: error: invalid integer literal '0x10s': unknown suffix 's' "
+					   "(a hex literal takes u, l, ll, ul or ull)");
 }
 
 static void test_strings(void)
@@ -275,7 +343,7 @@ static void test_lexical_errors(void)
 	CHECK_LEX_ERROR("BEGIN { }\n#!/bin/sh\n",
 			"stdin:2:1: error: '#!' is only allowed on the first line");
 	CHECK_LEX_ERROR("#include <linux/sched.h>\nBEGIN { }",
-			"stdin:1:1: error: C preprocessor directives are not supported");
+			"stdin:1:1: error: C preprocessor directives are not supported by sonde yet");
 	CHECK_LEX_ERROR("12 { }", "stdin:1:1: error: invalid probe specification '12'");
 	CHECK_LEX_ERROR("BEGIN { \xc3\xa9 }",
 			"stdin:1:9: error: invalid byte 0xc3 in script (only ASCII is allowed outside strings)");
@@ -314,6 +382,7 @@ int main(void)
 	test_braces_and_comments();
 	test_words_and_operators();
 	test_numbers();
+	test_number_forms();
 	test_strings();
 	test_lexical_errors();
 	test_garbage();

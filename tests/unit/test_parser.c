@@ -465,7 +465,7 @@ static void test_syntax_errors(void)
 	CHECK_ERROR("BEGIN { @x = ; }", 1,
 		    "stdin:1:14: error: syntax error, unexpected ';', expecting an expression");
 	CHECK_ERROR("BEGIN { $x = (1; }", 1,
-		    "stdin:1:16: error: syntax error, unexpected ';', expecting ')'");
+		    "stdin:1:16: error: syntax error, unexpected ';', expecting ',' or ')'");
 	CHECK_ERROR("BEGIN { $x = 1 ? 2; }", 1,
 		    "stdin:1:19: error: syntax error, unexpected ';', expecting ':'");
 	CHECK_ERROR("BEGIN { f(1 2) }", 1,
@@ -489,11 +489,11 @@ static void test_syntax_errors(void)
 	CHECK_ERROR("} BEGIN { }", 1,
 		    "stdin:1:1: error: syntax error, unexpected '}', expecting end of file or probe specification");
 	CHECK_ERROR("BEGIN { (uint8 x; }", 1,
-		    "stdin:1:16: error: syntax error, unexpected identifier, expecting ')'");
+		    "stdin:1:16: error: syntax error, unexpected identifier, expecting '*' or ')'");
 	CHECK_ERROR("BEGIN { $x = uint8; }", 1,
 		    "stdin:1:14: error: syntax error, unexpected type name, expecting an expression");
 	CHECK_ERROR("BEGIN { args. = 1 }", 1,
-		    "stdin:1:15: error: syntax error, unexpected '=', expecting identifier");
+		    "stdin:1:15: error: syntax error, unexpected '=', expecting identifier or integer");
 }
 
 static void test_semantic_parse_errors(void)
@@ -508,11 +508,91 @@ static void test_semantic_parse_errors(void)
 		    "stdin:1:9: error: '++' needs a $variable or @map, not a builtin");
 	CHECK_ERROR("BEGIN { --f(); }", 1,
 		    "stdin:1:11: error: '--' needs a $variable or @map, not a function call");
-	CHECK_ERROR("BEGIN { while ($x) { } }", 2,
-		    "stdin:1:9: error: 'while' is not supported");
-	CHECK_ERROR("BEGIN { return; }", 1, "stdin:1:9: error: 'return' is not supported");
+	CHECK_ERROR("BEGIN { while ($x) { } }", 1,
+		    "stdin:1:9: error: 'while' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { return; }", 1, "stdin:1:9: error: 'return' is not supported by sonde yet");
 	CHECK_ERROR("", 1, "stdin: error: no probes in script");
 	CHECK_ERROR("// nothing but a comment\n", 1, "stdin: error: no probes in script");
+}
+
+/* bpftrace constructs sonde lacks: one precise error each (once per
+ * script), and parsing goes on as usual after them. */
+static void test_unsupported_constructs(void)
+{
+	CHECK_ERROR("BEGIN { while (1) { } }", 1, "stdin:1:9: error: 'while' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { while (1) { } @x = 1; } END { @y = 2 }", 1,
+		    "stdin:1:9: error: 'while' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { unroll(3) { @x++; } }", 1,
+		    "stdin:1:9: error: 'unroll' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { for ($i : 0..10) { } }", 1,
+		    "stdin:1:9: error: 'for' is not supported by sonde yet");
+	/* what bpftrace allows inside (tuples) is not reported again */
+	CHECK_ERROR("BEGIN { for ($kv : @m) { print($kv.0); } }", 1,
+		    "stdin:1:9: error: 'for' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { let $x: uint16 = 1; let $y; let $z: struct task_struct *; }", 1,
+		    "stdin:1:9: error: 'let' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { return; } END { if (1) { return 1; } break; continue }", 3,
+		    "stdin:1:9: error: 'return' is not supported by sonde yet");
+	/* a syntax error after one is still reported */
+	CHECK_ERROR("BEGIN { while (1) { } @x = ; }", 2,
+		    "stdin:1:9: error: 'while' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { @x = (struct task_struct *)curtask; @y = (uint8 *)0; }", 1,
+		    "stdin:1:15: error: casts to 'struct task_struct *' are not supported by sonde yet");
+	CHECK_ERROR("BEGIN { @x = *(uint8 *)0; }", 1,
+		    "stdin:1:16: error: casts to 'uint8 *' are not supported by sonde yet");
+	CHECK_ERROR("BEGIN { @x = *$p; }", 1,
+		    "stdin:1:14: error: dereferencing with '*' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { @x = &$p; }", 1,
+		    "stdin:1:14: error: taking an address with '&' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { @x = (1, \"a\"); @y = (2, 3); }", 1,
+		    "stdin:1:14: error: tuples are not supported by sonde yet");
+	CHECK_ERROR("BEGIN { @x = $t.0; }", 1,
+		    "stdin:1:16: error: reading tuple elements ('.N') is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { @x = $s[0]; @y[1] = @z[2]; }", 1,
+		    "stdin:1:16: error: indexing with '[...]' is not supported by sonde yet");
+	CHECK_ERROR("BEGIN { @x = $a ?: 1; }", 1,
+		    "stdin:1:17: error: '?:' without a middle operand is not supported by sonde yet");
+	/* the top level: skipped whole */
+	CHECK_ERROR("config = { max_strlen = 128; a = \"}\" }\nBEGIN { }", 1,
+		    "stdin:1:1: error: 'config' is not supported by sonde yet");
+	CHECK_ERROR("import \"a.bt\";\nimport \"b.bt\";\nBEGIN { }", 1,
+		    "stdin:1:1: error: 'import' is not supported by sonde yet");
+	CHECK_ERROR("macro one() { 1 }\nmacro two { 2 }\nBEGIN { @ = one; }", 1,
+		    "stdin:1:1: error: 'macro' is not supported by sonde yet");
+	CHECK_ERROR("let @a = hash(10);\nBEGIN { @a[1] = 1; }", 1,
+		    "stdin:1:1: error: 'let' is not supported by sonde yet");
+	CHECK_ERROR("struct p { int x; struct { int y; } z; };\nenum e { A };\nBEGIN { }", 1,
+		    "stdin:1:1: error: C struct, union and enum definitions are not supported by sonde yet");
+	/* sizeof and friends are calls with a type argument: sema reports them */
+	CHECK_AST("BEGIN { @ = sizeof(struct task_struct *); }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      map @\n"
+		  "      call sizeof\n"
+		  "        type struct task_struct *\n");
+}
+
+/* What the scanner reported is not reported again as a syntax error, and
+ * a block after a broken statement is skipped whole. */
+static void test_no_cascades(void)
+{
+	CHECK_ERROR("BEGIN @x = 1; }", 1, "stdin:1:7: error: invalid probe specification '@x'");
+	CHECK_ERROR("BEGIN { } #define X 1\nEND { }", 1,
+		    "stdin:1:11: error: C preprocessor directives are not supported by sonde yet");
+	CHECK_ERROR("BEGIN { $ = 1; }", 1, "stdin:1:9: error: invalid character '$'");
+	CHECK_ERROR("BEGIN { @x = `a`; }", 1, "stdin:1:14: error: invalid character '`'");
+	CHECK_ERROR("BEGIN { printf('%d', 'a'); }", 1,
+		    "stdin:1:16: error: strings are written in double quotes, not single quotes");
+	CHECK_ERROR("BEGIN { if pid > 1 { @x = 1; } }", 1,
+		    "stdin:1:12: error: syntax error, unexpected identifier, expecting '('");
+	CHECK_ERROR("BEGIN { else { @x = 1; } }", 1,
+		    "stdin:1:9: error: syntax error, unexpected 'else', expecting '}'");
+	CHECK_ERROR("BEGIN { @x = (1 { } ); }", 1,
+		    "stdin:1:17: error: syntax error, unexpected '{', expecting ',' or ')'");
+	/* independent mistakes are each reported */
+	CHECK_ERROR("BEGIN { @x = 1 +; @y = ; }", 2,
+		    "stdin:1:17: error: syntax error, unexpected ';', expecting an expression");
 }
 
 static void test_lexical_errors_through_parser(void)
@@ -745,6 +825,8 @@ int main(void)
 	test_locations();
 	test_syntax_errors();
 	test_semantic_parse_errors();
+	test_unsupported_constructs();
+	test_no_cascades();
 	test_lexical_errors_through_parser();
 	test_error_format();
 	test_recovery();

@@ -5,8 +5,7 @@
  * differences where sonde follows the latest bpftrace: histogram headers have
  * no trailing space ("@h:" not "@h: ") and stats print as a record
  * ("{ .count = 3, .average = 21, .total = 63 }" not "count 3, average 21,
- * total 63"). Integer printf conversions without `l` are 64-bit as in the
- * latest bpftrace (0.17 truncated them to 32 bits); those cases say so.
+ * total 63").
  *
  * Snapshots and printf records are built by hand; the last part creates real
  * BPF maps from user space (needs root; skipped otherwise) to test reading,
@@ -782,10 +781,22 @@ static void test_printf(void)
 		    (int64_t)200, (int64_t)65535, (int64_t)-128);
 	EXPECT_PRINTF(&r, "[-2147483648] [-300] [200] [ffff] [-128]\n");
 
-	/* latest bpftrace: no length modifier means 64 bits (0.17 printed 705032704 and ffffffff) */
-	make_record(&r, "%d %x %u %i|%+d|% d|%#x|%#o\n", "iiiiiiii", (int64_t)5000000000, (int64_t)-1,
-		    (int64_t)-1, (int64_t)-3, (int64_t)5, (int64_t)5, (int64_t)255, (int64_t)8);
-	EXPECT_PRINTF(&r, "5000000000 ffffffffffffffff 18446744073709551615 -3|+5| 5|0xff|010\n");
+	/* bpftrace -e 'BEGIN { printf("%d %x %u %X %o|%5u|%-12d|%c\n", 5000000000, -1, -1, 0x1fffffffe,
+	 *   0x1ffffffff, 4294967298, -4294967301, 0x141); exit(); }'
+	 * Without a length modifier the value is converted to int / unsigned int as
+	 * printf(3) would read it; the latest bpftrace casts the same way. */
+	make_record(&r, "%d %x %u %X %o|%5u|%-12d|%c\n", "iiiiiiii", (int64_t)5000000000, (int64_t)-1,
+		    (int64_t)-1, (int64_t)0x1fffffffe, (int64_t)0x1ffffffff, (int64_t)4294967298,
+		    (int64_t)-4294967301, (int64_t)0x141);
+	EXPECT_PRINTF(&r, "705032704 ffffffff 4294967295 FFFFFFFE 37777777777|    2|-5          |A\n");
+
+	/* `int` syscall arguments arrive zero-extended in unsigned 8-byte slots
+	 * (wait4(-1, ...): upid = 0xffffffff; openat dfd AT_FDCWD): %d shows the
+	 * int, %ld and %lu the whole slot. Flags 0.17 lacks, as the latest prints. */
+	make_record(&r, "%d %ld %lu %i|%+d|% d|%#x|%#o\n", "uuuiiiii", (int64_t)0xffffffff,
+		    (int64_t)0xffffff9c, (int64_t)0xffffff9c, (int64_t)-3, (int64_t)5, (int64_t)5,
+		    (int64_t)255, (int64_t)8);
+	EXPECT_PRINTF(&r, "-1 4294967196 4294967196 -3|+5| 5|0xff|010\n");
 
 	/* strings are NUL-padded fixed-size fields; tabs and the like pass through */
 	make_record(&r, "[%s]\n", "s", "a\tb");

@@ -1,7 +1,10 @@
-/* test_run.c - pieces of the runtime core that need no BPF object: the -c
- * command splitter, the held child's life cycle, and how a verifier log is
- * turned into a message on the script's line. */
+/* test_run.c - pieces of the runtime core: the -c command splitter, the
+ * held child's life cycle, noticing the -p process' exit, how a verifier
+ * log is turned into a message on the script's line, and (as root)
+ * failures of runtime map operations that no script can provoke, which
+ * must be reported rather than skipped. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include "../../runtime/run_internal.h"
 #include "ast.h"
+#include "sonde.h"
 
 #include "check.h"
 
@@ -101,6 +105,43 @@ static void test_child(void)
 	rt_child_stop(&c); /* harmless with no child */
 }
 
+/* The -p process: its exit is seen through the pidfd at once, and by the
+ * kill(pid, 0) fallback once it is reaped. */
+static void test_target(void)
+{
+	int hold[2];
+	CHECK(pipe(hold) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char b;
+		close(hold[1]);
+		_exit(read(hold[0], &b, 1) < 0); /* EOF: the test lets it go */
+	}
+	close(hold[0]);
+	struct rt_target t;
+	CHECK(rt_target_open(&t, pid) == 0 && rt_target_fd(&t) >= 0);
+	struct rt_target polled = { .pid = pid, .pidfd = -1 };
+	CHECK(!rt_target_exited(&t) && !rt_target_exited(&polled));
+
+	close(hold[1]);
+	struct pollfd p = { .fd = rt_target_fd(&t), .events = POLLIN };
+	CHECK(poll(&p, 1, 10000) == 1); /* a bound, not a timing assumption */
+	CHECK(rt_target_exited(&t));
+	CHECK(!rt_target_exited(&polled)); /* a zombie still answers kill() */
+	CHECK(waitpid(pid, NULL, 0) == pid);
+	CHECK(rt_target_exited(&t) && rt_target_exited(&polled));
+	rt_target_close(&t);
+	CHECK(t.pidfd == -1 && !rt_target_exited(&t));
+
+	CHECK(rt_target_open(&t, 0) == 0 && rt_target_fd(&t) == -1 && !rt_target_exited(&t));
+}
+
+static void open_missing_target(void *arg)
+{
+	struct rt_target t;
+	CHECK(rt_target_open(&t, *(pid_t *)arg) == -1 && rt_target_fd(&t) == -1);
+}
+
 /* Runs fn with stderr captured; returns what it printed (caller frees). */
 static char *capture_stderr(void (*fn)(void *), void *arg)
 {
@@ -186,11 +227,74 @@ static void test_verifier_report(void)
 	source_free(src);
 }
 
+/* No process can have this pid (pid_max is at most 2^22). */
+static void test_missing_target(void)
+{
+	pid_t missing = 0x7fffffff;
+	char *out = capture_stderr(open_missing_target, &missing);
+	check_contains(out, "sonde: -p: there is no process 2147483647\n");
+	free(out);
+}
+
+struct run_case {
+	const struct compiled *c;
+	const struct rt_options *o;
+	int rc;
+};
+
+static void run_script(void *arg)
+{
+	struct run_case *rc = arg;
+	rc->rc = rt_run(rc->c, rc->o);
+}
+
+/* print(), clear() and zero() of a map the kernel cannot read as the
+ * description says (here: a wrong key size) each say so on stderr, and
+ * the run goes on to its end. */
+static void test_map_event_failures(void)
+{
+	if (geteuid() != 0) {
+		printf("test_run: not root, map event failures not tested\n");
+		return;
+	}
+	const char *script = "BEGIN { @x[1] = 1; print(@x); clear(@x); zero(@x); printf(\"end\\n\"); exit(); }";
+	struct source *src = source_from_string("m.bt", script, strlen(script));
+	struct compile_options co = { 0 };
+	struct compiled c = { 0 };
+	CHECK(sonde_compile(src, &co, stderr, &c) == 0);
+	if (!c.desc) {
+		source_free(src);
+		return;
+	}
+	c.desc->maps[0].key_size += 8;
+	char *out_text = NULL;
+	size_t out_len = 0;
+	FILE *out = open_memstream(&out_text, &out_len);
+	struct rt_options o = { .out = out, .quiet = true, .src = src };
+	struct run_case rc = { &c, &o, -1 };
+	char *err = capture_stderr(run_script, &rc);
+	fclose(out);
+	CHECKF(rc.rc == 0, "exit code %d", rc.rc);
+	CHECKF(strcmp(out_text, "end\n\n\n") == 0, "output '%s'", out_text);
+	CHECKF(strcmp(err, "sonde: print(@x) failed: Invalid argument\n"
+			   "sonde: clear(@x) failed: Invalid argument\n"
+			   "sonde: zero(@x) failed: Invalid argument\n"
+			   "sonde: cannot read map @x: Invalid argument\n") == 0,
+	       "stderr:\n%s", err);
+	free(err);
+	free(out_text);
+	compiled_free(&c);
+	source_free(src);
+}
+
 int main(void)
 {
 	test_split();
 	test_child();
+	test_target();
 	test_verifier_report();
+	test_missing_target();
+	test_map_event_failures();
 	if (failures) {
 		fprintf(stderr, "test_run: %d failure(s)\n", failures);
 		return 1;

@@ -5,8 +5,11 @@
  * without it. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "builtins.h"
 #include "frontend.h"
+#include "language.h"
 #include "probe.h"
 #include "sema.h"
 
@@ -38,7 +41,7 @@ static struct analyzed analyze_args(const char *text, char **pos, int npos)
 		a.errors = d.errors;
 		return a;
 	}
-	struct sema_options opt = { pos, npos };
+	struct sema_options opt = { .positional = pos, .npositional = npos };
 	a.rc = sema_analyze(a.prog, &opt, &d, &a.r);
 	fclose(out);
 	a.errors = d.errors;
@@ -339,6 +342,46 @@ static void test_positionals(void)
 	analyzed_free(&a);
 }
 
+/* $N in attach points is text substituted before the probes are expanded. */
+static void test_positionals_in_attach_points(void)
+{
+	if (geteuid() != 0) {
+		printf("test_sema: not root (tracefs), positionals in attach points not tested\n");
+		return;
+	}
+	char *pos[] = { "100", "read", "abc", "" };
+	struct analyzed a = analyze_args("interval:ms:$1, tracepoint:syscalls:sys_enter_$2$4 { @ = 1; }", pos, 4);
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct desc *d = a.r.desc;
+		CHECKF(d->nprobes == 2 && strcmp(d->probes[0].name, "interval:ms:100") == 0 &&
+			       strcmp(d->probes[1].name, "tracepoint:syscalls:sys_enter_read") == 0,
+		       "substituted attach points");
+		CHECKF(strcmp(a.prog->probes->points->text, "interval:ms:100") == 0, "the text is replaced");
+	}
+	analyzed_free(&a);
+
+	struct {
+		const char *script, *want;
+	} bad[] = {
+		{ "interval:ms:$3 { }", "stdin:1:13: error: positional parameter $3 is 'abc', not a number" },
+		{ "interval:$3:5 { }", "stdin:1:1: error: unknown unit 'abc' in interval probe (expected s, ms, us, ns or hz)" },
+		{ "interval:ms:$5 { }", "stdin:1:13: error: positional parameter $5 is not set (4 given)" },
+		{ "interval:ms:\"$1\" { }", "stdin:1:1: error: invalid rate '\"$1\"' (expected a positive integer)" },
+		{ "BEGIN { } interval:s:$99999999999999999999 { }",
+		  "stdin:1:22: error: positional parameter $99999999999999999999 is not set (4 given)" },
+		{ "interval:s:1$ { }", "stdin:1:13: error: '$' in an attach point is not a positional parameter ($1, $2, ...)" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a = analyze_args(bad[i].script, pos, 4);
+		char *line = first_line(a.diag ? a.diag : "");
+		CHECKF(a.rc == -1 && a.errors == 1, "%s: rc %d, %d errors\n%s", bad[i].script, a.rc, a.errors, a.diag);
+		CHECKF(strcmp(line, bad[i].want) == 0, "%s\n  want: %s\n  got:  %s", bad[i].script, bad[i].want, line);
+		free(line);
+		analyzed_free(&a);
+	}
+}
+
 static void test_groups(void)
 {
 	struct analyzed a = analyze("BEGIN { @a = 1; } interval:s:1, END, interval:s:1 { @b = 1; }"
@@ -411,9 +454,19 @@ static void test_tracepoints(void)
 	expect_error("tracepoint:syscalls:sys_enter_read { @ = args->nonexistent; }",
 		     "stdin:1:42: error: tracepoint syscalls:sys_enter_read has no field 'nonexistent'");
 	expect_error("tracepoint:syscalls:sys_enter_read { @ = arg0; }",
-		     "stdin:1:42: error: builtin 'arg0' is not available in tracepoint probes");
+		     "stdin:1:42: error: builtin 'arg0' is not available in tracepoint probes"
+		     " (only in kprobe, uprobe, usdt and rawtracepoint probes)");
 	expect_error("tracepoint:syscalls:sys_enter_read { @ = args; }",
-		     "stdin:1:42: error: 'args' can only be used to read a field, as args.name");
+		     "stdin:1:42: error: using 'args' as a whole value is not supported by sonde yet;"
+		     " read a field, as args.name");
+	expect_error("tracepoint:syscalls:sys_enter_openat { @ = args.filenam; }",
+		     "stdin:1:44: error: tracepoint syscalls:sys_enter_openat has no field 'filenam';"
+		     " did you mean 'filename'?");
+	CHECKF(count_errors("tracepoint:syscalls:sys_enter_openat { @ = args.filenam; }") == 1,
+	       "a close field: no list of all fields");
+	expect_error("tracepoint:syscalls:sys_enter_read { @ = retval; }",
+		     "stdin:1:42: error: builtin 'retval' is not available in tracepoint probes"
+		     " (only in kretprobe, uretprobe and fexit probes)");
 	/* a data_loc string reads as a string */
 	a = analyze("tracepoint:sched:sched_process_exec { @[str(args.filename)] = count(); }");
 	PASSES(a);
@@ -433,10 +486,18 @@ static void test_builtins_per_probe_type(void)
 	expect_error("rawtracepoint:sys_enter { @ = arg6; }",
 		     "stdin:1:31: error: builtin 'arg6' is not available in rawtracepoint probes (they have arg0..arg5)");
 	expect_error("BEGIN { @ = arg0; }",
-		     "stdin:1:13: error: builtin 'arg0' is not available in BEGIN probes");
+		     "stdin:1:13: error: builtin 'arg0' is not available in BEGIN probes"
+		     " (only in kprobe, uprobe, usdt and rawtracepoint probes)");
 	/* an action on two probe types is checked against both */
 	expect_error("rawtracepoint:sys_enter, BEGIN { @ = arg0; }",
-		     "stdin:1:38: error: builtin 'arg0' is not available in BEGIN probes");
+		     "stdin:1:38: error: builtin 'arg0' is not available in BEGIN probes"
+		     " (only in kprobe, uprobe, usdt and rawtracepoint probes)");
+	expect_error("BEGIN { @ = args.x; }",
+		     "stdin:1:13: error: builtin 'args' is not available in BEGIN probes"
+		     " (only in uprobe, tracepoint, rawtracepoint, fentry and fexit probes)");
+	/* bpftrace has it there, sonde does not (yet) */
+	expect_error("rawtracepoint:sys_enter { @ = args.regs; }",
+		     "stdin:1:31: error: 'args' in rawtracepoint probes is not supported by sonde yet");
 }
 
 /* ---- failing scripts --------------------------------------------------- */
@@ -588,6 +649,208 @@ static void test_error_counts(void)
 	      "one undefined variable, one error");
 	CHECKF(count_errors("BEGIN { @a = bar; @b = baz; @c = 1 / 0; }") == 3, "three errors");
 	CHECKF(count_errors("BEGIN { @x = nope; @y = @x; }") == 1, "failed assignment is not 'never assigned'");
+	/* a failed expression is not reported again by what contains it */
+	static const char *const one_mistake[] = {
+		"BEGIN { printf(\"%d\\n\", curtask->parent->pid); }",
+		"BEGIN { @x = nosuch.a.b; }",
+		"BEGIN { printf(nosuch); }",
+		"BEGIN { printf(\"%d\\n\", str(nosuch)); }",
+		"BEGIN { @x = str(nosuch); @y = @x + 1; }",
+		"BEGIN { @a = kstack; @b = kstack(); @c[kstack] = count(); }",
+		/* an action whose probe failed: its probe-specific names are not judged */
+		"iter:task { printf(\"%s\\n\", ctx->task->comm); }",
+		"kretprobe:vfs_read { @ = retval; }",
+		"kretprobe:vfs_read { @x = retval; printf(\"%d %s\\n\", @x, str(retval)); }",
+		"kprobe:vfs_read { @[kstack, func, arg0, args.x, reg(\"ip\")] = count(); }",
+		"tracepoint:syscalls:sys_enter_opnat { @[args.filename] = count(); @y = args.fd + 1; }",
+		"kprobe:f { $x = arg0; @[$x] = count(); printf(\"%d\\n\", $x + 1); }",
+	};
+	for (size_t i = 0; i < sizeof(one_mistake) / sizeof(one_mistake[0]); i++)
+		CHECKF(count_errors(one_mistake[i]) == 1, "one error for: %s", one_mistake[i]);
+	/* an unknown name in a failed probe is still a mistake of its own */
+	CHECKF(count_errors("kprobe:f { @ = pidd; }") == 2, "typo in a failed probe");
+}
+
+/* The closest real name is suggested for a misspelled one. */
+static void test_suggestions(void)
+{
+	expect_error("BEGIN { @x = pidd; }", "stdin:1:14: error: unknown identifier 'pidd'; did you mean 'pid'?");
+	expect_error("BEGIN { @x = kstak; }", "stdin:1:14: error: unknown identifier 'kstak'; did you mean 'kstack'?");
+	expect_error("BEGIN { @x = cuont(); }", "stdin:1:14: error: unknown function 'cuont'; did you mean 'count'?");
+	expect_error("BEGIN { printff(\"a\"); }", "stdin:1:9: error: unknown function 'printff'; did you mean 'printf'?");
+	expect_error("BEGIN { @x = nosuch; }", "stdin:1:14: error: unknown identifier 'nosuch'");
+	expect_error("BEGIN { $x = 1; @ = x; }", "stdin:1:21: error: unknown identifier 'x'; did you mean '$x'?");
+	expect_error("BEGIN { @count = 1; } END { @ = @cont; }",
+		     "stdin:1:33: error: map '@cont' is used but never assigned; did you mean '@count'?");
+	expect_error("BEGIN { $count = 1; @ = $cont; }",
+		     "stdin:1:25: error: variable '$cont' is used before it is assigned; did you mean '$count'?");
+	/* assigned later in the probe: an order problem, not a typo */
+	expect_error("BEGIN { @ = $count; $count = 1; }",
+		     "stdin:1:13: error: variable '$count' is used before it is assigned");
+}
+
+/* bpftrace's names sonde lacks, or misused: what the user needs to know. */
+static void test_bpftrace_names(void)
+{
+	expect_error("BEGIN { @[kstack] = count(); }",
+		     "stdin:1:11: error: 'kstack' is not supported by sonde yet");
+	expect_error("BEGIN { @ = comm(1); }",
+		     "stdin:1:13: error: 'comm' with arguments is not supported by sonde yet");
+	expect_error("BEGIN { @ = str; }", "stdin:1:13: error: 'str' is a function: call it as str(...)");
+	expect_error("BEGIN { @ = count; }", "stdin:1:13: error: 'count' is a function: call it as count()");
+	expect_error("BEGIN { @ = args(); }",
+		     "stdin:1:13: error: 'args' is not a function: use it without parentheses");
+	expect_error("BEGIN { @ = reg(\"ip\"); }",
+		     "stdin:1:13: error: function 'reg' is not available in BEGIN probes (only in kprobe and uprobe probes)");
+	expect_error("BEGIN { @ = curtask->pid; }",
+		     "stdin:1:13: error: reading the fields of 'curtask' is not supported by sonde yet (it needs BTF struct types)");
+	expect_error("BEGIN { @ = config.max_strlen; }",
+		     "stdin:1:13: error: 'config' is not supported by sonde yet");
+	expect_error("BEGIN { @ = sizeof(uint32); }", "stdin:1:13: error: 'sizeof' is not supported by sonde yet");
+	expect_error("BEGIN { @ = str(uint32); }",
+		     "stdin:1:17: error: a type ('uint32') cannot be used as a value here");
+	/* pid() is pid (bpftrace 0.25+): builtins may be called without arguments */
+	struct analyzed a = analyze("BEGIN { @a = pid(); @b = comm(); @c = nsecs(); }");
+	PASSES(a);
+	if (a.rc == 0) {
+		CHECK(stmt(a.prog->probes, 0)->rhs->kind == N_BUILTIN);
+		CHECK(is_type(stmt(a.prog->probes, 1)->rhs->type, TY_STR, 16, false));
+	}
+	analyzed_free(&a);
+}
+
+/* ---- bpftrace's whole language ----------------------------------------- */
+
+/* The outcome of parsing and checking a script: passes, or exactly one
+ * error whose first line contains `want`. */
+static bool one_error_with(const char *script, const char *want, char **first)
+{
+	struct analyzed a = analyze(script);
+	*first = first_line(a.diag ? a.diag : "");
+	bool ok = a.errors == 1 && strstr(*first, want) != NULL;
+	analyzed_free(&a);
+	return ok;
+}
+
+static bool passes(const char *script)
+{
+	struct analyzed a = analyze(script);
+	bool ok = a.rc == 0 && a.errors == 0;
+	analyzed_free(&a);
+	return ok;
+}
+
+/* A probe of each type sonde implements, to try a name in. */
+static const char *const sonde_probes[] = {
+	"BEGIN", "END", "tracepoint:syscalls:sys_enter_read", "rawtracepoint:sys_enter",
+	"interval:s:1", "profile:hz:99",
+};
+#define NSONDE_PROBES (sizeof(sonde_probes) / sizeof(sonde_probes[0]))
+
+static enum lang_probe lang_probe_of(const char *attach)
+{
+	char *type = strndup(attach, strcspn(attach, ":"));
+	const struct lang_probe_type *t = lang_probe_type_find(type);
+	free(type);
+	return t ? t->id : LP__COUNT;
+}
+
+/* "arg0" for the numbered "arg", else the name. */
+static char *spelled(const struct lang_name *l)
+{
+	return l->flags & LANG_NUMBERED ? xasprintf("%s0", l->name) : xstrdup(l->name);
+}
+
+/* NAME (or NAME()) in a probe where bpftrace allows it is either what
+ * sonde implements or "not supported by sonde yet"; where bpftrace does
+ * not allow it, the error says where it is available; in a probe whose
+ * type sonde lacks, only the probe type is reported. */
+static void check_bpftrace_name(const struct lang_name *l, bool as_call)
+{
+	char *name = spelled(l);
+	char *use = as_call ? xasprintf("%s()", name) : xstrdup(name);
+	bool tried_valid = false;
+	for (size_t i = 0; i < NSONDE_PROBES; i++) {
+		bool valid = lang_valid_in(l, lang_probe_of(sonde_probes[i]));
+		if (valid && tried_valid)
+			continue; /* one probe where it is valid is enough */
+		tried_valid |= valid;
+		char *script = xasprintf("%s { @x = %s; }", sonde_probes[i], use);
+		char *first = NULL;
+		if (valid) {
+			CHECKF(passes(script) || one_error_with(script, "not supported by sonde yet", &first),
+			       "bpftrace's '%s' is neither implemented nor 'not supported by sonde yet':\n"
+			       "  %s\n  %s", use, script, first ? first : "");
+		} else {
+			CHECKF(one_error_with(script, "probes (only in ", &first),
+			       "'%s' outside its probe types must say where it is available:\n  %s\n  %s",
+			       use, script, first);
+		}
+		free(first);
+		free(script);
+	}
+	char *script = xasprintf("kprobe:f { @x = %s; }", use);
+	char *first = NULL;
+	CHECKF(one_error_with(script, "probe type 'kprobe' is not supported by sonde yet", &first),
+	       "only the probe type is reported:\n  %s\n  %s", script, first);
+	free(first);
+	free(script);
+	free(use);
+	free(name);
+}
+
+/* Every builtin and function bpftrace documents (language.h), as an
+ * identifier and as a call where bpftrace allows each: never "unknown".
+ * The test walks the table, so it covers names added to it later, and
+ * still holds when sonde implements one. Functions sonde implements have
+ * argument rules of their own and are skipped. */
+static void test_every_bpftrace_name(void)
+{
+	if (!have_tracefs())
+		return;
+	for (int i = 0; i < lang_nnames; i++) {
+		const struct lang_name *l = &lang_names[i];
+		if (l->flags & LANG_BARE)
+			check_bpftrace_name(l, false);
+		if ((l->flags & LANG_CALL) && !stdlib_find_func(l->name))
+			check_bpftrace_name(l, true);
+	}
+}
+
+/* One use of each bpftrace keyword. */
+static const struct { const char *keyword, *script; } keyword_uses[] = {
+	{ "break", "BEGIN { break; }" },
+	{ "config", "config = { max_strlen = 128 } BEGIN { exit(); }" },
+	{ "continue", "BEGIN { continue; }" },
+	{ "else", "BEGIN { if (pid) { exit(); } else { exit(); } }" },
+	{ "for", "BEGIN { @m[1] = 2; for ($kv : @m) { print($kv.0); } for ($i : 0..10) { } }" },
+	{ "if", "BEGIN { if (pid) { exit(); } }" },
+	{ "import", "import \"lib.bt\"; BEGIN { exit(); }" },
+	{ "let", "BEGIN { let $x: uint16 = 1; let $y; }" },
+	{ "macro", "macro add_one(x) { x + 1 } BEGIN { @ = add_one(1); }" },
+	{ "offsetof", "BEGIN { @ = offsetof(struct task_struct, pid); }" },
+	{ "return", "BEGIN { if (pid) { return; } }" },
+	{ "sizeof", "BEGIN { @ = sizeof(uint32) + sizeof(struct task_struct); }" },
+	{ "unroll", "BEGIN { unroll(3) { @x++; } }" },
+	{ "while", "BEGIN { while (1) { } }" },
+};
+
+/* Every keyword: accepted, or one "not supported by sonde yet" error. */
+static void test_every_bpftrace_keyword(void)
+{
+	for (int i = 0; i < lang_nkeywords; i++) {
+		const char *script = NULL;
+		for (size_t k = 0; k < sizeof(keyword_uses) / sizeof(keyword_uses[0]); k++)
+			if (strcmp(keyword_uses[k].keyword, lang_keywords[i]) == 0)
+				script = keyword_uses[k].script;
+		CHECKF(script, "keyword '%s' has no use in keyword_uses[]", lang_keywords[i]);
+		if (!script)
+			continue;
+		char *first = NULL;
+		CHECKF(passes(script) || one_error_with(script, "not supported by sonde yet", &first),
+		       "keyword '%s':\n  %s\n  %s", lang_keywords[i], script, first ? first : "");
+		free(first);
+	}
 }
 
 static void test_no_probes(void)
@@ -616,6 +879,7 @@ int main(void)
 	test_map_types_flow_across_probes();
 	test_printf_layout();
 	test_positionals();
+	test_positionals_in_attach_points();
 	test_groups();
 	test_tracepoints();
 	test_builtins_per_probe_type();
@@ -626,6 +890,10 @@ int main(void)
 	test_expression_errors();
 	test_variable_errors();
 	test_error_counts();
+	test_suggestions();
+	test_bpftrace_names();
+	test_every_bpftrace_name();
+	test_every_bpftrace_keyword();
 	test_no_probes();
 	tp_format_cache_free();
 	if (failures) {
