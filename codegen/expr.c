@@ -27,13 +27,30 @@ LLVMValueRef cg_ptr_add_var(struct cg *cg, LLVMValueRef base, LLVMValueRef offse
  * memcpy, which BPF does not have. */
 #define CG_INLINE_STORES 128
 
-/* dst is an 8-byte aligned temporary (stack or scratch). */
+/* A compiler barrier (asm volatile("" ::: "memory")): LLVM merges memsets
+ * of neighbouring memory into one, and one over the backend's inline limit
+ * becomes a call to memset, which BPF does not have. */
+static void memory_barrier(struct cg *cg)
+{
+	LLVMTypeRef fnty = LLVMFunctionType(cg->void_t, NULL, 0, false);
+	LLVMValueRef asm_fn = LLVMGetInlineAsm(fnty, "", 0, "~{memory}", 9, true, false,
+					       LLVMInlineAsmDialectATT, false);
+	LLVMBuildCall2(cg->b, fnty, asm_fn, NULL, 0, "");
+}
+
+/* dst is an 8-byte aligned temporary (stack or scratch). Small ones are
+ * one memset; large ones are memsets of at most CG_ZERO_CHUNK bytes kept
+ * apart by barriers. */
+#define CG_ZERO_CHUNK 512
+
 void cg_zero(struct cg *cg, LLVMValueRef dst, uint32_t size)
 {
-	for (uint32_t off = 0; off < size; off += CG_INLINE_STORES * 8) {
-		uint32_t n = size - off < CG_INLINE_STORES * 8 ? size - off : CG_INLINE_STORES * 8;
+	for (uint32_t off = 0; off < size; off += CG_ZERO_CHUNK) {
+		uint32_t n = size - off < CG_ZERO_CHUNK ? size - off : CG_ZERO_CHUNK;
 		LLVMBuildMemSet(cg->b, cg_ptr_add(cg, dst, off), LLVMConstInt(cg->i8, 0, false),
 				cg_const(cg, n), n % 8 == 0 ? 8 : 1);
+		if (size > CG_STACK_TEMP_MAX)
+			memory_barrier(cg);
 	}
 }
 

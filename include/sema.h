@@ -100,6 +100,10 @@ bool sema_const_int(const struct node *n, int64_t *out);
  * and unary minus); false when n is not constant. */
 bool sema_const_eval(const struct node *n, int64_t *out);
 
+/* Completes a record value's kernel types (members read from BTF on
+ * demand) before it is stored or printed; false after reporting. */
+bool sema_complete_value(struct sema *s, const struct type *t, srcloc loc);
+
 /* printf(): the format against the arguments, and the record they travel in. */
 const struct type *sema_check_printf(struct sema *s, struct node *call);
 /* A value print() sends to user space: registers its type in the

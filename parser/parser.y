@@ -39,6 +39,9 @@ struct lexer_state {
 	int body_depth;  /* open braces of the current action */
 	int nest;        /* open ( [ { inside a predicate or action */
 	size_t offset;   /* bytes consumed */
+	/* the cursor before the last token: yyless(0) gives the token back */
+	int undo_line, undo_col, undo_last_eol_col;
+	size_t undo_offset;
 	size_t len;      /* bytes of the script */
 	const char *text; /* the script (read ahead by the scanner's actions) */
 	int last_tok;    /* the token returned before this one */
@@ -1019,18 +1022,25 @@ struct member_list parse_member(struct parse_state *ps, struct spec_words *w, ui
 	m->loc = loc;
 	m->nested = nested;
 	if (nested) {
-		/* struct { ... } name: the words are the declarator only */
-		struct spec_words decl = { xasprintf("struct %s", w->words), w->loc };
-		if (!split_declaration(ps, &decl, &m->spec, &m->name)) {
-			free(decl.words);
+		/* struct { ... } name: the words are the declarator only ("* p") */
+		char *copy = xstrdup(w->words), *save = NULL, *last = NULL;
+		for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			if (is_word(t, "*") && m->spec.nsuffix < SPEC_MAX_SUFFIXES)
+				m->spec.suffix[m->spec.nsuffix++] = SPEC_PTR;
+			else
+				last = t;
+		}
+		if (!last) {
+			diag_error(ps->d, w->loc, "expected a member name after the struct's '}'");
+			free(copy);
 			free(w->words);
 			ast_free_cdefs(nested);
 			free(m);
 			return l;
 		}
-		free(decl.words);
-		free(m->spec.name);
-		m->spec.name = NULL;
+		m->name = xstrdup(last);
+		m->spec.loc = w->loc;
+		free(copy);
 	} else if (!split_declaration(ps, w, &m->spec, &m->name)) {
 		free(w->words);
 		free(m);

@@ -486,7 +486,7 @@ static const struct type *element_type(struct sema *s, struct node *e)
 {
 	const struct type *t = sema_expr(s, e);
 	char buf[128];
-	if (type_is_none(t))
+	if (type_is_none(t) || !sema_complete_value(s, t, e->loc))
 		return NULL;
 	if (t->kind == TY_AGG || t->kind == TY_VOID) {
 		sema_err(s, e->loc, "%s cannot be part of a tuple or record", tname(t, buf, sizeof(buf)));

@@ -84,6 +84,7 @@ bool sema_merge_stored(struct sema *s, const struct type **cur, const struct typ
 {
 	if (type_is_none(in) || in->kind == TY_AGG)
 		return true;
+	sema_complete_value(s, in, (srcloc){ 0 });
 	const struct type *stored = sema_stored_type(in);
 	if (type_is_none(*cur)) {
 		*cur = stored;

@@ -139,6 +139,23 @@ bool sema_complete(struct sema *s, const struct type *rec, srcloc loc)
 	return false;
 }
 
+/* A record used as a value (stored, printed) needs every member it holds
+ * by value, nested records and arrays of records included; pointers are
+ * printed as addresses, so what they point to stays as it is. */
+bool sema_complete_value(struct sema *s, const struct type *t, srcloc loc)
+{
+	for (int depth = 0; t && t->kind == TY_ARRAY && depth < 64; depth++)
+		t = t->elem;
+	if (!t || t->kind != TY_RECORD)
+		return true;
+	if (!sema_complete(s, t, loc))
+		return false;
+	for (int i = 0; i < t->nmembers; i++)
+		if (!sema_complete_value(s, t->members[i].type, loc))
+			return false;
+	return true;
+}
+
 /* ---- script structs ------------------------------------------------------------ */
 
 struct layout {

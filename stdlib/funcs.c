@@ -31,8 +31,8 @@ static const struct type *check_print(struct sema *s, struct node *call)
 		return t;
 	if (t->kind == TY_VOID || t->kind == TY_AGG)
 		return sema_fail(s, first->loc, "print() cannot print %s", type_name(t, buf, sizeof(buf)));
-	if (t->kind == TY_RECORD && t->incomplete)
-		return sema_fail(s, first->loc, "print() cannot print an incomplete type");
+	if (!sema_complete_value(s, t, first->loc))
+		return type_none();
 	sema_print_value(s, call, first);
 	return type_none();
 }

@@ -1,0 +1,124 @@
+# Kernel types from BTF, casts, script structs, tuples, records, bools,
+# sizeof/offsetof/&, print() of any value: exact output, compared with
+# bpftrace 0.17 byte for byte where 0.17 has the construct, fixed
+# expectations (the latest bpftrace's output) where only newer bpftrace has it.
+. "$(dirname "$0")/lib.bash"
+
+if [ ! -r /sys/kernel/btf/vmlinux ]; then
+	echo "SKIP: kernel BTF (/sys/kernel/btf/vmlinux) is not readable"
+	exit 77
+fi
+
+# ---- kernel structs through pointers ---------------------------------------
+same_as_bpftrace "struct chain through curtask" -e 'BEGIN { @pid = curtask->parent->pid > 0 ? 1 : 0;
+	@tgid = curtask->tgid == pid ? 1 : 0; @comm = curtask->comm == comm ? 1 : 0; @load = curtask->se.load; exit(); }'
+same_as_bpftrace "cast to a struct pointer" -e 'BEGIN { $t = (struct task_struct *)curtask;
+	@same = $t->pid == tid ? 1 : 0; @prio = $t->prio > 0 ? 1 : 0; exit(); }'
+run_sonde -q -e 'BEGIN { printf("%d %s\n", curtask->real_parent->tgid > 0, curtask.comm); exit(); }'
+expect_eq "'.' through a pointer reads the pointee (latest bpftrace)" "1 sonde" "$(printf '%s' "$OUT" | head -1)"
+run_sonde -q -e 'BEGIN { @p = curtask->parent; exit(); }'
+expect_match "pointers print as 0x... (latest bpftrace)" '^@p: 0x[0-9a-f]+$' "$OUT"
+
+# ---- integer casts -----------------------------------------------------------
+same_as_bpftrace "integer casts" -e 'BEGIN { @a = (uint8)300; @b = (int8)200; @c = (int16)-1;
+	@d = (uint16)-1; @e = (uint32)0x1ffffffff; exit(); }'
+run_sonde -q -e 'BEGIN { @f = (int64)(uint32)-1; @g = (int8)(uint8)255; exit(); }'
+expect_eq "a cast converts the value it is given (0.17 printed -1 for @f)" "
+
+@f: 4294967295
+@g: -1" "$OUT"
+
+# ---- structs defined in the script ------------------------------------------------
+same_as_bpftrace "script struct sizes" -e 'struct foo { int x; char y; int z; }
+	struct bar { char a; long b; char c[3]; } BEGIN { @foo = sizeof(struct foo); @bar = sizeof(struct bar); exit(); }'
+run_sonde -q -e 'struct foo { unsigned long long x_0:1; unsigned long long x_1:1; unsigned long long x_2:2; }
+	BEGIN { $val = (uint64)0x1e; $f = *(struct foo *)(&$val); print($f); @f = $f; exit(); }'
+expect_eq "script struct with bitfields, read through &\$var" "{ .x_0 = 0, .x_1 = 1, .x_2 = 3 }
+
+
+@f: { .x_0 = 0, .x_1 = 1, .x_2 = 3 }" "$OUT"
+run_sonde -q -e 'struct foo { int x; char y; int z; } struct bar { int x; char y; int z; } __attribute__((packed))
+	BEGIN { print(sizeof(struct foo)); print(sizeof(struct bar)); print(offsetof(struct foo, z));
+	print(offsetof(struct bar, z)); exit(); }'
+expect_eq "packed structs, offsetof" "12
+9
+8
+5" "$OUT"
+run_sonde -q -e 'struct inner { short a; char b[4]; } struct outer { struct inner i[2]; struct { int m; } y; long tail; }
+	BEGIN { $v = (outer_t *)0; print(sizeof(struct outer)); print(offsetof(struct outer, y.m)); exit(); }' 2>&1
+expect_match "an unknown type name in a cast is an error" "unknown type 'outer_t'" "$ERR"
+run_sonde -q -e 'struct inner { short a; char b[4]; } struct outer { struct inner i[2]; struct { int m; } y; long tail; }
+	BEGIN { print(sizeof(struct outer)); print(offsetof(struct outer, y.m)); exit(); }'
+expect_eq "nested and array members (C layout: inner is 6 bytes, align 2)" "24
+12" "$OUT"
+
+# ---- tuples, records, bools ---------------------------------------------------------
+same_as_bpftrace "tuples as map values and keys" -e 'BEGIN { @t = (1, "two", (3, 4)); @k[1, "a"] = 5;
+	@k[2, "b"] = 6; @n = ((int8)-100, (int8)100, "abcdef", 3, (int32)1, (int64)-10); exit(); }'
+run_sonde -q -e 'BEGIN { $v = 99; $t = (0, 1, "str", (5, 6), $v); printf("%d %d %s %d %d %d\n", $t.0, $t.1, $t.2, $t.3.0, $t.3.1, $t.4);
+	$a = (1, 2, 3); print($a[1 + 1]); @tk[(1, 2)] = 3; exit(); }'
+expect_eq "tuple elements by .N and [N], tuple keys" "0 1 str 5 6 99
+3
+
+
+@tk[1, 2]: 3" "$OUT"
+run_sonde -q -e 'BEGIN { $t = ((int8)1, (int64)1, (int8)1, (int64)1); print(sizeof($t));
+	print(sizeof(((int8)1, (int16)1, (int32)1))); print(sizeof(((int32)1, (int16)1, (int8)1))); exit(); }'
+expect_eq "tuple layout is C's (bpftrace's sizes)" "32
+8
+8" "$OUT"
+run_sonde -q -e 'BEGIN { $v = (x=1, y=2); $t = (a=0, b=1, c="str", d=(5, 6), e=$v); print($t); printf("%s %d\n", $t.c, $t.e.y);
+	@r = (a=1, b="x"); exit(); }'
+expect_eq "records" "{ .a = 0, .b = 1, .c = str, .d = (5, 6), .e = { .x = 1, .y = 2 } }
+str 2
+
+
+@r: { .a = 1, .b = x }" "$OUT"
+run_sonde -q -e 'BEGIN { print((true, false)); @a[true] = false; @c = count(); @t = ((bool)1, (bool)0); exit(); }'
+expect_eq "bools" "(true, false)
+
+
+@a[true]: false
+@c: 1
+@t: (true, false)" "$OUT"
+run_sonde -q -e 'BEGIN { $t = (1, "a"); $t = (1000, "abc"); print($t); @m = (1, "a"); @m = (300000, "longer"); exit(); }'
+expect_eq "tuple types widen across assignments" "(1000, abc)
+
+
+@m: (300000, longer)" "$OUT"
+
+# ---- print() of values -------------------------------------------------------------------
+run_sonde -q -e 'BEGIN { print(5); print(-5); print("str"); print(comm); print((uint8)255); print((int8[4])0x04030201);
+	print(curtask->se.load); exit(); }'
+expect_eq "print(value) of every kind" "5
+-5
+str
+sonde
+255
+[1,2,3,4]
+{ .weight = 1048576, .inv_weight = 4194304 }" "$OUT"
+
+# ---- strings: bpftrace's max_strlen, off the BPF stack ----------------------------------
+long=$(printf 'x%.0s' $(seq 300))
+run_sonde -q -e "BEGIN { \$s = \"$long\"; @s[\$s] = 1; printf(\"%s\\n\", \$s); exit(); }"
+expect_eq "a 301-byte string as a variable, a key and a printf argument" "$long
+
+
+@s[$long]: 1" "$OUT"
+BPFTRACE_MAX_STRLEN=16 run_sonde -q -e 'BEGIN { printf("%s\n", str(curtask->comm)); exit(); }'
+expect_eq "BPFTRACE_MAX_STRLEN" "sonde" "$OUT"
+
+# ---- errors -------------------------------------------------------------------------------------
+run_sonde -e 'BEGIN { print(curtask->pidd); }'
+expect_match "a wrong member suggests the right one" "'struct task_struct' has no member 'pidd'; did you mean 'pid'\\?" "$ERR"
+run_sonde -e 'BEGIN { $x = 1; print($x.foo); }'
+expect_match "member of a non-record" "is not a struct, union, tuple or record" "$ERR"
+run_sonde -e 'BEGIN { print(curtask->se.load + 1); }'
+expect_match "arithmetic on a struct" "invalid operands to '\\+'" "$ERR"
+run_sonde -e 'BEGIN { $t = (1, 2); print($t.2); }'
+expect_match "tuple index out of range" "tuple index 2 is out of range" "$ERR"
+run_sonde -e 'BEGIN { $x = 1; print(*$x); }'
+expect_match "dereferencing a non-pointer" "cannot dereference int64: it is not a pointer" "$ERR"
+run_sonde -e 'BEGIN { @x = (struct nosuch_struct_here *)0; }'
+expect_match "an unknown struct" "unknown type 'struct nosuch_struct_here'" "$ERR"
+finish
