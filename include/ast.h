@@ -93,9 +93,21 @@ struct cdef_member {
 	struct cdef_member *next;
 };
 
-/* struct NAME { ... } / union NAME { ... } at the top of a script. */
+/* One `NAME` or `NAME = value` of a C enum defined in the script. */
+struct cdef_enumerator {
+	char *name;
+	bool has_value;
+	int64_t value;        /* parsed value (has_value), or sema's */
+	srcloc loc;
+	struct cdef_enumerator *next;
+};
+
+/* struct NAME { ... } / union NAME { ... } / enum NAME { ... } at the top
+ * of a script. */
 struct cdef {
 	bool is_union;
+	bool is_enum;         /* enumerators instead of members */
+	struct cdef_enumerator *enumerators;
 	char *name;           /* NULL for anonymous nested definitions */
 	bool is_packed;       /* __attribute__((packed)) */
 	struct cdef_member *members;
@@ -228,6 +240,7 @@ struct node *ast_new_binary(enum binop op, struct node *lhs, struct node *rhs, s
 struct node *ast_new_unary(int op, struct node *lhs, srcloc loc);
 struct type_spec *ast_new_spec(enum spec_kind kind, char *name, srcloc loc);
 void ast_free_spec(struct type_spec *s);
+void ast_free_enumerators(struct cdef_enumerator *e);
 void ast_free_cdefs(struct cdef *d);
 void ast_free_node(struct node *n);       /* frees n, its children and its `next` chain */
 void ast_free_program(struct program *p); /* frees probes, nodes, maps, vars and types */

@@ -157,6 +157,8 @@ const struct type *type_tuple(struct type_arena *a, const struct type *const *el
 
 struct type *type_enum_new(struct type_arena *a, const char *name, uint32_t size, bool is_signed);
 void type_enum_add(struct type_arena *a, struct type *e, const char *name, int64_t value);
+/* The name of an enum's value; NULL when t is no enum or no name has it. */
+const char *type_enumerator_name(const struct type *t, int64_t value);
 
 /* A deep copy of t (and everything reachable from it) into arena `to`;
  * copying the same type twice into one arena returns the same copy. */

@@ -89,6 +89,15 @@ void ast_free_spec(struct type_spec *s)
 	free(s);
 }
 
+void ast_free_enumerators(struct cdef_enumerator *e)
+{
+	for (struct cdef_enumerator *next; e; e = next) {
+		next = e->next;
+		free(e->name);
+		free(e);
+	}
+}
+
 void ast_free_cdefs(struct cdef *d)
 {
 	while (d) {
@@ -100,6 +109,7 @@ void ast_free_cdefs(struct cdef *d)
 			ast_free_cdefs(m->nested);
 			free(m);
 		}
+		ast_free_enumerators(d->enumerators);
 		free(d->name);
 		free(d);
 		d = next;

@@ -91,6 +91,10 @@ struct member_list {
 	struct cdef_member *head, *tail;
 };
 
+struct enumerator_list {
+	struct cdef_enumerator *head, *tail;
+};
+
 /* The words of a C declaration as written: "unsigned long * p". */
 struct spec_words {
 	char *words;
@@ -162,6 +166,7 @@ struct member_list parse_members_append(struct member_list l, struct member_list
 struct member_list parse_member(struct parse_state *ps, struct spec_words *words, uint64_t bits,
 				srcloc loc, struct cdef *nested);
 struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc);
+struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t value, srcloc loc);
 }
 
 %union {
@@ -174,6 +179,8 @@ struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *n
 	struct type_spec *spec;
 	struct cdef *cdef;
 	struct member_list members;
+	struct enumerator_list enumerators;
+	struct cdef_enumerator *enumerator;
 	struct spec_words specwords;
 	int op;
 }
@@ -193,7 +200,7 @@ struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *n
 %token IF "'if'" ELSE "'else'"
 %token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
-%token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" ATTRIBUTE "'__attribute__'"
+%token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" CDEF_ENUM "enum definition" ATTRIBUTE "'__attribute__'"
 /* bpftrace statements sonde does not implement: parsed whole, reported
  * once, and left out of the AST */
 %token WHILE "'while'" FOR "'for'" UNROLL "'unroll'" RETURN "'return'" BREAK "'break'"
@@ -209,6 +216,8 @@ struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *n
 %type <spec> type_spec type_base
 %type <cdef> cdef cdef_body
 %type <members> cdef_members cdef_decl
+%type <enumerators> cdef_enumerators
+%type <enumerator> cdef_enumerator
 %type <specwords> cdef_words
 %type <num> cdef_bits
 %type <str> field_name
@@ -222,6 +231,8 @@ struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *n
 %destructor { ast_free_spec($$); } <spec>
 %destructor { ast_free_cdefs($$); } <cdef>
 %destructor { free($$.words); } <specwords>
+%destructor { ast_free_enumerators($$.head); } <enumerators>
+%destructor { ast_free_enumerators($$); } <enumerator>
 %destructor {
 	for (struct cdef_member *m = $$.head, *next; m; m = next) {
 		next = m->next;
@@ -278,6 +289,27 @@ cdef:
 		$$ = $4; $$->name = $2; $$->is_union = true; $$->loc = @$;
 		$$->is_packed = ps->packed; ps->packed = false;
 	  }
+	| CDEF_ENUM IDENT '{' cdef_enumerators '}' cdef_attrs cdef_end {
+		$$ = xcalloc(1, sizeof(*$$)); $$->is_enum = true; $$->name = $2; $$->loc = @$;
+		$$->enumerators = $4.head; ps->packed = false;
+	  }
+	| CDEF_ENUM '{' cdef_enumerators '}' cdef_attrs cdef_end {
+		$$ = xcalloc(1, sizeof(*$$)); $$->is_enum = true; $$->loc = @$;
+		$$->enumerators = $3.head; ps->packed = false;
+	  }
+	;
+
+/* enumerators = enumerator ("," enumerator)* ","? */
+cdef_enumerators:
+	  cdef_enumerator			{ $$.head = $$.tail = $1; }
+	| cdef_enumerators ',' cdef_enumerator	{ $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+	| cdef_enumerators ','			{ $$ = $1; }
+	;
+
+cdef_enumerator:
+	  IDENT			{ $$ = parse_enumerator($1, false, 0, @$); }
+	| IDENT '=' INT		{ $$ = parse_enumerator($1, true, (int64_t)$3.val, @$); }
+	| IDENT '=' '-' INT	{ $$ = parse_enumerator($1, true, (int64_t)(0 - $4.val), @$); }
 	;
 
 cdef_end:
@@ -710,7 +742,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 		    (after_expr && is_continuation(all[i])))
 			continue;
 		/* a struct definition may start where a probe may: not worth naming */
-		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION)
+		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION ||
+		    all[i] == YYSYMBOL_CDEF_ENUM)
 			continue;
 		listed[nlisted++] = name;
 	}
@@ -1152,4 +1185,14 @@ struct program *parse_program(struct source *src, struct diag *d)
 	if (!prog->probes && d->errors == errors_before)
 		diag_error(d, ((srcloc){ 0, 0, 0, 0 }), "no probes in script");
 	return prog;
+}
+
+struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t value, srcloc loc)
+{
+	struct cdef_enumerator *e = xcalloc(1, sizeof(*e));
+	e->name = name;
+	e->has_value = has_value;
+	e->value = value;
+	e->loc = loc;
+	return e;
 }

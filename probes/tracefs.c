@@ -313,6 +313,12 @@ static const struct type *field_type(struct type_arena *a, const struct tp_field
 		if (esize == 1 || esize == 2 || esize == 4 || esize == 8)
 			return type_array(a, type_int(esize, f->is_signed), f->array_len);
 	}
+	if (strncmp(f->ctype, "enum ", 5) == 0) {
+		/* typed as BTF types it, so that it prints by name */
+		const struct type *e = kbtf_available() ? kbtf_type(a, f->ctype) : NULL;
+		if (e && e->kind == TY_ENUM && e->size == f->size)
+			return e;
+	}
 	if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8)
 		return type_int(f->size, f->is_signed);
 	return type_array(a, type_int(1, false), f->size);

@@ -212,8 +212,12 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 		return true;
 	}
 	/* scalars as stored (integers as 64 bits, bools and enums at their size) */
-	uint64_t bits = (uint64_t)type_load_int(arg->type, payload + arg->offset);
-	print_integer(out, s, bits);
+	int64_t value = type_load_int(arg->type, payload + arg->offset);
+	const char *name = s->conv == 's' ? type_enumerator_name(arg->type, value) : NULL;
+	if (name)
+		print_string(out, s, name);
+	else
+		print_integer(out, s, (uint64_t)value);
 	return true;
 }
 

@@ -105,12 +105,11 @@ static void decode_enum(struct rt_arena *a, struct rt_value *v, const struct typ
 	uint64_t bits = t->size < 8 ? (uint64_t)x & ((1ull << (t->size * 8)) - 1) : (uint64_t)x;
 	v->kind = RV_SYMBOL;
 	v->u = bits;
-	for (int i = 0; i < t->nenumerators; i++) {
-		if (t->enumerators[i].value == x) {
-			v->str = t->enumerators[i].name;
-			v->len = strlen(v->str);
-			return;
-		}
+	const char *name = type_enumerator_name(t, x);
+	if (name) {
+		v->str = name;
+		v->len = strlen(name);
+		return;
 	}
 	char num[32];
 	int len = snprintf(num, sizeof(num), "%" PRIu64, bits);

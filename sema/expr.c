@@ -86,6 +86,14 @@ bool sema_const_eval(const struct node *n, int64_t *out)
 static const struct type *check_builtin(struct sema *s, struct node *n)
 {
 	const struct stdlib_var *v = stdlib_find_var(n->name);
+	int64_t value;
+	const struct type *enum_type;
+	if (!v && sema_enum_constant(s, n->name, &value, &enum_type)) {
+		/* a constant from here on (sema runs again: N_INT keeps the type) */
+		n->kind = N_INT;
+		n->ival = (uint64_t)value;
+		return enum_type;
+	}
 	if (!v) {
 		sema_report_missing(s, n, false);
 		return type_none();
@@ -604,6 +612,8 @@ const struct type *sema_expr(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
+		if (type_is(n->type, TY_ENUM))
+			return n->type; /* an enumerator (check_builtin) */
 		if (n->is_unsigned)
 			return set_type(n, type_int(8, false));
 		return set_type(n, type_int_literal(n->ival, n->is_negative));

@@ -105,7 +105,7 @@ static bool check_conversion(struct sema *s, const struct conversion *c, struct 
 	if (type_is_none(t))
 		return false;
 	bool want_string = c->conv == 's';
-	if (want_string && t->kind != TY_STR) {
+	if (want_string && t->kind != TY_STR && t->kind != TY_ENUM) { /* an enum's %s: its name */
 		sema_err(s, arg->loc, "printf: %s expects a string, but argument %d is %s", c->text,
 			 index, type_name(t, buf, sizeof(buf)));
 		return false;

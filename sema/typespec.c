@@ -32,20 +32,45 @@ static const struct type *base_c_name(const char *name)
 static const struct type *script_struct(struct sema *s, const char *name, bool is_union)
 {
 	for (struct cdef *d = s->prog->cdefs; d; d = d->next)
-		if (d->name && d->is_union == is_union && strcmp(d->name, name) == 0)
+		if (d->name && !d->is_enum && d->is_union == is_union && strcmp(d->name, name) == 0)
 			return d->type;
 	return NULL;
+}
+
+static const struct type *script_enum(struct sema *s, const char *name)
+{
+	for (struct cdef *d = s->prog->cdefs; d; d = d->next)
+		if (d->name && d->is_enum && strcmp(d->name, name) == 0)
+			return d->type;
+	return NULL;
+}
+
+/* An enumerator of the script's enums, then of the kernel's (BTF): its
+ * value and its enum type, so that it prints by name. */
+bool sema_enum_constant(struct sema *s, const char *name, int64_t *value, const struct type **type)
+{
+	for (struct cdef *d = s->prog->cdefs; d; d = d->next) {
+		if (!d->is_enum || !d->type)
+			continue;
+		for (struct cdef_enumerator *e = d->enumerators; e; e = e->next) {
+			if (strcmp(e->name, name) == 0) {
+				*value = e->value;
+				*type = d->type;
+				return true;
+			}
+		}
+	}
+	return kbtf_available() && kbtf_enum_value(sema_types(s), name, value, type);
 }
 
 /* A named struct, union or enum: the script's own definition first, then
  * the kernel's (lazily completed). NULL when neither has it. */
 static const struct type *named_record(struct sema *s, enum spec_kind kind, const char *name)
 {
-	if (kind != SPEC_ENUM) {
-		const struct type *t = script_struct(s, name, kind == SPEC_UNION);
-		if (t)
-			return t;
-	}
+	const struct type *own = kind == SPEC_ENUM ? script_enum(s, name)
+					   : script_struct(s, name, kind == SPEC_UNION);
+	if (own)
+		return own;
 	char *full = xasprintf("%s %s", kind == SPEC_STRUCT ? "struct" : kind == SPEC_UNION ? "union" : "enum", name);
 	const struct type *t = kbtf_type(sema_types(s), full);
 	free(full);
@@ -291,6 +316,46 @@ static const struct type *define_record(struct sema *s, struct cdef *d, struct t
 	return rec;
 }
 
+static bool enumerator_defined(struct sema *s, struct cdef *upto, struct cdef_enumerator *upto_e,
+			       const char *name)
+{
+	for (struct cdef *d = s->prog->cdefs; d; d = d->next) {
+		if (!d->is_enum)
+			continue;
+		for (struct cdef_enumerator *e = d->enumerators; e; e = e->next) {
+			if (d == upto && e == upto_e)
+				return false;
+			if (strcmp(e->name, name) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* C's rules: each value is the previous one plus one unless given, the
+ * first 0; the enum is 4 bytes unless a value needs 8, and unsigned unless
+ * a value is negative (as clang makes it, and as bpftrace prints it). */
+static void define_enum(struct sema *s, struct cdef *d)
+{
+	int64_t next = 0;
+	bool is_signed = false, wide = false;
+	for (struct cdef_enumerator *e = d->enumerators; e; e = e->next) {
+		if (enumerator_defined(s, d, e, e->name))
+			diag_error(s->d, e->loc, "enumerator '%s' is defined twice", e->name);
+		if (!e->has_value)
+			e->value = next;
+		next = (int64_t)((uint64_t)e->value + 1);
+		is_signed |= e->value < 0;
+		wide |= e->value < INT32_MIN || e->value > (int64_t)UINT32_MAX;
+	}
+	char *name = d->name ? xasprintf("enum %s", d->name) : xstrdup("enum");
+	struct type *t = type_enum_new(sema_types(s), name, wide ? 8 : 4, is_signed);
+	free(name);
+	for (struct cdef_enumerator *e = d->enumerators; e; e = e->next)
+		type_enum_add(sema_types(s), t, e->name, e->value);
+	d->type = t;
+}
+
 /* Named records are created first, so that members may point to any of
  * them; then each is laid out in script order (a member holding another
  * struct by value needs that struct defined earlier, as in C). */
@@ -300,8 +365,13 @@ void sema_define_structs(struct sema *s)
 	for (struct cdef *d = s->prog->cdefs; d; d = d->next) {
 		if (d->type)
 			continue; /* sema runs several times; definitions once */
+		if (d->is_enum) {
+			define_enum(s, d);
+			continue;
+		}
 		for (struct cdef *o = s->prog->cdefs; o != d; o = o->next)
-			if (o->name && d->name && o->is_union == d->is_union && strcmp(o->name, d->name) == 0)
+			if (o->name && d->name && !o->is_enum && o->is_union == d->is_union &&
+			    strcmp(o->name, d->name) == 0)
 				diag_error(s->d, d->loc, "%s %s is defined twice", d->is_union ? "union" : "struct",
 					   d->name);
 		char *name = xasprintf("%s %s", d->is_union ? "union" : "struct", d->name ? d->name : "");
@@ -315,7 +385,7 @@ void sema_define_structs(struct sema *s)
 	bool quiet = s->quiet;
 	s->quiet = false; /* definitions are checked once, here */
 	for (struct cdef *d = s->prog->cdefs; d; d = d->next)
-		if (d->type->incomplete)
+		if (!d->is_enum && d->type->incomplete)
 			define_record(s, d, (struct type *)d->type);
 	s->quiet = quiet;
 }

@@ -414,6 +414,16 @@ void type_enum_add(struct type_arena *a, struct type *e, const char *name, int64
 	e->nenumerators++;
 }
 
+const char *type_enumerator_name(const struct type *t, int64_t value)
+{
+	if (!type_is(t, TY_ENUM))
+		return NULL;
+	for (int i = 0; i < t->nenumerators; i++)
+		if (t->enumerators[i].value == value)
+			return t->enumerators[i].name;
+	return NULL;
+}
+
 /* ---- copying between arenas ---------------------------------------------------- */
 
 static unsigned copy_hash(const struct type *t)

@@ -87,6 +87,31 @@ expect_eq "tuple types widen across assignments" "(1000, abc)
 
 @m: (300000, longer)" "$OUT"
 
+# ---- enums: the script's and the kernel's, by name --------------------------------
+run_sonde -q -e 'enum color { RED, GREEN = 5, BLUE, DARK = -1 }; enum { LOW, HIGH }
+	BEGIN { print(BLUE); print((enum color)5); print((enum color)4); @c[GREEN] = count(); @h = HIGH;
+	printf("%s %d|%-6s|%s\n", DARK, DARK, RED, (enum color)7); print(sizeof(enum color)); exit(); }'
+expect_eq "script enums: values, names, printf %s, unknown values as numbers" "BLUE
+GREEN
+4
+DARK -1|RED   |7
+4
+
+
+@c[GREEN]: 1
+@h: HIGH" "$OUT"
+run_sonde -q -e 'BEGIN { print(SKB_DROP_REASON_NO_SOCKET); @[SKB_DROP_REASON_NOT_SPECIFIED + 0] = count(); exit(); }'
+expect_eq "kernel enumerators are constants (BTF)" "SKB_DROP_REASON_NO_SOCKET
+
+
+@[3]: 1" "$(printf '%s' "$OUT" | sed 's/^@\[[0-9]*\]/@[3]/')"
+if [ -r /sys/kernel/tracing/events/skb/kfree_skb/format ] || [ -r /sys/kernel/debug/tracing/events/skb/kfree_skb/format ]; then
+	run_sonde -q -c "$SYSCALLER udp-closed 3" -e 'tracepoint:skb:kfree_skb /pid == cpid/ { @[args.reason] = count(); }'
+	expect_eq "a kernel enum field prints by name" "@[SKB_DROP_REASON_NO_SOCKET]: 3" "$(printf '%s' "$OUT" | grep NO_SOCKET)"
+fi
+run_sonde -e 'enum e { A, B, A }; BEGIN { print(A); }'
+expect_match "an enumerator defined twice" "enumerator 'A' is defined twice" "$ERR"
+
 # ---- print() of values -------------------------------------------------------------------
 run_sonde -q -e 'BEGIN { print(5); print(-5); print("str"); print(comm); print((uint8)255); print((int8[4])0x04030201);
 	print(curtask->se.load); exit(); }'
