@@ -294,3 +294,41 @@ LLVMValueRef cg_fn_str(struct cg *cg, struct node *n)
 	cg_helper(cg, id, cg->i64, args, 3);
 	return buf;
 }
+
+/* buf(): a u32 length, then the bytes (types.h TY_BUF). A length known at
+ * compile time copies exactly; another one is clamped to the buffer, the
+ * bound the verifier needs for the helper's size argument. */
+LLVMValueRef cg_fn_buf(struct cg *cg, struct node *n)
+{
+	struct node *src = n->args, *len_arg = nth_arg(n, 1);
+	uint32_t cap = n->type->size - 4;
+	LLVMValueRef out = cg_temp(cg, cg_round8(n->type->size));
+	cg_zero(cg, out, cg_round8(n->type->size));
+	LLVMValueRef len = cg_const(cg, cap);
+	int64_t fixed;
+	bool is_fixed = !len_arg || sema_const_eval(len_arg, &fixed);
+	if (!is_fixed) {
+		LLVMValueRef want = cg_expr(cg, len_arg);
+		LLVMValueRef too_big = LLVMBuildICmp(cg->b, LLVMIntUGT, want, len, "");
+		len = LLVMBuildSelect(cg->b, too_big, len, want, "");
+	}
+	LLVMValueRef data = cg_ptr_add(cg, out, 4);
+	bool in_memory = src->type->kind == TY_ARRAY || src->type->kind == TY_STR;
+	struct cg_ref r = in_memory ? cg_ref_of(cg, src)
+				    : cg_ref_pointer(cg, cg_expr(cg, src), n->as);
+	if (cap > 0 && is_fixed && (r.kind == REF_BPF || r.kind == REF_CTX || r.kind == REF_VALUE)) {
+		LLVMValueRef from = r.kind == REF_VALUE ? r.v : cg_load_ref(cg, r, src->type);
+		cg_copy(cg, data, from, cap, 1);
+	} else if (cap > 0) {
+		/* kernel, user or (variable length) BPF memory: the helper reads
+		 * any of them and zeroes the buffer when it fails */
+		bool user = r.kind == REF_USER;
+		LLVMValueRef args[3] = { data, len, r.v };
+		if (LLVMGetTypeKind(LLVMTypeOf(r.v)) != LLVMPointerTypeKind)
+			args[2] = LLVMBuildIntToPtr(cg->b, r.v, cg->ptr, "");
+		cg_helper(cg, user ? HELPER_PROBE_READ_USER : HELPER_PROBE_READ_KERNEL, cg->i64, args, 3);
+	}
+	LLVMValueRef len32 = LLVMBuildTrunc(cg->b, len, cg->i32, "");
+	LLVMSetAlignment(LLVMBuildStore(cg->b, len32, out), 4);
+	return out;
+}

@@ -121,6 +121,7 @@ struct LLVMOpaqueValue *cg_fn_clear(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_zero(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_delete(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_str(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
 
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);

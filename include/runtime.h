@@ -55,11 +55,15 @@ int rt_run(const struct compiled *c, const struct rt_options *o);
 /* Format one printf record with bpftrace's semantics into out. */
 void rt_format_printf(FILE *out, const struct desc_printf *pf, const void *payload, size_t size);
 /* The conversions rt_format_printf() will consume arguments for, in order:
- * 's', or one of "diuoxXcp" (integers). Returns how many there are (stores at
+ * 's', one of "diuoxXcp" (integers), or a buffer's RT_CONV_BUF_* (%r, %rx,
+ * %rh). Returns how many there are (stores at
  * most max of them in convs, which may be NULL). "%%" and anything that is
  * not a conversion we format ("%f", "%*d", ...) take no argument and are
  * printed as written. For sema's argument checks, so both sides agree. */
 int rt_printf_conversions(const char *fmt, char *convs, int max);
+#define RT_CONV_BUF 'r'       /* %r: printable bytes as they are, others \xNN */
+#define RT_CONV_BUF_HEX 'R'   /* %rx: every byte \xNN */
+#define RT_CONV_BUF_SPACED 'H' /* %rh: every byte as hex, separated by spaces */
 
 /* A map read from the kernel, per-CPU values already combined. */
 struct rt_map_entry {

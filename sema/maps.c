@@ -86,7 +86,7 @@ static bool key_part_ok(struct sema *s, struct node *key)
 	const struct type *t = key->type;
 	if (type_is_none(t))
 		return false;
-	if (t->kind == TY_AGG || t->kind == TY_VOID || t->kind == TY_BUF) {
+	if (t->kind == TY_AGG || t->kind == TY_VOID) {
 		sema_err(s, key->loc, "%s cannot be a map key", type_name(t, buf, sizeof(buf)));
 		return false;
 	}

@@ -13,7 +13,7 @@
 #include "sema_internal.h"
 
 struct conversion {
-	char conv;      /* d i u x X o s c p */
+	char conv;      /* d i u x X o s c p, or RT_CONV_BUF* */
 	char text[24];  /* as written, for messages: "%-10s" */
 };
 
@@ -71,6 +71,13 @@ static bool parse_format(struct sema *s, const struct node *fmt, struct format *
 				 start);
 			return false;
 		}
+		if (*p == 'r') {
+			char conv = p[1] == 'x' ? RT_CONV_BUF_HEX : p[1] == 'h' ? RT_CONV_BUF_SPACED : RT_CONV_BUF;
+			size_t len = (size_t)(p - start + (conv == RT_CONV_BUF ? 1 : 2));
+			format_push(out, conv, start, len);
+			p = start + len;
+			continue;
+		}
 		if (!strchr("diuxXoscp", *p)) {
 			sema_err(s, fmt->loc, "printf: unknown conversion '%.*s'", (int)(p - start + 1),
 				 start);
@@ -104,6 +111,13 @@ static bool check_conversion(struct sema *s, const struct conversion *c, struct 
 	char buf[128];
 	if (type_is_none(t))
 		return false;
+	if (c->conv == RT_CONV_BUF || c->conv == RT_CONV_BUF_HEX || c->conv == RT_CONV_BUF_SPACED) {
+		if (t->kind == TY_BUF || t->kind == TY_STR)
+			return true;
+		sema_err(s, arg->loc, "printf: %s expects a buffer (buf()) or a string, but argument %d is %s",
+			 c->text, index, type_name(t, buf, sizeof(buf)));
+		return false;
+	}
 	bool want_string = c->conv == 's';
 	if (want_string && t->kind != TY_STR && t->kind != TY_ENUM) { /* an enum's %s: its name */
 		sema_err(s, arg->loc, "printf: %s expects a string, but argument %d is %s", c->text,

@@ -109,6 +109,19 @@ static void replace_by_first_arg(struct node *n)
 /* str(p [, len]) reads a string at address p, from the memory p's type
  * says (user memory for a syscall's pointer arguments); str() of something
  * that already is a string is that string (codegen never sees it). */
+/* Where a pointer argument points: its own address space; a plain integer
+ * (arg0, a map value) points where the probe type's pointers do. */
+static enum addr_space pointee_space(struct sema *s, const struct type *t)
+{
+	enum addr_space as = t->kind == TY_PTR ? t->as : AS_NONE;
+	for (int i = 0; i < sema_ntargets(s) && as == AS_NONE; i++) {
+		const struct prog_group *g = sema_target(s, i);
+		if (g->prov && g->prov->pointer_as)
+			as = g->prov->pointer_as(&g->target);
+	}
+	return as;
+}
+
 static const struct type *check_str(struct sema *s, struct node *n)
 {
 	struct node *arg = n->args, *len = arg->next;
@@ -142,16 +155,44 @@ static const struct type *check_str(struct sema *s, struct node *n)
 		if (sema_const_eval(len, &v) && v >= 0 && (uint64_t)v + 1 < size)
 			size = (uint32_t)v + 1;
 	}
-	/* where the string is: the pointer's address space; a plain integer
-	 * (arg0, a map value) points where the probe type's pointers do */
-	n->as = t->kind == TY_PTR ? t->as : AS_NONE;
-	if (n->as == AS_NONE)
-		for (int i = 0; i < sema_ntargets(s) && n->as == AS_NONE; i++) {
-			const struct prog_group *g = sema_target(s, i);
-			if (g->prov && g->prov->pointer_as)
-				n->as = g->prov->pointer_as(&g->target);
-		}
+	n->as = pointee_space(s, t);
 	return type_str(sema_types(s), size);
+}
+
+/* buf(array) or buf(pointer, length): at most max_strlen bytes (a constant
+ * length sizes the buffer; another one is bounded by it at run time). */
+static const struct type *check_buf(struct sema *s, struct node *n)
+{
+	struct node *arg = n->args, *len = arg->next;
+	char buf[128];
+	const struct type *t = sema_expr(s, arg);
+	if (type_is_none(t))
+		return t;
+	uint32_t max = sema_max_strlen(s);
+	bool in_memory = t->kind == TY_ARRAY || t->kind == TY_STR;
+	if (!in_memory && !type_is_integer(t) && t->kind != TY_PTR)
+		return sema_fail(s, arg->loc, "buf() expects a pointer or an array as argument 1, got %s",
+				 type_name(t, buf, sizeof(buf)));
+	if (!len && !in_memory)
+		return sema_fail(s, n->loc, "buf() of a pointer needs a length: buf(%s, LENGTH)",
+				 t->kind == TY_PTR ? "pointer" : "address");
+	uint32_t size = in_memory ? t->size : max;
+	if (len) {
+		int64_t v;
+		if (!sema_arg_integer(s, n, 1, false))
+			return type_none();
+		if (sema_const_eval(len, &v)) {
+			if (v < 0 || (uint64_t)v > max)
+				return sema_fail(s, len->loc, "buf(): length %lld is not between 0 and %u "
+						 "(BPFTRACE_MAX_STRLEN)", (long long)v, max);
+			if (!in_memory || (uint32_t)v < size)
+				size = (uint32_t)v;
+		}
+	}
+	if (size > max)
+		size = max;
+	n->as = in_memory ? AS_NONE : pointee_space(s, t);
+	return type_buf(sema_types(s), size);
 }
 
 const struct stdlib_func stdlib_funcs[] = {
@@ -162,6 +203,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "zero",   FN_STMT, 1, 1, check_map_only, cg_fn_zero, NULL },
 	{ "delete", FN_STMT, 1, 2, check_delete, cg_fn_delete, NULL },
 	{ "str",    FN_VALUE, 1, 2, check_str, cg_fn_str, NULL },
+	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 

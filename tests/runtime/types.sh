@@ -112,6 +112,22 @@ fi
 run_sonde -e 'enum e { A, B, A }; BEGIN { print(A); }'
 expect_match "an enumerator defined twice" "enumerator 'A' is defined twice" "$ERR"
 
+# ---- buffers: buf() and %r %rx %rh ----------------------------------------------------
+same_as_bpftrace "buf() of user memory with a run-time length, %r %rh" -c '/bin/echo hi' \
+	-e 'tracepoint:syscalls:sys_enter_write /pid == cpid/ { printf("%r|%rh|%rx\n", buf(args->buf, args->count),
+	buf(args->buf, 2), buf(args->buf, 1)); @v = buf(args->buf, 3); }'
+run_sonde -q -e 'BEGIN { $b = buf(curtask->comm, 4); printf("%r|%rx|%-8r|\n", $b, $b, $b); print(buf(curtask->comm));
+	@k[buf(comm, 2)] = count(); exit(); }'
+expect_eq "buf() of a kernel array, as a value and a key" 'sond|\x73\x6f\x6e\x64|sond    |
+sonde\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00
+
+
+@k[so]: 1' "$OUT"
+run_sonde -e 'BEGIN { printf("%r\n", 5); }'
+expect_match "%r of an integer is an error" "%r expects a buffer" "$ERR"
+run_sonde -e 'BEGIN { $p = curtask; print(buf($p)); }'
+expect_match "buf() of a pointer needs a length" "buf\(\) of a pointer needs a length" "$ERR"
+
 # ---- print() of values -------------------------------------------------------------------
 run_sonde -q -e 'BEGIN { print(5); print(-5); print("str"); print(comm); print((uint8)255); print((int8[4])0x04030201);
 	print(curtask->se.load); exit(); }'
