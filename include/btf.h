@@ -82,6 +82,9 @@ const struct type *kbtf_tracepoint_args(struct type_arena *a, const char *event)
  * btf_trace_<event> typedef; "category:event" also accepted), for checking
  * attach points without tracefs. */
 bool kbtf_has_tracepoint(const char *event);
+/* BTF has the event's own record (trace_event_raw_EVENT): kbtf_tracepoint_args
+ * will type its args. Events sharing their class's record have none. */
+bool kbtf_has_tracepoint_record(const char *event);
 
 /* What identifies the kernel the types came from, for caches of compiled
  * scripts: the GNU build id of the running kernel (/sys/kernel/notes) as

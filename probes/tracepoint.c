@@ -116,6 +116,23 @@ static int add_target(const char *category, const char *event, srcloc loc, struc
 	return 0;
 }
 
+/* Without tracefs (it is root's, mode 0700) an event named exactly still
+ * compiles when kernel BTF, which anyone may read, has its record: so
+ * --emit-elf needs no privileges. Attaching reads its id from tracefs, as
+ * root. Wildcards, syscalls (no BTF record) and events that share their
+ * class's record need tracefs. */
+static int add_btf_target(const char *spec, struct probe_target **out, int *n)
+{
+	if (has_wildcard(spec) || strncmp(spec, "syscalls:", 9) == 0 || !kbtf_available() ||
+	    !kbtf_has_tracepoint(spec) || !kbtf_has_tracepoint_record(spec))
+		return -1;
+	struct probe_target *t = probe_target_push(out, n);
+	t->type = PT_TRACEPOINT;
+	t->name = xasprintf("tracepoint:%s", spec);
+	t->target = xstrdup(spec);
+	return 0;
+}
+
 /* ---- suggestions for a tracepoint that does not exist ----------------- */
 
 /* The closest name among the attachable subdirectories of dir (events of
@@ -249,8 +266,11 @@ static int tracepoint_expand(const char *spec, srcloc loc, struct diag *d,
 	struct stat st;
 	if (!root && stat("/sys/kernel/tracing/events", &st) != 0 && errno == EACCES) {
 		/* tracefs is mode 0700: the formats are root's to read */
-		diag_error(d, loc, "reading tracepoints from tracefs needs root: /sys/kernel/tracing: %s",
-			   strerror(EACCES));
+		if (add_btf_target(spec, out, n) == 0)
+			return 0;
+		diag_error(d, loc, "reading tracepoints from tracefs needs root: /sys/kernel/tracing: %s%s",
+			   strerror(EACCES), has_wildcard(spec) ? "" :
+			   " (without it, only events with their own record in kernel BTF compile)");
 		return -1;
 	}
 	if (!root) {

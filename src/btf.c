@@ -829,6 +829,16 @@ const struct type *kbtf_tracepoint_args(struct type_arena *a, const char *event)
 	return rec;
 }
 
+bool kbtf_has_tracepoint_record(const char *event)
+{
+	char cat[128], name[256];
+	const char *ev = split_event(event, cat, sizeof(cat));
+	if (!*ev || !kbtf_load())
+		return false;
+	snprintf(name, sizeof(name), "trace_event_raw_%s", ev);
+	return find_named(name, BTF_KIND_STRUCT) > 0;
+}
+
 bool kbtf_has_tracepoint(const char *event)
 {
 	char cat[128], name[256];
