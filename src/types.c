@@ -677,6 +677,14 @@ const struct type *type_merge(struct type_arena *a, const struct type *x, const 
 	case TY_BUF:
 		return x->size >= y->size ? x : y;
 	case TY_PTR:
+		/* a pointer of no address space (the null pointer, an integer
+		 * cast) takes the other's; kernel and user never mix */
+		if (x->as != y->as && x->as != AS_NONE && y->as != AS_NONE)
+			return NULL;
+		if (x->as == AS_NONE && y->as != AS_NONE)
+			return type_merge(a, type_ptr(a, x->elem, y->as), y);
+		if (y->as == AS_NONE && x->as != AS_NONE)
+			return type_merge(a, x, type_ptr(a, y->elem, x->as));
 		if (type_equal(x, y) || y->elem->kind == TY_VOID)
 			return x;
 		return x->elem->kind == TY_VOID ? y : NULL;
@@ -765,9 +773,11 @@ static size_t name_into(const struct type *t, char *buf, size_t len)
 		snprintf(tmp, sizeof(tmp), "buffer[%u]", (unsigned)t->count);
 		return append(buf, len, 0, tmp);
 	case TY_PTR: {
-		/* bpftrace spells a pointer to a pointer "int8 * *" */
+		/* bpftrace spells a pointer to a pointer "int8 * *"; a pointer
+		 * into user memory gets the kernel's __user, so that a mix-up of
+		 * address spaces reads as one in messages */
 		size_t at = name_into(t->elem, buf, len);
-		return append(buf, len, at, " *");
+		return append(buf, len, at, t->as == AS_USER ? " __user *" : " *");
 	}
 	case TY_ARRAY: {
 		size_t at = name_into(t->elem, buf, len);
