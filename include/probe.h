@@ -118,6 +118,9 @@ struct probe_provider {
 	 * errbuf with a short reason for the user. NULL for BEGIN/END. */
 	int (*attach)(const struct desc_probe *p, struct bpf_program *prog,
 		      struct rt_links *l, char *errbuf, size_t errlen);
+	/* What the user can check when attach failed with err (-errno); NULL
+	 * for a generic hint. */
+	const char *(*attach_hint)(int err);
 };
 
 /* probes/registry.c */
@@ -166,6 +169,7 @@ int probe_syscall_nr(const char *name);
 int probe_expand_timer(enum probe_type type, const char *provider, const char *spec, srcloc loc,
 		       struct diag *d, struct probe_target **out, int *n);
 char *probe_timer_section(const struct probe_target *t); /* "perf_event" */
+const char *probe_timer_attach_hint(int err);
 /* Attach prog to a cpu-clock perf event per p->period_ns / p->freq_hz, on
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,

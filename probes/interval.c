@@ -30,4 +30,5 @@ const struct probe_provider probe_interval = {
 	.expand = interval_expand,
 	.section = probe_timer_section,
 	.attach = interval_attach,
+	.attach_hint = probe_timer_attach_hint,
 };

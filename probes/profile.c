@@ -32,4 +32,5 @@ const struct probe_provider probe_profile = {
 	.expand = profile_expand,
 	.section = probe_timer_section,
 	.attach = profile_attach,
+	.attach_hint = probe_timer_attach_hint,
 };

@@ -155,6 +155,12 @@ static enum addr_space kernel_pointers(const struct probe_target *t)
 	return AS_KERNEL;
 }
 
+static const char *rawtracepoint_attach_hint(int err)
+{
+	(void)err;
+	return "does this kernel have the tracepoint, and does it have as many arguments as the probe reads (argN)?";
+}
+
 const struct probe_provider probe_rawtracepoint = {
 	.name = "rawtracepoint",
 	.aliases = { "rt", NULL },
@@ -166,4 +172,5 @@ const struct probe_provider probe_rawtracepoint = {
 	.expand = rawtracepoint_expand,
 	.section = rawtracepoint_section,
 	.attach = rawtracepoint_attach,
+	.attach_hint = rawtracepoint_attach_hint,
 };

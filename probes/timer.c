@@ -235,3 +235,9 @@ int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog,
 	free(cpus);
 	return err;
 }
+
+const char *probe_timer_attach_hint(int err)
+{
+	(void)err;
+	return "the rate may be above kernel.perf_event_max_sample_rate";
+}

@@ -346,6 +346,13 @@ static int attach_lowered(const struct desc_probe *p, struct bpf_program *prog,
 	return rt_links_add(l, link);
 }
 
+static const char *tracepoint_attach_hint(int err)
+{
+	if (err == -E2BIG)
+		return "the kernel allows 64 BPF programs per tracepoint; other tracers may be using them";
+	return "is tracefs mounted, and does this kernel have the tracepoint?";
+}
+
 static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
 			     struct rt_links *l, char *errbuf, size_t errlen)
 {
@@ -477,4 +484,5 @@ const struct probe_provider probe_tracepoint = {
 	.expand = tracepoint_expand,
 	.section = tracepoint_section,
 	.attach = tracepoint_attach,
+	.attach_hint = tracepoint_attach_hint,
 };

@@ -568,21 +568,10 @@ static int run_once(struct run *r, enum probe_type type)
 	return 0;
 }
 
-static const char *attach_hint(const struct desc_probe *p, int err)
+static const char *attach_hint(const struct probe_provider *prov, int err)
 {
-	switch (p->type) {
-	case PT_TRACEPOINT:
-		if (err == -E2BIG)
-			return "the kernel allows 64 BPF programs per tracepoint; other tracers may be using them";
-		return "is tracefs mounted, and does this kernel have the tracepoint?";
-	case PT_RAWTRACEPOINT:
-		return "does this kernel have the tracepoint, and does it have as many arguments as the probe reads (argN)?";
-	case PT_INTERVAL:
-	case PT_PROFILE:
-		return "the rate may be above kernel.perf_event_max_sample_rate";
-	default:
-		return "this kernel may not support this probe type";
-	}
+	const char *hint = prov->attach_hint ? prov->attach_hint(err) : NULL;
+	return hint ? hint : "this kernel may not support this probe type";
 }
 
 static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, const char *verb)
@@ -612,7 +601,7 @@ static int attach_all(struct run *r)
 			diag_init(&d, r->o->src, stderr);
 			diag_error(&d, p->loc, "cannot attach probe '%s': %s", p->name,
 				   reason[0] ? reason : strerror(-err));
-			fprintf(stderr, "hint: %s\n", attach_hint(p, err));
+			fprintf(stderr, "hint: %s\n", attach_hint(prov, err));
 			return -1;
 		}
 		if (r->o->verbose)
