@@ -456,10 +456,28 @@ static void data_loc_member(struct cg *cg, const struct type_member *m, struct c
 	*out = (struct cg_ref){ REF_BPF, buf };
 }
 
+/* raw_syscalls' `unsigned long args[6]` in a lowered program: each
+ * element rebuilt from its register into BPF memory. */
+static LLVMValueRef lowered_array(struct cg *cg, const struct type_member *m)
+{
+	const struct type *elem = m->type->elem;
+	LLVMValueRef buf = cg_temp(cg, cg_round8(m->type->size));
+	cg_zero(cg, buf, cg_round8(m->type->size));
+	for (uint32_t i = 0; i < m->type->count; i++) {
+		LLVMValueRef v = cg_lowered_field(cg, m->offset + i * elem->size);
+		cg_store(cg, cg_ptr_add(cg, buf, i * elem->size), elem, cg_normalize(cg, v, elem), elem);
+	}
+	return buf;
+}
+
 static void tracepoint_emit_args_member(struct cg *cg, const struct type_member *m, struct cg_ref *out)
 {
 	if (cg->target->lower.kind != LOWER_NONE) {
 		/* a lowered syscall tracepoint: the record is rebuilt from registers */
+		if (m->type->kind == TY_ARRAY) {
+			*out = (struct cg_ref){ REF_BPF, lowered_array(cg, m) };
+			return;
+		}
 		*out = (struct cg_ref){ REF_VALUE, cg_normalize(cg, cg_lowered_field(cg, m->offset), m->type) };
 		return;
 	}

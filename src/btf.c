@@ -773,6 +773,22 @@ static const char *split_event(const char *spec, char *cat, size_t len)
 	return colon + 1;
 }
 
+/* Tracepoint fields follow the format's C type (bpftrace 0.25+): only a
+ * `char x[N]` is a string; `__u8 saddr[4]` and `unsigned char x[N]` stay
+ * arrays of bytes. NULL when arr is no such array. */
+static const struct type *byte_array(struct type_arena *a, const struct btf_type *arr)
+{
+	const struct btf_array *info = btf_array(arr);
+	const struct btf_type *elem = btf_type(skip_modifiers(info->type));
+	if (!elem || info->nelems == 0)
+		return NULL;
+	bool is_char = btf_is_int(elem) && strcmp(btf_name(elem->name_off), "char") == 0;
+	if (is_char || elem->size != 1 || !(btf_is_int(elem) || btf_is_typedef(elem)))
+		return NULL;
+	const struct type *e = convert(a, info->type);
+	return e && e->kind == TY_INT && e->size == 1 ? type_array(a, e, info->nelems) : NULL;
+}
+
 /* A member of the raw struct as the script sees it: the common fields
  * (`ent`) and the trailing `__data[]` are not arguments; `__data_loc_NAME`
  * is the string NAME found through a locator. */
@@ -797,6 +813,11 @@ static void add_tp_member(struct type_arena *a, struct type *rec, const struct b
 	if (!*name) {
 		if (mt && btf_is_composite(mt))
 			add_members(a, rec, mt, bits);
+		return;
+	}
+	const struct type *bytes = mt && btf_is_array(mt) ? byte_array(a, mt) : NULL;
+	if (bytes) {
+		type_record_add_at(a, rec, name, bytes, bits / 8, 0, 0);
 		return;
 	}
 	add_member(a, rec, name, m->type, bits, btf_member_bitfield_size(raw, i));

@@ -109,6 +109,19 @@ if [ -r /sys/kernel/tracing/events/skb/kfree_skb/format ] || [ -r /sys/kernel/de
 	run_sonde -q -c "$SYSCALLER udp-closed 3" -e 'tracepoint:skb:kfree_skb /pid == cpid/ { @[args.reason] = count(); }'
 	expect_eq "a kernel enum field prints by name" "@[SKB_DROP_REASON_NO_SOCKET]: 3" "$(printf '%s' "$OUT" | grep NO_SOCKET)"
 fi
+if [ -r /sys/kernel/tracing/events/sock/inet_sock_set_state/format ]; then
+	run_sonde -q -c "$SYSCALLER tcp-closed" -e 'tracepoint:sock:inet_sock_set_state /pid == cpid && args.newstate == 2/ {
+		@[args.saddr, args.daddr] = count(); print(args.daddr); }'
+	expect_eq "byte-array fields (__u8 saddr[4]) are arrays, not strings (bpftrace 0.25+)" "[127,0,0,1]
+
+
+@[[127,0,0,1], [127,0,0,1]]: 1" "$OUT"
+fi
+run_sonde -q -c "$SYSCALLER -n 5 -k read" -e 'tracepoint:raw_syscalls:sys_enter /pid == cpid && args.id == 0 && args.args[2] == 1/ {
+	$a = args.args; @c[$a[2], sizeof($a)] = count(); }
+	tracepoint:syscalls:sys_enter_read /pid == cpid && args.count == 1/ { @r = args; }'
+expect_match "an array field of a lowered syscall program, and args as a value" "^@c\[1, 48\]: 5
+@r: \{ .__syscall_nr = 0, .fd = [0-9]+, .buf = 0x[0-9a-f]+, .count = 1 \}$" "$OUT"
 run_sonde -e 'enum e { A, B, A }; BEGIN { print(A); }'
 expect_match "an enumerator defined twice" "enumerator 'A' is defined twice" "$ERR"
 
