@@ -86,25 +86,29 @@ static const char *short_escape(unsigned char c)
 }
 
 /* len bytes as a JSON string. Control characters and bytes that are not
- * UTF-8 become \u00XX: valid JSON whatever the kernel handed us. */
+ * UTF-8 become \u00XX: valid JSON whatever the kernel handed us. Runs of
+ * bytes that need no escape are written in one go (printf output is most
+ * of a busy trace). */
 static void json_string(FILE *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t run = 0; /* where the bytes not yet written start */
 	fputc('"', out);
 	for (size_t i = 0; i < len;) {
 		const char *esc = short_escape(p[i]);
-		size_t n = esc ? 0 : utf8_sequence_length(p + i, len - i);
-		if (esc) {
-			fputs(esc, out);
-			i++;
-		} else if (n == 0 || p[i] < 0x20) {
-			fprintf(out, "\\u%04x", p[i]);
-			i++;
-		} else {
-			fwrite(p + i, 1, n, out);
+		size_t n = esc || p[i] < 0x20 ? 0 : utf8_sequence_length(p + i, len - i);
+		if (n) {
 			i += n;
+			continue;
 		}
+		fwrite(p + run, 1, i - run, out);
+		if (esc)
+			fputs(esc, out);
+		else
+			fprintf(out, "\\u%04x", p[i]);
+		run = ++i;
 	}
+	fwrite(p + run, 1, len - run, out);
 	fputc('"', out);
 }
 
