@@ -171,15 +171,15 @@ static void json_record(FILE *out, const struct rt_value *v)
 	fputc('}', out);
 }
 
-/* A buffer is its bytes as numbers. bpftrace writes C chars, which are
- * signed on x86 and unsigned on arm64; sonde writes bytes, 0 to 255,
- * everywhere. */
+/* A buffer is its bytes as numbers: signed, -128 to 127, as the latest
+ * bpftrace writes them on x86 (C chars; arm64's are unsigned), so that the
+ * same script prints the same JSON. */
 static void json_buffer(FILE *out, const struct rt_value *v)
 {
 	const unsigned char *p = (const unsigned char *)v->str;
 	fputc('[', out);
 	for (size_t i = 0; i < v->len; i++)
-		fprintf(out, "%s%u", i ? "," : "", p[i]);
+		fprintf(out, "%s%d", i ? "," : "", (int)(int8_t)p[i]);
 	fputc(']', out);
 }
 
