@@ -137,6 +137,12 @@ void desc_free(struct desc *d);
 int desc_write(const struct desc *d, FILE *out);
 struct desc *desc_read(const void *data, size_t size, char *err, size_t errlen);
 
+/* Fills d->deps after a compile: kernel_build_id (kbtf_kernel_build_id())
+ * when the compile used kernel layouts (BTF was loaded, or a tracepoint
+ * kept the field offsets of this kernel's tracefs format), syscall_abi
+ * when a probe was lowered to a raw syscall tracepoint. */
+void desc_note_kernel(struct desc *d);
+
 /* ---- records in the ring buffer (BPF -> user space) --------------------- */
 
 enum event_kind {
