@@ -222,7 +222,7 @@ void sema_map_assign(struct sema *s, struct node *n, const struct type *value, s
 			if (!st->has_value)
 				decide_plain(s, m, loc);
 			bool changed = false;
-			if (!sema_merge_stored(s, &m->value, value, &changed))
+			if (!sema_merge_stored(s, &m->value, value, loc, &changed))
 				report_conflict(s, m, value_desc(value, buf, sizeof(buf)), loc);
 			if (changed)
 				s->changes++;

@@ -80,11 +80,13 @@ const struct prog_group *sema_target(struct sema *s, int i)
 /* Merge a value stored into a variable or map into its decided type
  * (type_merge: integers widen, strings grow, tuples element by element);
  * values are stored as sema_stored_type (integers as 64 bits). */
-bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, bool *changed)
+bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, srcloc loc,
+		       bool *changed)
 {
 	if (type_is_none(in) || in->kind == TY_AGG)
 		return true;
-	sema_complete_value(s, in, (srcloc){ 0 });
+	if (!sema_complete_value(s, in, loc))
+		return true; /* reported */
 	const struct type *stored = sema_stored_type(in);
 	if (type_is_none(*cur)) {
 		*cur = stored;
@@ -206,7 +208,7 @@ static void assign_var(struct sema *s, struct node *assign, const struct type *r
 	bool changed = false;
 	if (!type_is_none(rhs) && (rhs->kind == TY_VOID)) {
 		sema_err(s, assign->rhs->loc, "cannot assign a value of type void");
-	} else if (!sema_merge_stored(s, &v->type, rhs, &changed)) {
+	} else if (!sema_merge_stored(s, &v->type, rhs, assign->rhs->loc, &changed)) {
 		sema_err(s, assign->loc,
 			 "type mismatch for '%s': cannot assign %s to a variable holding %s",
 			 lhs->name, type_name(rhs, a, sizeof(a)), type_name(v->type, b, sizeof(b)));

@@ -91,7 +91,8 @@ const struct type *sema_var_read(struct sema *s, struct node *n);
 const struct type *sema_var_address(struct sema *s, struct node *n);
 /* Merges `in` into *cur (a variable's or map's stored type): false when they
  * cannot share one type; *changed when *cur grew. */
-bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, bool *changed);
+bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, srcloc loc,
+		       bool *changed);
 
 /* positional.c */
 void sema_substitute_positionals(struct sema *s);

@@ -175,9 +175,19 @@ bool sema_complete_value(struct sema *s, const struct type *t, srcloc loc)
 		return true;
 	if (!sema_complete(s, t, loc))
 		return false;
-	for (int i = 0; i < t->nmembers; i++)
-		if (!sema_complete_value(s, t->members[i].type, loc))
+	for (int i = 0; i < t->nmembers; i++) {
+		const struct type_member *m = &t->members[i];
+		if (m->is_data_loc) {
+			/* the record holds only a locator; its string lives after it */
+			char buf[128];
+			sema_err(s, loc, "%s cannot be copied as a whole: its field '%s' is a __data_loc "
+				 "string, outside the record; use the fields (args.%s)",
+				 type_name(t, buf, sizeof(buf)), m->name, m->name);
 			return false;
+		}
+		if (!sema_complete_value(s, m->type, loc))
+			return false;
+	}
 	return true;
 }
 

@@ -177,6 +177,10 @@ run_sonde -e 'tracepoint:syscalls:sys_enter_openat { $p = curtask->comm; $q = (i
 expect_match "a user pointer where a kernel one was" "cannot assign int8 __user \\* to a variable holding int8 \\*" "$ERR"
 run_sonde -e 'tracepoint:syscalls:sys_enter_openat { @p = args.filename; @p = (int8 *)curtask; }'
 expect_match "a kernel pointer into a map of user pointers" "map '@p' cannot be assigned a value of type int8 \\*: it already holds a value of type int8 __user \\*" "$ERR"
+if [ -r /sys/kernel/tracing/events/sched/sched_process_exec/format ]; then
+	run_sonde -e 'tracepoint:sched:sched_process_exec { @p = args; }'
+	expect_match "args with a __data_loc string cannot be copied whole" "its field 'filename' is a __data_loc string, outside the record; use the fields \\(args.filename\\)" "$ERR"
+fi
 run_sonde -e 'BEGIN { @x = (struct nosuch_struct_here *)0; }'
 expect_match "an unknown struct" "unknown type 'struct nosuch_struct_here'" "$ERR"
 finish
