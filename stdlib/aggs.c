@@ -63,9 +63,11 @@ static const struct type *check_lhist(struct sema *s, struct node *call)
 	if (p[1] <= p[0])
 		return sema_fail(s, call->loc, "lhist(): max (%lld) must be greater than min (%lld)",
 				 (long long)p[1], (long long)p[0]);
-	if ((p[1] - p[0]) / p[2] > SEMA_MAX_LHIST_BUCKETS)
-		return sema_fail(s, call->loc, "lhist(): (max - min) / step must be at most %d (got %lld)",
-				 SEMA_MAX_LHIST_BUCKETS, (long long)((p[1] - p[0]) / p[2]));
+	/* max > min: the distance fits in 64 unsigned bits (int64 may overflow) */
+	uint64_t buckets = ((uint64_t)p[1] - (uint64_t)p[0]) / (uint64_t)p[2];
+	if (buckets > SEMA_MAX_LHIST_BUCKETS)
+		return sema_fail(s, call->loc, "lhist(): (max - min) / step must be at most %d (got %llu)",
+				 SEMA_MAX_LHIST_BUCKETS, (unsigned long long)buckets);
 	return sema_agg_params(s, call, p, 3) ? type_agg() : type_none();
 }
 
@@ -259,14 +261,16 @@ static void lhist_row(struct rt_hist_row *row, const struct desc_map *m, int i, 
 		lhist_label(lo, sizeof(lo), min);
 		snprintf(row->label, sizeof(row->label), "(..., %s)", lo);
 		row->has_max = true;
-		row->max = min - 1;
+		row->max = (int64_t)((uint64_t)min - 1); /* min is INT64_MIN: wraps, as bpftrace's */
 	} else if (i == nb - 1) {
 		lhist_label(hi, sizeof(hi), max);
 		snprintf(row->label, sizeof(row->label), "[%s, ...)", hi);
 		row->has_min = true;
 		row->min = max;
 	} else {
-		int64_t a = (int64_t)(i - 1) * step + min, b = (int64_t)i * step + min;
+		/* in unsigned arithmetic: the edges lie between min and max */
+		int64_t a = (int64_t)((uint64_t)(i - 1) * (uint64_t)step + (uint64_t)min);
+		int64_t b = (int64_t)((uint64_t)i * (uint64_t)step + (uint64_t)min);
 		lhist_label(lo, sizeof(lo), a);
 		lhist_label(hi, sizeof(hi), b);
 		snprintf(row->label, sizeof(row->label), "[%s, %s)", lo, hi);
@@ -318,7 +322,7 @@ static int lhist_nbuckets(const struct desc_map *m)
 {
 	if (m->args[2] <= 0 || m->args[1] <= m->args[0])
 		return -1;
-	int64_t n = (m->args[1] - m->args[0]) / m->args[2] + 2;
+	uint64_t n = ((uint64_t)m->args[1] - (uint64_t)m->args[0]) / (uint64_t)m->args[2] + 2;
 	return n > LHIST_MAX_BUCKETS ? -1 : (int)n;
 }
 
