@@ -444,7 +444,8 @@ static LLVMValueRef cast_to_array(struct cg *cg, struct node *n, LLVMValueRef v)
 		return v;
 	LLVMValueRef buf = cg_temp(cg, n->type->size);
 	cg_zero(cg, buf, cg_round8(n->type->size));
-	store_scalar(cg, buf, type_int(from->size, false), v);
+	/* the array's size: a literal may be narrower (sema) */
+	store_scalar(cg, buf, type_int(n->type->size, false), v);
 	return buf;
 }
 

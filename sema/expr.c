@@ -435,7 +435,10 @@ static const struct type *cast_to_array(struct sema *s, struct node *n, const st
 					 tname(from, ba, sizeof(ba)), tname(to, bb, sizeof(bb)));
 		return to;
 	}
-	if (!type_is_integer(from) || to->size != from->size)
+	/* a literal takes the array's size: (int8[4])0x01020304 */
+	bool fits = from->is_literal && (to->size == 1 || to->size == 2 || to->size == 4 || to->size == 8) &&
+		    from->size <= to->size;
+	if (!type_is_integer(from) || (to->size != from->size && !fits))
 		return sema_fail(s, n->loc, "cannot cast %s to %s: an array cast takes an integer of the same size",
 				 tname(from, ba, sizeof(ba)), tname(to, bb, sizeof(bb)));
 	return to;
