@@ -655,8 +655,13 @@ static void test_casts(void)
 		  "        cast uint8\n"
 		  "          field .x\n"
 		  "            var $q\n");
-	CHECK_ERROR("BEGIN { @ = (struct)x; }", 1,
-		    "stdin:1:20: error: syntax error, unexpected ')', expecting identifier or type name ");
+	/* TYPENAME's bison name is "type name " (to differ from TYPE's): the
+	 * message ends with a space. Reported. */
+	struct parsed r = parse("BEGIN { @ = (struct)x; }");
+	static const char want[] = "stdin:1:20: error: syntax error, unexpected ')', expecting identifier or type name\n";
+	CHECKF(r.errors == 1, "%s", r.diag);
+	KNOWN_BUG(strncmp(r.diag, want, strlen(want)) == 0, "got: %s", r.diag);
+	parsed_free(&r);
 	CHECK_ERROR("BEGIN { @ = (uint8[)x; }", 1,
 		    "stdin:1:20: error: syntax error, unexpected ')', expecting integer or ']'");
 }
@@ -920,18 +925,33 @@ static void test_cdefs(void)
 
 /* A named member of an inline struct or union type (`struct { int m; } y;`):
  * parse_member() (parser/parser.y) builds the words "struct y" for it, and
- * split_declaration() then finds no type before the name. Reported. */
-static void test_cdef_named_nested(void)
+ * split_declaration() then finds no type before the name. And several
+ * declarators in one declaration (`int a, *b;`), which the grammar's
+ * comment promises, are a syntax error. Reported. */
+static void test_cdef_known_bugs(void)
 {
-	struct parsed r = parse("struct foo { int a; struct { int m; } y; union { char c; long l; } z[2]; };\n"
-				"BEGIN { }");
+	struct parsed r = parse("struct foo { int a; char b[8]; unsigned long long x:1; struct { int m; } y; }"
+				" __attribute__((packed));\nBEGIN { }");
 	const struct cdef *foo = r.prog->cdefs;
-	const struct cdef_member *y = cdef_member_at(foo, 1), *z = cdef_member_at(foo, 2);
-	KNOWN_BUG(r.errors == 0 && y && y->name && strcmp(y->name, "y") == 0 && y->nested &&
-		  !y->nested->is_union && y->nested->members && y->spec.nsuffix == 0 && z &&
-		  z->name && strcmp(z->name, "z") == 0 && z->nested && z->nested->is_union &&
-		  z->spec.nsuffix == 1 && z->spec.suffix[0] == 2,
+	const struct cdef_member *y = cdef_member_at(foo, 3);
+	KNOWN_BUG(r.errors == 0 && foo && foo->is_packed && y && y->name && strcmp(y->name, "y") == 0 &&
+		  y->nested && !y->nested->is_union && !y->nested->name && y->spec.nsuffix == 0 &&
+		  y->nested->members && strcmp(y->nested->members->name, "m") == 0 && !cdef_member_at(foo, 4),
 		  "a named member of an inline struct is refused:\n%s", r.diag);
+	parsed_free(&r);
+	r = parse("union u { union { char c; long l; } z[2]; };\nBEGIN { }");
+	const struct cdef_member *z = r.prog->cdefs ? r.prog->cdefs->members : NULL;
+	KNOWN_BUG(r.errors == 0 && z && z->name && strcmp(z->name, "z") == 0 && z->nested &&
+		  z->nested->is_union && z->spec.nsuffix == 1 && z->spec.suffix[0] == 2,
+		  "a named array of an inline union is refused:\n%s", r.diag);
+	parsed_free(&r);
+	r = parse("struct s { int a, *b; unsigned x:3, y:5; };\nBEGIN { }");
+	const struct cdef *sd = r.prog->cdefs;
+	const struct cdef_member *ptr_b = cdef_member_at(sd, 1), *bits_y = cdef_member_at(sd, 3);
+	KNOWN_BUG(r.errors == 0 && ptr_b && strcmp(ptr_b->name, "b") == 0 &&
+		  ptr_b->spec.nsuffix == 1 && ptr_b->spec.suffix[0] == SPEC_PTR && bits_y &&
+		  strcmp(bits_y->name, "y") == 0 && bits_y->bit_size == 5,
+		  "several declarators in one declaration:\n%s", r.diag);
 	parsed_free(&r);
 }
 
@@ -1193,7 +1213,7 @@ int main(void)
 	test_tuples_and_records();
 	test_pointers_and_sizes();
 	test_cdefs();
-	test_cdef_named_nested();
+	test_cdef_known_bugs();
 	test_no_cascades();
 	test_lexical_errors_through_parser();
 	test_error_format();
