@@ -44,6 +44,7 @@ struct lexer_state {
 	size_t undo_offset;
 	size_t len;      /* bytes of the script */
 	const char *text; /* the script (read ahead by the scanner's actions) */
+	char type_word[24]; /* the last TYPE word read, for syntax errors */
 	int last_tok;    /* the token returned before this one */
 	int prev_tok;    /* and the one before that */
 	int cdef_depth;  /* open braces of a struct definition */
@@ -74,6 +75,10 @@ struct parse_state {
 	uint32_t dims[SPEC_MAX_SUFFIXES];
 	int ndims;
 	bool packed;
+	/* the type words of the last declaration ("unsigned long"), for the
+	 * declarators after its commas (`int a, *b;`); "" after an inline
+	 * struct, which they cannot follow */
+	char decl_base[128];
 	/* Inside a statement sonde does not support (reported at its keyword):
 	 * syntax errors in it are not reported, since what bpftrace accepts
 	 * there (tuples, say) may be unknown to sonde too. */
@@ -166,6 +171,8 @@ struct member_list parse_members_append(struct member_list l, struct member_list
 struct member_list parse_member(struct parse_state *ps, struct spec_words *words, uint64_t bits,
 				srcloc loc, struct cdef *nested);
 struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc);
+struct member_list parse_next_declarator(struct parse_state *ps, struct spec_words *w, uint64_t bits,
+					 srcloc loc);
 struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t value, srcloc loc);
 }
 
@@ -218,7 +225,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %type <members> cdef_members cdef_decl
 %type <enumerators> cdef_enumerators
 %type <enumerator> cdef_enumerator
-%type <specwords> cdef_words
+%type <specwords> cdef_words cdef_declarator
 %type <num> cdef_bits
 %type <str> field_name
 %type <points> attach_list
@@ -341,6 +348,9 @@ cdef_members:
  * closing brace may be left out, as clang allows. */
 cdef_decl:
 	  cdef_words cdef_arrays cdef_bits	{ $$ = parse_member(ps, &$1, $3.val, @$, NULL); }
+	| cdef_decl ',' cdef_declarator cdef_arrays cdef_bits {
+		$$ = parse_members_append($1, parse_next_declarator(ps, &$3, $5.val, @3));
+	  }
 	| STRUCT '{' cdef_body '}' cdef_words cdef_arrays { $$ = parse_member(ps, &$5, 0, @$, $3); }
 	| UNION '{' cdef_body '}' cdef_words cdef_arrays {
 		$3->is_union = true;
@@ -358,7 +368,16 @@ cdef_words:
 	| UNION				{ $$.words = xstrdup("union"); $$.loc = @1; }
 	| ENUM				{ $$.words = xstrdup("enum"); $$.loc = @1; }
 	| cdef_words IDENT		{ $$ = $1; $$.words = parse_words_join($1.words, $2); }
+	| cdef_words STRUCT		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("struct")); }
+	| cdef_words UNION		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("union")); }
+	| cdef_words ENUM		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("enum")); }
 	| cdef_words '*'		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("*")); }
+	;
+
+/* After a comma: stars and a name ("* b"). */
+cdef_declarator:
+	  IDENT				{ $$.words = $1; $$.loc = @1; }
+	| '*' cdef_declarator		{ $$ = $2; $$.loc = @1; $$.words = parse_words_join(xstrdup("*"), $2.words); }
 	;
 
 cdef_arrays:
@@ -721,8 +740,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	int n = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
 	if (n < 0)
 		return n;
-	bool after_expr = false, expr_start = false, stmt_start = false;
+	bool after_expr = false, expr_start = false, stmt_start = false, word = false;
 	for (int i = 0; i < n; i++) {
+		word |= all[i] == YYSYMBOL_IDENT || all[i] == YYSYMBOL_TYPE;
 		after_expr |= all[i] == YYSYMBOL_LOR;
 		expr_start |= all[i] == YYSYMBOL_VAR; /* INT alone follows '.' too */
 		stmt_start |= all[i] == YYSYMBOL_IF;
@@ -745,11 +765,24 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION ||
 		    all[i] == YYSYMBOL_CDEF_ENUM)
 			continue;
+		/* TYPENAME's bison name differs from TYPE's only by a space: a
+		 * word is what the user would type either way */
+		if (all[i] == YYSYMBOL_TYPENAME) {
+			if (word)
+				continue;
+			name = "type name";
+		}
 		listed[nlisted++] = name;
 	}
 	char msg[256];
-	int len = snprintf(msg, sizeof(msg), "syntax error");
 	yysymbol_kind_t got = yypcontext_token(ctx);
+	if (got == YYSYMBOL_TYPE && expr_start) {
+		diag_error(ps->d, *yypcontext_location(ctx),
+			   "a type ('%s') cannot be used as a value here; a cast is written (%s)value",
+			   ps->lex->type_word, ps->lex->type_word);
+		return 0;
+	}
+	int len = snprintf(msg, sizeof(msg), "syntax error");
 	if (got != YYSYMBOL_YYEMPTY)
 		len += snprintf(msg + len, sizeof(msg) - (size_t)len, ", unexpected %s",
 				yysymbol_name(got));
@@ -1043,6 +1076,10 @@ static bool split_declaration(struct parse_state *ps, const struct spec_words *w
 	for (int i = stars_from; i < last && spec->nsuffix < SPEC_MAX_SUFFIXES; i++)
 		spec->suffix[spec->nsuffix++] = SPEC_PTR;
 	spec->loc = w->loc;
+	snprintf(ps->decl_base, sizeof(ps->decl_base), "%s%s", first ? words[0] : "", "");
+	if (first)
+		strncat(ps->decl_base, " ", sizeof(ps->decl_base) - strlen(ps->decl_base) - 1);
+	strncat(ps->decl_base, spec->name, sizeof(ps->decl_base) - strlen(ps->decl_base) - 1);
 	free(copy);
 	return true;
 }
@@ -1055,6 +1092,7 @@ struct member_list parse_member(struct parse_state *ps, struct spec_words *w, ui
 	m->loc = loc;
 	m->nested = nested;
 	if (nested) {
+		ps->decl_base[0] = '\0';
 		/* struct { ... } name: the words are the declarator only ("* p") */
 		char *copy = xstrdup(w->words), *save = NULL, *last = NULL;
 		for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
@@ -1195,4 +1233,21 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 	e->value = value;
 	e->loc = loc;
 	return e;
+}
+
+/* `, *b` after `int a`: the previous declaration's type words, then this
+ * declarator. */
+struct member_list parse_next_declarator(struct parse_state *ps, struct spec_words *w, uint64_t bits,
+					 srcloc loc)
+{
+	if (!ps->decl_base[0]) {
+		diag_error(ps->d, loc, "one declarator per inline struct or union: declare '%s' separately",
+			   w->words);
+		free(w->words);
+		ps->ndims = 0;
+		return (struct member_list){ NULL, NULL };
+	}
+	struct spec_words full = { xasprintf("%s %s", ps->decl_base, w->words), w->loc };
+	free(w->words);
+	return parse_member(ps, &full, bits, loc, NULL);
 }

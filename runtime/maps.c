@@ -364,6 +364,17 @@ static bool shows_zero_when_empty(const struct desc_map *m)
 	return m->kind == MAP_COUNT && !m->key;
 }
 
+/* print(@m, top, div) divides a plain map's integer values too (bpftrace);
+ * the decoded value is the view's own copy. */
+static struct rt_value *divided(struct rt_value *v, int64_t div)
+{
+	if (v && div > 1 && v->kind == RV_INT)
+		v->i /= div;
+	else if (v && div > 1 && v->kind == RV_UINT)
+		v->u /= (uint64_t)div;
+	return v;
+}
+
 void rt_map_print(struct rt_output *o, const struct rt_map_snapshot *s, int64_t top, int64_t div)
 {
 	const struct desc_map *m = s->map;
@@ -398,7 +409,7 @@ void rt_map_print(struct rt_output *o, const struct rt_map_snapshot *s, int64_t 
 	for (int i = start; i < n; i++) {
 		view.keys[i - start] = items[i].key;
 		view.values[i - start] = agg ? agg->decode(a, m, &items[i].e->agg, div)
-					     : items[i].value;
+					     : divided(items[i].value, div);
 	}
 	if (view.n == 0 && shows_zero_when_empty(m)) {
 		view.n = 1;

@@ -425,7 +425,8 @@ static const struct type *cast_to_array(struct sema *s, struct node *n, const st
 {
 	char ba[128], bb[128];
 	if (to->elem->kind != TY_INT && to->elem->kind != TY_BOOL)
-		return sema_fail(s, n->loc, "only arrays of integers can be cast to");
+		return sema_fail(s, n->loc, "cannot cast to %s: only arrays of integers can be cast to",
+				 tname(to, ba, sizeof(ba)));
 	if (from->kind == TY_ARRAY || from->kind == TY_STR) {
 		/* (int8[])str: reinterpret the bytes */
 		if (to->count == 0)

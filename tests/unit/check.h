@@ -28,16 +28,5 @@ static int failures;
 		}                                                                        \
 	} while (0)
 
-/* KNOWN_BUG(cond, fmt, ...): a check that fails today because of a bug
- * reported in non-test code: said on stderr but not counted, so the suite
- * stays usable; turn it into a CHECKF when the bug is fixed. */
-#define KNOWN_BUG(cond, ...)                                                             \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "%s:%d: KNOWN BUG: ", __FILE__, __LINE__);      \
-			fprintf(stderr, __VA_ARGS__);                                    \
-			fputc('\n', stderr);                                             \
-		}                                                                        \
-	} while (0)
 
 #endif

@@ -272,24 +272,6 @@ static void expect_print(struct rt_map_snapshot *s, int64_t top, int64_t div, co
 }
 #define EXPECT_PRINT(s, top, div, expected) expect_print((s), (top), (div), (expected), __LINE__)
 
-/* The same for output that differs today because of a bug reported in
- * runtime/: said on stderr, not counted (check.h KNOWN_BUG). */
-static void expect_print_known_bug(struct rt_map_snapshot *s, int64_t top, int64_t div,
-				   const char *expected, int line)
-{
-	struct capture c;
-	rt_map_print(text_sink(&c), s, top, div);
-	fclose(c.f);
-	if (strcmp(c.buf, expected) != 0) {
-		fprintf(stderr, "%s:%d: KNOWN BUG: output differs\n--- expected:\n", __FILE__, line);
-		show_escaped(expected);
-		fputs("--- got:\n", stderr);
-		show_escaped(c.buf);
-		fputs("---\n", stderr);
-	}
-	free(c.buf);
-}
-
 /* ---- scalar aggregations ------------------------------------------------------ */
 
 /* bpftrace -e 'BEGIN { @c = count(); @c = count(); @c = count(); @s = sum(5); @s = sum(7);
@@ -686,9 +668,9 @@ static void test_top_div(void)
 	EXPECT_PRINT(&s, 2, 0, "@x[3]: 3\n@x[4]: 4\n");
 	/* rt_map_print() applies div to aggregations only, not to plain maps
 	 * (bpftrace 0.17 and sonde before the type graph divide them): reported */
-	expect_print_known_bug(&s, 2, 2, "@x[3]: 1\n@x[4]: 2\n", __LINE__);
+	EXPECT_PRINT(&s, 2, 2, "@x[3]: 1\n@x[4]: 2\n");
 	EXPECT_PRINT(&s, 0, 0, "@x[1]: 1\n@x[2]: 2\n@x[3]: 3\n@x[4]: 4\n");
-	expect_print_known_bug(&s, 0, 3, "@x[1]: 0\n@x[2]: 0\n@x[3]: 1\n@x[4]: 1\n", __LINE__);
+	EXPECT_PRINT(&s, 0, 3, "@x[1]: 0\n@x[2]: 0\n@x[3]: 1\n@x[4]: 1\n");
 	EXPECT_PRINT(&s, 10, 0, "@x[1]: 1\n@x[2]: 2\n@x[3]: 3\n@x[4]: 4\n");
 	rt_map_snapshot_free(&s);
 
