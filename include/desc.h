@@ -41,17 +41,22 @@ struct desc_probe {
 	enum probe_type type;
 	char *name;        /* canonical full name, e.g. "tracepoint:syscalls:sys_enter_read" */
 	char *target;      /* provider-specific: "syscalls:sys_enter_read", "sys_enter", "" */
-	uint64_t period_ns; /* interval / profile with a time unit */
-	uint64_t freq_hz;   /* interval / profile with hz */
 	char *prog_name;   /* name of the BPF function in the ELF */
 	srcloc loc;        /* attach point of the first script probe using it */
-	/* Lowered tracepoints (probe_lowering in probe.h): the program is a raw
-	 * tracepoint program on `raw_tp` ("sys_enter") shared by every probe
-	 * with the same prog_name; only the probe with attaches_shared set
-	 * attaches it, the others just count as attached. NULL = not lowered. */
-	char *raw_tp;
-	bool attaches_shared;
+	/* The provider's own data for attaching, in its own words
+	 * ("period_ns=1000000", "raw_tp=sys_enter"): made by its attach_params
+	 * hook when compiling, read by its attach hook; every other stage
+	 * passes it along as is. NULL = none. */
+	char *params;
+	unsigned deps;     /* DESC_DEP_*: what the program's code assumes */
+	/* An earlier probe has the same program (lowered tracepoints share
+	 * one) and attaches it; this one only counts as attached. */
+	bool shares_program;
 };
+
+/* What a probe's program assumes about the machine (desc_probe.deps). */
+#define DESC_DEP_KERNEL_LAYOUT 1u /* record offsets read from this kernel (tracefs) */
+#define DESC_DEP_SYSCALL_ABI 2u   /* syscall numbers of this build (lowered programs) */
 
 /* What a map holds: a plain value (`@x = expr`) or one aggregation. Each
  * aggregation is one descriptor in stdlib/ (struct agg_desc, found by

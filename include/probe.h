@@ -118,6 +118,10 @@ struct probe_provider {
 	 * errbuf with a short reason for the user. NULL for BEGIN/END. */
 	int (*attach)(const struct desc_probe *p, struct bpf_program *prog,
 		      struct rt_links *l, char *errbuf, size_t errlen);
+	/* The data its attach hook needs, as text (desc_probe.params; caller
+	 * frees; NULL = none), and what the program assumes (DESC_DEP_*). NULL
+	 * hook: neither. */
+	char *(*attach_params)(const struct probe_target *t, unsigned *deps);
 	/* What the user can check when attach failed with err (-errno); NULL
 	 * for a generic hint. */
 	const char *(*attach_hint)(int err);
@@ -170,7 +174,8 @@ int probe_expand_timer(enum probe_type type, const char *provider, const char *s
 		       struct diag *d, struct probe_target **out, int *n);
 char *probe_timer_section(const struct probe_target *t); /* "perf_event" */
 const char *probe_timer_attach_hint(int err);
-/* Attach prog to a cpu-clock perf event per p->period_ns / p->freq_hz, on
+char *probe_timer_attach_params(const struct probe_target *t, unsigned *deps);
+/* Attach prog to a cpu-clock perf event per p->params (period_ns=N or freq_hz=N), on
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
 			   struct rt_links *l, char *errbuf, size_t errlen);

@@ -31,4 +31,5 @@ const struct probe_provider probe_interval = {
 	.section = probe_timer_section,
 	.attach = interval_attach,
 	.attach_hint = probe_timer_attach_hint,
+	.attach_params = probe_timer_attach_params,
 };

@@ -33,4 +33,5 @@ const struct probe_provider probe_profile = {
 	.section = probe_timer_section,
 	.attach = profile_attach,
 	.attach_hint = probe_timer_attach_hint,
+	.attach_params = probe_timer_attach_params,
 };

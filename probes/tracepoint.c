@@ -331,19 +331,31 @@ static int read_event_id(const char *target, uint64_t *id)
 }
 
 /* A lowered probe: its program is shared by every probe lowered to the same
- * raw tracepoint and is attached once, by the probe marked for it. */
-static int attach_lowered(const struct desc_probe *p, struct bpf_program *prog,
-			  struct rt_links *l, char *errbuf, size_t errlen)
+ * raw tracepoint and is attached once (desc_probe.shares_program). */
+static int attach_lowered(const char *raw_tp, struct bpf_program *prog, struct rt_links *l,
+			  char *errbuf, size_t errlen)
 {
-	if (!p->attaches_shared)
-		return 0;
-	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, p->raw_tp);
+	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, raw_tp);
 	if (!link) {
 		int err = -errno;
-		snprintf(errbuf, errlen, "raw tracepoint %s: %s", p->raw_tp, strerror(-err));
+		snprintf(errbuf, errlen, "raw tracepoint %s: %s", raw_tp, strerror(-err));
 		return err;
 	}
 	return rt_links_add(l, link);
+}
+
+/* A lowered target attaches to its raw tracepoint: "raw_tp=sys_enter". Its
+ * code numbers syscalls as this build does; a perf-event tracepoint reads
+ * its record at this kernel's offsets. */
+static char *tracepoint_attach_params(const struct probe_target *t, unsigned *deps)
+{
+	const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
+	if (!raw_tp) {
+		*deps |= DESC_DEP_KERNEL_LAYOUT;
+		return NULL;
+	}
+	*deps |= DESC_DEP_SYSCALL_ABI;
+	return xasprintf("raw_tp=%s", raw_tp);
 }
 
 static const char *tracepoint_attach_hint(int err)
@@ -356,8 +368,8 @@ static const char *tracepoint_attach_hint(int err)
 static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
 			     struct rt_links *l, char *errbuf, size_t errlen)
 {
-	if (p->raw_tp)
-		return attach_lowered(p, prog, l, errbuf, errlen);
+	if (p->params && strncmp(p->params, "raw_tp=", 7) == 0)
+		return attach_lowered(p->params + 7, prog, l, errbuf, errlen);
 	uint64_t id = 0;
 	int err = read_event_id(p->target, &id);
 	if (err) {
@@ -503,4 +515,5 @@ const struct probe_provider probe_tracepoint = {
 	.section = tracepoint_section,
 	.attach = tracepoint_attach,
 	.attach_hint = tracepoint_attach_hint,
+	.attach_params = tracepoint_attach_params,
 };

@@ -589,7 +589,7 @@ static int attach_all(struct run *r)
 		const struct desc_probe *p = &r->desc->probes[i];
 		const struct probe_provider *prov = probe_provider_of(p->type);
 		struct bpf_program *prog = program_of(r, p);
-		if (!prov || !prov->attach) {
+		if (!prov || !prov->attach || p->shares_program) {
 			if (r->o->verbose && prov)
 				print_prog_id(p, prog, "loaded");
 			continue;

@@ -269,18 +269,13 @@ void sema_fill_desc_probes(struct sema *s, struct desc *desc)
 		dp->type = t->type;
 		dp->name = xstrdup(t->name);
 		dp->target = xstrdup(t->target ? t->target : "");
-		dp->period_ns = t->period_ns;
-		dp->freq_hz = t->freq_hz;
 		dp->prog_name = xstrdup(s->groups[i].prog_name);
 		dp->loc = s->group_locs[i];
-		const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
-		if (raw_tp) {
-			dp->raw_tp = xstrdup(raw_tp);
-			dp->attaches_shared = true;
-			for (int j = 0; j < i && dp->attaches_shared; j++)
-				if (strcmp(desc->probes[j].prog_name, dp->prog_name) == 0)
-					dp->attaches_shared = false;
-		}
+		const struct probe_provider *prov = s->groups[i].prov;
+		if (prov && prov->attach_params)
+			dp->params = prov->attach_params(t, &dp->deps);
+		for (int j = 0; j < i && !dp->shares_program; j++)
+			dp->shares_program = strcmp(desc->probes[j].prog_name, dp->prog_name) == 0;
 	}
 }
 

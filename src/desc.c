@@ -64,7 +64,7 @@ void desc_free(struct desc *d)
 		free(d->probes[i].name);
 		free(d->probes[i].target);
 		free(d->probes[i].prog_name);
-		free(d->probes[i].raw_tp);
+		free(d->probes[i].params);
 	}
 	free(d->probes);
 	for (int i = 0; i < d->nmaps; i++) {
@@ -118,26 +118,21 @@ static void replace_str(char **field, const char *value)
  * a tracepoint's record was taken from its tracefs format (a tracepoint
  * that stays a perf-event tracepoint reads its fields at the offsets the
  * format gave). */
-static bool desc_uses_kernel_layouts(const struct desc *d)
+static unsigned desc_probe_deps(const struct desc *d)
 {
-	if (kbtf_loaded())
-		return true;
+	unsigned deps = 0;
 	for (int i = 0; i < d->nprobes; i++)
-		if (d->probes[i].type == PT_TRACEPOINT && !d->probes[i].raw_tp)
-			return true;
-	return false;
+		deps |= d->probes[i].deps;
+	return deps;
 }
 
 void desc_note_kernel(struct desc *d)
 {
-	if (desc_uses_kernel_layouts(d))
+	unsigned deps = desc_probe_deps(d);
+	if (kbtf_loaded() || (deps & DESC_DEP_KERNEL_LAYOUT))
 		replace_str(&d->deps.kernel_build_id, kbtf_kernel_build_id());
-	for (int i = 0; i < d->nprobes; i++) {
-		if (d->probes[i].raw_tp) {
-			replace_str(&d->deps.syscall_abi, DESC_SYSCALL_ABI);
-			break;
-		}
-	}
+	if (deps & DESC_DEP_SYSCALL_ABI)
+		replace_str(&d->deps.syscall_abi, DESC_SYSCALL_ABI);
 }
 
 /* ---- the format's constants ------------------------------------------------------- */
@@ -513,12 +508,11 @@ static void put_probes(struct wbuf *b, const struct desc *d)
 		put_u8(b, (uint8_t)p->type);
 		put_str(b, p->name);
 		put_str(b, p->target);
-		put_u64(b, p->period_ns);
-		put_u64(b, p->freq_hz);
 		put_str(b, p->prog_name);
 		put_loc(b, p->loc);
-		put_str(b, p->raw_tp);
-		put_u8(b, p->attaches_shared);
+		put_str(b, p->params);
+		put_u32(b, p->deps);
+		put_u8(b, p->shares_program);
 	}
 }
 
@@ -1302,12 +1296,13 @@ static void read_probes(struct reader *r, struct desc *d)
 		p->type = (enum probe_type)type;
 		p->name = get_str(r, false);
 		p->target = get_str(r, false);
-		p->period_ns = get_u64(r);
-		p->freq_hz = get_u64(r);
 		p->prog_name = get_str(r, false);
 		p->loc = get_loc(r);
-		p->raw_tp = get_str(r, true);
-		p->attaches_shared = get_bool(r);
+		p->params = get_str(r, true);
+		p->deps = get_u32(r);
+		if (p->deps & ~(DESC_DEP_KERNEL_LAYOUT | DESC_DEP_SYSCALL_ABI))
+			reader_fail(r, "probe %u: unknown dependencies %#x", i, p->deps);
+		p->shares_program = get_bool(r);
 	}
 }
 

@@ -135,9 +135,9 @@ static bool same_loc(srcloc a, srcloc b)
 static bool same_probe(const struct desc_probe *a, const struct desc_probe *b)
 {
 	return a->type == b->type && same_str(a->name, b->name) && same_str(a->target, b->target) &&
-	       a->period_ns == b->period_ns && a->freq_hz == b->freq_hz &&
 	       same_str(a->prog_name, b->prog_name) && same_loc(a->loc, b->loc) &&
-	       same_str(a->raw_tp, b->raw_tp) && a->attaches_shared == b->attaches_shared;
+	       same_str(a->params, b->params) && a->deps == b->deps &&
+	       a->shares_program == b->shares_program;
 }
 
 static bool same_map(const struct desc_map *a, const struct desc_map *b, struct pairs *seen)
@@ -411,7 +411,9 @@ static void test_deps(void)
 	c = compile("tracepoint:syscalls:sys_enter_read { @ = count(); } "
 		    "tracepoint:syscalls:sys_enter_write { @w = count(); }");
 	if (c.desc) {
-		bool lowered = c.desc->nprobes > 0 && c.desc->probes[0].raw_tp;
+		bool lowered = c.desc->nprobes > 1 && c.desc->probes[0].params &&
+			       strcmp(c.desc->probes[0].params, "raw_tp=sys_enter") == 0 &&
+			       c.desc->probes[0].deps == DESC_DEP_SYSCALL_ABI && c.desc->probes[1].shares_program;
 		CHECK(lowered || !strcmp(DESC_TEST_ABI, ""));
 		desc_note_kernel(c.desc);
 		CHECK(strcmp(c.desc->deps.syscall_abi, lowered ? DESC_TEST_ABI : "") == 0);
@@ -426,7 +428,7 @@ static void test_deps(void)
 	kbtf_unload();
 	c = compile("tracepoint:syscalls:sys_enter_read { @ = count(); }");
 	if (c.desc) {
-		CHECK(c.desc->probes[0].raw_tp == NULL);
+		CHECK(c.desc->probes[0].params == NULL && c.desc->probes[0].deps == DESC_DEP_KERNEL_LAYOUT);
 		desc_note_kernel(c.desc);
 		CHECK(strcmp(c.desc->deps.syscall_abi, "") == 0);
 		CHECK(strcmp(c.desc->deps.kernel_build_id, kbtf_kernel_build_id()) == 0);

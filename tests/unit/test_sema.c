@@ -444,7 +444,8 @@ static void test_groups(void)
 		}
 		CHECKF(strcmp(r->groups[0].prog_name, "p0_BEGIN") == 0, "prog name %s",
 		      r->groups[0].prog_name);
-		CHECKF(r->desc->probes[1].period_ns == 1000000000ull, "interval period");
+		CHECKF(r->desc->probes[1].params && strcmp(r->desc->probes[1].params, "period_ns=1000000000") == 0,
+		       "interval period: %s", r->desc->probes[1].params);
 		CHECKF(r->desc->probes[1].loc.line == 1 && r->desc->probes[1].loc.col == 19,
 		      "loc of the attach point %d:%d", r->desc->probes[1].loc.line,
 		      r->desc->probes[1].loc.col);
