@@ -281,11 +281,11 @@ LLVMValueRef cg_fn_str(struct cg *cg, struct node *n)
 	LLVMValueRef ptr = cg_expr(cg, ptr_arg);
 	LLVMValueRef len = cg_const(cg, size);
 	if (len_arg) {
-		/* str(p, n) reads at most n characters; the verifier needs the
-		 * size bounded by the buffer */
-		LLVMValueRef n_plus = LLVMBuildAdd(cg->b, cg_expr(cg, len_arg), cg_const(cg, 1), "");
-		LLVMValueRef too_big = LLVMBuildICmp(cg->b, LLVMIntUGT, n_plus, len, "");
-		len = LLVMBuildSelect(cg->b, too_big, len, n_plus, "");
+		/* str(p, n) reads at most n bytes, the NUL included; the
+		 * verifier needs the size bounded by the buffer */
+		LLVMValueRef want = cg_expr(cg, len_arg);
+		LLVMValueRef too_big = LLVMBuildICmp(cg->b, LLVMIntUGT, want, len, "");
+		len = LLVMBuildSelect(cg->b, too_big, len, want, "");
 	}
 	LLVMValueRef buf = cg_temp(cg, size);
 	cg_zero(cg, buf, cg_round8(size));

@@ -224,6 +224,24 @@ static LLVMValueRef str_equal(struct cg *cg, LLVMValueRef a, uint32_t asize, LLV
 	return LLVMBuildNot(cg->b, differ, "");
 }
 
+/* n bytes of BPF memory at a and b are the same: unrolled 8 bytes at a time,
+ * straight-line code for the verifier. */
+static LLVMValueRef bytes_equal(struct cg *cg, LLVMValueRef a, LLVMValueRef b, uint32_t n)
+{
+	LLVMValueRef differ = LLVMConstInt(cg->i1, 0, false);
+	for (uint32_t at = 0; at < n;) {
+		uint32_t w = n - at >= 8 ? 8 : 1;
+		LLVMTypeRef ty = w == 8 ? cg->i64 : cg->i8;
+		LLVMValueRef x = LLVMBuildLoad2(cg->b, ty, cg_ptr_add(cg, a, at), "");
+		LLVMValueRef y = LLVMBuildLoad2(cg->b, ty, cg_ptr_add(cg, b, at), "");
+		LLVMSetAlignment(x, 1);
+		LLVMSetAlignment(y, 1);
+		differ = LLVMBuildOr(cg->b, differ, LLVMBuildICmp(cg->b, LLVMIntNE, x, y, ""), "");
+		at += w;
+	}
+	return LLVMBuildNot(cg->b, differ, "");
+}
+
 /* ---- arithmetic ---------------------------------------------------------- */
 
 static bool is_u64(const struct type *t)
@@ -366,6 +384,15 @@ static LLVMValueRef emit_binary(struct cg *cg, struct node *n)
 			return cg_const(cg, 0);
 		}
 		LLVMValueRef eq = str_equal(cg, l, lt->size, r, rt->size);
+		if (n->op == OP_NE)
+			eq = LLVMBuildNot(cg->b, eq, "");
+		return bool_to_i64(cg, eq);
+	}
+	if (lt->kind == TY_BUF || lt->kind == TY_ARRAY || lt->kind == TY_RECORD) {
+		/* buffers of different sizes: the length, then the bytes the
+		 * smaller one has (both are zero past their length) */
+		uint32_t size = lt->size < rt->size ? lt->size : rt->size;
+		LLVMValueRef eq = bytes_equal(cg, l, r, size);
 		if (n->op == OP_NE)
 			eq = LLVMBuildNot(cg->b, eq, "");
 		return bool_to_i64(cg, eq);

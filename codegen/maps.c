@@ -50,7 +50,8 @@ static int key_parts(const struct map_info *m, struct node *keys, struct key_par
 {
 	int n = 0;
 	for (struct node *k = keys; k && n < SONDE_MAX_KEY_PARTS; k = k->next, n++) {
-		if (m->nkeys == 1) {
+		/* one key for several (a tuple: sema_key_tuple) is the whole key */
+		if (m->nkeys == 1 || (n == 0 && !k->next)) {
 			parts[n].slot = m->key;
 			parts[n].offset = 0;
 		} else {

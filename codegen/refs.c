@@ -158,15 +158,18 @@ static struct cg_ref index_ref(struct cg *cg, struct node *n)
 		struct cg_ref p = cg_ref_pointer(cg, cg_expr(cg, n->lhs), bt->as);
 		return element_ref(cg, p, cg_expr(cg, n->rhs), bt->elem->size);
 	}
+	/* arrays, and strings as arrays of chars */
+	uint32_t count = bt->kind == TY_STR ? bt->size : bt->count;
+	uint32_t esize = bt->kind == TY_STR ? 1 : bt->elem->size;
 	struct cg_ref base = cg_ref_of(cg, n->lhs);
 	LLVMValueRef i = cg_expr(cg, n->rhs);
 	if (base.kind == REF_BPF || base.kind == REF_CTX) {
 		/* in BPF memory the verifier wants the offset bounded: an index
 		 * past the end reads element 0 (bpftrace warns at run time) */
-		LLVMValueRef in = LLVMBuildICmp(cg->b, LLVMIntULT, i, cg_const(cg, bt->count), "");
+		LLVMValueRef in = LLVMBuildICmp(cg->b, LLVMIntULT, i, cg_const(cg, count), "");
 		i = LLVMBuildSelect(cg->b, in, i, cg_const(cg, 0), "");
 	}
-	return element_ref(cg, base, i, bt->elem->size);
+	return element_ref(cg, base, i, esize);
 }
 
 struct cg_ref cg_ref_of(struct cg *cg, struct node *n)

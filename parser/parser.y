@@ -173,6 +173,8 @@ struct member_list parse_member(struct parse_state *ps, struct spec_words *words
 struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc);
 struct member_list parse_next_declarator(struct parse_state *ps, struct spec_words *w, uint64_t bits,
 					 srcloc loc);
+struct member_list parse_named_nested(struct parse_state *ps, struct cdef *def, char *name, bool is_union,
+				      struct spec_words *declarator, srcloc loc);
 struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t value, srcloc loc);
 }
 
@@ -358,15 +360,25 @@ cdef_decl:
 	  }
 	| STRUCT '{' cdef_body '}'	{ $$ = parse_anonymous_member(ps, $3, @$); }
 	| UNION '{' cdef_body '}'	{ $3->is_union = true; $$ = parse_anonymous_member(ps, $3, @$); }
+	/* a named definition inside another defines the type for the whole
+	 * script, as in C: hoisted before the struct holding it */
+	| STRUCT IDENT '{' cdef_body '}' cdef_words cdef_arrays {
+		$$ = parse_named_nested(ps, $4, $2, false, &$6, @$);
+	  }
+	| UNION IDENT '{' cdef_body '}' cdef_words cdef_arrays {
+		$$ = parse_named_nested(ps, $4, $2, true, &$6, @$);
+	  }
+	| STRUCT IDENT '{' cdef_body '}' { $$ = parse_named_nested(ps, $4, $2, false, NULL, @$); }
+	| UNION IDENT '{' cdef_body '}'  { $$ = parse_named_nested(ps, $4, $2, true, NULL, @$); }
 	;
 
 /* Words and stars in order, as one string: "unsigned long * p". */
 cdef_words:
 	  IDENT				{ $$.words = $1; $$.loc = @1; }
 	| '*'				{ $$.words = xstrdup("*"); $$.loc = @1; }
-	| STRUCT			{ $$.words = xstrdup("struct"); $$.loc = @1; }
-	| UNION				{ $$.words = xstrdup("union"); $$.loc = @1; }
-	| ENUM				{ $$.words = xstrdup("enum"); $$.loc = @1; }
+	| STRUCT IDENT			{ $$.words = parse_words_join(xstrdup("struct"), $2); $$.loc = @1; }
+	| UNION IDENT			{ $$.words = parse_words_join(xstrdup("union"), $2); $$.loc = @1; }
+	| ENUM IDENT			{ $$.words = parse_words_join(xstrdup("enum"), $2); $$.loc = @1; }
 	| cdef_words IDENT		{ $$ = $1; $$.words = parse_words_join($1.words, $2); }
 	| cdef_words STRUCT		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("struct")); }
 	| cdef_words UNION		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("union")); }
@@ -1250,4 +1262,25 @@ struct member_list parse_next_declarator(struct parse_state *ps, struct spec_wor
 	struct spec_words full = { xasprintf("%s %s", ps->decl_base, w->words), w->loc };
 	free(w->words);
 	return parse_member(ps, &full, bits, loc, NULL);
+}
+
+/* struct NAME { ... } declarator inside a definition: NAME joins the
+ * script's definitions (before the one being parsed, which may hold it by
+ * value) and the member is declared with it; no declarator declares the
+ * type only. */
+struct member_list parse_named_nested(struct parse_state *ps, struct cdef *def, char *name, bool is_union,
+				      struct spec_words *declarator, srcloc loc)
+{
+	def->name = name;
+	def->is_union = is_union;
+	def->loc = loc;
+	parse_add_cdef(ps, def);
+	if (!declarator) {
+		ps->ndims = 0;
+		return (struct member_list){ NULL, NULL };
+	}
+	struct spec_words full = { xasprintf("%s %s %s", is_union ? "union" : "struct", name, declarator->words),
+				   declarator->loc };
+	free(declarator->words);
+	return parse_member(ps, &full, 0, loc, NULL);
 }

@@ -589,9 +589,14 @@ static int attach_all(struct run *r)
 		const struct desc_probe *p = &r->desc->probes[i];
 		const struct probe_provider *prov = probe_provider_of(p->type);
 		struct bpf_program *prog = program_of(r, p);
-		if (!prov || !prov->attach || p->shares_program) {
+		if (!prov || !prov->attach) {
 			if (r->o->verbose && prov)
 				print_prog_id(p, prog, "loaded");
+			continue;
+		}
+		if (p->shares_program) { /* an earlier probe attached it */
+			if (r->o->verbose)
+				print_prog_id(p, prog, "attached");
 			continue;
 		}
 		char reason[256] = "";

@@ -259,6 +259,14 @@ static const struct type *check_index(struct sema *s, struct node *n)
 		n->as = n->lhs->as;
 		return in_space(s, bt->elem, n->as);
 	}
+	if (bt->kind == TY_STR) {
+		/* a string's characters: int8, as C's char on x86-64 */
+		if (is_const && (idx < 0 || (uint64_t)idx >= bt->size))
+			return sema_fail(s, n->rhs->loc, "the index %lld is out of bounds for %s",
+					 (long long)idx, tname(bt, buf, sizeof(buf)));
+		n->as = n->lhs->as;
+		return type_int(1, true);
+	}
 	if (bt->kind == TY_PTR) {
 		if (bt->elem->kind == TY_VOID || (bt->elem->size == 0 && bt->elem->kind != TY_RECORD))
 			return sema_fail(s, n->loc, "cannot index %s: its elements have no size",
@@ -268,11 +276,18 @@ static const struct type *check_index(struct sema *s, struct node *n)
 		n->as = bt->as;
 		return in_space(s, bt->elem, n->as);
 	}
-	return sema_fail(s, n->loc, "cannot index %s: it is not an array, a pointer or a tuple",
+	return sema_fail(s, n->loc, "cannot index %s: it is not an array, a string, a pointer or a tuple",
 			 tname(bt, buf, sizeof(buf)));
 }
 
 /* ---- operators ---------------------------------------------------------------------------- */
+
+/* Buffers, arrays, tuples, records and structs are equal when their bytes
+ * are (values are built with their padding zeroed). */
+static bool is_compared_by_bytes(const struct type *t)
+{
+	return t->kind == TY_BUF || t->kind == TY_ARRAY || t->kind == TY_RECORD;
+}
 
 static const struct type *check_deref(struct sema *s, struct node *n, const struct type *t)
 {
@@ -363,6 +378,15 @@ static const struct type *check_binary(struct sema *s, struct node *n)
 			return sema_fail(s, n->loc, "invalid operands to '%s': %s and %s",
 					 binop_spelling(n->op), tname(a, ba, sizeof(ba)), tname(b, bb, sizeof(bb)));
 		}
+		return type_bool();
+	}
+	if ((n->op == OP_EQ || n->op == OP_NE) && (is_compared_by_bytes(a) || is_compared_by_bytes(b))) {
+		bool same = a->kind == TY_BUF && b->kind == TY_BUF ? true : type_equal(a, b);
+		if (!same)
+			return sema_fail(s, n->loc, "cannot compare %s with %s", tname(a, ba, sizeof(ba)),
+					 tname(b, bb, sizeof(bb)));
+		if (!sema_complete_value(s, a, n->loc))
+			return type_none();
 		return type_bool();
 	}
 	if (a->kind == TY_PTR || b->kind == TY_PTR)
@@ -559,7 +583,9 @@ static void make_literal(struct node *n, uint64_t v)
 
 static const struct type *check_sizeof(struct sema *s, struct node *n)
 {
-	const struct type *t = n->spec ? sema_resolve_spec(s, n->spec) : sema_expr(s, n->lhs);
+	const struct type *t = n->spec ? sema_spec_enumerator(s, n->spec) : NULL;
+	if (!t)
+		t = n->spec ? sema_resolve_spec(s, n->spec) : sema_expr(s, n->lhs);
 	char buf[128];
 	if (type_is_none(t))
 		return t;

@@ -122,6 +122,13 @@ static void report_key_conflict(struct sema *s, struct map_info *m, struct node 
 }
 
 /* Types the key expressions of an N_MAP and unifies them with the map's. */
+/* A single key that is a tuple of two or more: the map's keys. */
+const struct type *sema_key_tuple(const struct node *key)
+{
+	const struct type *t = key ? key->type : NULL;
+	return t && t->kind == TY_RECORD && t->rkind == REC_TUPLE && t->nmembers >= 2 && !key->next ? t : NULL;
+}
+
 void sema_map_keys(struct sema *s, struct map_info *m, struct node *n)
 {
 	int nkeys = 0;
@@ -134,6 +141,10 @@ void sema_map_keys(struct sema *s, struct map_info *m, struct node *n)
 		sema_err(s, n->loc, "a map key can have at most %d parts", SONDE_MAX_KEY_PARTS);
 		return;
 	}
+	/* @m[$t] with $t = (a, b) is @m[a, b] (bpftrace: keys are a tuple) */
+	const struct type *whole = ok && nkeys == 1 ? sema_key_tuple(n->args) : NULL;
+	if (whole)
+		nkeys = whole->nmembers;
 	struct map_state *st = state_of(s, m);
 	if (!st->keys_known) {
 		st->keys_known = true;
@@ -153,7 +164,7 @@ void sema_map_keys(struct sema *s, struct map_info *m, struct node *n)
 	int i = 0;
 	for (struct node *k = n->args; k; k = k->next, i++)
 		parts[i] = sema_stored_type(k->type);
-	const struct type *key = nkeys == 1 ? parts[0] : type_tuple(sema_types(s), parts, nkeys);
+	const struct type *key = whole ? parts[0] : nkeys == 1 ? parts[0] : type_tuple(sema_types(s), parts, nkeys);
 	if (!m->key) {
 		m->key = key;
 		s->changes++;

@@ -111,6 +111,8 @@ const struct type *sema_stored_type(const struct type *t);
 /* typespec.c */
 const struct type *sema_resolve_spec(struct sema *s, const struct type_spec *spec);
 void sema_define_structs(struct sema *s);
+const struct type *sema_key_tuple(const struct node *key);
+const struct type *sema_spec_enumerator(struct sema *s, const struct type_spec *spec);
 bool sema_enum_constant(struct sema *s, const char *name, int64_t *value, const struct type **type);
 /* Members of a record: completes BTF records on demand; false when the
  * record is opaque (reported at loc unless quiet). */

@@ -131,6 +131,17 @@ static const struct type *apply_suffixes(struct sema *s, const struct type_spec 
 	return t;
 }
 
+/* sizeof(NAME) where NAME is an enumerator, not a type: its enum's type.
+ * NULL otherwise (and for C's base type names, without touching BTF). */
+const struct type *sema_spec_enumerator(struct sema *s, const struct type_spec *spec)
+{
+	int64_t value;
+	const struct type *t;
+	if (spec->kind != SPEC_NAME || spec->nsuffix != 0 || base_c_name(spec->name))
+		return NULL;
+	return sema_enum_constant(s, spec->name, &value, &t) ? t : NULL;
+}
+
 const struct type *sema_resolve_spec(struct sema *s, const struct type_spec *spec)
 {
 	const struct type *t = resolve_base(s, spec);

@@ -132,8 +132,10 @@ static const struct type *check_str(struct sema *s, struct node *n)
 		return t;
 	if (t->kind == TY_STR) {
 		if (len && arg->kind == N_STR && len->kind == N_INT) {
-			if (len->ival < arg->str_len) {
-				arg->str_len = (size_t)len->ival;
+			/* the length counts the NUL, as for pointers */
+			size_t keep = len->ival ? (size_t)len->ival - 1 : 0;
+			if (keep < arg->str_len) {
+				arg->str_len = keep;
 				arg->str[arg->str_len] = '\0';
 			}
 			arg->type = type_str(sema_types(s), (uint32_t)arg->str_len + 1);
@@ -147,13 +149,15 @@ static const struct type *check_str(struct sema *s, struct node *n)
 	if (!type_is_integer(t) && t->kind != TY_PTR)
 		return sema_fail(s, arg->loc, "str() expects a pointer or a string as argument 1, got %s",
 				 type_name(t, buf, sizeof(buf)));
+	/* str(p, n) reads at most n bytes, the NUL included (the latest
+	 * bpftrace; 0.17 read n characters and a NUL) */
 	uint32_t size = sema_max_strlen(s);
 	if (len) {
 		int64_t v;
 		if (!sema_arg_integer(s, n, 1, false))
 			return type_none();
-		if (sema_const_eval(len, &v) && v >= 0 && (uint64_t)v + 1 < size)
-			size = (uint32_t)v + 1;
+		if (sema_const_eval(len, &v) && v >= 0 && (uint64_t)v < size)
+			size = v > 0 ? (uint32_t)v : 1;
 	}
 	n->as = pointee_space(s, t);
 	return type_str(sema_types(s), size);

@@ -122,6 +122,8 @@ run_sonde -q -c "$SYSCALLER -n 5 -k read" -e 'tracepoint:raw_syscalls:sys_enter 
 	tracepoint:syscalls:sys_enter_read /pid == cpid && args.count == 1/ { @r = args; }'
 expect_match "an array field of a lowered syscall program, and args as a value" "^@c\[1, 48\]: 5
 @r: \{ .__syscall_nr = 0, .fd = [0-9]+, .buf = 0x[0-9a-f]+, .count = 1 \}$" "$OUT"
+same_as_bpftrace "args.argv[N]: an array of user pointers, each read as a user string" -q -c '/bin/true x yz' \
+	-e 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { printf("%s %s %s\n", str(args->argv[0]), str(args->argv[1]), str(args->argv[2])); }'
 run_sonde -e 'enum e { A, B, A }; BEGIN { print(A); }'
 expect_match "an enumerator defined twice" "enumerator 'A' is defined twice" "$ERR"
 
@@ -140,6 +142,25 @@ run_sonde -e 'BEGIN { printf("%r\n", 5); }'
 expect_match "%r of an integer is an error" "%r expects a buffer" "$ERR"
 run_sonde -e 'BEGIN { $p = curtask; print(buf($p)); }'
 expect_match "buf() of a pointer needs a length" "buf\(\) of a pointer needs a length" "$ERR"
+
+# ---- comparisons, indexing, keys ---------------------------------------------------------
+run_sonde -q -e 'BEGIN { $a = buf("hi", 2); $b = buf("bye", 3); $t = (1, "a");
+	printf("%d %d %d %d\n", $a == $a, $a != $b, $t == (1, "a"), curtask->se.load == curtask->se.load);
+	$s = "foo"; printf("%c%c\n", $s[0], comm[1]); exit(); }'
+expect_eq "== on buffers, tuples and structs; a string's characters by index" "1 1 1 1
+fo" "$OUT"
+run_sonde -q -e 'BEGIN { @a[(int16)-1, ((int32)-2, 3)] = 10; @a[5, (6, 7)] = 11; $c = ((int8)-4, ((int16)-5, -6)); @a[$c] = 12; exit(); }'
+expect_eq "a tuple variable as the keys of a multi-key map" "
+
+@a[-1, (-2, 3)]: 10
+@a[5, (6, 7)]: 11
+@a[-4, (-5, -6)]: 12" "$OUT"
+run_sonde -q -e 'struct Foo { int x; struct Bar { int x; } bar; } BEGIN { printf("%ld %ld %d %d\n", offsetof(struct Foo, bar.x),
+	sizeof(struct Bar), sizeof(SKB_DROP_REASON_NO_SOCKET), sizeof(struct Foo)); exit(); }'
+expect_eq "a named struct defined inside another; sizeof of an enumerator" "4 4 4 8" "$OUT"
+run_sonde -q -c '/bin/true zztest' -e 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { $n = 5;
+	printf("%s %s %s\n", str(args.argv[1], 5), str(args.argv[1], $n), str("abcdefgh", 4)); }'
+expect_eq "str(p, n) reads n bytes with the NUL (the latest bpftrace)" "zzte zzte abc" "$OUT"
 
 # ---- print() of values -------------------------------------------------------------------
 run_sonde -q -e 'BEGIN { print(5); print(-5); print("str"); print(comm); print((uint8)255); print((int8[4])0x04030201);
