@@ -25,7 +25,7 @@ for arg in "$@"; do
 done
 [ ${#parts[@]} -gt 0 ] || parts=(overhead startup probes compile print)
 
-: "${OVERHEAD_ROUNDS:=5}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
+: "${OVERHEAD_ROUNDS:=5}" "${OVERHEAD_SCRIPTS:=comm pid hist chain}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
 : "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
 : "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}"
 : "${CPUS:=$(seq -s ' ' 0 $(($(nproc) - 1)))}"
@@ -54,7 +54,7 @@ cc -std=c11 -O2 -Wall -Wextra -o "$bin/harness" "$here/harness.c"
 
 have_ref=0
 if command -v clang >/dev/null; then
-	for obj in count_comm count_pid hist_pid; do
+	for obj in count_comm count_pid hist_pid count_ppid_chain; do
 		clang -O2 -g -target bpf -I"/usr/include/$(cc -dumpmachine)" \
 			-c "$here/ref/$obj.bpf.c" -o "$bin/$obj.bpf.o"
 	done
@@ -168,11 +168,13 @@ part_overhead() {
 		[comm]='tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'
 		[pid]='tracepoint:raw_syscalls:sys_enter { @[pid] = count(); }'
 		[hist]='tracepoint:raw_syscalls:sys_enter /pid == @PID@/ { @ = hist(nsecs & 0xff); }'
+		[chain]='tracepoint:raw_syscalls:sys_enter { @[curtask->real_parent->tgid] = count(); }'
 	)
-	declare -A ref_args=([comm]="count_comm.bpf.o" [pid]="count_pid.bpf.o" [hist]="hist_pid.bpf.o @PID@")
-	progress "overhead: $OVERHEAD_ROUNDS rounds x 3 scripts x (untraced + tools), $CALLS calls per CPU and syscall "
+	declare -A ref_args=([comm]="count_comm.bpf.o" [pid]="count_pid.bpf.o" [hist]="hist_pid.bpf.o @PID@"
+		[chain]="count_ppid_chain.bpf.o")
+	progress "overhead: $OVERHEAD_ROUNDS rounds x $(wc -w <<<"$OVERHEAD_SCRIPTS") scripts x (untraced + tools), $CALLS calls per CPU and syscall "
 	for round in $(seq "$OVERHEAD_ROUNDS"); do
-		for script in comm pid hist; do
+		for script in $OVERHEAD_SCRIPTS; do
 			# untraced right before the traced runs of the same round and script
 			echo "tool=none script=$script round=$round foreign=$(foreign_tracing_progs) status=0 $("$bin/loadgen" -n "$CALLS" "${specs[@]}" |
 				sed 's/^/load:/' | tr '\n' ' ')" >>"$raw"
@@ -220,7 +222,7 @@ part_overhead() {
 	header=$(printf '%-6s %-8s %4s %10s %10s %18s %18s' script syscall cpu untraced ref bpftrace sonde)
 	say "$header"
 	local spec base r b s
-	for script in comm pid hist; do
+	for script in $OVERHEAD_SCRIPTS; do
 		for spec in "${specs[@]}"; do
 			spec=${spec/:/.}
 			base=$(median "$diffs" base "script=$script" "spec=$spec")
@@ -237,8 +239,8 @@ part_overhead() {
 	[ "$busy" = 0 ] || say "   WARNING: in $busy of the untraced runs other tracing BPF programs were loaded on this
      machine (bpftool prog show): someone else is tracing, numbers are disturbed"
 	say "   commands (@PID@ = the paused loadgen's pid):"
-	for script in comm pid hist; do say "     $script: sonde|bpftrace -e '${prog[$script]}'"; done
-	say "     ref:  bench/ref/loader <count_comm|count_pid|hist_pid>.bpf.o [@PID@]  (clang -O2 -g -target bpf)"
+	for script in $OVERHEAD_SCRIPTS; do say "     $script: sonde|bpftrace -e '${prog[$script]}'"; done
+	say "     ref:  bench/ref/loader <count_comm|count_pid|hist_pid|count_ppid_chain>.bpf.o [@PID@]  (clang -O2 -g -target bpf)"
 	say "     load: $load"
 	say "   goal: sonde <= 1.00x ref"
 }

@@ -8,7 +8,8 @@
 
 struct agg_args {
 	LLVMValueRef v;
-	bool is_min; /* min/max */
+	bool is_min;      /* min/max */
+	bool is_signed;   /* min/max compare signed */
 };
 
 static struct node *agg_call(struct node *assign)
@@ -76,7 +77,9 @@ static void keep_extreme(struct cg *cg, LLVMValueRef p, void *data)
 	struct agg_args *a = data;
 	LLVMValueRef cur = load64(cg, p, 0);
 	LLVMValueRef unset = LLVMBuildICmp(cg->b, LLVMIntEQ, load64(cg, p, 8), cg_const(cg, 0), "");
-	LLVMValueRef better = LLVMBuildICmp(cg->b, a->is_min ? LLVMIntSLT : LLVMIntSGT, a->v, cur, "");
+	LLVMIntPredicate pred = a->is_min ? (a->is_signed ? LLVMIntSLT : LLVMIntULT)
+					  : (a->is_signed ? LLVMIntSGT : LLVMIntUGT);
+	LLVMValueRef better = LLVMBuildICmp(cg->b, pred, a->v, cur, "");
 	LLVMValueRef take = LLVMBuildOr(cg->b, unset, better, "");
 	store64(cg, p, 0, LLVMBuildSelect(cg->b, take, a->v, cur, ""));
 	store64(cg, p, 8, cg_const(cg, 1));
@@ -84,19 +87,19 @@ static void keep_extreme(struct cg *cg, LLVMValueRef p, void *data)
 
 void cg_agg_count(struct cg *cg, struct node *assign)
 {
-	struct agg_args a = { cg_const(cg, 1), false };
+	struct agg_args a = { cg_const(cg, 1), false, false };
 	update(cg, assign, user_key(cg, assign), add_value, init_value, &a);
 }
 
 void cg_agg_sum(struct cg *cg, struct node *assign)
 {
-	struct agg_args a = { agg_value(cg, assign), false };
+	struct agg_args a = { agg_value(cg, assign), false, false };
 	update(cg, assign, user_key(cg, assign), add_value, init_value, &a);
 }
 
 void cg_agg_avg(struct cg *cg, struct node *assign)
 {
-	struct agg_args a = { agg_value(cg, assign), false };
+	struct agg_args a = { agg_value(cg, assign), false, false };
 	update(cg, assign, user_key(cg, assign), add_sample, init_sample, &a);
 }
 
@@ -105,15 +108,21 @@ void cg_agg_stats(struct cg *cg, struct node *assign)
 	cg_agg_avg(cg, assign);
 }
 
+static bool value_signed(struct node *assign)
+{
+	const struct type *v = assign->lhs->map->value;
+	return v && v->is_signed;
+}
+
 void cg_agg_min(struct cg *cg, struct node *assign)
 {
-	struct agg_args a = { agg_value(cg, assign), true };
+	struct agg_args a = { agg_value(cg, assign), true, value_signed(assign) };
 	update(cg, assign, user_key(cg, assign), keep_extreme, init_sample, &a);
 }
 
 void cg_agg_max(struct cg *cg, struct node *assign)
 {
-	struct agg_args a = { agg_value(cg, assign), false };
+	struct agg_args a = { agg_value(cg, assign), false, value_signed(assign) };
 	update(cg, assign, user_key(cg, assign), keep_extreme, init_sample, &a);
 }
 
@@ -147,7 +156,7 @@ static LLVMValueRef hist_bucket(struct cg *cg, LLVMValueRef v, bool is_signed)
 /* 0 for v < min, 1 + (v - min) / step inside, 1 + (max - min) / step above. */
 static LLVMValueRef lhist_bucket(struct cg *cg, LLVMValueRef v, const struct map_info *m)
 {
-	int64_t min = m->lhist_min, max = m->lhist_max, step = m->lhist_step > 0 ? m->lhist_step : 1;
+	int64_t min = m->agg_args[0], max = m->agg_args[1], step = m->agg_args[2] > 0 ? m->agg_args[2] : 1;
 	LLVMValueRef inside = LLVMBuildUDiv(cg->b, LLVMBuildSub(cg->b, v, cg_const(cg, (uint64_t)min), ""),
 					    cg_const(cg, (uint64_t)step), "");
 	inside = LLVMBuildAdd(cg->b, inside, cg_const(cg, 1), "");
@@ -163,7 +172,7 @@ static void count_bucket(struct cg *cg, struct node *assign, LLVMValueRef bucket
 {
 	struct node *lhs = assign->lhs;
 	LLVMValueRef key = cg_map_key(cg, lhs->map, lhs->args, bucket);
-	struct agg_args a = { cg_const(cg, 1), false };
+	struct agg_args a = { cg_const(cg, 1), false, false };
 	update(cg, assign, key, add_value, init_value, &a);
 }
 
@@ -171,7 +180,8 @@ void cg_agg_hist(struct cg *cg, struct node *assign)
 {
 	struct node *arg = agg_call(assign)->args;
 	LLVMValueRef v = agg_value(cg, assign);
-	bool is_signed = !arg || arg->type.is_signed;
+	bool is_signed = !arg || !type_is_integer(arg->type) || arg->type->is_signed ||
+			 arg->type->is_literal;
 	count_bucket(cg, assign, hist_bucket(cg, v, is_signed));
 }
 

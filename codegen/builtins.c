@@ -1,6 +1,6 @@
-/* builtins.c - codegen hooks of the builtin variables (pid, comm, argN...),
- * tracepoint `args.field`, and the builtin functions (printf, exit, print,
- * clear, zero, delete, str). The tables in stdlib/ point here. */
+/* builtins.c - codegen hooks of the builtin variables (pid, comm, argN...)
+ * and the builtin functions (printf, exit, print, clear, zero, delete,
+ * str). The descriptors in stdlib/ point here. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,10 +82,16 @@ LLVMValueRef cg_var_cpu(struct cg *cg, struct node *n)
 
 LLVMValueRef cg_var_probe(struct cg *cg, struct node *n)
 {
-	if (cg->probe_slot)
-		return cg->probe_slot; /* a lowered program's code shared by several tracepoints */
+	uint32_t size = n->type->size;
+	if (cg->probe_slot) {
+		/* a lowered program's code shared by several tracepoints: the
+		 * dispatch wrote the name into the slot */
+		LLVMValueRef buf = cg_temp(cg, size);
+		cg_zero(cg, buf, cg_round8(size));
+		cg_str_copy(cg, buf, size, cg->probe_slot, CG_PROBE_SLOT_SIZE, false);
+		return buf;
+	}
 	const char *name = cg->target ? cg->target->name : "";
-	uint32_t size = n->type.kind == TY_STR && n->type.size ? n->type.size : SONDE_STRLEN;
 	return cg_str_const(cg, name, strlen(name), size);
 }
 
@@ -99,14 +105,28 @@ LLVMValueRef cg_var_arg(struct cg *cg, struct node *n)
 {
 	const struct probe_provider *prov = cg->group->prov;
 	long idx = strtol(n->name + 3, NULL, 10);
-	if (prov->ctx != CTX_RAW_ARGS || idx < 0 || (prov->max_args && idx >= prov->max_args)) {
-		cg_error(cg, n->loc, "%s is not available in %s probes", n->name, prov->name);
+	if (!prov->emit_argn || idx < 0 || idx >= prov->max_args) {
+		cg_error(cg, n->loc, "internal error: %s is not available in %s probes", n->name, prov->name);
 		return cg_const(cg, 0);
 	}
-	/* raw tracepoint context: u64 args[] */
-	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, cg->ctx_arg, (uint64_t)idx * 8), "");
-	LLVMSetAlignment(v, 8);
-	return v;
+	return prov->emit_argn(cg, (int)idx);
+}
+
+/* `args` as a whole value (print(args), $a = args): the record copied out
+ * of the context. */
+LLVMValueRef cg_var_args(struct cg *cg, struct node *n)
+{
+	const struct type *t = n->type;
+	LLVMValueRef buf = cg_temp(cg, t->size);
+	cg_zero(cg, buf, cg_round8(t->size));
+	for (int i = 0; i < t->nmembers; i++) {
+		const struct type_member *m = &t->members[i];
+		struct cg_ref r = { REF_VALUE, cg_const(cg, 0) };
+		cg->group->prov->emit_args_member(cg, m, &r);
+		LLVMValueRef v = cg_load_ref(cg, r, m->type);
+		cg_store(cg, cg_ptr_add(cg, buf, m->offset), m->type, v, m->type);
+	}
+	return buf;
 }
 
 LLVMValueRef cg_var_rand(struct cg *cg, struct node *n)
@@ -126,75 +146,6 @@ LLVMValueRef cg_var_curtask(struct cg *cg, struct node *n)
 	return helper0(cg, HELPER_GET_CURRENT_TASK);
 }
 
-/* ---- args.field ---------------------------------------------------------- */
-
-static LLVMValueRef field_string(struct cg *cg, struct node *n, const struct tp_field *f)
-{
-	uint32_t size = n->type.size ? n->type.size : f->size;
-	LLVMValueRef buf = cg_temp(cg, size);
-	cg_zero(cg, buf, cg_round8(size));
-	/* a _str read stops at the NUL, keeping the rest of the buffer zero;
-	 * one byte more than the array keeps its last character when the
-	 * array is full */
-	uint32_t limit = f->size + 1 < cg_round8(size) ? f->size + 1 : cg_round8(size);
-	LLVMValueRef args[3] = { buf, cg_const(cg, limit), cg_ptr_add(cg, cg->ctx_arg, f->offset) };
-	cg_helper(cg, HELPER_PROBE_READ_KERNEL_STR, cg->i64, args, 3);
-	return buf;
-}
-
-/* `__data_loc char[] name`: a u32 at the field's offset holds the offset of
- * the string from the start of the record (low 16 bits) and its length. */
-static LLVMValueRef field_data_loc_string(struct cg *cg, struct node *n, const struct tp_field *f)
-{
-	uint32_t size = n->type.size ? n->type.size : SONDE_STRLEN;
-	LLVMValueRef buf = cg_temp(cg, size);
-	cg_zero(cg, buf, cg_round8(size));
-	LLVMValueRef loc = LLVMBuildLoad2(cg->b, cg->i32, cg_ptr_add(cg, cg->ctx_arg, f->offset), "");
-	LLVMSetAlignment(loc, 4);
-	LLVMValueRef off = LLVMBuildZExt(cg->b, LLVMBuildAnd(cg->b, loc, LLVMConstInt(cg->i32, 0xffff, false), ""),
-					 cg->i64, "");
-	LLVMValueRef src = LLVMBuildGEP2(cg->b, cg->i8, cg->ctx_arg, &off, 1, "");
-	LLVMValueRef args[3] = { buf, cg_const(cg, size), src };
-	cg_helper(cg, HELPER_PROBE_READ_KERNEL_STR, cg->i64, args, 3);
-	return buf;
-}
-
-LLVMValueRef cg_args_field(struct cg *cg, struct node *n)
-{
-	const struct probe_target *t = cg->target;
-	const struct tp_field *f = t->format ? tp_format_field(t->format, n->name) : NULL;
-	if (cg->group->prov->ctx != CTX_TRACEPOINT || !f) {
-		cg_error(cg, n->loc, "%s has no field args.%s", t->name, n->name);
-		return n->type.kind == TY_STR ? cg_str_const(cg, "", 0, n->type.size) : cg_const(cg, 0);
-	}
-	if (n->type.kind == TY_STR && f->is_data_loc)
-		return field_data_loc_string(cg, n, f);
-	if (f->is_string && !f->is_data_loc && n->type.kind == TY_STR)
-		return field_string(cg, n, f);
-	if (n->type.kind == TY_STR || f->is_string) {
-		cg_error(cg, n->loc, "field args.%s of %s: string/integer mismatch", n->name, t->name);
-		return n->type.kind == TY_STR ? cg_str_const(cg, "", 0, n->type.size) : cg_const(cg, 0);
-	}
-	uint32_t size = f->is_pointer ? 8 : f->size;
-	bool is_signed = f->is_signed && !f->is_pointer;
-	if (f->is_data_loc)
-		size = 4, is_signed = false;
-	if (size != 1 && size != 2 && size != 4 && size != 8) {
-		cg_error(cg, n->loc, "field args.%s of %s (%u bytes) cannot be read as an integer",
-			 n->name, t->name, f->size);
-		return cg_const(cg, 0);
-	}
-	if (t->lower.kind != LOWER_NONE)
-		return cg_normalize(cg, cg_lowered_field(cg, f), type_int(size, is_signed));
-	/* tracepoint programs may load the record directly (aligned reads) */
-	LLVMTypeRef ty = LLVMIntTypeInContext(cg->ctx, size * 8);
-	LLVMValueRef v = LLVMBuildLoad2(cg->b, ty, cg_ptr_add(cg, cg->ctx_arg, f->offset), "");
-	LLVMSetAlignment(v, size);
-	if (size < 8)
-		v = is_signed ? LLVMBuildSExt(cg->b, v, cg->i64, "") : LLVMBuildZExt(cg->b, v, cg->i64, "");
-	return v;
-}
-
 /* ---- functions ----------------------------------------------------------- */
 
 static struct node *nth_arg(struct node *call, int i)
@@ -205,35 +156,45 @@ static struct node *nth_arg(struct node *call, int i)
 	return a;
 }
 
+/* An event: the header, then `payload` (a tuple or any value) laid out by
+ * its type, built in a zeroed temporary and sent through the ring buffer.
+ * The values are evaluated first: they may need temporaries and branches
+ * of their own. */
+static void output_values(struct cg *cg, enum event_kind kind, uint32_t id, const struct type *payload,
+			  struct node *first, int nvals)
+{
+	LLVMValueRef vals[128];
+	int i = 0;
+	for (struct node *a = first; a && i < nvals && i < 128; a = a->next, i++)
+		vals[i] = cg_expr(cg, a);
+	uint32_t size = (uint32_t)sizeof(struct event_hdr) + (payload ? payload->size : 0);
+	LLVMValueRef rec = cg_temp(cg, size);
+	cg_zero(cg, rec, cg_round8(size));
+	cg_event_header(cg, rec, kind, id);
+	LLVMValueRef body = cg_ptr_add(cg, rec, sizeof(struct event_hdr));
+	i = 0;
+	for (struct node *a = first; a && i < nvals && i < 128; a = a->next, i++) {
+		if (!vals[i])
+			continue;
+		if (kind == EV_VALUE) {
+			cg_store(cg, body, payload, vals[i], a->type);
+			continue;
+		}
+		const struct type_member *m = &payload->members[i];
+		cg_store(cg, cg_ptr_add(cg, body, m->offset), m->type, vals[i], a->type);
+	}
+	cg_event_output(cg, rec, size);
+}
+
 LLVMValueRef cg_fn_printf(struct cg *cg, struct node *n)
 {
-	if (n->printf_id < 0 || n->printf_id >= cg->desc->nprintfs) {
+	if (n->index < 0 || n->index >= cg->desc->nprintfs) {
 		cg_error(cg, n->loc, "internal error: printf without a layout");
 		return NULL;
 	}
-	const struct desc_printf *pf = &cg->desc->printfs[n->printf_id];
-	/* evaluate the arguments before building the record: they may need
-	 * temporaries and branches of their own */
-	LLVMValueRef vals[64];
-	struct type types[64];
-	int nvals = 0;
-	for (struct node *a = n->args ? n->args->next : NULL; a && nvals < pf->nargs && nvals < 64;
-	     a = a->next, nvals++) {
-		vals[nvals] = cg_expr(cg, a);
-		types[nvals] = a->type;
-	}
-	uint32_t size = (uint32_t)sizeof(struct event_hdr) + pf->size;
-	LLVMValueRef rec = cg_temp(cg, size);
-	cg_zero(cg, rec, cg_round8(size));
-	cg_event_header(cg, rec, EV_PRINTF, (uint32_t)n->printf_id);
-	for (int i = 0; i < nvals; i++) {
-		if (!vals[i])
-			continue;
-		const struct field_layout *fl = &pf->args[i];
-		LLVMValueRef dst = cg_ptr_add(cg, rec, sizeof(struct event_hdr) + fl->offset);
-		cg_store_value(cg, dst, fl->type.kind == TY_STR ? fl->type.size : 8, vals[i], types[i]);
-	}
-	cg_event_output(cg, rec, size);
+	const struct desc_printf *pf = &cg->desc->printfs[n->index];
+	int nargs = pf->args ? pf->args->nmembers : 0;
+	output_values(cg, EV_PRINTF, (uint32_t)n->index, pf->args, n->args ? n->args->next : NULL, nargs);
 	return NULL;
 }
 
@@ -256,6 +217,14 @@ static void output_map_event(struct cg *cg, struct node *n, enum event_kind kind
 
 LLVMValueRef cg_fn_print(struct cg *cg, struct node *n)
 {
+	if (n->index >= 0) { /* print(value) */
+		if (n->index >= cg->desc->nvalues) {
+			cg_error(cg, n->loc, "internal error: print without a layout");
+			return NULL;
+		}
+		output_values(cg, EV_VALUE, (uint32_t)n->index, cg->desc->values[n->index], n->args, 1);
+		return NULL;
+	}
 	struct node *top = nth_arg(n, 1), *div = nth_arg(n, 2);
 	LLVMValueRef top_v = top ? cg_expr(cg, top) : cg_const(cg, 0);
 	LLVMValueRef div_v = div ? cg_expr(cg, div) : cg_const(cg, 0);
@@ -298,55 +267,68 @@ LLVMValueRef cg_fn_delete(struct cg *cg, struct node *n)
 		cg_error(cg, n->loc, "internal error: delete without a map");
 		return NULL;
 	}
-	bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
-	LLVMValueRef key = cg_map_key(cg, m, elem->args, hist ? cg_const(cg, 0) : NULL);
+	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
+	LLVMValueRef key = cg_map_key(cg, m, elem->args, agg && agg->bucketed ? cg_const(cg, 0) : NULL);
 	cg_map_delete(cg, cg_map_global(cg, m), key);
 	return NULL;
 }
 
-/* Where does the pointer of str() point? Syscall tracepoint arguments are
- * user addresses; raw tracepoint arguments, other tracepoint fields and
- * curtask are kernel ones. */
-enum addr_space { AS_UNKNOWN, AS_USER, AS_KERNEL };
-
-static enum addr_space addr_space_of(struct cg *cg, struct node *e)
-{
-	if (!e)
-		return AS_UNKNOWN;
-	if (e->kind == N_FIELD) {
-		const char *cat = cg->target->format ? cg->target->format->category : "";
-		return strcmp(cat, "syscalls") == 0 ? AS_USER : AS_KERNEL;
-	}
-	if (e->kind == N_BUILTIN && e->name &&
-	    (strncmp(e->name, "arg", 3) == 0 || strcmp(e->name, "curtask") == 0))
-		return AS_KERNEL;
-	struct node *kids[4] = { e->lhs, e->rhs, e->cond, e->then };
-	for (int i = 0; i < 4; i++) {
-		enum addr_space s = addr_space_of(cg, kids[i]);
-		if (s != AS_UNKNOWN)
-			return s;
-	}
-	return addr_space_of(cg, e->els);
-}
-
+/* str(p [, n]): sema decided which memory p points into (n->as). */
 LLVMValueRef cg_fn_str(struct cg *cg, struct node *n)
 {
 	struct node *ptr_arg = n->args, *len_arg = nth_arg(n, 1);
-	uint32_t size = n->type.kind == TY_STR && n->type.size ? n->type.size : SONDE_STRLEN;
+	uint32_t size = n->type->size;
 	LLVMValueRef ptr = cg_expr(cg, ptr_arg);
 	LLVMValueRef len = cg_const(cg, size);
 	if (len_arg) {
-		/* str(p, n) reads at most n characters; the verifier needs the
-		 * size bounded by the buffer */
-		LLVMValueRef n_plus = LLVMBuildAdd(cg->b, cg_expr(cg, len_arg), cg_const(cg, 1), "");
-		LLVMValueRef too_big = LLVMBuildICmp(cg->b, LLVMIntUGT, n_plus, len, "");
-		len = LLVMBuildSelect(cg->b, too_big, len, n_plus, "");
+		/* str(p, n) reads at most n bytes, the NUL included; the
+		 * verifier needs the size bounded by the buffer */
+		LLVMValueRef want = cg_expr(cg, len_arg);
+		LLVMValueRef too_big = LLVMBuildICmp(cg->b, LLVMIntUGT, want, len, "");
+		len = LLVMBuildSelect(cg->b, too_big, len, want, "");
 	}
 	LLVMValueRef buf = cg_temp(cg, size);
 	cg_zero(cg, buf, cg_round8(size));
-	enum addr_space as = addr_space_of(cg, ptr_arg);
-	enum bpf_helper id = as == AS_KERNEL ? HELPER_PROBE_READ_KERNEL_STR : HELPER_PROBE_READ_USER_STR;
-	LLVMValueRef args[3] = { buf, len, ptr };
+	enum bpf_helper id = n->as == AS_USER ? HELPER_PROBE_READ_USER_STR : HELPER_PROBE_READ_KERNEL_STR;
+	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(cg->b, ptr, cg->ptr, "") };
 	cg_helper(cg, id, cg->i64, args, 3);
 	return buf;
+}
+
+/* buf(): a u32 length, then the bytes (types.h TY_BUF). A length known at
+ * compile time copies exactly; another one is clamped to the buffer, the
+ * bound the verifier needs for the helper's size argument. */
+LLVMValueRef cg_fn_buf(struct cg *cg, struct node *n)
+{
+	struct node *src = n->args, *len_arg = nth_arg(n, 1);
+	uint32_t cap = n->type->size - 4;
+	LLVMValueRef out = cg_temp(cg, cg_round8(n->type->size));
+	cg_zero(cg, out, cg_round8(n->type->size));
+	LLVMValueRef len = cg_const(cg, cap);
+	int64_t fixed;
+	bool is_fixed = !len_arg || sema_const_eval(len_arg, &fixed);
+	if (!is_fixed) {
+		LLVMValueRef want = cg_expr(cg, len_arg);
+		LLVMValueRef too_big = LLVMBuildICmp(cg->b, LLVMIntUGT, want, len, "");
+		len = LLVMBuildSelect(cg->b, too_big, len, want, "");
+	}
+	LLVMValueRef data = cg_ptr_add(cg, out, 4);
+	bool in_memory = src->type->kind == TY_ARRAY || src->type->kind == TY_STR;
+	struct cg_ref r = in_memory ? cg_ref_of(cg, src)
+				    : cg_ref_pointer(cg, cg_expr(cg, src), n->as);
+	if (cap > 0 && is_fixed && (r.kind == REF_BPF || r.kind == REF_CTX || r.kind == REF_VALUE)) {
+		LLVMValueRef from = r.kind == REF_VALUE ? r.v : cg_load_ref(cg, r, src->type);
+		cg_copy(cg, data, from, cap, 1);
+	} else if (cap > 0) {
+		/* kernel, user or (variable length) BPF memory: the helper reads
+		 * any of them and zeroes the buffer when it fails */
+		bool user = r.kind == REF_USER;
+		LLVMValueRef args[3] = { data, len, r.v };
+		if (LLVMGetTypeKind(LLVMTypeOf(r.v)) != LLVMPointerTypeKind)
+			args[2] = LLVMBuildIntToPtr(cg->b, r.v, cg->ptr, "");
+		cg_helper(cg, user ? HELPER_PROBE_READ_USER : HELPER_PROBE_READ_KERNEL, cg->i64, args, 3);
+	}
+	LLVMValueRef len32 = LLVMBuildTrunc(cg->b, len, cg->i32, "");
+	LLVMSetAlignment(LLVMBuildStore(cg->b, len32, out), 4);
+	return out;
 }

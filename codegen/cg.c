@@ -84,30 +84,80 @@ LLVMValueRef cg_alloca(struct cg *cg, uint32_t size)
 	return slot;
 }
 
-LLVMValueRef cg_temp(struct cg *cg, uint32_t size)
+/* The smallest free pooled slot that fits, or a new one. Scratch slots are
+ * carved from the per-CPU scratch value at increasing offsets; released
+ * ones are reused like stack slots. */
+static int temp_find(struct cg *cg, uint32_t size, bool scratch)
 {
-	size = cg_round8(size ? size : 8);
 	int best = -1;
 	for (int i = 0; i < cg->ntemps; i++) {
 		struct cg_temp *t = &cg->temps[i];
-		if (!t->busy && t->size >= size && (best < 0 || t->size < cg->temps[best].size))
+		if (!t->busy && t->in_scratch == scratch && t->size >= size &&
+		    (best < 0 || t->size < cg->temps[best].size))
 			best = i;
 	}
-	if (best < 0) {
-		if (cg->ntemps == cg->cap_temps) {
-			cg->cap_temps = cg->cap_temps ? cg->cap_temps * 2 : 16;
-			cg->temps = xrealloc(cg->temps, (size_t)cg->cap_temps * sizeof(*cg->temps));
-		}
-		best = cg->ntemps++;
-		cg->temps[best] = (struct cg_temp){ cg_alloca(cg, size), size, false };
+	return best;
+}
+
+static int temp_new(struct cg *cg, uint32_t size, bool scratch)
+{
+	if (cg->ntemps == cg->cap_temps) {
+		cg->cap_temps = cg->cap_temps ? cg->cap_temps * 2 : 16;
+		cg->temps = xrealloc(cg->temps, (size_t)cg->cap_temps * sizeof(*cg->temps));
 	}
+	struct cg_temp *t = &cg->temps[cg->ntemps];
+	memset(t, 0, sizeof(*t));
+	t->size = size;
+	t->in_scratch = scratch;
+	if (scratch) {
+		t->offset = cg->scratch_used;
+		cg->scratch_used += size;
+		if (cg->scratch_used > cg->scratch_high)
+			cg->scratch_high = cg->scratch_used;
+	} else {
+		t->slot = cg_alloca(cg, size);
+	}
+	return cg->ntemps++;
+}
+
+LLVMValueRef cg_temp(struct cg *cg, uint32_t size)
+{
+	size = cg_round8(size ? size : 8);
+	bool scratch = size > CG_STACK_TEMP_MAX;
+	int best = temp_find(cg, size, scratch);
+	if (best < 0)
+		best = temp_new(cg, size, scratch);
 	cg->temps[best].busy = true;
 	if (cg->nheld == cg->cap_held) {
 		cg->cap_held = cg->cap_held ? cg->cap_held * 2 : 16;
 		cg->held = xrealloc(cg->held, (size_t)cg->cap_held * sizeof(*cg->held));
 	}
 	cg->held[cg->nheld++] = best;
-	return cg->temps[best].slot;
+	struct cg_temp *t = &cg->temps[best];
+	if (!t->in_scratch)
+		return t->slot;
+	return cg_ptr_add(cg, cg_scratch_base(cg), t->offset);
+}
+
+/* This CPU's scratch memory: one lookup per program, in the entry block
+ * (dominating every use); cg_end_program() leaves the program when the
+ * lookup fails, which it cannot for a per-CPU array's key 0, but the
+ * verifier wants the check. */
+LLVMValueRef cg_scratch_base(struct cg *cg)
+{
+	if (cg->scratch_base)
+		return cg->scratch_base;
+	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
+	LLVMPositionBuilderAtEnd(eb, cg->entry);
+	LLVMValueRef key = cg_alloca(cg, 8);
+	LLVMSetAlignment(LLVMBuildStore(eb, LLVMConstInt(cg->i32, 0, false), key), 4);
+	LLVMValueRef args[2] = { cg->scratch_map, key };
+	LLVMTypeRef params[2] = { cg->ptr, cg->ptr };
+	LLVMTypeRef fnty = LLVMFunctionType(cg->ptr, params, 2, false);
+	LLVMValueRef callee = LLVMConstIntToPtr(cg_const(cg, HELPER_MAP_LOOKUP_ELEM), cg->ptr);
+	cg->scratch_base = LLVMBuildCall2(eb, fnty, callee, args, 2, "scratch");
+	LLVMDisposeBuilder(eb);
+	return cg->scratch_base;
 }
 
 int cg_temp_mark(struct cg *cg)
@@ -217,13 +267,12 @@ static void define_maps(struct cg *cg)
 	cg->maps = xcalloc((size_t)d->nmaps + 1, sizeof(*cg->maps));
 	for (int i = 0; i < d->nmaps; i++) {
 		const struct desc_map *m = &d->maps[i];
-		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
+		const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
+		bool bucketed = agg && agg->bucketed;
 		unsigned type = m->kind == MAP_PLAIN ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH;
-		/* a scalar hist map is keyed by the bucket alone (desc.h) */
-		uint32_t key_size = (hist && m->nkeys == 0 ? 0 : m->key_size) + (hist ? 8 : 0);
 		cg->maps[i] = define_map(cg, m->bpf_name, type,
-					 hist ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS,
-					 di_bytes(cg, key_size), di_bytes(cg, m->value_size));
+					 bucketed ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS,
+					 di_bytes(cg, m->key_size), di_bytes(cg, m->value_size));
 	}
 	cg->ringbuf = define_map(cg, d->ringbuf_name, BPF_MAP_TYPE_RINGBUF, d->ringbuf_size, NULL,
 				 NULL);
@@ -232,6 +281,41 @@ static void define_maps(struct cg *cg)
 	cg->lost = define_map(cg, d->lost_name, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, cg->di_u64);
 	cg->dropped = define_map(cg, d->dropped_name, BPF_MAP_TYPE_PERCPU_ARRAY,
 				 SONDE_DROPPED_SLOTS(d->nmaps), u32, cg->di_u64);
+}
+
+/* The per-CPU scratch map is referenced while programs are emitted but
+ * sized only after the last one: its global exists from the start, its BTF
+ * (which carries the value size) is attached at the end. */
+static void declare_scratch(struct cg *cg)
+{
+	LLVMTypeRef fields[4] = { cg->ptr, cg->ptr, cg->ptr, cg->ptr };
+	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, 4, false);
+	cg->scratch_map = LLVMAddGlobal(cg->mod, ty, "scratch");
+	LLVMSetInitializer(cg->scratch_map, LLVMConstNull(ty));
+	LLVMSetSection(cg->scratch_map, ".maps");
+	LLVMSetAlignment(cg->scratch_map, 8);
+}
+
+static void finish_scratch(struct cg *cg)
+{
+	if (cg->scratch_high == 0) {
+		LLVMDeleteGlobal(cg->scratch_map);
+		cg->scratch_map = NULL;
+		return;
+	}
+	if (cg->scratch_high > CG_SCRATCH_MAX) {
+		cg_error(cg, (srcloc){ 0 },
+			 "a probe needs %u bytes of scratch memory, more than the %d a per-CPU map value holds "
+			 "(lower max_strlen, or use fewer long strings in one probe)",
+			 (unsigned)cg->scratch_high, CG_SCRATCH_MAX);
+		return;
+	}
+	static const char *names[] = { "type", "max_entries", "key", "value" };
+	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
+							   DW_ATE_unsigned, LLVMDIFlagZero);
+	LLVMMetadataRef types[4] = { di_uint_attr(cg, BPF_MAP_TYPE_PERCPU_ARRAY), di_uint_attr(cg, 1),
+				     di_ptr_to(cg, u32), di_ptr_to(cg, di_bytes(cg, cg->scratch_high)) };
+	di_global(cg, cg->scratch_map, "scratch", di_struct(cg, "", names, types, 4));
 }
 
 /* struct rt_config in ".rodata". Deliberately not `constant` in IR: LLVM
@@ -313,9 +397,21 @@ void cg_emit_pid_filter(struct cg *cg)
 	LLVMPositionBuilderAtEnd(cg->b, keep);
 }
 
+/* Which of the action's targets the current program is (args members are
+ * resolved per target: struct node.members). */
+static int target_index_of(struct cg *cg, const struct probe *p)
+{
+	int gi = (int)(cg->group - cg->res->groups);
+	for (int k = 0; k < p->ntargets; k++)
+		if (p->targets[k] == gi)
+			return k;
+	return 0;
+}
+
 void cg_emit_action(struct cg *cg, struct probe *p)
 {
 	cg_set_loc(cg, p->loc);
+	cg->target_index = target_index_of(cg, p);
 	cg->nvars = p->nvars;
 	cg->vars = xcalloc((size_t)p->nvars + 1, sizeof(*cg->vars));
 	/* Variable slots come from the temporary pool and go back to it after
@@ -328,7 +424,7 @@ void cg_emit_action(struct cg *cg, struct probe *p)
 	for (struct var_info *v = p->vars; v; v = v->next) {
 		if (v->index < 0 || v->index >= p->nvars)
 			continue;
-		uint32_t size = v->type.kind == TY_STR ? v->type.size : 8;
+		uint32_t size = type_is_scalar(v->type) ? 8 : v->type->size;
 		cg->vars[v->index] = cg_temp(cg, size);
 		cg_zero(cg, cg->vars[v->index], cg_round8(size));
 	}
@@ -399,7 +495,18 @@ void cg_end_program(struct cg *cg)
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
 	LLVMBasicBlockRef body = LLVMGetNextBasicBlock(cg->entry);
 	LLVMPositionBuilderAtEnd(cg->b, cg->entry);
-	LLVMBuildBr(cg->b, body);
+	if (cg->scratch_base) {
+		LLVMBasicBlockRef out = cg_block(cg, "no_scratch");
+		LLVMValueRef null = LLVMBuildICmp(cg->b, LLVMIntEQ, cg->scratch_base,
+						  LLVMConstNull(cg->ptr), "");
+		LLVMBuildCondBr(cg->b, null, out, body);
+		LLVMPositionBuilderAtEnd(cg->b, out);
+		LLVMBuildRet(cg->b, cg_const(cg, 0));
+	} else {
+		LLVMBuildBr(cg->b, body);
+	}
+	cg->scratch_base = NULL;
+	cg->scratch_used = 0;
 
 	cg->ntemps = 0;
 	cg->nheld = 0;
@@ -730,7 +837,7 @@ int cg_compile(struct program *p, struct sema_result *r, const struct cg_options
 	       struct diag *d, struct compiled *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct cg cg = { .prog = p, .res = r, .desc = r->desc, .diag = d };
+	struct cg cg = { .prog = p, .res = r, .desc = r->desc, .diag = d, .max_strlen = r->max_strlen };
 	int opt_level = o ? o->opt_level : 2;
 	int rc = -1;
 
@@ -739,9 +846,11 @@ int cg_compile(struct program *p, struct sema_result *r, const struct cg_options
 		goto done;
 	create_module(&cg);
 	define_maps(&cg);
+	declare_scratch(&cg);
 	define_config(&cg);
 	define_license(&cg);
 	emit_programs(&cg);
+	finish_scratch(&cg);
 	LLVMDIBuilderFinalize(cg.dib);
 	if (cg.errors || verify_module(&cg) < 0 || optimise(&cg, opt_level) < 0)
 		goto done;

@@ -1,15 +1,22 @@
 /* cg.h - codegen's private state and the helpers its files share.
  *
  * Value conventions every emitter follows:
- * - integers are i64 in registers, already truncated and sign/zero-extended
- *   to their node type (cg_normalize), so any consumer may store 8 bytes;
- * - strings are pointers to 8-byte-aligned stack buffers of
- *   cg_round8(type.size) bytes, fully initialised and zero padded after the
- *   NUL, because the verifier rejects helpers reading uninitialised stack
- *   and map keys must compare byte for byte.
- * Temporaries come from a per-function pool of entry-block allocas that is
- * released after every statement: without lifetime markers LLVM does not
- * share stack slots, and BPF has only 512 bytes. */
+ * - scalars (integers, bools, enums, pointers) are i64 in registers,
+ *   already truncated and sign/zero-extended to their node type
+ *   (cg_normalize), so any consumer may store them at their size;
+ * - aggregates (strings, buffers, arrays, tuples, records, structs) are
+ *   pointers to BPF memory (stack or per-CPU scratch) holding the value
+ *   laid out by its type (types.h), fully initialised, padding zeroed,
+ *   because the verifier rejects helpers reading uninitialised stack and map
+ *   keys compare byte for byte;
+ * - an expression that stands for memory not read yet (a field, an
+ *   element, *p, args) has a reference (struct cg_ref): where it is and in
+ *   which kind of memory, so member chains read only what is used, each
+ *   pointer hop with the helper its address space needs.
+ * Temporaries come from per-function pools released after every statement:
+ * entry-block allocas for small ones (BPF has 512 bytes of stack; without
+ * lifetime markers LLVM does not share slots), and offsets into a per-CPU
+ * scratch map for large ones (strings of max_strlen, big keys, records). */
 #ifndef SONDE_CG_H
 #define SONDE_CG_H
 
@@ -40,6 +47,7 @@ enum bpf_helper {
 	HELPER_GET_CURRENT_COMM = 16,
 	HELPER_GET_CURRENT_TASK = 35,
 	HELPER_GET_CURRENT_CGROUP_ID = 80,
+	HELPER_PROBE_READ_USER = 112,
 	HELPER_PROBE_READ_KERNEL = 113,
 	HELPER_PROBE_READ_USER_STR = 114,
 	HELPER_PROBE_READ_KERNEL_STR = 115,
@@ -53,10 +61,36 @@ enum bpf_helper {
 /* rt_config fields, in struct order (desc.h). */
 enum cg_config_field { CFG_SELF_TGID, CFG_FILTER_TGID, CFG_CPID, CFG_START_NS };
 
+/* Lowered syscall programs keep the running tracepoint's name here when
+ * code is shared by several (the longest syscall tracepoint name is ~50). */
+#define CG_PROBE_SLOT_SIZE 64
+
+/* Temporaries on the stack above this go to scratch memory. */
+#define CG_STACK_TEMP_MAX 64
+/* The per-CPU scratch map's value: a percpu_array value may be 32 KiB
+ * (measured: 32,776 bytes is refused with E2BIG). */
+#define CG_SCRATCH_MAX (32 * 1024)
+
 struct cg_temp {
-	LLVMValueRef slot;
+	LLVMValueRef slot;    /* stack: the alloca; scratch: NULL */
+	uint32_t offset;      /* scratch: offset in the per-CPU scratch value */
 	uint32_t size;
 	bool busy;
+	bool in_scratch;
+};
+
+/* Where a value is (see the conventions above). */
+enum cg_ref_kind {
+	REF_VALUE,  /* v is the value itself (scalars: an i64) */
+	REF_BPF,    /* v points to BPF memory (stack, scratch, map value): plain loads */
+	REF_CTX,    /* v points into the program's context: loads at constant offsets */
+	REF_KERNEL, /* v is a kernel address: bpf_probe_read_kernel */
+	REF_USER,   /* v is a user address: bpf_probe_read_user */
+};
+
+struct cg_ref {
+	enum cg_ref_kind kind;
+	LLVMValueRef v;
 };
 
 struct cg {
@@ -78,6 +112,9 @@ struct cg {
 
 	LLVMValueRef *maps; /* by map id */
 	LLVMValueRef ringbuf, lost, dropped, config;
+	LLVMValueRef scratch_map;   /* per-CPU scratch (defined at the end, sized by use) */
+	uint32_t scratch_high;      /* most scratch bytes any program used */
+	uint32_t max_strlen;
 
 	/* the function being emitted */
 	struct prog_group *group;
@@ -98,6 +135,9 @@ struct cg {
 	int ntemps, cap_temps;
 	int *held;                /* indices into temps, in acquisition order */
 	int nheld, cap_held;
+	uint32_t scratch_used;    /* bytes of scratch this function's temps span */
+	LLVMValueRef scratch_base; /* this CPU's scratch value, looked up once per program */
+	int target_index;         /* the current group's index in the action's targets */
 };
 
 /* cg.c */
@@ -105,7 +145,9 @@ void cg_error(struct cg *cg, srcloc loc, const char *fmt, ...) __attribute__((fo
 void cg_set_loc(struct cg *cg, srcloc loc);
 LLVMBasicBlockRef cg_block(struct cg *cg, const char *name);
 LLVMValueRef cg_alloca(struct cg *cg, uint32_t size); /* a fresh entry-block slot */
-LLVMValueRef cg_temp(struct cg *cg, uint32_t size);   /* a pooled slot */
+/* A pooled slot of `size` bytes, 8-byte aligned: stack up to
+ * CG_STACK_TEMP_MAX, per-CPU scratch above. */
+LLVMValueRef cg_temp(struct cg *cg, uint32_t size);
 int cg_temp_mark(struct cg *cg);
 void cg_temp_release(struct cg *cg, int mark);
 LLVMValueRef cg_const(struct cg *cg, uint64_t v);   /* i64 */
@@ -122,35 +164,60 @@ void cg_emit_action(struct cg *cg, struct probe *p);
 
 /* lower.c: programs of tracepoints lowered to raw tracepoints */
 void cg_emit_lowered_program(struct cg *cg, struct prog_group **groups, int n);
-/* The u64 the tracepoint record would hold at field f (before truncation to
- * the field's size), rebuilt from the raw tracepoint's arguments. */
-LLVMValueRef cg_lowered_field(struct cg *cg, const struct tp_field *f);
+/* The u64 the tracepoint record would hold at byte `offset` (before
+ * truncation to the field's size), rebuilt from the raw tracepoint's
+ * arguments. */
+LLVMValueRef cg_lowered_field(struct cg *cg, uint32_t offset);
 
 /* expr.c */
 LLVMValueRef cg_expr(struct cg *cg, struct node *n);
 LLVMValueRef cg_truth(struct cg *cg, struct node *n); /* i1: value != 0 */
-LLVMValueRef cg_normalize(struct cg *cg, LLVMValueRef v, struct type t);
+LLVMValueRef cg_normalize(struct cg *cg, LLVMValueRef v, const struct type *t);
 LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r,
-		      struct type lt, struct type rt, struct type result);
+		      const struct type *lt, const struct type *rt, const struct type *result);
 LLVMValueRef cg_ptr_add(struct cg *cg, LLVMValueRef base, uint64_t offset);
+LLVMValueRef cg_ptr_add_var(struct cg *cg, LLVMValueRef base, LLVMValueRef offset);
 void cg_zero(struct cg *cg, LLVMValueRef dst, uint32_t size);
-/* Copy a string value of src_size bytes into dst of dst_size bytes (both
- * rounded buffers); the rest of dst must already be zero or is zeroed when
- * `zero_rest`. Keeps the last byte of dst a NUL when truncating. */
+/* dst = src, size bytes of BPF memory (inline copies when LLVM's BPF
+ * backend can expand them, bpf_probe_read_kernel beyond). */
+void cg_copy(struct cg *cg, LLVMValueRef dst, LLVMValueRef src, uint32_t size, unsigned align);
+/* Copy a string value of src_size bytes into dst of dst_size bytes; the
+ * rest of dst must already be zero or is zeroed when `zero_rest`. Keeps the
+ * last byte of dst a NUL when truncating. */
 void cg_str_copy(struct cg *cg, LLVMValueRef dst, uint32_t dst_size, LLVMValueRef src,
 		 uint32_t src_size, bool zero_rest);
 LLVMValueRef cg_str_const(struct cg *cg, const char *s, size_t len, uint32_t size);
-/* Store value v of type t at dst (8 bytes for integers, a copy for strings). */
-void cg_store_value(struct cg *cg, LLVMValueRef dst, uint32_t dst_size, LLVMValueRef v,
-		    struct type t);
+/* Store value v of type `from` at dst as type `to` (the stored type of a
+ * map, variable or record member: integers widened, strings resized,
+ * tuples converted element by element). dst must be zeroed beforehand when
+ * `to` has padding. */
+void cg_store(struct cg *cg, LLVMValueRef dst, const struct type *to, LLVMValueRef v,
+	      const struct type *from);
+/* The value of a scalar of type t stored at p in BPF memory. */
+LLVMValueRef cg_load_scalar(struct cg *cg, LLVMValueRef p, const struct type *t);
 
-/* builtins.c */
-LLVMValueRef cg_args_field(struct cg *cg, struct node *n); /* args.field */
+/* refs.c: memory references */
+struct cg_ref cg_ref_of(struct cg *cg, struct node *n);
+/* The value of type t at ref r (scalars: an i64; aggregates: BPF memory). */
+LLVMValueRef cg_load_ref(struct cg *cg, struct cg_ref r, const struct type *t);
+/* The reference to member m of the record at r. */
+struct cg_ref cg_ref_member(struct cg *cg, struct cg_ref r, const struct type_member *m);
+/* Memory of address space as at address v (an i64 or a pointer). */
+struct cg_ref cg_ref_pointer(struct cg *cg, LLVMValueRef v, enum addr_space as);
+/* Read size bytes at a kernel/user address into dst (zeroed on failure). */
+void cg_probe_read(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef src, bool user);
+/* Read a string of at most size bytes (NUL included) into dst. */
+void cg_probe_read_str(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef src, bool user);
+/* For providers: the context record itself, and a member at its offset. */
+struct cg_ref cg_ctx_ref(struct cg *cg);
 
 /* stmt.c */
 void cg_stmt(struct cg *cg, struct node *n);
 void cg_block_stmts(struct cg *cg, struct node *first);
 LLVMValueRef cg_var_slot(struct cg *cg, struct node *var);
+
+/* scratch.c-style helpers live in cg.c */
+LLVMValueRef cg_scratch_base(struct cg *cg);
 
 /* maps.c */
 LLVMValueRef cg_map_global(struct cg *cg, const struct map_info *m);
@@ -169,7 +236,7 @@ LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueR
 void cg_map_update_counted(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 			   LLVMValueRef value);
 void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef v,
-		      struct type t);
+		      const struct type *t);
 void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key);
 /* count/sum maps changed by ++, --, += or -=: add delta in place. */
 void cg_agg_add(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef delta);

@@ -1,5 +1,6 @@
 /* expr.c - expressions: integer arithmetic with C semantics on 64-bit values,
- * short-circuit logic, ternaries, casts, ++/--, string literals, copies and
+ * pointer arithmetic, short-circuit logic, ternaries, casts, ++/--,
+ * string literals, tuples and records, copies, conversions on store, and
  * comparisons.
  *
  * BPF cpu v3 has no signed division or modulo (the backend refuses sdiv), so
@@ -16,10 +17,55 @@ LLVMValueRef cg_ptr_add(struct cg *cg, LLVMValueRef base, uint64_t offset)
 	return LLVMBuildGEP2(cg->b, cg->i8, base, &idx, 1, "");
 }
 
+LLVMValueRef cg_ptr_add_var(struct cg *cg, LLVMValueRef base, LLVMValueRef offset)
+{
+	return LLVMBuildGEP2(cg->b, cg->i8, base, &offset, 1, "");
+}
+
+/* LLVM's BPF backend expands a memset/memcpy inline into at most 128
+ * stores of the alignment's width; beyond that it would emit a call to
+ * memcpy, which BPF does not have. */
+#define CG_INLINE_STORES 128
+
+/* A compiler barrier (asm volatile("" ::: "memory")): LLVM merges memsets
+ * of neighbouring memory into one, and one over the backend's inline limit
+ * becomes a call to memset, which BPF does not have. */
+static void memory_barrier(struct cg *cg)
+{
+	LLVMTypeRef fnty = LLVMFunctionType(cg->void_t, NULL, 0, false);
+	LLVMValueRef asm_fn = LLVMGetInlineAsm(fnty, "", 0, "~{memory}", 9, true, false,
+					       LLVMInlineAsmDialectATT, false);
+	LLVMBuildCall2(cg->b, fnty, asm_fn, NULL, 0, "");
+}
+
+/* dst is an 8-byte aligned temporary (stack or scratch). Small ones are
+ * one memset; large ones are memsets of at most CG_ZERO_CHUNK bytes kept
+ * apart by barriers. */
+#define CG_ZERO_CHUNK 512
+
 void cg_zero(struct cg *cg, LLVMValueRef dst, uint32_t size)
 {
-	if (size)
-		LLVMBuildMemSet(cg->b, dst, LLVMConstInt(cg->i8, 0, false), cg_const(cg, size), 8);
+	for (uint32_t off = 0; off < size; off += CG_ZERO_CHUNK) {
+		uint32_t n = size - off < CG_ZERO_CHUNK ? size - off : CG_ZERO_CHUNK;
+		LLVMBuildMemSet(cg->b, cg_ptr_add(cg, dst, off), LLVMConstInt(cg->i8, 0, false),
+				cg_const(cg, n), n % 8 == 0 ? 8 : 1);
+		if (size > CG_STACK_TEMP_MAX)
+			memory_barrier(cg);
+	}
+}
+
+void cg_copy(struct cg *cg, LLVMValueRef dst, LLVMValueRef src, uint32_t size, unsigned align)
+{
+	if (!size)
+		return;
+	if (align == 0 || size % align)
+		align = 1;
+	if (size / align <= CG_INLINE_STORES && size <= CG_INLINE_STORES * 8) {
+		LLVMBuildMemCpy(cg->b, dst, align, src, align, cg_const(cg, size));
+		return;
+	}
+	/* BPF memory is kernel memory: the read helper copies any size */
+	cg_probe_read(cg, dst, size, src, false);
 }
 
 static void store_at(struct cg *cg, LLVMValueRef base, uint64_t offset, LLVMValueRef v,
@@ -29,14 +75,37 @@ static void store_at(struct cg *cg, LLVMValueRef base, uint64_t offset, LLVMValu
 	LLVMSetAlignment(st, align);
 }
 
-LLVMValueRef cg_normalize(struct cg *cg, LLVMValueRef v, struct type t)
+LLVMValueRef cg_normalize(struct cg *cg, LLVMValueRef v, const struct type *t)
 {
-	if (t.kind != TY_INT || t.size >= 8 || t.size == 0)
+	if (t && t->kind == TY_BOOL)
+		return LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, v, cg_const(cg, 0), ""),
+				     cg->i64, "");
+	if (!t || !type_is_integer(t) || t->size >= 8 || t->size == 0)
 		return v;
-	LLVMTypeRef narrow = LLVMIntTypeInContext(cg->ctx, t.size * 8);
+	LLVMTypeRef narrow = LLVMIntTypeInContext(cg->ctx, t->size * 8);
 	LLVMValueRef tr = LLVMBuildTrunc(cg->b, v, narrow, "");
-	return t.is_signed ? LLVMBuildSExt(cg->b, tr, cg->i64, "")
-			   : LLVMBuildZExt(cg->b, tr, cg->i64, "");
+	return t->is_signed ? LLVMBuildSExt(cg->b, tr, cg->i64, "")
+			    : LLVMBuildZExt(cg->b, tr, cg->i64, "");
+}
+
+LLVMValueRef cg_load_scalar(struct cg *cg, LLVMValueRef p, const struct type *t)
+{
+	uint32_t size = t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8;
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, LLVMIntTypeInContext(cg->ctx, size * 8), p, "");
+	LLVMSetAlignment(v, t->align && t->align < size ? t->align : size);
+	if (size < 8)
+		v = type_is_integer(t) && t->is_signed ? LLVMBuildSExt(cg->b, v, cg->i64, "")
+						       : LLVMBuildZExt(cg->b, v, cg->i64, "");
+	return v;
+}
+
+static void store_scalar(struct cg *cg, LLVMValueRef dst, const struct type *t, LLVMValueRef v)
+{
+	uint32_t size = t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8;
+	if (size < 8)
+		v = LLVMBuildTrunc(cg->b, v, LLVMIntTypeInContext(cg->ctx, size * 8), "");
+	LLVMValueRef st = LLVMBuildStore(cg->b, v, dst);
+	LLVMSetAlignment(st, t->align && t->align < size ? t->align : size);
 }
 
 /* ---- strings ------------------------------------------------------------- */
@@ -68,28 +137,60 @@ void cg_str_copy(struct cg *cg, LLVMValueRef dst, uint32_t dst_size, LLVMValueRe
 		cg_error(cg, (srcloc){ 0 }, "internal error: string value expected");
 		return;
 	}
-	uint32_t dst_round = cg_round8(dst_size), src_round = cg_round8(src_size);
-	uint32_t n = dst_round < src_round ? dst_round : src_round;
-	LLVMBuildMemCpy(cg->b, dst, 8, src, 8, cg_const(cg, n));
-	if (zero_rest && dst_round > n)
-		cg_zero(cg, cg_ptr_add(cg, dst, n), dst_round - n);
-	if (src_size > dst_size && dst_size > 0) {
-		/* truncated: end with a NUL and keep the padding zero, since keys
-		 * compare every byte */
-		for (uint32_t i = dst_size - 1; i < dst_round; i++)
-			store_at(cg, dst, i, LLVMConstInt(cg->i8, 0, false), 1);
+	uint32_t n = dst_size < src_size ? dst_size : src_size;
+	cg_copy(cg, dst, src, n, 1);
+	if (zero_rest && dst_size > n)
+		for (uint32_t i = n; i < dst_size; i++)
+			LLVMSetAlignment(LLVMBuildStore(cg->b, LLVMConstInt(cg->i8, 0, false),
+							cg_ptr_add(cg, dst, i)), 1);
+	if (src_size > dst_size && dst_size > 0) /* truncated: end with a NUL */
+		LLVMSetAlignment(LLVMBuildStore(cg->b, LLVMConstInt(cg->i8, 0, false),
+						cg_ptr_add(cg, dst, dst_size - 1)), 1);
+}
+
+static void store_record(struct cg *cg, LLVMValueRef dst, const struct type *to, LLVMValueRef v,
+			 const struct type *from)
+{
+	if (type_equal(to, from) && to->size == from->size) {
+		cg_copy(cg, dst, v, to->size, 1);
+		return;
+	}
+	/* a tuple or record converted member by member (integers widened,
+	 * strings resized) into the stored type; records match by name */
+	for (int i = 0; i < to->nmembers; i++) {
+		const struct type_member *tm = &to->members[i];
+		const struct type_member *fm = from->rkind == REC_RECORD ? type_member_find(from, tm->name)
+						: i < from->nmembers ? &from->members[i] : NULL;
+		if (!fm)
+			continue;
+		LLVMValueRef src = cg_ptr_add(cg, v, fm->offset);
+		LLVMValueRef val = type_is_scalar(fm->type) ? cg_load_scalar(cg, src, fm->type) : src;
+		cg_store(cg, cg_ptr_add(cg, dst, tm->offset), tm->type, val, fm->type);
 	}
 }
 
-void cg_store_value(struct cg *cg, LLVMValueRef dst, uint32_t dst_size, LLVMValueRef v,
-		    struct type t)
+void cg_store(struct cg *cg, LLVMValueRef dst, const struct type *to, LLVMValueRef v,
+	      const struct type *from)
 {
-	if (t.kind == TY_STR)
-		cg_str_copy(cg, dst, dst_size, v, t.size, false);
-	else if (LLVMTypeOf(v) == cg->i64)
-		store_at(cg, dst, 0, v, 8);
-	else
-		cg_error(cg, (srcloc){ 0 }, "internal error: integer value expected");
+	if (!v)
+		return;
+	if (type_is_scalar(to)) {
+		if (LLVMTypeOf(v) != cg->i64) {
+			cg_error(cg, (srcloc){ 0 }, "internal error: integer value expected");
+			return;
+		}
+		store_scalar(cg, dst, to, cg_normalize(cg, v, to));
+		return;
+	}
+	if (to->kind == TY_STR && from->kind == TY_STR) {
+		cg_str_copy(cg, dst, to->size, v, from->size, true);
+		return;
+	}
+	if (to->kind == TY_RECORD && from->kind == TY_RECORD) {
+		store_record(cg, dst, to, v, from);
+		return;
+	}
+	cg_copy(cg, dst, v, to->size < from->size ? to->size : from->size, 1);
 }
 
 static LLVMValueRef load_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint32_t i)
@@ -106,9 +207,11 @@ static LLVMValueRef load_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint
 static LLVMValueRef str_equal(struct cg *cg, LLVMValueRef a, uint32_t asize, LLVMValueRef b,
 			      uint32_t bsize)
 {
-	uint32_t n = asize > bsize ? asize : bsize;
-	if (n > SONDE_STRLEN)
-		n = SONDE_STRLEN;
+	/* Past the shorter buffer only its missing NUL matters: the longer
+	 * string must end right there. */
+	uint32_t n = asize < bsize ? asize : bsize;
+	if (asize != bsize)
+		n++;
 	LLVMValueRef alive = LLVMConstInt(cg->i1, 1, false);
 	LLVMValueRef differ = LLVMConstInt(cg->i1, 0, false);
 	LLVMValueRef zero = LLVMConstInt(cg->i8, 0, false);
@@ -121,11 +224,29 @@ static LLVMValueRef str_equal(struct cg *cg, LLVMValueRef a, uint32_t asize, LLV
 	return LLVMBuildNot(cg->b, differ, "");
 }
 
+/* n bytes of BPF memory at a and b are the same: unrolled 8 bytes at a time,
+ * straight-line code for the verifier. */
+static LLVMValueRef bytes_equal(struct cg *cg, LLVMValueRef a, LLVMValueRef b, uint32_t n)
+{
+	LLVMValueRef differ = LLVMConstInt(cg->i1, 0, false);
+	for (uint32_t at = 0; at < n;) {
+		uint32_t w = n - at >= 8 ? 8 : 1;
+		LLVMTypeRef ty = w == 8 ? cg->i64 : cg->i8;
+		LLVMValueRef x = LLVMBuildLoad2(cg->b, ty, cg_ptr_add(cg, a, at), "");
+		LLVMValueRef y = LLVMBuildLoad2(cg->b, ty, cg_ptr_add(cg, b, at), "");
+		LLVMSetAlignment(x, 1);
+		LLVMSetAlignment(y, 1);
+		differ = LLVMBuildOr(cg->b, differ, LLVMBuildICmp(cg->b, LLVMIntNE, x, y, ""), "");
+		at += w;
+	}
+	return LLVMBuildNot(cg->b, differ, "");
+}
+
 /* ---- arithmetic ---------------------------------------------------------- */
 
-static bool is_u64(struct type t)
+static bool is_u64(const struct type *t)
 {
-	return t.kind == TY_INT && !t.is_signed && t.size == 8;
+	return (t->kind == TY_INT && !t->is_signed && t->size == 8) || t->kind == TY_PTR;
 }
 
 static LLVMValueRef bool_to_i64(struct cg *cg, LLVMValueRef b)
@@ -163,8 +284,8 @@ static LLVMValueRef divide(struct cg *cg, bool is_mod, bool is_signed, LLVMValue
 	return LLVMBuildSelect(cg->b, r_zero, zero, res, "");
 }
 
-LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r, struct type lt,
-		      struct type rt, struct type result)
+LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r, const struct type *lt,
+		      const struct type *rt, const struct type *result)
 {
 	/* C's usual conversions on 64-bit operands: unsigned if either is u64 */
 	bool is_signed = !is_u64(lt) && !is_u64(rt);
@@ -185,7 +306,7 @@ LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r, str
 		LLVMValueRef count = LLVMBuildAnd(b, r, cg_const(cg, 63), "");
 		if (op == OP_SHL)
 			v = LLVMBuildShl(b, l, count, "");
-		else if (lt.is_signed)
+		else if (type_is_integer(lt) && lt->is_signed)
 			v = LLVMBuildAShr(b, l, count, "");
 		else
 			v = LLVMBuildLShr(b, l, count, "");
@@ -236,6 +357,17 @@ static LLVMValueRef emit_logical(struct cg *cg, struct node *n)
 	return bool_to_i64(cg, phi);
 }
 
+/* p + i and p - i advance by whole pointees, as in C. */
+static LLVMValueRef pointer_arith(struct cg *cg, struct node *n, LLVMValueRef l, LLVMValueRef r)
+{
+	bool left = n->lhs->type->kind == TY_PTR;
+	const struct type *p = left ? n->lhs->type : n->rhs->type;
+	LLVMValueRef ptr = left ? l : r, i = left ? r : l;
+	uint32_t step = p->elem->size ? p->elem->size : 1;
+	LLVMValueRef delta = LLVMBuildMul(cg->b, i, cg_const(cg, step), "");
+	return n->op == OP_SUB ? LLVMBuildSub(cg->b, ptr, delta, "") : LLVMBuildAdd(cg->b, ptr, delta, "");
+}
+
 static LLVMValueRef emit_binary(struct cg *cg, struct node *n)
 {
 	if (n->op == OP_LAND || n->op == OP_LOR)
@@ -244,22 +376,44 @@ static LLVMValueRef emit_binary(struct cg *cg, struct node *n)
 	LLVMValueRef r = cg_expr(cg, n->rhs);
 	if (!l || !r)
 		return cg_const(cg, 0);
-	if (n->lhs->type.kind == TY_STR || n->rhs->type.kind == TY_STR) {
-		if (n->lhs->type.kind != n->rhs->type.kind || (n->op != OP_EQ && n->op != OP_NE)) {
+	const struct type *lt = n->lhs->type, *rt = n->rhs->type;
+	if (lt->kind == TY_STR || rt->kind == TY_STR) {
+		if (lt->kind != rt->kind || (n->op != OP_EQ && n->op != OP_NE)) {
 			cg_error(cg, n->loc, "operator %s is not supported on strings",
 				 binop_spelling(n->op));
 			return cg_const(cg, 0);
 		}
-		LLVMValueRef eq = str_equal(cg, l, n->lhs->type.size, r, n->rhs->type.size);
+		LLVMValueRef eq = str_equal(cg, l, lt->size, r, rt->size);
 		if (n->op == OP_NE)
 			eq = LLVMBuildNot(cg->b, eq, "");
 		return bool_to_i64(cg, eq);
 	}
-	return cg_binop(cg, n->op, l, r, n->lhs->type, n->rhs->type, n->type);
+	if (lt->kind == TY_BUF || lt->kind == TY_ARRAY || lt->kind == TY_RECORD) {
+		/* buffers of different sizes: the length, then the bytes the
+		 * smaller one has (both are zero past their length) */
+		uint32_t size = lt->size < rt->size ? lt->size : rt->size;
+		LLVMValueRef eq = bytes_equal(cg, l, r, size);
+		if (n->op == OP_NE)
+			eq = LLVMBuildNot(cg->b, eq, "");
+		return bool_to_i64(cg, eq);
+	}
+	if (n->type->kind == TY_PTR)
+		return pointer_arith(cg, n, l, r);
+	if (n->type->kind == TY_BOOL && lt->kind == TY_BOOL && rt->kind == TY_BOOL &&
+	    (n->op < OP_EQ || n->op > OP_GE))
+		return cg_normalize(cg, cg_binop(cg, n->op, l, r, type_int(8, false), type_int(8, false),
+						 type_int(8, false)), n->type);
+	return cg_binop(cg, n->op, l, r, lt, rt, n->type);
 }
 
 static LLVMValueRef emit_unary(struct cg *cg, struct node *n)
 {
+	if (n->op == '&') {
+		LLVMValueRef slot = cg_var_slot(cg, n->lhs);
+		return slot ? LLVMBuildPtrToInt(cg->b, slot, cg->i64, "") : cg_const(cg, 0);
+	}
+	if (n->op == '*')
+		return cg_load_ref(cg, cg_ref_of(cg, n), n->type);
 	LLVMValueRef v = cg_expr(cg, n->lhs);
 	if (!v)
 		return cg_const(cg, 0);
@@ -274,8 +428,12 @@ static LLVMValueRef emit_unary(struct cg *cg, struct node *n)
 
 static LLVMValueRef emit_ternary(struct cg *cg, struct node *n)
 {
-	bool is_str = n->type.kind == TY_STR;
-	LLVMValueRef result = is_str ? cg_temp(cg, n->type.size) : NULL;
+	bool in_memory = !type_is_scalar(n->type);
+	LLVMValueRef result = NULL;
+	if (in_memory) {
+		result = cg_temp(cg, n->type->size);
+		cg_zero(cg, result, cg_round8(n->type->size));
+	}
 	LLVMValueRef cond = cg_truth(cg, n->cond);
 	LLVMBasicBlockRef then_bb = cg_block(cg, "then"), else_bb = cg_block(cg, "else");
 	LLVMBasicBlockRef done = cg_block(cg, "endif");
@@ -287,23 +445,35 @@ static LLVMValueRef emit_ternary(struct cg *cg, struct node *n)
 	for (int i = 0; i < 2; i++) {
 		LLVMPositionBuilderAtEnd(cg->b, starts[i]);
 		LLVMValueRef v = cg_expr(cg, arms[i]);
-		if (!v)
-			v = is_str ? cg_str_const(cg, "", 0, 1) : cg_const(cg, 0);
-		/* the arms may have different sizes: copy into one buffer */
-		if (is_str)
-			cg_str_copy(cg, result, n->type.size, v, arms[i]->type.size, true);
+		/* the arms may have different types: store both as the result's */
+		if (in_memory)
+			cg_store(cg, result, n->type, v, arms[i]->type);
 		else
-			v = cg_normalize(cg, v, n->type);
+			v = cg_normalize(cg, v ? v : cg_const(cg, 0), n->type);
 		vals[i] = v;
 		ends[i] = LLVMGetInsertBlock(cg->b);
 		LLVMBuildBr(cg->b, done);
 	}
 	LLVMPositionBuilderAtEnd(cg->b, done);
-	if (is_str)
+	if (in_memory)
 		return result;
 	LLVMValueRef phi = LLVMBuildPhi(cg->b, cg->i64, "");
 	LLVMAddIncoming(phi, vals, ends, 2);
 	return phi;
+}
+
+/* (uint8[8])x: the integer's bytes as an array; (int8[])"str": the same
+ * bytes seen as an array. */
+static LLVMValueRef cast_to_array(struct cg *cg, struct node *n, LLVMValueRef v)
+{
+	const struct type *from = n->lhs->type;
+	if (!type_is_scalar(from))
+		return v;
+	LLVMValueRef buf = cg_temp(cg, n->type->size);
+	cg_zero(cg, buf, cg_round8(n->type->size));
+	/* the array's size: a literal may be narrower (sema) */
+	store_scalar(cg, buf, type_int(n->type->size, false), v);
+	return buf;
 }
 
 static LLVMValueRef emit_cast(struct cg *cg, struct node *n)
@@ -311,23 +481,31 @@ static LLVMValueRef emit_cast(struct cg *cg, struct node *n)
 	LLVMValueRef v = cg_expr(cg, n->lhs);
 	if (!v)
 		return cg_const(cg, 0);
-	if (n->cast_type.kind != TY_INT || n->lhs->type.kind != TY_INT) {
-		cg_error(cg, n->loc, "unsupported cast");
+	if (n->type->kind == TY_ARRAY)
+		return cast_to_array(cg, n, v);
+	if (!type_is_scalar(n->type) || !type_is_scalar(n->lhs->type)) {
+		cg_error(cg, n->loc, "internal error: unsupported cast");
 		return cg_const(cg, 0);
 	}
-	return cg_normalize(cg, v, n->cast_type);
+	return cg_normalize(cg, v, n->type);
 }
 
 /* ++/-- on a scratch variable or a map element; yields the old value for
- * postfix and the new one for prefix. */
+ * postfix and the new one for prefix. Pointers step by their pointee. */
+static LLVMValueRef step_of(struct cg *cg, const struct type *t, bool down)
+{
+	uint64_t step = t->kind == TY_PTR && t->elem->size ? t->elem->size : 1;
+	return cg_const(cg, down ? (uint64_t)0 - step : step);
+}
+
 static LLVMValueRef emit_incdec(struct cg *cg, struct node *n)
 {
 	struct node *target = n->lhs;
-	LLVMValueRef delta = cg_const(cg, n->op == '-' ? (uint64_t)-1 : 1);
 	if (target->kind == N_VAR) {
 		LLVMValueRef slot = cg_var_slot(cg, target);
 		if (!slot)
 			return cg_const(cg, 0);
+		LLVMValueRef delta = step_of(cg, target->type, n->op == '-');
 		LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->i64, slot, "");
 		LLVMValueRef new = cg_normalize(cg, LLVMBuildAdd(cg->b, old, delta, ""), target->type);
 		LLVMBuildStore(cg->b, new, slot);
@@ -335,6 +513,7 @@ static LLVMValueRef emit_incdec(struct cg *cg, struct node *n)
 	}
 	if (target->kind == N_MAP && target->map) {
 		struct map_info *m = target->map;
+		LLVMValueRef delta = step_of(cg, m->value, n->op == '-');
 		LLVMValueRef key = cg_map_key(cg, m, target->args, NULL);
 		if (m->kind != MAP_PLAIN) {
 			/* count/sum maps: update the per-CPU value in place */
@@ -343,22 +522,43 @@ static LLVMValueRef emit_incdec(struct cg *cg, struct node *n)
 		}
 		LLVMValueRef old = cg_map_read_key(cg, m, key);
 		LLVMValueRef new = cg_normalize(cg, LLVMBuildAdd(cg->b, old, delta, ""), m->value);
-		LLVMValueRef buf = cg_temp(cg, 8);
-		LLVMBuildStore(cg->b, new, buf);
-		cg_map_update_counted(cg, m, key, buf);
+		cg_map_write_key(cg, m, key, new, m->value);
 		return n->is_prefix ? new : old;
 	}
 	cg_error(cg, n->loc, "cannot increment this expression");
 	return cg_const(cg, 0);
 }
 
+/* (a, b) and (x = a, y = b): built in a zeroed temporary (padding must be
+ * zero: tuples are map keys), each element stored at its offset. */
+static LLVMValueRef emit_tuple(struct cg *cg, struct node *n)
+{
+	const struct type *t = n->type;
+	LLVMValueRef vals[64];
+	int i = 0;
+	for (struct node *e = n->args; e && i < 64; e = e->next, i++)
+		vals[i] = cg_expr(cg, e->kind == N_NAMED ? e->lhs : e);
+	LLVMValueRef buf = cg_temp(cg, t->size);
+	cg_zero(cg, buf, cg_round8(t->size));
+	i = 0;
+	for (struct node *e = n->args; e && i < t->nmembers && i < 64; e = e->next, i++) {
+		const struct type_member *m = &t->members[i];
+		struct node *val = e->kind == N_NAMED ? e->lhs : e;
+		cg_store(cg, cg_ptr_add(cg, buf, m->offset), m->type, vals[i], val->type);
+	}
+	return buf;
+}
+
+LLVMValueRef cg_member_value(struct cg *cg, struct node *n);
+
 LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
+	case N_BOOL:
 		return cg_const(cg, n->ival);
 	case N_STR:
-		return cg_str_const(cg, n->str, n->str_len, n->type.size);
+		return cg_str_const(cg, n->str, n->str_len, n->type->size);
 	case N_BUILTIN:
 		if (n->builtin && n->builtin->emit)
 			return n->builtin->emit(cg, n);
@@ -368,7 +568,7 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 		LLVMValueRef slot = cg_var_slot(cg, n);
 		if (!slot)
 			return cg_const(cg, 0);
-		if (n->type.kind == TY_STR)
+		if (!type_is_scalar(n->type))
 			return slot;
 		LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, slot, "");
 		LLVMSetAlignment(v, 8);
@@ -388,11 +588,15 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 		cg_error(cg, n->loc, "function '%s' cannot be used here", n->name);
 		return cg_const(cg, 0);
 	case N_FIELD:
-		return cg_args_field(cg, n);
+	case N_INDEX:
+		return cg_member_value(cg, n);
 	case N_CAST:
 		return emit_cast(cg, n);
 	case N_INCDEC:
 		return emit_incdec(cg, n);
+	case N_TUPLE:
+	case N_RECORD:
+		return emit_tuple(cg, n);
 	default:
 		cg_error(cg, n->loc, "internal error: unexpected node in expression");
 		return cg_const(cg, 0);
@@ -402,9 +606,8 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 LLVMValueRef cg_truth(struct cg *cg, struct node *n)
 {
 	LLVMValueRef v = cg_expr(cg, n);
-	if (!v || n->type.kind == TY_STR) {
-		if (n->type.kind == TY_STR)
-			cg_error(cg, n->loc, "a string cannot be used as a condition");
+	if (!v || !type_is_scalar(n->type)) {
+		cg_error(cg, n->loc, "internal error: a condition must be a scalar");
 		return LLVMConstInt(cg->i1, 0, false);
 	}
 	return LLVMBuildICmp(cg->b, LLVMIntNE, v, cg_const(cg, 0), "");

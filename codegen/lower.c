@@ -67,19 +67,19 @@ static LLVMValueRef syscall_nr(struct cg *cg, enum lower_kind kind)
 	return kind == LOWER_SYS_ENTER ? raw_arg(cg, 1) : read_regs_u64(cg, PT_REGS_ORIG_AX);
 }
 
-LLVMValueRef cg_lowered_field(struct cg *cg, const struct tp_field *f)
+LLVMValueRef cg_lowered_field(struct cg *cg, uint32_t offset)
 {
 	enum lower_kind kind = cg->target->lower.kind;
-	if (f->offset == 8)
+	if (offset == 8)
 		return syscall_nr(cg, kind);
-	uint32_t arg = f->offset >= 16 ? (f->offset - 16) / 8 : 6;
+	uint32_t arg = offset >= 16 ? (offset - 16) / 8 : 6;
 	if (kind == LOWER_SYS_EXIT && arg == 0)
 		return raw_arg(cg, 1);
-	if (kind == LOWER_SYS_ENTER && arg < 6 && f->offset % 8 == 0)
+	if (kind == LOWER_SYS_ENTER && arg < 6 && offset % 8 == 0)
 		return read_regs_u64(cg, pt_regs_syscall_arg[arg]);
 	/* probes/syscalls.c lowers only layouts it knows; this is a bug */
-	cg_error(cg, (srcloc){ 0 }, "internal error: cannot read field %s of lowered %s", f->name,
-		 cg->target->name);
+	cg_error(cg, (srcloc){ 0 }, "internal error: cannot read the field at offset %u of lowered %s",
+		 (unsigned)offset, cg->target->name);
 	return cg_const(cg, 0);
 }
 
@@ -103,41 +103,52 @@ static bool action_uses_probe(const struct probe *p)
 	return node_uses_probe(p->pred) || node_uses_probe(p->body);
 }
 
-static bool same_field(const struct tp_field *a, const struct tp_field *b)
+static bool same_member(const struct type_member *a, const struct type_member *b)
 {
-	return a && b && a->offset == b->offset && a->size == b->size &&
-	       a->is_signed == b->is_signed && a->is_pointer == b->is_pointer &&
-	       a->is_string == b->is_string && a->array_len == b->array_len &&
+	return a && b && a->offset == b->offset && type_equal(a->type, b->type) &&
+	       a->bit_size == b->bit_size && a->bit_offset == b->bit_offset &&
 	       a->is_data_loc == b->is_data_loc;
 }
 
 /* Every args.<field> of the subtree reads the same bytes the same way in
- * targets a and b (then the code for a is the code for b). */
-static bool same_fields(const struct node *n, const struct probe_target *a,
-			const struct probe_target *b)
+ * the action's targets ka and kb (then the code for one is the code for
+ * the other). */
+static bool same_fields(const struct node *n, int ka, int kb)
 {
 	for (; n; n = n->next) {
-		if (n->kind == N_FIELD &&
-		    !same_field(tp_format_field(a->format, n->name), tp_format_field(b->format, n->name)))
+		if (n->kind == N_FIELD && n->members && !same_member(n->members[ka], n->members[kb]))
 			return false;
 		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
 		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
-			if (!same_fields(kids[i], a, b))
+			if (!same_fields(kids[i], ka, kb))
 				return false;
 	}
 	return true;
 }
 
-/* Is the code of action p for target a also right for target b? `probe`
+static int target_index(const struct probe *p, int group)
+{
+	for (int k = 0; k < p->ntargets; k++)
+		if (p->targets[k] == group)
+			return k;
+	return -1;
+}
+
+/* Is the code of action p for group a also right for group b? `probe`
  * is not compared: syscall-specific groups get it from a slot the dispatch
  * fills (see probe_slot), raw_syscalls groups never share with them. */
-static bool same_code(const struct probe *p, const struct probe_target *a,
-		      const struct probe_target *b)
+static bool same_code(struct cg *cg, const struct probe *p, const struct prog_group *a,
+		      const struct prog_group *b)
 {
-	if ((a->lower.nr < 0) != (b->lower.nr < 0) || !a->format || !b->format ||
-	    strcmp(a->format->category, b->format->category) != 0)
+	const struct probe_target *ta = &a->target, *tb = &b->target;
+	if ((ta->lower.nr < 0) != (tb->lower.nr < 0) || !ta->format || !tb->format ||
+	    strcmp(ta->format->category, tb->format->category) != 0)
 		return false;
-	return same_fields(p->pred, a, b) && same_fields(p->body, a, b);
+	int ka = target_index(p, (int)(a - cg->res->groups));
+	int kb = target_index(p, (int)(b - cg->res->groups));
+	if (ka < 0 || kb < 0)
+		return false;
+	return same_fields(p->pred, ka, kb) && same_fields(p->body, ka, kb);
 }
 
 /* ---- the dispatch ---------------------------------------------------------- */
@@ -174,10 +185,10 @@ static bool has_action(const struct prog_group *g, const struct probe *p)
 	return false;
 }
 
-static int variant_of(struct dispatch *d, struct probe *p, int gi)
+static int variant_of(struct cg *cg, struct dispatch *d, struct probe *p, int gi)
 {
 	for (int v = 0; v < gi; v++)
-		if (has_action(d->groups[v], p) && same_code(p, &d->groups[v]->target, &d->groups[gi]->target))
+		if (has_action(d->groups[v], p) && same_code(cg, p, d->groups[v], d->groups[gi]))
 			return v;
 	return gi;
 }
@@ -188,7 +199,7 @@ static bool fires_on(const struct prog_group *g, int nr)
 }
 
 /* The steps for syscall number nr (nr < 0: a number no group names). */
-static struct case_code steps_for(struct dispatch *d, int nr)
+static struct case_code steps_for(struct cg *cg, struct dispatch *d, int nr)
 {
 	struct case_code c = { 0 };
 	for (int gi = 0; gi < d->ngroups; gi++) {
@@ -198,7 +209,7 @@ static struct case_code steps_for(struct dispatch *d, int nr)
 		c.steps = xrealloc(c.steps, sizeof(*c.steps) * (size_t)(c.n + g->nactions));
 		for (int a = 0; a < g->nactions; a++) {
 			struct probe *p = g->actions[a];
-			c.steps[c.n++] = (struct step){ p, variant_of(d, p, gi), gi };
+			c.steps[c.n++] = (struct step){ p, variant_of(cg, d, p, gi), gi };
 			if (g->target.lower.nr >= 0 && action_uses_probe(p))
 				c.needs_name = true;
 		}
@@ -269,10 +280,10 @@ static LLVMBasicBlockRef name_block(struct cg *cg, struct dispatch *d, int nr,
 	LLVMBasicBlockRef here = LLVMGetInsertBlock(cg->b);
 	LLVMPositionBuilderAtEnd(cg->b, bb);
 	size_t len = name ? strlen(name) : 0;
-	for (uint32_t off = 0; off < SONDE_STRLEN; off += 8) {
+	for (uint32_t off = 0; off < CG_PROBE_SLOT_SIZE; off += 8) {
 		uint64_t chunk = 0;
 		for (uint32_t i = 0; i < 8; i++)
-			if (off + i < len && off + i < SONDE_STRLEN - 1)
+			if (off + i < len && off + i < CG_PROBE_SLOT_SIZE - 1)
 				chunk |= (uint64_t)(unsigned char)name[off + i] << (8 * i);
 		LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, chunk), cg_ptr_add(cg, d->probe_slot, off)), 8);
 	}
@@ -312,7 +323,7 @@ void cg_emit_lowered_program(struct cg *cg, struct prog_group **groups, int n)
 	int nnrs;
 	int *nrs = named_numbers(groups, n, &nnrs);
 
-	struct case_code every = steps_for(&d, -1);
+	struct case_code every = steps_for(cg, &d, -1);
 	if (nnrs == 0) {
 		/* only raw_syscalls:*: no dispatch at all */
 		emit_steps(cg, &d, &every);
@@ -325,12 +336,12 @@ void cg_emit_lowered_program(struct cg *cg, struct prog_group **groups, int n)
 	d.cases[default_case].nnrs = 0; /* numbers no group names */
 	int *case_of = xmalloc(sizeof(int) * (size_t)nnrs);
 	for (int i = 0; i < nnrs; i++) {
-		struct case_code c = steps_for(&d, nrs[i]);
+		struct case_code c = steps_for(cg, &d, nrs[i]);
 		case_of[i] = intern_case(&d, &c);
 	}
 	for (int i = 0; i < d.ncases && !d.probe_slot; i++)
 		if (case_reads_slot(&d.cases[i]))
-			d.probe_slot = cg_alloca(cg, SONDE_STRLEN);
+			d.probe_slot = cg_alloca(cg, CG_PROBE_SLOT_SIZE);
 
 	/* the number, computed once where it dominates every case */
 	cg->sys_nr = syscall_nr(cg, kind);

@@ -31,66 +31,97 @@ static LLVMValueRef is_null(struct cg *cg, LLVMValueRef p)
 
 /* `comm` as a key part whose slot it fills exactly: bpf_get_current_comm()
  * then writes the key itself (NUL-padded to 16 bytes) with no copy. */
-static bool is_comm_in_place(const struct node *k, const struct field_layout *slot)
+static bool is_comm_in_place(const struct node *k, const struct type *slot)
 {
 	return k->kind == N_BUILTIN && k->builtin && k->builtin->emit == cg_var_comm &&
-	       slot->type.kind == TY_STR && cg_round8(slot->type.size) == SONDE_COMM_LEN;
+	       slot->kind == TY_STR && slot->size == SONDE_COMM_LEN;
+}
+
+struct key_part {
+	const struct type *slot;  /* the part's type in the key */
+	uint32_t offset;
+	struct node *expr;
+	LLVMValueRef value;       /* NULL: written in place (comm) */
+};
+
+/* The parts of @m[k1, k2]: one key of the map's key type, or the members
+ * of the tuple it is. */
+static int key_parts(const struct map_info *m, struct node *keys, struct key_part *parts)
+{
+	int n = 0;
+	for (struct node *k = keys; k && n < SONDE_MAX_KEY_PARTS; k = k->next, n++) {
+		/* one key for several (a tuple: sema_key_tuple) is the whole key */
+		if (m->nkeys == 1 || (n == 0 && !k->next)) {
+			parts[n].slot = m->key;
+			parts[n].offset = 0;
+		} else {
+			parts[n].slot = m->key->members[n].type;
+			parts[n].offset = m->key->members[n].offset;
+		}
+		parts[n].expr = k;
+	}
+	return n;
+}
+
+/* Zero only the 8-byte words of the key no part fully writes: an 8-byte
+ * scalar at an aligned offset, comm written in place, the bucket. Keys
+ * are hashed byte for byte, padding included. */
+static void zero_uncovered(struct cg *cg, LLVMValueRef key, uint32_t size, const struct key_part *parts,
+			   int n, int64_t bucket_at)
+{
+	uint32_t words = cg_round8(size) / 8;
+	bool covered[CG_STACK_TEMP_MAX / 8];
+	if (words > CG_STACK_TEMP_MAX / 8) {
+		cg_zero(cg, key, cg_round8(size));
+		return;
+	}
+	memset(covered, 0, sizeof(covered));
+	for (int i = 0; i < n; i++) {
+		const struct key_part *p = &parts[i];
+		if (p->offset % 8)
+			continue;
+		if (!p->value && p->slot->size == 16)
+			covered[p->offset / 8] = covered[p->offset / 8 + 1] = true;
+		else if (type_is_scalar(p->slot) && p->slot->size == 8)
+			covered[p->offset / 8] = true;
+	}
+	if (bucket_at >= 0)
+		covered[bucket_at / 8] = true;
+	for (uint32_t w = 0; w < words; w++)
+		if (!covered[w])
+			LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 0), cg_ptr_add(cg, key, w * 8)), 8);
 }
 
 LLVMValueRef cg_map_key(struct cg *cg, const struct map_info *m, struct node *keys,
 			LLVMValueRef bucket)
 {
-	/* scalar maps: the u64 key 0, or for hist/lhist the bucket alone (desc.h) */
-	bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
-	uint32_t user_size = m->nkeys ? m->key_size : hist ? 0 : 8;
-	uint32_t size = user_size + (bucket ? 8 : 0);
+	const struct desc_map *dm = cg_desc_map(cg, m);
+	struct key_part parts[SONDE_MAX_KEY_PARTS];
+	int n = m->nkeys ? key_parts(m, keys, parts) : 0;
 	/* evaluate the parts first: they may use temporaries and branches */
-	LLVMValueRef parts[SONDE_MAX_KEY_PARTS];
-	struct type types[SONDE_MAX_KEY_PARTS];
-	bool in_place[SONDE_MAX_KEY_PARTS];
-	int n = 0;
-	for (struct node *k = keys; k && n < SONDE_MAX_KEY_PARTS; k = k->next, n++) {
-		in_place[n] = n < m->nkeys && is_comm_in_place(k, &m->keys[n]);
-		parts[n] = in_place[n] ? NULL : cg_expr(cg, k);
-		types[n] = k->type;
+	for (int i = 0; i < n; i++)
+		parts[i].value = is_comm_in_place(parts[i].expr, parts[i].slot) ? NULL
+										 : cg_expr(cg, parts[i].expr);
+	uint32_t user = m->nkeys ? m->key->size : 0;
+	int64_t bucket_at = bucket ? (int64_t)cg_round8(user) : -1;
+	LLVMValueRef key = cg_temp(cg, dm->key_size);
+	if (n == 0 && !bucket) {
+		/* a scalar map: the u64 key 0 */
+		LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 0), key), 8);
+		return key;
 	}
-	LLVMValueRef key = cg_temp(cg, size);
-	/* Zero, before anything is written, only the 8-byte words no part
-	 * fully writes: integers, in-place comm and the bucket cover theirs;
-	 * string copies may leave padding. */
-	uint32_t words = cg_round8(size) / 8;
-	bool covered[SONDE_MAX_KEY_PARTS * SONDE_STRLEN / 8 + 2] = { false };
-	if (words > sizeof(covered) / sizeof(covered[0])) {
-		cg_zero(cg, key, cg_round8(size));
-	} else {
-		for (int i = 0; i < n && i < m->nkeys; i++) {
-			uint32_t w = m->keys[i].offset / 8;
-			if (in_place[i])
-				covered[w] = covered[w + 1] = true;
-			else if (parts[i] && m->keys[i].type.kind == TY_INT && types[i].kind == TY_INT)
-				covered[w] = true;
-		}
-		if (bucket)
-			covered[user_size / 8] = true;
-		for (uint32_t w = 0; w < words; w++)
-			if (!covered[w])
-				LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 0),
-								cg_ptr_add(cg, key, w * 8)), 8);
-	}
-	for (int i = 0; i < n && i < m->nkeys; i++) {
-		LLVMValueRef dst = cg_ptr_add(cg, key, m->keys[i].offset);
-		if (in_place[i]) {
+	zero_uncovered(cg, key, dm->key_size, parts, n, bucket_at);
+	for (int i = 0; i < n; i++) {
+		LLVMValueRef dst = cg_ptr_add(cg, key, parts[i].offset);
+		if (!parts[i].value) {
 			LLVMValueRef args[2] = { dst, cg_const(cg, SONDE_COMM_LEN) };
 			cg_helper(cg, HELPER_GET_CURRENT_COMM, cg->i64, args, 2);
 			continue;
 		}
-		if (!parts[i])
-			continue;
-		uint32_t dst_size = m->keys[i].type.kind == TY_STR ? m->keys[i].type.size : 8;
-		cg_store_value(cg, dst, dst_size, parts[i], types[i]);
+		cg_store(cg, dst, parts[i].slot, parts[i].value, parts[i].expr->type);
 	}
 	if (bucket) {
-		LLVMValueRef st = LLVMBuildStore(cg->b, bucket, cg_ptr_add(cg, key, user_size));
+		LLVMValueRef st = LLVMBuildStore(cg->b, bucket, cg_ptr_add(cg, key, (uint64_t)bucket_at));
 		LLVMSetAlignment(st, 8);
 	}
 	return key;
@@ -115,6 +146,7 @@ void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key)
 	cg_helper(cg, HELPER_MAP_DELETE_ELEM, cg->i64, args, 2);
 }
 
+/* The value under `key`, or zero (an empty string...) when absent. */
 LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueRef key)
 {
 	const struct desc_map *dm = cg_desc_map(cg, m);
@@ -123,11 +155,11 @@ LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueR
 			 m->name);
 		return cg_const(cg, 0);
 	}
-	bool is_str = m->value.kind == TY_STR;
+	bool scalar = type_is_scalar(m->value);
 	LLVMValueRef result = NULL;
-	if (is_str) {
-		result = cg_temp(cg, m->value.size);
-		cg_zero(cg, result, cg_round8(m->value.size));
+	if (!scalar) {
+		result = cg_temp(cg, dm->value_size);
+		cg_zero(cg, result, cg_round8(dm->value_size));
 	}
 	LLVMValueRef p = cg_map_lookup(cg, cg_map_global(cg, m), key);
 	LLVMBasicBlockRef before = LLVMGetInsertBlock(cg->b);
@@ -135,16 +167,13 @@ LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueR
 	LLVMBuildCondBr(cg->b, is_null(cg, p), done, found);
 	LLVMPositionBuilderAtEnd(cg->b, found);
 	LLVMValueRef v = NULL;
-	if (is_str) {
-		cg_str_copy(cg, result, m->value.size, p,
-			    dm->value_size < m->value.size ? dm->value_size : m->value.size, false);
-	} else {
-		v = LLVMBuildLoad2(cg->b, cg->i64, p, "");
-		LLVMSetAlignment(v, 8);
-	}
+	if (scalar)
+		v = cg_load_scalar(cg, p, m->value);
+	else
+		cg_copy(cg, result, p, dm->value_size, 1);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
-	if (is_str)
+	if (!scalar)
 		return result;
 	LLVMValueRef phi = LLVMBuildPhi(cg->b, cg->i64, "");
 	LLVMValueRef vals[2] = { cg_const(cg, 0), v };
@@ -201,14 +230,13 @@ void cg_map_update_counted(struct cg *cg, const struct map_info *m, LLVMValueRef
 }
 
 void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef v,
-		      struct type t)
+		      const struct type *t)
 {
 	uint32_t value_size = cg_desc_map(cg, m)->value_size;
 	LLVMValueRef buf = cg_temp(cg, value_size);
-	if (t.kind == TY_STR)
-		cg_str_copy(cg, buf, m->value.size, v, t.size, true);
-	else
-		LLVMSetAlignment(LLVMBuildStore(cg->b, v, buf), 8);
+	if (!type_is_scalar(m->value))
+		cg_zero(cg, buf, cg_round8(value_size));
+	cg_store(cg, buf, m->value, v, t);
 	cg_map_update_counted(cg, m, key, buf);
 }
 

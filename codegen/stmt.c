@@ -15,28 +15,42 @@ LLVMValueRef cg_var_slot(struct cg *cg, struct node *var)
 	return cg->vars[var->var->index];
 }
 
+/* old op= v: pointers step by their pointee, integers as C does */
+static LLVMValueRef compound(struct cg *cg, int op, LLVMValueRef old, LLVMValueRef v,
+			     const struct type *to, const struct type *rhs)
+{
+	if (to->kind == TY_PTR && (op == OP_ADD || op == OP_SUB)) {
+		LLVMValueRef delta = LLVMBuildMul(cg->b, v, cg_const(cg, to->elem->size ? to->elem->size : 1), "");
+		return op == OP_SUB ? LLVMBuildSub(cg->b, old, delta, "") : LLVMBuildAdd(cg->b, old, delta, "");
+	}
+	return cg_binop(cg, op, old, v, to, rhs, to);
+}
+
 static void assign_var(struct cg *cg, struct node *n)
 {
 	struct node *lhs = n->lhs;
 	LLVMValueRef slot = cg_var_slot(cg, lhs);
 	if (!slot)
 		return;
-	struct type vt = lhs->var->type;
+	const struct type *vt = lhs->var->type;
 	LLVMValueRef v = cg_expr(cg, n->rhs);
 	if (!v)
 		return;
-	if (vt.kind == TY_STR) {
-		if (n->op != OP_NONE || n->rhs->type.kind != TY_STR) {
-			cg_error(cg, n->loc, "invalid assignment to string variable %s", lhs->name);
+	if (!type_is_scalar(vt)) {
+		if (n->op != OP_NONE) {
+			cg_error(cg, n->loc, "internal error: compound assignment to %s", lhs->name);
 			return;
 		}
-		cg_str_copy(cg, slot, vt.size, v, n->rhs->type.size, true);
+		/* the slot may hold a longer value from another assignment: zero
+		 * what this one does not write */
+		cg_zero(cg, slot, cg_round8(vt->size));
+		cg_store(cg, slot, vt, v, n->rhs->type);
 		return;
 	}
 	if (n->op != OP_NONE) {
 		LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->i64, slot, "");
 		LLVMSetAlignment(old, 8);
-		v = cg_binop(cg, n->op, old, v, vt, n->rhs->type, vt);
+		v = compound(cg, n->op, old, v, vt, n->rhs->type);
 	}
 	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_normalize(cg, v, vt), slot), 8);
 }
@@ -51,7 +65,7 @@ static void assign_map(struct cg *cg, struct node *n)
 	}
 	struct node *rhs = n->rhs;
 	if (n->op == OP_NONE && rhs->kind == N_CALL && rhs->func && rhs->func->kind == FN_AGG) {
-		rhs->func->update(cg, n);
+		rhs->func->agg->update(cg, n);
 		return;
 	}
 	if (m->kind != MAP_PLAIN) {
@@ -72,13 +86,11 @@ static void assign_map(struct cg *cg, struct node *n)
 	LLVMValueRef v = cg_expr(cg, rhs);
 	if (!v)
 		return;
-	struct type t = rhs->type;
+	const struct type *t = rhs->type;
 	if (n->op != OP_NONE) {
 		LLVMValueRef old = cg_map_read_key(cg, m, key);
-		v = cg_binop(cg, n->op, old, v, m->value, rhs->type, m->value);
+		v = compound(cg, n->op, old, v, m->value, rhs->type);
 		t = m->value;
-	} else if (t.kind == TY_INT) {
-		v = cg_normalize(cg, v, m->value.kind == TY_INT ? m->value : t);
 	}
 	cg_map_write_key(cg, m, key, v, t);
 }

@@ -1,10 +1,12 @@
-/* ast.h - the abstract syntax tree and the types the semantic pass gives it.
+/* ast.h - the abstract syntax tree.
  *
- * The parser builds it; sema (sema/) fills in every `type` and resolves every
- * name (maps, scratch variables, builtins, functions); codegen only reads it.
- * All nodes of one program are owned by that `struct program` and freed by
- * ast_free_program(). Lists (statements, arguments, map keys, attach points,
- * probes) are singly linked through `next`. */
+ * The parser builds it; sema (sema/) decides the type of every expression
+ * (types.h) and resolves every name (maps, scratch variables, builtins,
+ * functions, struct members), storing the result on the node; codegen only
+ * reads it. All nodes of one program are owned by that `struct program` and
+ * freed by ast_free_program(). Lists (statements, arguments, map keys,
+ * attach points, probes, members of a definition) are singly linked through
+ * `next`. */
 #ifndef SONDE_AST_H
 #define SONDE_AST_H
 
@@ -12,26 +14,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "desc.h"
 #include "diag.h"
+#include "types.h"
+#include "util.h"
 
-/* ---- types ------------------------------------------------------------- */
-
-enum type_kind {
-	TY_NONE,  /* not yet known / statement */
-	TY_INT,   /* size 1, 2, 4 or 8 bytes; is_signed */
-	TY_STR,   /* NUL-padded char array of `size` bytes (comm: 16, literal: len+1) */
-	TY_ARGS,  /* the `args` record of a tracepoint (only valid under . or ->) */
-	TY_AGG,   /* the result of count()/hist()/...: only assignable to a map */
-};
-
-/* Types are small values, copied freely; nothing to free. */
-struct type {
-	enum type_kind kind;
-	uint32_t size;
-	bool is_signed;
-};
-
-#define SONDE_STRLEN 64 /* bytes of a string produced at run time (str(), $1 strings...) */
 #define SONDE_COMM_LEN 16 /* the kernel's TASK_COMM_LEN */
 /* entries per map: bpftrace's default max_map_keys, which the runtime
  * changes for BPFTRACE_MAX_MAP_KEYS (runtime.h rt_options) */
@@ -40,38 +27,9 @@ struct type {
  * desc_map plain data; keys of more parts are not seen in practice, and
  * sema says so if one is */
 #define SONDE_MAX_KEY_PARTS 8
-
-static inline struct type type_int(uint32_t size, bool is_signed)
-{
-	return (struct type){ TY_INT, size, is_signed };
-}
-static inline struct type type_str(uint32_t size) { return (struct type){ TY_STR, size, false }; }
-static inline struct type type_none(void) { return (struct type){ TY_NONE, 0, false }; }
-bool type_equal(struct type a, struct type b);
-const char *type_name(struct type t, char *buf, size_t len); /* "uint64", "string[16]" */
-
-/* What a map holds; decided by sema from the way the map is assigned.
- * Everything except MAP_PLAIN is an aggregation: a per-CPU map updated in
- * place in BPF and summed in user space. */
-enum map_kind {
-	MAP_PLAIN, /* @x = expr: last value written (BPF_MAP_TYPE_HASH) */
-	MAP_COUNT, /* value u64 per CPU */
-	MAP_SUM,   /* value s64 per CPU */
-	MAP_AVG,   /* value struct { s64 total; u64 count; } per CPU */
-	MAP_MIN,   /* value struct { s64 value; u64 is_set; } per CPU */
-	MAP_MAX,   /* value struct { s64 value; u64 is_set; } per CPU */
-	MAP_STATS, /* value struct { s64 total; u64 count; } per CPU */
-	MAP_HIST,  /* key = user key + u64 bucket (0..64 see below); value u64 per CPU */
-	MAP_LHIST, /* key = user key + u64 bucket; value u64 per CPU */
-};
-
-/* One part of a map key or of a printf record: its type and byte offset.
- * Integers are always stored as 8 bytes (sign- or zero-extended), strings as
- * `type.size` bytes rounded up to a multiple of 8. */
-struct field_layout {
-	struct type type;
-	uint32_t offset;
-};
+/* bpftrace's max_strlen: the size of strings made at run time (str(),
+ * positional parameters...), NUL included. BPFTRACE_MAX_STRLEN changes it. */
+#define SONDE_DEFAULT_MAX_STRLEN 1024
 
 /* A map as sema sees it: one per distinct @name in the script. Owned by the
  * program (struct program.maps list). */
@@ -80,40 +38,108 @@ struct map_info {
 	int id;           /* index in program order of first use; also desc map index */
 	srcloc first_use;
 	enum map_kind kind;
-	int nkeys;        /* 0 = scalar map (stored under the key u64 0) */
-	struct field_layout keys[SONDE_MAX_KEY_PARTS];
-	uint32_t key_size;   /* bytes of the user key (8 when nkeys == 0) */
-	struct type value;   /* MAP_PLAIN: the stored type; aggregations: TY_INT s64/u64 */
-	int64_t lhist_min, lhist_max, lhist_step; /* MAP_LHIST only */
+	int nkeys;        /* key parts as written: 0 = scalar map */
+	/* The key: one part's type, or a tuple of the parts; NULL = scalar map.
+	 * Integers are stored as 64 bits (type_storage). */
+	const struct type *key;
+	/* MAP_PLAIN: the stored type; aggregations: what they yield. */
+	const struct type *value;
+	int64_t agg_args[3]; /* aggregation parameters (lhist: min, max, step) */
 	struct map_info *next;
 };
 
-/* A scratch variable ($x): probe-scoped, one stack slot per probe action. */
+/* A scratch variable ($x): probe-scoped, one slot per probe action. */
 struct var_info {
 	char *name; /* "$x" */
-	struct type type;
+	const struct type *type;
 	int index;  /* 0..nvars-1 within its probe */
 	struct var_info *next;
 };
 
-/* ---- nodes ------------------------------------------------------------- */
+/* ---- type names as written --------------------------------------------------- */
+
+/* What the script spells as a type: in casts, sizeof/offsetof and struct
+ * definitions. Resolved by sema (sema/typespec.c) to a struct type. */
+enum spec_kind {
+	SPEC_NAME,    /* int8..uint64, bool, string, a typedef or base C name ("pid_t", "unsigned int") */
+	SPEC_STRUCT,  /* struct NAME */
+	SPEC_UNION,   /* union NAME */
+	SPEC_ENUM,    /* enum NAME */
+};
+
+#define SPEC_MAX_SUFFIXES 8
+#define SPEC_PTR 0u              /* a suffix: pointer to what is left of it */
+#define SPEC_ARRAY_UNSIZED UINT32_MAX /* T[]: the size comes from the value */
+
+struct type_spec {
+	enum spec_kind kind;
+	char *name;           /* "uint8", "task_struct" (struct), "unsigned long" */
+	/* Suffixes applied to the base in order, bpftrace's postfix syntax:
+	 * SPEC_PTR for '*', N for '[N]'. int32*[4] = { SPEC_PTR, 4 }: an array of
+	 * 4 pointers. C declarators (int *a[2][3]) are turned into the same
+	 * order by the parser: { SPEC_PTR, 3, 2 }. */
+	uint32_t suffix[SPEC_MAX_SUFFIXES];
+	int nsuffix;
+	srcloc loc;
+};
+
+/* A member of a struct/union defined in the script. */
+struct cdef_member {
+	struct type_spec spec;
+	char *name;           /* NULL for an anonymous nested struct/union */
+	struct cdef *nested;  /* anonymous or inline nested struct/union, or NULL */
+	uint32_t bit_size;    /* `: N`, 0 = not a bitfield */
+	srcloc loc;
+	struct cdef_member *next;
+};
+
+/* One `NAME` or `NAME = value` of a C enum defined in the script. */
+struct cdef_enumerator {
+	char *name;
+	bool has_value;
+	int64_t value;        /* parsed value (has_value), or sema's */
+	srcloc loc;
+	struct cdef_enumerator *next;
+};
+
+/* struct NAME { ... } / union NAME { ... } / enum NAME { ... } at the top
+ * of a script. */
+struct cdef {
+	bool is_union;
+	bool is_enum;         /* enumerators instead of members */
+	struct cdef_enumerator *enumerators;
+	char *name;           /* NULL for anonymous nested definitions */
+	bool is_packed;       /* __attribute__((packed)) */
+	struct cdef_member *members;
+	srcloc loc;
+	const struct type *type; /* sema: the laid-out record */
+	struct cdef *next;
+};
+
+/* ---- nodes -------------------------------------------------------------------- */
 
 enum node_kind {
 	/* expressions */
 	N_INT,        /* ival (uint64 bits), is_unsigned for literals with u suffix */
+	N_BOOL,       /* true / false: ival 1 / 0 */
 	N_STR,        /* str, str_len (without the NUL) */
 	N_BUILTIN,    /* name: pid, comm, nsecs, arg3, args, ...; sema sets builtin */
 	N_POSITIONAL, /* $1..$N (ival = N), $# (ival = 0, name = "$#"); sema replaces with N_INT/N_STR */
 	N_VAR,        /* name "$x"; sema sets var */
 	N_MAP,        /* name "@x"; keys in `args` (NULL = no key); sema sets map */
-	N_UNARY,      /* op in '-', '!', '~'; lhs */
+	N_UNARY,      /* op in '-', '!', '~', '*' (dereference), '&' (address of); lhs */
 	N_BINARY,     /* op: one of enum binop; lhs, rhs */
 	N_TERNARY,    /* cond ? then : els */
 	N_CALL,       /* name(args...); sema sets func */
-	N_FIELD,      /* lhs.name or lhs->name (is_arrow); lhs is `args` */
-	N_CAST,       /* (cast_type) lhs */
+	N_FIELD,      /* lhs.name or lhs->name (is_arrow); tuple elements: lhs.0 */
+	N_INDEX,      /* lhs[rhs]: arrays, pointers, tuples (constant index) */
+	N_CAST,       /* (spec) lhs */
 	N_INCDEC,     /* op '+' or '-', is_prefix; lhs is N_VAR or N_MAP */
-	N_TYPENAME,   /* a type as a call argument, sizeof(struct task_struct): name is its spelling */
+	N_TUPLE,      /* (a, b, ...): elements in args */
+	N_RECORD,     /* (a = 1, b = "x"): elements in args, each N_NAMED */
+	N_NAMED,      /* one `name = lhs` of a record */
+	N_SIZEOF,     /* sizeof(spec) or sizeof(lhs) */
+	N_OFFSETOF,   /* offsetof(spec, name.name...): the path in args as N_NAMED */
 	/* statements */
 	N_EXPR_STMT,  /* lhs */
 	N_ASSIGN,     /* lhs (N_VAR or N_MAP) op= rhs; op 0 for plain '=', else binop */
@@ -137,31 +163,41 @@ struct stdlib_func;
 struct node {
 	enum node_kind kind;
 	srcloc loc;
-	struct type type; /* set by sema for every expression */
+	const struct type *type; /* set by sema for every expression (type_none() if it failed) */
 
 	int op;           /* enum binop, or the unary character, or '+'/'-' for incdec */
 	bool is_prefix;   /* N_INCDEC */
 	bool is_arrow;    /* N_FIELD written with -> */
-	bool is_unsigned; /* N_INT literal */
+	bool is_unsigned; /* N_INT literal with a u suffix */
+	bool is_negative; /* N_INT: a negated literal folded into one (ival holds the two's complement) */
+	/* An expression standing for memory (a field, an element, *p, args):
+	 * the address space pointers read from it point into. */
+	enum addr_space as;
 
 	struct node *lhs, *rhs;
 	struct node *cond, *then, *els;
-	struct node *args;  /* N_CALL arguments / N_MAP keys, linked by next */
+	struct node *args;  /* N_CALL arguments / N_MAP keys / tuple and record elements */
 	struct node *body;  /* N_BLOCK statements, linked by next */
 	struct node *next;
 
-	char *name;         /* identifiers: builtin, var, map, call, field */
+	char *name;         /* identifiers: builtin, var, map, call, field, record member */
 	char *str;          /* N_STR bytes (escapes already decoded), NUL-terminated */
 	size_t str_len;
 	uint64_t ival;
-	struct type cast_type; /* N_CAST */
+	struct type_spec *spec; /* N_CAST, N_SIZEOF/N_OFFSETOF of a type */
 
 	/* resolved by sema */
 	struct map_info *map;              /* N_MAP, and N_CALL of map functions (print/clear/zero/delete) */
 	struct var_info *var;              /* N_VAR */
 	const struct stdlib_var *builtin;  /* N_BUILTIN */
 	const struct stdlib_func *func;    /* N_CALL */
-	int printf_id;                     /* N_CALL printf: index into desc printfs */
+	/* N_FIELD: the member read. A field of `args` can differ between the
+	 * targets an action is attached to (wildcards): then `members` has one
+	 * entry per target of the action (struct probe.targets order) and
+	 * `member` is the first. */
+	const struct type_member *member;
+	const struct type_member **members;
+	int index;                         /* printf: desc printf index; print(value): desc value index; N_INDEX of a tuple: the element */
 };
 
 /* One attach point as written: "tracepoint:syscalls:sys_enter_*". */
@@ -182,13 +218,17 @@ struct probe {
 	/* sema */
 	struct var_info *vars;
 	int nvars;
+	int *targets;       /* indices of the program groups (targets) this action runs in */
+	int ntargets;
 	struct probe *next;
 };
 
 struct program {
 	struct source *src;   /* not owned */
+	struct cdef *cdefs;   /* struct/union definitions, in script order */
 	struct probe *probes;
 	/* sema */
+	struct type_arena *types;
 	struct map_info *maps;
 	int nmaps;
 };
@@ -198,16 +238,14 @@ struct program {
 struct node *ast_new(enum node_kind kind, srcloc loc);
 struct node *ast_new_binary(enum binop op, struct node *lhs, struct node *rhs, srcloc loc);
 struct node *ast_new_unary(int op, struct node *lhs, srcloc loc);
+struct type_spec *ast_new_spec(enum spec_kind kind, char *name, srcloc loc);
+void ast_free_spec(struct type_spec *s);
+void ast_free_enumerators(struct cdef_enumerator *e);
+void ast_free_cdefs(struct cdef *d);
 void ast_free_node(struct node *n);       /* frees n, its children and its `next` chain */
-void ast_free_program(struct program *p); /* frees probes, nodes, maps and vars */
+void ast_free_program(struct program *p); /* frees probes, nodes, maps, vars and types */
 void ast_dump(FILE *out, const struct program *p, bool with_types); /* -d ast / -d types */
-
-/* Memory helpers (src/util.c): abort with a message on out-of-memory. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "struct task_struct *", "uint8[4]": the spec as a bpftrace user writes it. */
+const char *ast_spec_text(const struct type_spec *s, char *buf, size_t len);
 
 #endif

@@ -1,46 +1,75 @@
-/* builtins.h - builtin variables, functions and aggregations, one table entry each.
+/* builtins.h - builtin variables, functions and aggregations: one descriptor
+ * each (stdlib/).
  *
- * An entry says where a builtin may be used, what arguments it takes and what
- * it yields (read by sema), and which codegen hook emits it (codegen/). The
- * printer for an aggregation is chosen by its map_kind in runtime/maps.c.
- * Adding a builtin = one entry in stdlib/ plus its codegen hook. */
+ * A descriptor carries every stage's hook for its builtin: sema's check
+ * (argument rules, the result type, where it may be used), codegen's emit,
+ * and for aggregations the value layout, how per-CPU values combine, how
+ * entries sort and how they print. No stage looks a builtin up by name
+ * after sema has resolved it: sema stores the descriptor on the node.
+ * Adding a builtin = one descriptor (and its hooks) in stdlib/. */
 #ifndef SONDE_BUILTINS_H
 #define SONDE_BUILTINS_H
 
 #include "ast.h"
 #include "desc.h"
+#include "output.h"
 
+struct sema;             /* sema's state (sema/); hooks use include/sema.h */
 struct cg;               /* codegen state (codegen/cg.h) */
 struct LLVMOpaqueValue;  /* LLVMValueRef, without pulling LLVM into every stage */
 
-/* Emit an expression node (builtin variable, value-returning or statement
- * function call); returns its value (NULL for statements). */
+/* sema: type node n (its arguments too), report misuse; returns the type
+ * (type_none() after an error). */
+typedef const struct type *(*sema_check_fn)(struct sema *s, struct node *n);
+/* codegen: the value of n (NULL for statements). */
 typedef struct LLVMOpaqueValue *(*cg_emit_fn)(struct cg *cg, struct node *n);
-/* Emit the map update for `@m[k] = agg(args)`; `assign` is the N_ASSIGN node
- * whose lhs is the N_MAP and rhs the N_CALL. */
+/* codegen: the map update of `@m[k] = agg(args)`; `assign` is the N_ASSIGN. */
 typedef void (*cg_update_fn)(struct cg *cg, struct node *assign);
 
-#define PROBE_MASK(t) (1u << (t))
-#define PROBES_ALL 0u
+/* ---- builtin variables ------------------------------------------------------- */
 
 struct stdlib_var {
 	const char *name;     /* "pid"; "arg" stands for arg0..argN */
-	struct type type;
-	unsigned probe_mask;  /* PROBE_MASK bits where it is valid; 0 = everywhere */
+	sema_check_fn check;
 	cg_emit_fn emit;
 };
 
-enum arg_rule {
-	ARG_END = 0,
-	ARG_INT,        /* integer expression */
-	ARG_STR,        /* string expression */
-	ARG_ANY,        /* integer or string expression */
-	ARG_CONST_INT,  /* integer literal (positional parameters count as literals) */
-	ARG_FMT,        /* string literal: printf-style format, checked against the rest */
-	ARG_MAP,        /* a map named without a key: print(@m) */
-	ARG_MAP_ELEM,   /* a map element: delete(@m[k]) */
-	ARG_REST,       /* any number of further ARG_ANY (last rule only) */
+/* ---- aggregations -------------------------------------------------------------- */
+
+/* One map entry's per-CPU values combined (aggregation runtime hooks). */
+struct agg_result {
+	int64_t value;      /* count/sum/min/max/avg: the value; hist: total count */
+	bool is_unsigned;   /* value sorts and prints as unsigned */
+	int64_t total;      /* avg, stats */
+	uint64_t count;     /* avg, stats */
+	bool is_set;        /* min, max: some CPU saw a value */
+	uint64_t *buckets;  /* hist, lhist: counts per bucket (owned by the reader) */
+	int nbuckets;
 };
+
+struct agg_desc {
+	enum map_kind kind;
+	uint32_t value_size;   /* bytes of one per-CPU value */
+	bool bucketed;         /* hist, lhist: the bucket index ends the BPF key */
+	const char *json_type; /* "map", "stats", "hist" */
+	bool blank_line_after; /* text: bpftrace prints a blank line after the map */
+	/* what reading the aggregation yields (count: uint64) for `@x` in
+	 * expressions and for printing; arg is the aggregated value's type */
+	const struct type *(*value_type)(const struct type *arg);
+	cg_update_fn update;
+	/* runtime: combine ncpus values `stride` bytes apart (one for plain maps) */
+	void (*combine)(const struct desc_map *m, const unsigned char *values, int ncpus,
+			uint32_t stride, struct agg_result *out);
+	/* runtime: the value to print; div > 1 divides (print(@m, top, div)) */
+	struct rt_value *(*decode)(struct rt_arena *a, const struct desc_map *m,
+				   const struct agg_result *r, int64_t div);
+	/* buckets per user key (bucketed aggregations; -1: a bad description) */
+	int (*nbuckets)(const struct desc_map *m);
+};
+
+const struct agg_desc *agg_find(enum map_kind kind);
+
+/* ---- functions --------------------------------------------------------------------- */
 
 enum func_kind {
 	FN_VALUE, /* an expression with a value: str(p) */
@@ -48,30 +77,27 @@ enum func_kind {
 	FN_AGG,   /* only as the value assigned to a map: @m[k] = count() */
 };
 
-/* the most arguments a function takes (lhist: 4) plus room for ARG_END */
-#define STDLIB_MAX_ARGS 5
-
 struct stdlib_func {
 	const char *name;
 	enum func_kind kind;
-	enum map_kind agg;    /* FN_AGG: the kind of map it makes */
-	int min_args;
-	enum arg_rule args[STDLIB_MAX_ARGS]; /* ARG_END-terminated unless full */
-	struct type result;   /* FN_VALUE */
-	cg_emit_fn emit;      /* FN_VALUE, FN_STMT */
-	cg_update_fn update;  /* FN_AGG */
+	int min_args, max_args;  /* max_args < 0: any number */
+	sema_check_fn check;     /* types the arguments, returns the result */
+	cg_emit_fn emit;         /* FN_VALUE, FN_STMT */
+	const struct agg_desc *agg; /* FN_AGG */
 };
 
 /* stdlib/vars.c, stdlib/funcs.c, stdlib/aggs.c */
 const struct stdlib_var *stdlib_find_var(const char *name); /* "arg3" finds the "arg" entry */
 const struct stdlib_func *stdlib_find_func(const char *name);
+/* A word that names a builtin variable, of sonde or of bpftrace (the lexer
+ * needs this to tell `(pid)` from the cast `(pid_t)x`). */
+bool stdlib_is_builtin_name(const char *name);
 extern const struct stdlib_var stdlib_vars[];
 extern const int stdlib_nvars;
 extern const struct stdlib_func stdlib_funcs[];
 extern const int stdlib_nfuncs;
 
-/* Codegen hooks named by the tables (implemented in codegen/builtins.c and
- * codegen/aggs.c). */
+/* Codegen hooks named by the tables (codegen/builtins.c, codegen/aggs.c). */
 struct LLVMOpaqueValue *cg_var_pid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_tid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_uid(struct cg *cg, struct node *n);
@@ -83,6 +109,7 @@ struct LLVMOpaqueValue *cg_var_cpu(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_probe(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_cpid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_arg(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_args(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_rand(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_cgroup(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_curtask(struct cg *cg, struct node *n);
@@ -94,6 +121,7 @@ struct LLVMOpaqueValue *cg_fn_clear(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_zero(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_delete(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_str(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
 
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);

@@ -1,16 +1,28 @@
 /* desc.h - the description that travels with a compiled BPF object.
  *
  * The runtime works only from the ELF object plus this description: it never
- * looks at the AST and never needs LLVM. Everything here is plain data (names,
- * layouts, format strings) so a later issue can serialise it next to the ELF
- * and run cached scripts without compiling. Owned by struct compiled. */
+ * looks at the AST and never calls LLVM. Everything the runtime must know is
+ * here as plain data: the programs and how to attach them, every map with
+ * the explicit types of its keys and values, the printf formats with the
+ * types of their arguments, the types of values print() sends, and what the
+ * compile depended on (the kernel's build id, options), so a cache can tell
+ * when a compiled script is stale. The types live in the description's own
+ * arena (a copy of what sema decided), so the description outlives the
+ * compile, and desc_write()/desc_read() (src/desc.c) serialise all of it.
+ * Owned by struct compiled. */
 #ifndef SONDE_DESC_H
 #define SONDE_DESC_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#include "ast.h"
+#include "diag.h"
+#include "types.h"
+
+/* Bumped whenever the layout of anything below or of the BPF side
+ * (records, map layouts, the config block) changes. */
+#define SONDE_DESC_VERSION 1
 
 enum probe_type {
 	PT_BEGIN,
@@ -29,55 +41,89 @@ struct desc_probe {
 	enum probe_type type;
 	char *name;        /* canonical full name, e.g. "tracepoint:syscalls:sys_enter_read" */
 	char *target;      /* provider-specific: "syscalls:sys_enter_read", "sys_enter", "" */
-	uint64_t period_ns; /* interval / profile with a time unit */
-	uint64_t freq_hz;   /* interval / profile with hz */
 	char *prog_name;   /* name of the BPF function in the ELF */
 	srcloc loc;        /* attach point of the first script probe using it */
-	/* Lowered tracepoints (probe_lowering in probe.h): the program is a raw
-	 * tracepoint program on `raw_tp` ("sys_enter") shared by every probe
-	 * with the same prog_name; only the probe with attaches_shared set
-	 * attaches it, the others just count as attached. NULL = not lowered. */
-	char *raw_tp;
-	bool attaches_shared;
+	/* The provider's own data for attaching, in its own words
+	 * ("period_ns=1000000", "raw_tp=sys_enter"): made by its attach_params
+	 * hook when compiling, read by its attach hook; every other stage
+	 * passes it along as is. NULL = none. */
+	char *params;
+	unsigned deps;     /* DESC_DEP_*: what the program's code assumes */
+	/* An earlier probe has the same program (lowered tracepoints share
+	 * one) and attaches it; this one only counts as attached. */
+	bool shares_program;
+};
+
+/* What a probe's program assumes about the machine (desc_probe.deps). */
+#define DESC_DEP_KERNEL_LAYOUT 1u /* record offsets read from this kernel (tracefs) */
+#define DESC_DEP_SYSCALL_ABI 2u   /* syscall numbers of this build (lowered programs) */
+
+/* What a map holds: a plain value (`@x = expr`) or one aggregation. Each
+ * aggregation is one descriptor in stdlib/ (struct agg_desc, found by
+ * kind): its value layout, how per-CPU values combine, sort and print. */
+enum map_kind {
+	MAP_PLAIN, /* @x = expr: the last value written (BPF_MAP_TYPE_HASH) */
+	MAP_COUNT,
+	MAP_SUM,
+	MAP_AVG,
+	MAP_MIN,
+	MAP_MAX,
+	MAP_STATS,
+	MAP_HIST,
+	MAP_LHIST,
+	MAP__KIND_COUNT
 };
 
 struct desc_map {
 	char *name;        /* "@x" as printed */
 	char *bpf_name;    /* name of the map in the ELF (a C identifier) */
 	enum map_kind kind;
-	int nkeys;         /* 0 = scalar map, stored under the u64 key 0; a scalar
-			    * MAP_HIST/MAP_LHIST map has no user key part at all:
-			    * its BPF key is the u64 bucket alone (one hash word
-			    * less per event) */
-	struct field_layout keys[SONDE_MAX_KEY_PARTS];
-	uint32_t key_size;   /* user key bytes (8 when nkeys == 0); MAP_HIST/MAP_LHIST BPF keys add a u64 bucket after it */
-	uint32_t value_size; /* bytes of one (per-CPU) value in BPF */
-	struct type value;   /* MAP_PLAIN: stored type; aggregations: s64/u64 */
-	int64_t lhist_min, lhist_max, lhist_step;
+	/* The user key: NULL for a scalar map (stored under the u64 key 0); a
+	 * tuple for @m[k1, k2]. Its bytes are the key as laid out by type.h. */
+	const struct type *key;
+	/* MAP_PLAIN: the stored value; aggregations: what they yield (count:
+	 * uint64, sum/min/max/avg: int64 or uint64...). */
+	const struct type *value;
+	uint32_t key_size;     /* bytes of the BPF key (user key, or 8 for a scalar
+				* map; plus a u64 bucket for hist/lhist, whose
+				* scalar maps have the bucket alone) */
+	uint32_t value_size;   /* bytes of one (per-CPU) BPF value */
+	int64_t args[3];       /* aggregation parameters (lhist: min, max, step) */
 };
 
-/* A printf() call site: the format and the layout of the record that carries
- * its arguments (after struct event_hdr). */
+/* A printf() call site: the format and the record carrying its arguments
+ * (after struct event_hdr), laid out as the tuple `args`. */
 struct desc_printf {
 	char *fmt;         /* as written, escapes decoded */
-	int nargs;
-	struct field_layout *args;
-	uint32_t size;     /* payload bytes after the header */
+	const struct type *args; /* a tuple; NULL when there are no arguments */
 	srcloc loc;
 };
 
+/* What a compile depended on: a cached object is valid only where these
+ * are unchanged. */
+struct desc_deps {
+	char *kernel_build_id;   /* hex GNU build id of the kernel whose types were used; "" = none used */
+	char *syscall_abi;       /* "x86_64" when syscall numbers were compiled in, "" otherwise */
+	uint32_t max_strlen;     /* options that shaped the code */
+	uint32_t ncpus_pow2;     /* scratch memory is laid out per CPU up to this many */
+};
+
 struct desc {
+	struct type_arena *types;    /* owns every type below */
 	struct desc_probe *probes;
 	int nprobes;
-	struct desc_map *maps;   /* index = map_info.id */
+	struct desc_map *maps;       /* index = map_info.id */
 	int nmaps;
 	struct desc_printf *printfs; /* index = node.printf_id */
 	int nprintfs;
+	const struct type **values;  /* print(value) sites: index = node.print_id */
+	int nvalues;
 	char *ringbuf_name;  /* BPF_MAP_TYPE_RINGBUF carrying events */
 	char *lost_name;     /* BPF_MAP_TYPE_PERCPU_ARRAY, 1 u64 entry: events dropped when the ring was full */
 	char *dropped_name;  /* BPF_MAP_TYPE_PERCPU_ARRAY, SONDE_DROPPED_SLOTS(nmaps) u64
 			      * entries: map updates that failed, see below */
 	uint32_t ringbuf_size;
+	struct desc_deps deps;
 };
 
 /* Slots of the dropped-updates array (desc.dropped_name) for map `id`:
@@ -87,7 +133,20 @@ struct desc {
 #define SONDE_DROPPED_OTHER(id) (2u * (uint32_t)(id) + 1u)
 #define SONDE_DROPPED_SLOTS(nmaps) ((nmaps) > 0 ? 2u * (uint32_t)(nmaps) : 1u)
 
+struct desc *desc_new(void);
 void desc_free(struct desc *d);
+
+/* Serialisation (src/desc.c): a versioned binary form of everything above.
+ * desc_read returns NULL (and a reason in err) for anything malformed,
+ * truncated or of another version. */
+int desc_write(const struct desc *d, FILE *out);
+struct desc *desc_read(const void *data, size_t size, char *err, size_t errlen);
+
+/* Fills d->deps after a compile: kernel_build_id (kbtf_kernel_build_id())
+ * when the compile used kernel layouts (BTF was loaded, or a tracepoint
+ * kept the field offsets of this kernel's tracefs format), syscall_abi
+ * when a probe was lowered to a raw syscall tracepoint. */
+void desc_note_kernel(struct desc *d);
 
 /* ---- records in the ring buffer (BPF -> user space) --------------------- */
 
@@ -97,6 +156,7 @@ enum event_kind {
 	EV_PRINT = 3,   /* id = map index; payload: s64 top, s64 div (0 = all / none) */
 	EV_CLEAR = 4,   /* id = map index */
 	EV_ZERO = 5,    /* id = map index */
+	EV_VALUE = 6,   /* id = value index: print(value); payload per desc->values[id] */
 };
 
 struct event_hdr {

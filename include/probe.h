@@ -13,21 +13,19 @@
 
 #include "desc.h"
 #include "diag.h"
+#include "types.h"
 
 struct bpf_program;
 struct bpf_link;
-
-/* What the BPF context argument of a program of this type is. */
-enum ctx_kind {
-	CTX_NONE,        /* BEGIN/END: run with bpf_prog_test_run, no useful context */
-	CTX_TRACEPOINT,  /* pointer to the tracepoint record: `args.field` at offsets from tp_format */
-	CTX_RAW_ARGS,    /* pointer to u64 args[]: arg0..argN (raw tracepoints) */
-	CTX_PERF,        /* struct bpf_perf_event_data * (interval, profile) */
-};
+struct attach_point;      /* ast.h */
+struct cg;               /* codegen/cg.h */
+struct cg_ref;           /* codegen/cg.h: a value or a place in memory */
+struct LLVMOpaqueValue;  /* LLVMValueRef */
 
 /* A tracepoint record field, from the tracefs format file. */
 struct tp_field {
 	char *name;
+	char *ctype;      /* the declared C type: "const char *", "pid_t", "char" (of char[16]) */
 	uint32_t offset, size;
 	bool is_signed;
 	bool is_string;   /* char name[N]: read as a string of N bytes */
@@ -86,9 +84,24 @@ struct probe_provider {
 	const char *name;      /* "tracepoint" */
 	const char *aliases[3]; /* "t", NULL-terminated */
 	enum probe_type type;
-	enum ctx_kind ctx;
 	bool filter_self;      /* apply the self / -p filter (false for BEGIN/END/interval) */
 	int max_args;          /* highest argN + 1 available (0 = none) */
+
+	/* ---- what the builtins mean in programs of this type ---- */
+	/* sema: the record `args` is in a program on target t (NULL: this
+	 * probe type has no args; may report why through d at loc). */
+	const struct type *(*args_type)(const struct probe_target *t, struct type_arena *a,
+					struct diag *d, srcloc loc);
+	/* sema: where pointers read from args point (syscall tracepoints: user memory) */
+	enum addr_space (*args_as)(const struct probe_target *t);
+	/* sema: where an integer cast to a pointer points (NULL: nowhere known) */
+	enum addr_space (*pointer_as)(const struct probe_target *t);
+	/* codegen: member m of `args` in the program being emitted, as a
+	 * value or a place to read (cg_ref) */
+	void (*emit_args_member)(struct cg *cg, const struct type_member *m, struct cg_ref *out);
+	/* codegen: argN (0 <= n < max_args) as a u64 */
+	struct LLVMOpaqueValue *(*emit_argn)(struct cg *cg, int n);
+
 	/* The ':'-separated field of the spec (1 = the first after "name:")
 	 * that must be a number when the spec has number_nfields fields; 0 =
 	 * none. Sema uses it to blame a positional parameter that is not a
@@ -105,6 +118,13 @@ struct probe_provider {
 	 * errbuf with a short reason for the user. NULL for BEGIN/END. */
 	int (*attach)(const struct desc_probe *p, struct bpf_program *prog,
 		      struct rt_links *l, char *errbuf, size_t errlen);
+	/* The data its attach hook needs, as text (desc_probe.params; caller
+	 * frees; NULL = none), and what the program assumes (DESC_DEP_*). NULL
+	 * hook: neither. */
+	char *(*attach_params)(const struct probe_target *t, unsigned *deps);
+	/* What the user can check when attach failed with err (-errno); NULL
+	 * for a generic hint. */
+	const char *(*attach_hint)(int err);
 };
 
 /* probes/registry.c */
@@ -129,6 +149,10 @@ const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if 
 const struct tp_format *tp_format_get(const char *category, const char *event); /* cached; NULL if none */
 const struct tp_field *tp_format_field(const struct tp_format *f, const char *name);
 void tp_format_cache_free(void);
+/* The args record of a tracepoint from its format file: members at the
+ * format's offsets, integers of the format's size and sign (latest
+ * bpftrace), char arrays as strings, pointers typed by their C text. */
+const struct type *tp_format_args(const struct tp_format *f, struct type_arena *a);
 
 /* probes/syscalls.c: lowering of syscall tracepoints (see probe_lowering).
  * True and *out filled when the tracepoint of format `f` can be lowered on
@@ -149,7 +173,9 @@ int probe_syscall_nr(const char *name);
 int probe_expand_timer(enum probe_type type, const char *provider, const char *spec, srcloc loc,
 		       struct diag *d, struct probe_target **out, int *n);
 char *probe_timer_section(const struct probe_target *t); /* "perf_event" */
-/* Attach prog to a cpu-clock perf event per p->period_ns / p->freq_hz, on
+const char *probe_timer_attach_hint(int err);
+char *probe_timer_attach_params(const struct probe_target *t, unsigned *deps);
+/* Attach prog to a cpu-clock perf event per p->params (period_ns=N or freq_hz=N), on
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
 			   struct rt_links *l, char *errbuf, size_t errlen);

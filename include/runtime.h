@@ -11,11 +11,16 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "builtins.h"
 #include "desc.h"
 #include "diag.h"
+#include "output.h"
+
+enum rt_format { RT_FORMAT_TEXT, RT_FORMAT_JSON };
 
 struct rt_options {
 	FILE *out;                 /* stdout or the -o file */
+	enum rt_format format;     /* -f text | json */
 	pid_t filter_pid;          /* -p PID, 0 = none; its exit ends the run */
 	const char *cmd;           /* -c CMD, NULL = none */
 	bool quiet;                /* -q: no "Attaching N probes..." */
@@ -47,45 +52,46 @@ int rt_run(const struct compiled *c, const struct rt_options *o);
 
 /* ---- output (runtime/printf.c, runtime/maps.c) --------------------------- */
 
-/* Format one printf record with bpftrace's semantics. */
+/* Format one printf record with bpftrace's semantics into out. */
 void rt_format_printf(FILE *out, const struct desc_printf *pf, const void *payload, size_t size);
 /* The conversions rt_format_printf() will consume arguments for, in order:
- * 's', or one of "diuoxXcp" (integers). Returns how many there are (stores at
+ * 's', one of "diuoxXcp" (integers), or a buffer's RT_CONV_BUF_* (%r, %rx,
+ * %rh). Returns how many there are (stores at
  * most max of them in convs, which may be NULL). "%%" and anything that is
  * not a conversion we format ("%f", "%*d", ...) take no argument and are
  * printed as written. For sema's argument checks, so both sides agree. */
 int rt_printf_conversions(const char *fmt, char *convs, int max);
+#define RT_CONV_BUF 'r'       /* %r: printable bytes as they are, others \xNN */
+#define RT_CONV_BUF_HEX 'R'   /* %rx: every byte \xNN */
+#define RT_CONV_BUF_SPACED 'H' /* %rh: every byte as hex, separated by spaces */
 
 /* A map read from the kernel, per-CPU values already combined. */
 struct rt_map_entry {
-	void *key;            /* user key bytes (desc_map.key_size), owned */
-	int64_t value;        /* MAP_PLAIN int / count / sum / min / max / avg (total/count) */
-	uint64_t count;       /* avg / stats: number of samples */
-	int64_t total;        /* avg / stats: sum of samples */
-	char *str;            /* MAP_PLAIN string value, owned */
-	uint64_t *buckets;    /* hist: SONDE_HIST_BUCKETS; lhist: (max-min)/step + 2; owned */
-	int nbuckets;
+	unsigned char *key;   /* the BPF key's bytes (desc_map.key_size), owned */
+	unsigned char *value; /* MAP_PLAIN: the value's bytes, owned */
+	struct agg_result agg; /* aggregations: combined (hist buckets owned) */
 };
 struct rt_map_snapshot {
 	const struct desc_map *map;
 	struct rt_map_entry *entries;
 	int n;
 };
-/* Read map `fd` (per-CPU maps summed over ncpus possible CPUs). */
+/* Read map `fd` (per-CPU maps combined over ncpus possible CPUs). */
 int rt_map_read(const struct desc_map *m, int fd, int ncpus, struct rt_map_snapshot *out);
 void rt_map_snapshot_free(struct rt_map_snapshot *s);
-/* Print in bpftrace's text format; top > 0 keeps the top N entries, div > 0 divides values. */
-void rt_map_print(FILE *out, const struct rt_map_snapshot *s, int64_t top, int64_t div);
+/* Sort, apply top (keep the top N) and div (divide values), decode, print. */
+void rt_map_print(struct rt_output *o, const struct rt_map_snapshot *s, int64_t top, int64_t div);
 int rt_map_clear(const struct desc_map *m, int fd);
 /* Read, print and free in one go (print() at run time, the maps at exit).
  * Returns 0 or a negative errno; nothing is printed on error. */
-int rt_map_print_fd(FILE *out, const struct desc_map *m, int fd, int ncpus, int64_t top, int64_t div);
+int rt_map_print_fd(struct rt_output *o, const struct desc_map *m, int fd, int ncpus, int64_t top,
+		    int64_t div);
 struct bpf_object;
-/* The print at exit: two newlines, then every map (sorted by name) as
- * bpftrace prints them. Maps are found in obj by desc_map.bpf_name. */
-void rt_print_maps_at_exit(FILE *out, const struct desc *d, struct bpf_object *obj, int ncpus);
+/* The print at exit: the sink's preamble, then every map (sorted by name)
+ * as bpftrace prints them. Maps are found in obj by desc_map.bpf_name. */
+void rt_print_maps_at_exit(struct rt_output *o, const struct desc *d, struct bpf_object *obj, int ncpus);
 /* The same from map fds, fds[i] belonging to d->maps[i] (-1 = missing). */
-void rt_print_maps_fds(FILE *out, const struct desc *d, const int *fds, int ncpus);
+void rt_print_maps_fds(struct rt_output *o, const struct desc *d, const int *fds, int ncpus);
 int rt_map_zero(const struct desc_map *m, int fd, int ncpus);
 
 #endif

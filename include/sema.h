@@ -4,9 +4,12 @@
  * types and kind from all its uses across probes (they must agree), expands
  * attach points into concrete targets and groups the probes that share one,
  * and builds the runtime description (maps, printf layouts, programs). After
- * a successful sema, codegen never guesses. */
+ * a successful sema, codegen never guesses: each expression node carries
+ * its type, each field its member, each call and builtin its descriptor. */
 #ifndef SONDE_SEMA_H
 #define SONDE_SEMA_H
+
+#include <stdarg.h>
 
 #include "ast.h"
 #include "desc.h"
@@ -23,11 +26,13 @@ struct prog_group {
 	struct probe **actions;               /* owned array; probes owned by the program */
 	int nactions;
 	char *prog_name;                      /* owned; == desc->probes[i].prog_name */
+	const struct type *args;              /* the type of `args` here, NULL if none */
 };
 
 struct sema_options {
 	char **positional;    /* $1..$N as given after the script */
 	int npositional;
+	uint32_t max_strlen;  /* 0: SONDE_DEFAULT_MAX_STRLEN (or BPFTRACE_MAX_STRLEN) */
 	int max_probes;       /* attach points allowed; 0 = SEMA_DEFAULT_MAX_PROBES */
 	int max_programs;     /* BPF programs allowed; 0 = SEMA_DEFAULT_MAX_PROGRAMS */
 };
@@ -44,11 +49,69 @@ struct sema_result {
 	struct prog_group *groups;
 	int ngroups;
 	struct desc *desc;    /* owned until handed to struct compiled */
+	uint32_t max_strlen;  /* the size str() gives strings */
 };
 
 /* Returns 0, or -1 after reporting every error found through d. */
 int sema_analyze(struct program *p, const struct sema_options *opt, struct diag *d,
 		 struct sema_result *out);
 void sema_result_free(struct sema_result *r);
+
+/* ---- for the check hooks of builtins (stdlib/) and probe types (probes/) ---- */
+
+struct sema;
+/* Types expression n (and everything under it); returns its type. */
+const struct type *sema_expr(struct sema *s, struct node *n);
+/* Reports an error (once: sema runs the script several times and only the
+ * last run reports) and returns type_none(), for `return sema_fail(...)`. */
+const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sema_note_at(struct sema *s, srcloc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct type_arena *sema_types(struct sema *s);
+uint32_t sema_max_strlen(struct sema *s);
+/* The program groups (targets) the action being checked runs in. */
+int sema_ntargets(struct sema *s);
+const struct prog_group *sema_target(struct sema *s, int i);
+
+/* struct NAME as the script would see it, without loading BTF yet: the
+ * script's own definition, or a record that sema_complete() fills from BTF
+ * the first time its members are needed. */
+const struct type *sema_lazy_struct(struct sema *s, const char *name);
+
+/* n (a builtin or function) is a bpftrace name that bpftrace allows only
+ * in other probe types than one of this action's: reports where it is
+ * available and returns true; false (nothing reported) otherwise. */
+bool sema_report_wrong_probe(struct sema *s, struct node *n, const char *what);
+const char *sema_probe_name(const struct prog_group *g); /* "tracepoint", "BEGIN" */
+
+/* Argument checks for function hooks; each reports its own error. */
+int sema_count_args(const struct node *call);
+struct node *sema_arg(struct node *call, int i);
+/* argument i must be an integer (or bool, enum, pointer when allow_ptr) */
+bool sema_arg_integer(struct sema *s, struct node *call, int i, bool allow_ptr);
+bool sema_arg_string(struct sema *s, struct node *call, int i);
+/* a literal integer (positional parameters count as literals) */
+bool sema_arg_literal(struct sema *s, struct node *call, int i, int64_t *value);
+/* a map written without a key (print(@m)), or with one (delete(@m[k])) */
+struct map_info *sema_arg_map(struct sema *s, struct node *call, int i, bool with_key);
+bool sema_const_int(const struct node *n, int64_t *out);
+/* Folds a constant integer expression (literals and + - * / % << >> & | ^ ~
+ * and unary minus); false when n is not constant. */
+bool sema_const_eval(const struct node *n, int64_t *out);
+
+/* Completes a record value's kernel types (members read from BTF on
+ * demand) before it is stored or printed; false after reporting. */
+bool sema_complete_value(struct sema *s, const struct type *t, srcloc loc);
+
+/* printf(): the format against the arguments, and the record they travel in. */
+const struct type *sema_check_printf(struct sema *s, struct node *call);
+/* A value print() sends to user space: registers its type in the
+ * description; the node's index says which. */
+void sema_print_value(struct sema *s, struct node *call, struct node *value);
+
+/* For the aggregation hooks: the map of `@m[k] = agg(...)` now being typed
+ * and its parameters (lhist bounds must agree across uses). */
+bool sema_agg_params(struct sema *s, struct node *call, const int64_t *params, int n);
 
 #endif

@@ -10,40 +10,7 @@
 
 #include "ast.h"
 
-/* ---- types and operators ------------------------------------------------ */
-
-bool type_equal(struct type a, struct type b)
-{
-	if (a.kind != b.kind)
-		return false;
-	switch (a.kind) {
-	case TY_INT: return a.size == b.size && a.is_signed == b.is_signed;
-	case TY_STR: return a.size == b.size;
-	default: return true;
-	}
-}
-
-const char *type_name(struct type t, char *buf, size_t len)
-{
-	switch (t.kind) {
-	case TY_INT:
-		snprintf(buf, len, "%sint%u", t.is_signed ? "" : "u", (unsigned)t.size * 8);
-		break;
-	case TY_STR:
-		snprintf(buf, len, "string[%u]", (unsigned)t.size);
-		break;
-	case TY_ARGS:
-		snprintf(buf, len, "args");
-		break;
-	case TY_AGG:
-		snprintf(buf, len, "aggregation");
-		break;
-	default:
-		snprintf(buf, len, "none");
-		break;
-	}
-	return buf;
-}
+/* ---- operators ---------------------------------------------------------- */
 
 const char *binop_spelling(enum binop op)
 {
@@ -66,7 +33,7 @@ struct node *ast_new(enum node_kind kind, srcloc loc)
 	struct node *n = xcalloc(1, sizeof(*n));
 	n->kind = kind;
 	n->loc = loc;
-	n->printf_id = -1;
+	n->index = -1;
 	return n;
 }
 
@@ -87,7 +54,67 @@ struct node *ast_new_unary(int op, struct node *lhs, srcloc loc)
 	return n;
 }
 
+struct type_spec *ast_new_spec(enum spec_kind kind, char *name, srcloc loc)
+{
+	struct type_spec *s = xcalloc(1, sizeof(*s));
+	s->kind = kind;
+	s->name = name;
+	s->loc = loc;
+	return s;
+}
+
+const char *ast_spec_text(const struct type_spec *s, char *buf, size_t len)
+{
+	static const char *const prefix[] = { [SPEC_NAME] = "", [SPEC_STRUCT] = "struct ",
+					      [SPEC_UNION] = "union ", [SPEC_ENUM] = "enum " };
+	size_t at = (size_t)snprintf(buf, len, "%s%s", prefix[s->kind], s->name ? s->name : "");
+	for (int i = 0; i < s->nsuffix && at < len; i++) {
+		if (s->suffix[i] == SPEC_PTR)
+			at += (size_t)snprintf(buf + at, len - at, "%s*", i == 0 ? " " : "");
+		else if (s->suffix[i] == SPEC_ARRAY_UNSIZED)
+			at += (size_t)snprintf(buf + at, len - at, "[]");
+		else
+			at += (size_t)snprintf(buf + at, len - at, "[%u]", (unsigned)s->suffix[i]);
+	}
+	return buf;
+}
+
 /* ---- freeing ------------------------------------------------------------ */
+
+void ast_free_spec(struct type_spec *s)
+{
+	if (!s)
+		return;
+	free(s->name);
+	free(s);
+}
+
+void ast_free_enumerators(struct cdef_enumerator *e)
+{
+	for (struct cdef_enumerator *next; e; e = next) {
+		next = e->next;
+		free(e->name);
+		free(e);
+	}
+}
+
+void ast_free_cdefs(struct cdef *d)
+{
+	while (d) {
+		struct cdef *next = d->next;
+		for (struct cdef_member *m = d->members, *mn; m; m = mn) {
+			mn = m->next;
+			free(m->spec.name);
+			free(m->name);
+			ast_free_cdefs(m->nested);
+			free(m);
+		}
+		ast_free_enumerators(d->enumerators);
+		free(d->name);
+		free(d);
+		d = next;
+	}
+}
 
 void ast_free_node(struct node *root)
 {
@@ -107,6 +134,8 @@ void ast_free_node(struct node *root)
 				stack[len++] = kids[i];
 		free(n->name);
 		free(n->str);
+		free(n->members);
+		ast_free_spec(n->spec);
 		free(n);
 	}
 	free(stack);
@@ -130,6 +159,7 @@ void ast_free_program(struct program *p)
 		}
 		ast_free_node(pr->pred);
 		ast_free_node(pr->body);
+		free(pr->targets);
 		free(pr);
 	}
 	for (struct map_info *m = p->maps, *next; m; m = next) {
@@ -137,6 +167,8 @@ void ast_free_program(struct program *p)
 		free(m->name);
 		free(m);
 	}
+	ast_free_cdefs(p->cdefs);
+	type_arena_free(p->types);
 	free(p);
 }
 
@@ -171,8 +203,9 @@ static bool is_expression(const struct node *n)
 /* The node's own line, without children. */
 static void dump_head(FILE *out, const struct node *n)
 {
-	char buf[32];
+	char buf[96];
 	switch (n->kind) {
+	case N_BOOL: fputs(n->ival ? "bool true" : "bool false", out); break;
 	case N_INT:
 		fprintf(out, "int %" PRIu64 "%s", n->ival, n->is_unsigned ? "u" : "");
 		break;
@@ -189,11 +222,21 @@ static void dump_head(FILE *out, const struct node *n)
 	case N_TERNARY: fputs("ternary", out); break;
 	case N_CALL: fprintf(out, "call %s", n->name); break;
 	case N_FIELD: fprintf(out, "field %s%s", n->is_arrow ? "->" : ".", n->name); break;
-	case N_CAST: fprintf(out, "cast %s", type_name(n->cast_type, buf, sizeof(buf))); break;
+	case N_CAST: fprintf(out, "cast %s", ast_spec_text(n->spec, buf, sizeof(buf))); break;
+	case N_INDEX: fputs("index", out); break;
+	case N_TUPLE: fputs("tuple", out); break;
+	case N_RECORD: fputs("record", out); break;
+	case N_NAMED: fprintf(out, "named %s", n->name); break;
+	case N_SIZEOF:
+		if (n->spec)
+			fprintf(out, "sizeof %s", ast_spec_text(n->spec, buf, sizeof(buf)));
+		else
+			fputs("sizeof", out);
+		break;
+	case N_OFFSETOF: fprintf(out, "offsetof %s", n->spec ? ast_spec_text(n->spec, buf, sizeof(buf)) : ""); break;
 	case N_INCDEC:
 		fprintf(out, "%s %s", n->is_prefix ? "prefix" : "postfix", n->op == '+' ? "++" : "--");
 		break;
-	case N_TYPENAME: fprintf(out, "type %s", n->name); break;
 	case N_EXPR_STMT: fputs("expr", out); break;
 	case N_ASSIGN: fprintf(out, "assign %s=", binop_spelling((enum binop)n->op)); break;
 	case N_IF: fputs("if", out); break;
@@ -214,7 +257,7 @@ static void dump_node(FILE *out, const struct node *n, int depth, bool with_type
 	fprintf(out, "%*s", depth * 2, "");
 	dump_head(out, n);
 	if (with_types && is_expression(n)) {
-		char buf[32];
+		char buf[256];
 		fprintf(out, " : %s", type_name(n->type, buf, sizeof(buf)));
 	}
 	fputc('\n', out);

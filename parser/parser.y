@@ -39,7 +39,16 @@ struct lexer_state {
 	int body_depth;  /* open braces of the current action */
 	int nest;        /* open ( [ { inside a predicate or action */
 	size_t offset;   /* bytes consumed */
+	/* the cursor before the last token: yyless(0) gives the token back */
+	int undo_line, undo_col, undo_last_eol_col;
+	size_t undo_offset;
 	size_t len;      /* bytes of the script */
+	const char *text; /* the script (read ahead by the scanner's actions) */
+	char type_word[24]; /* the last TYPE word read, for syntax errors */
+	int last_tok;    /* the token returned before this one */
+	int prev_tok;    /* and the one before that */
+	int cdef_depth;  /* open braces of a struct definition */
+	int attr_parens; /* open parentheses of an __attribute__ after it */
 	int skip_depth;  /* open braces of a skipped top-level declaration */
 	bool skip_semicolon; /* a skipped C struct definition may end with ';' */
 	const char *reported[8]; /* constructs reported (once each) */
@@ -59,7 +68,17 @@ struct parse_state {
 	struct program *prog;
 	struct lexer_state *lex;
 	struct probe **tail; /* where the next finished probe goes */
+	struct cdef **cdef_tail; /* where the next struct definition goes */
 	int nprobes;
+	/* the C declaration being parsed: its array dimensions, and whether
+	 * the definition being finished was __attribute__((packed)) */
+	uint32_t dims[SPEC_MAX_SUFFIXES];
+	int ndims;
+	bool packed;
+	/* the type words of the last declaration ("unsigned long"), for the
+	 * declarators after its commas (`int a, *b;`); "" after an inline
+	 * struct, which they cannot follow */
+	char decl_base[128];
 	/* Inside a statement sonde does not support (reported at its keyword):
 	 * syntax errors in it are not reported, since what bpftrace accepts
 	 * there (tuples, say) may be unknown to sonde too. */
@@ -71,6 +90,20 @@ struct parse_state {
 /* A list under construction: O(1) append. */
 struct node_list {
 	struct node *head, *tail;
+};
+
+struct member_list {
+	struct cdef_member *head, *tail;
+};
+
+struct enumerator_list {
+	struct cdef_enumerator *head, *tail;
+};
+
+/* The words of a C declaration as written: "unsigned long * p". */
+struct spec_words {
+	char *words;
+	srcloc loc;
 };
 
 struct attach_list {
@@ -115,7 +148,6 @@ static struct node *parse_check_lvalue(struct parse_state *ps, struct node *n);
 static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int op,
 				 struct node *rhs, srcloc loc);
 static struct node *parse_call(char *name, struct node *args, srcloc loc);
-static struct node *parse_typename(char *spelling, srcloc loc);
 static struct node *parse_unsupported(struct parse_state *ps, const char *keyword, srcloc loc);
 static void parse_unsupported_begin(struct parse_state *ps, const char *keyword, srcloc loc);
 static void parse_unsupported_syntax(struct parse_state *ps, const char *what, srcloc at,
@@ -129,6 +161,21 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 			    struct node *pred, struct node *body, srcloc loc);
 static struct node_list list_append(struct node_list l, struct node *n);
 static struct attach_point *attach_new(char *text, srcloc loc);
+static void parse_add_cdef(struct parse_state *ps, struct cdef *d);
+static void parse_attribute(struct parse_state *ps, char *name, srcloc loc);
+static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc);
+static char *parse_words_join(char *words, char *word);
+static struct type_spec *parse_spec_suffix(struct parse_state *ps, struct type_spec *spec,
+					   uint32_t suffix, srcloc loc);
+struct member_list parse_members_append(struct member_list l, struct member_list m);
+struct member_list parse_member(struct parse_state *ps, struct spec_words *words, uint64_t bits,
+				srcloc loc, struct cdef *nested);
+struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc);
+struct member_list parse_next_declarator(struct parse_state *ps, struct spec_words *w, uint64_t bits,
+					 srcloc loc);
+struct member_list parse_named_nested(struct parse_state *ps, struct cdef *def, char *name, bool is_union,
+				      struct spec_words *declarator, srcloc loc);
+struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t value, srcloc loc);
 }
 
 %union {
@@ -136,9 +183,14 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 	char *str;
 	struct { uint64_t val; bool is_unsigned; } num;
 	struct { char *buf; size_t len; } string;
-	struct type type;
 	struct node_list list;
 	struct attach_list points;
+	struct type_spec *spec;
+	struct cdef *cdef;
+	struct member_list members;
+	struct enumerator_list enumerators;
+	struct cdef_enumerator *enumerator;
+	struct spec_words specwords;
 	int op;
 }
 
@@ -152,8 +204,12 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 %token <num> POSITIONAL "positional parameter"
 %token <num> INT "integer"
 %token <string> STRING "string"
-%token <type> TYPE "type name"
+%token <str> TYPE "type name"
+%token <str> TYPENAME "type name "
 %token IF "'if'" ELSE "'else'"
+%token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
+%token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
+%token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" CDEF_ENUM "enum definition" ATTRIBUTE "'__attribute__'"
 /* bpftrace statements sonde does not implement: parsed whole, reported
  * once, and left out of the AST */
 %token WHILE "'while'" FOR "'for'" UNROLL "'unroll'" RETURN "'return'" BREAK "'break'"
@@ -164,9 +220,16 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 %token OR_ASSIGN "'|='" XOR_ASSIGN "'^='" SHL_ASSIGN "'<<='" SHR_ASSIGN "'>>='"
 
 %type <node> expr unary postfix primary map pred_opt block stmt_seq simple_stmt compound_stmt
-%type <node> if_stmt args_opt call_arg unsupported_stmt unsupported_simple_stmt
-%type <list> stmt_terms expr_list call_args
-%type <str> type_spelling decl_type
+%type <node> if_stmt args_opt unsupported_stmt unsupported_simple_stmt record_field field_path
+%type <list> stmt_terms expr_list record_fields
+%type <spec> type_spec type_base
+%type <cdef> cdef cdef_body
+%type <members> cdef_members cdef_decl
+%type <enumerators> cdef_enumerators
+%type <enumerator> cdef_enumerator
+%type <specwords> cdef_words cdef_declarator
+%type <num> cdef_bits
+%type <str> field_name
 %type <points> attach_list
 %type <op> assign_op
 
@@ -174,6 +237,21 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 %destructor { free($$.buf); } <string>
 %destructor { ast_free_node($$); } <node>
 %destructor { ast_free_node($$.head); } <list>
+%destructor { ast_free_spec($$); } <spec>
+%destructor { ast_free_cdefs($$); } <cdef>
+%destructor { free($$.words); } <specwords>
+%destructor { ast_free_enumerators($$.head); } <enumerators>
+%destructor { ast_free_enumerators($$); } <enumerator>
+%destructor {
+	for (struct cdef_member *m = $$.head, *next; m; m = next) {
+		next = m->next;
+		m->next = NULL;
+		free(m->spec.name);
+		free(m->name);
+		ast_free_cdefs(m->nested);
+		free(m);
+	}
+} <members>
 %destructor {
 	for (struct attach_point *ap = $$.head, *next; ap; ap = next) {
 		next = ap->next;
@@ -204,7 +282,124 @@ static struct attach_point *attach_new(char *text, srcloc loc);
 program:
 	  %empty
 	| program probe
+	| program cdef			{ parse_add_cdef(ps, $2); }
 	| program error BODY_END	{ yyerrok; ps->unsupported_depth = 0; }
+	;
+
+/* cdef = ("struct" | "union") name "{" member* "}" ("__attribute__" "((" word ("(" int ")")? "))")* ";"?
+ * A C definition at the top of a script; members are C declarations,
+ * several per line (int a, *b;), bitfields (int x : 3), arrays (int y[2][2]),
+ * and inline anonymous structs or unions. */
+cdef:
+	  CDEF_STRUCT IDENT '{' cdef_body '}' cdef_attrs cdef_end {
+		$$ = $4; $$->name = $2; $$->loc = @$; $$->is_packed = ps->packed; ps->packed = false;
+	  }
+	| CDEF_UNION IDENT '{' cdef_body '}' cdef_attrs cdef_end {
+		$$ = $4; $$->name = $2; $$->is_union = true; $$->loc = @$;
+		$$->is_packed = ps->packed; ps->packed = false;
+	  }
+	| CDEF_ENUM IDENT '{' cdef_enumerators '}' cdef_attrs cdef_end {
+		$$ = xcalloc(1, sizeof(*$$)); $$->is_enum = true; $$->name = $2; $$->loc = @$;
+		$$->enumerators = $4.head; ps->packed = false;
+	  }
+	| CDEF_ENUM '{' cdef_enumerators '}' cdef_attrs cdef_end {
+		$$ = xcalloc(1, sizeof(*$$)); $$->is_enum = true; $$->loc = @$;
+		$$->enumerators = $3.head; ps->packed = false;
+	  }
+	;
+
+/* enumerators = enumerator ("," enumerator)* ","? */
+cdef_enumerators:
+	  cdef_enumerator			{ $$.head = $$.tail = $1; }
+	| cdef_enumerators ',' cdef_enumerator	{ $$ = $1; $$.tail->next = $3; $$.tail = $3; }
+	| cdef_enumerators ','			{ $$ = $1; }
+	;
+
+cdef_enumerator:
+	  IDENT			{ $$ = parse_enumerator($1, false, 0, @$); }
+	| IDENT '=' INT		{ $$ = parse_enumerator($1, true, (int64_t)$3.val, @$); }
+	| IDENT '=' '-' INT	{ $$ = parse_enumerator($1, true, (int64_t)(0 - $4.val), @$); }
+	;
+
+cdef_end:
+	  %empty
+	| ';'
+	;
+
+cdef_attrs:
+	  %empty
+	| cdef_attrs ATTRIBUTE '(' '(' IDENT ')' ')'	{ parse_attribute(ps, $5, @5); }
+	| cdef_attrs ATTRIBUTE '(' '(' IDENT '(' INT ')' ')' ')' { parse_attribute(ps, $5, @5); }
+	;
+
+cdef_body:
+	  cdef_members			{ $$ = xcalloc(1, sizeof(*$$)); $$->members = $1.head; }
+	| cdef_members cdef_decl	{
+		$$ = xcalloc(1, sizeof(*$$)); $$->members = parse_members_append($1, $2).head;
+	  }
+	;
+
+cdef_members:
+	  %empty			{ $$.head = $$.tail = NULL; }
+	| cdef_members cdef_decl ';'	{ $$ = parse_members_append($1, $2); }
+	| cdef_members ';'		{ $$ = $1; }
+	;
+
+/* One declaration: type words and a declarator. The last word before '[',
+ * ':' or ';' is the member's name (C's declarator); the ';' before the
+ * closing brace may be left out, as clang allows. */
+cdef_decl:
+	  cdef_words cdef_arrays cdef_bits	{ $$ = parse_member(ps, &$1, $3.val, @$, NULL); }
+	| cdef_decl ',' cdef_declarator cdef_arrays cdef_bits {
+		$$ = parse_members_append($1, parse_next_declarator(ps, &$3, $5.val, @3));
+	  }
+	| STRUCT '{' cdef_body '}' cdef_words cdef_arrays { $$ = parse_member(ps, &$5, 0, @$, $3); }
+	| UNION '{' cdef_body '}' cdef_words cdef_arrays {
+		$3->is_union = true;
+		$$ = parse_member(ps, &$5, 0, @$, $3);
+	  }
+	| STRUCT '{' cdef_body '}'	{ $$ = parse_anonymous_member(ps, $3, @$); }
+	| UNION '{' cdef_body '}'	{ $3->is_union = true; $$ = parse_anonymous_member(ps, $3, @$); }
+	/* a named definition inside another defines the type for the whole
+	 * script, as in C: hoisted before the struct holding it */
+	| STRUCT IDENT '{' cdef_body '}' cdef_words cdef_arrays {
+		$$ = parse_named_nested(ps, $4, $2, false, &$6, @$);
+	  }
+	| UNION IDENT '{' cdef_body '}' cdef_words cdef_arrays {
+		$$ = parse_named_nested(ps, $4, $2, true, &$6, @$);
+	  }
+	| STRUCT IDENT '{' cdef_body '}' { $$ = parse_named_nested(ps, $4, $2, false, NULL, @$); }
+	| UNION IDENT '{' cdef_body '}'  { $$ = parse_named_nested(ps, $4, $2, true, NULL, @$); }
+	;
+
+/* Words and stars in order, as one string: "unsigned long * p". */
+cdef_words:
+	  IDENT				{ $$.words = $1; $$.loc = @1; }
+	| '*'				{ $$.words = xstrdup("*"); $$.loc = @1; }
+	| STRUCT IDENT			{ $$.words = parse_words_join(xstrdup("struct"), $2); $$.loc = @1; }
+	| UNION IDENT			{ $$.words = parse_words_join(xstrdup("union"), $2); $$.loc = @1; }
+	| ENUM IDENT			{ $$.words = parse_words_join(xstrdup("enum"), $2); $$.loc = @1; }
+	| cdef_words IDENT		{ $$ = $1; $$.words = parse_words_join($1.words, $2); }
+	| cdef_words STRUCT		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("struct")); }
+	| cdef_words UNION		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("union")); }
+	| cdef_words ENUM		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("enum")); }
+	| cdef_words '*'		{ $$ = $1; $$.words = parse_words_join($1.words, xstrdup("*")); }
+	;
+
+/* After a comma: stars and a name ("* b"). */
+cdef_declarator:
+	  IDENT				{ $$.words = $1; $$.loc = @1; }
+	| '*' cdef_declarator		{ $$ = $2; $$.loc = @1; $$.words = parse_words_join(xstrdup("*"), $2.words); }
+	;
+
+cdef_arrays:
+	  %empty			{ ps->ndims = 0; }
+	| cdef_arrays '[' INT ']'	{ parse_dim(ps, $3.val, @3); }
+	;
+
+cdef_bits:
+	  %empty			{ $$.val = 0; $$.is_unsigned = false; }
+	| ':' INT			{ $$ = $2; if ($$.val == 0) $$.val = UINT64_MAX; }
 	;
 
 /* probe = attach ("," attach)* ("/" expr "/")? "{" stmts "}" */
@@ -286,10 +481,10 @@ unsupported_simple_stmt:
 	| CONTINUE			{ $$ = parse_unsupported(ps, "continue", @1); }
 	| let_kw VAR			{ free($2); $$ = parse_unsupported_end(ps, NULL, NULL); }
 	| let_kw VAR '=' expr		{ free($2); $$ = parse_unsupported_end(ps, $4, NULL); }
-	| let_kw VAR ':' decl_type	{ free($2); free($4); $$ = parse_unsupported_end(ps, NULL, NULL); }
-	| let_kw VAR ':' decl_type '=' expr {
+	| let_kw VAR ':' type_spec	{ free($2); ast_free_spec($4); $$ = parse_unsupported_end(ps, NULL, NULL); }
+	| let_kw VAR ':' type_spec '=' expr {
 		free($2);
-		free($4);
+		ast_free_spec($4);
 		$$ = parse_unsupported_end(ps, $6, NULL);
 	  }
 	;
@@ -300,23 +495,6 @@ unroll_kw:	UNROLL	{ parse_unsupported_begin(ps, "unroll", @1); } ;
 for_kw:		FOR	{ parse_unsupported_begin(ps, "for", @1); } ;
 return_kw:	RETURN	{ parse_unsupported_begin(ps, "return", @1); } ;
 let_kw:		LET	{ parse_unsupported_begin(ps, "let", @1); } ;
-
-/* A type where bpftrace allows one and sonde has no use for it (casts to
- * pointers and structs, sizeof(T), let $x: T): its spelling, for messages. */
-type_spelling:
-	  TYPE '*'			{ char b[32]; $$ = xasprintf("%s *", type_name($1, b, sizeof(b))); }
-	| IDENT IDENT			{ $$ = xasprintf("%s %s", $1, $2); free($1); free($2); }
-	| type_spelling '*'		{
-		$$ = xasprintf("%s%s*", $1, $1[strlen($1) - 1] == '*' ? "" : " ");
-		free($1);
-	  }
-	;
-
-decl_type:
-	  TYPE				{ char b[32]; $$ = xstrdup(type_name($1, b, sizeof(b))); }
-	| IDENT
-	| type_spelling
-	;
 
 /* if = "if" "(" expr ")" block ("else" (if | block))? */
 if_stmt:
@@ -382,47 +560,63 @@ expr:
 	| unary
 	;
 
-/* unary = ("-" | "+" | "!" | "~" | "++" | "--" | "(" type ")") unary | postfix */
+/* unary = ("-" | "+" | "!" | "~" | "*" | "&" | "++" | "--" | "(" type ")") unary | postfix */
 unary:
 	  postfix
 	| '-' unary		{ $$ = ast_new_unary('-', $2, @$); }
 	| '+' unary		{ $$ = $2; }
 	| '!' unary		{ $$ = ast_new_unary('!', $2, @$); }
 	| '~' unary		{ $$ = ast_new_unary('~', $2, @$); }
+	| '*' unary		{ $$ = ast_new_unary('*', $2, @$); }
+	| '&' unary		{ $$ = ast_new_unary('&', $2, @$); }
 	| INC unary		{ $$ = parse_incdec(ps, '+', true, $2, @$); }
 	| DEC unary		{ $$ = parse_incdec(ps, '-', true, $2, @$); }
-	| '(' TYPE ')' unary	{ $$ = ast_new(N_CAST, @$); $$->cast_type = $2; $$->lhs = $4; }
-	| '*' unary		{ parse_unsupported_syntax(ps, "dereferencing with '*' is", @1, @$); $$ = $2; }
-	| '&' unary		{ parse_unsupported_syntax(ps, "taking an address with '&' is", @1, @$); $$ = $2; }
-	| '(' type_spelling ')' unary {
-		char *what = xasprintf("casts to '%s' are", $2);
-		parse_unsupported_syntax(ps, what, @2, @$);
-		free(what);
-		free($2);
-		$$ = $4;
-	  }
+	| '(' type_spec ')' unary { $$ = ast_new(N_CAST, @$); $$->spec = $2; $$->lhs = $4; }
 	;
 
-/* postfix = primary ("++" | "--" | "." ident | "->" ident)* */
+/* type = (TYPE | typename | ("struct" | "union" | "enum") name) ("*" | "[" int? "]")*
+ * bpftrace's postfix type syntax: int32*[4] is an array of 4 pointers. */
+type_spec:
+	  type_base
+	| type_spec '*'		{ $$ = parse_spec_suffix(ps, $1, SPEC_PTR, @2); }
+	| type_spec '[' INT ']'	{ $$ = parse_spec_suffix(ps, $1, (uint32_t)($3.val > UINT32_MAX - 1 ? UINT32_MAX - 1 : $3.val), @3); }
+	| type_spec '[' ']'	{ $$ = parse_spec_suffix(ps, $1, SPEC_ARRAY_UNSIZED, @2); }
+	;
+
+type_base:
+	  TYPE			{ $$ = ast_new_spec(SPEC_NAME, $1, @$); }
+	| TYPENAME		{ $$ = ast_new_spec(SPEC_NAME, $1, @$); }
+	| STRUCT IDENT		{ $$ = ast_new_spec(SPEC_STRUCT, $2, @$); }
+	| STRUCT TYPENAME	{ $$ = ast_new_spec(SPEC_STRUCT, $2, @$); }
+	| UNION IDENT		{ $$ = ast_new_spec(SPEC_UNION, $2, @$); }
+	| UNION TYPENAME	{ $$ = ast_new_spec(SPEC_UNION, $2, @$); }
+	| ENUM IDENT		{ $$ = ast_new_spec(SPEC_ENUM, $2, @$); }
+	| ENUM TYPENAME		{ $$ = ast_new_spec(SPEC_ENUM, $2, @$); }
+	;
+
+/* postfix = primary ("++" | "--" | "." (ident | int) | "->" ident | "[" expr "]")* */
 postfix:
 	  primary
 	| postfix INC		{ $$ = parse_incdec(ps, '+', false, $1, @$); }
 	| postfix DEC		{ $$ = parse_incdec(ps, '-', false, $1, @$); }
-	| postfix '.' IDENT	{ $$ = ast_new(N_FIELD, @$); $$->lhs = $1; $$->name = $3; }
-	| postfix ARROW IDENT	{
+	| postfix '.' field_name { $$ = ast_new(N_FIELD, @$); $$->lhs = $1; $$->name = $3; }
+	| postfix ARROW field_name {
 		$$ = ast_new(N_FIELD, @$); $$->lhs = $1; $$->name = $3; $$->is_arrow = true;
 	  }
-	| postfix '.' INT	{ parse_unsupported_syntax(ps, "reading tuple elements ('.N') is", @2, @$); $$ = $1; }
-	| postfix '[' expr ']'	{
-		parse_unsupported_syntax(ps, "indexing with '[...]' is", @2, @$);
-		ast_free_node($3);
-		$$ = $1;
-	  }
+	| postfix '[' expr ']'	{ $$ = ast_new(N_INDEX, @$); $$->lhs = $1; $$->rhs = $3; }
+	;
+
+/* A member name, or a tuple element's number ($t.0). */
+field_name:
+	  IDENT
+	| INT			{ $$ = xasprintf("%llu", (unsigned long long)$1.val); }
 	;
 
 /* primary = int | string | $var | $N | $# | map | ident | ident "(" args ")" | "(" expr ")" */
 primary:
 	  INT			{ $$ = ast_new(N_INT, @$); $$->ival = $1.val; $$->is_unsigned = $1.is_unsigned; }
+	| TRUE			{ $$ = ast_new(N_BOOL, @$); $$->ival = 1; }
+	| FALSE			{ $$ = ast_new(N_BOOL, @$); $$->ival = 0; }
 	| STRING		{ $$ = ast_new(N_STR, @$); $$->str = $1.buf; $$->str_len = $1.len; }
 	| VAR			{ $$ = ast_new(N_VAR, @$); $$->name = $1; }
 	| POSITIONAL		{
@@ -434,10 +628,36 @@ primary:
 	| IDENT			{ $$ = ast_new(N_BUILTIN, @$); $$->name = $1; }
 	| IDENT '(' args_opt ')'	{ $$ = parse_call($1, $3, @$); }
 	| '(' expr ')'		{ $$ = $2; }
+	/* tuples: (a, b), (a,), () */
+	| '(' ')'		{ $$ = ast_new(N_TUPLE, @$); }
+	| '(' expr ',' ')'	{ $$ = ast_new(N_TUPLE, @$); $$->args = $2; }
 	| '(' expr ',' expr_list ')' {
-		parse_unsupported_syntax(ps, "tuples are", @$, @$);
-		ast_free_node($4.head);
-		$$ = $2;
+		$$ = ast_new(N_TUPLE, @$); $$->args = $2; $2->next = $4.head;
+	  }
+	/* records: (a = 1, b = "x") */
+	| '(' record_fields ')'	{ $$ = ast_new(N_RECORD, @$); $$->args = $2.head; }
+	| SIZEOF '(' type_spec ')' { $$ = ast_new(N_SIZEOF, @$); $$->spec = $3; }
+	| SIZEOF '(' expr ')'	{ $$ = ast_new(N_SIZEOF, @$); $$->lhs = $3; }
+	| OFFSETOF '(' type_spec ',' field_path ')' {
+		$$ = ast_new(N_OFFSETOF, @$); $$->spec = $3; $$->args = $5;
+	  }
+	;
+
+record_fields:
+	  record_field			{ $$.head = $$.tail = $1; }
+	| record_fields ',' record_field { $$ = list_append($1, $3); }
+	;
+
+record_field:
+	  IDENT '=' expr		{ $$ = ast_new(N_NAMED, @$); $$->name = $1; $$->lhs = $3; }
+	;
+
+/* offsetof(struct s, a.b.c): the member names, as N_NAMED nodes */
+field_path:
+	  field_name			{ $$ = ast_new(N_NAMED, @$); $$->name = $1; }
+	| field_path '.' field_name	{
+		struct node *n = ast_new(N_NAMED, @3); n->name = $3;
+		struct node *t = $1; while (t->next) t = t->next; t->next = n; $$ = $1;
 	  }
 	;
 
@@ -449,19 +669,7 @@ map:
 
 args_opt:
 	  %empty		{ $$ = NULL; }
-	| call_args		{ $$ = $1.head; }
-	;
-
-call_args:
-	  call_arg		{ $$.head = $$.tail = $1; }
-	| call_args ',' call_arg { $$ = list_append($1, $3); }
-	;
-
-/* sizeof(uint32), offsetof(struct task_struct, pid): a type may be an argument */
-call_arg:
-	  expr
-	| TYPE			{ char b[32]; $$ = parse_typename(xstrdup(type_name($1, b, sizeof(b))), @$); }
-	| type_spelling		{ $$ = parse_typename($1, @$); }
+	| expr_list		{ $$ = $1.head; }
 	;
 
 expr_list:
@@ -485,6 +693,8 @@ static bool is_expression_start(yysymbol_kind_t k)
 	case YYSYMBOL_IDENT: case YYSYMBOL_VAR: case YYSYMBOL_MAP: case YYSYMBOL_POSITIONAL:
 	case YYSYMBOL_INT: case YYSYMBOL_STRING: case YYSYMBOL_INC: case YYSYMBOL_DEC:
 	case YYSYMBOL_TYPE: /* sizeof(uint32): not worth naming apart */
+	case YYSYMBOL_TYPENAME: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE: case YYSYMBOL_SIZEOF:
+	case YYSYMBOL_OFFSETOF: case YYSYMBOL_STRUCT: case YYSYMBOL_UNION: case YYSYMBOL_ENUM:
 		return true;
 	default:
 		break;
@@ -542,8 +752,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	int n = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
 	if (n < 0)
 		return n;
-	bool after_expr = false, expr_start = false, stmt_start = false;
+	bool after_expr = false, expr_start = false, stmt_start = false, word = false;
 	for (int i = 0; i < n; i++) {
+		word |= all[i] == YYSYMBOL_IDENT || all[i] == YYSYMBOL_TYPE;
 		after_expr |= all[i] == YYSYMBOL_LOR;
 		expr_start |= all[i] == YYSYMBOL_VAR; /* INT alone follows '.' too */
 		stmt_start |= all[i] == YYSYMBOL_IF;
@@ -562,11 +773,28 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 		if ((expr_start && is_expression_start(all[i])) ||
 		    (after_expr && is_continuation(all[i])))
 			continue;
+		/* a struct definition may start where a probe may: not worth naming */
+		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION ||
+		    all[i] == YYSYMBOL_CDEF_ENUM)
+			continue;
+		/* TYPENAME's bison name differs from TYPE's only by a space: a
+		 * word is what the user would type either way */
+		if (all[i] == YYSYMBOL_TYPENAME) {
+			if (word)
+				continue;
+			name = "type name";
+		}
 		listed[nlisted++] = name;
 	}
 	char msg[256];
-	int len = snprintf(msg, sizeof(msg), "syntax error");
 	yysymbol_kind_t got = yypcontext_token(ctx);
+	if (got == YYSYMBOL_TYPE && expr_start) {
+		diag_error(ps->d, *yypcontext_location(ctx),
+			   "a type ('%s') cannot be used as a value here; a cast is written (%s)value",
+			   ps->lex->type_word, ps->lex->type_word);
+		return 0;
+	}
+	int len = snprintf(msg, sizeof(msg), "syntax error");
 	if (got != YYSYMBOL_YYEMPTY)
 		len += snprintf(msg + len, sizeof(msg) - (size_t)len, ", unexpected %s",
 				yysymbol_name(got));
@@ -679,12 +907,6 @@ static struct node *parse_call(char *name, struct node *args, srcloc loc)
 	return n;
 }
 
-static struct node *parse_typename(char *spelling, srcloc loc)
-{
-	struct node *n = ast_new(N_TYPENAME, loc);
-	n->name = spelling;
-	return n;
-}
 
 /* A bpftrace statement sonde lacks, parsed whole: one error at its
  * keyword (the first use of each keyword only: one missing feature, one
@@ -761,6 +983,187 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 	ps->tail = &p->next;
 }
 
+/* ---- C definitions ---------------------------------------------------------- */
+
+static void parse_add_cdef(struct parse_state *ps, struct cdef *d)
+{
+	*ps->cdef_tail = d;
+	ps->cdef_tail = &d->next;
+}
+
+static void parse_attribute(struct parse_state *ps, char *name, srcloc loc)
+{
+	/* aligned(N) and the like change nothing sonde lays out differently
+	 * for the kernel types scripts describe; packed does */
+	if (strcmp(name, "packed") == 0 || strcmp(name, "__packed__") == 0)
+		ps->packed = true;
+	else if (strcmp(name, "aligned") != 0 && strcmp(name, "__aligned__") != 0)
+		diag_error(ps->d, loc, "unknown attribute '%s' (sonde knows packed and aligned)", name);
+	free(name);
+}
+
+static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc)
+{
+	if (ps->ndims == SPEC_MAX_SUFFIXES - 1) {
+		diag_error(ps->d, loc, "too many array dimensions");
+		return;
+	}
+	if (n == 0 || n > 0x7fffffff) {
+		diag_error(ps->d, loc, "invalid array size %llu", (unsigned long long)n);
+		n = 1;
+	}
+	ps->dims[ps->ndims++] = (uint32_t)n;
+}
+
+static char *parse_words_join(char *words, char *word)
+{
+	char *joined = xasprintf("%s %s", words, word);
+	free(words);
+	free(word);
+	return joined;
+}
+
+struct member_list parse_members_append(struct member_list l, struct member_list m)
+{
+	if (!m.head)
+		return l;
+	if (l.tail)
+		l.tail->next = m.head;
+	else
+		l.head = m.head;
+	l.tail = m.tail;
+	return l;
+}
+
+static bool is_word(const char *w, const char *a)
+{
+	return strcmp(w, a) == 0;
+}
+
+/* "unsigned long * p" -> spec {SPEC_NAME "unsigned long", *} and name "p".
+ * Qualifiers (const, volatile) change nothing for reading and are dropped. */
+static bool split_declaration(struct parse_state *ps, const struct spec_words *w,
+			      struct type_spec *spec, char **name)
+{
+	char *copy = xstrdup(w->words);
+	char *words[64];
+	int n = 0;
+	for (char *save = NULL, *t = strtok_r(copy, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save))
+		if (!is_word(t, "const") && !is_word(t, "volatile"))
+			words[n++] = t;
+	int last = n - 1;
+	if (last < 1 || is_word(words[last], "*")) {
+		diag_error(ps->d, w->loc, "expected a member name after the type '%s'", w->words);
+		free(copy);
+		return false;
+	}
+	*name = xstrdup(words[last]);
+	int stars_from = last;
+	while (stars_from > 0 && is_word(words[stars_from - 1], "*"))
+		stars_from--;
+	int first = 0;
+	spec->kind = SPEC_NAME;
+	if (is_word(words[0], "struct") || is_word(words[0], "union") || is_word(words[0], "enum")) {
+		spec->kind = is_word(words[0], "struct") ? SPEC_STRUCT
+			     : is_word(words[0], "union") ? SPEC_UNION : SPEC_ENUM;
+		first = 1;
+	}
+	if (first >= stars_from) {
+		diag_error(ps->d, w->loc, "expected a type before the member name '%s'", *name);
+		free(*name);
+		*name = NULL;
+		free(copy);
+		return false;
+	}
+	size_t len = 0;
+	for (int i = first; i < stars_from; i++)
+		len += strlen(words[i]) + 1;
+	spec->name = xmalloc(len + 1);
+	spec->name[0] = '\0';
+	for (int i = first; i < stars_from; i++) {
+		if (i > first)
+			strcat(spec->name, " ");
+		strcat(spec->name, words[i]);
+	}
+	for (int i = stars_from; i < last && spec->nsuffix < SPEC_MAX_SUFFIXES; i++)
+		spec->suffix[spec->nsuffix++] = SPEC_PTR;
+	spec->loc = w->loc;
+	snprintf(ps->decl_base, sizeof(ps->decl_base), "%s%s", first ? words[0] : "", "");
+	if (first)
+		strncat(ps->decl_base, " ", sizeof(ps->decl_base) - strlen(ps->decl_base) - 1);
+	strncat(ps->decl_base, spec->name, sizeof(ps->decl_base) - strlen(ps->decl_base) - 1);
+	free(copy);
+	return true;
+}
+
+struct member_list parse_member(struct parse_state *ps, struct spec_words *w, uint64_t bits,
+				srcloc loc, struct cdef *nested)
+{
+	struct member_list l = { NULL, NULL };
+	struct cdef_member *m = xcalloc(1, sizeof(*m));
+	m->loc = loc;
+	m->nested = nested;
+	if (nested) {
+		ps->decl_base[0] = '\0';
+		/* struct { ... } name: the words are the declarator only ("* p") */
+		char *copy = xstrdup(w->words), *save = NULL, *last = NULL;
+		for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			if (is_word(t, "*") && m->spec.nsuffix < SPEC_MAX_SUFFIXES)
+				m->spec.suffix[m->spec.nsuffix++] = SPEC_PTR;
+			else
+				last = t;
+		}
+		if (!last) {
+			diag_error(ps->d, w->loc, "expected a member name after the struct's '}'");
+			free(copy);
+			free(w->words);
+			ast_free_cdefs(nested);
+			free(m);
+			return l;
+		}
+		m->name = xstrdup(last);
+		m->spec.loc = w->loc;
+		free(copy);
+	} else if (!split_declaration(ps, w, &m->spec, &m->name)) {
+		free(w->words);
+		free(m);
+		return l;
+	}
+	free(w->words);
+	w->words = NULL;
+	/* C's int y[2][3] is an array of 2 arrays of 3: innermost first */
+	for (int i = ps->ndims - 1; i >= 0 && m->spec.nsuffix < SPEC_MAX_SUFFIXES; i--)
+		m->spec.suffix[m->spec.nsuffix++] = ps->dims[i];
+	ps->ndims = 0;
+	if (bits > 64 && bits != UINT64_MAX)
+		diag_error(ps->d, loc, "bitfield '%s' is wider than 64 bits", m->name);
+	m->bit_size = bits == UINT64_MAX ? 0 : (uint32_t)(bits > 64 ? 64 : bits);
+	l.head = l.tail = m;
+	return l;
+}
+
+struct member_list parse_anonymous_member(struct parse_state *ps, struct cdef *nested, srcloc loc)
+{
+	(void)ps;
+	struct cdef_member *m = xcalloc(1, sizeof(*m));
+	m->loc = loc;
+	m->nested = nested;
+	return (struct member_list){ m, m };
+}
+
+/* ---- type names ------------------------------------------------------------------- */
+
+static struct type_spec *parse_spec_suffix(struct parse_state *ps, struct type_spec *spec,
+					   uint32_t suffix, srcloc loc)
+{
+	if (spec->nsuffix == SPEC_MAX_SUFFIXES)
+		diag_error(ps->d, loc, "type too deeply nested (more than %d '*' and '[]')",
+			   SPEC_MAX_SUFFIXES);
+	else
+		spec->suffix[spec->nsuffix++] = suffix;
+	return spec;
+}
+
 /* ---- depth limit -------------------------------------------------------
  * Operator chains (1+1+...+1, !!!...x) are not brackets, so the scanner does
  * not count them; every later stage walks the tree recursively, so a tree
@@ -822,7 +1225,8 @@ struct program *parse_program(struct source *src, struct diag *d)
 	struct program *prog = xcalloc(1, sizeof(*prog));
 	prog->src = src;
 	struct lexer_state st;
-	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes };
+	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes,
+				  .cdef_tail = &prog->cdefs };
 	yyscan_t scanner = lexer_open(&st, src, d);
 	int errors_before = d->errors;
 	yyparse(scanner, &ps);
@@ -831,4 +1235,52 @@ struct program *parse_program(struct source *src, struct diag *d)
 	if (!prog->probes && d->errors == errors_before)
 		diag_error(d, ((srcloc){ 0, 0, 0, 0 }), "no probes in script");
 	return prog;
+}
+
+struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t value, srcloc loc)
+{
+	struct cdef_enumerator *e = xcalloc(1, sizeof(*e));
+	e->name = name;
+	e->has_value = has_value;
+	e->value = value;
+	e->loc = loc;
+	return e;
+}
+
+/* `, *b` after `int a`: the previous declaration's type words, then this
+ * declarator. */
+struct member_list parse_next_declarator(struct parse_state *ps, struct spec_words *w, uint64_t bits,
+					 srcloc loc)
+{
+	if (!ps->decl_base[0]) {
+		diag_error(ps->d, loc, "one declarator per inline struct or union: declare '%s' separately",
+			   w->words);
+		free(w->words);
+		ps->ndims = 0;
+		return (struct member_list){ NULL, NULL };
+	}
+	struct spec_words full = { xasprintf("%s %s", ps->decl_base, w->words), w->loc };
+	free(w->words);
+	return parse_member(ps, &full, bits, loc, NULL);
+}
+
+/* struct NAME { ... } declarator inside a definition: NAME joins the
+ * script's definitions (before the one being parsed, which may hold it by
+ * value) and the member is declared with it; no declarator declares the
+ * type only. */
+struct member_list parse_named_nested(struct parse_state *ps, struct cdef *def, char *name, bool is_union,
+				      struct spec_words *declarator, srcloc loc)
+{
+	def->name = name;
+	def->is_union = is_union;
+	def->loc = loc;
+	parse_add_cdef(ps, def);
+	if (!declarator) {
+		ps->ndims = 0;
+		return (struct member_list){ NULL, NULL };
+	}
+	struct spec_words full = { xasprintf("%s %s %s", is_union ? "union" : "struct", name, declarator->words),
+				   declarator->loc };
+	free(declarator->words);
+	return parse_member(ps, &full, 0, loc, NULL);
 }

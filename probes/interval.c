@@ -23,7 +23,6 @@ const struct probe_provider probe_interval = {
 	.name = "interval",
 	.aliases = { "i", NULL },
 	.type = PT_INTERVAL,
-	.ctx = CTX_PERF,
 	.filter_self = false,
 	.max_args = 0,
 	.number_field = 2, /* N of UNIT:N */
@@ -31,4 +30,6 @@ const struct probe_provider probe_interval = {
 	.expand = interval_expand,
 	.section = probe_timer_section,
 	.attach = interval_attach,
+	.attach_hint = probe_timer_attach_hint,
+	.attach_params = probe_timer_attach_params,
 };

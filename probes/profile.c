@@ -25,7 +25,6 @@ const struct probe_provider probe_profile = {
 	.name = "profile",
 	.aliases = { "p", NULL },
 	.type = PT_PROFILE,
-	.ctx = CTX_PERF,
 	.filter_self = true,
 	.max_args = 0,
 	.number_field = 2, /* N of UNIT:N */
@@ -33,4 +32,6 @@ const struct probe_provider probe_profile = {
 	.expand = profile_expand,
 	.section = probe_timer_section,
 	.attach = profile_attach,
+	.attach_hint = probe_timer_attach_hint,
+	.attach_params = probe_timer_attach_params,
 };

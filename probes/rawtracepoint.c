@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "cg.h"
 #include "probe.h"
 #include "suggest.h"
 
@@ -140,14 +141,36 @@ static int rawtracepoint_attach(const struct desc_probe *p, struct bpf_program *
 	return rt_links_add(l, link);
 }
 
+/* The context is the tracepoint's arguments as u64 args[]. */
+static struct LLVMOpaqueValue *rawtracepoint_emit_argn(struct cg *cg, int n)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, cg->ctx_arg, (uint64_t)n * 8), "");
+	LLVMSetAlignment(v, 8);
+	return v;
+}
+
+static enum addr_space kernel_pointers(const struct probe_target *t)
+{
+	(void)t;
+	return AS_KERNEL;
+}
+
+static const char *rawtracepoint_attach_hint(int err)
+{
+	(void)err;
+	return "does this kernel have the tracepoint, and does it have as many arguments as the probe reads (argN)?";
+}
+
 const struct probe_provider probe_rawtracepoint = {
 	.name = "rawtracepoint",
 	.aliases = { "rt", NULL },
 	.type = PT_RAWTRACEPOINT,
-	.ctx = CTX_RAW_ARGS,
+	.emit_argn = rawtracepoint_emit_argn,
+	.pointer_as = kernel_pointers,
 	.filter_self = true,
 	.max_args = 6,
 	.expand = rawtracepoint_expand,
 	.section = rawtracepoint_section,
 	.attach = rawtracepoint_attach,
+	.attach_hint = rawtracepoint_attach_hint,
 };

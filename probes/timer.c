@@ -196,11 +196,16 @@ static int attach_cpu_clock_on(const struct desc_probe *p, struct bpf_program *p
 		.size = sizeof(attr),
 		.config = PERF_COUNT_SW_CPU_CLOCK,
 	};
-	if (p->freq_hz) {
+	unsigned long long n = 0;
+	if (p->params && sscanf(p->params, "freq_hz=%llu", &n) == 1) {
 		attr.freq = 1;
-		attr.sample_freq = p->freq_hz;
-	} else {
-		attr.sample_period = p->period_ns;
+		attr.sample_freq = n;
+	} else if (p->params && sscanf(p->params, "period_ns=%llu", &n) == 1) {
+		attr.sample_period = n;
+	}
+	if (n == 0) {
+		snprintf(errbuf, errlen, "no rate in the probe's parameters '%s'", p->params ? p->params : "");
+		return -EINVAL;
 	}
 	int pfd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (pfd < 0) {
@@ -234,4 +239,18 @@ int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog,
 		err = attach_cpu_clock_on(p, prog, cpus[i], l, errbuf, errlen);
 	free(cpus);
 	return err;
+}
+
+const char *probe_timer_attach_hint(int err)
+{
+	(void)err;
+	return "the rate may be above kernel.perf_event_max_sample_rate";
+}
+
+char *probe_timer_attach_params(const struct probe_target *t, unsigned *deps)
+{
+	(void)deps;
+	if (t->freq_hz)
+		return xasprintf("freq_hz=%llu", (unsigned long long)t->freq_hz);
+	return xasprintf("period_ns=%llu", (unsigned long long)t->period_ns);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ast.h"
+#include "btf.h"
 #include "probe.h"
 
 static const char *const tracefs_roots[] = {
@@ -129,6 +130,7 @@ static bool parse_decl(char *decl, uint32_t size, struct tp_field *f)
 	type[tlen] = '\0';
 
 	f->name = xstrdup(name);
+	f->ctype = xstrdup(type);
 	f->is_pointer = strchr(type, '*') != NULL;
 	if (data_loc) {
 		f->is_data_loc = true;
@@ -166,8 +168,11 @@ static bool parse_field_line(char *line, struct tp_field *f)
 	if (!field_number(rest, "signed:", &sign))
 		sign = 0;
 	memset(f, 0, sizeof(*f));
-	if (!parse_decl(decl, (uint32_t)size, f))
+	if (!parse_decl(decl, (uint32_t)size, f)) {
+		free(f->name);
+		free(f->ctype);
 		return false;
+	}
 	f->offset = (uint32_t)offset;
 	f->size = (uint32_t)size;
 	f->is_signed = sign != 0 && !f->is_pointer && !f->is_string;
@@ -176,8 +181,10 @@ static bool parse_field_line(char *line, struct tp_field *f)
 
 static void tp_format_free(struct tp_format *fmt)
 {
-	for (int i = 0; i < fmt->nfields; i++)
+	for (int i = 0; i < fmt->nfields; i++) {
 		free(fmt->fields[i].name);
+		free(fmt->fields[i].ctype);
+	}
 	free(fmt->fields);
 	free(fmt->category);
 	free(fmt->event);
@@ -196,6 +203,7 @@ static struct tp_format *tp_format_parse(const char *category, const char *event
 			continue;
 		if (strncmp(f.name, "common_", 7) == 0) {
 			free(f.name);
+			free(f.ctype);
 			continue;
 		}
 		fmt->fields = xrealloc(fmt->fields, sizeof(f) * (size_t)(fmt->nfields + 1));
@@ -244,4 +252,91 @@ void tp_format_cache_free(void)
 	free(cache);
 	cache = NULL;
 	ncache = 0;
+}
+
+/* ---- the args record of a format ------------------------------------------------ */
+
+/* What a format's pointer points to, from its C text ("const char *",
+ * "struct file *", "u32 *"): structs and unions by name (from BTF when
+ * their members are used), base types without BTF, anything else void. */
+static const struct type *pointee_of(struct type_arena *a, const char *ctype)
+{
+	char words[128], base[128] = "";
+	int stars = 0;
+	size_t n = 0;
+	for (const char *p = ctype; *p && n + 1 < sizeof(words); p++) {
+		if (*p == '*')
+			stars++;
+		words[n++] = *p == '*' ? ' ' : *p;
+	}
+	words[n] = '\0';
+	/* the words without qualifiers: "const struct file" -> "struct file" */
+	char *save = NULL;
+	for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (strcmp(w, "const") == 0 || strcmp(w, "volatile") == 0)
+			continue;
+		if (strlen(base) + strlen(w) + 2 > sizeof(base))
+			break;
+		if (base[0])
+			strcat(base, " ");
+		strcat(base, w);
+	}
+	const struct type *t;
+	if (strncmp(base, "struct ", 7) == 0 || strncmp(base, "union ", 6) == 0)
+		t = kbtf_lazy(a, base);
+	else if (strcmp(base, "char") == 0 || strcmp(base, "signed char") == 0)
+		t = type_int(1, true);
+	else if (!(t = type_fixed_width(base)))
+		t = kbtf_type(a, base); /* base spellings without BTF; typedefs with it */
+	if (!t)
+		t = type_void();
+	/* char **argv: every star but the field's own is one more pointer */
+	for (int i = 1; i < stars; i++)
+		t = type_ptr(a, t, AS_NONE);
+	return t;
+}
+
+static const struct type *field_type(struct type_arena *a, const struct tp_field *f)
+{
+	if (f->is_data_loc) {
+		/* the data: a string, or (other element types) its kernel address */
+		if (f->is_string)
+			return type_str(a, KBTF_DATA_LOC_STRLEN);
+		return type_ptr(a, type_int(1, false), AS_KERNEL);
+	}
+	if (f->is_string)
+		return type_str(a, f->size);
+	if (f->is_pointer)
+		return type_ptr(a, pointee_of(a, f->ctype), AS_NONE);
+	if (f->array_len && f->size % f->array_len == 0) {
+		uint32_t esize = f->size / f->array_len;
+		if (esize == 1 || esize == 2 || esize == 4 || esize == 8)
+			return type_array(a, type_int(esize, f->is_signed), f->array_len);
+	}
+	if (strncmp(f->ctype, "enum ", 5) == 0) {
+		/* typed as BTF types it, so that it prints by name */
+		const struct type *e = kbtf_available() ? kbtf_type(a, f->ctype) : NULL;
+		if (e && e->kind == TY_ENUM && e->size == f->size)
+			return e;
+	}
+	if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8)
+		return type_int(f->size, f->is_signed);
+	return type_array(a, type_int(1, false), f->size);
+}
+
+const struct type *tp_format_args(const struct tp_format *f, struct type_arena *a)
+{
+	char *name = xasprintf("struct _tracepoint_%s_%s", f->category, f->event);
+	struct type *rec = type_record_new(a, REC_STRUCT, name);
+	free(name);
+	uint32_t size = 0;
+	for (int i = 0; i < f->nfields; i++) {
+		const struct tp_field *fl = &f->fields[i];
+		type_record_add_at(a, rec, fl->name, field_type(a, fl), fl->offset, 0, 0);
+		rec->members[rec->nmembers - 1].is_data_loc = fl->is_data_loc;
+		if (fl->offset + fl->size > size)
+			size = fl->offset + fl->size;
+	}
+	type_record_finish(rec, size);
+	return rec;
 }

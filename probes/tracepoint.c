@@ -22,6 +22,8 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "btf.h"
+#include "cg.h"
 #include "probe.h"
 #include "suggest.h"
 
@@ -111,6 +113,23 @@ static int add_target(const char *category, const char *event, srcloc loc, struc
 	t->target = xasprintf("%s:%s", category, event);
 	t->format = fmt;
 	probe_lower_tracepoint(fmt, &t->lower);
+	return 0;
+}
+
+/* Without tracefs (it is root's, mode 0700) an event named exactly still
+ * compiles when kernel BTF, which anyone may read, has its record: so
+ * --emit-elf needs no privileges. Attaching reads its id from tracefs, as
+ * root. Wildcards, syscalls (no BTF record) and events that share their
+ * class's record need tracefs. */
+static int add_btf_target(const char *spec, struct probe_target **out, int *n)
+{
+	if (has_wildcard(spec) || strncmp(spec, "syscalls:", 9) == 0 || !kbtf_available() ||
+	    !kbtf_has_tracepoint(spec) || !kbtf_has_tracepoint_record(spec))
+		return -1;
+	struct probe_target *t = probe_target_push(out, n);
+	t->type = PT_TRACEPOINT;
+	t->name = xasprintf("tracepoint:%s", spec);
+	t->target = xstrdup(spec);
 	return 0;
 }
 
@@ -247,8 +266,11 @@ static int tracepoint_expand(const char *spec, srcloc loc, struct diag *d,
 	struct stat st;
 	if (!root && stat("/sys/kernel/tracing/events", &st) != 0 && errno == EACCES) {
 		/* tracefs is mode 0700: the formats are root's to read */
-		diag_error(d, loc, "reading tracepoints from tracefs needs root: /sys/kernel/tracing: %s",
-			   strerror(EACCES));
+		if (add_btf_target(spec, out, n) == 0)
+			return 0;
+		diag_error(d, loc, "reading tracepoints from tracefs needs root: /sys/kernel/tracing: %s%s",
+			   strerror(EACCES), has_wildcard(spec) ? "" :
+			   " (without it, only events with their own record in kernel BTF compile)");
 		return -1;
 	}
 	if (!root) {
@@ -309,26 +331,45 @@ static int read_event_id(const char *target, uint64_t *id)
 }
 
 /* A lowered probe: its program is shared by every probe lowered to the same
- * raw tracepoint and is attached once, by the probe marked for it. */
-static int attach_lowered(const struct desc_probe *p, struct bpf_program *prog,
-			  struct rt_links *l, char *errbuf, size_t errlen)
+ * raw tracepoint and is attached once (desc_probe.shares_program). */
+static int attach_lowered(const char *raw_tp, struct bpf_program *prog, struct rt_links *l,
+			  char *errbuf, size_t errlen)
 {
-	if (!p->attaches_shared)
-		return 0;
-	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, p->raw_tp);
+	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, raw_tp);
 	if (!link) {
 		int err = -errno;
-		snprintf(errbuf, errlen, "raw tracepoint %s: %s", p->raw_tp, strerror(-err));
+		snprintf(errbuf, errlen, "raw tracepoint %s: %s", raw_tp, strerror(-err));
 		return err;
 	}
 	return rt_links_add(l, link);
 }
 
+/* A lowered target attaches to its raw tracepoint: "raw_tp=sys_enter". Its
+ * code numbers syscalls as this build does; a perf-event tracepoint reads
+ * its record at this kernel's offsets. */
+static char *tracepoint_attach_params(const struct probe_target *t, unsigned *deps)
+{
+	const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
+	if (!raw_tp) {
+		*deps |= DESC_DEP_KERNEL_LAYOUT;
+		return NULL;
+	}
+	*deps |= DESC_DEP_SYSCALL_ABI;
+	return xasprintf("raw_tp=%s", raw_tp);
+}
+
+static const char *tracepoint_attach_hint(int err)
+{
+	if (err == -E2BIG)
+		return "the kernel allows 64 BPF programs per tracepoint; other tracers may be using them";
+	return "is tracefs mounted, and does this kernel have the tracepoint?";
+}
+
 static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
 			     struct rt_links *l, char *errbuf, size_t errlen)
 {
-	if (p->raw_tp)
-		return attach_lowered(p, prog, l, errbuf, errlen);
+	if (p->params && strncmp(p->params, "raw_tp=", 7) == 0)
+		return attach_lowered(p->params + 7, prog, l, errbuf, errlen);
 	uint64_t id = 0;
 	int err = read_event_id(p->target, &id);
 	if (err) {
@@ -358,14 +399,121 @@ static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *pro
 	return rt_links_add(l, link);
 }
 
+/* ---- args ---------------------------------------------------------------------------- */
+
+static bool is_syscall(const struct probe_target *t)
+{
+	return t->format && strcmp(t->format->category, "syscalls") == 0;
+}
+
+static bool has_non_string_data_loc(const struct tp_format *f)
+{
+	for (int i = 0; i < f->nfields; i++)
+		if (f->fields[i].is_data_loc && !f->fields[i].is_string)
+			return true;
+	return false;
+}
+
+/* The record's layout from BTF's trace_event_raw_<event> where BTF has it
+ * (typed as the kernel declares the fields: enums, structs); the format
+ * file otherwise: syscalls have no such struct, many events share one
+ * named after their class, and a __data_loc that is not a string needs
+ * the format's element type. */
+static const struct type *tracepoint_args_type(const struct probe_target *t, struct type_arena *a,
+					       struct diag *d, srcloc loc)
+{
+	const struct tp_format *f = t->format;
+	if (f && (is_syscall(t) || t->lower.kind != LOWER_NONE || has_non_string_data_loc(f)))
+		return tp_format_args(f, a);
+	const struct type *rec = kbtf_tracepoint_args(a, t->target);
+	if (rec)
+		return rec;
+	if (f)
+		return tp_format_args(f, a);
+	diag_error(d, loc, "the fields of %s are not known: its tracefs format is unreadable and BTF has none",
+		   t->name);
+	return NULL;
+}
+
+/* Syscall tracepoints record the syscall's arguments: pointers in them
+ * point to the calling process's memory. */
+static enum addr_space tracepoint_args_as(const struct probe_target *t)
+{
+	return is_syscall(t) ? AS_USER : AS_KERNEL;
+}
+
+static enum addr_space kernel_pointers(const struct probe_target *t)
+{
+	(void)t;
+	return AS_KERNEL;
+}
+
+/* `__data_loc T[] name`: a u32 in the record holds the data's offset from
+ * the record's start (low 16 bits) and its length. */
+static void data_loc_member(struct cg *cg, const struct type_member *m, struct cg_ref *out)
+{
+	LLVMValueRef loc = LLVMBuildLoad2(cg->b, cg->i32, cg_ptr_add(cg, cg->ctx_arg, m->offset), "");
+	LLVMSetAlignment(loc, 4);
+	LLVMValueRef off = LLVMBuildZExt(cg->b, LLVMBuildAnd(cg->b, loc, LLVMConstInt(cg->i32, 0xffff, false), ""),
+					 cg->i64, "");
+	LLVMValueRef src = cg_ptr_add_var(cg, cg->ctx_arg, off);
+	if (m->type->kind != TY_STR) {
+		*out = (struct cg_ref){ REF_VALUE, LLVMBuildPtrToInt(cg->b, src, cg->i64, "") };
+		return;
+	}
+	uint32_t size = m->type->size;
+	LLVMValueRef buf = cg_temp(cg, size);
+	cg_zero(cg, buf, cg_round8(size));
+	cg_probe_read_str(cg, buf, size, src, false);
+	*out = (struct cg_ref){ REF_BPF, buf };
+}
+
+/* raw_syscalls' `unsigned long args[6]` in a lowered program: each
+ * element rebuilt from its register into BPF memory. */
+static LLVMValueRef lowered_array(struct cg *cg, const struct type_member *m)
+{
+	const struct type *elem = m->type->elem;
+	LLVMValueRef buf = cg_temp(cg, cg_round8(m->type->size));
+	cg_zero(cg, buf, cg_round8(m->type->size));
+	for (uint32_t i = 0; i < m->type->count; i++) {
+		LLVMValueRef v = cg_lowered_field(cg, m->offset + i * elem->size);
+		cg_store(cg, cg_ptr_add(cg, buf, i * elem->size), elem, cg_normalize(cg, v, elem), elem);
+	}
+	return buf;
+}
+
+static void tracepoint_emit_args_member(struct cg *cg, const struct type_member *m, struct cg_ref *out)
+{
+	if (cg->target->lower.kind != LOWER_NONE) {
+		/* a lowered syscall tracepoint: the record is rebuilt from registers */
+		if (m->type->kind == TY_ARRAY) {
+			*out = (struct cg_ref){ REF_BPF, lowered_array(cg, m) };
+			return;
+		}
+		*out = (struct cg_ref){ REF_VALUE, cg_normalize(cg, cg_lowered_field(cg, m->offset), m->type) };
+		return;
+	}
+	if (m->is_data_loc) {
+		data_loc_member(cg, m, out);
+		return;
+	}
+	/* tracepoint programs may load the record directly */
+	*out = cg_ref_member(cg, cg_ctx_ref(cg), m);
+}
+
 const struct probe_provider probe_tracepoint = {
 	.name = "tracepoint",
 	.aliases = { "t", NULL },
 	.type = PT_TRACEPOINT,
-	.ctx = CTX_TRACEPOINT,
 	.filter_self = true,
 	.max_args = 0,
+	.args_type = tracepoint_args_type,
+	.args_as = tracepoint_args_as,
+	.pointer_as = kernel_pointers,
+	.emit_args_member = tracepoint_emit_args_member,
 	.expand = tracepoint_expand,
 	.section = tracepoint_section,
 	.attach = tracepoint_attach,
+	.attach_hint = tracepoint_attach_hint,
+	.attach_params = tracepoint_attach_params,
 };

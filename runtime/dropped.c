@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "run_internal.h"
+#include "util.h"
 
 int rt_dropped_open(struct rt_dropped *d, const struct desc *desc, struct bpf_object *obj,
 		    int ncpus)
@@ -66,28 +67,17 @@ static bool read_slot(struct rt_dropped *d, uint32_t slot, uint64_t *total)
 	return ok;
 }
 
-/* While running (-v) the totals so far; at exit the totals and the fix. */
-static void report_full(const struct desc_map *m, uint64_t n, uint32_t capacity, bool at_exit)
+static void report_other(struct rt_output *o, const struct desc_map *m, uint64_t n, bool at_exit)
 {
-	if (!at_exit) {
-		fprintf(stderr, "sonde: %s: %" PRIu64 " update%s dropped so far: map full (%u entries)\n",
-			m->name, n, n == 1 ? "" : "s", capacity);
-		return;
-	}
-	/* bpftrace's wording, with the variable that raises the limit */
-	fprintf(stderr, "sonde: %s: %" PRIu64 " update%s dropped: Map full (%u entries); "
-		"can't update element. Try increasing max_map_keys (BPFTRACE_MAX_MAP_KEYS)\n",
-		m->name, n, n == 1 ? "" : "s", capacity);
+	char msg[320];
+	snprintf(msg, sizeof(msg), "%s: %" PRIu64 " update%s dropped%s: the kernel refused %s (not for "
+		 "lack of room: most likely a probe that fired inside another update of this map)",
+		 m->name, n, n == 1 ? "" : "s", at_exit ? "" : " so far", n == 1 ? "it" : "them");
+	o->ops->notice(o, RT_NOTICE_WARNING, msg);
 }
 
-static void report_other(const struct desc_map *m, uint64_t n, bool at_exit)
-{
-	fprintf(stderr, "sonde: %s: %" PRIu64 " update%s dropped%s: the kernel refused %s (not for "
-		"lack of room: most likely a probe that fired inside another update of this map)\n",
-		m->name, n, n == 1 ? "" : "s", at_exit ? "" : " so far", n == 1 ? "it" : "them");
-}
-
-void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, bool at_exit)
+void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, struct rt_output *o,
+		       bool at_exit)
 {
 	if (d->fd < 0)
 		return;
@@ -102,9 +92,9 @@ void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, bool at_ex
 			if (at_exit ? total == 0 : total <= d->reported[slots[k]])
 				continue;
 			if (k == 0)
-				report_full(&desc->maps[i], total, d->capacity[i], at_exit);
+				o->ops->map_full(o, desc->maps[i].name, total, d->capacity[i], at_exit);
 			else
-				report_other(&desc->maps[i], total, at_exit);
+				report_other(o, &desc->maps[i], total, at_exit);
 			d->reported[slots[k]] = total;
 		}
 	}

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "runtime.h"
+#include "util.h"
 
 /* Widths and precisions above this are not conversions (printf(3) would
  * fail with EOVERFLOW near INT_MAX; nobody needs a megabyte of padding). */
@@ -34,7 +35,7 @@ struct fmt_spec {
 	int width;      /* -1 = none */
 	int precision;  /* -1 = none */
 	enum fmt_length length;
-	char conv;      /* one of "diuoxXcsp%" */
+	char conv;      /* one of "diuoxXcsp%", or RT_CONV_BUF* */
 	size_t len;     /* bytes of the spec in the format, from the '%' */
 };
 
@@ -93,6 +94,12 @@ static bool parse_spec(const char *fmt, struct fmt_spec *s)
 	} else if (p[0] && strchr("ljzt", p[0])) {
 		s->length = LEN_WIDE;
 		p++;
+	}
+	if (p[0] == 'r') {
+		s->conv = p[1] == 'x' ? RT_CONV_BUF_HEX : p[1] == 'h' ? RT_CONV_BUF_SPACED : RT_CONV_BUF;
+		p += s->conv == RT_CONV_BUF ? 1 : 2;
+		s->len = (size_t)(p - fmt);
+		return true;
 	}
 	if (!*p || !strchr("diuoxXcsp", *p))
 		return false;
@@ -186,18 +193,61 @@ static void print_integer(FILE *out, const struct fmt_spec *s, uint64_t bits)
 	}
 }
 
+/* %r, %rx, %rh of n bytes (a buffer, or a string's characters), then
+ * padded as a string. */
+static void print_buffer(FILE *out, const struct fmt_spec *s, const unsigned char *p, size_t n)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&text, &size);
+	if (!mem)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (s->conv == RT_CONV_BUF_SPACED)
+			fprintf(mem, i ? " %02x" : "%02x", p[i]);
+		else if (s->conv == RT_CONV_BUF && p[i] >= 32 && p[i] <= 126)
+			fputc(p[i], mem);
+		else
+			fprintf(mem, "\\x%02x", p[i]);
+	}
+	if (fclose(mem) == 0) {
+		struct fmt_spec as_s = *s;
+		as_s.precision = -1;
+		print_string(out, &as_s, text);
+	}
+	free(text);
+}
+
+static bool is_buffer_conv(char conv)
+{
+	return conv == RT_CONV_BUF || conv == RT_CONV_BUF_HEX || conv == RT_CONV_BUF_SPACED;
+}
+
 /* Print argument `i` of the record for spec s; false if the record does not
  * hold it (then the caller prints the spec as written). */
 static bool print_argument(FILE *out, const struct fmt_spec *s, const struct desc_printf *pf, int i,
 			   const unsigned char *payload, size_t size)
 {
-	if (!pf || i >= pf->nargs)
+	if (!pf || !pf->args || i >= pf->args->nmembers)
 		return false;
-	const struct field_layout *arg = &pf->args[i];
-	if (arg->type.kind == TY_STR) {
-		size_t n = arg->type.size;
-		if (arg->offset > size || n > size - arg->offset)
-			return false;
+	const struct type_member *arg = &pf->args->members[i];
+	if (arg->offset > size || arg->type->size > size - arg->offset)
+		return false;
+	const unsigned char *at = (const unsigned char *)payload + arg->offset;
+	if (arg->type->kind == TY_BUF) {
+		uint32_t len;
+		memcpy(&len, at, sizeof(len));
+		if (len > arg->type->size - 4)
+			len = arg->type->size - 4;
+		print_buffer(out, s, at + 4, len);
+		return true;
+	}
+	if (arg->type->kind == TY_STR && is_buffer_conv(s->conv)) {
+		print_buffer(out, s, at, strnlen((const char *)at, arg->type->size));
+		return true;
+	}
+	if (arg->type->kind == TY_STR) {
+		size_t n = arg->type->size;
 		char *str = xstrndup((const char *)payload + arg->offset, n);
 		if (s->conv == 's') {
 			print_string(out, s, str);
@@ -210,11 +260,16 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 		free(str);
 		return true;
 	}
-	uint64_t bits;
-	if (arg->offset > size || sizeof(bits) > size - arg->offset)
-		return false;
-	memcpy(&bits, payload + arg->offset, sizeof(bits));
-	print_integer(out, s, bits);
+	/* scalars as stored (integers as 64 bits, bools and enums at their size) */
+	int64_t value = type_load_int(arg->type, at);
+	struct fmt_spec as_s = *s;
+	if (is_buffer_conv(s->conv))
+		as_s.conv = 's'; /* sema allows no scalar here; print its value, never "%r" */
+	const char *name = as_s.conv == 's' ? type_enumerator_name(arg->type, value) : NULL;
+	if (name)
+		print_string(out, &as_s, name);
+	else
+		print_integer(out, &as_s, (uint64_t)value);
 	return true;
 }
 

@@ -36,6 +36,9 @@ struct run {
 	const struct desc *desc;
 	const struct rt_options *o;
 	FILE *out;
+	struct rt_output sink;   /* everything printed goes through it */
+	char *printf_buf;        /* one printf's text, reused */
+	size_t printf_cap;
 	struct bpf_object *obj;
 	struct ring_buffer *rb;
 	int *map_fds;    /* per desc map, -1 if missing */
@@ -368,13 +371,49 @@ static void handle_map_event(struct run *r, const struct event_hdr *h, const cha
 		struct rt_map_snapshot snap = { 0 };
 		err = rt_map_read(m, fd, r->ncpus, &snap);
 		if (err == 0)
-			rt_map_print(r->out, &snap, args[0], args[1]);
+			rt_map_print(&r->sink, &snap, args[0], args[1]);
 		rt_map_snapshot_free(&snap);
 	}
 	if (err) {
 		flush_output(r); /* the report after what was printed before it */
 		fprintf(stderr, "sonde: %s(%s) failed: %s\n", what, m->name, strerror(-err));
 	}
+}
+
+/* printf: formatted into one string, then handed to the sink (the JSON
+ * sink wraps it in a message). */
+static void handle_printf(struct run *r, uint32_t id, const char *payload, size_t size)
+{
+	if (id >= (uint32_t)r->desc->nprintfs) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "internal error: an event names printf %u, which the object does not have", id);
+		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, msg);
+		return;
+	}
+	FILE *f = open_memstream(&r->printf_buf, &r->printf_cap);
+	if (!f) {
+		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, "cannot format printf: out of memory");
+		return;
+	}
+	rt_format_printf(f, &r->desc->printfs[id], payload, size);
+	if (fclose(f) == 0)
+		r->sink.ops->printf(&r->sink, r->printf_buf, r->printf_cap);
+	free(r->printf_buf);
+	r->printf_buf = NULL;
+	r->printf_cap = 0;
+}
+
+/* print(value): decoded by its type, printed by the sink. */
+static void handle_value(struct run *r, uint32_t id, const char *payload, size_t size)
+{
+	if (id >= (uint32_t)r->desc->nvalues)
+		return;
+	const struct type *t = r->desc->values[id];
+	if (size < t->size)
+		return;
+	struct rt_arena *a = rt_arena_new();
+	r->sink.ops->value(&r->sink, rt_decode(a, t, payload));
+	rt_arena_free(a);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -388,11 +427,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	size_t psize = size - sizeof(h);
 	switch (h.kind) {
 	case EV_PRINTF:
-		if (h.id < (uint32_t)r->desc->nprintfs)
-			rt_format_printf(r->out, &r->desc->printfs[h.id], payload, psize);
-		else
-			fprintf(stderr, "sonde: internal error: an event names printf %u, which the "
-					"object does not have\n", h.id);
+		handle_printf(r, h.id, payload, psize);
+		break;
+	case EV_VALUE:
+		handle_value(r, h.id, payload, psize);
 		break;
 	case EV_EXIT:
 		r->exited = true;
@@ -439,8 +477,7 @@ static void check_lost(struct run *r)
 		for (int i = 0; i < r->ncpus; i++)
 			total += values[i];
 		if (total > r->lost_reported) {
-			fprintf(stderr, "Lost %llu events\n",
-				(unsigned long long)(total - r->lost_reported));
+			r->sink.ops->lost_events(&r->sink, total - r->lost_reported);
 			r->lost_reported = total;
 		}
 	}
@@ -453,7 +490,7 @@ static void check_counters(struct run *r)
 {
 	check_lost(r);
 	if (r->o->verbose)
-		rt_dropped_report(&r->dropped, r->desc, false);
+		rt_dropped_report(&r->dropped, r->desc, &r->sink, false);
 }
 
 /* Ring-buffer readiness, the signal self-pipe and the -p process' exit in
@@ -531,21 +568,10 @@ static int run_once(struct run *r, enum probe_type type)
 	return 0;
 }
 
-static const char *attach_hint(const struct desc_probe *p, int err)
+static const char *attach_hint(const struct probe_provider *prov, int err)
 {
-	switch (p->type) {
-	case PT_TRACEPOINT:
-		if (err == -E2BIG)
-			return "the kernel allows 64 BPF programs per tracepoint; other tracers may be using them";
-		return "is tracefs mounted, and does this kernel have the tracepoint?";
-	case PT_RAWTRACEPOINT:
-		return "does this kernel have the tracepoint, and does it have as many arguments as the probe reads (argN)?";
-	case PT_INTERVAL:
-	case PT_PROFILE:
-		return "the rate may be above kernel.perf_event_max_sample_rate";
-	default:
-		return "this kernel may not support this probe type";
-	}
+	const char *hint = prov->attach_hint ? prov->attach_hint(err) : NULL;
+	return hint ? hint : "this kernel may not support this probe type";
 }
 
 static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, const char *verb)
@@ -568,6 +594,11 @@ static int attach_all(struct run *r)
 				print_prog_id(p, prog, "loaded");
 			continue;
 		}
+		if (p->shares_program) { /* an earlier probe attached it */
+			if (r->o->verbose)
+				print_prog_id(p, prog, "attached");
+			continue;
+		}
 		char reason[256] = "";
 		int err = prov->attach(p, prog, &r->links, reason, sizeof(reason));
 		if (err) {
@@ -575,7 +606,7 @@ static int attach_all(struct run *r)
 			diag_init(&d, r->o->src, stderr);
 			diag_error(&d, p->loc, "cannot attach probe '%s': %s", p->name,
 				   reason[0] ? reason : strerror(-err));
-			fprintf(stderr, "hint: %s\n", attach_hint(p, err));
+			fprintf(stderr, "hint: %s\n", attach_hint(prov, err));
 			return -1;
 		}
 		if (r->o->verbose)
@@ -635,10 +666,10 @@ static void finish(struct run *r)
 		drain_events(r);
 	check_lost(r);
 	if (!r->output_broken) {
-		rt_print_maps_at_exit(r->out, r->desc, r->obj, r->ncpus);
+		rt_print_maps_at_exit(&r->sink, r->desc, r->obj, r->ncpus);
 		flush_output(r);
 	}
-	rt_dropped_report(&r->dropped, r->desc, true);
+	rt_dropped_report(&r->dropped, r->desc, &r->sink, true);
 }
 
 static void release_all(struct run *r)
@@ -665,8 +696,7 @@ static int start(struct run *r, const struct compiled *c)
 		return -1;
 	}
 	if (!r->o->quiet) {
-		int n = r->desc->nprobes;
-		fprintf(r->out, "Attaching %d probe%s...\n", n, n == 1 ? "" : "s");
+		r->sink.ops->attached(&r->sink, r->desc->nprobes);
 		flush_output(r);
 		if (r->failed)
 			return -1;
@@ -689,6 +719,10 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		.ncpus = libbpf_num_possible_cpus(),
 	};
 	r.child.release_fd = r.child.exec_err_fd = -1;
+	if (o->format == RT_FORMAT_JSON)
+		rt_output_json(&r.sink, r.out, stderr);
+	else
+		rt_output_text(&r.sink, r.out, stderr);
 	if (r.ncpus < 1)
 		r.ncpus = 1;
 	if (!rt_may_trace()) { /* before anything is forked or created */

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "desc.h"
+#include "output.h"
 #include "diag.h"
 
 struct bpf_object;
@@ -70,7 +71,8 @@ int rt_dropped_open(struct rt_dropped *d, const struct desc *desc, struct bpf_ob
 		    int ncpus);
 /* Print on stderr, per map, the updates dropped: at_exit, every nonzero
  * total once; before that (-v), the totals that grew since the last call. */
-void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, bool at_exit);
+void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, struct rt_output *o,
+		       bool at_exit);
 void rt_dropped_close(struct rt_dropped *d);
 
 /* ---- runtime/verifier.c: libbpf messages and load failures --------------- */

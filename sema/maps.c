@@ -4,9 +4,10 @@
  * `@m += n`, `@m++`) or one aggregation (`@m = count()`...). The first use
  * that says something decides; every later use must agree, otherwise the
  * error points at the later use with a note at the deciding one. Keys: the
- * same number of parts everywhere, each part int or string throughout
- * (strings as long as the longest). Layouts (offsets, sizes) are computed
- * once all types are settled, and copied into the runtime description. */
+ * same number of parts everywhere; several parts make a tuple key
+ * (@m[a, b] is @m[(a, b)]); each part's type merges across uses (integers
+ * as 64 bits, strings as long as the longest). Layouts come from the type
+ * graph (types.h) and go into the runtime description as explicit types. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,14 +29,22 @@ const char *map_kind_name(enum map_kind k)
 	}
 }
 
-static const char *value_desc(struct type t)
+static const char *value_desc(const struct type *t, char *buf, size_t len)
 {
-	return t.kind == TY_STR ? "a string" : "an integer";
+	char name[128];
+	if (t->kind == TY_INT)
+		return "an integer";
+	if (t->kind == TY_STR)
+		return "a string";
+	snprintf(buf, len, "a value of type %s", type_name(t, name, sizeof(name)));
+	return buf;
 }
 
-static const char *map_desc(const struct map_info *m)
+static const char *map_desc(const struct map_info *m, char *buf, size_t len)
 {
-	return m->kind == MAP_PLAIN ? value_desc(m->value) : map_kind_name(m->kind);
+	if (m->kind != MAP_PLAIN)
+		return map_kind_name(m->kind);
+	return value_desc(m->value, buf, len);
 }
 
 static struct map_state *state_of(struct sema *s, const struct map_info *m)
@@ -57,6 +66,7 @@ struct map_info *sema_map_lookup(struct sema *s, struct node *n)
 	m->id = s->prog->nmaps++;
 	m->first_use = n->loc;
 	m->kind = MAP_PLAIN;
+	m->value = type_none();
 	*tail = m;
 	if (m->id >= s->mstate_cap) {
 		s->mstate_cap = s->mstate_cap ? s->mstate_cap * 2 : 8;
@@ -68,42 +78,73 @@ struct map_info *sema_map_lookup(struct sema *s, struct node *n)
 	return m;
 }
 
-static void check_key_part(struct sema *s, struct map_info *m, int i, struct node *key)
+/* ---- keys ------------------------------------------------------------------------ */
+
+static bool key_part_ok(struct sema *s, struct node *key)
 {
-	struct type t = key->type;
-	char now[32], before[32];
-	if (t.kind == TY_NONE)
-		return;
-	if (t.kind != TY_INT && t.kind != TY_STR) {
-		sema_err(s, key->loc, "a map key must be an integer or a string");
-		return;
+	char buf[128];
+	const struct type *t = key->type;
+	if (type_is_none(t))
+		return false;
+	if (t->kind == TY_AGG || t->kind == TY_VOID) {
+		sema_err(s, key->loc, "%s cannot be a map key", type_name(t, buf, sizeof(buf)));
+		return false;
 	}
-	bool changed = false;
-	struct type old = m->keys[i].type;
-	if (!sema_merge_value(&m->keys[i].type, t, &changed)) {
-		if (m->nkeys == 1)
-			sema_err(s, key->loc, "map '%s' key is %s here but %s elsewhere", m->name,
-				 type_name(t, now, sizeof(now)), type_name(old, before, sizeof(before)));
-		else
-			sema_err(s, key->loc, "map '%s' key %d is %s here but %s elsewhere", m->name, i + 1,
-				 type_name(t, now, sizeof(now)), type_name(old, before, sizeof(before)));
-		sema_note(s, state_of(s, m)->keys_loc, "map '%s' was used with %s key here", m->name,
-			  value_desc(old));
+	if (t->kind == TY_RECORD && t->incomplete) {
+		sema_err(s, key->loc, "an incomplete type cannot be a map key");
+		return false;
 	}
-	if (changed)
-		s->changes++;
+	return true;
+}
+
+/* The part that makes two keys disagree, for the message. */
+static void report_key_conflict(struct sema *s, struct map_info *m, struct node *n,
+				const struct type *now)
+{
+	char a[128], b[128];
+	const struct type *before = m->key;
+	if (m->nkeys > 1 && now->kind == TY_RECORD && before->kind == TY_RECORD) {
+		int i = 0;
+		for (struct node *k = n->args; k && i < before->nmembers; k = k->next, i++) {
+			if (type_merge(sema_types(s), before->members[i].type, now->members[i].type))
+				continue;
+			sema_err(s, k->loc, "map '%s' key %d is %s here but %s elsewhere", m->name, i + 1,
+				 type_name(now->members[i].type, a, sizeof(a)),
+				 type_name(before->members[i].type, b, sizeof(b)));
+			break;
+		}
+	} else {
+		sema_err(s, n->args->loc, "map '%s' key is %s here but %s elsewhere", m->name,
+			 type_name(now, a, sizeof(a)), type_name(before, b, sizeof(b)));
+	}
+	sema_note(s, state_of(s, m)->keys_loc, "map '%s' was used with key %s here", m->name,
+		  type_name(before, b, sizeof(b)));
 }
 
 /* Types the key expressions of an N_MAP and unifies them with the map's. */
+/* A single key that is a tuple of two or more: the map's keys. */
+const struct type *sema_key_tuple(const struct node *key)
+{
+	const struct type *t = key ? key->type : NULL;
+	return t && t->kind == TY_RECORD && t->rkind == REC_TUPLE && t->nmembers >= 2 && !key->next ? t : NULL;
+}
+
 void sema_map_keys(struct sema *s, struct map_info *m, struct node *n)
 {
 	int nkeys = 0;
-	for (struct node *k = n->args; k; k = k->next, nkeys++)
+	bool ok = true;
+	for (struct node *k = n->args; k; k = k->next, nkeys++) {
 		sema_expr(s, k);
+		ok &= key_part_ok(s, k);
+	}
 	if (nkeys > SONDE_MAX_KEY_PARTS) {
 		sema_err(s, n->loc, "a map key can have at most %d parts", SONDE_MAX_KEY_PARTS);
 		return;
 	}
+	/* @m[$t] with $t = (a, b) is @m[a, b] (bpftrace: keys are a tuple) */
+	const struct type *whole = ok && nkeys == 1 ? sema_key_tuple(n->args) : NULL;
+	if (whole)
+		nkeys = whole->nmembers;
 	struct map_state *st = state_of(s, m);
 	if (!st->keys_known) {
 		st->keys_known = true;
@@ -117,13 +158,34 @@ void sema_map_keys(struct sema *s, struct map_info *m, struct node *n)
 			  m->nkeys == 1 ? "key" : "keys");
 		return;
 	}
+	if (!ok || nkeys == 0)
+		return;
+	const struct type *parts[SONDE_MAX_KEY_PARTS];
 	int i = 0;
 	for (struct node *k = n->args; k; k = k->next, i++)
-		check_key_part(s, m, i, k);
+		parts[i] = sema_stored_type(k->type);
+	const struct type *key = whole ? parts[0] : nkeys == 1 ? parts[0] : type_tuple(sema_types(s), parts, nkeys);
+	if (!m->key) {
+		m->key = key;
+		s->changes++;
+		return;
+	}
+	const struct type *merged = type_merge(sema_types(s), m->key, key);
+	if (!merged) {
+		report_key_conflict(s, m, n, key);
+		return;
+	}
+	if (!type_equal(merged, m->key) || merged->is_literal != m->key->is_literal) {
+		m->key = merged;
+		s->changes++;
+	}
 }
 
-struct type sema_map_read(struct sema *s, struct node *n)
+/* ---- values ----------------------------------------------------------------------- */
+
+const struct type *sema_map_read(struct sema *s, struct node *n)
 {
+	char buf[160];
 	struct map_info *m = sema_map_lookup(s, n);
 	sema_map_keys(s, m, n);
 	struct map_state *st = state_of(s, m);
@@ -132,7 +194,7 @@ struct type sema_map_read(struct sema *s, struct node *n)
 	if (m->kind != MAP_PLAIN) {
 		sema_err(s, n->loc, "map '%s' holds %s and cannot be read as a value", m->name,
 			 map_kind_name(m->kind));
-		sema_note(s, st->value_loc, "map '%s' was used as %s here", m->name, map_desc(m));
+		sema_note(s, st->value_loc, "map '%s' was used as %s here", m->name, map_desc(m, buf, sizeof(buf)));
 		return type_none();
 	}
 	return m->value;
@@ -140,9 +202,11 @@ struct type sema_map_read(struct sema *s, struct node *n)
 
 static void report_conflict(struct sema *s, struct map_info *m, const char *now, srcloc loc)
 {
+	char buf[160];
 	sema_err(s, loc, "map '%s' cannot be assigned %s: it already holds %s", m->name, now,
-		 map_desc(m));
-	sema_note(s, state_of(s, m)->value_loc, "map '%s' was used as %s here", m->name, map_desc(m));
+		 map_desc(m, buf, sizeof(buf)));
+	sema_note(s, state_of(s, m)->value_loc, "map '%s' was used as %s here", m->name,
+		  map_desc(m, buf, sizeof(buf)));
 }
 
 static void decide_plain(struct sema *s, struct map_info *m, srcloc loc)
@@ -154,23 +218,23 @@ static void decide_plain(struct sema *s, struct map_info *m, srcloc loc)
 	s->changes++;
 }
 
-void sema_map_assign(struct sema *s, struct node *n, struct type value, srcloc loc)
+void sema_map_assign(struct sema *s, struct node *n, const struct type *value, srcloc loc)
 {
 	struct map_info *m = n->map;
 	struct map_state *st = state_of(s, m);
+	char buf[160];
 	st->assign_seen = true;
-	if (value.kind == TY_INT || value.kind == TY_STR) {
-		if (st->has_value && m->kind != MAP_PLAIN) {
-			report_conflict(s, m, value_desc(value), loc);
+	if (!type_is_none(value) && value->kind != TY_AGG) {
+		if (value->kind == TY_VOID) {
+			sema_err(s, loc, "cannot assign a value of type void to map '%s'", m->name);
+		} else if (st->has_value && m->kind != MAP_PLAIN) {
+			report_conflict(s, m, value_desc(value, buf, sizeof(buf)), loc);
 		} else {
 			if (!st->has_value)
 				decide_plain(s, m, loc);
 			bool changed = false;
-			struct type old = m->value;
-			if (!sema_merge_value(&m->value, value, &changed)) {
-				m->value = old;
-				report_conflict(s, m, value_desc(value), loc);
-			}
+			if (!sema_merge_stored(s, &m->value, value, loc, &changed))
+				report_conflict(s, m, value_desc(value, buf, sizeof(buf)), loc);
 			if (changed)
 				s->changes++;
 		}
@@ -178,91 +242,108 @@ void sema_map_assign(struct sema *s, struct node *n, struct type value, srcloc l
 	n->type = st->has_value ? m->value : type_none();
 }
 
-static struct type agg_value_type(enum map_kind k)
-{
-	bool is_signed = !(k == MAP_COUNT || k == MAP_HIST || k == MAP_LHIST);
-	return type_int(8, is_signed);
-}
-
-static void check_lhist_agreement(struct sema *s, struct map_info *m, struct node *call)
-{
-	int64_t min, max, step;
-	struct map_state *st = state_of(s, m);
-	if (!sema_lhist_params(call, &min, &max, &step))
-		return;
-	if (!st->lhist_set) {
-		st->lhist_set = true;
-		st->lhist_loc = call->loc;
-		m->lhist_min = min;
-		m->lhist_max = max;
-		m->lhist_step = step;
-		s->changes++;
-	} else if (min != m->lhist_min || max != m->lhist_max || step != m->lhist_step) {
-		sema_err(s, call->loc, "lhist() bounds of map '%s' differ from its other uses", m->name);
-		sema_note(s, st->lhist_loc, "map '%s' was used with lhist(..., %lld, %lld, %lld) here",
-			  m->name, (long long)m->lhist_min, (long long)m->lhist_max,
-			  (long long)m->lhist_step);
-	}
-}
-
 void sema_map_assign_agg(struct sema *s, struct node *n, struct node *call)
 {
 	struct map_info *m = n->map;
 	struct map_state *st = state_of(s, m);
 	st->assign_seen = true;
-	if (!call->func)
+	if (!call->func || type_is_none(call->type))
 		return;
-	enum map_kind kind = call->func->agg;
+	const struct agg_desc *agg = call->func->agg;
+	const struct type *arg = call->args ? call->args->type : NULL;
 	if (!st->has_value) {
 		st->has_value = true;
 		st->value_loc = call->loc;
-		m->kind = kind;
-		m->value = agg_value_type(kind);
+		m->kind = agg->kind;
+		m->value = agg->value_type(arg);
 		s->changes++;
-	} else if (m->kind != kind) {
-		report_conflict(s, m, map_kind_name(kind), call->loc);
+	} else if (m->kind != agg->kind) {
+		report_conflict(s, m, map_kind_name(agg->kind), call->loc);
 		return;
+	} else {
+		/* sum() of a signed value anywhere makes the sum signed */
+		const struct type *v = agg->value_type(arg);
+		if (v->is_signed && !m->value->is_signed) {
+			m->value = v;
+			s->changes++;
+		}
 	}
 	n->type = m->value;
-	if (kind == MAP_LHIST)
-		check_lhist_agreement(s, m, call);
 }
 
-void sema_map_compound(struct sema *s, struct node *n, struct type rhs, int op, srcloc loc)
+/* Called by an aggregation's check hook with its constant parameters (the
+ * bounds of lhist()): they must be the same wherever the map is assigned. */
+bool sema_agg_params(struct sema *s, struct node *call, const int64_t *params, int n)
+{
+	struct map_info *m = s->agg_map;
+	if (!m || n > 3)
+		return false;
+	struct map_state *st = state_of(s, m);
+	if (!st->params_set) {
+		st->params_set = true;
+		st->params_loc = call->loc;
+		memcpy(m->agg_args, params, sizeof(*params) * (size_t)n);
+		s->changes++;
+		return true;
+	}
+	if (memcmp(m->agg_args, params, sizeof(*params) * (size_t)n) == 0)
+		return true;
+	sema_err(s, call->loc, "%s() parameters of map '%s' differ from its other uses", call->func->name,
+		 m->name);
+	sema_note(s, st->params_loc, "map '%s' was used with %s(..., %lld, %lld, %lld) here", m->name,
+		  call->func->name, (long long)m->agg_args[0], (long long)m->agg_args[1],
+		  (long long)m->agg_args[2]);
+	return false;
+}
+
+void sema_map_compound(struct sema *s, struct node *n, const struct type *rhs, int op, srcloc loc)
 {
 	struct map_info *m = n->map;
 	struct map_state *st = state_of(s, m);
+	char buf[160];
 	st->assign_seen = true;
-	if (rhs.kind == TY_NONE)
+	if (type_is_none(rhs))
 		return;
-	if (rhs.kind != TY_INT) {
-		sema_err(s, loc, "cannot use '%s=' with a string operand", binop_spelling(op));
+	if (!type_is_integer(rhs) && rhs->kind != TY_BOOL) {
+		sema_err(s, loc, "cannot use '%s=' with an operand of type %s", binop_spelling(op),
+			 type_name(rhs, buf, sizeof(buf)));
 		return;
 	}
 	if (!st->has_value) {
 		decide_plain(s, m, loc);
-		m->value = type_int(8, rhs.is_signed);
-	} else if (m->kind != MAP_PLAIN || m->value.kind != TY_INT) {
+		m->value = type_int(8, rhs->is_literal ? true : rhs->is_signed);
+	} else if (m->kind == MAP_COUNT || m->kind == MAP_SUM) {
+		if (op != OP_ADD && op != OP_SUB) {
+			sema_err(s, loc, "only += and -= can change map '%s': it holds %s", m->name,
+				 map_kind_name(m->kind));
+			return;
+		}
+	} else if (m->kind != MAP_PLAIN ||
+		   (!type_is_integer(m->value) &&
+		    !(m->value->kind == TY_PTR && (op == OP_ADD || op == OP_SUB)))) {
 		sema_err(s, loc, "cannot use '%s=' on map '%s': it holds %s", binop_spelling(op),
-			 m->name, map_desc(m));
-		sema_note(s, st->value_loc, "map '%s' was used as %s here", m->name, map_desc(m));
+			 m->name, map_desc(m, buf, sizeof(buf)));
+		sema_note(s, st->value_loc, "map '%s' was used as %s here", m->name, map_desc(m, buf, sizeof(buf)));
 		return;
 	}
 	n->type = m->value;
 }
 
-struct type sema_map_incdec(struct sema *s, struct node *n, srcloc loc, const char *spelling)
+const struct type *sema_map_incdec(struct sema *s, struct node *n, srcloc loc, const char *spelling)
 {
 	struct map_info *m = n->map;
 	struct map_state *st = state_of(s, m);
+	char buf[160];
 	st->assign_seen = true;
 	if (!st->has_value) {
 		decide_plain(s, m, loc);
 		m->value = type_int(8, true);
-	} else if (m->kind != MAP_PLAIN || m->value.kind != TY_INT) {
+	} else if (m->kind == MAP_COUNT || m->kind == MAP_SUM) {
+		/* counts and sums change in place */
+	} else if (m->kind != MAP_PLAIN || (!type_is_integer(m->value) && m->value->kind != TY_PTR)) {
 		sema_err(s, loc, "cannot apply '%s' to map '%s': it holds %s", spelling, m->name,
-			 map_desc(m));
-		sema_note(s, st->value_loc, "map '%s' was used as %s here", m->name, map_desc(m));
+			 map_desc(m, buf, sizeof(buf)));
+		sema_note(s, st->value_loc, "map '%s' was used as %s here", m->name, map_desc(m, buf, sizeof(buf)));
 		return type_none();
 	}
 	n->type = m->value;
@@ -299,44 +380,32 @@ void sema_map_check_assigned(struct sema *s, bool clean)
 	}
 	for (struct map_info *m = s->prog->maps; clean && m; m = m->next) {
 		struct map_state *st = state_of(s, m);
-		if (!st->has_value)
+		if (!st->has_value || type_is_none(m->value))
 			sema_err(s, m->first_use,
 				 "cannot infer the type of map '%s': it is only assigned from maps without a type",
 				 m->name);
-		for (int i = 0; st->has_value && i < m->nkeys; i++)
-			if (m->keys[i].type.kind != TY_INT && m->keys[i].type.kind != TY_STR)
-				sema_err(s, m->first_use, "cannot infer the type of key %d of map '%s'", i + 1,
-					 m->name);
+		else if (m->nkeys && type_is_none(m->key))
+			sema_err(s, m->first_use, "cannot infer the key type of map '%s'", m->name);
 	}
 }
 
-/* Key parts at increasing offsets: ints as 8 bytes, strings padded to 8. */
-void sema_map_layout(struct program *p)
+/* ---- the description --------------------------------------------------------------------- */
+
+static uint32_t round8(uint32_t n) { return (n + 7u) & ~7u; }
+
+static uint32_t bpf_key_size(const struct map_info *m, const struct agg_desc *agg)
 {
-	for (struct map_info *m = p->maps; m; m = m->next) {
-		uint32_t offset = 0;
-		for (int i = 0; i < m->nkeys; i++) {
-			struct field_layout *k = &m->keys[i];
-			k->offset = offset;
-			offset += k->type.kind == TY_STR ? sema_round8(k->type.size) : 8;
-		}
-		m->key_size = m->nkeys ? offset : 8;
-	}
+	uint32_t user = m->key ? m->key->size : 0;
+	if (agg && agg->bucketed)
+		return round8(user) + 8;
+	return m->key ? (user ? user : 1) : 8;
 }
 
-static uint32_t value_size(const struct map_info *m)
+static uint32_t bpf_value_size(const struct map_info *m, const struct agg_desc *agg)
 {
-	switch (m->kind) {
-	case MAP_PLAIN:
-		return m->value.kind == TY_STR ? sema_round8(m->value.size) : 8;
-	case MAP_AVG:
-	case MAP_STATS:
-	case MAP_MIN:
-	case MAP_MAX:
-		return 16;
-	default:
-		return 8;
-	}
+	if (agg)
+		return agg->value_size;
+	return m->value->size ? m->value->size : 1;
 }
 
 /* "m3_bytes": a C identifier unique by its index ("@" gives "m0"). */
@@ -353,19 +422,17 @@ static char *bpf_map_name(const struct map_info *m)
 void sema_fill_desc_maps(struct sema *s, struct desc *desc)
 {
 	desc->nmaps = s->prog->nmaps;
-	desc->maps = xcalloc((size_t)desc->nmaps, sizeof(*desc->maps));
+	desc->maps = xcalloc((size_t)(desc->nmaps ? desc->nmaps : 1), sizeof(*desc->maps));
 	for (struct map_info *m = s->prog->maps; m; m = m->next) {
+		const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
 		struct desc_map *dm = &desc->maps[m->id];
 		dm->name = xstrdup(m->name);
 		dm->bpf_name = bpf_map_name(m);
 		dm->kind = m->kind;
-		dm->nkeys = m->nkeys;
-		memcpy(dm->keys, m->keys, sizeof(dm->keys));
-		dm->key_size = m->key_size;
-		dm->value_size = value_size(m);
-		dm->value = m->value;
-		dm->lhist_min = m->lhist_min;
-		dm->lhist_max = m->lhist_max;
-		dm->lhist_step = m->lhist_step;
+		dm->key = m->nkeys ? type_copy(desc->types, m->key) : NULL;
+		dm->value = type_copy(desc->types, m->value);
+		dm->key_size = bpf_key_size(m, agg);
+		dm->value_size = bpf_value_size(m, agg);
+		memcpy(dm->args, m->agg_args, sizeof(dm->args));
 	}
 }

@@ -31,8 +31,8 @@ bool sema_report_wrong_probe(struct sema *s, struct node *n, const char *what)
 	const struct lang_name *l = lang_name_find(n->name);
 	if (!l)
 		return false;
-	for (int i = 0; i < s->curst->ngroups; i++) {
-		const struct prog_group *g = &s->groups[s->curst->groups[i]];
+	for (int i = 0; i < sema_ntargets(s); i++) {
+		const struct prog_group *g = sema_target(s, i);
 		if (lang_valid_in(l, group_lang_probe(g)))
 			continue;
 		char where[256];

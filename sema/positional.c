@@ -49,6 +49,7 @@ static void make_int(struct node *n, uint64_t v)
 	n->kind = N_INT;
 	n->ival = v;
 	n->is_unsigned = false;
+	n->is_negative = (int64_t)v < 0;
 }
 
 static void make_str(struct node *n, const char *text)
@@ -101,6 +102,7 @@ static void fold_negation(struct node *n)
 	n->kind = N_INT;
 	n->ival = v;
 	n->is_unsigned = false;
+	n->is_negative = v != 0;
 	n->op = 0;
 }
 

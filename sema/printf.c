@@ -1,11 +1,11 @@
-/* printf.c - printf() formats and the records that carry their arguments.
+/* printf.c - printf() formats and the records that carry their arguments,
+ * and the values print() sends.
  *
  * The format must be a literal; its conversions are matched one to one with
- * the arguments (integers for %d %i %u %x %X %o %c %p, strings for %s). The
- * arguments travel to user space in one ring-buffer record laid out here:
- * integers as 8 bytes, strings as their size rounded up to 8, in argument
- * order from offset 0. The record is built on the 512-byte BPF stack, hence
- * the size limit. */
+ * the arguments (integers, bools, enums and pointers for %d %i %u %x %X %o
+ * %c %p, strings for %s). The arguments travel to user space in one
+ * ring-buffer record: a tuple of their stored types (integers as 64 bits),
+ * laid out by the type graph, decoded by the runtime with the same type. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +13,7 @@
 #include "sema_internal.h"
 
 struct conversion {
-	char conv;      /* d i u x X o s c p */
+	char conv;      /* d i u x X o s c p, or RT_CONV_BUF* */
 	char text[24];  /* as written, for messages: "%-10s" */
 };
 
@@ -71,6 +71,13 @@ static bool parse_format(struct sema *s, const struct node *fmt, struct format *
 				 start);
 			return false;
 		}
+		if (*p == 'r') {
+			char conv = p[1] == 'x' ? RT_CONV_BUF_HEX : p[1] == 'h' ? RT_CONV_BUF_SPACED : RT_CONV_BUF;
+			size_t len = (size_t)(p - start + (conv == RT_CONV_BUF ? 1 : 2));
+			format_push(out, conv, start, len);
+			p = start + len;
+			continue;
+		}
 		if (!strchr("diuxXoscp", *p)) {
 			sema_err(s, fmt->loc, "printf: unknown conversion '%.*s'", (int)(p - start + 1),
 				 start);
@@ -100,17 +107,24 @@ static bool agrees_with_runtime(const struct format *f, const char *text)
 static bool check_conversion(struct sema *s, const struct conversion *c, struct node *arg,
 			     int index)
 {
-	struct type t = arg->type;
-	char buf[32];
-	if (t.kind == TY_NONE)
+	const struct type *t = arg->type;
+	char buf[128];
+	if (type_is_none(t))
 		return false;
+	if (c->conv == RT_CONV_BUF || c->conv == RT_CONV_BUF_HEX || c->conv == RT_CONV_BUF_SPACED) {
+		if (t->kind == TY_BUF || t->kind == TY_STR)
+			return true;
+		sema_err(s, arg->loc, "printf: %s expects a buffer (buf()) or a string, but argument %d is %s",
+			 c->text, index, type_name(t, buf, sizeof(buf)));
+		return false;
+	}
 	bool want_string = c->conv == 's';
-	if (want_string && t.kind != TY_STR) {
+	if (want_string && t->kind != TY_STR && t->kind != TY_ENUM) { /* an enum's %s: its name */
 		sema_err(s, arg->loc, "printf: %s expects a string, but argument %d is %s", c->text,
 			 index, type_name(t, buf, sizeof(buf)));
 		return false;
 	}
-	if (!want_string && t.kind != TY_INT) {
+	if (!want_string && !type_is_scalar(t)) {
 		sema_err(s, arg->loc, "printf: %s expects an integer, but argument %d is %s", c->text,
 			 index, type_name(t, buf, sizeof(buf)));
 		return false;
@@ -120,23 +134,14 @@ static bool check_conversion(struct sema *s, const struct conversion *c, struct 
 
 static void register_record(struct sema *s, struct node *call, struct node *fmt, int nargs)
 {
-	struct field_layout *layout = xcalloc((size_t)(nargs ? nargs : 1), sizeof(*layout));
-	uint32_t offset = 0;
+	const struct type *elems[128];
 	int i = 0;
-	for (struct node *a = fmt->next; a; a = a->next, i++) {
-		layout[i].offset = offset;
-		if (a->type.kind == TY_STR) {
-			layout[i].type = type_str(a->type.size);
-			offset += sema_round8(a->type.size);
-		} else {
-			layout[i].type = type_int(8, a->type.is_signed);
-			offset += 8;
-		}
-	}
-	if (offset > SEMA_MAX_PRINTF_RECORD) {
+	for (struct node *a = fmt->next; a && i < 128; a = a->next, i++)
+		elems[i] = sema_stored_type(a->type);
+	const struct type *rec = nargs ? type_tuple(sema_types(s), elems, i) : NULL;
+	if (nargs > 128 || (rec && rec->size > SEMA_MAX_EVENT_RECORD)) {
 		sema_err(s, call->loc, "printf: the arguments take %u bytes, more than the %d one event can carry",
-			 offset, SEMA_MAX_PRINTF_RECORD);
-		free(layout);
+			 rec ? (unsigned)rec->size : 0u, SEMA_MAX_EVENT_RECORD);
 		return;
 	}
 	if (s->nprintfs == s->printfs_cap) {
@@ -145,26 +150,45 @@ static void register_record(struct sema *s, struct node *call, struct node *fmt,
 	}
 	struct desc_printf *dp = &s->printfs[s->nprintfs];
 	dp->fmt = xstrdup(fmt->str);
-	dp->nargs = nargs;
-	dp->args = layout;
-	dp->size = offset;
+	dp->args = rec;
 	dp->loc = call->loc;
-	call->printf_id = s->nprintfs++;
+	call->index = s->nprintfs++;
+}
+
+int sema_register_value(struct sema *s, const struct type *t)
+{
+	if (s->nvalues == s->values_cap) {
+		s->values_cap = s->values_cap ? s->values_cap * 2 : 8;
+		s->values = xrealloc(s->values, sizeof(*s->values) * (size_t)s->values_cap);
+	}
+	s->values[s->nvalues] = t;
+	return s->nvalues++;
+}
+
+const struct type *sema_check_printf(struct sema *s, struct node *call)
+{
+	sema_printf(s, call);
+	return type_none();
+}
+
+void sema_print_value(struct sema *s, struct node *call, struct node *value)
+{
+	call->index = sema_register_value(s, sema_stored_type(value->type));
 }
 
 void sema_printf(struct sema *s, struct node *call)
 {
 	struct node *fmt = call->args;
 	int nargs = 0;
-	call->printf_id = -1;
+	call->index = -1;
 	for (struct node *a = fmt->next; a; a = a->next, nargs++)
 		sema_expr(s, a);
 	if (fmt->kind != N_STR) {
-		if (sema_expr(s, fmt).kind != TY_NONE) /* a failed one is reported */
+		if (!type_is_none(sema_expr(s, fmt))) /* a failed one is reported */
 			sema_err(s, fmt->loc, "printf: the format must be a string literal");
 		return;
 	}
-	sema_format_type(fmt);
+	fmt->type = type_str(sema_types(s), (uint32_t)fmt->str_len + 1);
 	struct format f = { 0 };
 	bool ok = parse_format(s, fmt, &f);
 	if (ok && !agrees_with_runtime(&f, fmt->str)) {
@@ -190,11 +214,10 @@ void sema_printf(struct sema *s, struct node *call)
 		register_record(s, call, fmt, nargs);
 }
 
-void sema_printfs_reset(struct sema *s)
+void sema_events_reset(struct sema *s)
 {
-	for (int i = 0; i < s->nprintfs; i++) {
+	for (int i = 0; i < s->nprintfs; i++)
 		free(s->printfs[i].fmt);
-		free(s->printfs[i].args);
-	}
 	s->nprintfs = 0;
+	s->nvalues = 0;
 }

@@ -38,13 +38,13 @@ static char *make_prog_name(int index, const char *name)
 	return out;
 }
 
-static void probe_add_group(struct probe_state *ps, int g)
+static void probe_add_group(struct probe *p, int g)
 {
-	for (int i = 0; i < ps->ngroups; i++)
-		if (ps->groups[i] == g)
+	for (int i = 0; i < p->ntargets; i++)
+		if (p->targets[i] == g)
 			return;
-	ps->groups = xrealloc(ps->groups, sizeof(int) * (size_t)(ps->ngroups + 1));
-	ps->groups[ps->ngroups++] = g;
+	p->targets = xrealloc(p->targets, sizeof(int) * (size_t)(p->ntargets + 1));
+	p->targets[p->ntargets++] = g;
 }
 
 static void group_add_action(struct prog_group *g, struct probe *p)
@@ -99,7 +99,7 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 				(*locs)[g] = ap->loc;
 			}
 			group_add_action(&s->groups[g], p);
-			probe_add_group(ps, g);
+			probe_add_group(p, g);
 		}
 		free(targets); /* the strings now belong to groups or were freed */
 	}
@@ -219,6 +219,34 @@ static void check_program_count(struct sema *s)
 			   "(BPFTRACE_MAX_BPF_PROGS raises it)", programs, max_programs);
 }
 
+/* What `args` is in each program: the provider says (tracepoint records
+ * from BTF or the format file). Asked only for actions that read `args`,
+ * so a script that never does loads no BTF for it. */
+static bool node_uses_args(const struct node *n)
+{
+	for (; n; n = n->next) {
+		if (n->kind == N_BUILTIN && n->name && strcmp(n->name, "args") == 0)
+			return true;
+		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (node_uses_args(kids[i]))
+				return true;
+	}
+	return false;
+}
+
+static void type_group_args(struct sema *s)
+{
+	for (int i = 0; i < s->ngroups; i++) {
+		struct prog_group *g = &s->groups[i];
+		bool used = false;
+		for (int a = 0; a < g->nactions && !used; a++)
+			used = node_uses_args(g->actions[a]->pred) || node_uses_args(g->actions[a]->body);
+		if (used && g->prov && g->prov->args_type)
+			g->args = g->prov->args_type(&g->target, s->prog->types, s->d, s->group_locs[i]);
+	}
+}
+
 int sema_group_probes(struct sema *s)
 {
 	int errors = s->d->errors;
@@ -227,6 +255,7 @@ int sema_group_probes(struct sema *s)
 	unlower_where_it_does_not_pay(s);
 	chunk_lowered_programs(s);
 	check_program_count(s);
+	type_group_args(s);
 	return s->d->errors > errors ? -1 : 0;
 }
 
@@ -240,18 +269,13 @@ void sema_fill_desc_probes(struct sema *s, struct desc *desc)
 		dp->type = t->type;
 		dp->name = xstrdup(t->name);
 		dp->target = xstrdup(t->target ? t->target : "");
-		dp->period_ns = t->period_ns;
-		dp->freq_hz = t->freq_hz;
 		dp->prog_name = xstrdup(s->groups[i].prog_name);
 		dp->loc = s->group_locs[i];
-		const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
-		if (raw_tp) {
-			dp->raw_tp = xstrdup(raw_tp);
-			dp->attaches_shared = true;
-			for (int j = 0; j < i && dp->attaches_shared; j++)
-				if (strcmp(desc->probes[j].prog_name, dp->prog_name) == 0)
-					dp->attaches_shared = false;
-		}
+		const struct probe_provider *prov = s->groups[i].prov;
+		if (prov && prov->attach_params)
+			dp->params = prov->attach_params(t, &dp->deps);
+		for (int j = 0; j < i && !dp->shares_program; j++)
+			dp->shares_program = strcmp(desc->probes[j].prog_name, dp->prog_name) == 0;
 	}
 }
 

@@ -5,6 +5,7 @@
  * runs settle the types that flow through maps, one loud run reports), and
  * finally lays out maps and builds the runtime description. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,23 +34,70 @@ void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Merge a value stored into a variable or map into its decided type: the
- * first value decides int vs string; ints are kept as 8 bytes with the first
- * signedness; strings grow to the largest. False on an int/string clash. */
-bool sema_merge_value(struct type *cur, struct type in, bool *changed)
+/* ---- the hook API (sema.h) ------------------------------------------------ */
+
+const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)
 {
-	if (in.kind != TY_INT && in.kind != TY_STR)
+	if (!s->quiet) {
+		va_list ap;
+		va_start(ap, fmt);
+		diag_vreport(s->d, DIAG_ERROR, loc, fmt, ap);
+		va_end(ap);
+	}
+	return type_none();
+}
+
+void sema_note_at(struct sema *s, srcloc loc, const char *fmt, ...)
+{
+	if (s->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vreport(s->d, DIAG_NOTE, loc, fmt, ap);
+	va_end(ap);
+}
+
+struct type_arena *sema_types(struct sema *s)
+{
+	return s->prog->types;
+}
+
+uint32_t sema_max_strlen(struct sema *s)
+{
+	return s->max_strlen;
+}
+
+int sema_ntargets(struct sema *s)
+{
+	return s->cur ? s->cur->ntargets : 0;
+}
+
+const struct prog_group *sema_target(struct sema *s, int i)
+{
+	return &s->groups[s->cur->targets[i]];
+}
+
+/* Merge a value stored into a variable or map into its decided type
+ * (type_merge: integers widen, strings grow, tuples element by element);
+ * values are stored as sema_stored_type (integers as 64 bits). */
+bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, srcloc loc,
+		       bool *changed)
+{
+	if (type_is_none(in) || in->kind == TY_AGG)
 		return true;
-	struct type norm = in.kind == TY_INT ? type_int(8, in.is_signed) : type_str(in.size);
-	if (cur->kind == TY_NONE) {
-		*cur = norm;
+	if (!sema_complete_value(s, in, loc))
+		return true; /* reported */
+	const struct type *stored = sema_stored_type(in);
+	if (type_is_none(*cur)) {
+		*cur = stored;
 		*changed = true;
 		return true;
 	}
-	if (cur->kind != norm.kind)
+	const struct type *merged = type_merge(sema_types(s), *cur, stored);
+	if (!merged)
 		return false;
-	if (cur->kind == TY_STR && norm.size > cur->size) {
-		cur->size = norm.size;
+	if (!type_equal(merged, *cur) || merged->is_literal != (*cur)->is_literal) {
+		*cur = merged;
 		*changed = true;
 	}
 	return true;
@@ -111,8 +159,8 @@ static void report_unassigned_var(struct sema *s, struct node *n, const struct v
 	suggestion_free(&near);
 }
 
-/* A read of $x (types.c calls this for N_VAR). */
-struct type sema_var_read(struct sema *s, struct node *n)
+/* A read of $x (expr.c calls this for N_VAR). */
+const struct type *sema_var_read(struct sema *s, struct node *n)
 {
 	struct var_info *v = var_find(s->cur, n->name);
 	if (!v || !var_is_assigned(s, v)) {
@@ -123,11 +171,17 @@ struct type sema_var_read(struct sema *s, struct node *n)
 	return v->type;
 }
 
-static void assign_var(struct sema *s, struct node *assign, struct type rhs)
+/* &$x: the variable's slot; it must have been assigned (its type known). */
+const struct type *sema_var_address(struct sema *s, struct node *n)
+{
+	return sema_var_read(s, n);
+}
+
+static void assign_var(struct sema *s, struct node *assign, const struct type *rhs)
 {
 	struct node *lhs = assign->lhs;
 	struct var_info *v = var_find(s->cur, lhs->name);
-	char a[32], b[32];
+	char a[128], b[128];
 
 	if (assign->op != OP_NONE) {
 		if (!v || !var_is_assigned(s, v)) {
@@ -136,19 +190,25 @@ static void assign_var(struct sema *s, struct node *assign, struct type rhs)
 		}
 		lhs->var = v;
 		lhs->type = v->type;
-		if (v->type.kind == TY_STR) {
+		if (type_is_none(v->type) || type_is_none(rhs))
+			return;
+		bool ptr_step = v->type->kind == TY_PTR && type_is_integer(rhs) &&
+				(assign->op == OP_ADD || assign->op == OP_SUB);
+		if (!ptr_step && !type_is_integer(v->type)) {
 			sema_err(s, assign->loc, "cannot use '%s=' on variable '%s' of type %s",
 				 binop_spelling(assign->op), lhs->name, type_name(v->type, a, sizeof(a)));
-		} else if (rhs.kind == TY_STR) {
-			sema_err(s, assign->rhs->loc, "cannot use '%s=' with a string operand",
-				 binop_spelling(assign->op));
+		} else if (!type_is_integer(rhs) && rhs->kind != TY_BOOL) {
+			sema_err(s, assign->rhs->loc, "cannot use '%s=' with an operand of type %s",
+				 binop_spelling(assign->op), type_name(rhs, a, sizeof(a)));
 		}
 		return;
 	}
 	if (!v)
 		v = var_create(s, lhs->name);
 	bool changed = false;
-	if (!sema_merge_value(&v->type, rhs, &changed)) {
+	if (!type_is_none(rhs) && (rhs->kind == TY_VOID)) {
+		sema_err(s, assign->rhs->loc, "cannot assign a value of type void");
+	} else if (!sema_merge_stored(s, &v->type, rhs, assign->rhs->loc, &changed)) {
 		sema_err(s, assign->loc,
 			 "type mismatch for '%s': cannot assign %s to a variable holding %s",
 			 lhs->name, type_name(rhs, a, sizeof(a)), type_name(v->type, b, sizeof(b)));
@@ -161,14 +221,6 @@ static void assign_var(struct sema *s, struct node *assign, struct type rhs)
 }
 
 /* ---- statements -------------------------------------------------------- */
-
-static bool is_agg_call(const struct node *n)
-{
-	if (n->kind != N_CALL)
-		return false;
-	const struct stdlib_func *f = stdlib_find_func(n->name);
-	return f && f->kind == FN_AGG;
-}
 
 static bool is_literal_zero(const struct node *n)
 {
@@ -188,13 +240,15 @@ static void check_assign(struct sema *s, struct node *n)
 	if (lhs->kind == N_MAP) {
 		struct map_info *m = sema_map_lookup(s, lhs);
 		sema_map_keys(s, m, lhs);
-		if (is_agg_call(rhs) && n->op == OP_NONE) {
-			sema_call(s, rhs, CALL_AGG_RHS);
+		if (sema_is_agg_call(rhs) && n->op == OP_NONE) {
+			s->agg_map = m;
+			rhs->type = sema_call(s, rhs, CALL_AGG_RHS);
+			s->agg_map = NULL;
 			sema_map_assign_agg(s, lhs, rhs);
 			return;
 		}
 	}
-	struct type t = sema_expr(s, rhs); /* an aggregation here reports "can only be assigned" */
+	const struct type *t = sema_expr(s, rhs); /* an aggregation here reports "can only be assigned" */
 	if ((n->op == OP_DIV || n->op == OP_MOD) && is_literal_zero(rhs))
 		sema_err(s, rhs->loc, "division by zero");
 	if (lhs->kind == N_VAR) {
@@ -207,13 +261,13 @@ static void check_assign(struct sema *s, struct node *n)
 		sema_map_compound(s, lhs, t, n->op, n->loc);
 }
 
-/* Predicates and if conditions: integers (0 = false). */
+/* Predicates and if conditions: integers, bools, pointers (0 = false). */
 static void check_condition(struct sema *s, struct node *n, const char *what)
 {
-	struct type t = sema_expr(s, n);
-	char buf[32];
-	if (t.kind != TY_NONE && t.kind != TY_INT)
-		sema_err(s, n->loc, "%s must be an integer, not %s", what,
+	const struct type *t = sema_expr(s, n);
+	char buf[128];
+	if (!type_is_none(t) && !sema_is_condition_type(t))
+		sema_err(s, n->loc, "%s must be an integer, a bool or a pointer, not %s", what,
 			 type_name(t, buf, sizeof(buf)));
 }
 
@@ -271,7 +325,7 @@ static void check_probe(struct sema *s, struct probe *p)
 static void run_all(struct sema *s)
 {
 	s->changes = 0;
-	sema_printfs_reset(s);
+	sema_events_reset(s);
 	for (struct map_info *m = s->prog->maps; m; m = m->next)
 		s->mstate[m->id].assign_seen = false;
 	for (struct probe *p = s->prog->probes; p; p = p->next)
@@ -284,41 +338,65 @@ static void check_vars_typed(struct sema *s)
 {
 	for (struct probe *p = s->prog->probes; p; p = p->next)
 		for (struct var_info *v = p->vars; v; v = v->next)
-			if (v->type.kind != TY_INT && v->type.kind != TY_STR)
+			if (type_is_none(v->type))
 				sema_err(s, p->loc, "cannot infer the type of variable '%s'", v->name);
 }
 
 static void sema_state_free(struct sema *s)
 {
-	for (int i = 0; i < s->nprobes; i++) {
-		free(s->pstate[i].groups);
+	for (int i = 0; i < s->nprobes; i++)
 		free(s->pstate[i].assigned);
-	}
 	free(s->pstate);
 	free(s->group_locs);
 	free(s->mstate);
-	for (int i = 0; i < s->nprintfs; i++) {
+	for (int i = 0; i < s->nprintfs; i++)
 		free(s->printfs[i].fmt);
-		free(s->printfs[i].args);
-	}
 	free(s->printfs);
+	free(s->values);
 	free(s->unsupported);
 }
 
+/* The description owns copies of the types it refers to (the program's
+ * arena goes with the AST). */
 static struct desc *build_desc(struct sema *s)
 {
-	struct desc *desc = xcalloc(1, sizeof(*desc));
+	struct desc *desc = desc_new();
 	sema_fill_desc_probes(s, desc);
 	sema_fill_desc_maps(s, desc);
 	desc->printfs = s->printfs;
 	desc->nprintfs = s->nprintfs;
+	for (int i = 0; i < desc->nprintfs; i++)
+		desc->printfs[i].args = type_copy(desc->types, desc->printfs[i].args);
 	s->printfs = NULL;
 	s->nprintfs = s->printfs_cap = 0;
+	desc->values = xcalloc((size_t)(s->nvalues ? s->nvalues : 1), sizeof(*desc->values));
+	desc->nvalues = s->nvalues;
+	for (int i = 0; i < s->nvalues; i++)
+		desc->values[i] = type_copy(desc->types, s->values[i]);
 	desc->ringbuf_name = xstrdup("events");
 	desc->lost_name = xstrdup("lost");
 	desc->dropped_name = xstrdup("dropped");
 	desc->ringbuf_size = SEMA_RINGBUF_SIZE;
+	desc->deps.max_strlen = s->max_strlen;
 	return desc;
+}
+
+static uint32_t max_strlen_of(const struct sema_options *opt)
+{
+	if (opt->max_strlen)
+		return opt->max_strlen;
+	const char *v = getenv("BPFTRACE_MAX_STRLEN");
+	if (!v)
+		v = getenv("BPFTRACE_STRLEN"); /* bpftrace 0.17's name */
+	if (v) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+		if (*v && !*end && n >= 2 && n <= SEMA_MAX_EVENT_RECORD / 2)
+			return (uint32_t)n;
+		fprintf(stderr, "sonde: ignoring max_strlen '%s': not a number from 2 to %d\n", v,
+			SEMA_MAX_EVENT_RECORD / 2);
+	}
+	return SONDE_DEFAULT_MAX_STRLEN;
 }
 
 int sema_analyze(struct program *p, const struct sema_options *opt, struct diag *d,
@@ -332,6 +410,9 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 	}
 	int errors_before = d->errors;
 	struct sema s = { .prog = p, .d = d, .opt = opt ? opt : &no_options };
+	if (!p->types)
+		p->types = type_arena_new();
+	s.max_strlen = max_strlen_of(s.opt);
 	int index = 0;
 	for (struct probe *pr = p->probes; pr; pr = pr->next)
 		pr->index = index++;
@@ -339,6 +420,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 	s.pstate = xcalloc((size_t)index, sizeof(*s.pstate));
 
 	sema_substitute_positionals(&s);
+	sema_define_structs(&s);
 	if (sema_group_probes(&s) == 0 && s.ngroups == 0 && d->errors == errors_before)
 		diag_error(d, p->probes->loc, "no probe to attach: the attach points matched nothing");
 
@@ -359,10 +441,10 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 		sema_state_free(&s);
 		return -1;
 	}
-	sema_map_layout(p);
 	out->desc = build_desc(&s);
 	out->groups = s.groups;
 	out->ngroups = s.ngroups;
+	out->max_strlen = s.max_strlen;
 	sema_state_free(&s);
 	return 0;
 }

@@ -5,30 +5,32 @@
  * last one), so the first runs are "quiet": they report nothing and only
  * decide map and variable types. They repeat until a run decides nothing
  * new; a final "loud" run then checks everything against the settled types
- * and reports every error once. Decisions (map kinds, key types, string
- * sizes, variable types) persist across runs; per-run facts (which variables
- * are assigned so far, printf records) are reset at the start of each run. */
+ * and reports every error once. Decisions (map kinds, key and value types,
+ * variable types) persist across runs; per-run facts (which variables are
+ * assigned so far, printf records) are reset at the start of each run. */
 #ifndef SONDE_SEMA_INTERNAL_H
 #define SONDE_SEMA_INTERNAL_H
 
 #include <stdbool.h>
 
 #include "ast.h"
+#include "builtins.h"
 #include "desc.h"
 #include "probe.h"
 #include "sema.h"
-#include "builtins.h"
 
-#define SEMA_MAX_PRINTF_RECORD 400 /* payload bytes: it is built on the 512-byte BPF stack */
 #define SEMA_MAX_LHIST_BUCKETS 1000 /* bpftrace's limit too: (max - min) / step */
 /* Program names are ELF symbols and what bpftool and libbpf messages show
  * (the kernel keeps 15 bytes); the index prefix keeps them unique when cut. */
 #define SEMA_PROG_NAME_MAX 60
+/* printf records and print() values travel in one ring-buffer record each;
+ * a bound keeps one event from taking a large part of the ring. */
+#define SEMA_MAX_EVENT_RECORD (64 * 1024)
 /* The ring buffer, unless BPFTRACE_PERF_RB_PAGES says otherwise at run
  * time: bpftrace sizes it from free memory between 256 KiB and 16 MiB. 1 MiB
- * holds ~2,500 of the largest printf records (SEMA_MAX_PRINTF_RECORD) or
- * tens of thousands of small ones, while the runtime drains it continuously;
- * what does not fit is counted and reported as lost. */
+ * holds a few hundred of the largest records or tens of thousands of small
+ * ones, while the runtime drains it continuously; what does not fit is
+ * counted and reported as lost. */
 #define SEMA_RINGBUF_SIZE (1u << 20)
 
 /* What sema knows about one map beyond struct map_info (indexed by id). */
@@ -38,14 +40,12 @@ struct map_state {
 	bool keys_known;       /* nkeys decided */
 	srcloc keys_loc;
 	bool assign_seen;      /* loud run: an assignment targeted it (even a failed one) */
-	bool lhist_set;
-	srcloc lhist_loc;
+	bool params_set;       /* aggregation parameters (lhist bounds) decided */
+	srcloc params_loc;
 };
 
 /* Per script probe. */
 struct probe_state {
-	int *groups;           /* indices into sema.groups this probe's action is in */
-	int ngroups;
 	bool *assigned;        /* by var index: assigned earlier in this run */
 	int nassigned;
 	bool expand_failed;    /* an attach point of it failed to expand (reported) */
@@ -57,6 +57,7 @@ struct sema {
 	const struct sema_options *opt;
 	bool quiet;
 	int changes;           /* decisions made in the current run */
+	uint32_t max_strlen;
 
 	struct prog_group *groups;
 	int ngroups;
@@ -66,6 +67,7 @@ struct sema {
 	int nprobes;
 	struct probe *cur;          /* probe being checked */
 	struct probe_state *curst;
+	struct map_info *agg_map;   /* the map an aggregation call is assigned to */
 
 	struct map_state *mstate;   /* by map id */
 	int mstate_cap;
@@ -74,6 +76,8 @@ struct sema {
 
 	struct desc_printf *printfs;
 	int nprintfs, printfs_cap;
+	const struct type **values; /* print(value) sites */
+	int nvalues, values_cap;
 
 	const char **unsupported;   /* names reported as not supported yet: once each */
 	int nunsupported;
@@ -83,8 +87,12 @@ struct sema {
 void sema_err(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sema_note(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sema_stmt(struct sema *s, struct node *n);
-struct type sema_var_read(struct sema *s, struct node *n);
-bool sema_merge_value(struct type *cur, struct type in, bool *changed);
+const struct type *sema_var_read(struct sema *s, struct node *n);
+const struct type *sema_var_address(struct sema *s, struct node *n);
+/* Merges `in` into *cur (a variable's or map's stored type): false when they
+ * cannot share one type; *changed when *cur grew. */
+bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, srcloc loc,
+		       bool *changed);
 
 /* positional.c */
 void sema_substitute_positionals(struct sema *s);
@@ -94,43 +102,50 @@ int sema_group_probes(struct sema *s);
 void sema_fill_desc_probes(struct sema *s, struct desc *desc);
 void sema_groups_free(struct prog_group *g, int n);
 
+/* expr.c */
+bool sema_is_condition_type(const struct type *t);
+/* The type values of t are stored as (maps, variables, records): integers
+ * widened to 64 bits; reports nothing. */
+const struct type *sema_stored_type(const struct type *t);
+
+/* typespec.c */
+const struct type *sema_resolve_spec(struct sema *s, const struct type_spec *spec);
+void sema_define_structs(struct sema *s);
+const struct type *sema_key_tuple(const struct node *key);
+const struct type *sema_spec_enumerator(struct sema *s, const struct type_spec *spec);
+bool sema_enum_constant(struct sema *s, const char *name, int64_t *value, const struct type **type);
+/* Members of a record: completes BTF records on demand; false when the
+ * record is opaque (reported at loc unless quiet). */
+bool sema_complete(struct sema *s, const struct type *rec, srcloc loc);
+
 /* names.c */
-const char *sema_probe_name(const struct prog_group *g); /* "tracepoint", "BEGIN" */
-/* n names a bpftrace builtin or function (`what`) that bpftrace allows
- * only in other probe types than one of this action's: report where it is
- * available and return true. */
-bool sema_report_wrong_probe(struct sema *s, struct node *n, const char *what);
 /* n (a builtin, or a call when as_call) is nothing sonde implements:
  * report it as not supported yet, misplaced, misused or unknown. */
 void sema_report_missing(struct sema *s, struct node *n, bool as_call);
 
-/* types.c */
-struct type sema_expr(struct sema *s, struct node *n);
-void sema_format_type(struct node *fmt);
-
 /* calls.c */
 enum call_ctx { CALL_VALUE, CALL_STMT, CALL_AGG_RHS };
-struct type sema_call(struct sema *s, struct node *n, enum call_ctx ctx);
-bool sema_const_int(const struct node *n, int64_t *out);
-bool sema_lhist_params(const struct node *call, int64_t *min, int64_t *max, int64_t *step);
+const struct type *sema_call(struct sema *s, struct node *n, enum call_ctx ctx);
+bool sema_is_agg_call(const struct node *n);
 
 /* maps.c */
 struct map_info *sema_map_lookup(struct sema *s, struct node *map_node);
 void sema_map_keys(struct sema *s, struct map_info *m, struct node *map_node);
-struct type sema_map_read(struct sema *s, struct node *map_node);
-void sema_map_assign(struct sema *s, struct node *map_node, struct type value, srcloc loc);
+const struct type *sema_map_read(struct sema *s, struct node *map_node);
+void sema_map_assign(struct sema *s, struct node *map_node, const struct type *value, srcloc loc);
 void sema_map_assign_agg(struct sema *s, struct node *map_node, struct node *call);
-void sema_map_compound(struct sema *s, struct node *map_node, struct type rhs, int op, srcloc loc);
-struct type sema_map_incdec(struct sema *s, struct node *map_node, srcloc loc, const char *spelling);
+void sema_map_compound(struct sema *s, struct node *map_node, const struct type *rhs, int op,
+		       srcloc loc);
+const struct type *sema_map_incdec(struct sema *s, struct node *map_node, srcloc loc,
+				   const char *spelling);
 void sema_map_check_assigned(struct sema *s, bool clean);
-void sema_map_layout(struct program *p);
 void sema_fill_desc_maps(struct sema *s, struct desc *desc);
 const char *map_kind_name(enum map_kind k);
 
 /* printf.c */
 void sema_printf(struct sema *s, struct node *call);
-void sema_printfs_reset(struct sema *s);
-
-static inline uint32_t sema_round8(uint32_t n) { return (n + 7u) & ~7u; }
+/* Registers a print(value) site of type t; returns its index. */
+int sema_register_value(struct sema *s, const struct type *t);
+void sema_events_reset(struct sema *s);
 
 #endif

@@ -32,6 +32,9 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 			.emit_elf_path = o->emit_elf_path,
 		};
 		rc = cg_compile(prog, &sr, &co, &d, out);
+		/* after codegen: anything that loaded kernel BTF has done so */
+		if (rc == 0)
+			desc_note_kernel(out->desc);
 	}
 	sema_result_free(&sr);
 	ast_free_program(prog);

@@ -34,6 +34,8 @@ static void usage(FILE *out)
 	      "    -c 'CMD'         run CMD and trace until it exits (cpid is its pid)\n"
 	      "    -p PID           trace only events of process PID, until it exits\n"
 	      "    -o FILE          write the program's output to FILE\n"
+	      "    -f FORMAT        output format: text (the default) or json (one JSON\n"
+	      "                     object per line, as bpftrace's -f json)\n"
 	      "    -q               quiet: no \"Attaching N probes...\" line\n"
 	      "    -v               verbose: what is loaded and attached\n"
 	      "    -d STAGE         print a compiler stage: ast, types, llvm, bpf, all\n"
@@ -65,6 +67,30 @@ static int parse_dump_stage(const char *s, unsigned *bits)
 			return 0;
 		}
 	return -1;
+}
+
+/* -f: the output formats, as bpftrace names them */
+static const struct { const char *name; enum rt_format format; } output_formats[] = {
+	{ "text", RT_FORMAT_TEXT },
+	{ "json", RT_FORMAT_JSON },
+};
+
+static int parse_format(const char *s, enum rt_format *format)
+{
+	for (size_t i = 0; i < sizeof(output_formats) / sizeof(output_formats[0]); i++)
+		if (strcmp(s, output_formats[i].name) == 0) {
+			*format = output_formats[i].format;
+			return 0;
+		}
+	return -1;
+}
+
+static void report_bad_format(const char *s)
+{
+	fprintf(stderr, "sonde: unknown output format '%s' for -f (", s);
+	for (size_t i = 0; i < sizeof(output_formats) / sizeof(output_formats[0]); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", output_formats[i].name);
+	fputs(")\n", stderr);
 }
 
 static int parse_pid(const char *s, pid_t *pid)
@@ -158,7 +184,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	};
 	int c;
 	/* '+' stops at the first non-option: what follows the script is its arguments. */
-	while ((c = getopt_long(argc, argv, "+e:c:p:o:qvd:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:c:p:o:f:qvd:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program_text = optarg; break;
 		case 'c': cli->rt.cmd = optarg; break;
@@ -169,6 +195,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'o': cli->output_path = optarg; break;
+		case 'f':
+			if (parse_format(optarg, &cli->rt.format) < 0) {
+				report_bad_format(optarg);
+				return 1;
+			}
+			break;
 		case 'q': cli->rt.quiet = true; break;
 		case 'v': cli->rt.verbose = true; break;
 		case 'd':

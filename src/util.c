@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
+#include "util.h"
 
 static void out_of_memory(void)
 {

@@ -1,20 +1,382 @@
 /* aggs.c - aggregation functions: valid only as `@m[k] = agg(...)`.
- * Each makes its map a per-CPU map of the given kind; the runtime sums the
- * per-CPU values and prints them by kind (runtime/maps.c). */
-#include "builtins.h"
+ *
+ * Each is one descriptor (struct agg_desc) with every stage's part: sema
+ * checks its arguments and says what reading it yields; codegen updates a
+ * per-CPU value in place (codegen/aggs.c); the runtime combines the
+ * per-CPU values, sorts entries by the combined value and decodes it for
+ * printing. Value layouts (per CPU):
+ *   count, sum        u64/s64
+ *   avg, stats        { s64 total; u64 count; }
+ *   min, max          { s64 value; u64 is_set; }
+ *   hist, lhist       u64 count, one BPF key per bucket (the bucket index
+ *                     follows the user key; see SONDE_HIST_BUCKETS) */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
-#define S64 { TY_INT, 8, true }
+#include "builtins.h"
+#include "sema.h"
+
+#define LHIST_MAX_BUCKETS 100002 /* sema bounds lhist; this keeps a bad desc from eating memory */
+
+/* ---- sema ------------------------------------------------------------------------ */
+
+static const struct type *check_count(struct sema *s, struct node *call)
+{
+	(void)s;
+	(void)call;
+	return type_agg();
+}
+
+static const struct type *check_one_int(struct sema *s, struct node *call)
+{
+	return sema_arg_integer(s, call, 0, false) ? type_agg() : type_none();
+}
+
+static const struct type *check_hist(struct sema *s, struct node *call)
+{
+	if (!sema_arg_integer(s, call, 0, false))
+		return type_none();
+	int64_t bits;
+	if (sema_count_args(call) > 1) {
+		if (!sema_arg_literal(s, call, 1, &bits))
+			return type_none();
+		if (bits != 0)
+			return sema_fail(s, sema_arg(call, 1)->loc,
+					 "hist() with sub-buckets (a second argument other than 0) is not supported by sonde yet");
+	}
+	return type_agg();
+}
+
+#define SEMA_MAX_LHIST_BUCKETS 1000
+
+static const struct type *check_lhist(struct sema *s, struct node *call)
+{
+	int64_t p[3];
+	bool ok = sema_arg_integer(s, call, 0, false);
+	for (int i = 0; i < 3; i++)
+		ok &= sema_arg_literal(s, call, i + 1, &p[i]);
+	if (!ok)
+		return type_none();
+	if (p[2] <= 0)
+		return sema_fail(s, call->loc, "lhist(): step must be at least 1 (got %lld)", (long long)p[2]);
+	if (p[1] <= p[0])
+		return sema_fail(s, call->loc, "lhist(): max (%lld) must be greater than min (%lld)",
+				 (long long)p[1], (long long)p[0]);
+	/* max > min: the distance fits in 64 unsigned bits (int64 may overflow) */
+	uint64_t buckets = ((uint64_t)p[1] - (uint64_t)p[0]) / (uint64_t)p[2];
+	if (buckets > SEMA_MAX_LHIST_BUCKETS)
+		return sema_fail(s, call->loc, "lhist(): (max - min) / step must be at most %d (got %llu)",
+				 SEMA_MAX_LHIST_BUCKETS, (unsigned long long)buckets);
+	return sema_agg_params(s, call, p, 3) ? type_agg() : type_none();
+}
+
+static const struct type *yields_u64(const struct type *arg)
+{
+	(void)arg;
+	return type_int(8, false);
+}
+
+/* sum/min/max/avg of an unsigned value is unsigned (bpftrace) */
+static const struct type *yields_like(const struct type *arg)
+{
+	bool is_signed = !arg || !type_is_integer(arg) || arg->is_signed || arg->is_literal;
+	return type_int(8, is_signed);
+}
+
+/* ---- runtime: combining -------------------------------------------------------------- */
+
+static uint64_t load_u64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static bool value_signed(const struct desc_map *m)
+{
+	return m->value && m->value->is_signed;
+}
+
+static void combine_sum(const struct desc_map *m, const unsigned char *v, int ncpus,
+			uint32_t stride, struct agg_result *r)
+{
+	uint64_t sum = 0;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		sum += load_u64(v + (size_t)cpu * stride);
+	r->value = (int64_t)sum;
+	r->is_unsigned = !value_signed(m);
+}
+
+/* CPUs that never saw a value do not count. */
+static void combine_extreme(const struct desc_map *m, const unsigned char *v, int ncpus,
+			    uint32_t stride, struct agg_result *r, bool want_max)
+{
+	bool is_signed = value_signed(m);
+	r->is_unsigned = !is_signed;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		const unsigned char *slot = v + (size_t)cpu * stride;
+		if (!load_u64(slot + 8))
+			continue;
+		uint64_t x = load_u64(slot);
+		bool better = is_signed ? (want_max ? (int64_t)x > r->value : (int64_t)x < r->value)
+					: (want_max ? x > (uint64_t)r->value : x < (uint64_t)r->value);
+		if (!r->is_set || better)
+			r->value = (int64_t)x;
+		r->is_set = true;
+	}
+}
+
+static void combine_min(const struct desc_map *m, const unsigned char *v, int ncpus,
+			uint32_t stride, struct agg_result *r)
+{
+	combine_extreme(m, v, ncpus, stride, r, false);
+}
+
+static void combine_max(const struct desc_map *m, const unsigned char *v, int ncpus,
+			uint32_t stride, struct agg_result *r)
+{
+	combine_extreme(m, v, ncpus, stride, r, true);
+}
+
+static void combine_mean(const struct desc_map *m, const unsigned char *v, int ncpus,
+			 uint32_t stride, struct agg_result *r)
+{
+	uint64_t total = 0, count = 0;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		total += load_u64(v + (size_t)cpu * stride);
+		count += load_u64(v + (size_t)cpu * stride + 8);
+	}
+	r->total = (int64_t)total;
+	r->count = count;
+	r->is_unsigned = !value_signed(m);
+	/* bpftrace: integer division truncating toward zero; 0 when empty */
+	if (!count)
+		r->value = 0;
+	else if (r->is_unsigned)
+		r->value = (int64_t)(total / count);
+	else
+		r->value = (int64_t)total / (int64_t)count;
+}
+
+/* hist/lhist entries are grouped by the reader; value = the total count */
+static void combine_buckets(const struct desc_map *m, const unsigned char *v, int ncpus,
+			    uint32_t stride, struct agg_result *r)
+{
+	(void)m;
+	uint64_t sum = 0;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		sum += load_u64(v + (size_t)cpu * stride);
+	r->value = (int64_t)sum;
+	r->is_unsigned = true;
+}
+
+/* ---- runtime: decoding -------------------------------------------------------------- */
+
+static struct rt_value *decode_scalar(struct rt_arena *a, const struct desc_map *m,
+				      const struct agg_result *r, int64_t div)
+{
+	(void)m;
+	if (div < 1)
+		div = 1;
+	if (r->is_unsigned)
+		return rt_value_uint(a, (uint64_t)r->value / (uint64_t)div);
+	return rt_value_int(a, r->value / div);
+}
+
+/* bpftrace ignores div for stats */
+static struct rt_value *decode_stats(struct rt_arena *a, const struct desc_map *m,
+				     const struct agg_result *r, int64_t div)
+{
+	(void)m;
+	(void)div;
+	static const char *names[] = { "count", "average", "total" };
+	struct rt_value *v = rt_arena_alloc(a, sizeof(*v));
+	v->kind = RV_RECORD;
+	v->n = 3;
+	v->items = rt_arena_alloc(a, sizeof(*v->items) * 3);
+	v->names = rt_arena_alloc(a, sizeof(*v->names) * 3);
+	for (int i = 0; i < 3; i++)
+		v->names[i] = names[i];
+	v->items[0].kind = RV_UINT;
+	v->items[0].u = r->count;
+	v->items[1].kind = r->is_unsigned ? RV_UINT : RV_INT;
+	v->items[1].i = r->value;
+	v->items[1].u = (uint64_t)r->value;
+	v->items[2].kind = r->is_unsigned ? RV_UINT : RV_INT;
+	v->items[2].i = r->total;
+	v->items[2].u = (uint64_t)r->total;
+	return v;
+}
+
+/* "1", "512", "1K", "16M", ... for 2^power (bpftrace's hist labels). */
+static void hist_label(char *buf, size_t size, int power)
+{
+	static const char suffixes[] = { 0, 'K', 'M', 'G', 'T' };
+	int unit = power >= 40 ? 4 : power / 10;
+	uint64_t n = 1ULL << (power - unit * 10);
+	if (unit)
+		snprintf(buf, size, "%" PRIu64 "%c", n, suffixes[unit]);
+	else
+		snprintf(buf, size, "%" PRIu64, n);
+}
+
+/* lhist labels: K/M when the number is a multiple of 1024 / 1048576. */
+static void lhist_label(char *buf, size_t size, int64_t n)
+{
+	if (n != 0 && n % 1048576 == 0)
+		snprintf(buf, size, "%" PRId64 "M", n / 1048576);
+	else if (n != 0 && n % 1024 == 0)
+		snprintf(buf, size, "%" PRId64 "K", n / 1024);
+	else
+		snprintf(buf, size, "%" PRId64, n);
+}
+
+static void hist_row(struct rt_hist_row *row, int i)
+{
+	char lo[22], hi[22];
+	if (i == 0) {
+		snprintf(row->label, sizeof(row->label), "(..., 0)");
+		row->has_max = true;
+		row->max = -1;
+	} else if (i <= 2) {
+		snprintf(row->label, sizeof(row->label), "[%d]", i - 1);
+		row->has_min = row->has_max = true;
+		row->min = row->max = i - 1;
+	} else {
+		hist_label(lo, sizeof(lo), i - 2);
+		hist_label(hi, sizeof(hi), i - 1);
+		snprintf(row->label, sizeof(row->label), "[%s, %s)", lo, hi);
+		row->has_min = row->has_max = true;
+		row->min = (int64_t)(1ull << (i - 2));
+		row->max = i - 1 >= 63 ? INT64_MAX : (int64_t)(1ull << (i - 1)) - 1;
+	}
+}
+
+static void lhist_row(struct rt_hist_row *row, const struct desc_map *m, int i, int nb)
+{
+	char lo[22], hi[22];
+	int64_t min = m->args[0], max = m->args[1], step = m->args[2];
+	if (i == 0) {
+		lhist_label(lo, sizeof(lo), min);
+		snprintf(row->label, sizeof(row->label), "(..., %s)", lo);
+		row->has_max = true;
+		row->max = (int64_t)((uint64_t)min - 1); /* min is INT64_MIN: wraps, as bpftrace's */
+	} else if (i == nb - 1) {
+		lhist_label(hi, sizeof(hi), max);
+		snprintf(row->label, sizeof(row->label), "[%s, ...)", hi);
+		row->has_min = true;
+		row->min = max;
+	} else {
+		/* in unsigned arithmetic: the edges lie between min and max */
+		int64_t a = (int64_t)((uint64_t)(i - 1) * (uint64_t)step + (uint64_t)min);
+		int64_t b = (int64_t)((uint64_t)i * (uint64_t)step + (uint64_t)min);
+		lhist_label(lo, sizeof(lo), a);
+		lhist_label(hi, sizeof(hi), b);
+		snprintf(row->label, sizeof(row->label), "[%s, %s)", lo, hi);
+		row->has_min = row->has_max = true;
+		row->min = a;
+		row->max = b - 1;
+	}
+}
+
+/* Rows from the first to the last non-empty bucket. Counts shown are divided
+ * by div (hist only, as bpftrace); bars scale with the raw counts. */
+static struct rt_value *decode_buckets(struct rt_arena *a, const struct desc_map *m,
+				       const struct agg_result *r, int64_t div)
+{
+	struct rt_value *v = rt_arena_alloc(a, sizeof(*v));
+	v->kind = RV_HIST;
+	int first = -1, last = -1;
+	for (int i = 0; i < r->nbuckets; i++)
+		if (r->buckets[i]) {
+			if (first < 0)
+				first = i;
+			last = i;
+		}
+	if (first < 0)
+		return v;
+	if (div < 1 || m->kind != MAP_HIST)
+		div = 1;
+	v->n = last - first + 1;
+	v->rows = rt_arena_alloc(a, sizeof(*v->rows) * (size_t)v->n);
+	for (int i = first; i <= last; i++) {
+		struct rt_hist_row *row = &v->rows[i - first];
+		if (m->kind == MAP_HIST)
+			hist_row(row, i);
+		else
+			lhist_row(row, m, i, r->nbuckets);
+		row->raw = r->buckets[i];
+		row->count = r->buckets[i] / (uint64_t)div;
+	}
+	return v;
+}
+
+static int hist_nbuckets(const struct desc_map *m)
+{
+	(void)m;
+	return SONDE_HIST_BUCKETS;
+}
+
+static int lhist_nbuckets(const struct desc_map *m)
+{
+	if (m->args[2] <= 0 || m->args[1] <= m->args[0])
+		return -1;
+	uint64_t n = ((uint64_t)m->args[1] - (uint64_t)m->args[0]) / (uint64_t)m->args[2] + 2;
+	return n > LHIST_MAX_BUCKETS ? -1 : (int)n;
+}
+
+/* ---- the descriptors -------------------------------------------------------------------- */
+
+#define AGG(k, size, json, blank, yields, update_fn, combine_fn, decode_fn) \
+	{ .kind = (k), .value_size = (size), .json_type = (json), .blank_line_after = (blank), \
+	  .value_type = (yields), .update = (update_fn), .combine = (combine_fn), .decode = (decode_fn) }
+
+static const struct agg_desc agg_count =
+	AGG(MAP_COUNT, 8, "map", false, yields_u64, cg_agg_count, combine_sum, decode_scalar);
+static const struct agg_desc agg_sum =
+	AGG(MAP_SUM, 8, "map", false, yields_like, cg_agg_sum, combine_sum, decode_scalar);
+/* avg and stats maps print with a blank line after them in bpftrace */
+static const struct agg_desc agg_avg =
+	AGG(MAP_AVG, 16, "stats", true, yields_like, cg_agg_avg, combine_mean, decode_scalar);
+static const struct agg_desc agg_min =
+	AGG(MAP_MIN, 16, "map", false, yields_like, cg_agg_min, combine_min, decode_scalar);
+static const struct agg_desc agg_max =
+	AGG(MAP_MAX, 16, "map", false, yields_like, cg_agg_max, combine_max, decode_scalar);
+static const struct agg_desc agg_stats =
+	AGG(MAP_STATS, 16, "stats", true, yields_like, cg_agg_stats, combine_mean, decode_stats);
+static const struct agg_desc agg_hist = {
+	.kind = MAP_HIST, .value_size = 8, .bucketed = true, .json_type = "hist",
+	.value_type = yields_u64, .update = cg_agg_hist, .combine = combine_buckets,
+	.decode = decode_buckets, .nbuckets = hist_nbuckets,
+};
+static const struct agg_desc agg_lhist = {
+	.kind = MAP_LHIST, .value_size = 8, .bucketed = true, .json_type = "hist",
+	.value_type = yields_u64, .update = cg_agg_lhist, .combine = combine_buckets,
+	.decode = decode_buckets, .nbuckets = lhist_nbuckets,
+};
+
+const struct agg_desc *agg_find(enum map_kind kind)
+{
+	static const struct agg_desc *const all[] = {
+		[MAP_COUNT] = &agg_count, [MAP_SUM] = &agg_sum, [MAP_AVG] = &agg_avg,
+		[MAP_MIN] = &agg_min, [MAP_MAX] = &agg_max, [MAP_STATS] = &agg_stats,
+		[MAP_HIST] = &agg_hist, [MAP_LHIST] = &agg_lhist,
+	};
+	if ((unsigned)kind >= sizeof(all) / sizeof(all[0]))
+		return NULL;
+	return all[kind];
+}
 
 const struct stdlib_func stdlib_aggs[] = {
-	{ "count", FN_AGG, MAP_COUNT, 0, { ARG_END }, { TY_INT, 8, false }, NULL, cg_agg_count },
-	{ "sum",   FN_AGG, MAP_SUM,   1, { ARG_INT }, S64, NULL, cg_agg_sum },
-	{ "avg",   FN_AGG, MAP_AVG,   1, { ARG_INT }, S64, NULL, cg_agg_avg },
-	{ "min",   FN_AGG, MAP_MIN,   1, { ARG_INT }, S64, NULL, cg_agg_min },
-	{ "max",   FN_AGG, MAP_MAX,   1, { ARG_INT }, S64, NULL, cg_agg_max },
-	{ "stats", FN_AGG, MAP_STATS, 1, { ARG_INT }, S64, NULL, cg_agg_stats },
-	{ "hist",  FN_AGG, MAP_HIST,  1, { ARG_INT }, { TY_INT, 8, false }, NULL, cg_agg_hist },
+	{ "count", FN_AGG, 0, 0, check_count, NULL, &agg_count },
+	{ "sum",   FN_AGG, 1, 1, check_one_int, NULL, &agg_sum },
+	{ "avg",   FN_AGG, 1, 1, check_one_int, NULL, &agg_avg },
+	{ "min",   FN_AGG, 1, 1, check_one_int, NULL, &agg_min },
+	{ "max",   FN_AGG, 1, 1, check_one_int, NULL, &agg_max },
+	{ "stats", FN_AGG, 1, 1, check_one_int, NULL, &agg_stats },
+	{ "hist",  FN_AGG, 1, 2, check_hist, NULL, &agg_hist },
 	/* lhist(value, min, max, step) */
-	{ "lhist", FN_AGG, MAP_LHIST, 4, { ARG_INT, ARG_CONST_INT, ARG_CONST_INT, ARG_CONST_INT },
-	  { TY_INT, 8, false }, NULL, cg_agg_lhist },
+	{ "lhist", FN_AGG, 4, 4, check_lhist, NULL, &agg_lhist },
 };
 const int stdlib_naggs = sizeof(stdlib_aggs) / sizeof(stdlib_aggs[0]);

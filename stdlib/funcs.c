@@ -1,27 +1,218 @@
 /* funcs.c - builtin functions (statements and value functions) and the
- * lookup over all callables, aggregations included (see aggs.c). */
+ * lookup over all callables, aggregations included (see aggs.c).
+ *
+ * One descriptor each: where it may appear and how many arguments it
+ * takes, its check hook (argument rules, result type) and its emit hook
+ * (codegen/builtins.c). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "builtins.h"
+#include "sema.h"
 
-#define NOTYPE { TY_NONE, 0, false }
+/* print(@m [, top [, div]]) prints a map; print(value) any value (a map
+ * element included: print(@m[k])). */
+static const struct type *check_print(struct sema *s, struct node *call)
+{
+	struct node *first = call->args;
+	int64_t v;
+	if (first->kind == N_MAP && !first->args) {
+		if (!sema_arg_map(s, call, 0, false))
+			return type_none();
+		for (int i = 1; i < sema_count_args(call); i++)
+			sema_arg_literal(s, call, i, &v);
+		return type_none();
+	}
+	if (sema_count_args(call) > 1)
+		return sema_fail(s, call->loc, "print(value) takes one argument; top and div go with a map, as print(@m, top, div)");
+	const struct type *t = sema_expr(s, first);
+	char buf[128];
+	if (type_is_none(t))
+		return t;
+	if (t->kind == TY_VOID || t->kind == TY_AGG)
+		return sema_fail(s, first->loc, "print() cannot print %s", type_name(t, buf, sizeof(buf)));
+	if (!sema_complete_value(s, t, first->loc))
+		return type_none();
+	sema_print_value(s, call, first);
+	return type_none();
+}
+
+static const struct type *check_exit(struct sema *s, struct node *call)
+{
+	if (call->args)
+		sema_arg_integer(s, call, 0, false);
+	return type_none();
+}
+
+static const struct type *check_map_only(struct sema *s, struct node *call)
+{
+	sema_arg_map(s, call, 0, false);
+	return type_none();
+}
+
+/* delete(@m[k]) (0.17 and later) or delete(@m, k) (latest). */
+static const struct type *check_delete(struct sema *s, struct node *call)
+{
+	if (sema_count_args(call) == 1) {
+		sema_arg_map(s, call, 0, true);
+		return type_none();
+	}
+	struct node *map = call->args;
+	if (map->kind != N_MAP || map->args)
+		return sema_fail(s, map->loc, "delete() expects a map, as delete(@m, key) or delete(@m[key])");
+	/* delete(@m, k) is delete(@m[k]): move the key under the map node */
+	struct node *key = map->next;
+	map->next = NULL;
+	map->args = key;
+	sema_arg_map(s, call, 0, true);
+	return type_none();
+}
+
+/* str("literal" + 2) after positional substitution: the tail of the string. */
+static void fold_string_offset(struct node *arg)
+{
+	if (arg->kind != N_BINARY || arg->op != OP_ADD || arg->lhs->kind != N_STR ||
+	    arg->rhs->kind != N_INT)
+		return;
+	struct node *lit = arg->lhs;
+	size_t skip = arg->rhs->ival < lit->str_len ? (size_t)arg->rhs->ival : lit->str_len;
+	char *tail = xstrndup(lit->str + skip, lit->str_len - skip);
+	size_t len = lit->str_len - skip;
+	ast_free_node(arg->lhs);
+	ast_free_node(arg->rhs);
+	arg->lhs = arg->rhs = NULL;
+	arg->kind = N_STR;
+	arg->op = 0;
+	arg->str = tail;
+	arg->str_len = len;
+}
+
+/* Replace the call node n by its first argument, keeping n's place in its
+ * list and its source span. */
+static void replace_by_first_arg(struct node *n)
+{
+	struct node *arg = n->args;
+	struct node *rest = arg->next;
+	struct node *next = n->next;
+	srcloc loc = n->loc;
+	char *name = n->name;
+	arg->next = NULL;
+	*n = *arg;
+	n->next = next;
+	n->loc = loc;
+	free(arg); /* shallow: its children now belong to n */
+	free(name);
+	if (rest)
+		ast_free_node(rest);
+}
+
+/* str(p [, len]) reads a string at address p, from the memory p's type
+ * says (user memory for a syscall's pointer arguments); str() of something
+ * that already is a string is that string (codegen never sees it). */
+/* Where a pointer argument points: its own address space; a plain integer
+ * (arg0, a map value) points where the probe type's pointers do. */
+static enum addr_space pointee_space(struct sema *s, const struct type *t)
+{
+	enum addr_space as = t->kind == TY_PTR ? t->as : AS_NONE;
+	for (int i = 0; i < sema_ntargets(s) && as == AS_NONE; i++) {
+		const struct prog_group *g = sema_target(s, i);
+		if (g->prov && g->prov->pointer_as)
+			as = g->prov->pointer_as(&g->target);
+	}
+	return as;
+}
+
+static const struct type *check_str(struct sema *s, struct node *n)
+{
+	struct node *arg = n->args, *len = arg->next;
+	char buf[128];
+	fold_string_offset(arg);
+	const struct type *t = sema_expr(s, arg);
+	if (type_is_none(t))
+		return t;
+	if (t->kind == TY_STR) {
+		if (len && arg->kind == N_STR && len->kind == N_INT) {
+			/* the length counts the NUL, as for pointers */
+			size_t keep = len->ival ? (size_t)len->ival - 1 : 0;
+			if (keep < arg->str_len) {
+				arg->str_len = keep;
+				arg->str[arg->str_len] = '\0';
+			}
+			arg->type = type_str(sema_types(s), (uint32_t)arg->str_len + 1);
+		} else if (len) {
+			sema_expr(s, len);
+			return sema_fail(s, len->loc, "str(): a length can only be given with a pointer");
+		}
+		replace_by_first_arg(n);
+		return n->type;
+	}
+	if (!type_is_integer(t) && t->kind != TY_PTR)
+		return sema_fail(s, arg->loc, "str() expects a pointer or a string as argument 1, got %s",
+				 type_name(t, buf, sizeof(buf)));
+	/* str(p, n) reads at most n bytes, the NUL included (the latest
+	 * bpftrace; 0.17 read n characters and a NUL) */
+	uint32_t size = sema_max_strlen(s);
+	if (len) {
+		int64_t v;
+		if (!sema_arg_integer(s, n, 1, false))
+			return type_none();
+		if (sema_const_eval(len, &v) && v >= 0 && (uint64_t)v < size)
+			size = v > 0 ? (uint32_t)v : 1;
+	}
+	n->as = pointee_space(s, t);
+	return type_str(sema_types(s), size);
+}
+
+/* buf(array) or buf(pointer, length): at most max_strlen bytes (a constant
+ * length sizes the buffer; another one is bounded by it at run time). */
+static const struct type *check_buf(struct sema *s, struct node *n)
+{
+	struct node *arg = n->args, *len = arg->next;
+	char buf[128];
+	const struct type *t = sema_expr(s, arg);
+	if (type_is_none(t))
+		return t;
+	uint32_t max = sema_max_strlen(s);
+	bool in_memory = t->kind == TY_ARRAY || t->kind == TY_STR;
+	if (!in_memory && !type_is_integer(t) && t->kind != TY_PTR)
+		return sema_fail(s, arg->loc, "buf() expects a pointer or an array as argument 1, got %s",
+				 type_name(t, buf, sizeof(buf)));
+	if (!len && !in_memory)
+		return sema_fail(s, n->loc, "buf() of a pointer needs a length: buf(%s, LENGTH)",
+				 t->kind == TY_PTR ? "pointer" : "address");
+	uint32_t size = in_memory ? t->size : max;
+	if (len) {
+		int64_t v;
+		if (!sema_arg_integer(s, n, 1, false))
+			return type_none();
+		if (sema_const_eval(len, &v)) {
+			if (v < 0 || (uint64_t)v > max)
+				return sema_fail(s, len->loc, "buf(): length %lld is not between 0 and %u "
+						 "(BPFTRACE_MAX_STRLEN)", (long long)v, max);
+			if (!in_memory || (uint32_t)v < size)
+				size = (uint32_t)v;
+		}
+	}
+	if (size > max)
+		size = max;
+	n->as = in_memory ? AS_NONE : pointee_space(s, t);
+	return type_buf(sema_types(s), size);
+}
 
 const struct stdlib_func stdlib_funcs[] = {
-	{ "printf", FN_STMT, MAP_PLAIN, 1, { ARG_FMT, ARG_REST }, NOTYPE, cg_fn_printf, NULL },
-	/* print(@m [, top [, div]]) */
-	{ "print",  FN_STMT, MAP_PLAIN, 1, { ARG_MAP, ARG_CONST_INT, ARG_CONST_INT }, NOTYPE, cg_fn_print, NULL },
-	{ "exit",   FN_STMT, MAP_PLAIN, 0, { ARG_INT }, NOTYPE, cg_fn_exit, NULL },
-	{ "clear",  FN_STMT, MAP_PLAIN, 1, { ARG_MAP }, NOTYPE, cg_fn_clear, NULL },
-	{ "zero",   FN_STMT, MAP_PLAIN, 1, { ARG_MAP }, NOTYPE, cg_fn_zero, NULL },
-	{ "delete", FN_STMT, MAP_PLAIN, 1, { ARG_MAP_ELEM }, NOTYPE, cg_fn_delete, NULL },
-	/* str(ptr [, len]): a NUL-terminated string read from memory */
-	{ "str",    FN_VALUE, MAP_PLAIN, 1, { ARG_INT, ARG_INT }, { TY_STR, SONDE_STRLEN, false }, cg_fn_str, NULL },
+	{ "printf", FN_STMT, 1, -1, sema_check_printf, cg_fn_printf, NULL },
+	{ "print",  FN_STMT, 1, 3, check_print, cg_fn_print, NULL },
+	{ "exit",   FN_STMT, 0, 1, check_exit, cg_fn_exit, NULL },
+	{ "clear",  FN_STMT, 1, 1, check_map_only, cg_fn_clear, NULL },
+	{ "zero",   FN_STMT, 1, 1, check_map_only, cg_fn_zero, NULL },
+	{ "delete", FN_STMT, 1, 2, check_delete, cg_fn_delete, NULL },
+	{ "str",    FN_VALUE, 1, 2, check_str, cg_fn_str, NULL },
+	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
 };
+const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 
 extern const struct stdlib_func stdlib_aggs[];
 extern const int stdlib_naggs;
-
-const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 
 const struct stdlib_func *stdlib_find_func(const char *name)
 {

@@ -1,31 +1,114 @@
 /* vars.c - builtin variables: identifiers usable without call syntax.
- * Types follow bpftrace 0.17 (pid/tid are uint64 there). */
+ *
+ * One descriptor each: its check hook gives the type (and says where it is
+ * not available), its emit hook (codegen/builtins.c) the value. Types are
+ * the latest bpftrace's (pid and tid are uint32; 0.17 had uint64, which
+ * prints the same). */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "btf.h"
 #include "builtins.h"
+#include "sema.h"
 
-#define U64 { TY_INT, 8, false }
-#define U32 { TY_INT, 4, false }
+#define SIMPLE(fn, expr) \
+	static const struct type *fn(struct sema *s, struct node *n) \
+	{ (void)s; (void)n; return (expr); }
+
+SIMPLE(var_u64, type_int(8, false))
+SIMPLE(var_u32, type_int(4, false))
+
+static const struct type *var_comm(struct sema *s, struct node *n)
+{
+	(void)n;
+	return type_str(sema_types(s), SONDE_COMM_LEN);
+}
+
+/* The full name of the probe: as long as the longest of the targets the
+ * action runs in (codegen writes the one it runs for). */
+static const struct type *var_probe(struct sema *s, struct node *n)
+{
+	(void)n;
+	size_t longest = 0;
+	for (int i = 0; i < sema_ntargets(s); i++) {
+		size_t len = strlen(sema_target(s, i)->target.name);
+		if (len > longest)
+			longest = len;
+	}
+	return type_str(sema_types(s), (uint32_t)longest + 1);
+}
+
+/* curtask: a pointer to the kernel's struct task_struct (or the script's
+ * own definition of it). Its members are read from BTF only if used. */
+static const struct type *var_curtask(struct sema *s, struct node *n)
+{
+	n->as = AS_KERNEL;
+	return type_ptr(sema_types(s), sema_lazy_struct(s, "task_struct"), AS_KERNEL);
+}
+
+/* argN: the provider's registers or raw arguments; every target of the
+ * action must have argument N. */
+static const struct type *var_arg(struct sema *s, struct node *n)
+{
+	long number = strlen(n->name) > 7 ? -1 : strtol(n->name + 3, NULL, 10);
+	for (int i = 0; i < sema_ntargets(s); i++) {
+		const struct prog_group *g = sema_target(s, i);
+		const struct probe_provider *p = g->prov;
+		if (!p || p->max_args == 0) {
+			if (!sema_report_wrong_probe(s, n, "builtin"))
+				sema_fail(s, n->loc, "'%s' in %s probes is not supported by sonde yet", n->name,
+					  sema_probe_name(g));
+			return type_none();
+		}
+		if (number < 0 || number >= p->max_args)
+			return sema_fail(s, n->loc, "builtin '%s' is not available in %s probes (they have arg0..arg%d)",
+					 n->name, p->name, p->max_args - 1);
+	}
+	return type_int(8, false);
+}
+
+/* args: the record the provider describes; every target must have one. */
+static const struct type *var_args(struct sema *s, struct node *n)
+{
+	const struct type *first = NULL;
+	for (int i = 0; i < sema_ntargets(s); i++) {
+		const struct prog_group *g = sema_target(s, i);
+		if (!g->prov || !g->prov->args_type) {
+			if (!sema_report_wrong_probe(s, n, "builtin"))
+				sema_fail(s, n->loc, "'args' in %s probes is not supported by sonde yet",
+					  sema_probe_name(g));
+			return type_none();
+		}
+		if (!g->args)
+			return type_none(); /* the provider reported why */
+		if (!first)
+			first = g->args;
+		enum addr_space as = g->prov->args_as ? g->prov->args_as(&g->target) : AS_KERNEL;
+		if (i == 0)
+			n->as = as;
+	}
+	return first ? first : type_none();
+}
 
 const struct stdlib_var stdlib_vars[] = {
-	{ "pid",     U64, PROBES_ALL, cg_var_pid },
-	{ "tid",     U64, PROBES_ALL, cg_var_tid },
-	{ "uid",     U64, PROBES_ALL, cg_var_uid },
-	{ "gid",     U64, PROBES_ALL, cg_var_gid },
-	{ "comm",    { TY_STR, SONDE_COMM_LEN, false }, PROBES_ALL, cg_var_comm },
-	{ "nsecs",   U64, PROBES_ALL, cg_var_nsecs },
-	{ "elapsed", U64, PROBES_ALL, cg_var_elapsed },
-	{ "cpu",     U32, PROBES_ALL, cg_var_cpu },
-	{ "probe",   { TY_STR, SONDE_STRLEN, false }, PROBES_ALL, cg_var_probe },
-	{ "cpid",    U64, PROBES_ALL, cg_var_cpid },
-	{ "rand",    U32, PROBES_ALL, cg_var_rand },
-	{ "cgroup",  U64, PROBES_ALL, cg_var_cgroup },
-	{ "curtask", U64, PROBES_ALL, cg_var_curtask },
-	/* argN: integer arguments of raw tracepoints (the register/array args). */
-	{ "arg",     U64, PROBE_MASK(PT_RAWTRACEPOINT), cg_var_arg },
-	/* args: the tracepoint record; only meaningful under `.`/`->` (typed by sema). */
-	{ "args",    { TY_ARGS, 0, false }, PROBE_MASK(PT_TRACEPOINT), NULL },
+	{ "pid",     var_u32, cg_var_pid },
+	{ "tid",     var_u32, cg_var_tid },
+	{ "uid",     var_u64, cg_var_uid },
+	{ "gid",     var_u64, cg_var_gid },
+	{ "comm",    var_comm, cg_var_comm },
+	{ "nsecs",   var_u64, cg_var_nsecs },
+	{ "elapsed", var_u64, cg_var_elapsed },
+	{ "cpu",     var_u32, cg_var_cpu },
+	{ "probe",   var_probe, cg_var_probe },
+	{ "cpid",    var_u32, cg_var_cpid },
+	{ "rand",    var_u32, cg_var_rand },
+	{ "cgroup",  var_u64, cg_var_cgroup },
+	{ "curtask", var_curtask, cg_var_curtask },
+	/* argN: integer arguments (raw tracepoint arguments, registers) */
+	{ "arg",     var_arg, cg_var_arg },
+	/* args: the probe's typed arguments (a tracepoint's record) */
+	{ "args",    var_args, cg_var_args },
 };
 const int stdlib_nvars = sizeof(stdlib_vars) / sizeof(stdlib_vars[0]);
 
@@ -48,4 +131,22 @@ const struct stdlib_var *stdlib_find_var(const char *name)
 		if (strcmp(stdlib_vars[i].name, key) == 0)
 			return &stdlib_vars[i];
 	return NULL;
+}
+
+/* bpftrace's builtin variables sonde may not have (yet): words that can
+ * never be a type name in a cast. */
+static const char *const bpftrace_builtins[] = {
+	"retval", "func", "kstack", "ustack", "username", "ctx", "sarg0", "usermode",
+	"jiffies", "ncpus", "numaid", "pcomm", "ppid", "leader_comm", "leader_tid",
+	"probetype", "has_cpid", "config", "__builtin_curtask",
+};
+
+bool stdlib_is_builtin_name(const char *name)
+{
+	if (stdlib_find_var(name))
+		return true;
+	for (size_t i = 0; i < sizeof(bpftrace_builtins) / sizeof(bpftrace_builtins[0]); i++)
+		if (strcmp(bpftrace_builtins[i], name) == 0)
+			return true;
+	return false;
 }

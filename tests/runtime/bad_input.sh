@@ -176,7 +176,7 @@ check_case "gen: 1 MB line" "$G/longline.bt" \
 
 { printf 'BEGIN { printf("%%s\\n", "'; rep 'a' 1048576; printf '"); exit(); }\n'; } >"$G/string.bt"
 check_case "gen: 1 MB string literal" "$G/string.bt" \
-	"FILE:1:24: error: string is too long (1048577 bytes, more than 64)"
+	"FILE:1:24: error: string is too long (1048577 bytes, more than max_strlen 1024); raise it with BPFTRACE_MAX_STRLEN"
 
 { printf 'BEGIN { @x = '; rep 'a' 100000; printf '; }\n'; } >"$G/ident.bt"
 check_case "gen: 100,000-character identifier" "$G/ident.bt" \
@@ -187,7 +187,7 @@ check_case "gen: 100,000-character identifier" "$G/ident.bt" \
 	printf 'END { @y = 1 + "s"; }\n'
 } >"$G/probes.bt"
 check_case "gen: 10,000 probes, error in the last" "$G/probes.bt" \
-	"FILE:10001:12: error: invalid operands to '+': int64 and string[2]"
+	"FILE:10001:12: error: invalid operands to '+': int8 and string[2]"
 
 for ((i = 1; i <= 10000; i++)); do printf 'interval:ms:%d { @x = count(); }\n' "$i"; done >"$G/programs.bt"
 check_case "gen: 10,000 valid probes, one program each" "$G/programs.bt" \

@@ -27,8 +27,8 @@ same_as_bpftrace "keyed stats and avg" -e 'BEGIN { @a["x"] = avg(4); @a["x"] = a
 	@st[1] = stats(5); @st[1] = stats(7); @st[2] = stats(1); exit(); }'
 same_as_bpftrace "keyed hist" -e 'BEGIN { @h["a"] = hist(5); @h["b"] = hist(100); @h["b"] = hist(64); exit(); }'
 same_as_bpftrace "arithmetic" -e 'BEGIN { @a = 5 * 3 + 2; @b = 7 / 2; @c = 7 % 3; @d = 1 << 10;
-	@e = 0xff & 0x0f; @f = 3 > 2 ? 10 : 20; @g = (0x10 | 1) ^ 3; @h = !0 + !5; @i = ~0; @j = 010;
-	@k = (1 < 2) && (2 < 1) || 1; exit(); }'
+	@e = 0xff & 0x0f; @f = 3 > 2 ? 10 : 20; @g = (0x10 | 1) ^ 3; @i = ~0; @j = 010;
+	@k = ((1 < 2) && (2 < 1) || 1) ? 1 : 0; exit(); }'
 same_as_bpftrace "printf conversions" -e 'BEGIN { printf("%5d|%-5d|%05d|%x|%X|%o|%s|%-8s|%c|%%|%u|%d\n",
 	42, 42, 42, 255, 255, 8, "str", "ab", 65, 7, -12); exit(); }'
 same_as_bpftrace "strings" -e 'BEGIN { $s = "abc"; if ($s == "abc") { @eq = 1; } if ($s != "abd") { @ne = 1; }

@@ -29,7 +29,7 @@ expect_eq "duration suffixes are nanoseconds" "1 2000 3000000 4000000000
 9000000000000000000 10000000000000000000
 
 
-@deadline: 1" "$OUT"
+@deadline: true" "$OUT"
 
 run_sonde -e 'BEGIN { @x = 1e20; }'
 expect_eq "1e20 is out of range" "stdin:1:14: error: integer literal '1e20' is out of range (more than 64 bits)" \

@@ -40,10 +40,23 @@ expect_eq "comm, ternary on strings, elapsed, probe" "yes 1 BEGIN
 run_sonde -q -e 'BEGIN { @pid = pid == tid; @uid = uid; @gid = gid; @cpu = cpu < 1024; exit(); }'
 expect_eq "pid tid uid gid cpu" "
 
-@cpu: 1
+@cpu: true
 @gid: 0
-@pid: 1
+@pid: true
 @uid: 0" "$OUT"
+
+# latest bpftrace: comparisons, '!', && and || are bools, printed true/false
+# (0.17 printed 1/0); two bools combined stay a bool
+run_sonde -q -e 'BEGIN { @h = !0 + !5; @k = (1 < 2) && (2 < 1) || 1; @f = 1 > 2; @t = true; @n = !true;
+	@i = (int64)(3 > 2) + 1; exit(); }'
+expect_eq "bools print as true and false" "
+
+@f: false
+@h: true
+@i: 2
+@k: true
+@n: false
+@t: true" "$OUT"
 
 # latest bpftrace: a builtin may be called without arguments (0.17 cannot)
 run_sonde -q -e 'BEGIN { printf("%d %d %s\n", pid() == pid, nsecs() > 0, comm()); exit(); }'

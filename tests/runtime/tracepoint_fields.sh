@@ -141,7 +141,7 @@ tracepoint:syscalls:sys_enter_lseek /pid == cpid/ { @offset[args.offset] = count
 EXPECTED='@offset[18446744073709551611]: 1
 @offset_value: 18446744073709551611
 @pid[18446744073708551617]: 1
-@pid_negative: 0
+@pid_negative: false
 @pid_value: 18446744073708551617'
 for lowering in 0 1; do
 	SONDE_RAW_LOWERING=$lowering run_sonde -q -c "$WORKLOAD" -e "$SIGN_EXTENDED"

@@ -32,9 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <linux/io_uring.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -258,13 +261,57 @@ static int run_negatives(void)
 	return 0;
 }
 
+/* A loopback port nothing listens on: one just bound and closed. */
+static struct sockaddr_in closed_port(int type)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int probe = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	if (probe < 0 || bind(probe, (struct sockaddr *)&addr, len) != 0 ||
+	    getsockname(probe, (struct sockaddr *)&addr, &len) != 0)
+		die("socket");
+	close(probe);
+	return addr;
+}
+
+/* sock:inet_sock_set_state: CLOSE -> SYN_SENT -> CLOSE, 127.0.0.1 both ways. */
+static int run_tcp_closed(void)
+{
+	struct sockaddr_in addr = closed_port(SOCK_STREAM);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("tcp socket");
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 || errno != ECONNREFUSED)
+		die("connect to a closed port");
+	close(fd);
+	return 0;
+}
+
+/* skb:kfree_skb with reason SKB_DROP_REASON_NO_SOCKET: UDP datagrams to a
+ * closed loopback port. */
+static int run_udp_closed(long count)
+{
+	struct sockaddr_in addr = closed_port(SOCK_DGRAM);
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("udp socket");
+	for (long i = 0; i < count; i++)
+		if (sendto(fd, "x", 1, 0, (struct sockaddr *)&addr, len) != 1 && errno != ECONNREFUSED)
+			die("sendto");
+	close(fd);
+	return 0;
+}
+
 static void usage(void)
 {
 	fputs("usage: syscaller [-n COUNT] [-k getppid|read] [-C CPU] [-m COMM] [-w]\n"
 	      "                 [-r READY_FILE] [-d DONE_FILE] [-P]\n"
 	      "       syscaller go PID...\n"
 	      "       syscaller nr getppid|read\n"
-	      "       syscaller negatives\n",
+	      "       syscaller negatives\n"
+	      "       syscaller udp-closed COUNT\n"
+	      "       syscaller tcp-closed\n",
 	      stderr);
 	exit(2);
 }
@@ -275,6 +322,10 @@ int main(int argc, char **argv)
 		return run_go(argc - 2, argv + 2);
 	if (argc == 2 && strcmp(argv[1], "negatives") == 0)
 		return run_negatives();
+	if (argc == 2 && strcmp(argv[1], "tcp-closed") == 0)
+		return run_tcp_closed();
+	if (argc == 3 && strcmp(argv[1], "udp-closed") == 0)
+		return run_udp_closed(strtol(argv[2], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "nr") == 0) {
 		printf("%ld\n", syscall_number(argv[2]));
 		return 0;

@@ -28,4 +28,5 @@ static int failures;
 		}                                                                        \
 	} while (0)
 
+
 #endif

@@ -81,17 +81,24 @@ static struct bpf_object *load_object(const struct compiled *c, const char *what
 
 #define U64 type_int(8, false)
 #define S64 type_int(8, true)
+#define BOOL type_bool()
+
+/* The types of the fixture being built (the program's arena, as sema's). */
+static struct type_arena *types;
+
+static const struct type *str_type(uint32_t size)
+{
+	return type_str(types, size);
+}
 
 static srcloc at(int line)
 {
 	return (srcloc){ line, 1, line, 2 };
 }
 
-static struct node *node(enum node_kind kind, int line, struct type t)
+static struct node *node(enum node_kind kind, int line, const struct type *t)
 {
-	struct node *n = xcalloc(1, sizeof(*n));
-	n->kind = kind;
-	n->loc = at(line);
+	struct node *n = ast_new(kind, at(line));
 	n->type = t;
 	return n;
 }
@@ -105,22 +112,13 @@ static struct node *num(int64_t v)
 
 static struct node *text(const char *s)
 {
-	struct node *n = node(N_STR, 1, type_str((uint32_t)strlen(s) + 1));
+	struct node *n = node(N_STR, 1, str_type((uint32_t)strlen(s) + 1));
 	n->str = xstrdup(s);
 	n->str_len = strlen(s);
 	return n;
 }
 
-static struct node *builtin(const char *name)
-{
-	const struct stdlib_var *v = stdlib_find_var(name);
-	struct node *n = node(N_BUILTIN, 1, v->type);
-	n->name = xstrdup(name);
-	n->builtin = v;
-	return n;
-}
-
-static struct node *binary(int op, struct node *l, struct node *r, struct type t)
+static struct node *binary(int op, struct node *l, struct node *r, const struct type *t)
 {
 	struct node *n = node(N_BINARY, 1, t);
 	n->op = op;
@@ -137,10 +135,11 @@ static struct node *neg(struct node *e)
 	return n;
 }
 
-static struct node *cast(struct type t, struct node *e)
+/* (name)e, the spec as the parser writes it and the type sema resolves. */
+static struct node *cast(const char *name, const struct type *t, struct node *e)
 {
 	struct node *n = node(N_CAST, 1, t);
-	n->cast_type = t;
+	n->spec = ast_new_spec(SPEC_NAME, xstrdup(name), at(1));
 	n->lhs = e;
 	return n;
 }
@@ -161,7 +160,7 @@ static struct node *chain(struct node *first, ...)
 	return first;
 }
 
-static struct node *call(const char *name, struct node *args, struct type t)
+static struct node *call(const char *name, struct node *args, const struct type *t)
 {
 	struct node *n = node(N_CALL, 1, t);
 	n->name = xstrdup(name);
@@ -170,7 +169,7 @@ static struct node *call(const char *name, struct node *args, struct type t)
 	return n;
 }
 
-static struct node *map_ref(struct map_info *m, struct node *keys, struct type t)
+static struct node *map_ref(struct map_info *m, struct node *keys, const struct type *t)
 {
 	struct node *n = node(N_MAP, 1, t);
 	n->name = xstrdup(m->name);
@@ -203,15 +202,6 @@ static struct node *var_ref(struct var_info *v)
 	return n;
 }
 
-static struct node *field(const char *name, struct type t)
-{
-	struct node *n = node(N_FIELD, 1, t);
-	n->name = xstrdup(name);
-	n->lhs = builtin("args");
-	n->is_arrow = true;
-	return n;
-}
-
 /* What sema produces around the AST: maps with their desc entries,
  * printf layouts, groups. */
 struct fixture {
@@ -220,13 +210,12 @@ struct fixture {
 	struct desc *d;
 };
 
-static uint32_t part_size(struct type t)
-{
-	return t.kind == TY_STR ? (t.size + 7) / 8 * 8 : 8;
-}
-
+/* A map as sema describes it: the key is the part's type for one part and
+ * a tuple of the parts for several (integers stored as 64 bits); the BPF
+ * key and value sizes follow sema/maps.c (a scalar map has the u64 key 0,
+ * bucketed aggregations append a u64 bucket to the user key rounded to 8). */
 static struct map_info *add_map(struct fixture *f, const char *name, enum map_kind kind,
-				struct type value, int nkeys, ...)
+				const struct type *value, int nkeys, ...)
 {
 	struct map_info *m = xcalloc(1, sizeof(*m));
 	m->name = xstrdup(name);
@@ -234,63 +223,76 @@ static struct map_info *add_map(struct fixture *f, const char *name, enum map_ki
 	m->kind = kind;
 	m->value = value;
 	m->nkeys = nkeys;
+	const struct type *parts[SONDE_MAX_KEY_PARTS];
 	va_list ap;
 	va_start(ap, nkeys);
-	uint32_t off = 0;
-	for (int i = 0; i < nkeys; i++) {
-		m->keys[i].type = va_arg(ap, struct type);
-		m->keys[i].offset = off;
-		off += part_size(m->keys[i].type);
-	}
+	for (int i = 0; i < nkeys; i++)
+		parts[i] = type_storage(va_arg(ap, const struct type *));
 	va_end(ap);
-	m->key_size = nkeys ? off : 8;
+	m->key = nkeys == 0 ? NULL : nkeys == 1 ? parts[0] : type_tuple(types, parts, nkeys);
 	m->next = f->prog->maps;
 	f->prog->maps = m;
 	f->prog->nmaps++;
 
+	const struct agg_desc *agg = kind == MAP_PLAIN ? NULL : agg_find(kind);
+	uint32_t user = m->key ? m->key->size : 0;
 	f->d->maps = xrealloc(f->d->maps, sizeof(*f->d->maps) * (size_t)(f->d->nmaps + 1));
 	struct desc_map *dm = &f->d->maps[f->d->nmaps++];
-	*dm = (struct desc_map){ .name = xstrdup(name), .kind = kind, .nkeys = nkeys,
-				 .key_size = m->key_size, .value = value };
+	*dm = (struct desc_map){ .name = xstrdup(name), .kind = kind, .key = m->key, .value = value };
 	dm->bpf_name = xasprintf("m_%s", name[1] ? name + 1 : "anon");
-	memcpy(dm->keys, m->keys, sizeof(m->keys));
-	bool pair = kind == MAP_AVG || kind == MAP_STATS || kind == MAP_MIN || kind == MAP_MAX;
-	dm->value_size = kind == MAP_PLAIN ? part_size(value) : pair ? 16 : 8;
+	dm->key_size = agg && agg->bucketed ? (user + 7) / 8 * 8 + 8 : m->key ? user : 8;
+	dm->value_size = agg ? agg->value_size : value->size;
 	return m;
 }
 
 static void set_lhist(struct fixture *f, struct map_info *m, int64_t min, int64_t max, int64_t step)
 {
-	m->lhist_min = f->d->maps[m->id].lhist_min = min;
-	m->lhist_max = f->d->maps[m->id].lhist_max = max;
-	m->lhist_step = f->d->maps[m->id].lhist_step = step;
+	int64_t args[3] = { min, max, step };
+	memcpy(m->agg_args, args, sizeof(args));
+	memcpy(f->d->maps[m->id].args, args, sizeof(args));
 }
 
-static int add_printf(struct fixture *f, int nargs, ...)
+/* A printf site whose arguments travel as the tuple of `elems`, laid out
+ * as sema lays records out. */
+static int add_printf_tuple(struct fixture *f, const struct type *const *elems, int n)
 {
 	f->d->printfs = xrealloc(f->d->printfs, sizeof(*f->d->printfs) * (size_t)(f->d->nprintfs + 1));
-	struct desc_printf *p = &f->d->printfs[f->d->nprintfs];
-	*p = (struct desc_printf){ .fmt = xstrdup("fmt"), .nargs = nargs };
-	p->args = xcalloc((size_t)nargs + 1, sizeof(*p->args));
+	f->d->printfs[f->d->nprintfs] = (struct desc_printf){
+		.fmt = xstrdup("fmt"), .args = n ? type_tuple(types, elems, n) : NULL };
+	return f->d->nprintfs++;
+}
+
+/* Arguments of the given types (values of other types are converted into
+ * them: strings truncated or padded). */
+static int add_printf(struct fixture *f, int nargs, ...)
+{
+	const struct type *elems[64];
 	va_list ap;
 	va_start(ap, nargs);
-	for (int i = 0; i < nargs; i++) {
-		p->args[i].type = va_arg(ap, struct type);
-		p->args[i].offset = p->size;
-		p->size += part_size(p->args[i].type);
-	}
+	for (int i = 0; i < nargs && i < 64; i++)
+		elems[i] = va_arg(ap, const struct type *);
 	va_end(ap);
-	return f->d->nprintfs++;
+	return add_printf_tuple(f, elems, nargs);
+}
+
+/* Arguments of the stored types of `args`, as sema decides them. */
+static int add_printf_for(struct fixture *f, struct node *args)
+{
+	const struct type *elems[64];
+	int n = 0;
+	for (struct node *a = args; a && n < 64; a = a->next)
+		elems[n++] = type_storage(a->type);
+	return add_printf_tuple(f, elems, n);
 }
 
 static struct node *printf_call(struct fixture *f, int id, struct node *args)
 {
 	struct node *n = call("printf", chain(text(f->d->printfs[id].fmt), args, NULL), type_none());
-	n->printf_id = id;
+	n->index = id;
 	return n;
 }
 
-static struct var_info *add_var(struct probe *p, const char *name, struct type t)
+static struct var_info *add_var(struct probe *p, const char *name, const struct type *t)
 {
 	struct var_info *v = xcalloc(1, sizeof(*v));
 	v->name = xstrdup(name);
@@ -337,6 +339,8 @@ static bool add_group(struct fixture *f, const char *spec, struct probe *action)
 	g->actions = xcalloc(1, sizeof(*g->actions));
 	g->actions[0] = action;
 	g->prog_name = xasprintf("prog%d", f->r.ngroups);
+	action->targets = xrealloc(action->targets, sizeof(int) * (size_t)(action->ntargets + 1));
+	action->targets[action->ntargets++] = f->r.ngroups;
 	f->r.ngroups++;
 	return true;
 }
@@ -346,32 +350,15 @@ static void fixture_init(struct fixture *f, const char *name, const char *script
 	memset(f, 0, sizeof(*f));
 	f->prog = xcalloc(1, sizeof(*f->prog));
 	f->prog->src = source_from_string(name, script_text, strlen(script_text));
-	f->d = xcalloc(1, sizeof(*f->d));
+	f->prog->types = type_arena_new();
+	types = f->prog->types;
+	f->d = desc_new();
 	f->d->ringbuf_name = xstrdup("events");
 	f->d->lost_name = xstrdup("lost");
 	f->d->dropped_name = xstrdup("dropped");
 	f->d->ringbuf_size = 1 << 16;
 	f->r.desc = f->d;
-}
-
-static void free_desc(struct desc *d)
-{
-	if (!d)
-		return;
-	for (int i = 0; i < d->nmaps; i++) {
-		free(d->maps[i].name);
-		free(d->maps[i].bpf_name);
-	}
-	for (int i = 0; i < d->nprintfs; i++) {
-		free(d->printfs[i].fmt);
-		free(d->printfs[i].args);
-	}
-	free(d->maps);
-	free(d->printfs);
-	free(d->ringbuf_name);
-	free(d->lost_name);
-	free(d->dropped_name);
-	free(d);
+	f->r.max_strlen = SONDE_DEFAULT_MAX_STRLEN;
 }
 
 static void fixture_free(struct fixture *f)
@@ -383,9 +370,10 @@ static void fixture_free(struct fixture *f)
 		free(f->r.groups[i].prog_name);
 	}
 	free(f->r.groups);
-	free_desc(f->d); /* whether or not it moved into struct compiled */
+	desc_free(f->d); /* whether or not it moved into struct compiled */
 	source_free(f->prog->src);
 	ast_free_program(f->prog);
+	types = NULL;
 }
 
 static int compile_fixture(struct fixture *f, struct compiled *c)
@@ -470,7 +458,8 @@ static int lhist_bucket(int64_t v)
 }
 
 /* Integer semantics: C on 64-bit values; signed division without sdiv;
- * division by zero gives 0; casts truncate then extend. */
+ * division by zero gives 0; casts truncate then extend; comparisons and
+ * logical operators are bools. */
 static const int64_t expect_ints[] = { -3, -1, -3, 0, INT64_MAX, 64, -4, 44, -56,
 				       1, 0, 0, 1, 1, 0, 42, 1, 0, 5 };
 
@@ -478,23 +467,34 @@ static struct node *int_expressions(void)
 {
 	struct node *all_ones = node(N_INT, 1, U64);
 	all_ones->ival = UINT64_MAX;
-	struct node *land = binary(OP_LAND, num(1), binary(OP_LOR, num(0), num(7), S64), S64);
+	all_ones->is_unsigned = true;
+	struct node *land = binary(OP_LAND, num(1), binary(OP_LOR, num(0), num(7), BOOL), BOOL);
 	struct node *ternary = node(N_TERNARY, 1, S64);
-	ternary->cond = binary(OP_GT, num(3), num(2), S64);
+	ternary->cond = binary(OP_GT, num(3), num(2), BOOL);
 	ternary->then = num(5);
 	ternary->els = num(6);
 	return chain(binary(OP_DIV, neg(num(7)), num(2), S64), binary(OP_MOD, neg(num(7)), num(3), S64),
 		     binary(OP_DIV, num(7), neg(num(2)), S64), binary(OP_DIV, num(5), num(0), S64),
 		     binary(OP_DIV, all_ones, num(2), U64), binary(OP_SHL, num(1), num(70), S64),
-		     binary(OP_SHR, neg(num(16)), num(2), S64), cast(type_int(1, false), num(300)),
-		     cast(type_int(1, true), num(200)), binary(OP_EQ, text("abc"), text("abc"), S64),
-		     binary(OP_EQ, text("abc"), text("abd"), S64),
-		     binary(OP_EQ, text("ab"), text("abc"), S64),
-		     binary(OP_NE, text("ab"), text("abc"), S64),
-		     binary(OP_LT, neg(num(1)), num(1), S64),
-		     binary(OP_LT, cast(U64, neg(num(1))), num(1), S64),
+		     binary(OP_SHR, neg(num(16)), num(2), S64),
+		     cast("uint8", type_int(1, false), num(300)),
+		     cast("int8", type_int(1, true), num(200)),
+		     binary(OP_EQ, text("abc"), text("abc"), BOOL),
+		     binary(OP_EQ, text("abc"), text("abd"), BOOL),
+		     binary(OP_EQ, text("ab"), text("abc"), BOOL),
+		     binary(OP_NE, text("ab"), text("abc"), BOOL),
+		     binary(OP_LT, neg(num(1)), num(1), BOOL),
+		     binary(OP_LT, cast("uint64", U64, neg(num(1))), num(1), BOOL),
 		     binary(OP_MUL, num(6), num(7), S64), land,
-		     binary(OP_LAND, num(0), num(1), S64), ternary, NULL);
+		     binary(OP_LAND, num(0), num(1), BOOL), ternary, NULL);
+}
+
+/* Argument i of printf record `rec` (after the header), read by its type
+ * in the record's tuple. */
+static int64_t record_arg(const struct records *r, int rec, const struct type *args, int i)
+{
+	const struct type_member *m = &args->members[i];
+	return type_load_int(m->type, r->data[rec] + sizeof(struct event_hdr) + m->offset);
 }
 
 static void test_semantics(void)
@@ -507,23 +507,20 @@ static void test_semantics(void)
 	struct map_info *mn = add_map(&f, "@mn", MAP_MIN, S64, 0);
 	struct map_info *mx = add_map(&f, "@mx", MAP_MAX, S64, 0);
 	struct map_info *av = add_map(&f, "@av", MAP_AVG, S64, 0);
-	struct map_info *sv = add_map(&f, "@sv", MAP_PLAIN, type_str(8), 1, type_str(8));
+	struct map_info *sv = add_map(&f, "@sv", MAP_PLAIN, str_type(8), 1, str_type(8));
 	struct map_info *pl = add_map(&f, "@pl", MAP_PLAIN, S64, 1, U64);
-	struct map_info *ct = add_map(&f, "@ct", MAP_COUNT, U64, 1, type_str(16));
-	int nints = (int)(sizeof(expect_ints) / sizeof(expect_ints[0]));
-	int pf_ints = add_printf(&f, 0);
-	struct desc_printf *pi = &f.d->printfs[pf_ints];
-	pi->nargs = nints;
-	pi->args = xrealloc(pi->args, sizeof(*pi->args) * (size_t)nints);
-	for (int i = 0; i < nints; i++)
-		pi->args[i] = (struct field_layout){ S64, (uint32_t)i * 8 };
-	pi->size = (uint32_t)nints * 8;
-	int pf_strs = add_printf(&f, 4, type_str(4), type_str(8), type_str(16), S64);
+	struct map_info *ct = add_map(&f, "@ct", MAP_COUNT, U64, 1, str_type(16));
 
 	struct probe *p = add_probe(&f, 1);
-	struct var_info *s = add_var(p, "$s", type_str(16));
+	struct var_info *s = add_var(p, "$s", str_type(16));
 	struct var_info *x = add_var(p, "$x", S64);
-	struct node *pick = node(N_TERNARY, 1, type_str(16));
+	struct node *ints = int_expressions();
+	int pf_ints = add_printf_for(&f, ints);
+	int nints = (int)(sizeof(expect_ints) / sizeof(expect_ints[0]));
+	/* a string truncated to its slot, a map's string, a variable's string,
+	 * an integer after them (aligned to 8) */
+	int pf_strs = add_printf(&f, 4, str_type(4), str_type(8), str_type(16), S64);
+	struct node *pick = node(N_TERNARY, 1, str_type(16));
 	pick->cond = num(0);
 	pick->then = text("a");
 	pick->els = text("longer-string");
@@ -531,29 +528,29 @@ static void test_semantics(void)
 	inc->op = '+';
 	inc->lhs = map_ref(pl, num(9), S64);
 	struct node *body = chain(
-		stmt(2, printf_call(&f, pf_ints, int_expressions())),
+		stmt(2, printf_call(&f, pf_ints, ints)),
 		assign(3, var_ref(s), 0, pick),
-		assign(4, map_ref(sv, text("key"), type_str(8)), 0, text("val")),
+		assign(4, map_ref(sv, text("key"), str_type(8)), 0, text("val")),
 		assign(5, var_ref(x), 0, num(40)),
 		assign(6, var_ref(x), OP_ADD, num(2)),
 		assign(7, map_ref(pl, num(9), S64), 0, num(10)),
 		stmt(8, inc),
 		assign(9, map_ref(pl, num(9), S64), OP_MUL, num(3)),
 		stmt(10, printf_call(&f, pf_strs,
-				     chain(text("abcdefgh"), map_ref(sv, text("key"), type_str(8)),
+				     chain(text("abcdefgh"), map_ref(sv, text("key"), str_type(8)),
 					   var_ref(s), binary(OP_ADD, var_ref(x), map_ref(pl, num(9), S64), S64),
 					   NULL))),
-		assign(11, map_ref(ct, text("x"), U64), 0, call("count", NULL, U64)),
-		assign(11, map_ref(ct, text("x"), U64), 0, call("count", NULL, U64)),
+		assign(11, map_ref(ct, text("x"), U64), 0, call("count", NULL, type_agg())),
+		assign(11, map_ref(ct, text("x"), U64), 0, call("count", NULL, type_agg())),
 		NULL);
 	for (int i = 0; i < NSAMPLES; i++) {
 		chain(body,
-		      assign(12, map_ref(h, NULL, U64), 0, call("hist", num(samples[i]), U64)),
+		      assign(12, map_ref(h, NULL, U64), 0, call("hist", num(samples[i]), type_agg())),
 		      assign(12, map_ref(lh, NULL, U64), 0,
-			     call("lhist", chain(num(samples[i]), num(0), num(100), num(10), NULL), U64)),
-		      assign(12, map_ref(mn, NULL, S64), 0, call("min", num(samples[i]), S64)),
-		      assign(12, map_ref(mx, NULL, S64), 0, call("max", num(samples[i]), S64)),
-		      assign(12, map_ref(av, NULL, S64), 0, call("avg", num(samples[i]), S64)), NULL);
+			     call("lhist", chain(num(samples[i]), num(0), num(100), num(10), NULL), type_agg())),
+		      assign(12, map_ref(mn, NULL, S64), 0, call("min", num(samples[i]), type_agg())),
+		      assign(12, map_ref(mx, NULL, S64), 0, call("max", num(samples[i]), type_agg())),
+		      assign(12, map_ref(av, NULL, S64), 0, call("avg", num(samples[i]), type_agg())), NULL);
 	}
 	chain(body, stmt(13, call("exit", num(3), type_none())),
 	      stmt(14, printf_call(&f, pf_strs, chain(text("x"), text("y"), text("z"), num(0), NULL))),
@@ -564,6 +561,13 @@ static void test_semantics(void)
 		return;
 	}
 
+	const struct type *int_args = f.d->printfs[pf_ints].args;
+	const struct type *str_args = f.d->printfs[pf_strs].args;
+	/* the layouts the records are read with: bools take one byte */
+	CHECK(int_args->nmembers == nints && int_args->members[9].type == type_bool() &&
+	      int_args->members[10].offset == int_args->members[9].offset + 1);
+	CHECK(str_args->members[0].offset == 0 && str_args->members[1].offset == 4 &&
+	      str_args->members[2].offset == 12 && str_args->members[3].offset == 32 && str_args->size == 40);
 	struct compiled c;
 	if (compile_fixture(&f, &c) != 0) {
 		fixture_free(&f);
@@ -576,9 +580,9 @@ static void test_semantics(void)
 		CHECK(r.n == 3);
 		const struct event_hdr *hdr = (const void *)r.data[0];
 		CHECK(hdr->kind == EV_PRINTF && hdr->id == (uint32_t)pf_ints);
-		CHECK(r.size[0] == sizeof(struct event_hdr) + (size_t)nints * 8);
+		CHECK(r.size[0] == sizeof(struct event_hdr) + int_args->size);
 		for (int i = 0; i < nints; i++) {
-			int64_t got = record_i64(&r, 0, 8 + (uint32_t)i * 8);
+			int64_t got = record_arg(&r, 0, int_args, i);
 			if (got != expect_ints[i]) {
 				fprintf(stderr, "int expression %d: got %lld, want %lld\n", i,
 					(long long)got, (long long)expect_ints[i]);
@@ -587,11 +591,13 @@ static void test_semantics(void)
 		}
 		hdr = (const void *)r.data[1];
 		CHECK(hdr->kind == EV_PRINTF && hdr->id == (uint32_t)pf_strs);
-		CHECK(r.size[1] == 8 + 8 + 8 + 16 + 8);
-		CHECK(memcmp(r.data[1] + 8, "abc\0\0\0\0\0", 8) == 0); /* truncated, zero padded */
-		CHECK(memcmp(r.data[1] + 16, "val\0\0\0\0\0", 8) == 0);
-		CHECK(memcmp(r.data[1] + 24, "longer-string\0\0\0", 16) == 0);
-		CHECK(record_i64(&r, 1, 40) == 42 + 33); /* $x + (10 + 1) * 3 */
+		CHECK(r.size[1] == sizeof(struct event_hdr) + 40);
+		const unsigned char *rec = r.data[1] + sizeof(struct event_hdr);
+		CHECK(memcmp(rec, "abc\0", 4) == 0); /* truncated, NUL-terminated */
+		CHECK(memcmp(rec + 4, "val\0\0\0\0\0", 8) == 0);
+		CHECK(memcmp(rec + 12, "longer-string\0\0\0", 16) == 0);
+		CHECK(memcmp(rec + 28, "\0\0\0\0", 4) == 0); /* padding zeroed */
+		CHECK(record_arg(&r, 1, str_args, 3) == 42 + 33); /* $x + (10 + 1) * 3 */
 		hdr = (const void *)r.data[2];
 		CHECK(hdr->kind == EV_EXIT && r.size[2] == 16 && record_i64(&r, 2, 8) == 3);
 
@@ -635,124 +641,72 @@ static void test_semantics(void)
 	fixture_free(&f);
 }
 
+static int compile_script(const char *name, const char *script, struct cg_options *o,
+			  struct compiled *out);
+
+/* A map of the compiled object by its script name ("@hist"). */
+static struct bpf_map *object_map(struct bpf_object *obj, const struct desc *d, const char *name)
+{
+	for (int i = 0; i < d->nmaps; i++)
+		if (strcmp(d->maps[i].name, name) == 0)
+			return bpf_object__find_map_by_name(obj, d->maps[i].bpf_name);
+	return NULL;
+}
+
 /* Every builtin, every aggregation, strings, tracepoint args (char[],
- * __data_loc, integers of several sizes), raw tracepoint args, and one
- * action compiled for two tracepoints with different field offsets. */
+ * __data_loc, pointers, integers of several sizes), raw tracepoint args,
+ * and actions compiled for several tracepoints whose fields sit at
+ * different offsets. Through sema: the args members per target are
+ * sema's to resolve. */
+static const char everything_script[] =
+	"tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_pread64 /pid != 0/ {\n"
+	"  $s = comm;\n"
+	"  printf(\"%d %d %d %d %s %d %d %d %s %d %d %d %d %s\\n\", pid, tid, uid, gid, comm, nsecs,\n"
+	"         elapsed, cpu, probe, cpid, rand, cgroup, curtask, $s);\n"
+	"  @count[comm] = count(); @sum[pid] = sum(args->count); @avg = avg(args->count);\n"
+	"  @min = min(args->count); @max[pid, comm] = max(args->count); @stats = stats(args->count);\n"
+	"  @hist = hist(args->count); @lhist[comm] = lhist(args->count, 0, 100, 10);\n"
+	"  if ($s == \"bash\") { @plain[pid] = 1; } else { @plain[pid] += 2; }\n"
+	"  @strs[tid] = str(args->buf);\n"
+	"  printf(\"%d %d %d %s\\n\", args->fd, args->count, @plain[pid], @strs[tid]);\n"
+	"  @++;\n"
+	"}\n"
+	"rawtracepoint:sys_enter { @sum[tid] = sum(arg1); }\n"
+	"tracepoint:sched:sched_process_exec { printf(\"%d %s\\n\", args->pid, str(args->filename)); }\n"
+	"tracepoint:sched:sched_process_exec, tracepoint:sched:sched_wakeup { @pids[args->pid] = count(); }\n"
+	"tracepoint:sched:sched_switch { printf(\"%s %s %d\\n\", args->prev_comm, args->next_comm, args->prev_state);\n"
+	"  @count[args->next_comm] = count(); }\n"
+	"BEGIN, interval:s:1 { print(@count, 10, 2); clear(@plain); zero(@sum); delete(@plain[42]); exit(); }\n";
+
 static void test_everything_loads(void)
 {
-	struct fixture f;
-	fixture_init(&f, "all.bt", "line one\nline two\n");
-	struct type comm = type_str(SONDE_COMM_LEN), str64 = type_str(SONDE_STRLEN);
-	struct map_info *count = add_map(&f, "@count", MAP_COUNT, U64, 1, comm);
-	struct map_info *sum = add_map(&f, "@sum", MAP_SUM, S64, 1, U64);
-	struct map_info *avg = add_map(&f, "@avg", MAP_AVG, S64, 0);
-	struct map_info *min = add_map(&f, "@min", MAP_MIN, S64, 0);
-	struct map_info *max = add_map(&f, "@max", MAP_MAX, S64, 2, U64, comm);
-	struct map_info *stats = add_map(&f, "@stats", MAP_STATS, S64, 0);
-	struct map_info *hist = add_map(&f, "@hist", MAP_HIST, U64, 0);
-	struct map_info *lhist = add_map(&f, "@lhist", MAP_LHIST, U64, 1, comm);
-	set_lhist(&f, lhist, 0, 100, 10);
-	struct map_info *plain = add_map(&f, "@plain", MAP_PLAIN, U64, 1, U64);
-	struct map_info *strs = add_map(&f, "@strs", MAP_PLAIN, str64, 1, U64);
-	struct map_info *anon = add_map(&f, "@", MAP_COUNT, U64, 0);
-	int pf_all = add_printf(&f, 14, U64, U64, U64, U64, comm, U64, U64, U64, str64, U64, U64,
-				U64, U64, str64);
-	int pf_args = add_printf(&f, 4, S64, U64, U64, str64);
-
-	struct probe *p1 = add_probe(&f, 1);
-	struct var_info *s = add_var(p1, "$s", str64);
-	p1->pred = binary(OP_NE, builtin("pid"), num(0), S64);
-	struct node *is_bash = node(N_IF, 2, type_none());
-	is_bash->cond = binary(OP_EQ, var_ref(s), text("bash"), S64);
-	is_bash->then = node(N_BLOCK, 2, type_none());
-	is_bash->then->body = assign(2, map_ref(plain, builtin("pid"), U64), 0, num(1));
-	is_bash->els = node(N_BLOCK, 2, type_none());
-	is_bash->els->body = assign(2, map_ref(plain, builtin("pid"), U64), OP_ADD, num(2));
-	struct node *inc = node(N_INCDEC, 2, U64);
-	inc->op = '+';
-	inc->lhs = map_ref(anon, NULL, U64);
-	p1->body->body = chain(
-		assign(1, var_ref(s), 0, builtin("comm")),
-		stmt(1, printf_call(&f, pf_all,
-				    chain(builtin("pid"), builtin("tid"), builtin("uid"), builtin("gid"),
-					  builtin("comm"), builtin("nsecs"), builtin("elapsed"),
-					  builtin("cpu"), builtin("probe"), builtin("cpid"),
-					  builtin("rand"), builtin("cgroup"), builtin("curtask"),
-					  var_ref(s), NULL))),
-		assign(2, map_ref(count, builtin("comm"), U64), 0, call("count", NULL, U64)),
-		assign(2, map_ref(sum, builtin("pid"), S64), 0, call("sum", field("count", U64), S64)),
-		assign(2, map_ref(avg, NULL, S64), 0, call("avg", field("count", U64), S64)),
-		assign(2, map_ref(min, NULL, S64), 0, call("min", field("count", U64), S64)),
-		assign(2, map_ref(max, chain(builtin("pid"), builtin("comm"), NULL), S64), 0,
-		       call("max", field("count", U64), S64)),
-		assign(2, map_ref(stats, NULL, S64), 0, call("stats", field("count", U64), S64)),
-		assign(2, map_ref(hist, NULL, U64), 0, call("hist", field("count", U64), U64)),
-		assign(2, map_ref(lhist, builtin("comm"), U64), 0,
-		       call("lhist", chain(field("count", U64), num(0), num(100), num(10), NULL), U64)),
-		is_bash,
-		assign(2, map_ref(strs, builtin("tid"), str64), 0, call("str", field("buf", U64), str64)),
-		stmt(2, printf_call(&f, pf_args,
-				    chain(field("fd", S64), field("count", U64),
-					  map_ref(plain, builtin("pid"), U64),
-					  map_ref(strs, builtin("tid"), str64), NULL))),
-		stmt(2, inc), NULL);
-
-	struct probe *p2 = add_probe(&f, 2);
-	struct node *a1 = builtin("arg1");
-	p2->body->body = assign(2, map_ref(sum, builtin("tid"), S64), 0, call("sum", a1, S64));
-
-	struct probe *p3 = add_probe(&f, 2);
-	int pf_exec = add_printf(&f, 2, str64, S64);
-	p3->body->body = stmt(2, printf_call(&f, pf_exec, chain(field("filename", str64),
-								field("pid", S64), NULL)));
-
-	struct probe *p4 = add_probe(&f, 2);
-	int pf_switch = add_printf(&f, 3, comm, comm, S64);
-	p4->body->body = chain(
-		stmt(2, printf_call(&f, pf_switch, chain(field("prev_comm", comm), field("next_comm", comm),
-							   field("prev_state", S64), NULL))),
-		assign(2, map_ref(count, field("next_comm", comm), U64), 0, call("count", NULL, U64)),
-		NULL);
-
-	struct probe *p5 = add_probe(&f, 2);
-	struct node *print = call("print", chain(map_ref(count, NULL, U64), num(10), num(2), NULL),
-				  type_none());
-	print->map = count;
-	struct node *clear = call("clear", map_ref(plain, NULL, U64), type_none());
-	clear->map = plain;
-	struct node *zero = call("zero", map_ref(sum, NULL, S64), type_none());
-	zero->map = sum;
-	struct node *del = call("delete", map_ref(plain, num(42), U64), type_none());
-	del->map = plain;
-	p5->body->body = chain(stmt(2, print), stmt(2, clear), stmt(2, zero), stmt(2, del),
-			       stmt(2, call("exit", NULL, type_none())), NULL);
-
-	bool ok = add_group(&f, "tracepoint:syscalls:sys_enter_read", p1) &&
-		  add_group(&f, "rawtracepoint:sys_enter", p2) &&
-		  add_group(&f, "tracepoint:syscalls:sys_enter_pread64", p1) &&
-		  add_group(&f, "tracepoint:sched:sched_process_exec", p3) &&
-		  add_group(&f, "tracepoint:sched:sched_switch", p4) &&
-		  add_group(&f, "BEGIN", p5) && add_group(&f, "interval:s:1", p5);
-	struct compiled c;
-	if (!ok || compile_fixture(&f, &c) != 0) {
-		fixture_free(&f);
+	/* `pid` is at different offsets in these two records */
+	const struct tp_field *exec_pid = tp_format_field(tp_format_get("sched", "sched_process_exec"), "pid");
+	const struct tp_field *wakeup_pid = tp_format_field(tp_format_get("sched", "sched_wakeup"), "pid");
+	CHECK(exec_pid && wakeup_pid && exec_pid->offset != wakeup_pid->offset);
+	struct compiled c = { 0 };
+	if (compile_script("all.bt", everything_script, NULL, &c) != 0) {
+		failures++;
 		return;
 	}
 	struct bpf_object *obj = load_object(&c, "everything", true);
 	if (obj) {
-		for (int i = 0; i < f.r.ngroups; i++)
-			CHECK(bpf_object__find_program_by_name(obj, f.r.groups[i].prog_name) != NULL);
-		for (int i = 0; i < f.d->nmaps; i++)
-			CHECK(bpf_object__find_map_by_name(obj, f.d->maps[i].bpf_name) != NULL);
-		struct bpf_map *m = bpf_object__find_map_by_name(obj, "m_hist");
+		for (int i = 0; i < c.desc->nprobes; i++)
+			CHECK(bpf_object__find_program_by_name(obj, c.desc->probes[i].prog_name) != NULL);
+		for (int i = 0; i < c.desc->nmaps; i++)
+			CHECK(bpf_object__find_map_by_name(obj, c.desc->maps[i].bpf_name) != NULL);
+		struct bpf_map *m = object_map(obj, c.desc, "@hist");
 		CHECK(m && bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_HASH && bpf_map__key_size(m) == 8);
-		m = bpf_object__find_map_by_name(obj, "m_plain");
+		m = object_map(obj, c.desc, "@plain");
 		CHECK(m && bpf_map__type(m) == BPF_MAP_TYPE_HASH && bpf_map__max_entries(m) == SONDE_MAX_MAP_KEYS);
-		m = bpf_object__find_map_by_name(obj, "m_max");
+		/* (uint64, string[16]): 24 bytes; max: {value, is_set} */
+		m = object_map(obj, c.desc, "@max");
 		CHECK(m && bpf_map__key_size(m) == 24 && bpf_map__value_size(m) == 16);
-		m = bpf_object__find_map_by_name(obj, "events");
+		m = object_map(obj, c.desc, "@lhist");
+		CHECK(m && bpf_map__key_size(m) == 16 + 8);
+		m = bpf_object__find_map_by_name(obj, c.desc->ringbuf_name);
 		CHECK(m && bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF);
-		m = bpf_object__find_map_by_name(obj, "lost");
+		m = bpf_object__find_map_by_name(obj, c.desc->lost_name);
 		CHECK(m && bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_ARRAY && bpf_map__value_size(m) == 8);
 		/* the configuration is the only thing in .rodata */
 		size_t rodata_size = 0;
@@ -764,8 +718,7 @@ static void test_everything_loads(void)
 		CHECK(strstr(verifier_log, "@ all.bt:") != NULL);
 		bpf_object__close(obj);
 	}
-	free(c.elf); /* the desc is the fixture's */
-	fixture_free(&f);
+	compiled_free(&c);
 }
 
 /* Count the events of raw_syscalls:sys_enter while this process makes 100
@@ -776,7 +729,7 @@ static int64_t count_with_config(uint64_t self_tgid, uint64_t filter_tgid)
 	fixture_init(&f, "cfg.bt", "x\n");
 	struct map_info *ct = add_map(&f, "@", MAP_COUNT, U64, 0);
 	struct probe *p = add_probe(&f, 1);
-	p->body->body = assign(1, map_ref(ct, NULL, U64), 0, call("count", NULL, U64));
+	p->body->body = assign(1, map_ref(ct, NULL, U64), 0, call("count", NULL, type_agg()));
 	add_group(&f, "tracepoint:raw_syscalls:sys_enter", p);
 	struct compiled c;
 	int64_t n = -1;
@@ -860,20 +813,76 @@ static const char *const scripts[] = {
 	"BEGIN { printf(\"%d %d %d %d %d %s %d %d %d %d %d %d\\n\", pid, tid, uid, gid, nsecs, comm, "
 	"elapsed, cpu, cpid, rand, cgroup, curtask); exit(); }",
 	"interval:s:1 { print(@); exit(); } tracepoint:sched:sched_switch { @[args->next_comm] = count(); }",
+	/* the type graph: tuples, records, bools, arrays, casts, pointers */
+	"BEGIN { $t = (1, \"ab\", (int16)-3); @t = $t; @r = (a=1, b=comm); @k[$t] = count();"
+	" printf(\"%d %s %d\\n\", $t.0, $t.1, $t[2]); print($t); print(@r); print(()); exit(); }",
+	"BEGIN { $b = 1 < 2; @b = $b; @n[$b, pid > 0] = count(); printf(\"%d %d\\n\", $b, !$b); exit(); }",
+	"BEGIN { $a = (uint8[4])cpu; @a = $a; @e = $a[1]; $i = 2; @f = $a[$i]; exit(); }",
+	"struct s { int a; char name[8]; unsigned int x:3; unsigned int y:5; short z; struct s *next; };\n"
+	"BEGIN { $p = (struct s *)0; if ($p != 0) { @a = $p->a; @x = $p->next->y; @n = $p->name;"
+	" @v = *$p; @z = (*$p).z; } @sz = sizeof(struct s); exit(); }",
+	"tracepoint:sched:sched_switch { @s = args; @c[args.prev_comm, args->prev_pid] = count(); }",
 };
+
+/* Scripts that need kernel BTF. */
+static const char *const btf_scripts[] = {
+	"BEGIN { @p = curtask->parent->pid; @c = curtask->comm; @m = curtask->mm;"
+	" $t = curtask; printf(\"%d %s\\n\", $t->real_parent->tgid, $t->comm); exit(); }",
+	"tracepoint:sched:sched_switch { @[((struct task_struct *)curtask)->pid] = count(); @o = offsetof(struct task_struct, pid); }",
+};
+
+/* Records that hold a string of the default max_strlen (1024) and more:
+ * LLVM merges cg_zero()'s memsets into one of more than 1024 bytes, which
+ * the BPF backend refuses ("A call to built-in function 'memset' is not
+ * supported"). Reported. */
+static const char *const big_record_scripts[] = {
+	"BEGIN { printf(\"%s %d\\n\", str(0), 1); exit(); }",
+	"BEGIN { printf(\"%s %s\\n\", str(0), \"a\"); exit(); }",
+	"BEGIN { @[str(0), 1] = count(); exit(); }",
+	"BEGIN { $t = (str(0), 1); exit(); }",
+};
+
+static void compile_and_load(const char *script)
+{
+	struct compiled c = { 0 };
+	if (compile_script("script.bt", script, NULL, &c) != 0) {
+		failures++;
+		return;
+	}
+	struct bpf_object *obj = load_object(&c, script, false);
+	if (obj)
+		bpf_object__close(obj);
+	compiled_free(&c);
+}
 
 static void test_scripts(void)
 {
-	for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+	for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++)
+		compile_and_load(scripts[i]);
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		for (size_t i = 0; i < sizeof(btf_scripts) / sizeof(btf_scripts[0]); i++)
+			compile_and_load(btf_scripts[i]);
+	for (size_t i = 0; i < sizeof(big_record_scripts) / sizeof(big_record_scripts[0]); i++) {
+		struct source *src = source_from_string("big.bt", big_record_scripts[i],
+							strlen(big_record_scripts[i]));
+		char *errors = NULL;
+		size_t len = 0;
+		FILE *err = open_memstream(&errors, &len);
+		struct diag d;
+		diag_init(&d, src, err);
+		struct program *prog = parse_program(src, &d);
+		struct sema_options so = { 0 };
+		struct sema_result r = { 0 };
 		struct compiled c = { 0 };
-		if (compile_script("script.bt", scripts[i], NULL, &c) != 0) {
-			failures++;
-			continue;
-		}
-		struct bpf_object *obj = load_object(&c, scripts[i], false);
-		if (obj)
-			bpf_object__close(obj);
+		struct cg_options o = { .opt_level = 2 };
+		int rc = d.errors || sema_analyze(prog, &so, &d, &r) != 0 ? -1 : cg_compile(prog, &r, &o, &d, &c);
+		fclose(err);
+		CHECKF(rc == 0, "%s\n%s", big_record_scripts[i], errors);
+		free(errors);
 		compiled_free(&c);
+		sema_result_free(&r);
+		ast_free_program(prog);
+		source_free(src);
 	}
 }
 

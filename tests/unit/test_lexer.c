@@ -139,6 +139,91 @@ static void test_predicate_division(void)
 		     "2:11 BODY_END }\n");
 }
 
+/* A word between '(' and ')', '*' or '[' is a type name (TYPENAME) unless
+ * it is a builtin or a call's argument; struct/union/enum words; a struct
+ * definition at the top level and its attribute. */
+static void test_type_words(void)
+{
+	CHECK_TOKENS("BEGIN { (pid_t)$x + (pid) + (u64 *)0 + (my_t[2])$y + str(foo) }",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:7 PUNCT {\n"
+		     "1:9 PUNCT (\n"
+		     "1:10 TYPENAME pid_t\n"
+		     "1:15 PUNCT )\n"
+		     "1:16 VAR $x\n"
+		     "1:19 PUNCT +\n"
+		     "1:21 PUNCT (\n"
+		     "1:22 IDENT pid\n"
+		     "1:25 PUNCT )\n"
+		     "1:27 PUNCT +\n"
+		     "1:29 PUNCT (\n"
+		     "1:30 TYPENAME u64\n"
+		     "1:34 PUNCT *\n"
+		     "1:35 PUNCT )\n"
+		     "1:36 INT 0\n"
+		     "1:38 PUNCT +\n"
+		     "1:40 PUNCT (\n"
+		     "1:41 TYPENAME my_t\n"
+		     "1:45 PUNCT [\n"
+		     "1:46 INT 2\n"
+		     "1:47 PUNCT ]\n"
+		     "1:48 PUNCT )\n"
+		     "1:49 VAR $y\n"
+		     "1:52 PUNCT +\n"
+		     "1:54 IDENT str\n"
+		     "1:57 PUNCT (\n"
+		     "1:58 IDENT foo\n"
+		     "1:61 PUNCT )\n"
+		     "1:63 BODY_END }\n");
+	CHECK_TOKENS("BEGIN { sizeof(struct s) + offsetof(union u, a) + (enum e)1 }",
+		     "1:1 ATTACH BEGIN\n"
+		     "1:7 PUNCT {\n"
+		     "1:9 SIZEOF sizeof\n"
+		     "1:15 PUNCT (\n"
+		     "1:16 STRUCT struct\n"
+		     "1:23 IDENT s\n"
+		     "1:24 PUNCT )\n"
+		     "1:26 PUNCT +\n"
+		     "1:28 OFFSETOF offsetof\n"
+		     "1:36 PUNCT (\n"
+		     "1:37 UNION union\n"
+		     "1:43 IDENT u\n"
+		     "1:44 PUNCT ,\n"
+		     "1:46 IDENT a\n"
+		     "1:47 PUNCT )\n"
+		     "1:49 PUNCT +\n"
+		     "1:51 PUNCT (\n"
+		     "1:52 ENUM enum\n"
+		     "1:57 IDENT e\n"
+		     "1:58 PUNCT )\n"
+		     "1:59 INT 1\n"
+		     "1:61 BODY_END }\n");
+	CHECK_TOKENS("struct s { int a:3; char *p; } __attribute__((packed));\nBEGIN { }",
+		     "1:1 STRUCT struct\n"
+		     "1:8 IDENT s\n"
+		     "1:10 PUNCT {\n"
+		     "1:12 IDENT int\n"
+		     "1:16 IDENT a\n"
+		     "1:17 PUNCT :\n"
+		     "1:18 INT 3\n"
+		     "1:19 PUNCT ;\n"
+		     "1:21 IDENT char\n"
+		     "1:26 PUNCT *\n"
+		     "1:27 IDENT p\n"
+		     "1:28 PUNCT ;\n"
+		     "1:30 PUNCT }\n"
+		     "1:32 ATTRIBUTE __attribute__\n"
+		     "1:45 PUNCT (\n"
+		     "1:46 PUNCT (\n"
+		     "1:47 IDENT packed\n"
+		     "1:53 PUNCT )\n"
+		     "1:54 PUNCT )\n"
+		     "1:55 PUNCT ;\n"
+		     "2:1 ATTACH BEGIN\n"
+		     "2:7 PUNCT {\n"
+		     "2:9 BODY_END }\n");
+}
+
 static void test_braces_and_comments(void)
 {
 	/* Only the brace closing the action is BODY_END; comments and the #!
@@ -191,9 +276,9 @@ static void test_words_and_operators(void)
 		     "1:51 PUNCT +\n"
 		     "1:53 POSITIONAL $#\n"
 		     "1:56 PUNCT -\n"
-		     "1:58 INT true (1)\n"
+		     "1:58 TRUE true\n"
 		     "1:63 PUNCT *\n"
-		     "1:65 INT false (0)\n"
+		     "1:65 FALSE false\n"
 		     "1:71 ELSE else\n"
 		     "1:76 IDENT comm\n"
 		     "1:81 BODY_END }\n");
@@ -380,6 +465,7 @@ int main(void)
 	test_attach_points();
 	test_predicate_division();
 	test_braces_and_comments();
+	test_type_words();
 	test_words_and_operators();
 	test_numbers();
 	test_number_forms();

@@ -123,14 +123,19 @@ static void test_registry(void)
 	for (int t = 0; t < PT__COUNT; t++)
 		CHECK(probe_provider_of((enum probe_type)t)->type == (enum probe_type)t);
 
+	/* What args/argN mean: tracepoints have the `args` record, raw
+	 * tracepoints arg0..arg5, the others neither. */
 	const struct probe_provider *tp = probe_provider_of(PT_TRACEPOINT);
-	CHECK(tp->ctx == CTX_TRACEPOINT && tp->filter_self && tp->attach);
+	CHECK(tp->args_type && tp->emit_args_member && !tp->emit_argn && tp->filter_self && tp->attach);
 	const struct probe_provider *rt = probe_provider_of(PT_RAWTRACEPOINT);
-	CHECK(rt->ctx == CTX_RAW_ARGS && rt->max_args == 6 && rt->filter_self);
-	CHECK(probe_provider_of(PT_BEGIN)->ctx == CTX_NONE && !probe_provider_of(PT_BEGIN)->attach);
+	CHECK(!rt->args_type && rt->emit_argn && rt->max_args == 6 && rt->filter_self);
+	const struct probe_provider *begin = probe_provider_of(PT_BEGIN);
+	CHECK(!begin->args_type && !begin->emit_argn && begin->max_args == 0 && !begin->attach);
 	CHECK(!probe_provider_of(PT_END)->filter_self);
-	CHECK(probe_provider_of(PT_INTERVAL)->ctx == CTX_PERF && !probe_provider_of(PT_INTERVAL)->filter_self);
-	CHECK(probe_provider_of(PT_PROFILE)->ctx == CTX_PERF && probe_provider_of(PT_PROFILE)->filter_self);
+	const struct probe_provider *interval = probe_provider_of(PT_INTERVAL);
+	CHECK(!interval->args_type && !interval->emit_argn && !interval->filter_self);
+	const struct probe_provider *profile = probe_provider_of(PT_PROFILE);
+	CHECK(!profile->args_type && !profile->emit_argn && profile->filter_self);
 
 	struct rt_links l = { 0 };
 	for (int i = 0; i < 20; i++)

@@ -1,0 +1,228 @@
+/* refs.c - expressions that stand for memory: fields, elements, *p, args.
+ *
+ * A reference says where a value is without reading it (struct cg_ref), so
+ * `curtask->real_parent->tgid` reads two pointers and one int and nothing
+ * else: each '->' through a pointer is one 8-byte read with the helper of
+ * the pointer's address space, embedded structs and arrays only add their
+ * offsets, and the last member is read at its own size. Sema decided every
+ * member and address space; nothing here looks a name up. */
+#include <string.h>
+
+#include "cg.h"
+
+struct cg_ref cg_ctx_ref(struct cg *cg)
+{
+	return (struct cg_ref){ REF_CTX, cg->ctx_arg };
+}
+
+struct cg_ref cg_ref_pointer(struct cg *cg, LLVMValueRef v, enum addr_space as)
+{
+	if (LLVMGetTypeKind(LLVMTypeOf(v)) != LLVMPointerTypeKind)
+		v = LLVMBuildIntToPtr(cg->b, v, cg->ptr, "");
+	return (struct cg_ref){ as == AS_USER ? REF_USER : REF_KERNEL, v };
+}
+
+struct cg_ref cg_ref_member(struct cg *cg, struct cg_ref r, const struct type_member *m)
+{
+	if (r.kind == REF_VALUE) {
+		cg_error(cg, (srcloc){ 0 }, "internal error: member of a value that is not in memory");
+		return r;
+	}
+	r.v = cg_ptr_add(cg, r.v, m->offset);
+	return r;
+}
+
+/* ---- reading --------------------------------------------------------------------- */
+
+void cg_probe_read(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef src, bool user)
+{
+	LLVMValueRef args[3] = { dst, cg_const(cg, size), src };
+	cg_helper(cg, user ? HELPER_PROBE_READ_USER : HELPER_PROBE_READ_KERNEL, cg->i64, args, 3);
+}
+
+void cg_probe_read_str(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef src, bool user)
+{
+	LLVMValueRef args[3] = { dst, cg_const(cg, size), src };
+	cg_helper(cg, user ? HELPER_PROBE_READ_USER_STR : HELPER_PROBE_READ_KERNEL_STR, cg->i64,
+		  args, 3);
+}
+
+static bool is_read_by_helper(enum cg_ref_kind k)
+{
+	return k == REF_KERNEL || k == REF_USER;
+}
+
+static LLVMValueRef load_scalar_ref(struct cg *cg, struct cg_ref r, const struct type *t)
+{
+	if (r.kind == REF_VALUE)
+		return cg_normalize(cg, r.v, t);
+	if (!is_read_by_helper(r.kind))
+		return cg_load_scalar(cg, r.v, t);
+	/* a failed read leaves the buffer zeroed (the helper clears it) */
+	LLVMValueRef buf = cg_temp(cg, 8);
+	cg_probe_read(cg, buf, t->size ? t->size : 8, r.v, r.kind == REF_USER);
+	return cg_load_scalar(cg, buf, t);
+}
+
+LLVMValueRef cg_load_ref(struct cg *cg, struct cg_ref r, const struct type *t)
+{
+	if (type_is_scalar(t))
+		return load_scalar_ref(cg, r, t);
+	if (r.kind == REF_BPF || r.kind == REF_VALUE)
+		return r.v;
+	LLVMValueRef buf = cg_temp(cg, t->size);
+	if (t->kind == TY_STR) {
+		/* a string read stops at the NUL; the rest stays zero, as map keys
+		 * and comparisons need */
+		cg_zero(cg, buf, cg_round8(t->size));
+		cg_probe_read_str(cg, buf, t->size, r.v, r.kind == REF_USER);
+		return buf;
+	}
+	if (t->size == 0)
+		return buf;
+	/* context memory is kernel memory too: the helper reads any of it */
+	cg_probe_read(cg, buf, t->size, r.v, r.kind == REF_USER);
+	return buf;
+}
+
+/* ---- bitfields ----------------------------------------------------------------------- */
+
+/* The bits of member m of the record at r: the bytes covering them, read as
+ * one integer, shifted and masked, sign-extended when the member's type is
+ * signed. */
+static LLVMValueRef load_bitfield(struct cg *cg, struct cg_ref rec, const struct type_member *m)
+{
+	uint32_t bytes = ((uint32_t)m->bit_offset + m->bit_size + 7) / 8;
+	uint32_t size = bytes <= 1 ? 1 : bytes <= 2 ? 2 : bytes <= 4 ? 4 : 8;
+	struct cg_ref at = cg_ref_member(cg, rec, m);
+	LLVMValueRef v = load_scalar_ref(cg, at, type_int(size, false));
+	v = LLVMBuildLShr(cg->b, v, cg_const(cg, m->bit_offset), "");
+	unsigned shift = 64 - m->bit_size;
+	bool is_signed = type_is_integer(m->type) && m->type->is_signed;
+	if (m->bit_size >= 64)
+		return v;
+	v = LLVMBuildShl(cg->b, v, cg_const(cg, shift), "");
+	return is_signed ? LLVMBuildAShr(cg->b, v, cg_const(cg, shift), "")
+			 : LLVMBuildLShr(cg->b, v, cg_const(cg, shift), "");
+}
+
+/* ---- the references of expressions ---------------------------------------------------- */
+
+static bool is_args(const struct node *n)
+{
+	return n->kind == N_BUILTIN && n->name && strcmp(n->name, "args") == 0;
+}
+
+static const struct type_member *member_here(struct cg *cg, const struct node *n)
+{
+	if (n->members)
+		return n->members[cg->target_index];
+	return n->member;
+}
+
+static struct cg_ref field_ref(struct cg *cg, struct node *n)
+{
+	const struct type_member *m = member_here(cg, n);
+	if (is_args(n->lhs)) {
+		struct cg_ref out = { REF_VALUE, cg_const(cg, 0) };
+		const struct probe_provider *p = cg->group->prov;
+		if (!p->emit_args_member)
+			cg_error(cg, n->loc, "internal error: %s has no args", p->name);
+		else
+			p->emit_args_member(cg, m, &out);
+		return out;
+	}
+	const struct type *bt = n->lhs->type;
+	struct cg_ref base;
+	if (bt->kind == TY_PTR)
+		base = cg_ref_pointer(cg, cg_expr(cg, n->lhs), bt->as);
+	else
+		base = cg_ref_of(cg, n->lhs);
+	return cg_ref_member(cg, base, m);
+}
+
+/* element i of memory at r, elements esize bytes apart */
+static struct cg_ref element_ref(struct cg *cg, struct cg_ref r, LLVMValueRef i, uint32_t esize)
+{
+	LLVMValueRef off = LLVMBuildMul(cg->b, i, cg_const(cg, esize), "");
+	r.v = cg_ptr_add_var(cg, r.v, off);
+	return r;
+}
+
+static struct cg_ref index_ref(struct cg *cg, struct node *n)
+{
+	const struct type *bt = n->lhs->type;
+	if (bt->kind == TY_RECORD) /* a tuple element: sema checked the constant index */
+		return cg_ref_member(cg, cg_ref_of(cg, n->lhs), n->member);
+	if (bt->kind == TY_PTR) {
+		struct cg_ref p = cg_ref_pointer(cg, cg_expr(cg, n->lhs), bt->as);
+		return element_ref(cg, p, cg_expr(cg, n->rhs), bt->elem->size);
+	}
+	/* arrays, and strings as arrays of chars */
+	uint32_t count = bt->kind == TY_STR ? bt->size : bt->count;
+	uint32_t esize = bt->kind == TY_STR ? 1 : bt->elem->size;
+	struct cg_ref base = cg_ref_of(cg, n->lhs);
+	LLVMValueRef i = cg_expr(cg, n->rhs);
+	if (base.kind == REF_BPF || base.kind == REF_CTX) {
+		/* in BPF memory the verifier wants the offset bounded: an index
+		 * past the end reads element 0 (bpftrace warns at run time) */
+		LLVMValueRef in = LLVMBuildICmp(cg->b, LLVMIntULT, i, cg_const(cg, count), "");
+		i = LLVMBuildSelect(cg->b, in, i, cg_const(cg, 0), "");
+	}
+	return element_ref(cg, base, i, esize);
+}
+
+struct cg_ref cg_ref_of(struct cg *cg, struct node *n)
+{
+	switch (n->kind) {
+	case N_FIELD:
+		if (n->member && n->member->bit_size)
+			break; /* bitfields have no address of their own */
+		return field_ref(cg, n);
+	case N_INDEX:
+		return index_ref(cg, n);
+	case N_UNARY:
+		if (n->op == '*')
+			return cg_ref_pointer(cg, cg_expr(cg, n->lhs), n->lhs->type->as);
+		break;
+	case N_VAR:
+		if (!type_is_scalar(n->type)) {
+			LLVMValueRef slot = cg_var_slot(cg, n);
+			if (slot)
+				return (struct cg_ref){ REF_BPF, slot };
+		}
+		break;
+	default:
+		break;
+	}
+	LLVMValueRef v = cg_expr(cg, n);
+	return (struct cg_ref){ type_is_scalar(n->type) ? REF_VALUE : REF_BPF, v };
+}
+
+/* The value of a field or element expression: read through its reference
+ * at the member's own type, then brought to the node's type (an args field
+ * can be narrower in one target of a wildcard than in another). */
+LLVMValueRef cg_member_value(struct cg *cg, struct node *n)
+{
+	const struct type_member *m = n->kind == N_FIELD ? member_here(cg, n) : NULL;
+	if (m && m->bit_size) {
+		struct cg_ref rec;
+		if (n->lhs->type->kind == TY_PTR)
+			rec = cg_ref_pointer(cg, cg_expr(cg, n->lhs), n->lhs->type->as);
+		else
+			rec = cg_ref_of(cg, n->lhs);
+		return load_bitfield(cg, rec, m);
+	}
+	const struct type *own = m && !m->is_data_loc ? m->type : n->type;
+	struct cg_ref r = cg_ref_of(cg, n);
+	LLVMValueRef v = cg_load_ref(cg, r, own->kind == n->type->kind ? own : n->type);
+	if (type_is_scalar(n->type))
+		return cg_normalize(cg, v, n->type);
+	if (own->size != n->type->size && n->type->kind == TY_STR && own->kind == TY_STR) {
+		LLVMValueRef buf = cg_temp(cg, n->type->size);
+		cg_zero(cg, buf, cg_round8(n->type->size));
+		cg_str_copy(cg, buf, n->type->size, v, own->size, false);
+		return buf;
+	}
+	return v;
+}

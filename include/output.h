@@ -1,0 +1,126 @@
+/* output.h - everything a run prints goes through one sink.
+ *
+ * The runtime decodes bytes into values (struct rt_value, by the types in
+ * the description), sorts map entries and applies top/div once, and then
+ * hands decoded values to the sink. A sink only formats: text
+ * (runtime/output_text.c, bpftrace's text output byte for byte) or JSON
+ * (runtime/output_json.c, bpftrace's NDJSON message types and fields).
+ * Notices the user must see (the "Attaching N probes..." line, lost events,
+ * updates dropped from full maps, errors at run time) go through the sink
+ * too, so -f json gives a stream of JSON objects and nothing else on stdout. */
+#ifndef SONDE_OUTPUT_H
+#define SONDE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "types.h"
+
+/* ---- decoded values ------------------------------------------------------- */
+
+enum rv_kind {
+	RV_NONE,   /* nothing to show (void; a type sonde cannot decode): JSON null */
+	RV_INT,    /* i */
+	RV_UINT,   /* u */
+	RV_BOOL,   /* u: 0 or 1 */
+	RV_STR,    /* str, len bytes (may hold any byte) */
+	RV_SYMBOL, /* str is shown in text, u in JSON: enum names, pointers (0x...) */
+	RV_BUF,    /* str, len raw bytes: text escapes non-printables as \xNN */
+	RV_ARRAY,  /* items[n]: text [a,b] */
+	RV_TUPLE,  /* items[n]: text (a, b) */
+	RV_RECORD, /* items[n] named names[n]: text { .a = 1, .b = 2 } */
+	RV_HIST,   /* rows[n]: a histogram */
+};
+
+/* One histogram row: its text label ("[4, 8)", "(..., 0)", "[1K, 2K)"),
+ * its bounds for JSON ("min"/"max", inclusive; absent when open), the
+ * count shown (divided by print()'s div) and the raw count the text bar is
+ * scaled by (bpftrace scales bars before dividing). */
+struct rt_hist_row {
+	char label[48];
+	bool has_min, has_max;
+	int64_t min, max;
+	uint64_t count;
+	uint64_t raw;
+};
+
+struct rt_value {
+	enum rv_kind kind;
+	int64_t i;
+	uint64_t u;
+	const char *str;
+	size_t len;
+	struct rt_value *items;
+	const char **names;
+	struct rt_hist_row *rows;
+	int n;
+};
+
+/* Decoded values live in an arena freed at once (a map print, an event). */
+struct rt_arena;
+struct rt_arena *rt_arena_new(void);
+void *rt_arena_alloc(struct rt_arena *a, size_t size);
+void rt_arena_free(struct rt_arena *a);
+
+/* The value of type t stored at bytes (t->size of them), as bpftrace shows
+ * it: integers by sign, bools, enums by name (number when no name matches),
+ * pointers as 0x..., strings up to their NUL (with bpftrace's ".." trailer
+ * when the string fills its buffer), buffers, arrays, tuples and records
+ * (struct members, bitfields included) recursively. */
+struct rt_value *rt_decode(struct rt_arena *a, const struct type *t, const void *bytes);
+/* Constructors for aggregation results and the like. */
+struct rt_value *rt_value_int(struct rt_arena *a, int64_t v);
+struct rt_value *rt_value_uint(struct rt_arena *a, uint64_t v);
+/* bpftrace's order for sorting: numbers numerically, strings bytewise,
+ * tuples element by element. */
+int rt_value_cmp(const struct rt_value *x, const struct rt_value *y);
+/* The text form (what the text sink prints), into a growing string. */
+void rt_value_text(FILE *out, const struct rt_value *v);
+
+/* ---- a map ready to print -------------------------------------------------- */
+
+struct rt_map_view {
+	const char *name;        /* "@x" */
+	bool keyed;              /* printed as @x[key]; false: a scalar map */
+	const char *json_type;   /* "map", "stats" or "hist" */
+	bool blank_line_after;   /* text: bpftrace prints a blank line after avg/stats maps */
+	/* text for a map with no entries: bpftrace prints "@c: 0" for an empty
+	 * scalar count and one or two blank lines for the others */
+	const char *empty_text;
+	int n;
+	struct rt_value **keys;  /* n decoded keys (tuples for several parts); NULL if !keyed */
+	struct rt_value **values;
+};
+
+/* ---- the sink ----------------------------------------------------------------- */
+
+enum rt_notice { RT_NOTICE_WARNING, RT_NOTICE_ERROR };
+
+struct rt_output;
+struct rt_output_ops {
+	void (*attached)(struct rt_output *o, int nprobes);
+	void (*printf)(struct rt_output *o, const char *text, size_t len);
+	void (*value)(struct rt_output *o, const struct rt_value *v);     /* print(value) */
+	void (*maps_begin)(struct rt_output *o);                          /* before the maps at exit */
+	void (*map)(struct rt_output *o, const struct rt_map_view *m);
+	void (*lost_events)(struct rt_output *o, uint64_t n);
+	/* updates of map `map` dropped because it was full: the total so far
+	 * while running (-v), the final total at exit */
+	void (*map_full)(struct rt_output *o, const char *map, uint64_t dropped, uint64_t max_entries,
+			 bool at_exit);
+	void (*notice)(struct rt_output *o, enum rt_notice level, const char *text);
+};
+
+struct rt_output {
+	const struct rt_output_ops *ops;
+	FILE *out;   /* stdout or the -o file */
+	FILE *err;   /* stderr: text mode's notices */
+};
+
+/* Fill o as a text or JSON sink writing to out (and err for text notices). */
+void rt_output_text(struct rt_output *o, FILE *out, FILE *err);
+void rt_output_json(struct rt_output *o, FILE *out, FILE *err);
+
+#endif

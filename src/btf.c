@@ -1,0 +1,923 @@
+/* btf.c - kernel types from BTF (include/btf.h), read with libbpf.
+ *
+ * One struct btf per process, loaded the first time a kernel type is asked
+ * for (never by kbtf_kernel_build_id or by base C type names). A BTF id
+ * becomes a struct type once per arena, cached under KEY_TYPE(id); named
+ * structs and unions start incomplete (size and alignment known, no
+ * members) and kbtf_complete() fills them, so pointers between structs
+ * never make conversion recurse.
+ *
+ * Name lookups use libbpf's btf__find_by_name_kind, a linear scan (a miss
+ * reads all ~126k types, ~0.75-1.4 ms). Each scan's cost is counted; once the
+ * scans together have cost about what indexing the type names costs, the
+ * index is built and every later lookup is a hash probe. A script naming a
+ * few structs never pays for the index; one naming many (sched:* args,
+ * typos, misses) pays for it once. Enumerator names have their own index,
+ * built on the first kbtf_enum_value().
+ *
+ * Not thread-safe: one compilation at a time per process. */
+#include <bpf/btf.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "btf.h"
+#include "util.h"
+
+/* Arena cache keys: converted BTF ids, and tracepoint args records. */
+#define KEY_TYPE(id) ((1ull << 32) | (uint32_t)(id))
+#define KEY_TP_ARGS(id) ((2ull << 32) | (uint32_t)(id))
+
+/* Index the names once libbpf's scans have read this many times the whole
+ * type list: building the index costs about as much as that many scans
+ * (measured: ~2.2 ms vs ~0.75 ms per missed scan of 126k types). */
+#define SCANS_BEFORE_INDEX 3
+
+/* Real BTF nests types a few levels deep; a file given by BPFTRACE_BTF
+ * could loop (a pointer to itself through qualifiers): stop there. */
+#define MAX_NESTING 64
+
+struct name_slot {
+	uint32_t id;   /* 0: empty */
+	uint32_t hash;
+};
+
+struct enum_slot {
+	uint32_t id;   /* the enum's type id; 0: empty */
+	uint32_t index; /* the enumerator's position in it */
+	uint32_t hash;
+};
+
+static struct {
+	struct btf *btf;
+	bool tried;          /* a load was attempted (and failed unless btf) */
+	char error[256];
+	uint32_t ntypes;     /* btf__type_cnt: ids are 1..ntypes-1 */
+	uint64_t scanned;    /* type ids read by libbpf's name scans so far */
+	struct name_slot *names; /* named types, open addressing */
+	uint32_t names_mask;
+	struct enum_slot *enums; /* enumerators of every enum */
+	uint32_t enums_mask;
+	int nesting;         /* conversions in progress */
+} kbtf;
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static bool kbtf_load(void)
+{
+	if (kbtf.btf)
+		return true;
+	if (kbtf.tried)
+		return false;
+	kbtf.tried = true;
+	const char *path = getenv("BPFTRACE_BTF");
+	if (path && !*path)
+		path = NULL;
+	struct btf *btf = path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
+	if (!btf) {
+		int err = errno;
+		snprintf(kbtf.error, sizeof(kbtf.error), "cannot read kernel BTF from %s: %s",
+			 path ? path : "/sys/kernel/btf/vmlinux", strerror(err ? err : ENOENT));
+		return false;
+	}
+	kbtf.btf = btf;
+	kbtf.ntypes = btf__type_cnt(btf);
+	kbtf.error[0] = '\0';
+	return true;
+}
+
+bool kbtf_available(void)
+{
+	return kbtf_load();
+}
+
+bool kbtf_loaded(void)
+{
+	return kbtf.btf != NULL;
+}
+
+const char *kbtf_error(void)
+{
+	return kbtf.error;
+}
+
+void kbtf_unload(void)
+{
+	btf__free(kbtf.btf);
+	free(kbtf.names);
+	free(kbtf.enums);
+	memset(&kbtf, 0, sizeof(kbtf));
+}
+
+static const struct btf_type *btf_type(uint32_t id)
+{
+	return btf__type_by_id(kbtf.btf, id);
+}
+
+static const char *btf_name(uint32_t name_off)
+{
+	const char *s = btf__name_by_offset(kbtf.btf, name_off);
+	return s ? s : "";
+}
+
+/* ---- name lookup ---------------------------------------------------------------- */
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The kinds a script names; functions, variables and the rest stay out of
+ * the index (they are most of the named ids) and go to libbpf's scan. */
+static bool is_indexed_kind(int kind)
+{
+	switch (kind) {
+	case BTF_KIND_INT: case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_FLOAT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint32_t table_size_for(uint32_t n)
+{
+	uint32_t size = 1024;
+	while (size < n * 2)
+		size *= 2;
+	return size;
+}
+
+/* Ids go in increasing order and probing is linear, so among equal names
+ * the lowest id is met first: duplicates resolve as libbpf does. */
+static void build_name_index(void)
+{
+	uint32_t n = 0;
+	for (uint32_t id = 1; id < kbtf.ntypes; id++) {
+		const struct btf_type *t = btf_type(id);
+		n += t->name_off && is_indexed_kind(btf_kind(t));
+	}
+	uint32_t size = table_size_for(n);
+	kbtf.names = xcalloc(size, sizeof(*kbtf.names));
+	kbtf.names_mask = size - 1;
+	for (uint32_t id = 1; id < kbtf.ntypes; id++) {
+		const struct btf_type *t = btf_type(id);
+		if (!t->name_off || !is_indexed_kind(btf_kind(t)))
+			continue;
+		uint32_t h = name_hash(btf_name(t->name_off));
+		uint32_t i = h & kbtf.names_mask;
+		while (kbtf.names[i].id)
+			i = (i + 1) & kbtf.names_mask;
+		kbtf.names[i] = (struct name_slot){ .id = id, .hash = h };
+	}
+}
+
+static int32_t index_find(const char *name, int kind)
+{
+	uint32_t h = name_hash(name);
+	for (uint32_t i = h & kbtf.names_mask; kbtf.names[i].id; i = (i + 1) & kbtf.names_mask) {
+		if (kbtf.names[i].hash != h)
+			continue;
+		const struct btf_type *t = btf_type(kbtf.names[i].id);
+		if (btf_kind(t) == kind && strcmp(btf_name(t->name_off), name) == 0)
+			return (int32_t)kbtf.names[i].id;
+	}
+	return -1;
+}
+
+/* The lowest id of that name and kind, or -1. BTF must be loaded. */
+static int32_t find_named(const char *name, int kind)
+{
+	if (kbtf.names && is_indexed_kind(kind))
+		return index_find(name, kind);
+	int32_t id = btf__find_by_name_kind(kbtf.btf, name, kind);
+	kbtf.scanned += id > 0 ? (uint64_t)id : kbtf.ntypes;
+	if (!kbtf.names && kbtf.scanned >= (uint64_t)SCANS_BEFORE_INDEX * kbtf.ntypes)
+		build_name_index();
+	return id > 0 ? id : -1;
+}
+
+/* ---- converting BTF types ---------------------------------------------------- */
+
+static const struct type *convert(struct type_arena *a, uint32_t id);
+static void add_members(struct type_arena *a, struct type *rec, const struct btf_type *t,
+			uint32_t base_bits);
+
+static uint32_t skip_modifiers(uint32_t id)
+{
+	const struct btf_type *t;
+	for (int n = 0; n < MAX_NESTING && (t = btf_type(id)) && (btf_is_mod(t) || btf_is_typedef(t)); n++)
+		id = t->type;
+	return id;
+}
+
+static const struct type *convert_int(struct type_arena *a, uint32_t id, const struct btf_type *t)
+{
+	(void)id;
+	uint8_t encoding = btf_int_encoding(t);
+	if (encoding & BTF_INT_BOOL)
+		return type_bool();
+	switch (t->size) {
+	case 1: case 2: case 4: case 8:
+		/* `char` has no SIGNED bit (the kernel builds with
+		 * -funsigned-char): uint8, as in bpftrace */
+		return type_int(t->size, encoding & BTF_INT_SIGNED);
+	default:
+		/* __int128: its 64-bit halves, low first (no 128-bit ints here) */
+		if (t->size % 8 == 0)
+			return type_array(a, type_int(8, false), t->size / 8);
+		return type_array(a, type_int(1, false), t->size);
+	}
+}
+
+/* Floats cannot be computed with in BPF; keep their bits readable as an
+ * unsigned integer of the same size (bpftrace calls them unsupported). */
+static const struct type *convert_float(struct type_arena *a, uint32_t id, const struct btf_type *t)
+{
+	(void)id;
+	if (t->size == 2 || t->size == 4 || t->size == 8)
+		return type_int(t->size, false);
+	return type_array(a, type_int(1, false), t->size);
+}
+
+/* Pointers to functions point to void; a btf_type_tag("user") between the
+ * pointer and its pointee puts the pointee in user memory. */
+static const struct type *convert_ptr(struct type_arena *a, uint32_t id, const struct btf_type *t)
+{
+	(void)id;
+	enum addr_space as = AS_KERNEL;
+	const struct btf_type *p;
+	uint32_t at = t->type;
+	for (int n = 0; n < MAX_NESTING && (p = btf_type(at)) && btf_is_mod(p); n++, at = p->type)
+		if (btf_is_type_tag(p) && strcmp(btf_name(p->name_off), "user") == 0)
+			as = AS_USER;
+	const struct type *to = convert(a, t->type);
+	return type_ptr(a, to ? to : type_void(), as);
+}
+
+/* bpftrace's rule: an array of 1-byte integers (char, u8, s8) is a string;
+ * `(int8[])x` gets the bytes back. Zero elements: a flexible array. */
+static const struct type *convert_array(struct type_arena *a, uint32_t id, const struct btf_type *t)
+{
+	(void)id;
+	const struct btf_array *arr = btf_array(t);
+	const struct type *elem = convert(a, arr->type);
+	if (!elem)
+		return NULL;
+	if (elem->kind == TY_INT && elem->size == 1)
+		return type_str(a, arr->nelems);
+	return type_array(a, elem, arr->nelems);
+}
+
+static const struct type *record_named(struct type_arena *a, uint32_t id, const struct btf_type *t,
+				       bool is_union, const char *name)
+{
+	struct type *rec = type_record_new(a, is_union ? REC_UNION : REC_STRUCT, name);
+	rec->incomplete = true;
+	rec->btf_id = (int32_t)id;
+	/* Size and alignment are known before the members: arrays of this
+	 * record and records embedding it are laid out without completing it. */
+	rec->size = t->size;
+	int align = btf__align_of(kbtf.btf, id);
+	rec->align = align > 0 ? (uint32_t)align : 1;
+	type_arena_remember(a, KEY_TYPE(id), rec);
+	return rec;
+}
+
+/* A named struct or union stays incomplete until kbtf_complete(); an
+ * anonymous one (a typedef'd `struct { ... }`, a member's inline type) has
+ * no name to complete it by later, and cannot refer to itself, so it is
+ * completed now. */
+static const struct type *convert_record(struct type_arena *a, uint32_t id, const struct btf_type *t)
+{
+	bool is_union = btf_is_union(t);
+	if (!t->name_off) {
+		const struct type *rec = record_named(a, id, t, is_union, NULL);
+		kbtf_complete(a, rec);
+		return rec;
+	}
+	char name[256];
+	snprintf(name, sizeof(name), "%s %s", is_union ? "union" : "struct", btf_name(t->name_off));
+	return record_named(a, id, t, is_union, name);
+}
+
+/* A forward declaration is the struct of that name when BTF has one, else
+ * an opaque record: nameable, pointable-to, never completed. */
+static const struct type *convert_fwd(struct type_arena *a, uint32_t id, const struct btf_type *t)
+{
+	(void)id;
+	bool is_union = btf_kflag(t);
+	const char *name = btf_name(t->name_off);
+	int32_t full = find_named(name, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
+	if (full > 0)
+		return convert(a, (uint32_t)full);
+	char spelled[256];
+	snprintf(spelled, sizeof(spelled), "%s %s", is_union ? "union" : "struct", name);
+	struct type *rec = type_record_new(a, is_union ? REC_UNION : REC_STRUCT, spelled);
+	rec->incomplete = true;
+	return rec;
+}
+
+/* Enums keep every enumerator (printing shows names) and BTF's sign
+ * (kind_flag). Anonymous enums are plain integers, as in bpftrace. */
+static const struct type *convert_enum(struct type_arena *a, uint32_t id, const struct btf_type *t)
+{
+	(void)id;
+	bool is_signed = btf_kflag(t);
+	if (!t->name_off)
+		return type_int(t->size, is_signed);
+	char name[256];
+	snprintf(name, sizeof(name), "enum %s", btf_name(t->name_off));
+	struct type *e = type_enum_new(a, name, t->size, is_signed);
+	int n = btf_vlen(t);
+	if (btf_is_enum(t)) {
+		const struct btf_enum *v = btf_enum(t);
+		for (int i = 0; i < n; i++)
+			type_enum_add(a, e, btf_name(v[i].name_off),
+				      is_signed ? (int64_t)v[i].val : (int64_t)(uint32_t)v[i].val);
+	} else {
+		const struct btf_enum64 *v = btf_enum64(t);
+		for (int i = 0; i < n; i++)
+			type_enum_add(a, e, btf_name(v[i].name_off), (int64_t)btf_enum64_value(&v[i]));
+	}
+	return e;
+}
+
+/* typedef, const, volatile, restrict, type tags: the type they qualify */
+static const struct type *convert_alias(struct type_arena *a, uint32_t id, const struct btf_type *t)
+{
+	(void)id;
+	return convert(a, t->type);
+}
+
+/* A function type is only ever seen through a pointer: `void *`. */
+static const struct type *convert_func_proto(struct type_arena *a, uint32_t id,
+					     const struct btf_type *t)
+{
+	(void)a, (void)id, (void)t;
+	return type_void();
+}
+
+typedef const struct type *converter(struct type_arena *a, uint32_t id, const struct btf_type *t);
+
+/* By BTF kind; NULL: not a type a value can have (functions, variables,
+ * sections, declaration tags). */
+static converter *const converters[] = {
+	[BTF_KIND_INT] = convert_int,
+	[BTF_KIND_PTR] = convert_ptr,
+	[BTF_KIND_ARRAY] = convert_array,
+	[BTF_KIND_STRUCT] = convert_record,
+	[BTF_KIND_UNION] = convert_record,
+	[BTF_KIND_ENUM] = convert_enum,
+	[BTF_KIND_FWD] = convert_fwd,
+	[BTF_KIND_TYPEDEF] = convert_alias,
+	[BTF_KIND_VOLATILE] = convert_alias,
+	[BTF_KIND_CONST] = convert_alias,
+	[BTF_KIND_RESTRICT] = convert_alias,
+	[BTF_KIND_FUNC_PROTO] = convert_func_proto,
+	[BTF_KIND_FLOAT] = convert_float,
+	[BTF_KIND_TYPE_TAG] = convert_alias,
+	[BTF_KIND_ENUM64] = convert_enum,
+};
+
+static const struct type *convert(struct type_arena *a, uint32_t id)
+{
+	if (id == 0)
+		return type_void();
+	const struct type *done = type_arena_lookup(a, KEY_TYPE(id));
+	if (done)
+		return done;
+	const struct btf_type *t = btf_type(id);
+	if (!t || kbtf.nesting >= MAX_NESTING)
+		return NULL;
+	unsigned kind = btf_kind(t);
+	converter *fn = kind < sizeof(converters) / sizeof(converters[0]) ? converters[kind] : NULL;
+	kbtf.nesting++;
+	const struct type *r = fn ? fn(a, id, t) : NULL;
+	kbtf.nesting--;
+	/* records remember themselves before completing */
+	if (r && type_arena_lookup(a, KEY_TYPE(id)) != r)
+		type_arena_remember(a, KEY_TYPE(id), r);
+	return r;
+}
+
+const struct type *kbtf_type_by_id(struct type_arena *a, int32_t id)
+{
+	if (id < 0 || !kbtf_load() || (uint32_t)id >= kbtf.ntypes)
+		return NULL;
+	return convert(a, (uint32_t)id);
+}
+
+/* ---- members ---------------------------------------------------------------- */
+
+/* Old-style bitfields put the bit position in the INT type itself. */
+static void int_bitfield(uint32_t type_id, uint32_t *bits, uint32_t *bit_size)
+{
+	const struct btf_type *t = btf_type(skip_modifiers(type_id));
+	if (!t || !btf_is_int(t) || *bit_size)
+		return;
+	if (btf_int_offset(t) || btf_int_bits(t) != t->size * 8) {
+		*bits += btf_int_offset(t);
+		*bit_size = btf_int_bits(t);
+	}
+}
+
+static void add_member(struct type_arena *a, struct type *rec, const char *name, uint32_t type_id,
+		       uint32_t bits, uint32_t bit_size)
+{
+	const struct type *mt = convert(a, type_id);
+	if (!mt)
+		return; /* not a value type: broken BTF; leave the member out */
+	int_bitfield(type_id, &bits, &bit_size);
+	type_record_add_at(a, rec, name, mt, bits / 8, (uint16_t)(bit_size ? bits % 8 : 0),
+			   (uint16_t)bit_size);
+}
+
+/* Anonymous struct/union members are flattened into rec at their
+ * accumulated offsets, so their members are found and printed by name. */
+static void add_members(struct type_arena *a, struct type *rec, const struct btf_type *t,
+			uint32_t base_bits)
+{
+	const struct btf_member *m = btf_members(t);
+	for (uint32_t i = 0; i < btf_vlen(t); i++) {
+		uint32_t bits = base_bits + btf_member_bit_offset(t, i);
+		const char *name = btf_name(m[i].name_off);
+		if (*name) {
+			add_member(a, rec, name, m[i].type, bits, btf_member_bitfield_size(t, i));
+			continue;
+		}
+		const struct btf_type *inner = btf_type(skip_modifiers(m[i].type));
+		if (inner && btf_is_composite(inner) && kbtf.nesting < MAX_NESTING) {
+			kbtf.nesting++;
+			add_members(a, rec, inner, bits);
+			kbtf.nesting--;
+		}
+		/* else: an unnamed bitfield, padding */
+	}
+}
+
+/* Keys of lazy records in the arena's cache: BTF ids never set the top bit. */
+static uint64_t lazy_key(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 0x100000001b3ull;
+	return h | (1ull << 63);
+}
+
+const struct type *kbtf_lazy(struct type_arena *a, const char *name)
+{
+	uint64_t key = lazy_key(name);
+	const struct type *t = type_arena_lookup(a, key);
+	if (t)
+		return t;
+	bool is_union = strncmp(name, "union ", 6) == 0;
+	struct type *rec = type_record_new(a, is_union ? REC_UNION : REC_STRUCT, name);
+	rec->incomplete = true; /* btf_id -1: found by name when completed */
+	type_arena_remember(a, key, rec);
+	return rec;
+}
+
+/* A lazy record takes the members of the kernel's definition. Like any
+ * completion it happens before anyone reads its members. */
+static bool complete_lazy(struct type_arena *a, struct type *r)
+{
+	const struct type *k = r->name ? kbtf_type(a, r->name) : NULL;
+	if (!k || k == r || k->kind != TY_RECORD || !kbtf_complete(a, k))
+		return false;
+	r->members = k->members;
+	r->nmembers = k->nmembers;
+	r->size = k->size;
+	r->align = k->align;
+	r->btf_id = k->btf_id;
+	r->incomplete = false;
+	return true;
+}
+
+bool kbtf_complete(struct type_arena *a, const struct type *rec)
+{
+	if (!rec || rec->kind != TY_RECORD)
+		return false;
+	if (!rec->incomplete)
+		return true;
+	if (rec->btf_id == -1)
+		return complete_lazy(a, (struct type *)rec);
+	if (rec->btf_id <= 0 || !kbtf_load())
+		return false;
+	const struct btf_type *t = btf_type((uint32_t)rec->btf_id);
+	if (!t || !btf_is_composite(t))
+		return false;
+	/* The record was made incomplete by this module in arena a, which owns
+	 * it; it is completed once, here, before anyone reads its members, so
+	 * writing through the const pointer changes nothing anyone has seen. */
+	struct type *r = (struct type *)rec;
+	uint32_t align = r->align;
+	add_members(a, r, t, 0);
+	type_record_finish(r, t->size);
+	r->align = align; /* BTF's, which knows about packed structs */
+	return true;
+}
+
+/* ---- names a script writes ------------------------------------------------------ */
+
+/* C's base types by their usual spellings, for the kernel's LP64 ABI: these
+ * need no BTF (a cast to `unsigned long` should not load 6 MB). `char` is
+ * unsigned, as in the kernel's BTF. */
+static const struct base_name {
+	const char *name;
+	uint8_t size;
+	bool is_signed;
+} base_names[] = {
+	{ "char", 1, false }, { "signed char", 1, true }, { "unsigned char", 1, false },
+	{ "short", 2, true }, { "short int", 2, true }, { "signed short", 2, true },
+	{ "signed short int", 2, true }, { "short signed int", 2, true },
+	{ "unsigned short", 2, false }, { "unsigned short int", 2, false },
+	{ "short unsigned int", 2, false }, { "short unsigned", 2, false },
+	{ "int", 4, true }, { "signed", 4, true }, { "signed int", 4, true },
+	{ "unsigned", 4, false }, { "unsigned int", 4, false },
+	{ "long", 8, true }, { "long int", 8, true }, { "signed long", 8, true },
+	{ "signed long int", 8, true }, { "long signed int", 8, true },
+	{ "unsigned long", 8, false }, { "unsigned long int", 8, false },
+	{ "long unsigned int", 8, false }, { "long unsigned", 8, false },
+	{ "long long", 8, true }, { "long long int", 8, true }, { "signed long long", 8, true },
+	{ "signed long long int", 8, true }, { "long long signed int", 8, true },
+	{ "unsigned long long", 8, false }, { "unsigned long long int", 8, false },
+	{ "long long unsigned int", 8, false }, { "long long unsigned", 8, false },
+};
+
+static const struct type *base_type(const char *name)
+{
+	if (strcmp(name, "void") == 0)
+		return type_void();
+	if (strcmp(name, "_Bool") == 0 || strcmp(name, "bool") == 0)
+		return type_bool();
+	for (size_t i = 0; i < sizeof(base_names) / sizeof(base_names[0]); i++)
+		if (strcmp(name, base_names[i].name) == 0)
+			return type_int(base_names[i].size, base_names[i].is_signed);
+	return NULL;
+}
+
+/* The name with surrounding blanks trimmed and inner runs of blanks made
+ * one space ("unsigned  long " -> "unsigned long"), in buf; NULL if it does
+ * not fit (no type has such a long name). */
+static const char *normalize(const char *name, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (const char *p = name; *p; p++) {
+		if (n + 1 >= len)
+			return NULL;
+		if (isspace((unsigned char)*p)) {
+			if (n && buf[n - 1] != ' ')
+				buf[n++] = ' ';
+			continue;
+		}
+		buf[n++] = *p;
+	}
+	while (n && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool strip_prefix(const char **s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (strncmp(*s, prefix, n) != 0)
+		return false;
+	*s += n;
+	return true;
+}
+
+/* struct/union/enum NAME, or a typedef or integer type of BTF */
+static const struct type *kernel_named(struct type_arena *a, const char *name)
+{
+	int32_t id = -1;
+	if (strip_prefix(&name, "struct ")) {
+		id = find_named(name, BTF_KIND_STRUCT);
+		if (id < 0)
+			id = find_named(name, BTF_KIND_FWD);
+	} else if (strip_prefix(&name, "union ")) {
+		id = find_named(name, BTF_KIND_UNION);
+		if (id < 0)
+			id = find_named(name, BTF_KIND_FWD);
+	} else if (strip_prefix(&name, "enum ")) {
+		id = find_named(name, BTF_KIND_ENUM);
+		if (id < 0)
+			id = find_named(name, BTF_KIND_ENUM64);
+	} else {
+		id = find_named(name, BTF_KIND_TYPEDEF);
+		if (id < 0)
+			id = find_named(name, BTF_KIND_INT);
+	}
+	return id > 0 ? convert(a, (uint32_t)id) : NULL;
+}
+
+const struct type *kbtf_type(struct type_arena *a, const char *name)
+{
+	char buf[256];
+	const char *n = name ? normalize(name, buf, sizeof(buf)) : NULL;
+	if (!n)
+		return NULL;
+	while (strip_prefix(&n, "const ") || strip_prefix(&n, "volatile "))
+		;
+	size_t len = strlen(n);
+	if (len && n[len - 1] == '*') {
+		/* "struct task_struct *": a kernel pointer to the rest */
+		buf[n - buf + len - 1] = '\0';
+		const struct type *to = kbtf_type(a, n);
+		return to ? type_ptr(a, to, AS_KERNEL) : NULL;
+	}
+	const struct type *base = base_type(n);
+	if (base)
+		return base;
+	if (!*n || !kbtf_load())
+		return NULL;
+	return kernel_named(a, n);
+}
+
+/* ---- enumerators ---------------------------------------------------------------- */
+
+static const char *enumerator_name(uint32_t id, uint32_t index)
+{
+	const struct btf_type *t = btf_type(id);
+	return btf_name(btf_is_enum(t) ? btf_enum(t)[index].name_off : btf_enum64(t)[index].name_off);
+}
+
+static void build_enum_index(void)
+{
+	uint32_t n = 0;
+	for (uint32_t id = 1; id < kbtf.ntypes; id++) {
+		const struct btf_type *t = btf_type(id);
+		if (btf_is_any_enum(t))
+			n += btf_vlen(t);
+	}
+	uint32_t size = table_size_for(n);
+	kbtf.enums = xcalloc(size, sizeof(*kbtf.enums));
+	kbtf.enums_mask = size - 1;
+	for (uint32_t id = 1; id < kbtf.ntypes; id++) {
+		const struct btf_type *t = btf_type(id);
+		if (!btf_is_any_enum(t))
+			continue;
+		for (uint32_t k = 0; k < btf_vlen(t); k++) {
+			uint32_t h = name_hash(enumerator_name(id, k));
+			uint32_t i = h & kbtf.enums_mask;
+			while (kbtf.enums[i].id)
+				i = (i + 1) & kbtf.enums_mask;
+			kbtf.enums[i] = (struct enum_slot){ .id = id, .index = k, .hash = h };
+		}
+	}
+}
+
+bool kbtf_enum_value(struct type_arena *a, const char *name, int64_t *value,
+		     const struct type **enum_type)
+{
+	if (!kbtf_load())
+		return false;
+	if (!kbtf.enums)
+		build_enum_index();
+	uint32_t h = name_hash(name);
+	for (uint32_t i = h & kbtf.enums_mask; kbtf.enums[i].id; i = (i + 1) & kbtf.enums_mask) {
+		const struct enum_slot *s = &kbtf.enums[i];
+		if (s->hash != h || strcmp(enumerator_name(s->id, s->index), name) != 0)
+			continue;
+		const struct btf_type *t = btf_type(s->id);
+		if (btf_is_enum(t)) {
+			int32_t v = btf_enum(t)[s->index].val;
+			*value = btf_kflag(t) ? (int64_t)v : (int64_t)(uint32_t)v;
+		} else {
+			*value = (int64_t)btf_enum64_value(&btf_enum64(t)[s->index]);
+		}
+		if (enum_type)
+			*enum_type = convert(a, s->id);
+		return true;
+	}
+	return false;
+}
+
+/* ---- suggestions ------------------------------------------------------------------ */
+
+#define SUGGEST_MAX_LEN 64
+
+/* Edit distance counting an adjacent swap as one edit ("pdi" -> "pid"). */
+static int edit_distance(const char *x, const char *y)
+{
+	int n = (int)strlen(x), m = (int)strlen(y);
+	if (n >= SUGGEST_MAX_LEN || m >= SUGGEST_MAX_LEN)
+		return SUGGEST_MAX_LEN;
+	int rows[3][SUGGEST_MAX_LEN + 1];
+	int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+	for (int j = 0; j <= m; j++)
+		prev[j] = j;
+	for (int i = 1; i <= n; i++) {
+		cur[0] = i;
+		for (int j = 1; j <= m; j++) {
+			int cost = x[i - 1] != y[j - 1];
+			int best = prev[j - 1] + cost;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+			    prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
+			cur[j] = best;
+		}
+		int *t = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = t;
+	}
+	return prev[m];
+}
+
+const char *kbtf_closest_member(const struct type *rec, const char *name)
+{
+	if (!rec || rec->kind != TY_RECORD || !name)
+		return NULL;
+	/* a third of the name may be wrong: "pidd" -> "pid", not "x" -> "y" */
+	int len = (int)strlen(name);
+	int allowed = len / 3 > 0 ? len / 3 : 1;
+	if (allowed > 3)
+		allowed = 3;
+	if (len <= 1)
+		return NULL;
+	const char *best = NULL;
+	int best_distance = allowed + 1;
+	for (int i = 0; i < rec->nmembers; i++) {
+		int d = edit_distance(name, rec->members[i].name);
+		if (d < best_distance) {
+			best_distance = d;
+			best = rec->members[i].name;
+		}
+	}
+	return best;
+}
+
+/* ---- tracepoints ------------------------------------------------------------------ */
+
+/* "sched:sched_switch" or "sched_switch": the event, and the category if
+ * given (into cat). */
+static const char *split_event(const char *spec, char *cat, size_t len)
+{
+	const char *colon = strchr(spec, ':');
+	cat[0] = '\0';
+	if (!colon)
+		return spec;
+	size_t n = (size_t)(colon - spec);
+	snprintf(cat, len, "%.*s", (int)(n < len ? n : len - 1), spec);
+	return colon + 1;
+}
+
+/* Tracepoint fields follow the format's C type (bpftrace 0.25+): only a
+ * `char x[N]` is a string; `__u8 saddr[4]` and `unsigned char x[N]` stay
+ * arrays of bytes. NULL when arr is no such array. */
+static const struct type *byte_array(struct type_arena *a, const struct btf_type *arr)
+{
+	const struct btf_array *info = btf_array(arr);
+	const struct btf_type *elem = btf_type(skip_modifiers(info->type));
+	if (!elem || info->nelems == 0)
+		return NULL;
+	bool is_char = btf_is_int(elem) && strcmp(btf_name(elem->name_off), "char") == 0;
+	if (is_char || elem->size != 1 || !(btf_is_int(elem) || btf_is_typedef(elem)))
+		return NULL;
+	const struct type *e = convert(a, info->type);
+	return e && e->kind == TY_INT && e->size == 1 ? type_array(a, e, info->nelems) : NULL;
+}
+
+/* A member of the raw struct as the script sees it: the common fields
+ * (`ent`) and the trailing `__data[]` are not arguments; `__data_loc_NAME`
+ * is the string NAME found through a locator. */
+static void add_tp_member(struct type_arena *a, struct type *rec, const struct btf_type *raw,
+			  uint32_t i)
+{
+	const struct btf_member *m = &btf_members(raw)[i];
+	const char *name = btf_name(m->name_off);
+	uint32_t bits = btf_member_bit_offset(raw, i);
+	if (strcmp(name, "ent") == 0 && bits == 0)
+		return;
+	const struct btf_type *mt = btf_type(skip_modifiers(m->type));
+	if (i + 1 == btf_vlen(raw) && strcmp(name, "__data") == 0 && mt && btf_is_array(mt) &&
+	    btf_array(mt)->nelems == 0)
+		return;
+	const char *data_loc = name;
+	if (strip_prefix(&data_loc, "__data_loc_")) {
+		type_record_add_at(a, rec, data_loc, type_str(a, KBTF_DATA_LOC_STRLEN), bits / 8, 0, 0);
+		rec->members[rec->nmembers - 1].is_data_loc = true;
+		return;
+	}
+	if (!*name) {
+		if (mt && btf_is_composite(mt))
+			add_members(a, rec, mt, bits);
+		return;
+	}
+	const struct type *bytes = mt && btf_is_array(mt) ? byte_array(a, mt) : NULL;
+	if (bytes) {
+		type_record_add_at(a, rec, name, bytes, bits / 8, 0, 0);
+		return;
+	}
+	add_member(a, rec, name, m->type, bits, btf_member_bitfield_size(raw, i));
+}
+
+const struct type *kbtf_tracepoint_args(struct type_arena *a, const char *event)
+{
+	char cat[128], raw_name[256], rec_name[320];
+	const char *ev = split_event(event, cat, sizeof(cat));
+	if (!*ev || !kbtf_load())
+		return NULL;
+	snprintf(raw_name, sizeof(raw_name), "trace_event_raw_%s", ev);
+	int32_t id = find_named(raw_name, BTF_KIND_STRUCT);
+	if (id < 0)
+		return NULL;
+	/* bpftrace 0.17's name for the args of category:event */
+	if (*cat)
+		snprintf(rec_name, sizeof(rec_name), "struct _tracepoint_%s_%s", cat, ev);
+	else
+		snprintf(rec_name, sizeof(rec_name), "struct _tracepoint_%s", ev);
+	const struct type *done = type_arena_lookup(a, KEY_TP_ARGS(id));
+	if (done && strcmp(done->name, rec_name) == 0)
+		return done;
+	const struct btf_type *raw = btf_type((uint32_t)id);
+	struct type *rec = type_record_new(a, REC_STRUCT, rec_name);
+	for (uint32_t i = 0; i < btf_vlen(raw); i++)
+		add_tp_member(a, rec, raw, i);
+	type_record_finish(rec, raw->size);
+	type_arena_remember(a, KEY_TP_ARGS(id), rec);
+	return rec;
+}
+
+bool kbtf_has_tracepoint_record(const char *event)
+{
+	char cat[128], name[256];
+	const char *ev = split_event(event, cat, sizeof(cat));
+	if (!*ev || !kbtf_load())
+		return false;
+	snprintf(name, sizeof(name), "trace_event_raw_%s", ev);
+	return find_named(name, BTF_KIND_STRUCT) > 0;
+}
+
+bool kbtf_has_tracepoint(const char *event)
+{
+	char cat[128], name[256];
+	const char *ev = split_event(event, cat, sizeof(cat));
+	if (!*ev || !kbtf_load())
+		return false;
+	snprintf(name, sizeof(name), "btf_trace_%s", ev);
+	return find_named(name, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* ---- the kernel's identity ---------------------------------------------------- */
+
+#define NT_GNU_BUILD_ID_TYPE 3
+
+static uint32_t read_u32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The GNU build-id note among the ELF notes in buf (each: namesz, descsz,
+ * type, then name and desc padded to 4 bytes) as hex into out. */
+static void build_id_from_notes(const unsigned char *buf, size_t len, char *out, size_t outlen)
+{
+	size_t at = 0;
+	out[0] = '\0';
+	while (at + 12 <= len) {
+		uint32_t namesz = read_u32(buf + at), descsz = read_u32(buf + at + 4);
+		uint32_t type = read_u32(buf + at + 8);
+		size_t name_at = at + 12;
+		size_t desc_at = name_at + (((size_t)namesz + 3) & ~(size_t)3);
+		size_t next = desc_at + (((size_t)descsz + 3) & ~(size_t)3);
+		if (next > len || next <= at)
+			return;
+		if (type == NT_GNU_BUILD_ID_TYPE && namesz == 4 && memcmp(buf + name_at, "GNU", 4) == 0 &&
+		    descsz * 2 + 1 <= outlen) {
+			for (uint32_t i = 0; i < descsz; i++)
+				snprintf(out + 2 * i, 3, "%02x", buf[desc_at + i]);
+			return;
+		}
+		at = next;
+	}
+}
+
+const char *kbtf_kernel_build_id(void)
+{
+	static char build_id[129];
+	static bool read_once;
+	if (read_once)
+		return build_id;
+	read_once = true;
+	FILE *f = fopen("/sys/kernel/notes", "rb");
+	if (!f)
+		return build_id;
+	unsigned char buf[4096];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	build_id_from_notes(buf, len, build_id, sizeof(build_id));
+	return build_id;
+}
