@@ -521,8 +521,23 @@ static int open_epoll_set(struct run *r)
 	return epfd;
 }
 
+/* Only BEGIN and END: nothing can happen after BEGIN, so the run ends
+ * there (END, then the maps), as in the latest bpftrace (0.17 waited for
+ * Ctrl-C). With -c or -p it lasts as long as the process. */
+static bool nothing_to_wait_for(const struct run *r)
+{
+	if (r->o->cmd || r->o->filter_pid)
+		return false;
+	for (int i = 0; i < r->desc->nprobes; i++)
+		if (r->desc->probes[i].type != PT_BEGIN && r->desc->probes[i].type != PT_END)
+			return false;
+	return true;
+}
+
 static void event_loop(struct run *r)
 {
+	if (nothing_to_wait_for(r))
+		return;
 	int epfd = open_epoll_set(r);
 	if (epfd < 0)
 		return;

@@ -16,6 +16,19 @@ expect_nothing_left "exit()"
 run_sonde -e 'BEGIN { exit(3); }'
 expect_eq "exit(3): exit code" 3 "$RC"
 
+# Only BEGIN and END: the run ends after BEGIN, as in the latest bpftrace
+# (0.17 waited for Ctrl-C); the timeout would fail it otherwise.
+snapshot_bpf
+OUT=$(timeout -s KILL 20 "$SONDE" -q -e 'BEGIN { printf("begin\n"); @x = 1; } END { printf("end\n"); }' 2>"$TMP/stderr")
+RC=$?
+expect_eq "only BEGIN/END: exits by itself" 0 "$RC"
+expect_eq "only BEGIN/END: BEGIN, END, the maps" "begin
+end
+
+
+@x: 1" "$OUT"
+expect_nothing_left "only BEGIN/END"
+
 # SIGINT and SIGTERM (the handlers are in place once "Attaching" is out)
 for sig in INT TERM; do
 	snapshot_bpf

@@ -30,10 +30,11 @@ expect_match "args.ret (new syntax)" '^@ret\[1\]: 5001$' "$OUT"
 
 run_sonde -q -e 'i:ms:100 { @a = count(); } interval:100ms { @b = count(); } interval:us:100000 { @c = count(); }
 	interval:hz:10 { @d = count(); } interval:s:1 { exit(); }'
-# A timer's phase depends on when it was attached and an idle CPU may fire
-# late, so only check that each form runs at a 100 ms rate, roughly.
+# A timer's phase depends on when it was attached, an idle CPU may fire
+# late and a loaded machine may handle the exit late (seen: 20 of each), so
+# only check that each form runs at a 100 ms rate, not 1 ms or 1 s.
 for m in a b c d; do
-	expect_match "interval form @$m fires every 100 ms" "^@$m: ([3-9]|1[0-2])$" "$OUT"
+	expect_match "interval form @$m fires every 100 ms" "^@$m: ([3-9]|[12][0-9])$" "$OUT"
 done
 
 # keep every CPU busy: an idle CPU takes few cpu-clock samples
