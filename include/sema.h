@@ -66,7 +66,8 @@ const struct type *sema_expr(struct sema *s, struct node *n);
  * last run reports) and returns type_none(), for `return sema_fail(...)`. */
 const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void sema_note_at(struct sema *s, srcloc loc, const char *fmt, ...)
+/* A note under the error just reported (quiet runs say nothing). */
+void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct type_arena *sema_types(struct sema *s);
 uint32_t sema_max_strlen(struct sema *s);

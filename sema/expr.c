@@ -202,7 +202,7 @@ static const struct type *field_of_args(struct sema *s, struct node *n)
 			for (int k = 0; k < rec->nmembers && at < sizeof(list) - 64; k++)
 				at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", k ? ", " : "",
 						       rec->members[k].name);
-			sema_note_at(s, (srcloc){ 0 }, "the fields of %s are: %s", g->target.target, list);
+			sema_note(s, (srcloc){ 0 }, "the fields of %s are: %s", g->target.target, list);
 			return type_none();
 		}
 		members[i] = m;

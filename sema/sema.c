@@ -47,16 +47,6 @@ const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)
 	return type_none();
 }
 
-void sema_note_at(struct sema *s, srcloc loc, const char *fmt, ...)
-{
-	if (s->quiet)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	diag_vreport(s->d, DIAG_NOTE, loc, fmt, ap);
-	va_end(ap);
-}
-
 struct type_arena *sema_types(struct sema *s)
 {
 	return s->prog->types;

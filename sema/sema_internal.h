@@ -85,7 +85,6 @@ struct sema {
 
 /* sema.c */
 void sema_err(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void sema_note(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sema_stmt(struct sema *s, struct node *n);
 const struct type *sema_var_read(struct sema *s, struct node *n);
 const struct type *sema_var_address(struct sema *s, struct node *n);
