@@ -68,6 +68,18 @@ LLVMValueRef cg_var_nsecs(struct cg *cg, struct node *n)
 	return helper0(cg, HELPER_KTIME_GET_NS);
 }
 
+LLVMValueRef cg_fn_nsecs(struct cg *cg, struct node *n)
+{
+	switch ((enum stdlib_clock)n->ival) {
+	case STDLIB_CLOCK_BOOT: return helper0(cg, HELPER_KTIME_GET_BOOT_NS);
+	case STDLIB_CLOCK_TAI: return helper0(cg, HELPER_KTIME_GET_TAI_NS);
+	case STDLIB_CLOCK_SW_TAI:
+		return LLVMBuildAdd(cg->b, helper0(cg, HELPER_KTIME_GET_BOOT_NS),
+				    cg_config_load(cg, CFG_TAI_OFFSET), "");
+	default: return helper0(cg, HELPER_KTIME_GET_NS);
+	}
+}
+
 LLVMValueRef cg_var_elapsed(struct cg *cg, struct node *n)
 {
 	(void)n;

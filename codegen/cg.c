@@ -323,15 +323,15 @@ static void finish_scratch(struct cg *cg)
  * after the runtime fills it, so the verifier sees the real constants. */
 static void define_config(struct cg *cg)
 {
-	static const char *names[] = { "self_tgid", "filter_tgid", "cpid", "start_ns" };
-	LLVMMetadataRef types[4] = { cg->di_u64, cg->di_u64, cg->di_u64, cg->di_u64 };
-	LLVMTypeRef fields[4] = { cg->i64, cg->i64, cg->i64, cg->i64 };
-	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, 4, false);
+	static const char *names[] = { "self_tgid", "filter_tgid", "cpid", "start_ns", "tai_offset_ns" };
+	LLVMMetadataRef types[5] = { cg->di_u64, cg->di_u64, cg->di_u64, cg->di_u64, cg->di_u64 };
+	LLVMTypeRef fields[5] = { cg->i64, cg->i64, cg->i64, cg->i64, cg->i64 };
+	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, 5, false);
 	LLVMValueRef g = LLVMAddGlobal(cg->mod, ty, SONDE_CONFIG_VAR);
 	LLVMSetInitializer(g, LLVMConstNull(ty));
 	LLVMSetSection(g, ".rodata");
 	LLVMSetAlignment(g, 8);
-	di_global(cg, g, SONDE_CONFIG_VAR, di_struct(cg, "rt_config", names, types, 4));
+	di_global(cg, g, SONDE_CONFIG_VAR, di_struct(cg, "rt_config", names, types, 5));
 	cg->config = g;
 }
 

@@ -47,11 +47,13 @@ enum bpf_helper {
 	HELPER_GET_CURRENT_COMM = 16,
 	HELPER_GET_CURRENT_TASK = 35,
 	HELPER_GET_CURRENT_CGROUP_ID = 80,
+	HELPER_KTIME_GET_BOOT_NS = 125,
 	HELPER_PROBE_READ_USER = 112,
 	HELPER_PROBE_READ_KERNEL = 113,
 	HELPER_PROBE_READ_USER_STR = 114,
 	HELPER_PROBE_READ_KERNEL_STR = 115,
 	HELPER_RINGBUF_OUTPUT = 130,
+	HELPER_KTIME_GET_TAI_NS = 208,
 };
 
 /* bpf_map_update_elem flags */
@@ -59,7 +61,7 @@ enum bpf_helper {
 #define CG_BPF_NOEXIST 1
 
 /* rt_config fields, in struct order (desc.h). */
-enum cg_config_field { CFG_SELF_TGID, CFG_FILTER_TGID, CFG_CPID, CFG_START_NS };
+enum cg_config_field { CFG_SELF_TGID, CFG_FILTER_TGID, CFG_CPID, CFG_START_NS, CFG_TAI_OFFSET };
 
 /* Lowered syscall programs keep the running tracepoint's name here when
  * code is shared by several (the longest syscall tracepoint name is ~50). */

@@ -69,6 +69,14 @@ struct agg_desc {
 
 const struct agg_desc *agg_find(enum map_kind kind);
 
+/* The kernel clocks of nsecs(clock), stored in the call's ival. */
+enum stdlib_clock {
+	STDLIB_CLOCK_MONOTONIC, /* CLOCK_MONOTONIC, also plain `nsecs` (as bpftrace 0.17) */
+	STDLIB_CLOCK_BOOT,      /* CLOCK_BOOTTIME */
+	STDLIB_CLOCK_TAI,       /* CLOCK_TAI, kernel helper since 6.1 */
+	STDLIB_CLOCK_SW_TAI,    /* CLOCK_BOOTTIME + the TAI offset measured at start */
+};
+
 /* ---- functions --------------------------------------------------------------------- */
 
 enum func_kind {
@@ -122,6 +130,7 @@ struct LLVMOpaqueValue *cg_fn_zero(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_delete(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_str(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_nsecs(struct cg *cg, struct node *n);
 
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);

@@ -175,6 +175,7 @@ struct rt_config {
 	uint64_t filter_tgid; /* -p PID, 0 = no filter (-c does not filter, as in bpftrace) */
 	uint64_t cpid;        /* the -c child, for the `cpid` builtin */
 	uint64_t start_ns;    /* CLOCK_MONOTONIC at start, for `elapsed` */
+	uint64_t tai_offset_ns; /* CLOCK_TAI - CLOCK_BOOTTIME at start, for nsecs(sw_tai) */
 };
 #define SONDE_CONFIG_VAR "sonde_config"
 

@@ -7,6 +7,7 @@
 #define SONDE_DIAG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -42,6 +43,7 @@ struct diag {
 	int errors;
 	int warnings;
 	int max_errors; /* stop printing after this many (0 = unlimited) */
+	bool no_warnings; /* --no-warnings: count warnings, print none */
 	srcloc last_error; /* where the last error was reported (the parser
 			    * does not report a token the scanner reported) */
 };

@@ -9,6 +9,7 @@
 #ifndef SONDE_SEMA_H
 #define SONDE_SEMA_H
 
+#include <regex.h>
 #include <stdarg.h>
 
 #include "ast.h"
@@ -35,6 +36,7 @@ struct sema_options {
 	uint32_t max_strlen;  /* 0: SONDE_DEFAULT_MAX_STRLEN (or BPFTRACE_MAX_STRLEN) */
 	int max_probes;       /* attach points allowed; 0 = SEMA_DEFAULT_MAX_PROBES */
 	int max_programs;     /* BPF programs allowed; 0 = SEMA_DEFAULT_MAX_PROGRAMS */
+	const regex_t *probe_filter; /* keep only matching targets (and BEGIN/END); NULL = all */
 };
 
 /* Each program costs LLVM ~2 ms to compile and the kernel a load and an

@@ -168,11 +168,28 @@ static void drain_wake_pipe(void)
 
 /* ---- loading -------------------------------------------------------------- */
 
-static uint64_t monotonic_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock of bpf_ktime_get_ns() */
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC); /* the clock of bpf_ktime_get_ns() */
+}
+
+/* nsecs(sw_tai) is boot time plus this offset: kernels before 6.1 have no
+ * TAI helper. The TAI reading is taken between two boot-clock readings and
+ * paired with their midpoint, so the offset is off by at most half the
+ * (vDSO-fast) gap between them. */
+static uint64_t tai_offset_ns(void)
+{
+	uint64_t before = clock_ns(CLOCK_BOOTTIME);
+	uint64_t tai = clock_ns(CLOCK_TAI);
+	uint64_t after = clock_ns(CLOCK_BOOTTIME);
+	return tai - (before + (after - before) / 2);
 }
 
 /* Offset of SONDE_CONFIG_VAR in .rodata, from the object's BTF. */
@@ -265,6 +282,7 @@ static int write_config(struct run *r)
 		.filter_tgid = (uint64_t)(r->o->filter_pid > 0 ? r->o->filter_pid : 0),
 		.cpid = (uint64_t)(r->child.pid > 0 ? r->child.pid : 0),
 		.start_ns = monotonic_ns(),
+		.tai_offset_ns = tai_offset_ns(),
 	};
 	memcpy(data + offset, &cfg, sizeof(cfg));
 	return 0;

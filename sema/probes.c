@@ -77,6 +77,15 @@ static int group_target(struct sema *s, struct probe_target *t)
 	return s->ngroups++;
 }
 
+/* --probe-filter runs a subset of a script's probes; BEGIN and END set up
+ * and report, so they always run (as in bpftrace). */
+static bool filtered_out(const struct sema *s, const struct probe_target *t)
+{
+	if (!s->opt->probe_filter || t->type == PT_BEGIN || t->type == PT_END)
+		return false;
+	return regexec(s->opt->probe_filter, t->name, 0, NULL, 0) != 0;
+}
+
 /* The attach point each group was first created from, for desc_probe.loc. */
 static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 {
@@ -92,6 +101,11 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
+			if (filtered_out(s, &targets[i])) {
+				free(targets[i].name);
+				free(targets[i].target);
+				continue;
+			}
 			int before = s->ngroups;
 			int g = group_target(s, &targets[i]);
 			if (g == before) {
@@ -252,6 +266,8 @@ int sema_group_probes(struct sema *s)
 	int errors = s->d->errors;
 	for (struct probe *p = s->prog->probes; p; p = p->next)
 		group_probe(s, p, &s->group_locs);
+	if (s->opt->probe_filter && s->ngroups == 0 && s->d->errors == errors)
+		diag_error(s->d, (srcloc){ 0 }, "no probes to attach: --probe-filter matches none of the script's probes");
 	unlower_where_it_does_not_pay(s);
 	chunk_lowered_programs(s);
 	check_program_count(s);

@@ -8,6 +8,7 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 {
 	struct diag d;
 	diag_init(&d, src, diag_out);
+	d.no_warnings = o->no_warnings;
 	struct program *prog = parse_program(src, &d);
 	if (d.errors) {
 		ast_free_program(prog);
@@ -18,7 +19,8 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 
 	struct sema_options so = { .positional = o->positional, .npositional = o->npositional,
 				   .max_probes = (int)o->max_probes,
-				   .max_programs = (int)o->max_programs };
+				   .max_programs = (int)o->max_programs,
+				   .probe_filter = o->probe_filter };
 	struct sema_result sr = { 0 };
 	int rc = sema_analyze(prog, &so, &d, &sr);
 	if (rc == 0 && (o->dump & DUMP_TYPES))

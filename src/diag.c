@@ -162,6 +162,8 @@ void diag_vreport(struct diag *d, enum diag_level level, srcloc loc, const char 
 	}
 	else if (level == DIAG_WARNING)
 		d->warnings++;
+	if (level == DIAG_WARNING && d->no_warnings)
+		return;
 	if (level == DIAG_ERROR && d->max_errors && d->errors > d->max_errors) {
 		if (d->errors == d->max_errors + 1)
 			fprintf(d->out, "sonde: too many errors, stopping\n");

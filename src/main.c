@@ -16,6 +16,7 @@ struct cli {
 	const char *program_text;  /* -e */
 	const char *script_path;   /* FILE or - */
 	const char *output_path;   /* -o */
+	regex_t probe_filter;      /* --probe-filter, compiled when co.probe_filter is set */
 	struct rt_options rt;
 	struct compile_options co;
 	char **positional;
@@ -31,13 +32,18 @@ static void usage(FILE *out)
 	      "\n"
 	      "OPTIONS:\n"
 	      "    -e 'program'     execute this program\n"
-	      "    -c 'CMD'         run CMD and trace until it exits (cpid is its pid)\n"
-	      "    -p PID           trace only events of process PID, until it exits\n"
-	      "    -o FILE          write the program's output to FILE\n"
+	      "    -c, --cmd 'CMD'  run CMD and trace until it exits (cpid is its pid)\n"
+	      "    -p, --pid PID    trace only events of process PID, until it exits\n"
+	      "    -o, --output FILE\n"
+	      "                     write the program's output to FILE\n"
 	      "    -f FORMAT        output format: text (the default) or json (one JSON\n"
 	      "                     object per line, as bpftrace's -f json)\n"
-	      "    -q               quiet: no \"Attaching N probes...\" line\n"
-	      "    -v               verbose: what is loaded and attached\n"
+	      "    -q, --quiet      quiet: no \"Attaching N probes...\" line\n"
+	      "    -v, --verbose    verbose: what is loaded and attached\n"
+	      "    --no-warnings    do not print warnings\n"
+	      "    --probe-filter REGEX\n"
+	      "                     attach only the probes whose full name matches REGEX\n"
+	      "                     (an extended regular expression; BEGIN and END always run)\n"
 	      "    -d STAGE         print a compiler stage: ast, types, llvm, bpf, all\n"
 	      "    --emit-llvm FILE write the LLVM IR to FILE\n"
 	      "    --emit-elf FILE  write the BPF object to FILE and exit (nothing is loaded)\n"
@@ -169,7 +175,24 @@ static int read_env_settings(struct cli *cli)
 
 /* ---- the command line ------------------------------------------------------ */
 
-enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN };
+enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER };
+
+static int compile_probe_filter(struct cli *cli, const char *pattern)
+{
+	if (cli->co.probe_filter) {
+		fprintf(stderr, "sonde: --probe-filter given twice\n");
+		return -1;
+	}
+	int rc = regcomp(&cli->probe_filter, pattern, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char why[256];
+		regerror(rc, &cli->probe_filter, why, sizeof(why));
+		fprintf(stderr, "sonde: invalid --probe-filter regex '%s': %s\n", pattern, why);
+		return -1;
+	}
+	cli->co.probe_filter = &cli->probe_filter;
+	return 0;
+}
 
 /* Returns -1 to continue, else an exit code. */
 static int parse_args(int argc, char **argv, struct cli *cli)
@@ -180,6 +203,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "emit-llvm", required_argument, NULL, OPT_EMIT_LLVM },
 		{ "emit-elf", required_argument, NULL, OPT_EMIT_ELF },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "cmd", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-warnings", no_argument, NULL, OPT_NO_WARNINGS },
+		{ "probe-filter", required_argument, NULL, OPT_PROBE_FILTER },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -212,6 +242,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_EMIT_LLVM: cli->co.emit_llvm_path = optarg; break;
 		case OPT_EMIT_ELF: cli->co.emit_elf_path = optarg; break;
 		case OPT_DRY_RUN: cli->rt.dry_run = true; break;
+		case OPT_NO_WARNINGS: cli->co.no_warnings = true; break;
+		case OPT_PROBE_FILTER:
+			if (compile_probe_filter(cli, optarg) < 0)
+				return 1;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -242,51 +277,59 @@ static struct source *load_source(const struct cli *cli)
 	return src;
 }
 
-int main(int argc, char **argv)
+static int run_cli(int argc, char **argv, struct cli *cli)
 {
-	struct cli cli = { 0 };
-	int rc = parse_args(argc, argv, &cli);
+	int rc = parse_args(argc, argv, cli);
 	if (rc >= 0)
 		return rc;
-	if (read_env_settings(&cli) < 0)
+	if (read_env_settings(cli) < 0)
 		return 1;
 
-	struct source *src = load_source(&cli);
+	struct source *src = load_source(cli);
 	if (!src)
 		return 1;
-	cli.co.dump_out = stdout;
-	cli.co.positional = cli.positional;
-	cli.co.npositional = cli.npositional;
+	cli->co.dump_out = stdout;
+	cli->co.positional = cli->positional;
+	cli->co.npositional = cli->npositional;
 
 	struct compiled compiled = { 0 };
-	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
+	if (sonde_compile(src, &cli->co, stderr, &compiled) < 0) {
 		source_free(src);
 		return 1;
 	}
 
 	/* As in bpftrace, --emit-elf is a dry run: compile, write, stop. */
-	if (cli.co.emit_elf_path) {
+	if (cli->co.emit_elf_path) {
 		compiled_free(&compiled);
 		source_free(src);
 		return 0;
 	}
 
 	FILE *out = stdout;
-	if (cli.output_path && !(out = fopen(cli.output_path, "w"))) {
-		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli.output_path, strerror(errno));
+	if (cli->output_path && !(out = fopen(cli->output_path, "w"))) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
 		compiled_free(&compiled);
 		source_free(src);
 		return 1;
 	}
-	cli.rt.out = out;
-	cli.rt.src = src;
-	rc = rt_run(&compiled, &cli.rt);
+	cli->rt.out = out;
+	cli->rt.src = src;
+	rc = rt_run(&compiled, &cli->rt);
 
 	if (out != stdout && fclose(out) != 0) {
-		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli.output_path, strerror(errno));
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
 		rc = 1;
 	}
 	compiled_free(&compiled);
 	source_free(src);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	int rc = run_cli(argc, argv, &cli);
+	if (cli.co.probe_filter)
+		regfree(&cli.probe_filter);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "builtins.h"
 #include "sema.h"
+#include "suggest.h"
 
 /* print(@m [, top [, div]]) prints a map; print(value) any value (a map
  * element included: print(@m[k])). */
@@ -199,6 +200,40 @@ static const struct type *check_buf(struct sema *s, struct node *n)
 	return type_buf(sema_types(s), size);
 }
 
+/* nsecs(clock): the clock is a bare name, as in bpftrace. */
+static const char *const clock_names[] = {
+	[STDLIB_CLOCK_MONOTONIC] = "monotonic",
+	[STDLIB_CLOCK_BOOT] = "boot",
+	[STDLIB_CLOCK_TAI] = "tai",
+	[STDLIB_CLOCK_SW_TAI] = "sw_tai",
+};
+#define NCLOCKS (int)(sizeof(clock_names) / sizeof(clock_names[0]))
+
+static const struct type *check_nsecs(struct sema *s, struct node *call)
+{
+	struct node *arg = call->args;
+	call->ival = STDLIB_CLOCK_MONOTONIC;
+	if (!arg)
+		return type_int(8, false);
+	bool is_name = arg->kind == N_BUILTIN;
+	for (int i = 0; is_name && i < NCLOCKS; i++)
+		if (strcmp(arg->name, clock_names[i]) == 0) {
+			call->ival = (uint64_t)i;
+			arg->type = type_none(); /* a name, not a value: never emitted */
+			return type_int(8, false);
+		}
+	struct suggestion near;
+	suggestion_init(&near, is_name ? arg->name : "");
+	for (int i = 0; is_name && i < NCLOCKS; i++)
+		suggestion_consider(&near, clock_names[i]);
+	if (near.best)
+		sema_fail(s, arg->loc, "unknown clock '%s' for nsecs(); did you mean '%s'?", arg->name, near.best);
+	else
+		sema_fail(s, arg->loc, "nsecs() takes a clock: monotonic, boot, tai or sw_tai");
+	suggestion_free(&near);
+	return type_none();
+}
+
 const struct stdlib_func stdlib_funcs[] = {
 	{ "printf", FN_STMT, 1, -1, sema_check_printf, cg_fn_printf, NULL },
 	{ "print",  FN_STMT, 1, 3, check_print, cg_fn_print, NULL },
@@ -208,6 +243,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "delete", FN_STMT, 1, 2, check_delete, cg_fn_delete, NULL },
 	{ "str",    FN_VALUE, 1, 2, check_str, cg_fn_str, NULL },
 	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
+	{ "nsecs",  FN_VALUE, 0, 1, check_nsecs, cg_fn_nsecs, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 

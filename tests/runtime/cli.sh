@@ -102,4 +102,26 @@ expect_eq "-c with cpid counts the child's writes" "
 self=$!
 wait "$self"
 expect_eq "sonde's own syscalls are filtered" "" "$(grep -F "@self[$self]" "$TMP/self.out")"
+# bpftrace's long options
+run_sonde --quiet --output "$TMP/long.txt" -e 'BEGIN { printf("long\n"); exit(); }'
+expect_eq "--quiet --output write the file" "long" "$(head -1 "$TMP/long.txt")"
+run_sonde --quiet --cmd 'dd if=/dev/zero of=/dev/null bs=1 count=7 status=none' -e 'tracepoint:syscalls:sys_enter_write /pid == cpid/ { @w = count(); }'
+expect_eq "--cmd runs the child" "@w: 7" "$(grep '^@w' <<<"$OUT")"
+
+# --probe-filter: a subset of the probes; BEGIN and END always run
+run_sonde -q --probe-filter ':200$' -e 'BEGIN { printf("begin\n"); } interval:ms:100 { printf("bad\n"); exit(); }
+	interval:ms:200 { printf("hit\n"); exit(); } END { printf("end\n"); }'
+expect_eq "--probe-filter keeps the matching probe, BEGIN and END" "begin
+hit
+end" "$(grep . <<<"$OUT")"
+run_sonde -q --probe-filter 'interval:ms:(200|300)' -e 'interval:ms:100 { printf("bad\n"); exit(); }
+	interval:ms:200 { printf("a\n"); } interval:ms:300 { printf("b\n"); exit(); }'
+expect_eq "--probe-filter is an extended regex" "a
+b" "$(grep . <<<"$OUT")"
+run_sonde --probe-filter 'nothing_matches' -e 'interval:ms:100 { exit(); }'
+expect_eq "--probe-filter matching nothing: exit code" 1 "$RC"
+expect_match "--probe-filter matching nothing: the error" "no probes to attach: --probe-filter matches none" "$ERR"
+run_sonde --probe-filter '[unclosed' -e 'interval:ms:100 { exit(); }'
+expect_eq "--probe-filter bad regex: exit code" 1 "$RC"
+expect_match "--probe-filter bad regex: the error" "^sonde: invalid --probe-filter regex '\[unclosed'" "$ERR"
 finish
