@@ -80,6 +80,11 @@ LLVMValueRef cg_fn_nsecs(struct cg *cg, struct node *n)
 	}
 }
 
+LLVMValueRef cg_fn_kaddr(struct cg *cg, struct node *n)
+{
+	return cg_const(cg, n->ival); /* sema resolved it */
+}
+
 LLVMValueRef cg_var_elapsed(struct cg *cg, struct node *n)
 {
 	(void)n;

@@ -131,6 +131,7 @@ struct LLVMOpaqueValue *cg_fn_delete(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_str(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_nsecs(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_kaddr(struct cg *cg, struct node *n);
 
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);

@@ -292,6 +292,11 @@ static bool is_compared_by_bytes(const struct type *t)
 static const struct type *check_deref(struct sema *s, struct node *n, const struct type *t)
 {
 	char buf[128];
+	if (type_is_integer(t) && t->kind != TY_BOOL) {
+		/* bpftrace reads a uint64 at an integer address (kaddr() gives one) */
+		n->as = AS_NONE;
+		return type_int(8, false);
+	}
 	if (t->kind != TY_PTR)
 		return sema_fail(s, n->loc, "cannot dereference %s: it is not a pointer",
 				 tname(t, buf, sizeof(buf)));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "builtins.h"
+#include "kallsyms.h"
 #include "sema.h"
 #include "suggest.h"
 
@@ -234,6 +235,41 @@ static const struct type *check_nsecs(struct sema *s, struct node *call)
 	return type_none();
 }
 
+/* kaddr("name"): resolved while compiling, so the program carries a
+ * constant (as in bpftrace). */
+static const struct type *check_kaddr(struct sema *s, struct node *call)
+{
+	struct node *arg = call->args;
+	if (type_is_none(sema_expr(s, arg)))
+		return type_none();
+	if (arg->kind != N_STR)
+		return sema_fail(s, arg->loc, "kaddr() expects a string literal: the kernel symbol's name");
+	uint64_t addr = 0;
+	char *near = NULL;
+	switch (kallsyms_lookup(KALLSYMS_PATH, arg->str, &addr, &near)) {
+	case KALLSYMS_FOUND:
+		call->ival = addr;
+		return type_int(8, false);
+	case KALLSYMS_HIDDEN:
+		return sema_fail(s, arg->loc, "kaddr(\"%s\"): %s shows no addresses: run as root "
+				 "(kernel.kptr_restrict hides them)", arg->str, KALLSYMS_PATH);
+	case KALLSYMS_UNREADABLE:
+		return sema_fail(s, arg->loc, "kaddr(\"%s\"): cannot read %s", arg->str, KALLSYMS_PATH);
+	case KALLSYMS_NO_DATA:
+		return sema_fail(s, arg->loc, "kaddr(): no kernel symbol '%s': this kernel lists only functions "
+				 "in %s (it was built without CONFIG_KALLSYMS_ALL), so its variables "
+				 "cannot be found", arg->str, KALLSYMS_PATH);
+	case KALLSYMS_NOT_FOUND:
+		break;
+	}
+	if (near)
+		sema_fail(s, arg->loc, "kaddr(): no kernel symbol '%s'; did you mean '%s'?", arg->str, near);
+	else
+		sema_fail(s, arg->loc, "kaddr(): no kernel symbol '%s' in %s", arg->str, KALLSYMS_PATH);
+	free(near);
+	return type_none();
+}
+
 const struct stdlib_func stdlib_funcs[] = {
 	{ "printf", FN_STMT, 1, -1, sema_check_printf, cg_fn_printf, NULL },
 	{ "print",  FN_STMT, 1, 3, check_print, cg_fn_print, NULL },
@@ -244,6 +280,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "str",    FN_VALUE, 1, 2, check_str, cg_fn_str, NULL },
 	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
 	{ "nsecs",  FN_VALUE, 0, 1, check_nsecs, cg_fn_nsecs, NULL },
+	{ "kaddr",  FN_VALUE, 1, 1, check_kaddr, cg_fn_kaddr, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 

@@ -86,6 +86,10 @@ if [ -r /sys/kernel/btf/vmlinux ]; then
 	expect_eq "nobody, tracepoints from BTF: exit code" 0 "$RC"
 	expect_eq "nobody, tracepoints from BTF: no error" "" "$ERR"
 fi
+# kaddr() resolves while compiling; nobody sees /proc/kallsyms without addresses
+as_nobody --emit-elf "$PUB/k.o" -e 'BEGIN { printf("%lx\n", kaddr("vfs_read")); }'
+expect_eq "nobody, kaddr(): exit code" 1 "$RC"
+expect_match "nobody, kaddr(): says to run as root" 'kaddr\("vfs_read"\): /proc/kallsyms shows no addresses: run as root' "$ERR"
 # -d prints the stage and then runs the script (as the latest bpftrace does;
 # --dry-run is the separate flag), which needs the privileges.
 as_nobody -d ast -e 'BEGIN { @x = 1 + 2; exit(); }'

@@ -192,8 +192,8 @@ run_sonde -e 'BEGIN { print(curtask->se.load + 1); }'
 expect_match "arithmetic on a struct" "invalid operands to '\\+'" "$ERR"
 run_sonde -e 'BEGIN { $t = (1, 2); print($t.2); }'
 expect_match "tuple index out of range" "tuple index 2 is out of range" "$ERR"
-run_sonde -e 'BEGIN { $x = 1; print(*$x); }'
-expect_match "dereferencing a non-pointer" "cannot dereference int64: it is not a pointer" "$ERR"
+run_sonde -e 'BEGIN { $x = (1, 2); print(*$x); }'
+expect_match "dereferencing a non-pointer" "cannot dereference \(int8,int8\): it is not a pointer" "$ERR"
 run_sonde -e 'tracepoint:syscalls:sys_enter_openat { $p = curtask->comm; $q = (int8 *)curtask; $q = args.filename; }'
 expect_match "a user pointer where a kernel one was" "cannot assign int8 __user \\* to a variable holding int8 \\*" "$ERR"
 run_sonde -e 'tracepoint:syscalls:sys_enter_openat { @p = args.filename; @p = (int8 *)curtask; }'

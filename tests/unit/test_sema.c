@@ -849,7 +849,7 @@ static void test_script_structs(void)
 
 static void test_pointer_errors(void)
 {
-	expect_error("BEGIN { $x = 1; @ = *$x; }", "stdin:1:21: error: cannot dereference int64: it is not a pointer");
+	expect_error("BEGIN { $x = true; @ = *$x; }", "stdin:1:24: error: cannot dereference bool: it is not a pointer");
 	expect_error("BEGIN { @ = *comm; }", "stdin:1:13: error: cannot dereference string[16]: it is not a pointer");
 	expect_error("BEGIN { @ = &1; }", "stdin:1:13: error: '&' takes the address of a $variable");
 	expect_error("BEGIN { @ = sizeof(void); }", "stdin:1:13: error: void has no size");
