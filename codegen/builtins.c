@@ -85,6 +85,19 @@ LLVMValueRef cg_fn_kaddr(struct cg *cg, struct node *n)
 	return cg_const(cg, n->ival); /* sema resolved it */
 }
 
+/* bpf_get_stackid(): the id of the current stack in the type's stack map
+ * (negative when the kernel could not store it; printed as no frames). */
+LLVMValueRef cg_var_kstack(struct cg *cg, struct node *n)
+{
+	LLVMValueRef args[3] = { cg->ctx_arg, cg_stack_map(cg, n->type), cg_const(cg, 0) };
+	return cg_helper(cg, HELPER_GET_STACKID, cg->i64, args, 3);
+}
+
+LLVMValueRef cg_fn_kstack(struct cg *cg, struct node *n)
+{
+	return cg_var_kstack(cg, n);
+}
+
 LLVMValueRef cg_var_elapsed(struct cg *cg, struct node *n)
 {
 	(void)n;

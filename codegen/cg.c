@@ -26,6 +26,7 @@
 #define BPF_MAP_TYPE_HASH 1
 #define BPF_MAP_TYPE_PERCPU_HASH 5
 #define BPF_MAP_TYPE_PERCPU_ARRAY 6
+#define BPF_MAP_TYPE_STACK_TRACE 7
 #define BPF_MAP_TYPE_RINGBUF 27
 /* hist/lhist keys include the bucket, so one user key takes an entry per
  * bucket in use: room for SONDE_MAX_MAP_KEYS keys of 16 buckets each (a
@@ -281,6 +282,22 @@ static void define_maps(struct cg *cg)
 	cg->lost = define_map(cg, d->lost_name, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, cg->di_u64);
 	cg->dropped = define_map(cg, d->dropped_name, BPF_MAP_TYPE_PERCPU_ARRAY,
 				 SONDE_DROPPED_SLOTS(d->nmaps), u32, cg->di_u64);
+}
+
+LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t)
+{
+	for (int i = 0; i < cg->nstack_maps; i++)
+		if (cg->stack_maps[i].type->as == t->as && cg->stack_maps[i].type->count == t->count)
+			return cg->stack_maps[i].g;
+	char name[32];
+	snprintf(name, sizeof(name), SONDE_STACK_MAP_FMT, SONDE_STACK_MAP_KIND(t->as), (unsigned)t->count);
+	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
+							   DW_ATE_unsigned, LLVMDIFlagZero);
+	LLVMValueRef g = define_map(cg, name, BPF_MAP_TYPE_STACK_TRACE, SONDE_MAX_MAP_KEYS, u32,
+				    di_bytes(cg, t->count * 8));
+	cg->stack_maps = xrealloc(cg->stack_maps, sizeof(*cg->stack_maps) * (size_t)(cg->nstack_maps + 1));
+	cg->stack_maps[cg->nstack_maps++] = (struct cg_stack_map){ t, g };
+	return g;
 }
 
 /* The per-CPU scratch map is referenced while programs are emitted but
@@ -695,6 +712,7 @@ static void dispose(struct cg *cg)
 	if (cg->tm)
 		LLVMDisposeTargetMachine(cg->tm);
 	free(cg->maps);
+	free(cg->stack_maps);
 	free(cg->temps);
 	free(cg->held);
 	free(cg->vars);

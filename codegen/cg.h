@@ -45,6 +45,7 @@ enum bpf_helper {
 	HELPER_GET_CURRENT_PID_TGID = 14,
 	HELPER_GET_CURRENT_UID_GID = 15,
 	HELPER_GET_CURRENT_COMM = 16,
+	HELPER_GET_STACKID = 27,
 	HELPER_GET_CURRENT_TASK = 35,
 	HELPER_GET_CURRENT_CGROUP_ID = 80,
 	HELPER_KTIME_GET_BOOT_NS = 125,
@@ -95,6 +96,11 @@ struct cg_ref {
 	LLVMValueRef v;
 };
 
+struct cg_stack_map {
+	const struct type *type; /* one map per kind and depth (the mode only prints) */
+	LLVMValueRef g;
+};
+
 struct cg {
 	/* the whole compilation */
 	LLVMContextRef ctx;
@@ -115,6 +121,8 @@ struct cg {
 	LLVMValueRef *maps; /* by map id */
 	LLVMValueRef ringbuf, lost, dropped, config;
 	LLVMValueRef scratch_map;   /* per-CPU scratch (defined at the end, sized by use) */
+	struct cg_stack_map *stack_maps; /* defined when a stack type is first used */
+	int nstack_maps;
 	uint32_t scratch_high;      /* most scratch bytes any program used */
 	uint32_t max_strlen;
 
@@ -155,6 +163,8 @@ void cg_temp_release(struct cg *cg, int mark);
 LLVMValueRef cg_const(struct cg *cg, uint64_t v);   /* i64 */
 LLVMValueRef cg_helper(struct cg *cg, enum bpf_helper id, LLVMTypeRef ret,
 		       LLVMValueRef *args, unsigned nargs);
+/* The stack-trace map of stack type t (defined on first use). */
+LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t);
 LLVMValueRef cg_config_load(struct cg *cg, enum cg_config_field f);
 static inline uint32_t cg_round8(uint32_t n) { return (n + 7u) & ~7u; }
 

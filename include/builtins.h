@@ -121,6 +121,7 @@ struct LLVMOpaqueValue *cg_var_args(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_rand(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_cgroup(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_curtask(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_kstack(struct cg *cg, struct node *n);
 
 struct LLVMOpaqueValue *cg_fn_printf(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_print(struct cg *cg, struct node *n);
@@ -132,6 +133,7 @@ struct LLVMOpaqueValue *cg_fn_str(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_nsecs(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_kaddr(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_kstack(struct cg *cg, struct node *n);
 
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);

@@ -179,6 +179,11 @@ struct rt_config {
 };
 #define SONDE_CONFIG_VAR "sonde_config"
 
+/* The stack-trace map a stack type's ids index: one per kind and depth,
+ * "kstack_127"; codegen defines it, the runtime reads frames from it. */
+#define SONDE_STACK_MAP_FMT "%cstack_%u"
+#define SONDE_STACK_MAP_KIND(as) ((as) == AS_USER ? 'u' : 'k')
+
 /* The BPF bucket index of hist() for value v: 0 for v < 0, 1 for v == 0,
  * 2 for v == 1, and k + 2 for v in [2^k, 2^(k+1)), so index 65 is the top.
  * lhist(): 0 for v < min, 1 + (v - min) / step for v in [min, max),

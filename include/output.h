@@ -32,6 +32,7 @@ enum rv_kind {
 	RV_TUPLE,  /* items[n]: text (a, b) */
 	RV_RECORD, /* items[n] named names[n]: text { .a = 1, .b = 2 } */
 	RV_HIST,   /* rows[n]: a histogram */
+	RV_STACK,  /* items[n] frames (RV_SYMBOL: str the text, u the address); u = enum stack_mode */
 };
 
 /* One histogram row: its text label ("[4, 8)", "(..., 0)", "[1K, 2K)"),
@@ -78,6 +79,14 @@ struct rt_value *rt_value_uint(struct rt_arena *a, uint64_t v);
 int rt_value_cmp(const struct rt_value *x, const struct rt_value *y);
 /* The text form (what the text sink prints), into a growing string. */
 void rt_value_text(FILE *out, const struct rt_value *v);
+
+/* Stacks (runtime/stacks.c): the frames of stack `id` of stack type t, and
+ * their text: bpftrace indents frames by 8 spaces in values and printf, by
+ * 4 in map keys. */
+void rt_stack_decode(struct rt_arena *a, struct rt_value *v, const struct type *t, int64_t id);
+void rt_stack_text(FILE *out, const struct rt_value *v, int indent);
+#define RT_STACK_INDENT_VALUE 8
+#define RT_STACK_INDENT_KEY 4
 
 /* ---- a map ready to print -------------------------------------------------- */
 

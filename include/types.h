@@ -39,6 +39,18 @@ enum type_kind {
 	TY_STR,    /* text in `size` bytes, NUL-terminated unless truncated */
 	TY_BUF,    /* buffer: a u32 length, then size - 4 bytes of data */
 	TY_AGG,    /* what an aggregation call (count()...) yields: map-only */
+	TY_STACK,  /* kstack: 8 bytes, the id of a stack in the stack map of its
+		    * depth (count frames); as = whose stack; stack_mode = how it prints */
+};
+
+/* bpftrace's default stack depth; the kernel's perf_event_max_stack (127
+ * unless changed) bounds what a stack map may hold */
+#define SONDE_STACK_DEFAULT_FRAMES 127u
+
+/* How a stack prints (bpftrace's stack_mode). */
+enum stack_mode {
+	STACK_MODE_BPFTRACE, /* "func+off" per line, indented */
+	STACK_MODE_PERF,     /* "\t<address> func+off" per line, as perf script */
 };
 
 /* Where the memory a pointer points to lives; decides the helper that reads
@@ -100,6 +112,7 @@ struct type {
 	int32_t btf_id;
 	bool incomplete;
 	bool is_packed;            /* script struct with __attribute__((packed)) */
+	enum stack_mode stack_mode; /* TY_STACK */
 };
 
 /* ---- the scalar types: static, never freed -------------------------------- */
@@ -136,6 +149,9 @@ const struct type *type_ptr(struct type_arena *a, const struct type *to, enum ad
 const struct type *type_array(struct type_arena *a, const struct type *elem, uint32_t count);
 const struct type *type_str(struct type_arena *a, uint32_t size);
 const struct type *type_buf(struct type_arena *a, uint32_t data_size);
+/* A stack of at most `frames` frames of kernel (AS_KERNEL) code. */
+const struct type *type_stack(struct type_arena *a, enum addr_space as, uint32_t frames,
+			      enum stack_mode mode);
 
 /* Records are built member by member and laid out when finished. */
 struct type *type_record_new(struct type_arena *a, enum record_kind kind, const char *name);
@@ -168,7 +184,7 @@ const struct type *type_copy(struct type_arena *to, const struct type *t);
 
 static inline bool type_is(const struct type *t, enum type_kind k) { return t && t->kind == k; }
 static inline bool type_is_none(const struct type *t) { return !t || t->kind == TY_NONE; }
-/* Integers, bools, enums and pointers live in a 64-bit register. */
+/* Integers, bools, enums, pointers and stack ids live in a 64-bit register. */
 bool type_is_scalar(const struct type *t);
 /* Integers and enums: arithmetic applies. */
 bool type_is_integer(const struct type *t);

@@ -207,6 +207,25 @@ static void json_hist(FILE *out, const struct rt_value *h)
 	fputc(']', out);
 }
 
+/* A stack is its text form, as in bpftrace's JSON. */
+static void json_stack(FILE *out, const struct rt_value *v, int indent)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		fputs("sonde: out of memory\n", stderr);
+		exit(1);
+	}
+	rt_stack_text(f, v, indent);
+	if (fclose(f) != 0) {
+		fputs("sonde: out of memory\n", stderr);
+		exit(1);
+	}
+	json_string(out, text, len);
+	free(text);
+}
+
 static void json_value(FILE *out, const struct rt_value *v)
 {
 	switch (v->kind) {
@@ -236,6 +255,9 @@ static void json_value(FILE *out, const struct rt_value *v)
 	case RV_HIST:
 		json_hist(out, v);
 		return;
+	case RV_STACK:
+		json_stack(out, v, RT_STACK_INDENT_VALUE);
+		return;
 	case RV_NONE:
 		break;
 	}
@@ -249,6 +271,10 @@ static void json_value(FILE *out, const struct rt_value *v)
  * writes it: (1, "a b") is "1,ab". */
 static void json_key(FILE *out, const struct rt_value *k)
 {
+	if (k->kind == RV_STACK) { /* its spaces are kept */
+		json_stack(out, k, RT_STACK_INDENT_KEY);
+		return;
+	}
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);

@@ -57,6 +57,10 @@ static void hist_rows(FILE *out, const struct rt_value *h)
 /* A tuple key loses its parentheses: @m[1, a], not @m[(1, a)]. */
 static void key_text(FILE *out, const struct rt_value *k)
 {
+	if (k->kind == RV_STACK) {
+		rt_stack_text(out, k, RT_STACK_INDENT_KEY);
+		return;
+	}
 	if (k->kind != RV_TUPLE) {
 		rt_value_text(out, k);
 		return;

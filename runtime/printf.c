@@ -223,6 +223,23 @@ static bool is_buffer_conv(char conv)
 	return conv == RT_CONV_BUF || conv == RT_CONV_BUF_HEX || conv == RT_CONV_BUF_SPACED;
 }
 
+/* %s of a stack: its frames, as bpftrace prints them in values. */
+static void print_stack(FILE *out, const struct fmt_spec *s, const struct type *t,
+			const unsigned char *at)
+{
+	struct rt_arena *a = rt_arena_new();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (f) {
+		rt_value_text(f, rt_decode(a, t, at));
+		if (fclose(f) == 0)
+			print_string(out, s, text);
+	}
+	free(text);
+	rt_arena_free(a);
+}
+
 /* Print argument `i` of the record for spec s; false if the record does not
  * hold it (then the caller prints the spec as written). */
 static bool print_argument(FILE *out, const struct fmt_spec *s, const struct desc_printf *pf, int i,
@@ -258,6 +275,10 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 			print_string(out, &as_s, str);
 		}
 		free(str);
+		return true;
+	}
+	if (arg->type->kind == TY_STACK) {
+		print_stack(out, s, arg->type, at);
 		return true;
 	}
 	/* scalars as stored (integers as 64 bits, bools and enums at their size) */

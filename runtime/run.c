@@ -316,6 +316,7 @@ static int load(struct run *r, const struct compiled *c)
 		fputs(rt_libbpf_log_text(), stderr);
 		return -1;
 	}
+	rt_stacks_open(r->obj);
 	for (int i = 0; i < r->desc->nprobes; i++)
 		if (!program_of(r, &r->desc->probes[i])) {
 			fprintf(stderr, "sonde: internal error: no program '%s' for probe '%s'\n",
@@ -709,6 +710,7 @@ static void release_all(struct run *r)
 {
 	destroy_links(&r->links);
 	ring_buffer__free(r->rb);
+	rt_stacks_close();
 	bpf_object__close(r->obj);
 	rt_child_stop(&r->child);
 	rt_target_close(&r->target);

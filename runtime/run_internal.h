@@ -15,6 +15,13 @@
 
 struct bpf_object;
 
+/* ---- runtime/stacks.c: where stack values find their frames -------------- */
+
+/* Stack values decoded from now on read the stack maps of obj. */
+void rt_stacks_open(struct bpf_object *obj);
+/* Forget the object and the symbol table (before the object is closed). */
+void rt_stacks_close(void);
+
 /* ---- runtime/child.c: the -c command ------------------------------------ */
 
 /* The -c command, forked early and held before exec until probes are

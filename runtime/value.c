@@ -222,6 +222,12 @@ static void decode_into(struct rt_arena *a, struct rt_value *v, const struct typ
 	case TY_RECORD:
 		decode_list(a, v, t, p);
 		return;
+	case TY_STACK: {
+		int64_t id;
+		memcpy(&id, p, sizeof(id));
+		rt_stack_decode(a, v, t, id);
+		return;
+	}
 	default:
 		v->kind = RV_NONE;
 		return;
@@ -332,6 +338,9 @@ void rt_value_text(FILE *out, const struct rt_value *v)
 			rt_value_text(out, &v->items[i]);
 		}
 		fputs(" }", out);
+		return;
+	case RV_STACK:
+		rt_stack_text(out, v, RT_STACK_INDENT_VALUE);
 		return;
 	case RV_HIST:
 	case RV_NONE:

@@ -143,6 +143,7 @@ static const char desc_magic[8] = { 'S', 'O', 'N', 'D', 'E', 'D', 'S', 'C' };
 #define DESC_MAX_TYPE_DEPTH 256       /* decoding and naming recurse this deep at most */
 #define DESC_MAX_VALUE_ITEMS (1u << 20) /* decoded items in one key, value or event */
 #define DESC_MAX_MAP_BYTES (1u << 24) /* a BPF key or value */
+#define DESC_MAX_STACK_FRAMES 1024u   /* the kernel's perf_event_max_stack is 127 by default */
 #define DESC_MAX_EMPTY_ELEMS 4096u    /* elements of an array of zero-sized elements */
 /* Interning looks a new tuple up among those with its first element and
  * arity, so n tuples cost up to n^2 / 2 comparisons; real scripts have
@@ -489,6 +490,11 @@ static void put_type(struct wbuf *b, const struct type_table *tt, const struct t
 		break;
 	case TY_BUF:
 		put_u32(b, t->count);
+		break;
+	case TY_STACK:
+		put_u8(b, (uint8_t)t->as);
+		put_u32(b, t->count);
+		put_u8(b, (uint8_t)t->stack_mode);
 		break;
 	case TY_RECORD:
 		put_record(b, tt, t);
@@ -977,6 +983,14 @@ static void read_type(struct reader *r, struct raw_types *rt, uint32_t self)
 		if (e->count > UINT32_MAX - 4)
 			reader_fail(r, "buffer of %u bytes", e->count);
 		break;
+	case TY_STACK:
+		e->as = get_u8(r);
+		e->count = get_u32(r);
+		e->flags = get_u8(r); /* the stack mode */
+		if (!r->failed && (e->as == AS_NONE || e->as > AS_USER || e->count == 0 ||
+				   e->count > DESC_MAX_STACK_FRAMES || e->flags > STACK_MODE_PERF))
+			reader_fail(r, "stack of %u frames (space %u, mode %u)", e->count, e->as, e->flags);
+		break;
 	case TY_RECORD:
 		read_record(r, rt, e, self);
 		break;
@@ -1170,6 +1184,8 @@ static const struct type *build_derived(struct reader *r, struct type_arena *a,
 		return type_str(a, e->size);
 	case TY_BUF:
 		return type_buf(a, e->count);
+	case TY_STACK:
+		return type_stack(a, (enum addr_space)e->as, e->count, (enum stack_mode)e->flags);
 	case TY_RECORD:
 		return build_tuple(r, a, rt, e);
 	default:

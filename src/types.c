@@ -229,11 +229,13 @@ static unsigned intern_hash(enum type_kind kind, const struct type *elem, uint32
 }
 
 static struct type *intern_find(struct type_arena *a, enum type_kind kind,
-				const struct type *elem, uint32_t count, enum addr_space as)
+				const struct type *elem, uint32_t count, enum addr_space as,
+				enum stack_mode mode)
 {
 	for (struct intern_entry *e = a->intern[intern_hash(kind, elem, count, as)]; e; e = e->next) {
 		struct type *t = e->t;
-		if (t->kind == kind && t->elem == elem && t->count == count && t->as == as)
+		if (t->kind == kind && t->elem == elem && t->count == count && t->as == as &&
+		    t->stack_mode == mode)
 			return t;
 	}
 	return NULL;
@@ -254,7 +256,7 @@ static void intern_add(struct type_arena *a, struct type *t)
 
 static const struct type *intern(struct type_arena *a, struct type proto)
 {
-	struct type *t = intern_find(a, proto.kind, proto.elem, proto.count, proto.as);
+	struct type *t = intern_find(a, proto.kind, proto.elem, proto.count, proto.as, proto.stack_mode);
 	if (t)
 		return t;
 	t = arena_alloc(a, sizeof(*t));
@@ -289,6 +291,13 @@ const struct type *type_buf(struct type_arena *a, uint32_t data_size)
 {
 	return intern(a, (struct type){ .kind = TY_BUF, .size = data_size + 4, .align = 1,
 					.count = data_size });
+}
+
+const struct type *type_stack(struct type_arena *a, enum addr_space as, uint32_t frames,
+			      enum stack_mode mode)
+{
+	return intern(a, (struct type){ .kind = TY_STACK, .size = 8, .align = 8, .as = as,
+					.count = frames, .stack_mode = mode });
 }
 
 /* ---- records -------------------------------------------------------------------- */
@@ -494,6 +503,8 @@ const struct type *type_copy(struct type_arena *to, const struct type *t)
 		return type_str(to, t->size);
 	case TY_BUF:
 		return type_buf(to, t->count);
+	case TY_STACK:
+		return type_stack(to, t->as, t->count, t->stack_mode);
 	case TY_ENUM: {
 		struct type *c = type_enum_new(to, t->name, t->size, t->is_signed);
 		for (int i = 0; i < t->nenumerators; i++)
@@ -533,7 +544,7 @@ const struct type *type_copy(struct type_arena *to, const struct type *t)
 bool type_is_scalar(const struct type *t)
 {
 	return t && (t->kind == TY_INT || t->kind == TY_BOOL || t->kind == TY_ENUM ||
-		     t->kind == TY_PTR);
+		     t->kind == TY_PTR || t->kind == TY_STACK);
 }
 
 bool type_is_integer(const struct type *t)
@@ -570,6 +581,8 @@ bool type_equal(const struct type *a, const struct type *b)
 	case TY_STR:
 	case TY_BUF:
 		return a->size == b->size;
+	case TY_STACK:
+		return a->as == b->as && a->count == b->count && a->stack_mode == b->stack_mode;
 	case TY_RECORD:
 		if (a->rkind != b->rkind)
 			return false;
@@ -761,6 +774,13 @@ static size_t name_into(const struct type *t, char *buf, size_t len)
 	case TY_VOID: return append(buf, len, 0, "void");
 	case TY_BOOL: return append(buf, len, 0, "bool");
 	case TY_AGG: return append(buf, len, 0, "aggregation");
+	case TY_STACK:
+		if (t->count == SONDE_STACK_DEFAULT_FRAMES && t->stack_mode == STACK_MODE_BPFTRACE)
+			snprintf(tmp, sizeof(tmp), "%s", t->as == AS_USER ? "ustack" : "kstack");
+		else
+			snprintf(tmp, sizeof(tmp), "%s(%s%u)", t->as == AS_USER ? "ustack" : "kstack",
+				 t->stack_mode == STACK_MODE_PERF ? "perf, " : "", (unsigned)t->count);
+		return append(buf, len, 0, tmp);
 	case TY_INT:
 		snprintf(tmp, sizeof(tmp), "%sint%u", t->is_signed ? "" : "u", (unsigned)t->size * 8);
 		return append(buf, len, 0, tmp);

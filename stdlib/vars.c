@@ -91,6 +91,13 @@ static const struct type *var_args(struct sema *s, struct node *n)
 	return first ? first : type_none();
 }
 
+/* kstack: the kernel stack, bpftrace's default depth and mode. */
+static const struct type *var_kstack(struct sema *s, struct node *n)
+{
+	(void)n;
+	return type_stack(sema_types(s), AS_KERNEL, SONDE_STACK_DEFAULT_FRAMES, STACK_MODE_BPFTRACE);
+}
+
 const struct stdlib_var stdlib_vars[] = {
 	{ "pid",     var_u32, cg_var_pid },
 	{ "tid",     var_u32, cg_var_tid },
@@ -105,6 +112,7 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "rand",    var_u32, cg_var_rand },
 	{ "cgroup",  var_u64, cg_var_cgroup },
 	{ "curtask", var_curtask, cg_var_curtask },
+	{ "kstack",  var_kstack, cg_var_kstack },
 	/* argN: integer arguments (raw tracepoint arguments, registers) */
 	{ "arg",     var_arg, cg_var_arg },
 	/* args: the probe's typed arguments (a tracepoint's record) */

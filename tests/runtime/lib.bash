@@ -77,10 +77,13 @@ run_sonde() {
 
 # bpftrace 0.17 prints two things in an older format than the latest
 # bpftrace, which sonde follows: the stats line and a trailing space after a
-# histogram's "@name:" header. Rewrite those in bpftrace's output.
+# histogram's "@name:" header (the header is the line before the first
+# bucket, "[" or "("; with a stack key it is the key's closing "]: ").
+# Rewrite those in bpftrace's output.
 bpftrace_to_latest() {
-	sed -E -e 's/^(@.*): count ([-0-9]+), average ([-0-9]+), total ([-0-9]+)$/\1: { .count = \2, .average = \3, .total = \4 }/' \
-		-e 's/^(@.*:) $/\1/'
+	sed -E -e 's/^(@.*): count ([-0-9]+), average ([-0-9]+), total ([-0-9]+)$/\1: { .count = \2, .average = \3, .total = \4 }/' |
+		awk 'NR > 1 { if ($0 ~ /^[[(]/ && prev ~ /^[@\]].*: $/) sub(/ $/, "", prev); print prev }
+		     { prev = $0 } END { if (NR) print prev }'
 }
 
 # same_as_bpftrace NAME ARGS...: runs the same arguments through bpftrace

@@ -1036,7 +1036,7 @@ static void test_error_counts(void)
 		"BEGIN { printf(nosuch); }",
 		"BEGIN { printf(\"%d\\n\", str(nosuch)); }",
 		"BEGIN { @x = str(nosuch); @y = @x + 1; }",
-		"BEGIN { @a = kstack; @b = kstack(); @c[kstack] = count(); }",
+		"BEGIN { @a = ustack; @b = ustack(); @c[ustack] = count(); }",
 		/* an action whose probe failed: its probe-specific names are not judged */
 		"iter:task { printf(\"%s\\n\", ctx->task->comm); }",
 		"kretprobe:vfs_read { @ = retval; }",
@@ -1072,8 +1072,8 @@ static void test_suggestions(void)
 /* bpftrace's names sonde lacks, or misused: what the user needs to know. */
 static void test_bpftrace_names(void)
 {
-	expect_error("BEGIN { @[kstack] = count(); }",
-		     "stdin:1:11: error: 'kstack' is not supported by sonde yet");
+	expect_error("BEGIN { @[ustack] = count(); }",
+		     "stdin:1:11: error: 'ustack' is not supported by sonde yet");
 	expect_error("BEGIN { @ = comm(1); }",
 		     "stdin:1:13: error: 'comm' with arguments is not supported by sonde yet");
 	expect_error("BEGIN { @ = str; }", "stdin:1:13: error: 'str' is a function: call it as str(...)");
