@@ -54,21 +54,25 @@ static void hist_rows(FILE *out, const struct rt_value *h)
 	}
 }
 
+static void key_part_text(FILE *out, const struct rt_value *k)
+{
+	if (k->kind == RV_STACK)
+		rt_stack_text(out, k, RT_STACK_INDENT_KEY);
+	else
+		rt_value_text(out, k);
+}
+
 /* A tuple key loses its parentheses: @m[1, a], not @m[(1, a)]. */
 static void key_text(FILE *out, const struct rt_value *k)
 {
-	if (k->kind == RV_STACK) {
-		rt_stack_text(out, k, RT_STACK_INDENT_KEY);
-		return;
-	}
 	if (k->kind != RV_TUPLE) {
-		rt_value_text(out, k);
+		key_part_text(out, k);
 		return;
 	}
 	for (int i = 0; i < k->n; i++) {
 		if (i)
 			fputs(", ", out);
-		rt_value_text(out, &k->items[i]);
+		key_part_text(out, &k->items[i]);
 	}
 }
 

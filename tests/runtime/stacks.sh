@@ -7,7 +7,8 @@ need_syscaller
 
 GP="$SYSCALLER -n 3 -k getppid"
 STACKS='tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack] = count(); @s = kstack; @t = kstack(3);
-	printf("%s|\n", kstack(2)); @u[kstack(perf, 2)] = count(); $k = kstack(4); @m[1] = $k; @h[@m[1]] = hist(5); }'
+	printf("%s|\n", kstack(2)); @u[kstack(perf, 2)] = count(); $k = kstack(4); @m[1] = $k; @h[@m[1]] = hist(5);
+	@tk[kstack(2), comm] = count(); @tv = (kstack(2), 1); }'
 
 run_sonde -q -c "$GP" -e "$STACKS"
 expect_eq "kstack: every getppid has one stack" "@[" "$(grep -A0 '^@\[' <<<"$OUT" | sort -u)"
