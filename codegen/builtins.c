@@ -93,6 +93,11 @@ LLVMValueRef cg_var_kstack(struct cg *cg, struct node *n)
 	return cg_helper(cg, HELPER_GET_STACKID, cg->i64, args, 3);
 }
 
+LLVMValueRef cg_fn_ksym(struct cg *cg, struct node *n)
+{
+	return cg_expr(cg, n->args); /* the address; the runtime names it */
+}
+
 LLVMValueRef cg_fn_kstack(struct cg *cg, struct node *n)
 {
 	return cg_var_kstack(cg, n);

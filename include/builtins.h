@@ -134,6 +134,7 @@ struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_nsecs(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_kaddr(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_kstack(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_ksym(struct cg *cg, struct node *n);
 
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);

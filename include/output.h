@@ -85,6 +85,8 @@ void rt_value_text(FILE *out, const struct rt_value *v);
  * 4 in map keys. */
 void rt_stack_decode(struct rt_arena *a, struct rt_value *v, const struct type *t, int64_t id);
 void rt_stack_text(FILE *out, const struct rt_value *v, int indent);
+/* ksym(): the name of the kernel symbol holding addr (a string value). */
+void rt_ksym_decode(struct rt_arena *a, struct rt_value *v, uint64_t addr);
 #define RT_STACK_INDENT_VALUE 8
 #define RT_STACK_INDENT_KEY 4
 

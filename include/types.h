@@ -39,6 +39,7 @@ enum type_kind {
 	TY_STR,    /* text in `size` bytes, NUL-terminated unless truncated */
 	TY_BUF,    /* buffer: a u32 length, then size - 4 bytes of data */
 	TY_AGG,    /* what an aggregation call (count()...) yields: map-only */
+	TY_KSYM,   /* ksym(addr): a kernel address, printed as the symbol holding it */
 	TY_STACK,  /* kstack: 8 bytes, the id of a stack in the stack map of its
 		    * depth (count frames); as = whose stack; stack_mode = how it prints */
 };
@@ -121,6 +122,7 @@ const struct type *type_none(void);
 const struct type *type_void(void);
 const struct type *type_bool(void);
 const struct type *type_agg(void);
+const struct type *type_ksym(void);
 /* int8..uint64: size 1, 2, 4 or 8 (anything else is a bug and gives int64). */
 const struct type *type_int(uint32_t size, bool is_signed);
 /* The type of an integer literal: the smallest signed type that holds it

@@ -223,7 +223,8 @@ static bool is_buffer_conv(char conv)
 	return conv == RT_CONV_BUF || conv == RT_CONV_BUF_HEX || conv == RT_CONV_BUF_SPACED;
 }
 
-/* %s of a stack: its frames, as bpftrace prints them in values. */
+/* %s of a stack (its frames, as bpftrace prints them in values) or of a
+ * ksym() (the symbol's name). */
 static void print_stack(FILE *out, const struct fmt_spec *s, const struct type *t,
 			const unsigned char *at)
 {
@@ -277,7 +278,7 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 		free(str);
 		return true;
 	}
-	if (arg->type->kind == TY_STACK) {
+	if (arg->type->kind == TY_STACK || arg->type->kind == TY_KSYM) {
 		print_stack(out, s, arg->type, at);
 		return true;
 	}

@@ -63,9 +63,9 @@ static void load_ksyms(void)
 	qsort(stacks.syms, stacks.nsyms, sizeof(*stacks.syms), ksym_cmp);
 }
 
-/* "func+off", as bpftrace prints a kernel frame; the address when no
- * symbol covers it (or addresses are hidden). */
-static int ksym_format(uint64_t ip, char *buf, size_t len)
+/* The symbol holding ip: the last one at or below it; NULL when none does
+ * (or addresses are hidden: every one reads as zero). */
+static const struct ksym *ksym_find(uint64_t ip)
 {
 	if (!stacks.loaded)
 		load_ksyms();
@@ -77,10 +77,38 @@ static int ksym_format(uint64_t ip, char *buf, size_t len)
 		else
 			hi = mid;
 	}
-	if (lo == 0 || stacks.syms[lo - 1].addr == 0)
+	return lo == 0 || stacks.syms[lo - 1].addr == 0 ? NULL : &stacks.syms[lo - 1];
+}
+
+/* "func+off", as bpftrace prints a kernel frame; the address when no
+ * symbol holds it. */
+static int ksym_format(uint64_t ip, char *buf, size_t len)
+{
+	const struct ksym *s = ksym_find(ip);
+	if (!s)
 		return snprintf(buf, len, "0x%" PRIx64, ip);
-	const struct ksym *s = &stacks.syms[lo - 1];
 	return snprintf(buf, len, "%s+%" PRIu64, s->name, ip - s->addr);
+}
+
+/* bpftrace's ksym(): the name alone; an address no symbol holds in hex
+ * (0 as "0", as C++'s showbase prints it). */
+void rt_ksym_decode(struct rt_arena *a, struct rt_value *v, uint64_t addr)
+{
+	char text[256];
+	int len;
+	const struct ksym *s = addr ? ksym_find(addr) : NULL;
+	if (s)
+		len = snprintf(text, sizeof(text), "%s", s->name);
+	else
+		len = addr ? snprintf(text, sizeof(text), "0x%" PRIx64, addr) : snprintf(text, sizeof(text), "0");
+	if (len < 0)
+		len = 0;
+	size_t n = (size_t)len < sizeof(text) ? (size_t)len : sizeof(text) - 1;
+	char *str = rt_arena_alloc(a, n + 1);
+	memcpy(str, text, n + 1);
+	v->kind = RV_STR;
+	v->str = str;
+	v->len = n;
 }
 
 void rt_stacks_open(struct bpf_object *obj)

@@ -222,6 +222,12 @@ static void decode_into(struct rt_arena *a, struct rt_value *v, const struct typ
 	case TY_RECORD:
 		decode_list(a, v, t, p);
 		return;
+	case TY_KSYM: {
+		uint64_t addr;
+		memcpy(&addr, p, sizeof(addr));
+		rt_ksym_decode(a, v, addr);
+		return;
+	}
 	case TY_STACK: {
 		int64_t id;
 		memcpy(&id, p, sizeof(id));

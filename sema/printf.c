@@ -120,12 +120,13 @@ static bool check_conversion(struct sema *s, const struct conversion *c, struct 
 	}
 	bool want_string = c->conv == 's';
 	/* an enum's %s: its name; a stack's: its frames */
-	if (want_string && t->kind != TY_STR && t->kind != TY_ENUM && t->kind != TY_STACK) {
+	if (want_string && t->kind != TY_STR && t->kind != TY_ENUM && t->kind != TY_STACK &&
+	    t->kind != TY_KSYM) {
 		sema_err(s, arg->loc, "printf: %s expects a string, but argument %d is %s", c->text,
 			 index, type_name(t, buf, sizeof(buf)));
 		return false;
 	}
-	if (!want_string && (!type_is_scalar(t) || t->kind == TY_STACK)) {
+	if (!want_string && (!type_is_scalar(t) || t->kind == TY_STACK || t->kind == TY_KSYM)) {
 		sema_err(s, arg->loc, "printf: %s expects an integer, but argument %d is %s", c->text,
 			 index, type_name(t, buf, sizeof(buf)));
 		return false;

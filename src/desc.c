@@ -954,6 +954,7 @@ static void read_type(struct reader *r, struct raw_types *rt, uint32_t self)
 	case TY_VOID:
 	case TY_BOOL:
 	case TY_AGG:
+	case TY_KSYM:
 		break;
 	case TY_INT:
 		e->size = get_u32(r);
@@ -1105,6 +1106,7 @@ static const struct type *scalar_of(const struct raw_type *e)
 	case TY_VOID: return type_void();
 	case TY_BOOL: return type_bool();
 	case TY_AGG: return type_agg();
+	case TY_KSYM: return type_ksym();
 	default:
 		break;
 	}

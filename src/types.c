@@ -22,6 +22,7 @@ static const struct type none_type = SCALAR(TY_NONE, 0, 1, false);
 static const struct type void_type = SCALAR(TY_VOID, 0, 1, false);
 static const struct type bool_type = SCALAR(TY_BOOL, 1, 1, false);
 static const struct type agg_type = SCALAR(TY_AGG, 8, 8, false);
+static const struct type ksym_type = SCALAR(TY_KSYM, 8, 8, false);
 /* [log2(size)][is_signed] */
 static const struct type int_types[4][2] = {
 	{ SCALAR(TY_INT, 1, 1, false), SCALAR(TY_INT, 1, 1, true) },
@@ -41,6 +42,7 @@ const struct type *type_none(void) { return &none_type; }
 const struct type *type_void(void) { return &void_type; }
 const struct type *type_bool(void) { return &bool_type; }
 const struct type *type_agg(void) { return &agg_type; }
+const struct type *type_ksym(void) { return &ksym_type; }
 
 static int size_index(uint32_t size)
 {
@@ -109,7 +111,7 @@ const struct type *type_fixed_width(const char *name)
 
 static bool is_static_type(const struct type *t)
 {
-	if (t == &none_type || t == &void_type || t == &bool_type || t == &agg_type)
+	if (t == &none_type || t == &void_type || t == &bool_type || t == &agg_type || t == &ksym_type)
 		return true;
 	const struct type *ints = &int_types[0][0];
 	if (t >= ints && t < ints + 8)
@@ -544,7 +546,7 @@ const struct type *type_copy(struct type_arena *to, const struct type *t)
 bool type_is_scalar(const struct type *t)
 {
 	return t && (t->kind == TY_INT || t->kind == TY_BOOL || t->kind == TY_ENUM ||
-		     t->kind == TY_PTR || t->kind == TY_STACK);
+		     t->kind == TY_PTR || t->kind == TY_STACK || t->kind == TY_KSYM);
 }
 
 bool type_is_integer(const struct type *t)
@@ -774,6 +776,7 @@ static size_t name_into(const struct type *t, char *buf, size_t len)
 	case TY_VOID: return append(buf, len, 0, "void");
 	case TY_BOOL: return append(buf, len, 0, "bool");
 	case TY_AGG: return append(buf, len, 0, "aggregation");
+	case TY_KSYM: return append(buf, len, 0, "ksym_t");
 	case TY_STACK:
 		if (t->count == SONDE_STACK_DEFAULT_FRAMES && t->stack_mode == STACK_MODE_BPFTRACE)
 			snprintf(tmp, sizeof(tmp), "%s", t->as == AS_USER ? "ustack" : "kstack");

@@ -325,6 +325,14 @@ static const struct type *check_kstack(struct sema *s, struct node *call)
 	return type_stack(sema_types(s), AS_KERNEL, (uint32_t)frames, mode);
 }
 
+/* ksym(addr): named in user space when printed. */
+static const struct type *check_ksym(struct sema *s, struct node *call)
+{
+	if (!sema_arg_integer(s, call, 0, true))
+		return type_none();
+	return type_ksym();
+}
+
 const struct stdlib_func stdlib_funcs[] = {
 	{ "printf", FN_STMT, 1, -1, sema_check_printf, cg_fn_printf, NULL },
 	{ "print",  FN_STMT, 1, 3, check_print, cg_fn_print, NULL },
@@ -337,6 +345,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "nsecs",  FN_VALUE, 0, 1, check_nsecs, cg_fn_nsecs, NULL },
 	{ "kaddr",  FN_VALUE, 1, 1, check_kaddr, cg_fn_kaddr, NULL },
 	{ "kstack", FN_VALUE, 0, 2, check_kstack, cg_fn_kstack, NULL },
+	{ "ksym",   FN_VALUE, 1, 1, check_ksym, cg_fn_ksym, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 

@@ -21,7 +21,22 @@ else
 	skip "kaddr() of an unlisted variable: this kernel lists its variables"
 fi
 
+# ksym(): the name of the function holding an address, named in user space
+KSYM='BEGIN { printf("%s|%s|%s|%s\n", ksym(kaddr("vfs_read")), ksym(kaddr("vfs_read") + 5), ksym(0), ksym(255));
+	@[ksym(kaddr("vfs_read"))] = count(); @v = ksym(0); @w = ksym(0x10); exit(); }'
+run_sonde -q -e "$KSYM"
+expect_eq "ksym" "vfs_read|vfs_read|0|0xff
+
+
+@[vfs_read]: 1
+@v: 0
+@w: 0x10" "$OUT"
+run_sonde -q -f json -e 'BEGIN { @[ksym(kaddr("vfs_read"))] = count(); @v = ksym(kaddr("vfs_read")); exit(); }'
+expect_eq "ksym in JSON: a string" '{"type": "map", "data": {"@": {"vfs_read": 1}}}
+{"type": "map", "data": {"@v": "vfs_read"}}' "$OUT"
+
 if command -v bpftrace >/dev/null; then
 	same_as_bpftrace "kaddr" -e 'BEGIN { printf("%lx %d\n", kaddr("vfs_read"), kaddr("vfs_read") > 0); exit(); }'
+	same_as_bpftrace "ksym" -e "$KSYM"
 fi
 finish
