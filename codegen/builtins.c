@@ -149,6 +149,16 @@ LLVMValueRef cg_var_arg(struct cg *cg, struct node *n)
 
 /* `args` as a whole value (print(args), $a = args): the record copied out
  * of the context. */
+LLVMValueRef cg_var_retval(struct cg *cg, struct node *n)
+{
+	const struct probe_provider *prov = cg->group->prov;
+	if (!prov->emit_retval) {
+		cg_error(cg, n->loc, "internal error: retval is not available in %s probes", prov->name);
+		return cg_const(cg, 0);
+	}
+	return prov->emit_retval(cg);
+}
+
 LLVMValueRef cg_var_args(struct cg *cg, struct node *n)
 {
 	const struct type *t = n->type;

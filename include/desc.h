@@ -31,6 +31,8 @@ enum probe_type {
 	PT_RAWTRACEPOINT,
 	PT_INTERVAL,
 	PT_PROFILE,
+	PT_UPROBE,
+	PT_URETPROBE,
 	PT__COUNT
 };
 

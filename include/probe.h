@@ -101,6 +101,8 @@ struct probe_provider {
 	void (*emit_args_member)(struct cg *cg, const struct type_member *m, struct cg_ref *out);
 	/* codegen: argN (0 <= n < max_args) as a u64 */
 	struct LLVMOpaqueValue *(*emit_argn)(struct cg *cg, int n);
+	/* codegen: `retval` as a u64 (NULL: no return value in this probe type) */
+	struct LLVMOpaqueValue *(*emit_retval)(struct cg *cg);
 
 	/* The ':'-separated field of the spec (1 = the first after "name:")
 	 * that must be a number when the spec has number_nfields fields; 0 =

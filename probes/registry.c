@@ -15,7 +15,7 @@
 #include "suggest.h"
 
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
-	probe_rawtracepoint, probe_interval, probe_profile;
+	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe;
 
 static const struct probe_provider *const providers[] = {
 	&probe_begin,
@@ -24,6 +24,8 @@ static const struct probe_provider *const providers[] = {
 	&probe_rawtracepoint,
 	&probe_interval,
 	&probe_profile,
+	&probe_uprobe,
+	&probe_uretprobe,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 

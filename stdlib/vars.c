@@ -68,6 +68,21 @@ static const struct type *var_arg(struct sema *s, struct node *n)
 	return type_int(8, false);
 }
 
+/* retval: the provider's return value; every target must have one. */
+static const struct type *var_retval(struct sema *s, struct node *n)
+{
+	for (int i = 0; i < sema_ntargets(s); i++) {
+		const struct prog_group *g = sema_target(s, i);
+		if (!g->prov || !g->prov->emit_retval) {
+			if (!sema_report_wrong_probe(s, n, "builtin"))
+				sema_fail(s, n->loc, "'retval' in %s probes is not supported by sonde yet",
+					  sema_probe_name(g));
+			return type_none();
+		}
+	}
+	return type_int(8, false);
+}
+
 /* args: the record the provider describes; every target must have one. */
 static const struct type *var_args(struct sema *s, struct node *n)
 {
@@ -113,6 +128,7 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "cgroup",  var_u64, cg_var_cgroup },
 	{ "curtask", var_curtask, cg_var_curtask },
 	{ "kstack",  var_kstack, cg_var_kstack },
+	{ "retval",  var_retval, cg_var_retval },
 	/* argN: integer arguments (raw tracepoint arguments, registers) */
 	{ "arg",     var_arg, cg_var_arg },
 	/* args: the probe's typed arguments (a tracepoint's record) */
