@@ -9,6 +9,7 @@
 
 #include "builtins.h"
 #include "sema.h"
+#include "values.h"
 
 /* print(@m [, top [, div]]) prints a map; print(value) any value (a map
  * element included: print(@m[k])). */
@@ -208,6 +209,30 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "delete", FN_STMT, 1, 2, check_delete, cg_fn_delete, NULL },
 	{ "str",    FN_VALUE, 1, 2, check_str, cg_fn_str, NULL },
 	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
+	/* values computed in BPF or at compile time (values.c) */
+	{ "ppid",        FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
+	{ "pcomm",       FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
+	{ "leader_tid",  FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
+	{ "leader_comm", FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
+	{ "bswap",       FN_VALUE, 1, 1, stdlib_check_bswap, cg_fn_bswap, NULL },
+	{ "strncmp",     FN_VALUE, 3, 3, stdlib_check_strncmp, cg_fn_strncmp, NULL },
+	{ "strcontains", FN_VALUE, 2, 2, stdlib_check_strcontains, cg_fn_strcontains, NULL },
+	{ "strlen",      FN_VALUE, 1, 1, stdlib_check_strlen, cg_fn_strlen, NULL },
+	{ "kptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },
+	{ "uptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },
+	{ "is_err",      FN_VALUE, 1, 1, stdlib_check_is_err, cg_fn_is_err, NULL },
+	{ "pton",        FN_VALUE, 1, 1, stdlib_check_pton, cg_fn_pton, NULL },
+	{ "cgroupid",    FN_VALUE, 1, 1, stdlib_check_cgroupid, NULL, NULL },
+	{ "kaddr",       FN_VALUE, 1, 1, stdlib_check_kaddr, NULL, NULL },
+	{ "is_integer",  FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_unsigned_integer", FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_ptr",      FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_str",      FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_array",    FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_literal",  FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "static_assert", FN_STMT, 2, 2, stdlib_check_static_assert, cg_fn_nothing, NULL },
+	{ "signal",      FN_STMT, 1, 1, stdlib_check_signal, cg_fn_signal, NULL },
+	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal, cg_fn_signal_thread, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 

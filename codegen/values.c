@@ -1,0 +1,237 @@
+/* values.c - codegen hooks of the builtins and functions of stdlib/values.c:
+ * jiffies, numaid, ncpus, has_cpid, bswap, strncmp, strcontains, strlen,
+ * kptr/uptr, pton, signal. String functions are unrolled into straight-line,
+ * branch-free code over the strings' buffers, which the verifier accepts on
+ * every kernel and checks in one pass. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "cg.h"
+
+LLVMValueRef cg_var_jiffies(struct cg *cg, struct node *n)
+{
+	(void)n;
+	return cg_helper(cg, HELPER_JIFFIES64, cg->i64, NULL, 0);
+}
+
+LLVMValueRef cg_var_numaid(struct cg *cg, struct node *n)
+{
+	return cg_normalize(cg, cg_helper(cg, HELPER_GET_NUMA_NODE_ID, cg->i64, NULL, 0), n->type);
+}
+
+/* The possible CPUs of the machine compiling (bpftrace's ncpus). */
+LLVMValueRef cg_var_ncpus(struct cg *cg, struct node *n)
+{
+	int cpus = libbpf_num_possible_cpus();
+	if (cpus < 0) {
+		cg_error(cg, n->loc, "ncpus: cannot count the possible CPUs: %s", strerror(-cpus));
+		cpus = 0;
+	}
+	return cg_const(cg, (uint64_t)cpus);
+}
+
+LLVMValueRef cg_var_has_cpid(struct cg *cg, struct node *n)
+{
+	(void)n;
+	LLVMValueRef set = LLVMBuildICmp(cg->b, LLVMIntNE, cg_config_load(cg, CFG_CPID), cg_const(cg, 0), "");
+	return LLVMBuildZExt(cg->b, set, cg->i64, "");
+}
+
+/* ---- integers ------------------------------------------------------------ */
+
+LLVMValueRef cg_fn_bswap(struct cg *cg, struct node *n)
+{
+	LLVMValueRef v = cg_expr(cg, n->args);
+	uint32_t size = n->type->size;
+	if (!v)
+		return cg_const(cg, 0);
+	if (size == 1)
+		return cg_normalize(cg, v, n->type);
+	LLVMTypeRef ty = LLVMIntTypeInContext(cg->ctx, size * 8);
+	unsigned id = LLVMLookupIntrinsicID("llvm.bswap", 10);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &ty, 1);
+	LLVMValueRef narrow = LLVMBuildTrunc(cg->b, v, ty, "");
+	LLVMValueRef swapped = LLVMBuildCall2(cg->b, LLVMIntrinsicGetType(cg->ctx, id, &ty, 1), fn,
+					      &narrow, 1, "");
+	return LLVMBuildZExt(cg->b, swapped, cg->i64, "");
+}
+
+/* ---- strings --------------------------------------------------------------- */
+
+/* Byte i of a string value of `size` bytes; past its end a NUL. */
+static LLVMValueRef str_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint32_t i)
+{
+	if (i >= size)
+		return LLVMConstInt(cg->i8, 0, false);
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i8, cg_ptr_add(cg, s, i), "");
+	LLVMSetAlignment(v, 1);
+	return v;
+}
+
+static LLVMValueRef not_nul(struct cg *cg, LLVMValueRef c)
+{
+	return LLVMBuildICmp(cg->b, LLVMIntNE, c, LLVMConstInt(cg->i8, 0, false), "");
+}
+
+static LLVMValueRef i1_const(struct cg *cg, bool v)
+{
+	return LLVMConstInt(cg->i1, v, false);
+}
+
+/* strncmp(a, b, n): 1 when a character before the first NUL of both, among
+ * the first n, differs; 0 otherwise. */
+LLVMValueRef cg_fn_strncmp(struct cg *cg, struct node *n)
+{
+	struct node *a = n->args, *b = a->next;
+	LLVMValueRef va = cg_expr(cg, a), vb = cg_expr(cg, b);
+	int64_t limit = 0;
+	if (!va || !vb || !sema_const_eval(b->next, &limit))
+		return cg_const(cg, 0);
+	uint32_t asize = a->type->size, bsize = b->type->size;
+	/* past both buffers both strings are NULs: nothing can differ there */
+	uint64_t count = (uint64_t)limit;
+	uint32_t longest = asize > bsize ? asize : bsize;
+	if (count > longest)
+		count = longest;
+	LLVMValueRef alive = i1_const(cg, true), differ = i1_const(cg, false);
+	for (uint32_t i = 0; i < count; i++) {
+		LLVMValueRef ca = str_byte(cg, va, asize, i), cb = str_byte(cg, vb, bsize, i);
+		LLVMValueRef ne = LLVMBuildICmp(cg->b, LLVMIntNE, ca, cb, "");
+		differ = LLVMBuildOr(cg->b, differ, LLVMBuildAnd(cg->b, alive, ne, ""), "");
+		alive = LLVMBuildAnd(cg->b, alive, not_nul(cg, ca), "");
+	}
+	return LLVMBuildZExt(cg->b, differ, cg->i64, "");
+}
+
+/* strlen(s): the characters before the first NUL (at most the buffer). */
+LLVMValueRef cg_fn_strlen(struct cg *cg, struct node *n)
+{
+	LLVMValueRef v = cg_expr(cg, n->args);
+	if (!v)
+		return cg_const(cg, 0);
+	uint32_t size = n->args->type->size;
+	LLVMValueRef alive = i1_const(cg, true), len = cg_const(cg, 0);
+	for (uint32_t i = 0; i < size; i++) {
+		alive = LLVMBuildAnd(cg->b, alive, not_nul(cg, str_byte(cg, v, size, i)), "");
+		len = LLVMBuildAdd(cg->b, len, LLVMBuildZExt(cg->b, alive, cg->i64, ""), "");
+	}
+	return len;
+}
+
+/* Unrolled comparisons beyond this are too much code for one call; the
+ * message says how to bound the strings. */
+#define STRCONTAINS_MAX_COMPARES 100000u
+
+/* strcontains(haystack, needle): some position of the haystack, before its
+ * first NUL, starts the needle's characters (those before its first NUL).
+ * A literal needle is compared with constants. */
+LLVMValueRef cg_fn_strcontains(struct cg *cg, struct node *n)
+{
+	struct node *h = n->args, *nd = h->next;
+	LLVMValueRef vh = cg_expr(cg, h), vn = cg_expr(cg, nd);
+	if (!vh || !vn)
+		return cg_const(cg, 0);
+	uint32_t hsize = h->type->size;
+	bool literal = nd->kind == N_STR;
+	uint32_t nlen = literal ? (uint32_t)strlen(nd->str) : nd->type->size;
+	if ((uint64_t)hsize * (nlen ? nlen : 1) > STRCONTAINS_MAX_COMPARES) {
+		cg_error(cg, n->loc, "strcontains(): a %u-byte string searched for a %u-byte one is too much "
+			 "unrolled code; bound them, e.g. with str(p, 64)", hsize, nlen);
+		return cg_const(cg, 0);
+	}
+	/* needle_alive[j]: the needle has no NUL in 0..j */
+	LLVMValueRef *needle = xcalloc(nlen + 1, sizeof(*needle));
+	LLVMValueRef *needle_alive = xcalloc(nlen + 1, sizeof(*needle_alive));
+	LLVMValueRef alive = i1_const(cg, true);
+	for (uint32_t j = 0; j < nlen; j++) {
+		needle[j] = literal ? LLVMConstInt(cg->i8, (unsigned char)nd->str[j], false)
+				    : str_byte(cg, vn, nlen, j);
+		alive = literal ? alive : LLVMBuildAnd(cg->b, alive, not_nul(cg, needle[j]), "");
+		needle_alive[j] = alive;
+	}
+	LLVMValueRef found = i1_const(cg, false), hay_alive = i1_const(cg, true);
+	uint32_t last = literal && nlen <= hsize ? hsize - nlen : hsize - 1;
+	for (uint32_t i = 0; hsize > 0 && i <= last; i++) {
+		LLVMValueRef match = hay_alive;
+		for (uint32_t j = 0; j < nlen; j++) {
+			LLVMValueRef eq = LLVMBuildICmp(cg->b, LLVMIntEQ, str_byte(cg, vh, hsize, i + j), needle[j], "");
+			if (!literal) /* past the needle's end anything matches */
+				eq = LLVMBuildOr(cg->b, eq, LLVMBuildNot(cg->b, needle_alive[j], ""), "");
+			match = LLVMBuildAnd(cg->b, match, eq, "");
+		}
+		found = LLVMBuildOr(cg->b, found, match, "");
+		hay_alive = LLVMBuildAnd(cg->b, hay_alive, not_nul(cg, str_byte(cg, vh, hsize, i)), "");
+	}
+	free(needle);
+	free(needle_alive);
+	return LLVMBuildZExt(cg->b, found, cg->i64, "");
+}
+
+/* ---- pointers and addresses ------------------------------------------------- */
+
+/* kptr(p), uptr(p): the same value; sema moved it to the other memory. */
+LLVMValueRef cg_fn_addr_space(struct cg *cg, struct node *n)
+{
+	LLVMValueRef v = cg_expr(cg, n->args);
+	return v ? v : cg_const(cg, 0);
+}
+
+/* MAX_ERRNO: the kernel's ERR_PTR range is the last 4095 addresses. */
+LLVMValueRef cg_fn_is_err(struct cg *cg, struct node *n)
+{
+	LLVMValueRef v = cg_expr(cg, n->args);
+	if (!v)
+		return cg_const(cg, 0);
+	LLVMValueRef err = LLVMBuildICmp(cg->b, LLVMIntUGE, v, cg_const(cg, (uint64_t)-4095), "");
+	return LLVMBuildZExt(cg->b, err, cg->i64, "");
+}
+
+LLVMValueRef cg_fn_pton(struct cg *cg, struct node *n)
+{
+	unsigned char bytes[16] = { 0 };
+	int size = stdlib_pton(n->args->str ? n->args->str : "", bytes);
+	if (size == 0 || (uint32_t)size != n->type->size) {
+		cg_error(cg, n->loc, "internal error: pton() of a bad address");
+		return cg_const(cg, 0);
+	}
+	LLVMValueRef buf = cg_temp(cg, 16);
+	for (int i = 0; i < size; i += 4) {
+		uint32_t word = (uint32_t)bytes[i] | (uint32_t)bytes[i + 1] << 8 |
+				(uint32_t)bytes[i + 2] << 16 | (uint32_t)bytes[i + 3] << 24;
+		LLVMValueRef st = LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, word, false), cg_ptr_add(cg, buf, (uint64_t)i));
+		LLVMSetAlignment(st, 4);
+	}
+	return buf;
+}
+
+/* ---- statements ------------------------------------------------------------- */
+
+/* static_assert(): all done at compile time. */
+LLVMValueRef cg_fn_nothing(struct cg *cg, struct node *n)
+{
+	(void)cg;
+	(void)n;
+	return NULL;
+}
+
+static LLVMValueRef send_signal(struct cg *cg, struct node *n, enum bpf_helper id)
+{
+	LLVMValueRef sig = cg_expr(cg, n->args);
+	if (!sig)
+		return NULL;
+	LLVMValueRef args[1] = { LLVMBuildAnd(cg->b, sig, cg_const(cg, 0xffffffffu), "") };
+	cg_helper(cg, id, cg->i64, args, 1);
+	return NULL;
+}
+
+LLVMValueRef cg_fn_signal(struct cg *cg, struct node *n)
+{
+	return send_signal(cg, n, HELPER_SEND_SIGNAL);
+}
+
+LLVMValueRef cg_fn_signal_thread(struct cg *cg, struct node *n)
+{
+	return send_signal(cg, n, HELPER_SEND_SIGNAL_THREAD);
+}

@@ -1,0 +1,109 @@
+# Functions and builtins computed in BPF or at compile time: bswap, strncmp,
+# strcontains, strlen, kptr/uptr, pton, cgroupid, kaddr, jiffies, numaid,
+# ncpus, has_cpid, ppid/pcomm/leader_tid/leader_comm, the is_* type tests,
+# static_assert, signal (--unsafe), exit(code). Byte-compared with bpftrace
+# 0.17 where 0.17 has the function and prints the same; fixed expectations
+# (the latest bpftrace's output: bools print true/false) otherwise.
+. "$(dirname "$0")/lib.bash"
+
+if [ ! -r /sys/kernel/btf/vmlinux ]; then
+	echo "SKIP: kernel BTF (/sys/kernel/btf/vmlinux) is not readable"
+	exit 77
+fi
+
+# ---- against bpftrace 0.17 ------------------------------------------------------
+same_as_bpftrace "bswap by width" -e 'BEGIN { @a = bswap((uint16)0x1234); @b = bswap((uint32)0x11223344);
+	@c = bswap((uint64)1); @d = bswap((uint8)7); @e = bswap((int16)-2); exit(); }'
+same_as_bpftrace "strncmp" -e 'BEGIN { @a = strncmp("hello", "help", 3); @b = strncmp("hello", "help", 4);
+	@c = strncmp("ab", "ab", 10); @d = strncmp("ab", "abc", 3); @e = strncmp("x", "y", 0);
+	@f = strncmp("sonde", "sonar", 3); @g = strncmp("sonde", "sonar", 4); exit(); }'
+same_as_bpftrace "pton" -e 'BEGIN { @v4 = pton("127.0.0.1"); @v6 = pton("fe80::1"); print(pton("::1")); exit(); }'
+same_as_bpftrace "numaid" -e 'BEGIN { @n = numaid; exit(); }'
+if [ -d /sys/fs/cgroup/unified ]; then CG=/sys/fs/cgroup/unified; else CG=/sys/fs/cgroup; fi
+same_as_bpftrace "cgroupid" -e "BEGIN { @id = cgroupid(\"$CG\"); exit(); }"
+same_as_bpftrace "kaddr" -e 'BEGIN { @a = kaddr("_stext"); exit(); }'
+same_as_bpftrace "kptr and uptr keep the value" -e 'BEGIN { @k = kptr(1234); @u = uptr(5678); exit(); }'
+
+# ---- fixed expectations ---------------------------------------------------------------
+run_sonde -q -e 'BEGIN { print(bswap(1)); exit(); }'
+expect_eq "bswap of a literal is 64 bits wide" "72057594037927936" "$(printf '%s' "$OUT" | head -1)"
+
+run_sonde -q -e 'BEGIN { print(strcontains("hello-test-world", "test")); print(strcontains("hello", ""));
+	print(strcontains("", "x")); print(strcontains("hello", "hello-longer")); print(strcontains("ababac", "abac"));
+	print(strcontains("Hello", "hello")); $n = "o-w"; print(strcontains("hello-world", $n));
+	$m = "zz"; print(strcontains("hello-world", $m)); print(strcontains(comm, "ond")); exit(); }'
+expect_eq "strcontains" "true
+true
+false
+false
+true
+false
+true
+false
+true" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+run_sonde -q -e 'BEGIN { print(strlen("hello")); print(strlen("")); print(strlen(comm)); exit(); }'
+expect_eq "strlen" "5
+0
+5" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+run_sonde -q -e 'BEGIN { print(jiffies > 0); print(ncpus); print(has_cpid); exit(); }'
+expect_eq "jiffies, ncpus, has_cpid" "true
+$(nproc --all)
+false" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+run_sonde -q -c '/bin/true' -e 'BEGIN { print(has_cpid); exit(); }'
+expect_eq "has_cpid with -c" "true" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+# sonde is started by bash here: the parent's name and pid
+PARENT=$(bash -c '"$0" -q -e "BEGIN { printf(\"%d %s %d %s|%d %s\n\", ppid, pcomm, leader_tid, leader_comm, ppid(curtask), pcomm()); exit(); }"; echo "bash=$$"' "$SONDE")
+expect_match "ppid, pcomm, leader_tid, leader_comm" '^([0-9]+) bash [0-9]+ sonde\|\1 bash$' "$PARENT"
+expect_eq "ppid is the parent's pid" "$(printf '%s' "$PARENT" | sed -n 's/^\([0-9]*\) .*/\1/p')" \
+	"$(printf '%s' "$PARENT" | sed -n 's/^bash=//p')"
+
+run_sonde -q -e 'BEGIN { print(is_integer(1)); print(is_integer("a")); print(is_unsigned_integer(pid));
+	print(is_unsigned_integer((int8)1)); print(is_ptr(curtask)); print(is_str(comm)); print(is_array(pton("1.2.3.4")));
+	print(is_literal(2)); print(is_literal(pid)); static_assert(sizeof(int32) == 4, "int32"); exit(); }'
+expect_eq "is_* type tests and static_assert" "true
+false
+true
+false
+true
+true
+true
+true
+false" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+run_sonde -q -e 'BEGIN { print(is_err(0)); print(is_err((int64)-2)); print(is_err((uint64)-4096)); print(is_err(curtask)); exit(); }'
+expect_eq "is_err" "false
+true
+false
+false" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+run_sonde -q -e 'BEGIN { printf("%s\n", str(uptr(0))); exit(); }'
+expect_eq "str(uptr(0)) reads user memory and finds nothing" "" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+# ---- exit(code) ---------------------------------------------------------------------------
+run_sonde -q -e 'BEGIN { exit(3); }'
+expect_eq "exit(3) is sonde's exit status" "3" "$RC"
+run_sonde -q -e 'END { printf("end\n"); } BEGIN { exit(7); }'
+expect_eq "exit(code) still runs END" "7 end" "$RC $(printf '%s' "$OUT" | sed '/^$/d')"
+
+# ---- signal: only with --unsafe, only where the task is the traced one ------------------------
+if $IS_ROOT; then
+	sh -c 'while :; do :; done' &
+	BUSY=$!
+	run_sonde -q --unsafe -e "profile:hz:997 /pid == $BUSY/ { signal(\"SIGTERM\"); exit(); }"
+	wait "$BUSY"
+	expect_eq "signal(\"SIGTERM\") in a profile probe ends the process" "143" "$?"
+	sh -c 'while :; do :; done' &
+	BUSY=$!
+	run_sonde -q --unsafe -e "profile:hz:997 /pid == $BUSY/ { signal_thread(9); exit(); }"
+	wait "$BUSY"
+	expect_eq "signal_thread(9) kills the thread" "137" "$?"
+fi
+run_sonde -e 'profile:hz:99 { signal(9); }'
+expect_match "signal() needs --unsafe" "signal\(\) is an unsafe function being used in safe mode: run sonde with --unsafe" "$ERR"
+run_sonde --unsafe -e 'BEGIN { signal("KILL"); }'
+expect_match "signal() where the task is not the traced one" "function 'signal' is not available in BEGIN probes \(only in kprobe, kretprobe, uprobe, uretprobe, usdt and profile probes\)" "$ERR"
+finish
