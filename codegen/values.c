@@ -120,13 +120,27 @@ LLVMValueRef cg_fn_strlen(struct cg *cg, struct node *n)
 	return len;
 }
 
-/* Unrolled comparisons beyond this are too much code for one call; the
- * message says how to bound the strings. */
-#define STRCONTAINS_MAX_COMPARES 100000u
+/* Haystack positions times needle bytes the verifier may have to walk;
+ * beyond this the program would approach its 1M-instruction limit. */
+#define STRCONTAINS_MAX_COMPARES 16384u
+
+static LLVMValueRef byte_at(struct cg *cg, LLVMValueRef s, LLVMValueRef i)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i8, cg_ptr_add_var(cg, s, i), "");
+	LLVMSetAlignment(v, 1);
+	return v;
+}
+
+static LLVMValueRef ult(struct cg *cg, LLVMValueRef a, uint64_t b)
+{
+	return LLVMBuildICmp(cg->b, LLVMIntULT, a, cg_const(cg, b), "");
+}
 
 /* strcontains(haystack, needle): some position of the haystack, before its
  * first NUL, starts the needle's characters (those before its first NUL).
- * A literal needle is compared with constants. */
+ * Two bounded loops, the way the verifier walks them cheaply: straight-line
+ * code over every position would keep hundreds of bytes live and spill
+ * them past the 512-byte stack. */
 LLVMValueRef cg_fn_strcontains(struct cg *cg, struct node *n)
 {
 	struct node *h = n->args, *nd = h->next;
@@ -134,39 +148,67 @@ LLVMValueRef cg_fn_strcontains(struct cg *cg, struct node *n)
 	if (!vh || !vn)
 		return cg_const(cg, 0);
 	uint32_t hsize = h->type->size;
-	bool literal = nd->kind == N_STR;
-	uint32_t nlen = literal ? (uint32_t)strlen(nd->str) : nd->type->size;
-	if ((uint64_t)hsize * (nlen ? nlen : 1) > STRCONTAINS_MAX_COMPARES) {
-		cg_error(cg, n->loc, "strcontains(): a %u-byte string searched for a %u-byte one is too much "
-			 "unrolled code; bound them, e.g. with str(p, 64)", hsize, nlen);
+	uint32_t nsize = nd->kind == N_STR ? (uint32_t)nd->str_len : nd->type->size;
+	if ((uint64_t)hsize * (nsize ? nsize : 1) > STRCONTAINS_MAX_COMPARES) {
+		cg_error(cg, n->loc, "strcontains(): searching a %u-byte string for a %u-byte one is more "
+			 "than the verifier walks (at most %u bytes times bytes); bound them with str(p, N)",
+			 hsize, nsize, STRCONTAINS_MAX_COMPARES);
 		return cg_const(cg, 0);
 	}
-	/* needle_alive[j]: the needle has no NUL in 0..j */
-	LLVMValueRef *needle = xcalloc(nlen + 1, sizeof(*needle));
-	LLVMValueRef *needle_alive = xcalloc(nlen + 1, sizeof(*needle_alive));
-	LLVMValueRef alive = i1_const(cg, true);
-	for (uint32_t j = 0; j < nlen; j++) {
-		needle[j] = literal ? LLVMConstInt(cg->i8, (unsigned char)nd->str[j], false)
-				    : str_byte(cg, vn, nlen, j);
-		alive = literal ? alive : LLVMBuildAnd(cg->b, alive, not_nul(cg, needle[j]), "");
-		needle_alive[j] = alive;
-	}
-	LLVMValueRef found = i1_const(cg, false), hay_alive = i1_const(cg, true);
-	uint32_t last = literal && nlen <= hsize ? hsize - nlen : hsize - 1;
-	for (uint32_t i = 0; hsize > 0 && i <= last; i++) {
-		LLVMValueRef match = hay_alive;
-		for (uint32_t j = 0; j < nlen; j++) {
-			LLVMValueRef eq = LLVMBuildICmp(cg->b, LLVMIntEQ, str_byte(cg, vh, hsize, i + j), needle[j], "");
-			if (!literal) /* past the needle's end anything matches */
-				eq = LLVMBuildOr(cg->b, eq, LLVMBuildNot(cg->b, needle_alive[j], ""), "");
-			match = LLVMBuildAnd(cg->b, match, eq, "");
-		}
-		found = LLVMBuildOr(cg->b, found, match, "");
-		hay_alive = LLVMBuildAnd(cg->b, hay_alive, not_nul(cg, str_byte(cg, vh, hsize, i)), "");
-	}
-	free(needle);
-	free(needle_alive);
-	return LLVMBuildZExt(cg->b, found, cg->i64, "");
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+	LLVMBasicBlockRef outer = cg_block(cg, "sc_outer"), inner = cg_block(cg, "sc_inner");
+	LLVMBasicBlockRef load = cg_block(cg, "sc_load"), hay = cg_block(cg, "sc_hay");
+	LLVMBasicBlockRef cmp = cg_block(cg, "sc_cmp"), mismatch = cg_block(cg, "sc_mismatch");
+	LLVMBasicBlockRef next = cg_block(cg, "sc_next"), found = cg_block(cg, "sc_found");
+	LLVMBasicBlockRef absent = cg_block(cg, "sc_absent"), done = cg_block(cg, "sc_done");
+	LLVMBuildBr(cg->b, outer);
+
+	LLVMPositionBuilderAtEnd(cg->b, outer);
+	LLVMValueRef i = LLVMBuildPhi(cg->b, cg->i64, "i");
+	LLVMBuildBr(cg->b, inner);
+
+	LLVMPositionBuilderAtEnd(cg->b, inner);
+	LLVMValueRef j = LLVMBuildPhi(cg->b, cg->i64, "j");
+	LLVMBuildCondBr(cg->b, ult(cg, j, nsize), load, found);
+
+	LLVMPositionBuilderAtEnd(cg->b, load);
+	LLVMValueRef c = byte_at(cg, vn, j);
+	LLVMBuildCondBr(cg->b, not_nul(cg, c), hay, found);
+
+	/* the needle runs past the haystack: no later position fits it */
+	LLVMPositionBuilderAtEnd(cg->b, hay);
+	LLVMValueRef at = LLVMBuildAdd(cg->b, i, j, "");
+	LLVMBuildCondBr(cg->b, ult(cg, at, hsize), cmp, absent);
+
+	LLVMPositionBuilderAtEnd(cg->b, cmp);
+	LLVMValueRef same = LLVMBuildICmp(cg->b, LLVMIntEQ, byte_at(cg, vh, at), c, "");
+	LLVMValueRef j_next = LLVMBuildAdd(cg->b, j, cg_const(cg, 1), "");
+	LLVMBuildCondBr(cg->b, same, inner, mismatch);
+
+	/* the haystack ends here: no later position is in it */
+	LLVMPositionBuilderAtEnd(cg->b, mismatch);
+	LLVMBuildCondBr(cg->b, not_nul(cg, byte_at(cg, vh, i)), next, absent);
+
+	LLVMPositionBuilderAtEnd(cg->b, next);
+	LLVMValueRef i_next = LLVMBuildAdd(cg->b, i, cg_const(cg, 1), "");
+	LLVMBuildCondBr(cg->b, ult(cg, i_next, hsize), outer, absent);
+
+	LLVMValueRef zero = cg_const(cg, 0);
+	LLVMValueRef i_in[2] = { zero, i_next }, j_in[2] = { zero, j_next };
+	LLVMBasicBlockRef i_from[2] = { pre, next }, j_from[2] = { outer, cmp };
+	LLVMAddIncoming(i, i_in, i_from, 2);
+	LLVMAddIncoming(j, j_in, j_from, 2);
+
+	LLVMPositionBuilderAtEnd(cg->b, found);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, absent);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	LLVMValueRef result = LLVMBuildPhi(cg->b, cg->i64, "");
+	LLVMValueRef vals[2] = { cg_const(cg, 1), zero };
+	LLVMBasicBlockRef from[2] = { found, absent };
+	LLVMAddIncoming(result, vals, from, 2);
+	return result;
 }
 
 /* ---- pointers and addresses ------------------------------------------------- */

@@ -42,6 +42,10 @@ true
 false
 true" "$(printf '%s' "$OUT" | sed '/^$/d')"
 
+run_sonde -q -c /bin/true -e 'tracepoint:syscalls:sys_enter_execve { printf("%d %d %d\n", strcontains(str(args.filename), "true"),
+	strcontains(str(args.filename, 256), str(args.argv[0], 32)), strcontains(str(args.filename), "xyz")); exit(); }'
+expect_eq "strcontains on strings read at run time passes the verifier" "1 1 0" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
 run_sonde -q -e 'BEGIN { print(strlen("hello")); print(strlen("")); print(strlen(comm)); exit(); }'
 expect_eq "strlen" "5
 0
