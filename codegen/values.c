@@ -39,6 +39,12 @@ LLVMValueRef cg_var_has_cpid(struct cg *cg, struct node *n)
 	return LLVMBuildZExt(cg->b, set, cg->i64, "");
 }
 
+LLVMValueRef cg_var_probetype(struct cg *cg, struct node *n)
+{
+	const char *name = stdlib_probetype_name(cg->group->prov);
+	return cg_str_const(cg, name, strlen(name), n->type->size);
+}
+
 /* ---- integers ------------------------------------------------------------ */
 
 LLVMValueRef cg_fn_bswap(struct cg *cg, struct node *n)
@@ -136,12 +142,13 @@ static LLVMValueRef ult(struct cg *cg, LLVMValueRef a, uint64_t b)
 	return LLVMBuildICmp(cg->b, LLVMIntULT, a, cg_const(cg, b), "");
 }
 
-/* strcontains(haystack, needle): some position of the haystack, before its
- * first NUL, starts the needle's characters (those before its first NUL).
- * Two bounded loops, the way the verifier walks them cheaply: straight-line
- * code over every position would keep hundreds of bytes live and spill
- * them past the 512-byte stack. */
-LLVMValueRef cg_fn_strcontains(struct cg *cg, struct node *n)
+/* The first position of the haystack, before its first NUL, that starts
+ * the needle's characters (those before its first NUL): `want_index` gives
+ * it or -1 (strstr), otherwise 1 or 0 (strcontains). Two bounded loops, the
+ * way the verifier walks them cheaply: straight-line code over every
+ * position would keep hundreds of bytes live and spill them past the
+ * 512-byte stack. */
+static LLVMValueRef str_search(struct cg *cg, struct node *n, bool want_index)
 {
 	struct node *h = n->args, *nd = h->next;
 	LLVMValueRef vh = cg_expr(cg, h), vn = cg_expr(cg, nd);
@@ -150,9 +157,9 @@ LLVMValueRef cg_fn_strcontains(struct cg *cg, struct node *n)
 	uint32_t hsize = h->type->size;
 	uint32_t nsize = nd->kind == N_STR ? (uint32_t)nd->str_len : nd->type->size;
 	if ((uint64_t)hsize * (nsize ? nsize : 1) > STRCONTAINS_MAX_COMPARES) {
-		cg_error(cg, n->loc, "strcontains(): searching a %u-byte string for a %u-byte one is more "
+		cg_error(cg, n->loc, "%s(): searching a %u-byte string for a %u-byte one is more "
 			 "than the verifier walks (at most %u bytes times bytes); bound them with str(p, N)",
-			 hsize, nsize, STRCONTAINS_MAX_COMPARES);
+			 n->name, hsize, nsize, STRCONTAINS_MAX_COMPARES);
 		return cg_const(cg, 0);
 	}
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
@@ -205,10 +212,20 @@ LLVMValueRef cg_fn_strcontains(struct cg *cg, struct node *n)
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
 	LLVMValueRef result = LLVMBuildPhi(cg->b, cg->i64, "");
-	LLVMValueRef vals[2] = { cg_const(cg, 1), zero };
+	LLVMValueRef vals[2] = { want_index ? i : cg_const(cg, 1), want_index ? cg_const(cg, (uint64_t)-1) : zero };
 	LLVMBasicBlockRef from[2] = { found, absent };
 	LLVMAddIncoming(result, vals, from, 2);
 	return result;
+}
+
+LLVMValueRef cg_fn_strcontains(struct cg *cg, struct node *n)
+{
+	return str_search(cg, n, false);
+}
+
+LLVMValueRef cg_fn_strstr(struct cg *cg, struct node *n)
+{
+	return str_search(cg, n, true);
 }
 
 /* ---- pointers and addresses ------------------------------------------------- */

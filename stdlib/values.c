@@ -44,6 +44,26 @@ const struct type *stdlib_var_has_cpid(struct sema *s, struct node *n)
 	return type_bool();
 }
 
+/* probetype: the probe type's name ("special" for BEGIN and END), as long
+ * as the longest among the action's targets. */
+const char *stdlib_probetype_name(const struct probe_provider *p)
+{
+	return p->type == PT_BEGIN || p->type == PT_END ? "special" : p->name;
+}
+
+const struct type *stdlib_var_probetype(struct sema *s, struct node *n)
+{
+	(void)n;
+	size_t longest = 0;
+	for (int i = 0; i < sema_ntargets(s); i++) {
+		const struct prog_group *g = sema_target(s, i);
+		size_t len = g->prov ? strlen(stdlib_probetype_name(g->prov)) : 0;
+		if (len > longest)
+			longest = len;
+	}
+	return type_str(sema_types(s), (uint32_t)longest + 1);
+}
+
 /* ---- members of a task: ppid, pcomm, leader_tid, leader_comm ------------------- */
 
 /* Each is task->VIA->MEMBER (bpftrace defines them so), of the current task
@@ -175,6 +195,12 @@ const struct type *stdlib_check_strncmp(struct sema *s, struct node *n)
 const struct type *stdlib_check_strcontains(struct sema *s, struct node *n)
 {
 	return string_args(s, n, 2) ? type_bool() : type_none();
+}
+
+/* strstr(haystack, needle): the needle's first position, or -1. */
+const struct type *stdlib_check_strstr(struct sema *s, struct node *n)
+{
+	return string_args(s, n, 2) ? type_int(8, true) : type_none();
 }
 
 const struct type *stdlib_check_strlen(struct sema *s, struct node *n)

@@ -10,6 +10,7 @@ const struct type *stdlib_var_jiffies(struct sema *s, struct node *n);
 const struct type *stdlib_var_numaid(struct sema *s, struct node *n);
 const struct type *stdlib_var_ncpus(struct sema *s, struct node *n);
 const struct type *stdlib_var_has_cpid(struct sema *s, struct node *n);
+const struct type *stdlib_var_probetype(struct sema *s, struct node *n);
 /* ppid, pcomm, leader_tid, leader_comm: members of the current task */
 const struct type *stdlib_var_task_alias(struct sema *s, struct node *n);
 
@@ -18,6 +19,7 @@ const struct type *stdlib_check_task_alias(struct sema *s, struct node *n);
 const struct type *stdlib_check_bswap(struct sema *s, struct node *n);
 const struct type *stdlib_check_strncmp(struct sema *s, struct node *n);
 const struct type *stdlib_check_strcontains(struct sema *s, struct node *n);
+const struct type *stdlib_check_strstr(struct sema *s, struct node *n);
 const struct type *stdlib_check_strlen(struct sema *s, struct node *n);
 const struct type *stdlib_check_addr_space(struct sema *s, struct node *n);
 const struct type *stdlib_check_is_err(struct sema *s, struct node *n);

@@ -110,6 +110,7 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "numaid",  stdlib_var_numaid, cg_var_numaid },
 	{ "ncpus",   stdlib_var_ncpus, cg_var_ncpus },
 	{ "has_cpid", stdlib_var_has_cpid, cg_var_has_cpid },
+	{ "probetype", stdlib_var_probetype, cg_var_probetype },
 	/* members of the current task: sema rewrites them into the member read */
 	{ "ppid",    stdlib_var_task_alias, NULL },
 	{ "pcomm",   stdlib_var_task_alias, NULL },

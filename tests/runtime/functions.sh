@@ -46,6 +46,18 @@ run_sonde -q -c /bin/true -e 'tracepoint:syscalls:sys_enter_execve { printf("%d 
 	strcontains(str(args.filename, 256), str(args.argv[0], 32)), strcontains(str(args.filename), "xyz")); exit(); }'
 expect_eq "strcontains on strings read at run time passes the verifier" "1 1 0" "$(printf '%s' "$OUT" | sed '/^$/d')"
 
+run_sonde -q -e 'BEGIN { print(strstr("hello-world", "o")); print(strstr("hello", "xyz")); print(strstr("hello", ""));
+	$n = "wor"; print(strstr("hello-world", $n)); exit(); }'
+expect_eq "strstr" "4
+-1
+0
+6" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+run_sonde -q -e 'BEGIN { print(probetype); } interval:ms:10 { printf("%s\n", probetype); exit(); } END { print(probetype); }'
+expect_eq "probetype" "special
+interval
+special" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
 run_sonde -q -e 'BEGIN { print(strlen("hello")); print(strlen("")); print(strlen(comm)); exit(); }'
 expect_eq "strlen" "5
 0
