@@ -112,9 +112,13 @@ static void replace_by_first_arg(struct node *n)
  * that already is a string is that string (codegen never sees it). */
 /* Where a pointer argument points: its own address space; a plain integer
  * (arg0, a map value) points where the probe type's pointers do. */
-static enum addr_space pointee_space(struct sema *s, const struct type *t)
+static enum addr_space pointee_space(struct sema *s, const struct node *arg)
 {
+	const struct type *t = arg->type;
 	enum addr_space as = t->kind == TY_PTR ? t->as : AS_NONE;
+	/* an integer a call marked (kptr(x), uptr(x)) points where it says */
+	if (as == AS_NONE && arg->kind == N_CALL)
+		as = arg->as;
 	for (int i = 0; i < sema_ntargets(s) && as == AS_NONE; i++) {
 		const struct prog_group *g = sema_target(s, i);
 		if (g->prov && g->prov->pointer_as)
@@ -160,7 +164,7 @@ static const struct type *check_str(struct sema *s, struct node *n)
 		if (sema_const_eval(len, &v) && v >= 0 && (uint64_t)v < size)
 			size = v > 0 ? (uint32_t)v : 1;
 	}
-	n->as = pointee_space(s, t);
+	n->as = pointee_space(s, arg);
 	return type_str(sema_types(s), size);
 }
 
@@ -196,7 +200,7 @@ static const struct type *check_buf(struct sema *s, struct node *n)
 	}
 	if (size > max)
 		size = max;
-	n->as = in_memory ? AS_NONE : pointee_space(s, t);
+	n->as = in_memory ? AS_NONE : pointee_space(s, arg);
 	return type_buf(sema_types(s), size);
 }
 
@@ -224,7 +228,6 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "is_err",      FN_VALUE, 1, 1, stdlib_check_is_err, cg_fn_is_err, NULL },
 	{ "pton",        FN_VALUE, 1, 1, stdlib_check_pton, cg_fn_pton, NULL },
 	{ "cgroupid",    FN_VALUE, 1, 1, stdlib_check_cgroupid, NULL, NULL },
-	{ "kaddr",       FN_VALUE, 1, 1, stdlib_check_kaddr, NULL, NULL },
 	{ "is_integer",  FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
 	{ "is_unsigned_integer", FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
 	{ "is_ptr",      FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },

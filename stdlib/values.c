@@ -1,7 +1,7 @@
 /* values.c - builtins and functions whose value is computed in BPF or known
  * at compile time: jiffies, numaid, ncpus, has_cpid, ppid/pcomm/leader_tid/
  * leader_comm, bswap, strncmp, strcontains, strlen, kptr/uptr, pton,
- * cgroupid, kaddr, the is_* type tests, static_assert and signal.
+ * cgroupid, is_err, the is_* type tests, static_assert and signal.
  *
  * Their descriptors are in vars.c and funcs.c; the emit hooks in
  * codegen/values.c. Compile-time functions fold into literals here, so
@@ -319,32 +319,6 @@ const struct type *stdlib_check_cgroupid(struct sema *s, struct node *n)
 	uint64_t id;
 	memcpy(&id, h.fh.f_handle, sizeof(id));
 	return become_literal(s, n, N_INT, id);
-}
-
-/* kaddr("symbol"): the kernel symbol's address from /proc/kallsyms (all
- * zeros there when the reader may not see addresses). */
-const struct type *stdlib_check_kaddr(struct sema *s, struct node *n)
-{
-	const char *name = literal_string(s, n);
-	if (!name)
-		return type_none();
-	FILE *f = fopen("/proc/kallsyms", "r");
-	if (!f)
-		return sema_fail(s, n->args->loc, "kaddr(): cannot read /proc/kallsyms: %s", strerror(errno));
-	char line[512], sym[256];
-	unsigned long long addr = 0;
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char kind;
-		if (sscanf(line, "%llx %c %255s", &addr, &kind, sym) == 3 && strcmp(sym, name) == 0)
-			found = true;
-	}
-	fclose(f);
-	if (!found)
-		return sema_fail(s, n->args->loc, "kaddr(): no kernel symbol '%s' in /proc/kallsyms", name);
-	if (addr == 0)
-		return sema_fail(s, n->args->loc, "kaddr(): the address of '%s' is hidden (kernel.kptr_restrict; run as root)", name);
-	return become_literal(s, n, N_INT, addr);
 }
 
 /* is_integer(e) and the others: a question about e's type, answered at

@@ -25,7 +25,6 @@ const struct type *stdlib_check_addr_space(struct sema *s, struct node *n);
 const struct type *stdlib_check_is_err(struct sema *s, struct node *n);
 const struct type *stdlib_check_pton(struct sema *s, struct node *n);
 const struct type *stdlib_check_cgroupid(struct sema *s, struct node *n);
-const struct type *stdlib_check_kaddr(struct sema *s, struct node *n);
 const struct type *stdlib_check_type_test(struct sema *s, struct node *n);
 const struct type *stdlib_check_static_assert(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal(struct sema *s, struct node *n);
