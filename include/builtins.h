@@ -124,6 +124,7 @@ struct LLVMOpaqueValue *cg_fn_bswap(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strncmp(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strcontains(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strstr(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_str_concat(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strlen(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_addr_space(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_is_err(struct cg *cg, struct node *n);

@@ -222,6 +222,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "strncmp",     FN_VALUE, 3, 3, stdlib_check_strncmp, cg_fn_strncmp, NULL },
 	{ "strcontains", FN_VALUE, 2, 2, stdlib_check_strcontains, cg_fn_strcontains, NULL },
 	{ "strstr",      FN_VALUE, 2, 2, stdlib_check_strstr, cg_fn_strstr, NULL },
+	{ "str_concat",  FN_VALUE, 2, 2, stdlib_check_str_concat, cg_fn_str_concat, NULL },
 	{ "strlen",      FN_VALUE, 1, 1, stdlib_check_strlen, cg_fn_strlen, NULL },
 	{ "kptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },
 	{ "uptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },

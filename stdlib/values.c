@@ -203,6 +203,17 @@ const struct type *stdlib_check_strstr(struct sema *s, struct node *n)
 	return string_args(s, n, 2) ? type_int(8, true) : type_none();
 }
 
+/* str_concat(a, b): room for both (at most max_strlen bytes). */
+const struct type *stdlib_check_str_concat(struct sema *s, struct node *n)
+{
+	if (!string_args(s, n, 2))
+		return type_none();
+	uint64_t size = (uint64_t)n->args->type->size + n->args->next->type->size - 1;
+	if (size > sema_max_strlen(s))
+		size = sema_max_strlen(s);
+	return type_str(sema_types(s), (uint32_t)size);
+}
+
 const struct type *stdlib_check_strlen(struct sema *s, struct node *n)
 {
 	return string_args(s, n, 1) ? type_int(8, false) : type_none();

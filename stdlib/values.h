@@ -20,6 +20,7 @@ const struct type *stdlib_check_bswap(struct sema *s, struct node *n);
 const struct type *stdlib_check_strncmp(struct sema *s, struct node *n);
 const struct type *stdlib_check_strcontains(struct sema *s, struct node *n);
 const struct type *stdlib_check_strstr(struct sema *s, struct node *n);
+const struct type *stdlib_check_str_concat(struct sema *s, struct node *n);
 const struct type *stdlib_check_strlen(struct sema *s, struct node *n);
 const struct type *stdlib_check_addr_space(struct sema *s, struct node *n);
 const struct type *stdlib_check_is_err(struct sema *s, struct node *n);

@@ -57,6 +57,18 @@ expect_eq "probetype" "special
 interval
 special" "$(printf '%s' "$OUT" | sed '/^$/d')"
 
+run_sonde -q -e 'BEGIN { print(str_concat("abc", "de")); print(str_concat(comm, "-x")); print(str_concat("", "z"));
+	@m[str_concat("a", "b")] = 1; exit(); }'
+expect_eq "str_concat" "abcde
+sonde-x
+z
+@m[ab]: 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+run_sonde -q -c /bin/true -e 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { printf("%s|%s|%d\n",
+	str_concat(str(args.filename), str(args.argv[0])), str_concat(str(args.filename), "-x"), strlen(str(args.filename))); exit(); }'
+expect_eq "str_concat and strlen of 1024-byte strings pass the verifier" "/bin/true/bin/true|/bin/true-x|9" \
+	"$(printf '%s' "$OUT" | sed '/^$/d')"
+
 run_sonde -q -e 'BEGIN { print(strlen("hello")); print(strlen("")); print(strlen(comm)); exit(); }'
 expect_eq "strlen" "5
 0
