@@ -81,40 +81,6 @@ static LLVMValueRef not_nul(struct cg *cg, LLVMValueRef c)
 	return LLVMBuildICmp(cg->b, LLVMIntNE, c, LLVMConstInt(cg->i8, 0, false), "");
 }
 
-static LLVMValueRef i1_const(struct cg *cg, bool v)
-{
-	return LLVMConstInt(cg->i1, v, false);
-}
-
-/* strncmp(a, b, n): 1 when a character before the first NUL of both, among
- * the first n, differs; 0 otherwise. */
-LLVMValueRef cg_fn_strncmp(struct cg *cg, struct node *n)
-{
-	struct node *a = n->args, *b = a->next;
-	LLVMValueRef va = cg_expr(cg, a), vb = cg_expr(cg, b);
-	int64_t limit = 0;
-	if (!va || !vb || !sema_const_eval(b->next, &limit))
-		return cg_const(cg, 0);
-	uint32_t asize = a->type->size, bsize = b->type->size;
-	/* past both buffers both strings are NULs: nothing can differ there */
-	uint64_t count = (uint64_t)limit;
-	uint32_t longest = asize > bsize ? asize : bsize;
-	if (count > longest)
-		count = longest;
-	LLVMValueRef alive = i1_const(cg, true), differ = i1_const(cg, false);
-	for (uint32_t i = 0; i < count; i++) {
-		LLVMValueRef ca = str_byte(cg, va, asize, i), cb = str_byte(cg, vb, bsize, i);
-		LLVMValueRef ne = LLVMBuildICmp(cg->b, LLVMIntNE, ca, cb, "");
-		differ = LLVMBuildOr(cg->b, differ, LLVMBuildAnd(cg->b, alive, ne, ""), "");
-		alive = LLVMBuildAnd(cg->b, alive, not_nul(cg, ca), "");
-	}
-	return LLVMBuildZExt(cg->b, differ, cg->i64, "");
-}
-
-/* Haystack positions times needle bytes the verifier may have to walk;
- * beyond this the program would approach its 1M-instruction limit. */
-#define STRCONTAINS_MAX_COMPARES 16384u
-
 static LLVMValueRef byte_at(struct cg *cg, LLVMValueRef s, LLVMValueRef i)
 {
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i8, cg_ptr_add_var(cg, s, i), "");
@@ -126,6 +92,64 @@ static LLVMValueRef ult(struct cg *cg, LLVMValueRef a, uint64_t b)
 {
 	return LLVMBuildICmp(cg->b, LLVMIntULT, a, cg_const(cg, b), "");
 }
+
+/* strncmp(a, b, n): 1 when a character before the first NUL of both, among
+ * the first n, differs; 0 otherwise. A loop over the bytes both buffers
+ * have, without an early exit (one verifier path, nothing kept live across
+ * bytes), then the byte past the shorter buffer, where it has its NUL. */
+LLVMValueRef cg_fn_strncmp(struct cg *cg, struct node *n)
+{
+	struct node *a = n->args, *b = a->next;
+	LLVMValueRef va = cg_expr(cg, a), vb = cg_expr(cg, b);
+	int64_t limit = 0;
+	if (!va || !vb || !sema_const_eval(b->next, &limit))
+		return cg_const(cg, 0);
+	uint32_t asize = a->type->size, bsize = b->type->size;
+	uint32_t shorter = asize < bsize ? asize : bsize;
+	uint64_t count = (uint64_t)limit;
+	uint32_t both = count < shorter ? (uint32_t)count : shorter;
+
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+	LLVMBasicBlockRef head = cg_block(cg, "cmp_head"), body = cg_block(cg, "cmp_body");
+	LLVMBasicBlockRef done = cg_block(cg, "cmp_done");
+	LLVMBuildBr(cg->b, head);
+
+	LLVMPositionBuilderAtEnd(cg->b, head);
+	LLVMValueRef i = LLVMBuildPhi(cg->b, cg->i64, "i");
+	LLVMValueRef alive = LLVMBuildPhi(cg->b, cg->i64, "alive");
+	LLVMValueRef differ = LLVMBuildPhi(cg->b, cg->i64, "differ");
+	LLVMBuildCondBr(cg->b, ult(cg, i, both), body, done);
+
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	LLVMValueRef ca = byte_at(cg, va, i), cb = byte_at(cg, vb, i);
+	LLVMValueRef ne = LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, ca, cb, ""), cg->i64, "");
+	LLVMValueRef differ_next = LLVMBuildOr(cg->b, differ, LLVMBuildAnd(cg->b, alive, ne, ""), "");
+	LLVMValueRef alive_next = LLVMBuildAnd(cg->b, alive,
+					       LLVMBuildZExt(cg->b, not_nul(cg, ca), cg->i64, ""), "");
+	LLVMValueRef i_next = LLVMBuildAdd(cg->b, i, cg_const(cg, 1), "");
+	LLVMBuildBr(cg->b, head);
+
+	LLVMBasicBlockRef from[2] = { pre, body };
+	LLVMValueRef i_in[2] = { cg_const(cg, 0), i_next };
+	LLVMValueRef alive_in[2] = { cg_const(cg, 1), alive_next };
+	LLVMValueRef differ_in[2] = { cg_const(cg, 0), differ_next };
+	LLVMAddIncoming(i, i_in, from, 2);
+	LLVMAddIncoming(alive, alive_in, from, 2);
+	LLVMAddIncoming(differ, differ_in, from, 2);
+
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	if (count > shorter && asize != bsize) {
+		/* the shorter string ends here; the longer must too */
+		LLVMValueRef c = str_byte(cg, asize > bsize ? va : vb, asize > bsize ? asize : bsize, shorter);
+		LLVMValueRef more = LLVMBuildZExt(cg->b, not_nul(cg, c), cg->i64, "");
+		return LLVMBuildOr(cg->b, differ, LLVMBuildAnd(cg->b, alive, more, ""), "");
+	}
+	return differ;
+}
+
+/* Haystack positions times needle bytes the verifier may have to walk;
+ * beyond this the program would approach its 1M-instruction limit. */
+#define STRCONTAINS_MAX_COMPARES 16384u
 
 /* The first position of the haystack, before its first NUL, that starts
  * the needle's characters (those before its first NUL): `want_index` gives

@@ -69,6 +69,10 @@ run_sonde -q -c /bin/true -e 'tracepoint:syscalls:sys_enter_execve /pid == cpid/
 expect_eq "str_concat and strlen of 1024-byte strings pass the verifier" "/bin/true/bin/true|/bin/true-x|9" \
 	"$(printf '%s' "$OUT" | sed '/^$/d')"
 
+run_sonde -q -c /bin/true -e 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { printf("%d %d\n",
+	strncmp(str(args.filename), str(args.argv[0]), 1024), strncmp(str(args.filename), "/XXX", 4)); exit(); }'
+expect_eq "strncmp of 1024-byte strings passes the verifier" "0 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
 run_sonde -q -e 'BEGIN { print(strlen("hello")); print(strlen("")); print(strlen(comm)); exit(); }'
 expect_eq "strlen" "5
 0
