@@ -125,17 +125,29 @@ run_sonde -q -e 'END { printf("end\n"); } BEGIN { exit(7); }'
 expect_eq "exit(code) still runs END" "7 end" "$RC $(printf '%s' "$OUT" | sed '/^$/d')"
 
 # ---- signal: only with --unsafe, only where the task is the traced one ------------------------
+# busy_start: a process spinning on a CPU (so profile probes see it); its
+# pid in BUSY. busy_status: how it ended. A shell in between waits for it
+# with its stderr closed, so that bash does not print "Killed".
+busy_start() {
+	rm -f "$TMP/busy.pid" "$TMP/busy.rc"
+	sh -c 'sh -c "while :; do :; done" & echo $! > "$1"; wait $!; echo $? > "$2"' sh \
+		"$TMP/busy.pid" "$TMP/busy.rc" 2>/dev/null &
+	BUSY_WAITER=$!
+	wait_until 10 test -s "$TMP/busy.pid"
+	BUSY=$(cat "$TMP/busy.pid")
+}
+busy_status() {
+	wait "$BUSY_WAITER"
+	cat "$TMP/busy.rc"
+}
+
 if $IS_ROOT; then
-	sh -c 'while :; do :; done' &
-	BUSY=$!
+	busy_start
 	run_sonde -q --unsafe -e "profile:hz:997 /pid == $BUSY/ { signal(\"SIGTERM\"); exit(); }"
-	wait "$BUSY"
-	expect_eq "signal(\"SIGTERM\") in a profile probe ends the process" "143" "$?"
-	sh -c 'while :; do :; done' &
-	BUSY=$!
+	expect_eq "signal(\"SIGTERM\") in a profile probe ends the process" "143" "$(busy_status)"
+	busy_start
 	run_sonde -q --unsafe -e "profile:hz:997 /pid == $BUSY/ { signal_thread(9); exit(); }"
-	wait "$BUSY"
-	expect_eq "signal_thread(9) kills the thread" "137" "$?"
+	expect_eq "signal_thread(9) kills the thread" "137" "$(busy_status)"
 fi
 run_sonde -e 'profile:hz:99 { signal(9); }'
 expect_match "signal() needs --unsafe" "signal\(\) is an unsafe function being used in safe mode: run sonde with --unsafe" "$ERR"
