@@ -397,12 +397,8 @@ static LLVMValueRef send_signal(struct cg *cg, struct node *n, enum bpf_helper i
 	return NULL;
 }
 
+/* sema set ival when the thread is the target (signal(sig, current_tid)) */
 LLVMValueRef cg_fn_signal(struct cg *cg, struct node *n)
 {
-	return send_signal(cg, n, HELPER_SEND_SIGNAL);
-}
-
-LLVMValueRef cg_fn_signal_thread(struct cg *cg, struct node *n)
-{
-	return send_signal(cg, n, HELPER_SEND_SIGNAL_THREAD);
+	return send_signal(cg, n, n->ival ? HELPER_SEND_SIGNAL_THREAD : HELPER_SEND_SIGNAL);
 }

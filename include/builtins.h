@@ -131,7 +131,6 @@ struct LLVMOpaqueValue *cg_fn_is_err(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_pton(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_nothing(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_signal(struct cg *cg, struct node *n);
-struct LLVMOpaqueValue *cg_fn_signal_thread(struct cg *cg, struct node *n);
 /* pton's address bytes (4 or 16), or 0 when text is no IPv4/IPv6 address
  * (stdlib/values.c; codegen writes the bytes sema checked) */
 int stdlib_pton(const char *text, unsigned char out[16]);

@@ -236,8 +236,8 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "is_array",    FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
 	{ "is_literal",  FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
 	{ "static_assert", FN_STMT, 2, 2, stdlib_check_static_assert, cg_fn_nothing, NULL },
-	{ "signal",      FN_STMT, 1, 1, stdlib_check_signal, cg_fn_signal, NULL },
-	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal, cg_fn_signal_thread, NULL },
+	{ "signal",      FN_STMT, 1, 2, stdlib_check_signal, cg_fn_signal, NULL },
+	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal_thread, cg_fn_signal, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 

@@ -452,7 +452,7 @@ static int signal_number(const char *text)
 /* The signal is sent to the task the probe fired in, so only where that
  * task is the traced one (bpftrace's probe types), and only when the user
  * said --unsafe. A name becomes its number here. */
-const struct type *stdlib_check_signal(struct sema *s, struct node *n)
+static const struct type *check_signal(struct sema *s, struct node *n, bool thread)
 {
 	struct node *arg = n->args;
 	char buf[128];
@@ -461,6 +461,17 @@ const struct type *stdlib_check_signal(struct sema *s, struct node *n)
 				 "run sonde with --unsafe to allow it", n->name);
 	if (sema_report_wrong_probe(s, n, "function"))
 		return type_none();
+	/* signal(sig, current_pid | current_tid): the process or the thread */
+	struct node *target = arg->next;
+	n->ival = thread;
+	if (target) {
+		bool is_name = target->kind == N_BUILTIN && target->name;
+		if (!is_name || (strcmp(target->name, "current_pid") != 0 &&
+				 strcmp(target->name, "current_tid") != 0))
+			return sema_fail(s, target->loc, "%s(): the target is current_pid or current_tid, not %s",
+					 n->name, is_name ? target->name : "an expression");
+		n->ival = strcmp(target->name, "current_tid") == 0;
+	}
 	const struct type *t = sema_expr(s, arg);
 	if (type_is_none(t))
 		return t;
@@ -487,4 +498,14 @@ const struct type *stdlib_check_signal(struct sema *s, struct node *n)
 		return sema_fail(s, arg->loc, "%s(): %lld is not a signal number (1 to 64)", n->name,
 				 (long long)v);
 	return type_none();
+}
+
+const struct type *stdlib_check_signal(struct sema *s, struct node *n)
+{
+	return check_signal(s, n, false);
+}
+
+const struct type *stdlib_check_signal_thread(struct sema *s, struct node *n)
+{
+	return check_signal(s, n, true);
 }

@@ -29,5 +29,6 @@ const struct type *stdlib_check_cgroupid(struct sema *s, struct node *n);
 const struct type *stdlib_check_type_test(struct sema *s, struct node *n);
 const struct type *stdlib_check_static_assert(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal(struct sema *s, struct node *n);
+const struct type *stdlib_check_signal_thread(struct sema *s, struct node *n);
 
 #endif

@@ -148,7 +148,12 @@ if $IS_ROOT; then
 	busy_start
 	run_sonde -q --unsafe -e "profile:hz:997 /pid == $BUSY/ { signal_thread(9); exit(); }"
 	expect_eq "signal_thread(9) kills the thread" "137" "$(busy_status)"
+	busy_start
+	run_sonde -q --unsafe -e "profile:hz:997 /pid == $BUSY/ { signal(\"kill\", current_tid); exit(); }"
+	expect_eq "signal(\"kill\", current_tid)" "137" "$(busy_status)"
 fi
+run_sonde --unsafe -e 'profile:hz:99 { signal(9, current_pd); }'
+expect_match "signal()'s target is current_pid or current_tid" "signal\(\): the target is current_pid or current_tid, not current_pd" "$ERR"
 run_sonde -e 'profile:hz:99 { signal(9); }'
 expect_match "signal() needs --unsafe" "signal\(\) is an unsafe function being used in safe mode: run sonde with --unsafe" "$ERR"
 run_sonde --unsafe -e 'BEGIN { signal("KILL"); }'
