@@ -124,6 +124,30 @@ struct LLVMOpaqueValue *cg_var_curtask(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_kstack(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_retval(struct cg *cg, struct node *n);
 
+/* codegen/values.c */
+struct LLVMOpaqueValue *cg_var_jiffies(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_numaid(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_ncpus(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_has_cpid(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_probetype(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_bswap(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_strncmp(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_strcontains(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_strstr(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_str_concat(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_strlen(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_addr_space(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_is_err(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_pton(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_nothing(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_signal(struct cg *cg, struct node *n);
+/* pton's address bytes (4 or 16), or 0 when text is no IPv4/IPv6 address
+ * (stdlib/values.c; codegen writes the bytes sema checked) */
+int stdlib_pton(const char *text, unsigned char out[16]);
+/* probetype's text for a provider: its name, "special" for BEGIN and END */
+struct probe_provider;
+const char *stdlib_probetype_name(const struct probe_provider *p);
+
 struct LLVMOpaqueValue *cg_fn_printf(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_print(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_exit(struct cg *cg, struct node *n);

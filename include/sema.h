@@ -37,6 +37,7 @@ struct sema_options {
 	int max_probes;       /* attach points allowed; 0 = SEMA_DEFAULT_MAX_PROBES */
 	int max_programs;     /* BPF programs allowed; 0 = SEMA_DEFAULT_MAX_PROGRAMS */
 	const regex_t *probe_filter; /* keep only matching targets (and BEGIN/END); NULL = all */
+	bool unsafe;          /* --unsafe: functions that change the system (signal) are allowed */
 };
 
 /* Each program costs LLVM ~2 ms to compile and the kernel a load and an
@@ -73,6 +74,7 @@ void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct type_arena *sema_types(struct sema *s);
 uint32_t sema_max_strlen(struct sema *s);
+bool sema_unsafe(struct sema *s); /* --unsafe was given */
 /* The program groups (targets) the action being checked runs in. */
 int sema_ntargets(struct sema *s);
 const struct prog_group *sema_target(struct sema *s, int i);

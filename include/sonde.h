@@ -51,6 +51,7 @@ struct compile_options {
 	 * END always run); NULL = all */
 	const regex_t *probe_filter;
 	bool no_warnings;           /* --no-warnings */
+	bool unsafe;                /* --unsafe: allow signal() */
 };
 
 /* Parse, check and compile one script (src/compile.c). Errors are reported

@@ -48,6 +48,7 @@ static void usage(FILE *out)
 	      "    --emit-llvm FILE write the LLVM IR to FILE\n"
 	      "    --emit-elf FILE  write the BPF object to FILE and exit (nothing is loaded)\n"
 	      "    --dry-run        compile, load and attach, then exit\n"
+	      "    --unsafe         allow functions that act on the system (signal)\n"
 	      "    -h, --help       show this help\n"
 	      "    -V, --version    show the version\n"
 	      "    --               end of options; what follows are positional\n"
@@ -175,7 +176,7 @@ static int read_env_settings(struct cli *cli)
 
 /* ---- the command line ------------------------------------------------------ */
 
-enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER };
+enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE };
 
 static int compile_probe_filter(struct cli *cli, const char *pattern)
 {
@@ -210,6 +211,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-warnings", no_argument, NULL, OPT_NO_WARNINGS },
 		{ "probe-filter", required_argument, NULL, OPT_PROBE_FILTER },
+		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -247,6 +249,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			if (compile_probe_filter(cli, optarg) < 0)
 				return 1;
 			break;
+		case OPT_UNSAFE: cli->co.unsafe = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		default: usage(stderr); return 1;

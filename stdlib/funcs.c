@@ -11,6 +11,7 @@
 #include "kallsyms.h"
 #include "sema.h"
 #include "suggest.h"
+#include "values.h"
 
 /* print(@m [, top [, div]]) prints a map; print(value) any value (a map
  * element included: print(@m[k])). */
@@ -113,9 +114,13 @@ static void replace_by_first_arg(struct node *n)
  * that already is a string is that string (codegen never sees it). */
 /* Where a pointer argument points: its own address space; a plain integer
  * (arg0, a map value) points where the probe type's pointers do. */
-static enum addr_space pointee_space(struct sema *s, const struct type *t)
+static enum addr_space pointee_space(struct sema *s, const struct node *arg)
 {
+	const struct type *t = arg->type;
 	enum addr_space as = t->kind == TY_PTR ? t->as : AS_NONE;
+	/* an integer a call marked (kptr(x), uptr(x)) points where it says */
+	if (as == AS_NONE && arg->kind == N_CALL)
+		as = arg->as;
 	for (int i = 0; i < sema_ntargets(s) && as == AS_NONE; i++) {
 		const struct prog_group *g = sema_target(s, i);
 		if (g->prov && g->prov->pointer_as)
@@ -161,7 +166,7 @@ static const struct type *check_str(struct sema *s, struct node *n)
 		if (sema_const_eval(len, &v) && v >= 0 && (uint64_t)v < size)
 			size = v > 0 ? (uint32_t)v : 1;
 	}
-	n->as = pointee_space(s, t);
+	n->as = pointee_space(s, arg);
 	return type_str(sema_types(s), size);
 }
 
@@ -197,7 +202,7 @@ static const struct type *check_buf(struct sema *s, struct node *n)
 	}
 	if (size > max)
 		size = max;
-	n->as = in_memory ? AS_NONE : pointee_space(s, t);
+	n->as = in_memory ? AS_NONE : pointee_space(s, arg);
 	return type_buf(sema_types(s), size);
 }
 
@@ -346,6 +351,31 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "kaddr",  FN_VALUE, 1, 1, check_kaddr, cg_fn_kaddr, NULL },
 	{ "kstack", FN_VALUE, 0, 2, check_kstack, cg_fn_kstack, NULL },
 	{ "ksym",   FN_VALUE, 1, 1, check_ksym, cg_fn_ksym, NULL },
+	/* values computed in BPF or at compile time (values.c) */
+	{ "ppid",        FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
+	{ "pcomm",       FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
+	{ "leader_tid",  FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
+	{ "leader_comm", FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
+	{ "bswap",       FN_VALUE, 1, 1, stdlib_check_bswap, cg_fn_bswap, NULL },
+	{ "strncmp",     FN_VALUE, 3, 3, stdlib_check_strncmp, cg_fn_strncmp, NULL },
+	{ "strcontains", FN_VALUE, 2, 2, stdlib_check_strcontains, cg_fn_strcontains, NULL },
+	{ "strstr",      FN_VALUE, 2, 2, stdlib_check_strstr, cg_fn_strstr, NULL },
+	{ "str_concat",  FN_VALUE, 2, 2, stdlib_check_str_concat, cg_fn_str_concat, NULL },
+	{ "strlen",      FN_VALUE, 1, 1, stdlib_check_strlen, cg_fn_strlen, NULL },
+	{ "kptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },
+	{ "uptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },
+	{ "is_err",      FN_VALUE, 1, 1, stdlib_check_is_err, cg_fn_is_err, NULL },
+	{ "pton",        FN_VALUE, 1, 1, stdlib_check_pton, cg_fn_pton, NULL },
+	{ "cgroupid",    FN_VALUE, 1, 1, stdlib_check_cgroupid, NULL, NULL },
+	{ "is_integer",  FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_unsigned_integer", FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_ptr",      FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_str",      FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_array",    FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "is_literal",  FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
+	{ "static_assert", FN_STMT, 2, 2, stdlib_check_static_assert, cg_fn_nothing, NULL },
+	{ "signal",      FN_STMT, 1, 2, stdlib_check_signal, cg_fn_signal, NULL },
+	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal_thread, cg_fn_signal, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 

@@ -11,6 +11,7 @@
 #include "btf.h"
 #include "builtins.h"
 #include "sema.h"
+#include "values.h"
 
 #define SIMPLE(fn, expr) \
 	static const struct type *fn(struct sema *s, struct node *n) \
@@ -129,6 +130,16 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "curtask", var_curtask, cg_var_curtask },
 	{ "kstack",  var_kstack, cg_var_kstack },
 	{ "retval",  var_retval, cg_var_retval },
+	{ "jiffies", stdlib_var_jiffies, cg_var_jiffies },
+	{ "numaid",  stdlib_var_numaid, cg_var_numaid },
+	{ "ncpus",   stdlib_var_ncpus, cg_var_ncpus },
+	{ "has_cpid", stdlib_var_has_cpid, cg_var_has_cpid },
+	{ "probetype", stdlib_var_probetype, cg_var_probetype },
+	/* members of the current task: sema rewrites them into the member read */
+	{ "ppid",    stdlib_var_task_alias, NULL },
+	{ "pcomm",   stdlib_var_task_alias, NULL },
+	{ "leader_tid", stdlib_var_task_alias, NULL },
+	{ "leader_comm", stdlib_var_task_alias, NULL },
 	/* argN: integer arguments (raw tracepoint arguments, registers) */
 	{ "arg",     var_arg, cg_var_arg },
 	/* args: the probe's typed arguments (a tracepoint's record) */

@@ -953,6 +953,47 @@ static void test_call_errors(void)
 	expect_error("BEGIN { exit(\"a\"); }", "stdin:1:14: error: exit() expects an integer as argument 1, got string[2]");
 }
 
+/* Functions computed in BPF or at compile time (stdlib/values.c): result
+ * types, and the compile-time ones folded into literals. */
+static void test_value_functions(void)
+{
+	struct analyzed a = analyze(
+		"BEGIN { $a = bswap((uint16)1); $b = bswap((int32)1); $c = bswap(1);"
+		" $d = strncmp(\"a\", \"b\", 1); $e = strcontains(comm, \"x\"); $f = strstr(comm, \"x\");"
+		" $g = uptr(curtask); $h = pton(\"1.2.3.4\"); $i = pton(\"::1\"); $j = is_integer(1);"
+		" $k = is_str(1); $l = ppid; $m = pcomm; $n = numaid; $o = kptr(5); }");
+	PASSES(a);
+	if (a.rc == 0) {
+		struct probe *p = a.prog->probes;
+		const struct type *rhs[15];
+		for (int i = 0; i < 15; i++)
+			rhs[i] = stmt(p, i)->rhs->type;
+		CHECKF(is_type(rhs[0], TY_INT, 2, false), "bswap(uint16): %s", tn(rhs[0]));
+		CHECKF(is_type(rhs[1], TY_INT, 4, false), "bswap(int32) is uint32: %s", tn(rhs[1]));
+		CHECKF(is_type(rhs[2], TY_INT, 8, false), "bswap(literal) is uint64: %s", tn(rhs[2]));
+		CHECKF(is_type(rhs[3], TY_INT, 8, false), "strncmp: %s", tn(rhs[3]));
+		CHECKF(is_type(rhs[4], TY_BOOL, 1, false), "strcontains: %s", tn(rhs[4]));
+		CHECKF(is_type(rhs[5], TY_INT, 8, true), "strstr: %s", tn(rhs[5]));
+		CHECKF(rhs[6]->kind == TY_PTR && rhs[6]->as == AS_USER, "uptr(p): a user pointer");
+		CHECKF(strcmp(tn(rhs[7]), "uint8[4]") == 0, "pton v4: %s", tn(rhs[7]));
+		CHECKF(strcmp(tn(rhs[8]), "uint8[16]") == 0, "pton v6: %s", tn(rhs[8]));
+		CHECKF(stmt(p, 9)->rhs->kind == N_BOOL && stmt(p, 9)->rhs->ival == 1, "is_integer(1) folds to true");
+		CHECKF(stmt(p, 10)->rhs->kind == N_BOOL && stmt(p, 10)->rhs->ival == 0, "is_str(1) folds to false");
+		CHECKF(stmt(p, 11)->rhs->kind == N_CAST && is_type(rhs[11], TY_INT, 4, false),
+		       "ppid is (uint32)curtask->real_parent->pid: %s", tn(rhs[11]));
+		CHECKF(stmt(p, 12)->rhs->kind == N_FIELD && rhs[12]->kind == TY_STR, "pcomm: %s", tn(rhs[12]));
+		CHECKF(is_type(rhs[13], TY_INT, 4, false), "numaid: %s", tn(rhs[13]));
+		CHECKF(type_is_integer(rhs[14]) && stmt(p, 14)->rhs->as == AS_KERNEL, "kptr(int) marks the node");
+	}
+	analyzed_free(&a);
+	expect_error("BEGIN { @x = bswap(\"a\"); }", "stdin:1:20: error: bswap() expects an integer, got string[2]");
+	expect_error("BEGIN { @x = strncmp(\"a\", \"b\", pid); }",
+		     "stdin:1:32: error: strncmp() expects a non-negative integer literal as argument 3");
+	expect_error("interval:s:1 { signal(9); }",
+		     "stdin:1:16: error: signal() is an unsafe function being used in safe mode: run sonde with --unsafe to allow it");
+	expect_error("BEGIN { static_assert(1 == 2, \"no\"); }", "stdin:1:9: error: static assertion failed: no");
+}
+
 static void test_printf_errors(void)
 {
 	expect_error("BEGIN { printf(\"%d %d\\n\", 1); }",
@@ -1276,6 +1317,7 @@ int main(void)
 	test_map_errors();
 	test_lhist_errors();
 	test_call_errors();
+	test_value_functions();
 	test_printf_errors();
 	test_expression_errors();
 	test_variable_errors();
