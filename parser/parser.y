@@ -44,6 +44,7 @@ struct lexer_state {
 	size_t undo_offset;
 	size_t len;      /* bytes of the script */
 	const char *text; /* the script (read ahead by the scanner's actions) */
+	char *pp_text;   /* owned: the script after its preprocessor lines, if any */
 	char type_word[24]; /* the last TYPE word read, for syntax errors */
 	int last_tok;    /* the token returned before this one */
 	int prev_tok;    /* and the one before that */
