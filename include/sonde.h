@@ -19,6 +19,7 @@
 
 #include "ast.h"
 #include "codegen.h"
+#include "config.h"
 #include "desc.h"
 #include "diag.h"
 #include "frontend.h"
@@ -47,6 +48,9 @@ struct compile_options {
 	/* bpftrace's settings (src/main.c reads them from the environment) */
 	uint32_t max_probes;        /* BPFTRACE_MAX_PROBES, at most INT32_MAX; 0 = default (sema.h) */
 	uint32_t max_programs;      /* BPFTRACE_MAX_BPF_PROGS, likewise */
+	/* the settings from the environment (NULL: none); the script's config
+	 * block is added to it, so the caller sees the run-time ones */
+	struct sonde_config *config;
 };
 
 /* Parse, check and compile one script (src/compile.c). Errors are reported

@@ -70,6 +70,8 @@ struct parse_state {
 	struct lexer_state *lex;
 	struct probe **tail; /* where the next finished probe goes */
 	struct cdef **cdef_tail; /* where the next struct definition goes */
+	struct config_item **config_tail; /* where the next config item goes */
+	int nconfig_blocks;
 	int nprobes;
 	/* the C declaration being parsed: its array dimensions, and whether
 	 * the definition being finished was __attribute__((packed)) */
@@ -163,6 +165,9 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 static struct node_list list_append(struct node_list l, struct node *n);
 static struct attach_point *attach_new(char *text, srcloc loc);
 static void parse_add_cdef(struct parse_state *ps, struct cdef *d);
+static void parse_config_item(struct parse_state *ps, char *key, srcloc key_loc,
+			      enum config_value_kind kind, uint64_t num, char *str, srcloc value_loc);
+static void parse_config_placement(struct parse_state *ps, srcloc at);
 static void parse_attribute(struct parse_state *ps, char *name, srcloc loc);
 static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc);
 static char *parse_words_join(char *words, char *word);
@@ -208,6 +213,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %token <str> TYPE "type name"
 %token <str> TYPENAME "type name "
 %token IF "'if'" ELSE "'else'"
+%token CONFIG "'config'"
 %token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" CDEF_ENUM "enum definition" ATTRIBUTE "'__attribute__'"
@@ -284,7 +290,28 @@ program:
 	  %empty
 	| program probe
 	| program cdef			{ parse_add_cdef(ps, $2); }
+	| program config_block
+	
 	| program error BODY_END	{ yyerrok; ps->unsupported_depth = 0; }
+	;
+
+/* config = "config" "=" "{" (key "=" value (";" key "=" value)* ";"?)? "}"
+ * bpftrace's settings for this script; src/config.c checks them. */
+config_block:
+	  CONFIG '=' '{' config_items '}'	{ parse_config_placement(ps, @1); }
+	;
+
+config_items:
+	  %empty
+	| config_item
+	| config_item ';' config_items
+	;
+
+config_item:
+	  IDENT '=' INT		{ parse_config_item(ps, $1, @1, CONFIG_INT, $3.val, NULL, @3); }
+	| IDENT '=' '-' INT	{ parse_config_item(ps, $1, @1, CONFIG_INT, 0 - $4.val, NULL, srcloc_join(@3, @4)); }
+	| IDENT '=' STRING	{ parse_config_item(ps, $1, @1, CONFIG_STRING, 0, $3.buf, @3); }
+	| IDENT '=' IDENT	{ parse_config_item(ps, $1, @1, CONFIG_WORD, 0, $3, @3); }
 	;
 
 /* cdef = ("struct" | "union") name "{" member* "}" ("__attribute__" "((" word ("(" int ")")? "))")* ";"?
@@ -986,6 +1013,30 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 
 /* ---- C definitions ---------------------------------------------------------- */
 
+static void parse_config_item(struct parse_state *ps, char *key, srcloc key_loc,
+			      enum config_value_kind kind, uint64_t num, char *str, srcloc value_loc)
+{
+	struct config_item *c = xcalloc(1, sizeof(*c));
+	c->key = key;
+	c->key_loc = key_loc;
+	c->kind = kind;
+	c->num = num;
+	c->str = str;
+	c->value_loc = value_loc;
+	*ps->config_tail = c;
+	ps->config_tail = &c->next;
+}
+
+/* bpftrace reads the settings before anything else: one block, first. */
+static void parse_config_placement(struct parse_state *ps, srcloc at)
+{
+	srcloc word = { at.line, at.col, at.line, at.col + 6 };
+	if (++ps->nconfig_blocks > 1)
+		diag_error(ps->d, word, "a script has one config block; merge this one into the first");
+	else if (ps->nprobes > 0 || ps->prog->cdefs)
+		diag_error(ps->d, word, "the config block must come first in the script, before any probe or definition");
+}
+
 static void parse_add_cdef(struct parse_state *ps, struct cdef *d)
 {
 	*ps->cdef_tail = d;
@@ -1227,7 +1278,7 @@ struct program *parse_program(struct source *src, struct diag *d)
 	prog->src = src;
 	struct lexer_state st;
 	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes,
-				  .cdef_tail = &prog->cdefs };
+				  .cdef_tail = &prog->cdefs, .config_tail = &prog->config };
 	yyscan_t scanner = lexer_open(&st, src, d);
 	int errors_before = d->errors;
 	yyparse(scanner, &ps);

@@ -18,6 +18,7 @@ struct cli {
 	const char *output_path;   /* -o */
 	struct rt_options rt;
 	struct compile_options co;
+	struct sonde_config config;
 	char **positional;
 	int npositional;
 };
@@ -104,67 +105,17 @@ static int parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
-/* ---- bpftrace's settings from the environment --------------------------- */
+/* ---- bpftrace's settings (src/config.c) --------------------------------- */
 
-/* Read at start, like bpftrace; a value that is not valid is an error. */
-struct env_setting {
-	const char *name;     /* the latest bpftrace's name */
-	const char *old_name; /* bpftrace 0.17's name, or NULL */
-	uint64_t min, max;
-	bool power_of_two;
-	bool max_in_bytes;    /* max is in bytes; the value counts pages */
-	uint32_t *(*field)(struct cli *cli);
-};
-
-static uint32_t *field_max_map_keys(struct cli *cli) { return &cli->rt.max_map_keys; }
-static uint32_t *field_ringbuf_pages(struct cli *cli) { return &cli->rt.ringbuf_pages; }
-static uint32_t *field_log_size(struct cli *cli) { return &cli->rt.log_size; }
-static uint32_t *field_max_probes(struct cli *cli) { return &cli->co.max_probes; }
-static uint32_t *field_max_programs(struct cli *cli) { return &cli->co.max_programs; }
-
-static const struct env_setting env_settings[] = {
-	{ "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_MAP_KEYS_MAX", 1, RT_MAX_MAP_KEYS_LIMIT, false, false,
-	  field_max_map_keys },
-	{ "BPFTRACE_PERF_RB_PAGES", NULL, 1, RT_RINGBUF_MAX_BYTES, true, true, field_ringbuf_pages },
-	{ "BPFTRACE_LOG_SIZE", NULL, RT_LOG_SIZE_MIN, RT_LOG_SIZE_MAX, false, false, field_log_size },
-	{ "BPFTRACE_MAX_PROBES", NULL, 1, INT32_MAX, false, false, field_max_probes },
-	{ "BPFTRACE_MAX_BPF_PROGS", NULL, 1, INT32_MAX, false, false, field_max_programs },
-};
-
-static int read_env_setting(const struct env_setting *e, struct cli *cli)
+/* The run-time settings, from the environment or the script's config
+ * block (0: the default, or what the object was compiled with). */
+static void apply_run_settings(struct cli *cli)
 {
-	const char *name = e->name;
-	const char *v = getenv(name);
-	if (!v && e->old_name && (v = getenv(e->old_name)))
-		name = e->old_name;
-	if (!v)
-		return 0;
-	uint64_t max = e->max;
-	if (e->max_in_bytes) {
-		long page = sysconf(_SC_PAGESIZE);
-		max = page > 0 ? max / (uint64_t)page : 1;
-	}
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	bool ok = !errno && end != v && !*end && v[0] != '-' && n >= e->min && n <= max &&
-		  (!e->power_of_two || (n & (n - 1)) == 0);
-	if (!ok) {
-		fprintf(stderr, "sonde: %s='%s': expected %s from %llu to %llu\n", name, v,
-			e->power_of_two ? "a power of two" : "a number", (unsigned long long)e->min,
-			(unsigned long long)max);
-		return -1;
-	}
-	*e->field(cli) = (uint32_t)n;
-	return 0;
-}
-
-static int read_env_settings(struct cli *cli)
-{
-	for (size_t i = 0; i < sizeof(env_settings) / sizeof(env_settings[0]); i++)
-		if (read_env_setting(&env_settings[i], cli) < 0)
-			return -1;
-	return 0;
+	cli->rt.max_map_keys = (uint32_t)config_get(&cli->config, CFG_MAX_MAP_KEYS);
+	cli->rt.ringbuf_pages = (uint32_t)config_get(&cli->config, CFG_PERF_RB_PAGES);
+	cli->rt.log_size = (uint32_t)config_get(&cli->config, CFG_LOG_SIZE);
+	cli->rt.no_maps_at_exit = cli->config.set[CFG_PRINT_MAPS_ON_EXIT] &&
+				  !config_get(&cli->config, CFG_PRINT_MAPS_ON_EXIT);
 }
 
 /* ---- the command line ------------------------------------------------------ */
@@ -248,8 +199,9 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &cli);
 	if (rc >= 0)
 		return rc;
-	if (read_env_settings(&cli) < 0)
+	if (config_read_env(&cli.config, stderr) < 0)
 		return 1;
+	cli.co.config = &cli.config;
 
 	struct source *src = load_source(&cli);
 	if (!src)
@@ -260,9 +212,12 @@ int main(int argc, char **argv)
 
 	struct compiled compiled = { 0 };
 	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
+		config_free(&cli.config);
 		source_free(src);
 		return 1;
 	}
+	apply_run_settings(&cli);
+	config_free(&cli.config);
 
 	/* As in bpftrace, --emit-elf is a dry run: compile, write, stop. */
 	if (cli.co.emit_elf_path) {

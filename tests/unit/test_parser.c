@@ -487,7 +487,7 @@ static void test_syntax_errors(void)
 	CHECK_ERROR("BEGIN", 1,
 		    "stdin:1:6: error: syntax error, unexpected end of file, expecting '/' or '{' or ','");
 	CHECK_ERROR("} BEGIN { }", 1,
-		    "stdin:1:1: error: syntax error, unexpected '}', expecting end of file or probe specification");
+		    "stdin:1:1: error: syntax error, unexpected '}', expecting end of file or probe specification or 'config'");
 	CHECK_ERROR("BEGIN { (uint8 x; }", 1,
 		    "stdin:1:16: error: syntax error, unexpected identifier, expecting '*' or '[' or ')'");
 	CHECK_ERROR("BEGIN { $x = uint8; }", 1,
@@ -539,8 +539,13 @@ static void test_unsupported_constructs(void)
 	CHECK_ERROR("BEGIN { @x = $a ?: 1; }", 1,
 		    "stdin:1:17: error: '?:' without a middle operand is not supported by sonde yet");
 	/* the top level: skipped whole */
-	CHECK_ERROR("config = { max_strlen = 128; a = \"}\" }\nBEGIN { }", 1,
-		    "stdin:1:1: error: 'config' is not supported by sonde yet");
+	/* the config block: first, once, `key = value` separated by ';' */
+	CHECK_ERROR("BEGIN { }\nconfig = { max_strlen = 128 }", 1,
+		    "stdin:2:1: error: the config block must come first in the script, before any probe or definition");
+	CHECK_ERROR("config = { a = 1 }\nconfig = { b = 1; }\nBEGIN { }", 1,
+		    "stdin:2:1: error: a script has one config block; merge this one into the first");
+	CHECK_ERROR("config = { max_strlen 128 }\nBEGIN { }", 1,
+		    "stdin:1:23: error: syntax error, unexpected integer, expecting '='");
 	CHECK_ERROR("import \"a.bt\";\nimport \"b.bt\";\nBEGIN { }", 1,
 		    "stdin:1:1: error: 'import' is not supported by sonde yet");
 	CHECK_ERROR("macro one() { 1 }\nmacro two { 2 }\nBEGIN { @ = one; }", 1,
