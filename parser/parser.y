@@ -801,9 +801,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 		if ((expr_start && is_expression_start(all[i])) ||
 		    (after_expr && is_continuation(all[i])))
 			continue;
-		/* a struct definition may start where a probe may: not worth naming */
+		/* a struct definition or the config block may start where a probe
+		 * may: not worth naming */
 		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION ||
-		    all[i] == YYSYMBOL_CDEF_ENUM)
+		    all[i] == YYSYMBOL_CDEF_ENUM || all[i] == YYSYMBOL_CONFIG)
 			continue;
 		/* TYPENAME's bison name differs from TYPE's only by a space: a
 		 * word is what the user would type either way */

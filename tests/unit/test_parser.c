@@ -487,7 +487,7 @@ static void test_syntax_errors(void)
 	CHECK_ERROR("BEGIN", 1,
 		    "stdin:1:6: error: syntax error, unexpected end of file, expecting '/' or '{' or ','");
 	CHECK_ERROR("} BEGIN { }", 1,
-		    "stdin:1:1: error: syntax error, unexpected '}', expecting end of file or probe specification or 'config'");
+		    "stdin:1:1: error: syntax error, unexpected '}', expecting end of file or probe specification");
 	CHECK_ERROR("BEGIN { (uint8 x; }", 1,
 		    "stdin:1:16: error: syntax error, unexpected identifier, expecting '*' or '[' or ')'");
 	CHECK_ERROR("BEGIN { $x = uint8; }", 1,
