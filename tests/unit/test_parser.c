@@ -548,8 +548,33 @@ static void test_unsupported_constructs(void)
 		    "stdin:1:23: error: syntax error, unexpected integer, expecting '='");
 	CHECK_ERROR("import \"a.bt\";\nimport \"b.bt\";\nBEGIN { }", 1,
 		    "stdin:1:1: error: 'import' is not supported by sonde yet");
-	CHECK_ERROR("macro one() { 1 }\nmacro two { 2 }\nBEGIN { @ = one; }", 1,
-		    "stdin:1:1: error: 'macro' is not supported by sonde yet");
+	/* macros: expanded in the AST, their own variables renamed */
+	CHECK_AST("macro one() { 1 }\nmacro inc($x, @m, y) { $x += y; $t = @m; $t }\n"
+		  "BEGIN { @ = one; $b = inc($a, @c, one + 1); }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    assign =\n"
+		  "      map @\n"
+		  "      int 1\n"
+		  "    assign +=\n"
+		  "      var $a\n"
+		  "      binary +\n"
+		  "        int 1\n"
+		  "        int 1\n"
+		  "    assign =\n"
+		  "      var $t (in macro inc)\n"
+		  "      map @c\n"
+		  "    assign =\n"
+		  "      var $b\n"
+		  "      var $t (in macro inc)\n");
+	CHECK_ERROR("macro f(x) { g(x) }\nmacro g(x) { f(x) }\nBEGIN { $a = f(1); }", 1,
+		    "stdin:2:14: error: macro 'f' uses itself through g; macros cannot be recursive");
+	CHECK_ERROR("macro f(x, $y) { x }\nBEGIN { $a = f(1); }", 1,
+		    "stdin:2:14: error: macro 'f' takes 2 arguments, but 1 given");
+	CHECK_ERROR("macro f(@m) { @m }\nBEGIN { $a = f(1); }", 1,
+		    "stdin:2:16: error: argument 1 of macro 'f' must be a map without keys, as its parameter '@m' is");
+	CHECK_ERROR("macro f() { $x = 1; 2 }\nBEGIN { if (f()) { } }", 1,
+		    "stdin:2:13: error: macro 'f' has statements before its value: use it as a statement, or as the value assigned in one ($v = f(...))");
 	CHECK_ERROR("let @a = hash(10);\nBEGIN { @a[1] = 1; }", 1,
 		    "stdin:1:1: error: 'let' is not supported by sonde yet");
 }
