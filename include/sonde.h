@@ -23,6 +23,7 @@
 #include "desc.h"
 #include "diag.h"
 #include "frontend.h"
+#include "named_params.h"
 #include "probe.h"
 #include "runtime.h"
 #include "sema.h"
@@ -43,6 +44,8 @@ struct compile_options {
 	FILE *dump_out;
 	char **positional;
 	int npositional;
+	char **named;               /* "--name[=value]" after "--": getopt()'s */
+	int nnamed;
 	const char *emit_llvm_path;
 	const char *emit_elf_path;
 	/* bpftrace's settings (src/main.c reads them from the environment) */

@@ -16,6 +16,11 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 	if (o->dump & DUMP_AST)
 		ast_dump(o->dump_out, prog, false);
 
+	if (named_params_resolve(prog, o->named, o->nnamed, &d) < 0) {
+		ast_free_program(prog);
+		return -1;
+	}
+
 	struct sonde_config local = { 0 };
 	struct sonde_config *cfg = o->config ? o->config : &local;
 	if (config_apply_script(cfg, prog->config, &d) < 0) {

@@ -21,6 +21,8 @@ struct cli {
 	struct sonde_config config;
 	char **positional;
 	int npositional;
+	char **named;  /* "--name[=value]" after "--" (owned array, borrowed strings) */
+	int nnamed;
 };
 
 static void usage(FILE *out)
@@ -176,10 +178,21 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		}
 		cli->script_path = argv[rest++];
 	}
-	if (rest < argc && strcmp(argv[rest], "--") == 0)
-		rest++;
-	cli->positional = argv + rest;
-	cli->npositional = argc - rest;
+	/* After "--", "--name[=value]" is a named parameter (getopt()); the
+	 * rest, before or after it, are positional ($1, $2, ...). */
+	cli->positional = xcalloc((size_t)(argc - rest) + 1, sizeof(char *));
+	cli->named = xcalloc((size_t)(argc - rest) + 1, sizeof(char *));
+	/* getopt_long() itself takes a "--" that directly follows the options */
+	bool after_dashes = rest > 1 && strcmp(argv[rest - 1], "--") == 0 &&
+			    !(rest > 2 && strcmp(argv[rest - 2], "-e") == 0);
+	for (int i = rest; i < argc; i++) {
+		if (!after_dashes && strcmp(argv[i], "--") == 0)
+			after_dashes = true;
+		else if (after_dashes && strncmp(argv[i], "--", 2) == 0 && argv[i][2])
+			cli->named[cli->nnamed++] = argv[i];
+		else
+			cli->positional[cli->npositional++] = argv[i];
+	}
 	return -1;
 }
 
@@ -193,22 +206,37 @@ static struct source *load_source(const struct cli *cli)
 	return src;
 }
 
+static int compile_and_run(struct cli *c);
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	int rc = parse_args(argc, argv, &cli);
-	if (rc >= 0)
-		return rc;
+	if (rc < 0)
+		rc = compile_and_run(&cli);
+	free(cli.positional);
+	free(cli.named);
+	return rc;
+}
+
+static int compile_and_run(struct cli *c)
+{
+	struct cli cli = *c;
+	int rc;
 	if (config_read_env(&cli.config, stderr) < 0)
 		return 1;
 	cli.co.config = &cli.config;
 
 	struct source *src = load_source(&cli);
-	if (!src)
+	if (!src) {
+		config_free(&cli.config);
 		return 1;
+	}
 	cli.co.dump_out = stdout;
 	cli.co.positional = cli.positional;
 	cli.co.npositional = cli.npositional;
+	cli.co.named = cli.named;
+	cli.co.nnamed = cli.nnamed;
 
 	struct compiled compiled = { 0 };
 	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
