@@ -834,7 +834,8 @@ static void pp_include_local(struct pp *pp, const char *name, srcloc at)
 	char *path = name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", pp->dir, name);
 	struct source *inc = source_from_file(path);
 	if (!inc) {
-		pp_error(pp, at, "cannot include \"%s\": %s (%s)", name, strerror(errno), path);
+		pp_error(pp, at, "cannot include \"%s\": %s (a \"file\" is looked for next to the script)",
+			 name, strerror(errno));
 		free(path);
 		return;
 	}

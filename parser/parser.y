@@ -1339,8 +1339,8 @@ struct program *parse_program(struct source *src, struct diag *d)
 	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes,
 				  .cdef_tail = &prog->cdefs, .config_tail = &prog->config };
 	ps.macro_tail = &ps.macros;
-	yyscan_t scanner = lexer_open(&st, src, d);
 	int errors_before = d->errors;
+	yyscan_t scanner = lexer_open(&st, src, d);
 	yyparse(scanner, &ps);
 	lexer_close(scanner);
 	if (d->errors == errors_before)

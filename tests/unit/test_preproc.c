@@ -107,7 +107,7 @@ static void test_errors(void)
 	CHECK_PP_ERROR("#include <stdio.h>\n",
 		       "stdin:1:1: error: cannot include <stdio.h>: sonde reads kernel types from BTF and accepts only kernel headers (<linux/...>, <net/...>, <asm/...>, ...)");
 	CHECK_PP_ERROR("#include \"nosuch-local.h\"\n",
-		       "stdin:1:1: error: cannot include \"nosuch-local.h\": No such file or directory (./nosuch-local.h)");
+		       "stdin:1:1: error: cannot include \"nosuch-local.h\": No such file or directory (a \"file\" is looked for next to the script)");
 	CHECK_PP_ERROR("BEGIN\n#if 1\n", "stdin:2:1: error: unterminated #if: no #endif");
 	CHECK_PP_ERROR("#endif\n", "stdin:1:1: error: #endif without #if");
 	CHECK_PP_ERROR("#if 1\n#else\n#else\n#endif\n", "stdin:3:1: error: #else after #else");
