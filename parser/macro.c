@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtins.h"
 #include "macro.h"
 
 #define MACRO_MAX_DEPTH 64 /* nested uses; deeper is runaway, not a real script */
@@ -27,12 +28,20 @@ struct binding {
 	struct node **args;
 };
 
-static const struct macro_def *macro_find(const struct expander *ex, const char *name)
+/* The macro `name` with nargs parameters (macros overload by arity, as
+ * bpftrace's do); else, unless `name` is also a builtin or function (then
+ * the use is that), any macro of the name, for its argument-count error. */
+static const struct macro_def *macro_find(const struct expander *ex, const char *name, int nargs)
 {
-	for (const struct macro_def *m = ex->defs; m; m = m->next)
-		if (strcmp(m->name, name) == 0)
+	const struct macro_def *any = NULL;
+	for (const struct macro_def *m = ex->defs; m; m = m->next) {
+		if (strcmp(m->name, name) != 0)
+			continue;
+		if (m->nparams == nargs)
 			return m;
-	return NULL;
+		any = m;
+	}
+	return any && !stdlib_is_builtin_name(name) ? any : NULL;
 }
 
 /* ---- copying ---- */
@@ -164,7 +173,10 @@ static const struct macro_def *use_of(const struct expander *ex, const struct no
 {
 	if (!n || (n->kind != N_CALL && n->kind != N_BUILTIN))
 		return NULL;
-	const struct macro_def *m = macro_find(ex, n->name);
+	int nargs = 0;
+	for (const struct node *a = n->kind == N_CALL ? n->args : NULL; a; a = a->next)
+		nargs++;
+	const struct macro_def *m = macro_find(ex, n->name, nargs);
 	if (m && n->kind == N_BUILTIN && m->nparams > 0)
 		return NULL;
 	return m;
@@ -377,11 +389,12 @@ void macro_expand(struct program *prog, const struct macro_def *defs, struct dia
 	if (!defs)
 		return;
 	struct expander ex = { .d = d, .defs = defs };
-	/* one name, one macro */
+	/* one name and number of parameters, one macro */
 	for (const struct macro_def *m = defs; m; m = m->next)
 		for (const struct macro_def *o = defs; o != m; o = o->next)
-			if (strcmp(o->name, m->name) == 0) {
-				diag_error(d, m->loc, "macro '%s' is defined twice", m->name);
+			if (strcmp(o->name, m->name) == 0 && o->nparams == m->nparams) {
+				diag_error(d, m->loc, "macro '%s' with %d parameter%s is defined twice", m->name,
+					   m->nparams, m->nparams == 1 ? "" : "s");
 				diag_note(d, o->loc, "the first definition");
 				return;
 			}

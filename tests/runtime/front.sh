@@ -85,6 +85,10 @@ expect_eq "macros: a map parameter, a macro without parameters" "$(printf 'Attac
 run_sonde -e 'macro h($x) { $y = 5; $x + $y } BEGIN { $y = 1; $r = h($y); printf("%d %d\n", $y, $r); exit(); }'
 expect_eq "macros: hygienic variables" "$(printf 'Attaching 1 probe...\n1 6\n\n')" "$OUT"
 
+# macros overload by their number of parameters; a builtin of the name stays
+run_sonde -e 'macro f(x) { x } macro f() { 7 } macro cpu(x) { x } BEGIN { print((f(1), f(), f, cpu("hi"), cpu() >= 0)); exit(); }'
+expect_eq "macros: overloads by arity" "$(printf 'Attaching 1 probe...\n(1, 7, 7, hi, true)\n\n')" "$OUT"
+
 run_sonde -e 'macro f(x) { g(x) } macro g(x) { f(x) } BEGIN { @ = f(1); }'
 expect_match "macros: recursion is an error" "error: macro 'f' uses itself through g; macros cannot be recursive" "$ERR"
 
