@@ -517,9 +517,15 @@ static char *expand(struct pp *pp, const char *s, size_t n, const struct pp_hide
 		for (char *p = text; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
-		buf_add(&b, text, strlen(text));
-		pp->produced += strlen(text);
+		size_t tlen = strlen(text);
+		buf_add(&b, text, tlen);
+		pp->produced += tlen;
 		free(text);
+		/* In the script's own text, an expansion shorter than its use
+		 * is padded to the use's width, so that everything after it on
+		 * the line keeps its column (TASK_RUNNING -> 0). */
+		for (size_t k = tlen; s == pp->piece && lines == 0 && k < pos - i; k++)
+			buf_addc(&b, ' ');
 		for (int k = 0; k < lines; k++)
 			buf_addc(&b, '\n');
 		i = pos;

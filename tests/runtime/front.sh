@@ -61,6 +61,11 @@ EOF
 run_sonde "$TMP/pp-error.bt"
 expect_match "an error after #if points at its own line" "pp-error.bt:6:14: error: " "$ERR"
 
+# and at its own column after a shorter expansion on the same line
+printf '#include <linux/sched.h>\nBEGIN { @x = TASK_RUNNING + nosuch; }\n' >"$TMP/pp-column.bt"
+run_sonde "$TMP/pp-column.bt"
+expect_match "an error after a macro use keeps its column" "pp-column.bt:2:29: error: unknown identifier 'nosuch'" "$ERR"
+
 # An include sonde cannot honour is a positioned error.
 printf 'BEGIN { }\n#include "no-such-header.h"\n' >"$TMP/pp-include.bt"
 run_sonde "$TMP/pp-include.bt"

@@ -67,15 +67,17 @@ static void test_needed(void)
 static void test_defines(void)
 {
 	CHECK_PP("#define N 3\nBEGIN { @x = N; }\n", "\nBEGIN { @x = 3; }\n");
+	/* a shorter expansion keeps the columns after it */
+	CHECK_PP("#define LONGNAME 1\nLONGNAME + x\n", "\n1        + x\n");
 	/* not in strings, comments, variables, maps or number suffixes */
 	CHECK_PP("#define N 3\n\"N\" // N\n/* N\nN */ $N @N 1N N\n",
 		 "\n\"N\" // N\n/* N\nN */ $N @N 1N 3\n");
 	CHECK_PP("#define SQ(x) ((x) * (x))\nSQ(1 + 2) SQ\n", "\n((1 + 2) * (1 + 2)) SQ\n");
-	CHECK_PP("#define ADD(a, b) a + b\n#define ONE 1\nADD(ONE, (2, 3))\n", "\n\n1 + (2, 3)\n");
+	CHECK_PP("#define ADD(a, b) a + b\n#define ONE 1\nADD(ONE, (2, 3))\n", "\n\n1 + (2, 3)      \n");
 	/* a call over several lines keeps the line count */
 	CHECK_PP("#define F(a, b) a b\nF(x,\n  y) z\nw\n", "\nx y\n z\nw\n");
-	CHECK_PP("#define S(x) #x\n#define P(a, b) a ## b\nS(a \"b\") P(x, 1)\n", "\n\n\"a \\\"b\\\"\" x1\n");
-	CHECK_PP("#define V(f, ...) f(__VA_ARGS__)\nV(g, 1, 2)\n", "\ng(1, 2)\n");
+	CHECK_PP("#define S(x) #x\n#define P(a, b) a ## b\nS(a \"b\") P(x, 1)\n", "\n\n\"a \\\"b\\\"\" x1     \n");
+	CHECK_PP("#define V(f, ...) f(__VA_ARGS__)\nV(g, 1, 2)\n", "\ng(1, 2)   \n");
 	/* self-reference stops; nested macros expand */
 	CHECK_PP("#define X X + 1\n#define Y X\nY\n", "\n\nX + 1\n");
 	CHECK_PP("#define A 1\n#undef A\nA\n", "\n\nA\n");
@@ -97,8 +99,8 @@ static void test_conditionals(void)
 
 static void test_includes(void)
 {
-	CHECK_PP("#include <linux/sched.h>\nTASK_RUNNING TASK_COMM_LEN\n", "\n0 16\n");
-	CHECK_PP("#include <sys/socket.h>\nAF_INET AF_INET6\n", "\n2 10\n");
+	CHECK_PP("#include <linux/sched.h>\nTASK_RUNNING TASK_COMM_LEN\n", "\n0            16           \n");
+	CHECK_PP("#include <sys/socket.h>\nAF_INET AF_INET6\n", "\n2       10      \n");
 	CHECK_PP("#include <net/sock.h>\n#include <asm/page.h>\nx\n", "\n\nx\n");
 }
 
