@@ -21,9 +21,11 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 		return -1;
 	}
 
+	/* without the caller's settings, the environment's */
 	struct sonde_config local = { 0 };
 	struct sonde_config *cfg = o->config ? o->config : &local;
-	if (config_apply_script(cfg, prog->config, &d) < 0) {
+	if ((!o->config && config_read_env(&local, diag_out) < 0) ||
+	    config_apply_script(cfg, prog->config, &d) < 0) {
 		config_free(&local);
 		ast_free_program(prog);
 		return -1;
