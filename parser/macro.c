@@ -384,8 +384,32 @@ static void expand_stmts(struct expander *ex, struct node **head)
 	}
 }
 
+/* bpftrace's standard library defines `comm` and the other builtins as
+ * macros over `__builtin_comm`...: that spelling names the builtin too. */
+static void builtin_spellings(struct node *n)
+{
+	static const char prefix[] = "__builtin_";
+	for (; n; n = n->next) {
+		if ((n->kind == N_BUILTIN || n->kind == N_CALL) &&
+		    strncmp(n->name, prefix, sizeof(prefix) - 1) == 0 &&
+		    stdlib_is_builtin_name(n->name + sizeof(prefix) - 1))
+			memmove(n->name, n->name + sizeof(prefix) - 1, strlen(n->name) - sizeof(prefix) + 2);
+		builtin_spellings(n->lhs);
+		builtin_spellings(n->rhs);
+		builtin_spellings(n->cond);
+		builtin_spellings(n->then);
+		builtin_spellings(n->els);
+		builtin_spellings(n->args);
+		builtin_spellings(n->body);
+	}
+}
+
 void macro_expand(struct program *prog, const struct macro_def *defs, struct diag *d)
 {
+	for (struct probe *p = prog->probes; p; p = p->next) {
+		builtin_spellings(p->pred);
+		builtin_spellings(p->body);
+	}
 	if (!defs)
 		return;
 	struct expander ex = { .d = d, .defs = defs };

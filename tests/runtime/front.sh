@@ -94,6 +94,10 @@ expect_eq "macros: hygienic variables" "$(printf 'Attaching 1 probe...\n1 6\n\n'
 run_sonde -e 'macro f(x) { x } macro f() { 7 } macro cpu(x) { x } BEGIN { print((f(1), f(), f, cpu("hi"), cpu() >= 0)); exit(); }'
 expect_eq "macros: overloads by arity" "$(printf 'Attaching 1 probe...\n(1, 7, 7, hi, true)\n\n')" "$OUT"
 
+# bpftrace's stdlib spelling of builtins
+run_sonde -e 'BEGIN { print((__builtin_pid == pid, __builtin_cpu() == cpu)); exit(); }'
+expect_eq "macros: __builtin_pid is pid" "$(printf 'Attaching 1 probe...\n(true, true)\n\n')" "$OUT"
+
 run_sonde -e 'macro f(x) { g(x) } macro g(x) { f(x) } BEGIN { @ = f(1); }'
 expect_match "macros: recursion is an error" "error: macro 'f' uses itself through g; macros cannot be recursive" "$ERR"
 
