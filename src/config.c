@@ -31,6 +31,9 @@ static const char *const stack_modes[] = { "bpftrace", "perf", "raw", "build_id"
 static const char *const missing_modes[] = { "error", "warn", "ignore", NULL };
 static const char *const symbol_caches[] = { "PER_PROGRAM", "PER_PID", "NONE", NULL };
 static const char *const unstable_modes[] = { "warn", "enable", "error", NULL };
+/* the licenses the kernel lets use GPL-only helpers, as bpftrace accepts them */
+static const char *const licenses[] = { "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
+					 "Dual MIT/GPL", "Dual MPL/GPL", NULL };
 
 static const struct cfg_setting settings[CFG_COUNT] = {
 	[CFG_MAX_MAP_KEYS] = { "max_map_keys", "BPFTRACE_MAP_KEYS_MAX", CFG_NUMBER, 1,
@@ -55,7 +58,7 @@ static const struct cfg_setting settings[CFG_COUNT] = {
 	[CFG_CACHE_USER_SYMBOLS] = { "cache_user_symbols", NULL, CFG_WORD, 0, 0, false, false,
 				     symbol_caches },
 	[CFG_SHOW_DEBUG_INFO] = { "show_debug_info", NULL, CFG_BOOL, 0, 1, false, false, NULL },
-	[CFG_LICENSE] = { "license", NULL, CFG_TEXT, 0, 0, false, false, NULL },
+	[CFG_LICENSE] = { "license", NULL, CFG_TEXT, 0, 0, false, false, licenses },
 	[CFG_MAX_AST_NODES] = { "max_ast_nodes", NULL, CFG_NUMBER, 1, UINT64_MAX, false, false, NULL },
 	[CFG_MAX_TYPE_RES_ITERATIONS] = { "max_type_res_iterations", NULL, CFG_NUMBER, 0, UINT64_MAX,
 					  false, false, NULL },
@@ -89,13 +92,16 @@ static char *setting_expects(const struct cfg_setting *s)
 	case CFG_BOOL:
 		return xstrdup("true or false (1 or 0)");
 	case CFG_TEXT:
-		return xstrdup("a string");
+		if (!s->words)
+			return xstrdup("a string");
+		break;
 	case CFG_WORD:
 		break;
 	}
 	char *list = xstrdup("one of");
 	for (int i = 0; s->words[i]; i++) {
-		char *next = xasprintf("%s%s %s", list, i ? "," : "", s->words[i]);
+		const char *q = s->kind == CFG_TEXT ? "\"" : "";
+		char *next = xasprintf("%s%s %s%s%s", list, i ? "," : "", q, s->words[i], q);
 		free(list);
 		list = next;
 	}
@@ -137,7 +143,12 @@ static bool parse_text_value(const struct cfg_setting *s, const char *v, uint64_
 			}
 		return false;
 	case CFG_TEXT:
-		return true;
+		if (!s->words)
+			return true;
+		for (int i = 0; s->words[i]; i++)
+			if (strcmp(v, s->words[i]) == 0)
+				return true;
+		return false;
 	}
 	return false;
 }
@@ -235,7 +246,7 @@ static int apply_item(struct sonde_config *c, const struct config_item *it, stru
 		num = it->num;
 		break;
 	case CONFIG_STRING:
-		ok = s->kind == CFG_TEXT;
+		ok = s->kind == CFG_TEXT && parse_text_value(s, it->str, &num);
 		break;
 	default:
 		ok = s->kind != CFG_NUMBER && parse_text_value(s, it->str, &num);
