@@ -20,6 +20,7 @@ struct named_state {
 	int nnamed;
 	bool *used;
 	char **asked;   /* names getopt() asked for, for the hint */
+	char **descs;   /* and their descriptions (NULL: none) */
 	int nasked;
 };
 
@@ -96,6 +97,15 @@ static bool literal_default(const struct node *a, enum node_kind *kind, uint64_t
 	return true;
 }
 
+/* An option getopt() asks for, once each, for the hints. */
+static void remember_option(struct named_state *st, const char *name, const char *desc)
+{
+	st->asked = xrealloc(st->asked, sizeof(char *) * (size_t)(st->nasked + 1));
+	st->descs = xrealloc(st->descs, sizeof(char *) * (size_t)(st->nasked + 1));
+	st->descs[st->nasked] = desc ? xstrdup(desc) : NULL;
+	st->asked[st->nasked++] = xstrdup(name);
+}
+
 static void resolve_call(struct named_state *st, struct node *n)
 {
 	struct node *name = n->args, *def = name ? name->next : NULL, *desc = def ? def->next : NULL;
@@ -111,8 +121,11 @@ static void resolve_call(struct named_state *st, struct node *n)
 		diag_error(st->d, def->loc, "the default of getopt must be an integer, a bool or a string literal");
 		return;
 	}
-	st->asked = xrealloc(st->asked, sizeof(char *) * (size_t)(st->nasked + 1));
-	st->asked[st->nasked++] = xstrdup(name->str);
+	bool seen = false;
+	for (int i = 0; i < st->nasked; i++)
+		seen = seen || strcmp(st->asked[i], name->str) == 0;
+	if (!seen)
+		remember_option(st, name->str, desc ? desc->str : NULL);
 	bool given;
 	const char *text = named_value(st, name->str, &given);
 	if (given && kind == N_INT && !parse_int(text, &v, &negative)) {
@@ -175,6 +188,18 @@ int named_params_resolve(struct program *prog, char **named, int nnamed, struct 
 		walk(&st, p->pred);
 		walk(&st, p->body);
 	}
+	/* `-- --help`: the script's options and what they are for */
+	bool help = false;
+	for (int i = 0; i < nnamed; i++)
+		if (!st.used[i] && strcmp(named[i], "--help") == 0)
+			help = st.used[i] = true;
+	if (help && d->errors == errors) {
+		fputs(st.nasked ? "HINT: expected program options:\n" : "HINT: no custom program options defined.\n",
+		      d->out);
+		for (int i = 0; i < st.nasked; i++)
+			fprintf(d->out, "--%s%s%s\n", st.asked[i], st.descs[i] ? ": " : "",
+				st.descs[i] ? st.descs[i] : "");
+	}
 	int unexpected = 0;
 	for (int i = 0; i < nnamed && d->errors == errors; i++)
 		if (!st.used[i])
@@ -201,9 +226,12 @@ int named_params_resolve(struct program *prog, char **named, int nnamed, struct 
 		free(list);
 		free(asked);
 	}
-	for (int i = 0; i < st.nasked; i++)
+	for (int i = 0; i < st.nasked; i++) {
 		free(st.asked[i]);
+		free(st.descs[i]);
+	}
 	free(st.asked);
+	free(st.descs);
 	free(st.used);
-	return d->errors == errors ? 0 : -1;
+	return d->errors == errors && !help ? 0 : -1;
 }

@@ -133,6 +133,9 @@ expect_match "getopt: a value of the wrong type" "error: command line option --a
 run_sonde -e 'BEGIN { print(getopt("aa", 10)); }' -- --bb
 expect_match "getopt: an option no getopt() asks for" "error: unexpected program command line option: --bb \\(the script's options: --aa\\)" "$ERR"
 
+OUT=$(timeout 60 "$SONDE" -e 'BEGIN { print((getopt("aa", 10, "Description of aa"), getopt("bb", 1))); }' -- --help 2>&1)
+expect_eq "getopt: -- --help lists the options" "$(printf 'HINT: expected program options:\n--aa: Description of aa\n--bb')" "$OUT"
+
 # ---- durations and $# ------------------------------------------------------------
 
 run_sonde -e 'BEGIN { $d = 2ms; print(($d, 1s, 10us, 100ns, 1m)); exit(); }'
