@@ -342,7 +342,7 @@ static void add_stringified(struct pp_buf *b, const char *arg)
 /* The body with the arguments put in: `#p` is the argument as a string,
  * operands of `##` are used as written and pasted, every other parameter
  * is its argument fully expanded (C's order). */
-static char *substitute(struct pp *pp, const struct pp_macro *m, char **raw, char **expanded)
+static char *substitute(const struct pp_macro *m, char **raw, char **expanded)
 {
 	struct pp_buf b = { 0 };
 	const char *s = m->body;
@@ -398,7 +398,6 @@ static char *substitute(struct pp *pp, const struct pp_macro *m, char **raw, cha
 		if (!isspace((unsigned char)s[i - 1]))
 			paste_next = false;
 	}
-	(void)pp;
 	return buf_take(&b);
 }
 
@@ -459,7 +458,7 @@ static char *expand_use(struct pp *pp, struct pp_macro *m, const char *s, size_t
 	char **expanded = xcalloc((size_t)a.n + 1, sizeof(char *));
 	for (int i = 0; i < a.n; i++)
 		expanded[i] = expand(pp, a.raw[i], strlen(a.raw[i]), hide, at);
-	char *body = substitute(pp, m, a.raw, expanded);
+	char *body = substitute(m, a.raw, expanded);
 	for (int i = 0; i < a.n; i++)
 		free(expanded[i]);
 	free(expanded);
@@ -1122,6 +1121,77 @@ static size_t read_directive(const char *s, size_t n, size_t i, struct pp_buf *t
 	return i;
 }
 
+/* The directive starting at s[i] ('#') on line `line`, acted on. Returns
+ * where it ends; *lines counts the line breaks it spans. */
+static size_t pp_directive_at(struct pp *pp, const char *s, size_t n, size_t i, int line, int *lines)
+{
+	struct pp_buf text = { 0 };
+	int col = 1;
+	for (size_t k = i; k > 0 && s[k - 1] != '\n'; k--)
+		col++;
+	size_t end = read_directive(s, n, i, &text, lines);
+	srcloc at = { line, col, line, col + (int)(strcspn(s + i, "\n\\")) };
+	pp_directive(pp, text.s, at);
+	free(text.s);
+	return end;
+}
+
+/* The end of the piece of text starting at s[i] that holds no directive:
+ * the end of its line, stretched over any comment, string or macro call
+ * that crosses it. */
+static size_t piece_end(struct pp *pp, const char *s, size_t n, size_t i)
+{
+	size_t end = i;
+	while (end < n && s[end] != '\n') {
+		size_t e = skip_opaque(s, n, end);
+		if (e > end) {
+			end = e;
+			continue;
+		}
+		if (!is_ident_start(s[end])) {
+			end++;
+			continue;
+		}
+		size_t w = end;
+		while (w < n && is_ident_char(s[w]))
+			w++;
+		struct pp_macro *m = pp_find(pp, s + end, w - end);
+		if (m && m->funclike) {
+			size_t k = w;
+			while (k < n && isspace((unsigned char)s[k]))
+				k++;
+			struct pp_args a;
+			int nl;
+			size_t close = k < n && s[k] == '(' ? read_args(s, n, k, &a, &nl) : 0;
+			if (close) {
+				args_free(&a);
+				w = close;
+			}
+		}
+		end = w;
+	}
+	return end;
+}
+
+/* An included file holds only preprocessor lines: reports (once, true)
+ * anything in s[i, end) but blanks and comments. */
+static bool only_comments(struct pp *pp, const char *s, size_t i, size_t end, int line)
+{
+	for (size_t k = i; k < end; k++) {
+		size_t e = skip_comment(s, end, k);
+		if (e > k) {
+			k = e - 1;
+			continue;
+		}
+		if (!isspace((unsigned char)s[k])) {
+			pp_error(pp, (srcloc){ line, 1, line, 1 },
+				 "an included file may hold only preprocessor lines and comments (kernel types come from BTF; put C definitions in the script)");
+			return true;
+		}
+	}
+	return false;
+}
+
 /* One file: directives acted on, the rest (when emit) copied to out with
  * macros expanded; read but not kept otherwise (included files hold only
  * preprocessor lines). */
@@ -1142,20 +1212,12 @@ static void pp_file(struct pp *pp, const char *s, size_t n, struct pp_buf *out, 
 		}
 		/* "#!" is left to the lexer (a shebang, or misplaced one) */
 		if (line_start && c == '#' && !(i + 1 < n && s[i + 1] == '!')) {
-			struct pp_buf text = { 0 };
 			int lines;
-			int col = 1;
-			for (size_t k = i; k > 0 && s[k - 1] != '\n'; k--)
-				col++;
-			size_t end = read_directive(s, n, i, &text, &lines);
-			srcloc at = { line, col, line, col + (int)(strcspn(s + i, "\n\\")) };
-			pp_directive(pp, text.s, at);
-			free(text.s);
+			i = pp_directive_at(pp, s, n, i, line, &lines);
 			line += lines;
 			if (emit)
 				for (int k = 0; k < lines; k++)
 					buf_addc(out, '\n');
-			i = end;
 			line_start = false;
 			continue;
 		}
@@ -1173,51 +1235,10 @@ static void pp_file(struct pp *pp, const char *s, size_t n, struct pp_buf *out, 
 			continue;
 		}
 		line_start = false;
-		/* A piece that can't hold a directive: to the next line start,
-		 * stretched over any comment, string or macro call crossing it. */
-		size_t end = i;
-		while (end < n && s[end] != '\n') {
-			size_t e = skip_opaque(s, n, end);
-			if (e > end) {
-				end = e;
-				continue;
-			}
-			if (is_ident_start(s[end])) {
-				size_t w = end;
-				while (w < n && is_ident_char(s[w]))
-					w++;
-				struct pp_macro *m = pp_find(pp, s + end, w - end);
-				if (m && m->funclike) {
-					size_t k = w;
-					while (k < n && isspace((unsigned char)s[k]))
-						k++;
-					struct pp_args a;
-					int nl;
-					size_t close = k < n && s[k] == '(' ? read_args(s, n, k, &a, &nl) : 0;
-					if (close) {
-						args_free(&a);
-						w = close;
-					}
-				}
-				end = w;
-				continue;
-			}
-			end++;
-		}
+		size_t end = piece_end(pp, s, n, i);
 		if (!emit) {
-			for (size_t k = i; k < end; k++) {
-				size_t e = skip_comment(s, end, k);
-				if (e > k) {
-					k = e - 1;
-					continue;
-				}
-				if (!isspace((unsigned char)s[k]) && !warned_text) {
-					pp_error(pp, (srcloc){ line, 1, line, 1 },
-						 "an included file may hold only preprocessor lines and comments (kernel types come from BTF; put C definitions in the script)");
-					warned_text = true;
-					break;
-				}
-			}
+			if (!warned_text)
+				warned_text = only_comments(pp, s, i, end, line);
 			for (size_t k = i; k < end; k++)
 				line += s[k] == '\n';
 			i = end;
