@@ -223,8 +223,21 @@ struct probe {
 	struct probe *next;
 };
 
+/* One `key = value` of the script's `config = { ... }` block (checked
+ * against the known settings by src/config.c). */
+enum config_value_kind { CONFIG_INT, CONFIG_STRING, CONFIG_WORD };
+struct config_item {
+	char *key;
+	enum config_value_kind kind;
+	uint64_t num;       /* CONFIG_INT */
+	char *str;          /* CONFIG_STRING, CONFIG_WORD (true, perf, ...) */
+	srcloc key_loc, value_loc;
+	struct config_item *next;
+};
+
 struct program {
 	struct source *src;   /* not owned */
+	struct config_item *config; /* the config block, in script order */
 	struct cdef *cdefs;   /* struct/union definitions, in script order */
 	struct probe *probes;
 	/* sema */

@@ -32,6 +32,7 @@ struct rt_options {
 	uint32_t max_map_keys;     /* BPFTRACE_MAX_MAP_KEYS: keys a map holds */
 	uint32_t ringbuf_pages;    /* BPFTRACE_PERF_RB_PAGES: the ring buffer's size in pages */
 	uint32_t log_size;         /* BPFTRACE_LOG_SIZE: bytes of verifier log kept on failure */
+	bool no_maps_at_exit;      /* print_maps_on_exit=false: maps are not printed at exit */
 };
 
 /* Bounds of those settings. Map keys: every entry is preallocated, so the

@@ -33,7 +33,7 @@ struct prog_group {
 struct sema_options {
 	char **positional;    /* $1..$N as given after the script */
 	int npositional;
-	uint32_t max_strlen;  /* 0: SONDE_DEFAULT_MAX_STRLEN (or BPFTRACE_MAX_STRLEN) */
+	uint32_t max_strlen;  /* 0: SONDE_DEFAULT_MAX_STRLEN (config: max_strlen, BPFTRACE_MAX_STRLEN) */
 	int max_probes;       /* attach points allowed; 0 = SEMA_DEFAULT_MAX_PROBES */
 	int max_programs;     /* BPF programs allowed; 0 = SEMA_DEFAULT_MAX_PROGRAMS */
 	const regex_t *probe_filter; /* keep only matching targets (and BEGIN/END); NULL = all */

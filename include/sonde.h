@@ -19,9 +19,11 @@
 
 #include "ast.h"
 #include "codegen.h"
+#include "config.h"
 #include "desc.h"
 #include "diag.h"
 #include "frontend.h"
+#include "named_params.h"
 #include "probe.h"
 #include "runtime.h"
 #include "sema.h"
@@ -42,6 +44,8 @@ struct compile_options {
 	FILE *dump_out;
 	char **positional;
 	int npositional;
+	char **named;               /* "--name[=value]" after "--": getopt()'s */
+	int nnamed;
 	const char *emit_llvm_path;
 	const char *emit_elf_path;
 	/* bpftrace's settings (src/main.c reads them from the environment) */
@@ -52,6 +56,9 @@ struct compile_options {
 	const regex_t *probe_filter;
 	bool no_warnings;           /* --no-warnings */
 	bool unsafe;                /* --unsafe: allow signal() */
+	/* the settings from the environment (NULL: none); the script's config
+	 * block is added to it, so the caller sees the run-time ones */
+	struct sonde_config *config;
 };
 
 /* Parse, check and compile one script (src/compile.c). Errors are reported

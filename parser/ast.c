@@ -145,6 +145,12 @@ void ast_free_program(struct program *p)
 {
 	if (!p)
 		return;
+	for (struct config_item *c = p->config, *next; c; c = next) {
+		next = c->next;
+		free(c->key);
+		free(c->str);
+		free(c);
+	}
 	for (struct probe *pr = p->probes, *next_probe; pr; pr = next_probe) {
 		next_probe = pr->next;
 		for (struct attach_point *ap = pr->points, *next; ap; ap = next) {

@@ -44,6 +44,7 @@ struct lexer_state {
 	size_t undo_offset;
 	size_t len;      /* bytes of the script */
 	const char *text; /* the script (read ahead by the scanner's actions) */
+	char *pp_text;   /* owned: the script after its preprocessor lines, if any */
 	char type_word[24]; /* the last TYPE word read, for syntax errors */
 	int last_tok;    /* the token returned before this one */
 	int prev_tok;    /* and the one before that */
@@ -69,6 +70,10 @@ struct parse_state {
 	struct lexer_state *lex;
 	struct probe **tail; /* where the next finished probe goes */
 	struct cdef **cdef_tail; /* where the next struct definition goes */
+	struct config_item **config_tail; /* where the next config item goes */
+	struct macro_def *macros; /* the script's macros, expanded after parsing */
+	struct macro_def **macro_tail;
+	int nconfig_blocks;
 	int nprobes;
 	/* the C declaration being parsed: its array dimensions, and whether
 	 * the definition being finished was __attribute__((packed)) */
@@ -122,6 +127,7 @@ int lexer_next(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner);
 #include <string.h>
 
 #include "frontend.h"
+#include "macro.h"
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
 	do {                                                               \
@@ -162,6 +168,11 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 static struct node_list list_append(struct node_list l, struct node *n);
 static struct attach_point *attach_new(char *text, srcloc loc);
 static void parse_add_cdef(struct parse_state *ps, struct cdef *d);
+static void parse_config_item(struct parse_state *ps, char *key, srcloc key_loc,
+			      enum config_value_kind kind, uint64_t num, char *str, srcloc value_loc);
+static void parse_config_placement(struct parse_state *ps, srcloc at);
+static void parse_add_macro(struct parse_state *ps, char *name, srcloc loc, struct node *params,
+			    struct node *body);
 static void parse_attribute(struct parse_state *ps, char *name, srcloc loc);
 static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc);
 static char *parse_words_join(char *words, char *word);
@@ -207,6 +218,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %token <str> TYPE "type name"
 %token <str> TYPENAME "type name "
 %token IF "'if'" ELSE "'else'"
+%token CONFIG "'config'" MACRO "'macro'"
 %token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" CDEF_ENUM "enum definition" ATTRIBUTE "'__attribute__'"
@@ -221,7 +233,8 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 
 %type <node> expr unary postfix primary map pred_opt block stmt_seq simple_stmt compound_stmt
 %type <node> if_stmt args_opt unsupported_stmt unsupported_simple_stmt record_field field_path
-%type <list> stmt_terms expr_list record_fields
+%type <list> stmt_terms expr_list record_fields macro_params macro_param_list
+%type <node> macro_param
 %type <spec> type_spec type_base
 %type <cdef> cdef cdef_body
 %type <members> cdef_members cdef_decl
@@ -283,7 +296,29 @@ program:
 	  %empty
 	| program probe
 	| program cdef			{ parse_add_cdef(ps, $2); }
+	| program config_block
+	| program macro_def
+	
 	| program error BODY_END	{ yyerrok; ps->unsupported_depth = 0; }
+	;
+
+/* config = "config" "=" "{" (key "=" value (";" key "=" value)* ";"?)? "}"
+ * bpftrace's settings for this script; src/config.c checks them. */
+config_block:
+	  CONFIG '=' '{' config_items '}'	{ parse_config_placement(ps, @1); }
+	;
+
+config_items:
+	  %empty
+	| config_item
+	| config_item ';' config_items
+	;
+
+config_item:
+	  IDENT '=' INT		{ parse_config_item(ps, $1, @1, CONFIG_INT, $3.val, NULL, @3); }
+	| IDENT '=' '-' INT	{ parse_config_item(ps, $1, @1, CONFIG_INT, 0 - $4.val, NULL, srcloc_join(@3, @4)); }
+	| IDENT '=' STRING	{ parse_config_item(ps, $1, @1, CONFIG_STRING, 0, $3.buf, @3); }
+	| IDENT '=' IDENT	{ parse_config_item(ps, $1, @1, CONFIG_WORD, 0, $3, @3); }
 	;
 
 /* cdef = ("struct" | "union") name "{" member* "}" ("__attribute__" "((" word ("(" int ")")? "))")* ";"?
@@ -677,6 +712,36 @@ expr_list:
 	| expr_list ',' expr	{ $$ = list_append($1, $3); }
 	;
 
+/* Macro rules come last: bison numbers the character tokens in order of
+ * first use, and the order of an 'expecting' list follows it. */
+/* macro = "macro" name ("(" (param ("," param)*)? ")")? "{" stmts "}"
+ * param = name (an expression) | $name (a variable) | @name (a map) */
+macro_def:
+	  MACRO IDENT macro_params '{' stmt_seq BODY_END {
+		struct node *body = ast_new(N_BLOCK, srcloc_join(@4, @6));
+		body->body = $5;
+		parse_add_macro(ps, $2, @2, $3.head, body);
+		ps->unsupported_depth = 0;
+	  }
+	;
+
+macro_params:
+	  %empty			{ $$.head = $$.tail = NULL; }
+	| '(' ')'			{ $$.head = $$.tail = NULL; }
+	| '(' macro_param_list ')'	{ $$ = $2; }
+	;
+
+macro_param_list:
+	  macro_param			{ $$.head = $$.tail = $1; }
+	| macro_param_list ',' macro_param { $$ = list_append($1, $3); }
+	;
+
+macro_param:
+	  IDENT		{ $$ = ast_new(N_BUILTIN, @$); $$->name = $1; }
+	| VAR		{ $$ = ast_new(N_VAR, @$); $$->name = $1; }
+	| MAP		{ $$ = ast_new(N_MAP, @$); $$->name = $1; }
+	;
+
 %%
 
 /* Bison's own wording ("syntax error, unexpected X, expecting Y or Z"), but
@@ -773,9 +838,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 		if ((expr_start && is_expression_start(all[i])) ||
 		    (after_expr && is_continuation(all[i])))
 			continue;
-		/* a struct definition may start where a probe may: not worth naming */
+		/* a struct definition or the config block may start where a probe
+		 * may: not worth naming */
 		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION ||
-		    all[i] == YYSYMBOL_CDEF_ENUM)
+		    all[i] == YYSYMBOL_CDEF_ENUM || all[i] == YYSYMBOL_CONFIG ||
+		    all[i] == YYSYMBOL_MACRO)
 			continue;
 		/* TYPENAME's bison name differs from TYPE's only by a space: a
 		 * word is what the user would type either way */
@@ -984,6 +1051,50 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 }
 
 /* ---- C definitions ---------------------------------------------------------- */
+
+static void parse_config_item(struct parse_state *ps, char *key, srcloc key_loc,
+			      enum config_value_kind kind, uint64_t num, char *str, srcloc value_loc)
+{
+	struct config_item *c = xcalloc(1, sizeof(*c));
+	c->key = key;
+	c->key_loc = key_loc;
+	c->kind = kind;
+	c->num = num;
+	c->str = str;
+	c->value_loc = value_loc;
+	*ps->config_tail = c;
+	ps->config_tail = &c->next;
+}
+
+/* bpftrace reads the settings before anything else: one block, first. */
+static void parse_config_placement(struct parse_state *ps, srcloc at)
+{
+	srcloc word = { at.line, at.col, at.line, at.col + 6 };
+	if (++ps->nconfig_blocks > 1)
+		diag_error(ps->d, word, "a script has one config block; merge this one into the first");
+	else if (ps->nprobes > 0 || ps->prog->cdefs)
+		diag_error(ps->d, word, "the config block must come first in the script, before any probe or definition");
+}
+
+static void parse_add_macro(struct parse_state *ps, char *name, srcloc loc, struct node *params,
+			    struct node *body)
+{
+	struct macro_def *m = xcalloc(1, sizeof(*m));
+	m->name = name;
+	m->loc = loc;
+	m->params = params;
+	m->body = body;
+	for (struct node *p = params; p; p = p->next) {
+		m->nparams++;
+		for (struct node *q = params; q != p; q = q->next)
+			if (strcmp(q->name, p->name) == 0) {
+				diag_error(ps->d, p->loc, "macro '%s' has two parameters named '%s'", name, p->name);
+				break;
+			}
+	}
+	*ps->macro_tail = m;
+	ps->macro_tail = &m->next;
+}
 
 static void parse_add_cdef(struct parse_state *ps, struct cdef *d)
 {
@@ -1226,11 +1337,15 @@ struct program *parse_program(struct source *src, struct diag *d)
 	prog->src = src;
 	struct lexer_state st;
 	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes,
-				  .cdef_tail = &prog->cdefs };
-	yyscan_t scanner = lexer_open(&st, src, d);
+				  .cdef_tail = &prog->cdefs, .config_tail = &prog->config };
+	ps.macro_tail = &ps.macros;
 	int errors_before = d->errors;
+	yyscan_t scanner = lexer_open(&st, src, d);
 	yyparse(scanner, &ps);
 	lexer_close(scanner);
+	if (d->errors == errors_before)
+		macro_expand(prog, ps.macros, d);
+	macro_free_defs(ps.macros);
 	parse_check_depth(&ps);
 	if (!prog->probes && d->errors == errors_before)
 		diag_error(d, ((srcloc){ 0, 0, 0, 0 }), "no probes in script");

@@ -700,7 +700,8 @@ static void finish(struct run *r)
 		drain_events(r);
 	check_lost(r);
 	if (!r->output_broken) {
-		rt_print_maps_at_exit(&r->sink, r->desc, r->obj, r->ncpus);
+		if (!r->o->no_maps_at_exit)
+			rt_print_maps_at_exit(&r->sink, r->desc, r->obj, r->ncpus);
 		flush_output(r);
 	}
 	rt_dropped_report(&r->dropped, r->desc, &r->sink, true);

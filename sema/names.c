@@ -8,6 +8,7 @@
  * failed (an unsupported probe type, a misspelled tracepoint) the probe
  * type is unknown, so bpftrace's names are not judged there at all: the
  * attach point's error is the one that counts. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,13 +90,31 @@ static char *with_sigil(struct sema *s, const char *name)
 	return NULL;
 }
 
+/* NAME_LIKE_THIS: a C macro constant, most likely from a kernel header. */
+static bool looks_like_c_constant(const char *name)
+{
+	bool letter = false;
+	for (const char *p = name; *p; p++) {
+		if (islower((unsigned char)*p))
+			return false;
+		letter |= isupper((unsigned char)*p) != 0;
+	}
+	return letter && strlen(name) > 2;
+}
+
 static void report_unknown(struct sema *s, struct node *n, bool as_call)
 {
 	const char *what = as_call ? "function" : "identifier";
 	char *near = as_call ? closest_function(n->name) : with_sigil(s, n->name);
 	if (!near)
 		near = closest_builtin(n->name);
-	if (near)
+	if (!near && !as_call && looks_like_c_constant(n->name))
+		/* kernel enums come from BTF, but BTF carries no #defines, and
+		 * sonde has no kernel headers to read them from */
+		sema_err(s, n->loc,
+			 "unknown identifier '%s': not an enum constant in the kernel's BTF, and BTF has no #define constants; add '#define %s <value>' to the script",
+			 n->name, n->name);
+	else if (near)
 		sema_err(s, n->loc, "unknown %s '%s'; did you mean '%s'?", what, n->name, near);
 	else
 		sema_err(s, n->loc, "unknown %s '%s'", what, n->name);

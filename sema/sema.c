@@ -376,22 +376,11 @@ static struct desc *build_desc(struct sema *s)
 	return desc;
 }
 
+/* BPFTRACE_MAX_STRLEN and the config block reach sema through the options
+ * (src/config.c reads and checks both). */
 static uint32_t max_strlen_of(const struct sema_options *opt)
 {
-	if (opt->max_strlen)
-		return opt->max_strlen;
-	const char *v = getenv("BPFTRACE_MAX_STRLEN");
-	if (!v)
-		v = getenv("BPFTRACE_STRLEN"); /* bpftrace 0.17's name */
-	if (v) {
-		char *end;
-		unsigned long n = strtoul(v, &end, 10);
-		if (*v && !*end && n >= 2 && n <= SEMA_MAX_EVENT_RECORD / 2)
-			return (uint32_t)n;
-		fprintf(stderr, "sonde: ignoring max_strlen '%s': not a number from 2 to %d\n", v,
-			SEMA_MAX_EVENT_RECORD / 2);
-	}
-	return SONDE_DEFAULT_MAX_STRLEN;
+	return opt->max_strlen ? opt->max_strlen : SONDE_DEFAULT_MAX_STRLEN;
 }
 
 int sema_analyze(struct program *p, const struct sema_options *opt, struct diag *d,

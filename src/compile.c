@@ -17,11 +17,29 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 	if (o->dump & DUMP_AST)
 		ast_dump(o->dump_out, prog, false);
 
+	if (named_params_resolve(prog, o->named, o->nnamed, &d) < 0) {
+		ast_free_program(prog);
+		return -1;
+	}
+
+	/* without the caller's settings, the environment's */
+	struct sonde_config local = { 0 };
+	struct sonde_config *cfg = o->config ? o->config : &local;
+	if ((!o->config && config_read_env(&local, diag_out) < 0) ||
+	    config_apply_script(cfg, prog->config, &d) < 0) {
+		config_free(&local);
+		ast_free_program(prog);
+		return -1;
+	}
+	uint64_t max_probes = config_get(cfg, CFG_MAX_PROBES);
+	uint64_t max_programs = config_get(cfg, CFG_MAX_BPF_PROGS);
 	struct sema_options so = { .positional = o->positional, .npositional = o->npositional,
-				   .max_probes = (int)o->max_probes,
-				   .max_programs = (int)o->max_programs,
+				   .max_probes = (int)(max_probes ? max_probes : o->max_probes),
+				   .max_programs = (int)(max_programs ? max_programs : o->max_programs),
+				   .max_strlen = (uint32_t)config_get(cfg, CFG_MAX_STRLEN),
 				   .probe_filter = o->probe_filter,
 				   .unsafe = o->unsafe };
+	config_free(&local);
 	struct sema_result sr = { 0 };
 	int rc = sema_analyze(prog, &so, &d, &sr);
 	if (rc == 0 && (o->dump & DUMP_TYPES))

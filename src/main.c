@@ -19,8 +19,11 @@ struct cli {
 	regex_t probe_filter;      /* --probe-filter, compiled when co.probe_filter is set */
 	struct rt_options rt;
 	struct compile_options co;
+	struct sonde_config config;
 	char **positional;
 	int npositional;
+	char **named;  /* "--name[=value]" after "--" (owned array, borrowed strings) */
+	int nnamed;
 };
 
 static void usage(FILE *out)
@@ -111,67 +114,17 @@ static int parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
-/* ---- bpftrace's settings from the environment --------------------------- */
+/* ---- bpftrace's settings (src/config.c) --------------------------------- */
 
-/* Read at start, like bpftrace; a value that is not valid is an error. */
-struct env_setting {
-	const char *name;     /* the latest bpftrace's name */
-	const char *old_name; /* bpftrace 0.17's name, or NULL */
-	uint64_t min, max;
-	bool power_of_two;
-	bool max_in_bytes;    /* max is in bytes; the value counts pages */
-	uint32_t *(*field)(struct cli *cli);
-};
-
-static uint32_t *field_max_map_keys(struct cli *cli) { return &cli->rt.max_map_keys; }
-static uint32_t *field_ringbuf_pages(struct cli *cli) { return &cli->rt.ringbuf_pages; }
-static uint32_t *field_log_size(struct cli *cli) { return &cli->rt.log_size; }
-static uint32_t *field_max_probes(struct cli *cli) { return &cli->co.max_probes; }
-static uint32_t *field_max_programs(struct cli *cli) { return &cli->co.max_programs; }
-
-static const struct env_setting env_settings[] = {
-	{ "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_MAP_KEYS_MAX", 1, RT_MAX_MAP_KEYS_LIMIT, false, false,
-	  field_max_map_keys },
-	{ "BPFTRACE_PERF_RB_PAGES", NULL, 1, RT_RINGBUF_MAX_BYTES, true, true, field_ringbuf_pages },
-	{ "BPFTRACE_LOG_SIZE", NULL, RT_LOG_SIZE_MIN, RT_LOG_SIZE_MAX, false, false, field_log_size },
-	{ "BPFTRACE_MAX_PROBES", NULL, 1, INT32_MAX, false, false, field_max_probes },
-	{ "BPFTRACE_MAX_BPF_PROGS", NULL, 1, INT32_MAX, false, false, field_max_programs },
-};
-
-static int read_env_setting(const struct env_setting *e, struct cli *cli)
+/* The run-time settings, from the environment or the script's config
+ * block (0: the default, or what the object was compiled with). */
+static void apply_run_settings(struct cli *cli)
 {
-	const char *name = e->name;
-	const char *v = getenv(name);
-	if (!v && e->old_name && (v = getenv(e->old_name)))
-		name = e->old_name;
-	if (!v)
-		return 0;
-	uint64_t max = e->max;
-	if (e->max_in_bytes) {
-		long page = sysconf(_SC_PAGESIZE);
-		max = page > 0 ? max / (uint64_t)page : 1;
-	}
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	bool ok = !errno && end != v && !*end && v[0] != '-' && n >= e->min && n <= max &&
-		  (!e->power_of_two || (n & (n - 1)) == 0);
-	if (!ok) {
-		fprintf(stderr, "sonde: %s='%s': expected %s from %llu to %llu\n", name, v,
-			e->power_of_two ? "a power of two" : "a number", (unsigned long long)e->min,
-			(unsigned long long)max);
-		return -1;
-	}
-	*e->field(cli) = (uint32_t)n;
-	return 0;
-}
-
-static int read_env_settings(struct cli *cli)
-{
-	for (size_t i = 0; i < sizeof(env_settings) / sizeof(env_settings[0]); i++)
-		if (read_env_setting(&env_settings[i], cli) < 0)
-			return -1;
-	return 0;
+	cli->rt.max_map_keys = (uint32_t)config_get(&cli->config, CFG_MAX_MAP_KEYS);
+	cli->rt.ringbuf_pages = (uint32_t)config_get(&cli->config, CFG_PERF_RB_PAGES);
+	cli->rt.log_size = (uint32_t)config_get(&cli->config, CFG_LOG_SIZE);
+	cli->rt.no_maps_at_exit = cli->config.set[CFG_PRINT_MAPS_ON_EXIT] &&
+				  !config_get(&cli->config, CFG_PRINT_MAPS_ON_EXIT);
 }
 
 /* ---- the command line ------------------------------------------------------ */
@@ -194,6 +147,7 @@ static int compile_probe_filter(struct cli *cli, const char *pattern)
 	cli->co.probe_filter = &cli->probe_filter;
 	return 0;
 }
+
 
 /* Returns -1 to continue, else an exit code. */
 static int parse_args(int argc, char **argv, struct cli *cli)
@@ -263,10 +217,21 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		}
 		cli->script_path = argv[rest++];
 	}
-	if (rest < argc && strcmp(argv[rest], "--") == 0)
-		rest++;
-	cli->positional = argv + rest;
-	cli->npositional = argc - rest;
+	/* After "--", "--name[=value]" is a named parameter (getopt()); the
+	 * rest, before or after it, are positional ($1, $2, ...). */
+	cli->positional = xcalloc((size_t)(argc - rest) + 1, sizeof(char *));
+	cli->named = xcalloc((size_t)(argc - rest) + 1, sizeof(char *));
+	/* getopt_long() itself takes a "--" that directly follows the options */
+	bool after_dashes = rest > 1 && strcmp(argv[rest - 1], "--") == 0 &&
+			    !(rest > 2 && strcmp(argv[rest - 2], "-e") == 0);
+	for (int i = rest; i < argc; i++) {
+		if (!after_dashes && strcmp(argv[i], "--") == 0)
+			after_dashes = true;
+		else if (after_dashes && strncmp(argv[i], "--", 2) == 0 && argv[i][2])
+			cli->named[cli->nnamed++] = argv[i];
+		else
+			cli->positional[cli->npositional++] = argv[i];
+	}
 	return -1;
 }
 
@@ -280,59 +245,72 @@ static struct source *load_source(const struct cli *cli)
 	return src;
 }
 
-static int run_cli(int argc, char **argv, struct cli *cli)
-{
-	int rc = parse_args(argc, argv, cli);
-	if (rc >= 0)
-		return rc;
-	if (read_env_settings(cli) < 0)
-		return 1;
+static int compile_and_run(struct cli *c);
 
-	struct source *src = load_source(cli);
-	if (!src)
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	int rc = parse_args(argc, argv, &cli);
+	if (rc < 0)
+		rc = compile_and_run(&cli);
+	free(cli.positional);
+	free(cli.named);
+	if (cli.co.probe_filter)
+		regfree(&cli.probe_filter);
+	return rc;
+}
+
+static int compile_and_run(struct cli *c)
+{
+	struct cli cli = *c;
+	int rc;
+	if (config_read_env(&cli.config, stderr) < 0)
 		return 1;
-	cli->co.dump_out = stdout;
-	cli->co.positional = cli->positional;
-	cli->co.npositional = cli->npositional;
+	cli.co.config = &cli.config;
+
+	struct source *src = load_source(&cli);
+	if (!src) {
+		config_free(&cli.config);
+		return 1;
+	}
+	cli.co.dump_out = stdout;
+	cli.co.positional = cli.positional;
+	cli.co.npositional = cli.npositional;
+	cli.co.named = cli.named;
+	cli.co.nnamed = cli.nnamed;
 
 	struct compiled compiled = { 0 };
-	if (sonde_compile(src, &cli->co, stderr, &compiled) < 0) {
+	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
+		config_free(&cli.config);
 		source_free(src);
 		return 1;
 	}
+	apply_run_settings(&cli);
+	config_free(&cli.config);
 
 	/* As in bpftrace, --emit-elf is a dry run: compile, write, stop. */
-	if (cli->co.emit_elf_path) {
+	if (cli.co.emit_elf_path) {
 		compiled_free(&compiled);
 		source_free(src);
 		return 0;
 	}
 
 	FILE *out = stdout;
-	if (cli->output_path && !(out = fopen(cli->output_path, "w"))) {
-		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
+	if (cli.output_path && !(out = fopen(cli.output_path, "w"))) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli.output_path, strerror(errno));
 		compiled_free(&compiled);
 		source_free(src);
 		return 1;
 	}
-	cli->rt.out = out;
-	cli->rt.src = src;
-	rc = rt_run(&compiled, &cli->rt);
+	cli.rt.out = out;
+	cli.rt.src = src;
+	rc = rt_run(&compiled, &cli.rt);
 
 	if (out != stdout && fclose(out) != 0) {
-		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli.output_path, strerror(errno));
 		rc = 1;
 	}
 	compiled_free(&compiled);
 	source_free(src);
-	return rc;
-}
-
-int main(int argc, char **argv)
-{
-	struct cli cli = { 0 };
-	int rc = run_cli(argc, argv, &cli);
-	if (cli.co.probe_filter)
-		regfree(&cli.probe_filter);
 	return rc;
 }

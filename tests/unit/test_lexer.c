@@ -427,8 +427,8 @@ static void test_lexical_errors(void)
 			"stdin:1:9: error: invalid positional parameter '$0' (they are $1, $2, ...)");
 	CHECK_LEX_ERROR("BEGIN { }\n#!/bin/sh\n",
 			"stdin:2:1: error: '#!' is only allowed on the first line");
-	CHECK_LEX_ERROR("#include <linux/sched.h>\nBEGIN { }",
-			"stdin:1:1: error: C preprocessor directives are not supported by sonde yet");
+	CHECK_LEX_ERROR("#include <stdio.h>\nBEGIN { }",
+			"stdin:1:1: error: cannot include <stdio.h>: sonde reads kernel types from BTF and accepts only kernel headers (<linux/...>, <net/...>, <asm/...>, ...)");
 	CHECK_LEX_ERROR("12 { }", "stdin:1:1: error: invalid probe specification '12'");
 	CHECK_LEX_ERROR("BEGIN { \xc3\xa9 }",
 			"stdin:1:9: error: invalid byte 0xc3 in script (only ASCII is allowed outside strings)");
