@@ -4,6 +4,8 @@
  * returned by lookup (cg_agg_update): one map operation per event in the
  * common case, and no counts lost to concurrent CPUs. Value layouts are the
  * ones of enum map_kind in ast.h. */
+#include <bpf/libbpf.h>
+
 #include "cg.h"
 
 struct agg_args {
@@ -189,4 +191,127 @@ void cg_agg_lhist(struct cg *cg, struct node *assign)
 {
 	LLVMValueRef v = agg_value(cg, assign);
 	count_bucket(cg, assign, lhist_bucket(cg, v, assign->lhs->map));
+}
+
+/* ---- reading an aggregation as a value -------------------------------------------- */
+
+/* `@c > 10`, `$x = @avg[k]`: the per-CPU values combined in BPF, as the
+ * runtime combines them for printing (stdlib/aggs.c). Each CPU's value is
+ * read with bpf_map_lookup_percpu_elem(); the loop runs up to the possible
+ * CPUs of the compiling machine (desc deps.ncpus_pow2) and stops at the
+ * first CPU the kernel does not have (NULL). An absent key reads as 0. */
+enum agg_read_mode { READ_SUM, READ_MIN, READ_MAX, READ_AVG };
+
+static uint32_t ncpus_bound(struct cg *cg)
+{
+	if (!cg->desc->deps.ncpus_pow2) {
+		int n = libbpf_num_possible_cpus();
+		uint32_t p = 1;
+		while (n > 0 && p < (uint32_t)n && p < (1u << 16))
+			p *= 2;
+		cg->desc->deps.ncpus_pow2 = p;
+	}
+	return cg->desc->deps.ncpus_pow2;
+}
+
+struct read_state {
+	LLVMValueRef acc, count, set; /* i64 slots */
+	enum agg_read_mode mode;
+	bool is_signed;
+};
+
+static LLVMValueRef slot_load(struct cg *cg, LLVMValueRef slot)
+{
+	return LLVMBuildLoad2(cg->b, cg->i64, slot, "");
+}
+
+/* Fold one CPU's value at p into the running result. */
+static void read_fold(struct cg *cg, struct read_state *st, LLVMValueRef p)
+{
+	LLVMValueRef x = load64(cg, p, 0);
+	if (st->mode == READ_SUM || st->mode == READ_AVG) {
+		LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, slot_load(cg, st->acc), x, ""), st->acc);
+		if (st->mode == READ_AVG)
+			LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, slot_load(cg, st->count), load64(cg, p, 8), ""),
+				       st->count);
+		return;
+	}
+	/* min/max: CPUs that never saw a value do not count */
+	LLVMValueRef cur = slot_load(cg, st->acc), set = slot_load(cg, st->set);
+	LLVMValueRef has = LLVMBuildICmp(cg->b, LLVMIntNE, load64(cg, p, 8), cg_const(cg, 0), "");
+	LLVMIntPredicate pred = st->mode == READ_MIN ? (st->is_signed ? LLVMIntSLT : LLVMIntULT)
+						     : (st->is_signed ? LLVMIntSGT : LLVMIntUGT);
+	LLVMValueRef first = LLVMBuildICmp(cg->b, LLVMIntEQ, set, cg_const(cg, 0), "");
+	LLVMValueRef better = LLVMBuildOr(cg->b, first, LLVMBuildICmp(cg->b, pred, x, cur, ""), "");
+	LLVMValueRef take = LLVMBuildAnd(cg->b, has, better, "");
+	LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, take, x, cur, ""), st->acc);
+	LLVMBuildStore(cg->b, LLVMBuildOr(cg->b, set, LLVMBuildZExt(cg->b, has, cg->i64, ""), ""), st->set);
+}
+
+/* total / count truncated toward zero (0 when empty), without a signed
+ * division (BPF cpu v3 has none). */
+static LLVMValueRef read_mean(struct cg *cg, struct read_state *st)
+{
+	LLVMValueRef total = slot_load(cg, st->acc), count = slot_load(cg, st->count);
+	LLVMValueRef empty = LLVMBuildICmp(cg->b, LLVMIntEQ, count, cg_const(cg, 0), "");
+	LLVMValueRef safe = LLVMBuildSelect(cg->b, empty, cg_const(cg, 1), count, "");
+	if (!st->is_signed)
+		return LLVMBuildSelect(cg->b, empty, cg_const(cg, 0), LLVMBuildUDiv(cg->b, total, safe, ""), "");
+	LLVMValueRef neg = LLVMBuildICmp(cg->b, LLVMIntSLT, total, cg_const(cg, 0), "");
+	LLVMValueRef mag = LLVMBuildSelect(cg->b, neg, LLVMBuildNeg(cg->b, total, ""), total, "");
+	LLVMValueRef q = LLVMBuildUDiv(cg->b, mag, safe, "");
+	q = LLVMBuildSelect(cg->b, neg, LLVMBuildNeg(cg->b, q, ""), q, "");
+	return LLVMBuildSelect(cg->b, empty, cg_const(cg, 0), q, "");
+}
+
+static LLVMValueRef read_percpu(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+				enum agg_read_mode mode)
+{
+	struct read_state st = { cg_alloca(cg, 8), cg_alloca(cg, 8), cg_alloca(cg, 8), mode,
+				 m->value && m->value->is_signed };
+	LLVMValueRef cpu = cg_alloca(cg, 8);
+	LLVMValueRef slots[4] = { st.acc, st.count, st.set, cpu };
+	for (int i = 0; i < 4; i++)
+		LLVMBuildStore(cg->b, cg_const(cg, 0), slots[i]);
+	LLVMBasicBlockRef cond = cg_block(cg, "percpu_cond"), body = cg_block(cg, "percpu_body");
+	LLVMBasicBlockRef found = cg_block(cg, "percpu_found"), end = cg_block(cg, "percpu_end");
+	LLVMBuildBr(cg->b, cond);
+
+	LLVMPositionBuilderAtEnd(cg->b, cond);
+	LLVMValueRef i = slot_load(cg, cpu);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, i, cg_const(cg, ncpus_bound(cg)), ""),
+			body, end);
+
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	LLVMValueRef args[3] = { cg_map_global(cg, m), key, LLVMBuildTrunc(cg->b, i, cg->i32, "") };
+	LLVMValueRef p = cg_helper(cg, HELPER_MAP_LOOKUP_PERCPU_ELEM, cg->ptr, args, 3);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, p, LLVMConstNull(cg->ptr), ""), end, found);
+
+	LLVMPositionBuilderAtEnd(cg->b, found);
+	read_fold(cg, &st, p);
+	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, i, cg_const(cg, 1), ""), cpu);
+	LLVMBuildBr(cg->b, cond);
+
+	LLVMPositionBuilderAtEnd(cg->b, end);
+	return mode == READ_AVG ? read_mean(cg, &st) : slot_load(cg, st.acc);
+}
+
+LLVMValueRef cg_agg_read_sum(struct cg *cg, const struct map_info *m, LLVMValueRef key)
+{
+	return read_percpu(cg, m, key, READ_SUM);
+}
+
+LLVMValueRef cg_agg_read_min(struct cg *cg, const struct map_info *m, LLVMValueRef key)
+{
+	return read_percpu(cg, m, key, READ_MIN);
+}
+
+LLVMValueRef cg_agg_read_max(struct cg *cg, const struct map_info *m, LLVMValueRef key)
+{
+	return read_percpu(cg, m, key, READ_MAX);
+}
+
+LLVMValueRef cg_agg_read_avg(struct cg *cg, const struct map_info *m, LLVMValueRef key)
+{
+	return read_percpu(cg, m, key, READ_AVG);
 }

@@ -25,6 +25,10 @@ typedef const struct type *(*sema_check_fn)(struct sema *s, struct node *n);
 typedef struct LLVMOpaqueValue *(*cg_emit_fn)(struct cg *cg, struct node *n);
 /* codegen: the map update of `@m[k] = agg(args)`; `assign` is the N_ASSIGN. */
 typedef void (*cg_update_fn)(struct cg *cg, struct node *assign);
+/* codegen: the value of aggregation map m under the BPF key `key`, its
+ * per-CPU values combined in BPF (`if (@c > 10)`). */
+typedef struct LLVMOpaqueValue *(*cg_agg_read_fn)(struct cg *cg, const struct map_info *m,
+						 struct LLVMOpaqueValue *key);
 
 /* ---- builtin variables ------------------------------------------------------- */
 
@@ -57,6 +61,9 @@ struct agg_desc {
 	 * expressions and for printing; arg is the aggregated value's type */
 	const struct type *(*value_type)(const struct type *arg);
 	cg_update_fn update;
+	/* reading the map as a value in a probe (count, sum, avg, min, max, as
+	 * bpftrace's "castable" aggregations); NULL: it cannot be read */
+	cg_agg_read_fn read;
 	/* runtime: combine ncpus values `stride` bytes apart (one for plain maps) */
 	void (*combine)(const struct desc_map *m, const unsigned char *values, int ncpus,
 			uint32_t stride, struct agg_result *out);
@@ -122,6 +129,8 @@ struct LLVMOpaqueValue *cg_fn_zero(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_delete(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_str(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_has_key(struct cg *cg, struct node *n); /* codegen/maps.c */
+struct LLVMOpaqueValue *cg_fn_len(struct cg *cg, struct node *n);
 
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);
@@ -131,5 +140,9 @@ void cg_agg_max(struct cg *cg, struct node *assign);
 void cg_agg_stats(struct cg *cg, struct node *assign);
 void cg_agg_hist(struct cg *cg, struct node *assign);
 void cg_agg_lhist(struct cg *cg, struct node *assign);
+struct LLVMOpaqueValue *cg_agg_read_sum(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
+struct LLVMOpaqueValue *cg_agg_read_min(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
+struct LLVMOpaqueValue *cg_agg_read_max(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
+struct LLVMOpaqueValue *cg_agg_read_avg(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
 
 #endif

@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 1
+#define SONDE_DESC_VERSION 2
 
 enum probe_type {
 	PT_BEGIN,
@@ -89,7 +89,16 @@ struct desc_map {
 				* scalar maps have the bucket alone) */
 	uint32_t value_size;   /* bytes of one (per-CPU) BPF value */
 	int64_t args[3];       /* aggregation parameters (lhist: min, max, step) */
+	/* From a declaration (`let @m = lruhash(100);`): evict the least
+	 * recently used entries when full (BPF_MAP_TYPE_LRU_[PERCPU_]HASH), and
+	 * the entries it holds (hist/lhist: BPF keys, one per bucket in use, as
+	 * bpftrace counts them); 0 = BPFTRACE_MAX_MAP_KEYS. Per-CPU or not
+	 * follows from the kind: aggregations are per-CPU. */
+	bool lru;
+	uint32_t max_entries;
 };
+/* The most entries a declaration may give a map (BPFTRACE_MAX_MAP_KEYS's bound). */
+#define SONDE_MAX_DECLARED_ENTRIES (1u << 24)
 
 /* A printf() call site: the format and the record carrying its arguments
  * (after struct event_hdr), laid out as the tuple `args`. */

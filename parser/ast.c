@@ -162,6 +162,12 @@ void ast_free_program(struct program *p)
 		free(pr->targets);
 		free(pr);
 	}
+	for (struct map_decl *md = p->map_decls, *next; md; md = next) {
+		next = md->next;
+		free(md->name);
+		free(md->kind);
+		free(md);
+	}
 	for (struct map_info *m = p->maps, *next; m; m = next) {
 		next = m->next;
 		free(m->name);

@@ -69,6 +69,7 @@ struct parse_state {
 	struct lexer_state *lex;
 	struct probe **tail; /* where the next finished probe goes */
 	struct cdef **cdef_tail; /* where the next struct definition goes */
+	struct map_decl **map_decl_tail; /* where the next map declaration goes */
 	int nprobes;
 	/* the C declaration being parsed: its array dimensions, and whether
 	 * the definition being finished was __attribute__((packed)) */
@@ -162,6 +163,8 @@ static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
 static struct node_list list_append(struct node_list l, struct node *n);
 static struct attach_point *attach_new(char *text, srcloc loc);
 static void parse_add_cdef(struct parse_state *ps, struct cdef *d);
+static void parse_add_map_decl(struct parse_state *ps, char *name, srcloc name_loc, char *kind,
+			       srcloc kind_loc, uint64_t max_entries, srcloc size_loc, srcloc loc);
 static void parse_attribute(struct parse_state *ps, char *name, srcloc loc);
 static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc);
 static char *parse_words_join(char *words, char *word);
@@ -214,6 +217,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
  * once, and left out of the AST */
 %token WHILE "'while'" FOR "'for'" UNROLL "'unroll'" RETURN "'return'" BREAK "'break'"
 %token CONTINUE "'continue'" LET "'let'" DOTDOT "'..'"
+%token MAP_LET "'let' (map declaration)"
 %token LOR "'||'" LAND "'&&'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'"
 %token SHR "'>>'" INC "'++'" DEC "'--'" ARROW "'->'" ADD_ASSIGN "'+='" SUB_ASSIGN "'-='"
 %token MUL_ASSIGN "'*='" DIV_ASSIGN "'/='" MOD_ASSIGN "'%='" AND_ASSIGN "'&='"
@@ -283,6 +287,7 @@ program:
 	  %empty
 	| program probe
 	| program cdef			{ parse_add_cdef(ps, $2); }
+	| program map_decl
 	| program error BODY_END	{ yyerrok; ps->unsupported_depth = 0; }
 	;
 
@@ -677,6 +682,15 @@ expr_list:
 	| expr_list ',' expr	{ $$ = list_append($1, $3); }
 	;
 
+
+/* map_decl = "let" map "=" kind "(" max_entries ")" ";"   (let @m = lruhash(100);)
+ * Last in the grammar: bison numbers ',' ')' ... by first use, and the
+ * expected-token lists of messages follow that order. */
+map_decl:
+	  MAP_LET MAP '=' IDENT '(' INT ')' ';' {
+		parse_add_map_decl(ps, $2, @2, $4, @4, $6.val, @6, @$);
+	  }
+	;
 %%
 
 /* Bison's own wording ("syntax error, unexpected X, expecting Y or Z"), but
@@ -775,7 +789,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 			continue;
 		/* a struct definition may start where a probe may: not worth naming */
 		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION ||
-		    all[i] == YYSYMBOL_CDEF_ENUM)
+		    all[i] == YYSYMBOL_CDEF_ENUM || all[i] == YYSYMBOL_MAP_LET)
 			continue;
 		/* TYPENAME's bison name differs from TYPE's only by a space: a
 		 * word is what the user would type either way */
@@ -989,6 +1003,21 @@ static void parse_add_cdef(struct parse_state *ps, struct cdef *d)
 {
 	*ps->cdef_tail = d;
 	ps->cdef_tail = &d->next;
+}
+
+static void parse_add_map_decl(struct parse_state *ps, char *name, srcloc name_loc, char *kind,
+			       srcloc kind_loc, uint64_t max_entries, srcloc size_loc, srcloc loc)
+{
+	struct map_decl *md = xcalloc(1, sizeof(*md));
+	md->name = name;
+	md->kind = kind;
+	md->max_entries = max_entries;
+	md->loc = loc;
+	md->name_loc = name_loc;
+	md->kind_loc = kind_loc;
+	md->size_loc = size_loc;
+	*ps->map_decl_tail = md;
+	ps->map_decl_tail = &md->next;
 }
 
 static void parse_attribute(struct parse_state *ps, char *name, srcloc loc)
@@ -1226,7 +1255,7 @@ struct program *parse_program(struct source *src, struct diag *d)
 	prog->src = src;
 	struct lexer_state st;
 	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes,
-				  .cdef_tail = &prog->cdefs };
+				  .cdef_tail = &prog->cdefs, .map_decl_tail = &prog->map_decls };
 	yyscan_t scanner = lexer_open(&st, src, d);
 	int errors_before = d->errors;
 	yyparse(scanner, &ps);

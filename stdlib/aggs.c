@@ -328,23 +328,24 @@ static int lhist_nbuckets(const struct desc_map *m)
 
 /* ---- the descriptors -------------------------------------------------------------------- */
 
-#define AGG(k, size, json, blank, yields, update_fn, combine_fn, decode_fn) \
+#define AGG(k, size, json, blank, yields, update_fn, read_fn, combine_fn, decode_fn) \
 	{ .kind = (k), .value_size = (size), .json_type = (json), .blank_line_after = (blank), \
-	  .value_type = (yields), .update = (update_fn), .combine = (combine_fn), .decode = (decode_fn) }
+	  .value_type = (yields), .update = (update_fn), .read = (read_fn), .combine = (combine_fn), \
+	  .decode = (decode_fn) }
 
 static const struct agg_desc agg_count =
-	AGG(MAP_COUNT, 8, "map", false, yields_u64, cg_agg_count, combine_sum, decode_scalar);
+	AGG(MAP_COUNT, 8, "map", false, yields_u64, cg_agg_count, cg_agg_read_sum, combine_sum, decode_scalar);
 static const struct agg_desc agg_sum =
-	AGG(MAP_SUM, 8, "map", false, yields_like, cg_agg_sum, combine_sum, decode_scalar);
+	AGG(MAP_SUM, 8, "map", false, yields_like, cg_agg_sum, cg_agg_read_sum, combine_sum, decode_scalar);
 /* avg and stats maps print with a blank line after them in bpftrace */
 static const struct agg_desc agg_avg =
-	AGG(MAP_AVG, 16, "stats", true, yields_like, cg_agg_avg, combine_mean, decode_scalar);
+	AGG(MAP_AVG, 16, "stats", true, yields_like, cg_agg_avg, cg_agg_read_avg, combine_mean, decode_scalar);
 static const struct agg_desc agg_min =
-	AGG(MAP_MIN, 16, "map", false, yields_like, cg_agg_min, combine_min, decode_scalar);
+	AGG(MAP_MIN, 16, "map", false, yields_like, cg_agg_min, cg_agg_read_min, combine_min, decode_scalar);
 static const struct agg_desc agg_max =
-	AGG(MAP_MAX, 16, "map", false, yields_like, cg_agg_max, combine_max, decode_scalar);
+	AGG(MAP_MAX, 16, "map", false, yields_like, cg_agg_max, cg_agg_read_max, combine_max, decode_scalar);
 static const struct agg_desc agg_stats =
-	AGG(MAP_STATS, 16, "stats", true, yields_like, cg_agg_stats, combine_mean, decode_stats);
+	AGG(MAP_STATS, 16, "stats", true, yields_like, cg_agg_stats, NULL, combine_mean, decode_stats);
 static const struct agg_desc agg_hist = {
 	.kind = MAP_HIST, .value_size = 8, .bucketed = true, .json_type = "hist",
 	.value_type = yields_u64, .update = cg_agg_hist, .combine = combine_buckets,
