@@ -107,9 +107,10 @@ struct rt_output_ops {
 	void (*map)(struct rt_output *o, const struct rt_map_view *m);
 	void (*lost_events)(struct rt_output *o, uint64_t n);
 	/* updates of map `map` dropped because it was full: the total so far
-	 * while running (-v), the final total at exit */
+	 * while running (-v), the final total at exit; `declared`: its size
+	 * comes from `let @m = hash(N);`, not BPFTRACE_MAX_MAP_KEYS */
 	void (*map_full)(struct rt_output *o, const char *map, uint64_t dropped, uint64_t max_entries,
-			 bool at_exit);
+			 bool at_exit, bool declared);
 	void (*notice)(struct rt_output *o, enum rt_notice level, const char *text);
 };
 

@@ -351,12 +351,14 @@ static void json_lost_events(struct rt_output *o, uint64_t n)
  * not an increment), the map's capacity, and whether this is the total at
  * exit ("final") or a report while running (-v). */
 static void json_map_full(struct rt_output *o, const char *map, uint64_t dropped,
-			  uint64_t max_entries, bool at_exit)
+			  uint64_t max_entries, bool at_exit, bool declared)
 {
 	FILE *out = o->out;
 	fputs("{\"type\": \"helper_error\", \"msg\": ", out);
-	json_cstring(out, "Map full; can't update element. "
-			  "Try increasing max_map_keys (BPFTRACE_MAX_MAP_KEYS)");
+	json_cstring(out, declared ? "Map full; can't update element. "
+				     "Try increasing the max entries in its declaration (let @m = hash(N))"
+				   : "Map full; can't update element. "
+				     "Try increasing max_map_keys (BPFTRACE_MAX_MAP_KEYS)");
 	fprintf(out, ", \"helper\": \"map_update_elem\", \"retcode\": %d, \"map\": ", MAP_FULL_RETCODE);
 	json_cstring(out, map);
 	fputs(", \"dropped\": ", out);

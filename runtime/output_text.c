@@ -107,14 +107,20 @@ static void text_lost_events(struct rt_output *o, uint64_t n)
 }
 
 /* While running (-v) the total so far; at exit the total and the fix, in
- * bpftrace's words with the variable that raises the limit. */
+ * bpftrace's words with what raises the limit (the declaration's size for
+ * a declared map). */
 static void text_map_full(struct rt_output *o, const char *map, uint64_t dropped,
-			  uint64_t max_entries, bool at_exit)
+			  uint64_t max_entries, bool at_exit, bool declared)
 {
 	fflush(o->out);
 	if (!at_exit)
 		fprintf(o->err, "sonde: %s: %" PRIu64 " update%s dropped so far: map full (%" PRIu64
 				" entries)\n", map, dropped, dropped == 1 ? "" : "s", max_entries);
+	else if (declared)
+		fprintf(o->err, "sonde: %s: %" PRIu64 " update%s dropped: Map full (%" PRIu64 " entries); "
+				"can't update element. Try increasing the max entries in its declaration "
+				"(let %s = hash(N))\n",
+			map, dropped, dropped == 1 ? "" : "s", max_entries, map);
 	else
 		fprintf(o->err, "sonde: %s: %" PRIu64 " update%s dropped: Map full (%" PRIu64 " entries); "
 				"can't update element. Try increasing max_map_keys (BPFTRACE_MAX_MAP_KEYS)\n",

@@ -110,6 +110,7 @@ expect_eq "hash(1) full" "Attaching 1 probe...
 
 @a[1]: 1" "$OUT"
 expect_match "hash(1) full: the dropped update is reported" "@a: 1 update dropped: Map full" "$ERR"
+expect_match "hash(1) full: the fix is the declaration's size" "Try increasing the max entries in its declaration \\(let @a = hash\\(N\\)\\)" "$ERR"
 run_sonde -e 'let @a = percpuhash(1); BEGIN { @a[1] = count(); @a[2] = count(); exit(); }'
 expect_eq "percpuhash(1) full" "Attaching 1 probe...
 
