@@ -193,6 +193,69 @@ void cg_agg_lhist(struct cg *cg, struct node *assign)
 	count_bucket(cg, assign, lhist_bucket(cg, v, assign->lhs->map));
 }
 
+/* ---- tseries ---------------------------------------------------------------------------- */
+
+/* The interval's cell { value, meta, epoch } (desc.h enum tseries_agg). A
+ * cell still holding an older interval (epoch differs) starts over. */
+struct series_args {
+	LLVMValueRef v, now, epoch;
+	int64_t agg;
+	bool is_signed;
+};
+
+static void series_init(struct cg *cg, LLVMValueRef p, void *data)
+{
+	struct series_args *a = data;
+	store64(cg, p, 0, a->v);
+	LLVMValueRef meta = a->agg == TSERIES_LAST ? a->now
+			    : cg_const(cg, a->agg == TSERIES_SUM ? 0 : 1);
+	store64(cg, p, 8, meta);
+	store64(cg, p, 16, a->epoch);
+}
+
+static void series_modify(struct cg *cg, LLVMValueRef p, void *data)
+{
+	struct series_args *a = data;
+	if (a->agg == TSERIES_LAST) {
+		series_init(cg, p, data);
+		return;
+	}
+	LLVMValueRef old = load64(cg, p, 0), meta = load64(cg, p, 8);
+	LLVMValueRef stale = LLVMBuildICmp(cg->b, LLVMIntNE, load64(cg, p, 16), a->epoch, "");
+	LLVMValueRef v = NULL;
+	switch (a->agg) {
+	case TSERIES_AVG:
+		meta = LLVMBuildAdd(cg->b, meta, cg_const(cg, 1), "");
+		/* fall through */
+	case TSERIES_SUM:
+		v = LLVMBuildAdd(cg->b, old, a->v, "");
+		break;
+	default: {
+		LLVMIntPredicate pred = a->agg == TSERIES_MIN ? (a->is_signed ? LLVMIntSLT : LLVMIntULT)
+							     : (a->is_signed ? LLVMIntSGT : LLVMIntUGT);
+		v = LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, pred, a->v, old, ""), a->v, old, "");
+		meta = cg_const(cg, 1);
+	}
+	}
+	LLVMValueRef fresh_meta = cg_const(cg, a->agg == TSERIES_SUM ? 0 : 1);
+	store64(cg, p, 0, LLVMBuildSelect(cg->b, stale, a->v, v, ""));
+	store64(cg, p, 8, LLVMBuildSelect(cg->b, stale, fresh_meta, meta, ""));
+	store64(cg, p, 16, a->epoch);
+}
+
+void cg_agg_tseries(struct cg *cg, struct node *assign)
+{
+	struct map_info *m = assign->lhs->map;
+	struct series_args a = { agg_value(cg, assign), NULL, NULL, m->agg_args[2], value_signed(assign) };
+	uint64_t interval = m->agg_args[0] > 0 ? (uint64_t)m->agg_args[0] : 1;
+	uint64_t n = m->agg_args[1] > 0 ? (uint64_t)m->agg_args[1] : 1;
+	a.now = cg_helper(cg, HELPER_KTIME_GET_TAI_NS, cg->i64, NULL, 0);
+	a.epoch = LLVMBuildUDiv(cg->b, a.now, cg_const(cg, interval), "");
+	LLVMValueRef bucket = LLVMBuildURem(cg->b, a.epoch, cg_const(cg, n), "");
+	LLVMValueRef key = cg_map_key(cg, m, assign->lhs->args, bucket);
+	cg_agg_update(cg, m, key, series_modify, series_init, &a);
+}
+
 /* ---- reading an aggregation as a value -------------------------------------------- */
 
 /* `@c > 10`, `$x = @avg[k]`: the per-CPU values combined in BPF, as the

@@ -47,8 +47,10 @@ struct agg_result {
 	int64_t total;      /* avg, stats */
 	uint64_t count;     /* avg, stats */
 	bool is_set;        /* min, max: some CPU saw a value */
-	uint64_t *buckets;  /* hist, lhist: counts per bucket (owned by the reader) */
+	uint64_t *buckets;  /* hist, lhist: counts per bucket (owned by the reader);
+			     * tseries: each bucket's value */
 	int nbuckets;
+	uint64_t *epochs;   /* tseries: each bucket's epoch, 0 = never used (owned by the reader) */
 };
 
 struct agg_desc {
@@ -72,6 +74,10 @@ struct agg_desc {
 				   const struct agg_result *r, int64_t div);
 	/* buckets per user key (bucketed aggregations; -1: a bad description) */
 	int (*nbuckets)(const struct desc_map *m);
+	/* bucketed: one bucket's per-CPU values into one; NULL: the sum of the
+	 * u64 counts (hist). Sets *epoch for time series. */
+	uint64_t (*reduce_bucket)(const struct desc_map *m, const unsigned char *values, int ncpus,
+				  uint32_t stride, uint64_t *epoch);
 };
 
 const struct agg_desc *agg_find(enum map_kind kind);
@@ -140,6 +146,7 @@ void cg_agg_max(struct cg *cg, struct node *assign);
 void cg_agg_stats(struct cg *cg, struct node *assign);
 void cg_agg_hist(struct cg *cg, struct node *assign);
 void cg_agg_lhist(struct cg *cg, struct node *assign);
+void cg_agg_tseries(struct cg *cg, struct node *assign);
 struct LLVMOpaqueValue *cg_agg_read_sum(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
 struct LLVMOpaqueValue *cg_agg_read_min(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
 struct LLVMOpaqueValue *cg_agg_read_max(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);

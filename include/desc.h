@@ -71,6 +71,7 @@ enum map_kind {
 	MAP_STATS,
 	MAP_HIST,
 	MAP_LHIST,
+	MAP_TSERIES, /* tseries(v, interval_ns, n [, agg]): args interval_ns, n, TSERIES_AGG_* */
 	MAP__KIND_COUNT
 };
 
@@ -192,6 +193,14 @@ struct rt_config {
  * lhist(): 0 for v < min, 1 + (v - min) / step for v in [min, max),
  * and 1 + (max - min) / step for v >= max. */
 #define SONDE_HIST_BUCKETS 66
+
+/* tseries(): how values of one interval combine (desc_map.args[2]). The
+ * BPF key ends in the bucket epoch % n, like a hist's; each CPU's value is
+ * { s64 value; s64 meta; u64 epoch } with epoch = CLOCK_TAI ns / interval:
+ * last value (meta: its time), avg (meta: the count), min/max (meta: set),
+ * sum. */
+enum tseries_agg { TSERIES_LAST, TSERIES_AVG, TSERIES_MAX, TSERIES_MIN, TSERIES_SUM };
+#define SONDE_TSERIES_MAX_INTERVALS 1000000
 
 /* The compiled script: an ELF object and its description. */
 struct compiled {

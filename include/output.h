@@ -32,6 +32,7 @@ enum rv_kind {
 	RV_TUPLE,  /* items[n]: text (a, b) */
 	RV_RECORD, /* items[n] named names[n]: text { .a = 1, .b = 2 } */
 	RV_HIST,   /* rows[n]: a histogram */
+	RV_TSERIES, /* points[n]: a time series, one point per interval */
 };
 
 /* One histogram row: its text label ("[4, 8)", "(..., 0)", "[1K, 2K)"),
@@ -46,6 +47,14 @@ struct rt_hist_row {
 	uint64_t raw;
 };
 
+/* One interval of a time series: when it starts (wall clock, ns since the
+ * epoch) and its value, if any event fell in it. */
+struct rt_tseries_point {
+	int64_t time_ns;
+	bool present;
+	int64_t value;      /* as is_unsigned says */
+};
+
 struct rt_value {
 	enum rv_kind kind;
 	int64_t i;
@@ -55,6 +64,7 @@ struct rt_value {
 	struct rt_value *items;
 	const char **names;
 	struct rt_hist_row *rows;
+	struct rt_tseries_point *points; /* RV_TSERIES; u: 1 when values are unsigned */
 	int n;
 };
 

@@ -25,6 +25,7 @@
  * bpftrace's log messages do. */
 #include <errno.h>
 #include <inttypes.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,6 +208,38 @@ static void json_hist(FILE *out, const struct rt_value *h)
 	fputc(']', out);
 }
 
+/* The intervals that have a value, each with its start in UTC
+ * ("1970-01-01 00:00:00.500000000"), as the latest bpftrace. */
+static void json_tseries(FILE *out, const struct rt_value *ts)
+{
+	bool first = true;
+	fputc('[', out);
+	for (int i = 0; i < ts->n; i++) {
+		const struct rt_tseries_point *p = &ts->points[i];
+		if (!p->present)
+			continue;
+		int64_t ns = p->time_ns % 1000000000, s = p->time_ns / 1000000000;
+		if (ns < 0) {
+			ns += 1000000000;
+			s--;
+		}
+		time_t t = (time_t)s;
+		struct tm tm;
+		char when[64] = "";
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(out, "%s{\"interval_start\": \"%s.%09lld\", \"value\": ", first ? "" : ",", when,
+			(long long)ns);
+		if (ts->u)
+			json_uint(out, (uint64_t)p->value);
+		else
+			json_int(out, p->value);
+		fputc('}', out);
+		first = false;
+	}
+	fputc(']', out);
+}
+
 static void json_value(FILE *out, const struct rt_value *v)
 {
 	switch (v->kind) {
@@ -235,6 +268,9 @@ static void json_value(FILE *out, const struct rt_value *v)
 		return;
 	case RV_HIST:
 		json_hist(out, v);
+		return;
+	case RV_TSERIES:
+		json_tseries(out, v);
 		return;
 	case RV_NONE:
 		break;

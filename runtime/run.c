@@ -213,7 +213,7 @@ static int apply_max_map_keys(struct run *r)
 		struct bpf_map *map = bpf_object__find_map_by_name(r->obj, m->bpf_name);
 		if (!map || m->max_entries) /* declared: its own size */
 			continue;
-		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
+		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST || m->kind == MAP_TSERIES;
 		if ((!hist || n > bpf_map__max_entries(map)) && set_max_entries(map, m->name, n) < 0)
 			return -1;
 	}

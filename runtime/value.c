@@ -334,6 +334,7 @@ void rt_value_text(FILE *out, const struct rt_value *v)
 		fputs(" }", out);
 		return;
 	case RV_HIST:
+	case RV_TSERIES:
 	case RV_NONE:
 		return;
 	}

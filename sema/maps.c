@@ -25,6 +25,7 @@ const char *map_kind_name(enum map_kind k)
 	case MAP_STATS: return "stats()";
 	case MAP_HIST: return "hist()";
 	case MAP_LHIST: return "lhist()";
+	case MAP_TSERIES: return "tseries()";
 	default: return "a value";
 	}
 }

@@ -190,4 +190,22 @@ expect_eq "print top/div, zero, clear and ++ of aggregations" "Attaching 2 probe
 @m[1]: 0
 @m[2]: 0" "$OUT"
 
+# ---- tseries() ------------------------------------------------------------------------
+# (the chart itself is checked byte for byte in test_print; here the map
+# behind it: values per interval and agg, times masked)
+
+run_sonde -e 'BEGIN { @ = tseries(5, 1s, 3); @k["a"] = tseries(-2, 1s, 3, "sum"); @k["a"] = tseries(-3, 1s, 3, "sum");
+	@m = tseries((uint64)9, 1s, 4, "max"); @m = tseries((uint64)4, 1s, 4, "max");
+	@v = tseries(10, 1s, 2, "avg"); @v = tseries(20, 1s, 2, "avg"); @l = tseries(1, 1s, 2); @l = tseries(8, 1s, 2); exit(); }'
+got=$(sed -nE 's/^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} \|? *[|*].* ([-0-9]+)$/\1/p; s/^(@.*):$/\1/p' <<<"$OUT" | tr '\n' ' ')
+expect_eq "tseries: last, sum, max, avg of one interval" "@ 5 @k[a] -5 @l 8 @m 9 @v 15 " "$got"
+
+# events 20 ms apart, intervals of 100 ms: a few intervals, each with the
+# count of its events; JSON gives each interval's start and value
+run_sonde -f json -e 'interval:ms:20 { @n++; @ = tseries(@n, 100ms, 50, "max"); @c = tseries(1, 100ms, 50, "sum"); if (@n == 20) { exit(); } }'
+series=$(grep '"tseries"' <<<"$OUT" | grep '"@c"')
+expect_match "tseries JSON: interval starts, 100 ms apart" '"interval_start": "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\.[0-9]{2}0000000", "value": [1-9]' "$series"
+total=$(grep -oE '"value": [0-9]+' <<<"$series" | awk '{ s += $2 } END { print s }')
+expect_eq "tseries sum: every event in some interval" "20" "$total"
+
 finish
