@@ -289,6 +289,8 @@ static void dump_node(FILE *out, const struct node *n, int depth, bool with_type
 
 void ast_dump(FILE *out, const struct program *p, bool with_types)
 {
+	for (const struct map_decl *md = p->map_decls; md; md = md->next)
+		fprintf(out, "let %s = %s(%llu)\n", md->name, md->kind, (unsigned long long)md->max_entries);
 	for (const struct probe *pr = p->probes; pr; pr = pr->next) {
 		fprintf(out, "probe %d:", pr->index);
 		for (const struct attach_point *ap = pr->points; ap; ap = ap->next)

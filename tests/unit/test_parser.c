@@ -563,6 +563,10 @@ static void test_map_declarations(void)
 	md = md ? md->next : NULL;
 	CHECKF(md && strcmp(md->name, "@late") == 0 && !md->next, "a declaration after a probe");
 	CHECKF(r.prog && r.prog->probes && !r.prog->probes->next, "one probe");
+	static const char want_ast[] = "let @a = hash(10)\nlet @ = percpulruhash(32)\nlet @late = lruhash(3)\n"
+				       "probe 0: BEGIN\n";
+	CHECKF(r.ast && strncmp(r.ast, want_ast, strlen(want_ast)) == 0,
+	       "-d ast shows the declarations first:\n%s", r.ast ? r.ast : "");
 	parsed_free(&r);
 	CHECK_ERROR("let @a = hash(10)\nBEGIN { @a[1] = 1; }", 1,
 		    "stdin:2:1: error: syntax error, unexpected identifier, expecting ';'");
