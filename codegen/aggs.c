@@ -178,13 +178,35 @@ static void count_bucket(struct cg *cg, struct node *assign, LLVMValueRef bucket
 	update(cg, assign, key, add_value, init_value, &a);
 }
 
+/* hist(n, k), k > 0 (bpftrace's numbering): 0 for v < 0, v + 1 for
+ * v < 2^k, else ((l - k + 1) << k) + (the k bits after the leading 1) + 1
+ * with l = floor(log2(v)). */
+static LLVMValueRef hist_k_bucket(struct cg *cg, LLVMValueRef v, bool is_signed, int k)
+{
+	uint64_t mask = (1ull << k) - 1;
+	LLVMValueRef l = LLVMBuildSub(cg->b, log2_u64(cg, v), cg_const(cg, (uint64_t)k), "");
+	/* l may wrap for small v: that result is not selected */
+	LLVMValueRef x = LLVMBuildAnd(cg->b, LLVMBuildLShr(cg->b, v, LLVMBuildAnd(cg->b, l, cg_const(cg, 63), ""), ""),
+				      cg_const(cg, mask), "");
+	LLVMValueRef big = LLVMBuildAdd(cg->b, LLVMBuildShl(cg->b, LLVMBuildAdd(cg->b, l, cg_const(cg, 1), ""),
+							    cg_const(cg, (uint64_t)k), ""),
+					LLVMBuildAdd(cg->b, x, cg_const(cg, 1), ""), "");
+	LLVMValueRef small = LLVMBuildICmp(cg->b, LLVMIntULE, v, cg_const(cg, mask), "");
+	LLVMValueRef b = LLVMBuildSelect(cg->b, small, LLVMBuildAdd(cg->b, v, cg_const(cg, 1), ""), big, "");
+	if (is_signed)
+		b = LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, v, cg_const(cg, 0), ""),
+				    cg_const(cg, 0), b, "");
+	return b;
+}
+
 void cg_agg_hist(struct cg *cg, struct node *assign)
 {
 	struct node *arg = agg_call(assign)->args;
 	LLVMValueRef v = agg_value(cg, assign);
 	bool is_signed = !arg || !type_is_integer(arg->type) || arg->type->is_signed ||
 			 arg->type->is_literal;
-	count_bucket(cg, assign, hist_bucket(cg, v, is_signed));
+	int k = (int)assign->lhs->map->agg_args[0];
+	count_bucket(cg, assign, k > 0 ? hist_k_bucket(cg, v, is_signed, k) : hist_bucket(cg, v, is_signed));
 }
 
 void cg_agg_lhist(struct cg *cg, struct node *assign)

@@ -18,6 +18,7 @@
 #include "builtins.h"
 #include "sema.h"
 
+#define HIST_MAX_BITS 5
 #define LHIST_MAX_BUCKETS 100002 /* sema bounds lhist; this keeps a bad desc from eating memory */
 
 /* ---- sema ------------------------------------------------------------------------ */
@@ -38,15 +39,17 @@ static const struct type *check_hist(struct sema *s, struct node *call)
 {
 	if (!sema_arg_integer(s, call, 0, false))
 		return type_none();
-	int64_t bits;
+	/* hist(n, k): 2^k buckets per power of 2 (the latest bpftrace) */
+	int64_t bits = 0;
 	if (sema_count_args(call) > 1) {
 		if (!sema_arg_literal(s, call, 1, &bits))
 			return type_none();
-		if (bits != 0)
+		if (bits < 0 || bits > HIST_MAX_BITS)
 			return sema_fail(s, sema_arg(call, 1)->loc,
-					 "hist() with sub-buckets (a second argument other than 0) is not supported by sonde yet");
+					 "hist(): k must be from 0 to %d (%lld provided)", HIST_MAX_BITS,
+					 (long long)bits);
 	}
-	return type_agg();
+	return sema_agg_params(s, call, &bits, 1) ? type_agg() : type_none();
 }
 
 #define SEMA_MAX_LHIST_BUCKETS 1000
@@ -285,6 +288,49 @@ static void hist_row(struct rt_hist_row *row, int i)
 	}
 }
 
+/* hist(n, k > 0): bucket i's upper bound (the next bucket's lower one), as
+ * a label and a number: i itself up to 2^(k+1) (one value per bucket),
+ * then 2^power * (2^k + sub-bucket), with K, M, G... for powers of 2^10. */
+static uint64_t hist_k_bound(char *buf, size_t size, int i, int k)
+{
+	uint32_t n = 1u << k;
+	if (i <= (int)(2u << k)) {
+		snprintf(buf, size, "%d", i);
+		return (uint64_t)i;
+	}
+	uint32_t power = ((uint32_t)i >> k) - 1, sub = (uint32_t)i & (n - 1);
+	uint64_t value = power >= 64 ? UINT64_MAX : (1ULL << power) * (n + sub);
+	uint32_t decade = power / 10;
+	static const char suffixes[] = "\0KMGTPE";
+	char suffix = decade < sizeof(suffixes) - 1 ? suffixes[decade] : 'E';
+	uint32_t rest = power - 10 * (decade < 6 ? decade : 6);
+	uint64_t shown = rest >= 64 ? 0 : (1ULL << rest) * (n + sub);
+	if (suffix)
+		snprintf(buf, size, "%" PRIu64 "%c", shown, suffix);
+	else
+		snprintf(buf, size, "%" PRIu64, shown);
+	return value;
+}
+
+static void hist_k_row(struct rt_hist_row *row, int i, int k)
+{
+	char lo[22], hi[22]; /* "18446744073709551615" at most */
+	if (i == 0) {
+		snprintf(row->label, sizeof(row->label), "(..., 0)");
+		row->has_max = true;
+		row->max = -1;
+		return;
+	}
+	uint64_t a = hist_k_bound(lo, sizeof(lo), i - 1, k), b = hist_k_bound(hi, sizeof(hi), i, k);
+	if (b - a == 1)
+		snprintf(row->label, sizeof(row->label), "[%s]", lo);
+	else
+		snprintf(row->label, sizeof(row->label), "[%s, %s)", lo, hi);
+	row->has_min = row->has_max = true;
+	row->min = (int64_t)a;
+	row->max = (int64_t)(b - 1);
+}
+
 static void lhist_row(struct rt_hist_row *row, const struct desc_map *m, int i, int nb)
 {
 	char lo[22], hi[22];
@@ -334,7 +380,9 @@ static struct rt_value *decode_buckets(struct rt_arena *a, const struct desc_map
 	v->rows = rt_arena_alloc(a, sizeof(*v->rows) * (size_t)v->n);
 	for (int i = first; i <= last; i++) {
 		struct rt_hist_row *row = &v->rows[i - first];
-		if (m->kind == MAP_HIST)
+		if (m->kind == MAP_HIST && m->args[0] > 0)
+			hist_k_row(row, i, (int)m->args[0]);
+		else if (m->kind == MAP_HIST)
 			hist_row(row, i);
 		else
 			lhist_row(row, m, i, r->nbuckets);
@@ -444,10 +492,14 @@ static int tseries_nbuckets(const struct desc_map *m)
 	return (int)m->args[1];
 }
 
+/* k = 0: SONDE_HIST_BUCKETS; k > 0: index 0, then 2^k per power of 2
+ * up to the largest u64 (desc.h, codegen/aggs.c hist_bucket) */
 static int hist_nbuckets(const struct desc_map *m)
 {
-	(void)m;
-	return SONDE_HIST_BUCKETS;
+	int64_t k = m->args[0];
+	if (k < 0 || k > HIST_MAX_BITS)
+		return -1;
+	return k == 0 ? SONDE_HIST_BUCKETS : (int)(((64 - k) << k) + (1 << k) + 1);
 }
 
 static int lhist_nbuckets(const struct desc_map *m)

@@ -202,10 +202,31 @@ expect_eq "tseries: last, sum, max, avg of one interval" "@ 5 @k[a] -5 @l 8 @m 9
 
 # events 20 ms apart, intervals of 100 ms: a few intervals, each with the
 # count of its events; JSON gives each interval's start and value
-run_sonde -f json -e 'interval:ms:20 { @n++; @ = tseries(@n, 100ms, 50, "max"); @c = tseries(1, 100ms, 50, "sum"); if (@n == 20) { exit(); } }'
+run_sonde -f json -e 'interval:ms:20 /@n < 20/ { @n++; @ = tseries(@n, 100ms, 50, "max"); @c = tseries(1, 100ms, 50, "sum"); if (@n == 20) { exit(); } }'
 series=$(grep '"tseries"' <<<"$OUT" | grep '"@c"')
 expect_match "tseries JSON: interval starts, 100 ms apart" '"interval_start": "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\.[0-9]{2}0000000", "value": [1-9]' "$series"
 total=$(grep -oE '"value": [0-9]+' <<<"$series" | awk '{ s += $2 } END { print s }')
 expect_eq "tseries sum: every event in some interval" "20" "$total"
+
+# ---- hist(n, k): 2^k buckets per power of 2 (latest bpftrace) ---------------------------
+# bpftrace's runtime suite (json-output: histogram-finegrain) counts 0..1023
+# with hist($i, 3) in a while loop; here dd's 1024 reads of /dev/zero do.
+run_sonde -q -f json -c '/usr/bin/dd if=/dev/zero of=/dev/null bs=1 count=1024' \
+	-e 't:syscalls:sys_enter_read /pid == cpid && args.fd == 0/ { @ = hist(@i, 3); @i++; } END { clear(@i); }'
+want='{"type": "hist", "data": {"@": ['
+for ((lo = 0; lo < 1024; )); do
+	if ((lo < 16)); then width=1; else p=1; while ((p * 2 <= lo)); do p=$((p * 2)); done; width=$((p / 8)); fi
+	want+="{\"min\": $lo, \"max\": $((lo + width - 1)), \"count\": $width}"
+	lo=$((lo + width))
+	((lo < 1024)) && want+=","
+done
+want+=']}}'
+expect_eq "hist(n, 3) as bpftrace's histogram-finegrain" "$want" "$(grep '"hist"' <<<"$OUT")"
+run_sonde -e 'BEGIN { @h = hist(0, 2); @h = hist(7, 2); @h = hist(8, 2); @h = hist(1500, 2); @h = hist(-3, 2); exit(); }'
+expect_eq "hist(n, 2) text labels" "@h:
+(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
+[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|" "$(sed -n '4,6p' <<<"$OUT")"
+expect_match "hist(n, 2): [8, 10) and [1280, 1536)" "^\[8, 10\) +1 .*" "$OUT"
+expect_match "hist(n, 2): [1280, 1536)" "^\[1280, 1536\) +1 " "$OUT"
 
 finish
