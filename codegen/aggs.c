@@ -4,6 +4,9 @@
  * returned by lookup (cg_agg_update): one map operation per event in the
  * common case, and no counts lost to concurrent CPUs. Value layouts are the
  * ones of enum map_kind in ast.h. */
+#include <stdlib.h>
+#include <string.h>
+
 #include <bpf/libbpf.h>
 
 #include "cg.h"
@@ -265,13 +268,28 @@ static void series_modify(struct cg *cg, LLVMValueRef p, void *data)
 	store64(cg, p, 16, a->epoch);
 }
 
+/* bpftrace's test hook: BPFTRACE_DUMMY_TS_MAP=@ts makes tseries() take
+ * "now" from the scalar integer map @ts, so tests can step time by hand.
+ * NULL: not set, or no such map (then the clock is used). */
+static const struct map_info *dummy_clock_map(struct cg *cg)
+{
+	const char *name = getenv("BPFTRACE_DUMMY_TS_MAP");
+	for (const struct map_info *m = cg->prog->maps; name && m; m = m->next)
+		if (strcmp(m->name, name) == 0 && m->nkeys == 0 && m->kind == MAP_PLAIN &&
+		    type_is_integer(m->value))
+			return m;
+	return NULL;
+}
+
 void cg_agg_tseries(struct cg *cg, struct node *assign)
 {
 	struct map_info *m = assign->lhs->map;
 	struct series_args a = { agg_value(cg, assign), NULL, NULL, m->agg_args[2], value_signed(assign) };
 	uint64_t interval = m->agg_args[0] > 0 ? (uint64_t)m->agg_args[0] : 1;
 	uint64_t n = m->agg_args[1] > 0 ? (uint64_t)m->agg_args[1] : 1;
-	a.now = cg_helper(cg, HELPER_KTIME_GET_TAI_NS, cg->i64, NULL, 0);
+	const struct map_info *clock = dummy_clock_map(cg);
+	a.now = clock ? cg_map_read_key(cg, clock, cg_map_key(cg, clock, NULL, NULL))
+		      : cg_helper(cg, HELPER_KTIME_GET_TAI_NS, cg->i64, NULL, 0);
 	a.epoch = LLVMBuildUDiv(cg->b, a.now, cg_const(cg, interval), "");
 	LLVMValueRef bucket = LLVMBuildURem(cg->b, a.epoch, cg_const(cg, n), "");
 	LLVMValueRef key = cg_map_key(cg, m, assign->lhs->args, bucket);

@@ -229,4 +229,19 @@ expect_eq "hist(n, 2) text labels" "@h:
 expect_match "hist(n, 2): [8, 10) and [1280, 1536)" "^\[8, 10\) +1 .*" "$OUT"
 expect_match "hist(n, 2): [1280, 1536)" "^\[1280, 1536\) +1 " "$OUT"
 
+# bpftrace's test hook: BPFTRACE_DUMMY_TS_MAP=@ts takes "now" from @ts, so
+# the chart is exact (times in UTC here)
+TZ=UTC BPFTRACE_DUMMY_TS_MAP=@ts run_sonde -e 'BEGIN { @ts = (uint64)1000000000; } i:ms:1 /@done == 0/ { @done = 1;
+	$ms = (uint64)1000000; @a = tseries(1, 100ms, 5); @ts += 100 * $ms; @a = tseries(2, 100ms, 5); @ts += 200 * $ms;
+	@a = tseries(3, 100ms, 5); @ts += 10 * $ms; @a = tseries(-4, 100ms, 5); clear(@ts); clear(@done); exit(); }'
+expect_eq "tseries with a dummy clock: values, a gap, the zero line" "@a:
+             -4                                                  2
+hh:mm:ss.ms  |___________________________________________________|
+00:00:01.000 |                                  .       *        | 1
+00:00:01.100 |                                  .                * 2
+00:00:01.200 |                                  .                | -
+00:00:01.300 *                                  .                | -4
+             v___________________________________________________v
+             -4                                                  2" "$(sed -n '4,12p' <<<"$OUT")"
+
 finish
