@@ -12,8 +12,8 @@ static bool reject_bucketed(struct sema *s, struct node *call, const struct map_
 	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
 	if (!agg || !agg->bucketed)
 		return false;
-	sema_fail(s, call->loc, "%s() of a histogram map (%s) is not supported by sonde yet",
-		  call->func->name, m->name);
+	sema_fail(s, call->loc, "%s() of a map that keeps a key per bucket (%s: hist(), lhist(), "
+		  "tseries()) is not supported by sonde yet", call->func->name, m->name);
 	return true;
 }
 
