@@ -312,9 +312,7 @@ LLVMValueRef cg_fn_delete(struct cg *cg, struct node *n)
 		cg_error(cg, n->loc, "internal error: delete without a map");
 		return NULL;
 	}
-	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
-	LLVMValueRef key = cg_map_key(cg, m, elem->args, agg && agg->bucketed ? cg_const(cg, 0) : NULL);
-	cg_map_delete(cg, cg_map_global(cg, m), key);
+	cg_map_delete_elem(cg, m, elem->args);
 	return NULL;
 }
 

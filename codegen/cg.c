@@ -27,6 +27,8 @@
 #define BPF_MAP_TYPE_PERCPU_HASH 5
 #define BPF_MAP_TYPE_PERCPU_ARRAY 6
 #define BPF_MAP_TYPE_STACK_TRACE 7
+#define BPF_MAP_TYPE_LRU_HASH 9
+#define BPF_MAP_TYPE_LRU_PERCPU_HASH 10
 #define BPF_MAP_TYPE_RINGBUF 27
 /* hist/lhist keys include the bucket, so one user key takes an entry per
  * bucket in use: room for SONDE_MAX_MAP_KEYS keys of 16 buckets each (a
@@ -270,9 +272,11 @@ static void define_maps(struct cg *cg)
 		const struct desc_map *m = &d->maps[i];
 		const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
 		bool bucketed = agg && agg->bucketed;
-		unsigned type = m->kind == MAP_PLAIN ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH;
-		cg->maps[i] = define_map(cg, m->bpf_name, type,
-					 bucketed ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS,
+		unsigned type = m->kind == MAP_PLAIN ? (m->lru ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH)
+						     : (m->lru ? BPF_MAP_TYPE_LRU_PERCPU_HASH
+							       : BPF_MAP_TYPE_PERCPU_HASH);
+		uint32_t entries = bucketed ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS;
+		cg->maps[i] = define_map(cg, m->bpf_name, type, m->max_entries ? m->max_entries : entries,
 					 di_bytes(cg, m->key_size), di_bytes(cg, m->value_size));
 	}
 	cg->ringbuf = define_map(cg, d->ringbuf_name, BPF_MAP_TYPE_RINGBUF, d->ringbuf_size, NULL,

@@ -58,6 +58,8 @@ enum bpf_helper {
 	HELPER_SEND_SIGNAL_THREAD = 117,
 	HELPER_JIFFIES64 = 118,
 	HELPER_RINGBUF_OUTPUT = 130,
+	HELPER_FOR_EACH_MAP_ELEM = 164,
+	HELPER_MAP_LOOKUP_PERCPU_ELEM = 195,
 	HELPER_KTIME_GET_TAI_NS = 208,
 };
 
@@ -254,6 +256,8 @@ void cg_map_update_counted(struct cg *cg, const struct map_info *m, LLVMValueRef
 void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef v,
 		      const struct type *t);
 void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key);
+/* delete(@m[keys]): every bucket of a hist/lhist key */
+void cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *keys);
 /* count/sum maps changed by ++, --, += or -=: add delta in place. */
 void cg_agg_add(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef delta);
 typedef void (*cg_agg_modify_fn)(struct cg *cg, LLVMValueRef value_ptr, void *data);

@@ -146,11 +146,44 @@ void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key)
 	cg_helper(cg, HELPER_MAP_DELETE_ELEM, cg->i64, args, 2);
 }
 
+/* A hist/lhist key is one BPF key per bucket: deleting it deletes them
+ * all, in a loop over the bucket numbers (the verifier walks it, at most
+ * lhist's 1002 buckets). */
+void cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *keys)
+{
+	const struct desc_map *dm = cg_desc_map(cg, m);
+	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
+	if (!agg || !agg->bucketed) {
+		cg_map_delete(cg, cg_map_global(cg, m), cg_map_key(cg, m, keys, NULL));
+		return;
+	}
+	int nb = agg->nbuckets(dm);
+	LLVMValueRef key = cg_map_key(cg, m, keys, cg_const(cg, 0));
+	LLVMValueRef slot = cg_ptr_add(cg, key, cg_round8(m->nkeys ? m->key->size : 0));
+	LLVMBasicBlockRef head = cg_block(cg, "delete_bucket"), done = cg_block(cg, "deleted");
+	LLVMBasicBlockRef before = LLVMGetInsertBlock(cg->b);
+	LLVMBuildBr(cg->b, head);
+	LLVMPositionBuilderAtEnd(cg->b, head);
+	LLVMValueRef b = LLVMBuildPhi(cg->b, cg->i64, "bucket");
+	LLVMSetAlignment(LLVMBuildStore(cg->b, b, slot), 8);
+	cg_map_delete(cg, cg_map_global(cg, m), key);
+	LLVMValueRef next = LLVMBuildAdd(cg->b, b, cg_const(cg, 1), "");
+	LLVMValueRef vals[2] = { cg_const(cg, 0), next };
+	LLVMBasicBlockRef from[2] = { before, LLVMGetInsertBlock(cg->b) };
+	LLVMAddIncoming(b, vals, from, 2);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, next, cg_const(cg, (uint64_t)(nb > 0 ? nb : 1)), ""),
+			head, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
 /* The value under `key`, or zero (an empty string...) when absent. */
 LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueRef key)
 {
 	const struct desc_map *dm = cg_desc_map(cg, m);
 	if (m->kind != MAP_PLAIN) {
+		const struct agg_desc *agg = agg_find(m->kind);
+		if (agg && agg->read)
+			return agg->read(cg, m, key);
 		cg_error(cg, m->first_use, "the value of aggregation %s cannot be read in a probe",
 			 m->name);
 		return cg_const(cg, 0);
@@ -340,4 +373,59 @@ void cg_event_output(struct cg *cg, LLVMValueRef buf, uint32_t size)
 	LLVMBuildBr(cg->b, done);
 
 	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+/* ---- has_key(), len() ------------------------------------------------------ */
+
+/* has_key(@m, k): the key as for @m[k]. A per-CPU map's key exists on
+ * every CPU once inserted, so this CPU's lookup answers too. */
+LLVMValueRef cg_fn_has_key(struct cg *cg, struct node *n)
+{
+	struct map_info *m = n->map;
+	LLVMValueRef key = cg_map_key(cg, m, n->args->next, NULL);
+	LLVMValueRef p = cg_map_lookup(cg, cg_map_global(cg, m), key);
+	return LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, p, LLVMConstNull(cg->ptr), ""),
+			     cg->i64, "");
+}
+
+/* long cb(map, key, value, ctx) { return 0; }: bpf_for_each_map_elem()
+ * then visits every element and returns how many it visited. One static
+ * subprogram per object, with the BTF the verifier wants for callbacks
+ * (every parameter named). */
+static LLVMValueRef count_callback(struct cg *cg)
+{
+	static const char name[] = "sonde_count_elem";
+	LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
+	if (fn)
+		return fn;
+	LLVMTypeRef params[4] = { cg->ptr, cg->ptr, cg->ptr, cg->ptr };
+	fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->i64, params, 4, false));
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	LLVMSetSection(fn, ".text");
+	static const char *pnames[4] = { "map", "key", "value", "ctx" };
+	LLVMMetadataRef sig[5] = { cg->di_long, cg->di_voidp, cg->di_voidp, cg->di_voidp, cg->di_voidp };
+	LLVMMetadataRef fnty = LLVMDIBuilderCreateSubroutineType(cg->dib, cg->di_file, sig, 5,
+								 LLVMDIFlagZero);
+	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->dib, cg->di_file, name, sizeof(name) - 1,
+							 name, sizeof(name) - 1, cg->di_file, 0, fnty,
+							 true, true, 0, LLVMDIFlagPrototyped, true);
+	for (unsigned i = 0; i < 4; i++) {
+		LLVMSetValueName2(LLVMGetParam(fn, i), pnames[i], strlen(pnames[i]));
+		LLVMDIBuilderCreateParameterVariable(cg->dib, sp, pnames[i], strlen(pnames[i]), i + 1,
+						     cg->di_file, 0, cg->di_voidp, true, LLVMDIFlagZero);
+	}
+	LLVMSetSubprogram(fn, sp);
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(cg->ctx);
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(cg->ctx, fn, "entry"));
+	LLVMSetCurrentDebugLocation2(b, LLVMDIBuilderCreateDebugLocation(cg->ctx, 0, 0, sp, NULL));
+	LLVMBuildRet(b, cg_const(cg, 0));
+	LLVMDisposeBuilder(b);
+	return fn;
+}
+
+LLVMValueRef cg_fn_len(struct cg *cg, struct node *n)
+{
+	LLVMValueRef args[4] = { cg_map_global(cg, n->map), count_callback(cg),
+				 LLVMConstNull(cg->ptr), cg_const(cg, 0) };
+	return cg_helper(cg, HELPER_FOR_EACH_MAP_ELEM, cg->i64, args, 4);
 }

@@ -45,7 +45,18 @@ struct map_info {
 	/* MAP_PLAIN: the stored type; aggregations: what they yield. */
 	const struct type *value;
 	int64_t agg_args[3]; /* aggregation parameters (lhist: min, max, step) */
+	const struct map_decl *decl; /* its `let @m = ...;`, or NULL */
 	struct map_info *next;
+};
+
+/* `let @m = hash(N);` at the top of a script: the BPF map kind and size
+ * of @m (bpftrace's map declarations). Owned by the program. */
+struct map_decl {
+	char *name;            /* "@m" */
+	char *kind;            /* as written: "hash", "lruhash", "percpuhash", "percpulruhash" */
+	uint64_t max_entries;
+	srcloc loc, name_loc, kind_loc, size_loc;
+	struct map_decl *next;
 };
 
 /* A scratch variable ($x): probe-scoped, one slot per probe action. */
@@ -239,6 +250,7 @@ struct program {
 	struct source *src;   /* not owned */
 	struct config_item *config; /* the config block, in script order */
 	struct cdef *cdefs;   /* struct/union definitions, in script order */
+	struct map_decl *map_decls; /* `let @m = hash(N);`, in script order */
 	struct probe *probes;
 	/* sema */
 	struct type_arena *types;

@@ -25,6 +25,10 @@ typedef const struct type *(*sema_check_fn)(struct sema *s, struct node *n);
 typedef struct LLVMOpaqueValue *(*cg_emit_fn)(struct cg *cg, struct node *n);
 /* codegen: the map update of `@m[k] = agg(args)`; `assign` is the N_ASSIGN. */
 typedef void (*cg_update_fn)(struct cg *cg, struct node *assign);
+/* codegen: the value of aggregation map m under the BPF key `key`, its
+ * per-CPU values combined in BPF (`if (@c > 10)`). */
+typedef struct LLVMOpaqueValue *(*cg_agg_read_fn)(struct cg *cg, const struct map_info *m,
+						 struct LLVMOpaqueValue *key);
 
 /* ---- builtin variables ------------------------------------------------------- */
 
@@ -43,8 +47,10 @@ struct agg_result {
 	int64_t total;      /* avg, stats */
 	uint64_t count;     /* avg, stats */
 	bool is_set;        /* min, max: some CPU saw a value */
-	uint64_t *buckets;  /* hist, lhist: counts per bucket (owned by the reader) */
+	uint64_t *buckets;  /* hist, lhist: counts per bucket (owned by the reader);
+			     * tseries: each bucket's value */
 	int nbuckets;
+	uint64_t *epochs;   /* tseries: each bucket's epoch, 0 = never used (owned by the reader) */
 };
 
 struct agg_desc {
@@ -57,6 +63,9 @@ struct agg_desc {
 	 * expressions and for printing; arg is the aggregated value's type */
 	const struct type *(*value_type)(const struct type *arg);
 	cg_update_fn update;
+	/* reading the map as a value in a probe (count, sum, avg, min, max, as
+	 * bpftrace's "castable" aggregations); NULL: it cannot be read */
+	cg_agg_read_fn read;
 	/* runtime: combine ncpus values `stride` bytes apart (one for plain maps) */
 	void (*combine)(const struct desc_map *m, const unsigned char *values, int ncpus,
 			uint32_t stride, struct agg_result *out);
@@ -65,6 +74,10 @@ struct agg_desc {
 				   const struct agg_result *r, int64_t div);
 	/* buckets per user key (bucketed aggregations; -1: a bad description) */
 	int (*nbuckets)(const struct desc_map *m);
+	/* bucketed: one bucket's per-CPU values into one; NULL: the sum of the
+	 * u64 counts (hist). Sets *epoch for time series. */
+	uint64_t (*reduce_bucket)(const struct desc_map *m, const unsigned char *values, int ncpus,
+				  uint32_t stride, uint64_t *epoch);
 };
 
 const struct agg_desc *agg_find(enum map_kind kind);
@@ -160,6 +173,8 @@ struct LLVMOpaqueValue *cg_fn_nsecs(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_kaddr(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_kstack(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_ksym(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_has_key(struct cg *cg, struct node *n); /* codegen/maps.c */
+struct LLVMOpaqueValue *cg_fn_len(struct cg *cg, struct node *n);
 
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);
@@ -169,5 +184,10 @@ void cg_agg_max(struct cg *cg, struct node *assign);
 void cg_agg_stats(struct cg *cg, struct node *assign);
 void cg_agg_hist(struct cg *cg, struct node *assign);
 void cg_agg_lhist(struct cg *cg, struct node *assign);
+void cg_agg_tseries(struct cg *cg, struct node *assign);
+struct LLVMOpaqueValue *cg_agg_read_sum(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
+struct LLVMOpaqueValue *cg_agg_read_min(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
+struct LLVMOpaqueValue *cg_agg_read_max(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
+struct LLVMOpaqueValue *cg_agg_read_avg(struct cg *cg, const struct map_info *m, struct LLVMOpaqueValue *key);
 
 #endif

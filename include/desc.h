@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 1
+#define SONDE_DESC_VERSION 2
 
 enum probe_type {
 	PT_BEGIN,
@@ -73,6 +73,7 @@ enum map_kind {
 	MAP_STATS,
 	MAP_HIST,
 	MAP_LHIST,
+	MAP_TSERIES, /* tseries(v, interval_ns, n [, agg]): args interval_ns, n, TSERIES_AGG_* */
 	MAP__KIND_COUNT
 };
 
@@ -91,7 +92,16 @@ struct desc_map {
 				* scalar maps have the bucket alone) */
 	uint32_t value_size;   /* bytes of one (per-CPU) BPF value */
 	int64_t args[3];       /* aggregation parameters (lhist: min, max, step) */
+	/* From a declaration (`let @m = lruhash(100);`): evict the least
+	 * recently used entries when full (BPF_MAP_TYPE_LRU_[PERCPU_]HASH), and
+	 * the entries it holds (hist/lhist: BPF keys, one per bucket in use, as
+	 * bpftrace counts them); 0 = BPFTRACE_MAX_MAP_KEYS. Per-CPU or not
+	 * follows from the kind: aggregations are per-CPU. */
+	bool lru;
+	uint32_t max_entries;
 };
+/* The most entries a declaration may give a map (BPFTRACE_MAX_MAP_KEYS's bound). */
+#define SONDE_MAX_DECLARED_ENTRIES (1u << 24)
 
 /* A printf() call site: the format and the record carrying its arguments
  * (after struct event_hdr), laid out as the tuple `args`. */
@@ -191,6 +201,14 @@ struct rt_config {
  * lhist(): 0 for v < min, 1 + (v - min) / step for v in [min, max),
  * and 1 + (max - min) / step for v >= max. */
 #define SONDE_HIST_BUCKETS 66
+
+/* tseries(): how values of one interval combine (desc_map.args[2]). The
+ * BPF key ends in the bucket epoch % n, like a hist's; each CPU's value is
+ * { s64 value; s64 meta; u64 epoch } with epoch = CLOCK_TAI ns / interval:
+ * last value (meta: its time), avg (meta: the count), min/max (meta: set),
+ * sum. */
+enum tseries_agg { TSERIES_LAST, TSERIES_AVG, TSERIES_MAX, TSERIES_MIN, TSERIES_SUM };
+#define SONDE_TSERIES_MAX_INTERVALS 1000000
 
 /* The compiled script: an ELF object and its description. */
 struct compiled {

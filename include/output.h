@@ -33,6 +33,7 @@ enum rv_kind {
 	RV_RECORD, /* items[n] named names[n]: text { .a = 1, .b = 2 } */
 	RV_HIST,   /* rows[n]: a histogram */
 	RV_STACK,  /* items[n] frames (RV_SYMBOL: str the text, u the address); u = enum stack_mode */
+	RV_TSERIES, /* points[n]: a time series, one point per interval */
 };
 
 /* One histogram row: its text label ("[4, 8)", "(..., 0)", "[1K, 2K)"),
@@ -47,6 +48,14 @@ struct rt_hist_row {
 	uint64_t raw;
 };
 
+/* One interval of a time series: when it starts (wall clock, ns since the
+ * epoch) and its value, if any event fell in it. */
+struct rt_tseries_point {
+	int64_t time_ns;
+	bool present;
+	int64_t value;      /* as is_unsigned says */
+};
+
 struct rt_value {
 	enum rv_kind kind;
 	int64_t i;
@@ -56,6 +65,7 @@ struct rt_value {
 	struct rt_value *items;
 	const char **names;
 	struct rt_hist_row *rows;
+	struct rt_tseries_point *points; /* RV_TSERIES; u: 1 when values are unsigned */
 	int n;
 };
 
@@ -118,9 +128,10 @@ struct rt_output_ops {
 	void (*map)(struct rt_output *o, const struct rt_map_view *m);
 	void (*lost_events)(struct rt_output *o, uint64_t n);
 	/* updates of map `map` dropped because it was full: the total so far
-	 * while running (-v), the final total at exit */
+	 * while running (-v), the final total at exit; `declared`: its size
+	 * comes from `let @m = hash(N);`, not BPFTRACE_MAX_MAP_KEYS */
 	void (*map_full)(struct rt_output *o, const char *map, uint64_t dropped, uint64_t max_entries,
-			 bool at_exit);
+			 bool at_exit, bool declared);
 	void (*notice)(struct rt_output *o, enum rt_notice level, const char *text);
 };
 

@@ -100,6 +100,15 @@ bool sema_arg_string(struct sema *s, struct node *call, int i);
 bool sema_arg_literal(struct sema *s, struct node *call, int i, int64_t *value);
 /* a map written without a key (print(@m)), or with one (delete(@m[k])) */
 struct map_info *sema_arg_map(struct sema *s, struct node *call, int i, bool with_key);
+/* f(@m, key) (has_key): the map of argument 0, the key (argument 1)
+ * typed as in @m[key] and unified with the map's keys; NULL after
+ * reporting (a scalar map, anything else than a map). */
+struct map_info *sema_arg_map_and_key(struct sema *s, struct node *call);
+/* A map all of whose uses so far have no key (@x = 1). */
+bool sema_map_is_scalar(struct sema *s, const struct map_info *m);
+/* f(@m) that needs @m to have no keys: decides so, or reports that it has
+ * (as "f() expects a map element, as f(@name[key])"). */
+void sema_map_keys_none(struct sema *s, struct node *call, struct map_info *m);
 bool sema_const_int(const struct node *n, int64_t *out);
 /* Folds a constant integer expression (literals and + - * / % << >> & | ^ ~
  * and unary minus); false when n is not constant. */

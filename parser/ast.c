@@ -168,6 +168,12 @@ void ast_free_program(struct program *p)
 		free(pr->targets);
 		free(pr);
 	}
+	for (struct map_decl *md = p->map_decls, *next; md; md = next) {
+		next = md->next;
+		free(md->name);
+		free(md->kind);
+		free(md);
+	}
 	for (struct map_info *m = p->maps, *next; m; m = next) {
 		next = m->next;
 		free(m->name);
@@ -289,6 +295,8 @@ static void dump_node(FILE *out, const struct node *n, int depth, bool with_type
 
 void ast_dump(FILE *out, const struct program *p, bool with_types)
 {
+	for (const struct map_decl *md = p->map_decls; md; md = md->next)
+		fprintf(out, "let %s = %s(%llu)\n", md->name, md->kind, (unsigned long long)md->max_entries);
 	for (const struct probe *pr = p->probes; pr; pr = pr->next) {
 		fprintf(out, "probe %d:", pr->index);
 		for (const struct attach_point *ap = pr->points; ap; ap = ap->next)

@@ -74,6 +74,7 @@ struct parse_state {
 	struct macro_def *macros; /* the script's macros, expanded after parsing */
 	struct macro_def **macro_tail;
 	int nconfig_blocks;
+	struct map_decl **map_decl_tail; /* where the next map declaration goes */
 	int nprobes;
 	/* the C declaration being parsed: its array dimensions, and whether
 	 * the definition being finished was __attribute__((packed)) */
@@ -173,6 +174,8 @@ static void parse_config_item(struct parse_state *ps, char *key, srcloc key_loc,
 static void parse_config_placement(struct parse_state *ps, srcloc at);
 static void parse_add_macro(struct parse_state *ps, char *name, srcloc loc, struct node *params,
 			    struct node *body);
+static void parse_add_map_decl(struct parse_state *ps, char *name, srcloc name_loc, char *kind,
+			       srcloc kind_loc, uint64_t max_entries, srcloc size_loc, srcloc loc);
 static void parse_attribute(struct parse_state *ps, char *name, srcloc loc);
 static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc);
 static char *parse_words_join(char *words, char *word);
@@ -226,6 +229,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
  * once, and left out of the AST */
 %token WHILE "'while'" FOR "'for'" UNROLL "'unroll'" RETURN "'return'" BREAK "'break'"
 %token CONTINUE "'continue'" LET "'let'" DOTDOT "'..'"
+%token MAP_LET "'let' (map declaration)"
 %token LOR "'||'" LAND "'&&'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'"
 %token SHR "'>>'" INC "'++'" DEC "'--'" ARROW "'->'" ADD_ASSIGN "'+='" SUB_ASSIGN "'-='"
 %token MUL_ASSIGN "'*='" DIV_ASSIGN "'/='" MOD_ASSIGN "'%='" AND_ASSIGN "'&='"
@@ -298,7 +302,7 @@ program:
 	| program cdef			{ parse_add_cdef(ps, $2); }
 	| program config_block
 	| program macro_def
-	
+	| program map_decl
 	| program error BODY_END	{ yyerrok; ps->unsupported_depth = 0; }
 	;
 
@@ -742,6 +746,15 @@ macro_param:
 	| MAP		{ $$ = ast_new(N_MAP, @$); $$->name = $1; }
 	;
 
+
+/* map_decl = "let" map "=" kind "(" max_entries ")" ";"   (let @m = lruhash(100);)
+ * Last in the grammar: bison numbers ',' ')' ... by first use, and the
+ * expected-token lists of messages follow that order. */
+map_decl:
+	  MAP_LET MAP '=' IDENT '(' INT ')' ';' {
+		parse_add_map_decl(ps, $2, @2, $4, @4, $6.val, @6, @$);
+	  }
+	;
 %%
 
 /* Bison's own wording ("syntax error, unexpected X, expecting Y or Z"), but
@@ -842,7 +855,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 		 * may: not worth naming */
 		if (all[i] == YYSYMBOL_CDEF_STRUCT || all[i] == YYSYMBOL_CDEF_UNION ||
 		    all[i] == YYSYMBOL_CDEF_ENUM || all[i] == YYSYMBOL_CONFIG ||
-		    all[i] == YYSYMBOL_MACRO)
+		    all[i] == YYSYMBOL_MACRO ||
+		    all[i] == YYSYMBOL_MAP_LET)
 			continue;
 		/* TYPENAME's bison name differs from TYPE's only by a space: a
 		 * word is what the user would type either way */
@@ -1102,6 +1116,21 @@ static void parse_add_cdef(struct parse_state *ps, struct cdef *d)
 	ps->cdef_tail = &d->next;
 }
 
+static void parse_add_map_decl(struct parse_state *ps, char *name, srcloc name_loc, char *kind,
+			       srcloc kind_loc, uint64_t max_entries, srcloc size_loc, srcloc loc)
+{
+	struct map_decl *md = xcalloc(1, sizeof(*md));
+	md->name = name;
+	md->kind = kind;
+	md->max_entries = max_entries;
+	md->loc = loc;
+	md->name_loc = name_loc;
+	md->kind_loc = kind_loc;
+	md->size_loc = size_loc;
+	*ps->map_decl_tail = md;
+	ps->map_decl_tail = &md->next;
+}
+
 static void parse_attribute(struct parse_state *ps, char *name, srcloc loc)
 {
 	/* aligned(N) and the like change nothing sonde lays out differently
@@ -1337,7 +1366,8 @@ struct program *parse_program(struct source *src, struct diag *d)
 	prog->src = src;
 	struct lexer_state st;
 	struct parse_state ps = { .d = d, .prog = prog, .lex = &st, .tail = &prog->probes,
-				  .cdef_tail = &prog->cdefs, .config_tail = &prog->config };
+				  .cdef_tail = &prog->cdefs, .config_tail = &prog->config,
+				  .map_decl_tail = &prog->map_decls };
 	ps.macro_tail = &ps.macros;
 	int errors_before = d->errors;
 	yyscan_t scanner = lexer_open(&st, src, d);

@@ -92,7 +92,8 @@ void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, struct rt_
 			if (at_exit ? total == 0 : total <= d->reported[slots[k]])
 				continue;
 			if (k == 0)
-				o->ops->map_full(o, desc->maps[i].name, total, d->capacity[i], at_exit);
+				o->ops->map_full(o, desc->maps[i].name, total, d->capacity[i], at_exit,
+						 desc->maps[i].max_entries != 0);
 			else
 				report_other(o, &desc->maps[i], total, at_exit);
 			d->reported[slots[k]] = total;

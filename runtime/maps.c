@@ -84,7 +84,8 @@ static int check_map(const struct desc_map *m, int fd, uint32_t *stride, uint32_
 
 struct raw_bucket {
 	unsigned char *key; /* full BPF key: user key + u64 bucket */
-	uint64_t count;
+	uint64_t count;     /* hist: the count; tseries: the value */
+	uint64_t epoch;     /* tseries: the interval the value is of */
 };
 
 static int raw_bucket_cmp(const void *a, const void *b, void *ctx)
@@ -106,6 +107,8 @@ static void group_buckets(const struct desc_map *m, struct raw_bucket *raw, int 
 {
 	uint32_t uks = user_key_size(m), at = bucket_offset(m);
 	int nb = agg_of(m)->nbuckets(m);
+	bool series = agg_of(m)->reduce_bucket != NULL;
+	uint64_t latest = 0;
 
 	if (nraw > 0) /* raw is NULL for an empty map; qsort_r wants a pointer */
 		qsort_r(raw, (size_t)nraw, sizeof(*raw), raw_bucket_cmp, &uks);
@@ -119,13 +122,28 @@ static void group_buckets(const struct desc_map *m, struct raw_bucket *raw, int 
 			e->agg.buckets = xcalloc((size_t)nb, sizeof(uint64_t));
 			e->agg.nbuckets = nb;
 			e->agg.is_unsigned = true;
+			if (series)
+				e->agg.epochs = xcalloc((size_t)nb, sizeof(uint64_t));
 		}
 		uint64_t bucket = load_u64(raw[i].key + at);
-		if (bucket < (uint64_t)nb) {
-			e->agg.buckets[bucket] += raw[i].count;
-			e->agg.value += (int64_t)raw[i].count; /* total count, for sorting */
+		if (bucket >= (uint64_t)nb)
+			continue;
+		if (series) {
+			/* value = the key's latest interval, for sorting */
+			e->agg.buckets[bucket] = raw[i].count;
+			e->agg.epochs[bucket] = raw[i].epoch;
+			if (raw[i].epoch > (uint64_t)e->agg.value)
+				e->agg.value = (int64_t)raw[i].epoch;
+			if (raw[i].epoch > latest)
+				latest = raw[i].epoch;
+			continue;
 		}
+		e->agg.buckets[bucket] += raw[i].count;
+		e->agg.value += (int64_t)raw[i].count; /* total count, for sorting */
 	}
+	/* every series of the map ends at the map's latest interval (bpftrace) */
+	for (int i = 0; series && i < out->n; i++)
+		out->entries[i].agg.total = (int64_t)latest;
 }
 
 static void fill_entry(const struct desc_map *m, struct rt_map_entry *e, const unsigned char *v,
@@ -190,8 +208,12 @@ int rt_map_read(const struct desc_map *m, int fd, int ncpus, struct rt_map_snaps
 			raw[nraw].key = xmalloc(ks);
 			memcpy(raw[nraw].key, key, ks);
 			raw[nraw].count = 0;
-			for (int cpu = 0; cpu < ncpus; cpu++)
-				raw[nraw].count += load_u64(value + (size_t)cpu * stride);
+			raw[nraw].epoch = 0;
+			if (agg_of(m)->reduce_bucket)
+				raw[nraw].count = agg_of(m)->reduce_bucket(m, value, ncpus, stride, &raw[nraw].epoch);
+			else
+				for (int cpu = 0; cpu < ncpus; cpu++)
+					raw[nraw].count += load_u64(value + (size_t)cpu * stride);
 			nraw++;
 			continue;
 		}
@@ -223,6 +245,7 @@ void rt_map_snapshot_free(struct rt_map_snapshot *s)
 		free(s->entries[i].key);
 		free(s->entries[i].value);
 		free(s->entries[i].agg.buckets);
+		free(s->entries[i].agg.epochs);
 	}
 	free(s->entries);
 	s->entries = NULL;

@@ -25,6 +25,7 @@
  * bpftrace's log messages do. */
 #include <errno.h>
 #include <inttypes.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,38 @@ static void json_stack(FILE *out, const struct rt_value *v, int indent)
 	free(text);
 }
 
+/* The intervals that have a value, each with its start in UTC
+ * ("1970-01-01 00:00:00.500000000"), as the latest bpftrace. */
+static void json_tseries(FILE *out, const struct rt_value *ts)
+{
+	bool first = true;
+	fputc('[', out);
+	for (int i = 0; i < ts->n; i++) {
+		const struct rt_tseries_point *p = &ts->points[i];
+		if (!p->present)
+			continue;
+		int64_t ns = p->time_ns % 1000000000, s = p->time_ns / 1000000000;
+		if (ns < 0) {
+			ns += 1000000000;
+			s--;
+		}
+		time_t t = (time_t)s;
+		struct tm tm;
+		char when[64] = "";
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(out, "%s{\"interval_start\": \"%s.%09lld\", \"value\": ", first ? "" : ",", when,
+			(long long)ns);
+		if (ts->u)
+			json_uint(out, (uint64_t)p->value);
+		else
+			json_int(out, p->value);
+		fputc('}', out);
+		first = false;
+	}
+	fputc(']', out);
+}
+
 static void json_value(FILE *out, const struct rt_value *v)
 {
 	switch (v->kind) {
@@ -257,6 +290,9 @@ static void json_value(FILE *out, const struct rt_value *v)
 		return;
 	case RV_STACK:
 		json_stack(out, v, RT_STACK_INDENT_VALUE);
+		return;
+	case RV_TSERIES:
+		json_tseries(out, v);
 		return;
 	case RV_NONE:
 		break;
@@ -377,12 +413,14 @@ static void json_lost_events(struct rt_output *o, uint64_t n)
  * not an increment), the map's capacity, and whether this is the total at
  * exit ("final") or a report while running (-v). */
 static void json_map_full(struct rt_output *o, const char *map, uint64_t dropped,
-			  uint64_t max_entries, bool at_exit)
+			  uint64_t max_entries, bool at_exit, bool declared)
 {
 	FILE *out = o->out;
 	fputs("{\"type\": \"helper_error\", \"msg\": ", out);
-	json_cstring(out, "Map full; can't update element. "
-			  "Try increasing max_map_keys (BPFTRACE_MAX_MAP_KEYS)");
+	json_cstring(out, declared ? "Map full; can't update element. "
+				     "Try increasing the max entries in its declaration (let @m = hash(N))"
+				   : "Map full; can't update element. "
+				     "Try increasing max_map_keys (BPFTRACE_MAX_MAP_KEYS)");
 	fprintf(out, ", \"helper\": \"map_update_elem\", \"retcode\": %d, \"map\": ", MAP_FULL_RETCODE);
 	json_cstring(out, map);
 	fputs(", \"dropped\": ", out);

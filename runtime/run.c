@@ -228,9 +228,9 @@ static int apply_max_map_keys(struct run *r)
 	for (int i = 0; n && i < r->desc->nmaps; i++) {
 		const struct desc_map *m = &r->desc->maps[i];
 		struct bpf_map *map = bpf_object__find_map_by_name(r->obj, m->bpf_name);
-		if (!map)
+		if (!map || m->max_entries) /* declared: its own size */
 			continue;
-		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST;
+		bool hist = m->kind == MAP_HIST || m->kind == MAP_LHIST || m->kind == MAP_TSERIES;
 		if ((!hist || n > bpf_map__max_entries(map)) && set_max_entries(map, m->name, n) < 0)
 			return -1;
 	}

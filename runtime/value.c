@@ -349,6 +349,7 @@ void rt_value_text(FILE *out, const struct rt_value *v)
 		rt_stack_text(out, v, RT_STACK_INDENT_VALUE);
 		return;
 	case RV_HIST:
+	case RV_TSERIES:
 	case RV_NONE:
 		return;
 	}

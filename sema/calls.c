@@ -107,6 +107,75 @@ struct map_info *sema_arg_map(struct sema *s, struct node *call, int i, bool wit
 	return m;
 }
 
+/* "expects a map, got uint64" for whatever argument i is instead. */
+static void report_not_map(struct sema *s, struct node *call, int i)
+{
+	struct node *arg = sema_arg(call, i);
+	char buf[128];
+	const struct type *t = sema_expr(s, arg);
+	if (type_is_none(t))
+		return;
+	sema_err(s, arg->loc, "%s() expects a map as argument %d, got %s", fname(call), i + 1,
+		 type_name(t, buf, sizeof(buf)));
+}
+
+bool sema_map_is_scalar(struct sema *s, const struct map_info *m)
+{
+	return s->mstate[m->id].keys_known && m->nkeys == 0;
+}
+
+void sema_map_keys_none(struct sema *s, struct node *call, struct map_info *m)
+{
+	struct map_state *st = &s->mstate[m->id];
+	const char *name = fname(call);
+	if (st->keys_known) {
+		sema_err(s, call->args->loc, "%s() expects a map element, as %s(@name[key])", name, name);
+		return;
+	}
+	sema_map_keys(s, m, call->args);
+}
+
+struct map_info *sema_arg_map_and_key(struct sema *s, struct node *call)
+{
+	struct node *map = call->args;
+	const char *name = fname(call);
+	if (map->kind == N_MAP && map->args && !map->next) {
+		sema_err(s, map->loc, "%s() takes the map and the key apart; did you mean `%s(%s, key)`?",
+			 name, name, map->name);
+		return NULL;
+	}
+	if (!map->next && !(map->kind == N_MAP && !map->args)) {
+		sema_err(s, call->loc, "%s() takes 2 arguments but 1 was given", name);
+		return NULL;
+	}
+	if (map->kind != N_MAP || map->args) {
+		report_not_map(s, call, 0);
+		return NULL;
+	}
+	struct map_info *m = sema_map_lookup(s, map);
+	call->map = m;
+	map->type = type_none();
+	if (sema_map_is_scalar(s, m)) {
+		sema_err(s, map->loc, "call to %s() expects a map with explicit keys (non-scalar map)",
+			 name);
+		sema_note(s, s->mstate[m->id].keys_loc, "map '%s' is used without a key here", m->name);
+		return NULL;
+	}
+	if (!map->next) {
+		sema_err(s, call->loc, "%s() takes 2 arguments but 1 was given", name);
+		return NULL;
+	}
+	/* typed as @m[key]; the call keeps its two arguments (sema runs the
+	 * script several times, and codegen builds the key from argument 1) */
+	struct node *key = map->next;
+	map->next = NULL;
+	map->args = key;
+	sema_map_keys(s, m, map);
+	map->args = NULL;
+	map->next = key;
+	return m;
+}
+
 /* ---- the call ------------------------------------------------------------------------ */
 
 static const char *plural(int n, const char *one, const char *many)

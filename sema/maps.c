@@ -25,6 +25,7 @@ const char *map_kind_name(enum map_kind k)
 	case MAP_STATS: return "stats()";
 	case MAP_HIST: return "hist()";
 	case MAP_LHIST: return "lhist()";
+	case MAP_TSERIES: return "tseries()";
 	default: return "a value";
 	}
 }
@@ -63,6 +64,9 @@ struct map_info *sema_map_lookup(struct sema *s, struct node *n)
 	}
 	struct map_info *m = xcalloc(1, sizeof(*m));
 	m->name = xstrdup(n->name);
+	for (const struct map_decl *md = s->prog->map_decls; md && !m->decl; md = md->next)
+		if (strcmp(md->name, n->name) == 0)
+			m->decl = md;
 	m->id = s->prog->nmaps++;
 	m->first_use = n->loc;
 	m->kind = MAP_PLAIN;
@@ -103,17 +107,23 @@ static void report_key_conflict(struct sema *s, struct map_info *m, struct node 
 {
 	char a[128], b[128];
 	const struct type *before = m->key;
-	if (m->nkeys > 1 && now->kind == TY_RECORD && before->kind == TY_RECORD) {
-		int i = 0;
-		for (struct node *k = n->args; k && i < before->nmembers; k = k->next, i++) {
-			if (type_merge(sema_types(s), before->members[i].type, now->members[i].type))
-				continue;
-			sema_err(s, k->loc, "map '%s' key %d is %s here but %s elsewhere", m->name, i + 1,
-				 type_name(now->members[i].type, a, sizeof(a)),
-				 type_name(before->members[i].type, b, sizeof(b)));
-			break;
+	bool reported = false;
+	if (m->nkeys > 1 && now->kind == TY_RECORD && before->kind == TY_RECORD &&
+	    now->nmembers == before->nmembers) {
+		/* @m[a, b] points at the part; @m[(a, b)] and has_key(@m, (a, b)) at the tuple */
+		struct node *k = n->args;
+		for (int i = 0; k && i < before->nmembers && !reported; i++) {
+			if (!type_merge(sema_types(s), before->members[i].type, now->members[i].type)) {
+				sema_err(s, k->loc, "map '%s' key %d is %s here but %s elsewhere", m->name,
+					 i + 1, type_name(now->members[i].type, a, sizeof(a)),
+					 type_name(before->members[i].type, b, sizeof(b)));
+				reported = true;
+			}
+			if (k->next)
+				k = k->next;
 		}
-	} else {
+	}
+	if (!reported) {
 		sema_err(s, n->args->loc, "map '%s' key is %s here but %s elsewhere", m->name,
 			 type_name(now, a, sizeof(a)), type_name(before, b, sizeof(b)));
 	}
@@ -191,7 +201,8 @@ const struct type *sema_map_read(struct sema *s, struct node *n)
 	struct map_state *st = state_of(s, m);
 	if (!st->has_value)
 		return type_none(); /* reported once by sema_map_check_assigned */
-	if (m->kind != MAP_PLAIN) {
+	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
+	if (agg && !agg->read) {
 		sema_err(s, n->loc, "map '%s' holds %s and cannot be read as a value", m->name,
 			 map_kind_name(m->kind));
 		sema_note(s, st->value_loc, "map '%s' was used as %s here", m->name, map_desc(m, buf, sizeof(buf)));
@@ -366,11 +377,114 @@ static void report_never_assigned(struct sema *s, const struct map_info *m)
 	suggestion_free(&near);
 }
 
+/* ---- declarations: let @m = hash(N); -------------------------------------------- */
+
+/* The kinds bpftrace declares (its BPF_MAP_TYPES). A per-CPU map holds an
+ * aggregation, the others a value: bpftrace's rule, and sonde's layout. */
+static const struct decl_kind {
+	const char *name;
+	bool percpu, lru;
+} decl_kinds[] = {
+	{ "hash", false, false },
+	{ "lruhash", false, true },
+	{ "percpuhash", true, false },
+	{ "percpulruhash", true, true },
+};
+#define NDECL_KINDS (int)(sizeof(decl_kinds) / sizeof(decl_kinds[0]))
+
+static const struct decl_kind *decl_kind_find(const char *name)
+{
+	for (int i = 0; i < NDECL_KINDS; i++)
+		if (strcmp(decl_kinds[i].name, name) == 0)
+			return &decl_kinds[i];
+	return NULL;
+}
+
+static void report_bad_decl_kind(struct sema *s, const struct map_decl *md)
+{
+	struct suggestion near;
+	suggestion_init(&near, md->kind);
+	for (int i = 0; i < NDECL_KINDS; i++)
+		suggestion_consider(&near, decl_kinds[i].name);
+	if (near.best)
+		sema_err(s, md->kind_loc, "invalid map type '%s'; did you mean '%s'?", md->kind, near.best);
+	else
+		sema_err(s, md->kind_loc, "invalid map type '%s': valid map types are hash, lruhash, "
+			 "percpuhash and percpulruhash", md->kind);
+	suggestion_free(&near);
+}
+
+/* The declaration itself: its kind, its size, declared once. */
+static bool check_decl(struct sema *s, const struct map_decl *md)
+{
+	for (const struct map_decl *o = s->prog->map_decls; o != md; o = o->next) {
+		if (strcmp(o->name, md->name) == 0) {
+			sema_err(s, md->name_loc, "map '%s' is declared twice", md->name);
+			sema_note(s, o->loc, "map '%s' was declared here", md->name);
+			return false;
+		}
+	}
+	if (!decl_kind_find(md->kind)) {
+		report_bad_decl_kind(s, md);
+		return false;
+	}
+	if (md->max_entries == 0 || md->max_entries > SONDE_MAX_DECLARED_ENTRIES) {
+		sema_err(s, md->size_loc, "a map holds 1 to %u entries, not %llu", SONDE_MAX_DECLARED_ENTRIES,
+			 (unsigned long long)md->max_entries);
+		return false;
+	}
+	return true;
+}
+
+/* The map's use against its declaration: aggregations need a per-CPU
+ * kind, values a plain one (bpftrace: "Incompatible map types"). */
+static void check_decl_use(struct sema *s, const struct map_info *m)
+{
+	const struct decl_kind *k = decl_kind_find(m->decl->kind);
+	bool agg = m->kind != MAP_PLAIN;
+	if (!k || k->percpu == agg)
+		return;
+	char buf[160];
+	if (agg)
+		sema_err(s, state_of(s, m)->value_loc,
+			 "map '%s' is declared %s, which holds values, but is assigned %s here; "
+			 "declare it percpu%s", m->name, k->name, map_kind_name(m->kind), k->name);
+	else
+		sema_err(s, state_of(s, m)->value_loc,
+			 "map '%s' is declared %s, which holds aggregations (count(), sum(), ...), "
+			 "but is assigned %s here; declare it %s", m->name, k->name,
+			 map_desc(m, buf, sizeof(buf)), k->lru ? "lruhash" : "hash");
+	sema_note(s, m->decl->loc, "map '%s' is declared here", m->name);
+}
+
+/* After the loud run: every declaration checked, and checked against
+ * its map's use; one no probe uses is a warning, as in bpftrace. */
+static bool check_decls(struct sema *s)
+{
+	bool ok = true;
+	for (const struct map_decl *md = s->prog->map_decls; md; md = md->next) {
+		if (!check_decl(s, md)) {
+			ok = false;
+			continue;
+		}
+		const struct map_info *m = NULL;
+		for (const struct map_info *o = s->prog->maps; o && !m; o = o->next)
+			if (o->decl == md)
+				m = o;
+		if (!m)
+			diag_warning(s->d, md->name_loc, "map '%s' is declared but never used", md->name);
+		else if (state_of(s, m)->has_value)
+			check_decl_use(s, m);
+	}
+	return ok;
+}
+
 /* After the loud run. A map assigned only from expressions that failed
  * already has its error; one assigned only from untyped maps (`@x = @x`,
  * `@a = @b; @b = @a;`) has none yet, and must not reach codegen untyped. */
 void sema_map_check_assigned(struct sema *s, bool clean)
 {
+	clean &= check_decls(s);
 	for (struct map_info *m = s->prog->maps; m; m = m->next) {
 		struct map_state *st = state_of(s, m);
 		if (!st->has_value && !st->assign_seen) {
@@ -434,5 +548,10 @@ void sema_fill_desc_maps(struct sema *s, struct desc *desc)
 		dm->key_size = bpf_key_size(m, agg);
 		dm->value_size = bpf_value_size(m, agg);
 		memcpy(dm->args, m->agg_args, sizeof(dm->args));
+		if (m->decl) {
+			const struct decl_kind *k = decl_kind_find(m->decl->kind);
+			dm->lru = k && k->lru;
+			dm->max_entries = (uint32_t)m->decl->max_entries;
+		}
 	}
 }

@@ -536,6 +536,8 @@ static void put_maps(struct wbuf *b, const struct desc *d, const struct type_tab
 		put_u32(b, m->value_size);
 		for (int k = 0; k < 3; k++)
 			put_i64(b, m->args[k]);
+		put_u8(b, m->lru);
+		put_u32(b, m->max_entries);
 	}
 }
 
@@ -1359,12 +1361,14 @@ static void check_map(struct reader *r, const struct desc_map *m)
 		reader_fail(r, "map %s: aggregation parameters out of range", m->name);
 	else if (agg && agg->bucketed && agg->nbuckets(m) < 0)
 		reader_fail(r, "map %s: bad bucket parameters", m->name);
+	else if (m->max_entries > SONDE_MAX_DECLARED_ENTRIES)
+		reader_fail(r, "map %s: %u entries", m->name, m->max_entries);
 }
 
 static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 {
-	/* 2 lengths, kind, 2 references, 2 sizes, 3 parameters */
-	uint32_t n = get_count(r, 8 + 1 + 8 + 8 + 24, "maps");
+	/* 2 lengths, kind, 2 references, 2 sizes, 3 parameters, lru, max_entries */
+	uint32_t n = get_count(r, 8 + 1 + 8 + 8 + 24 + 1 + 4, "maps");
 	if (r->failed)
 		return;
 	d->maps = xcalloc(n ? n : 1, sizeof(*d->maps));
@@ -1383,6 +1387,11 @@ static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 		m->value_size = get_u32(r);
 		for (int k = 0; k < 3; k++)
 			m->args[k] = get_i64(r);
+		uint8_t lru = get_u8(r);
+		if (lru > 1)
+			reader_fail(r, "map lru flag %u", lru);
+		m->lru = lru == 1;
+		m->max_entries = get_u32(r);
 		if (!r->failed)
 			check_map(r, m);
 	}

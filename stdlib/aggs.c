@@ -13,10 +13,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "builtins.h"
 #include "sema.h"
 
+#define HIST_MAX_BITS 5
 #define LHIST_MAX_BUCKETS 100002 /* sema bounds lhist; this keeps a bad desc from eating memory */
 
 /* ---- sema ------------------------------------------------------------------------ */
@@ -37,15 +39,17 @@ static const struct type *check_hist(struct sema *s, struct node *call)
 {
 	if (!sema_arg_integer(s, call, 0, false))
 		return type_none();
-	int64_t bits;
+	/* hist(n, k): 2^k buckets per power of 2 (the latest bpftrace) */
+	int64_t bits = 0;
 	if (sema_count_args(call) > 1) {
 		if (!sema_arg_literal(s, call, 1, &bits))
 			return type_none();
-		if (bits != 0)
+		if (bits < 0 || bits > HIST_MAX_BITS)
 			return sema_fail(s, sema_arg(call, 1)->loc,
-					 "hist() with sub-buckets (a second argument other than 0) is not supported by sonde yet");
+					 "hist(): k must be from 0 to %d (%lld provided)", HIST_MAX_BITS,
+					 (long long)bits);
 	}
-	return type_agg();
+	return sema_agg_params(s, call, &bits, 1) ? type_agg() : type_none();
 }
 
 #define SEMA_MAX_LHIST_BUCKETS 1000
@@ -68,6 +72,37 @@ static const struct type *check_lhist(struct sema *s, struct node *call)
 	if (buckets > SEMA_MAX_LHIST_BUCKETS)
 		return sema_fail(s, call->loc, "lhist(): (max - min) / step must be at most %d (got %llu)",
 				 SEMA_MAX_LHIST_BUCKETS, (unsigned long long)buckets);
+	return sema_agg_params(s, call, p, 3) ? type_agg() : type_none();
+}
+
+/* tseries(value, interval_ns, num_intervals [, "avg" | "max" | "min" | "sum"]) */
+static const struct type *check_tseries(struct sema *s, struct node *call)
+{
+	static const char *const aggs[] = { [TSERIES_AVG] = "avg", [TSERIES_MAX] = "max",
+					     [TSERIES_MIN] = "min", [TSERIES_SUM] = "sum" };
+	int64_t p[3] = { 0, 0, TSERIES_LAST };
+	bool ok = sema_arg_integer(s, call, 0, false);
+	ok &= sema_arg_literal(s, call, 1, &p[0]) && sema_arg_literal(s, call, 2, &p[1]);
+	if (!ok)
+		return type_none();
+	if (p[0] < 1)
+		return sema_fail(s, sema_arg(call, 1)->loc, "tseries() interval_ns must be >= 1 (%lld provided)",
+				 (long long)p[0]);
+	if (p[1] < 1 || p[1] > SONDE_TSERIES_MAX_INTERVALS)
+		return sema_fail(s, sema_arg(call, 2)->loc,
+				 "tseries() num_intervals must be from 1 to %d (%lld provided)",
+				 SONDE_TSERIES_MAX_INTERVALS, (long long)p[1]);
+	struct node *agg = sema_arg(call, 3);
+	if (agg) {
+		if (type_is_none(sema_expr(s, agg)))
+			return type_none();
+		for (int i = TSERIES_AVG; i <= TSERIES_SUM && agg->kind == N_STR; i++)
+			if (strcmp(agg->str, aggs[i]) == 0)
+				p[2] = i;
+		if (p[2] == TSERIES_LAST)
+			return sema_fail(s, agg->loc, "tseries() expects one of the following aggregation "
+				 "functions: avg, max, min, sum");
+	}
 	return sema_agg_params(s, call, p, 3) ? type_agg() : type_none();
 }
 
@@ -253,6 +288,49 @@ static void hist_row(struct rt_hist_row *row, int i)
 	}
 }
 
+/* hist(n, k > 0): bucket i's upper bound (the next bucket's lower one), as
+ * a label and a number: i itself up to 2^(k+1) (one value per bucket),
+ * then 2^power * (2^k + sub-bucket), with K, M, G... for powers of 2^10. */
+static uint64_t hist_k_bound(char *buf, size_t size, int i, int k)
+{
+	uint32_t n = 1u << k;
+	if (i <= (int)(2u << k)) {
+		snprintf(buf, size, "%d", i);
+		return (uint64_t)i;
+	}
+	uint32_t power = ((uint32_t)i >> k) - 1, sub = (uint32_t)i & (n - 1);
+	uint64_t value = power >= 64 ? UINT64_MAX : (1ULL << power) * (n + sub);
+	uint32_t decade = power / 10;
+	static const char suffixes[] = "\0KMGTPE";
+	char suffix = decade < sizeof(suffixes) - 1 ? suffixes[decade] : 'E';
+	uint32_t rest = power - 10 * (decade < 6 ? decade : 6);
+	uint64_t shown = rest >= 64 ? 0 : (1ULL << rest) * (n + sub);
+	if (suffix)
+		snprintf(buf, size, "%" PRIu64 "%c", shown, suffix);
+	else
+		snprintf(buf, size, "%" PRIu64, shown);
+	return value;
+}
+
+static void hist_k_row(struct rt_hist_row *row, int i, int k)
+{
+	char lo[22], hi[22]; /* "18446744073709551615" at most */
+	if (i == 0) {
+		snprintf(row->label, sizeof(row->label), "(..., 0)");
+		row->has_max = true;
+		row->max = -1;
+		return;
+	}
+	uint64_t a = hist_k_bound(lo, sizeof(lo), i - 1, k), b = hist_k_bound(hi, sizeof(hi), i, k);
+	if (b - a == 1)
+		snprintf(row->label, sizeof(row->label), "[%s]", lo);
+	else
+		snprintf(row->label, sizeof(row->label), "[%s, %s)", lo, hi);
+	row->has_min = row->has_max = true;
+	row->min = (int64_t)a;
+	row->max = (int64_t)(b - 1);
+}
+
 static void lhist_row(struct rt_hist_row *row, const struct desc_map *m, int i, int nb)
 {
 	char lo[22], hi[22];
@@ -302,7 +380,9 @@ static struct rt_value *decode_buckets(struct rt_arena *a, const struct desc_map
 	v->rows = rt_arena_alloc(a, sizeof(*v->rows) * (size_t)v->n);
 	for (int i = first; i <= last; i++) {
 		struct rt_hist_row *row = &v->rows[i - first];
-		if (m->kind == MAP_HIST)
+		if (m->kind == MAP_HIST && m->args[0] > 0)
+			hist_k_row(row, i, (int)m->args[0]);
+		else if (m->kind == MAP_HIST)
 			hist_row(row, i);
 		else
 			lhist_row(row, m, i, r->nbuckets);
@@ -312,10 +392,114 @@ static struct rt_value *decode_buckets(struct rt_arena *a, const struct desc_map
 	return v;
 }
 
+/* ---- tseries ---------------------------------------------------------------------------- */
+
+struct tseries_cell {
+	uint64_t value, meta, epoch;
+};
+
+static struct tseries_cell load_cell(const unsigned char *p)
+{
+	struct tseries_cell c;
+	memcpy(&c, p, sizeof(c));
+	return c;
+}
+
+/* The CPUs' cells of one bucket: only those of the bucket's latest epoch
+ * count (the others hold an older interval), combined as the series says. */
+static uint64_t tseries_reduce(const struct desc_map *m, const unsigned char *v, int ncpus,
+			       uint32_t stride, uint64_t *epoch)
+{
+	bool is_signed = value_signed(m);
+	uint64_t latest = 0;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		uint64_t e = load_cell(v + (size_t)cpu * stride).epoch;
+		latest = e > latest ? e : latest;
+	}
+	*epoch = latest;
+	bool have = false;
+	struct tseries_cell r = { 0, 0, 0 };
+	for (int cpu = 0; latest && cpu < ncpus; cpu++) {
+		struct tseries_cell c = load_cell(v + (size_t)cpu * stride);
+		if (c.epoch != latest)
+			continue;
+		if (!have) {
+			r = c;
+			have = true;
+			continue;
+		}
+		bool less = is_signed ? (int64_t)c.value < (int64_t)r.value : c.value < r.value;
+		switch (m->args[2]) {
+		case TSERIES_AVG: r.value += c.value; r.meta += c.meta; break;
+		case TSERIES_SUM: r.value += c.value; break;
+		case TSERIES_MIN: if (less) r.value = c.value; break;
+		case TSERIES_MAX: if (!less && c.value != r.value) r.value = c.value; break;
+		default: if (c.meta > r.meta) r = c; break; /* the last value written */
+		}
+	}
+	if (m->args[2] == TSERIES_AVG && r.meta)
+		r.value = is_signed ? (uint64_t)((int64_t)r.value / (int64_t)r.meta) : r.value / r.meta;
+	return r.value;
+}
+
+/* CLOCK_TAI - CLOCK_REALTIME, whole seconds (the leap seconds; the two
+ * readings are some nanoseconds apart): the series' epochs are TAI, as
+ * bpftrace's. */
+static int64_t tai_offset_ns(void)
+{
+	struct timespec tai, real;
+	if (clock_gettime(CLOCK_TAI, &tai) || clock_gettime(CLOCK_REALTIME, &real))
+		return 0;
+	int64_t d = (int64_t)(tai.tv_sec - real.tv_sec) * 1000000000 + (tai.tv_nsec - real.tv_nsec);
+	return (d >= 0 ? d + 500000000 : d - 500000000) / 1000000000 * 1000000000;
+}
+
+/* The map's last num_intervals intervals (r->total: the map's latest),
+ * from this key's first one on; an interval without a value has a point
+ * without one. bpftrace ignores top and div here. */
+static struct rt_value *decode_tseries(struct rt_arena *a, const struct desc_map *m,
+				       const struct agg_result *r, int64_t div)
+{
+	(void)div;
+	struct rt_value *v = rt_arena_alloc(a, sizeof(*v));
+	v->kind = RV_TSERIES;
+	v->u = !value_signed(m);
+	uint64_t n = (uint64_t)m->args[1], interval = (uint64_t)m->args[0], last = (uint64_t)r->total;
+	if (!last || !r->epochs || r->nbuckets <= 0)
+		return v;
+	uint64_t start = last + 1 >= n ? last + 1 - n : 0, first = last;
+	for (int b = 0; b < r->nbuckets; b++)
+		if (r->epochs[b] >= start && r->epochs[b] && r->epochs[b] < first)
+			first = r->epochs[b];
+	v->n = (int)(last - first + 1);
+	v->points = rt_arena_alloc(a, sizeof(*v->points) * (size_t)v->n);
+	int64_t offset = tai_offset_ns();
+	for (uint64_t e = first; e <= last; e++) {
+		struct rt_tseries_point *pt = &v->points[e - first];
+		uint64_t b = e % (uint64_t)r->nbuckets;
+		pt->time_ns = (int64_t)(e * interval) - offset;
+		pt->present = r->epochs[b] == e;
+		pt->value = pt->present ? (int64_t)r->buckets[b] : 0;
+	}
+	return v;
+}
+
+static int tseries_nbuckets(const struct desc_map *m)
+{
+	if (m->args[0] < 1 || m->args[1] < 1 || m->args[1] > SONDE_TSERIES_MAX_INTERVALS ||
+	    m->args[2] < TSERIES_LAST || m->args[2] > TSERIES_SUM)
+		return -1;
+	return (int)m->args[1];
+}
+
+/* k = 0: SONDE_HIST_BUCKETS; k > 0: index 0, then 2^k per power of 2
+ * up to the largest u64 (desc.h, codegen/aggs.c hist_bucket) */
 static int hist_nbuckets(const struct desc_map *m)
 {
-	(void)m;
-	return SONDE_HIST_BUCKETS;
+	int64_t k = m->args[0];
+	if (k < 0 || k > HIST_MAX_BITS)
+		return -1;
+	return k == 0 ? SONDE_HIST_BUCKETS : (int)(((64 - k) << k) + (1 << k) + 1);
 }
 
 static int lhist_nbuckets(const struct desc_map *m)
@@ -328,23 +512,24 @@ static int lhist_nbuckets(const struct desc_map *m)
 
 /* ---- the descriptors -------------------------------------------------------------------- */
 
-#define AGG(k, size, json, blank, yields, update_fn, combine_fn, decode_fn) \
+#define AGG(k, size, json, blank, yields, update_fn, read_fn, combine_fn, decode_fn) \
 	{ .kind = (k), .value_size = (size), .json_type = (json), .blank_line_after = (blank), \
-	  .value_type = (yields), .update = (update_fn), .combine = (combine_fn), .decode = (decode_fn) }
+	  .value_type = (yields), .update = (update_fn), .read = (read_fn), .combine = (combine_fn), \
+	  .decode = (decode_fn) }
 
 static const struct agg_desc agg_count =
-	AGG(MAP_COUNT, 8, "map", false, yields_u64, cg_agg_count, combine_sum, decode_scalar);
+	AGG(MAP_COUNT, 8, "map", false, yields_u64, cg_agg_count, cg_agg_read_sum, combine_sum, decode_scalar);
 static const struct agg_desc agg_sum =
-	AGG(MAP_SUM, 8, "map", false, yields_like, cg_agg_sum, combine_sum, decode_scalar);
+	AGG(MAP_SUM, 8, "map", false, yields_like, cg_agg_sum, cg_agg_read_sum, combine_sum, decode_scalar);
 /* avg and stats maps print with a blank line after them in bpftrace */
 static const struct agg_desc agg_avg =
-	AGG(MAP_AVG, 16, "stats", true, yields_like, cg_agg_avg, combine_mean, decode_scalar);
+	AGG(MAP_AVG, 16, "stats", true, yields_like, cg_agg_avg, cg_agg_read_avg, combine_mean, decode_scalar);
 static const struct agg_desc agg_min =
-	AGG(MAP_MIN, 16, "map", false, yields_like, cg_agg_min, combine_min, decode_scalar);
+	AGG(MAP_MIN, 16, "map", false, yields_like, cg_agg_min, cg_agg_read_min, combine_min, decode_scalar);
 static const struct agg_desc agg_max =
-	AGG(MAP_MAX, 16, "map", false, yields_like, cg_agg_max, combine_max, decode_scalar);
+	AGG(MAP_MAX, 16, "map", false, yields_like, cg_agg_max, cg_agg_read_max, combine_max, decode_scalar);
 static const struct agg_desc agg_stats =
-	AGG(MAP_STATS, 16, "stats", true, yields_like, cg_agg_stats, combine_mean, decode_stats);
+	AGG(MAP_STATS, 16, "stats", true, yields_like, cg_agg_stats, NULL, combine_mean, decode_stats);
 static const struct agg_desc agg_hist = {
 	.kind = MAP_HIST, .value_size = 8, .bucketed = true, .json_type = "hist",
 	.value_type = yields_u64, .update = cg_agg_hist, .combine = combine_buckets,
@@ -356,12 +541,18 @@ static const struct agg_desc agg_lhist = {
 	.decode = decode_buckets, .nbuckets = lhist_nbuckets,
 };
 
+static const struct agg_desc agg_tseries = {
+	.kind = MAP_TSERIES, .value_size = 24, .bucketed = true, .json_type = "tseries",
+	.value_type = yields_like, .update = cg_agg_tseries, .combine = combine_buckets,
+	.decode = decode_tseries, .nbuckets = tseries_nbuckets, .reduce_bucket = tseries_reduce,
+};
+
 const struct agg_desc *agg_find(enum map_kind kind)
 {
 	static const struct agg_desc *const all[] = {
 		[MAP_COUNT] = &agg_count, [MAP_SUM] = &agg_sum, [MAP_AVG] = &agg_avg,
 		[MAP_MIN] = &agg_min, [MAP_MAX] = &agg_max, [MAP_STATS] = &agg_stats,
-		[MAP_HIST] = &agg_hist, [MAP_LHIST] = &agg_lhist,
+		[MAP_HIST] = &agg_hist, [MAP_LHIST] = &agg_lhist, [MAP_TSERIES] = &agg_tseries,
 	};
 	if ((unsigned)kind >= sizeof(all) / sizeof(all[0]))
 		return NULL;
@@ -378,5 +569,7 @@ const struct stdlib_func stdlib_aggs[] = {
 	{ "hist",  FN_AGG, 1, 2, check_hist, NULL, &agg_hist },
 	/* lhist(value, min, max, step) */
 	{ "lhist", FN_AGG, 4, 4, check_lhist, NULL, &agg_lhist },
+	/* tseries(value, interval_ns, num_intervals [, agg]) */
+	{ "tseries", FN_AGG, 3, 4, check_tseries, NULL, &agg_tseries },
 };
 const int stdlib_naggs = sizeof(stdlib_aggs) / sizeof(stdlib_aggs[0]);

@@ -53,14 +53,21 @@ static const struct type *check_map_only(struct sema *s, struct node *call)
 	return type_none();
 }
 
-/* delete(@m[k]) (0.17 and later) or delete(@m, k) (latest). */
+/* delete(@m[k]) (0.17 and later), delete(@m, k) or delete(@scalar) (latest). */
 static const struct type *check_delete(struct sema *s, struct node *call)
 {
+	struct node *map = call->args;
+	if (sema_count_args(call) == 1 && map->kind == N_MAP && !map->args) {
+		/* delete(@scalar) empties a map without keys (latest bpftrace) */
+		struct map_info *m = sema_arg_map(s, call, 0, false);
+		if (m && !sema_map_is_scalar(s, m))
+			sema_map_keys_none(s, call, m);
+		return type_none();
+	}
 	if (sema_count_args(call) == 1) {
 		sema_arg_map(s, call, 0, true);
 		return type_none();
 	}
-	struct node *map = call->args;
 	if (map->kind != N_MAP || map->args)
 		return sema_fail(s, map->loc, "delete() expects a map, as delete(@m, key) or delete(@m[key])");
 	/* delete(@m, k) is delete(@m[k]): move the key under the map node */
@@ -381,6 +388,8 @@ const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 
 extern const struct stdlib_func stdlib_aggs[];
 extern const int stdlib_naggs;
+extern const struct stdlib_func stdlib_map_funcs[]; /* mapfuncs.c */
+extern const int stdlib_nmap_funcs;
 
 const struct stdlib_func *stdlib_find_func(const char *name)
 {
@@ -390,5 +399,8 @@ const struct stdlib_func *stdlib_find_func(const char *name)
 	for (int i = 0; i < stdlib_naggs; i++)
 		if (strcmp(stdlib_aggs[i].name, name) == 0)
 			return &stdlib_aggs[i];
+	for (int i = 0; i < stdlib_nmap_funcs; i++)
+		if (strcmp(stdlib_map_funcs[i].name, name) == 0)
+			return &stdlib_map_funcs[i];
 	return NULL;
 }

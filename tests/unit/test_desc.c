@@ -145,7 +145,8 @@ static bool same_map(const struct desc_map *a, const struct desc_map *b, struct 
 	return same_str(a->name, b->name) && same_str(a->bpf_name, b->bpf_name) &&
 	       a->kind == b->kind && same_type(a->key, b->key, seen) &&
 	       same_type(a->value, b->value, seen) && a->key_size == b->key_size &&
-	       a->value_size == b->value_size && memcmp(a->args, b->args, sizeof(a->args)) == 0;
+	       a->value_size == b->value_size && memcmp(a->args, b->args, sizeof(a->args)) == 0 &&
+	       a->lru == b->lru && a->max_entries == b->max_entries;
 }
 
 static bool desc_equal(const struct desc *a, const struct desc *b)
@@ -303,6 +304,8 @@ static const char *const always_scripts[] = {
 	"struct node { struct node *next; int v; } "
 	"BEGIN { $v = (uint64)0; @n = *(struct node *)&$v; @p = (struct node *)0; exit(); }",
 	"interval:ms:100 { @x = nsecs; exit(); } profile:hz:99 { @y[cpu] = count(); }",
+	"let @d = lruhash(7); let @q = percpuhash(9); "
+	"BEGIN { @d[1] = 2; @q[\"a\"] = count(); @r = (int64)@q[\"a\"]; exit(); }",
 };
 
 /* Kernel types from BTF: task_struct reaches itself through pointers. */

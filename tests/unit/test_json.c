@@ -278,8 +278,8 @@ static void test_messages(void)
 	c.sink.ops->printf(&c.sink, "x=5\n\x01", 5);
 	c.sink.ops->maps_begin(&c.sink);
 	c.sink.ops->lost_events(&c.sink, 12);
-	c.sink.ops->map_full(&c.sink, "@big", 50, 100, false);
-	c.sink.ops->map_full(&c.sink, "@big", 70, 100, true);
+	c.sink.ops->map_full(&c.sink, "@big", 50, 100, false, false);
+	c.sink.ops->map_full(&c.sink, "@big", 70, 100, true, false);
 	capture_close(&c);
 	check_text("messages", c.out_text, c.out_len,
 		   "{\"type\": \"attached_probes\", \"count\": 3, \"data\": {\"probes\": 3}}\n"

@@ -575,8 +575,35 @@ static void test_unsupported_constructs(void)
 		    "stdin:2:16: error: argument 1 of macro 'f' must be a map without keys, as its parameter '@m' is");
 	CHECK_ERROR("macro f() { $x = 1; 2 }\nBEGIN { if (f()) { } }", 1,
 		    "stdin:2:13: error: macro 'f' has statements before its value: use it as a statement, or as the value assigned in one ($v = f(...))");
-	CHECK_ERROR("let @a = hash(10);\nBEGIN { @a[1] = 1; }", 1,
-		    "stdin:1:1: error: 'let' is not supported by sonde yet");
+}
+
+/* let @m = kind(N); at the top level (map declarations) */
+static void test_map_declarations(void)
+{
+	struct parsed r = parse("let @a = hash(10);\nlet @ = /* c */ percpulruhash(0x20) ;\n"
+				"BEGIN { @a[1] = 1; }\nlet @late = lruhash(3);");
+	CHECKF(r.errors == 0, "errors:\n%s", r.diag);
+	const struct map_decl *md = r.prog ? r.prog->map_decls : NULL;
+	CHECKF(md && strcmp(md->name, "@a") == 0 && strcmp(md->kind, "hash") == 0 &&
+	       md->max_entries == 10 && md->loc.line == 1 && md->loc.col == 1 && md->kind_loc.col == 10,
+	       "first declaration");
+	md = md ? md->next : NULL;
+	CHECKF(md && strcmp(md->name, "@") == 0 && strcmp(md->kind, "percpulruhash") == 0 &&
+	       md->max_entries == 32, "second declaration");
+	md = md ? md->next : NULL;
+	CHECKF(md && strcmp(md->name, "@late") == 0 && !md->next, "a declaration after a probe");
+	CHECKF(r.prog && r.prog->probes && !r.prog->probes->next, "one probe");
+	static const char want_ast[] = "let @a = hash(10)\nlet @ = percpulruhash(32)\nlet @late = lruhash(3)\n"
+				       "probe 0: BEGIN\n";
+	CHECKF(r.ast && strncmp(r.ast, want_ast, strlen(want_ast)) == 0,
+	       "-d ast shows the declarations first:\n%s", r.ast ? r.ast : "");
+	parsed_free(&r);
+	CHECK_ERROR("let @a = hash(10)\nBEGIN { @a[1] = 1; }", 1,
+		    "stdin:2:1: error: syntax error, unexpected identifier, expecting ';'");
+	CHECK_ERROR("let @a = hash;\nBEGIN { @a[1] = 1; }", 1,
+		    "stdin:1:14: error: syntax error, unexpected ';', expecting '('");
+	CHECK_ERROR("let @a = hash(x);\nBEGIN { @a[1] = 1; }", 1,
+		    "stdin:1:15: error: syntax error, unexpected identifier, expecting integer");
 }
 
 /* ---- types, tuples, records, pointers ---------------------------------- */
@@ -1233,6 +1260,7 @@ static void test_ast_helpers(void)
 
 int main(void)
 {
+	test_map_declarations();
 	test_probes();
 	test_precedence();
 	test_terms();

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -1200,9 +1201,85 @@ static void test_bpf_maps(void)
 		close(all_fds[i]);
 }
 
+
+/* tseries(): the chart of bpftrace's documentation (its "zigzag" example,
+ * @ = tseries(@c, 100ms, 20)), and an interval without a value. The
+ * points are built by hand: times are UTC here. */
+static void test_tseries(void)
+{
+	static const int64_t zigzag[] = { -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 4, 3, 2, 1, 0,
+					   -1, -2, -3, -4 };
+	struct rt_tseries_point pts[20];
+	int64_t start = (10 * 3600 + 39 * 60 + 49) * 1000000000LL + 300000000LL;
+	for (int i = 0; i < 20; i++)
+		pts[i] = (struct rt_tseries_point){ start + i * 100000000LL, true, zigzag[i] };
+	struct rt_value ts = { .kind = RV_TSERIES, .points = pts, .n = 20 };
+	struct rt_value *values[1] = { &ts };
+	struct rt_map_view view = { .name = "@", .json_type = "tseries", .n = 1, .values = values };
+	struct capture c;
+	struct rt_output o;
+	rt_output_text(&o, cap_open(&c), stderr);
+	o.ops->map(&o, &view);
+	CHECK_CAPTURE(&c, "@:\n"
+		     "             -5                                                  5\n"
+		     "hh:mm:ss.ms  |___________________________________________________|\n"
+		     "10:39:49.300 *                         .                         | -5\n"
+		     "10:39:49.400 |    *                    .                         | -4\n"
+		     "10:39:49.500 |         *               .                         | -3\n"
+		     "10:39:49.600 |              *          .                         | -2\n"
+		     "10:39:49.700 |                   *     .                         | -1\n"
+		     "10:39:49.800 |                         *                         | 0\n"
+		     "10:39:49.900 |                         .    *                    | 1\n"
+		     "10:39:50.000 |                         .         *               | 2\n"
+		     "10:39:50.100 |                         .              *          | 3\n"
+		     "10:39:50.200 |                         .                   *     | 4\n"
+		     "10:39:50.300 |                         .                         * 5\n"
+		     "10:39:50.400 |                         .                   *     | 4\n"
+		     "10:39:50.500 |                         .              *          | 3\n"
+		     "10:39:50.600 |                         .         *               | 2\n"
+		     "10:39:50.700 |                         .    *                    | 1\n"
+		     "10:39:50.800 |                         *                         | 0\n"
+		     "10:39:50.900 |                   *     .                         | -1\n"
+		     "10:39:51.000 |              *          .                         | -2\n"
+		     "10:39:51.100 |         *               .                         | -3\n"
+		     "10:39:51.200 |    *                    .                         | -4\n"
+		     "             v___________________________________________________v\n"
+		     "             -5                                                  5\n"
+		     "\n");
+
+	/* one value, then an interval without one: the scale widens by one
+	 * each side, the gap is a '-' */
+	pts[0] = (struct rt_tseries_point){ 1000000000LL, true, 7 };
+	pts[1] = (struct rt_tseries_point){ 2000000000LL, false, 0 };
+	ts.n = 2;
+	ts.u = 1;
+	rt_output_text(&o, cap_open(&c), stderr);
+	o.ops->map(&o, &view);
+	CHECK_CAPTURE(&c, "@:\n"
+		     "         6                                                   8\n"
+		     "hh:mm:ss |___________________________________________________|\n"
+		     "00:00:01 |                         *                         | 7\n"
+		     "00:00:02 |                                                   | -\n"
+		     "         v___________________________________________________v\n"
+		     "         6                                                   8\n"
+		     "\n");
+	rt_output_json(&o, cap_open(&c), stderr);
+	o.ops->map(&o, &view);
+	CHECK_CAPTURE(&c, "{\"type\": \"tseries\", \"data\": {\"@\": [{\"interval_start\": "
+		     "\"1970-01-01 00:00:01.000000000\", \"value\": 7}]}}\n");
+	/* nothing in range */
+	pts[0].present = false;
+	rt_output_text(&o, cap_open(&c), stderr);
+	o.ops->map(&o, &view);
+	CHECK_CAPTURE(&c, "@:\n<no data>\n\n");
+}
+
 int main(void)
 {
+	setenv("TZ", "UTC", 1);
+	tzset();
 	types = type_arena_new();
+	test_tseries();
 	test_scalars();
 	test_negative_means();
 	test_keyed();

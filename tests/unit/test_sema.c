@@ -890,10 +890,10 @@ static void test_map_errors(void)
 		     "stdin:1:25: error: map '@x' key is int64 here but string[2] elsewhere");
 	expect_error("BEGIN { @x[1, \"a\"] = 1; } END { @x[1, 2] = 1; }",
 		     "stdin:1:39: error: map '@x' key 2 is int64 here but string[2] elsewhere");
-	expect_error("BEGIN { @x = count(); @y = @x + 1; }",
-		     "stdin:1:28: error: map '@x' holds count() and cannot be read as a value");
-	expect_error("BEGIN { @x = count(); printf(\"%d\\n\", @x); }",
-		     "stdin:1:38: error: map '@x' holds count() and cannot be read as a value");
+	expect_error("BEGIN { @x = stats(1); @y = @x + 1; }",
+		     "stdin:1:29: error: map '@x' holds stats() and cannot be read as a value");
+	expect_error("BEGIN { @x = lhist(1, 0, 10, 1); printf(\"%d\\n\", @x); }",
+		     "stdin:1:49: error: map '@x' holds lhist() and cannot be read as a value");
 	expect_error("BEGIN { print(@y); }", "stdin:1:15: error: map '@y' is used but never assigned");
 	expect_error("BEGIN { @x = @y; }", "stdin:1:14: error: map '@y' is used but never assigned");
 	/* never silently untyped: assigned only from itself or from each other */
@@ -1295,12 +1295,62 @@ static void test_no_probes(void)
 	source_free(src);
 }
 
+/* let @m = kind(N); and the maps' own functions (has_key, len), and
+ * count/sum/avg/min/max read as values. */
+static void test_map_declarations(void)
+{
+	struct analyzed a = analyze(
+		"let @h = hash(10); let @l = lruhash(20); let @p = percpuhash(30);"
+		" let @q = percpulruhash(40);"
+		" BEGIN { @h[1] = 1; @l = \"x\"; @p[comm] = count(); @q = hist(5);"
+		" $n = len(@h) + (int64)@p[\"a\"]; if (has_key(@p, \"b\")) { @r = @p[\"b\"] * 2; } }");
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct desc *d = a.r.desc;
+		const struct desc_map *m = dmap(d, "@h");
+		CHECKF(m && !m->lru && m->max_entries == 10 && m->kind == MAP_PLAIN, "@h hash(10)");
+		m = dmap(d, "@l");
+		CHECKF(m && m->lru && m->max_entries == 20, "@l lruhash(20)");
+		m = dmap(d, "@p");
+		CHECKF(m && !m->lru && m->max_entries == 30 && m->kind == MAP_COUNT, "@p percpuhash(30)");
+		m = dmap(d, "@q");
+		CHECKF(m && m->lru && m->max_entries == 40 && m->kind == MAP_HIST, "@q percpulruhash(40)");
+		m = dmap(d, "@r");
+		CHECKF(m && m->max_entries == 0 && is_type(m->value, TY_INT, 8, false),
+		       "@r undeclared, uint64 from count()");
+	}
+	analyzed_free(&a);
+	expect_error("let @a = percpuhash(1); BEGIN { @a[1] = 1; }",
+		     "stdin:1:33: error: map '@a' is declared percpuhash, which holds aggregations (count(), "
+		     "sum(), ...), but is assigned an integer here; declare it hash");
+	expect_error("let @a = lruhash(1); BEGIN { @a = sum(1); }",
+		     "stdin:1:35: error: map '@a' is declared lruhash, which holds values, but is assigned "
+		     "sum() here; declare it percpulruhash");
+	expect_error("let @a = lruhsh(1); BEGIN { @a = 1; }",
+		     "stdin:1:10: error: invalid map type 'lruhsh'; did you mean 'lruhash'?");
+	expect_error("let @a = hash(5); let @a = hash(6); BEGIN { @a = 1; }",
+		     "stdin:1:23: error: map '@a' is declared twice");
+	expect_error("let @a = hash(0); BEGIN { @a = 1; }",
+		     "stdin:1:15: error: a map holds 1 to 16777216 entries, not 0");
+	expect_error("BEGIN { @s = 1; $x = len(@s); }",
+		     "stdin:1:26: error: call to len() expects a map with explicit keys (non-scalar map)");
+	expect_error("BEGIN { @s[1] = 1; $x = has_key(@s, \"a\"); }",
+		     "stdin:1:37: error: map '@s' key is string[2] here but int64 elsewhere");
+	/* unused: a warning, and the script runs */
+	a = analyze("let @u = hash(3); BEGIN { @x = 1; }");
+	PASSES(a);
+	CHECKF(a.diag && strstr(a.diag, "warning: map '@u' is declared but never used"), "unused warning: %s",
+	       a.diag ? a.diag : "");
+	analyzed_free(&a);
+}
+
 int main(void)
 {
 	test_expression_types();
 	test_scratch_vars_are_per_probe();
 	test_map_kinds_and_layouts();
 	test_map_types_flow_across_probes();
+	test_map_declarations();
 	test_printf_layout();
 	test_positionals();
 	test_positionals_in_attach_points();
