@@ -111,6 +111,13 @@ struct rt_output_ops {
 	void (*map_full)(struct rt_output *o, const char *map, uint64_t dropped, uint64_t max_entries,
 			 bool at_exit);
 	void (*notice)(struct rt_output *o, enum rt_notice level, const char *text);
+	/* output of time(), cat(), system(), join(): JSON's message `type`
+	 * ("time", "cat", "syscall", "join"); text: the text as it is, and a
+	 * newline after it when `line` */
+	void (*message)(struct rt_output *o, const char *type, const char *text, size_t len, bool line);
+	/* errorf()/warnf(): the text as an error or warning at file:loc */
+	void (*located)(struct rt_output *o, enum rt_notice level, const char *file, int line,
+			int col, int end_line, int end_col, const char *text, size_t len);
 };
 
 struct rt_output {

@@ -26,6 +26,7 @@ struct rt_options {
 	bool quiet;                /* -q: no "Attaching N probes..." */
 	bool verbose;              /* -v */
 	bool dry_run;              /* --dry-run: load and attach, then detach and exit */
+	bool no_warnings;          /* --no-warnings: warnf() prints nothing */
 	const struct source *src;  /* for verifier/attach messages on script lines; may be NULL */
 	/* bpftrace's settings (src/main.c reads them from the environment);
 	 * 0 = what the object was compiled with, or the default */
@@ -54,6 +55,11 @@ int rt_run(const struct compiled *c, const struct rt_options *o);
 
 /* Format one printf record with bpftrace's semantics into out. */
 void rt_format_printf(FILE *out, const struct desc_printf *pf, const void *payload, size_t size);
+/* A record of time(), cat(), system(), errorf(), warnf() or join()
+ * (pf->action): formatted and done (runtime/actions.c); file names the
+ * script for errorf()/warnf(). */
+void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const void *payload,
+		      size_t size, const char *file, bool no_warnings);
 /* The conversions rt_format_printf() will consume arguments for, in order:
  * 's', one of "diuoxXcp" (integers), or a buffer's RT_CONV_BUF_* (%r, %rx,
  * %rh). Returns how many there are (stores at

@@ -35,6 +35,7 @@ struct sema_options {
 	uint32_t max_strlen;  /* 0: SONDE_DEFAULT_MAX_STRLEN (or BPFTRACE_MAX_STRLEN) */
 	int max_probes;       /* attach points allowed; 0 = SEMA_DEFAULT_MAX_PROBES */
 	int max_programs;     /* BPF programs allowed; 0 = SEMA_DEFAULT_MAX_PROGRAMS */
+	bool unsafe;          /* --unsafe: system() and the like are allowed */
 };
 
 /* Each program costs LLVM ~2 ms to compile and the kernel a load and an
@@ -71,6 +72,7 @@ void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct type_arena *sema_types(struct sema *s);
 uint32_t sema_max_strlen(struct sema *s);
+bool sema_unsafe(struct sema *s); /* --unsafe was given */
 /* The program groups (targets) the action being checked runs in. */
 int sema_ntargets(struct sema *s);
 const struct prog_group *sema_target(struct sema *s, int i);
@@ -107,6 +109,14 @@ bool sema_complete_value(struct sema *s, const struct type *t, srcloc loc);
 
 /* printf(): the format against the arguments, and the record they travel in. */
 const struct type *sema_check_printf(struct sema *s, struct node *call);
+/* The printf family (cat, system, errorf, warnf): the format and arguments
+ * checked as printf's; `action` says what the runtime does with the text. */
+void sema_printf_as(struct sema *s, struct node *call, enum printf_action action);
+/* A format record of the call's own making (time, join): its format and
+ * argument tuple (NULL: none); sets call->index, returns it (-1 after an
+ * error). */
+int sema_register_format(struct sema *s, struct node *call, const char *fmt,
+			 const struct type *args, enum printf_action action);
 /* A value print() sends to user space: registers its type in the
  * description; the node's index says which. */
 void sema_print_value(struct sema *s, struct node *call, struct node *value);

@@ -47,6 +47,7 @@ struct compile_options {
 	/* bpftrace's settings (src/main.c reads them from the environment) */
 	uint32_t max_probes;        /* BPFTRACE_MAX_PROBES, at most INT32_MAX; 0 = default (sema.h) */
 	uint32_t max_programs;      /* BPFTRACE_MAX_BPF_PROGS, likewise */
+	bool unsafe;                /* --unsafe: system() and the like are allowed */
 };
 
 /* Parse, check and compile one script (src/compile.c). Errors are reported

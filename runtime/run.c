@@ -390,6 +390,12 @@ static void handle_printf(struct run *r, uint32_t id, const char *payload, size_
 		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, msg);
 		return;
 	}
+	const struct desc_printf *pf = &r->desc->printfs[id];
+	if (pf->action != PF_PRINTF) {
+		const char *file = r->o->src && r->o->src->name ? r->o->src->name : "stdin";
+		rt_printf_action(&r->sink, pf, payload, size, file, r->o->no_warnings);
+		return;
+	}
 	FILE *f = open_memstream(&r->printf_buf, &r->printf_cap);
 	if (!f) {
 		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, "cannot format printf: out of memory");

@@ -57,6 +57,11 @@ uint32_t sema_max_strlen(struct sema *s)
 	return s->max_strlen;
 }
 
+bool sema_unsafe(struct sema *s)
+{
+	return s->opt && s->opt->unsafe;
+}
+
 int sema_ntargets(struct sema *s)
 {
 	return s->cur ? s->cur->ntargets : 0;

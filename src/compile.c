@@ -18,7 +18,7 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 
 	struct sema_options so = { .positional = o->positional, .npositional = o->npositional,
 				   .max_probes = (int)o->max_probes,
-				   .max_programs = (int)o->max_programs };
+				   .max_programs = (int)o->max_programs, .unsafe = o->unsafe };
 	struct sema_result sr = { 0 };
 	int rc = sema_analyze(prog, &so, &d, &sr);
 	if (rc == 0 && (o->dump & DUMP_TYPES))

@@ -42,6 +42,8 @@ static void usage(FILE *out)
 	      "    --emit-llvm FILE write the LLVM IR to FILE\n"
 	      "    --emit-elf FILE  write the BPF object to FILE and exit (nothing is loaded)\n"
 	      "    --dry-run        compile, load and attach, then exit\n"
+	      "    --unsafe         allow actions with side effects (system())\n"
+	      "    --no-warnings    do not print warnf() messages\n"
 	      "    -h, --help       show this help\n"
 	      "    -V, --version    show the version\n"
 	      "    --               end of options; what follows are positional\n"
@@ -169,7 +171,7 @@ static int read_env_settings(struct cli *cli)
 
 /* ---- the command line ------------------------------------------------------ */
 
-enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN };
+enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_UNSAFE, OPT_NO_WARNINGS };
 
 /* Returns -1 to continue, else an exit code. */
 static int parse_args(int argc, char **argv, struct cli *cli)
@@ -180,6 +182,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "emit-llvm", required_argument, NULL, OPT_EMIT_LLVM },
 		{ "emit-elf", required_argument, NULL, OPT_EMIT_ELF },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
+		{ "no-warnings", no_argument, NULL, OPT_NO_WARNINGS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -212,6 +216,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_EMIT_LLVM: cli->co.emit_llvm_path = optarg; break;
 		case OPT_EMIT_ELF: cli->co.emit_elf_path = optarg; break;
 		case OPT_DRY_RUN: cli->rt.dry_run = true; break;
+		case OPT_UNSAFE: cli->co.unsafe = true; break;
+		case OPT_NO_WARNINGS: cli->rt.no_warnings = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		default: usage(stderr); return 1;

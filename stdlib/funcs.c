@@ -111,7 +111,7 @@ static void replace_by_first_arg(struct node *n)
  * that already is a string is that string (codegen never sees it). */
 /* Where a pointer argument points: its own address space; a plain integer
  * (arg0, a map value) points where the probe type's pointers do. */
-static enum addr_space pointee_space(struct sema *s, const struct type *t)
+enum addr_space stdlib_pointee_space(struct sema *s, const struct type *t)
 {
 	enum addr_space as = t->kind == TY_PTR ? t->as : AS_NONE;
 	for (int i = 0; i < sema_ntargets(s) && as == AS_NONE; i++) {
@@ -159,7 +159,7 @@ static const struct type *check_str(struct sema *s, struct node *n)
 		if (sema_const_eval(len, &v) && v >= 0 && (uint64_t)v < size)
 			size = v > 0 ? (uint32_t)v : 1;
 	}
-	n->as = pointee_space(s, t);
+	n->as = stdlib_pointee_space(s, t);
 	return type_str(sema_types(s), size);
 }
 
@@ -195,7 +195,7 @@ static const struct type *check_buf(struct sema *s, struct node *n)
 	}
 	if (size > max)
 		size = max;
-	n->as = in_memory ? AS_NONE : pointee_space(s, t);
+	n->as = in_memory ? AS_NONE : stdlib_pointee_space(s, t);
 	return type_buf(sema_types(s), size);
 }
 
@@ -208,6 +208,13 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "delete", FN_STMT, 1, 2, check_delete, cg_fn_delete, NULL },
 	{ "str",    FN_VALUE, 1, 2, check_str, cg_fn_str, NULL },
 	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
+	/* formatted in user space (stdlib/format.c) */
+	{ "time",     FN_STMT, 0, 1, stdlib_check_time, cg_fn_printf, NULL },
+	{ "cat",      FN_STMT, 1, -1, stdlib_check_cat, cg_fn_printf, NULL },
+	{ "system",   FN_STMT, 1, -1, stdlib_check_system, cg_fn_printf, NULL },
+	{ "errorf",   FN_STMT, 1, -1, stdlib_check_errorf, cg_fn_printf, NULL },
+	{ "warnf",    FN_STMT, 1, -1, stdlib_check_warnf, cg_fn_printf, NULL },
+	{ "join",     FN_STMT, 1, 2, stdlib_check_join, cg_fn_join, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 
