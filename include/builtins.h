@@ -130,7 +130,18 @@ const struct type *stdlib_check_system(struct sema *s, struct node *n);
 const struct type *stdlib_check_errorf(struct sema *s, struct node *n);
 const struct type *stdlib_check_warnf(struct sema *s, struct node *n);
 const struct type *stdlib_check_join(struct sema *s, struct node *n);
+const struct type *stdlib_check_strftime(struct sema *s, struct node *n);
+const struct type *stdlib_check_strerror(struct sema *s, struct node *n);
+const struct type *stdlib_check_ntop(struct sema *s, struct node *n);
+const struct type *stdlib_check_macaddr(struct sema *s, struct node *n);
+const struct type *stdlib_check_cgroup_path(struct sema *s, struct node *n);
+const struct type *stdlib_check_username(struct sema *s, struct node *n);
+struct LLVMOpaqueValue *cg_fn_cgroup_path(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_username(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_join(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_user_value(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_ntop(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_macaddr(struct cg *cg, struct node *n);
 /* Where a pointer argument points (stdlib/funcs.c): its own address space;
  * a plain integer (arg0, a map value) points where the probe type's do. */
 enum addr_space stdlib_pointee_space(struct sema *s, const struct type *t);

@@ -70,6 +70,10 @@ void rt_arena_free(struct rt_arena *a);
  * when the string fills its buffer), buffers, arrays, tuples and records
  * (struct members, bitfields included) recursively. */
 struct rt_value *rt_decode(struct rt_arena *a, const struct type *t, const void *bytes);
+/* Values user space shows as text (strftime()'s timestamps, ntop()'s
+ * addresses...: records named by stdlib/format.c): fills v with the text
+ * and returns true; false for any other type (runtime/formats.c). */
+bool rt_user_value(struct rt_arena *a, const struct type *t, const void *bytes, struct rt_value *v);
 /* Constructors for aggregation results and the like. */
 struct rt_value *rt_value_int(struct rt_arena *a, int64_t v);
 struct rt_value *rt_value_uint(struct rt_arena *a, uint64_t v);

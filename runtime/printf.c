@@ -218,6 +218,22 @@ static void print_buffer(FILE *out, const struct fmt_spec *s, const unsigned cha
 	free(text);
 }
 
+static void print_value_text(FILE *out, const struct fmt_spec *s, const struct type *t,
+			     const unsigned char *at)
+{
+	char *text = NULL;
+	size_t size = 0;
+	struct rt_arena *a = rt_arena_new();
+	FILE *mem = open_memstream(&text, &size);
+	if (mem) {
+		rt_value_text(mem, rt_decode(a, t, at));
+		if (fclose(mem) == 0)
+			print_string(out, s, text);
+	}
+	free(text);
+	rt_arena_free(a);
+}
+
 static bool is_buffer_conv(char conv)
 {
 	return conv == RT_CONV_BUF || conv == RT_CONV_BUF_HEX || conv == RT_CONV_BUF_SPACED;
@@ -258,6 +274,11 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 			print_string(out, &as_s, str);
 		}
 		free(str);
+		return true;
+	}
+	if (s->conv == 's' && arg->type->kind != TY_ENUM) {
+		/* any other value under %s: its text, as print() shows it */
+		print_value_text(out, s, arg->type, at);
 		return true;
 	}
 	/* scalars as stored (integers as 64 bits, bools and enums at their size) */

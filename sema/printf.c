@@ -119,8 +119,10 @@ static bool check_conversion(struct sema *s, const char *what, const struct conv
 		return false;
 	}
 	bool want_string = c->conv == 's';
-	if (want_string && t->kind != TY_STR && t->kind != TY_ENUM) { /* an enum's %s: its name */
-		sema_err(s, arg->loc, "%s: %s expects a string, but argument %d is %s", what, c->text,
+	/* %s prints any value as print() shows it (the latest bpftrace): an
+	 * enum by its name, a tuple as (1, a), a timestamp as its date */
+	if (want_string && (t->kind == TY_VOID || t->kind == TY_AGG)) {
+		sema_err(s, arg->loc, "%s: %s cannot print argument %d, which is %s", what, c->text,
 			 index, type_name(t, buf, sizeof(buf)));
 		return false;
 	}

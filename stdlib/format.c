@@ -82,3 +82,110 @@ const struct type *stdlib_check_join(struct sema *s, struct node *n)
 	sema_register_format(s, n, sep ? sep->str : " ", rec, PF_JOIN);
 	return type_none();
 }
+
+/* ---- values shown by user space ----------------------------------------------- */
+
+/* A value BPF sends as data and user space shows as text (a time, an
+ * address, an error's name): a record named after bpftrace's type
+ * ("timestamp", "inet"...) with one member holding the data, named by the
+ * format's parameter (strftime's format). runtime/formats.c shows each by
+ * its name; anything else treats it as the record it is. */
+static const struct type *user_value(struct sema *s, const char *name, const char *param,
+				     const struct type *data)
+{
+	struct type_arena *a = sema_types(s);
+	struct type *rec = type_record_new(a, REC_STRUCT, name);
+	type_record_add(a, rec, param, data);
+	type_record_finish(rec, 0);
+	return rec;
+}
+
+/* strftime(fmt, ns): ns since boot, shown in local time by the strftime(3)
+ * format (with %f: the microseconds). */
+const struct type *stdlib_check_strftime(struct sema *s, struct node *n)
+{
+	struct node *fmt = n->args, *ns = fmt->next;
+	int64_t v;
+	if (fmt->kind != N_STR) {
+		sema_expr(s, ns);
+		if (!type_is_none(sema_expr(s, fmt)))
+			return sema_fail(s, fmt->loc, "strftime() expects a string literal as its format");
+		return type_none();
+	}
+	fmt->type = type_str(sema_types(s), (uint32_t)fmt->str_len + 1);
+	if (!sema_arg_integer(s, n, 1, false))
+		return type_none();
+	if (sema_const_eval(ns, &v) && v < 0)
+		return sema_fail(s, ns->loc, "strftime(): the timestamp %lld is negative", (long long)v);
+	return user_value(s, "timestamp", fmt->str, type_int(8, false));
+}
+
+/* strerror(errno): the error's description */
+const struct type *stdlib_check_strerror(struct sema *s, struct node *n)
+{
+	if (!sema_arg_integer(s, n, 0, false))
+		return type_none();
+	return user_value(s, "strerror_t", "errno", type_int(8, true));
+}
+
+/* The bytes of an address or MAC argument: an array (char[4], uint8[16]...;
+ * char arrays are strings here) of exactly `want` bytes when want > 0. */
+static bool byte_array_of(const struct type *t, uint32_t want)
+{
+	bool bytes = t->kind == TY_STR || (t->kind == TY_ARRAY && t->elem && t->elem->size == 1);
+	return bytes && (want == 0 || t->size == want);
+}
+
+/* ntop([af,] addr): an IPv4 address from an integer or 4 bytes, IPv6 from
+ * 16 bytes; af (AF_INET 2, AF_INET6 10) may say which. */
+const struct type *stdlib_check_ntop(struct sema *s, struct node *n)
+{
+	struct node *addr = n->args->next ? n->args->next : n->args;
+	char buf[128];
+	if (addr != n->args && !sema_arg_integer(s, n, 0, false))
+		return type_none();
+	const struct type *t = sema_expr(s, addr);
+	if (type_is_none(t))
+		return t;
+	if (!type_is_integer(t) && !byte_array_of(t, 4) && !byte_array_of(t, 16))
+		return sema_fail(s, addr->loc, "ntop() expects an integer or an array of 4 or 16 bytes "
+				 "as the address, got %s", type_name(t, buf, sizeof(buf)));
+	return user_value(s, "inet", "addr", type_array(sema_types(s), type_int(1, false), 24));
+}
+
+/* macaddr(mac): six bytes shown as 01:23:45:67:89:AB */
+const struct type *stdlib_check_macaddr(struct sema *s, struct node *n)
+{
+	char buf[128];
+	const struct type *t = sema_expr(s, n->args);
+	if (type_is_none(t))
+		return t;
+	if (!byte_array_of(t, 0) || t->size < 6)
+		return sema_fail(s, n->args->loc, "macaddr() expects an array of 6 bytes, got %s",
+				 type_name(t, buf, sizeof(buf)));
+	return user_value(s, "mac_address", "addr", type_array(sema_types(s), type_int(1, false), 6));
+}
+
+/* cgroup_path(id [, filter]): the cgroup's path in each mounted hierarchy
+ * whose name matches the filter (a wildcard; cgroup2 is "unified"). */
+const struct type *stdlib_check_cgroup_path(struct sema *s, struct node *n)
+{
+	struct node *filter = n->args->next;
+	if (!sema_arg_integer(s, n, 0, false))
+		return type_none();
+	if (filter && filter->kind != N_STR) {
+		if (!type_is_none(sema_expr(s, filter)))
+			return sema_fail(s, filter->loc, "cgroup_path() expects a string literal as its filter");
+		return type_none();
+	}
+	if (filter)
+		filter->type = type_str(sema_types(s), (uint32_t)filter->str_len + 1);
+	return user_value(s, "cgroup_path_t", filter ? filter->str : "*", type_int(8, false));
+}
+
+/* username, username(): the name of the current user id */
+const struct type *stdlib_check_username(struct sema *s, struct node *n)
+{
+	(void)n;
+	return user_value(s, "username", "uid", type_int(8, false));
+}

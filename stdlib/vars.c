@@ -105,6 +105,7 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "rand",    var_u32, cg_var_rand },
 	{ "cgroup",  var_u64, cg_var_cgroup },
 	{ "curtask", var_curtask, cg_var_curtask },
+	{ "username", stdlib_check_username, cg_fn_username }, /* stdlib/format.c */
 	/* argN: integer arguments (raw tracepoint arguments, registers) */
 	{ "arg",     var_arg, cg_var_arg },
 	/* args: the probe's typed arguments (a tracepoint's record) */

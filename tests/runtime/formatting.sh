@@ -45,4 +45,51 @@ run_sonde -q -f json -e 'BEGIN { errorf("bad %d", 1); warnf("meh"); exit(); }'
 expect_eq "errorf() and warnf() in JSON" '{"type": "errorf", "msg": "bad 1", "filename": "stdin", "line": 1, "col": 9}
 {"type": "warnf", "msg": "meh", "filename": "stdin", "line": 1, "col": 30}' "$OUT"
 
+# ---- values shown by user space: strftime, ntop, macaddr, strerror -----------------
+
+same_as_bpftrace "strftime() of fixed timestamps" -e 'BEGIN { printf("%s|%s\n", strftime("%Y-%m-%d %H:%M:%S", 0),
+	strftime("%H:%M:%S", 3000000000)); @t = strftime("%Y", 1000); exit(); }'
+run_sonde -q -e 'BEGIN { printf("%s|%s\n", strftime("%%f %f", 1234567891), strftime("%S.%f", 1000)); exit(); }'
+expect_match "strftime() %f: microseconds" '^%f [0-9]{6}\|[0-9]{2}\.[0-9]{6}$' "$OUT"
+run_sonde -q -f json -e 'BEGIN { $t = (1, strftime("%Y", nsecs)); print($t); exit(); }'
+expect_eq "strftime() in JSON" "{\"type\": \"value\", \"data\": [1,\"$(date +%Y)\"]}" "$OUT"
+
+same_as_bpftrace "ntop() of IPv4 integers" -e 'BEGIN { printf("[%s] [%-12s]\n", ntop(0x0100007f), ntop(2, 0xffffffff));
+	print(ntop(0x0a01a8c0)); @a[ntop(0x0100007f)] = count(); @v = ntop(10, 0x0100007f); exit(); }'
+run_sonde -q -e 'BEGIN { printf("%s|%s\n", ntop("0123456789abcde"), ntop(2, (uint8[4])0x0100007f)); exit(); }'
+expect_eq "ntop() of 16 and 4 bytes" "3031:3233:3435:3637:3839:6162:6364:6500|127.0.0.1" "$OUT"
+run_sonde -q -f json -e 'BEGIN { print(ntop(0x0100007f)); @[ntop(0x0100007f)] = 3; exit(); }'
+expect_eq "ntop() in JSON" '{"type": "value", "data": "127.0.0.1"}
+{"type": "map", "data": {"@": {"127.0.0.1": 3}}}' "$OUT"
+
+run_sonde -q -e 'BEGIN { printf("%s\n", macaddr((uint8[8])0xfe665544332211)); @m = macaddr((uint8[8])0xab); exit(); }'
+expect_eq "macaddr()" "11:22:33:44:55:66
+
+
+@m: AB:00:00:00:00:00" "$OUT"
+
+run_sonde -q -e 'BEGIN { print(strerror(7)); printf("[%s]\n", strerror(1)); @e[strerror(2)] = 1; exit(); }'
+expect_eq "strerror()" "Argument list too long
+[Operation not permitted]
+
+
+@e[No such file or directory]: 1" "$OUT"
+run_sonde -q -f json -e 'BEGIN { print(strerror(7)); exit(); }'
+expect_eq "strerror() in JSON" '{"type": "value", "data": "Argument list too long"}' "$OUT"
+
+# ---- cgroup_path, username --------------------------------------------------------
+
+same_as_bpftrace "cgroup_path() and username" -e 'BEGIN { printf("%s|%s\n", cgroup_path(cgroup), username);
+	print(cgroup_path(cgroup)); @u[username] = 1; exit(); }'
+run_sonde -q -e 'BEGIN { print(cgroup_path(cgroup, "unif*")); exit(); }'
+expect_match "cgroup_path() with a filter: cgroup2 only" '^unified:/[^,]*$' "$OUT"
+run_sonde -q -e 'BEGIN { print(cgroup_path(cgroup, "nomatch")); printf("%s\n", username()); exit(); }'
+expect_eq "cgroup_path() with a filter matching nothing, username()" "
+$(id -un)" "$OUT"
+
+# ---- printf: %s of any value ------------------------------------------------------
+
+run_sonde -q -e 'BEGIN { $r = (a=1, b="x"); printf("%s|%s|%5s|%s|%s|%s\n", -1, (1, "a"), true, $r, (uint32)7, (uint8[2])0x0201); exit(); }'
+expect_eq "printf %s of ints, tuples, bools, records, arrays" "-1|(1, a)| true|{ .a = 1, .b = x }|7|[1,2]" "$OUT"
+
 finish
