@@ -132,6 +132,7 @@ const struct type *stdlib_check_warnf(struct sema *s, struct node *n);
 const struct type *stdlib_check_join(struct sema *s, struct node *n);
 const struct type *stdlib_check_strftime(struct sema *s, struct node *n);
 const struct type *stdlib_check_strerror(struct sema *s, struct node *n);
+const struct type *stdlib_check_signal_name(struct sema *s, struct node *n);
 const struct type *stdlib_check_ntop(struct sema *s, struct node *n);
 const struct type *stdlib_check_macaddr(struct sema *s, struct node *n);
 const struct type *stdlib_check_cgroup_path(struct sema *s, struct node *n);

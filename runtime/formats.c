@@ -82,6 +82,18 @@ static int format_strerror(char *out, size_t size, const struct type_member *m,
 	return 0;
 }
 
+/* bpftrace's table is strsignal(3)'s for 0..64 (glibc: "Unknown signal 32",
+ * "Real-time signal 0" for 34...) and "N/A" beyond */
+static int format_signal_name(char *out, size_t size, const struct type_member *m,
+			      const unsigned char *p)
+{
+	(void)m;
+	int64_t sig;
+	memcpy(&sig, p, sizeof(sig));
+	snprintf(out, size, "%s", sig >= 0 && sig <= 64 ? strsignal((int)sig) : "N/A");
+	return 0;
+}
+
 static int format_inet(char *out, size_t size, const struct type_member *m, const unsigned char *p)
 {
 	(void)m;
@@ -214,6 +226,7 @@ static const struct {
 } user_formats[] = {
 	{ "timestamp", 8, format_timestamp },
 	{ "strerror_t", 8, format_strerror },
+	{ "signal_name_t", 8, format_signal_name },
 	{ "inet", 24, format_inet },
 	{ "mac_address", 6, format_mac },
 	{ "cgroup_path_t", 8, format_cgroup_path },

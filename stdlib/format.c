@@ -189,3 +189,12 @@ const struct type *stdlib_check_username(struct sema *s, struct node *n)
 	(void)n;
 	return user_value(s, "username", "uid", type_int(8, false));
 }
+
+/* signal_name(sig): the signal's description ("Interrupt"; "N/A" outside
+ * 0..64), as strsignal(3) */
+const struct type *stdlib_check_signal_name(struct sema *s, struct node *n)
+{
+	if (!sema_arg_integer(s, n, 0, false))
+		return type_none();
+	return user_value(s, "signal_name_t", "sig", type_int(8, true));
+}

@@ -217,6 +217,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "join",     FN_STMT, 1, 2, stdlib_check_join, cg_fn_join, NULL },
 	{ "strftime", FN_VALUE, 2, 2, stdlib_check_strftime, cg_fn_user_value, NULL },
 	{ "strerror", FN_VALUE, 1, 1, stdlib_check_strerror, cg_fn_user_value, NULL },
+	{ "signal_name", FN_VALUE, 1, 1, stdlib_check_signal_name, cg_fn_user_value, NULL },
 	{ "ntop",     FN_VALUE, 1, 2, stdlib_check_ntop, cg_fn_ntop, NULL },
 	{ "macaddr",  FN_VALUE, 1, 1, stdlib_check_macaddr, cg_fn_macaddr, NULL },
 	{ "cgroup_path", FN_VALUE, 1, 2, stdlib_check_cgroup_path, cg_fn_cgroup_path, NULL },

@@ -77,6 +77,12 @@ expect_eq "strerror()" "Argument list too long
 run_sonde -q -f json -e 'BEGIN { print(strerror(7)); exit(); }'
 expect_eq "strerror() in JSON" '{"type": "value", "data": "Argument list too long"}' "$OUT"
 
+run_sonde -q -e 'BEGIN { print(signal_name(2)); print(signal_name(0)); print(signal_name(1024)); printf("%s|%s\n", signal_name(34), signal_name(-1)); exit(); }'
+expect_eq "signal_name()" "Interrupt
+Unknown signal 0
+N/A
+Real-time signal 0|N/A" "$OUT"
+
 # ---- cgroup_path, username --------------------------------------------------------
 
 same_as_bpftrace "cgroup_path() and username" -e 'BEGIN { printf("%s|%s\n", cgroup_path(cgroup), username);
