@@ -70,6 +70,7 @@ int rt_printf_conversions(const char *fmt, char *convs, int max);
 #define RT_CONV_BUF 'r'       /* %r: printable bytes as they are, others \xNN */
 #define RT_CONV_BUF_HEX 'R'   /* %rx: every byte \xNN */
 #define RT_CONV_BUF_SPACED 'H' /* %rh: every byte as hex, separated by spaces */
+#define RT_CONV_GFP 'G'       /* %gr: an integer as GFP flags, GFP_KERNEL|__GFP_ZERO */
 
 /* A map read from the kernel, per-CPU values already combined. */
 struct rt_map_entry {

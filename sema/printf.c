@@ -71,6 +71,11 @@ static bool parse_format(struct sema *s, const char *what, const struct node *fm
 				 start);
 			return false;
 		}
+		if (p[0] == 'g' && p[1] == 'r') {
+			format_push(out, RT_CONV_GFP, start, (size_t)(p + 2 - start));
+			p += 2;
+			continue;
+		}
 		if (*p == 'r') {
 			char conv = p[1] == 'x' ? RT_CONV_BUF_HEX : p[1] == 'h' ? RT_CONV_BUF_SPACED : RT_CONV_BUF;
 			size_t len = (size_t)(p - start + (conv == RT_CONV_BUF ? 1 : 2));

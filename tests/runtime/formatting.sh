@@ -98,4 +98,7 @@ $(id -un)" "$OUT"
 run_sonde -q -e 'BEGIN { $r = (a=1, b="x"); printf("%s|%s|%5s|%s|%s|%s\n", -1, (1, "a"), true, $r, (uint32)7, (uint8[2])0x0201); exit(); }'
 expect_eq "printf %s of ints, tuples, bools, records, arrays" "-1|(1, a)| true|{ .a = 1, .b = x }|7|[1,2]" "$OUT"
 
+run_sonde -q -e 'BEGIN { printf("%gr|%gr|%gr|%-12gr|%gr\n", 0x1, 0, 0xcc0, 0x2, 0x400000 | 0xcc0 | 0x100 | (1 << 40)); exit(); }'
+expect_eq "printf %gr: GFP flags" "GFP_DMA|0|GFP_KERNEL|__GFP_HIGHMEM|GFP_KERNEL_ACCOUNT|__GFP_ZERO|0x10000000000" "$OUT"
+
 finish
