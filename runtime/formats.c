@@ -154,6 +154,8 @@ static int cgroup_roots(struct cgroup_root *roots, int max)
 	return n;
 }
 
+/* nftw(3) passes no user data to its callback: the search's inode and
+ * result live here (the event loop is one thread). */
 static uint64_t cgroup_wanted;
 static char cgroup_found[4096];
 
