@@ -32,6 +32,21 @@ same_as_bpftrace "join() of execve's argv" -c "$ECHO" -e 'tracepoint:syscalls:sy
 run_sonde -q -f json -c "$ECHO" -e 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args.argv, ","); }'
 expect_eq "join() in JSON" '{"type": "join", "data": "/bin/true,x,yy,zzz"}' "$OUT"
 
+# Ctrl-C while system() runs on every context switch: the event loop stops
+# reading at once, starts no more commands, and END runs.
+"$SONDE" --unsafe -e 'tracepoint:sched:sched_switch { system("echo foo"); } END { printf("end\n"); }' >"$TMP/sig.out" 2>&1 &
+SIGPID=$!
+sleep 2
+kill -INT "$SIGPID"
+for _ in $(seq 100); do kill -0 "$SIGPID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$SIGPID" 2>/dev/null; then
+	kill -KILL "$SIGPID"
+	fail "Ctrl-C under a flood of system() events: still running 10 s later"
+else
+	expect_match "Ctrl-C under a flood of system() events: END runs" '^end$' "$(cat "$TMP/sig.out")"
+fi
+wait "$SIGPID" 2>/dev/null
+
 # ---- errorf, warnf ---------------------------------------------------------------
 
 run_sonde -q -e 'BEGIN { errorf("Something bad with args: %d, %s", 10, "arg2"); $x = 0x12345678abcdef;
