@@ -176,6 +176,34 @@ struct LLVMOpaqueValue *cg_fn_ksym(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_has_key(struct cg *cg, struct node *n); /* codegen/maps.c */
 struct LLVMOpaqueValue *cg_fn_len(struct cg *cg, struct node *n);
 
+/* Functions formatted in user space (stdlib/format.c, codegen/format.c). */
+const struct type *stdlib_check_time(struct sema *s, struct node *n);
+const struct type *stdlib_check_cat(struct sema *s, struct node *n);
+const struct type *stdlib_check_system(struct sema *s, struct node *n);
+const struct type *stdlib_check_errorf(struct sema *s, struct node *n);
+const struct type *stdlib_check_warnf(struct sema *s, struct node *n);
+const struct type *stdlib_check_join(struct sema *s, struct node *n);
+const struct type *stdlib_check_strftime(struct sema *s, struct node *n);
+const struct type *stdlib_check_strerror(struct sema *s, struct node *n);
+const struct type *stdlib_check_signal_name(struct sema *s, struct node *n);
+const struct type *stdlib_check_ntop(struct sema *s, struct node *n);
+const struct type *stdlib_check_macaddr(struct sema *s, struct node *n);
+const struct type *stdlib_check_cgroup_path(struct sema *s, struct node *n);
+const struct type *stdlib_check_username(struct sema *s, struct node *n);
+struct LLVMOpaqueValue *cg_fn_cgroup_path(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_username(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_join(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_user_value(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_ntop(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_macaddr(struct cg *cg, struct node *n);
+/* Where a pointer argument points (stdlib/funcs.c): its own address space;
+ * a plain integer (arg0, a map value) points where the probe type's do. */
+enum addr_space stdlib_pointee_space(struct sema *s, const struct node *arg);
+/* join(): at most this many strings of this many bytes (bpftrace's
+ * join_argnum and join_argsize) */
+#define SONDE_JOIN_ARGS 16
+#define SONDE_JOIN_ARG_SIZE 1024
+
 void cg_agg_count(struct cg *cg, struct node *assign);
 void cg_agg_sum(struct cg *cg, struct node *assign);
 void cg_agg_avg(struct cg *cg, struct node *assign);

@@ -103,12 +103,27 @@ struct desc_map {
 /* The most entries a declaration may give a map (BPFTRACE_MAX_MAP_KEYS's bound). */
 #define SONDE_MAX_DECLARED_ENTRIES (1u << 24)
 
+/* What the runtime does with a formatted record (stdlib/format.c makes
+ * them): every statement whose output is made in user space is a format
+ * plus a record of arguments, and differs only in what happens to the text. */
+enum printf_action {
+	PF_PRINTF,  /* print the text */
+	PF_TIME,    /* fmt is a strftime(3) format of the time the event is handled */
+	PF_CAT,     /* the text names a file: print its contents */
+	PF_SYSTEM,  /* the text is a shell command (--unsafe): print its output */
+	PF_ERRORF,  /* the text is an error at loc (stderr) */
+	PF_WARNF,   /* the text is a warning at loc (stderr) */
+	PF_JOIN,    /* fmt is the separator; args holds the strings to join */
+	PF__COUNT
+};
+
 /* A printf() call site: the format and the record carrying its arguments
  * (after struct event_hdr), laid out as the tuple `args`. */
 struct desc_printf {
 	char *fmt;         /* as written, escapes decoded */
 	const struct type *args; /* a tuple; NULL when there are no arguments */
 	srcloc loc;
+	enum printf_action action;
 };
 
 /* What a compile depended on: a cached object is valid only where these

@@ -81,6 +81,10 @@ void rt_arena_free(struct rt_arena *a);
  * when the string fills its buffer), buffers, arrays, tuples and records
  * (struct members, bitfields included) recursively. */
 struct rt_value *rt_decode(struct rt_arena *a, const struct type *t, const void *bytes);
+/* Values user space shows as text (strftime()'s timestamps, ntop()'s
+ * addresses...: records named by stdlib/format.c): fills v with the text
+ * and returns true; false for any other type (runtime/formats.c). */
+bool rt_user_value(struct rt_arena *a, const struct type *t, const void *bytes, struct rt_value *v);
 /* Constructors for aggregation results and the like. */
 struct rt_value *rt_value_int(struct rt_arena *a, int64_t v);
 struct rt_value *rt_value_uint(struct rt_arena *a, uint64_t v);
@@ -133,6 +137,13 @@ struct rt_output_ops {
 	void (*map_full)(struct rt_output *o, const char *map, uint64_t dropped, uint64_t max_entries,
 			 bool at_exit, bool declared);
 	void (*notice)(struct rt_output *o, enum rt_notice level, const char *text);
+	/* output of time(), cat(), system(), join(): JSON's message `type`
+	 * ("time", "cat", "syscall", "join"); text: the text as it is, and a
+	 * newline after it when `line` */
+	void (*message)(struct rt_output *o, const char *type, const char *text, size_t len, bool line);
+	/* errorf()/warnf(): the text as an error or warning at file:loc */
+	void (*located)(struct rt_output *o, enum rt_notice level, const char *file, int line,
+			int col, int end_line, int end_col, const char *text, size_t len);
 };
 
 struct rt_output {

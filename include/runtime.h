@@ -26,6 +26,7 @@ struct rt_options {
 	bool quiet;                /* -q: no "Attaching N probes..." */
 	bool verbose;              /* -v */
 	bool dry_run;              /* --dry-run: load and attach, then detach and exit */
+	bool no_warnings;          /* --no-warnings: warnf() prints nothing */
 	const struct source *src;  /* for verifier/attach messages on script lines; may be NULL */
 	/* bpftrace's settings (src/main.c reads them from the environment);
 	 * 0 = what the object was compiled with, or the default */
@@ -55,6 +56,11 @@ int rt_run(const struct compiled *c, const struct rt_options *o);
 
 /* Format one printf record with bpftrace's semantics into out. */
 void rt_format_printf(FILE *out, const struct desc_printf *pf, const void *payload, size_t size);
+/* A record of time(), cat(), system(), errorf(), warnf() or join()
+ * (pf->action): formatted and done (runtime/actions.c); file names the
+ * script for errorf()/warnf(). */
+void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const void *payload,
+		      size_t size, const char *file, bool no_warnings);
 /* The conversions rt_format_printf() will consume arguments for, in order:
  * 's', one of "diuoxXcp" (integers), or a buffer's RT_CONV_BUF_* (%r, %rx,
  * %rh). Returns how many there are (stores at
@@ -65,6 +71,7 @@ int rt_printf_conversions(const char *fmt, char *convs, int max);
 #define RT_CONV_BUF 'r'       /* %r: printable bytes as they are, others \xNN */
 #define RT_CONV_BUF_HEX 'R'   /* %rx: every byte \xNN */
 #define RT_CONV_BUF_SPACED 'H' /* %rh: every byte as hex, separated by spaces */
+#define RT_CONV_GFP 'G'       /* %gr: an integer as GFP flags, GFP_KERNEL|__GFP_ZERO */
 
 /* A map read from the kernel, per-CPU values already combined. */
 struct rt_map_entry {

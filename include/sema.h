@@ -120,6 +120,14 @@ bool sema_complete_value(struct sema *s, const struct type *t, srcloc loc);
 
 /* printf(): the format against the arguments, and the record they travel in. */
 const struct type *sema_check_printf(struct sema *s, struct node *call);
+/* The printf family (cat, system, errorf, warnf): the format and arguments
+ * checked as printf's; `action` says what the runtime does with the text. */
+void sema_printf_as(struct sema *s, struct node *call, enum printf_action action);
+/* A format record of the call's own making (time, join): its format and
+ * argument tuple (NULL: none); sets call->index, returns it (-1 after an
+ * error). */
+int sema_register_format(struct sema *s, struct node *call, const char *fmt,
+			 const struct type *args, enum printf_action action);
 /* A value print() sends to user space: registers its type in the
  * description; the node's index says which. */
 void sema_print_value(struct sema *s, struct node *call, struct node *value);

@@ -439,6 +439,28 @@ static void json_notice(struct rt_output *o, enum rt_notice level, const char *t
 	fprintf(o->err, "sonde: %s\n", text);
 }
 
+static void json_message(struct rt_output *o, const char *type, const char *text, size_t len,
+			 bool line)
+{
+	(void)line;
+	fprintf(o->out, "{\"type\": \"%s\", \"data\": ", type);
+	json_string(o->out, text, len);
+	fputs("}\n", o->out);
+}
+
+/* the latest bpftrace's errorf/warnf message: only the first location */
+static void json_located(struct rt_output *o, enum rt_notice level, const char *file, int line,
+			 int col, int end_line, int end_col, const char *text, size_t len)
+{
+	(void)end_line;
+	(void)end_col;
+	fprintf(o->out, "{\"type\": \"%s\", \"msg\": ", level == RT_NOTICE_ERROR ? "errorf" : "warnf");
+	json_string(o->out, text, len);
+	fputs(", \"filename\": ", o->out);
+	json_string(o->out, file, strlen(file));
+	fprintf(o->out, ", \"line\": %d, \"col\": %d}\n", line, col);
+}
+
 static const struct rt_output_ops json_ops = {
 	.attached = json_attached,
 	.printf = json_printf,
@@ -448,6 +470,8 @@ static const struct rt_output_ops json_ops = {
 	.lost_events = json_lost_events,
 	.map_full = json_map_full,
 	.notice = json_notice,
+	.message = json_message,
+	.located = json_located,
 };
 
 void rt_output_json(struct rt_output *o, FILE *out, FILE *err)

@@ -273,6 +273,30 @@ static void text_notice(struct rt_output *o, enum rt_notice level, const char *t
 	fprintf(o->err, "sonde: %s\n", text);
 }
 
+static void text_message(struct rt_output *o, const char *type, const char *text, size_t len,
+			 bool line)
+{
+	(void)type;
+	fwrite(text, 1, len, o->out);
+	if (line)
+		fputc('\n', o->out);
+}
+
+/* bpftrace's located message: "stdin:1:9-62: ERROR: text" on stderr */
+static void text_located(struct rt_output *o, enum rt_notice level, const char *file, int line,
+			 int col, int end_line, int end_col, const char *text, size_t len)
+{
+	fflush(o->out);
+	if (end_line == line)
+		fprintf(o->err, "%s:%d:%d-%d: ", file, line, col, end_col);
+	else
+		fprintf(o->err, "%s:%d-%d: ", file, line, end_line);
+	fputs(level == RT_NOTICE_ERROR ? "ERROR: " : "WARNING: ", o->err);
+	fwrite(text, 1, len, o->err);
+	fputc('\n', o->err);
+	fflush(o->err);
+}
+
 static const struct rt_output_ops text_ops = {
 	.attached = text_attached,
 	.printf = text_printf,
@@ -282,6 +306,8 @@ static const struct rt_output_ops text_ops = {
 	.lost_events = text_lost_events,
 	.map_full = text_map_full,
 	.notice = text_notice,
+	.message = text_message,
+	.located = text_located,
 };
 
 void rt_output_text(struct rt_output *o, FILE *out, FILE *err)

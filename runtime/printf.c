@@ -95,6 +95,11 @@ static bool parse_spec(const char *fmt, struct fmt_spec *s)
 		s->length = LEN_WIDE;
 		p++;
 	}
+	if (p[0] == 'g' && p[1] == 'r') {
+		s->conv = RT_CONV_GFP;
+		s->len = (size_t)(p + 2 - fmt);
+		return true;
+	}
 	if (p[0] == 'r') {
 		s->conv = p[1] == 'x' ? RT_CONV_BUF_HEX : p[1] == 'h' ? RT_CONV_BUF_SPACED : RT_CONV_BUF;
 		p += s->conv == RT_CONV_BUF ? 1 : 2;
@@ -218,27 +223,105 @@ static void print_buffer(FILE *out, const struct fmt_spec *s, const unsigned cha
 	free(text);
 }
 
-static bool is_buffer_conv(char conv)
+static void print_value_text(FILE *out, const struct fmt_spec *s, const struct type *t,
+			     const unsigned char *at)
 {
-	return conv == RT_CONV_BUF || conv == RT_CONV_BUF_HEX || conv == RT_CONV_BUF_SPACED;
-}
-
-/* %s of a stack (its frames, as bpftrace prints them in values) or of a
- * ksym() (the symbol's name). */
-static void print_stack(FILE *out, const struct fmt_spec *s, const struct type *t,
-			const unsigned char *at)
-{
-	struct rt_arena *a = rt_arena_new();
 	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (f) {
-		rt_value_text(f, rt_decode(a, t, at));
-		if (fclose(f) == 0)
+	size_t size = 0;
+	struct rt_arena *a = rt_arena_new();
+	FILE *mem = open_memstream(&text, &size);
+	if (mem) {
+		rt_value_text(mem, rt_decode(a, t, at));
+		if (fclose(mem) == 0)
 			print_string(out, s, text);
 	}
 	free(text);
 	rt_arena_free(a);
+}
+
+/* The kernel's GFP bits (include/linux/gfp_types.h, 6.x numbering) and the
+ * names the latest bpftrace gives them; compound masks first, as the
+ * kernel's own tracepoint output (mmflags.h) matches them. */
+#define GFP_BIT(n) (1ull << (n))
+enum {
+	G_DMA = 0, G_HIGHMEM, G_DMA32, G_MOVABLE, G_RECLAIMABLE, G_HIGH, G_IO, G_FS, G_ZERO,
+	G_UNUSED, G_DIRECT_RECLAIM, G_KSWAPD_RECLAIM, G_WRITE, G_NOWARN, G_RETRY_MAYFAIL,
+	G_NOFAIL, G_NORETRY, G_MEMALLOC, G_COMP, G_NOMEMALLOC, G_HARDWALL, G_THISNODE,
+	G_ACCOUNT, G_ZEROTAGS, G_SKIP_ZERO, G_SKIP_KASAN, G_NO_OBJ_EXT,
+};
+#define GFP_RECLAIM (GFP_BIT(G_DIRECT_RECLAIM) | GFP_BIT(G_KSWAPD_RECLAIM))
+#define GFP_KERNEL_M (GFP_RECLAIM | GFP_BIT(G_IO) | GFP_BIT(G_FS))
+#define GFP_NOFS_M (GFP_RECLAIM | GFP_BIT(G_IO))
+#define GFP_USER_M (GFP_NOFS_M | GFP_BIT(G_FS) | GFP_BIT(G_HARDWALL))
+#define GFP_HIGHUSER_M (GFP_USER_M | GFP_BIT(G_HIGHMEM))
+#define GFP_HIGHUSER_MOVABLE_M (GFP_HIGHUSER_M | GFP_BIT(G_MOVABLE) | GFP_BIT(G_SKIP_KASAN))
+#define GFP_TRANSHUGE_LIGHT_M ((GFP_HIGHUSER_MOVABLE_M | GFP_BIT(G_COMP) | GFP_BIT(G_NOMEMALLOC) | \
+				GFP_BIT(G_NOWARN)) & ~GFP_RECLAIM)
+
+static const struct {
+	uint64_t mask;
+	const char *name;
+} gfp_names[] = {
+	{ GFP_TRANSHUGE_LIGHT_M | GFP_BIT(G_DIRECT_RECLAIM), "GFP_TRANSHUGE" },
+	{ GFP_TRANSHUGE_LIGHT_M, "GFP_TRANSHUGE_LIGHT" },
+	{ GFP_HIGHUSER_MOVABLE_M, "GFP_HIGHUSER_MOVABLE" },
+	{ GFP_HIGHUSER_M, "GFP_HIGHUSER" },
+	{ GFP_USER_M, "GFP_USER" },
+	{ GFP_KERNEL_M | GFP_BIT(G_ACCOUNT), "GFP_KERNEL_ACCOUNT" },
+	{ GFP_KERNEL_M, "GFP_KERNEL" },
+	{ GFP_NOFS_M, "GFP_NOFS" },
+	{ GFP_BIT(G_HIGH) | GFP_BIT(G_KSWAPD_RECLAIM), "GFP_ATOMIC" },
+	{ GFP_RECLAIM, "GFP_NOIO" },
+	{ GFP_BIT(G_KSWAPD_RECLAIM) | GFP_BIT(G_NOWARN), "GFP_NOWAIT" },
+	{ GFP_BIT(G_DMA), "GFP_DMA" },
+	{ GFP_BIT(G_HIGHMEM), "__GFP_HIGHMEM" },
+	{ GFP_BIT(G_DMA32), "GFP_DMA32" },
+	{ GFP_BIT(G_HIGH), "__GFP_HIGH" },
+	{ GFP_BIT(G_IO), "__GFP_IO" },
+	{ GFP_BIT(G_FS), "__GFP_FS" },
+	{ GFP_BIT(G_ZERO), "__GFP_ZERO" },
+	{ GFP_BIT(G_DIRECT_RECLAIM), "__GFP_DIRECT_RECLAIM" },
+	{ GFP_BIT(G_KSWAPD_RECLAIM), "__GFP_KSWAPD_RECLAIM" },
+	{ GFP_BIT(G_WRITE), "__GFP_WRITE" },
+	{ GFP_BIT(G_NOWARN), "__GFP_NOWARN" },
+	{ GFP_BIT(G_RETRY_MAYFAIL), "__GFP_RETRY_MAYFAIL" },
+	{ GFP_BIT(G_NOFAIL), "__GFP_NOFAIL" },
+	{ GFP_BIT(G_NORETRY), "__GFP_NORETRY" },
+	{ GFP_BIT(G_MEMALLOC), "__GFP_MEMALLOC" },
+	{ GFP_BIT(G_COMP), "__GFP_COMP" },
+	{ GFP_BIT(G_NOMEMALLOC), "__GFP_NOMEMALLOC" },
+	{ GFP_BIT(G_HARDWALL), "__GFP_HARDWALL" },
+	{ GFP_BIT(G_THISNODE), "__GFP_THISNODE" },
+	{ GFP_BIT(G_ACCOUNT), "__GFP_ACCOUNT" },
+	{ GFP_BIT(G_ZEROTAGS), "__GFP_ZEROTAGS" },
+	{ GFP_BIT(G_SKIP_ZERO), "__GFP_SKIP_ZERO" },
+	{ GFP_BIT(G_SKIP_KASAN), "__GFP_SKIP_KASAN" },
+	{ GFP_BIT(G_NO_OBJ_EXT), "__GFP_NO_OBJ_EXT" },
+};
+
+/* %gr: the names of the masks the value holds, each taken out of it in
+ * turn, then what is left in hex ("0" for no flags). */
+static void print_gfp(FILE *out, const struct fmt_spec *s, uint64_t flags)
+{
+	char text[1024] = "0";
+	size_t len = 0;
+	uint64_t left = flags;
+	for (size_t i = 0; flags && i < sizeof(gfp_names) / sizeof(gfp_names[0]); i++) {
+		if ((left & gfp_names[i].mask) != gfp_names[i].mask)
+			continue;
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", len ? "|" : "", gfp_names[i].name);
+		left &= ~gfp_names[i].mask;
+	}
+	if (left)
+		snprintf(text + len, sizeof(text) - len, "%s0x%" PRIx64, len ? "|" : "", left);
+	struct fmt_spec as_s = *s;
+	as_s.precision = -1;
+	print_string(out, &as_s, text);
+}
+
+static bool is_buffer_conv(char conv)
+{
+	return conv == RT_CONV_BUF || conv == RT_CONV_BUF_HEX || conv == RT_CONV_BUF_SPACED;
 }
 
 /* Print argument `i` of the record for spec s; false if the record does not
@@ -278,12 +361,17 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 		free(str);
 		return true;
 	}
-	if (arg->type->kind == TY_STACK || arg->type->kind == TY_KSYM) {
-		print_stack(out, s, arg->type, at);
+	if (s->conv == 's' && arg->type->kind != TY_ENUM) {
+		/* any other value under %s: its text, as print() shows it */
+		print_value_text(out, s, arg->type, at);
 		return true;
 	}
 	/* scalars as stored (integers as 64 bits, bools and enums at their size) */
 	int64_t value = type_load_int(arg->type, at);
+	if (s->conv == RT_CONV_GFP) {
+		print_gfp(out, s, (uint64_t)value);
+		return true;
+	}
 	struct fmt_spec as_s = *s;
 	if (is_buffer_conv(s->conv))
 		as_s.conv = 's'; /* sema allows no scalar here; print its value, never "%r" */

@@ -54,6 +54,11 @@ struct run {
 	int64_t exit_code;
 	bool output_broken;
 	bool failed;     /* a call the run depends on failed (and said so): stop, exit 1 */
+	/* In the event loop: a stop request or exit() ends the reading of
+	 * the ring buffer at once. Probes that make events faster than they
+	 * are handled (system() on every sched_switch) would otherwise keep
+	 * ring_buffer__consume() from ever returning. */
+	bool interruptible;
 };
 
 /* ---- signals: a self-pipe wakes the event loop ------------------------- */
@@ -345,6 +350,9 @@ static int load(struct run *r, const struct compiled *c)
 
 /* ---- events --------------------------------------------------------------- */
 
+/* on_event's answer that ends ring_buffer__consume() early (not an error) */
+#define RUN_STOP_READING (-EINTR)
+
 /* A reader that went away (EPIPE) ends the run quietly, as in bpftrace;
  * any other write error (a full disk under -o) is reported and ends it
  * with exit status 1. */
@@ -409,6 +417,14 @@ static void handle_printf(struct run *r, uint32_t id, const char *payload, size_
 		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, msg);
 		return;
 	}
+	const struct desc_printf *pf = &r->desc->printfs[id];
+	if (pf->action == PF_SYSTEM && stop_requested)
+		return; /* after Ctrl-C no more commands are started (each takes milliseconds) */
+	if (pf->action != PF_PRINTF) {
+		const char *file = r->o->src && r->o->src->name ? r->o->src->name : "stdin";
+		rt_printf_action(&r->sink, pf, payload, size, file, r->o->no_warnings);
+		return;
+	}
 	FILE *f = open_memstream(&r->printf_buf, &r->printf_cap);
 	if (!f) {
 		r->sink.ops->notice(&r->sink, RT_NOTICE_ERROR, "cannot format printf: out of memory");
@@ -438,6 +454,8 @@ static void handle_value(struct run *r, uint32_t id, const char *payload, size_t
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
+	if (r->interruptible && (stop_requested || r->exited))
+		return RUN_STOP_READING;
 	if (r->exited || size < sizeof(struct event_hdr))
 		return 0;
 	struct event_hdr h;
@@ -475,7 +493,7 @@ static void drain_events(struct run *r)
 {
 	if (r->rb && !r->failed) {
 		int n = ring_buffer__consume(r->rb);
-		if (n < 0) {
+		if (n < 0 && n != RUN_STOP_READING) {
 			fprintf(stderr, "sonde: cannot read events from the ring buffer: %s\n",
 				strerror(-n));
 			r->failed = true;
@@ -561,6 +579,7 @@ static void event_loop(struct run *r)
 	if (epfd < 0)
 		return;
 	uint64_t next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
+	r->interruptible = true;
 	while (!stop_requested && !r->exited && !r->output_broken && !r->failed) {
 		struct epoll_event events[4];
 		int n = epoll_wait(epfd, events, 4, LOST_CHECK_MS);
@@ -578,6 +597,7 @@ static void event_loop(struct run *r)
 			next_lost_check = monotonic_ns() + LOST_CHECK_MS * 1000000ull;
 		}
 	}
+	r->interruptible = false;
 	close(epfd);
 }
 

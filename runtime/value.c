@@ -218,8 +218,12 @@ static void decode_into(struct rt_arena *a, struct rt_value *v, const struct typ
 		v->len = len;
 		return;
 	}
-	case TY_ARRAY:
 	case TY_RECORD:
+		if (rt_user_value(a, t, p, v))
+			return;
+		decode_list(a, v, t, p);
+		return;
+	case TY_ARRAY:
 		decode_list(a, v, t, p);
 		return;
 	case TY_KSYM: {

@@ -38,7 +38,7 @@ static void format_push(struct format *f, char conv, const char *start, size_t l
 
 /* %[flags][width][.precision][length]conv; reports and returns false on a
  * malformed one. */
-static bool parse_format(struct sema *s, const struct node *fmt, struct format *out)
+static bool parse_format(struct sema *s, const char *what, const struct node *fmt, struct format *out)
 {
 	const char *p = fmt->str;
 	while ((p = strchr(p, '%')) != NULL) {
@@ -57,7 +57,7 @@ static bool parse_format(struct sema *s, const struct node *fmt, struct format *
 				p++;
 		}
 		if (*p == '*') {
-			sema_err(s, fmt->loc, "printf: '*' widths and precisions are not supported");
+			sema_err(s, fmt->loc, "%s: '*' widths and precisions are not supported", what);
 			return false;
 		}
 		if (p[0] == 'h' && p[1] == 'h')
@@ -67,9 +67,14 @@ static bool parse_format(struct sema *s, const struct node *fmt, struct format *
 		else if (*p && strchr("hlzjt", *p))
 			p++;
 		if (!*p) {
-			sema_err(s, fmt->loc, "printf: incomplete conversion '%s' at the end of the format",
+			sema_err(s, fmt->loc, "%s: incomplete conversion '%s' at the end of the format", what,
 				 start);
 			return false;
+		}
+		if (p[0] == 'g' && p[1] == 'r') {
+			format_push(out, RT_CONV_GFP, start, (size_t)(p + 2 - start));
+			p += 2;
+			continue;
 		}
 		if (*p == 'r') {
 			char conv = p[1] == 'x' ? RT_CONV_BUF_HEX : p[1] == 'h' ? RT_CONV_BUF_SPACED : RT_CONV_BUF;
@@ -79,7 +84,7 @@ static bool parse_format(struct sema *s, const struct node *fmt, struct format *
 			continue;
 		}
 		if (!strchr("diuxXoscp", *p)) {
-			sema_err(s, fmt->loc, "printf: unknown conversion '%.*s'", (int)(p - start + 1),
+			sema_err(s, fmt->loc, "%s: unknown conversion '%.*s'", what, (int)(p - start + 1),
 				 start);
 			return false;
 		}
@@ -104,8 +109,8 @@ static bool agrees_with_runtime(const struct format *f, const char *text)
 	return true;
 }
 
-static bool check_conversion(struct sema *s, const struct conversion *c, struct node *arg,
-			     int index)
+static bool check_conversion(struct sema *s, const char *what, const struct conversion *c,
+			     struct node *arg, int index)
 {
 	const struct type *t = arg->type;
 	char buf[128];
@@ -114,47 +119,60 @@ static bool check_conversion(struct sema *s, const struct conversion *c, struct 
 	if (c->conv == RT_CONV_BUF || c->conv == RT_CONV_BUF_HEX || c->conv == RT_CONV_BUF_SPACED) {
 		if (t->kind == TY_BUF || t->kind == TY_STR)
 			return true;
-		sema_err(s, arg->loc, "printf: %s expects a buffer (buf()) or a string, but argument %d is %s",
+		sema_err(s, arg->loc, "%s: %s expects a buffer (buf()) or a string, but argument %d is %s", what,
 			 c->text, index, type_name(t, buf, sizeof(buf)));
 		return false;
 	}
 	bool want_string = c->conv == 's';
-	/* an enum's %s: its name; a stack's: its frames */
-	if (want_string && t->kind != TY_STR && t->kind != TY_ENUM && t->kind != TY_STACK &&
-	    t->kind != TY_KSYM) {
-		sema_err(s, arg->loc, "printf: %s expects a string, but argument %d is %s", c->text,
+	/* %s prints any value as print() shows it (the latest bpftrace): an
+	 * enum by its name, a tuple as (1, a), a timestamp as its date */
+	if (want_string && (t->kind == TY_VOID || t->kind == TY_AGG)) {
+		sema_err(s, arg->loc, "%s: %s cannot print argument %d, which is %s", what, c->text,
 			 index, type_name(t, buf, sizeof(buf)));
 		return false;
 	}
 	if (!want_string && (!type_is_scalar(t) || t->kind == TY_STACK || t->kind == TY_KSYM)) {
-		sema_err(s, arg->loc, "printf: %s expects an integer, but argument %d is %s", c->text,
+		sema_err(s, arg->loc, "%s: %s expects an integer, but argument %d is %s", what, c->text,
 			 index, type_name(t, buf, sizeof(buf)));
 		return false;
 	}
 	return true;
 }
 
-static void register_record(struct sema *s, struct node *call, struct node *fmt, int nargs)
+int sema_register_format(struct sema *s, struct node *call, const char *fmt,
+			 const struct type *args, enum printf_action action)
 {
-	const struct type *elems[128];
-	int i = 0;
-	for (struct node *a = fmt->next; a && i < 128; a = a->next, i++)
-		elems[i] = sema_stored_type(a->type);
-	const struct type *rec = nargs ? type_tuple(sema_types(s), elems, i) : NULL;
-	if (nargs > 128 || (rec && rec->size > SEMA_MAX_EVENT_RECORD)) {
-		sema_err(s, call->loc, "printf: the arguments take %u bytes, more than the %d one event can carry",
-			 rec ? (unsigned)rec->size : 0u, SEMA_MAX_EVENT_RECORD);
-		return;
+	if (args && args->size > SEMA_MAX_EVENT_RECORD) {
+		sema_err(s, call->loc, "%s: the arguments take %u bytes, more than the %d one event can carry",
+			 call->name, (unsigned)args->size, SEMA_MAX_EVENT_RECORD);
+		return -1;
 	}
 	if (s->nprintfs == s->printfs_cap) {
 		s->printfs_cap = s->printfs_cap ? s->printfs_cap * 2 : 8;
 		s->printfs = xrealloc(s->printfs, sizeof(*s->printfs) * (size_t)s->printfs_cap);
 	}
 	struct desc_printf *dp = &s->printfs[s->nprintfs];
-	dp->fmt = xstrdup(fmt->str);
-	dp->args = rec;
+	dp->fmt = xstrdup(fmt);
+	dp->args = args;
 	dp->loc = call->loc;
+	dp->action = action;
 	call->index = s->nprintfs++;
+	return call->index;
+}
+
+static void register_record(struct sema *s, struct node *call, struct node *fmt, int nargs,
+			    enum printf_action action)
+{
+	const struct type *elems[128];
+	int i = 0;
+	if (nargs > 128) {
+		sema_err(s, call->loc, "%s: %d arguments, more than the 128 one call can take", call->name, nargs);
+		return;
+	}
+	for (struct node *a = fmt->next; a && i < 128; a = a->next, i++)
+		elems[i] = sema_stored_type(a->type);
+	const struct type *rec = nargs ? type_tuple(sema_types(s), elems, i) : NULL;
+	sema_register_format(s, call, fmt->str, rec, action);
 }
 
 int sema_register_value(struct sema *s, const struct type *t)
@@ -169,7 +187,7 @@ int sema_register_value(struct sema *s, const struct type *t)
 
 const struct type *sema_check_printf(struct sema *s, struct node *call)
 {
-	sema_printf(s, call);
+	sema_printf_as(s, call, PF_PRINTF);
 	return type_none();
 }
 
@@ -180,6 +198,11 @@ void sema_print_value(struct sema *s, struct node *call, struct node *value)
 
 void sema_printf(struct sema *s, struct node *call)
 {
+	sema_printf_as(s, call, PF_PRINTF);
+}
+
+void sema_printf_as(struct sema *s, struct node *call, enum printf_action action)
+{
 	struct node *fmt = call->args;
 	int nargs = 0;
 	call->index = -1;
@@ -187,18 +210,18 @@ void sema_printf(struct sema *s, struct node *call)
 		sema_expr(s, a);
 	if (fmt->kind != N_STR) {
 		if (!type_is_none(sema_expr(s, fmt))) /* a failed one is reported */
-			sema_err(s, fmt->loc, "printf: the format must be a string literal");
+			sema_err(s, fmt->loc, "%s: the format must be a string literal", call->name);
 		return;
 	}
 	fmt->type = type_str(sema_types(s), (uint32_t)fmt->str_len + 1);
 	struct format f = { 0 };
-	bool ok = parse_format(s, fmt, &f);
+	bool ok = parse_format(s, call->name, fmt, &f);
 	if (ok && !agrees_with_runtime(&f, fmt->str)) {
-		sema_err(s, fmt->loc, "printf: the format has a conversion sonde cannot print");
+		sema_err(s, fmt->loc, "%s: the format has a conversion sonde cannot print", call->name);
 		ok = false;
 	}
 	if (ok && f.n != nargs) {
-		sema_err(s, call->loc, "printf: %d %s but %d %s", f.n,
+		sema_err(s, call->loc, "%s: %d %s but %d %s", call->name, f.n,
 			 f.n == 1 ? "conversion" : "conversions", nargs,
 			 nargs == 1 ? "argument" : "arguments");
 		ok = false;
@@ -207,13 +230,13 @@ void sema_printf(struct sema *s, struct node *call)
 		int i = 0;
 		bool args_ok = true; /* check every argument, report each mismatch */
 		for (struct node *a = fmt->next; a; a = a->next, i++)
-			if (!check_conversion(s, &f.convs[i], a, i + 1))
+			if (!check_conversion(s, call->name, &f.convs[i], a, i + 1))
 				args_ok = false;
 		ok = args_ok;
 	}
 	free(f.convs);
 	if (ok)
-		register_record(s, call, fmt, nargs);
+		register_record(s, call, fmt, nargs, action);
 }
 
 void sema_events_reset(struct sema *s)

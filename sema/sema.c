@@ -59,7 +59,7 @@ uint32_t sema_max_strlen(struct sema *s)
 
 bool sema_unsafe(struct sema *s)
 {
-	return s->opt->unsafe;
+	return s->opt && s->opt->unsafe;
 }
 
 int sema_ntargets(struct sema *s)

@@ -548,6 +548,7 @@ static void put_printfs(struct wbuf *b, const struct desc *d, const struct type_
 		put_str(b, d->printfs[i].fmt);
 		put_u32(b, type_ref(tt, d->printfs[i].args));
 		put_loc(b, d->printfs[i].loc);
+		put_u8(b, (uint8_t)d->printfs[i].action);
 	}
 }
 
@@ -1399,7 +1400,7 @@ static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 
 static void read_printfs(struct reader *r, struct desc *d, struct raw_types *rt)
 {
-	uint32_t n = get_count(r, 4 + 4 + 16, "printfs");
+	uint32_t n = get_count(r, 4 + 4 + 16 + 1, "printfs");
 	if (r->failed)
 		return;
 	d->printfs = xcalloc(n ? n : 1, sizeof(*d->printfs));
@@ -1409,6 +1410,10 @@ static void read_printfs(struct reader *r, struct desc *d, struct raw_types *rt)
 		p->fmt = get_str(r, false);
 		p->args = get_root(r, rt, true);
 		p->loc = get_loc(r);
+		uint8_t action = get_u8(r);
+		if (action >= PF__COUNT)
+			reader_fail(r, "printf %u: action %u unknown", i, action);
+		p->action = action < PF__COUNT ? (enum printf_action)action : PF_PRINTF;
 		if (p->args && !(p->args->kind == TY_RECORD && p->args->rkind == REC_TUPLE))
 			reader_fail(r, "printf %u: its arguments are not a tuple", i);
 	}

@@ -198,7 +198,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_EMIT_LLVM: cli->co.emit_llvm_path = optarg; break;
 		case OPT_EMIT_ELF: cli->co.emit_elf_path = optarg; break;
 		case OPT_DRY_RUN: cli->rt.dry_run = true; break;
-		case OPT_NO_WARNINGS: cli->co.no_warnings = true; break;
+		case OPT_NO_WARNINGS: cli->co.no_warnings = cli->rt.no_warnings = true; break;
 		case OPT_PROBE_FILTER:
 			if (compile_probe_filter(cli, optarg) < 0)
 				return 1;

@@ -121,7 +121,7 @@ static void replace_by_first_arg(struct node *n)
  * that already is a string is that string (codegen never sees it). */
 /* Where a pointer argument points: its own address space; a plain integer
  * (arg0, a map value) points where the probe type's pointers do. */
-static enum addr_space pointee_space(struct sema *s, const struct node *arg)
+enum addr_space stdlib_pointee_space(struct sema *s, const struct node *arg)
 {
 	const struct type *t = arg->type;
 	enum addr_space as = t->kind == TY_PTR ? t->as : AS_NONE;
@@ -173,7 +173,7 @@ static const struct type *check_str(struct sema *s, struct node *n)
 		if (sema_const_eval(len, &v) && v >= 0 && (uint64_t)v < size)
 			size = v > 0 ? (uint32_t)v : 1;
 	}
-	n->as = pointee_space(s, arg);
+	n->as = stdlib_pointee_space(s, arg);
 	return type_str(sema_types(s), size);
 }
 
@@ -209,7 +209,7 @@ static const struct type *check_buf(struct sema *s, struct node *n)
 	}
 	if (size > max)
 		size = max;
-	n->as = in_memory ? AS_NONE : pointee_space(s, arg);
+	n->as = in_memory ? AS_NONE : stdlib_pointee_space(s, arg);
 	return type_buf(sema_types(s), size);
 }
 
@@ -383,6 +383,20 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "static_assert", FN_STMT, 2, 2, stdlib_check_static_assert, cg_fn_nothing, NULL },
 	{ "signal",      FN_STMT, 1, 2, stdlib_check_signal, cg_fn_signal, NULL },
 	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal_thread, cg_fn_signal, NULL },
+	/* formatted in user space (stdlib/format.c) */
+	{ "time",     FN_STMT, 0, 1, stdlib_check_time, cg_fn_printf, NULL },
+	{ "cat",      FN_STMT, 1, -1, stdlib_check_cat, cg_fn_printf, NULL },
+	{ "system",   FN_STMT, 1, -1, stdlib_check_system, cg_fn_printf, NULL },
+	{ "errorf",   FN_STMT, 1, -1, stdlib_check_errorf, cg_fn_printf, NULL },
+	{ "warnf",    FN_STMT, 1, -1, stdlib_check_warnf, cg_fn_printf, NULL },
+	{ "join",     FN_STMT, 1, 2, stdlib_check_join, cg_fn_join, NULL },
+	{ "strftime", FN_VALUE, 2, 2, stdlib_check_strftime, cg_fn_user_value, NULL },
+	{ "strerror", FN_VALUE, 1, 1, stdlib_check_strerror, cg_fn_user_value, NULL },
+	{ "signal_name", FN_VALUE, 1, 1, stdlib_check_signal_name, cg_fn_user_value, NULL },
+	{ "ntop",     FN_VALUE, 1, 2, stdlib_check_ntop, cg_fn_ntop, NULL },
+	{ "macaddr",  FN_VALUE, 1, 1, stdlib_check_macaddr, cg_fn_macaddr, NULL },
+	{ "cgroup_path", FN_VALUE, 1, 2, stdlib_check_cgroup_path, cg_fn_cgroup_path, NULL },
+	{ "username", FN_VALUE, 0, 0, stdlib_check_username, cg_fn_username, NULL },
 };
 const int stdlib_nfuncs = sizeof(stdlib_funcs) / sizeof(stdlib_funcs[0]);
 

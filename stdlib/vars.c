@@ -140,6 +140,7 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "pcomm",   stdlib_var_task_alias, NULL },
 	{ "leader_tid", stdlib_var_task_alias, NULL },
 	{ "leader_comm", stdlib_var_task_alias, NULL },
+	{ "username", stdlib_check_username, cg_fn_username }, /* stdlib/format.c */
 	/* argN: integer arguments (raw tracepoint arguments, registers) */
 	{ "arg",     var_arg, cg_var_arg },
 	/* args: the probe's typed arguments (a tracepoint's record) */

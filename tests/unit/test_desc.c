@@ -306,6 +306,11 @@ static const char *const always_scripts[] = {
 	"interval:ms:100 { @x = nsecs; exit(); } profile:hz:99 { @y[cpu] = count(); }",
 	"let @d = lruhash(7); let @q = percpuhash(9); "
 	"BEGIN { @d[1] = 2; @q[\"a\"] = count(); @r = (int64)@q[\"a\"]; exit(); }",
+	/* format records with actions, values shown by user space */
+	"BEGIN { time(); time(\"%Y\\n\"); cat(\"/proc/%d/maps\", pid); errorf(\"e %d\", 1); "
+	"warnf(\"w\"); join(0, \",\"); exit(); }",
+	"BEGIN { @t = strftime(\"%H:%M %f\", nsecs); @n[ntop(1), strerror(2)] = macaddr(\"abcdef\"); "
+	"print(cgroup_path(cgroup, \"uni*\")); printf(\"%s %s\\n\", username, (1, ntop(2, 3))); exit(); }",
 };
 
 /* Kernel types from BTF: task_struct reaches itself through pointers. */

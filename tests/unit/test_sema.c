@@ -1000,8 +1000,9 @@ static void test_printf_errors(void)
 		     "stdin:1:9: error: printf: 2 conversions but 1 argument");
 	expect_error("BEGIN { printf(\"%d\\n\"); }",
 		     "stdin:1:9: error: printf: 1 conversion but 0 arguments");
-	expect_error("BEGIN { printf(\"%s\\n\", 1); }",
-		     "stdin:1:24: error: printf: %s expects a string, but argument 1 is int8");
+	CHECKF(count_errors("BEGIN { printf(\"%s %s\\n\", 1, (1, \"a\")); }") == 0, "%%s of any value");
+	expect_error("BEGIN { printf(\"%r\\n\", 1); }",
+		     "stdin:1:24: error: printf: %r expects a buffer (buf()) or a string, but argument 1 is int8");
 	expect_error("BEGIN { printf(\"%s %5d\\n\", comm, comm); }",
 		     "stdin:1:34: error: printf: %5d expects an integer, but argument 2 is string[16]");
 	expect_error("BEGIN { printf(\"%f\\n\", 1); }", "stdin:1:16: error: printf: unknown conversion '%f'");
@@ -1026,7 +1027,7 @@ static void test_printf_errors(void)
 	expect_error(script, "stdin:1:9: error: printf: the arguments take 66560 bytes, more than the 65536 one event can carry");
 	free(script);
 	/* every mismatching argument is reported */
-	CHECKF(count_errors("BEGIN { printf(\"%s %d\\n\", 1, \"a\"); }") == 2, "two printf errors");
+	CHECKF(count_errors("BEGIN { printf(\"%r %d\\n\", 1, \"a\"); }") == 2, "two printf errors");
 }
 
 static void test_expression_errors(void)

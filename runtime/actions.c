@@ -1,0 +1,154 @@
+/* actions.c - what user space does with the format records of time(),
+ * cat(), system(), errorf(), warnf() and join() (include/desc.h,
+ * enum printf_action), with bpftrace's output for each. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime.h"
+#include "util.h"
+
+/* bpftrace's cat_bytes_max: what cat() prints of a file at most */
+#define CAT_BYTES_MAX 10240
+/* time(): the longest text a format may make (bpftrace's STRING_SIZE) */
+#define TIME_TEXT_MAX 1024
+
+static void report(struct rt_output *o, const char *fmt, const char *what, int err)
+{
+	char msg[1024];
+	snprintf(msg, sizeof(msg), fmt, what, strerror(err));
+	fflush(o->out);
+	fprintf(o->err, "ERROR: %s\n", msg);
+}
+
+static void do_time(struct rt_output *o, const char *fmt)
+{
+	char text[TIME_TEXT_MAX];
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&now, &tm)) {
+		report(o, "localtime_r%s: %s", "", errno);
+		return;
+	}
+	size_t n = strftime(text, sizeof(text), fmt, &tm);
+	if (n == 0 && fmt[0]) {
+		fflush(o->out);
+		fputs("ERROR: strftime returned 0\n", o->err);
+		return;
+	}
+	o->ops->message(o, "time", text, n, false);
+}
+
+static void do_cat(struct rt_output *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		report(o, "failed to open file '%s': %s", path, errno);
+		o->ops->message(o, "cat", "", 0, false);
+		return;
+	}
+	char *buf = xmalloc(CAT_BYTES_MAX);
+	size_t n = fread(buf, 1, CAT_BYTES_MAX, f);
+	if (ferror(f))
+		report(o, "failed to read file '%s': %s", path, errno ? errno : EIO);
+	fclose(f);
+	o->ops->message(o, "cat", buf, n, false);
+	free(buf);
+}
+
+/* The command's standard output, all of it, printed as one message; the
+ * command runs to its end (bpftrace blocks on it too). */
+static void do_system(struct rt_output *o, const char *cmd)
+{
+	fflush(o->out);
+	FILE *p = popen(cmd, "r");
+	if (!p) {
+		report(o, "cannot run '%s': %s", cmd, errno);
+		return;
+	}
+	char *text = NULL;
+	size_t size = 0, len = 0;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+		if (len + n > size) {
+			size = (len + n) * 2;
+			text = xrealloc(text, size);
+		}
+		memcpy(text + len, chunk, n);
+		len += n;
+	}
+	pclose(p);
+	o->ops->message(o, "syscall", text ? text : "", len, false);
+	free(text);
+}
+
+/* The strings of the record up to the first empty one, sep between them. */
+static void do_join(struct rt_output *o, const struct desc_printf *pf, const unsigned char *payload,
+		    size_t size)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return;
+	for (int i = 0; pf->args && i < pf->args->nmembers; i++) {
+		const struct type_member *m = &pf->args->members[i];
+		if (m->offset > size || m->type->size > size - m->offset)
+			break;
+		const char *s = (const char *)payload + m->offset;
+		size_t n = strnlen(s, m->type->size);
+		if (n == 0)
+			break;
+		if (i)
+			fputs(pf->fmt, mem);
+		fwrite(s, 1, n, mem);
+	}
+	if (fclose(mem) == 0)
+		o->ops->message(o, "join", text, len, true);
+	free(text);
+}
+
+void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const void *payload,
+		      size_t size, const char *file, bool no_warnings)
+{
+	if (pf->action == PF_TIME) {
+		do_time(o, pf->fmt);
+		return;
+	}
+	if (pf->action == PF_JOIN) {
+		do_join(o, pf, payload, size);
+		return;
+	}
+	if (pf->action == PF_WARNF && no_warnings)
+		return;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return;
+	rt_format_printf(mem, pf, payload, size);
+	if (fclose(mem) != 0) {
+		free(text);
+		return;
+	}
+	switch (pf->action) {
+	case PF_CAT:
+		do_cat(o, text);
+		break;
+	case PF_SYSTEM:
+		do_system(o, text);
+		break;
+	case PF_ERRORF:
+	case PF_WARNF:
+		o->ops->located(o, pf->action == PF_ERRORF ? RT_NOTICE_ERROR : RT_NOTICE_WARNING, file,
+				pf->loc.line, pf->loc.col, pf->loc.end_line, pf->loc.end_col, text, len);
+		break;
+	default:
+		o->ops->printf(o, text, len);
+		break;
+	}
+	free(text);
+}
