@@ -472,8 +472,8 @@ static void test_syntax_errors(void)
 		    "stdin:1:13: error: syntax error, unexpected integer, expecting ',' or ')'");
 	CHECK_ERROR("BEGIN { @x[1 }", 1,
 		    "stdin:1:14: error: syntax error, unexpected '}', expecting ',' or ']'");
-	CHECK_ERROR("BEGIN { if 1 { } }", 1,
-		    "stdin:1:12: error: syntax error, unexpected integer, expecting '('");
+	CHECK_ERROR("BEGIN { if { } }", 1,
+		    "stdin:1:12: error: syntax error, unexpected '{', expecting an expression");
 	CHECK_ERROR("BEGIN { if (1) { } else @x = 1; }", 1,
 		    "stdin:1:25: error: syntax error, unexpected map, expecting 'if' or '{'");
 	CHECK_ERROR("BEGIN /pid == 1 { }", 1,
@@ -508,9 +508,6 @@ static void test_semantic_parse_errors(void)
 		    "stdin:1:9: error: '++' needs a $variable or @map, not a builtin");
 	CHECK_ERROR("BEGIN { --f(); }", 1,
 		    "stdin:1:11: error: '--' needs a $variable or @map, not a function call");
-	CHECK_ERROR("BEGIN { while ($x) { } }", 1,
-		    "stdin:1:9: error: 'while' is not supported by sonde yet");
-	CHECK_ERROR("BEGIN { return; }", 1, "stdin:1:9: error: 'return' is not supported by sonde yet");
 	CHECK_ERROR("", 1, "stdin: error: no probes in script");
 	CHECK_ERROR("// nothing but a comment\n", 1, "stdin: error: no probes in script");
 }
@@ -519,23 +516,6 @@ static void test_semantic_parse_errors(void)
  * script), and parsing goes on as usual after them. */
 static void test_unsupported_constructs(void)
 {
-	CHECK_ERROR("BEGIN { while (1) { } }", 1, "stdin:1:9: error: 'while' is not supported by sonde yet");
-	CHECK_ERROR("BEGIN { while (1) { } @x = 1; } END { @y = 2 }", 1,
-		    "stdin:1:9: error: 'while' is not supported by sonde yet");
-	CHECK_ERROR("BEGIN { unroll(3) { @x++; } }", 1,
-		    "stdin:1:9: error: 'unroll' is not supported by sonde yet");
-	CHECK_ERROR("BEGIN { for ($i : 0..10) { } }", 1,
-		    "stdin:1:9: error: 'for' is not supported by sonde yet");
-	/* what bpftrace allows inside (tuples) is not reported again */
-	CHECK_ERROR("BEGIN { for ($kv : @m) { print($kv.0); } }", 1,
-		    "stdin:1:9: error: 'for' is not supported by sonde yet");
-	CHECK_ERROR("BEGIN { let $x: uint16 = 1; let $y; let $z: struct task_struct *; }", 1,
-		    "stdin:1:9: error: 'let' is not supported by sonde yet");
-	CHECK_ERROR("BEGIN { return; } END { if (1) { return 1; } break; continue }", 3,
-		    "stdin:1:9: error: 'return' is not supported by sonde yet");
-	/* a syntax error after one is still reported */
-	CHECK_ERROR("BEGIN { while (1) { } @x = ; }", 2,
-		    "stdin:1:9: error: 'while' is not supported by sonde yet");
 	CHECK_ERROR("BEGIN { @x = $a ?: 1; }", 1,
 		    "stdin:1:17: error: '?:' without a middle operand is not supported by sonde yet");
 	/* the top level: skipped whole */
@@ -968,8 +948,8 @@ static void test_no_cascades(void)
 	CHECK_ERROR("BEGIN { @x = `a`; }", 1, "stdin:1:14: error: invalid character '`'");
 	CHECK_ERROR("BEGIN { printf('%d', 'a'); }", 1,
 		    "stdin:1:16: error: strings are written in double quotes, not single quotes");
-	CHECK_ERROR("BEGIN { if pid > 1 { @x = 1; } }", 1,
-		    "stdin:1:12: error: syntax error, unexpected identifier, expecting '('");
+	CHECK_ERROR("BEGIN { if pid > { @x = 1; } }", 1,
+		    "stdin:1:18: error: syntax error, unexpected '{', expecting an expression");
 	CHECK_ERROR("BEGIN { else { @x = 1; } }", 1,
 		    "stdin:1:9: error: syntax error, unexpected 'else', expecting '}'");
 	CHECK_ERROR("BEGIN { @x = (1 { } ); }", 1,

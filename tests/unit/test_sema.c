@@ -1202,9 +1202,9 @@ static void test_every_bpftrace_name(void)
 
 /* One use of each bpftrace keyword. */
 static const struct { const char *keyword, *script; } keyword_uses[] = {
-	{ "break", "BEGIN { break; }" },
+	{ "break", "BEGIN { while (1) { break; } }" },
 	{ "config", "config = { max_strlen = 128 } BEGIN { exit(); }" },
-	{ "continue", "BEGIN { continue; }" },
+	{ "continue", "BEGIN { unroll(2) { continue; } }" },
 	{ "else", "BEGIN { if (pid) { exit(); } else { exit(); } }" },
 	{ "for", "BEGIN { @m[1] = 2; for ($kv : @m) { print($kv.0); } for ($i : 0..10) { } }" },
 	{ "if", "BEGIN { if (pid) { exit(); } }" },
