@@ -1181,6 +1181,59 @@ static void test_ast_helpers(void)
 	ast_free_node(deep);
 }
 
+/* let, loops and jumps: their shapes, with and without parentheses. */
+static void test_control_flow(void)
+{
+	CHECK_AST("BEGIN { let $x: uint16 = 1; let $y; while $x < 3 { $x++; if $x == 2 { continue; } break; } }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    let : uint16\n"
+		  "      var $x\n"
+		  "      int 1\n"
+		  "    let\n"
+		  "      var $y\n"
+		  "    while\n"
+		  "      binary <\n"
+		  "        var $x\n"
+		  "        int 3\n"
+		  "      block\n"
+		  "        expr\n"
+		  "          postfix ++\n"
+		  "            var $x\n"
+		  "        if\n"
+		  "          binary ==\n"
+		  "            var $x\n"
+		  "            int 2\n"
+		  "          block\n"
+		  "            continue\n"
+		  "        break\n");
+	CHECK_AST("BEGIN { unroll(2) { return; } for ($kv : @m) { } for $i : 0..$n { } return 1 }",
+		  "probe 0: BEGIN\n"
+		  "  block\n"
+		  "    unroll\n"
+		  "      int 2\n"
+		  "      block\n"
+		  "        return\n"
+		  "    for\n"
+		  "      var $kv\n"
+		  "      map @m\n"
+		  "      block\n"
+		  "    for\n"
+		  "      var $i\n"
+		  "      range\n"
+		  "        int 0\n"
+		  "        var $n\n"
+		  "      block\n"
+		  "    return\n"
+		  "      int 1\n");
+	CHECK_ERROR("BEGIN { for ($i 0..3) { } }", 1,
+		    "stdin:1:17: error: syntax error, unexpected integer, expecting ':'");
+	CHECK_ERROR("BEGIN { let x = 1; }", 1,
+		    "stdin:1:13: error: syntax error, unexpected identifier, expecting variable");
+	CHECK_ERROR("BEGIN { while (1) { } @x = ; }", 1,
+		    "stdin:1:28: error: syntax error, unexpected ';', expecting an expression");
+}
+
 int main(void)
 {
 	test_probes();
@@ -1191,6 +1244,7 @@ int main(void)
 	test_syntax_errors();
 	test_semantic_parse_errors();
 	test_unsupported_constructs();
+	test_control_flow();
 	test_casts();
 	test_tuples_and_records();
 	test_pointers_and_sizes();
