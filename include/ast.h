@@ -57,6 +57,7 @@ struct var_info {
 	 * through the declaring node (struct node.var), never by name */
 	bool scoped;
 	bool typed; /* let $x: type: the type is fixed, not merged */
+	bool loop_var; /* declared by a for loop: typed by what it iterates */
 	struct var_info *next;
 };
 

@@ -238,6 +238,8 @@ static void check_for(struct sema *s, struct node *n)
 	}
 	int mark = sema_scope_enter(s);
 	struct var_info *v = declare(s, n, n->lhs, "loop variable");
+	if (v)
+		v->loop_var = true;
 	if (v && !type_is_none(t)) {
 		bool changed = false;
 		if (!type_equal(v->type, t) || type_is_none(v->type)) {

@@ -345,7 +345,7 @@ static void default_declared_vars(struct sema *s)
 {
 	for (struct probe *p = s->prog->probes; p; p = p->next)
 		for (struct var_info *v = p->vars; v; v = v->next)
-			if (v->scoped && type_is_none(v->type))
+			if (v->scoped && !v->loop_var && type_is_none(v->type))
 				v->type = type_int(8, true);
 }
 
