@@ -58,6 +58,7 @@ struct var_info {
 	bool scoped;
 	bool typed; /* let $x: type: the type is fixed, not merged */
 	bool loop_var; /* declared by a for loop: typed by what it iterates */
+	srcloc decl_loc; /* scoped: the statement declaring it */
 	struct var_info *next;
 };
 

@@ -46,10 +46,16 @@ void sema_scope_add(struct sema *s, const char *name, struct var_info *v, srcloc
 	s->scope[s->nscope++] = (struct sema_scope_entry){ name, v, loc };
 }
 
-struct var_info *sema_scoped_var_named(struct sema *s, const char *name)
+/* statement a ends before b starts */
+static bool before(srcloc a, srcloc b)
+{
+	return a.end_line < b.line || (a.end_line == b.line && a.end_col <= b.col);
+}
+
+struct var_info *sema_scoped_var_named(struct sema *s, const char *name, srcloc use)
 {
 	for (struct var_info *v = s->cur->vars; v; v = v->next)
-		if (v->scoped && strcmp(v->name, name) == 0)
+		if (v->scoped && strcmp(v->name, name) == 0 && before(v->decl_loc, use))
 			return v;
 	return NULL;
 }
@@ -69,6 +75,7 @@ static struct var_info *declare(struct sema *s, struct node *n, struct node *var
 	if (!n->var) {
 		n->var = sema_var_create(s, var->name);
 		n->var->scoped = true;
+		n->var->decl_loc = n->loc; /* the whole declaring statement */
 		n->var->type = type_none();
 	}
 	sema_var_mark_assigned(s, n->var); /* declared variables start as zero */

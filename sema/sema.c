@@ -139,7 +139,7 @@ void sema_var_mark_assigned(struct sema *s, const struct var_info *v)
  * when $x is assigned nowhere in the probe (a typo, not an order). */
 static void report_unassigned_var(struct sema *s, struct node *n, const struct var_info *v)
 {
-	if (!v && sema_scoped_var_named(s, n->name)) {
+	if (!v && sema_scoped_var_named(s, n->name, n->loc)) {
 		sema_err(s, n->loc, "variable '%s' is not in scope here: the block it was declared in has ended",
 			 n->name);
 		return;

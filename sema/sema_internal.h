@@ -118,8 +118,9 @@ int sema_scope_enter(struct sema *s);
 void sema_scope_leave(struct sema *s, int mark);
 struct sema_scope_entry *sema_scope_find(struct sema *s, const char *name);
 void sema_scope_add(struct sema *s, const char *name, struct var_info *v, srcloc loc);
-/* A let or loop variable of the probe named `name` (none in scope). */
-struct var_info *sema_scoped_var_named(struct sema *s, const char *name);
+/* A let or loop variable of the probe named `name` declared before `use`
+ * (none in scope there). */
+struct var_info *sema_scoped_var_named(struct sema *s, const char *name, srcloc use);
 /* Merges `in` into *cur (a variable's or map's stored type): false when they
  * cannot share one type; *changed when *cur grew. */
 bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, srcloc loc,
