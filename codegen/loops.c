@@ -188,6 +188,27 @@ static void fn_restore(struct cg *cg, const struct fn_state *st)
 	LLVMPositionBuilderAtEnd(cg->b, st->insert);
 }
 
+/* The action's variables the loop uses (its own included): only their
+ * pointers travel in the record, which lives on the 512-byte stack. Marks
+ * used[index]; returns how many. */
+static int mark_used(const struct node *n, bool *used, int nvars, bool siblings)
+{
+	int count = 0;
+	for (; n; n = siblings ? n->next : NULL) {
+		const struct var_info *v = n->var;
+		if ((n->kind == N_VAR || n->kind == N_LET || n->kind == N_FOR) && v && v->index >= 0 &&
+		    v->index < nvars && !used[v->index]) {
+			used[v->index] = true;
+			count++;
+		}
+		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (kids[i])
+				count += mark_used(kids[i], used, nvars, true);
+	}
+	return count;
+}
+
 /* The callback's function: static, in .text (libbpf relocates its address
  * into the helper call), with debug info naming every parameter (an
  * unnamed one makes the kernel drop the object's BTF). */
@@ -241,7 +262,7 @@ static LLVMValueRef load_ptr(struct cg *cg, LLVMValueRef p)
 /* Enter the callback: fresh temporaries, the action's variables and
  * context through the record. */
 static void callback_begin(struct cg *cg, LLVMValueRef fn, LLVMValueRef rec, bool had_probe_slot,
-			   srcloc loc)
+			   srcloc loc, const bool *used)
 {
 	int nvars = cg->nvars;
 	cg->fn = fn;
@@ -261,8 +282,9 @@ static void callback_begin(struct cg *cg, LLVMValueRef fn, LLVMValueRef rec, boo
 	cg->ctx_arg = load_ptr(cg, cb_field(cg, rec, CB_CTX));
 	cg->probe_slot = had_probe_slot ? load_ptr(cg, cb_field(cg, rec, CB_PROBE_SLOT)) : NULL;
 	cg->vars = xcalloc((size_t)nvars + 1, sizeof(*cg->vars));
-	for (int i = 0; i < nvars; i++)
-		cg->vars[i] = load_ptr(cg, cb_field(cg, rec, CB_VARS + i));
+	for (int i = 0, field = CB_VARS; i < nvars; i++)
+		if (used[i])
+			cg->vars[i] = load_ptr(cg, cb_field(cg, rec, field++));
 }
 
 /* Close the callback: 0 (go on) at the end of the body; the entry block
@@ -286,9 +308,9 @@ static void callback_end(struct cg *cg)
 
 /* The record for the callback, on this function's stack (the helpers take
  * only stack memory as the callback's context). */
-static LLVMValueRef build_record(struct cg *cg, LLVMValueRef start)
+static LLVMValueRef build_record(struct cg *cg, LLVMValueRef start, const bool *used, int nused)
 {
-	uint32_t size = (uint32_t)(CB_VARS + cg->nvars) * 8;
+	uint32_t size = (uint32_t)(CB_VARS + nused) * 8;
 	LLVMValueRef rec = cg_temp_stack(cg, size); /* released after the statement */
 	LLVMValueRef fields[CB_VARS] = {
 		cg->ctx_arg, cg->probe_slot ? cg->probe_slot : LLVMConstNull(cg->ptr),
@@ -296,9 +318,11 @@ static LLVMValueRef build_record(struct cg *cg, LLVMValueRef start)
 	};
 	for (int i = 0; i < CB_VARS; i++)
 		LLVMSetAlignment(LLVMBuildStore(cg->b, fields[i], cb_field(cg, rec, i)), 8);
-	for (int i = 0; i < cg->nvars; i++) {
+	for (int i = 0, field = CB_VARS; i < cg->nvars; i++) {
+		if (!used[i])
+			continue;
 		LLVMValueRef v = cg->vars[i] ? cg->vars[i] : LLVMConstNull(cg->ptr);
-		LLVMSetAlignment(LLVMBuildStore(cg->b, v, cb_field(cg, rec, CB_VARS + i)), 8);
+		LLVMSetAlignment(LLVMBuildStore(cg->b, v, cb_field(cg, rec, field++)), 8);
 	}
 	return rec;
 }
@@ -338,7 +362,9 @@ static void emit_for(struct cg *cg, struct node *n)
 		if (LLVMIsAConstantInt(count) && LLVMConstIntGetZExtValue(count) == 0)
 			return;
 	}
-	LLVMValueRef rec = build_record(cg, start);
+	bool *used = xcalloc((size_t)cg->nvars + 1, sizeof(*used));
+	int nused = mark_used(n, used, cg->nvars, false);
+	LLVMValueRef rec = build_record(cg, start, used, nused);
 	bool had_probe_slot = cg->probe_slot != NULL;
 	srcloc loc = n->loc;
 
@@ -347,7 +373,7 @@ static void emit_for(struct cg *cg, struct node *n)
 	unsigned nparams;
 	LLVMValueRef fn = callback_fn(cg, n, over_map, &nparams);
 	LLVMValueRef cb_rec = LLVMGetParam(fn, nparams - 1);
-	callback_begin(cg, fn, cb_rec, had_probe_slot, loc);
+	callback_begin(cg, fn, cb_rec, had_probe_slot, loc, used);
 	if (over_map) {
 		set_map_pair(cg, n, LLVMGetParam(fn, 1), LLVMGetParam(fn, 2));
 	} else {
@@ -362,6 +388,7 @@ static void emit_for(struct cg *cg, struct node *n)
 	cg_stmt(cg, n->then);
 	callback_end(cg);
 	fn_restore(cg, &saved);
+	free(used);
 	cg_set_loc(cg, loc);
 
 	if (over_map) {
