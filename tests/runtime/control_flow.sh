@@ -108,4 +108,15 @@ run_sonde -q -e 'BEGIN { @m[1] = 10; @m[2] = 20; @m[3] = 30; $n = 0;
 	for ($kv : @m) { $n++; break; } printf("%d\n", $n); clear(@m); exit(); }'
 expect_eq "map: break" "1" "$OUT"
 
+# ---- what the verifier refuses, explained ------------------------------------------------
+
+run_sonde -q -e 'BEGIN { while (1) { } }'
+expect_eq "endless while: exit status" 1 "$RC"
+expect_match "endless while: hint" '^hint: a while loop whose condition never changes' "$ERR"
+run_sonde -q -e 'BEGIN { @n = 5; $i = 0; while ($i < @n) { $i++; } exit(); }'
+expect_eq "while bounded only at run time: exit status" 1 "$RC"
+expect_match "while bounded only at run time: hint names for ranges" 'for \(\$i : a\.\.b\)' "$ERR"
+run_sonde -q -e 'BEGIN { @n = 5; $i = 0; for ($j : 0..@n) { $i++; } printf("%d\n", $i); clear(@n); exit(); }'
+expect_eq "the same bound in a for range" "5" "$OUT"
+
 finish
