@@ -16,6 +16,8 @@
 
 /* bpftrace's bounds for unroll's count */
 #define SEMA_UNROLL_MAX 100
+/* the program and 7 callbacks: the kernel's MAX_CALL_FRAMES is 8 */
+#define SEMA_MAX_FOR_DEPTH 7
 
 /* ---- scopes ------------------------------------------------------------------------ */
 
@@ -169,12 +171,12 @@ static void check_loop_condition(struct sema *s, struct node *cond)
 			 type_name(t, buf, sizeof(buf)));
 }
 
-static void check_body(struct sema *s, struct node *body, bool over_map)
+static void check_body(struct sema *s, struct node *body, bool is_for)
 {
 	s->loops++;
-	s->map_loops += over_map;
+	s->for_loops += is_for;
 	sema_stmt(s, body);
-	s->map_loops -= over_map;
+	s->for_loops -= is_for;
 	s->loops--;
 }
 
@@ -229,13 +231,11 @@ static void check_for(struct sema *s, struct node *n)
 	struct node *it = n->rhs;
 	const struct type *t;
 	char buf[128];
-	bool over_map = false;
 	if (it->kind == N_RANGE) {
 		t = range_type(s, it);
 	} else if (it->kind == N_MAP && !it->args) {
 		t = sema_map_iterate(s, it);
 		it->type = type_none();
-		over_map = true;
 	} else {
 		t = sema_expr(s, it);
 		sema_err(s, it->loc, "a for loop iterates over a map (@m) or a range (a..b), not %s",
@@ -258,7 +258,10 @@ static void check_for(struct sema *s, struct node *n)
 	}
 	if (v)
 		n->lhs->type = v->type;
-	check_body(s, n->then, over_map);
+	if (s->for_loops == SEMA_MAX_FOR_DEPTH)
+		sema_err(s, n->loc, "for loops nest at most %d deep (each is a BPF call; the kernel allows 8 frames)",
+			 SEMA_MAX_FOR_DEPTH);
+	check_body(s, n->then, true);
 	sema_scope_leave(s, mark);
 }
 

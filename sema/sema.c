@@ -328,7 +328,7 @@ static void check_probe(struct sema *s, struct probe *p)
 	s->cur = p;
 	s->curst = &s->pstate[p->index];
 	s->nscope = 0;
-	s->loops = s->map_loops = 0;
+	s->loops = s->for_loops = 0;
 	if (s->curst->nassigned)
 		memset(s->curst->assigned, 0, sizeof(bool) * (size_t)s->curst->nassigned);
 	if (p->pred)

@@ -95,7 +95,7 @@ struct sema {
 	struct sema_scope_entry *scope;
 	int nscope, scope_cap;
 	int loops;                  /* loops around it (break/continue allowed) */
-	int map_loops;              /* of them, for loops over a map */
+	int for_loops;              /* of them, for loops (each a nested BPF call) */
 };
 
 /* sema.c */
