@@ -54,6 +54,7 @@ enum bpf_helper {
 	HELPER_RINGBUF_OUTPUT = 130,
 	HELPER_FOR_EACH_MAP_ELEM = 164,
 	HELPER_LOOP = 181,
+	HELPER_MAP_LOOKUP_PERCPU_ELEM = 195,
 };
 
 /* bpf_map_update_elem flags */

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
 #include "cg.h"
 
 /* the record a callback receives, in 8-byte slots */
@@ -327,8 +329,38 @@ static LLVMValueRef build_record(struct cg *cg, LLVMValueRef start, const bool *
 	return rec;
 }
 
+/* A count() or sum() map's value for key: the sum of every CPU's (the
+ * walk sees only this CPU's). The possible CPUs are counted when the
+ * script is compiled, on the machine that runs it. */
+static LLVMValueRef percpu_total(struct cg *cg, const struct map_info *m, LLVMValueRef key)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	LLVMValueRef total = cg_const(cg, 0);
+	for (int cpu = 0; cpu < (ncpus > 0 ? ncpus : 1); cpu++) {
+		LLVMValueRef args[3] = { cg_map_global(cg, m), key, LLVMConstInt(cg->i32, (unsigned)cpu, false) };
+		LLVMValueRef p = cg_helper(cg, HELPER_MAP_LOOKUP_PERCPU_ELEM, cg->ptr, args, 3);
+		LLVMBasicBlockRef add = cg_block(cg, "cpu_value");
+		LLVMBasicBlockRef next = cg_block(cg, "cpu_next");
+		LLVMBasicBlockRef from = LLVMGetInsertBlock(cg->b);
+		LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), next, add);
+		LLVMPositionBuilderAtEnd(cg->b, add);
+		LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, p, "");
+		LLVMSetAlignment(v, 8);
+		LLVMValueRef sum = LLVMBuildAdd(cg->b, total, v, "");
+		LLVMBuildBr(cg->b, next);
+		LLVMPositionBuilderAtEnd(cg->b, next);
+		LLVMValueRef phi = LLVMBuildPhi(cg->b, cg->i64, "");
+		LLVMValueRef vals[2] = { total, sum };
+		LLVMBasicBlockRef blocks[2] = { from, add };
+		LLVMAddIncoming(phi, vals, blocks, 2);
+		total = phi;
+	}
+	return total;
+}
+
 /* $kv = (key, value) from the map's own key and value memory. */
-static void set_map_pair(struct cg *cg, struct node *n, LLVMValueRef key, LLVMValueRef value)
+static void set_map_pair(struct cg *cg, struct node *n, const struct map_info *m, LLVMValueRef key,
+			 LLVMValueRef value)
 {
 	LLVMValueRef slot = cg_var_slot(cg, n->lhs);
 	const struct type *t = n->lhs->var->type;
@@ -336,7 +368,11 @@ static void set_map_pair(struct cg *cg, struct node *n, LLVMValueRef key, LLVMVa
 		return;
 	cg_zero(cg, slot, cg_round8(t->size));
 	cg_copy(cg, cg_ptr_add(cg, slot, t->members[0].offset), key, t->members[0].type->size, 1);
-	cg_copy(cg, cg_ptr_add(cg, slot, t->members[1].offset), value, t->members[1].type->size, 1);
+	LLVMValueRef dst = cg_ptr_add(cg, slot, t->members[1].offset);
+	if (m->kind == MAP_PLAIN)
+		cg_copy(cg, dst, value, t->members[1].type->size, 1);
+	else
+		LLVMSetAlignment(LLVMBuildStore(cg->b, percpu_total(cg, m, key), dst), 8);
 }
 
 static void emit_for(struct cg *cg, struct node *n)
@@ -375,7 +411,7 @@ static void emit_for(struct cg *cg, struct node *n)
 	LLVMValueRef cb_rec = LLVMGetParam(fn, nparams - 1);
 	callback_begin(cg, fn, cb_rec, had_probe_slot, loc, used);
 	if (over_map) {
-		set_map_pair(cg, n, LLVMGetParam(fn, 1), LLVMGetParam(fn, 2));
+		set_map_pair(cg, n, m, LLVMGetParam(fn, 1), LLVMGetParam(fn, 2));
 	} else {
 		LLVMValueRef first = LLVMBuildLoad2(cg->b, cg->i64, cb_field(cg, cb_rec, CB_START), "");
 		LLVMSetAlignment(first, 8);

@@ -201,8 +201,7 @@ const struct type *sema_map_read(struct sema *s, struct node *n)
 }
 
 /* for ($kv : @m): $kv is (key, value), the key a tuple itself when the
- * map has several parts. Only maps of plain values can be walked: an
- * aggregation's value is per CPU. */
+ * map has several parts. Maps of plain values, count() and sum(). */
 const struct type *sema_map_iterate(struct sema *s, struct node *n)
 {
 	char buf[160];
@@ -214,7 +213,8 @@ const struct type *sema_map_iterate(struct sema *s, struct node *n)
 		sema_err(s, n->loc, "map '%s' has no keys (a scalar map) and cannot be iterated", m->name);
 		return type_none();
 	}
-	if (m->kind != MAP_PLAIN) {
+	/* count() and sum() are one number per CPU, added up in the walk */
+	if (m->kind != MAP_PLAIN && m->kind != MAP_COUNT && m->kind != MAP_SUM) {
 		sema_err(s, n->loc, "iterating over map '%s', which holds %s, is not supported by sonde yet",
 			 m->name, map_desc(m, buf, sizeof(buf)));
 		return type_none();

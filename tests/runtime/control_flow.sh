@@ -108,6 +108,19 @@ run_sonde -q -e 'BEGIN { @m[1] = 10; @m[2] = 20; @m[3] = 30; $n = 0;
 	for ($kv : @m) { $n++; break; } printf("%d\n", $n); clear(@m); exit(); }'
 expect_eq "map: break" "1" "$OUT"
 
+run_sonde -q -e 'BEGIN { @map[16,17] = count(); @map[16,17] = count(); @map[1,2] = count(); @s["a"] = sum(5); @s["a"] = sum(-7);
+	for ($kv : @map) { print($kv); } for ($kv : @s) { print($kv); } clear(@map); clear(@s); exit(); }'
+expect_eq "map: count() and sum() values" "$(printf '((1, 2), 1)\n((16, 17), 2)\n(a, -2)')" "$(sort <<<"$OUT")"
+
+run_sonde -q -e 'profile:hz:99 { @c[1] = count(); } interval:ms:300 { for ($kv : @c) { printf("loop %d\n", $kv.1); } exit(); }'
+# a sample may land between the loop and the final print: allow a couple
+loop=$(sed -n 's/^loop //p' <<<"$OUT"); final=$(sed -n 's/^@c\[1\]: //p' <<<"$OUT")
+if [ -n "$loop" ] && [ -n "$final" ] && [ "$loop" -gt 0 ] && [ $((final - loop)) -ge 0 ] && [ $((final - loop)) -le 2 ]; then
+	pass "map: a count() over every CPU is their sum"
+else
+	fail "map: a count() over every CPU is their sum (loop '$loop', printed '$final')"
+fi
+
 # ---- what the verifier refuses, explained ------------------------------------------------
 
 run_sonde -q -e 'BEGIN { while (1) { } }'
