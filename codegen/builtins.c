@@ -299,8 +299,7 @@ LLVMValueRef cg_fn_exit(struct cg *cg, struct node *n)
 	/* exit() ends this action (other probes on the same event still run,
 	 * as they would as separate programs); what follows is unreachable and
 	 * is emitted into a block LLVM deletes */
-	LLVMBuildBr(cg->b, cg->action_end);
-	LLVMPositionBuilderAtEnd(cg->b, cg_block(cg, "after_exit"));
+	cg_leave_action(cg);
 	return NULL;
 }
 

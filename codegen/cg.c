@@ -123,10 +123,21 @@ static int temp_new(struct cg *cg, uint32_t size, bool scratch)
 	return cg->ntemps++;
 }
 
+static LLVMValueRef temp_take(struct cg *cg, uint32_t size, bool scratch);
+
 LLVMValueRef cg_temp(struct cg *cg, uint32_t size)
 {
 	size = cg_round8(size ? size : 8);
-	bool scratch = size > CG_STACK_TEMP_MAX;
+	return temp_take(cg, size, size > CG_STACK_TEMP_MAX);
+}
+
+LLVMValueRef cg_temp_stack(struct cg *cg, uint32_t size)
+{
+	return temp_take(cg, cg_round8(size ? size : 8), false);
+}
+
+static LLVMValueRef temp_take(struct cg *cg, uint32_t size, bool scratch)
+{
 	int best = temp_find(cg, size, scratch);
 	if (best < 0)
 		best = temp_new(cg, size, scratch);
@@ -718,6 +729,7 @@ static void dispose(struct cg *cg)
 	free(cg->maps);
 	free(cg->stack_maps);
 	free(cg->temps);
+	free(cg->loops);
 	free(cg->held);
 	free(cg->vars);
 	free(cg->llvm_error);

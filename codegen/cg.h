@@ -59,6 +59,7 @@ enum bpf_helper {
 	HELPER_JIFFIES64 = 118,
 	HELPER_RINGBUF_OUTPUT = 130,
 	HELPER_FOR_EACH_MAP_ELEM = 164,
+	HELPER_LOOP = 181,
 	HELPER_MAP_LOOKUP_PERCPU_ELEM = 195,
 	HELPER_KTIME_GET_TAI_NS = 208,
 };
@@ -154,6 +155,12 @@ struct cg {
 	uint32_t scratch_used;    /* bytes of scratch this function's temps span */
 	LLVMValueRef scratch_base; /* this CPU's scratch value, looked up once per program */
 	int target_index;         /* the current group's index in the action's targets */
+
+	/* loops.c */
+	struct cg_loop *loops;    /* loops around the statement being emitted */
+	int nloops, cap_loops;
+	LLVMValueRef cb_ctx;      /* in a for loop's callback: the record it was given */
+	int ncallbacks;           /* callbacks made: unique function names */
 };
 
 /* cg.c */
@@ -164,6 +171,9 @@ LLVMValueRef cg_alloca(struct cg *cg, uint32_t size); /* a fresh entry-block slo
 /* A pooled slot of `size` bytes, 8-byte aligned: stack up to
  * CG_STACK_TEMP_MAX, per-CPU scratch above. */
 LLVMValueRef cg_temp(struct cg *cg, uint32_t size);
+/* A pooled slot on the stack whatever its size (what helpers require to
+ * be stack memory). */
+LLVMValueRef cg_temp_stack(struct cg *cg, uint32_t size);
 int cg_temp_mark(struct cg *cg);
 void cg_temp_release(struct cg *cg, int mark);
 LLVMValueRef cg_const(struct cg *cg, uint64_t v);   /* i64 */
@@ -233,6 +243,14 @@ struct cg_ref cg_ctx_ref(struct cg *cg);
 void cg_stmt(struct cg *cg, struct node *n);
 void cg_block_stmts(struct cg *cg, struct node *first);
 LLVMValueRef cg_var_slot(struct cg *cg, struct node *var);
+/* n: an N_ASSIGN to a variable, or an N_LET with a value */
+void cg_assign_var(struct cg *cg, struct node *n);
+
+/* loops.c */
+void cg_flow_stmt(struct cg *cg, struct node *n); /* let, loops, jumps */
+/* End the current action here (return, exit()); from a for loop's body,
+ * the loop stops and its caller leaves. */
+void cg_leave_action(struct cg *cg);
 
 /* scratch.c-style helpers live in cg.c */
 LLVMValueRef cg_scratch_base(struct cg *cg);

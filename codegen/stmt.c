@@ -1,5 +1,6 @@
 /* stmt.c - statements: expression statements, assignments to scratch
- * variables and maps (plain, compound, aggregations), if/else and blocks.
+ * variables and maps (plain, compound, aggregations), if/else and blocks;
+ * loops, jumps and let are in loops.c.
  *
  * Each statement sets the debug location to its own script line (so verifier
  * messages point at it) and returns its temporaries to the pool. */
@@ -26,7 +27,7 @@ static LLVMValueRef compound(struct cg *cg, int op, LLVMValueRef old, LLVMValueR
 	return cg_binop(cg, op, old, v, to, rhs, to);
 }
 
-static void assign_var(struct cg *cg, struct node *n)
+void cg_assign_var(struct cg *cg, struct node *n)
 {
 	struct node *lhs = n->lhs;
 	LLVMValueRef slot = cg_var_slot(cg, lhs);
@@ -129,7 +130,7 @@ void cg_stmt(struct cg *cg, struct node *n)
 		break;
 	case N_ASSIGN:
 		if (n->lhs->kind == N_VAR)
-			assign_var(cg, n);
+			cg_assign_var(cg, n);
 		else if (n->lhs->kind == N_MAP)
 			assign_map(cg, n);
 		else
@@ -140,6 +141,10 @@ void cg_stmt(struct cg *cg, struct node *n)
 		break;
 	case N_BLOCK:
 		cg_block_stmts(cg, n->body);
+		break;
+	case N_LET: case N_WHILE: case N_UNROLL: case N_FOR: case N_BREAK: case N_CONTINUE:
+	case N_RETURN:
+		cg_flow_stmt(cg, n);
 		break;
 	default:
 		/* an expression used as a statement without a wrapper */

@@ -64,6 +64,12 @@ struct var_info {
 	char *name; /* "$x" */
 	const struct type *type;
 	int index;  /* 0..nvars-1 within its probe */
+	/* declared by let or a for loop: visible only in its block, found
+	 * through the declaring node (struct node.var), never by name */
+	bool scoped;
+	bool typed; /* let $x: type: the type is fixed, not merged */
+	bool loop_var; /* declared by a for loop: typed by what it iterates */
+	srcloc decl_loc; /* scoped: the statement declaring it */
 	struct var_info *next;
 };
 
@@ -156,6 +162,14 @@ enum node_kind {
 	N_ASSIGN,     /* lhs (N_VAR or N_MAP) op= rhs; op 0 for plain '=', else binop */
 	N_IF,         /* cond, then (N_BLOCK), els (N_BLOCK, N_IF or NULL) */
 	N_BLOCK,      /* body: list of statements */
+	N_LET,        /* let lhs (N_VAR) [: spec] [= rhs]; sema sets var */
+	N_WHILE,      /* while cond then (N_BLOCK) */
+	N_UNROLL,     /* unroll cond then: sema sets ival to the count */
+	N_FOR,        /* for (lhs (N_VAR) : rhs) then: rhs is an N_MAP or an N_RANGE; sema sets var */
+	N_RANGE,      /* lhs..rhs of a for: start inclusive, end exclusive */
+	N_BREAK,
+	N_CONTINUE,
+	N_RETURN,     /* return [lhs]: ends the action */
 };
 
 /* Binary operators (and compound-assignment operators: op of N_ASSIGN). */

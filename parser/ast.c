@@ -253,6 +253,14 @@ static void dump_head(FILE *out, const struct node *n)
 	case N_ASSIGN: fprintf(out, "assign %s=", binop_spelling((enum binop)n->op)); break;
 	case N_IF: fputs("if", out); break;
 	case N_BLOCK: fputs("block", out); break;
+	case N_LET: fprintf(out, "let%s%s", n->spec ? " : " : "", n->spec ? ast_spec_text(n->spec, buf, sizeof(buf)) : ""); break;
+	case N_WHILE: fputs("while", out); break;
+	case N_UNROLL: fputs("unroll", out); break;
+	case N_FOR: fputs("for", out); break;
+	case N_RANGE: fputs("range", out); break;
+	case N_BREAK: fputs("break", out); break;
+	case N_CONTINUE: fputs("continue", out); break;
+	case N_RETURN: fputs("return", out); break;
 	}
 }
 

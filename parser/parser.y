@@ -155,13 +155,15 @@ static struct node *parse_check_lvalue(struct parse_state *ps, struct node *n);
 static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int op,
 				 struct node *rhs, srcloc loc);
 static struct node *parse_call(char *name, struct node *args, srcloc loc);
-static struct node *parse_unsupported(struct parse_state *ps, const char *keyword, srcloc loc);
-static void parse_unsupported_begin(struct parse_state *ps, const char *keyword, srcloc loc);
+static struct node *parse_loop(enum node_kind kind, struct node *cond, struct node *body, srcloc loc);
+static struct node *parse_for_head(char *var, srcloc var_loc, struct node *first, struct node *end,
+				   srcloc range_loc);
+static struct node *parse_for(struct node *head, struct node *body, srcloc loc);
+static struct node *parse_let(char *var, srcloc var_loc, struct type_spec *spec, struct node *init,
+			      srcloc loc);
 static void parse_unsupported_syntax(struct parse_state *ps, const char *what, srcloc at,
 				     srcloc span);
 static bool parse_already_reported(struct parse_state *ps, const char *key);
-static struct node *parse_unsupported_end(struct parse_state *ps, struct node *expr,
-					  struct node *block);
 static struct node *parse_incdec(struct parse_state *ps, int op, bool prefix, struct node *n,
 				 srcloc loc);
 static void parse_add_probe(struct parse_state *ps, struct attach_point *points,
@@ -225,8 +227,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" CDEF_ENUM "enum definition" ATTRIBUTE "'__attribute__'"
-/* bpftrace statements sonde does not implement: parsed whole, reported
- * once, and left out of the AST */
+/* loops and jumps */
 %token WHILE "'while'" FOR "'for'" UNROLL "'unroll'" RETURN "'return'" BREAK "'break'"
 %token CONTINUE "'continue'" LET "'let'" DOTDOT "'..'"
 %token MAP_LET "'let' (map declaration)"
@@ -236,7 +237,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %token OR_ASSIGN "'|='" XOR_ASSIGN "'^='" SHL_ASSIGN "'<<='" SHR_ASSIGN "'>>='"
 
 %type <node> expr unary postfix primary map pred_opt block stmt_seq simple_stmt compound_stmt
-%type <node> if_stmt args_opt unsupported_stmt unsupported_simple_stmt record_field field_path
+%type <node> if_stmt args_opt loop_stmt for_head jump_or_let record_field field_path
 %type <list> stmt_terms expr_list record_fields macro_params macro_param_list
 %type <node> macro_param
 %type <spec> type_spec type_base
@@ -494,55 +495,44 @@ stmt_terms:
 compound_stmt:
 	  if_stmt
 	| block
-	| unsupported_stmt
+	| loop_stmt
 	;
 
-/* while (e) {...}, unroll (n) {...}, for ($x : @m) {...}, for ($i : a..b) {...} */
-unsupported_stmt:
-	  while_kw '(' expr ')' block	{ $$ = parse_unsupported_end(ps, $3, $5); }
-	| unroll_kw '(' expr ')' block	{ $$ = parse_unsupported_end(ps, $3, $5); }
-	| for_kw '(' VAR ':' expr ')' block {
-		free($3);
-		$$ = parse_unsupported_end(ps, $5, $7);
-	  }
-	| for_kw '(' VAR ':' expr DOTDOT expr ')' block {
-		free($3);
-		$5->next = $7;
-		$$ = parse_unsupported_end(ps, $5, $9);
-	  }
+/* while e {...}, unroll e {...} (parentheses are part of e),
+ * for ($x : @m) {...}, for ($i : a..b) {...} (parentheses optional) */
+loop_stmt:
+	  WHILE expr block		{ $$ = parse_loop(N_WHILE, $2, $3, @$); }
+	| UNROLL expr block		{ $$ = parse_loop(N_UNROLL, $2, $3, @$); }
+	| FOR '(' for_head ')' block	{ $$ = parse_for($3, $5, @$); }
+	| FOR for_head block		{ $$ = parse_for($2, $3, @$); }
+	;
+
+/* $x : @m, or $i : a..b: an N_FOR without its body */
+for_head:
+	  VAR ':' expr			{ $$ = parse_for_head($1, @1, $3, NULL, @3); }
+	| VAR ':' expr DOTDOT expr	{ $$ = parse_for_head($1, @1, $3, $5, srcloc_join(@3, @5)); }
 	;
 
 /* return [e], break, continue, let $x [: type] [= e] */
-unsupported_simple_stmt:
-	  return_kw			{ $$ = parse_unsupported_end(ps, NULL, NULL); }
-	| return_kw expr		{ $$ = parse_unsupported_end(ps, $2, NULL); }
-	| BREAK				{ $$ = parse_unsupported(ps, "break", @1); }
-	| CONTINUE			{ $$ = parse_unsupported(ps, "continue", @1); }
-	| let_kw VAR			{ free($2); $$ = parse_unsupported_end(ps, NULL, NULL); }
-	| let_kw VAR '=' expr		{ free($2); $$ = parse_unsupported_end(ps, $4, NULL); }
-	| let_kw VAR ':' type_spec	{ free($2); ast_free_spec($4); $$ = parse_unsupported_end(ps, NULL, NULL); }
-	| let_kw VAR ':' type_spec '=' expr {
-		free($2);
-		ast_free_spec($4);
-		$$ = parse_unsupported_end(ps, $6, NULL);
-	  }
+jump_or_let:
+	  RETURN			{ $$ = ast_new(N_RETURN, @$); }
+	| RETURN expr			{ $$ = ast_new(N_RETURN, @$); $$->lhs = $2; }
+	| BREAK				{ $$ = ast_new(N_BREAK, @$); }
+	| CONTINUE			{ $$ = ast_new(N_CONTINUE, @$); }
+	| LET VAR			{ $$ = parse_let($2, @2, NULL, NULL, @$); }
+	| LET VAR '=' expr		{ $$ = parse_let($2, @2, NULL, $4, @$); }
+	| LET VAR ':' type_spec		{ $$ = parse_let($2, @2, $4, NULL, @$); }
+	| LET VAR ':' type_spec '=' expr { $$ = parse_let($2, @2, $4, $6, @$); }
 	;
 
-/* Reported as soon as the keyword is read, before what follows it. */
-while_kw:	WHILE	{ parse_unsupported_begin(ps, "while", @1); } ;
-unroll_kw:	UNROLL	{ parse_unsupported_begin(ps, "unroll", @1); } ;
-for_kw:		FOR	{ parse_unsupported_begin(ps, "for", @1); } ;
-return_kw:	RETURN	{ parse_unsupported_begin(ps, "return", @1); } ;
-let_kw:		LET	{ parse_unsupported_begin(ps, "let", @1); } ;
-
-/* if = "if" "(" expr ")" block ("else" (if | block))? */
+/* if = "if" expr block ("else" (if | block))? */
 if_stmt:
-	  IF '(' expr ')' block		{ $$ = ast_new(N_IF, @$); $$->cond = $3; $$->then = $5; }
-	| IF '(' expr ')' block ELSE block {
-		$$ = ast_new(N_IF, @$); $$->cond = $3; $$->then = $5; $$->els = $7;
+	  IF expr block			{ $$ = ast_new(N_IF, @$); $$->cond = $2; $$->then = $3; }
+	| IF expr block ELSE block {
+		$$ = ast_new(N_IF, @$); $$->cond = $2; $$->then = $3; $$->els = $5;
 	  }
-	| IF '(' expr ')' block ELSE if_stmt {
-		$$ = ast_new(N_IF, @$); $$->cond = $3; $$->then = $5; $$->els = $7;
+	| IF expr block ELSE if_stmt {
+		$$ = ast_new(N_IF, @$); $$->cond = $2; $$->then = $3; $$->els = $5;
 	  }
 	;
 
@@ -550,7 +540,7 @@ if_stmt:
 simple_stmt:
 	  expr				{ $$ = ast_new(N_EXPR_STMT, @$); $$->lhs = $1; }
 	| expr assign_op expr		{ $$ = parse_assign(ps, $1, $2, $3, @$); }
-	| unsupported_simple_stmt
+	| jump_or_let
 	;
 
 assign_op:
@@ -838,6 +828,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 		stmt_start |= all[i] == YYSYMBOL_IF;
 	}
 	stmt_start &= expr_start; /* not after 'else', where only 'if' or '{' fit */
+	if (n == 1 && all[0] == YYSYMBOL_VAR)
+		expr_start = false; /* after `let` or `for (`: only a $variable */
 	const char *listed[MAX_LISTED + 1];
 	int nlisted = 0;
 	if (expr_start && !stmt_start)
@@ -989,16 +981,6 @@ static struct node *parse_call(char *name, struct node *args, srcloc loc)
 }
 
 
-/* A bpftrace statement sonde lacks, parsed whole: one error at its
- * keyword (the first use of each keyword only: one missing feature, one
- * error), and nothing in the AST (a syntax error stops before sema). */
-static struct node *parse_unsupported(struct parse_state *ps, const char *keyword, srcloc loc)
-{
-	if (!parse_already_reported(ps, keyword))
-		diag_error(ps->d, loc, "'%s' is not supported by sonde yet", keyword);
-	return NULL;
-}
-
 /* One missing feature, one error: true when `key` (a static string) was
  * reported before, and from now on in any case. */
 static bool parse_already_reported(struct parse_state *ps, const char *key)
@@ -1035,20 +1017,52 @@ static void parse_unsupported_syntax(struct parse_state *ps, const char *what, s
 		diag_error(ps->d, at, "%s not supported by sonde yet", what);
 }
 
-static void parse_unsupported_begin(struct parse_state *ps, const char *keyword, srcloc loc)
+/* ---- loops, jumps, declarations -------------------------------------------- */
+
+static struct node *parse_loop(enum node_kind kind, struct node *cond, struct node *body, srcloc loc)
 {
-	parse_unsupported(ps, keyword, loc);
-	ps->unsupported_depth++;
+	struct node *n = ast_new(kind, loc);
+	n->cond = cond;
+	n->then = body;
+	return n;
 }
 
-static struct node *parse_unsupported_end(struct parse_state *ps, struct node *expr,
-					  struct node *block)
+/* N_FOR: lhs the loop variable, rhs what it iterates: an expression (sema
+ * wants a map) or an N_RANGE of start (lhs) and end (rhs). */
+static struct node *parse_for_head(char *var, srcloc var_loc, struct node *first, struct node *end,
+				   srcloc range_loc)
 {
-	if (ps->unsupported_depth > 0)
-		ps->unsupported_depth--;
-	ast_free_node(expr);
-	ast_free_node(block);
-	return NULL;
+	struct node *n = ast_new(N_FOR, var_loc);
+	n->lhs = ast_new(N_VAR, var_loc);
+	n->lhs->name = var;
+	if (end) {
+		n->rhs = ast_new(N_RANGE, range_loc);
+		n->rhs->lhs = first;
+		n->rhs->rhs = end;
+	} else {
+		n->rhs = first;
+	}
+	return n;
+}
+
+static struct node *parse_for(struct node *head, struct node *body, srcloc loc)
+{
+	head->loc = loc;
+	head->then = body;
+	return head;
+}
+
+/* N_LET: lhs the variable, spec the declared type or NULL, rhs the
+ * initial value or NULL. */
+static struct node *parse_let(char *var, srcloc var_loc, struct type_spec *spec, struct node *init,
+			      srcloc loc)
+{
+	struct node *n = ast_new(N_LET, loc);
+	n->lhs = ast_new(N_VAR, var_loc);
+	n->lhs->name = var;
+	n->spec = spec;
+	n->rhs = init;
+	return n;
 }
 
 static void parse_add_probe(struct parse_state *ps, struct attach_point *points,

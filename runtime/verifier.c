@@ -192,6 +192,9 @@ static const struct {
 	{ "min value is negative", "a value used as an offset or size may be negative; check it first" },
 	{ "out of bounds", "an access may go past the end of a map value, string or the context" },
 	{ "back-edge", "the program contains a loop the verifier cannot prove ends" },
+	{ "infinite loop", "a while loop whose condition never changes: the verifier rejects loops that cannot end" },
+	{ "jumps is too complex", "too many branches for the verifier to follow: a while loop whose bound it cannot see "
+				  "(for ($i : a..b) takes a bound known only at run time), or too much work in one probe" },
 	{ "too large", "the program is too large for the verifier; split the work over several probes" },
 	{ "too complex", "the program is too complex for the verifier; split the work over several probes" },
 	{ "too many", "the program is too complex for the verifier; split the work over several probes" },

@@ -211,6 +211,31 @@ const struct type *sema_map_read(struct sema *s, struct node *n)
 	return m->value;
 }
 
+/* for ($kv : @m): $kv is (key, value), the key a tuple itself when the
+ * map has several parts. Maps of plain values, count() and sum(). */
+const struct type *sema_map_iterate(struct sema *s, struct node *n)
+{
+	char buf[160];
+	struct map_info *m = sema_map_lookup(s, n);
+	struct map_state *st = state_of(s, m);
+	if (!st->has_value || !st->keys_known)
+		return type_none(); /* unknown until assigned: reported once if never */
+	if (m->nkeys == 0) {
+		sema_err(s, n->loc, "map '%s' has no keys (a scalar map) and cannot be iterated", m->name);
+		return type_none();
+	}
+	/* count() and sum() are one number per CPU, added up in the walk */
+	if (m->kind != MAP_PLAIN && m->kind != MAP_COUNT && m->kind != MAP_SUM) {
+		sema_err(s, n->loc, "iterating over map '%s', which holds %s, is not supported by sonde yet",
+			 m->name, map_desc(m, buf, sizeof(buf)));
+		return type_none();
+	}
+	if (!m->key || type_is_none(m->key) || type_is_none(m->value))
+		return type_none();
+	const struct type *parts[2] = { m->key, m->value };
+	return type_tuple(sema_types(s), parts, 2);
+}
+
 static void report_conflict(struct sema *s, struct map_info *m, const char *now, srcloc loc)
 {
 	char buf[160];

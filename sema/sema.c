@@ -100,15 +100,17 @@ bool sema_merge_stored(struct sema *s, const struct type **cur, const struct typ
 
 /* ---- scratch variables ------------------------------------------------- */
 
+/* The probe-wide variable `name` (let and loop variables are found
+ * through their scope, sema_scope_find). */
 static struct var_info *var_find(struct probe *p, const char *name)
 {
 	for (struct var_info *v = p->vars; v; v = v->next)
-		if (strcmp(v->name, name) == 0)
+		if (!v->scoped && strcmp(v->name, name) == 0)
 			return v;
 	return NULL;
 }
 
-static struct var_info *var_create(struct sema *s, const char *name)
+struct var_info *sema_var_create(struct sema *s, const char *name)
 {
 	struct var_info *v = xcalloc(1, sizeof(*v));
 	v->name = xstrdup(name);
@@ -121,12 +123,12 @@ static struct var_info *var_create(struct sema *s, const char *name)
 	return v;
 }
 
-static bool var_is_assigned(struct sema *s, const struct var_info *v)
+bool sema_var_is_assigned(struct sema *s, const struct var_info *v)
 {
 	return v->index < s->curst->nassigned && s->curst->assigned[v->index];
 }
 
-static void var_mark_assigned(struct sema *s, const struct var_info *v)
+void sema_var_mark_assigned(struct sema *s, const struct var_info *v)
 {
 	struct probe_state *ps = s->curst;
 	if (v->index >= ps->nassigned) {
@@ -142,6 +144,11 @@ static void var_mark_assigned(struct sema *s, const struct var_info *v)
  * when $x is assigned nowhere in the probe (a typo, not an order). */
 static void report_unassigned_var(struct sema *s, struct node *n, const struct var_info *v)
 {
+	if (!v && sema_scoped_var_named(s, n->name, n->loc)) {
+		sema_err(s, n->loc, "variable '%s' is not in scope here: the block it was declared in has ended",
+			 n->name);
+		return;
+	}
 	struct suggestion near;
 	suggestion_init(&near, n->name);
 	for (struct var_info *o = s->cur->vars; o && !v; o = o->next)
@@ -157,8 +164,13 @@ static void report_unassigned_var(struct sema *s, struct node *n, const struct v
 /* A read of $x (expr.c calls this for N_VAR). */
 const struct type *sema_var_read(struct sema *s, struct node *n)
 {
+	struct sema_scope_entry *e = sema_scope_find(s, n->name);
+	if (e && e->var->scoped) {
+		n->var = e->var;
+		return e->var->type;
+	}
 	struct var_info *v = var_find(s->cur, n->name);
-	if (!v || !var_is_assigned(s, v)) {
+	if (!v || !sema_var_is_assigned(s, v)) {
 		report_unassigned_var(s, n, v);
 		return type_none();
 	}
@@ -172,14 +184,16 @@ const struct type *sema_var_address(struct sema *s, struct node *n)
 	return sema_var_read(s, n);
 }
 
-static void assign_var(struct sema *s, struct node *assign, const struct type *rhs)
+/* assign: an N_ASSIGN to a variable, or an N_LET with a value */
+void sema_assign_var(struct sema *s, struct node *assign, const struct type *rhs)
 {
 	struct node *lhs = assign->lhs;
-	struct var_info *v = var_find(s->cur, lhs->name);
+	struct sema_scope_entry *e = sema_scope_find(s, lhs->name);
+	struct var_info *v = e && e->var->scoped ? e->var : var_find(s->cur, lhs->name);
 	char a[128], b[128];
 
 	if (assign->op != OP_NONE) {
-		if (!v || !var_is_assigned(s, v)) {
+		if (!v || !sema_var_is_assigned(s, v)) {
 			report_unassigned_var(s, lhs, v);
 			return;
 		}
@@ -199,9 +213,13 @@ static void assign_var(struct sema *s, struct node *assign, const struct type *r
 		return;
 	}
 	if (!v)
-		v = var_create(s, lhs->name);
+		v = sema_var_create(s, lhs->name);
+	if (!v->scoped && !sema_var_is_assigned(s, v))
+		sema_scope_add(s, v->name, v, assign->loc); /* a later let here would shadow it */
 	bool changed = false;
-	if (!type_is_none(rhs) && (rhs->kind == TY_VOID)) {
+	if (v->typed) {
+		sema_check_typed_store(s, v, assign->rhs, rhs);
+	} else if (!type_is_none(rhs) && (rhs->kind == TY_VOID)) {
 		sema_err(s, assign->rhs->loc, "cannot assign a value of type void");
 	} else if (!sema_merge_stored(s, &v->type, rhs, assign->rhs->loc, &changed)) {
 		sema_err(s, assign->loc,
@@ -210,7 +228,7 @@ static void assign_var(struct sema *s, struct node *assign, const struct type *r
 	}
 	if (changed)
 		s->changes++;
-	var_mark_assigned(s, v);
+	sema_var_mark_assigned(s, v);
 	lhs->var = v;
 	lhs->type = v->type;
 }
@@ -247,7 +265,7 @@ static void check_assign(struct sema *s, struct node *n)
 	if ((n->op == OP_DIV || n->op == OP_MOD) && is_literal_zero(rhs))
 		sema_err(s, rhs->loc, "division by zero");
 	if (lhs->kind == N_VAR) {
-		assign_var(s, n, t);
+		sema_assign_var(s, n, t);
 		return;
 	}
 	if (n->op == OP_NONE)
@@ -286,10 +304,17 @@ void sema_stmt(struct sema *s, struct node *n)
 		if (n->els)
 			sema_stmt(s, n->els);
 		break;
-	case N_BLOCK:
+	case N_BLOCK: {
 		n->type = type_none();
+		int mark = sema_scope_enter(s);
 		for (struct node *st = n->body; st; st = st->next)
 			sema_stmt(s, st);
+		sema_scope_leave(s, mark);
+		break;
+	}
+	case N_LET: case N_WHILE: case N_UNROLL: case N_FOR: case N_BREAK: case N_CONTINUE:
+	case N_RETURN:
+		sema_flow_stmt(s, n);
 		break;
 	default:
 		/* A bare expression where a statement was expected. */
@@ -307,6 +332,8 @@ static void check_probe(struct sema *s, struct probe *p)
 {
 	s->cur = p;
 	s->curst = &s->pstate[p->index];
+	s->nscope = 0;
+	s->loops = s->for_loops = 0;
 	if (s->curst->nassigned)
 		memset(s->curst->assigned, 0, sizeof(bool) * (size_t)s->curst->nassigned);
 	if (p->pred)
@@ -315,6 +342,16 @@ static void check_probe(struct sema *s, struct probe *p)
 		sema_stmt(s, p->body);
 	s->cur = NULL;
 	s->curst = NULL;
+}
+
+/* `let $x;` never given a value holds the 0 it starts as: an int64, decided
+ * before the loud run so that its reads check. */
+static void default_declared_vars(struct sema *s)
+{
+	for (struct probe *p = s->prog->probes; p; p = p->next)
+		for (struct var_info *v = p->vars; v; v = v->next)
+			if (v->scoped && !v->loop_var && type_is_none(v->type))
+				v->type = type_int(8, true);
 }
 
 static void run_all(struct sema *s)
@@ -349,6 +386,7 @@ static void sema_state_free(struct sema *s)
 	free(s->printfs);
 	free(s->values);
 	free(s->unsupported);
+	free(s->scope);
 }
 
 /* The description owns copies of the types it refers to (the program's
@@ -414,6 +452,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 		if (s.changes == 0)
 			break;
 	}
+	default_declared_vars(&s);
 	s.quiet = false;
 	run_all(&s);
 	sema_map_check_assigned(&s, d->errors == errors_before);

@@ -51,6 +51,15 @@ struct probe_state {
 	bool expand_failed;    /* an attach point of it failed to expand (reported) */
 };
 
+/* A variable visible in the block being checked (flow.c): let and loop
+ * variables, and probe-wide variables first assigned in this block, which
+ * a later let in it or in a nested block would shadow. */
+struct sema_scope_entry {
+	const char *name;
+	struct var_info *var;
+	srcloc loc;            /* its declaration or first assignment */
+};
+
 struct sema {
 	struct program *prog;
 	struct diag *d;
@@ -81,6 +90,12 @@ struct sema {
 
 	const char **unsupported;   /* names reported as not supported yet: once each */
 	int nunsupported;
+
+	/* flow.c: the blocks around the statement being checked */
+	struct sema_scope_entry *scope;
+	int nscope, scope_cap;
+	int loops;                  /* loops around it (break/continue allowed) */
+	int for_loops;              /* of them, for loops (each a nested BPF call) */
 };
 
 /* sema.c */
@@ -88,6 +103,24 @@ void sema_err(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((f
 void sema_stmt(struct sema *s, struct node *n);
 const struct type *sema_var_read(struct sema *s, struct node *n);
 const struct type *sema_var_address(struct sema *s, struct node *n);
+struct var_info *sema_var_create(struct sema *s, const char *name);
+void sema_assign_var(struct sema *s, struct node *assign, const struct type *rhs);
+bool sema_var_is_assigned(struct sema *s, const struct var_info *v);
+void sema_var_mark_assigned(struct sema *s, const struct var_info *v);
+
+/* flow.c */
+/* An assignment of value (of type t) to a let variable declared with a
+ * type: reports what does not convert to it. */
+void sema_check_typed_store(struct sema *s, const struct var_info *v, struct node *value,
+			    const struct type *t);
+void sema_flow_stmt(struct sema *s, struct node *n);  /* let, loops, jumps */
+int sema_scope_enter(struct sema *s);
+void sema_scope_leave(struct sema *s, int mark);
+struct sema_scope_entry *sema_scope_find(struct sema *s, const char *name);
+void sema_scope_add(struct sema *s, const char *name, struct var_info *v, srcloc loc);
+/* A let or loop variable of the probe named `name` declared before `use`
+ * (none in scope there). */
+struct var_info *sema_scoped_var_named(struct sema *s, const char *name, srcloc use);
 /* Merges `in` into *cur (a variable's or map's stored type): false when they
  * cannot share one type; *changed when *cur grew. */
 bool sema_merge_stored(struct sema *s, const struct type **cur, const struct type *in, srcloc loc,
@@ -138,6 +171,8 @@ void sema_map_compound(struct sema *s, struct node *map_node, const struct type 
 const struct type *sema_map_incdec(struct sema *s, struct node *map_node, srcloc loc,
 				   const char *spelling);
 void sema_map_check_assigned(struct sema *s, bool clean);
+/* for ($kv : @m): the type of $kv, (key, value); none after an error. */
+const struct type *sema_map_iterate(struct sema *s, struct node *map_node);
 void sema_fill_desc_maps(struct sema *s, struct desc *desc);
 const char *map_kind_name(enum map_kind k);
 

@@ -56,4 +56,9 @@ expect_match "syscall_latency rows" '^\[[0-9]+K?, [0-9]+[KM]?\) +[0-9]+ \|@* *\|
 run_example bigreads.bt 0 4096
 expect_match "bigreads counts dd" '^@reads\[dd\]: [0-9]+$' "$OUT"
 expect_match "bigreads lhist 8K bucket" '^\[8K, 16K\) +[1-9][0-9]* \|@* *\|$' "$OUT"
+run_example syscall_share.bt 0
+expect_eq "syscall_share exit code" 0 "$RC"
+expect_match "syscall_share header (for loops over a map in END)" '^COMM +SHARE$' "$OUT"
+expect_match "syscall_share a command's share" '^[^ ]+ +[0-9]+%$' "$OUT"
+
 finish

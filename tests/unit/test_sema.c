@@ -1244,9 +1244,9 @@ static void test_every_bpftrace_name(void)
 
 /* One use of each bpftrace keyword. */
 static const struct { const char *keyword, *script; } keyword_uses[] = {
-	{ "break", "BEGIN { break; }" },
+	{ "break", "BEGIN { while (1) { break; } }" },
 	{ "config", "config = { max_strlen = 128 } BEGIN { exit(); }" },
-	{ "continue", "BEGIN { continue; }" },
+	{ "continue", "BEGIN { unroll(2) { continue; } }" },
 	{ "else", "BEGIN { if (pid) { exit(); } else { exit(); } }" },
 	{ "for", "BEGIN { @m[1] = 2; for ($kv : @m) { print($kv.0); } for ($i : 0..10) { } }" },
 	{ "if", "BEGIN { if (pid) { exit(); } }" },
@@ -1345,9 +1345,53 @@ static void test_map_declarations(void)
 	analyzed_free(&a);
 }
 
+/* let and for variables: one slot per declaration, typed as declared or
+ * from their values; plain assignments stay probe-wide. */
+static void test_scopes_and_loops(void)
+{
+	struct analyzed a = analyze("BEGIN { if (1) { let $x = \"str\"; } if (1) { let $x: uint16 = 1; }"
+				    " $y = 1; if (1) { $y = 2; $z = 3; } @z = $z;"
+				    " @m[1, \"a\"] = 2; for ($kv : @m) { } for ($i : 0..(uint8)4) { } let $n; }");
+	PASSES(a);
+	if (a.rc == 0) {
+		struct probe *p = a.prog->probes;
+		int nx = 0;
+		for (struct var_info *v = p->vars; v; v = v->next)
+			if (strcmp(v->name, "$x") == 0) {
+				nx++;
+				CHECKF(v->scoped, "let $x is scoped");
+			}
+		CHECKF(nx == 2, "two declarations of $x, two slots: %d", nx);
+		CHECKF(!var(p, "$z")->scoped, "$z assigned in a block is probe-wide");
+		CHECKF(strcmp(tn(var(p, "$kv")->type), "((int64,string[2]),int64)") == 0,
+		       "$kv is ((key parts), value): %s", tn(var(p, "$kv")->type));
+		CHECKF(is_type(var(p, "$i")->type, TY_INT, 8, false), "$i uint64 (0 takes the sign of uint8): %s", tn(var(p, "$i")->type));
+		CHECKF(is_type(var(p, "$n")->type, TY_INT, 8, true), "let $n; is an int64 0");
+	}
+	analyzed_free(&a);
+	a = analyze("BEGIN { let $t: uint16 = 1; }");
+	PASSES(a);
+	if (a.rc == 0)
+		CHECKF(is_type(var(a.prog->probes, "$t")->type, TY_INT, 2, false), "typed let keeps uint16: %s",
+		       tn(var(a.prog->probes, "$t")->type));
+	analyzed_free(&a);
+
+	expect_error("BEGIN { break; }", "stdin:1:9: error: 'break' outside of a loop");
+	expect_error("BEGIN { let $x; let $x; }",
+		     "stdin:1:21: error: variable '$x' is already declared; shadowing is not allowed");
+	expect_error("BEGIN { { let $x = 1; } @a = $x; }",
+		     "stdin:1:30: error: variable '$x' is not in scope here: the block it was declared in has ended");
+	expect_error("BEGIN { for ($i : \"a\"..3) { } }",
+		     "stdin:1:19: error: the start of a loop range must be an integer, not string[2]");
+	expect_error("BEGIN { unroll(200) { } }",
+		     "stdin:1:16: error: unroll count must be at most 100 (bpftrace's limit)");
+	CHECKF(count_errors("BEGIN { break; continue; let $a; let $a; }") == 3, "one error per mistake");
+}
+
 int main(void)
 {
 	test_expression_types();
+	test_scopes_and_loops();
 	test_scratch_vars_are_per_probe();
 	test_map_kinds_and_layouts();
 	test_map_types_flow_across_probes();
