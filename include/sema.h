@@ -38,6 +38,9 @@ struct sema_options {
 	int max_programs;     /* BPF programs allowed; 0 = SEMA_DEFAULT_MAX_PROGRAMS */
 	const regex_t *probe_filter; /* keep only matching targets (and BEGIN/END); NULL = all */
 	bool unsafe;          /* --unsafe: functions that change the system (signal) are allowed */
+	/* stack_mode from the config: its index in bpftrace's list (bpftrace,
+	 * perf, raw, build_id); 0 when not set */
+	unsigned stack_mode;
 };
 
 /* Each program costs LLVM ~2 ms to compile and the kernel a load and an
@@ -75,6 +78,9 @@ void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 struct type_arena *sema_types(struct sema *s);
 uint32_t sema_max_strlen(struct sema *s);
 bool sema_unsafe(struct sema *s); /* --unsafe was given */
+/* The stack mode of a kstack that names none (the config's stack_mode);
+ * false after reporting at n that the configured mode is not supported. */
+bool sema_default_stack_mode(struct sema *s, struct node *n, enum stack_mode *mode);
 /* The program groups (targets) the action being checked runs in. */
 int sema_ntargets(struct sema *s);
 const struct prog_group *sema_target(struct sema *s, int i);

@@ -62,6 +62,19 @@ bool sema_unsafe(struct sema *s)
 	return s->opt && s->opt->unsafe;
 }
 
+bool sema_default_stack_mode(struct sema *s, struct node *n, enum stack_mode *mode)
+{
+	static const char *const names[] = { "bpftrace", "perf", "raw", "build_id" };
+	unsigned m = s->opt ? s->opt->stack_mode : 0;
+	if (m == 0 || m == 1) {
+		*mode = m == 1 ? STACK_MODE_PERF : STACK_MODE_BPFTRACE;
+		return true;
+	}
+	sema_fail(s, n->loc, "stack_mode %s (from the config) is not supported by sonde yet: bpftrace or perf",
+		  m < 4 ? names[m] : "?");
+	return false;
+}
+
 int sema_ntargets(struct sema *s)
 {
 	return s->cur ? s->cur->ntargets : 0;

@@ -37,6 +37,7 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 				   .max_probes = (int)(max_probes ? max_probes : o->max_probes),
 				   .max_programs = (int)(max_programs ? max_programs : o->max_programs),
 				   .max_strlen = (uint32_t)config_get(cfg, CFG_MAX_STRLEN),
+				   .stack_mode = (unsigned)config_get(cfg, CFG_STACK_MODE),
 				   .probe_filter = o->probe_filter,
 				   .unsafe = o->unsafe };
 	config_free(&local);

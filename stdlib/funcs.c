@@ -318,6 +318,8 @@ static const struct type *check_kstack(struct sema *s, struct node *call)
 	enum stack_mode mode = STACK_MODE_BPFTRACE;
 	int64_t frames = SONDE_STACK_DEFAULT_FRAMES;
 	struct node *arg = call->args;
+	if ((!arg || arg->kind != N_BUILTIN) && !sema_default_stack_mode(s, call, &mode))
+		return type_none();
 	if (arg && arg->kind == N_BUILTIN) {
 		if (!stack_mode_arg(s, arg, &mode))
 			return type_none();

@@ -110,8 +110,10 @@ static const struct type *var_args(struct sema *s, struct node *n)
 /* kstack: the kernel stack, bpftrace's default depth and mode. */
 static const struct type *var_kstack(struct sema *s, struct node *n)
 {
-	(void)n;
-	return type_stack(sema_types(s), AS_KERNEL, SONDE_STACK_DEFAULT_FRAMES, STACK_MODE_BPFTRACE);
+	enum stack_mode mode;
+	if (!sema_default_stack_mode(s, n, &mode))
+		return type_none();
+	return type_stack(sema_types(s), AS_KERNEL, SONDE_STACK_DEFAULT_FRAMES, mode);
 }
 
 const struct stdlib_var stdlib_vars[] = {

@@ -124,4 +124,12 @@ expect_match "--probe-filter matching nothing: the error" "no probes to attach: 
 run_sonde --probe-filter '[unclosed' -e 'interval:ms:100 { exit(); }'
 expect_eq "--probe-filter bad regex: exit code" 1 "$RC"
 expect_match "--probe-filter bad regex: the error" "^sonde: invalid --probe-filter regex '\[unclosed'" "$ERR"
+# --no-warnings: compile-time warnings and warnf() say nothing
+run_sonde -e '#warning careful
+BEGIN { warnf("w %d", 1); exit(); }'
+expect_match "warnings are shown" "warning: #warning careful" "$ERR"
+expect_match "warnf is shown" "WARNING: w 1" "$ERR"
+run_sonde --no-warnings -e '#warning careful
+BEGIN { warnf("w %d", 1); exit(); }'
+expect_eq "--no-warnings: no warning at all" "" "$ERR"
 finish

@@ -38,4 +38,14 @@ fi
 # addresses. Only checkable as root, where they are named.
 run_sonde -q -c "$GP" -e 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack(1)] = count(); }'
 expect_eq "kstack(1): one frame" 1 "$(grep -c '^    ' <<<"$OUT")"
+# stack_mode from the config block or BPFTRACE_STACK_MODE: how a kstack that
+# names no mode prints
+run_sonde -q -c "$SYSCALLER -n 1 -k getppid" -e 'config = { stack_mode = perf }
+	tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @p[kstack(1)] = count(); @b[kstack(bpftrace, 1)] = count(); }'
+expect_match "config stack_mode = perf" $'^\t[0-9a-f]{16} [a-z_0-9.]+\\+[0-9]+$' "$(sed -n '/^@p\[/,/^\]/p' <<<"$OUT")"
+expect_match "kstack(bpftrace, N) overrides it" '^    [a-z_0-9.]+\+[0-9]+$' "$(sed -n '/^@b\[/,/^\]/p' <<<"$OUT")"
+BPFTRACE_STACK_MODE=perf run_sonde -q -c "$SYSCALLER -n 1 -k getppid" -e 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack(1)] = count(); }'
+expect_match "BPFTRACE_STACK_MODE=perf" $'^\t[0-9a-f]{16} ' "$OUT"
+run_sonde -e 'config = { stack_mode = raw } BEGIN { @ = kstack; }'
+expect_match "stack_mode raw: not yet" "stack_mode raw \\(from the config\\) is not supported by sonde yet" "$ERR"
 finish
