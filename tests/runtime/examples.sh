@@ -61,4 +61,17 @@ expect_eq "syscall_share exit code" 0 "$RC"
 expect_match "syscall_share header (for loops over a map in END)" '^COMM +SHARE$' "$OUT"
 expect_match "syscall_share a command's share" '^[^ ]+ +[0-9]+%$' "$OUT"
 
+run_example execsnoop.bt 0
+expect_eq "execsnoop exit code" 0 "$RC"
+expect_match "execsnoop header" '^TIME +PID +PARENT +ARGS$' "$OUT"
+expect_match "execsnoop: time, pid, parent and the joined argv of dd" \
+	'^[0-9]{2}:[0-9]{2}:[0-9]{2} +[0-9]+ +[^ ]+ +dd if=/dev/zero of=/dev/null bs=8192 count=20$' "$OUT"
+
+run_example topsyscalls.bt 1.5
+expect_eq "topsyscalls exit code" 0 "$RC"
+expect_match "topsyscalls prints the time each second" '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$OUT"
+expect_match "topsyscalls: entries by command and pid" '^@calls\[[^,]+, [0-9]+\]: [0-9]+$' "$OUT"
+expect_eq "topsyscalls: at most five entries a second" "" \
+	"$(awk '/^[0-9][0-9]:/ { n = 0; next } /^@calls/ { if (++n > 5) print }' <<<"$OUT")"
+
 finish
