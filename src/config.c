@@ -245,8 +245,8 @@ static int apply_item(struct sonde_config *c, const struct config_item *it, stru
 		     (s->kind == CFG_BOOL && it->num <= 1);
 		num = it->num;
 		break;
-	case CONFIG_STRING:
-		ok = s->kind == CFG_TEXT && parse_text_value(s, it->str, &num);
+	case CONFIG_STRING: /* a word may be quoted too: missing_probes = "warn" */
+		ok = (s->kind == CFG_TEXT || s->kind == CFG_WORD) && parse_text_value(s, it->str, &num);
 		break;
 	default:
 		ok = s->kind != CFG_NUMBER && parse_text_value(s, it->str, &num);

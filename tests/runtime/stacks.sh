@@ -46,6 +46,9 @@ expect_match "config stack_mode = perf" $'^\t[0-9a-f]{16} [a-z_0-9.]+\\+[0-9]+$'
 expect_match "kstack(bpftrace, N) overrides it" '^    [a-z_0-9.]+\+[0-9]+$' "$(sed -n '/^@b\[/,/^\]/p' <<<"$OUT")"
 BPFTRACE_STACK_MODE=perf run_sonde -q -c "$SYSCALLER -n 1 -k getppid" -e 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack(1)] = count(); }'
 expect_match "BPFTRACE_STACK_MODE=perf" $'^\t[0-9a-f]{16} ' "$OUT"
+run_sonde -q -c "$SYSCALLER -n 1 -k getppid" -e 'config = { stack_mode = "perf" }
+	tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack(1)] = count(); }'
+expect_match "config stack_mode = \"perf\" (quoted)" $'^\t[0-9a-f]{16} ' "$OUT"
 run_sonde -e 'config = { stack_mode = raw } BEGIN { @ = kstack; }'
 expect_match "stack_mode raw: not yet" "stack_mode raw \\(from the config\\) is not supported by sonde yet" "$ERR"
 finish
