@@ -742,6 +742,17 @@ static void release_all(struct run *r)
 
 /* ---- the whole run -------------------------------------------------------- */
 
+/* bpftrace's test hook: with __BPFTRACE_NOTIFY_PROBES_ATTACHED in the
+ * environment, a line saying every probe is attached, so a test starts its
+ * workload only then (the "Attaching" line comes before attaching). */
+static void announce_attached(struct run *r)
+{
+	if (!getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED"))
+		return;
+	fputs("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n", r->out);
+	flush_output(r);
+}
+
 static int start(struct run *r, const struct compiled *c)
 {
 	if (load(r, c) < 0)
@@ -759,9 +770,11 @@ static int start(struct run *r, const struct compiled *c)
 	}
 	if (!r->o->dry_run && run_once(r, PT_BEGIN) < 0)
 		return -1;
-	if (r->exited) /* BEGIN { exit(); }: nothing else to attach */
-		return 0;
-	return attach_all(r);
+	/* BEGIN { exit(); }: nothing else to attach */
+	if (!r->exited && attach_all(r) < 0)
+		return -1;
+	announce_attached(r);
+	return 0;
 }
 
 int rt_run(const struct compiled *c, const struct rt_options *o)

@@ -132,4 +132,11 @@ expect_match "warnf is shown" "WARNING: w 1" "$ERR"
 run_sonde --no-warnings -e '#warning careful
 BEGIN { warnf("w %d", 1); exit(); }'
 expect_eq "--no-warnings: no warning at all" "" "$ERR"
+# bpftrace's test hook: a line once every probe is attached
+__BPFTRACE_NOTIFY_PROBES_ATTACHED=1 run_sonde -e 'interval:ms:50 { printf("tick\n"); exit(); }'
+expect_eq "__BPFTRACE_NOTIFY_PROBES_ATTACHED: the line after attaching" "Attaching 1 probe...
+__BPFTRACE_NOTIFY_PROBES_ATTACHED
+tick" "$(grep . <<<"$OUT")"
+run_sonde -e 'interval:ms:50 { exit(); }'
+expect_eq "no such line without the variable" "Attaching 1 probe..." "$(grep . <<<"$OUT")"
 finish
