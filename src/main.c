@@ -169,8 +169,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	/* '+' stops at the first non-option: what follows the script is its arguments. */
-	while ((c = getopt_long(argc, argv, "+e:c:p:o:f:qvd:hV", longopts, NULL)) != -1) {
+	/* Options may follow the script (`script.bt -c CMD 5`), as in bpftrace:
+	 * getopt permutes; a positional parameter that starts with '-' goes
+	 * after "--". */
+	while ((c = getopt_long(argc, argv, "e:c:p:o:f:qvd:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program_text = optarg; break;
 		case 'c': cli->rt.cmd = optarg; break;

@@ -27,6 +27,8 @@ BEGIN { printf("args %d %s %d\n", $#, $2, $1 + 1); exit(); }
 BT
 run_sonde -q "$TMP/script.bt" 41 two
 expect_eq "script file with positionals" "args 2 two 42" "$OUT"
+run_sonde "$TMP/script.bt" 41 -q two
+expect_eq "options may follow the script (as in bpftrace)" "args 2 two 42" "$OUT"
 run_sonde -q -e 'BEGIN { printf("%d %d\n", $1, $#); exit(); }' -- -5
 expect_eq "-- then a negative positional" "-5 1" "$OUT"
 
