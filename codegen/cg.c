@@ -521,8 +521,7 @@ void cg_begin_program(struct cg *cg, struct prog_group *g)
 	cg_set_loc(cg, g->nactions ? g->actions[0]->loc : (srcloc){ 0 });
 }
 
-/* Returns 0 from the current block and closes the function. */
-void cg_end_program(struct cg *cg)
+void cg_close_function(struct cg *cg, uint64_t without_scratch)
 {
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
 	LLVMBasicBlockRef body = LLVMGetNextBasicBlock(cg->entry);
@@ -533,10 +532,16 @@ void cg_end_program(struct cg *cg)
 						  LLVMConstNull(cg->ptr), "");
 		LLVMBuildCondBr(cg->b, null, out, body);
 		LLVMPositionBuilderAtEnd(cg->b, out);
-		LLVMBuildRet(cg->b, cg_const(cg, 0));
+		LLVMBuildRet(cg->b, cg_const(cg, without_scratch));
 	} else {
 		LLVMBuildBr(cg->b, body);
 	}
+}
+
+/* Returns 0 from the current block and closes the function. */
+void cg_end_program(struct cg *cg)
+{
+	cg_close_function(cg, 0);
 	cg->scratch_base = NULL;
 	cg->scratch_used = 0;
 

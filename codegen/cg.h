@@ -187,6 +187,11 @@ static inline uint32_t cg_round8(uint32_t n) { return (n + 7u) & ~7u; }
 /* the parts of a program, for lower.c */
 void cg_begin_program(struct cg *cg, struct prog_group *g);
 void cg_end_program(struct cg *cg);
+/* Return 0 from the current block and end the entry block: when the
+ * function used scratch memory, it returns `without_scratch` if the
+ * scratch lookup found nothing, else (and always otherwise) it branches
+ * to the body. Programs return 0 there; loop callbacks 1 (stop). */
+void cg_close_function(struct cg *cg, uint64_t without_scratch);
 void cg_emit_pid_filter(struct cg *cg);
 void cg_emit_action(struct cg *cg, struct probe *p);
 

@@ -293,19 +293,7 @@ static void callback_begin(struct cg *cg, LLVMValueRef fn, LLVMValueRef rec, boo
  * does the scratch lookup if the body used scratch memory. */
 static void callback_end(struct cg *cg)
 {
-	LLVMBuildRet(cg->b, cg_const(cg, 0));
-	LLVMBasicBlockRef body = LLVMGetNextBasicBlock(cg->entry);
-	LLVMPositionBuilderAtEnd(cg->b, cg->entry);
-	if (cg->scratch_base) {
-		LLVMBasicBlockRef out = cg_block(cg, "no_scratch");
-		LLVMValueRef null = LLVMBuildICmp(cg->b, LLVMIntEQ, cg->scratch_base,
-						  LLVMConstNull(cg->ptr), "");
-		LLVMBuildCondBr(cg->b, null, out, body);
-		LLVMPositionBuilderAtEnd(cg->b, out);
-		LLVMBuildRet(cg->b, cg_const(cg, 1));
-	} else {
-		LLVMBuildBr(cg->b, body);
-	}
+	cg_close_function(cg, 1); /* 1 stops the loop */
 }
 
 /* The record for the callback, on this function's stack (the helpers take
