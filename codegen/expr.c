@@ -202,8 +202,17 @@ static LLVMValueRef load_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint
 	return v;
 }
 
-/* Equal up to and including the first NUL; unrolled and branch-free so the
- * verifier sees straight-line code. */
+/* 1 if the byte v (0..255, in an i64) is not 0, else 0, by arithmetic:
+ * BPF has no set-on-compare, so a compare per byte would become a branch
+ * per byte, and two runtime strings (comm == comm) give the verifier
+ * 2^(bytes) paths to walk ("program too large"). */
+static LLVMValueRef byte_nonzero(struct cg *cg, LLVMValueRef v)
+{
+	return LLVMBuildLShr(cg->b, LLVMBuildAdd(cg->b, v, cg_const(cg, 255), ""), cg_const(cg, 8), "");
+}
+
+/* Equal up to and including the first NUL; unrolled, and branch-free so
+ * the verifier sees one straight path. */
 static LLVMValueRef str_equal(struct cg *cg, LLVMValueRef a, uint32_t asize, LLVMValueRef b,
 			      uint32_t bsize)
 {
@@ -212,16 +221,16 @@ static LLVMValueRef str_equal(struct cg *cg, LLVMValueRef a, uint32_t asize, LLV
 	uint32_t n = asize < bsize ? asize : bsize;
 	if (asize != bsize)
 		n++;
-	LLVMValueRef alive = LLVMConstInt(cg->i1, 1, false);
-	LLVMValueRef differ = LLVMConstInt(cg->i1, 0, false);
-	LLVMValueRef zero = LLVMConstInt(cg->i8, 0, false);
+	LLVMValueRef alive = cg_const(cg, 1);
+	LLVMValueRef differ = cg_const(cg, 0);
 	for (uint32_t i = 0; i < n; i++) {
-		LLVMValueRef ca = load_byte(cg, a, asize, i), cb = load_byte(cg, b, bsize, i);
-		LLVMValueRef ne = LLVMBuildICmp(cg->b, LLVMIntNE, ca, cb, "");
+		LLVMValueRef ca = LLVMBuildZExt(cg->b, load_byte(cg, a, asize, i), cg->i64, "");
+		LLVMValueRef cb = LLVMBuildZExt(cg->b, load_byte(cg, b, bsize, i), cg->i64, "");
+		LLVMValueRef ne = byte_nonzero(cg, LLVMBuildXor(cg->b, ca, cb, ""));
 		differ = LLVMBuildOr(cg->b, differ, LLVMBuildAnd(cg->b, alive, ne, ""), "");
-		alive = LLVMBuildAnd(cg->b, alive, LLVMBuildICmp(cg->b, LLVMIntNE, ca, zero, ""), "");
+		alive = LLVMBuildAnd(cg->b, alive, byte_nonzero(cg, ca), "");
 	}
-	return LLVMBuildNot(cg->b, differ, "");
+	return LLVMBuildICmp(cg->b, LLVMIntEQ, differ, cg_const(cg, 0), "");
 }
 
 /* n bytes of BPF memory at a and b are the same: unrolled 8 bytes at a time,

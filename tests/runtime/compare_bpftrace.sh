@@ -33,6 +33,10 @@ same_as_bpftrace "printf conversions" -e 'BEGIN { printf("%5d|%-5d|%05d|%x|%X|%o
 	42, 42, 42, 255, 255, 8, "str", "ab", 65, 7, -12); exit(); }'
 same_as_bpftrace "strings" -e 'BEGIN { $s = "abc"; if ($s == "abc") { @eq = 1; } if ($s != "abd") { @ne = 1; }
 	@m[$s] = "value"; printf("[%s] [%10s] [%-4s]\n", $s, "right", "l"); exit(); }'
+# two strings known only at run time: compared without a branch per byte
+# (the verifier refused comm == comm as too large before)
+same_as_bpftrace "runtime strings compared" -e 'BEGIN { $c = comm; if (comm == $c) { printf("same\n"); }
+	if (comm != "sondexyz") { printf("differ\n"); } @m[comm == $c ? 7 : 8, $c == "x" ? 1 : 2] = 1; exit(); }'
 same_as_bpftrace "if else chains and variables" -e 'BEGIN { $x = 5; $y = $x * 2;
 	if ($y > 100) { @r = 1; } else if ($y > 5) { @r = 2; } else { @r = 3; }
 	$x += 3; $x++; @x = $x; @x++; @x += 10; exit(); }'
