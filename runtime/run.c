@@ -744,12 +744,40 @@ static void release_all(struct run *r)
 
 /* bpftrace's test hook: with __BPFTRACE_NOTIFY_PROBES_ATTACHED in the
  * environment, a line saying every probe is attached, so a test starts its
- * workload only then (the "Attaching" line comes before attaching). */
-static void announce_attached(struct run *r)
+ * workload only then (the "Attaching" line comes before attaching). As in
+ * bpftrace, what BEGIN printed comes after that line: it is held in memory
+ * while the other probes attach. */
+struct held_output {
+	FILE *real, *mem;
+	char *text;
+	size_t len;
+};
+
+static void hold_output(struct run *r, struct held_output *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (!getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED"))
+		return;
+	h->mem = open_memstream(&h->text, &h->len);
+	if (!h->mem)
+		return;
+	h->real = r->out;
+	r->out = r->sink.out = h->mem;
+}
+
+static void announce_attached(struct run *r, struct held_output *h, bool attached)
 {
 	if (!getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED"))
 		return;
-	fputs("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n", r->out);
+	if (h->mem) {
+		r->out = r->sink.out = h->real;
+		fclose(h->mem); /* sets text and len */
+	}
+	if (attached)
+		fputs("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n", r->out);
+	if (h->text)
+		fwrite(h->text, 1, h->len, r->out);
+	free(h->text);
 	flush_output(r);
 }
 
@@ -768,13 +796,14 @@ static int start(struct run *r, const struct compiled *c)
 		if (r->failed)
 			return -1;
 	}
-	if (!r->o->dry_run && run_once(r, PT_BEGIN) < 0)
-		return -1;
+	struct held_output held;
+	hold_output(r, &held);
+	int rc = r->o->dry_run ? 0 : run_once(r, PT_BEGIN);
 	/* BEGIN { exit(); }: nothing else to attach */
-	if (!r->exited && attach_all(r) < 0)
-		return -1;
-	announce_attached(r);
-	return 0;
+	if (rc == 0 && !r->exited)
+		rc = attach_all(r);
+	announce_attached(r, &held, rc == 0);
+	return rc;
 }
 
 int rt_run(const struct compiled *c, const struct rt_options *o)

@@ -135,9 +135,10 @@ run_sonde --no-warnings -e '#warning careful
 BEGIN { warnf("w %d", 1); exit(); }'
 expect_eq "--no-warnings: no warning at all" "" "$ERR"
 # bpftrace's test hook: a line once every probe is attached
-__BPFTRACE_NOTIFY_PROBES_ATTACHED=1 run_sonde -e 'interval:ms:50 { printf("tick\n"); exit(); }'
-expect_eq "__BPFTRACE_NOTIFY_PROBES_ATTACHED: the line after attaching" "Attaching 1 probe...
+__BPFTRACE_NOTIFY_PROBES_ATTACHED=1 run_sonde -e 'BEGIN { printf("begin\n"); } interval:ms:50 { printf("tick\n"); exit(); }'
+expect_eq "__BPFTRACE_NOTIFY_PROBES_ATTACHED: the line after attaching, BEGIN's output after it" "Attaching 2 probes...
 __BPFTRACE_NOTIFY_PROBES_ATTACHED
+begin
 tick" "$(grep . <<<"$OUT")"
 run_sonde -e 'interval:ms:50 { exit(); }'
 expect_eq "no such line without the variable" "Attaching 1 probe..." "$(grep . <<<"$OUT")"
