@@ -9,8 +9,12 @@
  * convention's argument registers, retval the return register; pointers
  * read from them point into user memory.
  *
- * Not yet: wildcards, library names without a path, addresses, -p's
+ * A binary without a path is a library ("libc": libc.so.6 in the linker's
+ * directories) or a program on PATH ("bash"), as bpftrace finds them.
+ *
+ * Not yet: wildcards, addresses, -p's
  * per-process attach, args from DWARF, USDT (issue "user-space probes"). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -38,6 +42,12 @@ static const uint32_t arg_regs[] = { 0, 8, 16, 24, 32, 40, 48, 56 }; /* x0..x7 *
 #define RETVAL_REG 0u
 #else
 #error "uprobe argument registers are not known for this architecture"
+#endif
+
+#if defined(__x86_64__)
+#define SONDE_MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define SONDE_MULTIARCH "aarch64-linux-gnu"
 #endif
 #define NARG_REGS (int)(sizeof(arg_regs) / sizeof(arg_regs[0]))
 
@@ -82,6 +92,93 @@ static enum elf_lookup elf_has_function(const char *path, const char *func, stru
 		elf_end(e);
 	close(fd);
 	return r;
+}
+
+/* The directories the dynamic linker searches by default (Debian's
+ * multiarch ones first), for library names given without a path. */
+static const char *const lib_dirs[] = {
+	"/lib/" SONDE_MULTIARCH, "/usr/lib/" SONDE_MULTIARCH, "/usr/local/lib",
+	"/lib64", "/usr/lib64", "/lib", "/usr/lib",
+};
+
+static bool is_elf_file(const char *path)
+{
+	unsigned char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool elf = read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+	close(fd);
+	return elf;
+}
+
+/* "libc" -> /lib/x86_64-linux-gnu/libc.so.6, as bpftrace resolves
+ * uprobe:libc:malloc: NAME.so.N (the runtime soname) before NAME.so.N.M and
+ * NAME.so, which for libc is a linker script; only ELF files count. */
+static bool find_library(const char *name, char *out)
+{
+	size_t len = strlen(name), best_dots = SIZE_MAX;
+	for (size_t d = 0; d < sizeof(lib_dirs) / sizeof(lib_dirs[0]); d++) {
+		DIR *dir = opendir(lib_dirs[d]);
+		struct dirent *e;
+		while (dir && (e = readdir(dir))) {
+			if (strncmp(e->d_name, name, len) != 0 || strncmp(e->d_name + len, ".so", 3) != 0 ||
+			    (e->d_name[len + 3] && e->d_name[len + 3] != '.'))
+				continue;
+			size_t dots = 0;
+			for (const char *c = e->d_name + len + 3; *c; c++)
+				dots += *c == '.';
+			/* NAME.so.N (one dot) first, then NAME.so.N.M..., NAME.so last */
+			size_t rank = dots == 0 ? SIZE_MAX - 1 : dots;
+			char *path = xasprintf("%s/%s", lib_dirs[d], e->d_name);
+			if (rank < best_dots && is_elf_file(path) && realpath(path, out))
+				best_dots = rank;
+			free(path);
+		}
+		if (dir)
+			closedir(dir);
+		if (best_dots != SIZE_MAX)
+			return true;
+	}
+	return false;
+}
+
+/* A program name without a path: the first executable of that name on PATH. */
+static bool find_program(const char *name, char *out)
+{
+	const char *env = getenv("PATH");
+	char *paths = xstrdup(env ? env : "/usr/local/bin:/usr/bin:/bin");
+	bool found = false;
+	for (char *save = NULL, *dir = strtok_r(paths, ":", &save); dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *path = xasprintf("%s/%s", dir, name);
+		found = access(path, X_OK) == 0 && realpath(path, out);
+		free(path);
+	}
+	free(paths);
+	return found;
+}
+
+/* The binary of an attach point, as an absolute path in `real`: a path as
+ * given, else a library ("libc") or a program ("bash") found the way
+ * bpftrace finds them. Reports why not. */
+static bool resolve_binary(const char *provider, const char *path, char *real, srcloc loc,
+			   struct diag *d)
+{
+	if (strchr(path, '/')) {
+		if (realpath(path, real))
+			return true;
+		diag_error(d, loc, "%s: cannot find '%s': %s", provider, path, strerror(errno));
+		return false;
+	}
+	if (strncmp(path, "lib", 3) == 0 ? find_library(path, real) : find_program(path, real))
+		return true;
+	if (strncmp(path, "lib", 3) == 0)
+		diag_error(d, loc, "%s: no library '%s' (%s.so*) in the linker's directories; give its path",
+			   provider, path, path);
+	else
+		diag_error(d, loc, "%s: no program '%s' on PATH; give its path", provider, path);
+	return false;
 }
 
 /* FUNCTION or FUNCTION+OFFSET */
@@ -130,11 +227,8 @@ static int expand(enum probe_type type, const char *provider, const char *spec, 
 	int rc = -1;
 	if (strpbrk(func, "*?[") || strpbrk(path, "*?["))
 		diag_error(d, loc, "wildcards in %s are not supported by sonde yet", provider);
-	else if (!strchr(path, '/'))
-		diag_error(d, loc, "%s: give the path of '%s' (library and program names are not "
-			   "searched by sonde yet)", provider, path);
-	else if (!realpath(path, real))
-		diag_error(d, loc, "%s: cannot find '%s': %s", provider, path, strerror(errno));
+	else if (!resolve_binary(provider, path, real, loc, d))
+		;
 	else if (!split_offset(func, &offset) || func[0] == '0')
 		diag_error(d, loc, "%s: '%s' is not a function name (or FUNCTION+OFFSET)", provider, colon + 1);
 	else if (check_function(provider, real, func, loc, d) == 0)

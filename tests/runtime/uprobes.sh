@@ -40,4 +40,11 @@ expect_eq "a misspelled function: exit code" 1 "$RC"
 expect_match "a misspelled function: did you mean" "error: uprobe: no function 'addd' in $TARGET; did you mean 'add'\\?" "$ERR"
 run_sonde -e "uprobe:$TARGET:add { @ = retval; }"
 expect_match "retval in a uprobe" "builtin 'retval' is not available in uprobe probes" "$ERR"
+# a library or program named without a path, found as bpftrace finds them
+run_sonde -q -c 'ls /' -e 'uprobe:libc:opendir { @opendir = count(); }'
+expect_eq "uprobe:libc:FUNCTION (libc.so.6 in the linker's directories)" "@opendir: 1" "$(grep '^@' <<<"$OUT")"
+PATH="$(dirname "$TARGET"):$PATH" run_sonde -q -c "$TARGET 2" -e 'uprobe:uprobe_target:fill { @fills = count(); }'
+expect_eq "uprobe:PROGRAM:FUNCTION (on PATH)" "@fills: 2" "$(grep '^@' <<<"$OUT")"
+run_sonde -e 'uprobe:libnosuchlib:f { }'
+expect_match "a library that is not there" "error: uprobe: no library 'libnosuchlib' \\(libnosuchlib.so\\*\\) in the linker's directories; give its path" "$ERR"
 finish
