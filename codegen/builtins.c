@@ -309,10 +309,9 @@ LLVMValueRef cg_fn_delete(struct cg *cg, struct node *n)
 	struct map_info *m = n->map ? n->map : elem ? elem->map : NULL;
 	if (!m || !elem) {
 		cg_error(cg, n->loc, "internal error: delete without a map");
-		return NULL;
+		return cg_const(cg, 0);
 	}
-	cg_map_delete_elem(cg, m, elem->args);
-	return NULL;
+	return cg_map_delete_elem(cg, m, elem->args);
 }
 
 /* str(p [, n]): sema decided which memory p points into (n->as). */

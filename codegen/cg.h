@@ -278,9 +278,10 @@ void cg_map_update_counted(struct cg *cg, const struct map_info *m, LLVMValueRef
 			   LLVMValueRef value);
 void cg_map_write_key(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef v,
 		      const struct type *t);
-void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key);
+LLVMValueRef cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key); /* the helper's rc */
 /* delete(@m[keys]): every bucket of a hist/lhist key */
-void cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *keys);
+/* 1 if the entry was there (always 1 for hist/lhist keys), as an i64 */
+LLVMValueRef cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *keys);
 /* count/sum maps changed by ++, --, += or -=: add delta in place. */
 void cg_agg_add(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef delta);
 typedef void (*cg_agg_modify_fn)(struct cg *cg, LLVMValueRef value_ptr, void *data);

@@ -140,22 +140,23 @@ LLVMValueRef cg_map_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key, LL
 	return cg_helper(cg, HELPER_MAP_UPDATE_ELEM, cg->i64, args, 4);
 }
 
-void cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key)
+LLVMValueRef cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key)
 {
 	LLVMValueRef args[2] = { map, key };
-	cg_helper(cg, HELPER_MAP_DELETE_ELEM, cg->i64, args, 2);
+	return cg_helper(cg, HELPER_MAP_DELETE_ELEM, cg->i64, args, 2);
 }
 
 /* A hist/lhist key is one BPF key per bucket: deleting it deletes them
  * all, in a loop over the bucket numbers (the verifier walks it, at most
  * lhist's 1002 buckets). */
-void cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *keys)
+LLVMValueRef cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *keys)
 {
 	const struct desc_map *dm = cg_desc_map(cg, m);
 	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
 	if (!agg || !agg->bucketed) {
-		cg_map_delete(cg, cg_map_global(cg, m), cg_map_key(cg, m, keys, NULL));
-		return;
+		LLVMValueRef rc = cg_map_delete(cg, cg_map_global(cg, m), cg_map_key(cg, m, keys, NULL));
+		return LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""),
+				     cg->i64, "");
 	}
 	int nb = agg->nbuckets(dm);
 	LLVMValueRef key = cg_map_key(cg, m, keys, cg_const(cg, 0));
@@ -174,6 +175,7 @@ void cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *ke
 	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, next, cg_const(cg, (uint64_t)(nb > 0 ? nb : 1)), ""),
 			head, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
+	return cg_const(cg, 1); /* buckets: no single entry to have been there */
 }
 
 /* The value under `key`, or zero (an empty string...) when absent. */

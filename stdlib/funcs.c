@@ -53,29 +53,29 @@ static const struct type *check_map_only(struct sema *s, struct node *call)
 	return type_none();
 }
 
-/* delete(@m[k]) (0.17 and later), delete(@m, k) or delete(@scalar) (latest). */
+/* delete(@m[k]) (0.17 and later), delete(@m, k) or delete(@scalar)
+ * (latest); a bool, whether the entry was there (latest bpftrace). */
 static const struct type *check_delete(struct sema *s, struct node *call)
 {
 	struct node *map = call->args;
 	if (sema_count_args(call) == 1 && map->kind == N_MAP && !map->args) {
 		/* delete(@scalar) empties a map without keys (latest bpftrace) */
 		struct map_info *m = sema_arg_map(s, call, 0, false);
-		if (m && !sema_map_is_scalar(s, m))
+		if (m && !sema_map_is_scalar(s, m)) {
 			sema_map_keys_none(s, call, m);
-		return type_none();
+			return type_none();
+		}
+		return m ? type_bool() : type_none();
 	}
-	if (sema_count_args(call) == 1) {
-		sema_arg_map(s, call, 0, true);
-		return type_none();
-	}
+	if (sema_count_args(call) == 1)
+		return sema_arg_map(s, call, 0, true) ? type_bool() : type_none();
 	if (map->kind != N_MAP || map->args)
 		return sema_fail(s, map->loc, "delete() expects a map, as delete(@m, key) or delete(@m[key])");
 	/* delete(@m, k) is delete(@m[k]): move the key under the map node */
 	struct node *key = map->next;
 	map->next = NULL;
 	map->args = key;
-	sema_arg_map(s, call, 0, true);
-	return type_none();
+	return sema_arg_map(s, call, 0, true) ? type_bool() : type_none();
 }
 
 /* str("literal" + 2) after positional substitution: the tail of the string. */
@@ -353,7 +353,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "exit",   FN_STMT, 0, 1, check_exit, cg_fn_exit, NULL },
 	{ "clear",  FN_STMT, 1, 1, check_map_only, cg_fn_clear, NULL },
 	{ "zero",   FN_STMT, 1, 1, check_map_only, cg_fn_zero, NULL },
-	{ "delete", FN_STMT, 1, 2, check_delete, cg_fn_delete, NULL },
+	{ "delete", FN_VALUE, 1, 2, check_delete, cg_fn_delete, NULL },
 	{ "str",    FN_VALUE, 1, 2, check_str, cg_fn_str, NULL },
 	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
 	{ "nsecs",  FN_VALUE, 0, 1, check_nsecs, cg_fn_nsecs, NULL },

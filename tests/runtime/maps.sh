@@ -254,4 +254,9 @@ hh:mm:ss.ms  |___________________________________________________|
              v___________________________________________________v
              -4                                                  2" "$(sed -n '4,12p' <<<"$OUT")"
 
+# delete() is a bool: whether the entry was there (latest bpftrace)
+run_sonde -q -e 'BEGIN { @m[1] = 1; @m[2] = 2; $a = delete(@m, 1); $b = delete(@m[1]); @s = 5; $c = delete(@s);
+	printf("%d %d %d\n", $a, $b, $c); if (!delete(@m, 9)) { printf("none\n"); } delete(@m[2]); exit(); }'
+expect_eq "delete() as a value" "1 0 1
+none" "$(grep . <<<"$OUT")"
 finish

@@ -93,4 +93,10 @@ run_sonde -e 'BEGIN { @a = ; } BEGIN { @b = 1 +; } END { printf("x" }'
 expect_eq "several syntax errors reported at once" 3 "$(grep -c ': error: ' <<<"$ERR")"
 run_sonde -e 'BEGIN { @a = cuont(); printf("%d\n"); } tracepoint:nope:nope { }'
 expect_eq "several semantic errors reported at once" 3 "$(grep -c ': error: ' <<<"$ERR")"
+# a value function used as a statement is evaluated and its value dropped
+# (it crashed codegen: the call had no type)
+run_sonde -q -e 'BEGIN { @m[1] = 1; bswap(1); str(0); strlen("ab"); ksym(0); nsecs(boot); ntop(1);
+	has_key(@m, 1); len(@m); strftime("%H", 0); kstack; printf("ran\n"); exit(); }'
+expect_eq "value functions as statements: exit code" 0 "$RC"
+expect_eq "value functions as statements: they run" "ran" "$(head -1 <<<"$OUT")"
 finish
