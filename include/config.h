@@ -23,8 +23,8 @@ enum config_id {
 	CFG_MAX_STRLEN,
 	CFG_PRINT_MAPS_ON_EXIT,
 	CFG_STACK_MODE,           /* bpftrace and perf; raw and build_id are errors at a kstack */
+	CFG_MISSING_PROBES,       /* error, warn, ignore */
 	/* accepted (bpftrace's values are checked) with no effect in sonde */
-	CFG_MISSING_PROBES,
 	CFG_ON_STACK_LIMIT,
 	CFG_MAX_CAT_BYTES,
 	CFG_STR_TRUNC_TRAILER,

@@ -41,6 +41,9 @@ struct sema_options {
 	/* stack_mode from the config: its index in bpftrace's list (bpftrace,
 	 * perf, raw, build_id); 0 when not set */
 	unsigned stack_mode;
+	/* missing_probes from the config: 0 error, 1 warn, 2 ignore (bpftrace's
+	 * order); an attach point that matches nothing is then skipped */
+	unsigned missing_probes;
 };
 
 /* Each program costs LLVM ~2 ms to compile and the kernel a load and an

@@ -86,6 +86,41 @@ static bool filtered_out(const struct sema *s, const struct probe_target *t)
 	return regexec(s->opt->probe_filter, t->name, 0, NULL, 0) != 0;
 }
 
+/* Expand one attach point. With missing_probes = warn or ignore (the
+ * config), one that cannot be expanded (a function or tracepoint that is
+ * not there) is skipped, with a warning giving the reason for warn; its
+ * probe runs on its other attach points, if any. */
+static int expand_point(struct sema *s, const struct attach_point *ap, struct probe_target **targets,
+			int *n)
+{
+	if (!s->opt->missing_probes)
+		return probe_expand(ap, s->d, targets, n);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return probe_expand(ap, s->d, targets, n);
+	struct diag quiet;
+	diag_init(&quiet, s->d->src, mem);
+	int rc = probe_expand(ap, &quiet, targets, n);
+	fclose(mem);
+	if (rc != 0 && s->opt->missing_probes == 1) {
+		/* the first line: "file:l:c: error: why" */
+		const char *why = text ? strstr(text, "error: ") : NULL;
+		size_t wlen = why ? strcspn(why + 7, "\n") : 0;
+		diag_warning(s->d, ap->loc, "attach point '%s' skipped (missing_probes = warn): %.*s",
+			     ap->text, (int)wlen, why ? why + 7 : "");
+	}
+	free(text);
+	if (rc != 0) {
+		probe_targets_free(*targets, *n);
+		*targets = NULL;
+		*n = 0;
+		return 1; /* skipped */
+	}
+	return 0;
+}
+
 /* The attach point each group was first created from, for desc_probe.loc. */
 static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 {
@@ -95,7 +130,10 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 		int n = 0;
 		if (ap->unusable)
 			continue;
-		if (probe_expand(ap, s->d, &targets, &n) != 0) {
+		int rc = expand_point(s, ap, &targets, &n);
+		if (rc == 1)
+			continue;
+		if (rc != 0) {
 			probe_targets_free(targets, n);
 			ps->expand_failed = true;
 			continue;
@@ -268,6 +306,8 @@ int sema_group_probes(struct sema *s)
 		group_probe(s, p, &s->group_locs);
 	if (s->opt->probe_filter && s->ngroups == 0 && s->d->errors == errors)
 		diag_error(s->d, (srcloc){ 0 }, "no probes to attach: --probe-filter matches none of the script's probes");
+	else if (s->opt->missing_probes && s->ngroups == 0 && s->d->errors == errors)
+		diag_error(s->d, (srcloc){ 0 }, "no probes to attach: every attach point is missing");
 	unlower_where_it_does_not_pay(s);
 	chunk_lowered_programs(s);
 	check_program_count(s);

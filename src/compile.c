@@ -38,6 +38,7 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 				   .max_programs = (int)(max_programs ? max_programs : o->max_programs),
 				   .max_strlen = (uint32_t)config_get(cfg, CFG_MAX_STRLEN),
 				   .stack_mode = (unsigned)config_get(cfg, CFG_STACK_MODE),
+				   .missing_probes = (unsigned)config_get(cfg, CFG_MISSING_PROBES),
 				   .probe_filter = o->probe_filter,
 				   .unsafe = o->unsafe };
 	config_free(&local);

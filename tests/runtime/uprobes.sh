@@ -47,4 +47,14 @@ PATH="$(dirname "$TARGET"):$PATH" run_sonde -q -c "$TARGET 2" -e 'uprobe:uprobe_
 expect_eq "uprobe:PROGRAM:FUNCTION (on PATH)" "@fills: 2" "$(grep '^@' <<<"$OUT")"
 run_sonde -e 'uprobe:libnosuchlib:f { }'
 expect_match "a library that is not there" "error: uprobe: no library 'libnosuchlib' \\(libnosuchlib.so\\*\\) in the linker's directories; give its path" "$ERR"
+# missing_probes = warn | ignore (config): an attach point that is not there is skipped
+run_sonde -q -e 'config = { missing_probes = warn } uprobe:libc:no_such_function_x { @a = 1; }
+	interval:ms:50 { printf("ran\n"); exit(); }'
+expect_eq "missing_probes = warn: the rest runs" "ran" "$(grep . <<<"$OUT")"
+expect_match "missing_probes = warn: says what was skipped and why" \
+	"warning: attach point 'uprobe:libc:no_such_function_x' skipped \\(missing_probes = warn\\): uprobe: no function 'no_such_function_x'" "$ERR"
+run_sonde -q -e 'config = { missing_probes = ignore } uprobe:libc:no_such_function_x, interval:ms:50 { printf("ran\n"); exit(); }'
+expect_eq "missing_probes = ignore: silent" "ran|" "$(grep . <<<"$OUT")|$ERR"
+run_sonde -e 'config = { missing_probes = ignore } uprobe:libc:no_such_function_x { }'
+expect_match "missing_probes: nothing left is an error" "error: no probes to attach: every attach point is missing" "$ERR"
 finish
