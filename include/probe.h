@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "desc.h"
 #include "diag.h"
@@ -73,6 +74,16 @@ struct probe_target {
 	struct probe_lowering lower;    /* LOWER_NONE unless lowered to a raw tracepoint */
 };
 
+/* What `-l [pattern]` asks one provider for. */
+struct probe_list_request {
+	/* The part after "type:" with bpftrace's wildcards, e.g.
+	 * "syscalls:sys_enter_*" or "/bin/bash:read*"; "*" = everything. */
+	const char *pattern;
+	bool verbose; /* -lv: each probe's arguments under it */
+	int pid;      /* -p PID: only what that process maps (uprobe, usdt); 0 = none */
+	FILE *out;
+};
+
 /* Links made by attaching; the runtime destroys them all on every way out. */
 struct rt_links {
 	struct bpf_link **links;
@@ -127,6 +138,12 @@ struct probe_provider {
 	/* What the user can check when attach failed with err (-errno); NULL
 	 * for a generic hint. */
 	const char *(*attach_hint)(int err);
+	/* -l: print each probe of this type that matches req->pattern, one per
+	 * line as bpftrace prints it ("tracepoint:syscalls:sys_enter_read"),
+	 * with its arguments indented under it when req->verbose. Returns how
+	 * many it printed, or -1 with the reason on stderr. NULL: nothing to
+	 * list for this type. */
+	int (*list)(const struct probe_provider *self, const struct probe_list_request *req);
 };
 
 /* probes/registry.c */
@@ -136,6 +153,9 @@ const struct probe_provider *probe_provider_of(enum probe_type type);
 int probe_expand(const struct attach_point *ap, struct diag *d,
 		 struct probe_target **out, int *n);
 void probe_targets_free(struct probe_target *t, int n);
+/* bpftrace's wildcard rule for attach points and -l patterns: `*` matches
+ * any run of characters (':' included), everything else itself. */
+bool probe_wildcard_match(const char *pattern, const char *text);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
 

@@ -4,6 +4,7 @@
  * one line to `providers` below. Everything else (sema, codegen, runtime)
  * goes through the provider's fields and hooks. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,11 @@ const struct probe_provider *probe_provider_find(const char *name)
 				return p;
 	}
 	return NULL;
+}
+
+bool probe_wildcard_match(const char *pattern, const char *text)
+{
+	return fnmatch(pattern, text, 0) == 0;
 }
 
 const struct probe_provider *probe_provider_of(enum probe_type type)
