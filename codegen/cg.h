@@ -210,6 +210,12 @@ LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r,
 		      const struct type *lt, const struct type *rt, const struct type *result);
 LLVMValueRef cg_ptr_add(struct cg *cg, LLVMValueRef base, uint64_t offset);
 LLVMValueRef cg_ptr_add_var(struct cg *cg, LLVMValueRef base, LLVMValueRef offset);
+/* The i8 at s[i] of a buffer of size bytes (0 past its end), s[i] for an
+ * index known only at run time, and 1/0 (i64) for "byte v (zero-extended)
+ * is not 0" without a branch (see expr.c). */
+LLVMValueRef cg_load_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint32_t i);
+LLVMValueRef cg_load_byte_at(struct cg *cg, LLVMValueRef s, LLVMValueRef i);
+LLVMValueRef cg_byte_nonzero(struct cg *cg, LLVMValueRef v);
 void cg_zero(struct cg *cg, LLVMValueRef dst, uint32_t size);
 /* dst = src, size bytes of BPF memory (inline copies when LLVM's BPF
  * backend can expand them, bpf_probe_read_kernel beyond). */

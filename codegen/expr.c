@@ -193,7 +193,7 @@ void cg_store(struct cg *cg, LLVMValueRef dst, const struct type *to, LLVMValueR
 	cg_copy(cg, dst, v, to->size < from->size ? to->size : from->size, 1);
 }
 
-static LLVMValueRef load_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint32_t i)
+LLVMValueRef cg_load_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint32_t i)
 {
 	if (i >= size)
 		return LLVMConstInt(cg->i8, 0, false);
@@ -202,11 +202,18 @@ static LLVMValueRef load_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint
 	return v;
 }
 
+LLVMValueRef cg_load_byte_at(struct cg *cg, LLVMValueRef s, LLVMValueRef i)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i8, cg_ptr_add_var(cg, s, i), "");
+	LLVMSetAlignment(v, 1);
+	return v;
+}
+
 /* 1 if the byte v (0..255, in an i64) is not 0, else 0, by arithmetic:
  * BPF has no set-on-compare, so a compare per byte would become a branch
  * per byte, and two runtime strings (comm == comm) give the verifier
  * 2^(bytes) paths to walk ("program too large"). */
-static LLVMValueRef byte_nonzero(struct cg *cg, LLVMValueRef v)
+LLVMValueRef cg_byte_nonzero(struct cg *cg, LLVMValueRef v)
 {
 	return LLVMBuildLShr(cg->b, LLVMBuildAdd(cg->b, v, cg_const(cg, 255), ""), cg_const(cg, 8), "");
 }
@@ -224,11 +231,11 @@ static LLVMValueRef str_equal(struct cg *cg, LLVMValueRef a, uint32_t asize, LLV
 	LLVMValueRef alive = cg_const(cg, 1);
 	LLVMValueRef differ = cg_const(cg, 0);
 	for (uint32_t i = 0; i < n; i++) {
-		LLVMValueRef ca = LLVMBuildZExt(cg->b, load_byte(cg, a, asize, i), cg->i64, "");
-		LLVMValueRef cb = LLVMBuildZExt(cg->b, load_byte(cg, b, bsize, i), cg->i64, "");
-		LLVMValueRef ne = byte_nonzero(cg, LLVMBuildXor(cg->b, ca, cb, ""));
+		LLVMValueRef ca = LLVMBuildZExt(cg->b, cg_load_byte(cg, a, asize, i), cg->i64, "");
+		LLVMValueRef cb = LLVMBuildZExt(cg->b, cg_load_byte(cg, b, bsize, i), cg->i64, "");
+		LLVMValueRef ne = cg_byte_nonzero(cg, LLVMBuildXor(cg->b, ca, cb, ""));
 		differ = LLVMBuildOr(cg->b, differ, LLVMBuildAnd(cg->b, alive, ne, ""), "");
-		alive = LLVMBuildAnd(cg->b, alive, byte_nonzero(cg, ca), "");
+		alive = LLVMBuildAnd(cg->b, alive, cg_byte_nonzero(cg, ca), "");
 	}
 	return LLVMBuildICmp(cg->b, LLVMIntEQ, differ, cg_const(cg, 0), "");
 }

@@ -66,26 +66,11 @@ LLVMValueRef cg_fn_bswap(struct cg *cg, struct node *n)
 
 /* ---- strings --------------------------------------------------------------- */
 
-/* Byte i of a string value of `size` bytes; past its end a NUL. */
-static LLVMValueRef str_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint32_t i)
-{
-	if (i >= size)
-		return LLVMConstInt(cg->i8, 0, false);
-	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i8, cg_ptr_add(cg, s, i), "");
-	LLVMSetAlignment(v, 1);
-	return v;
-}
-
+/* i1 "byte c is not NUL", for branches (cg_byte_nonzero gives it as a
+ * number without one). */
 static LLVMValueRef not_nul(struct cg *cg, LLVMValueRef c)
 {
 	return LLVMBuildICmp(cg->b, LLVMIntNE, c, LLVMConstInt(cg->i8, 0, false), "");
-}
-
-static LLVMValueRef byte_at(struct cg *cg, LLVMValueRef s, LLVMValueRef i)
-{
-	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i8, cg_ptr_add_var(cg, s, i), "");
-	LLVMSetAlignment(v, 1);
-	return v;
 }
 
 static LLVMValueRef ult(struct cg *cg, LLVMValueRef a, uint64_t b)
@@ -121,11 +106,11 @@ LLVMValueRef cg_fn_strncmp(struct cg *cg, struct node *n)
 	LLVMBuildCondBr(cg->b, ult(cg, i, both), body, done);
 
 	LLVMPositionBuilderAtEnd(cg->b, body);
-	LLVMValueRef ca = byte_at(cg, va, i), cb = byte_at(cg, vb, i);
+	LLVMValueRef ca = cg_load_byte_at(cg, va, i), cb = cg_load_byte_at(cg, vb, i);
 	LLVMValueRef ne = LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, ca, cb, ""), cg->i64, "");
 	LLVMValueRef differ_next = LLVMBuildOr(cg->b, differ, LLVMBuildAnd(cg->b, alive, ne, ""), "");
 	LLVMValueRef alive_next = LLVMBuildAnd(cg->b, alive,
-					       LLVMBuildZExt(cg->b, not_nul(cg, ca), cg->i64, ""), "");
+					       cg_byte_nonzero(cg, LLVMBuildZExt(cg->b, ca, cg->i64, "")), "");
 	LLVMValueRef i_next = LLVMBuildAdd(cg->b, i, cg_const(cg, 1), "");
 	LLVMBuildBr(cg->b, head);
 
@@ -140,8 +125,8 @@ LLVMValueRef cg_fn_strncmp(struct cg *cg, struct node *n)
 	LLVMPositionBuilderAtEnd(cg->b, done);
 	if (count > shorter && asize != bsize) {
 		/* the shorter string ends here; the longer must too */
-		LLVMValueRef c = str_byte(cg, asize > bsize ? va : vb, asize > bsize ? asize : bsize, shorter);
-		LLVMValueRef more = LLVMBuildZExt(cg->b, not_nul(cg, c), cg->i64, "");
+		LLVMValueRef c = cg_load_byte(cg, asize > bsize ? va : vb, asize > bsize ? asize : bsize, shorter);
+		LLVMValueRef more = cg_byte_nonzero(cg, LLVMBuildZExt(cg->b, c, cg->i64, ""));
 		return LLVMBuildOr(cg->b, differ, LLVMBuildAnd(cg->b, alive, more, ""), "");
 	}
 	return differ;
@@ -188,7 +173,7 @@ static LLVMValueRef str_search(struct cg *cg, struct node *n, bool want_index)
 	LLVMBuildCondBr(cg->b, ult(cg, j, nsize), load, found);
 
 	LLVMPositionBuilderAtEnd(cg->b, load);
-	LLVMValueRef c = byte_at(cg, vn, j);
+	LLVMValueRef c = cg_load_byte_at(cg, vn, j);
 	LLVMBuildCondBr(cg->b, not_nul(cg, c), hay, found);
 
 	/* the needle runs past the haystack: no later position fits it */
@@ -197,13 +182,13 @@ static LLVMValueRef str_search(struct cg *cg, struct node *n, bool want_index)
 	LLVMBuildCondBr(cg->b, ult(cg, at, hsize), cmp, absent);
 
 	LLVMPositionBuilderAtEnd(cg->b, cmp);
-	LLVMValueRef same = LLVMBuildICmp(cg->b, LLVMIntEQ, byte_at(cg, vh, at), c, "");
+	LLVMValueRef same = LLVMBuildICmp(cg->b, LLVMIntEQ, cg_load_byte_at(cg, vh, at), c, "");
 	LLVMValueRef j_next = LLVMBuildAdd(cg->b, j, cg_const(cg, 1), "");
 	LLVMBuildCondBr(cg->b, same, inner, mismatch);
 
 	/* the haystack ends here: no later position is in it */
 	LLVMPositionBuilderAtEnd(cg->b, mismatch);
-	LLVMBuildCondBr(cg->b, not_nul(cg, byte_at(cg, vh, i)), next, absent);
+	LLVMBuildCondBr(cg->b, not_nul(cg, cg_load_byte_at(cg, vh, i)), next, absent);
 
 	LLVMPositionBuilderAtEnd(cg->b, next);
 	LLVMValueRef i_next = LLVMBuildAdd(cg->b, i, cg_const(cg, 1), "");
@@ -255,7 +240,7 @@ static LLVMValueRef str_len_loop(struct cg *cg, LLVMValueRef s, uint32_t size)
 	LLVMBuildCondBr(cg->b, ult(cg, i, size), body, done);
 
 	LLVMPositionBuilderAtEnd(cg->b, body);
-	LLVMValueRef c = LLVMBuildZExt(cg->b, not_nul(cg, byte_at(cg, s, i)), cg->i64, "");
+	LLVMValueRef c = cg_byte_nonzero(cg, LLVMBuildZExt(cg->b, cg_load_byte_at(cg, s, i), cg->i64, ""));
 	LLVMValueRef alive_next = LLVMBuildAnd(cg->b, alive, c, "");
 	LLVMValueRef len_next = LLVMBuildAdd(cg->b, len, alive_next, "");
 	LLVMValueRef i_next = LLVMBuildAdd(cg->b, i, cg_const(cg, 1), "");

@@ -56,6 +56,11 @@ struct rt_tseries_point {
 	int64_t value;      /* as is_unsigned says */
 };
 
+/* A tseries interval start (ns since the epoch) as a calendar time, UTC or
+ * local, and the nanoseconds into its second (also for times before 1970). */
+struct tm;
+void rt_tseries_time(int64_t time_ns, bool utc, struct tm *tm, int64_t *ns);
+
 struct rt_value {
 	enum rv_kind kind;
 	int64_t i;

@@ -89,11 +89,8 @@ static void do_system(struct rt_output *o, const char *cmd)
 static void do_join(struct rt_output *o, const struct desc_printf *pf, const unsigned char *payload,
 		    size_t size)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	if (!mem)
-		return;
+	struct xtext t;
+	FILE *mem = xtext_open(&t);
 	for (int i = 0; pf->args && i < pf->args->nmembers; i++) {
 		const struct type_member *m = &pf->args->members[i];
 		if (m->offset > size || m->type->size > size - m->offset)
@@ -106,8 +103,9 @@ static void do_join(struct rt_output *o, const struct desc_printf *pf, const uns
 			fputs(pf->fmt, mem);
 		fwrite(s, 1, n, mem);
 	}
-	if (fclose(mem) == 0)
-		o->ops->message(o, "join", text, len, true);
+	size_t len;
+	char *text = xtext_close(&t, &len);
+	o->ops->message(o, "join", text, len, true);
 	free(text);
 }
 
@@ -124,16 +122,10 @@ void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const v
 	}
 	if (pf->action == PF_WARNF && no_warnings)
 		return;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	if (!mem)
-		return;
-	rt_format_printf(mem, pf, payload, size);
-	if (fclose(mem) != 0) {
-		free(text);
-		return;
-	}
+	struct xtext t;
+	rt_format_printf(xtext_open(&t), pf, payload, size);
+	size_t len;
+	char *text = xtext_close(&t, &len);
 	switch (pf->action) {
 	case PF_CAT:
 		do_cat(o, text);

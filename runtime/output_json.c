@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "util.h"
 
 /* What the kernel's map update returns for a full map (-E2BIG): the
  * retcode bpftrace reports in its helper_error message. */
@@ -211,18 +212,10 @@ static void json_hist(FILE *out, const struct rt_value *h)
 /* A stack is its text form, as in bpftrace's JSON. */
 static void json_stack(FILE *out, const struct rt_value *v, int indent)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f) {
-		fputs("sonde: out of memory\n", stderr);
-		exit(1);
-	}
-	rt_stack_text(f, v, indent);
-	if (fclose(f) != 0) {
-		fputs("sonde: out of memory\n", stderr);
-		exit(1);
-	}
+	struct xtext t;
+	rt_stack_text(xtext_open(&t), v, indent);
+	size_t len;
+	char *text = xtext_close(&t, &len);
 	json_string(out, text, len);
 	free(text);
 }
@@ -237,16 +230,11 @@ static void json_tseries(FILE *out, const struct rt_value *ts)
 		const struct rt_tseries_point *p = &ts->points[i];
 		if (!p->present)
 			continue;
-		int64_t ns = p->time_ns % 1000000000, s = p->time_ns / 1000000000;
-		if (ns < 0) {
-			ns += 1000000000;
-			s--;
-		}
-		time_t t = (time_t)s;
 		struct tm tm;
+		int64_t ns;
+		rt_tseries_time(p->time_ns, true, &tm, &ns);
 		char when[64] = "";
-		if (gmtime_r(&t, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(out, "%s{\"interval_start\": \"%s.%09lld\", \"value\": ", first ? "" : ",", when,
 			(long long)ns);
 		if (ts->u)
@@ -311,13 +299,8 @@ static void json_key(FILE *out, const struct rt_value *k)
 		json_stack(out, k, RT_STACK_INDENT_KEY);
 		return;
 	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f) {
-		fputs("sonde: out of memory\n", stderr);
-		exit(1);
-	}
+	struct xtext t;
+	FILE *f = xtext_open(&t);
 	if (k->kind == RV_TUPLE) {
 		for (int i = 0; i < k->n; i++) {
 			if (i)
@@ -327,10 +310,8 @@ static void json_key(FILE *out, const struct rt_value *k)
 	} else {
 		rt_value_text(f, k);
 	}
-	if (fclose(f) != 0) {
-		fputs("sonde: out of memory\n", stderr);
-		exit(1);
-	}
+	size_t len;
+	char *text = xtext_close(&t, &len);
 	size_t kept = 0;
 	for (size_t i = 0; i < len; i++)
 		if (text[i] != ' ')

@@ -95,16 +95,11 @@ static float ts_distance(const struct rt_value *ts, int64_t a, int64_t b)
  * of the second as the interval needs (digits: 0, 3, 6, 9). */
 static void ts_time(FILE *out, int64_t time_ns, int digits)
 {
-	int64_t s = time_ns / 1000000000, ns = time_ns % 1000000000;
-	if (ns < 0) {
-		ns += 1000000000;
-		s--;
-	}
-	time_t t = (time_t)s;
 	struct tm tm;
+	int64_t ns;
+	rt_tseries_time(time_ns, false, &tm, &ns);
 	char buf[32] = "";
-	if (localtime_r(&t, &tm))
-		strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
 	fputs(buf, out);
 	if (digits == 3)
 		fprintf(out, ".%03lld", (long long)(ns / 1000000));

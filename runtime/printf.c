@@ -202,11 +202,8 @@ static void print_integer(FILE *out, const struct fmt_spec *s, uint64_t bits)
  * padded as a string. */
 static void print_buffer(FILE *out, const struct fmt_spec *s, const unsigned char *p, size_t n)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&text, &size);
-	if (!mem)
-		return;
+	struct xtext t;
+	FILE *mem = xtext_open(&t);
 	for (size_t i = 0; i < n; i++) {
 		if (s->conv == RT_CONV_BUF_SPACED)
 			fprintf(mem, i ? " %02x" : "%02x", p[i]);
@@ -215,26 +212,21 @@ static void print_buffer(FILE *out, const struct fmt_spec *s, const unsigned cha
 		else
 			fprintf(mem, "\\x%02x", p[i]);
 	}
-	if (fclose(mem) == 0) {
-		struct fmt_spec as_s = *s;
-		as_s.precision = -1;
-		print_string(out, &as_s, text);
-	}
+	char *text = xtext_close(&t, NULL);
+	struct fmt_spec as_s = *s;
+	as_s.precision = -1;
+	print_string(out, &as_s, text);
 	free(text);
 }
 
 static void print_value_text(FILE *out, const struct fmt_spec *s, const struct type *t,
 			     const unsigned char *at)
 {
-	char *text = NULL;
-	size_t size = 0;
+	struct xtext buf;
 	struct rt_arena *a = rt_arena_new();
-	FILE *mem = open_memstream(&text, &size);
-	if (mem) {
-		rt_value_text(mem, rt_decode(a, t, at));
-		if (fclose(mem) == 0)
-			print_string(out, s, text);
-	}
+	rt_value_text(xtext_open(&buf), rt_decode(a, t, at));
+	char *text = xtext_close(&buf, NULL);
+	print_string(out, s, text);
 	free(text);
 	rt_arena_free(a);
 }

@@ -7,6 +7,7 @@
  * so text and JSON agree on what a value is: one decoder, two spellings. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "output.h"
@@ -357,4 +358,17 @@ void rt_value_text(FILE *out, const struct rt_value *v)
 	case RV_NONE:
 		return;
 	}
+}
+
+void rt_tseries_time(int64_t time_ns, bool utc, struct tm *tm, int64_t *ns)
+{
+	int64_t s = time_ns / 1000000000;
+	*ns = time_ns % 1000000000;
+	if (*ns < 0) {
+		*ns += 1000000000;
+		s--;
+	}
+	time_t t = (time_t)s;
+	if (!(utc ? gmtime_r(&t, tm) : localtime_r(&t, tm)))
+		memset(tm, 0, sizeof(*tm));
 }

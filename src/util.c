@@ -62,3 +62,22 @@ char *xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+FILE *xtext_open(struct xtext *t)
+{
+	t->buf = NULL;
+	t->len = 0;
+	t->f = open_memstream(&t->buf, &t->len);
+	if (!t->f)
+		out_of_memory();
+	return t->f;
+}
+
+char *xtext_close(struct xtext *t, size_t *len)
+{
+	if (fclose(t->f) != 0)
+		out_of_memory();
+	if (len)
+		*len = t->len;
+	return t->buf;
+}
