@@ -149,6 +149,10 @@ struct probe_provider {
 /* probes/registry.c */
 const struct probe_provider *probe_provider_find(const char *name); /* by name or alias */
 const struct probe_provider *probe_provider_of(enum probe_type type);
+/* "unknown probe type 'TYPE'" with the closest type or tracepoint, or "not
+ * supported by sonde yet" for a bpftrace type sonde lacks (REST: what
+ * followed "TYPE:", or NULL). For probe_expand and -l patterns. */
+void probe_report_unknown_type(srcloc loc, struct diag *d, const char *type, const char *rest);
 /* Split "provider:rest" and expand it; reports "unknown probe type" etc. */
 int probe_expand(const struct attach_point *ap, struct diag *d,
 		 struct probe_target **out, int *n);
