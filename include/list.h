@@ -53,6 +53,14 @@ void list_names_free(struct list_names *l);
  * frees). */
 char *list_two_part_pattern(const char *pattern);
 
+/* src/list_types.c: `-l 'struct NAME'` (union, enum): the kernel types
+ * from BTF whose "struct NAME" matches pattern, their definitions with
+ * verbose. Returns how many, or -1 after saying why on stderr. */
+int list_types(const char *pattern, bool verbose, FILE *out);
+/* Kernel BTF for listings (BPFTRACE_BTF if set), read fast; NULL + errno. */
+struct btf;
+struct btf *list_vmlinux_btf(void);
+
 /* Hooks defined outside their provider's file. */
 int rawtracepoint_list(const struct probe_provider *self, const struct probe_list_request *req);
 int probe_timer_list(const struct probe_provider *self, const struct probe_list_request *req);

@@ -11,13 +11,9 @@
  * then modules are not read), as for scripts. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <bpf/btf.h>
 
@@ -110,33 +106,13 @@ static void scan_modules(struct rawtp_set *s, const char *pattern)
 	closedir(dir);
 }
 
-/* Kernels since 6.16 let /sys/kernel/btf/vmlinux be mapped: no 4 KB
- * reads of its 5 MB (~1,300 of them, which take seconds on a loaded
- * machine). Older kernels refuse, and libbpf reads it. */
-static struct btf *load_vmlinux_btf(void)
-{
-	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	struct btf *btf = NULL;
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
-		void *data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (data != MAP_FAILED) {
-			btf = btf__new(data, (uint32_t)st.st_size); /* copies the data */
-			munmap(data, (size_t)st.st_size);
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	return btf ? btf : btf__load_vmlinux_btf();
-}
-
 static int load_and_scan(struct rawtp_set *s, const char *pattern)
 {
 	const char *path = getenv("BPFTRACE_BTF");
 	if (path && !*path)
 		path = NULL;
 	errno = 0;
-	struct btf *vmlinux = path ? btf__parse(path, NULL) : load_vmlinux_btf();
+	struct btf *vmlinux = list_vmlinux_btf();
 	if (!vmlinux) {
 		fprintf(stderr, "sonde: cannot list raw tracepoints: cannot read kernel BTF from %s: %s\n",
 			path ? path : "/sys/kernel/btf/vmlinux", strerror(errno ? errno : ENOENT));

@@ -136,9 +136,41 @@ static void list_wildcard_type(struct lister *l, const char *type_pattern, const
 		call_hook(l, types[i], rest);
 }
 
+/* "struct task_struct", "union ...", "enum ...": kernel types, not probes. */
+static bool is_type_pattern(const char *piece)
+{
+	static const char *const kinds[] = { "struct", "union", "enum" };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t len = strlen(kinds[i]);
+		if (strncmp(piece, kinds[i], len) == 0 && isspace((unsigned char)piece[len]))
+			return true;
+	}
+	return false;
+}
+
+/* "struct   task_struct" is "struct task_struct". */
+static char *collapse_spaces(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			*o++ = *s;
+		else if (o > out && o[-1] != ' ')
+			*o++ = ' ';
+	*o = '\0';
+	return out;
+}
+
 /* One pattern of the comma-separated list, at loc in the -l argument. */
 static void list_pattern(struct lister *l, const char *piece, srcloc loc)
 {
+	if (is_type_pattern(piece)) {
+		char *pattern = collapse_spaces(piece);
+		if (list_types(pattern, l->o->verbose, l->o->out) < 0)
+			l->failed = true;
+		free(pattern);
+		return;
+	}
 	char *text = strchr(piece, ':') ? xstrdup(piece) : xasprintf("*:%s", piece);
 	char *colon = strchr(text, ':');
 	*colon = '\0';

@@ -29,6 +29,16 @@ same_as_bpftrace "comma-separated patterns keep their order" -l 'tracepoint:sys*
 same_as_bpftrace "a pattern that matches nothing" -l 'tracepoint:nosuch:*'
 same_as_bpftrace "-v after the pattern" -l 'tracepoint:syscalls:sys_exit_read' -v
 
+# kernel types from BTF (bpftrace 0.17's format: no "vmlinux: " prefix)
+same_as_bpftrace "struct names" -l 'struct task_s*'
+same_as_bpftrace "every struct name" -l 'struct *'
+same_as_bpftrace "every union name" -l 'union *'
+same_as_bpftrace "every enum name" -l 'enum *'
+same_as_bpftrace "a struct definition" -lv 'struct css_task_iter'
+same_as_bpftrace "an enum definition" -lv 'enum cpu_usage_stat'
+same_as_bpftrace "union definitions" -lv 'union *ktime*'
+same_as_bpftrace "definitions of a pattern" -lv 'struct task_s*'
+
 # ---- the wildcard rule -------------------------------------------------------------
 run_sonde -l 'tracepoint:syscalls:*exit'
 expect_eq "'*exit' matches sys_exit_exit too (bpftrace misses it)" \
@@ -97,6 +107,20 @@ run_sonde -lv 'profile:hz:*'
 expect_eq "profile, -v adds nothing" "profile:hz:" "$OUT"
 run_sonde -l 'BEGIN:*,END:*'
 expect_eq "BEGIN and END list nothing" "0 " "$RC $OUT"
+
+# where bpftrace's splitting of the definitions loses some, sonde does not
+run_sonde -lv 'struct *'
+defs=$(grep -cE '^struct .* \{(\};)?$' <<<"$OUT")
+names=$("$SONDE" -l 'struct *' | wc -l)
+if [ "$defs" -ge "$names" ]; then
+	pass "a definition for every struct name ($defs >= $names)"
+else
+	fail "only $defs struct definitions for $names names"
+fi
+run_sonde -lv 'struct  nosuch_struct_x, struct fd'
+expect_eq "spaces in a type pattern" "struct fd {
+	long unsigned int word;
+};" "$OUT"
 
 # ---- -l with a script: the probes it would attach -------------------------------------
 run_sonde -l -e 'tracepoint:sched:sched_switch { exit(); }'
