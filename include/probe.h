@@ -140,15 +140,24 @@ struct probe_provider {
 	const char *(*attach_hint)(int err);
 	/* -l: print each probe of this type that matches req->pattern, one per
 	 * line as bpftrace prints it ("tracepoint:syscalls:sys_enter_read"),
-	 * with its arguments indented under it when req->verbose. Returns how
-	 * many it printed, or -1 with the reason on stderr. NULL: nothing to
-	 * list for this type. */
+	 * sorted, with its arguments indented under it when req->verbose.
+	 * Returns how many it printed, or -1 with the reason on stderr. NULL:
+	 * nothing to list for this type. For `-l script`, src/list.c calls it
+	 * with each expanded target's name after "type:" ("s:1",
+	 * "cpu-clock:1000", "/bin/bash:readline"): a count or period in it is
+	 * not part of what is listed ("interval:s:", as bpftrace). A pattern
+	 * without ':' for a type whose names have two parts means "*:PATTERN"
+	 * (list_two_part_pattern in list.h). */
 	int (*list)(const struct probe_provider *self, const struct probe_list_request *req);
 };
 
 /* probes/registry.c */
 const struct probe_provider *probe_provider_find(const char *name); /* by name or alias */
 const struct probe_provider *probe_provider_of(enum probe_type type);
+/* "unknown probe type 'TYPE'" with the closest type or tracepoint, or "not
+ * supported by sonde yet" for a bpftrace type sonde lacks (REST: what
+ * followed "TYPE:", or NULL). For probe_expand and -l patterns. */
+void probe_report_unknown_type(srcloc loc, struct diag *d, const char *type, const char *rest);
 /* Split "provider:rest" and expand it; reports "unknown probe type" etc. */
 int probe_expand(const struct attach_point *ap, struct diag *d,
 		 struct probe_target **out, int *n);

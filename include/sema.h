@@ -66,6 +66,14 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 		 struct sema_result *out);
 void sema_result_free(struct sema_result *r);
 
+/* For -l with a script (src/list.c): substitutes $1.. in the attach points
+ * and hands each attach point's targets to fn, in script order, without
+ * checking the probes' actions. Returns 0, or -1 after reporting errors
+ * through d. */
+typedef void (*sema_targets_fn)(const struct probe_target *t, int n, void *arg);
+int sema_attach_targets(struct program *p, const struct sema_options *opt, struct diag *d,
+			sema_targets_fn fn, void *arg);
+
 /* ---- for the check hooks of builtins (stdlib/) and probe types (probes/) ---- */
 
 struct sema;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "ast.h"
+#include "list.h"
 #include "probe.h"
 
 static int interval_expand(const char *spec, srcloc loc, struct diag *d,
@@ -32,4 +33,5 @@ const struct probe_provider probe_interval = {
 	.attach = interval_attach,
 	.attach_hint = probe_timer_attach_hint,
 	.attach_params = probe_timer_attach_params,
+	.list = probe_timer_list,
 };

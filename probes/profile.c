@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "ast.h"
+#include "list.h"
 #include "probe.h"
 
 static int profile_expand(const char *spec, srcloc loc, struct diag *d,
@@ -34,4 +35,5 @@ const struct probe_provider probe_profile = {
 	.attach = profile_attach,
 	.attach_hint = probe_timer_attach_hint,
 	.attach_params = probe_timer_attach_params,
+	.list = probe_timer_list,
 };

@@ -15,6 +15,7 @@
 
 #include "ast.h"
 #include "cg.h"
+#include "list.h"
 #include "probe.h"
 #include "suggest.h"
 
@@ -173,4 +174,5 @@ const struct probe_provider probe_rawtracepoint = {
 	.section = rawtracepoint_section,
 	.attach = rawtracepoint_attach,
 	.attach_hint = rawtracepoint_attach_hint,
+	.list = rawtracepoint_list, /* probes/rawtracepoint_list.c */
 };

@@ -4,7 +4,6 @@
  * one line to `providers` below. Everything else (sema, codegen, runtime)
  * goes through the provider's fields and hooks. */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,9 +42,31 @@ const struct probe_provider *probe_provider_find(const char *name)
 	return NULL;
 }
 
+/* When the text after the last '*' fails to match, that '*' takes one more
+ * character and matching resumes after it; earlier stars never need to be
+ * revisited. Unlike bpftrace, which places each literal run at its first
+ * occurrence, "*exit" matches "sys_exit_exit" (bpftrace lists only
+ * sys_enter_exit for tracepoint:syscalls:*exit). */
 bool probe_wildcard_match(const char *pattern, const char *text)
 {
-	return fnmatch(pattern, text, 0) == 0;
+	const char *star = NULL, *resume = NULL;
+	while (*text) {
+		if (*pattern == '*') {
+			star = pattern++;
+			resume = text;
+		} else if (*pattern == *text) {
+			pattern++;
+			text++;
+		} else if (star) {
+			pattern = star + 1;
+			text = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*pattern == '*')
+		pattern++;
+	return *pattern == '\0';
 }
 
 const struct probe_provider *probe_provider_of(enum probe_type type)
@@ -81,10 +102,24 @@ static char *closest_probe_type(const char *type)
 	return s.best;
 }
 
+static void report_unsupported_type(srcloc loc, struct diag *d, const char *type,
+				    const struct lang_probe_type *t)
+{
+	if (strcmp(t->name, type) == 0)
+		diag_error(d, loc, "probe type '%s' is not supported by sonde yet", type);
+	else
+		diag_error(d, loc, "probe type '%s' (%s) is not supported by sonde yet", type, t->name);
+}
+
 /* An exact tracepoint category wins over a probe type one typo away; a
  * probe type wins over a category that is itself misspelled. */
-static void report_unknown_type(srcloc loc, struct diag *d, const char *type, const char *rest)
+void probe_report_unknown_type(srcloc loc, struct diag *d, const char *type, const char *rest)
 {
+	const struct lang_probe_type *lt = lang_probe_type_find(type);
+	if (lt) {
+		report_unsupported_type(loc, d, type, lt);
+		return;
+	}
 	char *tp = tracepoint_without_prefix(type, rest);
 	bool exact_category = tp && strncmp(tp, type, strlen(type)) == 0 && tp[strlen(type)] == ':';
 	char *near = exact_category ? NULL : closest_probe_type(type);
@@ -98,15 +133,6 @@ static void report_unknown_type(srcloc loc, struct diag *d, const char *type, co
 	free(tp);
 }
 
-static void report_unsupported_type(srcloc loc, struct diag *d, const char *type,
-				    const struct lang_probe_type *t)
-{
-	if (strcmp(t->name, type) == 0)
-		diag_error(d, loc, "probe type '%s' is not supported by sonde yet", type);
-	else
-		diag_error(d, loc, "probe type '%s' (%s) is not supported by sonde yet", type, t->name);
-}
-
 int probe_expand(const struct attach_point *ap, struct diag *d,
 		 struct probe_target **out, int *n)
 {
@@ -118,11 +144,7 @@ int probe_expand(const struct attach_point *ap, struct diag *d,
 	if (p) {
 		ret = p->expand(colon ? colon + 1 : "", ap->loc, d, out, n);
 	} else {
-		const struct lang_probe_type *t = lang_probe_type_find(type);
-		if (t)
-			report_unsupported_type(ap->loc, d, type, t);
-		else
-			report_unknown_type(ap->loc, d, type, colon ? colon + 1 : NULL);
+		probe_report_unknown_type(ap->loc, d, type, colon ? colon + 1 : NULL);
 		ret = -1;
 	}
 	free(type);

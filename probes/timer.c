@@ -17,6 +17,7 @@
 
 #include "ast.h"
 #include "intlit.h"
+#include "list.h"
 #include "probe.h"
 
 struct timer_unit {
@@ -126,6 +127,31 @@ int probe_expand_timer(enum probe_type type, const char *provider, const char *s
 	t->period_ns = period_ns;
 	t->freq_hz = freq_hz;
 	return 0;
+}
+
+/* -l: a line per unit, "interval:hz:", the number left out as bpftrace
+ * lists them. A pattern "UNIT:N" (what a script's target gives) lists its
+ * unit: the number picks no other probe. */
+int probe_timer_list(const struct probe_provider *self, const struct probe_list_request *req)
+{
+	size_t first = strcspn(req->pattern, ":");
+	char *unit_pattern = req->pattern[first] ? xasprintf("%.*s:", (int)first, req->pattern) : NULL;
+	struct list_names names = { 0 };
+	for (size_t i = 0; i < sizeof(timer_units) / sizeof(timer_units[0]); i++) {
+		char *line = xasprintf("%s:", timer_units[i].name);
+		if (probe_wildcard_match(req->pattern, line) ||
+		    (unit_pattern && probe_wildcard_match(unit_pattern, line)))
+			list_names_add(&names, line);
+		else
+			free(line);
+	}
+	free(unit_pattern);
+	list_names_sort_unique(&names);
+	for (int i = 0; i < names.n; i++)
+		fprintf(req->out, "%s:%s\n", self->name, names.v[i]);
+	int n = names.n;
+	list_names_free(&names);
+	return n;
 }
 
 char *probe_timer_section(const struct probe_target *t)

@@ -24,6 +24,7 @@
 #include "ast.h"
 #include "btf.h"
 #include "cg.h"
+#include "list.h"
 #include "probe.h"
 #include "suggest.h"
 
@@ -501,6 +502,89 @@ static void tracepoint_emit_args_member(struct cg *cg, const struct type_member 
 	*out = cg_ref_member(cg, cg_ctx_ref(cg), m);
 }
 
+/* ---- -l -------------------------------------------------------------------------------- */
+
+/* Every "category:event" of available_events matching pattern: the
+ * tracepoints bpftrace lists (ftrace's own events are not among them). */
+static int read_available_events(const char *root, const char *pattern, struct list_names *out)
+{
+	char *path = xasprintf("%s/available_events", root);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "sonde: cannot list tracepoints: %s: %s\n", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strchr(line, ':') && probe_wildcard_match(pattern, line))
+			list_names_add(out, xstrdup(line));
+	}
+	fclose(f);
+	return 0;
+}
+
+/* -lv: the fields after the common ones as their format file declares
+ * them, "    int dfd" (the text between "field:" and ';'). */
+static void print_fields(FILE *out, const char *root, const char *name)
+{
+	char *path = xasprintf("%s/events/%s/format", root, name);
+	char *colon = strchr(path + strlen(root) + 8, ':');
+	if (colon)
+		*colon = '/';
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "sonde: cannot read the format of tracepoint '%s': %s\n", name, strerror(errno));
+		free(path);
+		return;
+	}
+	free(path);
+	char line[1024];
+	bool common_done = false; /* the common fields end at the first empty line */
+	while (fgets(line, sizeof(line), f)) {
+		if (!common_done) {
+			common_done = line[0] == '\n';
+			continue;
+		}
+		if (strncmp(line, "\tfield:", 7) != 0)
+			continue;
+		const char *decl = line + 7;
+		fprintf(out, "    %.*s\n", (int)strcspn(decl, ";"), decl);
+	}
+	fclose(f);
+}
+
+static int tracepoint_list(const struct probe_provider *self, const struct probe_list_request *req)
+{
+	const char *root = tracefs_path();
+	if (!root) {
+		struct stat st;
+		if (stat("/sys/kernel/tracing/events", &st) != 0 && errno == EACCES)
+			fprintf(stderr, "sonde: listing tracepoints needs root: /sys/kernel/tracing: %s\n",
+				strerror(EACCES));
+		else
+			fprintf(stderr, "sonde: cannot list tracepoints: tracefs not found "
+					"(mount it: mount -t tracefs tracefs /sys/kernel/tracing)\n");
+		return -1;
+	}
+	char *pattern = list_two_part_pattern(req->pattern);
+	struct list_names names = { 0 };
+	int ret = read_available_events(root, pattern, &names);
+	free(pattern);
+	list_names_sort_unique(&names);
+	for (int i = 0; ret == 0 && i < names.n; i++) {
+		fprintf(req->out, "%s:%s\n", self->name, names.v[i]);
+		if (req->verbose)
+			print_fields(req->out, root, names.v[i]);
+	}
+	if (ret == 0)
+		ret = names.n;
+	list_names_free(&names);
+	return ret;
+}
+
 const struct probe_provider probe_tracepoint = {
 	.name = "tracepoint",
 	.aliases = { "t", NULL },
@@ -516,4 +600,5 @@ const struct probe_provider probe_tracepoint = {
 	.attach = tracepoint_attach,
 	.attach_hint = tracepoint_attach_hint,
 	.attach_params = tracepoint_attach_params,
+	.list = tracepoint_list,
 };

@@ -8,14 +8,18 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "list.h"
 #include "sonde.h"
 
 struct cli {
 	const char *program_text;  /* -e */
 	const char *script_path;   /* FILE or - */
 	const char *output_path;   /* -o */
+	bool listing;              /* -l */
+	const char *list_pattern;  /* -l PATTERN */
 	regex_t probe_filter;      /* --probe-filter, compiled when co.probe_filter is set */
 	struct rt_options rt;
 	struct compile_options co;
@@ -32,11 +36,16 @@ static void usage(FILE *out)
 	      "    sonde [options] filename [args...]\n"
 	      "    sonde [options] - [args...]          (program from standard input)\n"
 	      "    sonde [options] -e 'program' [args...]\n"
+	      "    sonde -l [-v] ['pattern']            (list probes; with -e or a file:\n"
+	      "                                          the probes of that program)\n"
 	      "\n"
 	      "OPTIONS:\n"
 	      "    -e 'program'     execute this program\n"
 	      "    -c, --cmd 'CMD'  run CMD and trace until it exits (cpid is its pid)\n"
 	      "    -p, --pid PID    trace only events of process PID, until it exits\n"
+	      "    -l, --list       list probes matching a pattern (TYPE:...; * is a\n"
+	      "                     wildcard), or those the program would attach;\n"
+	      "                     with -v, their arguments too\n"
 	      "    -o, --output FILE\n"
 	      "                     write the program's output to FILE\n"
 	      "    -f FORMAT        output format: text (the default) or json (one JSON\n"
@@ -149,6 +158,14 @@ static int compile_probe_filter(struct cli *cli, const char *pattern)
 }
 
 
+/* -l ARG: ARG is a script when such a file exists (as in bpftrace) or is
+ * "-" (standard input), else a pattern. */
+static bool is_script_file(const char *arg)
+{
+	struct stat st;
+	return strcmp(arg, "-") == 0 || (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode));
+}
+
 /* Returns -1 to continue, else an exit code. */
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
@@ -160,6 +177,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "cmd", required_argument, NULL, 'c' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "list", no_argument, NULL, 'l' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -172,7 +190,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	/* Options may follow the script (`script.bt -c CMD 5`), as in bpftrace:
 	 * getopt permutes; a positional parameter that starts with '-' goes
 	 * after "--". */
-	while ((c = getopt_long(argc, argv, "e:c:p:o:f:qvd:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:c:p:lo:f:qvd:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program_text = optarg; break;
 		case 'c': cli->rt.cmd = optarg; break;
@@ -182,6 +200,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return 1;
 			}
 			break;
+		case 'l': cli->listing = true; break;
 		case 'o': cli->output_path = optarg; break;
 		case 'f':
 			if (parse_format(optarg, &cli->rt.format) < 0) {
@@ -212,7 +231,21 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		}
 	}
 	int rest = optind;
-	if (!cli->program_text) {
+	if (cli->listing && cli->rt.cmd) {
+		fprintf(stderr, "sonde: -c cannot be used with -l\n");
+		return 1;
+	}
+	if (cli->listing && !cli->program_text && rest < argc && !is_script_file(argv[rest])) {
+		/* one pattern (or a comma-separated list), nothing after it */
+		cli->list_pattern = argv[rest++];
+		if (rest < argc) {
+			fprintf(stderr, "sonde: -l takes one pattern (several are separated by ','), "
+					"not also '%s'\n", argv[rest]);
+			return 1;
+		}
+	} else if (!cli->program_text && cli->listing && rest >= argc) {
+		/* -l alone: everything */
+	} else if (!cli->program_text) {
 		if (rest >= argc) {
 			usage(stderr);
 			return 1;
@@ -248,17 +281,40 @@ static struct source *load_source(const struct cli *cli)
 }
 
 static int compile_and_run(struct cli *c);
+static int list_probes(struct cli *c);
 
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	int rc = parse_args(argc, argv, &cli);
 	if (rc < 0)
-		rc = compile_and_run(&cli);
+		rc = cli.listing ? list_probes(&cli) : compile_and_run(&cli);
 	free(cli.positional);
 	free(cli.named);
 	if (cli.co.probe_filter)
 		regfree(&cli.probe_filter);
+	return rc;
+}
+
+/* -l: a pattern, or the probes of the -e program or script file. */
+static int list_probes(struct cli *cli)
+{
+	struct source *src = NULL;
+	if ((cli->program_text || cli->script_path) && !(src = load_source(cli)))
+		return 1;
+	struct list_options o = {
+		.pattern = cli->list_pattern,
+		.script = src,
+		.positional = cli->positional,
+		.npositional = cli->npositional,
+		.verbose = cli->rt.verbose,
+		.pid = cli->rt.filter_pid,
+		.no_warnings = cli->co.no_warnings,
+		.out = stdout,
+		.err = stderr,
+	};
+	int rc = list_run(&o);
+	source_free(src);
 	return rc;
 }
 

@@ -56,8 +56,10 @@ check_caret() {
 # check_case NAME FILE EXPECTED_FIRST_LINE [EXPECTED_ERROR_COUNT]
 check_case() {
 	local name=$1 file=$2 want=$3 count=${4:-}
-	local rc first
-	timeout -s KILL "$HANG_LIMIT" "$SONDE" "$file" </dev/null >"$TMP/out" 2>"$TMP/err"
+	local rc first opts=()
+	# NAME.args: options that go before the script (e.g. -l)
+	[ -f "${file%.bt}.args" ] && read -r -a opts <"${file%.bt}.args"
+	timeout -s KILL "$HANG_LIMIT" "$SONDE" "${opts[@]}" "$file" </dev/null >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	if [ "$rc" = 137 ]; then
 		fail "$name: hung (killed after ${HANG_LIMIT}s)"
