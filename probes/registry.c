@@ -16,7 +16,8 @@
 #include "suggest.h"
 
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
-	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe;
+	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
+	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter;
 
 static const struct probe_provider *const providers[] = {
 	&probe_begin,
@@ -27,6 +28,11 @@ static const struct probe_provider *const providers[] = {
 	&probe_profile,
 	&probe_uprobe,
 	&probe_uretprobe,
+	&probe_software,
+	&probe_hardware,
+	&probe_watchpoint,
+	&probe_asyncwatchpoint,
+	&probe_iter,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 
@@ -41,6 +47,18 @@ const struct probe_provider *probe_provider_find(const char *name)
 				return p;
 	}
 	return NULL;
+}
+
+static int target_pid;
+
+void probe_set_target_pid(int pid)
+{
+	target_pid = pid;
+}
+
+int probe_target_pid(void)
+{
+	return target_pid;
 }
 
 bool probe_wildcard_match(const char *pattern, const char *text)

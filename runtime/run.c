@@ -565,9 +565,12 @@ static bool nothing_to_wait_for(const struct run *r)
 {
 	if (r->o->cmd || r->o->filter_pid)
 		return false;
-	for (int i = 0; i < r->desc->nprobes; i++)
-		if (r->desc->probes[i].type != PT_BEGIN && r->desc->probes[i].type != PT_END)
+	for (int i = 0; i < r->desc->nprobes; i++) {
+		const struct probe_provider *prov = probe_provider_of(r->desc->probes[i].type);
+		if (r->desc->probes[i].type != PT_BEGIN && r->desc->probes[i].type != PT_END &&
+		    !(prov && prov->runs_once))
 			return false;
+	}
 	return true;
 }
 
@@ -639,6 +642,7 @@ static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, 
 
 static int attach_all(struct run *r)
 {
+	probe_set_target_pid(r->child.pid > 0 ? r->child.pid : r->o->filter_pid);
 	for (int i = 0; i < r->desc->nprobes && !stop_requested; i++) {
 		const struct desc_probe *p = &r->desc->probes[i];
 		const struct probe_provider *prov = probe_provider_of(p->type);
