@@ -38,6 +38,7 @@ enum probe_type {
 	PT_WATCHPOINT,
 	PT_ASYNCWATCHPOINT,
 	PT_ITER,
+	PT_SELF,
 	PT__COUNT
 };
 

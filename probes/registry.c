@@ -17,7 +17,7 @@
 
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
 	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
-	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter;
+	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter, probe_self;
 
 static const struct probe_provider *const providers[] = {
 	&probe_begin,
@@ -33,6 +33,7 @@ static const struct probe_provider *const providers[] = {
 	&probe_watchpoint,
 	&probe_asyncwatchpoint,
 	&probe_iter,
+	&probe_self,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 

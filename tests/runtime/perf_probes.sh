@@ -133,5 +133,26 @@ expect_eq "rawtracepoint wildcard" \
 run_sonde -e 'rt:sys_enter /pid == cpid && args.id >= 0/ { @ok = 1; exit(); }' -c "$FAULTS 1"
 expect_match "rawtracepoint sys_enter args.id" '^@ok: 1$' "$OUT"
 
+# ---- self:signal:SIGUSR1 ----------------------------------------------------
+
+# Each SIGUSR1 runs the probes once, in script order; without such a probe
+# sonde does not catch the signal.
+(
+	__BPFTRACE_NOTIFY_PROBES_ATTACHED=1 timeout -s INT 60 "$SONDE" \
+		-e 'self:signal:SIGUSR1 { printf("first"); } self:signal:SIGUSR1 { printf(" second\n"); @n = count(); if (@n == 2) { exit(); } }' \
+		>"$TMP/stdout.s" 2>"$TMP/stderr.s" &
+	TPID=$!
+	wait_until 30 file_has "$TMP/stdout.s" '__BPFTRACE_NOTIFY_PROBES_ATTACHED'
+	SPID=$(pgrep -P "$TPID") # sonde, under timeout
+	kill -USR1 "$SPID"
+	wait_until 30 file_has "$TMP/stdout.s" '^first second$'
+	kill -USR1 "$SPID"
+	wait "$TPID"
+	echo "rc=$?" >>"$TMP/stdout.s"
+)
+OUT=$(grep -v __BPFTRACE_NOTIFY "$TMP/stdout.s")
+expect_eq "self:signal:SIGUSR1 runs on each signal" \
+	"$(printf 'Attaching 1 probe...\nfirst second\nfirst second\n\n\n@n: 2\nrc=0')" "$OUT"
+
 expect_nothing_left "perf probes"
 finish
