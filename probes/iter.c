@@ -179,14 +179,20 @@ static void type_text(const struct btf *btf, uint32_t id, char *out, size_t len)
 		 "********");
 }
 
+/* The fields of bpf_iter__NAME after meta. The kernel wraps pointers in
+ * an anonymous union (__bpf_md_ptr): its one member is the field. */
 static void list_fields(const struct btf *btf, uint32_t id, FILE *out)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	const struct btf_member *m = btf_members(t);
 	for (uint32_t i = 1; i < btf_vlen(t); i++) { /* meta left out */
+		const struct btf_member *f = &m[i];
+		const struct btf_type *ft = btf__type_by_id(btf, f->type);
+		if (ft && btf_is_union(ft) && !ft->name_off && btf_vlen(ft) >= 1)
+			f = btf_members(ft);
 		char ty[256];
-		type_text(btf, m[i].type, ty, sizeof(ty));
-		fprintf(out, "    %s %s\n", ty, btf__name_by_offset(btf, m[i].name_off));
+		type_text(btf, f->type, ty, sizeof(ty));
+		fprintf(out, "    %s %s\n", ty, btf__name_by_offset(btf, f->name_off));
 	}
 }
 

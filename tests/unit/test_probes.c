@@ -468,6 +468,54 @@ static void test_perf_events(void)
 		    "iter task__safe_trusted not available for your kernel version.");
 }
 
+/* What provider `name`'s -l hook prints for pattern. */
+static char *listed(const char *name, const char *pattern, bool verbose, int *count)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct probe_list_request req = { .pattern = pattern, .verbose = verbose, .out = out };
+	const struct probe_provider *p = probe_provider_find(name);
+	*count = p && p->list ? p->list(p, &req) : -2;
+	fclose(out);
+	return text;
+}
+
+static void check_list(const char *name, const char *pattern, const char *expected)
+{
+	int n;
+	char *text = listed(name, pattern, false, &n);
+	CHECK_STR(text, expected);
+	int lines = 0;
+	for (const char *c = expected; *c; c++)
+		lines += *c == '\n';
+	CHECKF(n == lines, "%s -l %s: returned %d", name, pattern, n);
+	free(text);
+}
+
+static void test_lists(void)
+{
+	check_list("software", "*",
+		   "software:alignment-faults:\nsoftware:bpf-output:\nsoftware:context-switches:\n"
+		   "software:cpu-clock:\nsoftware:cpu-migrations:\nsoftware:cpu:\nsoftware:cs:\n"
+		   "software:dummy:\nsoftware:emulation-faults:\nsoftware:faults:\n"
+		   "software:major-faults:\nsoftware:minor-faults:\nsoftware:page-faults:\n"
+		   "software:task-clock:\n");
+	check_list("s", "*faults", "software:alignment-faults:\nsoftware:emulation-faults:\nsoftware:faults:\n"
+				   "software:major-faults:\nsoftware:minor-faults:\nsoftware:page-faults:\n");
+	check_list("hardware", "c*",
+		   "hardware:cache-misses:\nhardware:cache-references:\nhardware:cpu-cycles:\nhardware:cycles:\n");
+	check_list("self", "*", "self:signal:SIGUSR1\n");
+	check_list("self", "timer*", "");
+	if (!kbtf_available())
+		return;
+	check_list("iter", "task*", "iter:task\niter:task_file\niter:task_vma\n");
+	int n;
+	char *text = listed("iter", "task_file", true, &n);
+	CHECK_STR(text, "iter:task_file\n    struct task_struct * task\n    u32 fd\n    struct file * file\n");
+	free(text);
+}
+
 static int count_errors(const char *text)
 {
 	int n = 0;
@@ -581,6 +629,7 @@ int main(void)
 	test_rawtracepoint();
 	test_timers();
 	test_perf_events();
+	test_lists();
 	test_cpu_lists();
 	test_unknown_type();
 	test_every_bpftrace_probe_type();
