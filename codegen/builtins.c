@@ -191,6 +191,13 @@ LLVMValueRef cg_var_curtask(struct cg *cg, struct node *n)
 	return helper0(cg, HELPER_GET_CURRENT_TASK);
 }
 
+/* ctx: the program's context pointer, as an address */
+LLVMValueRef cg_var_ctx(struct cg *cg, struct node *n)
+{
+	(void)n;
+	return LLVMBuildPtrToInt(cg->b, cg->ctx_arg, cg->i64, "");
+}
+
 /* ---- functions ----------------------------------------------------------- */
 
 static struct node *nth_arg(struct node *call, int i)

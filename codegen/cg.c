@@ -559,6 +559,8 @@ static void emit_program(struct cg *cg, struct prog_group *g)
 	cg_begin_program(cg, g);
 	if (g->prov->filter_self)
 		cg_emit_pid_filter(cg);
+	if (g->prov->emit_prologue)
+		g->prov->emit_prologue(cg);
 	for (int i = 0; i < g->nactions; i++)
 		cg_emit_action(cg, g->actions[i]);
 	cg_end_program(cg);

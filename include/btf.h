@@ -86,6 +86,19 @@ bool kbtf_has_tracepoint(const char *event);
  * will type its args. Events sharing their class's record have none. */
 bool kbtf_has_tracepoint_record(const char *event);
 
+/* The loaded vmlinux BTF (loads it), for scans by name prefix
+ * (btf_trace_*, bpf_iter__*); NULL when unavailable. */
+struct btf;
+const struct btf *kbtf_btf(void);
+/* The args of raw tracepoint `name` from the prototype of typedef
+ * btf_trace_<name> (its `void *__data` left out): one member per argument,
+ * named and typed as the kernel declares it, at 8-byte slots
+ * (arg i at offset 8*i), as "struct _rawtracepoint_<name>". NULL when
+ * vmlinux BTF has no such typedef. */
+const struct type *kbtf_rawtracepoint_args(struct type_arena *a, const char *name);
+/* How many arguments raw tracepoint `name` has, or -1 when BTF does not say. */
+int kbtf_rawtracepoint_nargs(const char *name);
+
 /* What identifies the kernel the types came from, for caches of compiled
  * scripts: the GNU build id of the running kernel (/sys/kernel/notes) as
  * hex, or "" when unknown. Cheap: does not load BTF. */

@@ -134,6 +134,7 @@ struct LLVMOpaqueValue *cg_var_args(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_rand(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_cgroup(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_curtask(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_ctx(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_kstack(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_retval(struct cg *cg, struct node *n);
 

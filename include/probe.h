@@ -149,7 +149,24 @@ struct probe_provider {
 	 * without ':' for a type whose names have two parts means "*:PATTERN"
 	 * (list_two_part_pattern in list.h). */
 	int (*list)(const struct probe_provider *self, const struct probe_list_request *req);
+
+	/* sema: what `ctx` points to in programs on target t (iter: struct
+	 * bpf_iter__task), NULL when it cannot be known (no BTF); NULL hook:
+	 * `ctx` is not available. */
+	const struct type *(*ctx_type)(const struct probe_target *t, struct type_arena *a);
+	/* codegen: code at the start of every program of this type, before the
+	 * actions (iter: return when the iterator's object is NULL, the
+	 * end-of-iteration call). NULL: none. */
+	void (*emit_prologue)(struct cg *cg);
+	/* Attaching runs the program to its end (iter): once every probe of a
+	 * script is BEGIN/END or of such a type, the run ends after attaching. */
+	bool runs_once;
 };
+
+/* The process of -p PID or -c CMD (0 = none), set by the runtime before it
+ * attaches: perf events that watch one process (watchpoints) open on it. */
+void probe_set_target_pid(int pid);
+int probe_target_pid(void);
 
 /* probes/registry.c */
 const struct probe_provider *probe_provider_find(const char *name); /* by name or alias */
@@ -213,5 +230,28 @@ int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog,
 /* The CPUs of a kernel CPU list ("0-3,5\n") in a new array (*cpus, caller
  * frees); returns how many, or -EINVAL for text that is not a CPU list. */
 int probe_parse_cpu_list(const char *text, int **cpus);
+/* The online CPUs (/sys/devices/system/cpu/online) in a new array; count or -errno. */
+int probe_online_cpus(int **cpus);
+
+/* probes/software.c: what software and hardware perf events share. */
+struct perf_event_kind {
+	const char *name, *alias; /* "page-faults", "faults" ("" = none) */
+	uint32_t config;          /* PERF_COUNT_SW_* / PERF_COUNT_HW_* */
+	uint64_t default_period;  /* bpftrace's sample period without a count */
+};
+/* "EVENT" / "EVENT:COUNT" of `provider` ("software") against `kinds`:
+ * one target "provider:EVENT[:COUNT]" with period_ns = the sample period. */
+int probe_expand_perf_event(enum probe_type type, const char *provider,
+			    const struct perf_event_kind *kinds, size_t nkinds, const char *spec,
+			    srcloc loc, struct diag *d, struct probe_target **out, int *n);
+/* "type=T config=C period=P" for the attach hook. */
+char *probe_perf_event_params(uint32_t perf_type, const struct probe_target *t,
+			      const struct perf_event_kind *kinds, size_t nkinds);
+/* Opens the perf event of p->params on every online CPU and attaches prog. */
+int probe_attach_perf_counter(const struct desc_probe *p, struct bpf_program *prog,
+			      struct rt_links *l, char *errbuf, size_t errlen);
+/* -l for a table of events: "provider:NAME:" and "provider:ALIAS:" sorted. */
+int probe_list_perf_events(const char *provider, const struct perf_event_kind *kinds,
+			   size_t nkinds, const struct probe_list_request *req);
 
 #endif

@@ -1,7 +1,9 @@
-/* rawtracepoint.c - `rawtracepoint:NAME` (alias `rt`), also
- * `rawtracepoint:MODULE:NAME` with the module accepted and ignored.
+/* rawtracepoint.c - `rawtracepoint[:MODULE]:NAME` (alias `rt`), NAME may
+ * have wildcards (matched against vmlinux BTF's btf_trace_NAME typedefs).
  *
  * The context is the tracepoint's raw arguments as u64 args[] (arg0..);
+ * `args.NAME` reads them named and typed by the prototype of
+ * btf_trace_NAME (vmlinux only; a module's tracepoint has argN only);
  * reading past the tracepoint's real argument count is refused by the
  * kernel at attach time. Raw tracepoints need no tracefs and detach much
  * faster than perf-event tracepoints. */
@@ -9,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "btf.h"
 #include "cg.h"
 #include "list.h"
 #include "probe.h"
@@ -101,39 +105,150 @@ static bool is_identifier(const char *s)
 	return true;
 }
 
-static int rawtracepoint_expand(const char *spec, srcloc loc, struct diag *d,
-				struct probe_target **out, int *n)
+/* The module part of rawtracepoint:MODULE:NAME exists: vmlinux, or a
+ * loaded module with BTF (/sys/kernel/btf/MODULE). */
+static bool module_exists(const char *module)
 {
-	const char *name = strrchr(spec, ':');
-	name = name ? name + 1 : spec;
-	if (strpbrk(spec, "*?[")) {
-		diag_error(d, loc, "rawtracepoint does not support wildcards");
-		return -1;
-	}
-	if (!is_identifier(name)) {
-		diag_error(d, loc, "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
-		return -1;
-	}
-	if (!in_available_events(name, NULL) && !in_vmlinux_btf(name)) {
-		report_not_found(d, loc, name);
-		return -1;
-	}
+	if (strcmp(module, "vmlinux") == 0)
+		return true;
+	char *path = xasprintf("/sys/kernel/btf/%s", module);
+	bool found = access(path, F_OK) == 0;
+	free(path);
+	return found;
+}
+
+static bool module_has_tracepoint(const char *module, const char *name)
+{
+	if (strcmp(module, "vmlinux") == 0)
+		return in_available_events(name, NULL) || in_vmlinux_btf(name);
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *btf = vmlinux ? btf__load_module_btf(module, vmlinux) : NULL;
+	char *type = xasprintf("btf_trace_%s", name);
+	bool found = btf && btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF) >= 0;
+	free(type);
+	btf__free(btf);
+	btf__free(vmlinux);
+	return found;
+}
+
+static void push_target(const char *module, const char *name, struct probe_target **out, int *n)
+{
 	struct probe_target *t = probe_target_push(out, n);
 	t->type = PT_RAWTRACEPOINT;
 	t->name = xasprintf("rawtracepoint:%s", name);
-	t->target = xstrdup(name);
-	return 0;
+	/* "name" for vmlinux (what attaching needs); "module:name" otherwise,
+	 * so that args know BTF cannot type them */
+	t->target = strcmp(module, "vmlinux") == 0 ? xstrdup(name) : xasprintf("%s:%s", module, name);
+}
+
+/* Every vmlinux raw tracepoint (typedef btf_trace_NAME) whose NAME matches. */
+static int expand_wildcard(const char *pattern, struct probe_target **out, int *n)
+{
+	const struct btf *btf = kbtf_btf();
+	if (!btf)
+		return 0;
+	int found = 0;
+	uint32_t count = btf__type_cnt(btf);
+	for (uint32_t id = 1; id < count; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (!btf_is_typedef(t))
+			continue;
+		const char *name = btf__name_by_offset(btf, t->name_off);
+		if (name && strncmp(name, "btf_trace_", 10) == 0 && probe_wildcard_match(pattern, name + 10)) {
+			push_target("vmlinux", name + 10, out, n);
+			found++;
+		}
+	}
+	return found;
+}
+
+static int rawtracepoint_expand(const char *spec, srcloc loc, struct diag *d,
+				struct probe_target **out, int *n)
+{
+	const char *colon = strchr(spec, ':');
+	const char *name = colon ? colon + 1 : spec;
+	char *module = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup("*");
+	int ret = -1;
+	if (strchr(name, ':')) {
+		diag_error(d, loc, "rawtracepoint takes 1 or 2 arguments: rawtracepoint[:MODULE]:NAME");
+		goto out;
+	}
+	if (strpbrk(spec, "*?[")) {
+		/* only vmlinux has raw tracepoints sonde can list */
+		if (!probe_wildcard_match(module, "vmlinux") || !expand_wildcard(name, out, n)) {
+			diag_error(d, loc, "no raw tracepoint matches '%s'", spec);
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	if (!is_identifier(name)) {
+		diag_error(d, loc, "rawtracepoint needs a tracepoint name: rawtracepoint[:MODULE]:NAME");
+		goto out;
+	}
+	if (strcmp(module, "*") == 0) {
+		free(module);
+		module = xstrdup("vmlinux");
+	}
+	if (!module_exists(module)) {
+		diag_error(d, loc, "kernel module '%s' not found (it has no BTF in /sys/kernel/btf)", module);
+		goto out;
+	}
+	if (!module_has_tracepoint(module, name)) {
+		if (strcmp(module, "vmlinux") == 0)
+			report_not_found(d, loc, name);
+		else
+			diag_error(d, loc, "raw tracepoint '%s' not found in module '%s'", name, module);
+		goto out;
+	}
+	push_target(module, name, out, n);
+	ret = 0;
+out:
+	free(module);
+	return ret;
+}
+
+/* The tracepoint's name without the module ("mod:name" -> "name"). */
+static const char *tracepoint_name(const char *target)
+{
+	const char *colon = strchr(target, ':');
+	return colon ? colon + 1 : target;
+}
+
+/* args: the tracepoint's arguments as the kernel declares them. */
+static const struct type *rawtracepoint_args_type(const struct probe_target *t, struct type_arena *a,
+						  struct diag *d, srcloc loc)
+{
+	if (strchr(t->target, ':')) {
+		diag_error(d, loc, "the arguments of %s (in a module) are not typed by sonde yet; use arg0..argN",
+			   t->name);
+		return NULL;
+	}
+	const struct type *rec = kbtf_rawtracepoint_args(a, t->target);
+	if (!rec)
+		diag_error(d, loc, "the arguments of %s are not known: kernel BTF has no btf_trace_%s", t->name,
+			   t->target);
+	return rec;
+}
+
+/* args.NAME: slot m->offset / 8 of the context, a u64 cut to the
+ * argument's type. */
+static void rawtracepoint_emit_args_member(struct cg *cg, const struct type_member *m, struct cg_ref *out)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, cg->ctx_arg, m->offset), "");
+	LLVMSetAlignment(v, 8);
+	*out = (struct cg_ref){ REF_VALUE, cg_normalize(cg, v, m->type) };
 }
 
 static char *rawtracepoint_section(const struct probe_target *t)
 {
-	return xasprintf("raw_tracepoint/%s", t->target);
+	return xasprintf("raw_tracepoint/%s", tracepoint_name(t->target));
 }
 
 static int rawtracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
 				struct rt_links *l, char *errbuf, size_t errlen)
 {
-	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, p->target);
+	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, tracepoint_name(p->target));
 	if (!link) {
 		int err = -errno;
 		snprintf(errbuf, errlen, "%s", strerror(-err));
@@ -167,6 +282,9 @@ const struct probe_provider probe_rawtracepoint = {
 	.aliases = { "rt", NULL },
 	.type = PT_RAWTRACEPOINT,
 	.emit_argn = rawtracepoint_emit_argn,
+	.args_type = rawtracepoint_args_type,
+	.args_as = kernel_pointers,
+	.emit_args_member = rawtracepoint_emit_args_member,
 	.pointer_as = kernel_pointers,
 	.filter_self = true,
 	.max_args = 6,

@@ -15,7 +15,8 @@
 #include "suggest.h"
 
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
-	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe;
+	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
+	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter, probe_self;
 
 static const struct probe_provider *const providers[] = {
 	&probe_begin,
@@ -26,6 +27,12 @@ static const struct probe_provider *const providers[] = {
 	&probe_profile,
 	&probe_uprobe,
 	&probe_uretprobe,
+	&probe_software,
+	&probe_hardware,
+	&probe_watchpoint,
+	&probe_asyncwatchpoint,
+	&probe_iter,
+	&probe_self,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 
@@ -40,6 +47,18 @@ const struct probe_provider *probe_provider_find(const char *name)
 				return p;
 	}
 	return NULL;
+}
+
+static int target_pid;
+
+void probe_set_target_pid(int pid)
+{
+	target_pid = pid;
+}
+
+int probe_target_pid(void)
+{
+	return target_pid;
 }
 
 /* When the text after the last '*' fails to match, that '*' takes one more

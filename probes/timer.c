@@ -199,7 +199,7 @@ bad:
 }
 
 /* The online CPUs (/sys/devices/system/cpu/online), in a new array. */
-static int online_cpus(int **cpus)
+int probe_online_cpus(int **cpus)
 {
 	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
 	if (!f)
@@ -255,7 +255,7 @@ int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog,
 	if (!every_cpu)
 		return attach_cpu_clock_on(p, prog, 0, l, errbuf, errlen);
 	int *cpus;
-	int n = online_cpus(&cpus);
+	int n = probe_online_cpus(&cpus);
 	if (n < 0) {
 		snprintf(errbuf, errlen, "cannot list online CPUs: %s", strerror(-n));
 		return n;

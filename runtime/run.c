@@ -64,10 +64,11 @@ struct run {
 /* ---- signals: a self-pipe wakes the event loop ------------------------- */
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t usr1_pending; /* self:signal:SIGUSR1 is due */
 static int wake_pipe[2] = { -1, -1 };
 
 struct saved_signals {
-	struct sigaction intr, term, chld, pipe;
+	struct sigaction intr, term, chld, pipe, usr1;
 };
 
 static void on_signal(int sig)
@@ -75,6 +76,8 @@ static void on_signal(int sig)
 	int saved = errno;
 	if (sig == SIGINT || sig == SIGTERM)
 		stop_requested = 1;
+	if (sig == SIGUSR1)
+		usr1_pending = 1;
 	if (wake_pipe[1] >= 0) {
 		ssize_t w = write(wake_pipe[1], "", 1);
 		(void)w;
@@ -89,6 +92,7 @@ static const char *signal_name(int sig)
 	case SIGTERM: return "SIGTERM";
 	case SIGCHLD: return "SIGCHLD";
 	case SIGPIPE: return "SIGPIPE";
+	case SIGUSR1: return "SIGUSR1";
 	default: return "a signal";
 	}
 }
@@ -103,6 +107,14 @@ static int set_signal(int sig, const struct sigaction *sa, struct sigaction *old
 	return -1;
 }
 
+static bool has_probe_type(const struct desc *d, enum probe_type type)
+{
+	for (int i = 0; i < d->nprobes; i++)
+		if (d->probes[i].type == type)
+			return true;
+	return false;
+}
+
 static void close_wake_pipe(void)
 {
 	for (int i = 0; i < 2; i++) {
@@ -114,9 +126,10 @@ static void close_wake_pipe(void)
 
 /* Without its handlers sonde cannot stop cleanly on Ctrl-C (the -c child
  * would be left running), so a failure here ends the run before it starts. */
-static int signals_install(struct saved_signals *saved, bool with_child)
+static int signals_install(struct saved_signals *saved, bool with_child, bool with_usr1)
 {
 	stop_requested = 0;
+	usr1_pending = 0;
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		fprintf(stderr, "sonde: pipe: %s\n", strerror(errno));
 		wake_pipe[0] = wake_pipe[1] = -1;
@@ -141,6 +154,7 @@ static int signals_install(struct saved_signals *saved, bool with_child)
 		{ SIGTERM, &sa, &saved->term },
 		{ SIGCHLD, with_child ? &child_sa : NULL, &saved->chld },
 		{ SIGPIPE, &ign, &saved->pipe },
+		{ SIGUSR1, with_usr1 ? &sa : NULL, &saved->usr1 },
 	};
 	int n = (int)(sizeof(handlers) / sizeof(handlers[0]));
 	for (int i = 0; i < n; i++) {
@@ -161,6 +175,7 @@ static void signals_restore(const struct saved_signals *saved)
 	set_signal(SIGTERM, &saved->term, NULL);
 	set_signal(SIGCHLD, &saved->chld, NULL);
 	set_signal(SIGPIPE, &saved->pipe, NULL);
+	set_signal(SIGUSR1, &saved->usr1, NULL);
 	close_wake_pipe();
 }
 
@@ -565,11 +580,16 @@ static bool nothing_to_wait_for(const struct run *r)
 {
 	if (r->o->cmd || r->o->filter_pid)
 		return false;
-	for (int i = 0; i < r->desc->nprobes; i++)
-		if (r->desc->probes[i].type != PT_BEGIN && r->desc->probes[i].type != PT_END)
+	for (int i = 0; i < r->desc->nprobes; i++) {
+		const struct probe_provider *prov = probe_provider_of(r->desc->probes[i].type);
+		if (r->desc->probes[i].type != PT_BEGIN && r->desc->probes[i].type != PT_END &&
+		    !(prov && prov->runs_once))
 			return false;
+	}
 	return true;
 }
+
+static int run_once(struct run *r, enum probe_type type);
 
 static void event_loop(struct run *r)
 {
@@ -590,6 +610,11 @@ static void event_loop(struct run *r)
 		}
 		drain_wake_pipe();
 		drain_events(r);
+		if (usr1_pending) { /* self:signal:SIGUSR1 probes */
+			usr1_pending = 0;
+			if (run_once(r, PT_SELF) < 0)
+				r->failed = true;
+		}
 		if (rt_child_poll_exit(&r->child) || rt_target_exited(&r->target))
 			break;
 		if (monotonic_ns() >= next_lost_check) {
@@ -639,6 +664,7 @@ static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, 
 
 static int attach_all(struct run *r)
 {
+	probe_set_target_pid(r->child.pid > 0 ? r->child.pid : r->o->filter_pid);
 	for (int i = 0; i < r->desc->nprobes && !stop_requested; i++) {
 		const struct desc_probe *p = &r->desc->probes[i];
 		const struct probe_provider *prov = probe_provider_of(p->type);
@@ -837,7 +863,7 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		rt_libbpf_log_end();
 		return 1;
 	}
-	if (signals_install(&saved, r.child.pid > 0) < 0) {
+	if (signals_install(&saved, r.child.pid > 0, has_probe_type(r.desc, PT_SELF)) < 0) {
 		rt_child_stop(&r.child);
 		rt_target_close(&r.target);
 		rt_libbpf_log_end();

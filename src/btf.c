@@ -870,6 +870,77 @@ bool kbtf_has_tracepoint(const char *event)
 	return find_named(name, BTF_KIND_TYPEDEF) > 0;
 }
 
+/* ---- raw tracepoints and iterators ------------------------------------------ */
+
+const struct btf *kbtf_btf(void)
+{
+	return kbtf_load() ? kbtf.btf : NULL;
+}
+
+/* The prototype of raw tracepoint NAME: the stub function
+ * __probestub_NAME's (as bpftrace reads it: its parameters have names), or
+ * the one of typedef btf_trace_NAME (unnamed), or NULL. */
+static const struct btf_type *rawtp_proto(const char *name)
+{
+	static const char *const funcs[] = { "__probestub_%s", "__traceiter_%s", "__bpf_trace_%s" };
+	char tname[256];
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
+		snprintf(tname, sizeof(tname), funcs[i], name);
+		int32_t fid = find_named(tname, BTF_KIND_FUNC);
+		const struct btf_type *proto = fid < 0 ? NULL : btf_type(btf_type((uint32_t)fid)->type);
+		if (proto && btf_is_func_proto(proto) && btf_vlen(proto) > 0 &&
+		    *btf_name(btf_params(proto)[btf_vlen(proto) - 1].name_off))
+			return proto;
+	}
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	int32_t id = find_named(tname, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return NULL;
+	const struct btf_type *t = btf_type(skip_modifiers(btf_type((uint32_t)id)->type));
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = btf_type(skip_modifiers(t->type));
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+const struct type *kbtf_rawtracepoint_args(struct type_arena *a, const char *name)
+{
+	if (!kbtf_load())
+		return NULL;
+	const struct btf_type *proto = rawtp_proto(name);
+	if (!proto)
+		return NULL;
+	char rec_name[320];
+	snprintf(rec_name, sizeof(rec_name), "struct _rawtracepoint_%s", name);
+	struct type *rec = type_record_new(a, REC_STRUCT, rec_name);
+	const struct btf_param *p = btf_params(proto);
+	/* the first parameter is the tracepoint's `void *__data`; each of the
+	 * others is one u64 slot of the context */
+	for (uint32_t i = 1; i < btf_vlen(proto); i++) {
+		const char *pname = btf_name(p[i].name_off);
+		char fallback[16];
+		if (!*pname) {
+			snprintf(fallback, sizeof(fallback), "arg%u", i - 1);
+			pname = fallback;
+		}
+		const struct type *mt = convert(a, p[i].type);
+		if (!mt || mt->size == 0 || mt->size > 8 || mt->kind == TY_RECORD || mt->kind == TY_ARRAY ||
+		    mt->kind == TY_STR)
+			mt = type_int(8, false);
+		type_record_add_at(a, rec, pname, mt, (i - 1) * 8, 0, 0);
+	}
+	type_record_finish(rec, (btf_vlen(proto) > 0 ? btf_vlen(proto) - 1 : 0) * 8);
+	return rec;
+}
+
+int kbtf_rawtracepoint_nargs(const char *name)
+{
+	if (!kbtf_load())
+		return -1;
+	const struct btf_type *proto = rawtp_proto(name);
+	return proto && btf_vlen(proto) > 0 ? (int)btf_vlen(proto) - 1 : -1;
+}
+
 /* ---- the kernel's identity ---------------------------------------------------- */
 
 #define NT_GNU_BUILD_ID_TYPE 3

@@ -107,6 +107,31 @@ static const struct type *var_args(struct sema *s, struct node *n)
 	return first ? first : type_none();
 }
 
+/* ctx: the program's context as the provider types it (iter: a pointer to
+ * struct bpf_iter__NAME); every target must type it, all the same way. */
+static const struct type *var_ctx(struct sema *s, struct node *n)
+{
+	const struct type *first = NULL;
+	for (int i = 0; i < sema_ntargets(s); i++) {
+		const struct prog_group *g = sema_target(s, i);
+		if (!g->prov || !g->prov->ctx_type) {
+			if (!sema_report_wrong_probe(s, n, "builtin"))
+				sema_fail(s, n->loc, "'ctx' in %s probes is not supported by sonde yet",
+					  sema_probe_name(g));
+			return type_none();
+		}
+		const struct type *rec = g->prov->ctx_type(&g->target, sema_types(s));
+		if (!rec)
+			return sema_fail(s, n->loc, "the type of 'ctx' in %s is not known: %s", g->target.name,
+					 kbtf_available() ? "kernel BTF does not describe it" : kbtf_error());
+		if (first && first != rec)
+			return sema_fail(s, n->loc, "'ctx' has a different type in each of this action's probes");
+		first = rec;
+	}
+	n->as = AS_KERNEL;
+	return first ? type_ptr(sema_types(s), first, AS_KERNEL) : type_none();
+}
+
 /* kstack: the kernel stack, bpftrace's default depth and mode. */
 static const struct type *var_kstack(struct sema *s, struct node *n)
 {
@@ -130,6 +155,7 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "rand",    var_u32, cg_var_rand },
 	{ "cgroup",  var_u64, cg_var_cgroup },
 	{ "curtask", var_curtask, cg_var_curtask },
+	{ "ctx",     var_ctx, cg_var_ctx },
 	{ "kstack",  var_kstack, cg_var_kstack },
 	{ "retval",  var_retval, cg_var_retval },
 	{ "jiffies", stdlib_var_jiffies, cg_var_jiffies },

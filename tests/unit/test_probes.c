@@ -10,6 +10,7 @@
 
 #include "ast.h"
 #include "language.h"
+#include "btf.h"
 #include "probe.h"
 
 #include "check.h"
@@ -128,7 +129,7 @@ static void test_registry(void)
 	const struct probe_provider *tp = probe_provider_of(PT_TRACEPOINT);
 	CHECK(tp->args_type && tp->emit_args_member && !tp->emit_argn && tp->filter_self && tp->attach);
 	const struct probe_provider *rt = probe_provider_of(PT_RAWTRACEPOINT);
-	CHECK(!rt->args_type && rt->emit_argn && rt->max_args == 6 && rt->filter_self);
+	CHECK(rt->args_type && rt->emit_args_member && rt->emit_argn && rt->max_args == 6 && rt->filter_self);
 	const struct probe_provider *begin = probe_provider_of(PT_BEGIN);
 	CHECK(!begin->args_type && !begin->emit_argn && begin->max_args == 0 && !begin->attach);
 	CHECK(!probe_provider_of(PT_END)->filter_self);
@@ -304,9 +305,11 @@ static void test_rawtracepoint(void)
 		    "raw tracepoint 'sys_enter_read' not found; did you mean 'tracepoint:syscalls:sys_enter_read'?");
 	check_error("rawtracepoint:sched_swich",
 		    "raw tracepoint 'sched_swich' not found; did you mean 'sched_switch'?");
-	check_error("rawtracepoint:sys_*", "rawtracepoint does not support wildcards");
-	check_error("rawtracepoint", "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
-	check_error("rt:a-b", "rawtracepoint needs a tracepoint name: rawtracepoint:NAME");
+	check_error("rawtracepoint:nosuch_*", "no raw tracepoint matches 'nosuch_*'");
+	check_error("rawtracepoint", "rawtracepoint needs a tracepoint name: rawtracepoint[:MODULE]:NAME");
+	check_error("rt:a-b", "rawtracepoint needs a tracepoint name: rawtracepoint[:MODULE]:NAME");
+	check_error("rt:nosuchmod:sys_enter",
+		    "kernel module 'nosuchmod' not found (it has no BTF in /sys/kernel/btf)");
 }
 
 static void check_timer(const char *text, enum probe_type type, const char *name,
@@ -411,6 +414,106 @@ static void test_unknown_type(void)
 		    "unknown probe type 'syscals'; did you mean 'tracepoint:syscalls:sys_enter_read'?");
 	check_error("sched:sched_swich",
 		    "unknown probe type 'sched'; did you mean 'tracepoint:sched:sched_switch'?");
+}
+
+/* software/hardware: name as written, the event's canonical name as the
+ * target, the sample period in period_ns (the count, or bpftrace's
+ * default for the event). */
+static void check_period(const char *text, const char *name, const char *target, uint64_t period)
+{
+	struct expansion e = expand(text);
+	CHECKF(e.ret == 0 && e.n == 1, "%s: %s", text, e.errors);
+	if (e.ret == 0 && e.n == 1) {
+		CHECK_STR(e.t[0].name, name);
+		CHECK_STR(e.t[0].target, target);
+		CHECKF(e.t[0].period_ns == period, "%s: period %llu", text,
+		       (unsigned long long)e.t[0].period_ns);
+	}
+	expansion_free(&e);
+}
+
+static void test_perf_events(void)
+{
+	check_period("software:page-faults:1", "software:page-faults:1", "page-faults", 1);
+	check_period("s:faults", "software:faults", "page-faults", 100);
+	check_period("software:cs", "software:cs", "context-switches", 1000);
+	check_period("software:cpu:5", "software:cpu:5", "cpu-clock", 5);
+	check_period("software:cpu-clock", "software:cpu-clock", "cpu-clock", 1000000);
+	check_period("software:major-faults", "software:major-faults", "major-faults", 1);
+	check_period("software:minor-faults:0", "software:minor-faults", "minor-faults", 100);
+	check_period("software:bpf-output", "software:bpf-output", "bpf-output", 1);
+	check_period("h:cycles", "hardware:cycles", "cpu-cycles", 1000000);
+	check_period("hardware:branches:1000", "hardware:branches:1000", "branch-instructions", 1000);
+	check_period("hardware:bus-cycles", "hardware:bus-cycles", "bus-cycles", 100000);
+	check_error("software:page-fault", "page-fault is not a software probe; did you mean 'page-faults'?");
+	check_error("software:faults:-1",
+		    "invalid count for software probe: '-1' (expected a positive integer)");
+	check_error("hardware:*", "wildcards are not allowed for hardware probe type");
+
+	check_single("watchpoint:0x1000:8:wr", PT_WATCHPOINT, "watchpoint:4096:8:rw",
+		     "addr=4096 len=8 mode=rw", "perf_event");
+	check_single("aw:4096:4:x", PT_ASYNCWATCHPOINT, "asyncwatchpoint:4096:4:x",
+		     "addr=4096 len=4 mode=x", "perf_event");
+	check_error("w:0x1000:8:rwx", "invalid watchpoint mode: rwx (supported modes on x86-64: rw, w, x)");
+	check_error("w:0x1000:16:w", "watchpoint length must be one of (1,2,4,8)");
+	check_error("w:0x1000:8:q", "watchpoint mode must be combination of (r,w,x)");
+
+	if (!kbtf_available())
+		return;
+	check_single("iter:task", PT_ITER, "iter:task", "task", "iter/task");
+	check_single("it:task_file", PT_ITER, "iter:task_file", "task_file", "iter/task_file");
+	check_error("iter:tsak", "iter tsak not available for your kernel version; did you mean 'task'?");
+	/* bpf_iter__task__safe_trusted is the verifier's, not an iterator */
+	check_error("iter:task__safe_trusted",
+		    "iter task__safe_trusted not available for your kernel version.");
+}
+
+/* What provider `name`'s -l hook prints for pattern. */
+static char *listed(const char *name, const char *pattern, bool verbose, int *count)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct probe_list_request req = { .pattern = pattern, .verbose = verbose, .out = out };
+	const struct probe_provider *p = probe_provider_find(name);
+	*count = p && p->list ? p->list(p, &req) : -2;
+	fclose(out);
+	return text;
+}
+
+static void check_list(const char *name, const char *pattern, const char *expected)
+{
+	int n;
+	char *text = listed(name, pattern, false, &n);
+	CHECK_STR(text, expected);
+	int lines = 0;
+	for (const char *c = expected; *c; c++)
+		lines += *c == '\n';
+	CHECKF(n == lines, "%s -l %s: returned %d", name, pattern, n);
+	free(text);
+}
+
+static void test_lists(void)
+{
+	check_list("software", "*",
+		   "software:alignment-faults:\nsoftware:bpf-output:\nsoftware:context-switches:\n"
+		   "software:cpu-clock:\nsoftware:cpu-migrations:\nsoftware:cpu:\nsoftware:cs:\n"
+		   "software:dummy:\nsoftware:emulation-faults:\nsoftware:faults:\n"
+		   "software:major-faults:\nsoftware:minor-faults:\nsoftware:page-faults:\n"
+		   "software:task-clock:\n");
+	check_list("s", "*faults", "software:alignment-faults:\nsoftware:emulation-faults:\nsoftware:faults:\n"
+				   "software:major-faults:\nsoftware:minor-faults:\nsoftware:page-faults:\n");
+	check_list("hardware", "c*",
+		   "hardware:cache-misses:\nhardware:cache-references:\nhardware:cpu-cycles:\nhardware:cycles:\n");
+	check_list("self", "*", "self:signal:SIGUSR1\n");
+	check_list("self", "timer*", "");
+	if (!kbtf_available())
+		return;
+	check_list("iter", "task*", "iter:task\niter:task_file\niter:task_vma\n");
+	int n;
+	char *text = listed("iter", "task_file", true, &n);
+	CHECK_STR(text, "iter:task_file\n    struct task_struct * task\n    u32 fd\n    struct file * file\n");
+	free(text);
 }
 
 static int count_errors(const char *text)
@@ -525,6 +628,8 @@ int main(void)
 	test_lowering();
 	test_rawtracepoint();
 	test_timers();
+	test_perf_events();
+	test_lists();
 	test_cpu_lists();
 	test_unknown_type();
 	test_every_bpftrace_probe_type();

@@ -546,9 +546,9 @@ static void test_builtins_per_probe_type(void)
 	expect_error("BEGIN { @ = args.x; }",
 		     "stdin:1:13: error: builtin 'args' is not available in BEGIN probes"
 		     " (only in uprobe, tracepoint, rawtracepoint, fentry and fexit probes)");
-	/* bpftrace has it there, sonde does not (yet) */
-	expect_error("rawtracepoint:sys_enter { @ = args.regs; }",
-		     "stdin:1:31: error: 'args' in rawtracepoint probes is not supported by sonde yet");
+	/* raw tracepoints' args come from BTF, named as the kernel names them */
+	expect_error("rawtracepoint:sys_enter { @ = args.reg; }",
+		     "stdin:1:31: error: rawtracepoint sys_enter has no field 'reg'; did you mean 'regs'?");
 }
 
 /* ---- the type graph: members, casts, tuples, records, script structs ------ */
@@ -1080,7 +1080,7 @@ static void test_error_counts(void)
 		"BEGIN { @x = str(nosuch); @y = @x + 1; }",
 		"BEGIN { @a = ustack; @b = ustack(); @c[ustack] = count(); }",
 		/* an action whose probe failed: its probe-specific names are not judged */
-		"iter:task { printf(\"%s\\n\", ctx->task->comm); }",
+		"iter:tsk { printf(\"%s\\n\", ctx->task->comm); }",
 		"kretprobe:vfs_read { @ = retval; }",
 		"kretprobe:vfs_read { @x = retval; printf(\"%d %s\\n\", @x, str(retval)); }",
 		"kprobe:vfs_read { @[kstack, func, arg0, args.x, reg(\"ip\")] = count(); }",
