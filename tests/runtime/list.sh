@@ -90,6 +90,11 @@ expect_eq "-lv: sys_enter" "rawtracepoint:vmlinux:sys_enter
 run_sonde -l 'rawtracepoint:*'
 nraw=$(wc -l <<<"$OUT")
 if [ "$nraw" -gt 500 ]; then pass "every raw tracepoint ($nraw)"; else fail "only $nraw raw tracepoints"; fi
+all_raw=$OUT
+run_sonde -lv 'rawtracepoint:*'
+expect_eq "-lv 'rawtracepoint:*': the same probes" "$all_raw" "$(grep -v '^    ' <<<"$OUT")"
+nargs=$(grep -c '^    [^ ].* [A-Za-z_][A-Za-z0-9_]*$' <<<"$OUT")
+if [ "$nargs" -gt "$nraw" ]; then pass "-lv 'rawtracepoint:*': their arguments ($nargs)"; else fail "-lv 'rawtracepoint:*': only $nargs arguments"; fi
 listed=$(grep -c -E '^rawtracepoint:vmlinux:(sched_switch|sys_enter|sys_exit|sched_process_exec)$' <<<"$OUT")
 expect_eq "common raw tracepoints are there" 4 "$listed"
 # what -l lists, a script can attach
