@@ -43,6 +43,17 @@ else
 	fail "software:faults:100 on 5000 faults ran '$n' times (45..51 expected)"
 fi
 
+# With -c the event counts only that process's faults (bpftrace opens it
+# on the process): 5000 plus its start-up's (under 200) give 50..52 runs,
+# whatever the rest of the machine does.
+run_sonde -q -e 'software:faults:100 { @faults = count(); }' -c "$FAULTS 5000"
+n=$(printf '%s\n' "$OUT" | sed -n 's/^@faults: //p')
+if [ -n "$n" ] && [ "$n" -ge 50 ] && [ "$n" -le 52 ]; then
+	pass "software:faults:100 with -c counts the process's own faults ($n runs)"
+else
+	fail "software:faults:100 with -c ran '$n' times (50..52 expected)"
+fi
+
 # page-faults' default period is 100, as in bpftrace
 run_sonde -q -e "$WINDOW software:page-faults /@on[tid]/ { @faults = count(); @p[probe] = 1; }" \
 	-c "taskset -c 0 $FAULTS 5000"
