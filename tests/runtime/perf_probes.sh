@@ -31,6 +31,9 @@ run_sonde -q -e "$WINDOW software:page-faults:1 /@on[tid]/ { @faults = count(); 
 	-c "taskset -c 0 $FAULTS 1000"
 expect_match "software:page-faults:1 counts each of 1000 faults" '^@faults: 1000$' "$OUT"
 
+same_as_bpftrace "software:page-faults:1 in a window" \
+	-e "$WINDOW software:page-faults:1 /@on[tid]/ { @faults = count(); }" -c "$FAULTS 1000"
+
 run_sonde -q -e "$WINDOW software:minor-faults:1 /@on[tid]/ { @faults = count(); }" \
 	-c "taskset -c 0 $FAULTS 300"
 expect_match "software:minor-faults:1 counts each of 300 faults" '^@faults: 300$' "$OUT"
@@ -112,6 +115,18 @@ OUT=$(cat "$TMP/stdout.w")
 expect_eq "watchpoint -p: exit status" 0 "$RC"
 expect_match "watchpoint:ADDR:8:w sees each of 10 writes" '^@w: 10$' "$OUT"
 expect_match "asyncwatchpoint:ADDR:8:rw sees 10 writes and 10 reads" '^@rw: 20$' "$OUT"
+
+# With -c the breakpoint is set before the program starts, so it also sees
+# the writes made while the program is loaded (8 here, the same in
+# bpftrace 0.17); sw_watch_np has the variable at a fixed address.
+NP=$TOOLS_DIR/sw_watch_np
+NPADDR=$(nm "$NP" 2>/dev/null | awk '$3 == "sw_watched" { print "0x" $1 }')
+if [ -n "$NPADDR" ]; then
+	same_as_bpftrace "watchpoint -c" -e "watchpoint:$NPADDR:8:w { @w = count(); }" -c "$NP sleep 7"
+	same_as_bpftrace "watchpoint rw -c" -e "watchpoint:$NPADDR:8:rw { @rw = count(); }" -c "$NP sleep 3"
+else
+	skip "watchpoint -c: no symbol sw_watched in $NP (nm)"
+fi
 
 # ---- iter -------------------------------------------------------------------
 
