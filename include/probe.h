@@ -156,6 +156,11 @@ struct probe_provider {
 	/* Attaching runs the program to its end (iter): once every probe of a
 	 * script is BEGIN/END or of such a type, the run ends after attaching. */
 	bool runs_once;
+	/* Instead of attach, for such types: attach prog and run it to its
+	 * end, calling drain(arg) (the runtime reads the program's events)
+	 * often enough that they fit in the ring buffer. Same returns as attach. */
+	int (*run)(const struct desc_probe *p, struct bpf_program *prog, struct rt_links *l,
+		   void (*drain)(void *arg), void *arg, char *errbuf, size_t errlen);
 };
 
 /* The process of -p PID or -c CMD (0 = none), set by the runtime before it

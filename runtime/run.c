@@ -662,6 +662,12 @@ static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, 
 		fprintf(stderr, "sonde: %s %s (program id %u)\n", verb, p->name, info.id);
 }
 
+/* A provider's run hook empties the ring buffer through this. */
+static void drain_for_provider(void *arg)
+{
+	drain_events(arg);
+}
+
 static int attach_all(struct run *r)
 {
 	probe_set_target_pid(r->child.pid > 0 ? r->child.pid : r->o->filter_pid);
@@ -669,7 +675,7 @@ static int attach_all(struct run *r)
 		const struct desc_probe *p = &r->desc->probes[i];
 		const struct probe_provider *prov = probe_provider_of(p->type);
 		struct bpf_program *prog = program_of(r, p);
-		if (!prov || !prov->attach) {
+		if (!prov || (!prov->attach && !prov->run)) {
 			if (r->o->verbose && prov)
 				print_prog_id(p, prog, "loaded");
 			continue;
@@ -680,7 +686,8 @@ static int attach_all(struct run *r)
 			continue;
 		}
 		char reason[256] = "";
-		int err = prov->attach(p, prog, &r->links, reason, sizeof(reason));
+		int err = prov->run ? prov->run(p, prog, &r->links, drain_for_provider, r, reason, sizeof(reason))
+				    : prov->attach(p, prog, &r->links, reason, sizeof(reason));
 		if (err) {
 			struct diag d;
 			diag_init(&d, r->o->src, stderr);

@@ -141,6 +141,12 @@ run_sonde -e "iter:task_file /ctx->task->pid == $SPID/ { printf(\"%d\n\", ctx->f
 expect_eq "iter:task_file lists the process's files" "$(printf '0\n1\n2')" "$(printf '%s\n' "$OUT" | sed -n 2,4p)"
 run_sonde -e "iter:task_vma /ctx->task->pid == $SPID/ { @vmas = count(); } END { printf(\"%d\n\", @vmas > 3); clear(@vmas); }"
 expect_match "iter:task_vma walks the process's mappings" '^1$' "$OUT"
+# Thousands of events in one walk: none lost (the ring buffer is emptied
+# as the walk goes).
+run_sonde -e 'iter:task_vma { printf("vma %lx\n", ctx->vma->vm_start); @n = count(); }'
+n=$(printf '%s\n' "$OUT" | grep -c '^vma ')
+expect_match "iter:task_vma prints every one of its $n events" "^@n: $n\$" "$OUT"
+expect_eq "iter:task_vma: no lost events reported" "" "$ERR"
 run_sonde -e 'BEGIN { printf("begin\n"); } iter:task { @n = count(); } END { printf("end\n"); }'
 expect_match "iter with BEGIN and END: both run" "$(printf '^begin$')" "$OUT"
 expect_match "iter with BEGIN and END: END after the walk" '^end$' "$OUT"
