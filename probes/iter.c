@@ -250,5 +250,4 @@ const struct probe_provider probe_iter = {
 	.list = iter_list,
 	.ctx_type = iter_ctx_type,
 	.emit_prologue = iter_emit_prologue,
-	.runs_once = true,
 };

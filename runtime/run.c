@@ -573,9 +573,10 @@ static int open_epoll_set(struct run *r)
 	return epfd;
 }
 
-/* Only BEGIN and END: nothing can happen after BEGIN, so the run ends
- * there (END, then the maps), as in the latest bpftrace (0.17 waited for
- * Ctrl-C). With -c or -p it lasts as long as the process. */
+/* Only BEGIN and END (and iter, whose walk ran when attached): nothing can
+ * happen after BEGIN, so the run ends there (END, then the maps), as in
+ * the latest bpftrace (0.17 waited for Ctrl-C). With -c or -p it lasts as
+ * long as the process. */
 static bool nothing_to_wait_for(const struct run *r)
 {
 	if (r->o->cmd || r->o->filter_pid)
@@ -583,7 +584,7 @@ static bool nothing_to_wait_for(const struct run *r)
 	for (int i = 0; i < r->desc->nprobes; i++) {
 		const struct probe_provider *prov = probe_provider_of(r->desc->probes[i].type);
 		if (r->desc->probes[i].type != PT_BEGIN && r->desc->probes[i].type != PT_END &&
-		    !(prov && prov->runs_once))
+		    !(prov && prov->run))
 			return false;
 	}
 	return true;
