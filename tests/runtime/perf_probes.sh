@@ -128,6 +128,18 @@ else
 	skip "watchpoint -c: no symbol sw_watched in $NP (nm)"
 fi
 
+# x86-64 has 4 debug registers per thread, and wants an aligned address
+if [ -n "$NPADDR" ]; then
+	a=$((NPADDR))
+	run_sonde -e "w:$((a + 1)):8:w { @a = count(); }" -c "$NP sleep 1"
+	expect_match "unaligned watchpoint: the kernel's refusal" \
+		"error: cannot attach probe 'watchpoint:$((a + 1)):8:w': perf_event_open \\(hardware breakpoint\\) on thread [0-9]+: Invalid argument" "$ERR"
+	run_sonde -e "w:$a:8:w { @a = count(); } w:$((a + 8)):8:w { @b = count(); } w:$((a + 16)):8:w { @c = count(); }
+		w:$((a + 24)):8:w { @d = count(); } w:$((a + 32)):8:w { @e = count(); }" -c "$NP sleep 1"
+	expect_match "a fifth watchpoint: no debug register left" '^hint: every debug register is in use' "$ERR"
+	expect_eq "a fifth watchpoint: exit status" 1 "$RC"
+fi
+
 # ---- iter -------------------------------------------------------------------
 
 sleep 60 </dev/null >/dev/null 2>&1 &
