@@ -158,9 +158,14 @@ struct probe_provider {
 	 * actions (iter: return when the iterator's object is NULL, the
 	 * end-of-iteration call). NULL: none. */
 	void (*emit_prologue)(struct cg *cg);
-	/* Attaching runs the program to its end (iter): once every probe of a
-	 * script is BEGIN/END or of such a type, the run ends after attaching. */
-	bool runs_once;
+	/* Instead of attach, for a type whose program runs to an end when
+	 * attached (iter): attach prog and run it to its end, calling
+	 * drain(arg) (the runtime reads the program's events) often enough
+	 * that they fit in the ring buffer. Same returns as attach. Once every
+	 * probe of a script is BEGIN/END or of such a type, the run ends after
+	 * attaching. */
+	int (*run)(const struct desc_probe *p, struct bpf_program *prog, struct rt_links *l,
+		   void (*drain)(void *arg), void *arg, char *errbuf, size_t errlen);
 };
 
 /* The process of -p PID or -c CMD (0 = none), set by the runtime before it

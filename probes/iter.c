@@ -125,12 +125,26 @@ static void iter_emit_prologue(struct cg *cg)
 	LLVMPositionBuilderAtEnd(cg->b, done);
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
 	LLVMPositionBuilderAtEnd(cg->b, body);
+	/* One byte into the iterator's file per object: a read of the file
+	 * then returns after a few objects, and the runtime empties the ring
+	 * buffer between reads (one read would walk everything at once and
+	 * overrun it). ctx->meta->seq is the file. */
+	LLVMValueRef meta = LLVMBuildLoad2(cg->b, cg->ptr, cg->ctx_arg, "");
+	LLVMSetAlignment(meta, 8);
+	LLVMValueRef seq = LLVMBuildLoad2(cg->b, cg->ptr, meta, "");
+	LLVMSetAlignment(seq, 8);
+	LLVMValueRef byte = cg_temp_stack(cg, 8);
+	LLVMBuildStore(cg->b, cg_const(cg, 0), byte);
+	LLVMValueRef args[3] = { seq, byte, LLVMConstInt(cg->i32, 1, false) };
+	cg_helper(cg, HELPER_SEQ_WRITE, cg->i64, args, 3);
 }
 
 /* Attach, then read the iterator's file to its end: that runs the program
- * on every object. Its output goes to the ring buffer, read afterwards. */
-static int iter_attach(const struct desc_probe *p, struct bpf_program *prog, struct rt_links *l,
-		       char *errbuf, size_t errlen)
+ * on every object. Its events go to the ring buffer, emptied by `drain`
+ * after each short read (ITER_READ objects). */
+#define ITER_READ 64
+static int iter_run(const struct desc_probe *p, struct bpf_program *prog, struct rt_links *l,
+		    void (*drain)(void *arg), void *arg, char *errbuf, size_t errlen)
 {
 	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
 	if (!link) {
@@ -145,12 +159,13 @@ static int iter_attach(const struct desc_probe *p, struct bpf_program *prog, str
 		snprintf(errbuf, errlen, "cannot start iterator %s: %s", p->target, strerror(-err));
 		return err;
 	}
-	char buf[4096];
+	char buf[ITER_READ];
 	ssize_t len;
 	while ((len = read(fd, buf, sizeof(buf))) > 0 || (len < 0 && errno == EINTR))
-		;
+		drain(arg);
 	int err = len < 0 ? -errno : 0;
 	close(fd);
+	drain(arg);
 	if (err)
 		snprintf(errbuf, errlen, "reading iterator %s: %s", p->target, strerror(-err));
 	return err;
@@ -230,10 +245,9 @@ const struct probe_provider probe_iter = {
 	.filter_self = false,
 	.expand = iter_expand,
 	.section = iter_section,
-	.attach = iter_attach,
+	.run = iter_run,
 	.attach_hint = iter_attach_hint,
 	.list = iter_list,
 	.ctx_type = iter_ctx_type,
 	.emit_prologue = iter_emit_prologue,
-	.runs_once = true,
 };

@@ -14,11 +14,19 @@ static int self_expand(const char *spec, srcloc loc, struct diag *d, struct prob
 {
 	const char *colon = strchr(spec, ':');
 	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (len == 0) {
+		diag_error(d, loc, "self probe needs a trigger and its event: self:signal:SIGUSR1");
+		return -1;
+	}
 	if (len != strlen("signal") || strncmp(spec, "signal", len) != 0) {
 		diag_error(d, loc, "%.*s is not a supported trigger (self has signal:SIGUSR1)", (int)len, spec);
 		return -1;
 	}
-	const char *sig = colon ? colon + 1 : "";
+	if (!colon || !colon[1]) {
+		diag_error(d, loc, "self:signal needs a signal: self:signal:SIGUSR1");
+		return -1;
+	}
+	const char *sig = colon + 1;
 	if (strcmp(sig, "SIGUSR1") != 0) {
 		diag_error(d, loc, "%s is not a supported signal (self:signal has SIGUSR1)", sig);
 		return -1;

@@ -4,8 +4,10 @@
  * The program runs every COUNT-th event on a CPU (the perf event's sample
  * period): `software:page-faults:1` runs on every page fault. Without a
  * count (or with 0) bpftrace's default period for the event is used. The
- * event is opened on every online CPU for every process; the self / -p
- * filter (filter_self) keeps the events of the traced process. */
+ * event is opened on every online CPU, for every process, or with -p/-c
+ * for that process and its children only (as bpftrace does, so the count
+ * is of that process's events); the self / -p filter (filter_self) keeps
+ * the events of the traced process. */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -118,10 +120,10 @@ char *probe_perf_event_params(uint32_t perf_type, const struct probe_target *t,
 			 (unsigned long long)t->period_ns);
 }
 
-static int attach_counter_on(struct perf_event_attr *attr, int cpu, struct bpf_program *prog,
+static int attach_counter_on(struct perf_event_attr *attr, int pid, int cpu, struct bpf_program *prog,
 			     struct rt_links *l, char *errbuf, size_t errlen)
 {
-	int pfd = (int)syscall(SYS_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	int pfd = (int)syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (pfd < 0) {
 		int err = -errno;
 		snprintf(errbuf, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(-err));
@@ -153,6 +155,10 @@ int probe_attach_perf_counter(const struct desc_probe *p, struct bpf_program *pr
 		.config = config,
 		.sample_period = period,
 	};
+	/* With -p/-c only that process's events (and its children's) count
+	 * towards the period, as in bpftrace; otherwise every process's. */
+	int pid = probe_target_pid() > 0 ? probe_target_pid() : -1;
+	attr.inherit = pid > 0;
 	int *cpus;
 	int n = probe_online_cpus(&cpus);
 	if (n < 0) {
@@ -161,7 +167,7 @@ int probe_attach_perf_counter(const struct desc_probe *p, struct bpf_program *pr
 	}
 	int err = 0;
 	for (int i = 0; i < n && !err; i++)
-		err = attach_counter_on(&attr, cpus[i], prog, l, errbuf, errlen);
+		err = attach_counter_on(&attr, pid, cpus[i], prog, l, errbuf, errlen);
 	free(cpus);
 	return err;
 }

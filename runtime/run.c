@@ -573,9 +573,10 @@ static int open_epoll_set(struct run *r)
 	return epfd;
 }
 
-/* Only BEGIN and END: nothing can happen after BEGIN, so the run ends
- * there (END, then the maps), as in the latest bpftrace (0.17 waited for
- * Ctrl-C). With -c or -p it lasts as long as the process. */
+/* Only BEGIN and END (and iter, whose walk ran when attached): nothing can
+ * happen after BEGIN, so the run ends there (END, then the maps), as in
+ * the latest bpftrace (0.17 waited for Ctrl-C). With -c or -p it lasts as
+ * long as the process. */
 static bool nothing_to_wait_for(const struct run *r)
 {
 	if (r->o->cmd || r->o->filter_pid)
@@ -583,7 +584,7 @@ static bool nothing_to_wait_for(const struct run *r)
 	for (int i = 0; i < r->desc->nprobes; i++) {
 		const struct probe_provider *prov = probe_provider_of(r->desc->probes[i].type);
 		if (r->desc->probes[i].type != PT_BEGIN && r->desc->probes[i].type != PT_END &&
-		    !(prov && prov->runs_once))
+		    !(prov && prov->run))
 			return false;
 	}
 	return true;
@@ -662,6 +663,12 @@ static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, 
 		fprintf(stderr, "sonde: %s %s (program id %u)\n", verb, p->name, info.id);
 }
 
+/* A provider's run hook empties the ring buffer through this. */
+static void drain_for_provider(void *arg)
+{
+	drain_events(arg);
+}
+
 static int attach_all(struct run *r)
 {
 	probe_set_target_pid(r->child.pid > 0 ? r->child.pid : r->o->filter_pid);
@@ -669,7 +676,7 @@ static int attach_all(struct run *r)
 		const struct desc_probe *p = &r->desc->probes[i];
 		const struct probe_provider *prov = probe_provider_of(p->type);
 		struct bpf_program *prog = program_of(r, p);
-		if (!prov || !prov->attach) {
+		if (!prov || (!prov->attach && !prov->run)) {
 			if (r->o->verbose && prov)
 				print_prog_id(p, prog, "loaded");
 			continue;
@@ -680,7 +687,8 @@ static int attach_all(struct run *r)
 			continue;
 		}
 		char reason[256] = "";
-		int err = prov->attach(p, prog, &r->links, reason, sizeof(reason));
+		int err = prov->run ? prov->run(p, prog, &r->links, drain_for_provider, r, reason, sizeof(reason))
+				    : prov->attach(p, prog, &r->links, reason, sizeof(reason));
 		if (err) {
 			struct diag d;
 			diag_init(&d, r->o->src, stderr);
