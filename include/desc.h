@@ -33,6 +33,7 @@ enum probe_type {
 	PT_PROFILE,
 	PT_UPROBE,
 	PT_URETPROBE,
+	PT_USDT,
 	PT__COUNT
 };
 

@@ -16,7 +16,8 @@
 #include "suggest.h"
 
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
-	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe;
+	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
+	probe_usdt;
 
 static const struct probe_provider *const providers[] = {
 	&probe_begin,
@@ -27,6 +28,7 @@ static const struct probe_provider *const providers[] = {
 	&probe_profile,
 	&probe_uprobe,
 	&probe_uretprobe,
+	&probe_usdt,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 
@@ -46,6 +48,18 @@ const struct probe_provider *probe_provider_find(const char *name)
 bool probe_wildcard_match(const char *pattern, const char *text)
 {
 	return fnmatch(pattern, text, 0) == 0;
+}
+
+static int target_pid;
+
+void probe_set_target_pid(int pid)
+{
+	target_pid = pid;
+}
+
+int probe_target_pid(void)
+{
+	return target_pid;
 }
 
 const struct probe_provider *probe_provider_of(enum probe_type type)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "probe.h"
 #include "sonde.h"
 
 struct cli {
@@ -282,6 +283,7 @@ static int compile_and_run(struct cli *c)
 	cli.co.nnamed = cli.nnamed;
 
 	struct compiled compiled = { 0 };
+	probe_set_target_pid(cli.rt.filter_pid); /* usdt::probe searches its binaries */
 	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
 		config_free(&cli.config);
 		source_free(src);
