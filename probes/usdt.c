@@ -556,7 +556,7 @@ static bool find_bins(const char *path, srcloc loc, struct diag *d, struct usdt_
 		}
 	} else if (!*path) {
 		diag_error(d, loc, "usdt probe needs a binary (usdt:/path/to/binary:probe), or -p PID to search "
-			   "that process's");
+			   "the binaries that process maps");
 		return false;
 	} else if (strcmp(path, "*") == 0) {
 		all_process_bins(out);
