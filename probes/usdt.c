@@ -595,21 +595,53 @@ struct usdt_spec {
 	char *path, *provider, *name;
 };
 
+/* The ':'-separated fields of spec, a quoted one ("\"probe1\"", where a
+ * name holds characters an attach point cannot) unquoted with its escapes
+ * decoded. Returns how many (at most max; max + 1 = too many). */
+static int split_fields(const char *spec, char **fields, int max)
+{
+	int n = 0;
+	const char *p = spec;
+	for (;;) {
+		char *out = xmalloc(strlen(p) + 1), *o = out;
+		bool quoted = *p == '"';
+		p += quoted;
+		for (; *p && (quoted ? *p != '"' : *p != ':'); p++) {
+			if (quoted && *p == '\\' && p[1]) {
+				p++;
+				*o++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+			} else {
+				*o++ = *p;
+			}
+		}
+		*o = '\0';
+		if (quoted && *p == '"')
+			p++;
+		if (n < max)
+			fields[n] = out;
+		else
+			free(out);
+		n++;
+		if (*p != ':' || n > max)
+			return n;
+		p++;
+	}
+}
+
 static bool split_spec(const char *spec, struct usdt_spec *s)
 {
-	const char *c1 = strchr(spec, ':');
-	if (!c1)
+	char *f[3] = { NULL, NULL, NULL };
+	int n = split_fields(spec, f, 3);
+	if (n < 2 || n > 3) {
+		for (int i = 0; i < 3; i++)
+			free(f[i]);
 		return false;
-	const char *c2 = strchr(c1 + 1, ':');
-	if (c2 && strchr(c2 + 1, ':'))
-		return false;
-	s->path = xstrndup(spec, (size_t)(c1 - spec));
-	s->provider = c2 ? xstrndup(c1 + 1, (size_t)(c2 - c1 - 1)) : xstrdup("*");
-	s->name = xstrdup(c2 ? c2 + 1 : c1 + 1);
-	if (!*s->provider) {
-		free(s->provider);
-		s->provider = xstrdup("*");
 	}
+	s->path = f[0];
+	s->provider = n == 3 && *f[1] ? f[1] : xstrdup("*");
+	s->name = f[n - 1];
+	if (n == 3 && !*f[1])
+		free(f[1]);
 	return true;
 }
 
