@@ -391,13 +391,16 @@ static void add_note(Elf *e, const unsigned char *desc, size_t size, bool is64, 
 	const char *args = name + strlen(name) + 1;
 	if (args >= (const char *)desc + size)
 		args = "";
+	uint64_t pc_off = vaddr_to_offset(e, pc, true);
+	if (!pc_off)
+		return; /* not in the file's code (a debug-only file): nothing to attach to */
 	out->v = xrealloc(out->v, sizeof(*out->v) * (size_t)(out->n + 1));
 	struct usdt_note *n = &out->v[out->n++];
 	memset(n, 0, sizeof(*n));
 	n->provider = xstrdup(provider);
 	n->name = xstrdup(name);
 	n->pc = pc;
-	n->pc_off = vaddr_to_offset(e, pc, true);
+	n->pc_off = pc_off;
 	n->sem_off = sem ? vaddr_to_offset(e, sem, false) : 0;
 	char *copy = xstrdup(args);
 	for (char *save = NULL, *tok = strtok_r(copy, " ", &save); tok && n->nargs < USDT_MAX_ARGS;
