@@ -70,6 +70,10 @@ expect_eq "a probe in a shared library" "call 0 0
 call 1 2
 call 2 4" "$(grep -v '^$' <<<"$OUT")"
 
+run_sonde -q -c "$B/usdt_libuser 2" -e "usdt:$B/usdt_libuser:sonde_user:\"\\\"quoted\\\"\" { printf(\"%s %d\n\", probe, arg0); }"
+expect_eq "a quoted probe name (quotes in the name itself)" "usdt:$B/usdt_libuser:sonde_user:\"quoted\" 0
+usdt:$B/usdt_libuser:sonde_user:\"quoted\" 1" "$(grep -v '^$' <<<"$OUT")"
+
 # -p: the process's binaries, its libraries included
 "$T" -1 &
 TP=$!

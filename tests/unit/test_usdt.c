@@ -90,9 +90,14 @@ static void test_list_pid(void)
 	char real[PATH_MAX];
 	char *lib = xasprintf("%s/libusdt_lib.so", tools);
 	CHECK(realpath(lib, real) != NULL);
+	char *user_real = realpath(user, NULL);
+	CHECK(user_real != NULL);
 	char *want = xasprintf("usdt:%s:sonde_lib:call\n", real);
-	check_list("*", (int)child, 1, want);
+	char *want_all = xasprintf("usdt:%s:sonde_user:\"quoted\"\n%s", user_real, want);
+	check_list("*", (int)child, 2, want_all);
 	check_list("*:sonde_lib:*", (int)child, 1, want);
+	free(want_all);
+	free(user_real);
 	check_list("*:other:*", (int)child, 0, "");
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
