@@ -65,10 +65,14 @@ guarded 3 semaphore 1
 
 # a probe in a shared library
 L=$B/libusdt_lib.so
-run_sonde -q -c "$B/usdt_libuser 3" -e "usdt:$L:sonde_lib:call { printf(\"call %d %d\n\", arg0, arg1); }"
-expect_eq "a probe in a shared library" "call 0 0
+run_sonde -q -c "$B/usdt_libuser 3" -e "usdt:$L:sonde_lib:call { printf(\"call %d %d\n\", arg0, arg1); }
+	usdt:$L:globals { printf(\"globals %ld %ld\n\", (int64)arg0, (int64)arg1); }"
+expect_eq "a probe in a shared library; static variables as symbol(%rip) operands" "call 0 0
+globals 5 -3
 call 1 2
-call 2 4" "$(grep -v '^$' <<<"$OUT")"
+globals 6 -3
+call 2 4
+globals 8 -3" "$(grep -v '^$' <<<"$OUT")"
 
 run_sonde -q -c "$B/usdt_libuser 2" -e "usdt:$B/usdt_libuser:sonde_user:\"\\\"quoted\\\"\" { printf(\"%s %d\n\", probe, arg0); }"
 expect_eq "a quoted probe name (quotes in the name itself)" "usdt:$B/usdt_libuser:sonde_user:\"quoted\" 0

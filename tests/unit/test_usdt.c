@@ -92,10 +92,10 @@ static void test_list_pid(void)
 	CHECK(realpath(lib, real) != NULL);
 	char *user_real = realpath(user, NULL);
 	CHECK(user_real != NULL);
-	char *want = xasprintf("usdt:%s:sonde_lib:call\n", real);
+	char *want = xasprintf("usdt:%s:sonde_lib:call\nusdt:%s:sonde_lib:globals\n", real, real);
 	char *want_all = xasprintf("usdt:%s:sonde_user:\"quoted\"\n%s", user_real, want);
-	check_list("*", (int)child, 2, want_all);
-	check_list("*:sonde_lib:*", (int)child, 1, want);
+	check_list("*", (int)child, 3, want_all);
+	check_list("*:sonde_lib:*", (int)child, 2, want);
 	free(want_all);
 	free(user_real);
 	check_list("*:other:*", (int)child, 0, "");
