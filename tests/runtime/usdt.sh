@@ -102,6 +102,12 @@ expect_match "argN beyond the probe's arguments" "error: builtin 'arg2' is not a
 if command -v bpftrace >/dev/null; then
 	same_as_bpftrace "usdt arguments and counts" -c "$T 3" -e "usdt:$T:sonde_test:loop { printf(\"%d %s\n\", arg0, str(arg1)); @[arg0 * 10] = sum(arg0 + 1); }
 		usdt:$T:constant { @c = sum((int64)arg0 + (int64)arg1); }"
+	# -p: 0.17 raises the semaphore itself through /proc/PID/mem
+	"$S" -1 &
+	SP=$!
+	same_as_bpftrace "a semaphore-guarded probe with -p" -p $SP -e "usdt:$S:sonde_test:guarded { printf(\"%d\n\", arg1); exit(); }"
+	kill $SP
+	wait $SP 2>/dev/null
 	# (not a library probe with -c: 0.17 attaches to the child before it
 	# maps the library and never fires; sonde attaches to the file)
 	same_as_bpftrace "memory operands of several sizes" -c "$B/usdt_target_O0 2" -e "usdt:$B/usdt_target_O0:sizes { printf(\"%d %d %d %d %d %d\n\", (int64)arg0, arg1, (int64)arg2, arg3, (int64)arg4, arg5); }"
