@@ -541,9 +541,10 @@ static void all_process_bins(struct usdt_bins *out)
 		closedir(d);
 }
 
+/* bpftrace's one wildcard (probe_wildcard_match) */
 static bool has_wildcard(const char *s)
 {
-	return strpbrk(s, "*?[") != NULL;
+	return strchr(s, '*') != NULL;
 }
 
 /* The binaries the BINARY field names (see the top of the file); reports
@@ -1004,19 +1005,38 @@ static enum addr_space user_pointers(const struct probe_target *t)
 
 /* ---- -l ------------------------------------------------------------------- */
 
-/* Prints the probes (each provider:name once) of b matching s. */
-static int list_bin(const struct usdt_bin *b, const struct usdt_spec *s, FILE *out)
+/* Collects the probes of b matching s as "usdt:PATH:PROVIDER:NAME". */
+static void list_bin(const struct usdt_bin *b, const struct usdt_spec *s, char ***names, int *n)
 {
 	struct usdt_notes ns;
-	int printed = 0;
 	if (read_notes(b->open, &ns) != USDT_OK)
-		return 0;
+		return;
 	for (int i = 0; i < ns.n; i++)
 		if (note_matches(&ns.v[i], s) && first_of_probe(&ns, i)) {
-			fprintf(out, "usdt:%s:%s:%s\n", b->shown, ns.v[i].provider, ns.v[i].name);
-			printed++;
+			*names = xrealloc(*names, sizeof(**names) * (size_t)(*n + 1));
+			(*names)[(*n)++] = xasprintf("usdt:%s:%s:%s", b->shown, ns.v[i].provider, ns.v[i].name);
 		}
 	notes_free(&ns);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* bpftrace prints a type's matches as a sorted set (byte order). */
+static int print_sorted(char **names, int n, FILE *out)
+{
+	qsort(names, (size_t)n, sizeof(*names), compare_names);
+	int printed = 0;
+	for (int i = 0; i < n; i++) {
+		if (i == 0 || strcmp(names[i], names[i - 1]) != 0) {
+			fprintf(out, "%s\n", names[i]);
+			printed++;
+		}
+		free(names[i]);
+	}
+	free(names);
 	return printed;
 }
 
@@ -1038,15 +1058,17 @@ static int usdt_list(const struct probe_provider *self, const struct probe_list_
 	struct usdt_bins bins = { 0 };
 	struct diag quiet;
 	FILE *devnull = fopen("/dev/null", "we");
-	int printed = -1;
+	char **names = NULL;
+	int n = 0, printed = -1;
 	if (devnull) {
 		diag_init(&quiet, NULL, devnull);
-		if (req->pid <= 0 && strcmp(s.path, "*") == 0)
-			printed = 0; /* bpftrace lists USDT only for a binary or a process */
-		else if (find_bins(s.path, (srcloc){ 0 }, &quiet, &bins) || bins.n == 0)
-			printed = 0;
+		/* bpftrace lists USDT only for a binary or a process; one that is
+		 * not there lists nothing */
+		if (req->pid > 0 || strcmp(s.path, "*") != 0)
+			find_bins(s.path, (srcloc){ 0 }, &quiet, &bins);
 		for (int i = 0; i < bins.n; i++)
-			printed += list_bin(&bins.v[i], &s, req->out);
+			list_bin(&bins.v[i], &s, &names, &n);
+		printed = print_sorted(names, n, req->out);
 		fclose(devnull);
 	}
 	probe_set_target_pid(old_pid);

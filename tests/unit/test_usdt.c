@@ -2,7 +2,8 @@
  * built next to this test): expansion (one target per probe, its locations
  * together, its arguments decoded), what argN it has, and the -l hook for a
  * binary, a glob and a process. Needs no root; skipped where the test
- * programs were not built (no <sys/sdt.h>). */
+ * programs were not built (no <sys/sdt.h>). Listings are sorted, as bpftrace
+ * prints them. */
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,11 +44,11 @@ static void check_list(const char *pattern, int pid, int want_count, const char 
 static void test_list(void)
 {
 	char *pat = xasprintf("%s/usdt_target_O2:*", tools);
-	char *want = xasprintf("usdt:%s/usdt_target_O2:sonde_test:loop\n"
-			       "usdt:%s/usdt_target_O2:sonde_test:sizes\n"
-			       "usdt:%s/usdt_target_O2:sonde_test:constant\n"
+	char *want = xasprintf("usdt:%s/usdt_target_O2:sonde_test:constant\n"
+			       "usdt:%s/usdt_target_O2:sonde_test:inlined\n"
+			       "usdt:%s/usdt_target_O2:sonde_test:loop\n"
 			       "usdt:%s/usdt_target_O2:sonde_test:noargs\n"
-			       "usdt:%s/usdt_target_O2:sonde_test:inlined\n", tools, tools, tools, tools, tools);
+			       "usdt:%s/usdt_target_O2:sonde_test:sizes\n", tools, tools, tools, tools, tools);
 	check_list(pat, 0, 5, want);
 	free(pat);
 	free(want);
@@ -93,7 +94,8 @@ static void test_list_pid(void)
 	char *user_real = realpath(user, NULL);
 	CHECK(user_real != NULL);
 	char *want = xasprintf("usdt:%s:sonde_lib:call\nusdt:%s:sonde_lib:globals\n", real, real);
-	char *want_all = xasprintf("usdt:%s:sonde_user:\"quoted\"\n%s", user_real, want);
+	/* sorted: '/work/.../build/l' < '/work/.../build/u' */
+	char *want_all = xasprintf("%susdt:%s:sonde_user:\"quoted\"\n", want, user_real);
 	check_list("*", (int)child, 3, want_all);
 	check_list("*:sonde_lib:*", (int)child, 2, want);
 	free(want_all);
