@@ -15,9 +15,9 @@
 #include "probe.h"
 #include "suggest.h"
 
+extern const struct probe_provider probe_usdt;
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
-	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
-	probe_usdt;
+	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe;
 
 static const struct probe_provider *const providers[] = {
 	&probe_begin,
@@ -26,9 +26,9 @@ static const struct probe_provider *const providers[] = {
 	&probe_rawtracepoint,
 	&probe_interval,
 	&probe_profile,
+	&probe_usdt,
 	&probe_uprobe,
 	&probe_uretprobe,
-	&probe_usdt,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 
@@ -45,11 +45,6 @@ const struct probe_provider *probe_provider_find(const char *name)
 	return NULL;
 }
 
-bool probe_wildcard_match(const char *pattern, const char *text)
-{
-	return fnmatch(pattern, text, 0) == 0;
-}
-
 static int target_pid;
 
 void probe_set_target_pid(int pid)
@@ -60,6 +55,11 @@ void probe_set_target_pid(int pid)
 int probe_target_pid(void)
 {
 	return target_pid;
+}
+
+bool probe_wildcard_match(const char *pattern, const char *text)
+{
+	return fnmatch(pattern, text, 0) == 0;
 }
 
 const struct probe_provider *probe_provider_of(enum probe_type type)
