@@ -39,6 +39,7 @@ enum probe_type {
 	PT_ASYNCWATCHPOINT,
 	PT_ITER,
 	PT_SELF,
+	PT_USDT,
 	PT__COUNT
 };
 

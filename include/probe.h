@@ -112,6 +112,10 @@ struct probe_provider {
 	void (*emit_args_member)(struct cg *cg, const struct type_member *m, struct cg_ref *out);
 	/* codegen: argN (0 <= n < max_args) as a u64 */
 	struct LLVMOpaqueValue *(*emit_argn)(struct cg *cg, int n);
+	/* sema: why argN (n < max_args) is not there on target t, as a message
+	 * (caller frees), or NULL when it is. NULL hook: every n < max_args
+	 * is. For probes whose argument count varies by target (usdt). */
+	char *(*argn_unavailable)(const struct probe_target *t, int n);
 	/* codegen: `retval` as a u64 (NULL: no return value in this probe type) */
 	struct LLVMOpaqueValue *(*emit_retval)(struct cg *cg);
 
@@ -168,11 +172,6 @@ struct probe_provider {
 		   void (*drain)(void *arg), void *arg, char *errbuf, size_t errlen);
 };
 
-/* The process of -p PID or -c CMD (0 = none), set by the runtime before it
- * attaches: perf events that watch one process (watchpoints) open on it. */
-void probe_set_target_pid(int pid);
-int probe_target_pid(void);
-
 /* probes/registry.c */
 const struct probe_provider *probe_provider_find(const char *name); /* by name or alias */
 const struct probe_provider *probe_provider_of(enum probe_type type);
@@ -187,6 +186,13 @@ void probe_targets_free(struct probe_target *t, int n);
 /* bpftrace's wildcard rule for attach points and -l patterns: `*` matches
  * any run of characters (':' included), everything else itself. */
 bool probe_wildcard_match(const char *pattern, const char *text);
+/* The process of -p PID (set by the front end before compiling) or -c CMD
+ * (set by the runtime before attaching); 0 = none. Providers whose attach
+ * points name what a process maps (uprobe, usdt: `usdt::provider:probe`
+ * searches that process's binaries) and perf events that watch one process
+ * (watchpoints, software with -p) use it. */
+void probe_set_target_pid(int pid);
+int probe_target_pid(void);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
 

@@ -14,6 +14,7 @@
 #include "probe.h"
 #include "suggest.h"
 
+extern const struct probe_provider probe_usdt;
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
 	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
 	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter, probe_self;
@@ -25,6 +26,7 @@ static const struct probe_provider *const providers[] = {
 	&probe_rawtracepoint,
 	&probe_interval,
 	&probe_profile,
+	&probe_usdt,
 	&probe_uprobe,
 	&probe_uretprobe,
 	&probe_software,

@@ -31,6 +31,7 @@
 #include "cg.h"
 #include "probe.h"
 #include "suggest.h"
+#include "uprobe.h"
 
 /* Offsets in the kernel's struct pt_regs (x86_64) of the argument registers
  * (System V: rdi, rsi, rdx, rcx, r8, r9) and of rax, the return value. */
@@ -179,6 +180,12 @@ static bool resolve_binary(const char *provider, const char *path, char *real, s
 	else
 		diag_error(d, loc, "%s: no program '%s' on PATH; give its path", provider, path);
 	return false;
+}
+
+bool uprobe_resolve_binary(const char *provider, const char *path, char *real, srcloc loc,
+			   struct diag *d)
+{
+	return resolve_binary(provider, path, real, loc, d);
 }
 
 /* FUNCTION or FUNCTION+OFFSET */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "list.h"
+#include "probe.h"
 #include "sonde.h"
 
 struct cli {
@@ -61,6 +62,9 @@ static void usage(FILE *out)
 	      "    --emit-elf FILE  write the BPF object to FILE and exit (nothing is loaded)\n"
 	      "    --dry-run        compile, load and attach, then exit\n"
 	      "    --unsafe         allow functions that act on the system (signal)\n"
+	      "    --usdt-file-activation\n"
+	      "                     accepted for bpftrace's sake: USDT semaphores are always\n"
+	      "                     set, by the kernel, in every process that maps the binary\n"
 	      "    -h, --help       show this help\n"
 	      "    -V, --version    show the version\n"
 	      "    --               end of options; what follows are positional\n"
@@ -138,7 +142,8 @@ static void apply_run_settings(struct cli *cli)
 
 /* ---- the command line ------------------------------------------------------ */
 
-enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE };
+enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE,
+       OPT_USDT_FILE_ACTIVATION };
 
 static int compile_probe_filter(struct cli *cli, const char *pattern)
 {
@@ -184,6 +189,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "no-warnings", no_argument, NULL, OPT_NO_WARNINGS },
 		{ "probe-filter", required_argument, NULL, OPT_PROBE_FILTER },
 		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
+		{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -225,6 +231,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return 1;
 			break;
 		case OPT_UNSAFE: cli->co.unsafe = true; break;
+		case OPT_USDT_FILE_ACTIVATION: break; /* probes/usdt.c: ref_ctr_offset does it */
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -338,6 +345,7 @@ static int compile_and_run(struct cli *c)
 	cli.co.nnamed = cli.nnamed;
 
 	struct compiled compiled = { 0 };
+	probe_set_target_pid(cli.rt.filter_pid); /* usdt::probe searches its binaries */
 	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
 		config_free(&cli.config);
 		source_free(src);

@@ -65,6 +65,13 @@ static const struct type *var_arg(struct sema *s, struct node *n)
 		if (number < 0 || number >= p->max_args)
 			return sema_fail(s, n->loc, "builtin '%s' is not available in %s probes (they have arg0..arg%d)",
 					 n->name, p->name, p->max_args - 1);
+		char *why = p->argn_unavailable ? p->argn_unavailable(&g->target, (int)number) : NULL;
+		if (why) {
+			sema_fail(s, n->loc, "builtin '%s' is not available in %s: %s", n->name,
+				  g->target.name, why);
+			free(why);
+			return type_none();
+		}
 	}
 	return type_int(8, false);
 }

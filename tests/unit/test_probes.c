@@ -402,7 +402,8 @@ static void test_unknown_type(void)
 	check_error("tracepiont:syscalls:sys_enter_read",
 		    "unknown probe type 'tracepiont'; did you mean 'tracepoint'?");
 	check_error("kprobe:do_sys_open", "probe type 'kprobe' is not supported by sonde yet");
-	check_error("U:/bin/bash:readline", "probe type 'U' (usdt) is not supported by sonde yet");
+	check_error("f:vfs_read", "probe type 'f' (fentry) is not supported by sonde yet");
+	CHECK_STR(probe_provider_find("U")->name, "usdt");
 	check_error("ur:/no/such/binary:f", "uretprobe: cannot find '/no/such/binary': No such file or directory");
 	/* "tracepoint:" left out, with or without a typo in the category:
 	 * the suggestion comes from tracefs */
