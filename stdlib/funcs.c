@@ -20,10 +20,13 @@ static const struct type *check_print(struct sema *s, struct node *call)
 	struct node *first = call->args;
 	int64_t v;
 	if (first->kind == N_MAP && !first->args) {
-		if (!sema_arg_map(s, call, 0, false))
+		struct map_info *m = sema_arg_map(s, call, 0, false);
+		if (!m)
 			return type_none();
 		for (int i = 1; i < sema_count_args(call); i++)
 			sema_arg_literal(s, call, i, &v);
+		if (m->kind == MAP_STATS && call->args->next)
+			sema_warn(s, call->loc, "print()'s top and div arguments are ignored for stats() maps");
 		return type_none();
 	}
 	if (sema_count_args(call) > 1)
@@ -358,6 +361,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
 	{ "nsecs",  FN_VALUE, 0, 1, check_nsecs, cg_fn_nsecs, NULL },
 	{ "kaddr",  FN_VALUE, 1, 1, check_kaddr, cg_fn_kaddr, NULL },
+	{ "percpu_kaddr", FN_VALUE, 1, 2, stdlib_check_percpu_kaddr, cg_fn_percpu_kaddr, NULL },
 	{ "kstack", FN_VALUE, 0, 2, check_kstack, cg_fn_kstack, NULL },
 	{ "ksym",   FN_VALUE, 1, 1, check_ksym, cg_fn_ksym, NULL },
 	/* values computed in BPF or at compile time (values.c) */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf.h"
+#include "kallsyms.h"
 #include "sema.h"
 #include "suggest.h"
 #include "values.h"
@@ -574,4 +576,45 @@ const struct type *stdlib_check_comm(struct sema *s, struct node *n)
 	return sema_fail(s, n->loc, "comm(pid) reads the task through the bpf_task_from_pid kfunc, which "
 			 "the kernel allows only in fentry, fexit and iter programs; sonde has none of "
 			 "those yet. comm is the current thread's name");
+}
+
+/* percpu_kaddr("name" [, cpu]): the address of a per-CPU kernel variable
+ * on this CPU or on `cpu` (0 when there is no such CPU). libbpf resolves
+ * the variable from the kernel's BTF (a typed ksym), so the kernel's
+ * kallsyms need not list it (this one does not list variables). */
+const struct type *stdlib_check_percpu_kaddr(struct sema *s, struct node *n)
+{
+	struct node *name = n->args;
+	if (name->kind != N_STR) {
+		for (struct node *a = n->args; a; a = a->next)
+			sema_expr(s, a);
+		return sema_fail(s, name->loc, "percpu_kaddr() expects a string literal: the per-CPU variable's name");
+	}
+	name->type = type_str(sema_types(s), (uint32_t)name->str_len + 1);
+	if (name->next && !sema_arg_integer(s, n, 1, false))
+		return type_none();
+	if (!kbtf_available())
+		return sema_fail(s, name->loc, "percpu_kaddr(\"%s\") finds the variable in kernel BTF: %s", name->str,
+				 kbtf_error());
+	struct kbtf_var v;
+	if (!kbtf_percpu_var(name->str, &v))
+		return sema_fail(s, name->loc, "percpu_kaddr(): the kernel has no per-CPU variable '%s' (none in "
+				 "its BTF's .data..percpu section)", name->str);
+	/* the verifier resolves the variable's BTF id to an address with the
+	 * kernel's kallsyms_lookup_name(), which only knows variables when the
+	 * kernel was built with CONFIG_KALLSYMS_ALL: /proc/kallsyms tells */
+	uint64_t addr = 0;
+	char *near = NULL;
+	enum kallsyms_result found = kallsyms_lookup(KALLSYMS_PATH, name->str, &addr, &near);
+	free(near);
+	if (found == KALLSYMS_NO_DATA || found == KALLSYMS_NOT_FOUND)
+		return sema_fail(s, name->loc, "percpu_kaddr(\"%s\"): the kernel cannot give the variable's address: "
+				 "%s lists %s, and the verifier looks per-CPU variables up there (a kernel "
+				 "built with CONFIG_KALLSYMS_ALL lists them)", name->str, KALLSYMS_PATH,
+				 found == KALLSYMS_NO_DATA ? "only functions" : "no such symbol");
+	if (v.kind == KBTF_VAR_OTHER)
+		return sema_fail(s, name->loc, "percpu_kaddr(\"%s\"): a per-CPU variable of this type (a pointer "
+				 "or an array) is not supported by sonde yet; integers, structs and unions are",
+				 name->str);
+	return type_ptr(sema_types(s), type_int(8, false), AS_KERNEL);
 }

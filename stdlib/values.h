@@ -33,5 +33,6 @@ const struct type *stdlib_check_signal(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal_thread(struct sema *s, struct node *n);
 const struct type *stdlib_check_pid_ns(struct sema *s, struct node *n);
 const struct type *stdlib_check_comm(struct sema *s, struct node *n);
+const struct type *stdlib_check_percpu_kaddr(struct sema *s, struct node *n);
 
 #endif
