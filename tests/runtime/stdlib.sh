@@ -75,4 +75,40 @@ else
 	skip "debugf: /sys/kernel/tracing/trace is not writable"
 fi
 
+# ---- percpu_kaddr ----------------------------------------------------------------------
+# libbpf resolves the variable from BTF, the verifier its address from the
+# kernel's kallsyms, which lists variables only with CONFIG_KALLSYMS_ALL
+if grep -qE ' process_counts$' /proc/kallsyms; then
+	run_sonde -q -e 'BEGIN { printf("processes: %d\n", *percpu_kaddr("process_counts", 0));
+		if (*percpu_kaddr("process_counts") == *percpu_kaddr("process_counts", cpu)) { printf("SUCCESS\n"); }
+		$rq = (struct rq *)percpu_kaddr("runqueues", 0); if ($rq != 0) { printf("nr_running: %d\n", $rq.nr_running); }
+		print(percpu_kaddr("runqueues", 100000) == 0); exit(); }'
+	expect_match "percpu_kaddr" '^SUCCESS$' "$OUT"
+else
+	run_sonde -q -e 'BEGIN { printf("%d\n", *percpu_kaddr("process_counts", 0)); exit(); }'
+	expect_match "percpu_kaddr without per-CPU symbols in kallsyms says why" \
+		'percpu_kaddr\("process_counts"\): the kernel cannot give the variable.s address: /proc/kallsyms lists only functions' "$ERR"
+fi
+
+# ---- maps: for over aggregations, has_key and len on bucketed maps ----------------------
+run_sonde -q -e 'BEGIN { @a[1] = avg(5); @a[1] = avg(8); @mi["x"] = min(-3); @mi["x"] = min(4);
+	@ma[1, 2] = max(9); @ma[1, 2] = max(2); @c[7] = count(); @c[7] = count(); @s[3] = sum(40); @s[3] = sum(2);
+	for ($kv : @a) { print($kv); } for ($kv : @mi) { print($kv); } for ($kv : @ma) { print($kv); }
+	for ($kv : @c) { print($kv); } for ($kv : @s) { print($kv.1); }
+	clear(@a); clear(@mi); clear(@ma); clear(@c); clear(@s); exit(); }'
+expect_eq "for over count, sum, avg, min, max maps: \$kv.1 is the combined value" "(1, 6)
+(x, -3)
+((1, 2), 9)
+(7, 2)
+42" "$(printf '%s' "$OUT" | sed '/^$/d')"
+run_sonde -q -e 'BEGIN { @h[1] = hist(5); @h[1] = hist(500); @h[2] = hist(7); @l["a", 3] = lhist(5, 0, 10, 1);
+	@t[1] = tseries(5, 1s, 5); printf("%d %d %d %d %d %d\n", has_key(@h, 1), has_key(@h, 3), has_key(@l, ("a", 3)),
+	has_key(@l, ("a", 4)), has_key(@t, 1), has_key(@t, 2)); printf("%d %d\n", len(@h), len(@l));
+	clear(@h); clear(@l); clear(@t); exit(); }'
+expect_eq "has_key and len on hist, lhist and tseries maps (len counts buckets in use, as bpftrace)" "1 0 1 0 1 0
+3 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+run_sonde -q -e 'BEGIN { @s[1] = stats(5); @s[2] = stats(50); print(@s, 1, 2); clear(@s); exit(); }'
+expect_match "print(@stats, top, div) warns that they are ignored" "warning: print\(\)'s top and div arguments are ignored for stats\(\) maps" "$ERR"
+
 finish
