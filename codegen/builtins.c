@@ -319,8 +319,13 @@ LLVMValueRef cg_fn_str(struct cg *cg, struct node *n)
 {
 	struct node *ptr_arg = n->args, *len_arg = nth_arg(n, 1);
 	uint32_t size = n->type->size;
+	/* bpftrace reads one byte more than the string holds (below 1024
+	 * bytes): a string that reaches the end of its buffer then has no
+	 * NUL there, which is how the printer knows it was cut and adds
+	 * str_trunc_trailer */
+	uint32_t pad = size < 1024 ? size + 1 : size;
 	LLVMValueRef ptr = cg_expr(cg, ptr_arg);
-	LLVMValueRef len = cg_const(cg, size);
+	LLVMValueRef len = cg_const(cg, pad);
 	if (len_arg) {
 		/* str(p, n) reads at most n bytes, the NUL included; the
 		 * verifier needs the size bounded by the buffer */
@@ -328,8 +333,8 @@ LLVMValueRef cg_fn_str(struct cg *cg, struct node *n)
 		LLVMValueRef too_big = LLVMBuildICmp(cg->b, LLVMIntUGT, want, len, "");
 		len = LLVMBuildSelect(cg->b, too_big, len, want, "");
 	}
-	LLVMValueRef buf = cg_temp(cg, size);
-	cg_zero(cg, buf, cg_round8(size));
+	LLVMValueRef buf = cg_temp(cg, pad);
+	cg_zero(cg, buf, cg_round8(pad));
 	enum bpf_helper id = n->as == AS_USER ? HELPER_PROBE_READ_USER_STR : HELPER_PROBE_READ_KERNEL_STR;
 	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(cg->b, ptr, cg->ptr, "") };
 	cg_helper(cg, id, cg->i64, args, 3);

@@ -80,6 +80,9 @@ enum cg_config_field { CFG_SELF_TGID, CFG_FILTER_TGID, CFG_CPID, CFG_START_NS, C
 
 /* Temporaries on the stack above this go to scratch memory. */
 #define CG_STACK_TEMP_MAX 64
+/* the most on_stack_limit may keep on the stack: a few such values must
+ * still fit in the 512-byte BPF stack */
+#define CG_STACK_LIMIT_MAX 128
 /* The per-CPU scratch map's value: a percpu_array value may be 32 KiB
  * (measured: 32,776 bytes is refused with E2BIG). */
 #define CG_SCRATCH_MAX (32 * 1024)
@@ -135,6 +138,8 @@ struct cg {
 	int nstack_maps;
 	uint32_t scratch_high;      /* most scratch bytes any program used */
 	uint32_t max_strlen;
+	uint32_t stack_limit;       /* temporaries up to this size live on the stack */
+	const char *license;
 
 	/* the function being emitted */
 	struct prog_group *group;

@@ -817,6 +817,7 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		.ncpus = libbpf_num_possible_cpus(),
 	};
 	r.child.release_fd = r.child.exec_err_fd = -1;
+	rt_set_max_cat_bytes(o->max_cat_bytes);
 	if (o->format == RT_FORMAT_JSON)
 		rt_output_json(&r.sink, r.out, stderr);
 	else

@@ -111,4 +111,44 @@ expect_eq "has_key and len on hist, lhist and tseries maps (len counts buckets i
 run_sonde -q -e 'BEGIN { @s[1] = stats(5); @s[2] = stats(50); print(@s, 1, 2); clear(@s); exit(); }'
 expect_match "print(@stats, top, div) warns that they are ignored" "warning: print\(\)'s top and div arguments are ignored for stats\(\) maps" "$ERR"
 
+# ---- config keys with effect -------------------------------------------------------------
+printf 'abcdefghijklmnopqrstuvwxyz' > "$TMP/letters"
+run_sonde -q -e "config = { max_cat_bytes = 5 } BEGIN { cat(\"$TMP/letters\"); printf(\"|\n\"); exit(); }"
+expect_eq "max_cat_bytes in the config block" "abcde|" "$(printf '%s' "$OUT" | sed '/^$/d')"
+OUT=$(BPFTRACE_MAX_CAT_BYTES=3 timeout 20 "$SONDE" -q -e "BEGIN { cat(\"$TMP/letters\"); printf(\"|\n\"); exit(); }" 2>&1)
+expect_eq "BPFTRACE_MAX_CAT_BYTES" "abc|" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+# str(): max_strlen characters, and the trailer when the string was longer
+# (bpftrace reads one byte more than it keeps, to know)
+run_sonde -q -c /bin/true -e 'config = { max_strlen = 5 } t:syscalls:sys_enter_execve /pid == cpid/ { printf("P: %s\n", str(args.filename)); print(str(args.filename)); exit(); }'
+expect_eq "a cut string ends in .." "P: /bin/..
+/bin/.." "$(printf '%s' "$OUT" | sed '/^$/d')"
+run_sonde -q -c /bin/true -e 'config = { max_strlen = 5; str_trunc_trailer = "_xxx" } t:syscalls:sys_enter_execve /pid == cpid/ { printf("P: %s\n", str(args.filename)); @[str(args.filename)] = 1; exit(); }'
+expect_eq "str_trunc_trailer in the config block" "P: /bin/_xxx
+@[/bin/_xxx]: 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+OUT=$(BPFTRACE_MAX_STRLEN=5 BPFTRACE_STR_TRUNC_TRAILER= timeout 20 "$SONDE" -q -c /bin/true -e 't:syscalls:sys_enter_execve /pid == cpid/ { printf("P: %s|\n", str(args.filename)); exit(); }' 2>&1)
+expect_eq "an empty BPFTRACE_STR_TRUNC_TRAILER shows none" "P: /bin/|" "$(printf '%s' "$OUT" | sed '/^$/d')"
+run_sonde -q -c /bin/true -e 't:syscalls:sys_enter_execve /pid == cpid/ { printf("%s|%s\n", str(args.filename, 4), str(args.filename)); exit(); }'
+expect_eq "str(p, n) keeps n - 1 characters and no trailer" "/bi|/bin/true" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+# license: what the programs are loaded with
+run_sonde -q -e 'config = { license = "Dual BSD/GPL" } BEGIN { @p[1] = 1; print(len(@p)); exit(); }' --emit-elf "$TMP/lic.o"
+if command -v readelf >/dev/null; then
+	expect_match "license in the ELF" 'Dual BSD/GPL' "$(readelf -x license "$TMP/lic.o" 2>&1)"
+fi
+run_sonde -q -e 'config = { license = "Dual BSD/GPL" } BEGIN { @p[1] = 1; print(len(@p)); clear(@p); exit(); }'
+expect_eq "a program loads under another GPL-compatible license" "1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
+# on_stack_limit: 0 builds every value in scratch memory, a large one on the stack
+run_sonde -q -e 'config = { on_stack_limit = 0 } BEGIN { @a[1, comm, "reallylongstr"] = count(); $t = (1, 2, "abc"); print($t); exit(); }'
+expect_eq "on_stack_limit = 0" "(1, 2, abc)
+@a[1, sonde, reallylongstr]: 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+"$SONDE" -e 'config = { on_stack_limit = 0 } BEGIN { $t = (1, 2, 3); print($t); }' -d llvm 2>/dev/null >"$TMP/limit0.ll"
+"$SONDE" -e 'config = { on_stack_limit = 128 } BEGIN { $t = (1, 2, 3); print($t); }' -d llvm 2>/dev/null >"$TMP/limit128.ll"
+if ! cmp -s "$TMP/limit0.ll" "$TMP/limit128.ll"; then
+	pass "on_stack_limit changes where values are built"
+else
+	fail "on_stack_limit changes nothing"
+fi
+
 finish
