@@ -97,6 +97,10 @@ struct rt_map_snapshot {
 /* Read map `fd` (per-CPU maps combined over ncpus possible CPUs). */
 int rt_map_read(const struct desc_map *m, int fd, int ncpus, struct rt_map_snapshot *out);
 void rt_map_snapshot_free(struct rt_map_snapshot *s);
+/* print(@scalar) of a map nothing was stored in yet shows its zero value
+ * (bpftrace: `@: 0`, `{ .count = 0, ... }`): one zero entry for a scalar,
+ * not bucketed map without entries. */
+void rt_map_snapshot_zero_scalar(struct rt_map_snapshot *s);
 /* Sort, apply top (keep the top N) and div (divide values), decode, print. */
 void rt_map_print(struct rt_output *o, const struct rt_map_snapshot *s, int64_t top, int64_t div);
 int rt_map_clear(const struct desc_map *m, int fd);

@@ -397,8 +397,10 @@ static void handle_map_event(struct run *r, const struct event_hdr *h, const cha
 		memcpy(args, payload, size < sizeof(args) ? size : sizeof(args));
 		struct rt_map_snapshot snap = { 0 };
 		err = rt_map_read(m, fd, r->ncpus, &snap);
-		if (err == 0)
+		if (err == 0) {
+			rt_map_snapshot_zero_scalar(&snap);
 			rt_map_print(&r->sink, &snap, args[0], args[1]);
+		}
 		rt_map_snapshot_free(&snap);
 	}
 	if (err) {

@@ -151,4 +151,13 @@ else
 	fail "on_stack_limit changes nothing"
 fi
 
+# print(@scalar) before anything was stored shows the zero value (latest bpftrace)
+run_sonde -q -e 'BEGIN { print(@a); print(@r); print(@s); exit(); } END { @a = 1; @r = (a = 1, b = (2, "hi")); @s = stats(1); }'
+expect_eq "print() of an empty scalar map" "@a: 0
+@r: { .a = 0, .b = (0, ) }
+@s: { .count = 0, .average = 0, .total = 0 }
+@a: 1
+@r: { .a = 1, .b = (2, hi) }
+@s: { .count = 1, .average = 1, .total = 1 }" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
 finish
