@@ -62,6 +62,11 @@ expect_match "usermode in profile probes" '^@\[1\]: [0-9]+$' "$OUT"
 
 run_sonde -q -e 'BEGIN { printf("%d %d %d %d\n", pid(init) == pid, pid(curr_ns) == pid(), tid(init) == tid, tid(curr_ns) == tid()); exit(); }'
 expect_eq "pid(init), pid(curr_ns), tid(...) in the initial namespace" "1 1 1 1" "$OUT"
+# in a PID namespace of its own, pid is sonde's pid there (1 after unshare -f)
+if command -v unshare >/dev/null && unshare -p -f --mount-proc true 2>/dev/null; then
+	OUT=$(timeout 20 unshare -p -f --mount-proc "$SONDE" -q -e 'BEGIN { printf("%d %d %d %d\n", pid, pid(curr_ns), tid(curr_ns), pid(init) > 1); exit(); }' 2>&1)
+	expect_eq "pid and tid in sonde's own PID namespace" "1 1 1 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+fi
 
 # ---- debugf ---------------------------------------------------------------------------
 if [ -w /sys/kernel/tracing/trace ]; then
