@@ -3,6 +3,7 @@
  * str). The descriptors in stdlib/ point here. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cg.h"
 
@@ -28,16 +29,47 @@ static LLVMValueRef pid_tgid(struct cg *cg)
 	return cg->pid_tgid ? cg->pid_tgid : helper0(cg, HELPER_GET_CURRENT_PID_TGID);
 }
 
+/* The PID namespace sonde runs in, when it is not the initial one
+ * (whose inode is the kernel's PROC_PID_INIT_INO). */
+static bool own_pid_namespace(uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+	if (stat("/proc/self/ns/pid", &st) != 0 || st.st_ino == 0xEFFFFFFCu)
+		return false;
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	return true;
+}
+
+/* pid and tid as seen from sonde's PID namespace (bpftrace's default,
+ * `pid(curr_ns)`): bpf_get_ns_current_pid_tgid() when sonde runs in a
+ * namespace of its own, else (and for pid(init)) the global ids. The
+ * result is {u32 tid; u32 tgid}, returned as tgid << 32 | tid like
+ * bpf_get_current_pid_tgid(). */
+static LLVMValueRef pid_tgid_seen(struct cg *cg, struct node *n)
+{
+	uint64_t dev, ino;
+	bool init = n->kind == N_CALL && n->ival == 1;
+	if (init || !own_pid_namespace(&dev, &ino))
+		return pid_tgid(cg);
+	LLVMValueRef info = cg_temp_stack(cg, 8);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 0), info), 8);
+	LLVMValueRef args[4] = { cg_const(cg, dev), cg_const(cg, ino), info, LLVMConstInt(cg->i32, 8, false) };
+	cg_helper(cg, HELPER_GET_NS_CURRENT_PID_TGID, cg->i64, args, 4);
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, info, "");
+	LLVMSetAlignment(v, 8);
+	/* {pid (the thread), tgid} in memory: tid low, tgid high, as wanted */
+	return v;
+}
+
 LLVMValueRef cg_var_pid(struct cg *cg, struct node *n)
 {
-	(void)n;
-	return high32(cg, pid_tgid(cg));
+	return high32(cg, pid_tgid_seen(cg, n));
 }
 
 LLVMValueRef cg_var_tid(struct cg *cg, struct node *n)
 {
-	(void)n;
-	return low32(cg, pid_tgid(cg));
+	return low32(cg, pid_tgid_seen(cg, n));
 }
 
 LLVMValueRef cg_var_uid(struct cg *cg, struct node *n)
@@ -326,8 +358,13 @@ LLVMValueRef cg_fn_str(struct cg *cg, struct node *n)
 {
 	struct node *ptr_arg = n->args, *len_arg = nth_arg(n, 1);
 	uint32_t size = n->type->size;
+	/* bpftrace reads one byte more than the string holds (below 1024
+	 * bytes): a string that reaches the end of its buffer then has no
+	 * NUL there, which is how the printer knows it was cut and adds
+	 * str_trunc_trailer */
+	uint32_t pad = size < 1024 ? size + 1 : size;
 	LLVMValueRef ptr = cg_expr(cg, ptr_arg);
-	LLVMValueRef len = cg_const(cg, size);
+	LLVMValueRef len = cg_const(cg, pad);
 	if (len_arg) {
 		/* str(p, n) reads at most n bytes, the NUL included; the
 		 * verifier needs the size bounded by the buffer */
@@ -335,8 +372,8 @@ LLVMValueRef cg_fn_str(struct cg *cg, struct node *n)
 		LLVMValueRef too_big = LLVMBuildICmp(cg->b, LLVMIntUGT, want, len, "");
 		len = LLVMBuildSelect(cg->b, too_big, len, want, "");
 	}
-	LLVMValueRef buf = cg_temp(cg, size);
-	cg_zero(cg, buf, cg_round8(size));
+	LLVMValueRef buf = cg_temp(cg, pad);
+	cg_zero(cg, buf, cg_round8(pad));
 	enum bpf_helper id = n->as == AS_USER ? HELPER_PROBE_READ_USER_STR : HELPER_PROBE_READ_KERNEL_STR;
 	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(cg->b, ptr, cg->ptr, "") };
 	cg_helper(cg, id, cg->i64, args, 3);

@@ -128,7 +128,7 @@ static LLVMValueRef temp_take(struct cg *cg, uint32_t size, bool scratch);
 LLVMValueRef cg_temp(struct cg *cg, uint32_t size)
 {
 	size = cg_round8(size ? size : 8);
-	return temp_take(cg, size, size > CG_STACK_TEMP_MAX);
+	return temp_take(cg, size, size > cg->stack_limit);
 }
 
 LLVMValueRef cg_temp_stack(struct cg *cg, uint32_t size)
@@ -369,7 +369,8 @@ static void define_config(struct cg *cg)
 
 static void define_license(struct cg *cg)
 {
-	LLVMValueRef init = LLVMConstStringInContext(cg->ctx, "GPL", 3, false);
+	const char *license = cg->license ? cg->license : "GPL";
+	LLVMValueRef init = LLVMConstStringInContext(cg->ctx, license, (unsigned)strlen(license), false);
 	LLVMValueRef g = LLVMAddGlobal(cg->mod, LLVMTypeOf(init), "LICENSE");
 	LLVMSetInitializer(g, init);
 	LLVMSetSection(g, "license");
@@ -881,6 +882,13 @@ int cg_compile(struct program *p, struct sema_result *r, const struct cg_options
 	struct cg cg = { .prog = p, .res = r, .desc = r->desc, .diag = d, .max_strlen = r->max_strlen };
 	int opt_level = o ? o->opt_level : 2;
 	int rc = -1;
+	/* sonde's own default is 64 bytes (bpftrace's: 32); the config's
+	 * on_stack_limit replaces it, capped where helpers still fit on the
+	 * 512-byte stack */
+	cg.stack_limit = o && o->stack_limit_set ? (o->on_stack_limit < CG_STACK_LIMIT_MAX ? o->on_stack_limit
+												 : CG_STACK_LIMIT_MAX)
+						 : CG_STACK_TEMP_MAX;
+	cg.license = o ? o->license : NULL;
 
 	init_bpf_target();
 	if (create_target_machine(&cg, opt_level) < 0)

@@ -40,6 +40,7 @@ enum bpf_helper {
 	HELPER_MAP_UPDATE_ELEM = 2,
 	HELPER_MAP_DELETE_ELEM = 3,
 	HELPER_KTIME_GET_NS = 5,
+	HELPER_TRACE_PRINTK = 6,
 	HELPER_GET_PRANDOM_U32 = 7,
 	HELPER_GET_SMP_PROCESSOR_ID = 8,
 	HELPER_GET_CURRENT_PID_TGID = 14,
@@ -59,7 +60,10 @@ enum bpf_helper {
 	HELPER_SEND_SIGNAL_THREAD = 117,
 	HELPER_GET_ATTACH_COOKIE = 174,
 	HELPER_JIFFIES64 = 118,
+	HELPER_GET_NS_CURRENT_PID_TGID = 120,
 	HELPER_RINGBUF_OUTPUT = 130,
+	HELPER_PER_CPU_PTR = 153,
+	HELPER_THIS_CPU_PTR = 154,
 	HELPER_FOR_EACH_MAP_ELEM = 164,
 	HELPER_LOOP = 181,
 	HELPER_MAP_LOOKUP_PERCPU_ELEM = 195,
@@ -79,6 +83,9 @@ enum cg_config_field { CFG_SELF_TGID, CFG_FILTER_TGID, CFG_CPID, CFG_START_NS, C
 
 /* Temporaries on the stack above this go to scratch memory. */
 #define CG_STACK_TEMP_MAX 64
+/* the most on_stack_limit may keep on the stack: a few such values must
+ * still fit in the 512-byte BPF stack */
+#define CG_STACK_LIMIT_MAX 128
 /* The per-CPU scratch map's value: a percpu_array value may be 32 KiB
  * (measured: 32,776 bytes is refused with E2BIG). */
 #define CG_SCRATCH_MAX (32 * 1024)
@@ -134,6 +141,8 @@ struct cg {
 	int nstack_maps;
 	uint32_t scratch_high;      /* most scratch bytes any program used */
 	uint32_t max_strlen;
+	uint32_t stack_limit;       /* temporaries up to this size live on the stack */
+	const char *license;
 
 	/* the function being emitted */
 	struct prog_group *group;

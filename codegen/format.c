@@ -114,3 +114,27 @@ LLVMValueRef cg_fn_username(struct cg *cg, struct node *n)
 	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_var_uid(cg, n), out), 8);
 	return out;
 }
+
+/* debugf(fmt, ...): bpf_trace_printk(fmt, size, a1, a2, a3), the format
+ * on the stack; strings go as pointers to their buffers, integers as u64
+ * (the kernel reads each argument as its conversion's width says). */
+LLVMValueRef cg_fn_debugf(struct cg *cg, struct node *n)
+{
+	struct node *fmt = n->args;
+	uint32_t size = (uint32_t)fmt->str_len + 1;
+	LLVMValueRef buf = cg_temp_stack(cg, cg_round8(size));
+	LLVMValueRef text = cg_str_const(cg, fmt->str, fmt->str_len, cg_round8(size));
+	cg_copy(cg, buf, text, cg_round8(size), 8);
+	LLVMValueRef args[5] = { buf, LLVMConstInt(cg->i32, size, false) };
+	unsigned nargs = 2;
+	for (struct node *a = fmt->next; a && nargs < 5; a = a->next) {
+		LLVMValueRef v = cg_expr(cg, a);
+		if (!v)
+			return NULL;
+		if (a->type->kind != TY_STR && LLVMGetTypeKind(LLVMTypeOf(v)) == LLVMPointerTypeKind)
+			v = LLVMBuildPtrToInt(cg->b, v, cg->i64, "");
+		args[nargs++] = v;
+	}
+	cg_helper(cg, HELPER_TRACE_PRINTK, cg->i64, args, nargs);
+	return NULL;
+}

@@ -359,8 +359,10 @@ static void set_map_pair(struct cg *cg, struct node *n, const struct map_info *m
 	LLVMValueRef dst = cg_ptr_add(cg, slot, t->members[1].offset);
 	if (m->kind == MAP_PLAIN)
 		cg_copy(cg, dst, value, t->members[1].type->size, 1);
-	else
+	else if (m->kind == MAP_COUNT || m->kind == MAP_SUM)
 		LLVMSetAlignment(LLVMBuildStore(cg->b, percpu_total(cg, m, key), dst), 8);
+	else /* avg, min, max: the aggregation's own read, as `@m[k]` */
+		LLVMSetAlignment(LLVMBuildStore(cg->b, agg_find(m->kind)->read(cg, m, key), dst), 8);
 }
 
 static void emit_for(struct cg *cg, struct node *n)

@@ -381,22 +381,27 @@ void cg_event_output(struct cg *cg, LLVMValueRef buf, uint32_t size)
 
 /* has_key(@m, k): the key as for @m[k]. A per-CPU map's key exists on
  * every CPU once inserted, so this CPU's lookup answers too. */
+static LLVMValueRef has_key_bucketed(struct cg *cg, struct map_info *m, struct node *keys);
+
 LLVMValueRef cg_fn_has_key(struct cg *cg, struct node *n)
 {
 	struct map_info *m = n->map;
+	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
+	if (agg && agg->bucketed)
+		return has_key_bucketed(cg, m, n->args->next);
 	LLVMValueRef key = cg_map_key(cg, m, n->args->next, NULL);
 	LLVMValueRef p = cg_map_lookup(cg, cg_map_global(cg, m), key);
 	return LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, p, LLVMConstNull(cg->ptr), ""),
 			     cg->i64, "");
 }
 
-/* long cb(map, key, value, ctx) { return 0; }: bpf_for_each_map_elem()
- * then visits every element and returns how many it visited. One static
- * subprogram per object, with the BTF the verifier wants for callbacks
- * (every parameter named). */
-static LLVMValueRef count_callback(struct cg *cg)
+/* A bpf_for_each_map_elem() callback `long name(map, key, value, ctx)`,
+ * one static subprogram per object, with the BTF the verifier wants for
+ * callbacks (every parameter named); *b is positioned in its entry block
+ * (the caller disposes of it). NULL *b: it exists already. */
+static LLVMValueRef callback_shell(struct cg *cg, const char *name, LLVMBuilderRef *b)
 {
-	static const char name[] = "sonde_count_elem";
+	*b = NULL;
 	LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
 	if (fn)
 		return fn;
@@ -408,8 +413,8 @@ static LLVMValueRef count_callback(struct cg *cg)
 	LLVMMetadataRef sig[5] = { cg->di_long, cg->di_voidp, cg->di_voidp, cg->di_voidp, cg->di_voidp };
 	LLVMMetadataRef fnty = LLVMDIBuilderCreateSubroutineType(cg->dib, cg->di_file, sig, 5,
 								 LLVMDIFlagZero);
-	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->dib, cg->di_file, name, sizeof(name) - 1,
-							 name, sizeof(name) - 1, cg->di_file, 0, fnty,
+	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->dib, cg->di_file, name, strlen(name),
+							 name, strlen(name), cg->di_file, 0, fnty,
 							 true, true, 0, LLVMDIFlagPrototyped, true);
 	for (unsigned i = 0; i < 4; i++) {
 		LLVMSetValueName2(LLVMGetParam(fn, i), pnames[i], strlen(pnames[i]));
@@ -417,12 +422,74 @@ static LLVMValueRef count_callback(struct cg *cg)
 						     cg->di_file, 0, cg->di_voidp, true, LLVMDIFlagZero);
 	}
 	LLVMSetSubprogram(fn, sp);
-	LLVMBuilderRef b = LLVMCreateBuilderInContext(cg->ctx);
-	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(cg->ctx, fn, "entry"));
-	LLVMSetCurrentDebugLocation2(b, LLVMDIBuilderCreateDebugLocation(cg->ctx, 0, 0, sp, NULL));
+	*b = LLVMCreateBuilderInContext(cg->ctx);
+	LLVMPositionBuilderAtEnd(*b, LLVMAppendBasicBlockInContext(cg->ctx, fn, "entry"));
+	LLVMSetCurrentDebugLocation2(*b, LLVMDIBuilderCreateDebugLocation(cg->ctx, 0, 0, sp, NULL));
+	return fn;
+}
+
+/* long cb(map, key, value, ctx) { return 0; }: bpf_for_each_map_elem()
+ * then visits every element and returns how many it visited. */
+static LLVMValueRef count_callback(struct cg *cg)
+{
+	LLVMBuilderRef b;
+	LLVMValueRef fn = callback_shell(cg, "sonde_count_elem", &b);
+	if (b) {
+		LLVMBuildRet(b, cg_const(cg, 0));
+		LLVMDisposeBuilder(b);
+	}
+	return fn;
+}
+
+/* For a map keeping a key per bucket (hist, lhist, tseries): a callback
+ * that stops at (returns 1 for) the first element whose user key, the
+ * first `words` u64s of its BPF key, equals the ctx's, and then sets the
+ * ctx's word `words` to 1. */
+static LLVMValueRef prefix_callback(struct cg *cg, uint32_t words)
+{
+	char name[48];
+	snprintf(name, sizeof(name), "sonde_has_key_%u", (unsigned)words);
+	LLVMBuilderRef b;
+	LLVMValueRef fn = callback_shell(cg, name, &b);
+	if (!b)
+		return fn;
+	LLVMValueRef key = LLVMGetParam(fn, 1), ctx = LLVMGetParam(fn, 3);
+	LLVMValueRef same = LLVMConstInt(cg->i1, 1, false);
+	for (uint32_t w = 0; w < words; w++) {
+		LLVMValueRef idx = LLVMConstInt(cg->i64, w, false);
+		LLVMValueRef a = LLVMBuildLoad2(b, cg->i64, LLVMBuildGEP2(b, cg->i64, key, &idx, 1, ""), "");
+		LLVMValueRef c = LLVMBuildLoad2(b, cg->i64, LLVMBuildGEP2(b, cg->i64, ctx, &idx, 1, ""), "");
+		LLVMSetAlignment(a, 8);
+		LLVMSetAlignment(c, 8);
+		same = LLVMBuildAnd(b, same, LLVMBuildICmp(b, LLVMIntEQ, a, c, ""), "");
+	}
+	LLVMBasicBlockRef found = LLVMAppendBasicBlockInContext(cg->ctx, fn, "found");
+	LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, fn, "next");
+	LLVMBuildCondBr(b, same, found, next);
+	LLVMPositionBuilderAtEnd(b, found);
+	LLVMValueRef at = LLVMConstInt(cg->i64, words, false);
+	LLVMSetAlignment(LLVMBuildStore(b, cg_const(cg, 1), LLVMBuildGEP2(b, cg->i64, ctx, &at, 1, "")), 8);
+	LLVMBuildRet(b, cg_const(cg, 1));
+	LLVMPositionBuilderAtEnd(b, next);
 	LLVMBuildRet(b, cg_const(cg, 0));
 	LLVMDisposeBuilder(b);
 	return fn;
+}
+
+/* has_key(@h, k) of a map with a BPF key per bucket: whether any bucket
+ * of k is in use, by a walk comparing the user key part. */
+static LLVMValueRef has_key_bucketed(struct cg *cg, struct map_info *m, struct node *keys)
+{
+	uint32_t words = cg_round8(m->key->size) / 8;
+	LLVMValueRef key = cg_map_key(cg, m, keys, cg_const(cg, 0));
+	LLVMValueRef ctx = cg_temp_stack(cg, (words + 1) * 8);
+	cg_copy(cg, ctx, key, words * 8, 8);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 0), cg_ptr_add(cg, ctx, words * 8)), 8);
+	LLVMValueRef args[4] = { cg_map_global(cg, m), prefix_callback(cg, words), ctx, cg_const(cg, 0) };
+	cg_helper(cg, HELPER_FOR_EACH_MAP_ELEM, cg->i64, args, 4);
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, ctx, words * 8), "");
+	LLVMSetAlignment(v, 8);
+	return v;
 }
 
 LLVMValueRef cg_fn_len(struct cg *cg, struct node *n)

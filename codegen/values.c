@@ -8,6 +8,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "btf.h"
 #include "cg.h"
 
 LLVMValueRef cg_var_jiffies(struct cg *cg, struct node *n)
@@ -43,6 +44,38 @@ LLVMValueRef cg_var_probetype(struct cg *cg, struct node *n)
 {
 	const char *name = stdlib_probetype_name(cg->group->prov);
 	return cg_str_const(cg, name, strlen(name), n->type->size);
+}
+
+/* usermode: (regs->cs & 3) == 3 where the context is a pt_regs (x86_64:
+ * cs is its 18th u64); BEGIN/END run in user space (1), the other probe
+ * types fire inside the kernel (0), as bpftrace folds them. */
+LLVMValueRef cg_var_usermode(struct cg *cg, struct node *n)
+{
+	(void)n;
+	enum { PT_REGS_CS = 17 * 8 };
+	switch (cg->group->prov ? cg->group->prov->type : PT_BEGIN) {
+	case PT_BEGIN:
+	case PT_END:
+		return cg_const(cg, 1);
+	case PT_INTERVAL:
+	case PT_PROFILE:
+	case PT_UPROBE:
+	case PT_URETPROBE:
+	case PT_USDT:
+	case PT_SOFTWARE:
+	case PT_HARDWARE:
+	case PT_WATCHPOINT:
+	case PT_ASYNCWATCHPOINT: {
+		/* their context starts with the interrupted registers */
+		LLVMValueRef cs = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, cg->ctx_arg, PT_REGS_CS), "");
+		LLVMSetAlignment(cs, 8);
+		LLVMValueRef ring = LLVMBuildAnd(cg->b, cs, cg_const(cg, 3), "");
+		LLVMValueRef user = LLVMBuildICmp(cg->b, LLVMIntEQ, ring, cg_const(cg, 3), "");
+		return LLVMBuildZExt(cg->b, user, cg->i64, "");
+	}
+	default:
+		return cg_const(cg, 0);
+	}
 }
 
 /* ---- integers ------------------------------------------------------------ */
@@ -386,4 +419,62 @@ static LLVMValueRef send_signal(struct cg *cg, struct node *n, enum bpf_helper i
 LLVMValueRef cg_fn_signal(struct cg *cg, struct node *n)
 {
 	return send_signal(cg, n, n->ival ? HELPER_SEND_SIGNAL_THREAD : HELPER_SEND_SIGNAL);
+}
+
+/* ---- per-CPU kernel variables ---------------------------------------------------- */
+
+/* The typed ksym of per-CPU variable `name`: an extern global in ".ksyms"
+ * whose BTF type libbpf checks against the kernel's (only the kind and a
+ * struct's name matter to it), then patches with the kernel's BTF id. */
+static LLVMValueRef percpu_ksym(struct cg *cg, const char *name, srcloc loc)
+{
+	LLVMValueRef g = LLVMGetNamedGlobal(cg->mod, name);
+	if (g) {
+		const char *sec = LLVMGetSection(g);
+		if (!sec || strcmp(sec, ".ksyms") != 0)
+			cg_error(cg, loc, "percpu_kaddr(\"%s\"): the name is taken by one of sonde's own globals", name);
+		return g;
+	}
+	struct kbtf_var v;
+	if (!kbtf_percpu_var(name, &v)) {
+		cg_error(cg, loc, "internal error: per-CPU variable '%s' vanished from BTF", name);
+		return NULL;
+	}
+	LLVMMetadataRef type;
+	if (v.kind == KBTF_VAR_STRUCT)
+		type = LLVMDIBuilderCreateStructType(cg->dib, cg->di_file, v.type_name, strlen(v.type_name),
+						     cg->di_file, 0, (uint64_t)v.size * 8, 64, LLVMDIFlagZero,
+						     NULL, NULL, 0, 0, NULL, "", 0);
+	else if (v.kind == KBTF_VAR_UNION)
+		type = LLVMDIBuilderCreateUnionType(cg->dib, cg->di_file, v.type_name, strlen(v.type_name),
+						    cg->di_file, 0, (uint64_t)v.size * 8, 64, LLVMDIFlagZero,
+						    NULL, 0, 0, "", 0);
+	else
+		type = cg->di_u64;
+	g = LLVMAddGlobal(cg->mod, cg->i8, name);
+	LLVMSetLinkage(g, LLVMExternalLinkage);
+	LLVMSetSection(g, ".ksyms");
+	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(cg->dib, NULL, 0);
+	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		cg->dib, cg->di_cu, name, strlen(name), name, strlen(name), cg->di_file, 0, type, false, expr,
+		NULL, 0);
+	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(cg->ctx, "dbg", 3), gve);
+	return g;
+}
+
+/* percpu_kaddr("name" [, cpu]): bpf_this_cpu_ptr() / bpf_per_cpu_ptr()
+ * of the ksym, as an integer address (NULL for a CPU that does not exist) */
+LLVMValueRef cg_fn_percpu_kaddr(struct cg *cg, struct node *n)
+{
+	LLVMValueRef g = percpu_ksym(cg, n->args->str, n->loc);
+	if (!g)
+		return cg_const(cg, 0);
+	LLVMValueRef p;
+	if (n->args->next) {
+		LLVMValueRef args[2] = { g, cg_expr(cg, n->args->next) };
+		p = cg_helper(cg, HELPER_PER_CPU_PTR, cg->ptr, args, 2);
+	} else {
+		p = cg_helper(cg, HELPER_THIS_CPU_PTR, cg->ptr, &g, 1);
+	}
+	return LLVMBuildPtrToInt(cg->b, p, cg->i64, "");
 }

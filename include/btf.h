@@ -57,6 +57,20 @@ const struct type *kbtf_lazy(struct type_arena *a, const char *name);
  * declaration BTF has no definition for). */
 bool kbtf_complete(struct type_arena *a, const struct type *rec);
 
+/* A per-CPU kernel variable (a VAR of the DATASEC ".data..percpu"), as
+ * percpu_kaddr() declares it for libbpf: its type's kind (integers and
+ * enums count as INT, as libbpf's ksym type check does), and a struct's or
+ * union's name (owned by the BTF). */
+enum kbtf_var_kind { KBTF_VAR_INT, KBTF_VAR_STRUCT, KBTF_VAR_UNION, KBTF_VAR_OTHER };
+struct kbtf_var {
+	uint32_t type_id;
+	enum kbtf_var_kind kind;
+	const char *type_name;
+	uint32_t size;
+};
+/* False when BTF has no per-CPU variable `name` (or no BTF). */
+bool kbtf_percpu_var(const char *name, struct kbtf_var *out);
+
 /* The value of the enumerator `name` in any kernel enum (for
  * BTF_VAR_STATIC-style constants in scripts), and its enum type. */
 bool kbtf_enum_value(struct type_arena *a, const char *name, int64_t *value,

@@ -144,6 +144,7 @@ struct LLVMOpaqueValue *cg_var_numaid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_ncpus(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_has_cpid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_probetype(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_usermode(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_bswap(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strncmp(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strcontains(struct cg *cg, struct node *n);
@@ -172,6 +173,7 @@ struct LLVMOpaqueValue *cg_fn_str(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_nsecs(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_kaddr(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_percpu_kaddr(struct cg *cg, struct node *n); /* codegen/values.c */
 struct LLVMOpaqueValue *cg_fn_kstack(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_ksym(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_has_key(struct cg *cg, struct node *n); /* codegen/maps.c */
@@ -187,6 +189,9 @@ const struct type *stdlib_check_join(struct sema *s, struct node *n);
 const struct type *stdlib_check_strftime(struct sema *s, struct node *n);
 const struct type *stdlib_check_strerror(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal_name(struct sema *s, struct node *n);
+const struct type *stdlib_check_syscall_name(struct sema *s, struct node *n);
+const struct type *stdlib_check_debugf(struct sema *s, struct node *n);
+struct LLVMOpaqueValue *cg_fn_debugf(struct cg *cg, struct node *n);
 const struct type *stdlib_check_ntop(struct sema *s, struct node *n);
 const struct type *stdlib_check_macaddr(struct sema *s, struct node *n);
 const struct type *stdlib_check_cgroup_path(struct sema *s, struct node *n);

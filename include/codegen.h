@@ -19,6 +19,10 @@ struct cg_options {
 	FILE *dump_asm;     /* -d bpf: BPF assembly */
 	const char *emit_llvm_path; /* --emit-llvm FILE */
 	const char *emit_elf_path;  /* --emit-elf FILE */
+	/* bpftrace's settings (config block, BPFTRACE_*) */
+	const char *license;        /* the programs' license; NULL = "GPL" */
+	bool stack_limit_set;       /* on_stack_limit given: */
+	uint32_t on_stack_limit;    /* values larger than this go to scratch memory */
 };
 
 /* Compile; on success moves r->desc into out->desc (r->desc becomes NULL)

@@ -225,6 +225,8 @@ enum lowering_mode probe_lowering_mode(void);
 const char *probe_lowering_raw_tp(enum lower_kind kind); /* "sys_enter", "sys_exit", NULL */
 /* The build machine's syscall number of `name` ("read"), or -1. */
 int probe_syscall_nr(const char *name);
+/* The build machine's name of syscall number nr, or NULL (syscall_name()). */
+const char *probe_syscall_name(long nr);
 
 /* probes/timer.c: what interval and profile share. The "UNIT:N" / "Nunit"
  * spec becomes one target "provider:UNIT:N" with exactly one of period_ns /

@@ -34,7 +34,17 @@ struct rt_options {
 	uint32_t ringbuf_pages;    /* BPFTRACE_PERF_RB_PAGES: the ring buffer's size in pages */
 	uint32_t log_size;         /* BPFTRACE_LOG_SIZE: bytes of verifier log kept on failure */
 	bool no_maps_at_exit;      /* print_maps_on_exit=false: maps are not printed at exit */
+	uint32_t max_cat_bytes;    /* max_cat_bytes: what cat() prints of a file; 0 = 10240 */
 };
+
+/* str_trunc_trailer: a string that filled its buffer (it was cut) is
+ * printed with this after it (runtime/value.c keeps a copy; NULL: "..").
+ * Process-wide, set before rt_run(). */
+void rt_set_str_trunc_trailer(const char *trailer);
+const char *rt_str_trunc_trailer(void);
+/* cat() prints at most n bytes of a file (0: 10240); rt_run() applies
+ * its option. */
+void rt_set_max_cat_bytes(uint32_t n);
 
 /* Bounds of those settings. Map keys: every entry is preallocated, so the
  * bound keeps a typo from asking gigabytes per map. Ring buffer: its size
@@ -87,6 +97,10 @@ struct rt_map_snapshot {
 /* Read map `fd` (per-CPU maps combined over ncpus possible CPUs). */
 int rt_map_read(const struct desc_map *m, int fd, int ncpus, struct rt_map_snapshot *out);
 void rt_map_snapshot_free(struct rt_map_snapshot *s);
+/* print(@scalar) of a map nothing was stored in yet shows its zero value
+ * (bpftrace: `@: 0`, `{ .count = 0, ... }`): one zero entry for a scalar,
+ * not bucketed map without entries. */
+void rt_map_snapshot_zero_scalar(struct rt_map_snapshot *s);
 /* Sort, apply top (keep the top N) and div (divide values), decode, print. */
 void rt_map_print(struct rt_output *o, const struct rt_map_snapshot *s, int64_t top, int64_t div);
 int rt_map_clear(const struct desc_map *m, int fd);

@@ -86,6 +86,9 @@ const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)
 /* A note under the error just reported (quiet runs say nothing). */
 void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A warning (once, as errors: quiet runs say nothing). */
+void sema_warn(struct sema *s, srcloc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 struct type_arena *sema_types(struct sema *s);
 uint32_t sema_max_strlen(struct sema *s);
 bool sema_unsafe(struct sema *s); /* --unsafe was given */

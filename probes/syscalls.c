@@ -97,6 +97,40 @@ int probe_syscall_nr(const char *name)
 	return -1;
 }
 
+#if defined(__x86_64__)
+/* Numbers only syscall_name() shows: map_shadow_stack (newer than some
+ * headers, never lowered), and the x32 ABI's own syscalls 512..547 (nr
+ * with __X32_SYSCALL_BIT cleared), which bpftrace's table names too. */
+static const struct syscall_nr named_only[] = {
+	{ "map_shadow_stack", 453 },
+	{ "rt_sigaction", 512 }, { "rt_sigreturn", 513 }, { "ioctl", 514 }, { "readv", 515 },
+	{ "writev", 516 }, { "recvfrom", 517 }, { "sendmsg", 518 }, { "recvmsg", 519 },
+	{ "execve", 520 }, { "ptrace", 521 }, { "rt_sigpending", 522 }, { "rt_sigtimedwait", 523 },
+	{ "rt_sigqueueinfo", 524 }, { "sigaltstack", 525 }, { "timer_create", 526 }, { "mq_notify", 527 },
+	{ "kexec_load", 528 }, { "waitid", 529 }, { "set_robust_list", 530 }, { "get_robust_list", 531 },
+	{ "vmsplice", 532 }, { "move_pages", 533 }, { "preadv", 534 }, { "pwritev", 535 },
+	{ "rt_tgsigqueueinfo", 536 }, { "recvmmsg", 537 }, { "sendmmsg", 538 }, { "process_vm_readv", 539 },
+	{ "process_vm_writev", 540 }, { "setsockopt", 541 }, { "getsockopt", 542 }, { "io_setup", 543 },
+	{ "io_submit", 544 }, { "execveat", 545 }, { "preadv2", 546 }, { "pwritev2", 547 },
+};
+#endif
+
+const char *probe_syscall_name(long nr)
+{
+	for (size_t i = 0; i < NSYSCALLS; i++)
+		if (syscall_table[i].nr == nr)
+			return syscall_table[i].name;
+#if defined(__x86_64__)
+	for (size_t i = 0; i < sizeof(newer_syscalls) / sizeof(newer_syscalls[0]); i++)
+		if (newer_syscalls[i].nr == nr)
+			return newer_syscalls[i].name;
+	for (size_t i = 0; i < sizeof(named_only) / sizeof(named_only[0]); i++)
+		if (named_only[i].nr == nr)
+			return named_only[i].name;
+#endif
+	return NULL;
+}
+
 /* The number the tracepoint sys_enter_<function> fires on, or -1. */
 static int tracepoint_syscall_nr(const char *function)
 {

@@ -10,8 +10,13 @@
 #include "runtime.h"
 #include "util.h"
 
-/* bpftrace's cat_bytes_max: what cat() prints of a file at most */
-#define CAT_BYTES_MAX 10240
+/* bpftrace's max_cat_bytes: what cat() prints of a file at most */
+static uint32_t cat_bytes_max = 10240;
+
+void rt_set_max_cat_bytes(uint32_t n)
+{
+	cat_bytes_max = n ? n : 10240;
+}
 /* time(): the longest text a format may make (bpftrace's STRING_SIZE) */
 #define TIME_TEXT_MAX 1024
 
@@ -49,8 +54,8 @@ static void do_cat(struct rt_output *o, const char *path)
 		o->ops->message(o, "cat", "", 0, false);
 		return;
 	}
-	char *buf = xmalloc(CAT_BYTES_MAX);
-	size_t n = fread(buf, 1, CAT_BYTES_MAX, f);
+	char *buf = xmalloc(cat_bytes_max);
+	size_t n = fread(buf, 1, cat_bytes_max, f);
 	if (ferror(f))
 		report(o, "failed to read file '%s': %s", path, errno ? errno : EIO);
 	fclose(f);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "probe.h"
 
 typedef int (*user_format_fn)(char *out, size_t size, const struct type_member *m,
 			      const unsigned char *p);
@@ -35,27 +36,31 @@ static int64_t boot_wall_ns(void)
 	return cached;
 }
 
-/* strftime(3) with bpftrace's %f (microseconds, 6 digits): %f is replaced
- * before strftime sees the format; %%f stays as written. */
-static int format_timestamp(char *out, size_t size, const struct type_member *m,
-			    const unsigned char *p)
+/* strftime(3) with bpftrace's extensions, replaced before strftime sees
+ * the format (%%f stays as written): %f the microseconds (6 digits), %k
+ * the nanoseconds (9), %l the milliseconds (3). wall_ns is ns since the
+ * epoch. */
+static int format_wall_time(char *out, size_t size, const char *fmt, int64_t wall)
 {
-	uint64_t ns;
-	memcpy(&ns, p, sizeof(ns));
-	int64_t wall = boot_wall_ns() + (int64_t)ns;
 	time_t secs = (time_t)(wall / 1000000000);
-	char us[8];
-	snprintf(us, sizeof(us), "%06" PRId64, (wall % 1000000000) / 1000);
-	const char *fmt = m->name ? m->name : "";
+	int64_t frac = wall % 1000000000;
+	char us[24], ns[24], ms[24];
+	snprintf(us, sizeof(us), "%06" PRId64, frac / 1000);
+	snprintf(ns, sizeof(ns), "%09" PRId64, frac);
+	snprintf(ms, sizeof(ms), "%03" PRId64, frac / 1000000);
 	size_t flen = strlen(fmt);
-	char *f = malloc(flen * 3 + 1);
+	char *f = malloc(flen * 5 + 1);
 	if (!f)
 		return -1;
 	size_t k = 0;
 	for (size_t i = 0; i < flen; i++) {
-		if (fmt[i] == '%' && fmt[i + 1] == 'f') {
-			memcpy(f + k, us, 6);
-			k += 6;
+		const char *ext = NULL;
+		if (fmt[i] == '%')
+			ext = fmt[i + 1] == 'f' ? us : fmt[i + 1] == 'k' ? ns : fmt[i + 1] == 'l' ? ms : NULL;
+		if (ext) {
+			size_t el = strlen(ext);
+			memcpy(f + k, ext, el);
+			k += el;
 			i++;
 		} else if (fmt[i] == '%' && fmt[i + 1]) {
 			f[k++] = fmt[i++];
@@ -70,6 +75,26 @@ static int format_timestamp(char *out, size_t size, const struct type_member *m,
 	free(f);
 	out[n] = '\0';
 	return 0;
+}
+
+/* strftime(fmt, ns) of ns since boot (nsecs, nsecs(boot), any integer):
+ * the boot time is added, as bpftrace does */
+static int format_timestamp(char *out, size_t size, const struct type_member *m,
+			    const unsigned char *p)
+{
+	uint64_t ns;
+	memcpy(&ns, p, sizeof(ns));
+	return format_wall_time(out, size, m->name ? m->name : "", boot_wall_ns() + (int64_t)ns);
+}
+
+/* strftime(fmt, nsecs(tai | sw_tai)): already a time since the epoch;
+ * bpftrace adds nothing (TAI runs 37 s ahead of UTC, and so does the text) */
+static int format_timestamp_epoch(char *out, size_t size, const struct type_member *m,
+				  const unsigned char *p)
+{
+	uint64_t ns;
+	memcpy(&ns, p, sizeof(ns));
+	return format_wall_time(out, size, m->name ? m->name : "", (int64_t)ns);
 }
 
 static int format_strerror(char *out, size_t size, const struct type_member *m,
@@ -91,6 +116,20 @@ static int format_signal_name(char *out, size_t size, const struct type_member *
 	int64_t sig;
 	memcpy(&sig, p, sizeof(sig));
 	snprintf(out, size, "%s", sig >= 0 && sig <= 64 ? strsignal((int)sig) : "N/A");
+	return 0;
+}
+
+/* syscall_name(nr): the x86_64 name of the number taken as an int32, as
+ * bpftrace's table (which ends at 1023) */
+static int format_syscall_name(char *out, size_t size, const struct type_member *m,
+			       const unsigned char *p)
+{
+	(void)m;
+	int64_t nr;
+	memcpy(&nr, p, sizeof(nr));
+	int32_t n = (int32_t)nr;
+	const char *name = n >= 0 && n < 0x3ff ? probe_syscall_name(n) : NULL;
+	snprintf(out, size, "%s", name ? name : "Unknown syscall");
 	return 0;
 }
 
@@ -227,8 +266,10 @@ static const struct {
 	user_format_fn format;
 } user_formats[] = {
 	{ "timestamp", 8, format_timestamp },
+	{ "timestamp_epoch", 8, format_timestamp_epoch },
 	{ "strerror_t", 8, format_strerror },
 	{ "signal_name_t", 8, format_signal_name },
+	{ "syscall_name_t", 8, format_syscall_name },
 	{ "inet", 24, format_inet },
 	{ "mac_address", 6, format_mac },
 	{ "cgroup_path_t", 8, format_cgroup_path },

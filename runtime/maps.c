@@ -252,6 +252,21 @@ void rt_map_snapshot_free(struct rt_map_snapshot *s)
 	s->n = 0;
 }
 
+void rt_map_snapshot_zero_scalar(struct rt_map_snapshot *s)
+{
+	const struct desc_map *m = s->map;
+	const struct agg_desc *agg = agg_of(m);
+	if (s->n > 0 || m->key || (agg && agg->bucketed))
+		return;
+	uint32_t size = agg ? agg->value_size : m->value->size;
+	unsigned char *zeros = xcalloc(1, size ? size : 1);
+	s->entries = xcalloc(1, sizeof(*s->entries));
+	s->entries[0].key = xcalloc(1, m->key_size ? m->key_size : 1);
+	fill_entry(m, &s->entries[0], zeros, 1, size);
+	s->n = 1;
+	free(zeros);
+}
+
 /* ---- clear / zero ------------------------------------------------------------ */
 
 /* All keys of the map, collected first: deleting or updating while walking

@@ -342,6 +342,11 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 	if (arg->type->kind == TY_STR) {
 		size_t n = arg->type->size;
 		char *str = xstrndup((const char *)payload + arg->offset, n);
+		if (n > 0 && strlen(str) == n) { /* it filled its buffer: cut */
+			char *cut = xasprintf("%s%s", str, rt_str_trunc_trailer());
+			free(str);
+			str = cut;
+		}
 		if (s->conv == 's') {
 			print_string(out, s, str);
 		} else {

@@ -412,8 +412,10 @@ static void handle_map_event(struct run *r, const struct event_hdr *h, const cha
 		memcpy(args, payload, size < sizeof(args) ? size : sizeof(args));
 		struct rt_map_snapshot snap = { 0 };
 		err = rt_map_read(m, fd, r->ncpus, &snap);
-		if (err == 0)
+		if (err == 0) {
+			rt_map_snapshot_zero_scalar(&snap);
 			rt_map_print(&r->sink, &snap, args[0], args[1]);
+		}
 		rt_map_snapshot_free(&snap);
 	}
 	if (err) {
@@ -851,6 +853,7 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		.ncpus = libbpf_num_possible_cpus(),
 	};
 	r.child.release_fd = r.child.exec_err_fd = -1;
+	rt_set_max_cat_bytes(o->max_cat_bytes);
 	if (o->format == RT_FORMAT_JSON)
 		rt_output_json(&r.sink, r.out, stderr);
 	else

@@ -15,7 +15,20 @@
 
 /* bpftrace's str_trunc_trailer: shown after a string that fills its buffer
  * without a NUL (it was cut). */
-#define STR_TRUNC_TRAILER ".."
+static const char *str_trunc_trailer = "..";
+static char *str_trunc_trailer_owned; /* a copy of the last one set */
+
+void rt_set_str_trunc_trailer(const char *trailer)
+{
+	free(str_trunc_trailer_owned);
+	str_trunc_trailer_owned = trailer ? strdup(trailer) : NULL;
+	str_trunc_trailer = str_trunc_trailer_owned ? str_trunc_trailer_owned : "..";
+}
+
+const char *rt_str_trunc_trailer(void)
+{
+	return str_trunc_trailer;
+}
 
 /* ---- the arena ---------------------------------------------------------------- */
 
@@ -124,11 +137,12 @@ static void decode_string(struct rt_arena *a, struct rt_value *v, const struct t
 	size_t len = strnlen((const char *)p, t->size);
 	v->kind = RV_STR;
 	if (len == t->size && t->size > 0) {
-		char *s = rt_arena_alloc(a, len + sizeof(STR_TRUNC_TRAILER));
+		size_t tl = strlen(str_trunc_trailer);
+		char *s = rt_arena_alloc(a, len + tl + 1);
 		memcpy(s, p, len);
-		memcpy(s + len, STR_TRUNC_TRAILER, sizeof(STR_TRUNC_TRAILER));
+		memcpy(s + len, str_trunc_trailer, tl + 1);
 		v->str = s;
-		v->len = len + sizeof(STR_TRUNC_TRAILER) - 1;
+		v->len = len + tl;
 		return;
 	}
 	v->str = arena_strndup(a, (const char *)p, len);

@@ -224,9 +224,13 @@ const struct type *sema_map_iterate(struct sema *s, struct node *n)
 		sema_err(s, n->loc, "map '%s' has no keys (a scalar map) and cannot be iterated", m->name);
 		return type_none();
 	}
-	/* count() and sum() are one number per CPU, added up in the walk */
-	if (m->kind != MAP_PLAIN && m->kind != MAP_COUNT && m->kind != MAP_SUM) {
-		sema_err(s, n->loc, "iterating over map '%s', which holds %s, is not supported by sonde yet",
+	/* count(), sum(), avg(), min() and max() read as one integer (every
+	 * CPU's share combined in the walk); the others are no value, and
+	 * bpftrace refuses them in $kv's tuple too */
+	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
+	if (agg && !agg->read) {
+		sema_err(s, n->loc, "cannot iterate over map '%s': it holds %s, which is not a value $kv.1 "
+			 "can hold (count(), sum(), avg(), min() and max() maps can be iterated)",
 			 m->name, map_desc(m, buf, sizeof(buf)));
 		return type_none();
 	}

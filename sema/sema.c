@@ -34,6 +34,16 @@ void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 	va_end(ap);
 }
 
+void sema_warn(struct sema *s, srcloc loc, const char *fmt, ...)
+{
+	if (s->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vreport(s->d, DIAG_WARNING, loc, fmt, ap);
+	va_end(ap);
+}
+
 /* ---- the hook API (sema.h) ------------------------------------------------ */
 
 const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)

@@ -992,3 +992,45 @@ const char *kbtf_kernel_build_id(void)
 	build_id_from_notes(buf, len, build_id, sizeof(build_id));
 	return build_id;
 }
+
+/* ---- per-CPU variables ---------------------------------------------------------- */
+
+/* Whether VAR id is an entry of the DATASEC ".data..percpu". */
+static bool in_percpu_section(uint32_t var_id)
+{
+	int32_t sec = btf__find_by_name_kind(kbtf.btf, ".data..percpu", BTF_KIND_DATASEC);
+	const struct btf_type *t = sec > 0 ? btf_type((uint32_t)sec) : NULL;
+	if (!t)
+		return false;
+	const struct btf_var_secinfo *v = btf_var_secinfos(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++)
+		if (v[i].type == var_id)
+			return true;
+	return false;
+}
+
+bool kbtf_percpu_var(const char *name, struct kbtf_var *out)
+{
+	if (!kbtf_load())
+		return false;
+	int32_t id = btf__find_by_name_kind(kbtf.btf, name, BTF_KIND_VAR);
+	if (id <= 0 || !in_percpu_section((uint32_t)id))
+		return false;
+	uint32_t tid = skip_modifiers(btf_type((uint32_t)id)->type);
+	const struct btf_type *t = btf_type(tid);
+	out->type_id = tid;
+	out->kind = KBTF_VAR_OTHER;
+	out->type_name = "";
+	out->size = 8;
+	if (!t)
+		return true;
+	if (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) {
+		out->kind = KBTF_VAR_INT;
+		out->size = t->size;
+	} else if (btf_is_struct(t) || btf_is_union(t)) {
+		out->kind = btf_is_struct(t) ? KBTF_VAR_STRUCT : KBTF_VAR_UNION;
+		out->size = t->size;
+		out->type_name = btf_name(t->name_off);
+	}
+	return true;
+}

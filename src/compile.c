@@ -41,7 +41,6 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 				   .missing_probes = (unsigned)config_get(cfg, CFG_MISSING_PROBES),
 				   .probe_filter = o->probe_filter,
 				   .unsafe = o->unsafe };
-	config_free(&local);
 	struct sema_result sr = { 0 };
 	int rc = sema_analyze(prog, &so, &d, &sr);
 	if (rc == 0 && (o->dump & DUMP_TYPES))
@@ -53,12 +52,16 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 			.dump_asm = (o->dump & DUMP_BPF) ? o->dump_out : NULL,
 			.emit_llvm_path = o->emit_llvm_path,
 			.emit_elf_path = o->emit_elf_path,
+			.license = cfg->text[CFG_LICENSE],
+			.stack_limit_set = cfg->set[CFG_ON_STACK_LIMIT],
+			.on_stack_limit = (uint32_t)config_get(cfg, CFG_ON_STACK_LIMIT),
 		};
 		rc = cg_compile(prog, &sr, &co, &d, out);
 		/* after codegen: anything that loaded kernel BTF has done so */
 		if (rc == 0)
 			desc_note_kernel(out->desc);
 	}
+	config_free(&local); /* after codegen: it holds the license text */
 	sema_result_free(&sr);
 	ast_free_program(prog);
 	return rc == 0 && d.errors == 0 ? 0 : -1;

@@ -74,6 +74,7 @@ const struct lang_name lang_names[] = {
 	{ "cpu", B | C, ANY },
 	{ "ctx", B | LANG_STRUCT, CTX },
 	{ "curtask", B | C | LANG_STRUCT, ANY },
+	{ "debugf", C, ANY }, /* in bpftrace's source, no longer in its docs */
 	{ "default_str_length", B | C, ANY },
 	{ "delete", C, ANY },
 	{ "dw_ustack", B | C, ANY },

@@ -138,6 +138,9 @@ static void apply_run_settings(struct cli *cli)
 	cli->rt.log_size = (uint32_t)config_get(&cli->config, CFG_LOG_SIZE);
 	cli->rt.no_maps_at_exit = cli->config.set[CFG_PRINT_MAPS_ON_EXIT] &&
 				  !config_get(&cli->config, CFG_PRINT_MAPS_ON_EXIT);
+	cli->rt.max_cat_bytes = (uint32_t)config_get(&cli->config, CFG_MAX_CAT_BYTES);
+	if (cli->config.set[CFG_STR_TRUNC_TRAILER])
+		rt_set_str_trunc_trailer(cli->config.text[CFG_STR_TRUNC_TRAILER]);
 }
 
 /* ---- the command line ------------------------------------------------------ */

@@ -5,6 +5,11 @@
  * action says what the runtime does with the text: the BPF side only sends
  * the arguments, as printf() does. */
 #include <string.h>
+#include <sys/vfs.h>
+
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
 
 #include "builtins.h"
 #include "sema.h"
@@ -101,7 +106,11 @@ static const struct type *user_value(struct sema *s, const char *name, const cha
 }
 
 /* strftime(fmt, ns): ns since boot, shown in local time by the strftime(3)
- * format (with %f: the microseconds). */
+ * format (with bpftrace's %f, %k, %l). As in the latest bpftrace, the
+ * timestamp's clock says where it counts from: nsecs(tai) and
+ * nsecs(sw_tai) from the epoch, everything else from boot (plain nsecs
+ * too, as bpftrace 0.17 scripts expect), and nsecs(monotonic) has no date
+ * at all. */
 const struct type *stdlib_check_strftime(struct sema *s, struct node *n)
 {
 	struct node *fmt = n->args, *ns = fmt->next;
@@ -117,7 +126,15 @@ const struct type *stdlib_check_strftime(struct sema *s, struct node *n)
 		return type_none();
 	if (sema_const_eval(ns, &v) && v < 0)
 		return sema_fail(s, ns->loc, "strftime(): the timestamp %lld is negative", (long long)v);
-	return user_value(s, "timestamp", fmt->str, type_int(8, false));
+	const char *base = "timestamp";
+	if (ns->kind == N_CALL && ns->func && ns->func->emit == cg_fn_nsecs && ns->args) {
+		if (ns->ival == STDLIB_CLOCK_MONOTONIC)
+			return sema_fail(s, ns->loc, "strftime() cannot take a monotonic timestamp (it does not "
+					 "count from a date); use nsecs(boot), nsecs(tai) or nsecs(sw_tai)");
+		if (ns->ival == STDLIB_CLOCK_TAI || ns->ival == STDLIB_CLOCK_SW_TAI)
+			base = "timestamp_epoch";
+	}
+	return user_value(s, base, fmt->str, type_int(8, false));
 }
 
 /* strerror(errno): the error's description */
@@ -197,4 +214,86 @@ const struct type *stdlib_check_signal_name(struct sema *s, struct node *n)
 	if (!sema_arg_integer(s, n, 0, false))
 		return type_none();
 	return user_value(s, "signal_name_t", "sig", type_int(8, true));
+}
+
+/* syscall_name(nr): the syscall's name ("read"; "Unknown syscall" for a
+ * number without one), from sonde's x86_64 table when shown */
+const struct type *stdlib_check_syscall_name(struct sema *s, struct node *n)
+{
+	if (!sema_arg_integer(s, n, 0, false))
+		return type_none();
+	return user_value(s, "syscall_name_t", "nr", type_int(8, true));
+}
+
+/* The conversions of a bpf_trace_printk format, -1 at the first one the
+ * kernel's bpf_bprintf_prepare() refuses (it knows d i u x X c s p with
+ * l/ll/h/hh, flags and a width). */
+static int printk_conversions(const char *fmt, const char **bad)
+{
+	int n = 0;
+	for (const char *p = fmt; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		const char *start = p++;
+		while (*p && strchr("-+ #0123456789", *p))
+			p++;
+		while (*p == 'l' || *p == 'h')
+			p++;
+		if (!*p || !strchr("diuxXcsp", *p)) {
+			*bad = start;
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* debugf(fmt, ...): bpf_trace_printk(), formatted by the kernel into its
+ * trace buffer (tracefs trace_pipe), not by sonde; at most three
+ * arguments, integers or strings (the helper's limits). */
+const struct type *stdlib_check_debugf(struct sema *s, struct node *n)
+{
+	struct node *fmt = n->args;
+	char buf[128];
+	if (fmt->kind != N_STR) {
+		for (struct node *a = n->args; a; a = a->next)
+			sema_expr(s, a);
+		return sema_fail(s, fmt->loc, "debugf() expects a string literal as its format");
+	}
+	fmt->type = type_str(sema_types(s), (uint32_t)fmt->str_len + 1);
+	int nargs = sema_count_args(n) - 1;
+	if (nargs > 3)
+		return sema_fail(s, sema_arg(n, 4)->loc, "debugf() takes at most 3 arguments after the format "
+				 "(bpf_trace_printk's limit), got %d", nargs);
+	const char *bad = NULL;
+	int nconv = printk_conversions(fmt->str, &bad);
+	if (nconv < 0)
+		return sema_fail(s, fmt->loc, "debugf(): the kernel's bpf_trace_printk has no conversion '%.*s' "
+				 "(it knows %%d %%i %%u %%x %%c %%s %%p, with l, ll, h, hh)",
+				 (int)strcspn(bad + 1, "diuxXcspaeEfgGnoS") + 2, bad);
+	if (nconv != nargs)
+		return sema_fail(s, n->loc, "debugf(): the format has %d conversion%s but %d argument%s follow%s",
+				 nconv, nconv == 1 ? "" : "s", nargs, nargs == 1 ? "" : "s", nargs == 1 ? "s" : "");
+	for (struct node *a = fmt->next; a; a = a->next) {
+		const struct type *t = sema_expr(s, a);
+		if (type_is_none(t))
+			return t;
+		if (!type_is_integer(t) && t->kind != TY_BOOL && t->kind != TY_PTR && t->kind != TY_STR)
+			return sema_fail(s, a->loc, "debugf() prints integers and strings, got %s",
+					 type_name(t, buf, sizeof(buf)));
+	}
+	struct statfs fs;
+	bool tracefs = (statfs("/sys/kernel/tracing", &fs) == 0 && fs.f_type == TRACEFS_MAGIC) ||
+		       (statfs("/sys/kernel/debug/tracing", &fs) == 0 && fs.f_type == TRACEFS_MAGIC);
+	if (!tracefs)
+		return sema_fail(s, n->loc, "debugf() writes to the kernel's trace buffer, but tracefs is not "
+				 "mounted, so nothing could read it (mount -t tracefs tracefs /sys/kernel/tracing)");
+	sema_warn(s, n->loc, "debugf() writes to the kernel's trace buffer, shared by the whole system "
+		  "(read it from /sys/kernel/tracing/trace_pipe); it is slow and not meant for production "
+		  "use (see bpf_trace_printk in bpf-helpers(7))");
+	return type_none();
 }

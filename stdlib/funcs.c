@@ -20,10 +20,13 @@ static const struct type *check_print(struct sema *s, struct node *call)
 	struct node *first = call->args;
 	int64_t v;
 	if (first->kind == N_MAP && !first->args) {
-		if (!sema_arg_map(s, call, 0, false))
+		struct map_info *m = sema_arg_map(s, call, 0, false);
+		if (!m)
 			return type_none();
 		for (int i = 1; i < sema_count_args(call); i++)
 			sema_arg_literal(s, call, i, &v);
+		if (m->kind == MAP_STATS && call->args->next)
+			sema_warn(s, call->loc, "print()'s top and div arguments are ignored for stats() maps");
 		return type_none();
 	}
 	if (sema_count_args(call) > 1)
@@ -358,9 +361,13 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "buf",    FN_VALUE, 1, 2, check_buf, cg_fn_buf, NULL },
 	{ "nsecs",  FN_VALUE, 0, 1, check_nsecs, cg_fn_nsecs, NULL },
 	{ "kaddr",  FN_VALUE, 1, 1, check_kaddr, cg_fn_kaddr, NULL },
+	{ "percpu_kaddr", FN_VALUE, 1, 2, stdlib_check_percpu_kaddr, cg_fn_percpu_kaddr, NULL },
 	{ "kstack", FN_VALUE, 0, 2, check_kstack, cg_fn_kstack, NULL },
 	{ "ksym",   FN_VALUE, 1, 1, check_ksym, cg_fn_ksym, NULL },
 	/* values computed in BPF or at compile time (values.c) */
+	{ "pid",         FN_VALUE, 0, 1, stdlib_check_pid_ns, cg_var_pid, NULL },
+	{ "tid",         FN_VALUE, 0, 1, stdlib_check_pid_ns, cg_var_tid, NULL },
+	{ "comm",        FN_VALUE, 0, 1, stdlib_check_comm, cg_var_comm, NULL },
 	{ "ppid",        FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
 	{ "pcomm",       FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
 	{ "leader_tid",  FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
@@ -391,10 +398,12 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "system",   FN_STMT, 1, -1, stdlib_check_system, cg_fn_printf, NULL },
 	{ "errorf",   FN_STMT, 1, -1, stdlib_check_errorf, cg_fn_printf, NULL },
 	{ "warnf",    FN_STMT, 1, -1, stdlib_check_warnf, cg_fn_printf, NULL },
+	{ "debugf",   FN_STMT, 1, -1, stdlib_check_debugf, cg_fn_debugf, NULL },
 	{ "join",     FN_STMT, 1, 2, stdlib_check_join, cg_fn_join, NULL },
 	{ "strftime", FN_VALUE, 2, 2, stdlib_check_strftime, cg_fn_user_value, NULL },
 	{ "strerror", FN_VALUE, 1, 1, stdlib_check_strerror, cg_fn_user_value, NULL },
 	{ "signal_name", FN_VALUE, 1, 1, stdlib_check_signal_name, cg_fn_user_value, NULL },
+	{ "syscall_name", FN_VALUE, 1, 1, stdlib_check_syscall_name, cg_fn_user_value, NULL },
 	{ "ntop",     FN_VALUE, 1, 2, stdlib_check_ntop, cg_fn_ntop, NULL },
 	{ "macaddr",  FN_VALUE, 1, 1, stdlib_check_macaddr, cg_fn_macaddr, NULL },
 	{ "cgroup_path", FN_VALUE, 1, 2, stdlib_check_cgroup_path, cg_fn_cgroup_path, NULL },

@@ -1,29 +1,18 @@
 /* mapfuncs.c - functions that ask a map about itself: has_key(@m, k) and
  * len(@m), the latest bpftrace's map API.
  *
- * Both work in BPF (codegen/maps.c). A hist()/lhist() map keeps one BPF
- * key per bucket in use, so neither a lookup of the user key nor a count
- * of BPF keys answers for them: sonde says so instead of answering wrong. */
+ * Both work in BPF (codegen/maps.c). A hist(), lhist() or tseries() map
+ * keeps one BPF key per bucket in use: has_key() then walks the map for a
+ * bucket of the key, and len() counts BPF keys, buckets, as bpftrace
+ * (which stores them alike) does. */
 #include "builtins.h"
 #include "sema.h"
-
-static bool reject_bucketed(struct sema *s, struct node *call, const struct map_info *m)
-{
-	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
-	if (!agg || !agg->bucketed)
-		return false;
-	sema_fail(s, call->loc, "%s() of a map that keeps a key per bucket (%s: hist(), lhist(), "
-		  "tseries()) is not supported by sonde yet", call->func->name, m->name);
-	return true;
-}
 
 /* has_key(@m, key): true when the key is in the map. */
 static const struct type *check_has_key(struct sema *s, struct node *call)
 {
 	struct map_info *m = sema_arg_map_and_key(s, call);
-	if (!m || reject_bucketed(s, call, m))
-		return type_none();
-	return type_bool();
+	return m ? type_bool() : type_none();
 }
 
 /* len(@m): the number of keys (int64). */
@@ -37,8 +26,6 @@ static const struct type *check_len(struct sema *s, struct node *call)
 		if (sema_map_is_scalar(s, m))
 			return sema_fail(s, arg->loc,
 					 "call to len() expects a map with explicit keys (non-scalar map)");
-		if (reject_bucketed(s, call, m))
-			return type_none();
 		return type_int(8, true);
 	}
 	char buf[128];

@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf.h"
+#include "kallsyms.h"
 #include "sema.h"
+#include "suggest.h"
 #include "values.h"
 
 /* ---- builtin variables ------------------------------------------------------- */
@@ -508,4 +511,110 @@ const struct type *stdlib_check_signal(struct sema *s, struct node *n)
 const struct type *stdlib_check_signal_thread(struct sema *s, struct node *n)
 {
 	return check_signal(s, n, true);
+}
+
+/* ---- process ids and modes ------------------------------------------------------- */
+
+/* usermode: 1 when the event interrupted user code. bpftrace reads the
+ * saved CS register where the context is a pt_regs, and folds it to 1 in
+ * BEGIN/END (user space runs them) and to 0 elsewhere (tracepoints fire in
+ * the kernel); codegen decides per program. */
+const struct type *stdlib_var_usermode(struct sema *s, struct node *n)
+{
+	(void)s; (void)n;
+#if !defined(__x86_64__)
+	return sema_fail(s, n->loc, "'usermode' is only supported on x86_64");
+#else
+	return type_int(1, false);
+#endif
+}
+
+/* pid([curr_ns | init]), tid([curr_ns | init]): which PID namespace the
+ * number is seen from (ival: 0 curr_ns, the default; 1 init). A name, not
+ * a value: the argument is never emitted. */
+const struct type *stdlib_check_pid_ns(struct sema *s, struct node *n)
+{
+	static const char *const spaces[] = { "curr_ns", "init" };
+	struct node *arg = n->args;
+	n->ival = 0;
+	if (!arg) { /* pid() is pid */
+		n->kind = N_BUILTIN;
+		return sema_expr(s, n);
+	}
+	if (arg->kind == N_BUILTIN)
+		for (size_t i = 0; i < sizeof(spaces) / sizeof(spaces[0]); i++)
+			if (strcmp(arg->name, spaces[i]) == 0) {
+				n->ival = i;
+				arg->type = type_none();
+				return type_int(4, false);
+			}
+	struct suggestion near;
+	suggestion_init(&near, arg->kind == N_BUILTIN ? arg->name : "");
+	for (size_t i = 0; arg->kind == N_BUILTIN && i < sizeof(spaces) / sizeof(spaces[0]); i++)
+		suggestion_consider(&near, spaces[i]);
+	if (near.best)
+		sema_fail(s, arg->loc, "unknown PID namespace '%s' for %s(); did you mean '%s'?", arg->name,
+			  n->name, near.best);
+	else
+		sema_fail(s, arg->loc, "%s() takes the PID namespace to see it from: curr_ns or init", n->name);
+	suggestion_free(&near);
+	return type_none();
+}
+
+/* comm(), comm(pid): the current thread's name, or another process's.
+ * bpftrace reads another task through the bpf_task_from_pid kfunc, which
+ * the kernel lets only fentry/fexit and iter (tracing) programs call; sonde
+ * has no such probe type yet. */
+const struct type *stdlib_check_comm(struct sema *s, struct node *n)
+{
+	if (!n->args) { /* comm() is comm */
+		n->kind = N_BUILTIN;
+		return sema_expr(s, n);
+	}
+	if (!sema_arg_integer(s, n, 0, false))
+		return type_none();
+	return sema_fail(s, n->loc, "comm(pid) reads the task through the bpf_task_from_pid kfunc, which "
+			 "the kernel allows only in fentry, fexit and iter programs; sonde has none of "
+			 "those yet. comm is the current thread's name");
+}
+
+/* percpu_kaddr("name" [, cpu]): the address of a per-CPU kernel variable
+ * on this CPU or on `cpu` (0 when there is no such CPU). libbpf resolves
+ * the variable from the kernel's BTF (a typed ksym), so the kernel's
+ * kallsyms need not list it (this one does not list variables). */
+const struct type *stdlib_check_percpu_kaddr(struct sema *s, struct node *n)
+{
+	struct node *name = n->args;
+	if (name->kind != N_STR) {
+		for (struct node *a = n->args; a; a = a->next)
+			sema_expr(s, a);
+		return sema_fail(s, name->loc, "percpu_kaddr() expects a string literal: the per-CPU variable's name");
+	}
+	name->type = type_str(sema_types(s), (uint32_t)name->str_len + 1);
+	if (name->next && !sema_arg_integer(s, n, 1, false))
+		return type_none();
+	if (!kbtf_available())
+		return sema_fail(s, name->loc, "percpu_kaddr(\"%s\") finds the variable in kernel BTF: %s", name->str,
+				 kbtf_error());
+	struct kbtf_var v;
+	if (!kbtf_percpu_var(name->str, &v))
+		return sema_fail(s, name->loc, "percpu_kaddr(): the kernel has no per-CPU variable '%s' (none in "
+				 "its BTF's .data..percpu section)", name->str);
+	/* the verifier resolves the variable's BTF id to an address with the
+	 * kernel's kallsyms_lookup_name(), which only knows variables when the
+	 * kernel was built with CONFIG_KALLSYMS_ALL: /proc/kallsyms tells */
+	uint64_t addr = 0;
+	char *near = NULL;
+	enum kallsyms_result found = kallsyms_lookup(KALLSYMS_PATH, name->str, &addr, &near);
+	free(near);
+	if (found == KALLSYMS_NO_DATA || found == KALLSYMS_NOT_FOUND)
+		return sema_fail(s, name->loc, "percpu_kaddr(\"%s\"): the kernel cannot give the variable's address: "
+				 "%s lists %s, and the verifier looks per-CPU variables up there (a kernel "
+				 "built with CONFIG_KALLSYMS_ALL lists them)", name->str, KALLSYMS_PATH,
+				 found == KALLSYMS_NO_DATA ? "only functions" : "no such symbol");
+	if (v.kind == KBTF_VAR_OTHER)
+		return sema_fail(s, name->loc, "percpu_kaddr(\"%s\"): a per-CPU variable of this type (a pointer "
+				 "or an array) is not supported by sonde yet; integers, structs and unions are",
+				 name->str);
+	return type_ptr(sema_types(s), type_int(8, false), AS_KERNEL);
 }

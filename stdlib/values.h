@@ -11,6 +11,7 @@ const struct type *stdlib_var_numaid(struct sema *s, struct node *n);
 const struct type *stdlib_var_ncpus(struct sema *s, struct node *n);
 const struct type *stdlib_var_has_cpid(struct sema *s, struct node *n);
 const struct type *stdlib_var_probetype(struct sema *s, struct node *n);
+const struct type *stdlib_var_usermode(struct sema *s, struct node *n);
 /* ppid, pcomm, leader_tid, leader_comm: members of the current task */
 const struct type *stdlib_var_task_alias(struct sema *s, struct node *n);
 
@@ -30,5 +31,8 @@ const struct type *stdlib_check_type_test(struct sema *s, struct node *n);
 const struct type *stdlib_check_static_assert(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal_thread(struct sema *s, struct node *n);
+const struct type *stdlib_check_pid_ns(struct sema *s, struct node *n);
+const struct type *stdlib_check_comm(struct sema *s, struct node *n);
+const struct type *stdlib_check_percpu_kaddr(struct sema *s, struct node *n);
 
 #endif

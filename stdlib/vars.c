@@ -170,6 +170,7 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "ncpus",   stdlib_var_ncpus, cg_var_ncpus },
 	{ "has_cpid", stdlib_var_has_cpid, cg_var_has_cpid },
 	{ "probetype", stdlib_var_probetype, cg_var_probetype },
+	{ "usermode", stdlib_var_usermode, cg_var_usermode },
 	/* members of the current task: sema rewrites them into the member read */
 	{ "ppid",    stdlib_var_task_alias, NULL },
 	{ "pcomm",   stdlib_var_task_alias, NULL },

@@ -74,4 +74,9 @@ expect_match "topsyscalls: entries by command and pid" '^@calls\[[^,]+, [0-9]+\]
 expect_eq "topsyscalls: at most five entries a second" "" \
 	"$(awk '/^[0-9][0-9]:/ { n = 0; next } /^@calls/ { if (++n > 5) print }' <<<"$OUT")"
 
+run_example slowcalls.bt 0
+expect_eq "slowcalls exit code" 0 "$RC"
+expect_match "slowcalls header" '^SYSCALL +AVG_NS +MAX_NS$' "$OUT"
+expect_match "slowcalls: read by name with its average and maximum (for over an avg() map)" '^read +[0-9]+ +[0-9]+$' "$OUT"
+
 finish
