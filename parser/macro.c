@@ -66,6 +66,7 @@ static struct node *copy_tree(const struct node *n)
 		c->spec = xmalloc(sizeof(*c->spec));
 		*c->spec = *n->spec;
 		c->spec->name = n->spec->name ? xstrdup(n->spec->name) : NULL;
+		c->spec->expr = copy_tree(n->spec->expr);
 	}
 	c->members = NULL; /* sema's; not set before sema */
 	c->lhs = copy_tree(n->lhs);
@@ -285,20 +286,34 @@ static void expand_value(struct expander *ex, struct node **slot)
 		replace_node(n, ast_new(N_INT, n->loc));
 		return;
 	}
-	struct node *last = block->body;
-	if (!last || last->next || last->kind != N_EXPR_STMT) {
+	struct node **lastp = &block->body;
+	while (*lastp && (*lastp)->next)
+		lastp = &(*lastp)->next;
+	struct node *last = *lastp;
+	if (!last || last->kind != N_EXPR_STMT || last->is_discard) {
 		diag_error(ex->d, n->loc,
-			   last ? "macro '%s' has statements before its value: use it as a statement, or as the value assigned in one ($v = %s(...))"
+			   last ? "macro '%s' has no value: its body does not end in an expression"
 				: "macro '%s' has no value (its body is empty)",
-			   m->name, m->name);
+			   m->name);
 		ast_free_node(block);
 		replace_node(n, ast_new(N_INT, n->loc));
 		return;
 	}
-	struct node *e = last->lhs;
+	if (block->body == last) {
+		struct node *e = last->lhs;
+		last->lhs = NULL;
+		ast_free_node(block);
+		replace_node(n, e);
+		return;
+	}
+	/* statements, then the value: a block expression, as bpftrace has it */
+	*lastp = NULL;
+	block->kind = N_BLOCK_EXPR;
+	block->lhs = last->lhs;
+	block->loc = n->loc;
 	last->lhs = NULL;
-	ast_free_node(block);
-	replace_node(n, e);
+	ast_free_node(last);
+	replace_node(n, block);
 }
 
 static void expand_list_values(struct expander *ex, struct node *n)

@@ -414,21 +414,80 @@ static const struct type *check_binary(struct sema *s, struct node *n)
 	return type_int(8, as || bs || n->op == OP_SUB);
 }
 
-static const struct type *check_ternary(struct sema *s, struct node *n)
+static void check_ternary_condition(struct sema *s, struct node *n)
 {
 	const struct type *c = sema_expr(s, n->cond);
-	const struct type *a = sema_expr(s, n->then), *b = sema_expr(s, n->els);
-	char ba[128], bb[128];
+	char buf[128];
 	if (!type_is_none(c) && !sema_is_condition_type(c))
-		sema_err(s, n->cond->loc, "the condition of '?:' must be an integer, a bool or a pointer, not %s",
-			 tname(c, ba, sizeof(ba)));
+		sema_err(s, n->cond->loc, "the condition of %s must be an integer, a bool or a pointer, not %s",
+			 n->is_prefix ? "'if'" : "'?:'", tname(c, buf, sizeof(buf)));
+}
+
+/* The one type of both branches, or an error naming them. */
+static const struct type *merge_branches(struct sema *s, struct node *n, const struct type *a,
+					 const struct type *b)
+{
+	char ba[128], bb[128];
 	if (type_is_none(a) || type_is_none(b))
 		return type_none();
 	const struct type *t = type_merge(sema_types(s), sema_stored_type(a), sema_stored_type(b));
 	if (!t)
-		return sema_fail(s, n->loc, "the two branches of '?:' have different types: %s and %s",
-				 tname(a, ba, sizeof(ba)), tname(b, bb, sizeof(bb)));
+		return sema_fail(s, n->loc, "the two branches of %s have different types: %s and %s",
+				 n->is_prefix ? "if/else" : "'?:'", tname(a, ba, sizeof(ba)),
+				 tname(b, bb, sizeof(bb)));
 	return t;
+}
+
+static const struct type *check_ternary(struct sema *s, struct node *n)
+{
+	check_ternary_condition(s, n);
+	const struct type *a = sema_expr(s, n->then);
+	if (!n->els)
+		return sema_fail(s, n->loc, "an 'if' without 'else' has no value; add an else branch "
+				 "(if c { a } else { b })");
+	return merge_branches(s, n, a, sema_expr(s, n->els));
+}
+
+/* { stmts; value } where a value is wanted. */
+static const struct type *check_block_expr(struct sema *s, struct node *n, bool discarded)
+{
+	int mark = sema_scope_enter(s);
+	for (struct node *st = n->body; st; st = st->next)
+		sema_stmt(s, st);
+	const struct type *t;
+	if (n->lhs)
+		t = discarded ? sema_discarded(s, n->lhs) : sema_expr(s, n->lhs);
+	else if (discarded)
+		t = type_void();
+	else
+		t = sema_fail(s, n->loc, "this block has no value: a block used as a value ends in an "
+			      "expression without ';' ({ ...; value })");
+	sema_scope_leave(s, mark);
+	return t;
+}
+
+const struct type *sema_discarded(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_CALL: {
+		/* a function without a value (printf) is fine here; a value
+		 * function is still typed: codegen reads its type */
+		const struct type *t = sema_call(s, n, CALL_STMT);
+		return set_type(n, t ? t : type_none());
+	}
+	case N_TERNARY: {
+		check_ternary_condition(s, n);
+		const struct type *a = sema_discarded(s, n->then);
+		const struct type *b = n->els ? sema_discarded(s, n->els) : type_void();
+		if (type_is(a, TY_VOID) || type_is(b, TY_VOID))
+			return set_type(n, type_void());
+		return set_type(n, merge_branches(s, n, a, b));
+	}
+	case N_BLOCK_EXPR:
+		return set_type(n, check_block_expr(s, n, true));
+	default:
+		return sema_expr(s, n);
+	}
 }
 
 /* ---- casts ---------------------------------------------------------------------------------- */
@@ -686,6 +745,8 @@ const struct type *sema_expr(struct sema *s, struct node *n)
 		return set_type(n, check_sizeof(s, n));
 	case N_OFFSETOF:
 		return set_type(n, check_offsetof(s, n));
+	case N_BLOCK_EXPR:
+		return set_type(n, check_block_expr(s, n, false));
 	case N_POSITIONAL: /* replaced before typing; kept for robustness */
 	default:
 		sema_err(s, n->loc, "expected an expression");
