@@ -117,6 +117,46 @@ static int param_index(const struct macro_def *m, enum node_kind kind, const cha
 }
 
 static void subst_list(struct expander *ex, struct node *n, const struct binding *b);
+static void subst(struct expander *ex, struct node *n, const struct binding *b);
+
+/* A type written as a parameter's name ((t*)x, sizeof(t[2])) where the
+ * argument is a type, typeof(...): that type, with the suffixes written
+ * after the name appended to its own. */
+static void subst_spec(struct type_spec *spec, const struct binding *b)
+{
+	if (spec->kind != SPEC_NAME || !spec->name)
+		return;
+	int i = param_index(b->m, N_BUILTIN, spec->name);
+	if (i < 0)
+		return;
+	if (b->args[i]->kind != N_TYPEARG) {
+		/* an expression where a type is written (let $v: typeof(x)):
+		 * its type */
+		free(spec->name);
+		spec->name = NULL;
+		spec->kind = SPEC_TYPEOF;
+		spec->expr = copy_tree(b->args[i]);
+		return;
+	}
+	const struct type_spec *arg = b->args[i]->spec;
+	if (arg->nsuffix + spec->nsuffix > SPEC_MAX_SUFFIXES)
+		return; /* left as written: sema reports the unknown type */
+	uint32_t mine[SPEC_MAX_SUFFIXES];
+	int nmine = spec->nsuffix;
+	memcpy(mine, spec->suffix, sizeof(mine));
+	free(spec->name);
+	spec->kind = arg->kind;
+	spec->name = arg->name ? xstrdup(arg->name) : NULL;
+	spec->nsuffix = arg->nsuffix;
+	memcpy(spec->suffix, arg->suffix, sizeof(spec->suffix));
+	for (int k = 0; k < nmine; k++)
+		spec->suffix[spec->nsuffix++] = mine[k];
+	if (arg->expr) {
+		/* typeof(expr): the caller's expression, as written */
+		struct node *e = copy_tree(arg->expr);
+		spec->expr = e;
+	}
+}
 
 static void subst(struct expander *ex, struct node *n, const struct binding *b)
 {
@@ -148,6 +188,10 @@ static void subst(struct expander *ex, struct node *n, const struct binding *b)
 				   m->name, n->name, m->name, n->name);
 		}
 	}
+	if (n->spec && n->spec->expr)
+		subst(ex, n->spec->expr, b);
+	else if (n->spec)
+		subst_spec(n->spec, b);
 	subst(ex, n->lhs, b);
 	subst(ex, n->rhs, b);
 	subst(ex, n->cond, b);

@@ -243,7 +243,9 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 
 %type <node> expr unary postfix primary map pred_opt block stmt_seq simple_stmt compound_stmt
 %type <node> if_expr else_if_expr
-%type <node> if_stmt args_opt loop_stmt for_head jump_or_let record_field field_path
+%type <node> if_stmt loop_stmt for_head jump_or_let record_field field_path
+%type <list> call_args_opt call_args
+%type <node> call_arg
 %type <list> stmt_terms expr_list record_fields macro_params macro_param_list
 %type <node> macro_param
 %type <spec> type_spec type_base
@@ -663,7 +665,7 @@ primary:
 	  }
 	| map
 	| IDENT			{ $$ = ast_new(N_BUILTIN, @$); $$->name = $1; }
-	| IDENT '(' args_opt ')'	{ $$ = parse_call($1, $3, @$); }
+	| IDENT '(' call_args_opt ')'	{ $$ = parse_call($1, $3.head, @$); }
 	| '(' expr ')'		{ $$ = $2; }
 	/* tuples: (a, b), (a,), () */
 	| '(' ')'		{ $$ = ast_new(N_TUPLE, @$); }
@@ -724,9 +726,24 @@ map:
 	| MAP '[' expr_list ']'	{ $$ = ast_new(N_MAP, @$); $$->name = $1; $$->args = $3.head; }
 	;
 
-args_opt:
-	  %empty		{ $$ = NULL; }
-	| expr_list		{ $$ = $1.head; }
+/* a call's arguments: expressions, and types as typeof(...) (macros,
+ * container_of) */
+call_args_opt:
+	  %empty		{ $$.head = $$.tail = NULL; }
+	| call_args		{ $$ = $1; }
+	;
+
+call_args:
+	  call_arg		{ $$.head = $$.tail = $1; }
+	| call_args ',' call_arg { $$ = list_append($1, $3); }
+	;
+
+call_arg:
+	  expr
+	| TYPEOF '(' type_spec ')'	{ $$ = ast_new(N_TYPEARG, @$); $$->spec = $3; }
+	| TYPEOF '(' expr ')'	{
+		$$ = ast_new(N_TYPEARG, @$); $$->spec = ast_new_spec(SPEC_TYPEOF, NULL, @$); $$->spec->expr = $3;
+	  }
 	;
 
 expr_list:

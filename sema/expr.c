@@ -647,6 +647,13 @@ static void make_literal(struct node *n, uint64_t v)
 
 static const struct type *check_sizeof(struct sema *s, struct node *n)
 {
+	if (!n->spec && n->lhs->kind == N_TYPEARG) {
+		/* sizeof(t) in a macro whose t is typeof(...) */
+		n->spec = n->lhs->spec;
+		n->lhs->spec = NULL;
+		ast_free_node(n->lhs);
+		n->lhs = NULL;
+	}
 	const struct type *t = n->spec ? sema_spec_enumerator(s, n->spec) : NULL;
 	if (!t)
 		t = n->spec ? sema_resolve_spec(s, n->spec) : sema_expr(s, n->lhs);
@@ -747,6 +754,10 @@ const struct type *sema_expr(struct sema *s, struct node *n)
 		return set_type(n, check_offsetof(s, n));
 	case N_BLOCK_EXPR:
 		return set_type(n, check_block_expr(s, n, false));
+	case N_TYPEARG:
+		sema_err(s, n->loc, "typeof(...) is a type, not a value: use it in a cast ((typeof(x))v), "
+			 "a declaration (let $v: typeof(x)) or sizeof(typeof(x))");
+		return set_type(n, type_none());
 	case N_POSITIONAL: /* replaced before typing; kept for robustness */
 	default:
 		sema_err(s, n->loc, "expected an expression");

@@ -135,10 +135,6 @@ void sema_fill_desc_probes(struct sema *s, struct desc *desc);
 void sema_groups_free(struct prog_group *g, int n);
 
 /* expr.c */
-/* n, whose value is dropped (a statement's expression, `_ = n`, a branch of
- * such a ?: or if/else, a block's value): function calls without a value are
- * allowed. type_void() when there is no value. */
-const struct type *sema_discarded(struct sema *s, struct node *n);
 bool sema_is_condition_type(const struct type *t);
 /* The type values of t are stored as (maps, variables, records): integers
  * widened to 64 bits; reports nothing. */
