@@ -530,6 +530,10 @@ static LLVMValueRef emit_cast(struct cg *cg, struct node *n)
 		return cg_const(cg, 0);
 	if (n->type->kind == TY_ARRAY)
 		return cast_to_array(cg, n, v);
+	if (type_is_scalar(n->type) && n->lhs->type->kind == TY_ARRAY)
+		/* (uint32)pton(...): the array's bytes read as the integer (sema
+		 * checked the sizes are equal) */
+		return cg_load_scalar(cg, v, n->type);
 	if (!type_is_scalar(n->type) || !type_is_scalar(n->lhs->type)) {
 		cg_error(cg, n->loc, "internal error: unsupported cast");
 		return cg_const(cg, 0);
