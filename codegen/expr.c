@@ -525,12 +525,17 @@ static LLVMValueRef cast_to_array(struct cg *cg, struct node *n, LLVMValueRef v)
 
 static LLVMValueRef emit_cast(struct cg *cg, struct node *n)
 {
+	if (type_is_scalar(n->type) && n->lhs->type->kind == TY_STR &&
+	    (n->lhs->kind == N_FIELD || n->lhs->kind == N_INDEX))
+		/* (int32)s->chars: the member's bytes as they are in memory, not
+		 * read as a string (which would stop at a NUL and end in one) */
+		return cg_load_ref(cg, cg_ref_of(cg, n->lhs), n->type);
 	LLVMValueRef v = cg_expr(cg, n->lhs);
 	if (!v)
 		return cg_const(cg, 0);
 	if (n->type->kind == TY_ARRAY)
 		return cast_to_array(cg, n, v);
-	if (type_is_scalar(n->type) && n->lhs->type->kind == TY_ARRAY)
+	if (type_is_scalar(n->type) && (n->lhs->type->kind == TY_ARRAY || n->lhs->type->kind == TY_STR))
 		/* (uint32)pton(...): the array's bytes read as the integer (sema
 		 * checked the sizes are equal) */
 		return cg_load_scalar(cg, v, n->type);

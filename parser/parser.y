@@ -1320,7 +1320,8 @@ static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc)
 		diag_error(ps->d, loc, "too many array dimensions");
 		return;
 	}
-	if (n == 0 || n > 0x7fffffff) {
+	/* [0]: a flexible array member (C's old spelling of []) */
+	if (n > 0x7fffffff) {
 		diag_error(ps->d, loc, "invalid array size %llu", (unsigned long long)n);
 		n = 1;
 	}

@@ -524,6 +524,11 @@ static const struct type *cast_to_array(struct sema *s, struct node *n, const st
 					 tname(from, ba, sizeof(ba)), tname(to, bb, sizeof(bb)));
 		return to;
 	}
+	if (to->count == 0 && type_is_integer(from) && to->elem->size) {
+		/* (int8[])x: as many elements as x has bytes; a literal is 64 bits */
+		uint32_t bytes = from->is_literal ? 8 : from->size;
+		to = type_array(sema_types(s), to->elem, bytes / to->elem->size);
+	}
 	/* a literal takes the array's size: (int8[4])0x01020304 */
 	bool fits = from->is_literal && (to->size == 1 || to->size == 2 || to->size == 4 || to->size == 8) &&
 		    from->size <= to->size;
@@ -569,6 +574,8 @@ static const struct type *check_cast(struct sema *s, struct node *n)
 		return check_enum_cast(s, n, to);
 	if ((type_is_integer(to) || to->kind == TY_BOOL) && from_scalar)
 		return to;
+	if (type_is_integer(to) && from->kind == TY_STR && from->size == to->size)
+		return to; /* a char array member (y[4]) seen as a string: its bytes */
 	if (type_is_integer(to) && from->kind == TY_ARRAY) {
 		/* an array of integers as one integer of its size, as bpftrace
 		 * allows ((uint32)pton("127.0.0.1")) */
