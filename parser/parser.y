@@ -128,6 +128,7 @@ int lexer_next(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner);
 #include <string.h>
 
 #include "frontend.h"
+#include "builtins.h"
 #include "macro.h"
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
@@ -1031,6 +1032,21 @@ static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int o
 	n->op = op;
 	n->lhs = lhs;
 	n->rhs = rhs;
+	const struct stdlib_func *f = rhs->kind == N_BLOCK_EXPR && rhs->lhs && rhs->lhs->kind == N_CALL
+					      ? stdlib_find_func(rhs->lhs->name) : NULL;
+	if (lhs->kind == N_MAP && f && f->kind == FN_AGG) {
+		/* @m = { ...; count() }: an aggregation is only ever assigned to
+		 * a map, so the block's statements run and then @m = count() */
+		struct node *block = rhs;
+		n->rhs = block->lhs;
+		block->lhs = NULL;
+		block->kind = N_BLOCK;
+		struct node **tail = &block->body;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = n;
+		return block;
+	}
 	return n;
 }
 

@@ -39,6 +39,14 @@ y" "$OUT"
 run_sonde -q -e 'BEGIN { $w = { let $t = 50; $t + 1 }; let $t = 2; printf("%d %d\n", $t, $w); exit(); }'
 expect_eq "a block expression scopes its let variables" "2 51" "$OUT"
 
+# an aggregation as a block's value goes to the map it is assigned to
+run_sonde -q -e 'BEGIN { @a = { let $v = 100; avg($v) }; @c[1] = { count() }; exit(); }'
+expect_eq "a block ending in an aggregation, assigned to a map" "
+
+@a: 100
+
+@c[1]: 1" "$OUT"
+
 # macros whose bodies have statements before their value are block expressions
 run_sonde -q -e 'macro twice(x) { let $t = x; $t * 2 } macro inc($x) { $x += 1; $x }
 	BEGIN { $v = 1; printf("%d %d\n", twice(3) + twice(4), inc($v) + 10); exit(); }'
