@@ -538,20 +538,6 @@ static const struct type *cast_to_array(struct sema *s, struct node *n, const st
 	return to;
 }
 
-/* (enum E)v: a constant v must be one of E's values (bpftrace's rule). */
-static const struct type *check_enum_cast(struct sema *s, struct node *n, const struct type *to)
-{
-	int64_t v;
-	char buf[128];
-	if (!sema_const_eval(n->lhs, &v))
-		return to;
-	for (int i = 0; i < to->nenumerators; i++)
-		if (to->enumerators[i].value == v)
-			return to;
-	return sema_fail(s, n->loc, "%s has no enumerator of value %lld", tname(to, buf, sizeof(buf)),
-			 (long long)v);
-}
-
 static const struct type *check_cast(struct sema *s, struct node *n)
 {
 	const struct type *to = sema_resolve_spec(s, n->spec);
@@ -570,11 +556,10 @@ static const struct type *check_cast(struct sema *s, struct node *n)
 					 tname(to, bb, sizeof(bb)));
 		return to->as == AS_NONE ? type_ptr(sema_types(s), to->elem, probe_address_space(s)) : to;
 	}
-	if (to->kind == TY_ENUM && from_scalar)
-		return check_enum_cast(s, n, to);
 	if ((type_is_integer(to) || to->kind == TY_BOOL) && from_scalar)
 		return to;
-	if (type_is_integer(to) && from->kind == TY_STR && from->size == to->size)
+	if (type_is_integer(to) && from->kind == TY_STR && from->size == to->size &&
+	    (n->lhs->kind == N_FIELD || n->lhs->kind == N_INDEX))
 		return to; /* a char array member (y[4]) seen as a string: its bytes */
 	if (type_is_integer(to) && from->kind == TY_ARRAY) {
 		/* an array of integers as one integer of its size, as bpftrace
