@@ -157,6 +157,7 @@ static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int o
 				 struct node *rhs, srcloc loc);
 static struct node *parse_call(char *name, struct node *args, srcloc loc);
 static struct node *parse_block_expr(struct node *block);
+static struct node *parse_elvis(struct node *a, struct node *b, srcloc loc);
 static struct node *parse_if_expr(struct node *cond, struct node *then, struct node *els, srcloc loc);
 static struct node *parse_loop(enum node_kind kind, struct node *cond, struct node *body, srcloc loc);
 static struct node *parse_for_head(char *var, srcloc var_loc, struct node *first, struct node *end,
@@ -572,11 +573,7 @@ expr:
 	  expr '?' expr ':' expr {
 		$$ = ast_new(N_TERNARY, @$); $$->cond = $1; $$->then = $3; $$->els = $5;
 	  }
-	| expr '?' ':' expr {
-		parse_unsupported_syntax(ps, "'?:' without a middle operand is", @2, @$);
-		ast_free_node($1);
-		$$ = $4;
-	  }
+	| expr '?' ':' expr	{ $$ = parse_elvis($1, $4, @$); }
 	| expr LOR expr		{ $$ = ast_new_binary(OP_LOR, $1, $3, @$); }
 	| expr LAND expr	{ $$ = ast_new_binary(OP_LAND, $1, $3, @$); }
 	| expr '|' expr		{ $$ = ast_new_binary(OP_OR, $1, $3, @$); }
@@ -1133,6 +1130,24 @@ static struct node *parse_block_expr(struct node *block)
 		block->lhs = stmt_value(last);
 	}
 	block->no_semicolon = false;
+	return block;
+}
+
+/* a ?: b is a when a is true, else b, with a evaluated once:
+ * { let $tmp = a; $tmp ? $tmp : b }. The variable's name is one no script
+ * can write, unique per place (nested ?: do not shadow each other). */
+static struct node *parse_elvis(struct node *a, struct node *b, srcloc loc)
+{
+	char *name = xasprintf("$?:%d:%d", loc.line, loc.col);
+	struct node *block = ast_new(N_BLOCK_EXPR, loc);
+	block->body = parse_let(xstrdup(name), a->loc, NULL, a, loc);
+	struct node *t = ast_new(N_TERNARY, loc);
+	t->cond = ast_new(N_VAR, a->loc);
+	t->cond->name = xstrdup(name);
+	t->then = ast_new(N_VAR, a->loc);
+	t->then->name = name;
+	t->els = b;
+	block->lhs = t;
 	return block;
 }
 

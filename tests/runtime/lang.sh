@@ -25,6 +25,9 @@ expect_eq "block expressions and if/else as values" "10 1 ten 100 7
 
 @m: 101" "$OUT"
 
+run_sonde -q -e 'BEGIN { $a = 0; $b = 5; printf("%d %d %d\n", $a ?: 7, $b ?: 7, $a ?: 0 ?: 9); exit(); }'
+expect_eq "a ?: b" "7 5 9" "$OUT"
+
 # `_ = e` runs e; a block statement's last value is dropped; an if/else
 # branch may have no value when the whole is a statement
 run_sonde -q -e 'BEGIN { _ = { printf("side\n"); 3 }; { printf("block %d\n", 1) }
