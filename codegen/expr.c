@@ -543,6 +543,11 @@ static LLVMValueRef emit_cast(struct cg *cg, struct node *n)
 		cg_error(cg, n->loc, "internal error: unsupported cast");
 		return cg_const(cg, 0);
 	}
+	const struct type *from = n->lhs->type;
+	if (n->type->kind == TY_PTR && type_is_integer(from) && from->size < 8)
+		/* a narrower integer becomes an address zero-extended, as
+		 * bpftrace's inttoptr does: (uint8 *)-1 is 0xff */
+		v = LLVMBuildAnd(cg->b, v, cg_const(cg, (1ull << (from->size * 8)) - 1), "");
 	return cg_normalize(cg, v, n->type);
 }
 

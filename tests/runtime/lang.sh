@@ -70,6 +70,10 @@ expect_eq "typeof as a macro argument" "25
 10
 2" "$OUT"
 
+run_sonde -q -e 'macro cst(a) { (a*)-1 } BEGIN { print(cst(typeof(uint8))); print((uint8 *)1000); exit(); }'
+expect_eq "a narrow integer cast to a pointer is zero-extended" "0xff
+0x3e8" "$OUT"
+
 # ---- container_of, memcmp, assert ----
 run_sonde -q -e 'struct Foo { int m; int n; struct { long a; long b; } in; }
 	BEGIN { $p = container_of((int *)1004, typeof(struct Foo), n);
