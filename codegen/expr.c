@@ -442,8 +442,46 @@ static LLVMValueRef emit_unary(struct cg *cg, struct node *n)
 	return cg_normalize(cg, v, n->type);
 }
 
+/* A ?: or if/else whose value is dropped (a branch may have none): each
+ * branch is run for its effects. */
+static void emit_void_ternary(struct cg *cg, struct node *n)
+{
+	LLVMValueRef cond = cg_truth(cg, n->cond);
+	LLVMBasicBlockRef then_bb = cg_block(cg, "then"), else_bb = cg_block(cg, "else");
+	LLVMBasicBlockRef done = cg_block(cg, "endif");
+	LLVMBuildCondBr(cg->b, cond, then_bb, else_bb);
+	struct node *arms[2] = { n->then, n->els };
+	LLVMBasicBlockRef starts[2] = { then_bb, else_bb };
+	for (int i = 0; i < 2; i++) {
+		LLVMPositionBuilderAtEnd(cg->b, starts[i]);
+		if (arms[i]) {
+			int mark = cg_temp_mark(cg);
+			cg_expr(cg, arms[i]);
+			cg_temp_release(cg, mark);
+		}
+		LLVMBuildBr(cg->b, done);
+	}
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+/* { stmts; value }: the statements, then the value (none when dropped). */
+static LLVMValueRef emit_block_expr(struct cg *cg, struct node *n)
+{
+	cg_block_stmts(cg, n->body);
+	if (!n->lhs)
+		return NULL;
+	LLVMValueRef v = cg_expr(cg, n->lhs);
+	if (v && type_is_scalar(n->type))
+		v = cg_normalize(cg, v, n->type);
+	return v;
+}
+
 static LLVMValueRef emit_ternary(struct cg *cg, struct node *n)
 {
+	if (type_is(n->type, TY_VOID)) {
+		emit_void_ternary(cg, n);
+		return NULL;
+	}
 	bool in_memory = !type_is_scalar(n->type);
 	LLVMValueRef result = NULL;
 	if (in_memory) {
@@ -494,15 +532,29 @@ static LLVMValueRef cast_to_array(struct cg *cg, struct node *n, LLVMValueRef v)
 
 static LLVMValueRef emit_cast(struct cg *cg, struct node *n)
 {
+	if (type_is_scalar(n->type) && n->lhs->type->kind == TY_STR &&
+	    (n->lhs->kind == N_FIELD || n->lhs->kind == N_INDEX))
+		/* (int32)s->chars: the member's bytes as they are in memory, not
+		 * read as a string (which would stop at a NUL and end in one) */
+		return cg_load_ref(cg, cg_ref_of(cg, n->lhs), n->type);
 	LLVMValueRef v = cg_expr(cg, n->lhs);
 	if (!v)
 		return cg_const(cg, 0);
 	if (n->type->kind == TY_ARRAY)
 		return cast_to_array(cg, n, v);
+	if (type_is_scalar(n->type) && (n->lhs->type->kind == TY_ARRAY || n->lhs->type->kind == TY_STR))
+		/* (uint32)pton(...): the array's bytes read as the integer (sema
+		 * checked the sizes are equal) */
+		return cg_load_scalar(cg, v, n->type);
 	if (!type_is_scalar(n->type) || !type_is_scalar(n->lhs->type)) {
 		cg_error(cg, n->loc, "internal error: unsupported cast");
 		return cg_const(cg, 0);
 	}
+	const struct type *from = n->lhs->type;
+	if (n->type->kind == TY_PTR && type_is_integer(from) && from->size < 8)
+		/* a narrower integer becomes an address zero-extended, as
+		 * bpftrace's inttoptr does: (uint8 *)-1 is 0xff */
+		v = LLVMBuildAnd(cg->b, v, cg_const(cg, (1ull << (from->size * 8)) - 1), "");
 	return cg_normalize(cg, v, n->type);
 }
 
@@ -598,6 +650,8 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 		return emit_binary(cg, n);
 	case N_TERNARY:
 		return emit_ternary(cg, n);
+	case N_BLOCK_EXPR:
+		return emit_block_expr(cg, n);
 	case N_CALL:
 		if (n->func && n->func->emit)
 			return n->func->emit(cg, n);

@@ -82,6 +82,7 @@ enum spec_kind {
 	SPEC_STRUCT,  /* struct NAME */
 	SPEC_UNION,   /* union NAME */
 	SPEC_ENUM,    /* enum NAME */
+	SPEC_TYPEOF,  /* typeof(expr): the type of `expr` (never evaluated) */
 };
 
 #define SPEC_MAX_SUFFIXES 8
@@ -97,6 +98,7 @@ struct type_spec {
 	 * order by the parser: { SPEC_PTR, 3, 2 }. */
 	uint32_t suffix[SPEC_MAX_SUFFIXES];
 	int nsuffix;
+	struct node *expr;    /* SPEC_TYPEOF: the expression whose type it is (owned) */
 	srcloc loc;
 };
 
@@ -157,6 +159,9 @@ enum node_kind {
 	N_NAMED,      /* one `name = lhs` of a record */
 	N_SIZEOF,     /* sizeof(spec) or sizeof(lhs) */
 	N_OFFSETOF,   /* offsetof(spec, name.name...): the path in args as N_NAMED */
+	N_TYPEARG,    /* typeof(...) as a call argument (a macro's, container_of's): spec */
+	N_BLOCK_EXPR, /* { stmts; value }: body, then the value lhs (NULL: no value);
+		       * if-expressions are N_TERNARY of two of them */
 	/* statements */
 	N_EXPR_STMT,  /* lhs */
 	N_ASSIGN,     /* lhs (N_VAR or N_MAP) op= rhs; op 0 for plain '=', else binop */
@@ -191,10 +196,14 @@ struct node {
 	const struct type *type; /* set by sema for every expression (type_none() if it failed) */
 
 	int op;           /* enum binop, or the unary character, or '+'/'-' for incdec */
-	bool is_prefix;   /* N_INCDEC */
+	bool is_prefix;   /* N_INCDEC; N_TERNARY written as if/else */
 	bool is_arrow;    /* N_FIELD written with -> */
 	bool is_unsigned; /* N_INT literal with a u suffix */
 	bool is_negative; /* N_INT: a negated literal folded into one (ival holds the two's complement) */
+	/* N_EXPR_STMT and compound statements: last of their block with no ';'
+	 * after them (the value of a block expression) */
+	bool no_semicolon;
+	bool is_discard;  /* N_EXPR_STMT written `_ = expr;` */
 	/* An expression standing for memory (a field, an element, *p, args):
 	 * the address space pointers read from it point into. */
 	enum addr_space as;

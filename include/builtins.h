@@ -155,6 +155,11 @@ struct LLVMOpaqueValue *cg_fn_addr_space(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_is_err(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_pton(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_nothing(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_memcmp(struct cg *cg, struct node *n); /* codegen/lang.c */
+/* stdlib/lang.c */
+const struct type *stdlib_check_container_of(struct sema *s, struct node *n);
+const struct type *stdlib_check_assert(struct sema *s, struct node *n);
+const struct type *stdlib_check_memcmp(struct sema *s, struct node *n);
 struct LLVMOpaqueValue *cg_fn_signal(struct cg *cg, struct node *n);
 /* pton's address bytes (4 or 16), or 0 when text is no IPv4/IPv6 address
  * (stdlib/values.c; codegen writes the bytes sema checked) */

@@ -24,6 +24,10 @@ struct source {
 	char *name; /* "stdin" for -e and -, else the file path */
 	char *text;
 	size_t len;
+	/* --include NAME (owned): headers read before the text, as bpftrace's
+	 * `#include <NAME>` ahead of the script */
+	char **includes;
+	int nincludes;
 };
 
 struct source *source_from_string(const char *name, const char *text, size_t len);

@@ -79,6 +79,9 @@ int sema_attach_targets(struct program *p, const struct sema_options *opt, struc
 struct sema;
 /* Types expression n (and everything under it); returns its type. */
 const struct type *sema_expr(struct sema *s, struct node *n);
+/* Types n whose value is dropped (a statement's expression): calls of
+ * functions without a value are allowed; type_void() when n has none. */
+const struct type *sema_discarded(struct sema *s, struct node *n);
 /* Reports an error (once: sema runs the script several times and only the
  * last run reports) and returns type_none(), for `return sema_fail(...)`. */
 const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)

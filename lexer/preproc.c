@@ -1293,6 +1293,21 @@ char *preproc_run(const struct source *src, struct diag *d, size_t *out_len)
 	/* bpftrace defines it when the kernel has BTF; sonde always reads
 	 * kernel types from BTF. */
 	pp_define_simple(&pp, "BPFTRACE_HAVE_BTF", "1");
+	/* --include: before line 1, so an error in one points at line 1 */
+	for (int i = 0; i < src->nincludes; i++) {
+		const char *name = src->includes[i];
+		srcloc at = { 1, 1, 1, 1 };
+		char cwd[4096];
+		char *line;
+		if (access(name, R_OK) != 0)
+			line = xasprintf("<%s>", name);
+		else if (name[0] != '/' && getcwd(cwd, sizeof(cwd)))
+			line = xasprintf("\"%s/%s\"", cwd, name); /* relative to where sonde runs */
+		else
+			line = xasprintf("\"%s\"", name);
+		pp_include(&pp, line, at);
+		free(line);
+	}
 	struct pp_buf out = { 0 };
 	pp_file(&pp, src->text, src->len, &out, true, 1);
 	while (pp.macros) {

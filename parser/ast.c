@@ -66,7 +66,8 @@ struct type_spec *ast_new_spec(enum spec_kind kind, char *name, srcloc loc)
 const char *ast_spec_text(const struct type_spec *s, char *buf, size_t len)
 {
 	static const char *const prefix[] = { [SPEC_NAME] = "", [SPEC_STRUCT] = "struct ",
-					      [SPEC_UNION] = "union ", [SPEC_ENUM] = "enum " };
+					      [SPEC_UNION] = "union ", [SPEC_ENUM] = "enum ",
+					      [SPEC_TYPEOF] = "typeof(...)" };
 	size_t at = (size_t)snprintf(buf, len, "%s%s", prefix[s->kind], s->name ? s->name : "");
 	for (int i = 0; i < s->nsuffix && at < len; i++) {
 		if (s->suffix[i] == SPEC_PTR)
@@ -86,6 +87,7 @@ void ast_free_spec(struct type_spec *s)
 	if (!s)
 		return;
 	free(s->name);
+	ast_free_node(s->expr);
 	free(s);
 }
 
@@ -246,6 +248,8 @@ static void dump_head(FILE *out, const struct node *n)
 			fputs("sizeof", out);
 		break;
 	case N_OFFSETOF: fprintf(out, "offsetof %s", n->spec ? ast_spec_text(n->spec, buf, sizeof(buf)) : ""); break;
+	case N_BLOCK_EXPR: fputs("block expression", out); break;
+	case N_TYPEARG: fprintf(out, "type %s", ast_spec_text(n->spec, buf, sizeof(buf))); break;
 	case N_INCDEC:
 		fprintf(out, "%s %s", n->is_prefix ? "prefix" : "postfix", n->op == '+' ? "++" : "--");
 		break;

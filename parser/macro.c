@@ -66,6 +66,7 @@ static struct node *copy_tree(const struct node *n)
 		c->spec = xmalloc(sizeof(*c->spec));
 		*c->spec = *n->spec;
 		c->spec->name = n->spec->name ? xstrdup(n->spec->name) : NULL;
+		c->spec->expr = copy_tree(n->spec->expr);
 	}
 	c->members = NULL; /* sema's; not set before sema */
 	c->lhs = copy_tree(n->lhs);
@@ -116,6 +117,46 @@ static int param_index(const struct macro_def *m, enum node_kind kind, const cha
 }
 
 static void subst_list(struct expander *ex, struct node *n, const struct binding *b);
+static void subst(struct expander *ex, struct node *n, const struct binding *b);
+
+/* A type written as a parameter's name ((t*)x, sizeof(t[2])) where the
+ * argument is a type, typeof(...): that type, with the suffixes written
+ * after the name appended to its own. */
+static void subst_spec(struct type_spec *spec, const struct binding *b)
+{
+	if (spec->kind != SPEC_NAME || !spec->name)
+		return;
+	int i = param_index(b->m, N_BUILTIN, spec->name);
+	if (i < 0)
+		return;
+	if (b->args[i]->kind != N_TYPEARG) {
+		/* an expression where a type is written (let $v: typeof(x)):
+		 * its type */
+		free(spec->name);
+		spec->name = NULL;
+		spec->kind = SPEC_TYPEOF;
+		spec->expr = copy_tree(b->args[i]);
+		return;
+	}
+	const struct type_spec *arg = b->args[i]->spec;
+	if (arg->nsuffix + spec->nsuffix > SPEC_MAX_SUFFIXES)
+		return; /* left as written: sema reports the unknown type */
+	uint32_t mine[SPEC_MAX_SUFFIXES];
+	int nmine = spec->nsuffix;
+	memcpy(mine, spec->suffix, sizeof(mine));
+	free(spec->name);
+	spec->kind = arg->kind;
+	spec->name = arg->name ? xstrdup(arg->name) : NULL;
+	spec->nsuffix = arg->nsuffix;
+	memcpy(spec->suffix, arg->suffix, sizeof(spec->suffix));
+	for (int k = 0; k < nmine; k++)
+		spec->suffix[spec->nsuffix++] = mine[k];
+	if (arg->expr) {
+		/* typeof(expr): the caller's expression, as written */
+		struct node *e = copy_tree(arg->expr);
+		spec->expr = e;
+	}
+}
 
 static void subst(struct expander *ex, struct node *n, const struct binding *b)
 {
@@ -147,6 +188,10 @@ static void subst(struct expander *ex, struct node *n, const struct binding *b)
 				   m->name, n->name, m->name, n->name);
 		}
 	}
+	if (n->spec && n->spec->expr)
+		subst(ex, n->spec->expr, b);
+	else if (n->spec)
+		subst_spec(n->spec, b);
 	subst(ex, n->lhs, b);
 	subst(ex, n->rhs, b);
 	subst(ex, n->cond, b);
@@ -285,20 +330,34 @@ static void expand_value(struct expander *ex, struct node **slot)
 		replace_node(n, ast_new(N_INT, n->loc));
 		return;
 	}
-	struct node *last = block->body;
-	if (!last || last->next || last->kind != N_EXPR_STMT) {
+	struct node **lastp = &block->body;
+	while (*lastp && (*lastp)->next)
+		lastp = &(*lastp)->next;
+	struct node *last = *lastp;
+	if (!last || last->kind != N_EXPR_STMT || last->is_discard) {
 		diag_error(ex->d, n->loc,
-			   last ? "macro '%s' has statements before its value: use it as a statement, or as the value assigned in one ($v = %s(...))"
+			   last ? "macro '%s' has no value: its body does not end in an expression"
 				: "macro '%s' has no value (its body is empty)",
-			   m->name, m->name);
+			   m->name);
 		ast_free_node(block);
 		replace_node(n, ast_new(N_INT, n->loc));
 		return;
 	}
-	struct node *e = last->lhs;
+	if (block->body == last) {
+		struct node *e = last->lhs;
+		last->lhs = NULL;
+		ast_free_node(block);
+		replace_node(n, e);
+		return;
+	}
+	/* statements, then the value: a block expression, as bpftrace has it */
+	*lastp = NULL;
+	block->kind = N_BLOCK_EXPR;
+	block->lhs = last->lhs;
+	block->loc = n->loc;
 	last->lhs = NULL;
-	ast_free_node(block);
-	replace_node(n, e);
+	ast_free_node(last);
+	replace_node(n, block);
 }
 
 static void expand_list_values(struct expander *ex, struct node *n)

@@ -128,6 +128,7 @@ int lexer_next(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner);
 #include <string.h>
 
 #include "frontend.h"
+#include "builtins.h"
 #include "macro.h"
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
@@ -155,6 +156,9 @@ static struct node *parse_check_lvalue(struct parse_state *ps, struct node *n);
 static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int op,
 				 struct node *rhs, srcloc loc);
 static struct node *parse_call(char *name, struct node *args, srcloc loc);
+static struct node *parse_block_expr(struct node *block);
+static struct node *parse_elvis(struct node *a, struct node *b, srcloc loc);
+static struct node *parse_if_expr(struct node *cond, struct node *then, struct node *els, srcloc loc);
 static struct node *parse_loop(enum node_kind kind, struct node *cond, struct node *body, srcloc loc);
 static struct node *parse_for_head(char *var, srcloc var_loc, struct node *first, struct node *end,
 				   srcloc range_loc);
@@ -223,6 +227,9 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %token <str> TYPE "type name"
 %token <str> TYPENAME "type name "
 %token IF "'if'" ELSE "'else'"
+/* The scanner tells a '{' or 'if' where a statement starts from one inside
+ * an expression (a block expression, an if-expression): see lexer_next. */
+%token STMT_LBRACE "'{' " IF_EXPR "'if' " TYPEOF "'typeof'"
 %token CONFIG "'config'" MACRO "'macro'"
 %token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
@@ -237,7 +244,10 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %token OR_ASSIGN "'|='" XOR_ASSIGN "'^='" SHL_ASSIGN "'<<='" SHR_ASSIGN "'>>='"
 
 %type <node> expr unary postfix primary map pred_opt block stmt_seq simple_stmt compound_stmt
-%type <node> if_stmt args_opt loop_stmt for_head jump_or_let record_field field_path
+%type <node> if_expr else_if_expr
+%type <node> if_stmt loop_stmt for_head jump_or_let record_field field_path
+%type <list> call_args_opt call_args
+%type <node> call_arg
 %type <list> stmt_terms expr_list record_fields macro_params macro_param_list
 %type <node> macro_param
 %type <spec> type_spec type_base
@@ -476,15 +486,15 @@ block:
  * if/else and nested blocks need none. */
 stmt_seq:
 	  stmt_terms			{ $$ = $1.head; }
-	| stmt_terms simple_stmt	{ $$ = list_append($1, $2).head; }
+	| stmt_terms simple_stmt	{ if ($2) $2->no_semicolon = true; $$ = list_append($1, $2).head; }
 	| stmt_terms error		{ $$ = $1.head; }
 	;
 
 stmt_terms:
 	  %empty			{ $$.head = $$.tail = NULL; }
-	| stmt_terms ';'		{ $$ = $1; }
+	| stmt_terms ';'		{ $$ = $1; if ($$.tail) $$.tail->no_semicolon = false; }
 	| stmt_terms simple_stmt ';'	{ $$ = list_append($1, $2); }
-	| stmt_terms compound_stmt	{ $$ = list_append($1, $2); }
+	| stmt_terms compound_stmt	{ if ($2) $2->no_semicolon = true; $$ = list_append($1, $2); }
 	| stmt_terms error ';'		{ $$ = $1; yyerrok; }
 	/* `if x { ... }`: the block after a broken header is skipped whole, so
 	 * its '}' is not taken for the action's; no yyerrok, so what is left
@@ -494,7 +504,7 @@ stmt_terms:
 
 compound_stmt:
 	  if_stmt
-	| block
+	| STMT_LBRACE stmt_seq '}'	{ $$ = ast_new(N_BLOCK, @$); $$->body = $2; }
 	| loop_stmt
 	;
 
@@ -536,7 +546,7 @@ if_stmt:
 	  }
 	;
 
-/* simple_stmt = expr (assign_op expr)? */
+/* simple_stmt = expr (assign_op expr)? | "_" "=" expr */
 simple_stmt:
 	  expr				{ $$ = ast_new(N_EXPR_STMT, @$); $$->lhs = $1; }
 	| expr assign_op expr		{ $$ = parse_assign(ps, $1, $2, $3, @$); }
@@ -563,11 +573,7 @@ expr:
 	  expr '?' expr ':' expr {
 		$$ = ast_new(N_TERNARY, @$); $$->cond = $1; $$->then = $3; $$->els = $5;
 	  }
-	| expr '?' ':' expr {
-		parse_unsupported_syntax(ps, "'?:' without a middle operand is", @2, @$);
-		ast_free_node($1);
-		$$ = $4;
-	  }
+	| expr '?' ':' expr	{ $$ = parse_elvis($1, $4, @$); }
 	| expr LOR expr		{ $$ = ast_new_binary(OP_LOR, $1, $3, @$); }
 	| expr LAND expr	{ $$ = ast_new_binary(OP_LAND, $1, $3, @$); }
 	| expr '|' expr		{ $$ = ast_new_binary(OP_OR, $1, $3, @$); }
@@ -621,6 +627,8 @@ type_base:
 	| UNION TYPENAME	{ $$ = ast_new_spec(SPEC_UNION, $2, @$); }
 	| ENUM IDENT		{ $$ = ast_new_spec(SPEC_ENUM, $2, @$); }
 	| ENUM TYPENAME		{ $$ = ast_new_spec(SPEC_ENUM, $2, @$); }
+	| TYPEOF '(' type_spec ')'	{ $$ = $3; $$->loc = @$; }
+	| TYPEOF '(' expr ')'	{ $$ = ast_new_spec(SPEC_TYPEOF, NULL, @$); $$->expr = $3; }
 	;
 
 /* postfix = primary ("++" | "--" | "." (ident | int) | "->" ident | "[" expr "]")* */
@@ -655,7 +663,7 @@ primary:
 	  }
 	| map
 	| IDENT			{ $$ = ast_new(N_BUILTIN, @$); $$->name = $1; }
-	| IDENT '(' args_opt ')'	{ $$ = parse_call($1, $3, @$); }
+	| IDENT '(' call_args_opt ')'	{ $$ = parse_call($1, $3.head, @$); }
 	| '(' expr ')'		{ $$ = $2; }
 	/* tuples: (a, b), (a,), () */
 	| '(' ')'		{ $$ = ast_new(N_TUPLE, @$); }
@@ -670,6 +678,26 @@ primary:
 	| OFFSETOF '(' type_spec ',' field_path ')' {
 		$$ = ast_new(N_OFFSETOF, @$); $$->spec = $3; $$->args = $5;
 	  }
+	/* a block expression: { stmts; value } */
+	| '{' stmt_seq '}'	{
+		struct node *b = ast_new(N_BLOCK, @$); b->body = $2; $$ = parse_block_expr(b);
+	  }
+	| if_expr
+	;
+
+/* if_expr = "if" expr block ("else" (if_expr | block))?: a value when both
+ * branches end in one (an N_TERNARY of two block expressions) */
+if_expr:
+	  IF_EXPR expr block		{ $$ = parse_if_expr($2, $3, NULL, @$); }
+	| IF_EXPR expr block ELSE block	{ $$ = parse_if_expr($2, $3, parse_block_expr($5), @$); }
+	| IF_EXPR expr block ELSE else_if_expr { $$ = parse_if_expr($2, $3, $5, @$); }
+	;
+
+/* after 'else' the scanner gives a statement's 'if' */
+else_if_expr:
+	  IF expr block			{ $$ = parse_if_expr($2, $3, NULL, @$); }
+	| IF expr block ELSE block	{ $$ = parse_if_expr($2, $3, parse_block_expr($5), @$); }
+	| IF expr block ELSE else_if_expr { $$ = parse_if_expr($2, $3, $5, @$); }
 	;
 
 record_fields:
@@ -696,9 +724,24 @@ map:
 	| MAP '[' expr_list ']'	{ $$ = ast_new(N_MAP, @$); $$->name = $1; $$->args = $3.head; }
 	;
 
-args_opt:
-	  %empty		{ $$ = NULL; }
-	| expr_list		{ $$ = $1.head; }
+/* a call's arguments: expressions, and types as typeof(...) (macros,
+ * container_of) */
+call_args_opt:
+	  %empty		{ $$.head = $$.tail = NULL; }
+	| call_args		{ $$ = $1; }
+	;
+
+call_args:
+	  call_arg		{ $$.head = $$.tail = $1; }
+	| call_args ',' call_arg { $$ = list_append($1, $3); }
+	;
+
+call_arg:
+	  expr
+	| TYPEOF '(' type_spec ')'	{ $$ = ast_new(N_TYPEARG, @$); $$->spec = $3; }
+	| TYPEOF '(' expr ')'	{
+		$$ = ast_new(N_TYPEARG, @$); $$->spec = ast_new_spec(SPEC_TYPEOF, NULL, @$); $$->spec->expr = $3;
+	  }
 	;
 
 expr_list:
@@ -754,9 +797,22 @@ map_decl:
  * "an expression" instead of a dozen token kinds. */
 #define MAX_LISTED 4
 
+/* A token's name in messages: the scanner's statement '{' and 'if' are
+ * the same words to the user. */
+static const char *sym_name(yysymbol_kind_t k)
+{
+	if (k == YYSYMBOL_STMT_LBRACE)
+		return "'{'";
+	if (k == YYSYMBOL_IF_EXPR)
+		return "'if'";
+	return yysymbol_name(k);
+}
+
 static bool is_expression_start(yysymbol_kind_t k)
 {
-	static const char *const chars[] = { "'('", "'-'", "'+'", "'!'", "'~'", "'*'", "'&'" };
+	if (k == YYSYMBOL_IF_EXPR || k == YYSYMBOL_TYPEOF)
+		return true;
+	static const char *const chars[] = { "'('", "'-'", "'+'", "'!'", "'~'", "'*'", "'&'", "'{'" };
 	switch (k) {
 	case YYSYMBOL_IDENT: case YYSYMBOL_VAR: case YYSYMBOL_MAP: case YYSYMBOL_POSITIONAL:
 	case YYSYMBOL_INT: case YYSYMBOL_STRING: case YYSYMBOL_INC: case YYSYMBOL_DEC:
@@ -803,6 +859,7 @@ static bool is_statement_keyword(yysymbol_kind_t k)
 	switch (k) {
 	case YYSYMBOL_IF: case YYSYMBOL_WHILE: case YYSYMBOL_FOR: case YYSYMBOL_UNROLL:
 	case YYSYMBOL_RETURN: case YYSYMBOL_BREAK: case YYSYMBOL_CONTINUE: case YYSYMBOL_LET:
+	case YYSYMBOL_STMT_LBRACE:
 		return true;
 	default:
 		return false;
@@ -835,7 +892,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	if (expr_start && !stmt_start)
 		listed[nlisted++] = "an expression";
 	for (int i = 0; i < n && nlisted <= MAX_LISTED; i++) {
-		const char *name = yysymbol_name(all[i]);
+		const char *name = sym_name(all[i]);
 		/* Where a statement may start, only the block's end is worth naming. */
 		if (stmt_start && (is_statement_keyword(all[i]) || strcmp(name, "'{'") == 0 ||
 				   strcmp(name, "';'") == 0))
@@ -857,7 +914,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 				continue;
 			name = "type name";
 		}
-		listed[nlisted++] = name;
+		bool dup = false;
+		for (int j = 0; j < nlisted; j++)
+			dup |= strcmp(listed[j], name) == 0;
+		if (!dup)
+			listed[nlisted++] = name;
 	}
 	char msg[256];
 	yysymbol_kind_t got = yypcontext_token(ctx);
@@ -867,10 +928,16 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 			   ps->lex->type_word, ps->lex->type_word);
 		return 0;
 	}
+	if (got == YYSYMBOL_TYPEOF && expr_start) {
+		diag_error(ps->d, *yypcontext_location(ctx),
+			   "typeof(...) is a type, not a value: use it in a cast ((typeof(x))v), a "
+			   "declaration (let $v: typeof(x)) or sizeof(typeof(x))");
+		return 0;
+	}
 	int len = snprintf(msg, sizeof(msg), "syntax error");
 	if (got != YYSYMBOL_YYEMPTY)
 		len += snprintf(msg + len, sizeof(msg) - (size_t)len, ", unexpected %s",
-				yysymbol_name(got));
+				sym_name(got));
 	if (nlisted > 0 && nlisted <= MAX_LISTED) {
 		for (int i = 0; i < nlisted; i++)
 			len += snprintf(msg + len, sizeof(msg) - (size_t)len, "%s%s",
@@ -945,6 +1012,14 @@ static struct node *parse_check_lvalue(struct parse_state *ps, struct node *n)
 static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int op,
 				 struct node *rhs, srcloc loc)
 {
+	if (op == OP_NONE && lhs->kind == N_BUILTIN && strcmp(lhs->name, "_") == 0) {
+		/* `_ = e;`: e evaluated, its value dropped on purpose */
+		ast_free_node(lhs);
+		struct node *n = ast_new(N_EXPR_STMT, loc);
+		n->lhs = rhs;
+		n->is_discard = true;
+		return n;
+	}
 	lhs = parse_check_lvalue(ps, lhs);
 	if (!lhs) {
 		ast_free_node(rhs);
@@ -954,6 +1029,21 @@ static struct node *parse_assign(struct parse_state *ps, struct node *lhs, int o
 	n->op = op;
 	n->lhs = lhs;
 	n->rhs = rhs;
+	const struct stdlib_func *f = rhs->kind == N_BLOCK_EXPR && rhs->lhs && rhs->lhs->kind == N_CALL
+					      ? stdlib_find_func(rhs->lhs->name) : NULL;
+	if (lhs->kind == N_MAP && f && f->kind == FN_AGG) {
+		/* @m = { ...; count() }: an aggregation is only ever assigned to
+		 * a map, so the block's statements run and then @m = count() */
+		struct node *block = rhs;
+		n->rhs = block->lhs;
+		block->lhs = NULL;
+		block->kind = N_BLOCK;
+		struct node **tail = &block->body;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = n;
+		return block;
+	}
 	return n;
 }
 
@@ -970,6 +1060,105 @@ static struct node *parse_incdec(struct parse_state *ps, int op, bool prefix, st
 	r->is_prefix = prefix;
 	r->lhs = n;
 	return r;
+}
+
+static bool stmt_has_value(const struct node *n);
+
+/* Whether block b's last statement has a value. */
+static bool block_ends_in_value(const struct node *b)
+{
+	const struct node *last = b->body;
+	while (last && last->next)
+		last = last->next;
+	return stmt_has_value(last);
+}
+
+/* if/else (an else-if chain included) whose branches all end in a value */
+static bool if_has_value(const struct node *n)
+{
+	return n->els && block_ends_in_value(n->then) &&
+	       (n->els->kind == N_IF ? if_has_value(n->els) : block_ends_in_value(n->els));
+}
+
+/* Whether statement n, last of its block, is a value: no ';' after it, and
+ * an expression, a block ending in one, or an if/else of such blocks. */
+static bool stmt_has_value(const struct node *n)
+{
+	if (!n || !n->no_semicolon)
+		return false;
+	switch (n->kind) {
+	case N_EXPR_STMT: return !n->is_discard;
+	case N_BLOCK: return block_ends_in_value(n);
+	case N_IF: return if_has_value(n);
+	default: return false;
+	}
+}
+
+/* The value of statement n (stmt_has_value), as an expression: n is consumed. */
+static struct node *stmt_value(struct node *n)
+{
+	switch (n->kind) {
+	case N_EXPR_STMT: {
+		struct node *e = n->lhs;
+		n->lhs = NULL;
+		ast_free_node(n);
+		return e;
+	}
+	case N_BLOCK:
+		return parse_block_expr(n);
+	default: /* N_IF */
+		n->kind = N_TERNARY;
+		n->is_prefix = true;
+		n->then = parse_block_expr(n->then);
+		n->els = n->els->kind == N_BLOCK ? parse_block_expr(n->els) : stmt_value(n->els);
+		n->no_semicolon = false;
+		return n;
+	}
+}
+
+/* An N_BLOCK made a block expression: its last statement, when no ';'
+ * follows it and it has a value, becomes the value (lhs). */
+static struct node *parse_block_expr(struct node *block)
+{
+	block->kind = N_BLOCK_EXPR;
+	struct node **lastp = &block->body;
+	while (*lastp && (*lastp)->next)
+		lastp = &(*lastp)->next;
+	struct node *last = *lastp;
+	if (stmt_has_value(last)) {
+		*lastp = NULL;
+		block->lhs = stmt_value(last);
+	}
+	block->no_semicolon = false;
+	return block;
+}
+
+/* a ?: b is a when a is true, else b, with a evaluated once:
+ * { let $tmp = a; $tmp ? $tmp : b }. The variable's name is one no script
+ * can write, unique per place (nested ?: do not shadow each other). */
+static struct node *parse_elvis(struct node *a, struct node *b, srcloc loc)
+{
+	char *name = xasprintf("$?:%d:%d", loc.line, loc.col);
+	struct node *block = ast_new(N_BLOCK_EXPR, loc);
+	block->body = parse_let(xstrdup(name), a->loc, NULL, a, loc);
+	struct node *t = ast_new(N_TERNARY, loc);
+	t->cond = ast_new(N_VAR, a->loc);
+	t->cond->name = xstrdup(name);
+	t->then = ast_new(N_VAR, a->loc);
+	t->then->name = name;
+	t->els = b;
+	block->lhs = t;
+	return block;
+}
+
+static struct node *parse_if_expr(struct node *cond, struct node *then, struct node *els, srcloc loc)
+{
+	struct node *n = ast_new(N_TERNARY, loc);
+	n->cond = cond;
+	n->then = parse_block_expr(then);
+	n->els = els;
+	n->is_prefix = true; /* written as if/else: messages say so */
+	return n;
 }
 
 static struct node *parse_call(char *name, struct node *args, srcloc loc)
@@ -1162,7 +1351,8 @@ static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc)
 		diag_error(ps->d, loc, "too many array dimensions");
 		return;
 	}
-	if (n == 0 || n > 0x7fffffff) {
+	/* [0]: a flexible array member (C's old spelling of []) */
+	if (n > 0x7fffffff) {
 		diag_error(ps->d, loc, "invalid array size %llu", (unsigned long long)n);
 		n = 1;
 	}

@@ -414,21 +414,80 @@ static const struct type *check_binary(struct sema *s, struct node *n)
 	return type_int(8, as || bs || n->op == OP_SUB);
 }
 
-static const struct type *check_ternary(struct sema *s, struct node *n)
+static void check_ternary_condition(struct sema *s, struct node *n)
 {
 	const struct type *c = sema_expr(s, n->cond);
-	const struct type *a = sema_expr(s, n->then), *b = sema_expr(s, n->els);
-	char ba[128], bb[128];
+	char buf[128];
 	if (!type_is_none(c) && !sema_is_condition_type(c))
-		sema_err(s, n->cond->loc, "the condition of '?:' must be an integer, a bool or a pointer, not %s",
-			 tname(c, ba, sizeof(ba)));
+		sema_err(s, n->cond->loc, "the condition of %s must be an integer, a bool or a pointer, not %s",
+			 n->is_prefix ? "'if'" : "'?:'", tname(c, buf, sizeof(buf)));
+}
+
+/* The one type of both branches, or an error naming them. */
+static const struct type *merge_branches(struct sema *s, struct node *n, const struct type *a,
+					 const struct type *b)
+{
+	char ba[128], bb[128];
 	if (type_is_none(a) || type_is_none(b))
 		return type_none();
 	const struct type *t = type_merge(sema_types(s), sema_stored_type(a), sema_stored_type(b));
 	if (!t)
-		return sema_fail(s, n->loc, "the two branches of '?:' have different types: %s and %s",
-				 tname(a, ba, sizeof(ba)), tname(b, bb, sizeof(bb)));
+		return sema_fail(s, n->loc, "the two branches of %s have different types: %s and %s",
+				 n->is_prefix ? "if/else" : "'?:'", tname(a, ba, sizeof(ba)),
+				 tname(b, bb, sizeof(bb)));
 	return t;
+}
+
+static const struct type *check_ternary(struct sema *s, struct node *n)
+{
+	check_ternary_condition(s, n);
+	const struct type *a = sema_expr(s, n->then);
+	if (!n->els)
+		return sema_fail(s, n->loc, "an 'if' without 'else' has no value; add an else branch "
+				 "(if c { a } else { b })");
+	return merge_branches(s, n, a, sema_expr(s, n->els));
+}
+
+/* { stmts; value } where a value is wanted. */
+static const struct type *check_block_expr(struct sema *s, struct node *n, bool discarded)
+{
+	int mark = sema_scope_enter(s);
+	for (struct node *st = n->body; st; st = st->next)
+		sema_stmt(s, st);
+	const struct type *t;
+	if (n->lhs)
+		t = discarded ? sema_discarded(s, n->lhs) : sema_expr(s, n->lhs);
+	else if (discarded)
+		t = type_void();
+	else
+		t = sema_fail(s, n->loc, "this block has no value: a block used as a value ends in an "
+			      "expression without ';' ({ ...; value })");
+	sema_scope_leave(s, mark);
+	return t;
+}
+
+const struct type *sema_discarded(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_CALL: {
+		/* a function without a value (printf) is fine here; a value
+		 * function is still typed: codegen reads its type */
+		const struct type *t = sema_call(s, n, CALL_STMT);
+		return set_type(n, t ? t : type_none());
+	}
+	case N_TERNARY: {
+		check_ternary_condition(s, n);
+		const struct type *a = sema_discarded(s, n->then);
+		const struct type *b = n->els ? sema_discarded(s, n->els) : type_void();
+		if (type_is(a, TY_VOID) || type_is(b, TY_VOID))
+			return set_type(n, type_void());
+		return set_type(n, merge_branches(s, n, a, b));
+	}
+	case N_BLOCK_EXPR:
+		return set_type(n, check_block_expr(s, n, true));
+	default:
+		return sema_expr(s, n);
+	}
 }
 
 /* ---- casts ---------------------------------------------------------------------------------- */
@@ -465,6 +524,11 @@ static const struct type *cast_to_array(struct sema *s, struct node *n, const st
 					 tname(from, ba, sizeof(ba)), tname(to, bb, sizeof(bb)));
 		return to;
 	}
+	if (to->count == 0 && type_is_integer(from) && to->elem->size) {
+		/* (int8[])x: as many elements as x has bytes; a literal is 64 bits */
+		uint32_t bytes = from->is_literal ? 8 : from->size;
+		to = type_array(sema_types(s), to->elem, bytes / to->elem->size);
+	}
 	/* a literal takes the array's size: (int8[4])0x01020304 */
 	bool fits = from->is_literal && (to->size == 1 || to->size == 2 || to->size == 4 || to->size == 8) &&
 		    from->size <= to->size;
@@ -494,6 +558,21 @@ static const struct type *check_cast(struct sema *s, struct node *n)
 	}
 	if ((type_is_integer(to) || to->kind == TY_BOOL) && from_scalar)
 		return to;
+	if (type_is_integer(to) && from->kind == TY_STR && from->size == to->size &&
+	    (n->lhs->kind == N_FIELD || n->lhs->kind == N_INDEX))
+		return to; /* a char array member (y[4]) seen as a string: its bytes */
+	if (type_is_integer(to) && from->kind == TY_ARRAY) {
+		/* an array of integers as one integer of its size, as bpftrace
+		 * allows ((uint32)pton("127.0.0.1")) */
+		if (!type_is_integer(from->elem) && from->elem->kind != TY_BOOL)
+			return sema_fail(s, n->loc, "cannot cast %s to %s: only arrays of integers can be",
+					 tname(from, ba, sizeof(ba)), tname(to, bb, sizeof(bb)));
+		if (from->size != to->size)
+			return sema_fail(s, n->loc, "cannot cast %s (%u bytes) to %s (%u bytes): the sizes "
+					 "must be equal", tname(from, ba, sizeof(ba)), from->size,
+					 tname(to, bb, sizeof(bb)), to->size);
+		return to;
+	}
 	return sema_fail(s, n->loc, "cannot cast %s to %s", tname(from, ba, sizeof(ba)),
 			 tname(to, bb, sizeof(bb)));
 }
@@ -588,6 +667,13 @@ static void make_literal(struct node *n, uint64_t v)
 
 static const struct type *check_sizeof(struct sema *s, struct node *n)
 {
+	if (!n->spec && n->lhs->kind == N_TYPEARG) {
+		/* sizeof(t) in a macro whose t is typeof(...) */
+		n->spec = n->lhs->spec;
+		n->lhs->spec = NULL;
+		ast_free_node(n->lhs);
+		n->lhs = NULL;
+	}
 	const struct type *t = n->spec ? sema_spec_enumerator(s, n->spec) : NULL;
 	if (!t)
 		t = n->spec ? sema_resolve_spec(s, n->spec) : sema_expr(s, n->lhs);
@@ -686,6 +772,12 @@ const struct type *sema_expr(struct sema *s, struct node *n)
 		return set_type(n, check_sizeof(s, n));
 	case N_OFFSETOF:
 		return set_type(n, check_offsetof(s, n));
+	case N_BLOCK_EXPR:
+		return set_type(n, check_block_expr(s, n, false));
+	case N_TYPEARG:
+		sema_err(s, n->loc, "typeof(...) is a type, not a value: use it in a cast ((typeof(x))v), "
+			 "a declaration (let $v: typeof(x)) or sizeof(typeof(x))");
+		return set_type(n, type_none());
 	case N_POSITIONAL: /* replaced before typing; kept for robustness */
 	default:
 		sema_err(s, n->loc, "expected an expression");

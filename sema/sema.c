@@ -312,13 +312,7 @@ void sema_stmt(struct sema *s, struct node *n)
 	switch (n->kind) {
 	case N_EXPR_STMT:
 		n->type = type_none();
-		if (n->lhs->kind == N_CALL) {
-			/* a value function as a statement (bswap(x);) is still typed:
-			 * codegen emits it and reads its type */
-			const struct type *t = sema_call(s, n->lhs, CALL_STMT);
-			n->lhs->type = t ? t : type_none();
-		} else
-			sema_expr(s, n->lhs);
+		sema_discarded(s, n->lhs);
 		break;
 	case N_ASSIGN:
 		check_assign(s, n);

@@ -84,6 +84,16 @@ static const struct type *named_record(struct sema *s, enum spec_kind kind, cons
 static const struct type *resolve_base(struct sema *s, const struct type_spec *spec)
 {
 	char buf[160];
+	if (spec->kind == SPEC_TYPEOF) {
+		/* typeof(expr): the expression is typed, never run */
+		const struct type *t = sema_expr(s, spec->expr);
+		if (type_is(t, TY_INT) && t->is_literal)
+			t = type_int(8, true); /* a literal's own type is only a bound */
+		if (type_is(t, TY_AGG))
+			return sema_fail(s, spec->expr->loc, "typeof: %s has no type of its own (an aggregation)",
+					 spec->expr->name ? spec->expr->name : "this");
+		return t;
+	}
 	if (spec->kind != SPEC_NAME) {
 		const struct type *t = named_record(s, spec->kind, spec->name);
 		if (t)

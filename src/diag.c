@@ -56,6 +56,9 @@ void source_free(struct source *src)
 		return;
 	free(src->name);
 	free(src->text);
+	for (int i = 0; i < src->nincludes; i++)
+		free(src->includes[i]);
+	free(src->includes);
 	free(src);
 }
 

@@ -29,6 +29,8 @@ struct cli {
 	int npositional;
 	char **named;  /* "--name[=value]" after "--" (owned array, borrowed strings) */
 	int nnamed;
+	char **includes; /* --include NAME (owned array, borrowed strings) */
+	int nincludes;
 };
 
 static void usage(FILE *out)
@@ -65,6 +67,8 @@ static void usage(FILE *out)
 	      "    --usdt-file-activation\n"
 	      "                     accepted for bpftrace's sake: USDT semaphores are always\n"
 	      "                     set, by the kernel, in every process that maps the binary\n"
+	      "    --include FILE   read header FILE before the script (#include <FILE>; a path\n"
+	      "                     that exists, as #include \"FILE\")\n"
 	      "    -h, --help       show this help\n"
 	      "    -V, --version    show the version\n"
 	      "    --               end of options; what follows are positional\n"
@@ -146,7 +150,7 @@ static void apply_run_settings(struct cli *cli)
 /* ---- the command line ------------------------------------------------------ */
 
 enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE,
-       OPT_USDT_FILE_ACTIVATION };
+       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE };
 
 static int compile_probe_filter(struct cli *cli, const char *pattern)
 {
@@ -193,6 +197,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "probe-filter", required_argument, NULL, OPT_PROBE_FILTER },
 		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
 		{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
+		{ "include", required_argument, NULL, OPT_INCLUDE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -235,6 +240,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_UNSAFE: cli->co.unsafe = true; break;
 		case OPT_USDT_FILE_ACTIVATION: break; /* probes/usdt.c: ref_ctr_offset does it */
+		case OPT_INCLUDE:
+			cli->includes = xrealloc(cli->includes, sizeof(*cli->includes) * (size_t)(cli->nincludes + 1));
+			cli->includes[cli->nincludes++] = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -282,11 +291,19 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 
 static struct source *load_source(const struct cli *cli)
 {
-	if (cli->program_text)
-		return source_from_string("stdin", cli->program_text, strlen(cli->program_text));
-	struct source *src = source_from_file(cli->script_path);
-	if (!src)
-		fprintf(stderr, "sonde: cannot read '%s': %s\n", cli->script_path, strerror(errno));
+	struct source *src;
+	if (cli->program_text) {
+		src = source_from_string("stdin", cli->program_text, strlen(cli->program_text));
+	} else {
+		src = source_from_file(cli->script_path);
+		if (!src)
+			fprintf(stderr, "sonde: cannot read '%s': %s\n", cli->script_path, strerror(errno));
+	}
+	if (src && cli->nincludes) {
+		src->includes = xmalloc(sizeof(*src->includes) * (size_t)cli->nincludes);
+		for (int i = 0; i < cli->nincludes; i++)
+			src->includes[src->nincludes++] = xstrdup(cli->includes[i]);
+	}
 	return src;
 }
 
@@ -301,6 +318,7 @@ int main(int argc, char **argv)
 		rc = cli.listing ? list_probes(&cli) : compile_and_run(&cli);
 	free(cli.positional);
 	free(cli.named);
+	free(cli.includes);
 	if (cli.co.probe_filter)
 		regfree(&cli.probe_filter);
 	return rc;

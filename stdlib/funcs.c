@@ -390,6 +390,10 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "is_array",    FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
 	{ "is_literal",  FN_VALUE, 1, 1, stdlib_check_type_test, NULL, NULL },
 	{ "static_assert", FN_STMT, 2, 2, stdlib_check_static_assert, cg_fn_nothing, NULL },
+	/* language helpers (lang.c): rewritten into expressions, or own code */
+	{ "container_of", FN_VALUE, 3, 3, stdlib_check_container_of, NULL, NULL },
+	{ "assert",      FN_STMT, 2, 2, stdlib_check_assert, NULL, NULL },
+	{ "memcmp",      FN_VALUE, 3, 3, stdlib_check_memcmp, cg_fn_memcmp, NULL },
 	{ "signal",      FN_STMT, 1, 2, stdlib_check_signal, cg_fn_signal, NULL },
 	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal_thread, cg_fn_signal, NULL },
 	/* formatted in user space (stdlib/format.c) */

@@ -90,6 +90,15 @@ static void test_attach_points(void)
 		     "2:42 ATTACH END\n"
 		     "2:46 PUNCT {\n"
 		     "2:47 BODY_END }\n");
+	/* dir/prog before another field is a path too (bpftrace's tests write
+	 * uprobe:testprogs/x:f) */
+	CHECK_TOKENS("uprobe:bin/bash:readline/pid/{}",
+		     "1:1 ATTACH uprobe:bin/bash:readline\n"
+		     "1:25 PUNCT /\n"
+		     "1:26 IDENT pid\n"
+		     "1:29 ENDPRED /\n"
+		     "1:30 PUNCT {\n"
+		     "1:31 BODY_END }\n");
 	/* A '/' right after ':' is a path; after the last field it is the predicate. */
 	CHECK_TOKENS("uprobe:/bin/bash:readline/pid/{}",
 		     "1:1 ATTACH uprobe:/bin/bash:readline\n"

@@ -516,8 +516,8 @@ static void test_semantic_parse_errors(void)
  * script), and parsing goes on as usual after them. */
 static void test_unsupported_constructs(void)
 {
-	CHECK_ERROR("BEGIN { @x = $a ?: 1; }", 1,
-		    "stdin:1:17: error: '?:' without a middle operand is not supported by sonde yet");
+	/* a ?: b is parsed (a block expression evaluating a once) */
+	CHECK_ERROR("BEGIN { $a = 1; @x = $a ?: 1; }", 0, "");
 	/* the top level: skipped whole */
 	/* the config block: first, once, `key = value` separated by ';' */
 	CHECK_ERROR("BEGIN { }\nconfig = { max_strlen = 128 }", 1,
@@ -553,8 +553,10 @@ static void test_unsupported_constructs(void)
 		    "stdin:2:14: error: macro 'f' takes 2 arguments, but 1 given");
 	CHECK_ERROR("macro f(@m) { @m }\nBEGIN { $a = f(1); }", 1,
 		    "stdin:2:16: error: argument 1 of macro 'f' must be a map without keys, as its parameter '@m' is");
-	CHECK_ERROR("macro f() { $x = 1; 2 }\nBEGIN { if (f()) { } }", 1,
-		    "stdin:2:13: error: macro 'f' has statements before its value: use it as a statement, or as the value assigned in one ($v = f(...))");
+	/* statements before the value: a block expression */
+	CHECK_ERROR("macro f() { $x = 1; 2 }\nBEGIN { if (f()) { } }", 0, "");
+	CHECK_ERROR("macro f() { $x = 1; }\nBEGIN { if (f()) { } }", 1,
+		    "stdin:2:13: error: macro 'f' has no value: its body does not end in an expression");
 }
 
 /* let @m = kind(N); at the top level (map declarations) */
@@ -961,8 +963,9 @@ static void test_cdefs(void)
 		    "stdin:1:12: error: bitfield 'a' is wider than 64 bits");
 	CHECK_ERROR("struct s { int a } __attribute__((foo));\nBEGIN {}", 1,
 		    "stdin:1:35: error: unknown attribute 'foo' (sonde knows packed and aligned)");
-	CHECK_ERROR("struct s { int a[0]; };\nBEGIN {}", 1,
-		    "stdin:1:18: error: invalid array size 0");
+	/* a[0] is a flexible array member */
+	CHECK_ERROR("struct s { int a[3000000000]; };\nBEGIN {}", 1,
+		    "stdin:1:18: error: invalid array size 3000000000");
 }
 
 /* A named member of an inline struct or union type (`struct { int m; } y;`),
@@ -1005,8 +1008,10 @@ static void test_no_cascades(void)
 	CHECK_ERROR("BEGIN { @x = `a`; }", 1, "stdin:1:14: error: invalid character '`'");
 	CHECK_ERROR("BEGIN { printf('%d', 'a'); }", 1,
 		    "stdin:1:16: error: strings are written in double quotes, not single quotes");
+	/* `{ @x = 1; }` is a block expression (the right operand): the if
+	 * then misses its block */
 	CHECK_ERROR("BEGIN { if pid > { @x = 1; } }", 1,
-		    "stdin:1:18: error: syntax error, unexpected '{', expecting an expression");
+		    "stdin:1:30: error: syntax error, unexpected '}', expecting '{'");
 	CHECK_ERROR("BEGIN { else { @x = 1; } }", 1,
 		    "stdin:1:9: error: syntax error, unexpected 'else', expecting '}'");
 	CHECK_ERROR("BEGIN { @x = (1 { } ); }", 1,
