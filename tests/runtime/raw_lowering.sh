@@ -50,9 +50,9 @@ expect_match "\"Attaching\" counts the probes as written" '^Attaching 3 probes\.
 
 # prog_type_of SCRIPT PROBE: the BPF program type PROBE is attached with.
 prog_type_of() {
-	"$SONDE" -v -e "$1 interval:s:30 { exit(); }" >/dev/null 2>"$TMP/type.err" &
+	"$SONDE" -v -e "$1 interval:s:120 { exit(); }" >/dev/null 2>"$TMP/type.err" &
 	local tracer=$! id
-	wait_until 20 file_has "$TMP/type.err" "attached $2 "
+	wait_until 100 file_has "$TMP/type.err" "attached $2 "
 	id=$(sed -nE "s/^sonde: attached $2 \\(program id ([0-9]+)\\)$/\\1/p" "$TMP/type.err")
 	bpftool prog show id "${id:-0}" 2>/dev/null | sed -nE 's/^[0-9]+: ([a-z_]+) .*/\1/p' | head -1
 	kill -INT "$tracer"
