@@ -156,6 +156,12 @@ void probe_targets_free(struct probe_target *t, int n);
 /* bpftrace's wildcard rule for attach points and -l patterns: `*` matches
  * any run of characters (':' included), everything else itself. */
 bool probe_wildcard_match(const char *pattern, const char *text);
+/* The process user-space probes are for: -p PID while compiling (library
+ * names and wildcards resolve among the files it maps) and attaching, or
+ * the -c child while attaching; 0 = every process. Set by main and the
+ * runtime, read by the uprobe and usdt providers. */
+void probe_set_pid(int pid);
+int probe_pid(void);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
 

@@ -43,6 +43,18 @@ const struct probe_provider *probe_provider_find(const char *name)
 	return NULL;
 }
 
+static int target_pid;
+
+void probe_set_pid(int pid)
+{
+	target_pid = pid > 0 ? pid : 0;
+}
+
+int probe_pid(void)
+{
+	return target_pid;
+}
+
 bool probe_wildcard_match(const char *pattern, const char *text)
 {
 	return fnmatch(pattern, text, 0) == 0;

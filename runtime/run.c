@@ -800,6 +800,8 @@ static int start(struct run *r, const struct compiled *c)
 	hold_output(r, &held);
 	int rc = r->o->dry_run ? 0 : run_once(r, PT_BEGIN);
 	/* BEGIN { exit(); }: nothing else to attach */
+	/* user-space probes attach for the -c child or the -p process only */
+	probe_set_pid(r->child.pid > 0 ? r->child.pid : r->o->filter_pid);
 	if (rc == 0 && !r->exited)
 		rc = attach_all(r);
 	announce_attached(r, &held, rc == 0);
