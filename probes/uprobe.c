@@ -108,8 +108,7 @@ static bool func_offset(const struct uprobe_elf *e, const char *text, uint64_t *
 		if (!fn)
 			snprintf(why, whylen, "no function '%s' in %s", f.name, e->path);
 		else if (f.kind == UFUNC_OFFSET && fn->size && f.number >= fn->size)
-			snprintf(why, whylen, "offset %" PRIu64 " is outside '%s' (%" PRIu64 " bytes)", f.number,
-				 f.name, fn->size);
+			snprintf(why, whylen, "offset %" PRIu64 " is outside function '%s'", f.number, f.name);
 		else {
 			*off = fn->off + f.number;
 			ok = true;
