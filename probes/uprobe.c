@@ -25,7 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
 
 #include "ast.h"
 #include "cg.h"
@@ -389,6 +392,103 @@ static int uretprobe_attach(const struct desc_probe *p, struct bpf_program *prog
 	return attach(p, prog, true, l, errbuf, errlen);
 }
 
+/* ---- uprobe_multi: one link for many functions of one binary ------------------- */
+
+/* The kernel's UAPI (Linux 6.6+) that this libbpf (1.1) and these headers
+ * predate: attach type, flag, and the link_create part of union bpf_attr. */
+#define SONDE_BPF_TRACE_UPROBE_MULTI 48
+#define SONDE_BPF_F_UPROBE_MULTI_RETURN 1u
+struct sonde_uprobe_multi_attr {
+	uint32_t prog_fd, target_fd, attach_type, flags;
+	uint64_t path, offsets, ref_ctr_offsets, cookies;
+	uint32_t cnt, multi_flags, pid, pad;
+};
+
+static int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets, uint32_t cnt,
+			     bool retprobe, int pid)
+{
+	struct sonde_uprobe_multi_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = (uint32_t)prog_fd;
+	attr.attach_type = SONDE_BPF_TRACE_UPROBE_MULTI;
+	attr.path = (uint64_t)(uintptr_t)path;
+	attr.offsets = (uint64_t)(uintptr_t)offsets;
+	attr.cnt = cnt;
+	attr.multi_flags = retprobe ? SONDE_BPF_F_UPROBE_MULTI_RETURN : 0;
+	attr.pid = pid > 0 ? (uint32_t)pid : 0;
+	return (int)syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+}
+
+/* As bpftrace probes it: a uprobe_multi link on "/" fails with EBADF (not
+ * a regular file) where the kernel has them, EINVAL where it does not.
+ * SONDE_UPROBE_MULTI=0 or 1 decides instead (tests, measurements). Needs
+ * the privileges to load a program; without them, single uprobes. */
+static bool have_uprobe_multi(void)
+{
+	static int known = -1;
+	const char *env = getenv("SONDE_UPROBE_MULTI");
+	if (env && (strcmp(env, "0") == 0 || strcmp(env, "1") == 0))
+		return env[0] == '1';
+	if (known >= 0)
+		return known;
+	static const struct bpf_insn ret0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = SONDE_BPF_TRACE_UPROBE_MULTI);
+	int prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "sonde_probe", "GPL", ret0, 2, &opts);
+	known = 0;
+	if (prog >= 0) {
+		uint64_t off = 0;
+		int link = uprobe_multi_link(prog, "/", &off, 1, false, 0);
+		known = link < 0 && errno == EBADF;
+		if (link >= 0)
+			close(link);
+		close(prog);
+	}
+	return known;
+}
+
+static bool uprobe_can_share(const struct probe_target *a, const struct probe_target *b)
+{
+	const char *ca = strrchr(a->target, ':'), *cb = strrchr(b->target, ':');
+	return a->type == b->type && ca && cb && ca - a->target == cb - b->target &&
+	       strncmp(a->target, b->target, (size_t)(ca - a->target)) == 0 && have_uprobe_multi();
+}
+
+static int uprobe_prepare_shared(struct bpf_program *prog)
+{
+	return bpf_program__set_expected_attach_type(prog, SONDE_BPF_TRACE_UPROBE_MULTI);
+}
+
+static int uprobe_attach_shared(const struct desc_probe *const *p, int n, struct bpf_program *prog,
+				struct rt_links *l, char *errbuf, size_t errlen)
+{
+	char *path;
+	const char *func;
+	if (!split_target(p[0]->target, &path, &func)) {
+		snprintf(errbuf, errlen, "internal error: target '%s'", p[0]->target);
+		return -EINVAL;
+	}
+	uint64_t *offsets = xcalloc((size_t)n, sizeof(*offsets));
+	int err = 0;
+	for (int i = 0; i < n && !err; i++)
+		if (!p[i]->params || sscanf(p[i]->params, "off=%" SCNx64, &offsets[i]) != 1) {
+			snprintf(errbuf, errlen, "internal error: target '%s'", p[i]->target);
+			err = -EINVAL;
+		}
+	int fd = err ? -1
+		     : uprobe_multi_link(bpf_program__fd(prog), path, offsets, (uint32_t)n,
+					 p[0]->type == PT_URETPROBE, probe_pid());
+	if (!err && fd < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "uprobe_multi over %d functions: %s", n, strerror(errno));
+	}
+	free(offsets);
+	free(path);
+	return err ? err : rt_links_add_fd(l, fd);
+}
+
 /* ---- what the builtins mean ----------------------------------------------------- */
 
 static LLVMValueRef load_reg(struct cg *cg, uint32_t offset)
@@ -540,6 +640,9 @@ const struct probe_provider probe_uprobe = {
 	.attach_params = uprobe_attach_params,
 	.attach_hint = uprobe_attach_hint,
 	.list = uprobe_list,
+	.can_share = uprobe_can_share,
+	.prepare_shared = uprobe_prepare_shared,
+	.attach_shared = uprobe_attach_shared,
 };
 
 const struct probe_provider probe_uretprobe = {
@@ -555,4 +658,7 @@ const struct probe_provider probe_uretprobe = {
 	.attach_params = uprobe_attach_params,
 	.attach_hint = uprobe_attach_hint,
 	.list = uprobe_list,
+	.can_share = uprobe_can_share,
+	.prepare_shared = uprobe_prepare_shared,
+	.attach_shared = uprobe_attach_shared,
 };

@@ -29,6 +29,20 @@ for BIN in "$PIE" "$NOPIE"; do
 @ret: 168" "$(grep '^@' <<<"$OUT")"
 done
 
+# ---- uprobe_multi: a wildcard whose action is the same for every function
+# is one program on one link; `probe` or `args` keep one program each ----
+for multi in 1 0; do
+	SONDE_UPROBE_MULTI=$multi run_sonde -v -c "$PIE 3" -e "uprobe:$PIE:uw_* { @calls = count(); }
+		uretprobe:$PIE:uw_* /retval > 0/ { @ret = count(); } uprobe:$PIE:other*, uprobe:$PIE:main { @[probe] = count(); }"
+	expect_eq "SONDE_UPROBE_MULTI=$multi: the same counts" "Attaching 8 probes...
+@[uprobe:$PIE:main]: 1
+@[uprobe:$PIE:other_func]: 3
+@calls: 9
+@ret: 9" "$(grep -E '^(@|Attaching)' <<<"$OUT")"
+	programs=$(grep -oE 'attached uprobe:[^ ]*:uw_[a-z]* \(program id [0-9]+' <<<"$ERR" | sed 's/.*id //' | sort -u | wc -l)
+	expect_eq "SONDE_UPROBE_MULTI=$multi: programs for the 3 uw_* uprobes" "$([ $multi = 1 ] && echo 1 || echo 3)" "$programs"
+done
+
 # ---- a shared library, by path and as lib<NAME> through -p's maps ----
 run_sonde -q -c "$PIE 3" -e "uprobe:$LIB:ulib_scale { @[arg0, arg1] = count(); } uretprobe:$LIB:ulib_* { @ret = sum(retval); }"
 expect_eq "a shared library's function and a wildcard uretprobe on it" "@[0, 3]: 1
@@ -56,9 +70,11 @@ expect_eq "-c: the child's first call is caught" "first 0" "$(grep '^first' <<<"
 "$PIE" 4 wait & OTHER=$!
 sleep 0.2
 # the child signals the other copy, waits while it runs, then becomes the program
-run_sonde -q -c "/bin/sh -c 'kill -USR1 $OTHER; sleep 0.5; exec $PIE 2'" -e "uprobe:$PIE:uw_alpha { @alpha = count(); }"
+run_sonde -q -c "/bin/sh -c 'kill -USR1 $OTHER; sleep 0.5; exec $PIE 2'" -e "uprobe:$PIE:uw_alpha { @alpha = count(); }
+	uprobe:$PIE:uw_* { @multi = count(); }"
 wait "$OTHER" 2>/dev/null
-expect_eq "-c: the child's calls only" "@alpha: 2" "$(grep '^@' <<<"$OUT")"
+expect_eq "-c: the child's calls only (single and uprobe_multi links)" "@alpha: 2
+@multi: 6" "$(grep '^@' <<<"$OUT")"
 
 # ---- args from DWARF ----
 run_sonde -q -c "$PIE 2" -e "uprobe:$PIE:uw_alpha { printf(\"%d %s\n\", args.i, str(args.word)); }
