@@ -318,9 +318,18 @@ static bool mapped_library(const char *name, int pid, char *out)
 	return best != SIZE_MAX;
 }
 
+/* Without the process's maps (it is gone: the runtime says so), names
+ * resolve as without -p. */
+static bool maps_readable(int pid)
+{
+	char mpath[64];
+	snprintf(mpath, sizeof(mpath), "/proc/%d/maps", pid);
+	return access(mpath, R_OK) == 0;
+}
+
 bool uprobe_find_library(const char *name, int pid, char *out)
 {
-	if (pid > 0)
+	if (pid > 0 && maps_readable(pid))
 		return mapped_library(name, pid, out);
 	size_t best = SIZE_MAX;
 	for (size_t d = 0; d < sizeof(lib_dirs) / sizeof(lib_dirs[0]); d++) {
