@@ -147,6 +147,12 @@ static bool resolve_path(const char *path, int pid, char *real)
 {
 	if (realpath(path, real))
 		return true;
+	/* /proc/PID/root/x of a pivot_root'd process: readable, but its root
+	 * has no name here, so realpath() fails; the path itself works */
+	if (path[0] == '/' && strlen(path) < PATH_MAX && access(path, R_OK) == 0) {
+		snprintf(real, PATH_MAX, "%s", path);
+		return true;
+	}
 	if (pid <= 0)
 		return false;
 	char *viaroot = xasprintf("/proc/%d/root%s", pid, path);
