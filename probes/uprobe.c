@@ -278,6 +278,64 @@ static int expand_one(enum probe_type type, const char *provider, const char *fu
 	return 1;
 }
 
+/* libstdc++'s demangler (linked for LLVM already): the C++ ABI's entry
+ * point, declared here as C. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* "ns::Cls::method(int) const" -> "ns::Cls::method": bpftrace's cpp: names
+ * leave out the parameters; a template's <...> stays. */
+static char *demangled_name(const char *mangled)
+{
+	if (strncmp(mangled, "_Z", 2) != 0)
+		return NULL;
+	int status = -1;
+	char *full = __cxa_demangle(mangled, NULL, NULL, &status);
+	if (!full || status != 0) {
+		free(full);
+		return NULL;
+	}
+	int depth = 0;
+	for (char *c = full; *c; c++) {
+		if (*c == '<')
+			depth++;
+		else if (*c == '>' && depth > 0)
+			depth--;
+		else if (*c == '(' && depth == 0 && c != full) {
+			*c = '\0';
+			break;
+		}
+	}
+	return full;
+}
+
+/* `cpp:NAME`: every function whose demangled name (without parameters)
+ * NAME or its wildcards match, overloads included; the probe is on the
+ * mangled symbol. */
+static int expand_cpp(enum probe_type type, const char *provider, const char *pattern,
+		      const char *path, struct probe_target **out, int *n)
+{
+	const struct uprobe_elf *e = uprobe_elf_get(path);
+	int found = 0;
+	for (int i = 0; e && i < e->nfuncs; i++) {
+		char *name = demangled_name(e->funcs[i].name);
+		if (name && probe_wildcard_match(pattern, name)) {
+			push_target(type, provider, e->path, e->funcs[i].name, out, n);
+			found++;
+		}
+		free(name);
+	}
+	return found;
+}
+
+/* "name" -> name: bpftrace lets a function (C++'s "ns::f") be quoted */
+static char *unquote(const char *s)
+{
+	size_t len = strlen(s);
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"')
+		return xstrndup(s + 1, len - 2);
+	return xstrdup(s);
+}
+
 static int expand(enum probe_type type, const char *provider, const char *spec, srcloc loc,
 		  struct diag *d, struct probe_target **out, int *n)
 {
@@ -287,16 +345,16 @@ static int expand(enum probe_type type, const char *provider, const char *spec, 
 			   provider);
 		return -1;
 	}
-	const char *func = colon + 1;
-	if (strncmp(func, "cpp:", 4) == 0) {
-		diag_error(d, loc, "%s: C++ names (cpp:) are not supported by sonde yet; give the mangled name",
-			   provider);
-		return -1;
-	}
-	if (strncmp(func, "c:", 2) == 0)
-		func += 2;
-	if (strchr(func, ':')) {
-		diag_error(d, loc, "%s: '%s' is not a function name, NAME+OFFSET or an address", provider, func);
+	const char *rest = colon + 1;
+	bool cpp = strncmp(rest, "cpp:", 4) == 0;
+	if (cpp)
+		rest += 4;
+	else if (strncmp(rest, "c:", 2) == 0)
+		rest += 2;
+	char *func = unquote(rest);
+	if (!*func || (!cpp && strchr(func, ':'))) {
+		diag_error(d, loc, "%s: '%s' is not a function name, NAME+OFFSET or an address", provider, rest);
+		free(func);
 		return -1;
 	}
 	char *path = xstrndup(spec, (size_t)(colon - spec));
@@ -304,21 +362,24 @@ static int expand(enum probe_type type, const char *provider, const char *spec, 
 	int rc = find_binaries(provider, path, probe_pid(), &b, loc, d);
 	int found = 0;
 	for (int i = 0; rc == 0 && i < b.n; i++) {
-		int k = expand_one(type, provider, func, b.paths[i], has_wildcard(path), loc, d, out, n);
+		int k = cpp ? expand_cpp(type, provider, func, b.paths[i], out, n)
+			    : expand_one(type, provider, func, b.paths[i], has_wildcard(path), loc, d, out, n);
 		if (k < 0)
 			rc = -1;
 		found += k > 0 ? k : 0;
 	}
 	if (rc == 0 && found == 0) {
 		if (b.n == 1)
-			diag_error(d, loc, "%s: no function matches '%s' in %s", provider, func, b.paths[0]);
+			diag_error(d, loc, "%s: no %sfunction matches '%s' in %s", provider, cpp ? "C++ " : "",
+				   func, b.paths[0]);
 		else
-			diag_error(d, loc, "%s: no function matches '%s' in the %d binaries matching '%s'",
-				   provider, func, b.n, path);
+			diag_error(d, loc, "%s: no %sfunction matches '%s' in the %d binaries matching '%s'",
+				   provider, cpp ? "C++ " : "", func, b.n, path);
 		rc = -1;
 	}
 	binaries_free(&b);
 	free(path);
+	free(func);
 	return rc;
 }
 

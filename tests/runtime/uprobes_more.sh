@@ -43,6 +43,17 @@ for multi in 1 0; do
 	expect_eq "SONDE_UPROBE_MULTI=$multi: programs for the 3 uw_* uprobes" "$([ $multi = 1 ] && echo 1 || echo 3)" "$programs"
 done
 
+# ---- C++ names: cpp: matches demangled names (overloads too), and a
+# quoted mangled name works as it is ----
+run_sonde -q -c "$PIE 2" -e "uprobe:$PIE:cpp:\"MyApp::Server::handle\" { @[probe, arg0] = count(); }
+	uprobe:$PIE:cpp:MyApp::* { @all = count(); } uretprobe:$PIE:\"_ZN5MyApp6helperEv\" { @ret = sum(retval); }"
+expect_eq "cpp: names, wildcards and overloads; a quoted mangled name" "@[uprobe:$PIE:_ZN5MyApp6Server6handleEi, 0]: 1
+@[uprobe:$PIE:_ZN5MyApp6Server6handleEi, 1]: 1
+@[uprobe:$PIE:_ZN5MyApp6Server6handleEii, 0]: 1
+@[uprobe:$PIE:_ZN5MyApp6Server6handleEii, 1]: 1
+@all: 6
+@ret: 4" "$(grep '^@' <<<"$OUT")"
+
 # ---- a shared library, by path and as lib<NAME> through -p's maps ----
 run_sonde -q -c "$PIE 3" -e "uprobe:$LIB:ulib_scale { @[arg0, arg1] = count(); } uretprobe:$LIB:ulib_* { @ret = sum(retval); }"
 expect_eq "a shared library's function and a wildcard uretprobe on it" "@[0, 3]: 1

@@ -6,6 +6,8 @@
  *   uprobe_prog N wait       the same after SIGUSR1 (for -p: the test
  *                            attaches to the waiting process first)
  *
+ * Also three functions under C++ (mangled) names.
+ *
  * Silent: its output would land anywhere among the tracer's. Built without
  * optimisation so every function stays out of line with its symbol. */
 #include <signal.h>
@@ -42,6 +44,24 @@ __attribute__((noinline)) int other_func(void)
 	return 42;
 }
 
+/* C++ symbols without a C++ compiler: MyApp::Server::handle(int) and its
+ * overload handle(int, int), and MyApp::helper(), for cpp: probes. */
+__attribute__((noinline)) int cpp_handle1(int fd) __asm__("_ZN5MyApp6Server6handleEi");
+__attribute__((noinline)) int cpp_handle1(int fd)
+{
+	return fd + 1;
+}
+__attribute__((noinline)) int cpp_handle2(int fd, int flags) __asm__("_ZN5MyApp6Server6handleEii");
+__attribute__((noinline)) int cpp_handle2(int fd, int flags)
+{
+	return fd + flags;
+}
+__attribute__((noinline)) int cpp_helper(void) __asm__("_ZN5MyApp6helperEv");
+__attribute__((noinline)) int cpp_helper(void)
+{
+	return 2;
+}
+
 static volatile sig_atomic_t go;
 
 static void on_usr1(int sig)
@@ -67,6 +87,7 @@ int main(int argc, char **argv)
 		sum += uw_gamma(-7, -2, 1.5, 0x1234);
 		sum += other_func();
 		sum += ulib_scale(i, 3);
+		sum += cpp_handle1(i) + cpp_handle2(i, 1) + cpp_helper();
 	}
 	return sum == 0;
 }
