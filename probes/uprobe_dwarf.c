@@ -10,6 +10,10 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -275,14 +279,119 @@ static uint64_t path_key(const char *path)
 	return (h << 32) | (1ull << 63);
 }
 
+/* ---- separate debug files ------------------------------------------------ */
+
+/* The GNU build id note of e, as hex, in out (false: none). */
+static bool build_id(Elf *e, char *out, size_t outlen)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)data->d_buf + name_off, "GNU", 4) != 0 || nh.n_descsz * 2 + 1 > outlen)
+				continue;
+			const unsigned char *id = (const unsigned char *)data->d_buf + desc_off;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				snprintf(out + 2 * i, 3, "%02x", id[i]);
+			return nh.n_descsz > 1;
+		}
+	}
+	return false;
+}
+
+/* The file named by .gnu_debuglink (its name: a NUL-terminated string at
+ * the start of the section) in out. */
+static bool debuglink(Elf *e, char *out, size_t outlen)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(e, &shstrndx) != 0)
+		return false;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".gnu_debuglink") != 0)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (!data || !data->d_size || !memchr(data->d_buf, '\0', data->d_size))
+			return false;
+		snprintf(out, outlen, "%s", (const char *)data->d_buf);
+		return out[0] != '\0';
+	}
+	return false;
+}
+
+/* Where gdb looks for the DWARF of a stripped binary: by build id under
+ * /usr/lib/debug/.build-id (Debian's -dbgsym packages), then the debuglink
+ * name next to the binary, in its .debug/ and under /usr/lib/debug. */
+static int open_debug_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	char id[128], link[NAME_MAX + 1], *candidates[4] = { 0 };
+	if (e && build_id(e, id, sizeof(id)))
+		candidates[0] = xasprintf("/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
+	if (e && debuglink(e, link, sizeof(link))) {
+		char *copy = xstrdup(path);
+		const char *dir = dirname(copy);
+		candidates[1] = xasprintf("%s/%s", dir, link);
+		candidates[2] = xasprintf("%s/.debug/%s", dir, link);
+		candidates[3] = xasprintf("/usr/lib/debug%s/%s", dir, link);
+		free(copy);
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	int dfd = -1;
+	for (int i = 0; i < 4; i++) {
+		/* the debuglink may name the binary itself: that has no DWARF */
+		if (dfd < 0 && candidates[i] && strcmp(candidates[i], path) != 0)
+			dfd = open(candidates[i], O_RDONLY | O_CLOEXEC);
+		free(candidates[i]);
+	}
+	return dfd;
+}
+
+/* The DWARF of the binary at path, from itself or its separate debug
+ * file; *fd is what to close after dwarf_end(). NULL: none. */
+static Dwarf *dwarf_open(const char *path, int *fd)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	Dwarf *dw = dwarf_begin(*fd, DWARF_C_READ);
+	Dwarf_Off next;
+	size_t hsize;
+	if (dw && dwarf_nextcu(dw, 0, &next, &hsize, NULL, NULL, NULL) == 0)
+		return dw;
+	if (dw)
+		dwarf_end(dw);
+	close(*fd);
+	*fd = open_debug_file(path);
+	dw = *fd >= 0 ? dwarf_begin(*fd, DWARF_C_READ) : NULL;
+	if (!dw && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return dw;
+}
+
 int uprobe_dwarf_params(const char *path, const char *func, struct type_arena *a,
 			struct uprobe_param **params)
 {
 	*params = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
+	int fd;
+	Dwarf *dw = dwarf_open(path, &fd);
 	Dwarf_Die sub;
 	int n = -1;
 	if (dw && find_subprogram(dw, func, &sub)) {
@@ -297,9 +406,10 @@ int uprobe_dwarf_params(const char *path, const char *func, struct type_arena *a
 			} while (dwarf_siblingof(&p, &p) == 0);
 		}
 	}
-	if (dw)
+	if (dw) {
 		dwarf_end(dw);
-	close(fd);
+		close(fd);
+	}
 	return n;
 }
 
@@ -310,19 +420,4 @@ void uprobe_params_free(struct uprobe_param *p, int n)
 		free(p[i].ctype);
 	}
 	free(p);
-}
-
-bool uprobe_dwarf_present(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
-	Dwarf_Off next;
-	size_t hsize;
-	bool has = dw && dwarf_nextcu(dw, 0, &next, &hsize, NULL, NULL, NULL) == 0;
-	if (dw)
-		dwarf_end(dw);
-	close(fd);
-	return has;
 }

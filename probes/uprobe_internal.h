@@ -67,12 +67,11 @@ struct uprobe_param {
 
 /* The parameters of function `func` in the DWARF of the binary at path:
  * returns how many (0: none), or -1 when the binary has no DWARF or no
- * entry for func. Types are made in arena a (NULL: only names and C
+ * entry for func. A stripped binary's DWARF is read from its separate
+ * debug file (build id under /usr/lib/debug, or .gnu_debuglink). Types are made in arena a (NULL: only names and C
  * spellings); *params is the caller's (uprobe_params_free). */
 int uprobe_dwarf_params(const char *path, const char *func, struct type_arena *a,
 			struct uprobe_param **params);
 void uprobe_params_free(struct uprobe_param *p, int n);
-/* Whether the binary at path has DWARF debug info. */
-bool uprobe_dwarf_present(const char *path);
 
 #endif

@@ -102,6 +102,10 @@ expect_eq "args as a value, enums as map keys" "{ .p = PTR, .c = GREEN, .small =
 @[GREEN, 200]: 1" "$(grep . <<<"$OUT" | sed -E 's/0x[0-9a-f]+/PTR/')"
 run_sonde -e "uprobe:$PIE:uw_alpha { print(args.nope); }"
 expect_match "a parameter that is not there" "error: .*nope" "$ERR"
+STRIPPED=$(realpath "$TOOLS_DIR/uprobe_stripped")
+run_sonde -q -c "$STRIPPED 2" -e "uprobe:$STRIPPED:uw_alpha { printf(\"%d %s\n\", args.i, str(args.word)); }"
+expect_eq "args of a stripped binary, from the file its .gnu_debuglink names" "0 word
+1 word" "$(grep . <<<"$OUT")"
 run_sonde -e "uprobe:$NOPIE:uw_alpha { print(args.i); }"
 expect_match "args without DWARF" "error: args: $NOPIE has no DWARF debug info for 'uw_alpha' \\(build it with -g\\)" "$ERR"
 
