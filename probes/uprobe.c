@@ -170,6 +170,11 @@ static int find_binaries(const char *provider, const char *path, int pid, struct
 			 srcloc loc, struct diag *d)
 {
 	char real[PATH_MAX];
+	if (has_wildcard(path) && pid <= 0 && !strchr(path, '/')) {
+		diag_error(d, loc, "%s: a binary named '%s' needs -p PID (it matches the files that process "
+			   "maps), or a path", provider, path);
+		return -1;
+	}
 	if (has_wildcard(path)) {
 		if (pid > 0) {
 			char **paths;
