@@ -664,9 +664,10 @@ static int list_binary(const struct probe_provider *self, const struct probe_lis
 
 static int uprobe_list(const struct probe_provider *self, const struct probe_list_request *req)
 {
+	/* "uprobe:PATTERN" alone is a function pattern in any binary, as in bpftrace */
 	const char *colon = strchr(req->pattern, ':');
-	char *bin = colon ? xstrndup(req->pattern, (size_t)(colon - req->pattern)) : xstrdup(req->pattern);
-	const char *func = colon ? colon + 1 : "*";
+	char *bin = colon ? xstrndup(req->pattern, (size_t)(colon - req->pattern)) : xstrdup("*");
+	const char *func = colon ? colon + 1 : req->pattern;
 	int printed = 0;
 	char real[PATH_MAX];
 	if (req->pid > 0) {

@@ -58,6 +58,11 @@ int main(void)
 	CHECKF(n == 1 && strcmp(text, want) == 0, "%d: %s", n, text);
 	free(text);
 
+	/* a function pattern alone: any binary the process maps */
+	text = list("uprobe", "uprobe_list_probe_t*", false, getpid(), &n);
+	CHECKF(n == 1 && strcmp(text, want) == 0, "%d: %s", n, text);
+	free(text);
+
 	/* a library by name: its path; nothing for a binary that is not there */
 	text = list("uprobe", "libc:malloc", false, 0, &n);
 	CHECKF(n == 1 && strstr(text, "/libc.so.6:malloc\n"), "%d: %s", n, text);
