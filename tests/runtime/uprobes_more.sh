@@ -112,6 +112,10 @@ expect_match "args without DWARF" "error: args: $NOPIE has no DWARF debug info f
 if command -v bpftrace >/dev/null; then
 	same_as_bpftrace "wildcards over PIE, non-PIE and a library" -c "$PIE 3" -e "uprobe:$PIE:uw_* { @n = count(); }
 		uprobe:$NOPIE:uw_* { @nopie = count(); } uprobe:$LIB:ulib_scale { @lib[arg0] = sum(arg0 + 1); } uretprobe:$LIB:ulib_scale { @ret = hist(retval); }"
+	a_nopie=$(nm "$NOPIE" | awk '$3 == "other_func" { print $1 }')
+	a_pie=$(nm "$PIE" | awk '$3 == "other_func" { print $1 }')
+	same_as_bpftrace "addresses in a non-PIE and a PIE" -c "$NOPIE 3" -e "uprobe:$NOPIE:0x$a_nopie { @nopie = count(); }
+		uprobe:$PIE:0x$a_pie { @pie = count(); } uprobe:$NOPIE:uw_beta { @beta = count(); }"
 	same_as_bpftrace "DWARF args (bpftrace 0.17's args->)" -c "$PIE 2" -e "uprobe:$PIE:uw_alpha { printf(\"%d %s\n\", args->i, str(args->word)); }
 		uprobe:$PIE:uw_beta { printf(\"%d %d %s %d %d\n\", args->p->x, args->p->y, args->p->tag, args->small, args->c); }"
 fi
