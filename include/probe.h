@@ -163,6 +163,13 @@ struct probe_provider {
 			     struct rt_links *l, char *errbuf, size_t errlen);
 };
 
+/* The process of -p PID or -c CMD (0 = none), set by the runtime before it
+ * attaches: perf events that watch one process (watchpoints) open on it.
+ * Also set by main to -p's PID before compiling: uprobe names and wildcards
+ * resolve among the files that process maps. */
+void probe_set_target_pid(int pid);
+int probe_target_pid(void);
+
 /* probes/registry.c */
 const struct probe_provider *probe_provider_find(const char *name); /* by name or alias */
 const struct probe_provider *probe_provider_of(enum probe_type type);
@@ -173,12 +180,6 @@ void probe_targets_free(struct probe_target *t, int n);
 /* bpftrace's wildcard rule for attach points and -l patterns: `*` matches
  * any run of characters (':' included), everything else itself. */
 bool probe_wildcard_match(const char *pattern, const char *text);
-/* The process user-space probes are for: -p PID while compiling (library
- * names and wildcards resolve among the files it maps) and attaching, or
- * the -c child while attaching; 0 = every process. Set by main and the
- * runtime, read by the uprobe and usdt providers. */
-void probe_set_pid(int pid);
-int probe_pid(void);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
 

@@ -45,12 +45,12 @@ const struct probe_provider *probe_provider_find(const char *name)
 
 static int target_pid;
 
-void probe_set_pid(int pid)
+void probe_set_target_pid(int pid)
 {
-	target_pid = pid > 0 ? pid : 0;
+	target_pid = pid;
 }
 
-int probe_pid(void)
+int probe_target_pid(void)
 {
 	return target_pid;
 }

@@ -364,7 +364,7 @@ static int expand(enum probe_type type, const char *provider, const char *spec, 
 	}
 	char *path = xstrndup(spec, (size_t)(colon - spec));
 	struct binaries b = { 0 };
-	int rc = find_binaries(provider, path, probe_pid(), &b, loc, d);
+	int rc = find_binaries(provider, path, probe_target_pid(), &b, loc, d);
 	int found = 0;
 	for (int i = 0; rc == 0 && i < b.n; i++) {
 		int k = cpp ? expand_cpp(type, provider, func, b.paths[i], out, n)
@@ -442,7 +442,7 @@ static int attach(const struct desc_probe *p, struct bpf_program *prog, bool ret
 		snprintf(errbuf, errlen, "internal error: target '%s'", p->target);
 		return -EINVAL;
 	}
-	int pid = probe_pid();
+	int pid = probe_target_pid();
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
 	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, path, (size_t)off, &opts);
 	int err = link ? 0 : -errno;
@@ -551,7 +551,7 @@ static int uprobe_attach_shared(const struct desc_probe *const *p, int n, struct
 		}
 	int fd = err ? -1
 		     : uprobe_multi_link(bpf_program__fd(prog), path, offsets, (uint32_t)n,
-					 p[0]->type == PT_URETPROBE, probe_pid());
+					 p[0]->type == PT_URETPROBE, probe_target_pid());
 	if (!err && fd < 0) {
 		err = -errno;
 		snprintf(errbuf, errlen, "uprobe_multi over %d functions: %s", n, strerror(errno));

@@ -677,6 +677,7 @@ static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, 
 
 static int attach_all(struct run *r)
 {
+	probe_set_target_pid(r->child.pid > 0 ? r->child.pid : r->o->filter_pid);
 	for (int i = 0; i < r->desc->nprobes && !stop_requested; i++) {
 		const struct desc_probe *p = &r->desc->probes[i];
 		const struct probe_provider *prov = probe_provider_of(p->type);
@@ -850,8 +851,6 @@ static int start(struct run *r, const struct compiled *c)
 	hold_output(r, &held);
 	int rc = r->o->dry_run ? 0 : run_once(r, PT_BEGIN);
 	/* BEGIN { exit(); }: nothing else to attach */
-	/* user-space probes attach for the -c child or the -p process only */
-	probe_set_pid(r->child.pid > 0 ? r->child.pid : r->o->filter_pid);
 	if (rc == 0 && !r->exited)
 		rc = attach_all(r);
 	announce_attached(r, &held, rc == 0);
