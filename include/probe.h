@@ -164,9 +164,7 @@ struct probe_provider {
 };
 
 /* The process of -p PID or -c CMD (0 = none), set by the runtime before it
- * attaches: perf events that watch one process (watchpoints) open on it.
- * Also set by main to -p's PID before compiling: uprobe names and wildcards
- * resolve among the files that process maps. */
+ * attaches: perf events that watch one process (watchpoints) open on it. */
 void probe_set_target_pid(int pid);
 int probe_target_pid(void);
 
