@@ -88,7 +88,8 @@ static void read_segments(Elf *e, struct uprobe_elf *u)
  * .dynsym name most functions twice), with file offsets. */
 static void index_funcs(struct uprobe_elf *u)
 {
-	qsort(u->funcs, (size_t)u->nfuncs, sizeof(*u->funcs), by_name);
+	if (u->nfuncs > 0) /* funcs is NULL without functions: qsort may not see it */
+		qsort(u->funcs, (size_t)u->nfuncs, sizeof(*u->funcs), by_name);
 	int kept = 0;
 	for (int i = 0; i < u->nfuncs; i++) {
 		if (kept > 0 && strcmp(u->funcs[kept - 1].name, u->funcs[i].name) == 0) {
