@@ -69,11 +69,12 @@ sleep 0.2
 (sleep 1.5; kill -USR1 "$WANTED" "$OTHER" 2>/dev/null) &
 KILLER=$!
 run_sonde -q -p "$WANTED" -e "uprobe:$PIE:uw_alpha { @alpha = count(); } uprobe:libuprobe_lib:ulib_scale { @lib = count(); }
-	uprobe:*:other_func { @[probe] = count(); }"
+	uprobe:*:other_func { @[probe] = count(); } uprobe:$PIE:uw_* { @multi = count(); }"
 wait "$KILLER" "$WANTED" "$OTHER" 2>/dev/null
 expect_eq "-p: the process's calls only (another running copy is not counted)" "@[uprobe:$PIE:other_func]: 5
 @alpha: 5
-@lib: 5" "$(grep '^@' <<<"$OUT")"
+@lib: 5
+@multi: 15" "$(grep '^@' <<<"$OUT")"
 
 # ---- -c: the child's very first call, and only the child ----
 run_sonde -q -c "$PIE 1" -e "uprobe:$PIE:uw_alpha { printf(\"first %d\n\", arg0); }"
