@@ -34,6 +34,7 @@
 #include "cg.h"
 #include "probe.h"
 #include "suggest.h"
+#include "uprobe.h"
 #include "uprobe_internal.h"
 
 /* Offsets in the kernel's struct pt_regs (x86_64) of the argument registers
@@ -218,6 +219,21 @@ static int find_binaries(const char *provider, const char *path, int pid, struct
 	else
 		diag_error(d, loc, "%s: no program '%s' on PATH; give its path", provider, path);
 	return -1;
+}
+
+bool uprobe_resolve_binary(const char *provider, const char *path, char *real, srcloc loc,
+			   struct diag *d)
+{
+	if (strchr(path, '*')) {
+		diag_error(d, loc, "%s: '%s' names more than one binary", provider, path);
+		return false;
+	}
+	struct binaries b = { 0 };
+	bool ok = find_binaries(provider, path, 0, &b, loc, d) == 0 && b.n == 1;
+	if (ok)
+		snprintf(real, PATH_MAX, "%s", b.paths[0]);
+	binaries_free(&b);
+	return ok;
 }
 
 /* ---- expansion -------------------------------------------------------------- */

@@ -282,9 +282,7 @@ static int compile_and_run(struct cli *c)
 	cli.co.nnamed = cli.nnamed;
 
 	struct compiled compiled = { 0 };
-	/* also while compiling: uprobe:libc:f and uprobe:*:f resolve among the
-	 * files the -p process maps */
-	probe_set_target_pid(cli.rt.filter_pid);
+	probe_set_target_pid(cli.rt.filter_pid); /* usdt::probe searches its binaries */
 	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
 		config_free(&cli.config);
 		source_free(src);
