@@ -567,23 +567,25 @@ static void emit_program(struct cg *cg, struct prog_group *g)
 	cg_end_program(cg);
 }
 
-/* Every group is one program, except lowered groups sharing a program
- * name: those become one program, emitted where the first of them is. */
+/* Every group is one program, except groups sharing a program name:
+ * lowered ones become one program, emitted where the first of them is;
+ * others (one program, one link for many targets: probe.h's can_share)
+ * run the same code, emitted once for the first. */
 static void emit_programs(struct cg *cg)
 {
 	struct sema_result *r = cg->res;
 	struct prog_group **shared = xcalloc((size_t)r->ngroups + 1, sizeof(*shared));
 	for (int i = 0; i < r->ngroups; i++) {
 		struct prog_group *g = &r->groups[i];
-		if (g->target.lower.kind == LOWER_NONE) {
-			emit_program(cg, g);
-			continue;
-		}
 		bool emitted = false;
 		for (int j = 0; j < i && !emitted; j++)
 			emitted = strcmp(r->groups[j].prog_name, g->prog_name) == 0;
 		if (emitted)
 			continue;
+		if (g->target.lower.kind == LOWER_NONE) {
+			emit_program(cg, g);
+			continue;
+		}
 		int n = 0;
 		for (int j = i; j < r->ngroups; j++)
 			if (strcmp(r->groups[j].prog_name, g->prog_name) == 0)

@@ -84,12 +84,16 @@ struct probe_list_request {
 	FILE *out;
 };
 
-/* Links made by attaching; the runtime destroys them all on every way out. */
+/* Links made by attaching; the runtime destroys them all on every way out.
+ * Links libbpf has no object for (uprobe_multi with libbpf 1.1) are fds. */
 struct rt_links {
 	struct bpf_link **links;
 	int n, cap;
+	int *fds;
+	int nfds, fdcap;
 };
 int rt_links_add(struct rt_links *l, struct bpf_link *link);
+int rt_links_add_fd(struct rt_links *l, int fd);
 
 struct probe_provider {
 	const char *name;      /* "tracepoint" */
@@ -170,7 +174,24 @@ struct probe_provider {
 	 * attaching. */
 	int (*run)(const struct desc_probe *p, struct bpf_program *prog, struct rt_links *l,
 		   void (*drain)(void *arg), void *arg, char *errbuf, size_t errlen);
+	/* ---- one program for many targets (uprobe_multi) ---- */
+	/* Optional: may targets a and b (of one attach point, running the same
+	 * actions, which read neither `probe` nor `args`) share one program
+	 * attached through one link? sema then gives them one program; each
+	 * stays a probe of its own (counted, listed). */
+	bool (*can_share)(const struct probe_target *a, const struct probe_target *b);
+	/* Before the object is loaded: what the kernel must know about a
+	 * shared program at load time (its expected attach type). */
+	int (*prepare_shared)(struct bpf_program *prog);
+	/* Attach the shared program for all n probes p[0..n-1] at once. */
+	int (*attach_shared)(const struct desc_probe *const *p, int n, struct bpf_program *prog,
+			     struct rt_links *l, char *errbuf, size_t errlen);
 };
+
+/* The process of -p PID or -c CMD (0 = none), set by the runtime before it
+ * attaches: perf events that watch one process (watchpoints) open on it. */
+void probe_set_target_pid(int pid);
+int probe_target_pid(void);
 
 /* probes/registry.c */
 const struct probe_provider *probe_provider_find(const char *name); /* by name or alias */

@@ -200,3 +200,13 @@ int rt_links_add(struct rt_links *l, struct bpf_link *link)
 	l->links[l->n++] = link;
 	return 0;
 }
+
+int rt_links_add_fd(struct rt_links *l, int fd)
+{
+	if (l->nfds == l->fdcap) {
+		l->fdcap = l->fdcap ? l->fdcap * 2 : 8;
+		l->fds = xrealloc(l->fds, sizeof(*l->fds) * (size_t)l->fdcap);
+	}
+	l->fds[l->nfds++] = fd;
+	return 0;
+}

@@ -319,6 +319,43 @@ static int map_fd(struct run *r, const char *name)
 	return m ? bpf_map__fd(m) : -1;
 }
 
+/* The probes sharing p's program (p first): one link serves them all. */
+static int sharing_probes(struct run *r, int first, const struct desc_probe ***out)
+{
+	const struct desc_probe *p = &r->desc->probes[first];
+	int n = 0;
+	*out = xcalloc((size_t)(r->desc->nprobes - first), sizeof(**out));
+	for (int i = first; i < r->desc->nprobes; i++)
+		if (r->desc->probes[i].type == p->type && strcmp(r->desc->probes[i].prog_name, p->prog_name) == 0)
+			(*out)[n++] = &r->desc->probes[i];
+	return n;
+}
+
+static bool shared_by_provider(struct run *r, int i, const struct probe_provider **prov)
+{
+	const struct desc_probe *p = &r->desc->probes[i];
+	*prov = probe_provider_of(p->type);
+	if (p->shares_program || !*prov || !(*prov)->attach_shared)
+		return false;
+	for (int j = i + 1; j < r->desc->nprobes; j++)
+		if (r->desc->probes[j].shares_program && strcmp(r->desc->probes[j].prog_name, p->prog_name) == 0)
+			return true;
+	return false;
+}
+
+static int prepare_shared(struct run *r)
+{
+	for (int i = 0; i < r->desc->nprobes; i++) {
+		const struct probe_provider *prov;
+		if (shared_by_provider(r, i, &prov) && prov->prepare_shared &&
+		    prov->prepare_shared(program_of(r, &r->desc->probes[i])) < 0) {
+			fprintf(stderr, "sonde: cannot prepare the program of %s\n", r->desc->probes[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int load(struct run *r, const struct compiled *c)
 {
 	uint32_t log_size = r->o->log_size ? r->o->log_size : RT_DEFAULT_LOG_SIZE;
@@ -344,7 +381,8 @@ static int load(struct run *r, const struct compiled *c)
 				r->desc->probes[i].name);
 			return -1;
 		}
-	if (write_config(r) < 0 || apply_max_map_keys(r) < 0 || apply_ringbuf_pages(r) < 0)
+	if (write_config(r) < 0 || apply_max_map_keys(r) < 0 || apply_ringbuf_pages(r) < 0 ||
+	    prepare_shared(r) < 0)
 		return -1;
 	if (bpf_object__load(r->obj) < 0) {
 		rt_report_load_failure(r->desc, r->o->src, r->log_buf, errno, r->o->verbose);
@@ -689,8 +727,17 @@ static int attach_all(struct run *r)
 			continue;
 		}
 		char reason[256] = "";
-		int err = prov->run ? prov->run(p, prog, &r->links, drain_for_provider, r, reason, sizeof(reason))
-				    : prov->attach(p, prog, &r->links, reason, sizeof(reason));
+		const struct probe_provider *shared;
+		int err;
+		if (shared_by_provider(r, i, &shared)) {
+			const struct desc_probe **all;
+			int n = sharing_probes(r, i, &all);
+			err = shared->attach_shared(all, n, prog, &r->links, reason, sizeof(reason));
+			free(all);
+		} else {
+			err = prov->run ? prov->run(p, prog, &r->links, drain_for_provider, r, reason, sizeof(reason))
+					: prov->attach(p, prog, &r->links, reason, sizeof(reason));
+		}
 		if (err) {
 			struct diag d;
 			diag_init(&d, r->o->src, stderr);
@@ -742,6 +789,9 @@ static void destroy_links(struct rt_links *l)
 			bpf_link__destroy(l->links[i]);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	for (int i = 0; i < l->nfds; i++)
+		close(l->fds[i]);
+	free(l->fds);
 	free(l->links);
 	memset(l, 0, sizeof(*l));
 }

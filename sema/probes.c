@@ -253,12 +253,12 @@ static void check_program_count(struct sema *s)
 	const char **lowered = xcalloc((size_t)s->ngroups + 1, sizeof(*lowered));
 	for (int i = 0; i < s->ngroups; i++) {
 		const char *name = s->groups[i].prog_name;
-		if (s->groups[i].target.lower.kind != LOWER_NONE) {
+		if (s->groups[i].target.lower.kind != LOWER_NONE || (s->groups[i].prov && s->groups[i].prov->can_share)) {
 			bool seen = false;
 			for (int j = 0; j < nlowered && !seen; j++)
 				seen = strcmp(lowered[j], name) == 0;
 			if (seen)
-				continue; /* lowered groups share their program */
+				continue; /* lowered and shared groups share their program */
 			lowered[nlowered++] = name;
 		}
 		if (++programs > max_programs && first_over < 0)
@@ -274,17 +274,67 @@ static void check_program_count(struct sema *s)
 /* What `args` is in each program: the provider says (tracepoint records
  * from BTF or the format file). Asked only for actions that read `args`,
  * so a script that never does loads no BTF for it. */
-static bool node_uses_args(const struct node *n)
+static bool node_uses_builtin(const struct node *n, const char *name)
 {
 	for (; n; n = n->next) {
-		if (n->kind == N_BUILTIN && n->name && strcmp(n->name, "args") == 0)
+		if (n->kind == N_BUILTIN && n->name && strcmp(n->name, name) == 0)
 			return true;
 		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
 		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
-			if (node_uses_args(kids[i]))
+			if (node_uses_builtin(kids[i], name))
 				return true;
 	}
 	return false;
+}
+
+static bool node_uses_args(const struct node *n)
+{
+	return node_uses_builtin(n, "args");
+}
+
+/* The builtins whose code differs from target to target: a program
+ * shared by several targets cannot hold them. */
+static bool action_is_target_independent(const struct probe *p)
+{
+	static const char *const per_target[] = { "probe", "args", "func" };
+	for (size_t i = 0; i < sizeof(per_target) / sizeof(per_target[0]); i++)
+		if (node_uses_builtin(p->pred, per_target[i]) || node_uses_builtin(p->body, per_target[i]))
+			return false;
+	return true;
+}
+
+static bool same_actions(const struct prog_group *a, const struct prog_group *b)
+{
+	if (a->nactions != b->nactions)
+		return false;
+	for (int i = 0; i < a->nactions; i++)
+		if (a->actions[i] != b->actions[i] || !action_is_target_independent(a->actions[i]))
+			return false;
+	return true;
+}
+
+/* Groups whose provider can serve several targets with one program and one
+ * link (uprobe_multi) share the first one's program when they run the same
+ * target-independent actions: a wildcard over 1,000 functions is then one
+ * program to compile and load, and one attach. */
+static void share_programs(struct sema *s)
+{
+	bool *taken = xcalloc((size_t)s->ngroups + 1, sizeof(*taken));
+	for (int i = 0; i < s->ngroups; i++) {
+		struct prog_group *g = &s->groups[i];
+		if (taken[i] || !g->prov || !g->prov->can_share || g->target.lower.kind != LOWER_NONE)
+			continue;
+		for (int j = i + 1; j < s->ngroups; j++) {
+			struct prog_group *h = &s->groups[j];
+			if (taken[j] || h->prov != g->prov || !same_actions(g, h) ||
+			    !g->prov->can_share(&g->target, &h->target))
+				continue;
+			taken[j] = true;
+			free(h->prog_name);
+			h->prog_name = xstrdup(g->prog_name);
+		}
+	}
+	free(taken);
 }
 
 static void type_group_args(struct sema *s)
@@ -310,6 +360,7 @@ int sema_group_probes(struct sema *s)
 		diag_error(s->d, (srcloc){ 0 }, "no probes to attach: every attach point is missing");
 	unlower_where_it_does_not_pay(s);
 	chunk_lowered_programs(s);
+	share_programs(s);
 	check_program_count(s);
 	type_group_args(s);
 	return s->d->errors > errors ? -1 : 0;
