@@ -37,9 +37,11 @@
 #if defined(__x86_64__)
 static const uint32_t arg_regs[] = { 112, 104, 96, 88, 72, 64 };
 #define RETVAL_REG 80u
+#define IP_REG 128u /* rip: where the probe hit (func) */
 #elif defined(__aarch64__)
 static const uint32_t arg_regs[] = { 0, 8, 16, 24, 32, 40, 48, 56 }; /* x0..x7 */
 #define RETVAL_REG 0u
+#define IP_REG 256u /* pc */
 #else
 #error "uprobe argument registers are not known for this architecture"
 #endif
@@ -312,6 +314,20 @@ static struct LLVMOpaqueValue *uretprobe_emit_retval(struct cg *cg)
 	return load_reg(cg, RETVAL_REG);
 }
 
+/* func: the probed function, or in a uretprobe the caller it returns to
+ * (bpftrace reads the instruction pointer in both). */
+static struct LLVMOpaqueValue *uprobe_emit_func_ip(struct cg *cg)
+{
+	return load_reg(cg, IP_REG);
+}
+
+/* desc target "PATH:FUNCTION": the binary, for uaddr() */
+static char *uprobe_binary_of(const struct probe_target *t)
+{
+	const char *colon = t->target ? strrchr(t->target, ':') : NULL;
+	return colon ? xstrndup(t->target, (size_t)(colon - t->target)) : NULL;
+}
+
 static enum addr_space user_pointers(const struct probe_target *t)
 {
 	(void)t;
@@ -331,6 +347,8 @@ const struct probe_provider probe_uprobe = {
 	.filter_self = true,
 	.max_args = NARG_REGS,
 	.emit_argn = uprobe_emit_argn,
+	.emit_func_ip = uprobe_emit_func_ip,
+	.binary_of = uprobe_binary_of,
 	.pointer_as = user_pointers,
 	.expand = uprobe_expand,
 	.section = uprobe_section,
@@ -344,6 +362,8 @@ const struct probe_provider probe_uretprobe = {
 	.type = PT_URETPROBE,
 	.filter_self = true,
 	.emit_retval = uretprobe_emit_retval,
+	.emit_func_ip = uprobe_emit_func_ip,
+	.binary_of = uprobe_binary_of,
 	.pointer_as = user_pointers,
 	.expand = uretprobe_expand,
 	.section = uprobe_section,

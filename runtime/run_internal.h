@@ -21,6 +21,9 @@ struct bpf_object;
 void rt_stacks_open(struct bpf_object *obj);
 /* Forget the object and the symbol table (before the object is closed). */
 void rt_stacks_close(void);
+/* Read process pid's maps now, while it lives: its user stacks still name
+ * their frames when it has exited by the time they print. */
+void rt_stacks_watch(int pid);
 
 /* ---- runtime/child.c: the -c command ------------------------------------ */
 

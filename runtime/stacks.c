@@ -1,5 +1,5 @@
-/* stacks.c - stack ids to frames: the stack-trace maps of the loaded object
- * and kernel symbols from /proc/kallsyms.
+/* stacks.c - stack ids to frames: the stack-trace maps of the loaded object,
+ * kernel symbols from /proc/kallsyms and user symbols (runtime/usyms.c).
  *
  * BPF code stores a stack as the id bpf_get_stackid() returned; the frames
  * stay in the kernel's stack-trace map until printed. Decoding a stack value
@@ -7,6 +7,7 @@
  * the run's, the symbol table is read on the first stack printed (a script
  * without stacks never reads kallsyms, ~120,000 lines). */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "desc.h"
 #include "output.h"
 #include "run_internal.h"
+#include "usyms.h"
 #include "util.h"
 
 struct ksym {
@@ -29,6 +31,7 @@ static struct {
 	struct ksym *syms;
 	size_t nsyms;
 	bool loaded;
+	struct usyms *usyms;   /* user symbols: made on the first user frame */
 } stacks;
 
 static int ksym_cmp(const void *a, const void *b)
@@ -111,6 +114,42 @@ void rt_ksym_decode(struct rt_arena *a, struct rt_value *v, uint64_t addr)
 	v->len = n;
 }
 
+/* ---- user symbols ----------------------------------------------------------- */
+
+static struct usyms *user_symbols(void)
+{
+	if (!stacks.usyms)
+		stacks.usyms = usyms_new();
+	return stacks.usyms;
+}
+
+/* A user frame as bpftrace shows it: "func+off", the address when no
+ * symbol holds it; perf mode adds the file (or "[unknown]"). */
+static int usym_format(uint64_t ip, int pid, bool perf, char *buf, size_t len)
+{
+	struct usym sym;
+	bool found = usyms_resolve(user_symbols(), pid, ip, &sym);
+	int n = found ? snprintf(buf, len, "%s+%" PRIu64, sym.name, sym.offset)
+		      : snprintf(buf, len, "0x%" PRIx64, ip);
+	if (perf && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " (%s)", found && sym.module ? sym.module : "[unknown]");
+	return n;
+}
+
+void rt_usym_text(char *out, size_t size, uint64_t addr, int pid)
+{
+	struct usym sym;
+	if (addr && usyms_resolve(user_symbols(), pid, addr, &sym))
+		snprintf(out, size, "%s", sym.name);
+	else
+		snprintf(out, size, addr ? "0x%" PRIx64 : "0", addr);
+}
+
+void rt_stacks_watch(int pid)
+{
+	usyms_snapshot(user_symbols(), pid);
+}
+
 void rt_stacks_open(struct bpf_object *obj)
 {
 	stacks.obj = obj;
@@ -121,17 +160,48 @@ void rt_stacks_close(void)
 	for (size_t i = 0; i < stacks.nsyms; i++)
 		free(stacks.syms[i].name);
 	free(stacks.syms);
+	usyms_free(stacks.usyms);
 	memset(&stacks, 0, sizeof(stacks));
 }
 
+/* ---- stacks ---------------------------------------------------------------- */
+
+static void frame_text(struct rt_arena *a, struct rt_value *f, const struct type *t, uint64_t ip, int pid)
+{
+	char frame[PATH_MAX + 512];
+	int len;
+	if (t->stack_mode == STACK_MODE_RAW)
+		len = snprintf(frame, sizeof(frame), "%" PRIx64, ip);
+	else if (t->as == AS_USER)
+		len = usym_format(ip, pid, t->stack_mode == STACK_MODE_PERF, frame, sizeof(frame));
+	else
+		len = ksym_format(ip, frame, sizeof(frame));
+	memset(f, 0, sizeof(*f));
+	f->kind = RV_SYMBOL;
+	f->u = ip;
+	f->len = len < 0 ? 0 : (size_t)len < sizeof(frame) ? (size_t)len : sizeof(frame) - 1;
+	char *s = rt_arena_alloc(a, f->len + 1);
+	memcpy(s, frame, f->len);
+	s[f->len] = '\0';
+	f->str = s;
+}
+
 /* The frames of stack `id` of type t, as RV_SYMBOL items (str the frame's
- * text, u its address). No frames when the id is an error or its map entry
- * is gone. */
+ * text, u its address). A user stack's id holds the process id in its high
+ * 32 bits. When the kernel stored no stack (the id is an error: a kernel
+ * thread has no user stack) or its entry is gone, v->i is 1 and the stack
+ * prints as nothing at all, as in bpftrace. */
 void rt_stack_decode(struct rt_arena *a, struct rt_value *v, const struct type *t, int64_t id)
 {
 	v->kind = RV_STACK;
 	v->u = t->stack_mode;
 	v->n = 0;
+	v->i = 1;
+	int pid = 0;
+	if (t->as == AS_USER) {
+		pid = (int)((uint64_t)id >> 32);
+		id = (int32_t)(uint32_t)id;
+	}
 	char name[32];
 	snprintf(name, sizeof(name), SONDE_STACK_MAP_FMT, SONDE_STACK_MAP_KIND(t->as), (unsigned)t->count);
 	struct bpf_map *m = stacks.obj ? bpf_object__find_map_by_name(stacks.obj, name) : NULL;
@@ -144,33 +214,27 @@ void rt_stack_decode(struct rt_arena *a, struct rt_value *v, const struct type *
 		while (n < (int)t->count && ips[n])
 			n++;
 		v->items = rt_arena_alloc(a, sizeof(*v->items) * (size_t)(n ? n : 1));
-		for (int i = 0; i < n; i++) {
-			char frame[256];
-			int len = ksym_format(ips[i], frame, sizeof(frame));
-			struct rt_value *f = &v->items[i];
-			memset(f, 0, sizeof(*f));
-			f->kind = RV_SYMBOL;
-			f->u = ips[i];
-			f->len = (size_t)len < sizeof(frame) ? (size_t)len : sizeof(frame) - 1;
-			char *s = rt_arena_alloc(a, f->len + 1);
-			memcpy(s, frame, f->len + 1);
-			f->str = s;
-		}
+		for (int i = 0; i < n; i++)
+			frame_text(a, &v->items[i], t, ips[i], pid);
 		v->n = n;
+		v->i = 0;
 	}
 	free(ips);
 }
 
 /* bpftrace's layout: a newline, then one line per frame; "func+off"
- * indented by `indent` spaces, or perf's "\t<address> func+off". */
+ * indented by `indent` spaces, perf's "\t<address> func+off", or raw's
+ * "<address>". */
 void rt_stack_text(FILE *out, const struct rt_value *v, int indent)
 {
+	if (v->i)
+		return;
 	fputc('\n', out);
 	for (int i = 0; i < v->n; i++) {
 		const struct rt_value *f = &v->items[i];
 		if (v->u == STACK_MODE_PERF)
-			fprintf(out, "\t%016" PRIx64 " ", f->u);
-		else
+			fprintf(out, "\t%" PRIx64 " ", f->u);
+		else if (v->u != STACK_MODE_RAW)
 			fprintf(out, "%*s", indent, "");
 		fwrite(f->str, 1, f->len, out);
 		fputc('\n', out);
