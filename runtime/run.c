@@ -582,7 +582,8 @@ static void event_loop(struct run *r)
 	r->interruptible = true;
 	while (!stop_requested && !r->exited && !r->output_broken && !r->failed) {
 		struct epoll_event events[4];
-		int n = epoll_wait(epfd, events, 4, LOST_CHECK_MS);
+		int watch_ms = rt_stacks_watch(r->child.pid > 0 ? r->child.pid : r->target.pid);
+		int n = epoll_wait(epfd, events, 4, watch_ms >= 0 && watch_ms < LOST_CHECK_MS ? watch_ms : LOST_CHECK_MS);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
 			r->failed = true;

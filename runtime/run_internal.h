@@ -21,9 +21,12 @@ struct bpf_object;
 void rt_stacks_open(struct bpf_object *obj);
 /* Forget the object and the symbol table (before the object is closed). */
 void rt_stacks_close(void);
-/* Read process pid's maps now, while it lives: its user stacks still name
- * their frames when it has exited by the time they print. */
-void rt_stacks_watch(int pid);
+/* User stacks print at the end, when a -c command or -p process may have
+ * exited: the event loop calls this for it (pid; 0 = none) and it reads
+ * the process's maps every so often while it runs, so its frames keep
+ * their names. Returns the ms until it wants to be called again, or -1
+ * (the script has no user stacks). */
+int rt_stacks_watch(int pid);
 
 /* ---- runtime/child.c: the -c command ------------------------------------ */
 

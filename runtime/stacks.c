@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,7 +34,12 @@ static struct {
 	size_t nsyms;
 	bool loaded;
 	struct usyms *usyms;   /* user symbols: made on the first user frame */
+	bool watch_checked, watching; /* rt_stacks_watch: the object has user stacks */
+	uint64_t next_watch;   /* ms (CLOCK_MONOTONIC) */
 } stacks;
+
+/* How often a -c/-p process's maps are read while it runs. */
+#define RT_STACKS_WATCH_MS 100
 
 static int ksym_cmp(const void *a, const void *b)
 {
@@ -145,9 +152,50 @@ void rt_usym_text(char *out, size_t size, uint64_t addr, int pid)
 		snprintf(out, size, addr ? "0x%" PRIx64 : "0", addr);
 }
 
-void rt_stacks_watch(int pid)
+/* The object keeps user stacks (a "ustack_N" stack map). */
+static bool has_user_stacks(void)
 {
-	usyms_snapshot(user_symbols(), pid);
+	struct bpf_map *m;
+	bpf_object__for_each_map(m, stacks.obj)
+		if (strncmp(bpf_map__name(m), "ustack_", 7) == 0)
+			return true;
+	return false;
+}
+
+/* The process runs its own program, not yet sonde's forked copy. */
+static bool exec_done(int pid)
+{
+	char self[PATH_MAX], other[PATH_MAX], link[64];
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	ssize_t a = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t b = readlink(link, other, sizeof(other) - 1);
+	return a > 0 && b > 0 && (a != b || memcmp(self, other, (size_t)a) != 0);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int rt_stacks_watch(int pid)
+{
+	if (pid <= 0 || !stacks.obj)
+		return -1;
+	if (!stacks.watch_checked) {
+		stacks.watch_checked = true;
+		stacks.watching = has_user_stacks();
+	}
+	if (!stacks.watching)
+		return -1;
+	uint64_t now = now_ms();
+	if (now < stacks.next_watch)
+		return (int)(stacks.next_watch - now);
+	if (exec_done(pid))
+		usyms_snapshot(user_symbols(), pid);
+	stacks.next_watch = now + RT_STACKS_WATCH_MS;
+	return RT_STACKS_WATCH_MS;
 }
 
 void rt_stacks_open(struct bpf_object *obj)

@@ -408,7 +408,9 @@ static int mapping_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* "start-end perms offset dev inode path": the mappings of files. */
+/* "start-end perms offset dev inode path": the executable mappings of
+ * files. Code is where frames and functions are; a variable's address is
+ * shown as a number, as bpftrace (bcc) shows it. */
 static void proc_read(struct usyms_proc *p)
 {
 	proc_clear(p);
@@ -425,7 +427,8 @@ static void proc_read(struct usyms_proc *p)
 		char perms[8];
 		int path_at = 0;
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %" SCNu64 " %n", &start, &end, perms,
-			   &offset, &inode, &path_at) != 5 || path_at == 0 || line[path_at] != '/')
+			   &offset, &inode, &path_at) != 5 || path_at == 0 || line[path_at] != '/' ||
+		    perms[2] != 'x')
 			continue;
 		char *path = line + path_at;
 		path[strcspn(path, "\n")] = '\0';
