@@ -239,7 +239,7 @@ static int apply_max_map_keys(struct run *r)
 		if ((!hist || n > bpf_map__max_entries(map)) && set_max_entries(map, m->name, n) < 0)
 			return -1;
 	}
-	return 0;
+	return rt_stacks_size(r->obj, n ? n : SONDE_MAX_MAP_KEYS);
 }
 
 /* bpftrace's perf_rb_pages (o->ringbuf_pages): the ring buffer's size in

@@ -21,6 +21,9 @@ struct bpf_object;
 void rt_stacks_open(struct bpf_object *obj);
 /* Forget the object and the symbol table (before the object is closed). */
 void rt_stacks_close(void);
+/* Size obj's stack maps for maps of `keys` keys (before load); -1 after
+ * saying why not. */
+int rt_stacks_size(struct bpf_object *obj, uint32_t keys);
 /* User stacks print at the end, when a -c command or -p process may have
  * exited: the event loop calls this for it (pid; 0 = none) and it reads
  * the process's maps every so often while it runs, so its frames keep

@@ -198,6 +198,32 @@ int rt_stacks_watch(int pid)
 	return RT_STACKS_WATCH_MS;
 }
 
+/* A stack map is a hash table without chaining: a stack whose bucket is
+ * taken by another is not stored (bpf_get_stackid() fails), and with as
+ * many buckets as stacks a third of them would be lost. Give it 8 buckets
+ * per key the script's maps may hold, at most bpftrace's 128 Ki (each
+ * bucket holds a whole stack: 1 KiB at 127 frames). */
+#define RT_STACK_BUCKETS_PER_KEY 8u
+#define RT_STACK_BUCKETS_MAX (128u << 10)
+
+int rt_stacks_size(struct bpf_object *obj, uint32_t keys)
+{
+	uint32_t n = keys > RT_STACK_BUCKETS_MAX / RT_STACK_BUCKETS_PER_KEY ? RT_STACK_BUCKETS_MAX
+									       : keys * RT_STACK_BUCKETS_PER_KEY;
+	struct bpf_map *m;
+	bpf_object__for_each_map(m, obj) {
+		if (bpf_map__type(m) != BPF_MAP_TYPE_STACK_TRACE)
+			continue;
+		int err = bpf_map__set_max_entries(m, n);
+		if (err) {
+			fprintf(stderr, "sonde: internal error: cannot size stack map %s to %u entries: %s\n",
+				bpf_map__name(m), n, strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void rt_stacks_open(struct bpf_object *obj)
 {
 	stacks.obj = obj;
