@@ -92,12 +92,53 @@ static const struct ksym *ksym_find(uint64_t ip)
 
 /* "func+off", as bpftrace prints a kernel frame; the address when no
  * symbol holds it. */
-static int ksym_format(uint64_t ip, char *buf, size_t len)
+/* A frame's text, built without printf: a map of 10,000 stacks has some
+ * 300,000 frames to name. Truncates at the buffer's end. */
+struct frame_text {
+	char *p;
+	size_t len, cap; /* cap excludes the NUL */
+};
+
+static void text_str(struct frame_text *t, const char *s)
+{
+	size_t n = strlen(s);
+	if (n > t->cap - t->len)
+		n = t->cap - t->len;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+static void text_num(struct frame_text *t, uint64_t v, unsigned base)
+{
+	char digits[24];
+	int n = 0;
+	do {
+		digits[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (n > 0 && t->len < t->cap)
+		t->p[t->len++] = digits[--n];
+	t->p[t->len] = '\0';
+}
+
+/* "0x..." for an address no symbol holds, as bpftrace prints it */
+static void text_addr(struct frame_text *t, uint64_t ip)
+{
+	text_str(t, "0x");
+	text_num(t, ip, 16);
+}
+
+static void ksym_format(uint64_t ip, struct frame_text *t)
 {
 	const struct ksym *s = ksym_find(ip);
-	if (!s)
-		return snprintf(buf, len, "0x%" PRIx64, ip);
-	return snprintf(buf, len, "%s+%" PRIu64, s->name, ip - s->addr);
+	if (!s) {
+		text_addr(t, ip);
+		return;
+	}
+	text_str(t, s->name);
+	text_str(t, "+");
+	text_num(t, ip - s->addr, 10);
 }
 
 /* bpftrace's ksym(): the name alone; an address no symbol holds in hex
@@ -132,15 +173,22 @@ static struct usyms *user_symbols(void)
 
 /* A user frame as bpftrace shows it: "func+off", the address when no
  * symbol holds it; perf mode adds the file (or "[unknown]"). */
-static int usym_format(uint64_t ip, int pid, bool perf, char *buf, size_t len)
+static void usym_format(uint64_t ip, int pid, bool perf, struct frame_text *t)
 {
 	struct usym sym;
 	bool found = usyms_resolve(user_symbols(), pid, ip, &sym);
-	int n = found ? snprintf(buf, len, "%s+%" PRIu64, sym.name, sym.offset)
-		      : snprintf(buf, len, "0x%" PRIx64, ip);
-	if (perf && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, " (%s)", found && sym.module ? sym.module : "[unknown]");
-	return n;
+	if (found) {
+		text_str(t, sym.name);
+		text_str(t, "+");
+		text_num(t, sym.offset, 10);
+	} else {
+		text_addr(t, ip);
+	}
+	if (perf) {
+		text_str(t, " (");
+		text_str(t, found && sym.module ? sym.module : "[unknown]");
+		text_str(t, ")");
+	}
 }
 
 void rt_usym_text(char *out, size_t size, uint64_t addr, int pid)
@@ -243,20 +291,20 @@ void rt_stacks_close(void)
 static void frame_text(struct rt_arena *a, struct rt_value *f, const struct type *t, uint64_t ip, int pid)
 {
 	char frame[PATH_MAX + 512];
-	int len;
+	struct frame_text text = { frame, 0, sizeof(frame) - 1 };
+	frame[0] = '\0';
 	if (t->stack_mode == STACK_MODE_RAW)
-		len = snprintf(frame, sizeof(frame), "%" PRIx64, ip);
+		text_num(&text, ip, 16);
 	else if (t->as == AS_USER)
-		len = usym_format(ip, pid, t->stack_mode == STACK_MODE_PERF, frame, sizeof(frame));
+		usym_format(ip, pid, t->stack_mode == STACK_MODE_PERF, &text);
 	else
-		len = ksym_format(ip, frame, sizeof(frame));
+		ksym_format(ip, &text);
 	memset(f, 0, sizeof(*f));
 	f->kind = RV_SYMBOL;
 	f->u = ip;
-	f->len = len < 0 ? 0 : (size_t)len < sizeof(frame) ? (size_t)len : sizeof(frame) - 1;
+	f->len = text.len;
 	char *s = rt_arena_alloc(a, f->len + 1);
-	memcpy(s, frame, f->len);
-	s[f->len] = '\0';
+	memcpy(s, frame, f->len + 1);
 	f->str = s;
 }
 
@@ -301,15 +349,24 @@ void rt_stack_decode(struct rt_arena *a, struct rt_value *v, const struct type *
  * "<address>". */
 void rt_stack_text(FILE *out, const struct rt_value *v, int indent)
 {
+	static const char spaces[] = "                ";
 	if (v->i)
 		return;
+	if (indent < 0 || indent > (int)sizeof(spaces) - 1)
+		indent = (int)sizeof(spaces) - 1;
 	fputc('\n', out);
 	for (int i = 0; i < v->n; i++) {
 		const struct rt_value *f = &v->items[i];
-		if (v->u == STACK_MODE_PERF)
-			fprintf(out, "\t%" PRIx64 " ", f->u);
-		else if (v->u != STACK_MODE_RAW)
-			fprintf(out, "%*s", indent, "");
+		if (v->u == STACK_MODE_PERF) {
+			char addr[24];
+			struct frame_text t = { addr, 0, sizeof(addr) - 1 };
+			text_num(&t, f->u, 16);
+			fputc('\t', out);
+			fwrite(addr, 1, t.len, out);
+			fputc(' ', out);
+		} else if (v->u != STACK_MODE_RAW) {
+			fwrite(spaces, 1, (size_t)indent, out);
+		}
 		fwrite(f->str, 1, f->len, out);
 		fputc('\n', out);
 	}
