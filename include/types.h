@@ -54,6 +54,7 @@ enum stack_mode {
 	STACK_MODE_BPFTRACE, /* "func+off" per line, indented */
 	STACK_MODE_PERF,     /* "\t<address> func+off" per line, as perf script */
 	STACK_MODE_RAW,      /* "<address>" per line, unindented (latest bpftrace) */
+	STACK_MODE_BUILD_ID, /* user stacks: "<build id> 0x<offset>" per line (latest bpftrace) */
 };
 
 /* Where the memory a pointer points to lives; decides the helper that reads

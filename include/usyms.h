@@ -34,6 +34,17 @@ void usyms_free(struct usyms *u);
  * False (with sym->name NULL) when none does. */
 bool usyms_resolve(struct usyms *u, int pid, uint64_t addr, struct usym *sym);
 
+/* A C++ symbol's readable name ("_ZN3foo3barEv" -> "foo::bar()"), as
+ * bpftrace shows it (cpp_demangle); caller frees. NULL for other names, or
+ * when no demangler is linked in (it is libstdc++'s, which LLVM brings). */
+char *usyms_demangle(const char *name);
+
+/* A program the script probes (a uprobe's binary): when a process is gone
+ * before its maps were read, an address inside this program's fixed
+ * (non-PIE) load segments is still named from its symbols, as the latest
+ * bpftrace does with its per-program symbol cache. */
+void usyms_add_program(struct usyms *u, const char *path);
+
 /* Read pid's maps now, while it lives, replacing what was read before. */
 void usyms_snapshot(struct usyms *u, int pid);
 

@@ -314,11 +314,19 @@ static struct LLVMOpaqueValue *uretprobe_emit_retval(struct cg *cg)
 	return load_reg(cg, RETVAL_REG);
 }
 
-/* func: the probed function, or in a uretprobe the caller it returns to
- * (bpftrace reads the instruction pointer in both). */
+/* func: the probed function. At a uprobe the instruction pointer is in it;
+ * at a uretprobe it is already in the caller (bpftrace 0.17 named that), so
+ * ask the kernel, as the latest bpftrace does (bpf_get_func_ip: 0 on
+ * kernels 5.15 to 6.5, which have it for uprobes but not uretprobes). */
 static struct LLVMOpaqueValue *uprobe_emit_func_ip(struct cg *cg)
 {
 	return load_reg(cg, IP_REG);
+}
+
+static struct LLVMOpaqueValue *uretprobe_emit_func_ip(struct cg *cg)
+{
+	LLVMValueRef ctx = cg->ctx_arg;
+	return cg_helper(cg, HELPER_GET_FUNC_IP, cg->i64, &ctx, 1);
 }
 
 /* desc target "PATH:FUNCTION": the binary, for uaddr() */
@@ -362,7 +370,7 @@ const struct probe_provider probe_uretprobe = {
 	.type = PT_URETPROBE,
 	.filter_self = true,
 	.emit_retval = uretprobe_emit_retval,
-	.emit_func_ip = uprobe_emit_func_ip,
+	.emit_func_ip = uretprobe_emit_func_ip,
 	.binary_of = uprobe_binary_of,
 	.pointer_as = user_pointers,
 	.expand = uretprobe_expand,

@@ -321,7 +321,7 @@ static int load(struct run *r, const struct compiled *c)
 		fputs(rt_libbpf_log_text(), stderr);
 		return -1;
 	}
-	rt_stacks_open(r->obj);
+	rt_stacks_open(r->obj, r->desc);
 	for (int i = 0; i < r->desc->nprobes; i++)
 		if (!program_of(r, &r->desc->probes[i])) {
 			fprintf(stderr, "sonde: internal error: no program '%s' for probe '%s'\n",

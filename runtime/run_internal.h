@@ -18,7 +18,7 @@ struct bpf_object;
 /* ---- runtime/stacks.c: where stack values find their frames -------------- */
 
 /* Stack values decoded from now on read the stack maps of obj. */
-void rt_stacks_open(struct bpf_object *obj);
+void rt_stacks_open(struct bpf_object *obj, const struct desc *d);
 /* Forget the object and the symbol table (before the object is closed). */
 void rt_stacks_close(void);
 /* Size obj's stack maps for maps of `keys` keys (before load); -1 after

@@ -19,6 +19,7 @@
 
 #include "desc.h"
 #include "output.h"
+#include "probe.h"
 #include "run_internal.h"
 #include "usyms.h"
 #include "util.h"
@@ -178,7 +179,9 @@ static void usym_format(uint64_t ip, int pid, bool perf, struct frame_text *t)
 	struct usym sym;
 	bool found = usyms_resolve(user_symbols(), pid, ip, &sym);
 	if (found) {
-		text_str(t, sym.name);
+		char *readable = usyms_demangle(sym.name);
+		text_str(t, readable ? readable : sym.name);
+		free(readable);
 		text_str(t, "+");
 		text_num(t, sym.offset, 10);
 	} else {
@@ -194,8 +197,11 @@ static void usym_format(uint64_t ip, int pid, bool perf, struct frame_text *t)
 void rt_usym_text(char *out, size_t size, uint64_t addr, int pid)
 {
 	struct usym sym;
-	if (addr && usyms_resolve(user_symbols(), pid, addr, &sym))
-		snprintf(out, size, "%s", sym.name);
+	if (addr && usyms_resolve(user_symbols(), pid, addr, &sym)) {
+		char *readable = usyms_demangle(sym.name);
+		snprintf(out, size, "%s", readable ? readable : sym.name);
+		free(readable);
+	}
 	else
 		snprintf(out, size, addr ? "0x%" PRIx64 : "0", addr);
 }
@@ -263,6 +269,8 @@ int rt_stacks_size(struct bpf_object *obj, uint32_t keys)
 		if (bpf_map__type(m) != BPF_MAP_TYPE_STACK_TRACE)
 			continue;
 		int err = bpf_map__set_max_entries(m, n);
+		if (!err && bpf_map__name(m)[0] == 'b') /* SONDE_STACK_MAP_KIND: build ids */
+			err = bpf_map__set_map_flags(m, BPF_F_STACK_BUILD_ID);
 		if (err) {
 			fprintf(stderr, "sonde: internal error: cannot size stack map %s to %u entries: %s\n",
 				bpf_map__name(m), n, strerror(-err));
@@ -272,9 +280,17 @@ int rt_stacks_size(struct bpf_object *obj, uint32_t keys)
 	return 0;
 }
 
-void rt_stacks_open(struct bpf_object *obj)
+void rt_stacks_open(struct bpf_object *obj, const struct desc *d)
 {
 	stacks.obj = obj;
+	for (int i = 0; d && i < d->nprobes; i++) {
+		const struct probe_provider *prov = probe_provider_of(d->probes[i].type);
+		struct probe_target t = { .type = d->probes[i].type, .target = d->probes[i].target };
+		char *bin = prov && prov->binary_of ? prov->binary_of(&t) : NULL;
+		if (bin)
+			usyms_add_program(user_symbols(), bin);
+		free(bin);
+	}
 }
 
 void rt_stacks_close(void)
@@ -308,6 +324,45 @@ static void frame_text(struct rt_arena *a, struct rt_value *f, const struct type
 	f->str = s;
 }
 
+/* struct bpf_stack_build_id (uapi): s32 status, 20 bytes of build id, then
+ * (at 24) the offset in the file (status VALID) or the address (IP). */
+enum { BUILD_ID_EMPTY = 0, BUILD_ID_VALID = 1, BUILD_ID_IP = 2 };
+
+static int32_t build_id_status(const unsigned char *frames, int i)
+{
+	int32_t status;
+	memcpy(&status, frames + (size_t)i * SONDE_STACK_BUILD_ID_SIZE, sizeof(status));
+	return status;
+}
+
+/* The latest bpftrace's text: "<40 hex digits> 0x<offset>" (at least two
+ * digits), or the address in hex when the kernel had no build id for it. */
+static void build_id_frame(struct rt_arena *a, struct rt_value *f, const unsigned char *e)
+{
+	char frame[96];
+	struct frame_text text = { frame, 0, sizeof(frame) - 1 };
+	int32_t status;
+	uint64_t where;
+	memcpy(&status, e, sizeof(status));
+	memcpy(&where, e + 24, sizeof(where));
+	frame[0] = '\0';
+	if (status == BUILD_ID_VALID) {
+		for (int i = 0; i < 20; i++) {
+			text.p[text.len++] = "0123456789abcdef"[e[4 + i] >> 4];
+			text.p[text.len++] = "0123456789abcdef"[e[4 + i] & 15];
+		}
+		text_str(&text, where < 16 ? " 0x0" : " 0x");
+	}
+	text_num(&text, where, 16);
+	memset(f, 0, sizeof(*f));
+	f->kind = RV_SYMBOL;
+	f->u = where;
+	f->len = text.len;
+	char *s = rt_arena_alloc(a, f->len + 1);
+	memcpy(s, frame, f->len + 1);
+	f->str = s;
+}
+
 /* The frames of stack `id` of type t, as RV_SYMBOL items (str the frame's
  * text, u its address). A user stack's id holds the process id in its high
  * 32 bits. When the kernel stored no stack (the id is an error: a kernel
@@ -325,23 +380,32 @@ void rt_stack_decode(struct rt_arena *a, struct rt_value *v, const struct type *
 		id = (int32_t)(uint32_t)id;
 	}
 	char name[32];
-	snprintf(name, sizeof(name), SONDE_STACK_MAP_FMT, SONDE_STACK_MAP_KIND(t->as), (unsigned)t->count);
+	snprintf(name, sizeof(name), SONDE_STACK_MAP_FMT, SONDE_STACK_MAP_KIND(t), (unsigned)t->count);
 	struct bpf_map *m = stacks.obj ? bpf_object__find_map_by_name(stacks.obj, name) : NULL;
 	if (!m || id < 0 || id > UINT32_MAX)
 		return;
-	uint64_t *ips = xcalloc(t->count, sizeof(*ips));
+	unsigned char *frames = xcalloc(t->count, SONDE_STACK_FRAME_SIZE(t));
+	uint64_t *ips = (uint64_t *)frames;
 	uint32_t key = (uint32_t)id;
-	if (bpf_map_lookup_elem(bpf_map__fd(m), &key, ips) == 0) {
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &key, frames) == 0) {
 		int n = 0;
-		while (n < (int)t->count && ips[n])
-			n++;
+		if (t->stack_mode == STACK_MODE_BUILD_ID)
+			while (n < (int)t->count && build_id_status(frames, n) != BUILD_ID_EMPTY)
+				n++;
+		else
+			while (n < (int)t->count && ips[n])
+				n++;
 		v->items = rt_arena_alloc(a, sizeof(*v->items) * (size_t)(n ? n : 1));
-		for (int i = 0; i < n; i++)
-			frame_text(a, &v->items[i], t, ips[i], pid);
+		for (int i = 0; i < n; i++) {
+			if (t->stack_mode == STACK_MODE_BUILD_ID)
+				build_id_frame(a, &v->items[i], frames + (size_t)i * SONDE_STACK_BUILD_ID_SIZE);
+			else
+				frame_text(a, &v->items[i], t, ips[i], pid);
+		}
 		v->n = n;
 		v->i = 0;
 	}
-	free(ips);
+	free(frames);
 }
 
 /* bpftrace's layout: a newline, then one line per frame; "func+off"
@@ -364,7 +428,7 @@ void rt_stack_text(FILE *out, const struct rt_value *v, int indent)
 			fputc('\t', out);
 			fwrite(addr, 1, t.len, out);
 			fputc(' ', out);
-		} else if (v->u != STACK_MODE_RAW) {
+		} else if (v->u != STACK_MODE_RAW && v->u != STACK_MODE_BUILD_ID) {
 			fwrite(spaces, 1, (size_t)indent, out);
 		}
 		fwrite(f->str, 1, f->len, out);

@@ -34,6 +34,7 @@ struct usyms_sym {
 
 struct usyms_segment {
 	uint64_t offset, vaddr, filesz;
+	bool exec;
 };
 
 struct usyms_file {
@@ -45,6 +46,7 @@ struct usyms_file {
 	size_t names_len, names_cap;
 	struct usyms_segment *segs;
 	int nsegs;
+	bool fixed;          /* ET_EXEC: loaded at its own addresses */
 };
 
 struct usyms_mapping {
@@ -65,6 +67,8 @@ struct usyms {
 	int nfiles, cap_files;
 	struct usyms_proc *procs;
 	int nprocs, cap_procs;
+	char **programs;     /* usyms_add_program */
+	int nprograms;
 };
 
 struct usyms *usyms_new(void)
@@ -100,6 +104,9 @@ void usyms_free(struct usyms *u)
 	for (int i = 0; i < u->nprocs; i++)
 		proc_clear(&u->procs[i]);
 	free(u->procs);
+	for (int i = 0; i < u->nprograms; i++)
+		free(u->programs[i]);
+	free(u->programs);
 	free(u);
 }
 
@@ -220,7 +227,8 @@ static void add_segments(struct usyms_file *f, Elf *e)
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD)
-			f->segs[f->nsegs++] = (struct usyms_segment){ ph.p_offset, ph.p_vaddr, ph.p_memsz };
+			f->segs[f->nsegs++] = (struct usyms_segment){ ph.p_offset, ph.p_vaddr, ph.p_memsz,
+								      (ph.p_flags & PF_X) != 0 };
 	}
 }
 
@@ -344,6 +352,8 @@ static struct usyms_file *file_load(const char *path, uint64_t inode)
 	if (!e)
 		return f;
 	add_segments(f, e);
+	GElf_Ehdr eh;
+	f->fixed = gelf_getehdr(e, &eh) && eh.e_type == ET_EXEC;
 	char *debug = has_symtab(e) ? NULL : debug_file_of(e, path);
 	int dfd = -1;
 	Elf *de = debug ? elf_open(debug, &dfd) : NULL;
@@ -499,12 +509,46 @@ static struct usyms_file *mapping_file(struct usyms *u, int pid, struct usyms_ma
 	return m->file;
 }
 
+void usyms_add_program(struct usyms *u, const char *path)
+{
+	for (int i = 0; i < u->nprograms; i++)
+		if (strcmp(u->programs[i], path) == 0)
+			return;
+	u->programs = xrealloc(u->programs, sizeof(*u->programs) * (size_t)(u->nprograms + 1));
+	u->programs[u->nprograms++] = xstrdup(path);
+}
+
+/* A gone process's address in a probed non-PIE program's code. */
+static bool program_resolve(struct usyms *u, uint64_t addr, struct usym *sym)
+{
+	for (int i = 0; i < u->nprograms; i++) {
+		struct stat st;
+		if (stat(u->programs[i], &st) != 0)
+			continue;
+		struct usyms_file *f = file_get(u, u->programs[i], (uint64_t)st.st_ino);
+		for (int s = 0; f->fixed && s < f->nsegs; s++) {
+			if (!f->segs[s].exec || addr < f->segs[s].vaddr || addr - f->segs[s].vaddr >= f->segs[s].filesz)
+				continue;
+			const struct usyms_sym *found = file_find(f, addr);
+			if (!found)
+				return false;
+			sym->module = f->path;
+			sym->name = f->names + found->name;
+			sym->offset = addr - found->addr;
+			return true;
+		}
+	}
+	return false;
+}
+
 bool usyms_resolve(struct usyms *u, int pid, uint64_t addr, struct usym *sym)
 {
 	memset(sym, 0, sizeof(*sym));
 	struct usyms_proc *p = proc_get(u, pid);
 	if (!p->read)
 		proc_read(p);
+	if (p->nmaps == 0)
+		return program_resolve(u, addr, sym);
 	struct usyms_mapping *m = proc_find(p, addr);
 	if (!m)
 		return false;
@@ -517,6 +561,26 @@ bool usyms_resolve(struct usyms *u, int pid, uint64_t addr, struct usym *sym)
 	sym->name = f->names + s->name;
 	sym->offset = vaddr - s->addr;
 	return true;
+}
+
+/* ---- C++ names ------------------------------------------------------------------ */
+
+/* libstdc++'s demangler, when the program links libstdc++ (a weak
+ * reference: sonde still links and runs without it). */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status)
+	__attribute__((weak));
+
+char *usyms_demangle(const char *name)
+{
+	if (strncmp(name, "_Z", 2) != 0 || !__cxa_demangle)
+		return NULL;
+	int status = -1;
+	char *out = __cxa_demangle(name, NULL, NULL, &status);
+	if (status != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* ---- by name, for uaddr() ---------------------------------------------------- */

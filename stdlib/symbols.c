@@ -23,22 +23,23 @@ static const char *const stack_modes[] = {
 	[STACK_MODE_BPFTRACE] = "bpftrace",
 	[STACK_MODE_PERF] = "perf",
 	[STACK_MODE_RAW] = "raw",
+	[STACK_MODE_BUILD_ID] = "build_id",
 };
 #define NSTACK_MODES (sizeof(stack_modes) / sizeof(stack_modes[0]))
 
 static bool stack_mode_arg(struct sema *s, struct node *arg, enum addr_space as, enum stack_mode *mode)
 {
+	if (strcmp(arg->name, "build_id") == 0 && as == AS_KERNEL) {
+		sema_fail(s, arg->loc, "stack mode 'build_id' can only be used for ustack");
+		return false;
+	}
 	for (size_t i = 0; i < NSTACK_MODES; i++)
 		if (strcmp(arg->name, stack_modes[i]) == 0) {
 			*mode = (enum stack_mode)i;
 			arg->type = type_none(); /* a name, not a value: never emitted */
 			return true;
 		}
-	if (strcmp(arg->name, "build_id") == 0 && as == AS_KERNEL) {
-		sema_fail(s, arg->loc, "stack mode 'build_id' can only be used for ustack");
-	} else if (strcmp(arg->name, "build_id") == 0) {
-		sema_fail(s, arg->loc, "stack mode 'build_id' is not supported by sonde yet (bpftrace, perf and raw are)");
-	} else {
+	{
 		struct suggestion near;
 		suggestion_init(&near, arg->name);
 		for (size_t i = 0; i < NSTACK_MODES; i++)
@@ -46,10 +47,21 @@ static bool stack_mode_arg(struct sema *s, struct node *arg, enum addr_space as,
 		if (near.best)
 			sema_fail(s, arg->loc, "unknown stack mode '%s'; did you mean '%s'?", arg->name, near.best);
 		else
-			sema_fail(s, arg->loc, "unknown stack mode '%s': bpftrace, perf or raw", arg->name);
+			sema_fail(s, arg->loc, "unknown stack mode '%s': bpftrace, perf, raw or build_id", arg->name);
 		suggestion_free(&near);
 	}
 	return false;
+}
+
+/* The configured mode; kernel stacks have no build ids and are raw then,
+ * as in bpftrace. */
+static bool default_mode(struct sema *s, struct node *n, enum addr_space as, enum stack_mode *mode)
+{
+	if (!sema_default_stack_mode(s, n, mode))
+		return false;
+	if (as == AS_KERNEL && *mode == STACK_MODE_BUILD_ID)
+		*mode = STACK_MODE_RAW;
+	return true;
 }
 
 /* kstack([mode,] [limit]), ustack([mode,] [limit]): mode a bare name,
@@ -60,14 +72,14 @@ static const struct type *check_stack(struct sema *s, struct node *call, enum ad
 	enum stack_mode mode = STACK_MODE_BPFTRACE;
 	int64_t frames = SONDE_STACK_DEFAULT_FRAMES;
 	struct node *arg = call->args;
-	if ((!arg || arg->kind != N_BUILTIN) && !sema_default_stack_mode(s, call, &mode))
+	if ((!arg || arg->kind != N_BUILTIN) && !default_mode(s, call, as, &mode))
 		return type_none();
 	if (arg && arg->kind == N_BUILTIN) {
 		if (!stack_mode_arg(s, arg, as, &mode))
 			return type_none();
 		arg = arg->next;
 	} else if (arg && arg->next) {
-		return sema_fail(s, arg->loc, "%s(): the first of two arguments is the stack mode (bpftrace, perf or raw)",
+		return sema_fail(s, arg->loc, "%s(): the first of two arguments is the stack mode (bpftrace, perf, raw or build_id)",
 				 fn);
 	}
 	if (arg) {
@@ -96,7 +108,7 @@ const struct type *stdlib_check_ustack(struct sema *s, struct node *call)
 static const struct type *stack_var(struct sema *s, struct node *n, enum addr_space as)
 {
 	enum stack_mode mode;
-	if (!sema_default_stack_mode(s, n, &mode))
+	if (!default_mode(s, n, as, &mode))
 		return type_none();
 	return type_stack(sema_types(s), as, SONDE_STACK_DEFAULT_FRAMES, mode);
 }

@@ -106,7 +106,9 @@ traced "$SONDE" "$NOPIE" "uprobe:$NOPIE:ustack_leaf /pid == \$1/ { printf(\"%s %
 expect_eq "func (uprobe), uaddr() (non-PIE: the run-time address; int32 for a 4-byte variable)" \
 	"ustack_leaf $counter 4 1" "$(grep '^ustack_leaf' <<<"$OUT" | sort -u)"
 expect_match "func in a map key" '^@f\[ustack_leaf\]: 3$' "$OUT"
-expect_match "func in a uretprobe: where it returns to (bpftrace reads the ip)" '^@r\[ustack_inner\]: 3$' "$OUT"
+# (bpftrace 0.17 named the caller, where the uretprobe returns to; the
+# latest names the probed function, with bpf_get_func_ip)
+expect_match "func in a uretprobe: the probed function" '^@r\[ustack_leaf\]: 3$' "$OUT"
 
 run_sonde -e "uprobe:$NOPIE:ustack_leaf { @ = uaddr(\"ustack_countr\"); }"
 expect_match "uaddr() of a symbol that is not there" "error: uaddr\\(\\): no variable 'ustack_countr' in $NOPIE" "$ERR"
@@ -134,8 +136,32 @@ compare "a shared library, perf mode" "$LIBUSER" "uprobe:$LIB:ustack_lib_leaf /p
 compare "@[ustack, kstack] from a tracepoint, a stripped program" "$STRIPPED" \
 	"tracepoint:syscalls:sys_enter_getppid /pid == \$1/ { @[ustack, kstack(1)] = count(); @p[ustack(perf), kstack(perf, 1)] = count(); }"
 compare "func, usym of a variable (a number), kstack in a uprobe (none)" "$NOPIE" \
-	"uprobe:$NOPIE:ustack_leaf /pid == \$1/ { @[func, usym(uaddr(\"ustack_counter\"))] = count(); @k[ustack(1), kstack] = count(); @u = func; }
-	uretprobe:$NOPIE:ustack_leaf /pid == \$1/ { @r = func; }"
+	"uprobe:$NOPIE:ustack_leaf /pid == \$1/ { @[func, usym(uaddr(\"ustack_counter\"))] = count(); @k[ustack(1), kstack] = count(); @u = func; }"
+
+# ---- C++ names, demangled as bpftrace does by default -------------------------
+
+if command -v g++ >/dev/null; then
+	cat >"$TMP/cxx.cc" <<'CXX'
+#include <unistd.h>
+namespace ustack_ns {
+__attribute__((noinline)) int leaf(int x) { return x + (getppid() == 0); }
+__attribute__((noinline)) int outer(int x) { return leaf(x) + 1; }
+}
+int main() { return ustack_ns::outer(1) == 0; }
+CXX
+	if g++ -O0 -fno-omit-frame-pointer -no-pie -o "$TMP/cxx" "$TMP/cxx.cc" 2>/dev/null; then
+		run_sonde -q -c "$TMP/cxx" -e "uprobe:$TMP/cxx:_ZN9ustack_ns4leafEi { @[ustack(2)] = count(); printf(\"%s\n\", func); }"
+		expect_eq "C++: frames and func demangled" "ustack_ns::leaf(int)
+@[
+    ustack_ns::leaf(int)+0
+    ustack_ns::outer(int)+N
+]: 1" "$(grep -v '^$' <<<"$OUT" | sed -E 's/\+[1-9][0-9]*$/+N/')"
+	else
+		skip "C++ names: g++ could not build the test program"
+	fi
+else
+	skip "C++ names: no g++"
+fi
 
 # ---- folded stacks --------------------------------------------------------------
 
@@ -156,4 +182,20 @@ expect_eq "folded: a perf-mode stack map folds into one line" "main;ustack_outer
 run_sonde -q -c "$NOPIE 30 20" -e "uprobe:$NOPIE:ustack_leaf /pid == cpid/ { @[ustack(2)] = count(); }"
 expect_eq "a process that exited: frames named from the maps read while it lived" "    ustack_leaf+0
     ustack_inner+24" "$(grep '^    ' <<<"$OUT")"
+# Not -c: a process gone before it was ever read. Its addresses in the
+# probed non-PIE program are still named from that program's symbols (the
+# latest bpftrace's per-program cache); print(func) is handled after it
+# exited.
+__BPFTRACE_NOTIFY_PROBES_ATTACHED=1 timeout -s INT 30 "$SONDE" -q \
+	-e "uprobe:$NOPIE:ustack_leaf { print(func); @[ustack(3)] = count(); exit(); }" >"$TMP/gone" 2>&1 &
+bg=$!
+wait_until 30 file_has "$TMP/gone" '^__BPFTRACE_NOTIFY_PROBES_ATTACHED$'
+"$NOPIE" 1
+wait $bg
+expect_eq "a process gone before it was read: named from the probed program" "ustack_leaf
+@[
+    ustack_leaf+0
+    ustack_inner+24
+    ustack_middle+23
+]: 1" "$(grep -v -e '^$' -e '^__BPFTRACE' "$TMP/gone")"
 finish

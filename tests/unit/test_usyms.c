@@ -95,12 +95,33 @@ static void test_exited_process(void)
 	usyms_free(u);
 }
 
+/* C++ names read as bpftrace shows them. The demangler is libstdc++'s,
+ * which sonde has through LLVM; this test links none of LLVM, and then
+ * only checks that names stay as they are. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status)
+	__attribute__((weak));
+
+static void test_demangle(void)
+{
+	if (!__cxa_demangle) {
+		CHECK(usyms_demangle("_ZN3foo3barEi") == NULL);
+		printf("test_usyms: no libstdc++ linked in: demangling not checked\n");
+		return;
+	}
+	char *d = usyms_demangle("_ZN3foo3barEi");
+	CHECKF(d && strcmp(d, "foo::bar(int)") == 0, "demangled %s", d ? d : "(null)");
+	free(d);
+	CHECK(usyms_demangle("main") == NULL);
+	CHECK(usyms_demangle("_Znot a name") == NULL);
+}
+
 int main(void)
 {
 	test_own_function();
 	test_library();
 	test_lookup_by_name();
 	test_exited_process();
+	test_demangle();
 	if (failures) {
 		fprintf(stderr, "test_usyms: %d failure(s)\n", failures);
 		return 1;
