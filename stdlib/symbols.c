@@ -82,6 +82,9 @@ static const struct type *check_stack(struct sema *s, struct node *call, enum ad
 		return sema_fail(s, arg->loc, "%s(): the first of two arguments is the stack mode (bpftrace, perf, raw or build_id)",
 				 fn);
 	}
+	if (arg && arg != call->args && arg->kind == N_BUILTIN)
+		return sema_fail(s, arg->loc, "%s(): one stack mode; the second argument is the limit, a number of frames",
+				 fn);
 	if (arg) {
 		int i = arg == call->args ? 0 : 1;
 		if (!sema_arg_literal(s, call, i, &frames))

@@ -39,6 +39,10 @@ traced() {
 	"${NORAND[@]}" "$target" 3 0 -w &
 	local tpid=$!
 	wait_until 30 usr1_caught "$tpid"
+	# emptied here, not by the redirection below: that runs in the
+	# background job, maybe after attached() has seen the last run's token
+	: >"$TMP/out"
+	: >"$TMP/err"
 	__BPFTRACE_NOTIFY_PROBES_ATTACHED=1 timeout -s INT 60 "$tool" "$@" -e "
 		tracepoint:syscalls:sys_enter_getpgid /pid == \$1/ { exit(); } $script" "$tpid" >"$TMP/out" 2>"$TMP/err" &
 	local pid=$!
@@ -137,6 +141,16 @@ compare "@[ustack, kstack] from a tracepoint, a stripped program" "$STRIPPED" \
 	"tracepoint:syscalls:sys_enter_getppid /pid == \$1/ { @[ustack, kstack(1)] = count(); @p[ustack(perf), kstack(perf, 1)] = count(); }"
 compare "func, usym of a variable (a number), kstack in a uprobe (none)" "$NOPIE" \
 	"uprobe:$NOPIE:ustack_leaf /pid == \$1/ { @[func, usym(uaddr(\"ustack_counter\"))] = count(); @k[ustack(1), kstack] = count(); @u = func; }"
+
+# ---- build_id mode (latest bpftrace): build id and file offset per frame ----------
+
+id=$(readelf -n "$NOPIE" | sed -n 's/.*Build ID: //p')
+traced "$SONDE" "$NOPIE" "uprobe:$NOPIE:ustack_leaf /pid == \$1/ { @[ustack(build_id, 2)] = count(); }"
+leaf=$(nm "$NOPIE" | awk '$3 == "ustack_leaf" { print $1 }')
+off=$(printf '0x%x' $((0x$leaf - 0x400000))) # the non-PIE text is loaded at 0x400000 + its offset
+expect_eq "ustack(build_id, 2): build id and file offset" "@[
+$id $off
+$id 0x" "$(grep -v -e '^$' -e '^Attaching' <<<"$OUT" | head -3 | sed -E '3s/0x[0-9a-f]+$/0x/')"
 
 # ---- C++ names, demangled as bpftrace does by default -------------------------
 
