@@ -421,15 +421,18 @@ static int mapping_cmp(const void *a, const void *b)
 /* "start-end perms offset dev inode path": the executable mappings of
  * files. Code is where frames and functions are; a variable's address is
  * shown as a number, as bpftrace (bcc) shows it. */
+/* Reads the maps into p, keeping what p had when the process is gone (no
+ * file, or an exited process's empty one): what was read while it lived
+ * still names its addresses. */
 static void proc_read(struct usyms_proc *p)
 {
-	proc_clear(p);
 	p->read = true;
 	char name[64];
 	snprintf(name, sizeof(name), "/proc/%d/maps", p->pid);
 	FILE *f = fopen(name, "re");
 	if (!f)
 		return;
+	struct usyms_proc fresh = { .pid = p->pid, .read = true };
 	char line[PATH_MAX + 256];
 	int cap = 0;
 	while (fgets(line, sizeof(line), f)) {
@@ -445,14 +448,18 @@ static void proc_read(struct usyms_proc *p)
 		size_t len = strlen(path);
 		if (len > 10 && strcmp(path + len - 10, " (deleted)") == 0)
 			path[len - 10] = '\0';
-		if (p->nmaps == cap) {
+		if (fresh.nmaps == cap) {
 			cap = cap ? cap * 2 : 32;
-			p->maps = xrealloc(p->maps, sizeof(*p->maps) * (size_t)cap);
+			fresh.maps = xrealloc(fresh.maps, sizeof(*fresh.maps) * (size_t)cap);
 		}
-		p->maps[p->nmaps++] = (struct usyms_mapping){ start, end, offset, inode, xstrdup(path), NULL };
+		fresh.maps[fresh.nmaps++] = (struct usyms_mapping){ start, end, offset, inode, xstrdup(path), NULL };
 	}
 	fclose(f);
-	qsort(p->maps, (size_t)p->nmaps, sizeof(*p->maps), mapping_cmp);
+	if (fresh.nmaps == 0)
+		return;
+	qsort(fresh.maps, (size_t)fresh.nmaps, sizeof(*fresh.maps), mapping_cmp);
+	proc_clear(p);
+	*p = fresh;
 }
 
 static struct usyms_proc *proc_get(struct usyms *u, int pid)
@@ -472,11 +479,7 @@ static struct usyms_proc *proc_get(struct usyms *u, int pid)
 
 void usyms_snapshot(struct usyms *u, int pid)
 {
-	struct usyms_proc *p = proc_get(u, pid);
-	char name[64];
-	snprintf(name, sizeof(name), "/proc/%d/maps", pid);
-	if (access(name, R_OK) == 0) /* a process gone keeps what was read while it lived */
-		proc_read(p);
+	proc_read(proc_get(u, pid));
 }
 
 static struct usyms_mapping *proc_find(struct usyms_proc *p, uint64_t addr)
