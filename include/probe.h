@@ -114,9 +114,10 @@ struct probe_provider {
 	struct LLVMOpaqueValue *(*emit_argn)(struct cg *cg, int n);
 	/* codegen: `retval` as a u64 (NULL: no return value in this probe type) */
 	struct LLVMOpaqueValue *(*emit_retval)(struct cg *cg);
-	/* codegen: the address `func` names, as a u64 (the probed function's,
-	 * or in a return probe where it returns to); NULL: no `func` here. A
-	 * user symbol when pointer_as says AS_USER, a kernel one otherwise. */
+	/* codegen: the address of the probed function, which `func` names, as
+	 * a u64; NULL: no `func` here. A user symbol when pointer_as says
+	 * AS_USER, a kernel one otherwise (kprobe-style providers:
+	 * HELPER_GET_FUNC_IP). */
 	struct LLVMOpaqueValue *(*emit_func_ip)(struct cg *cg);
 	/* sema: the path of the binary target t probes, for uaddr() (caller
 	 * frees); NULL hook or result: none */

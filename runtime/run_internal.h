@@ -17,7 +17,8 @@ struct bpf_object;
 
 /* ---- runtime/stacks.c: where stack values find their frames -------------- */
 
-/* Stack values decoded from now on read the stack maps of obj. */
+/* Stack values decoded from now on read the stack maps of obj; the
+ * binaries d's probes are in name addresses of processes gone unread. */
 void rt_stacks_open(struct bpf_object *obj, const struct desc *d);
 /* Forget the object and the symbol table (before the object is closed). */
 void rt_stacks_close(void);
