@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - sonde's benchmark suite, one entry point (see bench/README.md).
 #
-#   sudo bench/run.sh [SONDE_BINARY] [overhead|startup|probes|compile|print ...]
+#   sudo bench/run.sh [SONDE_BINARY] [overhead|startup|probes|compile|print|symbols ...]
 #
 # Tools are run interleaved (A B C A B C ...) and summarised by medians, so
 # machine drift hits every tool alike. Every run is bounded by a timeout and
@@ -14,8 +14,8 @@ sonde=$here/../build/sonde
 parts=()
 for arg in "$@"; do
 	case $arg in
-	overhead | startup | probes | compile | print) parts+=("$arg") ;;
-	all) parts+=(overhead startup probes compile print) ;;
+	overhead | startup | probes | compile | print | symbols) parts+=("$arg") ;;
+	all) parts+=(overhead startup probes compile print symbols) ;;
 	-h | --help)
 		sed -n '2,9p' "$0"
 		exit 0
@@ -23,11 +23,11 @@ for arg in "$@"; do
 	*) sonde=$arg ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(overhead startup probes compile print)
+[ ${#parts[@]} -gt 0 ] || parts=(overhead startup probes compile print symbols)
 
 : "${OVERHEAD_ROUNDS:=5}" "${OVERHEAD_SCRIPTS:=comm pid hist chain}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
 : "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
-: "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}"
+: "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}" "${SYMBOL_ROUNDS:=3}" "${SYMBOL_STACKS:=10000}"
 : "${CPUS:=$(seq -s ' ' 0 $(($(nproc) - 1)))}"
 : "${OUT:=/tmp/sonde-bench.$(date +%Y%m%d-%H%M%S)}"
 
@@ -51,6 +51,8 @@ progress() { printf '%s' "$*" >&2; }
 
 cc -std=c11 -O2 -Wall -Wextra -o "$bin/loadgen" "$here/loadgen.c"
 cc -std=c11 -O2 -Wall -Wextra -o "$bin/harness" "$here/harness.c"
+# every call a frame (no inlining, no tail calls) and frame pointers to unwind by
+cc -std=c11 -O0 -fno-omit-frame-pointer -Wall -Wextra -o "$bin/stackgen" "$here/stackgen.c"
 
 have_ref=0
 if command -v clang >/dev/null; then
@@ -471,6 +473,57 @@ part_print() {
 	say "     but silently records nothing); sonde caps maps at its"
 	say "     SONDE_MAX_MAP_KEYS (4096 now): 'keys printed' shows what was actually printed"
 	say "   stdout is a pipe read by the harness (no terminal cost)"
+}
+
+# ------------------------------------------------------------ 6. symbols
+
+part_symbols() {
+	local raw=$OUT/symbols.raw round tool n=$SYMBOL_STACKS
+	: >"$raw"
+	local done="uprobe:$bin/stackgen:stackgen_done { printf(\"stacks-made\\n\"); exit(); }"
+	local full="uprobe:$bin/stackgen:stackgen_leaf { @[ustack] = count(); } $done"
+	local empty="uprobe:$bin/stackgen:stackgen_leaf /pid == 0/ { @[ustack] = count(); } $done"
+	local keys=$((n * 11 / 10 + 1000))
+	progress "symbols: $SYMBOL_ROUNDS rounds x $n stacks "
+	for round in $(seq "$SYMBOL_ROUNDS"); do
+		for tool in bpftrace sonde; do
+			tool_enabled "$tool" || continue
+			for script in empty full; do
+				tracer_cmd "$tool" "${!script}"
+				BPFTRACE_MAP_KEYS_MAX=$keys BPFTRACE_MAX_MAP_KEYS=$keys \
+					record "$raw" "tool=$tool map=$script" -S 1000 -x -m stacks-made -t 120 \
+					-L "$bin/stackgen -w -n $n -l 300" -- "${CMD[@]}"
+			done
+		done
+	done
+	# the processes that made the stacks wait to be named; they are done now
+	local pid
+	for pid in $(grep -o 'worker=[0-9]*' "$raw" | cut -d= -f2); do
+		grep -qs stackgen "/proc/$pid/cmdline" && kill "$pid" 2>/dev/null
+	done
+	echo >&2
+	say ""
+	say "== 6. symbolising user stacks at exit: exit() -> process exit, minus the same with an empty map (median of $SYMBOL_ROUNDS runs)"
+	say "$(printf '%-9s %13s %15s %15s %15s %14s' tool 'stacks asked' 'stacks printed' 'exit()->exit' 'print time' 'per stack')"
+	local base full_ms printed print_ms
+	for tool in bpftrace sonde; do
+		tool_enabled "$tool" || continue
+		base=$(median "$raw" mark_to_exit_ms "tool=$tool" map=empty)
+		full_ms=$(median "$raw" mark_to_exit_ms "tool=$tool" map=full)
+		printed=$(median "$raw" at_lines "tool=$tool" map=full)
+		print_ms=$(minus "$full_ms" "$base")
+		say "$(printf '%-9s %13s %15s %12s ms %12s ms %11s us' "$tool" "$n" "$printed" "$full_ms" "$print_ms" \
+			"$(awk -v a="$print_ms" -v k="$printed" 'BEGIN { if (a == "-" || k + 0 == 0) print "-"; else printf "%.1f", a * 1000 / k }')")"
+	done
+	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
+	say "   full:   sonde|bpftrace -e '$full'"
+	say "   empty:  the same with /pid == 0/ on stackgen_leaf"
+	say "     stackgen -n $n makes $n distinct stacks ~$(awk -v n="$n" 'BEGIN { l = 1; while (2 ^ l < n) l++; print 2 * l + 4 }') frames deep (main, walk/walk_one/walk_zero"
+	say "     pairs, stackgen_leaf; libc below main) in a child that stays alive, so every frame is named from"
+	say "     its /proc/PID/maps and ELF symbols; the time is reading the stacks, naming every frame and printing."
+	say "     Timed from the probe's printf (seen on stdout) to the tracer's exit. 'stacks printed' is below"
+	say "     $n: a stack whose stack-map bucket another holds is not stored (both tools: 128 Ki buckets)"
+	say "   both tools run with BPFTRACE_MAP_KEYS_MAX=BPFTRACE_MAX_MAP_KEYS=$keys"
 }
 
 say "sonde benchmark  $(date '+%F %T')  kernel $(uname -r), $(nproc) CPUs, bpftrace $(bpftrace --version | awk '{ print $2 }')"

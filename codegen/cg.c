@@ -302,14 +302,15 @@ static void define_maps(struct cg *cg)
 LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t)
 {
 	for (int i = 0; i < cg->nstack_maps; i++)
-		if (cg->stack_maps[i].type->as == t->as && cg->stack_maps[i].type->count == t->count)
+		if (SONDE_STACK_MAP_KIND(cg->stack_maps[i].type) == SONDE_STACK_MAP_KIND(t) &&
+		    cg->stack_maps[i].type->count == t->count)
 			return cg->stack_maps[i].g;
 	char name[32];
-	snprintf(name, sizeof(name), SONDE_STACK_MAP_FMT, SONDE_STACK_MAP_KIND(t->as), (unsigned)t->count);
+	snprintf(name, sizeof(name), SONDE_STACK_MAP_FMT, SONDE_STACK_MAP_KIND(t), (unsigned)t->count);
 	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
 							   DW_ATE_unsigned, LLVMDIFlagZero);
 	LLVMValueRef g = define_map(cg, name, BPF_MAP_TYPE_STACK_TRACE, SONDE_MAX_MAP_KEYS, u32,
-				    di_bytes(cg, t->count * 8));
+				    di_bytes(cg, t->count * SONDE_STACK_FRAME_SIZE(t)));
 	cg->stack_maps = xrealloc(cg->stack_maps, sizeof(*cg->stack_maps) * (size_t)(cg->nstack_maps + 1));
 	cg->stack_maps[cg->nstack_maps++] = (struct cg_stack_map){ t, g };
 	return g;

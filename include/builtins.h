@@ -136,6 +136,10 @@ struct LLVMOpaqueValue *cg_var_cgroup(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_curtask(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_ctx(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_kstack(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_var_ustack(struct cg *cg, struct node *n); /* codegen/stacks.c */
+struct LLVMOpaqueValue *cg_var_func(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_ustack(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_usym(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_retval(struct cg *cg, struct node *n);
 
 /* codegen/values.c */
@@ -192,6 +196,14 @@ const struct type *stdlib_check_errorf(struct sema *s, struct node *n);
 const struct type *stdlib_check_warnf(struct sema *s, struct node *n);
 const struct type *stdlib_check_join(struct sema *s, struct node *n);
 const struct type *stdlib_check_strftime(struct sema *s, struct node *n);
+/* stdlib/symbols.c: stacks, usym, uaddr, func */
+const struct type *stdlib_check_kstack(struct sema *s, struct node *n);
+const struct type *stdlib_check_ustack(struct sema *s, struct node *n);
+const struct type *stdlib_var_kstack(struct sema *s, struct node *n);
+const struct type *stdlib_var_ustack(struct sema *s, struct node *n);
+const struct type *stdlib_var_func(struct sema *s, struct node *n);
+const struct type *stdlib_check_usym(struct sema *s, struct node *n);
+const struct type *stdlib_check_uaddr(struct sema *s, struct node *n);
 const struct type *stdlib_check_strerror(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal_name(struct sema *s, struct node *n);
 const struct type *stdlib_check_syscall_name(struct sema *s, struct node *n);

@@ -216,7 +216,12 @@ struct rt_config {
 /* The stack-trace map a stack type's ids index: one per kind and depth,
  * "kstack_127"; codegen defines it, the runtime reads frames from it. */
 #define SONDE_STACK_MAP_FMT "%cstack_%u"
-#define SONDE_STACK_MAP_KIND(as) ((as) == AS_USER ? 'u' : 'k')
+/* "bstack_N": user stacks as build ids and offsets (map flag BPF_F_STACK_BUILD_ID,
+ * SONDE_STACK_BUILD_ID_SIZE bytes a frame) */
+#define SONDE_STACK_MAP_KIND(t) \
+	((t)->stack_mode == STACK_MODE_BUILD_ID ? 'b' : (t)->as == AS_USER ? 'u' : 'k')
+#define SONDE_STACK_FRAME_SIZE(t) ((t)->stack_mode == STACK_MODE_BUILD_ID ? SONDE_STACK_BUILD_ID_SIZE : 8u)
+#define SONDE_STACK_BUILD_ID_SIZE 32u /* struct bpf_stack_build_id */
 
 /* The BPF bucket index of hist() for value v: 0 for v < 0, 1 for v == 0,
  * 2 for v == 1, and k + 2 for v in [2^k, 2^(k+1)), so index 65 is the top.

@@ -106,6 +106,9 @@ void rt_stack_decode(struct rt_arena *a, struct rt_value *v, const struct type *
 void rt_stack_text(FILE *out, const struct rt_value *v, int indent);
 /* ksym(): the name of the kernel symbol holding addr (a string value). */
 void rt_ksym_decode(struct rt_arena *a, struct rt_value *v, uint64_t addr);
+/* usym(): the name of the symbol holding addr in process pid, as bpftrace
+ * shows it (the address in hex when none does). */
+void rt_usym_text(char *out, size_t size, uint64_t addr, int pid);
 #define RT_STACK_INDENT_VALUE 8
 #define RT_STACK_INDENT_KEY 4
 

@@ -122,6 +122,14 @@ struct probe_provider {
 	char *(*argn_unavailable)(const struct probe_target *t, int n);
 	/* codegen: `retval` as a u64 (NULL: no return value in this probe type) */
 	struct LLVMOpaqueValue *(*emit_retval)(struct cg *cg);
+	/* codegen: the address of the probed function, which `func` names, as
+	 * a u64; NULL: no `func` here. A user symbol when pointer_as says
+	 * AS_USER, a kernel one otherwise (kprobe-style providers:
+	 * HELPER_GET_FUNC_IP). */
+	struct LLVMOpaqueValue *(*emit_func_ip)(struct cg *cg);
+	/* sema: the path of the binary target t probes, for uaddr() (caller
+	 * frees); NULL hook or result: none */
+	char *(*binary_of)(const struct probe_target *t);
 
 	/* The ':'-separated field of the spec (1 = the first after "name:")
 	 * that must be a number when the spec has number_nfields fields; 0 =

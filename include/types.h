@@ -40,8 +40,9 @@ enum type_kind {
 	TY_BUF,    /* buffer: a u32 length, then size - 4 bytes of data */
 	TY_AGG,    /* what an aggregation call (count()...) yields: map-only */
 	TY_KSYM,   /* ksym(addr): a kernel address, printed as the symbol holding it */
-	TY_STACK,  /* kstack: 8 bytes, the id of a stack in the stack map of its
-		    * depth (count frames); as = whose stack; stack_mode = how it prints */
+	TY_STACK,  /* kstack/ustack: 8 bytes, the id of a stack in the stack map
+		    * of its depth (count frames); as = whose stack (AS_USER: the
+		    * process id in the high 32 bits); stack_mode = how it prints */
 };
 
 /* bpftrace's default stack depth; the kernel's perf_event_max_stack (127
@@ -52,6 +53,8 @@ enum type_kind {
 enum stack_mode {
 	STACK_MODE_BPFTRACE, /* "func+off" per line, indented */
 	STACK_MODE_PERF,     /* "\t<address> func+off" per line, as perf script */
+	STACK_MODE_RAW,      /* "<address>" per line, unindented (latest bpftrace) */
+	STACK_MODE_BUILD_ID, /* user stacks: "<build id> 0x<offset>" per line (latest bpftrace) */
 };
 
 /* Where the memory a pointer points to lives; decides the helper that reads

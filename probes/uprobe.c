@@ -42,9 +42,11 @@
 #if defined(__x86_64__)
 static const uint32_t arg_regs[] = { 112, 104, 96, 88, 72, 64 };
 #define RETVAL_REG 80u
+#define IP_REG 128u /* rip: where the probe hit (func) */
 #elif defined(__aarch64__)
 static const uint32_t arg_regs[] = { 0, 8, 16, 24, 32, 40, 48, 56 }; /* x0..x7 */
 #define RETVAL_REG 0u
+#define IP_REG 256u /* pc */
 #else
 #error "uprobe argument registers are not known for this architecture"
 #endif
@@ -636,6 +638,28 @@ static void uprobe_emit_args_member(struct cg *cg, const struct type_member *m, 
 	*out = (struct cg_ref){ REF_VALUE, cg_normalize(cg, v, m->type) };
 }
 
+/* func: the probed function. At a uprobe the instruction pointer is in it;
+ * at a uretprobe it is already in the caller (bpftrace 0.17 named that), so
+ * ask the kernel, as the latest bpftrace does (bpf_get_func_ip: 0 on
+ * kernels 5.15 to 6.5, which have it for uprobes but not uretprobes). */
+static struct LLVMOpaqueValue *uprobe_emit_func_ip(struct cg *cg)
+{
+	return load_reg(cg, IP_REG);
+}
+
+static struct LLVMOpaqueValue *uretprobe_emit_func_ip(struct cg *cg)
+{
+	LLVMValueRef ctx = cg->ctx_arg;
+	return cg_helper(cg, HELPER_GET_FUNC_IP, cg->i64, &ctx, 1);
+}
+
+/* desc target "PATH:FUNCTION": the binary, for uaddr() */
+static char *uprobe_binary_of(const struct probe_target *t)
+{
+	const char *colon = t->target ? strrchr(t->target, ':') : NULL;
+	return colon ? xstrndup(t->target, (size_t)(colon - t->target)) : NULL;
+}
+
 static enum addr_space user_pointers(const struct probe_target *t)
 {
 	(void)t;
@@ -722,6 +746,8 @@ const struct probe_provider probe_uprobe = {
 	.args_as = user_pointers,
 	.emit_args_member = uprobe_emit_args_member,
 	.emit_argn = uprobe_emit_argn,
+	.emit_func_ip = uprobe_emit_func_ip,
+	.binary_of = uprobe_binary_of,
 	.pointer_as = user_pointers,
 	.expand = uprobe_expand,
 	.section = uprobe_section,
@@ -740,6 +766,8 @@ const struct probe_provider probe_uretprobe = {
 	.type = PT_URETPROBE,
 	.filter_self = true,
 	.emit_retval = uretprobe_emit_retval,
+	.emit_func_ip = uretprobe_emit_func_ip,
+	.binary_of = uprobe_binary_of,
 	.pointer_as = user_pointers,
 	.expand = uretprobe_expand,
 	.section = uprobe_section,

@@ -15,6 +15,7 @@
 
 #include "output.h"
 #include "probe.h"
+#include "usyms.h"
 
 typedef int (*user_format_fn)(char *out, size_t size, const struct type_member *m,
 			      const unsigned char *p);
@@ -260,6 +261,17 @@ static int format_username(char *out, size_t size, const struct type_member *m,
 	return 0;
 }
 
+/* usym(), func in user-space probes: the address, then the process id */
+static int format_usym(char *out, size_t size, const struct type_member *m, const unsigned char *p)
+{
+	(void)m;
+	uint64_t addr, pid;
+	memcpy(&addr, p, sizeof(addr));
+	memcpy(&pid, p + 8, sizeof(pid));
+	rt_usym_text(out, size, addr, (int)pid);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	uint32_t size; /* of the member's data */
@@ -274,6 +286,7 @@ static const struct {
 	{ "mac_address", 6, format_mac },
 	{ "cgroup_path_t", 8, format_cgroup_path },
 	{ "username", 8, format_username },
+	{ SONDE_USYM_TYPE, 16, format_usym },
 };
 
 bool rt_user_value(struct rt_arena *a, const struct type *t, const void *bytes, struct rt_value *v)

@@ -254,7 +254,7 @@ static int apply_max_map_keys(struct run *r)
 		if ((!hist || n > bpf_map__max_entries(map)) && set_max_entries(map, m->name, n) < 0)
 			return -1;
 	}
-	return 0;
+	return rt_stacks_size(r->obj, n ? n : SONDE_MAX_MAP_KEYS);
 }
 
 /* bpftrace's perf_rb_pages (o->ringbuf_pages): the ring buffer's size in
@@ -373,7 +373,7 @@ static int load(struct run *r, const struct compiled *c)
 		fputs(rt_libbpf_log_text(), stderr);
 		return -1;
 	}
-	rt_stacks_open(r->obj);
+	rt_stacks_open(r->obj, r->desc);
 	for (int i = 0; i < r->desc->nprobes; i++)
 		if (!program_of(r, &r->desc->probes[i])) {
 			fprintf(stderr, "sonde: internal error: no program '%s' for probe '%s'\n",
@@ -643,7 +643,8 @@ static void event_loop(struct run *r)
 	r->interruptible = true;
 	while (!stop_requested && !r->exited && !r->output_broken && !r->failed) {
 		struct epoll_event events[4];
-		int n = epoll_wait(epfd, events, 4, LOST_CHECK_MS);
+		int watch_ms = rt_stacks_watch(r->child.pid > 0 ? r->child.pid : r->target.pid);
+		int n = epoll_wait(epfd, events, 4, watch_ms >= 0 && watch_ms < LOST_CHECK_MS ? watch_ms : LOST_CHECK_MS);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
 			r->failed = true;

@@ -17,10 +17,20 @@ struct bpf_object;
 
 /* ---- runtime/stacks.c: where stack values find their frames -------------- */
 
-/* Stack values decoded from now on read the stack maps of obj. */
-void rt_stacks_open(struct bpf_object *obj);
+/* Stack values decoded from now on read the stack maps of obj; the
+ * binaries d's probes are in name addresses of processes gone unread. */
+void rt_stacks_open(struct bpf_object *obj, const struct desc *d);
 /* Forget the object and the symbol table (before the object is closed). */
 void rt_stacks_close(void);
+/* Size obj's stack maps for maps of `keys` keys (before load); -1 after
+ * saying why not. */
+int rt_stacks_size(struct bpf_object *obj, uint32_t keys);
+/* User stacks print at the end, when a -c command or -p process may have
+ * exited: the event loop calls this for it (pid; 0 = none) and it reads
+ * the process's maps every so often while it runs, so its frames keep
+ * their names. Returns the ms until it wants to be called again, or -1
+ * (the script has no user stacks). */
+int rt_stacks_watch(int pid);
 
 /* ---- runtime/child.c: the -c command ------------------------------------ */
 

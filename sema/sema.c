@@ -75,12 +75,14 @@ bool sema_unsafe(struct sema *s)
 bool sema_default_stack_mode(struct sema *s, struct node *n, enum stack_mode *mode)
 {
 	static const char *const names[] = { "bpftrace", "perf", "raw", "build_id" };
+	static const enum stack_mode modes[] = { STACK_MODE_BPFTRACE, STACK_MODE_PERF, STACK_MODE_RAW,
+						 STACK_MODE_BUILD_ID };
 	unsigned m = s->opt ? s->opt->stack_mode : 0;
-	if (m == 0 || m == 1) {
-		*mode = m == 1 ? STACK_MODE_PERF : STACK_MODE_BPFTRACE;
+	if (m < sizeof(modes) / sizeof(modes[0])) {
+		*mode = modes[m];
 		return true;
 	}
-	sema_fail(s, n->loc, "stack_mode %s (from the config) is not supported by sonde yet: bpftrace or perf",
+	sema_fail(s, n->loc, "stack_mode %s (from the config) is not supported by sonde yet: bpftrace, perf, raw or build_id",
 		  m < 4 ? names[m] : "?");
 	return false;
 }

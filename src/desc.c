@@ -992,7 +992,7 @@ static void read_type(struct reader *r, struct raw_types *rt, uint32_t self)
 		e->count = get_u32(r);
 		e->flags = get_u8(r); /* the stack mode */
 		if (!r->failed && (e->as == AS_NONE || e->as > AS_USER || e->count == 0 ||
-				   e->count > DESC_MAX_STACK_FRAMES || e->flags > STACK_MODE_PERF))
+				   e->count > DESC_MAX_STACK_FRAMES || e->flags > STACK_MODE_BUILD_ID))
 			reader_fail(r, "stack of %u frames (space %u, mode %u)", e->count, e->as, e->flags);
 		break;
 	case TY_RECORD:

@@ -782,7 +782,9 @@ static size_t name_into(const struct type *t, char *buf, size_t len)
 			snprintf(tmp, sizeof(tmp), "%s", t->as == AS_USER ? "ustack" : "kstack");
 		else
 			snprintf(tmp, sizeof(tmp), "%s(%s%u)", t->as == AS_USER ? "ustack" : "kstack",
-				 t->stack_mode == STACK_MODE_PERF ? "perf, " : "", (unsigned)t->count);
+				 t->stack_mode == STACK_MODE_PERF ? "perf, " :
+				 t->stack_mode == STACK_MODE_RAW ? "raw, " :
+				 t->stack_mode == STACK_MODE_BUILD_ID ? "build_id, " : "", (unsigned)t->count);
 		return append(buf, len, 0, tmp);
 	case TY_INT:
 		snprintf(tmp, sizeof(tmp), "%sint%u", t->is_signed ? "" : "u", (unsigned)t->size * 8);

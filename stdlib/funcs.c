@@ -285,63 +285,6 @@ static const struct type *check_kaddr(struct sema *s, struct node *call)
 	return type_none();
 }
 
-/* kstack([mode,] [limit]): mode a bare name, limit a literal. */
-static const char *const stack_modes[] = {
-	[STACK_MODE_BPFTRACE] = "bpftrace",
-	[STACK_MODE_PERF] = "perf",
-};
-
-static bool stack_mode_arg(struct sema *s, struct node *arg, enum stack_mode *mode)
-{
-	for (size_t i = 0; i < sizeof(stack_modes) / sizeof(stack_modes[0]); i++)
-		if (strcmp(arg->name, stack_modes[i]) == 0) {
-			*mode = (enum stack_mode)i;
-			arg->type = type_none(); /* a name, not a value: never emitted */
-			return true;
-		}
-	if (strcmp(arg->name, "raw") == 0 || strcmp(arg->name, "build_id") == 0)
-		sema_fail(s, arg->loc, "stack mode '%s' is not supported by sonde yet (bpftrace and perf are)",
-			  arg->name);
-	else {
-		struct suggestion near;
-		suggestion_init(&near, arg->name);
-		for (size_t i = 0; i < sizeof(stack_modes) / sizeof(stack_modes[0]); i++)
-			suggestion_consider(&near, stack_modes[i]);
-		if (near.best)
-			sema_fail(s, arg->loc, "unknown stack mode '%s'; did you mean '%s'?", arg->name, near.best);
-		else
-			sema_fail(s, arg->loc, "unknown stack mode '%s': bpftrace or perf", arg->name);
-		suggestion_free(&near);
-	}
-	return false;
-}
-
-static const struct type *check_kstack(struct sema *s, struct node *call)
-{
-	enum stack_mode mode = STACK_MODE_BPFTRACE;
-	int64_t frames = SONDE_STACK_DEFAULT_FRAMES;
-	struct node *arg = call->args;
-	if ((!arg || arg->kind != N_BUILTIN) && !sema_default_stack_mode(s, call, &mode))
-		return type_none();
-	if (arg && arg->kind == N_BUILTIN) {
-		if (!stack_mode_arg(s, arg, &mode))
-			return type_none();
-		arg = arg->next;
-	} else if (arg && arg->next) {
-		return sema_fail(s, arg->loc, "kstack(): the first of two arguments is the stack mode (bpftrace or perf)");
-	}
-	if (arg) {
-		int i = arg == call->args ? 0 : 1;
-		if (!sema_arg_literal(s, call, i, &frames))
-			return type_none();
-		if (frames < 1 || frames > SONDE_STACK_DEFAULT_FRAMES)
-			return sema_fail(s, arg->loc, "kstack(): a limit of %lld frames is not between 1 and %u "
-					 "(the kernel's perf_event_max_stack)", (long long)frames,
-					 SONDE_STACK_DEFAULT_FRAMES);
-	}
-	return type_stack(sema_types(s), AS_KERNEL, (uint32_t)frames, mode);
-}
-
 /* ksym(addr): named in user space when printed. */
 static const struct type *check_ksym(struct sema *s, struct node *call)
 {
@@ -362,8 +305,12 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "nsecs",  FN_VALUE, 0, 1, check_nsecs, cg_fn_nsecs, NULL },
 	{ "kaddr",  FN_VALUE, 1, 1, check_kaddr, cg_fn_kaddr, NULL },
 	{ "percpu_kaddr", FN_VALUE, 1, 2, stdlib_check_percpu_kaddr, cg_fn_percpu_kaddr, NULL },
-	{ "kstack", FN_VALUE, 0, 2, check_kstack, cg_fn_kstack, NULL },
 	{ "ksym",   FN_VALUE, 1, 1, check_ksym, cg_fn_ksym, NULL },
+	/* stacks and user symbols (symbols.c) */
+	{ "kstack", FN_VALUE, 0, 2, stdlib_check_kstack, cg_fn_kstack, NULL },
+	{ "ustack", FN_VALUE, 0, 2, stdlib_check_ustack, cg_fn_ustack, NULL },
+	{ "usym",   FN_VALUE, 1, 1, stdlib_check_usym, cg_fn_usym, NULL },
+	{ "uaddr",  FN_VALUE, 1, 1, stdlib_check_uaddr, cg_fn_kaddr, NULL },
 	/* values computed in BPF or at compile time (values.c) */
 	{ "pid",         FN_VALUE, 0, 1, stdlib_check_pid_ns, cg_var_pid, NULL },
 	{ "tid",         FN_VALUE, 0, 1, stdlib_check_pid_ns, cg_var_tid, NULL },

@@ -139,15 +139,6 @@ static const struct type *var_ctx(struct sema *s, struct node *n)
 	return first ? type_ptr(sema_types(s), first, AS_KERNEL) : type_none();
 }
 
-/* kstack: the kernel stack, bpftrace's default depth and mode. */
-static const struct type *var_kstack(struct sema *s, struct node *n)
-{
-	enum stack_mode mode;
-	if (!sema_default_stack_mode(s, n, &mode))
-		return type_none();
-	return type_stack(sema_types(s), AS_KERNEL, SONDE_STACK_DEFAULT_FRAMES, mode);
-}
-
 const struct stdlib_var stdlib_vars[] = {
 	{ "pid",     var_u32, cg_var_pid },
 	{ "tid",     var_u32, cg_var_tid },
@@ -163,7 +154,9 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "cgroup",  var_u64, cg_var_cgroup },
 	{ "curtask", var_curtask, cg_var_curtask },
 	{ "ctx",     var_ctx, cg_var_ctx },
-	{ "kstack",  var_kstack, cg_var_kstack },
+	{ "kstack",  stdlib_var_kstack, cg_var_kstack }, /* symbols.c */
+	{ "ustack",  stdlib_var_ustack, cg_var_ustack },
+	{ "func",    stdlib_var_func, cg_var_func },
 	{ "retval",  var_retval, cg_var_retval },
 	{ "jiffies", stdlib_var_jiffies, cg_var_jiffies },
 	{ "numaid",  stdlib_var_numaid, cg_var_numaid },

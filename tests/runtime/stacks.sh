@@ -49,6 +49,13 @@ expect_match "BPFTRACE_STACK_MODE=perf" $'^\t[0-9a-f]{16} ' "$OUT"
 run_sonde -q -c "$SYSCALLER -n 1 -k getppid" -e 'config = { stack_mode = "perf" }
 	tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack(1)] = count(); }'
 expect_match "config stack_mode = \"perf\" (quoted)" $'^\t[0-9a-f]{16} ' "$OUT"
-run_sonde -e 'config = { stack_mode = raw } BEGIN { @ = kstack; }'
-expect_match "stack_mode raw: not yet" "stack_mode raw \\(from the config\\) is not supported by sonde yet" "$ERR"
+# raw (latest bpftrace): the addresses alone, one a line, unindented
+run_sonde -q -c "$SYSCALLER -n 1 -k getppid" -e 'config = { stack_mode = raw }
+	tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack(2)] = count(); @p[kstack(perf, 1)] = count(); }'
+expect_eq "config stack_mode = raw: two addresses" 2 "$(sed -n '/^@\[$/,/^\]/p' <<<"$OUT" | grep -cE '^ffffffff[0-9a-f]{8}$')"
+expect_match "kstack(perf, N) overrides raw" $'^\t[0-9a-f]{16} [a-z_0-9.]+\\+[0-9]+$' "$(sed -n '/^@p\[/,/^\]/p' <<<"$OUT")"
+# build_id is for user stacks: a kernel stack is raw then, as in bpftrace
+run_sonde -q -c "$SYSCALLER -n 1 -k getppid" -e 'config = { stack_mode = build_id }
+	tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack(1)] = count(); }'
+expect_match "config stack_mode = build_id: a kernel stack is raw" '^ffffffff[0-9a-f]{8}$' "$OUT"
 finish

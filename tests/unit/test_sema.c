@@ -1078,7 +1078,7 @@ static void test_error_counts(void)
 		"BEGIN { printf(nosuch); }",
 		"BEGIN { printf(\"%d\\n\", str(nosuch)); }",
 		"BEGIN { @x = str(nosuch); @y = @x + 1; }",
-		"BEGIN { @a = ustack; @b = ustack(); @c[ustack] = count(); }",
+		"BEGIN { @a = dw_ustack; @b = dw_ustack(); @c[dw_ustack] = count(); }",
 		/* an action whose probe failed: its probe-specific names are not judged */
 		"iter:tsk { printf(\"%s\\n\", ctx->task->comm); }",
 		"kretprobe:vfs_read { @ = retval; }",
@@ -1114,8 +1114,8 @@ static void test_suggestions(void)
 /* bpftrace's names sonde lacks, or misused: what the user needs to know. */
 static void test_bpftrace_names(void)
 {
-	expect_error("BEGIN { @[ustack] = count(); }",
-		     "stdin:1:11: error: 'ustack' is not supported by sonde yet");
+	expect_error("BEGIN { @[dw_ustack] = count(); }",
+		     "stdin:1:11: error: 'dw_ustack' is not supported by sonde yet");
 	expect_error("BEGIN { @ = comm(1); }",
 		     "stdin:1:13: error: comm(pid) reads the task through the bpf_task_from_pid kfunc, which the kernel allows only in fentry, fexit and iter programs; sonde has none of those yet. comm is the current thread's name");
 	expect_error("BEGIN { @ = str; }", "stdin:1:13: error: 'str' is a function: call it as str(...)");

@@ -1,0 +1,56 @@
+/* stacks.c - codegen of user stacks and user symbols (stdlib/symbols.c):
+ * ustack, usym(), func. Kernel stacks are in builtins.c. */
+#include "cg.h"
+
+/* bpf_get_stackid() flags (include/uapi/linux/bpf.h) */
+#define CG_F_USER_STACK (1ull << 8)
+
+static LLVMValueRef current_pid_tgid(struct cg *cg)
+{
+	return cg->pid_tgid ? cg->pid_tgid : cg_helper(cg, HELPER_GET_CURRENT_PID_TGID, cg->i64, NULL, 0);
+}
+
+/* The stack id in the low 32 bits (negative: the kernel stored no stack)
+ * and the process id in the high 32 bits: the same frames mean other
+ * functions in another process (bpftrace packs them so too). */
+LLVMValueRef cg_var_ustack(struct cg *cg, struct node *n)
+{
+	LLVMValueRef args[3] = { cg->ctx_arg, cg_stack_map(cg, n->type), cg_const(cg, CG_F_USER_STACK) };
+	LLVMValueRef id = cg_helper(cg, HELPER_GET_STACKID, cg->i64, args, 3);
+	LLVMValueRef low = LLVMBuildAnd(cg->b, id, cg_const(cg, 0xffffffffu), "");
+	LLVMValueRef pid = LLVMBuildAnd(cg->b, current_pid_tgid(cg), cg_const(cg, 0xffffffff00000000ull), "");
+	return LLVMBuildOr(cg->b, low, pid, "");
+}
+
+LLVMValueRef cg_fn_ustack(struct cg *cg, struct node *n)
+{
+	return cg_var_ustack(cg, n);
+}
+
+/* A usym value: the address, then the process whose maps name it. */
+static LLVMValueRef usym_value(struct cg *cg, LLVMValueRef addr)
+{
+	LLVMValueRef out = cg_temp(cg, 16);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, addr, out), 8);
+	LLVMValueRef pid = LLVMBuildLShr(cg->b, current_pid_tgid(cg), cg_const(cg, 32), "");
+	LLVMSetAlignment(LLVMBuildStore(cg->b, pid, cg_ptr_add(cg, out, 8)), 8);
+	return out;
+}
+
+LLVMValueRef cg_fn_usym(struct cg *cg, struct node *n)
+{
+	return usym_value(cg, cg_expr(cg, n->args));
+}
+
+/* func: the provider's address, a usym in user-space probes (a record) and
+ * a ksym (a scalar) elsewhere, as sema typed it. */
+LLVMValueRef cg_var_func(struct cg *cg, struct node *n)
+{
+	const struct probe_provider *prov = cg->group->prov;
+	if (!prov->emit_func_ip) {
+		cg_error(cg, n->loc, "internal error: func is not available in %s probes", prov->name);
+		return cg_const(cg, 0);
+	}
+	LLVMValueRef ip = prov->emit_func_ip(cg);
+	return n->type->kind == TY_RECORD ? usym_value(cg, ip) : ip;
+}
