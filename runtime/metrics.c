@@ -422,11 +422,12 @@ static void map_samples(struct scrape *s, const char *family, const char *suffix
 	}
 }
 
-/* stats(): three gauge families, _count, _avg and _sum. */
+/* stats(): three gauge families, _samples, _average and _total_value
+ * (not _count and _sum: those suffixes belong to histograms and summaries). */
 static void stats_families(struct scrape *s, const char *family, const struct desc_map *dm,
 			   struct keyed *keys, int n)
 {
-	static const char *const suffixes[] = { "_count", "_avg", "_sum" };
+	static const char *const suffixes[] = { "_samples", "_average", "_total_value" };
 	for (int part = 0; part < 3; part++) {
 		char what[64];
 		snprintf(what, sizeof(what), "stats(), its %s", part == 0 ? "count" : part == 1 ? "average" : "total");
