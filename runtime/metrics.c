@@ -332,6 +332,16 @@ static void plain_sample(struct scrape *s, const char *family, const struct desc
 	}
 }
 
+/* A bucket with an upper bound of its own; the top one (open, or up to the
+ * largest integer, where hist(n, k)'s bound wraps) is +Inf's. */
+static bool finite_bucket(const struct rt_value *h, int i)
+{
+	const struct rt_hist_row *row = &h->rows[i];
+	if (!row->has_max || row->max == INT64_MAX)
+		return false;
+	return i == 0 || !h->rows[i - 1].has_max || row->max > h->rows[i - 1].max;
+}
+
 /* Cumulative buckets from the decoder's rows (first to last bucket in
  * use), each `le` the bucket's largest value; +Inf holds the total. */
 static void histogram_samples(struct scrape *s, const char *family, const struct desc_map *dm,
@@ -344,15 +354,14 @@ static void histogram_samples(struct scrape *s, const char *family, const struct
 		total += k->e->agg.buckets[i];
 	uint32_t finite = 0;
 	for (int i = 0; i < h->n; i++)
-		if (h->rows[i].has_max && h->rows[i].max != INT64_MAX)
-			finite++;
+		finite += finite_bucket(h, i);
 	if (!take_series(s, finite + 2))
 		return;
 	uint64_t cumulative = 0;
 	for (int i = 0; i < h->n; i++) {
 		const struct rt_hist_row *row = &h->rows[i];
 		cumulative += row->raw;
-		if (!row->has_max || row->max == INT64_MAX)
+		if (!finite_bucket(h, i))
 			continue;
 		char le[40];
 		snprintf(le, sizeof(le), "le=\"%" PRId64 "\"", row->max);
