@@ -35,6 +35,8 @@ struct rt_options {
 	uint32_t log_size;         /* BPFTRACE_LOG_SIZE: bytes of verifier log kept on failure */
 	bool no_maps_at_exit;      /* print_maps_on_exit=false: maps are not printed at exit */
 	uint32_t max_cat_bytes;    /* max_cat_bytes: what cat() prints of a file; 0 = 10240 */
+	const char *metrics;       /* --metrics [ADDR:]PORT: serve the maps to Prometheus; NULL = no */
+	uint32_t metrics_max_series; /* series per scrape; 0 = the default (runtime/metrics.c) */
 };
 
 /* str_trunc_trailer: a string that filled its buffer (it was cut) is

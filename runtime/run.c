@@ -49,6 +49,7 @@ struct run {
 	struct rt_links links;
 	struct rt_child child;
 	struct rt_target target; /* -p */
+	struct rt_metrics *metrics; /* --metrics: serving the maps, or NULL */
 	char *log_buf;
 	bool exited;     /* exit() was called: later events are ignored */
 	int64_t exit_code;
@@ -816,6 +817,8 @@ static void finish(struct run *r)
 
 static void release_all(struct run *r)
 {
+	rt_metrics_stop(r->metrics); /* its thread reads the map fds closed below */
+	r->metrics = NULL;
 	destroy_links(&r->links);
 	ring_buffer__free(r->rb);
 	rt_stacks_close();
@@ -868,9 +871,27 @@ static void announce_attached(struct run *r, struct held_output *h, bool attache
 	flush_output(r);
 }
 
+/* --metrics: served from the maps as soon as they exist, before any probe
+ * is attached, so that a wrong address fails before tracing starts. */
+static int start_metrics(struct run *r)
+{
+	if (!r->o->metrics || r->o->dry_run)
+		return 0;
+	struct rt_metrics_config cfg = {
+		.listen = r->o->metrics,
+		.max_series = r->o->metrics_max_series,
+		.desc = r->desc,
+		.map_fds = r->map_fds,
+		.ncpus = r->ncpus,
+		.quiet = r->o->quiet,
+		.verbose = r->o->verbose,
+	};
+	return rt_metrics_start(&r->metrics, &cfg);
+}
+
 static int start(struct run *r, const struct compiled *c)
 {
-	if (load(r, c) < 0)
+	if (load(r, c) < 0 || start_metrics(r) < 0)
 		return -1;
 	int rb_fd = map_fd(r, r->desc->ringbuf_name);
 	if (rb_fd >= 0 && !(r->rb = ring_buffer__new(rb_fd, on_event, r, NULL))) {

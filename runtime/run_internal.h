@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "desc.h"
@@ -121,5 +122,29 @@ void rt_report_verifier_log(const struct desc_probe *probe, const struct source 
 bool rt_may_trace(void);
 /* "sonde: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): ..." */
 void rt_report_no_privileges(int err);
+
+/* ---- runtime/metrics.c: --metrics, the maps as Prometheus metrics ------- */
+
+struct rt_metrics;
+#define RT_METRICS_DEFAULT_MAX_SERIES 10000u
+struct rt_metrics_config {
+	const char *listen;       /* "[ADDR:]PORT" */
+	uint32_t max_series;      /* per scrape; 0 = RT_METRICS_DEFAULT_MAX_SERIES */
+	const struct desc *desc;  /* both must outlive the server */
+	const int *map_fds;       /* per desc map, -1 = missing */
+	int ncpus;
+	bool quiet;               /* no "Serving metrics at ..." line */
+	bool verbose;             /* libmicrohttpd's messages on stderr */
+};
+/* Listen and serve GET /metrics from libmicrohttpd's own thread. Returns
+ * 0, or -1 after printing why (bad address, port in use). */
+int rt_metrics_start(struct rt_metrics **out, const struct rt_metrics_config *cfg);
+/* Stop serving and join the thread (before the map fds are closed). NULL: nothing. */
+void rt_metrics_stop(struct rt_metrics *m);
+/* "PORT", "ADDR:PORT", "[V6]:PORT" (ADDR defaults to 127.0.0.1). */
+int rt_metrics_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len,
+			    char *err, size_t errlen);
+/* "@bytes" -> "sonde_bytes" (owned). */
+char *rt_metrics_name(const char *map_name);
 
 #endif

@@ -6,6 +6,7 @@
  * sema gave them (include/output.h). The sinks only format decoded values,
  * so text and JSON agree on what a value is: one decoder, two spellings. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -259,10 +260,18 @@ static void decode_into(struct rt_arena *a, struct rt_value *v, const struct typ
 	}
 }
 
+/* Decoding reaches process-wide state (the stack maps and kernel symbols
+ * of runtime/stacks.c, the caches of runtime/formats.c), and the --metrics
+ * thread decodes keys while the event loop decodes events: one decode at
+ * a time. The lock is held for one value, never across I/O to a client. */
+static pthread_mutex_t decode_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct rt_value *rt_decode(struct rt_arena *a, const struct type *t, const void *bytes)
 {
 	struct rt_value *v = new_value(a, RV_NONE);
+	pthread_mutex_lock(&decode_lock);
 	decode_into(a, v, t, bytes);
+	pthread_mutex_unlock(&decode_lock);
 	return v;
 }
 

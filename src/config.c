@@ -68,6 +68,10 @@ static const struct cfg_setting settings[CFG_COUNT] = {
 	[CFG_UNSTABLE_IMPORT] = { "unstable_import", NULL, CFG_WORD, 0, 0, false, false, unstable_modes },
 	[CFG_UNSTABLE_TSERIES] = { "unstable_tseries", NULL, CFG_WORD, 0, 0, false, false,
 				   unstable_modes },
+	/* sonde's own: --metrics as a setting (the command line wins) */
+	[CFG_METRICS] = { "metrics", NULL, CFG_TEXT, 0, 0, false, false, NULL },
+	[CFG_METRICS_MAX_SERIES] = { "metrics_max_series", NULL, CFG_NUMBER, 1, UINT32_MAX, false,
+				     false, NULL },
 	[CFG_UNSTABLE_DW_USTACK] = { "unstable_dw_ustack", NULL, CFG_WORD, 0, 0, false, false,
 				     unstable_modes },
 };

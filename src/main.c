@@ -31,6 +31,7 @@ struct cli {
 	int nnamed;
 	char **includes; /* --include NAME (owned array, borrowed strings) */
 	int nincludes;
+	char *metrics_owned; /* the config block's `metrics` (the config is freed before the run) */
 };
 
 static void usage(FILE *out)
@@ -69,6 +70,9 @@ static void usage(FILE *out)
 	      "                     set, by the kernel, in every process that maps the binary\n"
 	      "    --include FILE   read header FILE before the script (#include <FILE>; a path\n"
 	      "                     that exists, as #include \"FILE\")\n"
+	      "    --metrics [ADDR:]PORT\n"
+	      "                     serve the maps at http://ADDR:PORT/metrics for Prometheus\n"
+	      "                     while the script runs (ADDR: 127.0.0.1 unless given)\n"
 	      "    -h, --help       show this help\n"
 	      "    -V, --version    show the version\n"
 	      "    --               end of options; what follows are positional\n"
@@ -143,6 +147,9 @@ static void apply_run_settings(struct cli *cli)
 	cli->rt.no_maps_at_exit = cli->config.set[CFG_PRINT_MAPS_ON_EXIT] &&
 				  !config_get(&cli->config, CFG_PRINT_MAPS_ON_EXIT);
 	cli->rt.max_cat_bytes = (uint32_t)config_get(&cli->config, CFG_MAX_CAT_BYTES);
+	if (!cli->rt.metrics && cli->config.set[CFG_METRICS]) /* --metrics wins */
+		cli->rt.metrics = cli->metrics_owned = xstrdup(cli->config.text[CFG_METRICS]);
+	cli->rt.metrics_max_series = (uint32_t)config_get(&cli->config, CFG_METRICS_MAX_SERIES);
 	if (cli->config.set[CFG_STR_TRUNC_TRAILER])
 		rt_set_str_trunc_trailer(cli->config.text[CFG_STR_TRUNC_TRAILER]);
 }
@@ -150,7 +157,7 @@ static void apply_run_settings(struct cli *cli)
 /* ---- the command line ------------------------------------------------------ */
 
 enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE,
-       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE };
+       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE, OPT_METRICS };
 
 static int compile_probe_filter(struct cli *cli, const char *pattern)
 {
@@ -198,6 +205,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
 		{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
 		{ "include", required_argument, NULL, OPT_INCLUDE },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -240,6 +248,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_UNSAFE: cli->co.unsafe = true; break;
 		case OPT_USDT_FILE_ACTIVATION: break; /* probes/usdt.c: ref_ctr_offset does it */
+		case OPT_METRICS: cli->rt.metrics = optarg; break;
 		case OPT_INCLUDE:
 			cli->includes = xrealloc(cli->includes, sizeof(*cli->includes) * (size_t)(cli->nincludes + 1));
 			cli->includes[cli->nincludes++] = optarg;
@@ -379,6 +388,7 @@ static int compile_and_run(struct cli *c)
 	if (cli.co.emit_elf_path) {
 		compiled_free(&compiled);
 		source_free(src);
+		free(cli.metrics_owned);
 		return 0;
 	}
 
@@ -387,6 +397,7 @@ static int compile_and_run(struct cli *c)
 		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli.output_path, strerror(errno));
 		compiled_free(&compiled);
 		source_free(src);
+		free(cli.metrics_owned);
 		return 1;
 	}
 	cli.rt.out = out;
@@ -399,5 +410,6 @@ static int compile_and_run(struct cli *c)
 	}
 	compiled_free(&compiled);
 	source_free(src);
+	free(cli.metrics_owned);
 	return rc;
 }
