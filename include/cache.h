@@ -13,7 +13,7 @@
  *   header   magic "SONDECC\n", u32 format version, u32 kind (entry or
  *            AOT file), u64 body length, u64 FNV-1a-64 of the body
  *   body     str kernel identity, blob key, u32 ndeps + per dep (str path,
- *            u64 dev, ino, size, mtime ns), blob diagnostics to replay,
+ *            u8 content, u64 dev, ino, size, mtime ns or hash), blob diagnostics to replay,
  *            settings (u32 count, per setting u8 set, u8 from_env,
  *            u64 value, str text), blob ELF, blob description
  * (str and blob: u32 length + bytes). Anything malformed, truncated, of
@@ -37,9 +37,12 @@ enum cache_kind {
 	CACHE_AOT = 2,   /* sonde --aot OUT: one file to run elsewhere */
 };
 
-/* A file the compile read, and what it was then. */
+/* A file the compile read, and what it was then: its identity, or for
+ * files whose times mean nothing (tracefs format files) its contents'
+ * length (size) and FNV-1a-64 hash (mtime_ns). */
 struct cache_dep {
 	char *path;
+	bool content;
 	uint64_t dev, ino, size, mtime_ns;
 };
 
@@ -70,7 +73,11 @@ int cache_decode(const void *data, size_t len, struct cache_entry *out, char *er
 int cache_check_deps(const struct cache_entry *e, char *err, size_t errlen);
 /* Records the identity of the file at path; -1 when it cannot be stat'ed. */
 int cache_add_dep(struct cache_entry *e, const char *path);
-/* Adds the binaries the compiled probes depend on (uprobe, USDT); -1 when a
+/* Records the contents of the file at path; -1 when it cannot be read. */
+int cache_add_content_dep(struct cache_entry *e, const char *path);
+/* Adds the files the compiled probes depend on (the binaries of uprobe and
+ * USDT probes, the format files of tracepoints whose record layout was
+ * compiled in); -1 when a
  * probe's code depends on something the cache cannot check (the entry
  * must then not be written). */
 int cache_add_probe_deps(struct cache_entry *e, const struct desc *d);

@@ -16,6 +16,7 @@
 #include "btf.h"
 #include "cache.h"
 #include "preproc.h"
+#include "probe.h"
 #include "sonde.h"
 #include "util.h"
 
@@ -114,6 +115,7 @@ unsigned char *cache_encode(const struct cache_entry *e, size_t *len)
 	for (int i = 0; i < e->ndeps; i++) {
 		const struct cache_dep *d = &e->deps[i];
 		cb_str(&body, d->path);
+		cb_u64(&body, d->content, 1);
 		cb_u64(&body, d->dev, 8);
 		cb_u64(&body, d->ino, 8);
 		cb_u64(&body, d->size, 8);
@@ -268,6 +270,7 @@ static void decode_deps(struct creader *r, struct cache_entry *out)
 	for (uint32_t i = 0; i < n && !r->failed; i++) {
 		struct cache_dep *d = &out->deps[out->ndeps++];
 		d->path = cr_blob(r, NULL);
+		d->content = cr_u64(r, 1) != 0;
 		d->dev = cr_u64(r, 8);
 		d->ino = cr_u64(r, 8);
 		d->size = cr_u64(r, 8);
@@ -329,14 +332,46 @@ int cache_add_dep(struct cache_entry *e, const char *path)
 	return 0;
 }
 
+static int read_file(const char *path, unsigned char **data, size_t *len);
+
+/* A file's contents as a dependency (length and hash). */
+static int dep_content(const char *path, struct cache_dep *d)
+{
+	unsigned char *data;
+	size_t len;
+	if (read_file(path, &data, &len) < 0)
+		return -1;
+	d->content = true;
+	d->dev = d->ino = 0;
+	d->size = len;
+	d->mtime_ns = cache_fnv1a64(data, len, FNV_BASIS);
+	free(data);
+	return 0;
+}
+
+int cache_add_content_dep(struct cache_entry *e, const char *path)
+{
+	for (int i = 0; i < e->ndeps; i++)
+		if (strcmp(e->deps[i].path, path) == 0)
+			return 0;
+	struct cache_dep d = { 0 };
+	if (dep_content(path, &d) < 0)
+		return -1;
+	e->deps = xrealloc(e->deps, sizeof(*e->deps) * (size_t)(e->ndeps + 1));
+	d.path = xstrdup(path);
+	e->deps[e->ndeps++] = d;
+	return 0;
+}
+
 int cache_check_deps(const struct cache_entry *e, char *err, size_t errlen)
 {
 	for (int i = 0; i < e->ndeps; i++) {
 		struct stat st;
-		struct cache_dep now;
-		if (stat(e->deps[i].path, &st) != 0)
+		struct cache_dep now = { 0 };
+		if (e->deps[i].content ? dep_content(e->deps[i].path, &now) != 0 : stat(e->deps[i].path, &st) != 0)
 			return fail(err, errlen, "stale: %s: %s", e->deps[i].path, strerror(errno));
-		dep_identity(&st, &now);
+		if (!e->deps[i].content)
+			dep_identity(&st, &now);
 		const struct cache_dep *was = &e->deps[i];
 		if (now.dev != was->dev || now.ino != was->ino || now.size != was->size ||
 		    now.mtime_ns != was->mtime_ns)
@@ -345,12 +380,18 @@ int cache_check_deps(const struct cache_entry *e, char *err, size_t errlen)
 	return 0;
 }
 
-/* The binary a probe's program was made for: "PATH:func" (uprobe), "PATH\n
- * notes" (USDT). NULL when the probe depends on no file. */
-static char *probe_binary(const struct desc_probe *p)
+/* The file a probe's program was made for: "PATH:func" (uprobe), "PATH\n
+ * notes" (USDT), the format file of a tracepoint "category:event" whose
+ * record offsets were compiled in. NULL when it depends on no file. */
+static char *probe_file(const struct desc_probe *p)
 {
 	const char *t = p->target ? p->target : "";
+	const char *root;
 	switch (p->type) {
+	case PT_TRACEPOINT:
+		if (!(p->deps & DESC_DEP_KERNEL_LAYOUT) || !strchr(t, ':') || !(root = tracefs_path()))
+			return NULL;
+		return xasprintf("%s/events/%.*s/%s/format", root, (int)strcspn(t, ":"), t, strchr(t, ':') + 1);
 	case PT_UPROBE:
 	case PT_URETPROBE:
 		return xstrndup(t, strcspn(t, ":"));
@@ -368,10 +409,11 @@ int cache_add_probe_deps(struct cache_entry *e, const struct desc *d)
 		/* addresses of another process' memory: valid for that process alone */
 		if (p->type == PT_WATCHPOINT || p->type == PT_ASYNCWATCHPOINT)
 			return -1;
-		char *bin = probe_binary(p);
+		char *bin = probe_file(p);
 		if (!bin)
 			continue;
-		int rc = bin[0] == '/' ? cache_add_dep(e, bin) : -1;
+		int rc = bin[0] != '/' ? -1 : p->type == PT_TRACEPOINT ? cache_add_content_dep(e, bin)
+								      : cache_add_dep(e, bin);
 		free(bin);
 		if (rc < 0)
 			return -1;
@@ -467,11 +509,15 @@ static int check_aot(const struct cache_entry *e, char *err, size_t errlen)
 		return fail(err, errlen, "it has the syscall numbers of %s; this machine is %s", dd->syscall_abi,
 			    u.machine);
 	for (int i = 0; i < e->ndeps; i++) {
+		const struct cache_dep *d = &e->deps[i];
 		struct stat st;
-		if (stat(e->deps[i].path, &st) != 0)
-			return fail(err, errlen, "%s: %s", e->deps[i].path, strerror(errno));
-		if ((uint64_t)st.st_size != e->deps[i].size)
-			return fail(err, errlen, "%s is not the binary it was compiled for", e->deps[i].path);
+		struct cache_dep now = { 0 };
+		if (d->content ? dep_content(d->path, &now) != 0 : stat(d->path, &st) != 0)
+			return fail(err, errlen, "%s: %s", d->path, strerror(errno));
+		if (d->content && (now.size != d->size || now.mtime_ns != d->mtime_ns))
+			return fail(err, errlen, "%s differs from the one it was compiled with", d->path);
+		if (!d->content && (uint64_t)st.st_size != d->size)
+			return fail(err, errlen, "%s is not the binary it was compiled for", d->path);
 	}
 	return 0;
 }

@@ -157,6 +157,21 @@ static void test_load(void)
 	unlink(dep);
 	CHECK(cache_load(path, key, strlen(key), &got, err, sizeof(err)) < 0 && strstr(err, "stale"));
 
+	/* a file checked by its contents (tracefs format files have no times) */
+	cache_deps_free(&e);
+	char *fmt = xasprintf("%s/format", dir);
+	f = fopen(fmt, "w");
+	CHECK(f && fputs("field:int a; offset:8;", f) >= 0 && fclose(f) == 0);
+	CHECK(cache_add_content_dep(&e, fmt) == 0 && e.ndeps == 1 && e.deps[0].content);
+	CHECK(cache_store(path, &e, false) == 0);
+	CHECKF(cache_load(path, key, strlen(key), &got, err, sizeof(err)) == 0, "%s", err);
+	CHECK(got.ndeps == 1 && got.deps[0].content);
+	cache_entry_free(&got);
+	f = fopen(fmt, "w");
+	CHECK(f && fputs("field:int a; offset:16;", f) >= 0 && fclose(f) == 0);
+	CHECK(cache_load(path, key, strlen(key), &got, err, sizeof(err)) < 0 && strstr(err, "stale"));
+	free(fmt);
+
 	/* an --aot file is not a cache entry */
 	cache_deps_free(&e);
 	e.kind = CACHE_AOT;
