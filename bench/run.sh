@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - sonde's benchmark suite, one entry point (see bench/README.md).
 #
-#   sudo bench/run.sh [SONDE_BINARY] [overhead|startup|probes|compile|print|symbols ...]
+#   sudo bench/run.sh [SONDE_BINARY] [overhead|startup|probes|compile|print|symbols|cache ...]
 #
 # Tools are run interleaved (A B C A B C ...) and summarised by medians, so
 # machine drift hits every tool alike. Every run is bounded by a timeout and
@@ -14,8 +14,8 @@ sonde=$here/../build/sonde
 parts=()
 for arg in "$@"; do
 	case $arg in
-	overhead | startup | probes | compile | print | symbols) parts+=("$arg") ;;
-	all) parts+=(overhead startup probes compile print symbols) ;;
+	overhead | startup | probes | compile | print | symbols | cache) parts+=("$arg") ;;
+	all) parts+=(overhead startup probes compile print symbols cache) ;;
 	-h | --help)
 		sed -n '2,9p' "$0"
 		exit 0
@@ -23,10 +23,10 @@ for arg in "$@"; do
 	*) sonde=$arg ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(overhead startup probes compile print symbols)
+[ ${#parts[@]} -gt 0 ] || parts=(overhead startup probes compile print symbols cache)
 
 : "${OVERHEAD_ROUNDS:=5}" "${OVERHEAD_SCRIPTS:=comm pid hist chain}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
-: "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
+: "${CACHE_ROUNDS:=10}" "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
 : "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}" "${SYMBOL_ROUNDS:=3}" "${SYMBOL_STACKS:=10000}"
 : "${CPUS:=$(seq -s ' ' 0 $(($(nproc) - 1)))}"
 : "${OUT:=/tmp/sonde-bench.$(date +%Y%m%d-%H%M%S)}"
@@ -39,6 +39,9 @@ die() {
 command -v bpftrace >/dev/null || die "bpftrace is not installed (apt-get install bpftrace)"
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing
 trap 'exit 130' INT TERM
+# Every part but `cache` measures sonde compiling each time, as before the
+# compile cache existed; `cache` turns it on with a cache of its own.
+export SONDE_NO_CACHE=1
 
 bin=$OUT/bin
 mkdir -p "$bin" "$OUT/tmp"
@@ -524,6 +527,73 @@ part_symbols() {
 	say "     Timed from the probe's printf (seen on stdout) to the tracer's exit. 'stacks printed' is below"
 	say "     $n: a stack whose stack-map bucket another holds is not stored (both tools: 128 Ki buckets)"
 	say "   both tools run with BPFTRACE_MAP_KEYS_MAX=BPFTRACE_MAX_MAP_KEYS=$keys"
+}
+
+# ------------------------------------------------------------ 7. the compile cache
+
+part_cache() {
+	local raw=$OUT/cache.raw script=$OUT/cache20.bt round mode name
+	local begin='BEGIN { exit(); }' runner
+	runner=$(dirname "$sonde")/sonde-run
+	: >"$raw"
+	: >"$script"
+	for name in "${SYSCALLS20[@]:0:19}"; do
+		echo "tracepoint:syscalls:sys_enter_$name { @[probe] = count(); }" >>"$script"
+	done
+	echo 'tracepoint:syscalls:sys_enter_getppid { printf("seen\n"); exit(); }' >>"$script"
+	local modes=(compiled cached)
+	[ -x "$runner" ] && modes+=(sonde-run)
+	tool_enabled bpftrace && modes=(bpftrace "${modes[@]}")
+	# cache_cmd MODE ARGS...: CMD for one way of running
+	cache_cmd() {
+		local mode=$1
+		shift
+		case $mode in
+		bpftrace) CMD=(bpftrace "$@") ;;
+		compiled) CMD=("$sonde" --no-cache "$@") ;;
+		cached) CMD=(env SONDE_NO_CACHE= XDG_CACHE_HOME="$OUT/cache" "$sonde" "$@") ;;
+		sonde-run) CMD=(env SONDE_NO_CACHE= XDG_CACHE_HOME="$OUT/cache" "$runner" "$@") ;;
+		esac
+	}
+	rm -rf "$OUT/cache"
+	# warm the cache (the runs below all find their entry)
+	SONDE_NO_CACHE= XDG_CACHE_HOME=$OUT/cache timeout 30 "$sonde" -e "$begin" >/dev/null 2>&1 || true
+	SONDE_NO_CACHE= XDG_CACHE_HOME=$OUT/cache timeout 30 "$sonde" "$script" >/dev/null 2>&1 &
+	local warm=$!
+	sleep 2
+	kill -INT "$warm" 2>/dev/null || true
+	wait "$warm" 2>/dev/null || true
+	progress "cache: $CACHE_ROUNDS rounds "
+	for round in $(seq "$CACHE_ROUNDS"); do
+		for mode in "${modes[@]}"; do
+			cache_cmd "$mode" -e "$begin"
+			record "$raw" "kind=begin mode=$mode" -T -x -t 30 -- "${CMD[@]}"
+			cache_cmd "$mode" "$script"
+			record "$raw" "kind=probes20 mode=$mode" -T -P seen -t 60 -- "${CMD[@]}"
+		done
+	done
+	echo >&2
+	say ""
+	say "== 7. the compile cache (median of $CACHE_ROUNDS runs; stdout is a pty)"
+	say "$(printf '%-10s %20s %14s %30s %16s' mode 'BEGIN{exit()} wall' 'peak RSS' '20 probes: launch->first event' 'peak RSS')"
+	local wall rss seen rss20 compiled_seen
+	compiled_seen=$(median "$raw" seen_ms kind=probes20 mode=compiled)
+	for mode in "${modes[@]}"; do
+		wall=$(median "$raw" exit_ms kind=begin "mode=$mode")
+		rss=$(median "$raw" rss_kb kind=begin "mode=$mode")
+		seen=$(median "$raw" seen_ms kind=probes20 "mode=$mode")
+		rss20=$(median "$raw" rss_kb kind=probes20 "mode=$mode")
+		say "$(printf '%-10s %17s ms %10s KiB %27s ms %12s KiB  %s' "$mode" "$wall" "$rss" "$seen" "$rss20" \
+			"$([ "$mode" = compiled ] || [ "$mode" = bpftrace ] || echo "$(ratio "$compiled_seen" "$seen") faster than compiled")")"
+	done
+	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
+	say "   compiled:  sonde --no-cache ...       cached: sonde ... (its entry in \$XDG_CACHE_HOME/sonde)"
+	say "   sonde-run: sonde-run ... (links no LLVM; runs the cached entry, hands a miss to sonde)"
+	say "   BEGIN: -e '$begin' (launch -> process exit, peak RSS from wait4)"
+	say "   20 probes: $script: 19 x 'tracepoint:syscalls:sys_enter_NAME { @[probe] = count(); }' and"
+	say "     sys_enter_getppid { printf(\"seen\\n\"); exit(); }; the harness calls getppid() every 200 us:"
+	say "     launch -> 'seen' on stdout = every probe attached (programs load in order)"
+	say "   goals: cached BEGIN{exit()} <= 3 ms wall and <= 5 MiB peak RSS; 20 probes cached >= 3x faster than compiled"
 }
 
 say "sonde benchmark  $(date '+%F %T')  kernel $(uname -r), $(nproc) CPUs, bpftrace $(bpftrace --version | awk '{ print $2 }')"

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "list.h"
 #include "probe.h"
 #include "sonde.h"
@@ -22,6 +23,9 @@ struct cli {
 	bool listing;              /* -l */
 	const char *list_pattern;  /* -l PATTERN */
 	regex_t probe_filter;      /* --probe-filter, compiled when co.probe_filter is set */
+	const char *probe_filter_text;
+	bool no_cache;             /* --no-cache (or SONDE_NO_CACHE) */
+	const char *aot_path;      /* --aot OUT */
 	struct rt_options rt;
 	struct compile_options co;
 	struct sonde_config config;
@@ -64,6 +68,10 @@ static void usage(FILE *out)
 	      "    --emit-llvm FILE write the LLVM IR to FILE\n"
 	      "    --emit-elf FILE  write the BPF object to FILE and exit (nothing is loaded)\n"
 	      "    --dry-run        compile, load and attach, then exit\n"
+	      "    --no-cache       compile even when the script's compiled form is cached\n"
+	      "                     (also SONDE_NO_CACHE=1)\n"
+	      "    --aot OUT        write the compiled script to OUT and exit; `sonde OUT`\n"
+	      "                     runs it without compiling\n"
 	      "    --unsafe         allow functions that act on the system (signal)\n"
 	      "    --usdt-file-activation\n"
 	      "                     accepted for bpftrace's sake: USDT semaphores are always\n"
@@ -157,7 +165,7 @@ static void apply_run_settings(struct cli *cli)
 /* ---- the command line ------------------------------------------------------ */
 
 enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE,
-       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE, OPT_METRICS };
+       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE, OPT_METRICS, OPT_NO_CACHE, OPT_AOT };
 
 static int compile_probe_filter(struct cli *cli, const char *pattern)
 {
@@ -173,6 +181,7 @@ static int compile_probe_filter(struct cli *cli, const char *pattern)
 		return -1;
 	}
 	cli->co.probe_filter = &cli->probe_filter;
+	cli->probe_filter_text = pattern;
 	return 0;
 }
 
@@ -206,6 +215,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
 		{ "include", required_argument, NULL, OPT_INCLUDE },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "aot", required_argument, NULL, OPT_AOT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -247,6 +258,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return 1;
 			break;
 		case OPT_UNSAFE: cli->co.unsafe = true; break;
+		case OPT_NO_CACHE: cli->no_cache = true; break;
+		case OPT_AOT: cli->aot_path = optarg; break;
 		case OPT_USDT_FILE_ACTIVATION: break; /* probes/usdt.c: ref_ctr_offset does it */
 		case OPT_METRICS: cli->rt.metrics = optarg; break;
 		case OPT_INCLUDE:
@@ -318,13 +331,68 @@ static struct source *load_source(const struct cli *cli)
 
 static int compile_and_run(struct cli *c);
 static int list_probes(struct cli *c);
+static bool cache_wanted(const struct cli *cli);
+
+/* ---- sonde-run: the same command line without LLVM ---------------------------------- */
+
+/* The sonde that compiles: this binary, or for sonde-run the sonde next to
+ * it (SONDE_COMPILER overrides). Cache keys name it, so entries written by
+ * one build are never used by another. */
+static char *compiler_path(void)
+{
+#ifdef SONDE_RUNNER
+	const char *env = getenv("SONDE_COMPILER");
+	if (env && env[0])
+		return xstrdup(env);
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return xstrdup("sonde");
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	return xasprintf("%s/sonde", self);
+#else
+	return xstrdup("/proc/self/exe");
+#endif
+}
+
+#ifdef SONDE_RUNNER
+static char **saved_argv; /* the command line as given (getopt permutes argv) */
+
+/* sonde-run: a run that needs a compile is sonde's. */
+static int exec_compiler(void)
+{
+	char *path = compiler_path();
+	fflush(NULL);
+	execv(path, saved_argv);
+	fprintf(stderr, "sonde-run: cannot run the compiler '%s': %s\n", path, strerror(errno));
+	free(path);
+	return 1;
+}
+#endif
 
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
+#ifdef SONDE_RUNNER
+	saved_argv = xcalloc((size_t)argc + 1, sizeof(*saved_argv));
+	memcpy(saved_argv, argv, sizeof(*argv) * (size_t)argc);
+#endif
 	int rc = parse_args(argc, argv, &cli);
+#ifdef SONDE_RUNNER
+	/* what sonde-run cannot do without a compile; a script from standard
+	 * input is read once, by whoever compiles it */
+	if (rc < 0 && (cli.listing || (cli.script_path && strcmp(cli.script_path, "-") == 0) ||
+		       (!cache_wanted(&cli) && !(cli.script_path && cache_is_compiled_file(cli.script_path)))))
+		rc = exec_compiler();
+#endif
 	if (rc < 0)
 		rc = cli.listing ? list_probes(&cli) : compile_and_run(&cli);
+#ifdef SONDE_RUNNER
+	free(saved_argv);
+#endif
 	free(cli.positional);
 	free(cli.named);
 	free(cli.includes);
@@ -355,6 +423,157 @@ static int list_probes(struct cli *cli)
 	return rc;
 }
 
+/* ---- the compile cache (src/cache.c) ----------------------------------------- */
+
+static bool cache_wanted(const struct cli *cli)
+{
+	const char *env = getenv("SONDE_NO_CACHE");
+	if (cli->no_cache || (env && env[0] && strcmp(env, "0") != 0))
+		return false;
+	/* printing or writing a stage needs the stages to run */
+	return !cli->co.dump && !cli->co.emit_llvm_path && !cli->co.emit_elf_path && !cli->aot_path;
+}
+
+struct cache_use {
+	char *key;  /* NULL: not cached */
+	size_t key_len;
+	char *path;
+};
+
+static void cache_use_free(struct cache_use *cu)
+{
+	free(cu->key);
+	free(cu->path);
+}
+
+/* Looks the script up; on a hit, *out and cli->config are the compile's
+ * and its warnings are printed again. */
+static bool cache_lookup(struct cli *cli, const struct source *src, struct cache_use *cu,
+			 struct compiled *out)
+{
+	char *compiler = compiler_path();
+	struct cache_key_options ko = { .co = &cli->co, .probe_filter = cli->probe_filter_text,
+					.cmd = cli->rt.cmd, .pid = cli->rt.filter_pid, .compiler = compiler };
+	char *dir = cache_dir();
+	cu->key = dir ? cache_key(src, &ko, &cu->key_len) : NULL;
+	free(compiler);
+	if (!cu->key) {
+		free(dir);
+		return false;
+	}
+	cu->path = cache_path(dir, cu->key, cu->key_len);
+	free(dir);
+	struct cache_entry e;
+	char why[1024];
+	if (cache_load(cu->path, cu->key, cu->key_len, &e, why, sizeof(why)) < 0) {
+		if (errno != ENOENT && cli->rt.verbose)
+			fprintf(stderr, "sonde: cache: %s ignored (%s); compiling\n", cu->path, why);
+		return false;
+	}
+	if (cli->rt.verbose)
+		fprintf(stderr, "sonde: cache: compiled script from %s\n", cu->path);
+	fwrite(e.diag, 1, e.diag_len, stderr);
+	*out = e.compiled;
+	e.compiled = (struct compiled){ 0 };
+	config_free(&cli->config);
+	cli->config = e.config;
+	memset(&e.config, 0, sizeof(e.config));
+	cache_entry_free(&e);
+	return true;
+}
+
+/* Writes the compiled script to path (a cache entry or an --aot file);
+ * -1 with why when the compile cannot be kept. */
+static int cache_save(const struct cli *cli, const struct cache_use *cu, const struct compiled *c,
+		      const struct xtext *diag, enum cache_kind kind, const char *path, char *why,
+		      size_t whylen)
+{
+	struct cache_entry e = { .kind = kind, .kernel = (char *)cache_kernel_identity(),
+				 .key = cu ? cu->key : NULL, .key_len = cu ? cu->key_len : 0,
+				 .diag = diag->buf, .diag_len = diag->len,
+				 .config = cli->config, .compiled = *c };
+	int rc = 0;
+	if (cache_add_probe_deps(&e, c->desc) < 0) {
+		snprintf(why, whylen, "a probe depends on a process or on a binary named by a relative path");
+		rc = -1;
+	} else if (cache_store(path, &e, kind == CACHE_ENTRY) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		rc = -1;
+	}
+	cache_deps_free(&e);
+	return rc;
+}
+
+/* Compiles; what it prints is kept (in diag) to be printed again when the
+ * cached script runs. */
+static int compile_keeping_diag(struct cli *cli, struct source *src, struct compiled *out,
+				struct xtext *diag)
+{
+	int rc = sonde_compile(src, &cli->co, xtext_open(diag), out);
+	xtext_close(diag, NULL);
+	fwrite(diag->buf, 1, diag->len, stderr);
+	return rc;
+}
+
+/* sonde FILE where FILE was written by --aot: run it without compiling. */
+static int load_compiled_file(struct cli *cli, struct compiled *out)
+{
+	if (cli->npositional || cli->nnamed) {
+		fprintf(stderr, "sonde: '%s' is a compiled script: its parameters were fixed by --aot\n",
+			cli->script_path);
+		return -1;
+	}
+	struct cache_entry e;
+	char why[1024];
+	if (cache_load(cli->script_path, NULL, 0, &e, why, sizeof(why)) < 0) {
+		fprintf(stderr, "sonde: cannot run the compiled script '%s': %s\n", cli->script_path, why);
+		return -1;
+	}
+	if (cli->rt.verbose)
+		fprintf(stderr, "sonde: running the compiled script %s (compiled on %s)\n", cli->script_path,
+			e.kernel);
+	*out = e.compiled;
+	e.compiled = (struct compiled){ 0 };
+	config_free(&cli->config);
+	cli->config = e.config;
+	memset(&e.config, 0, sizeof(e.config));
+	cache_entry_free(&e);
+	return 0;
+}
+
+/* The compiled script: from --aot's file, the cache, or a compile (then
+ * kept in the cache, or written to --aot's file). */
+static int get_compiled(struct cli *cli, struct source *src, struct compiled *out)
+{
+	struct cache_use cu = { 0 };
+	bool use_cache = cache_wanted(cli);
+	if (use_cache && cache_lookup(cli, src, &cu, out)) {
+		cache_use_free(&cu);
+		return 0;
+	}
+#ifdef SONDE_RUNNER
+	cache_use_free(&cu);
+	return exec_compiler() ? -1 : 0;
+#endif
+	struct xtext diag = { 0 };
+	int rc = compile_keeping_diag(cli, src, out, &diag);
+	char why[256];
+	if (rc == 0 && cli->aot_path &&
+	    cache_save(cli, NULL, out, &diag, CACHE_AOT, cli->aot_path, why, sizeof(why)) < 0) {
+		fprintf(stderr, "sonde: cannot write the compiled script to '%s': %s\n", cli->aot_path, why);
+		rc = -1;
+	} else if (rc == 0 && cu.key) {
+		/* a cache that cannot be written only costs the next start a compile */
+		bool saved = cache_save(cli, &cu, out, &diag, CACHE_ENTRY, cu.path, why, sizeof(why)) == 0;
+		if (cli->rt.verbose)
+			fprintf(stderr, saved ? "sonde: cache: compiled script kept in %s\n"
+					      : "sonde: cache: not kept in %s: %s\n", cu.path, why);
+	}
+	free(diag.buf);
+	cache_use_free(&cu);
+	return rc;
+}
+
 static int compile_and_run(struct cli *c)
 {
 	struct cli cli = *c;
@@ -363,8 +582,10 @@ static int compile_and_run(struct cli *c)
 		return 1;
 	cli.co.config = &cli.config;
 
-	struct source *src = load_source(&cli);
-	if (!src) {
+	bool compiled_file = cli.script_path && strcmp(cli.script_path, "-") != 0 &&
+			     cache_is_compiled_file(cli.script_path);
+	struct source *src = compiled_file ? NULL : load_source(&cli);
+	if (!compiled_file && !src) {
 		config_free(&cli.config);
 		return 1;
 	}
@@ -376,7 +597,7 @@ static int compile_and_run(struct cli *c)
 
 	struct compiled compiled = { 0 };
 	probe_set_target_pid(cli.rt.filter_pid); /* usdt::probe searches its binaries */
-	if (sonde_compile(src, &cli.co, stderr, &compiled) < 0) {
+	if ((compiled_file ? load_compiled_file(&cli, &compiled) : get_compiled(&cli, src, &compiled)) < 0) {
 		config_free(&cli.config);
 		source_free(src);
 		return 1;
@@ -384,14 +605,13 @@ static int compile_and_run(struct cli *c)
 	apply_run_settings(&cli);
 	config_free(&cli.config);
 
-	/* As in bpftrace, --emit-elf is a dry run: compile, write, stop. */
-	if (cli.co.emit_elf_path) {
+	/* As in bpftrace, --emit-elf is a dry run: compile, write, stop; so is --aot. */
+	if (cli.co.emit_elf_path || cli.aot_path) {
 		compiled_free(&compiled);
 		source_free(src);
 		free(cli.metrics_owned);
 		return 0;
 	}
-
 	FILE *out = stdout;
 	if (cli.output_path && !(out = fopen(cli.output_path, "w"))) {
 		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli.output_path, strerror(errno));

@@ -12,6 +12,11 @@ SONDE=${1:?usage: test.sh SONDE_BINARY SOURCE_DIR}
 SRCDIR=${2:?usage: test.sh SONDE_BINARY SOURCE_DIR}
 TMP=$(mktemp -d /tmp/sonde-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
+# The compile cache (src/cache.c) is on, in a directory of this test's own:
+# a test never reads the user's cache or an entry left by another build,
+# and a script a test runs twice runs from the cache the second time.
+export XDG_CACHE_HOME=$TMP/cache
+unset SONDE_NO_CACHE
 FAILS=0
 PASSES=0
 
