@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "list.h"
+#include "shell.h"
 #include "probe.h"
 #include "sonde.h"
 
@@ -20,6 +21,7 @@ struct cli {
 	const char *script_path;   /* FILE or - */
 	const char *output_path;   /* -o */
 	bool listing;              /* -l */
+	bool interactive;          /* -i, or no program on a terminal: the shell */
 	const char *list_pattern;  /* -l PATTERN */
 	regex_t probe_filter;      /* --probe-filter, compiled when co.probe_filter is set */
 	struct rt_options rt;
@@ -39,11 +41,14 @@ static void usage(FILE *out)
 	      "    sonde [options] filename [args...]\n"
 	      "    sonde [options] - [args...]          (program from standard input)\n"
 	      "    sonde [options] -e 'program' [args...]\n"
+	      "    sonde [-i]                           (the interactive shell, on a terminal)\n"
 	      "    sonde -l [-v] ['pattern']            (list probes; with -e or a file:\n"
 	      "                                          the probes of that program)\n"
 	      "\n"
 	      "OPTIONS:\n"
 	      "    -e 'program'     execute this program\n"
+	      "    -i, --interactive\n"
+	      "                     the shell: type probes, run them until Ctrl-C, again\n"
 	      "    -c, --cmd 'CMD'  run CMD and trace until it exits (cpid is its pid)\n"
 	      "    -p, --pid PID    trace only events of process PID, until it exits\n"
 	      "    -l, --list       list probes matching a pattern (TYPE:...; * is a\n"
@@ -133,20 +138,6 @@ static int parse_pid(const char *s, pid_t *pid)
 
 /* ---- bpftrace's settings (src/config.c) --------------------------------- */
 
-/* The run-time settings, from the environment or the script's config
- * block (0: the default, or what the object was compiled with). */
-static void apply_run_settings(struct cli *cli)
-{
-	cli->rt.max_map_keys = (uint32_t)config_get(&cli->config, CFG_MAX_MAP_KEYS);
-	cli->rt.ringbuf_pages = (uint32_t)config_get(&cli->config, CFG_PERF_RB_PAGES);
-	cli->rt.log_size = (uint32_t)config_get(&cli->config, CFG_LOG_SIZE);
-	cli->rt.no_maps_at_exit = cli->config.set[CFG_PRINT_MAPS_ON_EXIT] &&
-				  !config_get(&cli->config, CFG_PRINT_MAPS_ON_EXIT);
-	cli->rt.max_cat_bytes = (uint32_t)config_get(&cli->config, CFG_MAX_CAT_BYTES);
-	if (cli->config.set[CFG_STR_TRUNC_TRAILER])
-		rt_set_str_trunc_trailer(cli->config.text[CFG_STR_TRUNC_TRAILER]);
-}
-
 /* ---- the command line ------------------------------------------------------ */
 
 enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE,
@@ -190,6 +181,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "cmd", required_argument, NULL, 'c' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -204,7 +196,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	/* Options may follow the script (`script.bt -c CMD 5`), as in bpftrace:
 	 * getopt permutes; a positional parameter that starts with '-' goes
 	 * after "--". */
-	while ((c = getopt_long(argc, argv, "e:c:p:lo:f:qvd:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:c:p:ilo:f:qvd:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program_text = optarg; break;
 		case 'c': cli->rt.cmd = optarg; break;
@@ -215,6 +207,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'l': cli->listing = true; break;
+		case 'i': cli->interactive = true; break;
 		case 'o': cli->output_path = optarg; break;
 		case 'f':
 			if (parse_format(optarg, &cli->rt.format) < 0) {
@@ -250,6 +243,16 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		}
 	}
 	int rest = optind;
+	if (cli->interactive && (cli->program_text || cli->listing || rest < argc)) {
+		fprintf(stderr, "sonde: -i opens the shell: it takes no program, file or -l\n");
+		return 1;
+	}
+	/* No program: the shell on a terminal, bpftrace's usage otherwise
+	 * (scripts and pipes see what they always saw). */
+	if (!cli->program_text && !cli->listing && rest >= argc && isatty(STDIN_FILENO))
+		cli->interactive = true;
+	if (cli->interactive)
+		return -1;
 	if (cli->listing && cli->rt.cmd) {
 		fprintf(stderr, "sonde: -c cannot be used with -l\n");
 		return 1;
@@ -309,18 +312,40 @@ static struct source *load_source(const struct cli *cli)
 
 static int compile_and_run(struct cli *c);
 static int list_probes(struct cli *c);
+static int run_shell(struct cli *c);
 
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	int rc = parse_args(argc, argv, &cli);
 	if (rc < 0)
-		rc = cli.listing ? list_probes(&cli) : compile_and_run(&cli);
+		rc = cli.interactive ? run_shell(&cli)
+		     : cli.listing ? list_probes(&cli)
+				   : compile_and_run(&cli);
 	free(cli.positional);
 	free(cli.named);
 	free(cli.includes);
 	if (cli.co.probe_filter)
 		regfree(&cli.probe_filter);
+	return rc;
+}
+
+static int run_shell(struct cli *cli)
+{
+	struct shell_options so = { .rt = cli->rt, .co = cli->co };
+	FILE *out = stdout;
+	if (cli->output_path && !(out = fopen(cli->output_path, "w"))) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
+		return 1;
+	}
+	so.rt.out = out;
+	so.co.positional = cli->positional;
+	so.co.npositional = cli->npositional;
+	int rc = shell_run(&so);
+	if (out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
+		rc = 1;
+	}
 	return rc;
 }
 
@@ -372,7 +397,7 @@ static int compile_and_run(struct cli *c)
 		source_free(src);
 		return 1;
 	}
-	apply_run_settings(&cli);
+	sonde_run_settings(&cli.config, &cli.rt);
 	config_free(&cli.config);
 
 	/* As in bpftrace, --emit-elf is a dry run: compile, write, stop. */

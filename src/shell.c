@@ -1,0 +1,501 @@
+/* shell.c - the interactive shell: read an entry, compile it, run it until
+ * Ctrl-C, back to the prompt. See shell.h.
+ *
+ * Line editing and history are libedit's (BSD licence, in Debian). An entry
+ * is compiled as its own text first, so errors point at what was typed
+ * (line 1 is the entry's first line), followed by the definitions kept from
+ * earlier entries (macros and structs may be used before they are defined). */
+#include <errno.h>
+#include <histedit.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "help.h"
+#include "list.h"
+#include "shell.h"
+#include "suggest.h"
+
+#define SHELL_SOURCE_NAME "shell"
+#define SHELL_HISTORY_SIZE 1000
+
+struct shell {
+	const struct shell_options *o;
+	EditLine *el;
+	History *hist;
+	char *history_path;      /* NULL: history is not kept */
+	bool continuing;         /* the prompt of an entry's second line on */
+	struct sonde_config config; /* the environment's, then every config block typed */
+	char *scratch;           /* the macros and structs typed so far ("" = none) */
+	char *config_text;       /* the config blocks typed, for .save */
+	char *probes_text;       /* the entries that ran, for .save */
+	char *maps_text;         /* the maps of the last run, for .maps */
+	bool quit;
+};
+
+/* ---- signals at the prompt ------------------------------------------------ */
+
+/* At the prompt Ctrl-C drops the line being typed (read() is interrupted:
+ * no SA_RESTART); during a run the runtime's own handler stops the run. */
+static volatile sig_atomic_t prompt_interrupted;
+
+static void shell_on_sigint(int sig)
+{
+	(void)sig;
+	prompt_interrupted = 1;
+}
+
+static int shell_signals(struct sigaction *saved)
+{
+	struct sigaction sa = { 0 };
+	sa.sa_handler = shell_on_sigint;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, saved) < 0) {
+		fprintf(stderr, "sonde: cannot set the handler of SIGINT: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- text helpers --------------------------------------------------------- */
+
+/* *dst = *dst + a + b (owned). */
+static void text_append(char **dst, const char *a, const char *b)
+{
+	char *t = xasprintf("%s%s%s", *dst ? *dst : "", a, b ? b : "");
+	free(*dst);
+	*dst = t;
+}
+
+int shell_open_depth(const char *s)
+{
+	int depth = 0;
+	while (*s) {
+		if (s[0] == '/' && s[1] == '/') {
+			while (*s && *s != '\n')
+				s++;
+		} else if (s[0] == '/' && s[1] == '*') {
+			const char *end = strstr(s + 2, "*/");
+			if (!end)
+				return depth + 1; /* an open comment continues too */
+			s = end + 2;
+		} else if (*s == '"' || *s == '\'') {
+			char q = *s++;
+			while (*s && *s != q && *s != '\n')
+				s += (s[0] == '\\' && s[1]) ? 2 : 1;
+			if (*s == q)
+				s++;
+		} else {
+			if (*s == '{' || *s == '(' || *s == '[')
+				depth++;
+			else if ((*s == '}' || *s == ')' || *s == ']') && depth > 0)
+				depth--;
+			s++;
+		}
+	}
+	return depth;
+}
+
+static bool is_blank(const char *s)
+{
+	s += strspn(s, " \t\r\n");
+	return *s == '\0';
+}
+
+/* ---- history -------------------------------------------------------------- */
+
+/* $XDG_STATE_HOME/sonde/history, else ~/.local/state/sonde/history: kept
+ * history is state (XDG base directories), not configuration or cache. */
+static char *history_file(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	char *dir;
+	if (state && state[0] == '/') {
+		dir = xasprintf("%s/sonde", state);
+	} else {
+		const char *home = getenv("HOME");
+		if (!home || !home[0])
+			return NULL;
+		char *local = xasprintf("%s/.local", home);
+		char *st = xasprintf("%s/state", local);
+		mkdir(local, 0755);
+		mkdir(st, 0755);
+		free(local);
+		dir = xasprintf("%s/sonde", st);
+		free(st);
+	}
+	if (state && state[0] == '/')
+		mkdir(state, 0755);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "sonde: history is not kept: cannot create '%s': %s\n", dir,
+			strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	char *path = xasprintf("%s/history", dir);
+	free(dir);
+	return path;
+}
+
+static void history_add(struct shell *sh, const char *entry)
+{
+	HistEvent ev;
+	/* one history line per entry: a multi-line entry comes back whole */
+	char *flat = xstrdup(entry);
+	for (char *p = flat; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	size_t n = strlen(flat);
+	while (n && flat[n - 1] == ' ')
+		flat[--n] = '\0';
+	history(sh->hist, &ev, H_ENTER, flat);
+	free(flat);
+	if (sh->history_path)
+		history(sh->hist, &ev, H_SAVE, sh->history_path);
+}
+
+/* ---- reading an entry ----------------------------------------------------- */
+
+static char *shell_prompt(EditLine *el)
+{
+	struct shell *sh;
+	el_get(el, EL_CLIENTDATA, &sh);
+	return sh->continuing ? "   ...> " : "sonde> ";
+}
+
+/* One entry: a line, or lines while brackets are open. NULL at the end of
+ * input; "" after Ctrl-C at the prompt. Caller frees. */
+static char *read_entry(struct shell *sh)
+{
+	char *entry = NULL;
+	sh->continuing = false;
+	for (;;) {
+		int count = 0;
+		prompt_interrupted = 0;
+		const char *line = el_gets(sh->el, &count);
+		if (!line && prompt_interrupted) {
+			/* Ctrl-C: drop what was typed, as a shell does */
+			fputs("^C\n", stdout);
+			el_reset(sh->el);
+			free(entry);
+			return xstrdup("");
+		}
+		if (!line || count <= 0) {
+			if (entry) /* end of input inside an entry: run what there is */
+				return entry;
+			return NULL;
+		}
+		text_append(&entry, line, NULL);
+		if (entry[0] == '.' || shell_open_depth(entry) == 0)
+			return entry;
+		sh->continuing = true;
+	}
+}
+
+/* ---- compiling and running ------------------------------------------------ */
+
+/* Does the entry have probes? Parsed quietly: errors are reported when it
+ * is compiled for real. */
+static bool entry_has_probes(const char *text)
+{
+	struct source *src = source_from_string(SHELL_SOURCE_NAME, text, strlen(text));
+	FILE *null = fopen("/dev/null", "w");
+	struct diag d;
+	diag_init(&d, src, null ? null : stderr);
+	d.max_errors = 1;
+	struct program *prog = parse_program(src, &d);
+	bool has = prog->probes != NULL;
+	ast_free_program(prog);
+	if (null)
+		fclose(null);
+	source_free(src);
+	return has;
+}
+
+static bool entry_has_config(const char *text)
+{
+	const char *p = text + strspn(text, " \t\r\n");
+	return strncmp(p, "config", 6) == 0 && strchr(" \t\n=", p[6]);
+}
+
+/* The maps of a compiled program, for .maps: "@name[key type]: value type" */
+static char *describe_maps(const struct desc *d)
+{
+	struct xtext t;
+	FILE *f = xtext_open(&t);
+	for (int i = 0; i < d->nmaps; i++) {
+		const struct desc_map *m = &d->maps[i];
+		char kb[256], vb[256];
+		fputs(m->name, f);
+		if (m->key)
+			fprintf(f, "[%s]", type_name(m->key, kb, sizeof(kb)));
+		fprintf(f, ": %s\n", m->value ? type_name(m->value, vb, sizeof(vb)) : "?");
+	}
+	return xtext_close(&t, NULL);
+}
+
+/* Compile TEXT (the entry, then the kept definitions) and, with run, run
+ * it until it ends or Ctrl-C. Returns -1 when it did not compile, else the
+ * run's exit status (0 without run). */
+static int shell_compile_run(struct shell *sh, const char *name, const char *text, bool run)
+{
+	char *full = xasprintf("%s\n%s%s", text, sh->scratch, run ? "" : "\nBEGIN {}\n");
+	struct source *src = source_from_string(name, full, strlen(full));
+	free(full);
+	struct compile_options co = sh->o->co;
+	co.config = &sh->config;
+	co.dump_out = stdout;
+	struct compiled compiled = { 0 };
+	int rc = -1;
+	if (sonde_compile(src, &co, stderr, &compiled) == 0) {
+		rc = 0;
+		if (run) {
+			struct rt_options rt = sh->o->rt;
+			sonde_run_settings(&sh->config, &rt);
+			rt.src = src;
+			rc = rt_run(&compiled, &rt);
+			fflush(rt.out ? rt.out : stdout);
+			free(sh->maps_text);
+			sh->maps_text = describe_maps(compiled.desc);
+		}
+		compiled_free(&compiled);
+	}
+	source_free(src);
+	return rc;
+}
+
+/* A probe block runs; definitions alone are checked and kept. */
+static void shell_entry(struct shell *sh, const char *name, const char *text)
+{
+	if (entry_has_probes(text)) {
+		if (shell_compile_run(sh, name, text, true) >= 0) /* it compiled */
+			text_append(&sh->probes_text, text, "\n");
+		return;
+	}
+	if (shell_compile_run(sh, name, text, false) != 0)
+		return;
+	if (entry_has_config(text)) /* applied to sh->config by the compile */
+		text_append(&sh->config_text, text, "\n");
+	else
+		text_append(&sh->scratch, text, "\n");
+}
+
+/* ---- commands ------------------------------------------------------------- */
+
+struct shell_command {
+	const char *name;
+	const char *args;
+	const char *what;
+	void (*run)(struct shell *sh, const char *arg);
+};
+
+static const struct shell_command shell_commands[];
+
+static void cmd_help(struct shell *sh, const char *arg)
+{
+	(void)sh;
+	if (!arg[0]) {
+		fputs("Type a probe block (it runs until Ctrl-C), definitions (macro, struct,\n"
+		      "config: kept for later entries), or a command:\n",
+		      stdout);
+		for (const struct shell_command *c = shell_commands; c->name; c++) {
+			char left[64];
+			snprintf(left, sizeof(left), "%s %s", c->name, c->args);
+			printf("  %-20s %s\n", left, c->what);
+		}
+		putchar('\n');
+	}
+	help_print(stdout, arg);
+}
+
+static void list_with(const char *pattern, bool verbose)
+{
+	struct list_options lo = { .pattern = pattern, .verbose = verbose, .out = stdout,
+				   .err = stderr };
+	list_run(&lo);
+}
+
+static void cmd_list(struct shell *sh, const char *arg)
+{
+	(void)sh;
+	list_with(arg[0] ? arg : NULL, false);
+}
+
+static void cmd_fields(struct shell *sh, const char *arg)
+{
+	(void)sh;
+	if (!arg[0]) {
+		fputs("sonde: .fields needs a probe, e.g. .fields tracepoint:syscalls:sys_enter_openat\n",
+		      stderr);
+		return;
+	}
+	list_with(arg, true);
+}
+
+static void cmd_maps(struct shell *sh, const char *arg)
+{
+	(void)arg;
+	if (!sh->maps_text || !sh->maps_text[0])
+		fputs("no maps: the last run had none (or nothing has run yet)\n", stdout);
+	else
+		fputs(sh->maps_text, stdout);
+}
+
+static void cmd_save(struct shell *sh, const char *arg)
+{
+	if (!arg[0]) {
+		fputs("sonde: .save needs a file name\n", stderr);
+		return;
+	}
+	FILE *f = fopen(arg, "w");
+	if (!f) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", arg, strerror(errno));
+		return;
+	}
+	fprintf(f, "#!/usr/bin/env sonde\n%s%s%s", sh->config_text ? sh->config_text : "",
+		sh->scratch, sh->probes_text ? sh->probes_text : "");
+	if (fclose(f) != 0) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", arg, strerror(errno));
+		return;
+	}
+	chmod(arg, 0755);
+	printf("saved to %s\n", arg);
+}
+
+static void cmd_load(struct shell *sh, const char *arg)
+{
+	struct source *src = arg[0] ? source_from_file(arg) : NULL;
+	if (!src) {
+		if (!arg[0])
+			fputs("sonde: .load needs a file name\n", stderr);
+		else
+			fprintf(stderr, "sonde: cannot read '%s': %s\n", arg, strerror(errno));
+		return;
+	}
+	shell_entry(sh, arg, src->text);
+	source_free(src);
+}
+
+static void cmd_quit(struct shell *sh, const char *arg)
+{
+	(void)arg;
+	sh->quit = true;
+}
+
+static const struct shell_command shell_commands[] = {
+	{ ".help", "[topic]", "help on a builtin, function, probe type or keyword", cmd_help },
+	{ ".list", "[pattern]", "the probes matching pattern (as sonde -l)", cmd_list },
+	{ ".fields", "probe", "a probe's arguments (as sonde -lv)", cmd_fields },
+	{ ".maps", "", "the maps of the last run and their types", cmd_maps },
+	{ ".save", "file", "write this session's definitions and probes as a script", cmd_save },
+	{ ".load", "file", "run a script (its definitions are kept)", cmd_load },
+	{ ".quit", "", "leave the shell (Ctrl-D does too)", cmd_quit },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const char *const shell_command_names[] = {
+	".help", ".list", ".fields", ".maps", ".save", ".load", ".quit", NULL,
+};
+
+static void shell_command(struct shell *sh, char *line)
+{
+	size_t n = strcspn(line, " \t\r\n");
+	char *arg = line + n;
+	arg += strspn(arg, " \t");
+	size_t alen = strlen(arg);
+	while (alen && strchr(" \t\r\n", arg[alen - 1]))
+		arg[--alen] = '\0';
+	line[n] = '\0';
+	for (const struct shell_command *c = shell_commands; c->name; c++)
+		if (strcmp(line, c->name) == 0) {
+			c->run(sh, arg);
+			return;
+		}
+	struct suggestion sg;
+	suggestion_init(&sg, line);
+	for (const struct shell_command *c = shell_commands; c->name; c++)
+		suggestion_consider(&sg, c->name);
+	if (sg.best)
+		fprintf(stderr, "sonde: unknown command '%s'; did you mean '%s'?\n", line, sg.best);
+	else
+		fprintf(stderr, "sonde: unknown command '%s' (.help lists them)\n", line);
+	suggestion_free(&sg);
+}
+
+/* ---- the shell ------------------------------------------------------------ */
+
+static int shell_open(struct shell *sh)
+{
+	HistEvent ev;
+	sh->hist = history_init();
+	sh->el = el_init("sonde", stdin, stdout, stderr);
+	if (!sh->hist || !sh->el) {
+		fputs("sonde: cannot start line editing\n", stderr);
+		return -1;
+	}
+	history(sh->hist, &ev, H_SETSIZE, SHELL_HISTORY_SIZE);
+	history(sh->hist, &ev, H_SETUNIQUE, 1);
+	sh->history_path = history_file();
+	if (sh->history_path)
+		history(sh->hist, &ev, H_LOAD, sh->history_path); /* none yet is fine */
+	el_set(sh->el, EL_CLIENTDATA, sh);
+	el_set(sh->el, EL_EDITOR, "emacs");
+	el_set(sh->el, EL_PROMPT, shell_prompt);
+	el_set(sh->el, EL_HIST, history, sh->hist);
+	shell_complete_install(sh->el);
+	el_source(sh->el, NULL); /* the user's ~/.editrc */
+	return 0;
+}
+
+static void shell_close(struct shell *sh)
+{
+	if (sh->el)
+		el_end(sh->el);
+	if (sh->hist)
+		history_end(sh->hist);
+	free(sh->history_path);
+	free(sh->scratch);
+	free(sh->config_text);
+	free(sh->probes_text);
+	free(sh->maps_text);
+	config_free(&sh->config);
+}
+
+int shell_run(const struct shell_options *o)
+{
+	struct shell sh = { .o = o, .scratch = xstrdup("") };
+	struct sigaction saved;
+	if (config_read_env(&sh.config, stderr) < 0 || shell_signals(&saved) < 0) {
+		shell_close(&sh);
+		return 1;
+	}
+	if (shell_open(&sh) < 0) {
+		shell_close(&sh);
+		sigaction(SIGINT, &saved, NULL);
+		return 1;
+	}
+	printf("sonde %s: type a probe block (Ctrl-C stops it), .help for help, .quit to leave\n",
+	       SONDE_VERSION);
+	while (!sh.quit) {
+		char *entry = read_entry(&sh);
+		if (!entry) {
+			putchar('\n');
+			break;
+		}
+		if (!is_blank(entry)) {
+			history_add(&sh, entry);
+			char *p = entry + strspn(entry, " \t");
+			if (p[0] == '.')
+				shell_command(&sh, p);
+			else
+				shell_entry(&sh, SHELL_SOURCE_NAME, entry);
+			fflush(stdout);
+		}
+		free(entry);
+	}
+	shell_close(&sh);
+	sigaction(SIGINT, &saved, NULL);
+	return 0;
+}
