@@ -5,6 +5,7 @@
  * is compiled as its own text first, so errors point at what was typed
  * (line 1 is the entry's first line), followed by the definitions kept from
  * earlier entries (macros and structs may be used before they are defined). */
+#include <ctype.h>
 #include <errno.h>
 #include <histedit.h>
 #include <signal.h>
@@ -28,7 +29,8 @@ struct shell {
 	char *history_path;      /* NULL: history is not kept */
 	bool continuing;         /* the prompt of an entry's second line on */
 	struct sonde_config config; /* the environment's, then every config block typed */
-	char *scratch;           /* the macros and structs typed so far ("" = none) */
+	char **defs;             /* the definition entries kept (macros, structs) */
+	int ndefs;
 	char *config_text;       /* the config blocks typed, for .save */
 	char *probes_text;       /* the entries that ran, for .save */
 	char *maps_text;         /* the maps of the last run, for .maps */
@@ -96,6 +98,93 @@ int shell_open_depth(const char *s)
 		}
 	}
 	return depth;
+}
+
+/* ---- definitions kept across entries -------------------------------------- */
+
+/* The names TEXT defines, "macro NAME" or "struct NAME" (union, enum), in
+ * a list: a later definition of the same name replaces the earlier entry,
+ * as one expects of a shell (the compiler would say "defined twice"). */
+static const char *next_word(const char *s, const char **start, size_t *len)
+{
+	for (;;) {
+		while (*s && !isalpha((unsigned char)*s) && *s != '_') {
+			if (s[0] == '/' && s[1] == '/')
+				s += strcspn(s, "\n");
+			else if (*s == '"')
+				s = strchr(s + 1, '"') ? strchr(s + 1, '"') + 1 : s + strlen(s);
+			else
+				s++;
+		}
+		if (!*s)
+			return NULL;
+		*start = s;
+		while (isalnum((unsigned char)*s) || *s == '_')
+			s++;
+		*len = (size_t)(s - *start);
+		return s;
+	}
+}
+
+static bool defines_same(const char *a, const char *b)
+{
+	const char *w, *s = a;
+	size_t n;
+	while ((s = next_word(s, &w, &n))) {
+		bool is_macro = n == 5 && strncmp(w, "macro", 5) == 0;
+		bool is_type = (n == 6 && strncmp(w, "struct", 6) == 0) ||
+			       (n == 5 && strncmp(w, "union", 5) == 0) ||
+			       (n == 4 && strncmp(w, "enum", 4) == 0);
+		if (!is_macro && !is_type)
+			continue;
+		const char *name;
+		size_t nlen;
+		const char *after = next_word(s, &name, &nlen);
+		if (!after)
+			break;
+		/* the same keyword and name, defined (not just used) in b */
+		const char *t = b, *w2;
+		size_t n2;
+		while ((t = next_word(t, &w2, &n2))) {
+			if (n2 != n || strncmp(w2, w, n) != 0)
+				continue;
+			const char *name2;
+			size_t nlen2;
+			const char *after2 = next_word(t, &name2, &nlen2);
+			if (!after2)
+				break;
+			after2 += strspn(after2, " \t\n");
+			if (nlen2 == nlen && strncmp(name2, name, nlen) == 0 &&
+			    (is_macro || *after2 == '{'))
+				return true;
+		}
+		s = after;
+	}
+	return false;
+}
+
+/* The kept definitions that TEXT does not define again, one text. */
+static char *defs_for(const struct shell *sh, const char *text)
+{
+	char *all = xstrdup("");
+	for (int i = 0; i < sh->ndefs; i++)
+		if (!defines_same(sh->defs[i], text))
+			text_append(&all, sh->defs[i], "\n");
+	return all;
+}
+
+static void defs_keep(struct shell *sh, const char *text)
+{
+	int k = 0;
+	for (int i = 0; i < sh->ndefs; i++) {
+		if (defines_same(sh->defs[i], text))
+			free(sh->defs[i]);
+		else
+			sh->defs[k++] = sh->defs[i];
+	}
+	sh->defs = xrealloc(sh->defs, sizeof(*sh->defs) * (size_t)(k + 1));
+	sh->defs[k++] = xstrdup(text);
+	sh->ndefs = k;
 }
 
 static bool is_blank(const char *s)
@@ -241,7 +330,9 @@ static char *describe_maps(const struct desc *d)
  * run's exit status (0 without run). */
 static int shell_compile_run(struct shell *sh, const char *name, const char *text, bool run)
 {
-	char *full = xasprintf("%s\n%s%s", text, sh->scratch, run ? "" : "\nBEGIN {}\n");
+	char *defs = defs_for(sh, text);
+	char *full = xasprintf("%s\n%s%s", text, defs, run ? "" : "\nBEGIN {}\n");
+	free(defs);
 	struct source *src = source_from_string(name, full, strlen(full));
 	free(full);
 	struct compile_options co = sh->o->co;
@@ -249,9 +340,13 @@ static int shell_compile_run(struct shell *sh, const char *name, const char *tex
 	co.dump_out = stdout;
 	struct compiled compiled = { 0 };
 	int rc = -1;
+	prompt_interrupted = 0;
 	if (sonde_compile(src, &co, stderr, &compiled) == 0) {
 		rc = 0;
-		if (run) {
+		/* Ctrl-C while compiling (the run's own handler is not there yet) */
+		if (run && prompt_interrupted) {
+			fputs("^C (not run)\n", stderr);
+		} else if (run) {
 			struct rt_options rt = sh->o->rt;
 			sonde_run_settings(&sh->config, &rt);
 			rt.src = src;
@@ -279,7 +374,7 @@ static void shell_entry(struct shell *sh, const char *name, const char *text)
 	if (entry_has_config(text)) /* applied to sh->config by the compile */
 		text_append(&sh->config_text, text, "\n");
 	else
-		text_append(&sh->scratch, text, "\n");
+		defs_keep(sh, text);
 }
 
 /* ---- commands ------------------------------------------------------------- */
@@ -354,8 +449,10 @@ static void cmd_save(struct shell *sh, const char *arg)
 		fprintf(stderr, "sonde: cannot write '%s': %s\n", arg, strerror(errno));
 		return;
 	}
-	fprintf(f, "#!/usr/bin/env sonde\n%s%s%s", sh->config_text ? sh->config_text : "",
-		sh->scratch, sh->probes_text ? sh->probes_text : "");
+	char *defs = defs_for(sh, "");
+	fprintf(f, "#!/usr/bin/env sonde\n%s%s%s", sh->config_text ? sh->config_text : "", defs,
+		sh->probes_text ? sh->probes_text : "");
+	free(defs);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "sonde: cannot write '%s': %s\n", arg, strerror(errno));
 		return;
@@ -456,7 +553,9 @@ static void shell_close(struct shell *sh)
 	if (sh->hist)
 		history_end(sh->hist);
 	free(sh->history_path);
-	free(sh->scratch);
+	for (int i = 0; i < sh->ndefs; i++)
+		free(sh->defs[i]);
+	free(sh->defs);
 	free(sh->config_text);
 	free(sh->probes_text);
 	free(sh->maps_text);
@@ -465,7 +564,7 @@ static void shell_close(struct shell *sh)
 
 int shell_run(const struct shell_options *o)
 {
-	struct shell sh = { .o = o, .scratch = xstrdup("") };
+	struct shell sh = { .o = o };
 	struct sigaction saved;
 	if (config_read_env(&sh.config, stderr) < 0 || shell_signals(&saved) < 0) {
 		shell_close(&sh);

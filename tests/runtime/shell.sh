@@ -123,6 +123,17 @@ else
 	sed 's/^/    | /' "$TMP/saved.bt"
 fi
 
+clear_screen
+type_line 'macro twice(x) { x * 3 }'
+wait_for "$PROMPT\$" "the prompt after a redefinition"
+type_line 'BEGIN { printf("thrice: %d\n", twice(2)); exit(); }'
+if wait_screen '^thrice: 6$' "the new definition"; then
+	pass "a definition typed again replaces the earlier one"
+else
+	fail "a definition typed again replaces the earlier one"
+fi
+wait_for "$PROMPT\$" "the prompt"
+
 # ---- completion -----------------------------------------------------------------
 
 clear_screen
@@ -158,7 +169,7 @@ stop_shell
 
 start_shell
 tmux send-keys -t "$SESSION" Up Up
-if wait_for "$PROMPT\\.save " "the history"; then
+if wait_for "^${PROMPT}BEGIN .*thrice" "the history"; then
 	pass "history is kept across sessions"
 else
 	fail "history is kept across sessions"
