@@ -29,6 +29,8 @@ int shell_open_depth(const char *text);
 struct editline;
 /* Bind Tab to completion in el (src/shell_complete.c). */
 void shell_complete_install(struct editline *el);
+/* The lines of the entry typed before the current one ("" on its first). */
+const char *shell_entry_so_far(void);
 /* The shell's commands, for completion and "did you mean" */
 extern const char *const shell_command_names[];
 

@@ -254,6 +254,14 @@ static char *shell_prompt(EditLine *el)
 	return sh->continuing ? "   ...> " : "sonde> ";
 }
 
+/* The lines of the entry being read, for completion (read_entry's). */
+static const char *entry_so_far;
+
+const char *shell_entry_so_far(void)
+{
+	return entry_so_far ? entry_so_far : "";
+}
+
 /* One entry: a line, or lines while brackets are open. NULL at the end of
  * input; "" after Ctrl-C at the prompt. Caller frees. */
 static char *read_entry(struct shell *sh)
@@ -263,7 +271,9 @@ static char *read_entry(struct shell *sh)
 	for (;;) {
 		int count = 0;
 		prompt_interrupted = 0;
+		entry_so_far = entry;
 		const char *line = el_gets(sh->el, &count);
+		entry_so_far = NULL;
 		if (!line && prompt_interrupted) {
 			/* Ctrl-C: drop what was typed, as a shell does */
 			fputs("^C\n", stdout);

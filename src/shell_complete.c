@@ -1,9 +1,10 @@
 /* shell_complete.c - Tab in the shell: completes the word under the
  * cursor from what the compiler knows (see shell.h): the shell's commands,
  * probe types (the provider table), tracepoint categories and events
- * (tracefs), builtins and functions (the stdlib tables), and the maps and
- * variables of the entry being typed. One candidate is inserted; several
- * insert what they share, and a second Tab lists them. */
+ * (tracefs), the args. fields of the tracepoint being typed, builtins and
+ * functions (the stdlib tables), and the maps and variables of the entry
+ * being typed. One candidate is inserted; several insert what they
+ * share, or are listed when they share no more than is typed. */
 #include <ctype.h>
 #include <dirent.h>
 #include <histedit.h>
@@ -68,8 +69,59 @@ static void add_names_in(struct list_names *l, const char *word, const char *tex
 	}
 }
 
+/* The last tracepoint attach point in text (CAT and EVENT, owned; both
+ * NULL on entry), for the args. fields of the probe being typed. */
+static bool last_tracepoint(const char *text, size_t len, char **cat, char **event)
+{
+	bool found = false;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		while (j < len && (isalnum((unsigned char)text[j]) || text[j] == '_' || text[j] == ':'))
+			j++;
+		const char *c1 = memchr(text + i, ':', j - i);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(text + j - c1 - 1)) : NULL;
+		if (c2 && c2 + 1 < text + j) {
+			char *prov = xstrndup(text + i, (size_t)(c1 - text - i));
+			const struct probe_provider *p = probe_provider_find(prov);
+			free(prov);
+			if (p && p->type == PT_TRACEPOINT) {
+				free(*cat);
+				free(*event);
+				*cat = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
+				*event = xstrndup(c2 + 1, (size_t)(text + j - c2 - 1));
+				found = true;
+			}
+		}
+		i = j > i ? j : i + 1;
+	}
+	return found;
+}
+
+/* args.FIELD of the tracepoint being typed (tracefs' format) */
+static void add_args_fields(struct list_names *l, const char *word, const LineInfo *li)
+{
+	char *text = xasprintf("%s%.*s", shell_entry_so_far(), (int)(li->cursor - li->buffer),
+			       li->buffer);
+	char *cat = NULL, *event = NULL;
+	if (last_tracepoint(text, strlen(text), &cat, &event)) {
+		const struct tp_format *f = tp_format_get(cat, event);
+		for (int i = 0; f && i < f->nfields; i++) {
+			char *cand = xasprintf("args.%s", f->fields[i].name);
+			add_if_prefix(l, word, cand);
+			free(cand);
+		}
+	}
+	free(cat);
+	free(event);
+	free(text);
+}
+
 static void collect(struct list_names *l, const char *word, size_t start, const LineInfo *li)
 {
+	if (strncmp(word, "args.", 5) == 0) {
+		add_args_fields(l, word, li);
+		return;
+	}
 	if (start == 0 && word[0] == '.') {
 		for (int i = 0; shell_command_names[i]; i++)
 			add_if_prefix(l, word, shell_command_names[i]);

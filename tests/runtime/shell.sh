@@ -161,6 +161,25 @@ fi
 tmux send-keys -t "$SESSION" C-c
 wait_for "$PROMPT\$" "the prompt after Ctrl-C at the prompt"
 
+clear_screen
+type_line 'tracepoint:syscalls:sys_enter_openat {'
+tmux send-keys -t "$SESSION" -l ' printf("%s\n", str(args.'
+tmux send-keys -t "$SESSION" Tab
+if wait_screen '^(args\.__syscall_nr +)?args\.dfd +args\.filename +args\.flags +args\.mode *$' "args fields"; then
+	pass "Tab after args. lists the fields of the tracepoint typed on an earlier line"
+else
+	fail "Tab after args. lists the fields of the tracepoint typed on an earlier line"
+fi
+tmux send-keys -t "$SESSION" -l 'fi'
+tmux send-keys -t "$SESSION" Tab
+if wait_for 'str\(args\.filename$' "the field completion"; then
+	pass "Tab completes args.fi to args.filename"
+else
+	fail "Tab completes args.fi to args.filename"
+fi
+tmux send-keys -t "$SESSION" C-c
+wait_for "$PROMPT\$" "the prompt after Ctrl-C in a continued entry"
+
 type_line '.quit'
 if wait_screen '^SHELL-EXITED=0$' "the exit"; then pass ".quit leaves with 0"; else fail ".quit leaves with 0"; fi
 stop_shell
