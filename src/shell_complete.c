@@ -17,7 +17,8 @@
 /* A character of a completable word: identifiers, attach points, $/@ names */
 static bool word_char(char c)
 {
-	return isalnum((unsigned char)c) || c == '_' || c == ':' || c == '@' || c == '$' || c == '.';
+	return isalnum((unsigned char)c) || c == '_' || c == ':' || c == '@' || c == '$' || c == '.' ||
+	       c == '/'; /* uprobe:/bin/bash:readline */
 }
 
 static void add_if_prefix(struct list_names *l, const char *prefix, const char *cand)
@@ -50,6 +51,23 @@ static void add_tracepoints(struct list_names *l, const char *word, size_t prov_
 		free(cand);
 	}
 	closedir(d);
+}
+
+/* What `sonde -l 'WORD*'` lists (raw tracepoints from BTF, uprobe
+ * functions of a binary, interval units, ...), its messages dropped. */
+static void add_listed(struct list_names *l, const char *word)
+{
+	struct xtext out, err;
+	char *pattern = xasprintf("%s*", word);
+	struct list_options lo = { .pattern = pattern, .out = xtext_open(&out),
+				   .err = xtext_open(&err), .no_warnings = true };
+	list_run(&lo);
+	free(pattern);
+	free(xtext_close(&err, NULL));
+	char *text = xtext_close(&out, NULL);
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		add_if_prefix(l, word, line);
+	free(text);
 }
 
 /* @maps and $variables already written in the entry */
@@ -132,7 +150,9 @@ static void collect(struct list_names *l, const char *word, size_t start, const 
 		char *prov = xstrndup(word, (size_t)(colon - word));
 		const struct probe_provider *p = probe_provider_find(prov);
 		if (p && p->type == PT_TRACEPOINT)
-			add_tracepoints(l, word, strlen(prov));
+			add_tracepoints(l, word, strlen(prov)); /* categories too, fast */
+		else if (p)
+			add_listed(l, word);
 		free(prov);
 		return;
 	}
