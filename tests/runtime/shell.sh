@@ -124,6 +124,14 @@ else
 fi
 
 clear_screen
+type_line ".load $TMP/saved.bt"
+if wait_screen '^twice: 42$' ".load's output" && wait_for "$PROMPT\$" "the prompt after .load"; then
+	pass ".load runs a script"
+else
+	fail ".load runs a script"
+fi
+
+clear_screen
 type_line 'macro twice(x) { x * 3 }'
 wait_for "$PROMPT\$" "the prompt after a redefinition"
 type_line 'BEGIN { printf("thrice: %d\n", twice(2)); exit(); }'
