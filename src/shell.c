@@ -31,7 +31,7 @@ struct shell {
 	struct sonde_config config; /* the environment's, then every config block typed */
 	char **defs;             /* the definition entries kept (macros, structs) */
 	int ndefs;
-	char *config_text;       /* the config blocks typed, for .save */
+	char *config_text;       /* the settings of the config blocks typed ("k = v; ..."), for .save */
 	char *probes_text;       /* the entries that ran, for .save */
 	char *maps_text;         /* the maps of the last run, for .maps */
 	bool quit;
@@ -371,20 +371,64 @@ static int shell_compile_run(struct shell *sh, const char *name, const char *tex
 	return rc;
 }
 
-/* A probe block runs; definitions alone are checked and kept. */
+/* An entry that starts with `config = { ... }`: the settings between the
+ * braces (owned, without the last ';') and, in *rest, what follows the
+ * block; NULL (and *rest = text) without one. */
+static char *split_config(const char *text, const char **rest)
+{
+	*rest = text;
+	const char *open = entry_has_config(text) ? strchr(text, '{') : NULL;
+	if (!open)
+		return NULL;
+	const char *p = open + 1;
+	while (*p && *p != '}') {
+		if (*p == '"') { /* a string value may hold a brace */
+			p++;
+			while (*p && *p != '"')
+				p += (p[0] == '\\' && p[1]) ? 2 : 1;
+		}
+		if (*p)
+			p++;
+	}
+	if (*p != '}')
+		return NULL;
+	*rest = p + 1;
+	const char *a = open + 1 + strspn(open + 1, " \t\n;");
+	const char *b = p;
+	while (b > a && strchr(" \t\n;", b[-1]))
+		b--;
+	return xstrndup(a, (size_t)(b - a));
+}
+
+/* The settings go with the others (one config block in a saved script). */
+static void keep_config(struct shell *sh, const char *settings)
+{
+	if (!settings[0])
+		return;
+	if (sh->config_text)
+		text_append(&sh->config_text, "; ", settings);
+	else
+		sh->config_text = xstrdup(settings);
+}
+
+/* A probe block runs; definitions alone are checked and kept. Config
+ * blocks were applied to sh->config by the compile. */
 static void shell_entry(struct shell *sh, const char *name, const char *text)
 {
-	if (entry_has_probes(text)) {
-		if (shell_compile_run(sh, name, text, true) >= 0) /* it compiled */
-			text_append(&sh->probes_text, text, "\n");
+	bool probes = entry_has_probes(text);
+	if (shell_compile_run(sh, name, text, probes) < 0) /* did not compile */
 		return;
-	}
-	if (shell_compile_run(sh, name, text, false) != 0)
+	const char *rest;
+	char *settings = split_config(text, &rest);
+	if (settings)
+		keep_config(sh, settings);
+	free(settings);
+	if (is_blank(rest))
 		return;
-	if (entry_has_config(text)) /* applied to sh->config by the compile */
-		text_append(&sh->config_text, text, "\n");
+	if (probes)
+		text_append(&sh->probes_text, rest + strspn(rest, " \t\n"), "\n");
 	else
-		defs_keep(sh, text);
+		defs_keep(sh, rest);
 }
 
 /* ---- commands ------------------------------------------------------------- */
@@ -460,8 +504,10 @@ static void cmd_save(struct shell *sh, const char *arg)
 		return;
 	}
 	char *defs = defs_for(sh, "");
-	fprintf(f, "#!/usr/bin/env sonde\n%s%s%s", sh->config_text ? sh->config_text : "", defs,
-		sh->probes_text ? sh->probes_text : "");
+	fputs("#!/usr/bin/env sonde\n", f);
+	if (sh->config_text)
+		fprintf(f, "config = { %s }\n", sh->config_text);
+	fprintf(f, "%s%s", defs, sh->probes_text ? sh->probes_text : "");
 	free(defs);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "sonde: cannot write '%s': %s\n", arg, strerror(errno));
