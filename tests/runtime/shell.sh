@@ -203,6 +203,17 @@ else
 fi
 stop_shell
 
+# ---- sonde -i reading a pipe; config blocks saved as one ----------------------
+
+printf '%s\n' 'config = { max_strlen = 32; }' \
+	'config = { print_maps_on_exit = false } BEGIN { @x = 1; printf("%s\n", "0123456789abcdef0123"); exit(); }' \
+	".save $TMP/config.bt" | "$SONDE" -i >"$TMP/piped.out" 2>&1
+expect_eq "sonde -i reads entries from a pipe" "0123456789abcdef0123" "$(grep '^0123' "$TMP/piped.out")"
+expect_eq ".save merges the config blocks typed into one" \
+	"config = { max_strlen = 32; print_maps_on_exit = false }" "$(sed -n 2p "$TMP/config.bt")"
+expect_eq "the saved script with its config runs" "Attaching 1 probe...
+0123456789abcdef0123" "$(timeout 20 "$SONDE" "$TMP/config.bt" 2>&1 </dev/null)"
+
 # ---- no terminal: as before ------------------------------------------------------
 
 out=$("$SONDE" </dev/null 2>&1)
