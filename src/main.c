@@ -138,6 +138,20 @@ static int parse_pid(const char *s, pid_t *pid)
 
 /* ---- bpftrace's settings (src/config.c) --------------------------------- */
 
+/* The run-time settings, from the environment or the script's config
+ * block (0: the default, or what the object was compiled with). */
+static void apply_run_settings(struct cli *cli)
+{
+	cli->rt.max_map_keys = (uint32_t)config_get(&cli->config, CFG_MAX_MAP_KEYS);
+	cli->rt.ringbuf_pages = (uint32_t)config_get(&cli->config, CFG_PERF_RB_PAGES);
+	cli->rt.log_size = (uint32_t)config_get(&cli->config, CFG_LOG_SIZE);
+	cli->rt.no_maps_at_exit = cli->config.set[CFG_PRINT_MAPS_ON_EXIT] &&
+				  !config_get(&cli->config, CFG_PRINT_MAPS_ON_EXIT);
+	cli->rt.max_cat_bytes = (uint32_t)config_get(&cli->config, CFG_MAX_CAT_BYTES);
+	if (cli->config.set[CFG_STR_TRUNC_TRAILER])
+		rt_set_str_trunc_trailer(cli->config.text[CFG_STR_TRUNC_TRAILER]);
+}
+
 /* ---- the command line ------------------------------------------------------ */
 
 enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE,
@@ -397,7 +411,7 @@ static int compile_and_run(struct cli *c)
 		source_free(src);
 		return 1;
 	}
-	sonde_run_settings(&cli.config, &cli.rt);
+	apply_run_settings(&cli);
 	config_free(&cli.config);
 
 	/* As in bpftrace, --emit-elf is a dry run: compile, write, stop. */
