@@ -324,26 +324,7 @@ static struct source *load_source(const struct cli *cli)
 	return src;
 }
 
-static int compile_and_run(struct cli *c);
-static int list_probes(struct cli *c);
-static int run_shell(struct cli *c);
-
-int main(int argc, char **argv)
-{
-	struct cli cli = { 0 };
-	int rc = parse_args(argc, argv, &cli);
-	if (rc < 0)
-		rc = cli.interactive ? run_shell(&cli)
-		     : cli.listing ? list_probes(&cli)
-				   : compile_and_run(&cli);
-	free(cli.positional);
-	free(cli.named);
-	free(cli.includes);
-	if (cli.co.probe_filter)
-		regfree(&cli.probe_filter);
-	return rc;
-}
-
+/* -i, or no program on a terminal: the shell (src/shell.c) */
 static int run_shell(struct cli *cli)
 {
 	struct shell_options so = { .rt = cli->rt, .co = cli->co };
@@ -360,6 +341,25 @@ static int run_shell(struct cli *cli)
 		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
 		rc = 1;
 	}
+	return rc;
+}
+
+static int compile_and_run(struct cli *c);
+static int list_probes(struct cli *c);
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	int rc = parse_args(argc, argv, &cli);
+	if (rc < 0)
+		rc = cli.interactive ? run_shell(&cli)
+		     : cli.listing ? list_probes(&cli)
+				   : compile_and_run(&cli);
+	free(cli.positional);
+	free(cli.named);
+	free(cli.includes);
+	if (cli.co.probe_filter)
+		regfree(&cli.probe_filter);
 	return rc;
 }
 
