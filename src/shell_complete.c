@@ -157,6 +157,8 @@ static void collect(struct list_names *l, const char *word, size_t start, const 
 		return;
 	}
 	if (word[0] == '@' || word[0] == '$') {
+		const char *before = shell_entry_so_far(); /* the entry's earlier lines */
+		add_names_in(l, word, before, strlen(before));
 		add_names_in(l, word, li->buffer, (size_t)(li->lastchar - li->buffer));
 		return;
 	}
