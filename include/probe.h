@@ -204,6 +204,8 @@ int probe_target_pid(void);
 /* probes/registry.c */
 const struct probe_provider *probe_provider_find(const char *name); /* by name or alias */
 const struct probe_provider *probe_provider_of(enum probe_type type);
+/* The i-th probe type (0, 1, ...; NULL past the last): the shell's completion. */
+const struct probe_provider *probe_provider_at(int i);
 /* "unknown probe type 'TYPE'" with the closest type or tracepoint, or "not
  * supported by sonde yet" for a bpftrace type sonde lacks (REST: what
  * followed "TYPE:", or NULL). For probe_expand and -l patterns. */

@@ -65,5 +65,8 @@ struct compile_options {
  * on `diag_out` (stderr) and -1 returned; nothing is loaded. */
 int sonde_compile(struct source *src, const struct compile_options *o, FILE *diag_out,
 		  struct compiled *out);
+/* The run-time settings of the environment and the config block (0: the
+ * default, or what the object was compiled with), for rt_run(). */
+void sonde_run_settings(const struct sonde_config *cfg, struct rt_options *rt);
 
 #endif

@@ -51,6 +51,11 @@ const struct probe_provider *probe_provider_find(const char *name)
 	return NULL;
 }
 
+const struct probe_provider *probe_provider_at(int i)
+{
+	return i >= 0 && (size_t)i < NPROVIDERS ? providers[i] : NULL;
+}
+
 static int target_pid;
 
 void probe_set_target_pid(int pid)

@@ -66,3 +66,14 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 	ast_free_program(prog);
 	return rc == 0 && d.errors == 0 ? 0 : -1;
 }
+
+void sonde_run_settings(const struct sonde_config *cfg, struct rt_options *rt)
+{
+	rt->max_map_keys = (uint32_t)config_get(cfg, CFG_MAX_MAP_KEYS);
+	rt->ringbuf_pages = (uint32_t)config_get(cfg, CFG_PERF_RB_PAGES);
+	rt->log_size = (uint32_t)config_get(cfg, CFG_LOG_SIZE);
+	rt->no_maps_at_exit = cfg->set[CFG_PRINT_MAPS_ON_EXIT] && !config_get(cfg, CFG_PRINT_MAPS_ON_EXIT);
+	rt->max_cat_bytes = (uint32_t)config_get(cfg, CFG_MAX_CAT_BYTES);
+	if (cfg->set[CFG_STR_TRUNC_TRAILER])
+		rt_set_str_trunc_trailer(cfg->text[CFG_STR_TRUNC_TRAILER]);
+}

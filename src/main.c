@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "list.h"
+#include "shell.h"
 #include "probe.h"
 #include "sonde.h"
 
@@ -21,6 +22,7 @@ struct cli {
 	const char *script_path;   /* FILE or - */
 	const char *output_path;   /* -o */
 	bool listing;              /* -l */
+	bool interactive;          /* -i, or no program on a terminal: the shell */
 	const char *list_pattern;  /* -l PATTERN */
 	regex_t probe_filter;      /* --probe-filter, compiled when co.probe_filter is set */
 	const char *probe_filter_text;
@@ -44,11 +46,14 @@ static void usage(FILE *out)
 	      "    sonde [options] filename [args...]\n"
 	      "    sonde [options] - [args...]          (program from standard input)\n"
 	      "    sonde [options] -e 'program' [args...]\n"
+	      "    sonde [-i]                           (the interactive shell, on a terminal)\n"
 	      "    sonde -l [-v] ['pattern']            (list probes; with -e or a file:\n"
 	      "                                          the probes of that program)\n"
 	      "\n"
 	      "OPTIONS:\n"
 	      "    -e 'program'     execute this program\n"
+	      "    -i, --interactive\n"
+	      "                     the shell: type probes, run them until Ctrl-C, again\n"
 	      "    -c, --cmd 'CMD'  run CMD and trace until it exits (cpid is its pid)\n"
 	      "    -p, --pid PID    trace only events of process PID, until it exits\n"
 	      "    -l, --list       list probes matching a pattern (TYPE:...; * is a\n"
@@ -206,6 +211,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "cmd", required_argument, NULL, 'c' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -223,7 +229,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	/* Options may follow the script (`script.bt -c CMD 5`), as in bpftrace:
 	 * getopt permutes; a positional parameter that starts with '-' goes
 	 * after "--". */
-	while ((c = getopt_long(argc, argv, "e:c:p:lo:f:qvd:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:c:p:ilo:f:qvd:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program_text = optarg; break;
 		case 'c': cli->rt.cmd = optarg; break;
@@ -234,6 +240,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'l': cli->listing = true; break;
+		case 'i': cli->interactive = true; break;
 		case 'o': cli->output_path = optarg; break;
 		case 'f':
 			if (parse_format(optarg, &cli->rt.format) < 0) {
@@ -272,6 +279,16 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		}
 	}
 	int rest = optind;
+	if (cli->interactive && (cli->program_text || cli->listing || rest < argc)) {
+		fprintf(stderr, "sonde: -i opens the shell: it takes no program, file or -l\n");
+		return 1;
+	}
+	/* No program: the shell on a terminal, bpftrace's usage otherwise
+	 * (scripts and pipes see what they always saw). */
+	if (!cli->program_text && !cli->listing && rest >= argc && isatty(STDIN_FILENO))
+		cli->interactive = true;
+	if (cli->interactive)
+		return -1;
 	if (cli->listing && cli->rt.cmd) {
 		fprintf(stderr, "sonde: -c cannot be used with -l\n");
 		return 1;
@@ -329,6 +346,26 @@ static struct source *load_source(const struct cli *cli)
 	return src;
 }
 
+/* -i, or no program on a terminal: the shell (src/shell.c) */
+static int run_shell(struct cli *cli)
+{
+	struct shell_options so = { .rt = cli->rt, .co = cli->co };
+	FILE *out = stdout;
+	if (cli->output_path && !(out = fopen(cli->output_path, "w"))) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
+		return 1;
+	}
+	so.rt.out = out;
+	so.co.positional = cli->positional;
+	so.co.npositional = cli->npositional;
+	int rc = shell_run(&so);
+	if (out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "sonde: cannot write '%s': %s\n", cli->output_path, strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}
+
 static int compile_and_run(struct cli *c);
 static int list_probes(struct cli *c);
 static bool cache_wanted(const struct cli *cli);
@@ -384,12 +421,14 @@ int main(int argc, char **argv)
 #ifdef SONDE_RUNNER
 	/* what sonde-run cannot do without a compile; a script from standard
 	 * input is read once, by whoever compiles it */
-	if (rc < 0 && (cli.listing || (cli.script_path && strcmp(cli.script_path, "-") == 0) ||
+	if (rc < 0 && (cli.listing || cli.interactive || (cli.script_path && strcmp(cli.script_path, "-") == 0) ||
 		       (!cache_wanted(&cli) && !(cli.script_path && cache_is_compiled_file(cli.script_path)))))
 		rc = exec_compiler();
 #endif
 	if (rc < 0)
-		rc = cli.listing ? list_probes(&cli) : compile_and_run(&cli);
+		rc = cli.interactive ? run_shell(&cli)
+		     : cli.listing ? list_probes(&cli)
+				   : compile_and_run(&cli);
 #ifdef SONDE_RUNNER
 	free(saved_argv);
 #endif
