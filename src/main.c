@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "help.h"
+#include "info.h"
 #include "list.h"
 #include "probe.h"
 #include "sonde.h"
@@ -69,6 +71,11 @@ static void usage(FILE *out)
 	      "                     set, by the kernel, in every process that maps the binary\n"
 	      "    --include FILE   read header FILE before the script (#include <FILE>; a path\n"
 	      "                     that exists, as #include \"FILE\")\n"
+	      "    --help-topic NAME\n"
+	      "                     help on a builtin, function, aggregation or probe type\n"
+	      "                     (no NAME: the list of topics); man sonde has them all\n"
+	      "    --info           the system, build and kernel features, and which probe\n"
+	      "                     types work on this machine (and why not)\n"
 	      "    -h, --help       show this help\n"
 	      "    -V, --version    show the version\n"
 	      "    --               end of options; what follows are positional\n"
@@ -150,7 +157,8 @@ static void apply_run_settings(struct cli *cli)
 /* ---- the command line ------------------------------------------------------ */
 
 enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE,
-       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE };
+       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE,
+       OPT_HELP_TOPIC, OPT_INFO, OPT_MAN };
 
 static int compile_probe_filter(struct cli *cli, const char *pattern)
 {
@@ -169,6 +177,27 @@ static int compile_probe_filter(struct cli *cli, const char *pattern)
 	return 0;
 }
 
+/* --man: sonde(8) in roff, its OPTIONS from the --help text above (run at
+ * build time; CMakeLists.txt installs the result). */
+static int print_man(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m) {
+		perror("sonde: --man");
+		return 1;
+	}
+	usage(m);
+	if (fclose(m) != 0) {
+		perror("sonde: --man");
+		free(text);
+		return 1;
+	}
+	help_print_man(stdout, text);
+	free(text);
+	return 0;
+}
 
 /* -l ARG: ARG is a script when such a file exists (as in bpftrace) or is
  * "-" (standard input), else a pattern. */
@@ -198,6 +227,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
 		{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
 		{ "include", required_argument, NULL, OPT_INCLUDE },
+		{ "help-topic", optional_argument, NULL, OPT_HELP_TOPIC },
+		{ "info", no_argument, NULL, OPT_INFO },
+		{ "man", no_argument, NULL, OPT_MAN },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -244,6 +276,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->includes = xrealloc(cli->includes, sizeof(*cli->includes) * (size_t)(cli->nincludes + 1));
 			cli->includes[cli->nincludes++] = optarg;
 			break;
+		case OPT_HELP_TOPIC:
+			/* `--help-topic hist` as well as `--help-topic=hist` */
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			return help_print(stdout, optarg) == 0 ? 0 : 1;
+		case OPT_INFO: return info_print(stdout) == 0 ? 0 : 1;
+		case OPT_MAN: return print_man();
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		default: usage(stderr); return 1;
