@@ -237,8 +237,8 @@ static void judge(const struct machine *m, const struct lang_probe_type *pt, str
 	case LP_TRACEPOINT:
 		if (need_config(m, v, "CONFIG_TRACEPOINTS", "use a kernel built with CONFIG_TRACEPOINTS=y") &&
 		    need_config(m, v, "CONFIG_BPF_EVENTS", "use a kernel built with CONFIG_BPF_EVENTS=y") &&
-		    need_tracefs(m, v))
-			need_privilege(m, v);
+		    need_privilege(m, v)) /* tracefs is root's to read */
+			need_tracefs(m, v);
 		return;
 	case LP_RAWTRACEPOINT:
 		if (need_config(m, v, "CONFIG_TRACEPOINTS", "use a kernel built with CONFIG_TRACEPOINTS=y") &&
@@ -251,8 +251,8 @@ static void judge(const struct machine *m, const struct lang_probe_type *pt, str
 		return;
 	case LP_HARDWARE:
 		if (need_config(m, v, "CONFIG_PERF_EVENTS", "use a kernel built with CONFIG_PERF_EVENTS=y") &&
-		    hardware_counters(v))
-			need_privilege(m, v);
+		    need_privilege(m, v))
+			hardware_counters(v);
 		return;
 	case LP_WATCHPOINT: case LP_ASYNCWATCHPOINT:
 		if (need_config(m, v, "CONFIG_HAVE_HW_BREAKPOINT", "use a kernel built with CONFIG_HAVE_HW_BREAKPOINT=y") &&

@@ -1,0 +1,67 @@
+# completion.sh - the shell completion scripts (completions/): bash's,
+# driven from a script through `complete -p` and its function with
+# COMP_WORDS/COMP_LINE set as bash sets them at a TAB, completes options
+# (from `sonde --help`), probe types and tracepoint names after -l and -e
+# (from `sonde -l`), -f values and help topics; zsh's and fish's parse when
+# those shells are installed.
+RUNS_WITHOUT_ROOT=1
+source "$(dirname "$0")/lib.bash"
+
+BASH_COMPLETION=$SRCDIR/completions/sonde.bash
+SONDE=$(readlink -f "$SONDE")
+
+# complete_line LINE: what bash offers at the end of LINE (one per line),
+# with COMP_* set as bash sets them at a TAB (COMP_WORDS split at blanks
+# only: the function reads the word from COMP_LINE, as it must when bash
+# splits it at ':').
+cat >"$TMP/drive.bash" <<'DRIVE'
+source "$1"
+line=$3
+read -ra COMP_WORDS <<<"$line"
+[[ $line == *" " ]] && COMP_WORDS+=("")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+COMP_WORDS[0]=$2
+COMP_LINE="$2 ${line#sonde }"
+COMP_POINT=${#COMP_LINE}
+COMP_WORDBREAKS=$' \t\n"\'><=;|&(:'
+fn=$(complete -p sonde | sed -E 's/.*-F ([^ ]+).*/\1/')
+"$fn" sonde "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+DRIVE
+complete_line() {
+	bash --norc "$TMP/drive.bash" "$BASH_COMPLETION" "$SONDE" "$1"
+}
+
+out=$(bash --norc -c 'source "$1"; complete -p sonde' _ "$BASH_COMPLETION")
+expect_match "bash: complete -p sonde names a function" '^complete -F _sonde sonde$' "$out"
+
+expect_eq "bash: an option" "--probe-filter" "$(complete_line 'sonde --probe-f')"
+expect_match "bash: -- lists long options" '^--info$' "$(complete_line 'sonde --')"
+expect_match "bash: every long option of --help" '^--help-topic$' "$(complete_line 'sonde --he')"
+expect_eq "bash: -f's values" "json" "$(complete_line 'sonde -f j')"
+expect_eq "bash: a probe type after -l" "tracepoint:" "$(complete_line 'sonde -l tracep')"
+expect_eq "bash: a help topic" "strcontains" "$(complete_line 'sonde --help-topic strco')"
+
+if $IS_ROOT; then
+	# bash replaces what follows the last ':' of the word
+	expect_eq "bash: a tracepoint after -l" "$(printf 'sched_swap_numa\nsched_switch')" \
+		"$(complete_line 'sonde -l tracepoint:sched:sched_sw')"
+	expect_eq "bash: one tracepoint after -e '" "sched_switch" \
+		"$(complete_line "sonde -e 'tracepoint:sched:sched_swi")"
+	expect_match "bash: tracepoint categories" '^sched:sched_switch$' \
+		"$(complete_line 'sonde -l tracepoint:sch')"
+else
+	skip "tracepoint names: listing tracepoints needs root"
+fi
+
+if command -v zsh >/dev/null; then
+	zsh -n "$SRCDIR/completions/_sonde" && pass "zsh: _sonde parses" || fail "zsh: _sonde parses"
+else
+	skip "zsh is not installed"
+fi
+if command -v fish >/dev/null; then
+	fish -n "$SRCDIR/completions/sonde.fish" && pass "fish: sonde.fish parses" || fail "fish: sonde.fish parses"
+else
+	skip "fish is not installed"
+fi
+finish
