@@ -337,6 +337,7 @@ static void man_options(FILE *out, const char *usage)
 void help_print_man(FILE *out, const char *usage)
 {
 	fputs(".TH SONDE 8 \"\" \"sonde\" \"System Manager's Manual\"\n"
+	      ".ad l\n.nh\n"
 	      ".SH NAME\nsonde \\- compile and run bpftrace programs on Linux eBPF\n"
 	      ".SH SYNOPSIS\n"
 	      ".B sonde\n[\\fIoptions\\fR] \\fIfilename\\fR [\\fIargs\\fR...]\n.br\n"
