@@ -11,7 +11,7 @@ function __sonde_probes
 end
 
 function __sonde_topics
-    sonde --help-topic 2>/dev/null | string match -r '^  .*' | string trim | string split ' ' | string replace -r '[*()]' ''
+    sonde --help-topic 2>/dev/null | string match -r '^  .*' | string trim | string split ' ' | string replace -a -r '[*()]' ''
 end
 
 complete -c sonde -s e -x -a '(__sonde_probes)' -d 'execute this program'

@@ -61,6 +61,18 @@ else
 fi
 if command -v fish >/dev/null; then
 	fish -n "$SRCDIR/completions/sonde.fish" && pass "fish: sonde.fish parses" || fail "fish: sonde.fish parses"
+	# complete -C: what fish offers for a command line (candidate<TAB>description)
+	fish_complete() {
+		PATH=$(dirname "$SONDE"):$PATH fish --no-config -c \
+			'source $argv[1]; complete -C $argv[2]' "$SRCDIR/completions/sonde.fish" "$1" | cut -f1
+	}
+	expect_eq "fish: an option" "--probe-filter" "$(fish_complete 'sonde --probe-f')"
+	expect_eq "fish: a help topic" "strcontains" "$(fish_complete 'sonde --help-topic strco')"
+	if $IS_ROOT; then
+		expect_eq "fish: a tracepoint after -l" \
+			"$(printf 'tracepoint:sched:sched_swap_numa\ntracepoint:sched:sched_switch')" \
+			"$(fish_complete 'sonde -l tracepoint:sched:sched_sw')"
+	fi
 else
 	skip "fish is not installed"
 fi
