@@ -56,6 +56,28 @@ fi
 
 if command -v zsh >/dev/null; then
 	zsh -n "$SRCDIR/completions/_sonde" && pass "zsh: _sonde parses" || fail "zsh: _sonde parses"
+	if command -v tmux >/dev/null; then
+		# an interactive zsh in tmux: type, TAB, read the line back
+		mkdir -p "$TMP/zsh/fn"
+		cp "$SRCDIR/completions/_sonde" "$TMP/zsh/fn/"
+		printf '%s\n' "fpath=($TMP/zsh/fn \$fpath)" "PATH=$(dirname "$SONDE"):\$PATH" \
+			'autoload -U compinit && compinit -u -d '"$TMP/zsh/compdump" "PS1='%% '" >"$TMP/zsh/.zshrc"
+		ZT=(tmux -L "sonde-completion-$$")
+		"${ZT[@]}" new-session -d -x 150 -y 20 "ZDOTDIR=$TMP/zsh zsh -i"
+		trap '"${ZT[@]}" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+		zsh_line() { "${ZT[@]}" capture-pane -p | grep -v '^$' | tail -1; }
+		zsh_complete() { # TYPED EXPECTED-LINE
+			"${ZT[@]}" send-keys C-u "$1" Tab
+			wait_until 5 test "$(zsh_line)" == "% $2"
+			expect_eq "zsh: $1<TAB>" "% $2" "$(zsh_line)"
+		}
+		wait_until 5 test "$(zsh_line)" == "%"
+		zsh_complete "sonde --probe-f" "sonde --probe-filter"
+		zsh_complete "sonde --help-topic strco" "sonde --help-topic strcontains"
+		if $IS_ROOT; then
+			zsh_complete "sonde -e 'tracepoint:sched:sched_swi" "sonde -e 'tracepoint:sched:sched_switch"
+		fi
+	fi
 else
 	skip "zsh is not installed"
 fi
