@@ -293,6 +293,14 @@ static void print_build(FILE *out)
 		libbpf_version_string());
 }
 
+static bool kernel_at_least(const struct machine *m, int major, int minor)
+{
+	int ma = 0, mi = 0;
+	if (sscanf(m->uts.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
 static void print_config_line(FILE *out, const struct machine *m, const char *option)
 {
 	char c = kconfig_get(&m->config, option);
@@ -305,7 +313,7 @@ static void print_kernel(FILE *out, const struct machine *m, unsigned long long 
 		"CONFIG_BPF_SYSCALL", "CONFIG_BPF_JIT", "CONFIG_BPF_EVENTS", "CONFIG_DEBUG_INFO_BTF",
 		"CONFIG_TRACEPOINTS", "CONFIG_KPROBES", "CONFIG_KPROBE_EVENTS", "CONFIG_UPROBES",
 		"CONFIG_UPROBE_EVENTS", "CONFIG_PERF_EVENTS", "CONFIG_HAVE_HW_BREAKPOINT",
-		"CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS",
+		"CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS", "CONFIG_FPROBE",
 	};
 	fputs("Kernel features\n", out);
 	fprintf(out, "  kernel config: %s\n", m->config.text ? m->config.source :
@@ -316,8 +324,65 @@ static void print_kernel(FILE *out, const struct machine *m, unsigned long long 
 						    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1));
 	fprintf(out, "  CAP_BPF: %s\n  CAP_PERFMON: %s\n  CAP_SYS_ADMIN: %s\n", yes_no(has_cap(caps, CAP_BPF_BIT)),
 		yes_no(has_cap(caps, CAP_PERFMON_BIT)), yes_no(has_cap(caps, CAP_SYS_ADMIN_BIT)));
+	/* bounded loops (5.3), map batch operations (5.6), multi-kprobe links
+	 * (5.18, on fprobe), kprobe sessions (6.10) and multi-uprobe links
+	 * (6.6) came with these kernel versions */
+	bool fprobe = kconfig_get(&m->config, "CONFIG_FPROBE") != 'n';
+	fprintf(out, "  Loop support: %s\n  map batch: %s\n", yes_no(kernel_at_least(m, 5, 3)),
+		yes_no(kernel_at_least(m, 5, 6)));
+	fprintf(out, "  kprobe_multi: %s\n  kprobe_session: %s\n  uprobe_multi: %s\n",
+		yes_no(fprobe && kernel_at_least(m, 5, 18)), yes_no(fprobe && kernel_at_least(m, 6, 10)),
+		yes_no(kernel_at_least(m, 6, 6) && kconfig_get(&m->config, "CONFIG_UPROBES") != 'n'));
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		print_config_line(out, m, options[i]);
+	fputc('\n', out);
+}
+
+/* bpftrace's feature lines, as its --info names them: its test runner
+ * (and scripts written for it) read "NAME: yes" from them. */
+static void print_bpftrace_features(FILE *out, const struct machine *m)
+{
+	static const struct {
+		const char *name;
+		enum bpf_prog_type prog;
+		enum bpf_func_id helper;
+	} helpers[] = {
+		{ "probe_read", BPF_PROG_TYPE_KPROBE, BPF_FUNC_probe_read },
+		{ "probe_read_str", BPF_PROG_TYPE_KPROBE, BPF_FUNC_probe_read_str },
+		{ "probe_read_user", BPF_PROG_TYPE_KPROBE, BPF_FUNC_probe_read_user },
+		{ "probe_read_user_str", BPF_PROG_TYPE_KPROBE, BPF_FUNC_probe_read_user_str },
+		{ "probe_read_kernel", BPF_PROG_TYPE_KPROBE, BPF_FUNC_probe_read_kernel },
+		{ "probe_read_kernel_str", BPF_PROG_TYPE_KPROBE, BPF_FUNC_probe_read_kernel_str },
+		{ "get_current_cgroup_id", BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_current_cgroup_id },
+		{ "send_signal", BPF_PROG_TYPE_KPROBE, BPF_FUNC_send_signal },
+		{ "override_return", BPF_PROG_TYPE_KPROBE, BPF_FUNC_override_return },
+		{ "get_boot_ns", BPF_PROG_TYPE_KPROBE, BPF_FUNC_ktime_get_boot_ns },
+		{ "get_ktime_ns", BPF_PROG_TYPE_KPROBE, BPF_FUNC_ktime_get_ns },
+		{ "get_tai_ns", BPF_PROG_TYPE_KPROBE, BPF_FUNC_ktime_get_tai_ns },
+		{ "get_func_ip", BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_func_ip },
+		{ "jiffies64", BPF_PROG_TYPE_KPROBE, BPF_FUNC_jiffies64 },
+		{ "lookup_percpu_elem", BPF_PROG_TYPE_KPROBE, BPF_FUNC_map_lookup_percpu_elem },
+		{ "dpath", BPF_PROG_TYPE_TRACING, BPF_FUNC_d_path },
+		{ "skboutput", BPF_PROG_TYPE_TRACING, BPF_FUNC_skb_output },
+	};
+	static const struct {
+		const char *name;
+		enum bpf_map_type type;
+	} maps[] = {
+		{ "hash", BPF_MAP_TYPE_HASH }, { "percpu hash", BPF_MAP_TYPE_PERCPU_HASH },
+		{ "array", BPF_MAP_TYPE_ARRAY }, { "percpu array", BPF_MAP_TYPE_PERCPU_ARRAY },
+		{ "stack_trace", BPF_MAP_TYPE_STACK_TRACE }, { "perf_event_array", BPF_MAP_TYPE_PERF_EVENT_ARRAY },
+		{ "ringbuf", BPF_MAP_TYPE_RINGBUF },
+	};
+	/* without privileges nothing loads: every probe would say no */
+	fputs("Kernel helpers\n", out);
+	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
+		fprintf(out, "  %s: %s\n", helpers[i].name,
+			yes_no(m->privileged && libbpf_probe_bpf_helper(helpers[i].prog, helpers[i].helper, NULL) == 1));
+	fputs("\nMap types\n", out);
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		fprintf(out, "  %s: %s\n", maps[i].name,
+			yes_no(m->privileged && libbpf_probe_bpf_map_type(maps[i].type, NULL) == 1));
 	fputc('\n', out);
 }
 
@@ -350,6 +415,7 @@ int info_print(FILE *out)
 	print_system(out, &m);
 	print_build(out);
 	print_kernel(out, &m, caps);
+	print_bpftrace_features(out, &m);
 	print_probe_types(out, &m);
 	free(m.config.text);
 	return 0;

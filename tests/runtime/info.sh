@@ -18,6 +18,12 @@ expect_match "--info: a verdict for every bpftrace probe type" "^  iter: (yes|no
 expect_match "--info: tracepoints work here" "^  tracepoint: yes$" "$OUT"
 expect_match "--info: BEGIN works here" "^  begin: yes$" "$OUT"
 
+# bpftrace's feature lines, which its test runner reads ("NAME: yes")
+for line in "Loop support: yes" "btf: yes" "probe_read_kernel: yes" "send_signal: yes" "iter: yes" \
+	"kprobe_multi: no" "kprobe_session: no" "ringbuf: yes"; do
+	expect_match "--info: bpftrace's line '$line'" "^  $line\$" "$OUT"
+done
+
 config() { zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null; }
 if config | grep -q '^# CONFIG_KPROBES is not set'; then
 	expect_match "--info: kprobes are missing, and why" \
