@@ -8,16 +8,18 @@
  * of what kind comes from stdlib_vars, stdlib_funcs, the aggregations, the
  * map functions and the probe types (language.h, probes/registry.c); the
  * table only adds words. tests/unit/test_help.c checks that every
- * descriptor has an entry, that every entry names a descriptor and that
- * every example compiles. */
+ * descriptor has an entry, that every entry names a descriptor or one of
+ * bpftrace's names (language.h; its help then says sonde lacks it), and
+ * that the example of everything sonde has compiles. */
+
 #ifndef SONDE_HELP_H
 #define SONDE_HELP_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum help_flag {
 	HELP_UNSAFE = 1 << 0,    /* the example needs --unsafe */
-	HELP_MISSING = 1 << 1,   /* a bpftrace probe type sonde does not have yet */
 };
 
 struct help_entry {
@@ -34,6 +36,10 @@ extern const int help_nentries;
 /* The entry of a builtin, function, aggregation or probe type (a probe
  * type's alias finds it too); NULL if none. */
 const struct help_entry *help_find(const char *name);
+
+/* Whether sonde has what entry `name` describes (a builtin, function,
+ * aggregation or probe type with a descriptor or provider). */
+bool help_implemented(const char *name);
 
 /* Print the help for TOPIC (a builtin, function, aggregation, probe type or
  * keyword; NULL or "" = the overview) to out. Returns 0, or -1 when there

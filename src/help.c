@@ -69,6 +69,14 @@ static bool probe_type_works(const struct lang_probe_type *pt)
 	return false;
 }
 
+bool help_implemented(const char *name)
+{
+	const struct lang_probe_type *pt = lang_probe_type_find(name);
+	if (pt)
+		return probe_type_works(pt);
+	return is_var(name) || is_plain_func(name) || func_in(stdlib_aggs, stdlib_naggs, name);
+}
+
 static const char *kind_of(const char *name)
 {
 	if (lang_probe_type_find(name))
@@ -83,7 +91,13 @@ static const char *kind_of(const char *name)
 		return "builtin variable";
 	if (is_plain_func(name))
 		return "function";
-	return "topic";
+	/* a bpftrace name sonde lacks: its kind as bpftrace has it */
+	const struct lang_name *ln = lang_name_find(name);
+	if (ln && (ln->flags & LANG_MAP_FUNC))
+		return "aggregation";
+	if (ln && (ln->flags & LANG_BARE))
+		return "builtin variable";
+	return "function";
 }
 
 /* ---- the overview ------------------------------------------------------------------ */
@@ -179,13 +193,16 @@ static void print_entry(FILE *out, const struct help_entry *e)
 	const struct lang_probe_type *pt = lang_probe_type_find(e->name);
 	fprintf(out, "%s - %s\n", e->name, e->summary);
 	fprintf(out, "  %s: %s\n", kind_of(e->name), e->signature);
-	if (pt) {
+	if (pt)
 		print_probe_aliases(out, pt);
-		if (!probe_type_works(pt)) {
-			fputs("  sonde does not support this probe type yet; `sonde --info` says which\n"
-			      "  probe types work on this machine.\n", out);
-			return;
-		}
+	if (pt && !help_implemented(e->name)) {
+		fputs("  sonde does not support this probe type yet; `sonde --info` says which\n"
+		      "  probe types work on this machine.\n", out);
+		return;
+	}
+	if (!help_implemented(e->name)) {
+		fputs("  sonde does not support this yet (bpftrace has it).\n", out);
+		return;
 	}
 	print_example(out, e);
 }
@@ -263,8 +280,7 @@ static void man_entry(FILE *out, const struct help_entry *e)
 	fputs(".TP\n.B ", out);
 	roff_line(out, e->signature);
 	roff_line(out, e->summary);
-	const struct lang_probe_type *pt = lang_probe_type_find(e->name);
-	if (pt && !probe_type_works(pt)) {
+	if (!help_implemented(e->name)) {
 		fputs("Not supported by sonde yet.\n", out);
 		return;
 	}

@@ -2,7 +2,10 @@
  * aggregation, map function and probe type, keyed by the descriptor's name
  * (include/help.h). Which names exist comes from the descriptor tables;
  * tests/unit/test_help.c keeps the two in step and compiles each example.
- * Examples end with exit() where they can, so that they run and stop. */
+ * Examples end with exit() where they can, so that they run and stop.
+ * An entry may name a bpftrace builtin sonde does not have yet
+ * (include/language.h): its help says so, and its example is compiled by
+ * the test once the descriptor exists. */
 #include <string.h>
 
 #include "help.h"
@@ -40,6 +43,10 @@ const struct help_entry help_entries[] = {
 	  "BEGIN { printf(\"%d\\n\", curtask->pid); exit(); }"),
 	E("ctx", "ctx", "the program's context (iter: the iterator's record)",
 	  "iter:task { printf(\"%s\\n\", ctx->task->comm); }"),
+	E("ustack", "ustack, ustack([mode,] [limit])", "user stack trace of the current thread (bpftrace, perf, raw or build_id mode)",
+	  "profile:hz:99 { @[ustack(5)] = count(); }"),
+	E("func", "func", "name of the probed function (uprobe, uretprobe)",
+	  "uprobe:/bin/bash:read* { @[func] = count(); }"),
 	E("kstack", "kstack, kstack([mode][, limit])", "kernel stack trace of the current task (bpftrace or perf mode)",
 	  "profile:hz:99 { @[kstack(3)] = count(); }"),
 	E("retval", "retval", "return value of the probed function (uretprobe)",
@@ -94,6 +101,10 @@ const struct help_entry help_entries[] = {
 	  "BEGIN { printf(\"%p\\n\", percpu_kaddr(\"runqueues\")); exit(); }"),
 	E("ksym", "ksym(uint64 addr)", "the kernel symbol at an address",
 	  "BEGIN { printf(\"%s\\n\", ksym(kaddr(\"vfs_read\"))); exit(); }"),
+	E("usym", "usym(uint64 addr)", "the function in the current process that holds an address",
+	  "uprobe:/bin/bash:readline { @[usym(arg0)] = count(); }"),
+	E("uaddr", "uaddr(char *symbol)", "address of a variable in the probed binary (uprobe, uretprobe)",
+	  "uprobe:/bin/bash:readline { printf(\"%p\\n\", uaddr(\"rl_line_buffer\")); }"),
 	E("bswap", "bswap(int n)", "reverse the byte order of an integer",
 	  "BEGIN { printf(\"%x\\n\", bswap((uint32)0x12345678)); exit(); }"),
 	E("strncmp", "strncmp(char *a, char *b, int n)", "compare the first n bytes of two strings (0 when equal)",
@@ -203,12 +214,12 @@ const struct help_entry help_entries[] = {
 	  "END { printf(\"bye\\n\"); } BEGIN { exit(); }"),
 	E("self", "self:signal:SIGUSR1", "runs when sonde itself receives the signal",
 	  "self:signal:SIGUSR1 { printf(\"got SIGUSR1\\n\"); exit(); }"),
-	{ "test", "test:NAME", "a unit test block (bpftrace's test runner)", "test:one { }", HELP_MISSING },
-	{ "bench", "bench:NAME", "a benchmark block (bpftrace's bench runner)", "bench:one { }", HELP_MISSING },
-	{ "kprobe", "kprobe:FUNCTION[+OFFSET]", "dynamic tracing of a kernel function's entry",
-	  "kprobe:do_nanosleep { @[comm] = count(); }", HELP_MISSING },
-	{ "kretprobe", "kretprobe:FUNCTION", "dynamic tracing of a kernel function's return",
-	  "kretprobe:do_nanosleep { @[retval] = count(); }", HELP_MISSING },
+	E("test", "test:NAME", "a unit test block (bpftrace's test runner)", "test:one { }"),
+	E("bench", "bench:NAME", "a benchmark block (bpftrace's bench runner)", "bench:one { }"),
+	E("kprobe", "kprobe:FUNCTION[+OFFSET]", "dynamic tracing of a kernel function's entry",
+	  "kprobe:do_nanosleep { @[comm] = count(); }"),
+	E("kretprobe", "kretprobe:FUNCTION", "dynamic tracing of a kernel function's return",
+	  "kretprobe:do_nanosleep { @[retval] = count(); }"),
 	E("uprobe", "uprobe:BINARY:FUNCTION[+OFFSET]", "dynamic tracing of a user function's entry",
 	  "uprobe:/bin/bash:readline { printf(\"%d\\n\", pid); }"),
 	E("uretprobe", "uretprobe:BINARY:FUNCTION", "dynamic tracing of a user function's return",
@@ -231,10 +242,10 @@ const struct help_entry help_entries[] = {
 	  "watchpoint:0x10000000:8:w { printf(\"hit\\n\"); }"),
 	E("asyncwatchpoint", "asyncwatchpoint:ADDRESS:LENGTH:MODE", "memory watchpoints that do not stop the process",
 	  "asyncwatchpoint:0x10000000:8:w { printf(\"hit\\n\"); }"),
-	{ "fentry", "fentry:[MODULE:]FUNCTION", "kernel function entry through BPF trampolines (BTF)",
-	  "fentry:vfs_read { @[comm] = count(); }", HELP_MISSING },
-	{ "fexit", "fexit:[MODULE:]FUNCTION", "kernel function return through BPF trampolines (BTF)",
-	  "fexit:vfs_read { @[comm] = count(); }", HELP_MISSING },
+	E("fentry", "fentry:[MODULE:]FUNCTION", "kernel function entry through BPF trampolines (BTF)",
+	  "fentry:vfs_read { @[comm] = count(); }"),
+	E("fexit", "fexit:[MODULE:]FUNCTION", "kernel function return through BPF trampolines (BTF)",
+	  "fexit:vfs_read { @[comm] = count(); }"),
 	E("iter", "iter:task, iter:task_file, iter:task_vma, ...", "walk kernel objects with a BPF iterator",
 	  "iter:task { printf(\"%d %s\\n\", ctx->task->pid, ctx->task->comm); }"),
 };
