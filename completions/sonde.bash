@@ -55,7 +55,7 @@ _sonde() {
 	-d) COMPREPLY=($(compgen -W "ast types llvm bpf all" -- "$cur")); return 0 ;;
 	-p | --pid) COMPREPLY=($(compgen -W "$(ls /proc 2>/dev/null | grep '^[0-9]')" -- "$cur")); return 0 ;;
 	-c | --cmd) COMPREPLY=($(compgen -c -- "$cur")); return 0 ;;
-	-o | --output | --emit-llvm | --emit-elf | --include) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+	-o | --output | --emit-llvm | --emit-elf | --include | --aot) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 	--help-topic)
 		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" --help-topic 2>/dev/null | sed -n 's/^  //p' | tr -d '*()')" -- "$cur"))
 		return 0

@@ -54,6 +54,15 @@ else
 	skip "tracepoint names: listing tracepoints needs root"
 fi
 
+# zsh and fish list the options themselves: each long option of --help
+# must be in both (bash reads them from --help)
+missing=""
+for opt in $("$SONDE" --help | grep -oE '(^|[ ,])--[a-z][a-z-]*' | tr -d ' ,' | sort -u); do
+	grep -q -- "'$opt\[\|{.*,$opt}" "$SRCDIR/completions/_sonde" || missing+=" zsh:$opt"
+	grep -q -- "-l ${opt#--} " "$SRCDIR/completions/sonde.fish" || missing+=" fish:$opt"
+done
+expect_eq "zsh and fish complete every long option of --help" "" "$missing"
+
 if command -v zsh >/dev/null; then
 	zsh -n "$SRCDIR/completions/_sonde" && pass "zsh: _sonde parses" || fail "zsh: _sonde parses"
 	if command -v tmux >/dev/null; then
