@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "help.h"
+#include "info.h"
 #include "list.h"
 #include "shell.h"
 #include "probe.h"
@@ -86,6 +88,11 @@ static void usage(FILE *out)
 	      "    --metrics [ADDR:]PORT\n"
 	      "                     serve the maps at http://ADDR:PORT/metrics for Prometheus\n"
 	      "                     while the script runs (ADDR: 127.0.0.1 unless given)\n"
+	      "    --help-topic NAME\n"
+	      "                     help on a builtin, function, aggregation or probe type\n"
+	      "                     (no NAME: the list of topics); man sonde has them all\n"
+	      "    --info           the system, build and kernel features, and which probe\n"
+	      "                     types work on this machine (and why not)\n"
 	      "    -h, --help       show this help\n"
 	      "    -V, --version    show the version\n"
 	      "    --               end of options; what follows are positional\n"
@@ -170,7 +177,8 @@ static void apply_run_settings(struct cli *cli)
 /* ---- the command line ------------------------------------------------------ */
 
 enum { OPT_EMIT_LLVM = 256, OPT_EMIT_ELF, OPT_DRY_RUN, OPT_NO_WARNINGS, OPT_PROBE_FILTER, OPT_UNSAFE,
-       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE, OPT_METRICS, OPT_NO_CACHE, OPT_AOT };
+       OPT_USDT_FILE_ACTIVATION, OPT_INCLUDE, OPT_METRICS, OPT_NO_CACHE, OPT_AOT,
+       OPT_HELP_TOPIC, OPT_INFO, OPT_MAN };
 
 static int compile_probe_filter(struct cli *cli, const char *pattern)
 {
@@ -190,6 +198,27 @@ static int compile_probe_filter(struct cli *cli, const char *pattern)
 	return 0;
 }
 
+/* --man: sonde(8) in roff, its OPTIONS from the --help text above (run at
+ * build time; CMakeLists.txt installs the result). */
+static int print_man(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m) {
+		perror("sonde: --man");
+		return 1;
+	}
+	usage(m);
+	if (fclose(m) != 0) {
+		perror("sonde: --man");
+		free(text);
+		return 1;
+	}
+	help_print_man(stdout, text);
+	free(text);
+	return 0;
+}
 
 /* -l ARG: ARG is a script when such a file exists (as in bpftrace) or is
  * "-" (standard input), else a pattern. */
@@ -223,6 +252,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "aot", required_argument, NULL, OPT_AOT },
+		{ "help-topic", optional_argument, NULL, OPT_HELP_TOPIC },
+		{ "info", no_argument, NULL, OPT_INFO },
+		{ "man", no_argument, NULL, OPT_MAN },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -273,6 +305,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->includes = xrealloc(cli->includes, sizeof(*cli->includes) * (size_t)(cli->nincludes + 1));
 			cli->includes[cli->nincludes++] = optarg;
 			break;
+		case OPT_HELP_TOPIC:
+			/* `--help-topic hist` as well as `--help-topic=hist` */
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			return help_print(stdout, optarg) == 0 ? 0 : 1;
+		case OPT_INFO: return info_print(stdout) == 0 ? 0 : 1;
+		case OPT_MAN: return print_man();
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		default: usage(stderr); return 1;
