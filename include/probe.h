@@ -267,6 +267,10 @@ int probe_expand_timer(enum probe_type type, const char *provider, const char *s
 char *probe_timer_section(const struct probe_target *t); /* "perf_event" */
 const char *probe_timer_attach_hint(int err);
 char *probe_timer_attach_params(const struct probe_target *t, unsigned *deps);
+/* Attach prog to the perf event pfd (closed when that fails) and keep the
+ * link in l; -errno with the reason in errbuf. */
+int probe_attach_perf_fd(struct bpf_program *prog, int pfd, struct rt_links *l, char *errbuf,
+			 size_t errlen);
 /* Attach prog to a cpu-clock perf event per p->params (period_ns=N or freq_hz=N), on
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,

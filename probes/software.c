@@ -129,14 +129,7 @@ static int attach_counter_on(struct perf_event_attr *attr, int pid, int cpu, str
 		snprintf(errbuf, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(-err));
 		return err;
 	}
-	struct bpf_link *link = bpf_program__attach_perf_event(prog, pfd);
-	if (!link) {
-		int err = -errno;
-		close(pfd);
-		snprintf(errbuf, errlen, "%s", strerror(-err));
-		return err;
-	}
-	return rt_links_add(l, link);
+	return probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
 }
 
 int probe_attach_perf_counter(const struct desc_probe *p, struct bpf_program *prog,

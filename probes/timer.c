@@ -239,6 +239,12 @@ static int attach_cpu_clock_on(const struct desc_probe *p, struct bpf_program *p
 		snprintf(errbuf, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(errno));
 		return err;
 	}
+	return probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
+}
+
+int probe_attach_perf_fd(struct bpf_program *prog, int pfd, struct rt_links *l, char *errbuf,
+			 size_t errlen)
+{
 	struct bpf_link *link = bpf_program__attach_perf_event(prog, pfd);
 	if (!link) {
 		int err = -errno;

@@ -139,14 +139,7 @@ static int open_breakpoint(struct perf_event_attr *attr, int tid, int cpu, struc
 				 strerror(-err));
 		return err;
 	}
-	struct bpf_link *link = bpf_program__attach_perf_event(prog, pfd);
-	if (!link) {
-		int err = -errno;
-		close(pfd);
-		snprintf(errbuf, errlen, "%s", strerror(-err));
-		return err;
-	}
-	return rt_links_add(l, link);
+	return probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
 }
 
 /* One breakpoint per thread of pid (new threads inherit theirs). */
