@@ -240,22 +240,24 @@ bool uprobe_resolve_binary(const char *provider, const char *path, char *real, s
 
 /* ---- expansion -------------------------------------------------------------- */
 
-static void push_target(enum probe_type type, const char *provider, const char *path,
-			const char *func, struct probe_target **out, int *n)
+/* `shown`: the binary as the probe's name says it (bpftrace keeps a path
+ * as written: `probe` of uprobe:bin/prog:f is "uprobe:bin/prog:f"). */
+static void push_target(enum probe_type type, const char *provider, const char *shown,
+			const char *path, const char *func, struct probe_target **out, int *n)
 {
 	struct probe_target *t = probe_target_push(out, n);
 	t->type = type;
-	t->name = xasprintf("%s:%s:%s", provider, path, func);
+	t->name = xasprintf("%s:%s:%s", provider, shown, func);
 	t->target = xasprintf("%s:%s", path, func);
 }
 
-static int expand_wildcard(enum probe_type type, const char *provider, const struct uprobe_elf *e,
-			   const char *pattern, struct probe_target **out, int *n)
+static int expand_wildcard(enum probe_type type, const char *provider, const char *shown,
+			   const struct uprobe_elf *e, const char *pattern, struct probe_target **out, int *n)
 {
 	int found = 0;
 	for (int i = 0; i < e->nfuncs; i++)
 		if (probe_wildcard_match(pattern, e->funcs[i].name)) {
-			push_target(type, provider, e->path, e->funcs[i].name, out, n);
+			push_target(type, provider, shown, e->path, e->funcs[i].name, out, n);
 			found++;
 		}
 	return found;
@@ -263,8 +265,8 @@ static int expand_wildcard(enum probe_type type, const char *provider, const str
 
 /* The targets of func in the binary at path; with `quiet` (one of many
  * binaries a wildcard matched), a binary without it is no error. */
-static int expand_one(enum probe_type type, const char *provider, const char *func, const char *path,
-		      bool quiet, srcloc loc, struct diag *d, struct probe_target **out, int *n)
+static int expand_one(enum probe_type type, const char *provider, const char *func, const char *shown,
+		      const char *path, bool quiet, srcloc loc, struct diag *d, struct probe_target **out, int *n)
 {
 	const struct uprobe_elf *e = uprobe_elf_get(path);
 	if (!e) {
@@ -273,7 +275,7 @@ static int expand_one(enum probe_type type, const char *provider, const char *fu
 		return quiet ? 0 : -1;
 	}
 	if (has_wildcard(func))
-		return expand_wildcard(type, provider, e, func, out, n);
+		return expand_wildcard(type, provider, shown, e, func, out, n);
 	uint64_t off;
 	char why[PATH_MAX + 128];
 	if (!func_offset(e, func, &off, why, sizeof(why))) {
@@ -297,7 +299,7 @@ static int expand_one(enum probe_type type, const char *provider, const char *fu
 		diag_error(d, loc, "uretprobe: a return probe takes a function, not an offset in it ('%s')", func);
 		return -1;
 	}
-	push_target(type, provider, path, func, out, n);
+	push_target(type, provider, shown, path, func, out, n);
 	return 1;
 }
 
@@ -335,14 +337,14 @@ static char *demangled_name(const char *mangled)
  * NAME or its wildcards match, overloads included; the probe is on the
  * mangled symbol. */
 static int expand_cpp(enum probe_type type, const char *provider, const char *pattern,
-		      const char *path, struct probe_target **out, int *n)
+		      const char *shown, const char *path, struct probe_target **out, int *n)
 {
 	const struct uprobe_elf *e = uprobe_elf_get(path);
 	int found = 0;
 	for (int i = 0; e && i < e->nfuncs; i++) {
 		char *name = demangled_name(e->funcs[i].name);
 		if (name && probe_wildcard_match(pattern, name)) {
-			push_target(type, provider, e->path, e->funcs[i].name, out, n);
+			push_target(type, provider, shown, e->path, e->funcs[i].name, out, n);
 			found++;
 		}
 		free(name);
@@ -350,12 +352,14 @@ static int expand_cpp(enum probe_type type, const char *provider, const char *pa
 	return found;
 }
 
-/* "name" -> name: bpftrace lets a function (C++'s "ns::f") be quoted */
+/* "name" -> name, "name"+OFF -> name+OFF: bpftrace lets a function (C++'s
+ * "ns::f") be quoted */
 static char *unquote(const char *s)
 {
 	size_t len = strlen(s);
-	if (len >= 2 && s[0] == '"' && s[len - 1] == '"')
-		return xstrndup(s + 1, len - 2);
+	const char *close = len >= 2 && s[0] == '"' ? strchr(s + 1, '"') : NULL;
+	if (close && (close[1] == '\0' || close[1] == '+'))
+		return xasprintf("%.*s%s", (int)(close - s - 1), s + 1, close + 1);
 	return xstrdup(s);
 }
 
@@ -384,9 +388,11 @@ static int expand(enum probe_type type, const char *provider, const char *spec, 
 	struct binaries b = { 0 };
 	int rc = find_binaries(provider, path, probe_target_pid(), &b, loc, d);
 	int found = 0;
+	bool as_written = strchr(path, '/') && !has_wildcard(path);
 	for (int i = 0; rc == 0 && i < b.n; i++) {
-		int k = cpp ? expand_cpp(type, provider, func, b.paths[i], out, n)
-			    : expand_one(type, provider, func, b.paths[i], has_wildcard(path), loc, d, out, n);
+		const char *shown = as_written ? path : b.paths[i];
+		int k = cpp ? expand_cpp(type, provider, func, shown, b.paths[i], out, n)
+			    : expand_one(type, provider, func, shown, b.paths[i], has_wildcard(path), loc, d, out, n);
 		if (k < 0)
 			rc = -1;
 		found += k > 0 ? k : 0;

@@ -120,4 +120,12 @@ if command -v bpftrace >/dev/null; then
 	same_as_bpftrace "DWARF args (bpftrace 0.17's args->)" -c "$PIE 2" -e "uprobe:$PIE:uw_alpha { printf(\"%d %s\n\", args->i, str(args->word)); }
 		uprobe:$PIE:uw_beta { printf(\"%d %d %s %d %d\n\", args->p->x, args->p->y, args->p->tag, args->small, args->c); }"
 fi
+# ---- a relative path stays as written in `probe`; a quoted name takes +OFFSET ----
+rel=$(realpath --relative-to="$TMP" "$PIE")
+pushd "$TMP" >/dev/null || exit 1
+run_sonde -q -c "$PIE 1" -e "uprobe:$rel:uw_alpha { print(probe); } uprobe:$PIE:\"other_func\"+4 { @off = count(); }"
+popd >/dev/null || exit 1
+expect_eq "probe keeps a relative path as written; \"name\"+OFFSET" "uprobe:$rel:uw_alpha
+@off: 1" "$(sed '/^$/d' <<<"$OUT")"
+
 finish
