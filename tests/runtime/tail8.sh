@@ -1,0 +1,20 @@
+# The last pieces of bpftrace's language (issue 8, tail8 lane): write_user,
+# and the cases of bpftrace's own suites that were still failing.
+. "$(dirname "$0")/lib.bash"
+
+# ---- write_user ------------------------------------------------------------------
+# This kernel (lockdown LSM) may refuse bpf_probe_write_user to every
+# program, so the BPF object is checked, not a run.
+run_sonde --unsafe -e 'tracepoint:syscalls:sys_enter_openat /pid == 0xffffffff/ {
+	$ok = write_user(args.filename, "x", 1); $n = (uint64)2; if (write_user(args.filename, "/tmp\0", $n)) { printf("%d\n", $ok); } }' \
+	--emit-elf "$TMP/wu.o"
+expect_eq "write_user compiles" "0" "$RC"
+if command -v llvm-objdump >/dev/null; then
+	expect_match "write_user calls bpf_probe_write_user" 'call 36' "$(llvm-objdump -d "$TMP/wu.o" 2>&1)"
+fi
+run_sonde -e 'tracepoint:syscalls:sys_enter_openat { write_user(args.filename, "x", 1); }'
+expect_match "write_user needs --unsafe" 'write_user\(\) is an unsafe function' "$ERR"
+run_sonde --unsafe -e 'BEGIN { write_user(0, "ab", 4); exit(); }'
+expect_match "write_user of more bytes than the value has" 'write_user\(\) of 4 bytes' "$ERR"
+
+finish
