@@ -17,4 +17,10 @@ expect_match "write_user needs --unsafe" 'write_user\(\) is an unsafe function' 
 run_sonde --unsafe -e 'BEGIN { write_user(0, "ab", 4); exit(); }'
 expect_match "write_user of more bytes than the value has" 'write_user\(\) of 4 bytes' "$ERR"
 
+# ---- bitfields read as bpftrace reads them: zero-extended, even when signed --------
+run_sonde -q -e 'struct bar { short a:4, b:8, c:3, d:1; int e:9, f:15; }
+	BEGIN { $v = (uint64)0x798d01f4dd91; $p = (struct bar *)(&$v);
+	printf("%d %d %d %d %d %d\n", $p->a, $p->b, $p->c, $p->d, $p->e, $p->f); exit(); }'
+expect_eq "signed bitfields are zero-extended" "1 217 5 1 500 31117" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
 finish
