@@ -23,4 +23,15 @@ run_sonde -q -e 'struct bar { short a:4, b:8, c:3, d:1; int e:9, f:15; }
 	printf("%d %d %d %d %d %d\n", $p->a, $p->b, $p->c, $p->d, $p->e, $p->f); exit(); }'
 expect_eq "signed bitfields are zero-extended" "1 217 5 1 500 31117" "$(printf '%s' "$OUT" | sed '/^$/d')"
 
+# ---- let $p: struct T * in a uprobe points to user memory, as a cast does --------
+TARGET=$(realpath "$TOOLS_DIR/uprobe_target")
+if [ -x "$TARGET" ]; then
+	run_sonde -q -c "$TARGET 1" -e "struct record { int id; char name[12]; long total; }
+	u:$TARGET:fill { let \$r: struct record *; \$r = (struct record *)arg0;
+	printf(\"%d %s\\n\", \$r->id, \$r->name); }"
+	expect_eq "a declared pointer variable reads user memory in a uprobe" "7 seven" "$(printf '%s' "$OUT" | sed '/^$/d')"
+else
+	skip "uprobe_target not built"
+fi
+
 finish
