@@ -34,4 +34,11 @@ else
 	skip "uprobe_target not built"
 fi
 
+# ---- int y[0] in a script struct is a flexible array member, not a pointer -------
+run_sonde -q -e 'struct D { int x; int y[0]; } BEGIN { $v = (uint64)0x100000002; $a = (struct D *)&$v;
+	print($a->y[0]); print(offsetof(struct D, y)); print(sizeof(struct D)); exit(); }'
+expect_eq "a [0] member is a flexible array" "1
+4
+4" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
 finish
