@@ -41,4 +41,7 @@ expect_eq "a [0] member is a flexible array" "1
 4
 4" "$(printf '%s' "$OUT" | sed '/^$/d')"
 
+# ---- positional parameters: a leading 0 is octal, as in bpftrace 0.17 -------------
+same_as_bpftrace "octal positional parameter" -e 'BEGIN { printf("got: %d %o 0x%x %d\n", $1, $2, $3, $4); exit(); }' 123 0775 0x123 0
+
 finish
