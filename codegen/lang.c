@@ -61,3 +61,37 @@ LLVMValueRef cg_fn_memcmp(struct cg *cg, struct node *n)
 	LLVMPositionBuilderAtEnd(cg->b, done);
 	return cg_normalize(cg, res, n->type);
 }
+
+/* write_user(dst, src, len): the helper is called only for 0 < len <= the
+ * size of src (the verifier wants a bounded, non-zero size); other lengths
+ * write nothing and give false. */
+LLVMValueRef cg_fn_write_user(struct cg *cg, struct node *n)
+{
+	struct node *dst = n->args, *src = dst->next, *count = src->next;
+	LLVMValueRef vd = cg_expr(cg, dst), vs = cg_expr(cg, src), vn = cg_expr(cg, count);
+	if (!vd || !vs || !vn)
+		return cg_const(cg, 0);
+	vs = in_memory(cg, src, vs);
+	if (LLVMGetTypeKind(LLVMTypeOf(vd)) != LLVMPointerTypeKind)
+		vd = LLVMBuildIntToPtr(cg->b, vd, cg->ptr, "");
+	LLVMValueRef ok = LLVMBuildAnd(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, vn, cg_const(cg, 0), ""),
+				       LLVMBuildICmp(cg->b, LLVMIntULE, vn, cg_const(cg, src->type->size), ""), "");
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+	LLVMBasicBlockRef call = cg_block(cg, "write_user"), done = cg_block(cg, "write_user_done");
+	LLVMBuildCondBr(cg->b, ok, call, done);
+
+	LLVMPositionBuilderAtEnd(cg->b, call);
+	LLVMValueRef args[3] = { vd, vs, LLVMBuildTrunc(cg->b, vn, cg->i32, "") };
+	LLVMValueRef rc = cg_helper(cg, HELPER_PROBE_WRITE_USER, cg->i64, args, 3);
+	LLVMValueRef wrote = LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""),
+					   cg->i64, "");
+	LLVMBasicBlockRef from_call = LLVMGetInsertBlock(cg->b);
+	LLVMBuildBr(cg->b, done);
+
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	LLVMValueRef res = LLVMBuildPhi(cg->b, cg->i64, "wrote");
+	LLVMBasicBlockRef from[2] = { pre, from_call };
+	LLVMValueRef in[2] = { cg_const(cg, 0), wrote };
+	LLVMAddIncoming(res, in, from, 2);
+	return cg_normalize(cg, res, n->type);
+}

@@ -88,8 +88,10 @@ LLVMValueRef cg_load_ref(struct cg *cg, struct cg_ref r, const struct type *t)
 /* ---- bitfields ----------------------------------------------------------------------- */
 
 /* The bits of member m of the record at r: the bytes covering them, read as
- * one integer, shifted and masked, sign-extended when the member's type is
- * signed. */
+ * one integer, shifted and masked. Never sign-extended, whatever the
+ * member's declared type: bpftrace reads `short b:8` holding 217 as 217,
+ * not -39, and printing must match it (user space, type_load_bitfield,
+ * does the same). */
 static LLVMValueRef load_bitfield(struct cg *cg, struct cg_ref rec, const struct type_member *m)
 {
 	uint32_t bytes = ((uint32_t)m->bit_offset + m->bit_size + 7) / 8;
@@ -97,13 +99,9 @@ static LLVMValueRef load_bitfield(struct cg *cg, struct cg_ref rec, const struct
 	struct cg_ref at = cg_ref_member(cg, rec, m);
 	LLVMValueRef v = load_scalar_ref(cg, at, type_int(size, false));
 	v = LLVMBuildLShr(cg->b, v, cg_const(cg, m->bit_offset), "");
-	unsigned shift = 64 - m->bit_size;
-	bool is_signed = type_is_integer(m->type) && m->type->is_signed;
 	if (m->bit_size >= 64)
 		return v;
-	v = LLVMBuildShl(cg->b, v, cg_const(cg, shift), "");
-	return is_signed ? LLVMBuildAShr(cg->b, v, cg_const(cg, shift), "")
-			 : LLVMBuildLShr(cg->b, v, cg_const(cg, shift), "");
+	return LLVMBuildAnd(cg->b, v, cg_const(cg, ((uint64_t)1 << m->bit_size) - 1), "");
 }
 
 /* ---- the references of expressions ---------------------------------------------------- */

@@ -164,6 +164,8 @@ struct LLVMOpaqueValue *cg_fn_memcmp(struct cg *cg, struct node *n); /* codegen/
 const struct type *stdlib_check_container_of(struct sema *s, struct node *n);
 const struct type *stdlib_check_assert(struct sema *s, struct node *n);
 const struct type *stdlib_check_memcmp(struct sema *s, struct node *n);
+const struct type *stdlib_check_write_user(struct sema *s, struct node *n);
+struct LLVMOpaqueValue *cg_fn_write_user(struct cg *cg, struct node *n); /* codegen/lang.c */
 struct LLVMOpaqueValue *cg_fn_signal(struct cg *cg, struct node *n);
 /* pton's address bytes (4 or 16), or 0 when text is no IPv4/IPv6 address
  * (stdlib/values.c; codegen writes the bytes sema checked) */

@@ -1356,7 +1356,8 @@ static void parse_dim(struct parse_state *ps, uint64_t n, srcloc loc)
 		diag_error(ps->d, loc, "invalid array size %llu", (unsigned long long)n);
 		n = 1;
 	}
-	ps->dims[ps->ndims++] = (uint32_t)n;
+	/* 0 would read as SPEC_PTR: [0] is spelled as [] (count 0 either way) */
+	ps->dims[ps->ndims++] = n == 0 ? SPEC_ARRAY_UNSIZED : (uint32_t)n;
 }
 
 static char *parse_words_join(char *words, char *word)

@@ -494,7 +494,7 @@ const struct type *sema_discarded(struct sema *s, struct node *n)
 
 /* The address space of an integer cast to a pointer: where this probe
  * type's pointers point (kernel for tracepoints, user for uprobes). */
-static enum addr_space probe_address_space(struct sema *s)
+enum addr_space sema_probe_address_space(struct sema *s)
 {
 	enum addr_space as = AS_NONE;
 	for (int i = 0; i < sema_ntargets(s); i++) {
@@ -554,7 +554,7 @@ static const struct type *check_cast(struct sema *s, struct node *n)
 		if (!type_is_integer(from))
 			return sema_fail(s, n->loc, "cannot cast %s to %s", tname(from, ba, sizeof(ba)),
 					 tname(to, bb, sizeof(bb)));
-		return to->as == AS_NONE ? type_ptr(sema_types(s), to->elem, probe_address_space(s)) : to;
+		return to->as == AS_NONE ? type_ptr(sema_types(s), to->elem, sema_probe_address_space(s)) : to;
 	}
 	if ((type_is_integer(to) || to->kind == TY_BOOL) && from_scalar)
 		return to;

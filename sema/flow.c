@@ -142,6 +142,10 @@ static void check_let(struct sema *s, struct node *n)
 	struct var_info *v = declare(s, n, n->lhs, "variable");
 	if (!v)
 		return;
+	/* `let $p: struct C *` points where the probe's pointers do, as a cast
+	 * to struct C * would: user memory in a uprobe */
+	if (declared && declared->kind == TY_PTR && declared->as == AS_NONE)
+		declared = type_ptr(sema_types(s), declared->elem, sema_probe_address_space(s));
 	if (declared && !type_is_none(declared)) {
 		char buf[128];
 		if (declared->kind == TY_VOID || declared->size == 0) {

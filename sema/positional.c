@@ -28,11 +28,13 @@ static bool parse_int_text(const char *text, uint64_t *out)
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		base = 16;
 		p += 2;
+	} else if (p[0] == '0' && p[1]) {
+		base = 8; /* 0775 is octal, as bpftrace reads it */
 	}
 	if (!*p)
 		return false;
 	for (const char *c = p; *c; c++)
-		if (base == 16 ? !isxdigit((unsigned char)*c) : !isdigit((unsigned char)*c))
+		if (base == 16 ? !isxdigit((unsigned char)*c) : !isdigit((unsigned char)*c) || (base == 8 && *c > '7'))
 			return false;
 	errno = 0;
 	unsigned long long v = strtoull(p, NULL, base);

@@ -142,6 +142,9 @@ const struct type *sema_stored_type(const struct type *t);
 
 /* typespec.c */
 const struct type *sema_resolve_spec(struct sema *s, const struct type_spec *spec);
+/* Where this probe type's pointers point (kernel for tracepoints, user for
+ * uprobes); AS_NONE when the probe's targets disagree. */
+enum addr_space sema_probe_address_space(struct sema *s);
 void sema_define_structs(struct sema *s);
 const struct type *sema_key_tuple(const struct node *key);
 const struct type *sema_spec_enumerator(struct sema *s, const struct type_spec *spec);

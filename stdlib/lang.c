@@ -153,3 +153,30 @@ const struct type *stdlib_check_memcmp(struct sema *s, struct node *n)
 				 (long long)v, ta->size < tb->size ? ta->size : tb->size);
 	return ok ? type_int(4, true) : type_none();
 }
+
+/* write_user(dst, src, len): len bytes of the program's value src written
+ * to user address dst (bpf_probe_write_user); true when the kernel wrote
+ * them. It changes another process's memory, so only with --unsafe. src
+ * must be bytes the program holds: the helper reads BPF memory only. */
+const struct type *stdlib_check_write_user(struct sema *s, struct node *n)
+{
+	struct node *src = n->args->next, *count = src->next;
+	char buf[128];
+	if (!sema_unsafe(s)) {
+		for (struct node *a = n->args; a; a = a->next)
+			sema_expr(s, a);
+		return sema_fail(s, n->loc, "write_user() is an unsafe function: run sonde with --unsafe to allow it");
+	}
+	bool ok = sema_arg_integer(s, n, 0, true);
+	const struct type *ts = sema_expr(s, src);
+	if (!sema_arg_integer(s, n, 2, false) || !ok || type_is_none(ts))
+		return type_none();
+	if (ts->kind == TY_PTR || ts->kind == TY_VOID || ts->kind == TY_AGG || ts->size == 0)
+		return sema_fail(s, src->loc, "write_user() writes the bytes of a value the program holds "
+				 "(a string, buffer, integer or struct), not %s", type_name(ts, buf, sizeof(buf)));
+	int64_t v;
+	if (sema_const_eval(count, &v) && (v <= 0 || (uint64_t)v > ts->size))
+		return sema_fail(s, count->loc, "write_user() of %lld bytes: the value written has %u bytes "
+				 "(1 to %u can be written)", (long long)v, ts->size, ts->size);
+	return type_bool();
+}
