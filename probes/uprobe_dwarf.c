@@ -11,13 +11,13 @@
 #include <elfutils/libdw.h>
 #include <fcntl.h>
 #include <gelf.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "debugfile.h"
 #include "util.h"
 #include "uprobe_internal.h"
 
@@ -281,56 +281,8 @@ static uint64_t path_key(const char *path)
 
 /* ---- separate debug files ------------------------------------------------ */
 
-/* The GNU build id note of e, as hex, in out (false: none). */
-static bool build_id(Elf *e, char *out, size_t outlen)
-{
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		GElf_Nhdr nh;
-		size_t off = 0, name_off, desc_off;
-		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)data->d_buf + name_off, "GNU", 4) != 0 || nh.n_descsz * 2 + 1 > outlen)
-				continue;
-			const unsigned char *id = (const unsigned char *)data->d_buf + desc_off;
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				snprintf(out + 2 * i, 3, "%02x", id[i]);
-			return nh.n_descsz > 1;
-		}
-	}
-	return false;
-}
-
-/* The file named by .gnu_debuglink (its name: a NUL-terminated string at
- * the start of the section) in out. */
-static bool debuglink(Elf *e, char *out, size_t outlen)
-{
-	size_t shstrndx;
-	if (elf_getshdrstrndx(e, &shstrndx) != 0)
-		return false;
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)) ||
-		    strcmp(name, ".gnu_debuglink") != 0)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		if (!data || !data->d_size || !memchr(data->d_buf, '\0', data->d_size))
-			return false;
-		snprintf(out, outlen, "%s", (const char *)data->d_buf);
-		return out[0] != '\0';
-	}
-	return false;
-}
-
-/* Where gdb looks for the DWARF of a stripped binary: by build id under
- * /usr/lib/debug/.build-id (Debian's -dbgsym packages), then the debuglink
- * name next to the binary, in its .debug/ and under /usr/lib/debug. */
+/* The separate debug file of the binary at path (src/debugfile.c), opened;
+ * -1: none. */
 static int open_debug_file(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -338,27 +290,12 @@ static int open_debug_file(const char *path)
 		return -1;
 	elf_version(EV_CURRENT);
 	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-	char id[128], link[NAME_MAX + 1], *candidates[4] = { 0 };
-	if (e && build_id(e, id, sizeof(id)))
-		candidates[0] = xasprintf("/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
-	if (e && debuglink(e, link, sizeof(link))) {
-		char *copy = xstrdup(path);
-		const char *dir = dirname(copy);
-		candidates[1] = xasprintf("%s/%s", dir, link);
-		candidates[2] = xasprintf("%s/.debug/%s", dir, link);
-		candidates[3] = xasprintf("/usr/lib/debug%s/%s", dir, link);
-		free(copy);
-	}
+	char *debug = e ? elf_debug_file(e, path) : NULL;
 	if (e)
 		elf_end(e);
 	close(fd);
-	int dfd = -1;
-	for (int i = 0; i < 4; i++) {
-		/* the debuglink may name the binary itself: that has no DWARF */
-		if (dfd < 0 && candidates[i] && strcmp(candidates[i], path) != 0)
-			dfd = open(candidates[i], O_RDONLY | O_CLOEXEC);
-		free(candidates[i]);
-	}
+	int dfd = debug ? open(debug, O_RDONLY | O_CLOEXEC) : -1;
+	free(debug);
 	return dfd;
 }
 

@@ -18,12 +18,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "debugfile.h"
 #include "usyms.h"
 #include "util.h"
 
-#define USYMS_DEBUG_DIR "/usr/lib/debug"
 
 struct usyms_sym {
 	uint64_t addr, size;
@@ -232,91 +231,6 @@ static void add_segments(struct usyms_file *f, Elf *e)
 	}
 }
 
-/* ---- separate debug files --------------------------------------------------- */
-
-static bool build_id_of(Elf *e, char *hex, size_t len)
-{
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		GElf_Nhdr nh;
-		size_t off = 0, name_off, desc_off;
-		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)data->d_buf + name_off, "GNU", 4) != 0 || nh.n_descsz * 2 + 1 > len)
-				continue;
-			const unsigned char *id = (const unsigned char *)data->d_buf + desc_off;
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				snprintf(hex + 2 * i, 3, "%02x", id[i]);
-			return nh.n_descsz > 1;
-		}
-	}
-	return false;
-}
-
-static bool crc_matches(const char *path, uint32_t want)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	uLong crc = crc32(0L, Z_NULL, 0);
-	unsigned char buf[1 << 16];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		crc = crc32(crc, buf, (uInt)n);
-	close(fd);
-	return n == 0 && (uint32_t)crc == want;
-}
-
-/* gdb's places for a .gnu_debuglink name: beside the file, in .debug/
- * beside it, and under /usr/lib/debug by the file's directory; the CRC
- * must match. */
-static char *debuglink_path(Elf *e, const char *path)
-{
-	Elf_Scn *scn = find_section(e, ".gnu_debuglink", 0);
-	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
-	if (!data || data->d_size < 8)
-		return NULL;
-	const char *name = data->d_buf;
-	size_t len = strnlen(name, data->d_size);
-	size_t crc_at = (len + 4) & ~(size_t)3;
-	if (len == 0 || crc_at + 4 > data->d_size)
-		return NULL;
-	uint32_t crc;
-	memcpy(&crc, (const char *)data->d_buf + crc_at, 4);
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	const char *fmts[] = { "%s/%.*s", "%s/.debug/%.*s", USYMS_DEBUG_DIR "%s/%.*s" };
-	char *found = NULL;
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]) && !found; i++) {
-		char *cand = xasprintf(fmts[i], slash ? dir : ".", (int)len, name);
-		if (strcmp(cand, path) != 0 && crc_matches(cand, crc))
-			found = cand;
-		else
-			free(cand);
-	}
-	free(dir);
-	return found;
-}
-
-/* The separate debug file of a stripped ELF: by build id first
- * (/usr/lib/debug/.build-id/ab/cdef....debug), then by .gnu_debuglink. */
-static char *debug_file_of(Elf *e, const char *path)
-{
-	char id[128];
-	if (build_id_of(e, id, sizeof(id))) {
-		char *cand = xasprintf(USYMS_DEBUG_DIR "/.build-id/%.2s/%s.debug", id, id + 2);
-		if (access(cand, R_OK) == 0)
-			return cand;
-		free(cand);
-	}
-	return debuglink_path(e, path);
-}
-
 static int sym_cmp(const void *a, const void *b)
 {
 	const struct usyms_sym *x = a, *y = b;
@@ -354,7 +268,7 @@ static struct usyms_file *file_load(const char *path, uint64_t inode)
 	add_segments(f, e);
 	GElf_Ehdr eh;
 	f->fixed = gelf_getehdr(e, &eh) && eh.e_type == ET_EXEC;
-	char *debug = has_symtab(e) ? NULL : debug_file_of(e, path);
+	char *debug = has_symtab(e) ? NULL : elf_debug_file(e, path);
 	int dfd = -1;
 	Elf *de = debug ? elf_open(debug, &dfd) : NULL;
 	Elf *src = de && has_symtab(de) ? de : e;
