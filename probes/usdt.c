@@ -1029,13 +1029,13 @@ static int print_sorted(char **names, int n, FILE *out)
 {
 	qsort(names, (size_t)n, sizeof(*names), compare_names);
 	int printed = 0;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0) {
 			fprintf(out, "%s\n", names[i]);
 			printed++;
 		}
+	for (int i = 0; i < n; i++)
 		free(names[i]);
-	}
 	free(names);
 	return printed;
 }

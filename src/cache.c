@@ -327,7 +327,7 @@ int cache_add_dep(struct cache_entry *e, const char *path)
 			return 0;
 	e->deps = xrealloc(e->deps, sizeof(*e->deps) * (size_t)(e->ndeps + 1));
 	struct cache_dep *d = &e->deps[e->ndeps++];
-	d->path = xstrdup(path);
+	*d = (struct cache_dep){ .path = xstrdup(path) }; /* content: false, not realloc's garbage */
 	dep_identity(&st, d);
 	return 0;
 }
