@@ -1027,7 +1027,8 @@ static int compare_names(const void *a, const void *b)
 /* bpftrace prints a type's matches as a sorted set (byte order). */
 static int print_sorted(char **names, int n, FILE *out)
 {
-	qsort(names, (size_t)n, sizeof(*names), compare_names);
+	if (n > 0) /* qsort(NULL, 0) is undefined */
+		qsort(names, (size_t)n, sizeof(*names), compare_names);
 	int printed = 0;
 	for (int i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0) {
