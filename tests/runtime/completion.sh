@@ -71,7 +71,9 @@ if command -v zsh >/dev/null; then
 		cp "$SRCDIR/completions/_sonde" "$TMP/zsh/fn/"
 		printf '%s\n' "fpath=($TMP/zsh/fn \$fpath)" "PATH=$(dirname "$SONDE"):\$PATH" \
 			'autoload -U compinit && compinit -u -d '"$TMP/zsh/compdump" "PS1='%% '" >"$TMP/zsh/.zshrc"
-		ZT=(tmux -L "sonde-completion-$$")
+		# tmux runs the command with $SHELL, else the user's login shell:
+		# nobody's is nologin, and CI's environment has no SHELL
+		ZT=(env SHELL=/bin/bash tmux -L "sonde-completion-$$")
 		"${ZT[@]}" new-session -d -x 150 -y 20 "ZDOTDIR=$TMP/zsh zsh -i"
 		trap '"${ZT[@]}" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
 		zsh_line() { "${ZT[@]}" capture-pane -p | grep -v '^$' | tail -1; }

@@ -13,6 +13,11 @@ fi
 
 export XDG_STATE_HOME=$TMP/state
 export TMUX_TMPDIR=$TMP # our own tmux server, whatever else runs
+# tmux runs the command with $SHELL, else the user's login shell (nologin
+# for some users); CI's environment may have no SHELL. bash, not dash: the
+# Ctrl-C sent to sonde reaches the shell too, and only bash outlives it
+# when its child handled the signal.
+export SHELL=/bin/bash
 SESSION=sonde-shell-$$
 PROMPT='sonde> '
 
