@@ -46,6 +46,20 @@ bool help_implemented(const char *name);
  * is no such topic (a line saying so, with the closest topic, is printed). */
 int help_print(FILE *out, const char *topic);
 
+/* A command of the interactive shell (src/shell.c runs them): its words,
+ * for .help and the man page. */
+struct help_command {
+	const char *name;    /* ".watch" */
+	const char *args;    /* "[@map...|off]" */
+	const char *summary; /* one line */
+	const char *detail;  /* more lines, or NULL */
+};
+extern const struct help_command help_shell_commands[]; /* ends with a NULL name */
+/* The command named `name` (".watch" or "watch"); NULL if none. */
+const struct help_command *help_shell_command(const char *name);
+/* Its help: "NAME ARGS", the summary, the detail. */
+void help_print_command(FILE *out, const struct help_command *c);
+
 /* The man page sonde(8) in roff, from the same entries and from the
  * `--help` text (usage: its OPTIONS section becomes the man page's), so
  * neither can drift (sonde --man, run at build time). */

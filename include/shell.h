@@ -31,6 +31,24 @@ struct editline;
 void shell_complete_install(struct editline *el);
 /* The lines of the entry typed before the current one ("" on its first). */
 const char *shell_entry_so_far(void);
+/* .tour's progress (src/shell_tour.c) */
+struct shell_tour {
+	bool started;   /* a lesson was shown: .tour goes on from current */
+	int current;    /* the lesson shown last (0-based) */
+	bool pending;   /* its program was offered and has not run yet */
+	unsigned ran;   /* bit i: lesson i ran */
+	const char *program; /* the program offered (static) */
+};
+/* `.tour [next|list|N]`: show a lesson and push its program to the prompt. */
+void shell_tour_command(struct shell_tour *t, struct editline *el, const char *arg);
+/* The program offered and not run yet (an empty line runs it), or NULL. */
+const char *shell_tour_pending(const struct shell_tour *t);
+/* A probe entry compiled and ran: after a lesson's program, what to try next. */
+void shell_tour_ran(struct shell_tour *t);
+/* The lessons' programs, for tests: way 0 is the classic one; NULL past the end. */
+int shell_tour_nlessons(void);
+const char *shell_tour_program(int lesson, int way);
+
 /* The shell's commands, for completion and "did you mean" */
 extern const char *const shell_command_names[];
 

@@ -350,6 +350,36 @@ static void man_options(FILE *out, const char *usage)
 	}
 }
 
+const struct help_command *help_shell_command(const char *name)
+{
+	for (const struct help_command *c = help_shell_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0 || (name[0] != '.' && strcmp(c->name + 1, name) == 0))
+			return c;
+	return NULL;
+}
+
+void help_print_command(FILE *out, const struct help_command *c)
+{
+	fprintf(out, "%s%s%s\n  %s\n", c->name, c->args[0] ? " " : "", c->args, c->summary);
+	for (const char *s = c->detail; s && *s;) {
+		size_t n = strcspn(s, "\n");
+		fprintf(out, "  %.*s\n", (int)n, s);
+		s += n + (s[n] == '\n');
+	}
+}
+
+/* Lines of text as roff lines (no line may start with '.' or '\''). */
+static void man_lines(FILE *out, const char *text)
+{
+	fputs(".br\n", out);
+	for (const char *s = text; *s;) {
+		size_t n = strcspn(s, "\n");
+		roff_text(out, s, n);
+		fputc('\n', out);
+		s += n + (s[n] == '\n');
+	}
+}
+
 void help_print_man(FILE *out, const char *usage)
 {
 	fputs(".TH SONDE 8 \"\" \"sonde\" \"System Manager's Manual\"\n"
@@ -389,6 +419,25 @@ void help_print_man(FILE *out, const char *usage)
 	      "An aggregation is assigned to a map, @name[key] = f(...), and is updated\n"
 	      "per CPU and combined when printed.\n", out);
 	man_funcs(out, stdlib_aggs, stdlib_naggs, false);
+	fputs(".SH INTERACTIVE SHELL\n"
+	      ".B sonde\n"
+	      "with no program on a terminal, or\n"
+	      ".BR \"sonde \\-i\" ,\n"
+	      "reads probe blocks and runs each until Ctrl-C, and these commands:\n", out);
+	for (const struct help_command *c = help_shell_commands; c->name; c++) {
+		fputs(".TP\n.B ", out);
+		roff_text(out, c->name, strlen(c->name));
+		if (c->args[0]) {
+			fputs(" \"", out);
+			roff_text(out, c->args, strlen(c->args));
+			fputc('"', out);
+		}
+		fputc('\n', out);
+		roff_text(out, c->summary, strlen(c->summary));
+		fputc('\n', out);
+		if (c->detail)
+			man_lines(out, c->detail);
+	}
 	fputs(".SH ENVIRONMENT DOCTOR\n"
 	      ".B sonde \\-\\-info\n"
 	      "prints the system, the build and the kernel's features, and for each probe type\n"

@@ -401,17 +401,41 @@ static void print_probe_types(FILE *out, const struct machine *m)
 	}
 }
 
+static unsigned long long machine_load(struct machine *m)
+{
+	if (uname(&m->uts) < 0)
+		snprintf(m->uts.sysname, sizeof(m->uts.sysname), "unknown");
+	kconfig_load(&m->config, m->uts.release);
+	unsigned long long caps = effective_caps();
+	m->privileged = has_cap(caps, CAP_SYS_ADMIN_BIT) ||
+			(has_cap(caps, CAP_BPF_BIT) && has_cap(caps, CAP_PERFMON_BIT));
+	m->tracefs = tracefs_path();
+	m->btf = path_exists("/sys/kernel/btf/vmlinux");
+	return caps;
+}
+
+bool info_probe_type_works(const char *type, char *why, size_t why_size, char *fix, size_t fix_size)
+{
+	const struct lang_probe_type *pt = lang_probe_type_find(type);
+	if (!pt) {
+		snprintf(why, why_size, "there is no probe type '%s'", type);
+		snprintf(fix, fix_size, "sonde --help-topic lists the probe types");
+		return false;
+	}
+	struct machine m = { 0 };
+	machine_load(&m);
+	struct verdict v;
+	judge(&m, pt, &v);
+	free(m.config.text);
+	snprintf(why, why_size, "%s", v.works ? "" : v.why);
+	snprintf(fix, fix_size, "%s", v.works ? "" : v.fix);
+	return v.works;
+}
+
 int info_print(FILE *out)
 {
 	struct machine m = { 0 };
-	if (uname(&m.uts) < 0)
-		snprintf(m.uts.sysname, sizeof(m.uts.sysname), "unknown");
-	kconfig_load(&m.config, m.uts.release);
-	unsigned long long caps = effective_caps();
-	m.privileged = has_cap(caps, CAP_SYS_ADMIN_BIT) ||
-		       (has_cap(caps, CAP_BPF_BIT) && has_cap(caps, CAP_PERFMON_BIT));
-	m.tracefs = tracefs_path();
-	m.btf = path_exists("/sys/kernel/btf/vmlinux");
+	unsigned long long caps = machine_load(&m);
 	print_system(out, &m);
 	print_build(out);
 	print_kernel(out, &m, caps);

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,10 @@ struct shell {
 	char *config_text;       /* the settings of the config blocks typed ("k = v; ..."), for .save */
 	char *probes_text;       /* the entries that ran, for .save */
 	char *maps_text;         /* the maps of the last run, for .maps */
+	/* .watch: NULL = off; "" = every map of the entries run; else the map
+	 * names to redraw ("@a @b") */
+	char *watch;
+	struct shell_tour tour;
 	bool quit;
 };
 
@@ -335,13 +340,29 @@ static char *describe_maps(const struct desc *d)
 	return xtext_close(&t, NULL);
 }
 
-/* Compile TEXT (the entry, then the kept definitions) and, with run, run
- * it until it ends or Ctrl-C. Returns -1 when it did not compile, else the
- * run's exit status (0 without run). */
-static int shell_compile_run(struct shell *sh, const char *name, const char *text, bool run)
+/* The names of a compiled program's maps, for .watch: "@a:k @b:s "
+ * (owned), where k marks a map of keys and values (a list that may be
+ * long: watched, it shows the top entries), s the others. */
+static char *map_names(const struct desc *d)
+{
+	char *names = xstrdup("");
+	for (int i = 0; i < d->nmaps; i++) {
+		const struct desc_map *m = &d->maps[i];
+		bool list = m->key && m->kind != MAP_HIST && m->kind != MAP_LHIST;
+		text_append(&names, m->name, list ? ":k " : ":s ");
+	}
+	return names;
+}
+
+/* Compile TEXT (the entry, then the kept definitions, then EXTRA: the
+ * watch probe, or NULL) and, with run, run it until it ends or Ctrl-C.
+ * With names, *names gets the program's map names (map_names). Returns -1
+ * when it did not compile, else the run's exit status (0 without run). */
+static int shell_compile_run(struct shell *sh, const char *name, const char *text, bool run,
+			     const char *extra, char **names)
 {
 	char *defs = defs_for(sh, text);
-	char *full = xasprintf("%s\n%s%s", text, defs, run ? "" : "\nBEGIN {}\n");
+	char *full = xasprintf("%s\n%s%s%s", text, defs, run ? "" : "\nBEGIN {}\n", extra ? extra : "");
 	free(defs);
 	struct source *src = source_from_string(name, full, strlen(full));
 	free(full);
@@ -353,6 +374,8 @@ static int shell_compile_run(struct shell *sh, const char *name, const char *tex
 	prompt_interrupted = 0;
 	if (sonde_compile(src, &co, stderr, &compiled) == 0) {
 		rc = 0;
+		if (names)
+			*names = map_names(compiled.desc);
 		/* Ctrl-C while compiling (the run's own handler is not there yet) */
 		if (run && prompt_interrupted) {
 			fputs("^C (not run)\n", stderr);
@@ -411,13 +434,103 @@ static void keep_config(struct shell *sh, const char *settings)
 		sh->config_text = xstrdup(settings);
 }
 
+/* ---- .watch ---------------------------------------------------------------- */
+
+/* Map NAME ("@a") in NAMES ("@a:k @b:s "): its mark ('k', 's'), or 0. */
+static char names_have(const char *names, const char *name, size_t len)
+{
+	for (const char *s = names; *s;) {
+		size_t n = strcspn(s, " ");
+		if (n == len + 2 && strncmp(s, name, len) == 0 && s[len] == ':')
+			return s[len + 1];
+		s += n + (s[n] == ' ');
+	}
+	return 0;
+}
+
+/* The terminal's rows (24 when it does not say). */
+static int screen_rows(FILE *f)
+{
+	struct winsize ws;
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		return ws.ws_row;
+	return 24;
+}
+
+/* The probe that redraws the watched maps of an entry whose maps are HAVE:
+ * every second, a clear screen (on a terminal, in text), the time, then
+ * print() of each map, in the format the maps have at exit. NULL (and a
+ * note) when none of the watched maps is in the entry. */
+static char *watch_probe(const struct shell *sh, const char *have)
+{
+	char *watched = xstrdup("");
+	int nwatched = 0;
+	const char *want = sh->watch[0] ? sh->watch : have;
+	for (const char *s = want; *s;) {
+		size_t n = strcspn(s, " :");
+		if (n && names_have(have, s, n)) {
+			char *one = xstrndup(s, n);
+			text_append(&watched, one, " ");
+			free(one);
+			nwatched++;
+		}
+		s += strcspn(s, " ");
+		s += strspn(s, " ");
+	}
+	if (!watched[0]) {
+		fprintf(stderr, "sonde: .watch: %s; it runs unwatched\n",
+			have[0] ? "this entry has none of the maps watched" : "this entry has no maps");
+		free(watched);
+		return NULL;
+	}
+	FILE *out = sh->o->rt.out ? sh->o->rt.out : stdout;
+	bool screen = isatty(fileno(out)) && sh->o->rt.format == RT_FORMAT_TEXT;
+	/* on a screen, a list shows its top entries: what fits in a frame */
+	int top = (screen_rows(out) - 3) / nwatched - 1;
+	if (top < 3)
+		top = 3;
+	char *p = xasprintf("\ninterval:s:1 { printf(\"%s\"); time(\"%%H:%%M:%%S\"); "
+			    "printf(\"  watching %.*s every second (Ctrl-C stops)\\n\\n\");",
+			    screen ? "\\033[H\\033[2J" : "\\n", (int)strlen(watched) - 1, watched);
+	for (const char *s = watched; *s;) {
+		size_t n = strcspn(s, " ");
+		char *stmt = screen && names_have(have, s, n) == 'k'
+				     ? xasprintf(" print(%.*s, %d);", (int)n, s, top)
+				     : xasprintf(" print(%.*s);", (int)n, s);
+		text_append(&p, stmt, NULL);
+		free(stmt);
+		s += n + (s[n] == ' ');
+	}
+	text_append(&p, " }\n", NULL);
+	free(watched);
+	return p;
+}
+
+/* Run a probe entry with the watch probe added (after a first compile for
+ * its maps: errors are reported by it, on the entry's own lines). */
+static int shell_run_watched(struct shell *sh, const char *name, const char *text)
+{
+	char *have = NULL;
+	if (shell_compile_run(sh, name, text, false, NULL, &have) < 0)
+		return -1;
+	char *extra = watch_probe(sh, have);
+	free(have);
+	int rc = shell_compile_run(sh, name, text, true, extra, NULL);
+	free(extra);
+	return rc;
+}
+
 /* A probe block runs; definitions alone are checked and kept. Config
  * blocks were applied to sh->config by the compile. */
 static void shell_entry(struct shell *sh, const char *name, const char *text)
 {
 	bool probes = entry_has_probes(text);
-	if (shell_compile_run(sh, name, text, probes) < 0) /* did not compile */
+	int rc = probes && sh->watch ? shell_run_watched(sh, name, text)
+				     : shell_compile_run(sh, name, text, probes, NULL, NULL);
+	if (rc < 0) /* did not compile */
 		return;
+	if (probes)
+		shell_tour_ran(&sh->tour);
 	const char *rest;
 	char *settings = split_config(text, &rest);
 	if (settings)
@@ -433,10 +546,10 @@ static void shell_entry(struct shell *sh, const char *name, const char *text)
 
 /* ---- commands ------------------------------------------------------------- */
 
+/* A command: its name and what runs it; its words are in stdlib/help.c
+ * (help_shell_commands), for .help and the man page. */
 struct shell_command {
 	const char *name;
-	const char *args;
-	const char *what;
 	void (*run)(struct shell *sh, const char *arg);
 };
 
@@ -449,12 +562,18 @@ static void cmd_help(struct shell *sh, const char *arg)
 		fputs("Type a probe block (it runs until Ctrl-C), definitions (macro, struct,\n"
 		      "config: kept for later entries), or a command:\n",
 		      stdout);
-		for (const struct shell_command *c = shell_commands; c->name; c++) {
+		for (const struct help_command *c = help_shell_commands; c->name; c++) {
 			char left[64];
 			snprintf(left, sizeof(left), "%s %s", c->name, c->args);
-			printf("  %-20s %s\n", left, c->what);
+			printf("  %-36s %s\n", left, c->summary);
 		}
-		putchar('\n');
+		fputs("New here? .tour runs the classic one-liners one by one.\n\n", stdout);
+	}
+	/* a command (".watch", or "watch" when no builtin has that name) */
+	const struct help_command *c = help_shell_command(arg);
+	if (c && (arg[0] == '.' || !help_find(arg))) {
+		help_print_command(stdout, c);
+		return;
 	}
 	help_print(stdout, arg);
 }
@@ -537,19 +656,60 @@ static void cmd_quit(struct shell *sh, const char *arg)
 	sh->quit = true;
 }
 
+static void cmd_tour(struct shell *sh, const char *arg)
+{
+	shell_tour_command(&sh->tour, (struct editline *)sh->el, arg);
+}
+
+/* `.watch [@map...|off] [probe block]`: see help_shell_commands. */
+static void cmd_watch(struct shell *sh, const char *arg)
+{
+	if (strcmp(arg, "off") == 0) {
+		free(sh->watch);
+		sh->watch = NULL;
+		puts("watch mode off");
+		return;
+	}
+	char *names = xstrdup("");
+	const char *s = arg;
+	while (*s == '@') {
+		size_t n = strcspn(s, " \t");
+		char *one = xstrndup(s, n);
+		text_append(&names, one, " ");
+		free(one);
+		s += n;
+		s += strspn(s, " \t");
+	}
+	if (*s) { /* a probe block: watched this once */
+		char *saved = sh->watch;
+		sh->watch = names;
+		shell_entry(sh, SHELL_SOURCE_NAME, s);
+		sh->watch = saved;
+		free(names);
+		return;
+	}
+	free(sh->watch);
+	sh->watch = names;
+	printf("watch mode on: the probe blocks typed next run with %s%s redrawn every second\n"
+	       "until Ctrl-C; .watch off ends it\n",
+	       names[0] ? names : "their maps", names[0] ? "" : "");
+}
+
 static const struct shell_command shell_commands[] = {
-	{ ".help", "[topic]", "help on a builtin, function, probe type or keyword", cmd_help },
-	{ ".list", "[pattern]", "the probes matching pattern (as sonde -l)", cmd_list },
-	{ ".fields", "probe", "a probe's arguments (as sonde -lv)", cmd_fields },
-	{ ".maps", "", "the maps of the last run and their types", cmd_maps },
-	{ ".save", "file", "write this session's definitions and probes as a script", cmd_save },
-	{ ".load", "file", "run a script (its definitions are kept)", cmd_load },
-	{ ".quit", "", "leave the shell (Ctrl-D does too)", cmd_quit },
-	{ NULL, NULL, NULL, NULL },
+	{ ".help", cmd_help },
+	{ ".list", cmd_list },
+	{ ".fields", cmd_fields },
+	{ ".maps", cmd_maps },
+	{ ".watch", cmd_watch },
+	{ ".tour", cmd_tour },
+	{ ".save", cmd_save },
+	{ ".load", cmd_load },
+	{ ".quit", cmd_quit },
+	{ NULL, NULL },
 };
 
 const char *const shell_command_names[] = {
-	".help", ".list", ".fields", ".maps", ".save", ".load", ".quit", NULL,
+	".help", ".list", ".fields", ".maps", ".watch", ".tour", ".save", ".load", ".quit", NULL,
 };
 
 static void shell_command(struct shell *sh, char *line)
@@ -615,6 +775,7 @@ static void shell_close(struct shell *sh)
 	free(sh->config_text);
 	free(sh->probes_text);
 	free(sh->maps_text);
+	free(sh->watch);
 	config_free(&sh->config);
 }
 
@@ -638,6 +799,10 @@ int shell_run(const struct shell_options *o)
 		if (!entry) {
 			putchar('\n');
 			break;
+		}
+		if (is_blank(entry) && shell_tour_pending(&sh.tour)) {
+			free(entry); /* Enter after a lesson: its program */
+			entry = xstrdup(shell_tour_pending(&sh.tour));
 		}
 		if (!is_blank(entry)) {
 			history_add(&sh, entry);

@@ -1,9 +1,11 @@
 /* shell_complete.c - Tab in the shell: completes the word under the
  * cursor from what the compiler knows (see shell.h): the shell's commands,
  * probe types (the provider table), tracepoint categories and events
- * (tracefs), the args. fields of the tracepoint being typed, builtins and
- * functions (the stdlib tables), and the maps and variables of the entry
- * being typed. One candidate is inserted; several insert what they
+ * (tracefs), builtins and functions (the stdlib tables), the maps and
+ * variables of the entry being typed, and members after -> and . on typed
+ * values: curtask (BTF's task_struct), args (the tracepoint's format, a raw
+ * tracepoint's BTF arguments) and $variables assigned a cast or such a
+ * value earlier in the entry. One candidate is inserted; several insert what they
  * share, or are listed when they share no more than is typed. */
 #include <ctype.h>
 #include <dirent.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf.h"
 #include "list.h"
 #include "shell.h"
 
@@ -115,31 +118,180 @@ static bool last_tracepoint(const char *text, size_t len, char **cat, char **eve
 	return found;
 }
 
-/* args.FIELD of the tracepoint being typed (tracefs' format) */
-static void add_args_fields(struct list_names *l, const char *word, const LineInfo *li)
+/* ---- members after -> and . (BTF) --------------------------------------------------- */
+
+static bool ident_char(char c)
 {
-	char *text = xasprintf("%s%.*s", shell_entry_so_far(), (int)(li->cursor - li->buffer),
-			       li->buffer);
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* The last raw tracepoint attach point in text ("EVENT", owned), or NULL. */
+static char *last_rawtracepoint(const char *text)
+{
+	char *found = NULL;
+	for (const char *s = text; (s = strstr(s, "rawtracepoint:")) || (s = NULL);) {
+		bool alone = s == text || !ident_char(s[-1]);
+		s += strlen("rawtracepoint:");
+		size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		if (alone && n) {
+			free(found);
+			found = xstrndup(s, n);
+		}
+	}
+	return found;
+}
+
+/* The record args has in the probe being typed (a tracepoint's format, a
+ * raw tracepoint's BTF arguments), or NULL. */
+static const struct type *args_type(struct type_arena *a, const char *text)
+{
 	char *cat = NULL, *event = NULL;
+	const struct type *t = NULL;
 	if (last_tracepoint(text, strlen(text), &cat, &event)) {
 		const struct tp_format *f = tp_format_get(cat, event);
-		for (int i = 0; f && i < f->nfields; i++) {
-			char *cand = xasprintf("args.%s", f->fields[i].name);
-			add_if_prefix(l, word, cand);
-			free(cand);
-		}
+		t = f ? tp_format_args(f, a) : NULL;
+	} else {
+		char *raw = last_rawtracepoint(text);
+		if (raw && kbtf_available())
+			t = kbtf_rawtracepoint_args(a, raw);
+		free(raw);
 	}
 	free(cat);
 	free(event);
+	return t;
+}
+
+static const struct type *type_of_chain(struct type_arena *a, const char *text, const char *chain,
+					 size_t len, int depth);
+
+/* The type $VAR was given in text before `end`: its last assignment,
+ * `$v = (struct NAME *)...` or `$v = <a chain>`, or `let $v: struct NAME *`. */
+static const struct type *type_of_var(struct type_arena *a, const char *text, const char *var,
+				      size_t vlen, int depth)
+{
+	const char *decl = NULL;
+	for (const char *s = text; (s = strstr(s, var)); s += vlen) {
+		const char *after = s + vlen;
+		if ((s > text && ident_char(s[-1])) || ident_char(*after))
+			continue;
+		after += strspn(after, " \t\n");
+		if ((*after == '=' && after[1] != '=') || *after == ':')
+			decl = after;
+	}
+	if (!decl)
+		return NULL;
+	const char *v = decl + 1 + strspn(decl + 1, " \t\n");
+	if (*v == '(' || *decl == ':') { /* a cast or a declared type: "struct NAME *" */
+		v += *v == '(';
+		v += strspn(v, " \t");
+		size_t n = strcspn(v, ")=;");
+		while (n && strchr(" \t", v[n - 1]))
+			n--;
+		char *name = xstrndup(v, n);
+		const struct type *t = kbtf_available() ? kbtf_type(a, name) : NULL;
+		free(name);
+		return t;
+	}
+	size_t n = 0;
+	while (v[n] && (ident_char(v[n]) || v[n] == '$' || v[n] == '.' ||
+			(v[n] == '-' && v[n + 1] == '>') || (v[n] == '>' && n && v[n - 1] == '-')))
+		n++;
+	return n ? type_of_chain(a, text, v, n, depth + 1) : NULL;
+}
+
+/* The member `name` of record or pointer-to-record t, completed from BTF. */
+static const struct type *member_type(struct type_arena *a, const struct type *t, const char *name,
+				      size_t len)
+{
+	if (t && t->kind == TY_PTR)
+		t = t->elem;
+	if (!t || t->kind != TY_RECORD)
+		return NULL;
+	if (t->incomplete && !kbtf_complete(a, t))
+		return NULL;
+	for (int i = 0; i < t->nmembers; i++)
+		if (strlen(t->members[i].name) == len && strncmp(t->members[i].name, name, len) == 0)
+			return t->members[i].type;
+	return NULL;
+}
+
+/* The type of CHAIN ("curtask->real_parent", "$t->mm", "args.prev"): its
+ * root (curtask, args, a $variable of text), then member by member. */
+static const struct type *type_of_chain(struct type_arena *a, const char *text, const char *chain,
+					 size_t len, int depth)
+{
+	if (depth > 4) /* $a = $b->x; $b = $a->y ... */
+		return NULL;
+	size_t n = chain[0] == '$';
+	while (n < len && ident_char(chain[n]))
+		n++;
+	const struct type *t = NULL;
+	if (n == 7 && strncmp(chain, "curtask", 7) == 0)
+		t = kbtf_available() ? kbtf_type(a, "struct task_struct *") : NULL;
+	else if (n == 4 && strncmp(chain, "args", 4) == 0)
+		t = args_type(a, text);
+	else if (chain[0] == '$' && n > 1) {
+		char *var = xstrndup(chain, n);
+		t = type_of_var(a, text, var, n, depth);
+		free(var);
+	}
+	while (t && n < len) {
+		n += chain[n] == '.' ? 1 : 2; /* "." or "->" */
+		size_t m = n;
+		while (m < len && ident_char(chain[m]))
+			m++;
+		t = member_type(a, t, chain + n, m - n);
+		n = m;
+	}
+	return t;
+}
+
+/* Where the chain ending at `end` (just before its last "->" or ".")
+ * starts in text: back over identifiers, "->" and ".", to its root. */
+static const char *chain_start(const char *text, const char *end)
+{
+	const char *s = end;
+	for (;;) {
+		while (s > text && ident_char(s[-1]))
+			s--;
+		if (s > text && s[-1] == '$')
+			s--;
+		if (s - text >= 2 && s[-1] == '>' && s[-2] == '-' && s - 2 > text && ident_char(s[-3]))
+			s -= 2;
+		else if (s > text && s[-1] == '.' && s - 1 > text && ident_char(s[-2]))
+			s--;
+		else
+			return s;
+	}
+}
+
+/* After "EXPR->" or "EXPR." on a typed value, with `partial` typed of the
+ * member: its record's members. False when the word is not a member. */
+static bool add_members(struct list_names *l, const char *partial, size_t start, const LineInfo *li)
+{
+	const char *line = li->buffer;
+	const char *op = line + start; /* the member's first character */
+	size_t oplen = (op - line >= 2 && op[-1] == '>' && op[-2] == '-') ? 2
+		       : (op - line >= 1 && op[-1] == '.') ? 1 : 0;
+	if (!oplen || op - line <= (long)oplen || !ident_char(op[-(long)oplen - 1]))
+		return false;
+	char *text = xasprintf("%s%.*s", shell_entry_so_far(), (int)start - (int)oplen, line);
+	const char *end = text + strlen(text);
+	const char *root = chain_start(text, end);
+	struct type_arena *a = type_arena_new();
+	const struct type *t = type_of_chain(a, text, root, (size_t)(end - root), 0);
+	if (t && t->kind == TY_PTR)
+		t = t->elem;
+	if (t && t->kind == TY_RECORD && (!t->incomplete || kbtf_complete(a, t)))
+		for (int i = 0; i < t->nmembers; i++)
+			add_if_prefix(l, partial, t->members[i].name);
+	type_arena_free(a);
 	free(text);
+	return true;
 }
 
 static void collect(struct list_names *l, const char *word, size_t start, const LineInfo *li)
 {
-	if (strncmp(word, "args.", 5) == 0) {
-		add_args_fields(l, word, li);
-		return;
-	}
 	if (start == 0 && word[0] == '.') {
 		for (int i = 0; shell_command_names[i]; i++)
 			add_if_prefix(l, word, shell_command_names[i]);
@@ -207,11 +359,20 @@ static unsigned char shell_complete(EditLine *el, int ch)
 	(void)ch;
 	const LineInfo *li = el_line(el);
 	const char *start = li->cursor;
-	while (start > li->buffer && word_char(start[-1]))
+	while (start > li->buffer && ident_char(start[-1]))
 		start--;
 	char *word = xstrndup(start, (size_t)(li->cursor - start));
 	struct list_names l = { 0 };
+	/* a member after -> or . (args. of a tracepoint: its format's fields) */
+	if (add_members(&l, word, (size_t)(start - li->buffer), li))
+		goto complete;
+	free(word);
+	start = li->cursor;
+	while (start > li->buffer && word_char(start[-1]))
+		start--;
+	word = xstrndup(start, (size_t)(li->cursor - start));
 	collect(&l, word, (size_t)(start - li->buffer), li);
+complete:;
 	list_names_sort_unique(&l);
 	unsigned char rc = CC_REFRESH_BEEP;
 	if (l.n > 0) {

@@ -253,3 +253,31 @@ const struct help_entry help_entries[] = {
 	  "iter:task { printf(\"%d %s\\n\", ctx->task->pid, ctx->task->comm); }"),
 };
 const int help_nentries = sizeof(help_entries) / sizeof(help_entries[0]);
+
+/* ---- the shell's commands (src/shell.c runs them; .help and the man page
+ * print these words) ---- */
+const struct help_command help_shell_commands[] = {
+	{ ".help", "[topic]", "help on a command, builtin, function, probe type or keyword",
+	  ".help alone lists the commands and the topics; .help hist, .help kprobe, .help .watch." },
+	{ ".list", "[pattern]", "the probes matching pattern (as sonde -l)",
+	  "e.g. .list 'tracepoint:sched:*'; Tab completes probe names as you type them." },
+	{ ".fields", "probe", "a probe's arguments (as sonde -lv)",
+	  "e.g. .fields tracepoint:syscalls:sys_enter_openat: the args. fields a probe block can use." },
+	{ ".maps", "", "the maps of the last run and their types", NULL },
+	{ ".watch", "[@map...|off] [probe block]", "redraw maps every second while a probe runs",
+	  ".watch turns watch mode on: the probe blocks typed next run with their maps (or only\n"
+	  "the @maps named) redrawn in place every second, the way top does, until Ctrl-C; then\n"
+	  "the maps are printed as usual. .watch off ends it. A probe block after the names runs\n"
+	  "watched once: .watch @ tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }\n"
+	  "On a terminal each frame clears the screen; otherwise frames follow each other." },
+	{ ".tour", "[next|list|N]", "a guided tour: the classic one-liners, run live here",
+	  ".tour shows a lesson and puts its program at the prompt: Enter runs it (edit it first\n"
+	  "if you like), Ctrl-C stops it, and what to try next is printed. .tour (or .tour next)\n"
+	  "goes on to the next lesson, .tour N to lesson N, .tour list lists them. A lesson whose\n"
+	  "probe type does not work on this machine says why and offers the nearest that does." },
+	{ ".save", "file", "write this session's definitions and probes as a script",
+	  "The script starts with #!/usr/bin/env sonde and is made executable." },
+	{ ".load", "file", "run a script (its definitions are kept)", NULL },
+	{ ".quit", "", "leave the shell (Ctrl-D does too)", NULL },
+	{ NULL, NULL, NULL, NULL },
+};

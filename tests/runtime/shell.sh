@@ -178,7 +178,7 @@ clear_screen
 type_line 'tracepoint:syscalls:sys_enter_openat {'
 tmux send-keys -t "$SESSION" -l ' printf("%s\n", str(args.'
 tmux send-keys -t "$SESSION" Tab
-if wait_screen '^(args\.__syscall_nr +)?args\.dfd +args\.filename +args\.flags +args\.mode *$' "args fields"; then
+if wait_screen '^(__syscall_nr +)?dfd +filename +flags +mode *$' "args fields"; then
 	pass "Tab after args. lists the fields of the tracepoint typed on an earlier line"
 else
 	fail "Tab after args. lists the fields of the tracepoint typed on an earlier line"
