@@ -43,6 +43,8 @@ struct shell_tour {
 void shell_tour_command(struct shell_tour *t, struct editline *el, const char *arg);
 /* The program offered and not run yet (an empty line runs it), or NULL. */
 const char *shell_tour_pending(const struct shell_tour *t);
+/* Ctrl-C at the prompt: the program offered is not run on an empty line. */
+void shell_tour_drop(struct shell_tour *t);
 /* A probe entry compiled and ran: after a lesson's program, what to try next. */
 void shell_tour_ran(struct shell_tour *t);
 /* The lessons' programs, for tests: way 0 is the classic one; NULL past the end. */

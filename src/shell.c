@@ -800,7 +800,9 @@ int shell_run(const struct shell_options *o)
 			putchar('\n');
 			break;
 		}
-		if (is_blank(entry) && shell_tour_pending(&sh.tour)) {
+		if (!entry[0]) { /* Ctrl-C at the prompt: a lesson's program is dropped too */
+			shell_tour_drop(&sh.tour);
+		} else if (is_blank(entry) && shell_tour_pending(&sh.tour)) {
 			free(entry); /* Enter after a lesson: its program */
 			entry = xstrdup(shell_tour_pending(&sh.tour));
 		}

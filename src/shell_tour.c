@@ -238,6 +238,11 @@ const char *shell_tour_pending(const struct shell_tour *t)
 	return t->pending ? t->program : NULL;
 }
 
+void shell_tour_drop(struct shell_tour *t)
+{
+	t->pending = false;
+}
+
 static void tour_list(const struct shell_tour *t)
 {
 	for (int i = 0; i < TOUR_NLESSONS; i++)
