@@ -286,7 +286,7 @@ void shell_tour_ran(struct shell_tour *t)
 	t->pending = false;
 	t->ran |= 1u << t->current;
 	const struct tour_lesson *l = &tour_lessons[t->current];
-	printf("Try next:\n");
+	printf("\nTry next:\n");
 	print_indented(l->next, "  ");
 	if (t->current + 1 < TOUR_NLESSONS)
 		printf("Go on: .tour (lesson %d: %s)\n", t->current + 2, tour_lessons[t->current + 1].title);
