@@ -690,9 +690,9 @@ static void cmd_watch(struct shell *sh, const char *arg)
 	}
 	free(sh->watch);
 	sh->watch = names;
-	printf("watch mode on: the probe blocks typed next run with %s%s redrawn every second\n"
+	printf("watch mode on: the probe blocks typed next run with %.*s redrawn every second\n"
 	       "until Ctrl-C; .watch off ends it\n",
-	       names[0] ? names : "their maps", names[0] ? "" : "");
+	       names[0] ? (int)strlen(names) - 1 : 10, names[0] ? names : "their maps");
 }
 
 static const struct shell_command shell_commands[] = {

@@ -116,8 +116,8 @@ static const struct tour_lesson tour_lessons[] = {
 	      "fentry, whose args are typed from BTF" },
 	    { "tracepoint:sched:sched_process_exec { printf(\"%s (pid %d), started by %s\\n\", comm, pid, "
 	      "curtask->real_parent->comm); }",
-	      "curtask, the running task's struct task_struct, walked the same way:\n"
-	      "who started each new program" } },
+	      "curtask (the running task's struct task_struct), walked the same way\n"
+	      "to show who started each new program" } },
 	  "Tab after curtask-> lists task_struct's members; try curtask->mm->..., or\n"
 	  "curtask->real_parent->real_parent->comm; .help curtask." },
 };
@@ -207,7 +207,7 @@ static void tour_show(struct shell_tour *t, struct editline *el, int i)
 	}
 	bool found = w < TOUR_WAYS && l->ways[w].program;
 	if (w > 0) {
-		printf("\nThe classic one-liner is\n    %s\nbut %s probes do not work on this machine: %s.\n",
+		printf("\nThe classic one-liner is\n    %s\nbut %s does not work on this machine: %s.\n",
 		       l->ways[0].program, first_type, first_why);
 		if (found)
 			printf("The nearest that works here uses %s:\n", l->ways[w].note);

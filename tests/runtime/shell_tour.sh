@@ -80,7 +80,7 @@ type_line '.tour 5'
 wait_screen '^Lesson 5 of [0-9]+: Timing a syscall$' "lesson 5"
 if "$SONDE" --info 2>/dev/null | grep -q '^  kprobe: no'; then
 	check "a lesson whose probe type is missing says why" \
-		wait_screen '^but kprobe probes do not work on this machine: ' "the reason"
+		wait_screen '^but kprobe does not work on this machine: ' "the reason"
 	check "and offers the nearest that works" \
 		wait_for "^${PROMPT}tracepoint:syscalls:sys_enter_read \\{" "the tracepoint program"
 else
