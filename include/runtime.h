@@ -37,6 +37,9 @@ struct rt_options {
 	uint32_t max_cat_bytes;    /* max_cat_bytes: what cat() prints of a file; 0 = 10240 */
 	const char *metrics;       /* --metrics [ADDR:]PORT: serve the maps to Prometheus; NULL = no */
 	uint32_t metrics_max_series; /* series per scrape; 0 = the default (runtime/metrics.c) */
+	/* The shell's .maps: at the normal end the maps are also printed here,
+	 * as text, whatever -f and print_maps_on_exit say; NULL = not. */
+	FILE *maps_copy;
 };
 
 /* str_trunc_trailer: a string that filled its buffer (it was cut) is

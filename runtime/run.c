@@ -812,6 +812,11 @@ static void finish(struct run *r)
 			rt_print_maps_at_exit(&r->sink, r->desc, r->obj, r->ncpus);
 		flush_output(r);
 	}
+	if (r->o->maps_copy) {
+		struct rt_output copy;
+		rt_output_text(&copy, r->o->maps_copy, stderr);
+		rt_print_maps_at_exit(&copy, r->desc, r->obj, r->ncpus);
+	}
 	rt_dropped_report(&r->dropped, r->desc, &r->sink, true);
 }
 

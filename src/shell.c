@@ -35,6 +35,7 @@ struct shell {
 	char *config_text;       /* the settings of the config blocks typed ("k = v; ..."), for .save */
 	char *probes_text;       /* the entries that ran, for .save */
 	char *maps_text;         /* the maps of the last run, for .maps */
+	char *maps_values;       /* and their values when it ended */
 	/* .watch: NULL = off; "" = every map of the entries run; else the map
 	 * names to redraw ("@a @b") */
 	char *watch;
@@ -383,10 +384,14 @@ static int shell_compile_run(struct shell *sh, const char *name, const char *tex
 			struct rt_options rt = sh->o->rt;
 			sonde_run_settings(&sh->config, &rt);
 			rt.src = src;
+			struct xtext values;
+			rt.maps_copy = xtext_open(&values);
 			rc = rt_run(&compiled, &rt);
 			fflush(rt.out ? rt.out : stdout);
 			free(sh->maps_text);
 			sh->maps_text = describe_maps(compiled.desc);
+			free(sh->maps_values);
+			sh->maps_values = xtext_close(&values, NULL);
 		}
 		compiled_free(&compiled);
 	}
@@ -605,10 +610,14 @@ static void cmd_fields(struct shell *sh, const char *arg)
 static void cmd_maps(struct shell *sh, const char *arg)
 {
 	(void)arg;
-	if (!sh->maps_text || !sh->maps_text[0])
+	if (!sh->maps_text || !sh->maps_text[0]) {
 		fputs("no maps: the last run had none (or nothing has run yet)\n", stdout);
-	else
-		fputs(sh->maps_text, stdout);
+		return;
+	}
+	fputs(sh->maps_text, stdout);
+	const char *v = sh->maps_values ? sh->maps_values + strspn(sh->maps_values, "\n") : "";
+	if (v[0])
+		printf("\nTheir values when the last run ended:\n%s", v);
 }
 
 static void cmd_save(struct shell *sh, const char *arg)
@@ -775,6 +784,7 @@ static void shell_close(struct shell *sh)
 	free(sh->config_text);
 	free(sh->probes_text);
 	free(sh->maps_text);
+	free(sh->maps_values);
 	free(sh->watch);
 	config_free(&sh->config);
 }

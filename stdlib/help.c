@@ -263,7 +263,7 @@ const struct help_command help_shell_commands[] = {
 	  "e.g. .list 'tracepoint:sched:*'; Tab completes probe names as you type them." },
 	{ ".fields", "probe", "a probe's arguments (as sonde -lv)",
 	  "e.g. .fields tracepoint:syscalls:sys_enter_openat: the args. fields a probe block can use." },
-	{ ".maps", "", "the maps of the last run and their types", NULL },
+	{ ".maps", "", "the maps of the last run: their types, and their values when it ended", NULL },
 	{ ".watch", "[@map...|off] [probe block]", "redraw maps every second while a probe runs",
 	  ".watch turns watch mode on: the probe blocks typed next run with their maps (or only\n"
 	  "the @maps named) redrawn in place every second, the way top does, until Ctrl-C; then\n"

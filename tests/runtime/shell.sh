@@ -200,6 +200,9 @@ stop_shell
 # ---- history across sessions -------------------------------------------------------
 
 start_shell
+# the prompt is drawn before libedit puts the terminal in raw mode: an
+# arrow key sent at once can arrive in cooked mode (seen on a loaded machine)
+sleep 0.5
 tmux send-keys -t "$SESSION" Up Up
 if wait_for "^${PROMPT}BEGIN .*thrice" "the history"; then
 	pass "history is kept across sessions"

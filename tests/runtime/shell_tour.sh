@@ -4,7 +4,8 @@
 # terminal by tmux: a lesson's program waits at the prompt and runs on
 # Enter; a lesson whose probe type this kernel lacks offers the nearest
 # that works; .watch redraws a map in place every second until Ctrl-C;
-# Tab after curtask->, $var-> and args. lists members from BTF.
+# Tab after curtask->, $var-> and args. lists members from BTF; .maps has
+# the values of the last run.
 . "$(dirname "$0")/lib.bash"
 
 if ! command -v tmux >/dev/null; then
@@ -127,6 +128,15 @@ else
 	fail "Ctrl-C stops a watched run, prints its maps and returns to the prompt"
 fi
 expect_nothing_left "nothing attached after a watched run"
+
+clear_screen
+type_line '.maps'
+if wait_screen '^Their values when the last run ended:$' ".maps" &&
+	screen | grep -A1 '^Their values' | grep -Eq '^@ticks: [0-9]+$'; then
+	pass ".maps shows the last run's maps with their values when it ended"
+else
+	fail ".maps shows the last run's maps with their values when it ended"
+fi
 
 clear_screen
 type_line '.watch off'
