@@ -278,6 +278,14 @@ static bool add_members(struct list_names *l, const char *partial, size_t start,
 	char *text = xasprintf("%s%.*s", shell_entry_so_far(), (int)start - (int)oplen, line);
 	const char *end = text + strlen(text);
 	const char *root = chain_start(text, end);
+	size_t rlen = strspn(root, "$") + strspn(root + strspn(root, "$"),
+						 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	bool typed_root = root[0] == '$' || (rlen == 7 && strncmp(root, "curtask", 7) == 0) ||
+			  (rlen == 4 && strncmp(root, "args", 4) == 0);
+	if (!typed_root || (root > text && (root[-1] == '/' || root[-1] == ':'))) {
+		free(text); /* a file name (uprobe:/lib/libc.so.6), not a member */
+		return false;
+	}
 	struct type_arena *a = type_arena_new();
 	const struct type *t = type_of_chain(a, text, root, (size_t)(end - root), 0);
 	if (t && t->kind == TY_PTR)
