@@ -9,10 +9,12 @@
  * the first way that works is offered, and when it is not the classic one
  * the lesson says why the classic one does not run on this machine.
  *
- * The program offered is pushed into the line editor, as if typed: the
- * learner reads it at the prompt, may edit it, and presses Enter to run it
- * like any other entry (Ctrl-C stops it). After the run, the lesson's
- * "try next" and how to go on are printed. */
+ * On a terminal the program offered is pushed into the line editor, as if
+ * typed: the learner reads it at the prompt, may edit it, and presses
+ * Enter to run it like any other entry (Ctrl-C stops it; Ctrl-C at the
+ * prompt drops it). Read from a pipe, it is printed, and an empty line
+ * runs it. After the run, the lesson's "try next" and how to go on are
+ * printed. */
 #include <histedit.h>
 #include <stdlib.h>
 #include <string.h>

@@ -22,11 +22,21 @@ SESSION=sonde-shell-$$
 PROMPT='sonde> '
 
 start_shell() {
-	tmux new-session -d -s "$SESSION" -x 160 -y 50 \
-		"env XDG_STATE_HOME='$XDG_STATE_HOME' '$SONDE'; echo SHELL-EXITED=\$?; sleep 30"
+	# a server still exiting (the last session was killed) refuses the
+	# new session ("server exited unexpectedly"): try again
+	local try
+	for try in 1 2 3; do
+		tmux new-session -d -s "$SESSION" -x 160 -y 50 \
+			"env XDG_STATE_HOME='$XDG_STATE_HOME' '$SONDE'; echo SHELL-EXITED=\$?; sleep 30" && break
+		sleep 0.5
+	done
 	wait_for 'sonde> $' "the prompt at start"
 }
-stop_shell() { tmux kill-session -t "$SESSION" 2>/dev/null; }
+stop_shell() {
+	tmux kill-server 2>/dev/null
+	local deadline=$((SECONDS + 5))
+	while tmux list-sessions >/dev/null 2>&1 && ((SECONDS < deadline)); do sleep 0.1; done
+}
 trap 'stop_shell; rm -rf "$TMP"' EXIT
 
 screen() { tmux capture-pane -p -J -S -200 -t "$SESSION"; }
