@@ -362,6 +362,22 @@ static void show_candidates(const struct list_names *l)
 	fflush(stdout);
 }
 
+/* Where the word under the cursor starts. An attach point may have '-' in
+ * it (uprobe:/lib/x86_64-linux-gnu/libc.so.6:, software:page-faults),
+ * elsewhere a minus: taken as part of the word when the word has a ':'. */
+static const char *attach_point_start(const LineInfo *li)
+{
+	const char *start = li->cursor;
+	while (start > li->buffer && word_char(start[-1]))
+		start--;
+	const char *wide = start;
+	while (wide > li->buffer && (word_char(wide[-1]) || wide[-1] == '-'))
+		wide--;
+	if (wide != start && memchr(wide, ':', (size_t)(li->cursor - wide)))
+		return wide;
+	return start;
+}
+
 static unsigned char shell_complete(EditLine *el, int ch)
 {
 	(void)ch;
@@ -375,9 +391,7 @@ static unsigned char shell_complete(EditLine *el, int ch)
 	if (add_members(&l, word, (size_t)(start - li->buffer), li))
 		goto complete;
 	free(word);
-	start = li->cursor;
-	while (start > li->buffer && word_char(start[-1]))
-		start--;
+	start = attach_point_start(li);
 	word = xstrndup(start, (size_t)(li->cursor - start));
 	collect(&l, word, (size_t)(start - li->buffer), li);
 complete:;

@@ -172,6 +172,12 @@ check "Tab after args. of a raw tracepoint completes its BTF argument" wait_for 
 tmux send-keys -t "$SESSION" C-c
 wait_for "^${PROMPT}\$" "the prompt"
 
+type_tab 'software:page-f'
+check "Tab completes a probe name with a '-' in it (software:page-faults)" \
+	wait_for "^${PROMPT}software:page-faults:\$" "the probe name"
+tmux send-keys -t "$SESSION" C-c
+wait_for "^${PROMPT}\$" "the prompt"
+
 type_line '.quit'
 check ".quit leaves with 0" wait_screen '^SHELL-EXITED=0$' "the exit"
 stop_shell
