@@ -313,7 +313,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_INFO: return info_print(stdout) == 0 ? 0 : 1;
 		case OPT_MAN: return print_man();
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
+		case 'V':
+			/* Tools that run bpftrace (pmdabpftrace) read the word after the
+			 * name as bpftrace's version: "v0.1.0" would be a bpftrace too old
+			 * to use, so sonde's own has no "v" and reads as "unknown, assume
+			 * the latest", which its output formats are. */
+			printf("sonde %s (bpftrace v0.17.0 language, latest bpftrace output)\n", SONDE_VERSION);
+			return 0;
 		default: usage(stderr); return 1;
 		}
 	}
