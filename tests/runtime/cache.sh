@@ -139,6 +139,26 @@ if [ -x "$RUNNER" ]; then
 	expect_eq "sonde-run: a script on stdin" "stdin" "$(head -1 "$TMP/r3")"
 	timeout 30 "$RUNNER" -e 'BEGIN { @x = cuont(); }' >/dev/null 2>"$TMP/r4"
 	expect_match "sonde-run: errors are sonde's" "unknown function 'cuont'" "$(cat "$TMP/r4")"
+	# Start-up cost is the libraries the loader maps: sonde-run needs none of
+	# LLVM, libedit (the shell is sonde's), libstdc++ (the demangler is opened
+	# when needed) or libmicrohttpd (opened by --metrics), nor does sonde the last.
+	expect_eq "sonde-run loads only libbpf, libelf, libdw, zlib and libc" "" \
+		"$(readelf -d "$RUNNER" | grep -E 'NEEDED.*(LLVM|edit|stdc|microhttpd|gnutls)')"
+	expect_eq "sonde does not load libmicrohttpd at start" "" "$(readelf -d "$SONDE" | grep -E 'NEEDED.*microhttpd')"
+	for run in compile cached; do
+		timeout 30 "$RUNNER" -v --metrics 127.0.0.1:0 -e 'BEGIN { @x = 5; exit(); }' >/dev/null 2>"$TMP/r5"
+	done
+	expect_match "sonde-run from the cache: --metrics opens libmicrohttpd and serves" \
+		'^Serving metrics at http://127\.0\.0\.1:[0-9]+/metrics$' "$(cat "$TMP/r5")"
+	expect_match "  (it was the cached run)" 'cache: compiled script from' "$(cat "$TMP/r5")"
+	PIE=$TOOLS_DIR/uprobe_pie
+	if [ -x "$PIE" ]; then
+		for run in compile cached; do
+			timeout 30 "$RUNNER" -q -c "$PIE 2" -e "uprobe:$PIE:_ZN5MyApp6helperEv { print(ustack(1)); exit(); }" >"$TMP/r6" 2>&1
+		done
+		expect_eq "sonde-run from the cache demangles C++ names (libstdc++ opened on demand)" \
+			"MyApp::helper()+0" "$(grep -o 'MyApp.*' "$TMP/r6")"
+	fi
 else
 	skip "sonde-run not built"
 fi
