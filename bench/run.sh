@@ -575,21 +575,22 @@ part_cache() {
 	echo >&2
 	say ""
 	say "== 7. the compile cache (median of $CACHE_ROUNDS runs; stdout is a pty)"
-	say "$(printf '%-10s %20s %14s %30s %16s' mode 'BEGIN{exit()} wall' 'peak RSS' '20 probes: launch->first event' 'peak RSS')"
-	local wall rss seen rss20 compiled_seen
+	say "$(printf '%-10s %20s %12s %14s %30s %16s' mode 'BEGIN{exit()} wall' 'CPU' 'peak RSS' '20 probes: launch->first event' 'peak RSS')"
+	local wall cpu rss seen rss20 compiled_seen
 	compiled_seen=$(median "$raw" seen_ms kind=probes20 mode=compiled)
 	for mode in "${modes[@]}"; do
 		wall=$(median "$raw" exit_ms kind=begin "mode=$mode")
+		cpu=$(median "$raw" cpu_ms kind=begin "mode=$mode")
 		rss=$(median "$raw" rss_kb kind=begin "mode=$mode")
 		seen=$(median "$raw" seen_ms kind=probes20 "mode=$mode")
 		rss20=$(median "$raw" rss_kb kind=probes20 "mode=$mode")
-		say "$(printf '%-10s %17s ms %10s KiB %27s ms %12s KiB  %s' "$mode" "$wall" "$rss" "$seen" "$rss20" \
+		say "$(printf '%-10s %17s ms %9s ms %10s KiB %27s ms %12s KiB  %s' "$mode" "$wall" "$cpu" "$rss" "$seen" "$rss20" \
 			"$([ "$mode" = compiled ] || [ "$mode" = bpftrace ] || echo "$(ratio "$compiled_seen" "$seen") faster than compiled")")"
 	done
 	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
 	say "   compiled:  sonde --no-cache ...       cached: sonde ... (its entry in \$XDG_CACHE_HOME/sonde)"
 	say "   sonde-run: sonde-run ... (links no LLVM; runs the cached entry, hands a miss to sonde)"
-	say "   BEGIN: -e '$begin' (launch -> process exit, peak RSS from wait4)"
+	say "   BEGIN: -e '$begin' (launch -> process exit; CPU (user + system) and peak RSS from wait4)"
 	say "   20 probes: $script: 19 x 'tracepoint:syscalls:sys_enter_NAME { @[probe] = count(); }' and"
 	say "     sys_enter_getppid { printf(\"seen\\n\"); exit(); }; the harness calls getppid() every 200 us:"
 	say "     launch -> 'seen' on stdout = every probe attached (programs load in order)"

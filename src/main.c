@@ -588,6 +588,26 @@ static int cache_save(const struct cli *cli, const struct cache_use *cu, const s
 	return rc;
 }
 
+/* After an entry is written: the cache's oldest entries go until the rest
+ * fit SONDE_CACHE_MAX_SIZE (the new one stays). */
+static void cache_trim(const struct cli *cli, const char *entry)
+{
+	char why[256];
+	uint64_t max = cache_max_size(why, sizeof(why));
+	if (why[0])
+		fprintf(stderr, "sonde: cache: %s\n", why);
+	char *dir = xstrdup(entry);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	struct cache_evicted ev;
+	if (slash && cache_evict(dir, entry, max, &ev) == 0 && ev.removed && cli->rt.verbose)
+		fprintf(stderr, "sonde: cache: removed %d least recently used entries (%llu bytes); %llu bytes kept, at most %llu\n",
+			ev.removed, (unsigned long long)ev.removed_bytes, (unsigned long long)ev.total,
+			(unsigned long long)max);
+	free(dir);
+}
+
 /* Compiles; what it prints is kept (in diag) to be printed again when the
  * cached script runs. */
 static int compile_keeping_diag(struct cli *cli, struct source *src, struct compiled *out,
@@ -652,6 +672,8 @@ static int get_compiled(struct cli *cli, struct source *src, struct compiled *ou
 		if (cli->rt.verbose)
 			fprintf(stderr, saved ? "sonde: cache: compiled script kept in %s\n"
 					      : "sonde: cache: not kept in %s: %s\n", cu.path, why);
+		if (saved)
+			cache_trim(cli, cu.path);
 	}
 	free(diag.buf);
 	cache_use_free(&cu);

@@ -127,6 +127,39 @@ expect_eq "--no-cache reads nothing" "" "$(how)"
 XDG_CACHE_HOME=/proc/sonde-none run ro -q -e "$ONE"
 expect_eq "an unwritable cache: the script runs" "one" "$(head -1 "$TMP/ro.out")"
 
+# ---- eviction: at most SONDE_CACHE_MAX_SIZE, least recently used first ------------------
+rm -rf "$CACHE"
+lru() { echo "BEGIN { printf(\"$1\\n\"); exit(); }"; } # entries of one size
+for n in A B C D; do run "lru$n" -q -e "$(lru $n)"; done
+expect_eq "four entries" 4 "$(entries)"
+entry_of() { grep -oE '[^ ]+\.sc$' "$TMP/err" | head -1; }
+SIZE=$(stat -c %s "$(find "$CACHE" -name '*.sc' | head -1)")
+age=40
+for n in A B C D; do # oldest A ... newest D, whatever the clock did above
+	run "lru$n" -q -e "$(lru $n)"
+	touch -d "-$age seconds" "$(entry_of)"
+	age=$((age - 10))
+done
+run lruA -q -e "$(lru A)"
+expect_eq "a hit: from the cache" "from" "$(how)"
+A=$(entry_of)
+expect_eq "a hit makes its entry the most recently used" "$(ls -t "$CACHE" | head -1)" "$(basename "$A")"
+SONDE_CACHE_MAX_SIZE=$((3 * SIZE)) run lruE -q -e "$(lru E)"
+expect_match "-v says what was removed" "removed 2 least recently used entries \\($((2 * SIZE)) bytes\\); $((3 * SIZE)) bytes kept" "$(cat "$TMP/err")"
+for n in A D B C; do
+	SONDE_CACHE_MAX_SIZE=$((3 * SIZE)) run "lru$n" -q -e "$(lru $n)"
+	printf '%s:%s ' "$n" "$(how)"
+done >"$TMP/lru"
+expect_eq "B and C (least recently used) went; A (just used), D and E stayed" \
+	"A:from D:from B:kept C:kept " "$(cat "$TMP/lru")"
+expect_eq "the cache stays at its size" 3 "$(entries)"
+SONDE_CACHE_MAX_SIZE=lots run lruC -q -e "$(lru C)"
+expect_eq "SONDE_CACHE_MAX_SIZE is not part of the key" "from" "$(how)"
+SONDE_CACHE_MAX_SIZE=lots run lruF -q -e "$(lru F)"
+expect_match "a size that is not one: said, and the default used" \
+	"SONDE_CACHE_MAX_SIZE='lots' is not a size \\(bytes, or with K, M or G\\); using 256M" "$(cat "$TMP/err")"
+expect_eq "  and the script runs" "F" "$(head -1 "$TMP/lruF.out")"
+
 # ---- sonde-run: cached scripts without LLVM ---------------------------------------
 if [ -x "$RUNNER" ]; then
 	rm -rf "$CACHE"
