@@ -94,6 +94,7 @@ struct run {
 	int sigints;
 	int status;
 	long rss_kb;
+	double cpu_ms; /* user + system time: what a loaded machine disturbs least */
 };
 
 static volatile sig_atomic_t harness_stopped;
@@ -380,6 +381,8 @@ static void reap_tracer(struct run *r)
 	r->t.exit = elapsed_ms(r);
 	wait4(r->tracer, &r->status, 0, &ru);
 	r->rss_kb = ru.ru_maxrss;
+	r->cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	r->tracer = 0;
 	close(r->tracer_pidfd);
 	r->tracer_pidfd = -1;
@@ -478,6 +481,7 @@ static void print_report(const struct run *r, bool timed_out)
 	print_time("sigint_to_exit_ms", t->sigint >= 0 && t->exit >= 0 ? t->exit - t->sigint : -1);
 	print_time("mark_to_exit_ms", t->mark >= 0 && t->exit >= 0 ? t->exit - t->mark : -1);
 	print_time("last_out_to_exit_ms", t->last_out >= 0 && t->exit >= 0 ? t->exit - t->last_out : -1);
+	printf("cpu_ms=%.2f ", r->cpu_ms);
 	printf("sigints=%d rss_kb=%ld out_lines=%ld at_lines=%ld out_bytes=%ld ", r->sigints, r->rss_kb, r->out_lines,
 	       r->at_lines, r->out_bytes);
 	if (timed_out)

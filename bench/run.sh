@@ -544,6 +544,10 @@ part_cache() {
 	local modes=(compiled cached)
 	[ -x "$runner" ] && modes+=(sonde-run)
 	tool_enabled bpftrace && modes=(bpftrace "${modes[@]}")
+	# The floor a tool without LLVM starts from (ply's kind: C, libbpf): a
+	# program that links libbpf, libelf and zlib as sonde-run does, and exits.
+	printf '#include <bpf/libbpf.h>\nint main(void) { return libbpf_major_version() == 0; }\n' >"$OUT/tmp/floor.c"
+	cc -std=c11 -O2 -o "$bin/libbpf-floor" "$OUT/tmp/floor.c" -Wl,--no-as-needed -lbpf -lelf -lz && modes+=(libbpf-floor)
 	# cache_cmd MODE ARGS...: CMD for one way of running
 	cache_cmd() {
 		local mode=$1
@@ -553,6 +557,7 @@ part_cache() {
 		compiled) CMD=("$sonde" --no-cache "$@") ;;
 		cached) CMD=(env SONDE_NO_CACHE= XDG_CACHE_HOME="$OUT/cache" "$sonde" "$@") ;;
 		sonde-run) CMD=(env SONDE_NO_CACHE= XDG_CACHE_HOME="$OUT/cache" "$runner" "$@") ;;
+		libbpf-floor) CMD=("$bin/libbpf-floor") ;;
 		esac
 	}
 	rm -rf "$OUT/cache"
@@ -568,6 +573,7 @@ part_cache() {
 		for mode in "${modes[@]}"; do
 			cache_cmd "$mode" -e "$begin"
 			record "$raw" "kind=begin mode=$mode" -T -x -t 30 -- "${CMD[@]}"
+			[ "$mode" = libbpf-floor ] && continue
 			cache_cmd "$mode" "$script"
 			record "$raw" "kind=probes20 mode=$mode" -T -P seen -t 60 -- "${CMD[@]}"
 		done
@@ -575,21 +581,24 @@ part_cache() {
 	echo >&2
 	say ""
 	say "== 7. the compile cache (median of $CACHE_ROUNDS runs; stdout is a pty)"
-	say "$(printf '%-10s %20s %14s %30s %16s' mode 'BEGIN{exit()} wall' 'peak RSS' '20 probes: launch->first event' 'peak RSS')"
-	local wall rss seen rss20 compiled_seen
+	say "$(printf '%-10s %20s %12s %14s %30s %16s' mode 'BEGIN{exit()} wall' 'CPU' 'peak RSS' '20 probes: launch->first event' 'peak RSS')"
+	local wall cpu rss seen rss20 compiled_seen
 	compiled_seen=$(median "$raw" seen_ms kind=probes20 mode=compiled)
 	for mode in "${modes[@]}"; do
 		wall=$(median "$raw" exit_ms kind=begin "mode=$mode")
+		cpu=$(median "$raw" cpu_ms kind=begin "mode=$mode")
 		rss=$(median "$raw" rss_kb kind=begin "mode=$mode")
 		seen=$(median "$raw" seen_ms kind=probes20 "mode=$mode")
 		rss20=$(median "$raw" rss_kb kind=probes20 "mode=$mode")
-		say "$(printf '%-10s %17s ms %10s KiB %27s ms %12s KiB  %s' "$mode" "$wall" "$rss" "$seen" "$rss20" \
-			"$([ "$mode" = compiled ] || [ "$mode" = bpftrace ] || echo "$(ratio "$compiled_seen" "$seen") faster than compiled")")"
+		say "$(printf '%-10s %17s ms %9s ms %10s KiB %27s ms %12s KiB  %s' "$mode" "$wall" "$cpu" "$rss" "$seen" "$rss20" \
+			"$([ "$mode" = compiled ] || [ "$mode" = bpftrace ] || [ "$mode" = libbpf-floor ] || echo "$(ratio "$compiled_seen" "$seen") faster than compiled")")"
 	done
 	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
 	say "   compiled:  sonde --no-cache ...       cached: sonde ... (its entry in \$XDG_CACHE_HOME/sonde)"
 	say "   sonde-run: sonde-run ... (links no LLVM; runs the cached entry, hands a miss to sonde)"
-	say "   BEGIN: -e '$begin' (launch -> process exit, peak RSS from wait4)"
+	say "   libbpf-floor: a C program linking libbpf, libelf and zlib that exits at once (what a tool without"
+	say "     LLVM, like ply, pays before it does anything; ply is not in Debian)"
+	say "   BEGIN: -e '$begin' (launch -> process exit; CPU (user + system) and peak RSS from wait4)"
 	say "   20 probes: $script: 19 x 'tracepoint:syscalls:sys_enter_NAME { @[probe] = count(); }' and"
 	say "     sys_enter_getppid { printf(\"seen\\n\"); exit(); }; the harness calls getppid() every 200 us:"
 	say "     launch -> 'seen' on stdout = every probe attached (programs load in order)"

@@ -116,6 +116,21 @@ struct cache_key_options {
 };
 char *cache_key(const struct source *src, const struct cache_key_options *o, size_t *len);
 
+/* ---- eviction: the cache directory stays under a size ----
+ * SONDE_CACHE_MAX_SIZE (bytes, or with K, M, G), default 256M. After an
+ * entry is written, the least recently used entries (by file time: a hit
+ * touches its entry) are removed until the directory's entries fit. */
+#define CACHE_DEFAULT_MAX_SIZE (256ull << 20)
+/* The limit; a value that is not a size gives the default and a reason in err. */
+uint64_t cache_max_size(char *err, size_t errlen);
+struct cache_evicted {
+	int removed;
+	uint64_t removed_bytes, total; /* total: what the entries take afterwards */
+};
+/* Removes the oldest entries of dir (never keep, a path or name) until they
+ * take at most max_size bytes; 0, or -1 with errno when dir cannot be read. */
+int cache_evict(const char *dir, const char *keep, uint64_t max_size, struct cache_evicted *out);
+
 /* Whether the file starts with the magic of a compiled script. */
 bool cache_is_compiled_file(const char *path);
 

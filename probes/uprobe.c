@@ -30,6 +30,7 @@
 #include <linux/bpf.h>
 #include <sys/syscall.h>
 
+#include "usyms.h"
 #include "ast.h"
 #include "cg.h"
 #include "probe.h"
@@ -303,22 +304,13 @@ static int expand_one(enum probe_type type, const char *provider, const char *fu
 	return 1;
 }
 
-/* libstdc++'s demangler (linked for LLVM already): the C++ ABI's entry
- * point, declared here as C. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
 /* "ns::Cls::method(int) const" -> "ns::Cls::method": bpftrace's cpp: names
  * leave out the parameters; a template's <...> stays. */
 static char *demangled_name(const char *mangled)
 {
-	if (strncmp(mangled, "_Z", 2) != 0)
+	char *full = usyms_demangle(mangled); /* libstdc++'s demangler */
+	if (!full)
 		return NULL;
-	int status = -1;
-	char *full = __cxa_demangle(mangled, NULL, NULL, &status);
-	if (!full || status != 0) {
-		free(full);
-		return NULL;
-	}
 	int depth = 0;
 	for (char *c = full; *c; c++) {
 		if (*c == '<')

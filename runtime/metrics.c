@@ -6,7 +6,7 @@
  * exposition format (0.0.4): count/sum as counters, plain values and
  * avg/min/max/stats/tseries as gauges, hist/lhist as histograms with
  * cumulative `le` buckets. Map keys become labels: `key`, or `key0`,
- * `key1`... for the parts of a tuple.
+ * `key1`... for the parts of a tuple, or a record's member names.
  *
  * What the HTTP thread shares with the event loop, and why that is safe:
  * - the map fds and the description: the fds stay open and the description
@@ -23,6 +23,7 @@
  * A slow or broken client costs the HTTP thread a connection slot until
  * its timeout; the event loop never waits on the HTTP thread. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -217,15 +218,40 @@ static void put_value_text(FILE *out, const struct rt_value *v)
 	free(text);
 }
 
+/* A record member's name as a label name: characters a label cannot hold
+ * become '_', and a name Prometheus reserves (__...), that the exporter
+ * uses itself (le, value) or that starts with a digit gets a "key_" prefix. */
+static void put_label_name(FILE *out, const char *name)
+{
+	bool reserved = !name[0] || (name[0] >= '0' && name[0] <= '9') || strncmp(name, "__", 2) == 0 ||
+			strcmp(name, "le") == 0 || strcmp(name, "value") == 0;
+	if (reserved)
+		fputs("key_", out);
+	for (const char *c = name; *c; c++)
+		fputc(isalnum((unsigned char)*c) || *c == '_' ? *c : '_', out);
+}
+
 /* The labels of one key, "" for a scalar map; `extra` adds a label
- * (le="...", or the value of a map of strings) after them. */
+ * (le="...", or the value of a map of strings) after them. A tuple's parts
+ * are key0, key1, ...; a record's members are labels of their own names
+ * (@reads[(comm=comm, fd=args.fd)] gives comm="...",fd="..."): the way a
+ * script names its labels. */
 static void put_labels(FILE *out, const struct rt_value *key, const char *extra)
 {
 	if (!key && !extra)
 		return;
 	fputc('{', out);
 	bool any = false;
-	if (key && key->kind == RV_TUPLE) {
+	if (key && key->kind == RV_RECORD && key->names && key->n > 0) {
+		for (int i = 0; i < key->n; i++) {
+			fputs(i ? "," : "", out);
+			put_label_name(out, key->names[i] ? key->names[i] : "");
+			fputs("=\"", out);
+			put_value_text(out, &key->items[i]);
+			fputc('"', out);
+		}
+		any = true;
+	} else if (key && key->kind == RV_TUPLE) {
 		for (int i = 0; i < key->n; i++) {
 			fprintf(out, "%skey%d=\"", i ? "," : "", i);
 			put_value_text(out, &key->items[i]);

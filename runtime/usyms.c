@@ -7,6 +7,7 @@
  * symbol remembers the furthest end of any symbol at or before it, so the
  * walk back to the innermost holder stops as soon as nothing earlier can
  * reach the address. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -483,16 +484,36 @@ bool usyms_resolve(struct usyms *u, int pid, uint64_t addr, struct usym *sym)
 /* ---- C++ names ------------------------------------------------------------------ */
 
 /* libstdc++'s demangler, when the program links libstdc++ (a weak
- * reference: sonde still links and runs without it). */
+ * reference: sonde still links and runs without it). sonde links it for
+ * LLVM; sonde-run does not (one library less to load at every start) and
+ * opens it the first time a C++ name needs it. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status)
 	__attribute__((weak));
+typedef char *(*usyms_demangle_fn)(const char *, char *, size_t *, int *);
+
+static usyms_demangle_fn usyms_demangler(void)
+{
+	static bool tried;
+	static usyms_demangle_fn fn;
+	if (__cxa_demangle)
+		return __cxa_demangle;
+	if (!tried) {
+		tried = true;
+		void *lib = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+		void *sym = lib ? dlsym(lib, "__cxa_demangle") : NULL;
+		if (sym)
+			memcpy(&fn, &sym, sizeof(fn)); /* POSIX: a function's address */
+	}
+	return fn;
+}
 
 char *usyms_demangle(const char *name)
 {
-	if (strncmp(name, "_Z", 2) != 0 || !__cxa_demangle)
+	usyms_demangle_fn demangle = strncmp(name, "_Z", 2) == 0 ? usyms_demangler() : NULL;
+	if (!demangle)
 		return NULL;
 	int status = -1;
-	char *out = __cxa_demangle(name, NULL, NULL, &status);
+	char *out = demangle(name, NULL, NULL, &status);
 	if (status != 0) {
 		free(out);
 		return NULL;

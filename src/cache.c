@@ -4,6 +4,7 @@
  * Owns: the entry's bytes and every check done before trusting them. The
  * key text is stored whole and compared byte for byte, so two keys that
  * share a file name (a hash collision) can only cost a recompile. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "btf.h"
@@ -552,6 +554,10 @@ int cache_load(const char *path, const char *key, size_t key_len, struct cache_e
 	if (rc < 0) {
 		cache_entry_free(out);
 		errno = EINVAL;
+	} else if (key) {
+		/* the entry's time is its last use: eviction removes the least
+		 * recently used first (a read-only cache just keeps its times) */
+		utimensat(AT_FDCWD, path, NULL, 0);
 	}
 	return rc;
 }
@@ -694,7 +700,7 @@ static void key_environment(FILE *f)
 	for (char **e = environ; e && *e; e++)
 		if ((strncmp(*e, "BPFTRACE_", 9) == 0 || strncmp(*e, "SONDE_", 6) == 0 ||
 		     strncmp(*e, "PATH=", 5) == 0) &&
-		    strncmp(*e, "SONDE_NO_CACHE=", 15) != 0)
+		    strncmp(*e, "SONDE_NO_CACHE=", 15) != 0 && strncmp(*e, "SONDE_CACHE_MAX_SIZE=", 21) != 0)
 			vars[k++] = *e;
 	qsort(vars, k, sizeof(*vars), cmp_str);
 	for (size_t i = 0; i < k; i++)
@@ -762,4 +768,112 @@ char *cache_key(const struct source *src, const struct cache_key_options *o, siz
 		return NULL;
 	}
 	return key;
+}
+
+/* ---- eviction ------------------------------------------------------------------------ */
+
+uint64_t cache_max_size(char *err, size_t errlen)
+{
+	const char *v = getenv("SONDE_CACHE_MAX_SIZE");
+	if (err && errlen)
+		err[0] = '\0';
+	if (!v || !*v)
+		return CACHE_DEFAULT_MAX_SIZE;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	unsigned shift = 0;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	default: break;
+	}
+	if (errno || end == v || *end || v[0] == '-' || (shift && n > (UINT64_MAX >> shift))) {
+		fail(err, errlen, "SONDE_CACHE_MAX_SIZE='%s' is not a size (bytes, or with K, M or G); using %lluM",
+		     v, (unsigned long long)(CACHE_DEFAULT_MAX_SIZE >> 20));
+		return CACHE_DEFAULT_MAX_SIZE;
+	}
+	return (uint64_t)n << shift;
+}
+
+struct cache_file {
+	char *name;
+	uint64_t size;
+	struct timespec mtime;
+};
+
+static int cmp_oldest(const void *a, const void *b)
+{
+	const struct cache_file *x = a, *y = b;
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Entries (NAME.sc) of the directory, and the size they take; temporary
+ * files a writer left behind (it died between mkstemp and rename) are
+ * removed once they are an hour old. */
+static struct cache_file *list_entries(DIR *d, int *n, uint64_t *total)
+{
+	struct cache_file *files = NULL;
+	int cap = 0;
+	time_t now = time(NULL);
+	*n = 0;
+	*total = 0;
+	for (struct dirent *de; (de = readdir(d)) != NULL;) {
+		struct stat st;
+		bool entry = has_suffix(de->d_name, ".sc"), tmp = strstr(de->d_name, ".sc.tmp.") != NULL;
+		if ((!entry && !tmp) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (tmp) {
+			if (now - st.st_mtim.tv_sec > 3600)
+				unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		if (*n == cap)
+			files = xrealloc(files, sizeof(*files) * (size_t)(cap = cap ? 2 * cap : 64));
+		files[(*n)++] = (struct cache_file){ xstrdup(de->d_name), (uint64_t)st.st_size, st.st_mtim };
+		*total += (uint64_t)st.st_size;
+	}
+	return files;
+}
+
+int cache_evict(const char *dir, const char *keep, uint64_t max_size, struct cache_evicted *out)
+{
+	memset(out, 0, sizeof(*out));
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n;
+	struct cache_file *files = list_entries(d, &n, &out->total);
+	if (out->total > max_size && n > 0) {
+		qsort(files, (size_t)n, sizeof(*files), cmp_oldest);
+		const char *keep_name = keep ? strrchr(keep, '/') : NULL;
+		keep_name = keep_name ? keep_name + 1 : keep;
+		for (int i = 0; i < n && out->total > max_size; i++) {
+			if (keep_name && strcmp(files[i].name, keep_name) == 0)
+				continue;
+			/* a reader that has it open keeps reading it: unlink is safe */
+			if (unlinkat(dirfd(d), files[i].name, 0) != 0)
+				continue;
+			out->total -= files[i].size;
+			out->removed++;
+			out->removed_bytes += files[i].size;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(files[i].name);
+	free(files);
+	closedir(d);
+	return 0;
 }

@@ -76,7 +76,8 @@ static void usage(FILE *out)
 	      "    --emit-elf FILE  write the BPF object to FILE and exit (nothing is loaded)\n"
 	      "    --dry-run        compile, load and attach, then exit\n"
 	      "    --no-cache       compile even when the script's compiled form is cached\n"
-	      "                     (also SONDE_NO_CACHE=1)\n"
+	      "                     (also SONDE_NO_CACHE=1; SONDE_CACHE_MAX_SIZE bounds the\n"
+	      "                     cache, default 256M, least recently used entries go first)\n"
 	      "    --aot OUT        write the compiled script to OUT and exit; `sonde OUT`\n"
 	      "                     runs it without compiling\n"
 	      "    --unsafe         allow functions that act on the system (signal)\n"
@@ -313,7 +314,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_INFO: return info_print(stdout) == 0 ? 0 : 1;
 		case OPT_MAN: return print_man();
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
+		case 'V':
+			/* Tools that run bpftrace (pmdabpftrace) read the word after the
+			 * name as bpftrace's version: "v0.1.0" would be a bpftrace too old
+			 * to use, so sonde's own has no "v" and reads as "unknown, assume
+			 * the latest", which its output formats are. */
+			printf("sonde %s (bpftrace v0.17.0 language, latest bpftrace output)\n", SONDE_VERSION);
+			return 0;
 		default: usage(stderr); return 1;
 		}
 	}
@@ -582,6 +589,26 @@ static int cache_save(const struct cli *cli, const struct cache_use *cu, const s
 	return rc;
 }
 
+/* After an entry is written: the cache's oldest entries go until the rest
+ * fit SONDE_CACHE_MAX_SIZE (the new one stays). */
+static void cache_trim(const struct cli *cli, const char *entry)
+{
+	char why[256];
+	uint64_t max = cache_max_size(why, sizeof(why));
+	if (why[0])
+		fprintf(stderr, "sonde: cache: %s\n", why);
+	char *dir = xstrdup(entry);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	struct cache_evicted ev;
+	if (slash && cache_evict(dir, entry, max, &ev) == 0 && ev.removed && cli->rt.verbose)
+		fprintf(stderr, "sonde: cache: removed %d least recently used entries (%llu bytes); %llu bytes kept, at most %llu\n",
+			ev.removed, (unsigned long long)ev.removed_bytes, (unsigned long long)ev.total,
+			(unsigned long long)max);
+	free(dir);
+}
+
 /* Compiles; what it prints is kept (in diag) to be printed again when the
  * cached script runs. */
 static int compile_keeping_diag(struct cli *cli, struct source *src, struct compiled *out,
@@ -646,6 +673,8 @@ static int get_compiled(struct cli *cli, struct source *src, struct compiled *ou
 		if (cli->rt.verbose)
 			fprintf(stderr, saved ? "sonde: cache: compiled script kept in %s\n"
 					      : "sonde: cache: not kept in %s: %s\n", cu.path, why);
+		if (saved)
+			cache_trim(cli, cu.path);
 	}
 	free(diag.buf);
 	cache_use_free(&cu);

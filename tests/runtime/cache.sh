@@ -127,6 +127,39 @@ expect_eq "--no-cache reads nothing" "" "$(how)"
 XDG_CACHE_HOME=/proc/sonde-none run ro -q -e "$ONE"
 expect_eq "an unwritable cache: the script runs" "one" "$(head -1 "$TMP/ro.out")"
 
+# ---- eviction: at most SONDE_CACHE_MAX_SIZE, least recently used first ------------------
+rm -rf "$CACHE"
+lru() { echo "BEGIN { printf(\"$1\\n\"); exit(); }"; } # entries of one size
+for n in A B C D; do run "lru$n" -q -e "$(lru $n)"; done
+expect_eq "four entries" 4 "$(entries)"
+entry_of() { grep -oE '[^ ]+\.sc$' "$TMP/err" | head -1; }
+SIZE=$(stat -c %s "$(find "$CACHE" -name '*.sc' | head -1)")
+age=40
+for n in A B C D; do # oldest A ... newest D, whatever the clock did above
+	run "lru$n" -q -e "$(lru $n)"
+	touch -d "-$age seconds" "$(entry_of)"
+	age=$((age - 10))
+done
+run lruA -q -e "$(lru A)"
+expect_eq "a hit: from the cache" "from" "$(how)"
+A=$(entry_of)
+expect_eq "a hit makes its entry the most recently used" "$(ls -t "$CACHE" | head -1)" "$(basename "$A")"
+SONDE_CACHE_MAX_SIZE=$((3 * SIZE)) run lruE -q -e "$(lru E)"
+expect_match "-v says what was removed" "removed 2 least recently used entries \\($((2 * SIZE)) bytes\\); $((3 * SIZE)) bytes kept" "$(cat "$TMP/err")"
+for n in A D B C; do
+	SONDE_CACHE_MAX_SIZE=$((3 * SIZE)) run "lru$n" -q -e "$(lru $n)"
+	printf '%s:%s ' "$n" "$(how)"
+done >"$TMP/lru"
+expect_eq "B and C (least recently used) went; A (just used), D and E stayed" \
+	"A:from D:from B:kept C:kept " "$(cat "$TMP/lru")"
+expect_eq "the cache stays at its size" 3 "$(entries)"
+SONDE_CACHE_MAX_SIZE=lots run lruC -q -e "$(lru C)"
+expect_eq "SONDE_CACHE_MAX_SIZE is not part of the key" "from" "$(how)"
+SONDE_CACHE_MAX_SIZE=lots run lruF -q -e "$(lru F)"
+expect_match "a size that is not one: said, and the default used" \
+	"SONDE_CACHE_MAX_SIZE='lots' is not a size \\(bytes, or with K, M or G\\); using 256M" "$(cat "$TMP/err")"
+expect_eq "  and the script runs" "F" "$(head -1 "$TMP/lruF.out")"
+
 # ---- sonde-run: cached scripts without LLVM ---------------------------------------
 if [ -x "$RUNNER" ]; then
 	rm -rf "$CACHE"
@@ -139,6 +172,21 @@ if [ -x "$RUNNER" ]; then
 	expect_eq "sonde-run: a script on stdin" "stdin" "$(head -1 "$TMP/r3")"
 	timeout 30 "$RUNNER" -e 'BEGIN { @x = cuont(); }' >/dev/null 2>"$TMP/r4"
 	expect_match "sonde-run: errors are sonde's" "unknown function 'cuont'" "$(cat "$TMP/r4")"
+	# Start-up cost is the libraries the loader maps: sonde-run needs none of
+	# LLVM, libedit (the shell is sonde's), libdw (DWARF: the compile's and
+	# -l's), libstdc++ (the demangler is opened
+	# when needed) or libmicrohttpd (opened by --metrics), nor does sonde the last.
+	expect_eq "sonde-run loads only libbpf, libelf, zlib and libc" "" \
+		"$(readelf -d "$RUNNER" | grep -E 'NEEDED.*(LLVM|edit|stdc|microhttpd|gnutls|libdw)')"
+	expect_eq "sonde does not load libmicrohttpd at start" "" "$(readelf -d "$SONDE" | grep -E 'NEEDED.*microhttpd')"
+	for run in compile cached; do
+		timeout 30 "$RUNNER" -v --metrics 127.0.0.1:0 -e 'BEGIN { @x = 5; exit(); }' >/dev/null 2>"$TMP/r5"
+	done
+	expect_match "sonde-run from the cache: --metrics opens libmicrohttpd and serves" \
+		'^Serving metrics at http://127\.0\.0\.1:[0-9]+/metrics$' "$(cat "$TMP/r5")"
+	expect_match "  (it was the cached run)" 'cache: compiled script from' "$(cat "$TMP/r5")"
+	# (the demangler opened on demand: tests/unit/test_usyms.c, which links
+	# no libstdc++; a ustack here would race the traced program's exit)
 else
 	skip "sonde-run not built"
 fi

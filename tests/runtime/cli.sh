@@ -2,7 +2,7 @@
 . "$(dirname "$0")/lib.bash"
 
 run_sonde -V
-expect_match "-V prints the version" '^sonde v[0-9]+\.[0-9]+' "$OUT"
+expect_match "-V prints the version" '^sonde [0-9]+\.[0-9]+\.[0-9]+ \(bpftrace v0\.17\.0 language' "$OUT"
 run_sonde -h
 expect_eq "-h exit code" 0 "$RC"
 expect_match "-h shows usage" '^USAGE:' "$OUT"

@@ -180,6 +180,29 @@ else
 	cat "$TMP/err"
 fi
 
+# ---- label names the script gives: a record as the key ------------------------
+if start_sonde --metrics 0 -e 'tracepoint:syscalls:sys_enter_read /comm == "smetrics_dd" && args.fd == 0/ {
+		@reads[(comm=comm, size=args.count)] = count(); @sz[(op="read")] = hist(args.count);
+		@odd[(le=1, value=2, __x=3)] = count(); @t[(1, "a")] = count(); }'; then
+	workload 512 3
+	M=$(scrape)
+	expect_eq "a record's members are the labels; a tuple's parts key0, key1; reserved names get key_" \
+'sonde_odd_total{key_le="1",key_value="2",key___x="3"} 3
+sonde_reads_total{comm="smetrics_dd",size="512"} 3
+sonde_sz_bucket{op="read",le="1023"} 3
+sonde_sz_bucket{op="read",le="+Inf"} 3
+sonde_sz_count{op="read"} 3
+sonde_t_total{key0="1",key1="a"} 3' "$(samples 'sonde_(odd|reads|sz|t)[a-z_]*' "$M")"
+	if command -v promtool >/dev/null; then
+		CHECK=$(promtool check metrics <<<"$M" 2>&1)
+		expect_eq "promtool: record labels well formed" "0:" "$?:$CHECK"
+	fi
+	stop_sonde
+else
+	fail "record-keyed maps serve metrics"
+	cat "$TMP/err"
+fi
+
 # ---- a real Prometheus scraping sonde ----------------------------------------
 if command -v prometheus >/dev/null && start_sonde --metrics 0 -e "$PROG"; then
 	workload 512 4
