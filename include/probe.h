@@ -224,6 +224,12 @@ bool probe_wildcard_match(const char *pattern, const char *text);
  * (watchpoints, software with -p) use it. */
 void probe_set_target_pid(int pid);
 int probe_target_pid(void);
+/* The program -c CMD runs (its first word as written: "./prog", "ls"), set
+ * by the front end before compiling; NULL = no -c. Providers whose attach
+ * points can mean "the traced program" (usdt:*:probe, watchpoint:func+argN)
+ * find it with uprobe_find_program / realpath. */
+void probe_set_target_cmd(const char *cmd);
+const char *probe_target_cmd(void);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
 

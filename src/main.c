@@ -675,6 +675,7 @@ static int compile_and_run(struct cli *c)
 
 	struct compiled compiled = { 0 };
 	probe_set_target_pid(cli.rt.filter_pid); /* usdt::probe searches its binaries */
+	probe_set_target_cmd(cli.rt.cmd);        /* usdt:*:probe and watchpoint:f+argN: its program */
 	if ((compiled_file ? load_compiled_file(&cli, &compiled) : get_compiled(&cli, src, &compiled)) < 0) {
 		config_free(&cli.config);
 		source_free(src);
