@@ -194,6 +194,17 @@ struct probe_provider {
 	/* Attach the shared program for all n probes p[0..n-1] at once. */
 	int (*attach_shared)(const struct desc_probe *const *p, int n, struct bpf_program *prog,
 			     struct rt_links *l, char *errbuf, size_t errlen);
+	/* ---- attaching while the run goes on (watchpoint:func+argN) ---- */
+	/* After attaching: an fd the event loop waits on with the ring buffer
+	 * (readable when the provider has work), or -1 for none. */
+	int (*poll_fd)(void);
+	/* The event loop saw poll_fd readable (or woke for another reason):
+	 * do the work, adding links to l; what bpftrace prints on stdout goes
+	 * to out. */
+	void (*service)(struct rt_links *l, FILE *out);
+	/* The run is over (its links are already destroyed): free what the
+	 * attach hooks kept, so the next run starts afresh. */
+	void (*release)(void);
 };
 
 /* The process of -p PID or -c CMD (0 = none), set by the runtime before it
