@@ -487,9 +487,16 @@ bool usyms_resolve(struct usyms *u, int pid, uint64_t addr, struct usym *sym)
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status)
 	__attribute__((weak));
 
+static bool demangle_names = true;
+
+void usyms_set_demangle(bool on)
+{
+	demangle_names = on;
+}
+
 char *usyms_demangle(const char *name)
 {
-	if (strncmp(name, "_Z", 2) != 0 || !__cxa_demangle)
+	if (!demangle_names || strncmp(name, "_Z", 2) != 0 || !__cxa_demangle)
 		return NULL;
 	int status = -1;
 	char *out = __cxa_demangle(name, NULL, NULL, &status);
