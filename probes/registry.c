@@ -68,6 +68,18 @@ int probe_target_pid(void)
 	return target_pid;
 }
 
+static bool unsafe_allowed;
+
+void probe_set_unsafe(bool on)
+{
+	unsafe_allowed = on;
+}
+
+bool probe_unsafe(void)
+{
+	return unsafe_allowed;
+}
+
 static char *target_cmd_word;
 
 /* The first word of CMD, as child.c splits it: quotes and backslashes
