@@ -205,6 +205,8 @@ struct probe_provider {
 	/* The run is over (its links are already destroyed): free what the
 	 * attach hooks kept, so the next run starts afresh. */
 	void (*release)(void);
+	/* unwatch(addr) ran in a program: stop the breakpoints on addr. */
+	void (*unwatch)(uint64_t addr);
 };
 
 /* The process of -p PID or -c CMD (0 = none), set by the runtime before it

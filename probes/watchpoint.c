@@ -251,6 +251,10 @@ static struct {
 	struct ring_buffer *rb;
 	struct rt_links *links;   /* where the breakpoints' links go */
 	FILE *out;
+	/* every breakpoint's address and where its link is in the run's
+	 * links (they are only ever appended), for unwatch() */
+	struct wp_breakpoint { uint64_t addr; struct rt_links *links; int index; } *bps;
+	int nbps;
 } wp = { .ringbuf_fd = -1 };
 
 static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
@@ -459,6 +463,9 @@ static void watchpoint_release(void)
 {
 	ring_buffer__free(wp.rb);
 	free(wp.probes);
+	free(wp.bps);
+	wp.bps = NULL;
+	wp.nbps = 0;
 	wp.rb = NULL;
 	wp.probes = NULL;
 	wp.n = 0;
@@ -479,7 +486,30 @@ static int open_breakpoint(struct perf_event_attr *attr, int tid, int cpu, struc
 				 strerror(-err));
 		return err;
 	}
-	return probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
+	int err = probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
+	if (!err) {
+		wp.bps = xrealloc(wp.bps, (size_t)(wp.nbps + 1) * sizeof(*wp.bps));
+		wp.bps[wp.nbps++] = (struct wp_breakpoint){ attr->bp_addr, l, l->n - 1 };
+	}
+	return err;
+}
+
+/* unwatch(addr): detach every breakpoint on addr, which frees its debug
+ * register (the run's links keep a NULL in its place). Unknown addresses
+ * are ignored, as bpftrace does. */
+static void watchpoint_unwatch(uint64_t addr)
+{
+	int kept = 0;
+	for (int i = 0; i < wp.nbps; i++) {
+		struct wp_breakpoint *b = &wp.bps[i];
+		if (b->addr == addr && b->index < b->links->n) {
+			bpf_link__destroy(b->links->links[b->index]);
+			b->links->links[b->index] = NULL;
+		} else {
+			wp.bps[kept++] = *b;
+		}
+	}
+	wp.nbps = kept;
 }
 
 /* One breakpoint per thread of pid (new threads inherit theirs). */
@@ -556,6 +586,7 @@ const struct probe_provider probe_watchpoint = {
 	.poll_fd = watchpoint_poll_fd,
 	.service = watchpoint_service,
 	.release = watchpoint_release,
+	.unwatch = watchpoint_unwatch,
 };
 
 const struct probe_provider probe_asyncwatchpoint = {

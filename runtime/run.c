@@ -507,6 +507,18 @@ static void handle_value(struct run *r, uint32_t id, const char *payload, size_t
 	rt_arena_free(a);
 }
 
+static void handle_unwatch(const char *payload, size_t size)
+{
+	uint64_t addr;
+	if (size < sizeof(addr))
+		return;
+	memcpy(&addr, payload, sizeof(addr));
+	const struct probe_provider *prov;
+	for (int i = 0; (prov = probe_provider_at(i)); i++)
+		if (prov->unwatch)
+			prov->unwatch(addr);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
@@ -535,6 +547,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_CLEAR:
 	case EV_ZERO:
 		handle_map_event(r, &h, payload, psize);
+		break;
+	case EV_UNWATCH:
+		handle_unwatch(payload, psize);
 		break;
 	default:
 		fprintf(stderr, "sonde: internal error: an event of unknown kind %u\n", h.kind);

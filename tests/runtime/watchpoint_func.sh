@@ -1,5 +1,5 @@
 # watchpoint:FUNC+argN and asyncwatchpoint:FUNC+argN (bpftrace 0.17's
-# function-argument watchpoints): the address is argN each time the traced
+# function-argument watchpoints), and unwatch(): the address is argN each time the traced
 # program enters FUNC. tests/tools/wp_func calls wp_bump(1, p), which
 # writes *p once; `same N` calls it N times on one allocation then writes
 # it 5 more times itself, `new N` on N fresh allocations, `loop` forever.
@@ -57,6 +57,21 @@ kill "$LOOP" 2>/dev/null
 wait "$LOOP" 2>/dev/null
 expect_eq "watchpoint:FUNC+arg1 -p: exit status" 0 "$RC"
 expect_match "watchpoint:FUNC+arg1 -p" "^watchpoint:/proc/$LOOP/exe:wp_bump:1:4:w\$" "$OUT"
+
+# unwatch(addr) (bpftrace 0.17): the first write is seen, then the
+# breakpoint is gone (the later calls on that address are ignored as
+# seen before), so neither the others nor the 5 after them count.
+UNWATCH='uprobe:./wp_func:wp_bump { @addr = arg1; }
+watchpoint:wp_bump+arg1:4:w { @count = count(); unwatch(@addr); }'
+run_sonde -e "$UNWATCH" -c "./wp_func same 3"
+expect_match "unwatch: one write seen" '^@count: 1$' "$OUT"
+# and it frees the debug register: 8 addresses one after the other fit
+run_sonde -e "$UNWATCH" -c "./wp_func new 8"
+expect_match "unwatch frees the debug register" '^@count: 8$' "$OUT"
+expect_eq "unwatch frees the debug register: none missing" "" "$(grep 'out of watchpoint registers' <<<"$OUT")"
+# an address nobody watches is ignored
+run_sonde -e 'BEGIN { unwatch(0x1000); exit(); }'
+expect_eq "unwatch of an unwatched address" "$(printf 'Attaching 1 probe...')" "$OUT"
 
 # misuse
 run_sonde -e 'watchpoint:wp_bump+arg1:4:w { @ = count(); }'
