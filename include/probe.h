@@ -242,11 +242,11 @@ int probe_target_pid(void);
  * points can mean "the traced program" (usdt:*:probe, watchpoint:func+argN)
  * find it with uprobe_find_program / realpath. */
 void probe_set_target_cmd(const char *cmd);
+const char *probe_target_cmd(void);
 /* --unsafe, set by sema before expanding: uprobes on functions whose
  * extent is unknown (symbol size 0) are allowed. */
 void probe_set_unsafe(bool on);
 bool probe_unsafe(void);
-const char *probe_target_cmd(void);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
 

@@ -461,6 +461,12 @@ static void watchpoint_service(struct rt_links *l, FILE *out)
 
 static void watchpoint_release(void)
 {
+	/* The uprobes are gone, but one may have stopped the process just
+	 * before, with its request never served (exit() ran first): a -p
+	 * process must not stay stopped after sonde. */
+	for (int i = 0; i < wp.n; i++)
+		if (!wp.probes[i].async)
+			kill(wp.probes[i].pid, SIGCONT);
 	ring_buffer__free(wp.rb);
 	free(wp.probes);
 	free(wp.bps);
