@@ -342,6 +342,17 @@ LLVMValueRef cg_fn_exit(struct cg *cg, struct node *n)
 	return NULL;
 }
 
+/* unwatch(addr): the runtime removes the watchpoints on addr (bpftrace 0.17) */
+LLVMValueRef cg_fn_unwatch(struct cg *cg, struct node *n)
+{
+	LLVMValueRef addr = cg_expr(cg, n->args);
+	LLVMValueRef rec = cg_temp(cg, 16);
+	cg_event_header(cg, rec, EV_UNWATCH, 0);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, addr, cg_ptr_add(cg, rec, 8)), 8);
+	cg_event_output(cg, rec, 16);
+	return NULL;
+}
+
 LLVMValueRef cg_fn_delete(struct cg *cg, struct node *n)
 {
 	struct node *elem = n->args;

@@ -177,6 +177,7 @@ const char *stdlib_probetype_name(const struct probe_provider *p);
 struct LLVMOpaqueValue *cg_fn_printf(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_print(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_exit(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_unwatch(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_clear(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_zero(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_delete(struct cg *cg, struct node *n);

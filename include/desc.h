@@ -191,6 +191,7 @@ enum event_kind {
 	EV_CLEAR = 4,   /* id = map index */
 	EV_ZERO = 5,    /* id = map index */
 	EV_VALUE = 6,   /* id = value index: print(value); payload per desc->values[id] */
+	EV_UNWATCH = 7, /* unwatch(addr): payload u64 addr (probes/watchpoint.c) */
 };
 
 struct event_hdr {

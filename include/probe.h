@@ -194,6 +194,19 @@ struct probe_provider {
 	/* Attach the shared program for all n probes p[0..n-1] at once. */
 	int (*attach_shared)(const struct desc_probe *const *p, int n, struct bpf_program *prog,
 			     struct rt_links *l, char *errbuf, size_t errlen);
+	/* ---- attaching while the run goes on (watchpoint:func+argN) ---- */
+	/* After attaching: an fd the event loop waits on with the ring buffer
+	 * (readable when the provider has work), or -1 for none. */
+	int (*poll_fd)(void);
+	/* The event loop saw poll_fd readable (or woke for another reason):
+	 * do the work, adding links to l; what bpftrace prints on stdout goes
+	 * to out. */
+	void (*service)(struct rt_links *l, FILE *out);
+	/* The run is over (its links are already destroyed): free what the
+	 * attach hooks kept, so the next run starts afresh. */
+	void (*release)(void);
+	/* unwatch(addr) ran in a program: stop the breakpoints on addr. */
+	void (*unwatch)(uint64_t addr);
 };
 
 /* The process of -p PID or -c CMD (0 = none), set by the runtime before it
@@ -224,6 +237,16 @@ bool probe_wildcard_match(const char *pattern, const char *text);
  * (watchpoints, software with -p) use it. */
 void probe_set_target_pid(int pid);
 int probe_target_pid(void);
+/* The program -c CMD runs (its first word as written: "./prog", "ls"), set
+ * by the front end before compiling; NULL = no -c. Providers whose attach
+ * points can mean "the traced program" (usdt:*:probe, watchpoint:func+argN)
+ * find it with uprobe_find_program / realpath. */
+void probe_set_target_cmd(const char *cmd);
+const char *probe_target_cmd(void);
+/* --unsafe, set by sema before expanding: uprobes on functions whose
+ * extent is unknown (symbol size 0) are allowed. */
+void probe_set_unsafe(bool on);
+bool probe_unsafe(void);
 /* For providers: append a zeroed target to *out (realloc'd) and return it. */
 struct probe_target *probe_target_push(struct probe_target **out, int *n);
 

@@ -38,6 +38,11 @@ bool usyms_resolve(struct usyms *u, int pid, uint64_t addr, struct usym *sym);
  * bpftrace shows it (cpp_demangle); caller frees. NULL for other names, or
  * when no demangler is linked in (it is libstdc++'s, which LLVM brings). */
 char *usyms_demangle(const char *name);
+/* cpp_demangle = false: usyms_demangle() keeps every name as it is
+ * (process-wide, set before rt_run()). usyms_cxx_name() demangles whatever
+ * the setting: matching `cpp:` probe names needs the readable name. */
+char *usyms_cxx_name(const char *name);
+void usyms_set_demangle(bool on);
 
 /* A program the script probes (a uprobe's binary): when a process is gone
  * before its maps were read, an address inside this program's fixed

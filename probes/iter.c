@@ -73,7 +73,11 @@ static int iter_expand(const char *spec, srcloc loc, struct diag *d, struct prob
 		return -1;
 	}
 	if (strchr(spec, ':')) {
-		diag_error(d, loc, "pinning an iterator (iter:NAME:PIN) is not supported by sonde yet");
+		/* bpftrace's pinned iterator prints with bpf_seq_printf into the
+		 * file that reading the pin gives; sonde's printf goes to its
+		 * ring buffer, which nobody reads once sonde has exited. */
+		diag_error(d, loc, "pinning an iterator (iter:NAME:PIN) is not supported by sonde: its "
+			   "output goes through sonde's ring buffer, not the pinned file");
 		return -1;
 	}
 	if (!kbtf_available()) {

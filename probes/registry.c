@@ -68,6 +68,44 @@ int probe_target_pid(void)
 	return target_pid;
 }
 
+static bool unsafe_allowed;
+
+void probe_set_unsafe(bool on)
+{
+	unsafe_allowed = on;
+}
+
+bool probe_unsafe(void)
+{
+	return unsafe_allowed;
+}
+
+static char *target_cmd_word;
+
+/* The first word of CMD, as child.c splits it: quotes and backslashes
+ * only matter for which characters make the word, and a command word
+ * rarely has any. */
+void probe_set_target_cmd(const char *cmd)
+{
+	free(target_cmd_word);
+	target_cmd_word = NULL;
+	if (!cmd)
+		return;
+	cmd += strspn(cmd, " \t");
+	size_t len = strcspn(cmd, " \t");
+	if (len >= 2 && (cmd[0] == '\'' || cmd[0] == '"') && cmd[len - 1] == cmd[0]) {
+		cmd++;
+		len -= 2;
+	}
+	if (len)
+		target_cmd_word = xstrndup(cmd, len);
+}
+
+const char *probe_target_cmd(void)
+{
+	return target_cmd_word;
+}
+
 /* When the text after the last '*' fails to match, that '*' takes one more
  * character and matching resumes after it; earlier stars never need to be
  * revisited. Unlike bpftrace, which places each literal run at its first

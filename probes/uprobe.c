@@ -266,13 +266,44 @@ static int expand_wildcard(enum probe_type type, const char *provider, const cha
 
 /* The targets of func in the binary at path; with `quiet` (one of many
  * binaries a wildcard matched), a binary without it is no error. */
+/* FUNC is an address (0x1f0, 496): true, and the number in *off. */
+static bool raw_offset(const char *func, uint64_t *off)
+{
+	struct func_spec f;
+	bool ok = parse_func(func, &f) && f.kind == UFUNC_ADDRESS;
+	if (ok && off)
+		*off = f.number;
+	free(f.name);
+	return ok;
+}
+
+/* FUNC is a function name (with or without +OFFSET) whose symbol has size 0 (_init). */
+static bool zero_size_function(const struct uprobe_elf *e, const char *func)
+{
+	struct func_spec f;
+	bool zero = false;
+	if (parse_func(func, &f) && (f.kind == UFUNC_NAME || f.kind == UFUNC_OFFSET)) {
+		const struct uprobe_func *fn = uprobe_elf_find(e, f.name);
+		zero = fn && fn->size == 0;
+	}
+	free(f.name);
+	return zero;
+}
+
 static int expand_one(enum probe_type type, const char *provider, const char *func, const char *shown,
 		      const char *path, bool quiet, srcloc loc, struct diag *d, struct probe_target **out, int *n)
 {
 	const struct uprobe_elf *e = uprobe_elf_get(path);
+	if (!e && probe_unsafe() && raw_offset(func, NULL) && access(path, R_OK) == 0) {
+		/* --unsafe: an address in a file that is no ELF (a flat
+		 * binary, code mapped by hand) is its offset in the file */
+		push_target(type, provider, shown, path, func, out, n);
+		return 1;
+	}
 	if (!e) {
 		if (!quiet)
-			diag_error(d, loc, "%s: '%s' is not an ELF file sonde can read", provider, path);
+			diag_error(d, loc, "%s: '%s' is not an ELF file sonde can read%s", provider, path,
+				   raw_offset(func, NULL) ? " (--unsafe probes an address in any file as its offset)" : "");
 		return quiet ? 0 : -1;
 	}
 	if (has_wildcard(func))
@@ -296,6 +327,16 @@ static int expand_one(enum probe_type type, const char *provider, const char *fu
 		free(f.name);
 		return -1;
 	}
+	if (zero_size_function(e, func) && !probe_unsafe()) {
+		/* the symbol does not say where the function ends, so nothing
+		 * says the address starts an instruction of it (bpftrace asks
+		 * for --unsafe too) */
+		if (quiet)
+			return 0;
+		diag_error(d, loc, "%s: cannot tell where '%s' ends (its symbol has size 0); --unsafe attaches "
+			   "to it anyway, at the risk of corrupting the process", provider, func);
+		return -1;
+	}
 	if (type == PT_URETPROBE && strchr(func, '+')) {
 		diag_error(d, loc, "uretprobe: a return probe takes a function, not an offset in it ('%s')", func);
 		return -1;
@@ -308,7 +349,7 @@ static int expand_one(enum probe_type type, const char *provider, const char *fu
  * leave out the parameters; a template's <...> stays. */
 static char *demangled_name(const char *mangled)
 {
-	char *full = usyms_demangle(mangled); /* libstdc++'s demangler */
+	char *full = usyms_cxx_name(mangled); /* libstdc++'s demangler */
 	if (!full)
 		return NULL;
 	int depth = 0;
@@ -442,7 +483,7 @@ static char *uprobe_attach_params(const struct probe_target *t, unsigned *deps)
 	if (!split_target(t->target, &path, &func))
 		return NULL;
 	const struct uprobe_elf *e = uprobe_elf_get(path);
-	bool ok = e && func_offset(e, func, &off, why, sizeof(why));
+	bool ok = e ? func_offset(e, func, &off, why, sizeof(why)) : raw_offset(func, &off);
 	free(path);
 	return ok ? xasprintf("off=0x%" PRIx64, off) : NULL;
 }

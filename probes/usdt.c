@@ -47,6 +47,7 @@
 #include "probe.h"
 #include "suggest.h"
 #include "uprobe.h"
+#include "uprobe_internal.h"
 
 /* <sys/sdt.h> allows at most 12 arguments. */
 #define USDT_MAX_ARGS 12
@@ -552,6 +553,17 @@ static bool has_wildcard(const char *s)
 static bool find_bins(const char *path, srcloc loc, struct diag *d, struct usdt_bins *out)
 {
 	int pid = probe_target_pid();
+	const char *cmd = probe_target_cmd();
+	if (pid <= 0 && cmd && (!*path || strcmp(path, "*") == 0)) {
+		/* -c CMD: the program it runs (its libraries are not mapped yet) */
+		char real[PATH_MAX];
+		if (!(strchr(cmd, '/') ? realpath(cmd, real) != NULL : uprobe_find_program(cmd, 0, real))) {
+			diag_error(d, loc, "usdt: cannot find the program of -c '%s'", cmd);
+			return false;
+		}
+		bins_add(out, xstrdup(real), xstrdup(real));
+		return true;
+	}
 	if (pid > 0 && (!*path || has_wildcard(path))) {
 		if (!process_bins(pid, path, out)) {
 			diag_error(d, loc, "usdt: cannot read the mappings of process %d: %s", pid,

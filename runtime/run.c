@@ -507,6 +507,18 @@ static void handle_value(struct run *r, uint32_t id, const char *payload, size_t
 	rt_arena_free(a);
 }
 
+static void handle_unwatch(const char *payload, size_t size)
+{
+	uint64_t addr;
+	if (size < sizeof(addr))
+		return;
+	memcpy(&addr, payload, sizeof(addr));
+	const struct probe_provider *prov;
+	for (int i = 0; (prov = probe_provider_at(i)); i++)
+		if (prov->unwatch)
+			prov->unwatch(addr);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
@@ -535,6 +547,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_CLEAR:
 	case EV_ZERO:
 		handle_map_event(r, &h, payload, psize);
+		break;
+	case EV_UNWATCH:
+		handle_unwatch(payload, psize);
 		break;
 	default:
 		fprintf(stderr, "sonde: internal error: an event of unknown kind %u\n", h.kind);
@@ -611,6 +626,19 @@ static int open_epoll_set(struct run *r)
 			return -1;
 		}
 	}
+	/* providers that attach while the run goes on */
+	const struct probe_provider *prov;
+	for (int i = 0; (prov = probe_provider_at(i)); i++) {
+		int fd = prov->poll_fd ? prov->poll_fd() : -1;
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+		if (fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			fprintf(stderr, "sonde: epoll_ctl: cannot watch the %s probes: %s\n", prov->name,
+				strerror(errno));
+			close(epfd);
+			r->failed = true;
+			return -1;
+		}
+	}
 	return epfd;
 }
 
@@ -633,6 +661,16 @@ static bool nothing_to_wait_for(const struct run *r)
 
 static int run_once(struct run *r, enum probe_type type);
 
+static void service_providers(struct run *r)
+{
+	const struct probe_provider *prov;
+	for (int i = 0; (prov = probe_provider_at(i)); i++)
+		if (prov->service && prov->poll_fd && prov->poll_fd() >= 0) {
+			prov->service(&r->links, r->out);
+			flush_output(r);
+		}
+}
+
 static void event_loop(struct run *r)
 {
 	if (nothing_to_wait_for(r))
@@ -653,6 +691,7 @@ static void event_loop(struct run *r)
 		}
 		drain_wake_pipe();
 		drain_events(r);
+		service_providers(r);
 		if (usr1_pending) { /* self:signal:SIGUSR1 probes */
 			usr1_pending = 0;
 			if (run_once(r, PT_SELF) < 0)
@@ -825,6 +864,10 @@ static void release_all(struct run *r)
 	rt_metrics_stop(r->metrics); /* its thread reads the map fds closed below */
 	r->metrics = NULL;
 	destroy_links(&r->links);
+	const struct probe_provider *prov;
+	for (int i = 0; (prov = probe_provider_at(i)); i++)
+		if (prov->release)
+			prov->release();
 	ring_buffer__free(r->rb);
 	rt_stacks_close();
 	bpf_object__close(r->obj);

@@ -507,7 +507,19 @@ static usyms_demangle_fn usyms_demangler(void)
 	return fn;
 }
 
+static bool demangle_names = true;
+
+void usyms_set_demangle(bool on)
+{
+	demangle_names = on;
+}
+
 char *usyms_demangle(const char *name)
+{
+	return demangle_names ? usyms_cxx_name(name) : NULL;
+}
+
+char *usyms_cxx_name(const char *name)
 {
 	usyms_demangle_fn demangle = strncmp(name, "_Z", 2) == 0 ? usyms_demangler() : NULL;
 	if (!demangle)

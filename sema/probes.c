@@ -93,6 +93,7 @@ static bool filtered_out(const struct sema *s, const struct probe_target *t)
 static int expand_point(struct sema *s, const struct attach_point *ap, struct probe_target **targets,
 			int *n)
 {
+	probe_set_unsafe(s->opt->unsafe);
 	if (!s->opt->missing_probes)
 		return probe_expand(ap, s->d, targets, n);
 	char *text = NULL;

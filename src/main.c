@@ -18,6 +18,7 @@
 #include "shell.h"
 #include "probe.h"
 #include "sonde.h"
+#include "usyms.h"
 
 struct cli {
 	const char *program_text;  /* -e */
@@ -173,6 +174,11 @@ static void apply_run_settings(struct cli *cli)
 	cli->rt.metrics_max_series = (uint32_t)config_get(&cli->config, CFG_METRICS_MAX_SERIES);
 	if (cli->config.set[CFG_STR_TRUNC_TRAILER])
 		rt_set_str_trunc_trailer(cli->config.text[CFG_STR_TRUNC_TRAILER]);
+	/* bpftrace 0.17 named it the other way round: BPFTRACE_NO_CPP_DEMANGLE=1 */
+	const char *no_demangle = getenv("BPFTRACE_NO_CPP_DEMANGLE");
+	bool demangle = cli->config.set[CFG_CPP_DEMANGLE] ? config_get(&cli->config, CFG_CPP_DEMANGLE) != 0
+							  : !(no_demangle && strcmp(no_demangle, "1") == 0);
+	usyms_set_demangle(demangle);
 }
 
 /* ---- the command line ------------------------------------------------------ */
@@ -704,6 +710,7 @@ static int compile_and_run(struct cli *c)
 
 	struct compiled compiled = { 0 };
 	probe_set_target_pid(cli.rt.filter_pid); /* usdt::probe searches its binaries */
+	probe_set_target_cmd(cli.rt.cmd);        /* usdt:*:probe and watchpoint:f+argN: its program */
 	if ((compiled_file ? load_compiled_file(&cli, &compiled) : get_compiled(&cli, src, &compiled)) < 0) {
 		config_free(&cli.config);
 		source_free(src);

@@ -50,6 +50,13 @@ static const struct type *check_exit(struct sema *s, struct node *call)
 	return type_none();
 }
 
+/* unwatch(addr): an address, as a watchpoint has it (bpftrace 0.17) */
+static const struct type *check_unwatch(struct sema *s, struct node *call)
+{
+	sema_arg_integer(s, call, 0, false);
+	return type_none();
+}
+
 static const struct type *check_map_only(struct sema *s, struct node *call)
 {
 	sema_arg_map(s, call, 0, false);
@@ -297,6 +304,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "printf", FN_STMT, 1, -1, sema_check_printf, cg_fn_printf, NULL },
 	{ "print",  FN_STMT, 1, 3, check_print, cg_fn_print, NULL },
 	{ "exit",   FN_STMT, 0, 1, check_exit, cg_fn_exit, NULL },
+	{ "unwatch", FN_STMT, 1, 1, check_unwatch, cg_fn_unwatch, NULL },
 	{ "clear",  FN_STMT, 1, 1, check_map_only, cg_fn_clear, NULL },
 	{ "zero",   FN_STMT, 1, 1, check_map_only, cg_fn_zero, NULL },
 	{ "delete", FN_VALUE, 1, 2, check_delete, cg_fn_delete, NULL },

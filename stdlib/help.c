@@ -85,6 +85,8 @@ const struct help_entry help_entries[] = {
 	  "BEGIN { @a[1] = 10; @a[2] = 20; print(@a, 1); exit(); }"),
 	E("exit", "exit([int code])", "stop tracing: run END, print the maps and exit",
 	  "BEGIN { exit(); }"),
+	E("unwatch", "unwatch(uint64 addr)", "remove the watchpoints on addr (bpftrace 0.17; watchpoint:FUNC+argN)",
+	  "BEGIN { unwatch(0x10000000); exit(); }"),
 	E("clear", "clear(@map)", "delete every key of a map",
 	  "BEGIN { @a[1] = 1; clear(@a); exit(); }"),
 	E("zero", "zero(@map)", "set every value of a map to zero, keeping its keys",

@@ -17,6 +17,12 @@ expect_match "kstack: frames are indented 8 in values" '^        [a-z_0-9.]+\+[0
 expect_match "kstack(perf): address and symbol" $'^\t[0-9a-f]{16} [a-z_0-9.]+\\+[0-9]+$' "$OUT"
 expect_eq "kstack: the count" "]: 3" "$(grep -E '^\]: [0-9]+$' <<<"$OUT" | head -1)"
 expect_eq "kstack(3) holds 3 frames" 3 "$(sed -n '/^@t: $/,/^$/p' <<<"$OUT" | grep -c '^        ')"
+# a syscall tracepoint fires below the kernel's syscall entry, whose
+# function every x86-64 kernel since 4.x names do_syscall_64
+if [ "$(uname -m)" = x86_64 ]; then
+	expect_match "kstack: a syscall's stack holds do_syscall_64" '^    do_syscall_64\+[0-9]+$' "$OUT"
+	expect_match "kstack: and the tracepoint's caller, syscall_trace_enter" '^    syscall_trace_enter(\.[a-z0-9.]+)?\+[0-9]+$' "$OUT"
+fi
 
 run_sonde -q -f json -c "$GP" -e "$STACKS"
 expect_match "kstack in JSON: a key keeps its spaces" '"@": \{"\\n    [a-z_]' "$OUT"
