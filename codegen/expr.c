@@ -275,13 +275,22 @@ static LLVMValueRef negate_if(struct cg *cg, LLVMValueRef cond, LLVMValueRef v)
 	return LLVMBuildSelect(cg->b, cond, LLVMBuildNeg(cg->b, v, ""), v, "");
 }
 
-/* x / 0 and x % 0 give 0, as BPF defines x / 0; never divide by zero in IR,
- * where it is undefined and would let LLVM assume the divisor is non-zero. */
+/* x / 0 and x % 0 give 1 and send the warning (div_warn, -1 none), as the
+ * latest bpftrace does; never divide by zero in IR, where it is undefined
+ * and would let LLVM assume the divisor is non-zero. */
 static LLVMValueRef divide(struct cg *cg, bool is_mod, bool is_signed, LLVMValueRef l,
-			   LLVMValueRef r)
+			   LLVMValueRef r, int div_warn)
 {
 	LLVMValueRef zero = cg_const(cg, 0);
 	LLVMValueRef r_zero = LLVMBuildICmp(cg->b, LLVMIntEQ, r, zero, "");
+	if (div_warn >= 0) {
+		LLVMBasicBlockRef warn = cg_block(cg, "div_zero"), go_on = cg_block(cg, "div");
+		LLVMBuildCondBr(cg->b, r_zero, warn, go_on);
+		LLVMPositionBuilderAtEnd(cg->b, warn);
+		cg_emit_plain_format(cg, div_warn);
+		LLVMBuildBr(cg->b, go_on);
+		LLVMPositionBuilderAtEnd(cg->b, go_on);
+	}
 	LLVMValueRef safe_r = LLVMBuildSelect(cg->b, r_zero, cg_const(cg, 1), r, "");
 	LLVMValueRef res;
 	if (!is_signed) {
@@ -297,11 +306,11 @@ static LLVMValueRef divide(struct cg *cg, bool is_mod, bool is_signed, LLVMValue
 			res = negate_if(cg, LLVMBuildXor(cg->b, l_neg, r_neg, ""), q);
 		}
 	}
-	return LLVMBuildSelect(cg->b, r_zero, zero, res, "");
+	return LLVMBuildSelect(cg->b, r_zero, cg_const(cg, 1), res, "");
 }
 
 LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r, const struct type *lt,
-		      const struct type *rt, const struct type *result)
+		      const struct type *rt, const struct type *result, int div_warn)
 {
 	/* C's usual conversions on 64-bit operands: unsigned if either is u64 */
 	bool is_signed = !is_u64(lt) && !is_u64(rt);
@@ -311,8 +320,8 @@ LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r, con
 	case OP_ADD: v = LLVMBuildAdd(b, l, r, ""); break;
 	case OP_SUB: v = LLVMBuildSub(b, l, r, ""); break;
 	case OP_MUL: v = LLVMBuildMul(b, l, r, ""); break;
-	case OP_DIV: v = divide(cg, false, is_signed, l, r); break;
-	case OP_MOD: v = divide(cg, true, is_signed, l, r); break;
+	case OP_DIV: v = divide(cg, false, is_signed, l, r, div_warn); break;
+	case OP_MOD: v = divide(cg, true, is_signed, l, r, div_warn); break;
 	case OP_AND: v = LLVMBuildAnd(b, l, r, ""); break;
 	case OP_OR: v = LLVMBuildOr(b, l, r, ""); break;
 	case OP_XOR: v = LLVMBuildXor(b, l, r, ""); break;
@@ -418,8 +427,8 @@ static LLVMValueRef emit_binary(struct cg *cg, struct node *n)
 	if (n->type->kind == TY_BOOL && lt->kind == TY_BOOL && rt->kind == TY_BOOL &&
 	    (n->op < OP_EQ || n->op > OP_GE))
 		return cg_normalize(cg, cg_binop(cg, n->op, l, r, type_int(8, false), type_int(8, false),
-						 type_int(8, false)), n->type);
-	return cg_binop(cg, n->op, l, r, lt, rt, n->type);
+						 type_int(8, false), n->index), n->type);
+	return cg_binop(cg, n->op, l, r, lt, rt, n->type, n->index);
 }
 
 static LLVMValueRef emit_unary(struct cg *cg, struct node *n)
