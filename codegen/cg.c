@@ -116,8 +116,11 @@ static int temp_new(struct cg *cg, uint32_t size, bool scratch)
 	if (scratch) {
 		t->offset = cg->scratch_used;
 		cg->scratch_used += size;
-		if (cg->scratch_used > cg->scratch_high)
+		if (cg->scratch_used > cg->scratch_high) {
 			cg->scratch_high = cg->scratch_used;
+			if (cg->group && cg->group->nactions)
+				cg->scratch_high_loc = cg->group->actions[0]->loc;
+		}
 	} else {
 		t->slot = cg_alloca(cg, size);
 	}
@@ -346,8 +349,8 @@ static void finish_scratch(struct cg *cg)
 		return;
 	}
 	if (cg->scratch_high > CG_SCRATCH_MAX) {
-		cg_error(cg, (srcloc){ 0 },
-			 "a probe needs %u bytes of scratch memory, more than the %d a map value holds "
+		cg_error(cg, cg->scratch_high_loc,
+			 "this probe needs %u bytes of scratch memory, more than the %d a map value holds "
 			 "(lower max_strlen, or use fewer long strings in one probe)",
 			 (unsigned)cg->scratch_high, CG_SCRATCH_MAX);
 		return;

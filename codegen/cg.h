@@ -142,6 +142,7 @@ struct cg {
 	struct cg_stack_map *stack_maps; /* defined when a stack type is first used */
 	int nstack_maps;
 	uint32_t scratch_high;      /* most scratch bytes any program used */
+	srcloc scratch_high_loc;    /* the probe of that program, for the error */
 	uint32_t max_strlen;
 	uint32_t stack_limit;       /* temporaries up to this size live on the stack */
 	const char *license;

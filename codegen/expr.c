@@ -43,8 +43,40 @@ static void memory_barrier(struct cg *cg)
  * apart by barriers. */
 #define CG_ZERO_CHUNK 512
 
+/* Above this many bytes a zeroing is a loop of 8-byte stores, not inline
+ * stores: strings of a large max_strlen would otherwise make programs
+ * whose branches span more than the 32767 instructions BPF can jump. */
+#define CG_ZERO_LOOP_MIN 2048
+
+/* for (i = 0; i < n; i++) ((u64 *)dst)[i] = 0, with a barrier in the body
+ * so that LLVM does not turn the loop back into a memset. The verifier
+ * walks the loop: n is at most max_strlen / 8 or so iterations. */
+static void zero_loop(struct cg *cg, LLVMValueRef dst, uint32_t words)
+{
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+	LLVMBasicBlockRef body = cg_block(cg, "zero_loop"), done = cg_block(cg, "zero_done");
+	LLVMBuildBr(cg->b, body);
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	LLVMValueRef i = LLVMBuildPhi(cg->b, cg->i64, "i");
+	LLVMValueRef at = LLVMBuildGEP2(cg->b, cg->i64, dst, &i, 1, "");
+	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 0), at), 8);
+	memory_barrier(cg);
+	LLVMValueRef next = LLVMBuildAdd(cg->b, i, cg_const(cg, 1), "");
+	LLVMValueRef in[2] = { cg_const(cg, 0), next };
+	LLVMBasicBlockRef from[2] = { pre, body };
+	LLVMAddIncoming(i, in, from, 2);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, next, cg_const(cg, words), ""), body,
+			done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
 void cg_zero(struct cg *cg, LLVMValueRef dst, uint32_t size)
 {
+	if (size >= CG_ZERO_LOOP_MIN) {
+		zero_loop(cg, dst, size / 8);
+		dst = cg_ptr_add(cg, dst, size / 8 * 8);
+		size %= 8;
+	}
 	for (uint32_t off = 0; off < size; off += CG_ZERO_CHUNK) {
 		uint32_t n = size - off < CG_ZERO_CHUNK ? size - off : CG_ZERO_CHUNK;
 		LLVMBuildMemSet(cg->b, cg_ptr_add(cg, dst, off), LLVMConstInt(cg->i8, 0, false),

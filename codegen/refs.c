@@ -70,14 +70,17 @@ LLVMValueRef cg_load_ref(struct cg *cg, struct cg_ref r, const struct type *t)
 		return load_scalar_ref(cg, r, t);
 	if (r.kind == REF_BPF || r.kind == REF_VALUE)
 		return r.v;
-	LLVMValueRef buf = cg_temp(cg, t->size);
 	if (t->kind == TY_STR) {
 		/* a string read stops at the NUL; the rest stays zero, as map keys
-		 * and comparisons need */
-		cg_zero(cg, buf, cg_round8(t->size));
-		cg_probe_read_str(cg, buf, t->size, r.v, r.kind == REF_USER);
+		 * and comparisons need. Room for one byte more than the array: a
+		 * char[5] holding "hello" (no NUL) is all five characters, as
+		 * bpftrace prints it; the helper's NUL lands past the value. */
+		LLVMValueRef buf = cg_temp(cg, t->size + 1);
+		cg_zero(cg, buf, cg_round8(t->size + 1));
+		cg_probe_read_str(cg, buf, t->size + 1, r.v, r.kind == REF_USER);
 		return buf;
 	}
+	LLVMValueRef buf = cg_temp(cg, t->size);
 	if (t->size == 0)
 		return buf;
 	/* context memory is kernel memory too: the helper reads any of it */

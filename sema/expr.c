@@ -167,6 +167,11 @@ static const struct type *check_field(struct sema *s, struct node *n)
 		return member_missing(s, n, rec);
 	n->member = m;
 	n->as = as;
+	if (m->type->kind == TY_STR && !m->bit_size)
+		/* a char[N] member read is a string of N + 1 bytes, as in the
+		 * latest bpftrace: a char[5] holding "hello" without a NUL is
+		 * "hello", not a string cut short (no str_trunc_trailer) */
+		return type_str(sema_types(s), m->type->size + 1);
 	return in_space(s, m->type, as);
 }
 
