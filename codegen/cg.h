@@ -220,8 +220,8 @@ LLVMValueRef cg_lowered_field(struct cg *cg, uint32_t offset);
 LLVMValueRef cg_expr(struct cg *cg, struct node *n);
 LLVMValueRef cg_truth(struct cg *cg, struct node *n); /* i1: value != 0 */
 LLVMValueRef cg_normalize(struct cg *cg, LLVMValueRef v, const struct type *t);
-/* div_warn: the desc printf index of the divide-by-zero warning (sema's
- * sema_div_by_zero_check()), -1 none */
+/* div_warn: the node's run_warning (sema_div_by_zero_check(): 1 + the
+ * desc printf index of the divide-by-zero warning, 0 none) */
 LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r,
 		      const struct type *lt, const struct type *rt, const struct type *result,
 		      int div_warn);

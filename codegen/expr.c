@@ -307,7 +307,7 @@ static LLVMValueRef negate_if(struct cg *cg, LLVMValueRef cond, LLVMValueRef v)
 	return LLVMBuildSelect(cg->b, cond, LLVMBuildNeg(cg->b, v, ""), v, "");
 }
 
-/* x / 0 and x % 0 give 1 and send the warning (div_warn, -1 none), as the
+/* x / 0 and x % 0 give 1 and send the warning (div_warn, 0 none), as the
  * latest bpftrace does; never divide by zero in IR, where it is undefined
  * and would let LLVM assume the divisor is non-zero. */
 static LLVMValueRef divide(struct cg *cg, bool is_mod, bool is_signed, LLVMValueRef l,
@@ -315,11 +315,11 @@ static LLVMValueRef divide(struct cg *cg, bool is_mod, bool is_signed, LLVMValue
 {
 	LLVMValueRef zero = cg_const(cg, 0);
 	LLVMValueRef r_zero = LLVMBuildICmp(cg->b, LLVMIntEQ, r, zero, "");
-	if (div_warn >= 0) {
+	if (div_warn > 0) {
 		LLVMBasicBlockRef warn = cg_block(cg, "div_zero"), go_on = cg_block(cg, "div");
 		LLVMBuildCondBr(cg->b, r_zero, warn, go_on);
 		LLVMPositionBuilderAtEnd(cg->b, warn);
-		cg_emit_plain_format(cg, div_warn);
+		cg_emit_plain_format(cg, div_warn - 1);
 		LLVMBuildBr(cg->b, go_on);
 		LLVMPositionBuilderAtEnd(cg->b, go_on);
 	}
@@ -459,8 +459,8 @@ static LLVMValueRef emit_binary(struct cg *cg, struct node *n)
 	if (n->type->kind == TY_BOOL && lt->kind == TY_BOOL && rt->kind == TY_BOOL &&
 	    (n->op < OP_EQ || n->op > OP_GE))
 		return cg_normalize(cg, cg_binop(cg, n->op, l, r, type_int(8, false), type_int(8, false),
-						 type_int(8, false), n->index), n->type);
-	return cg_binop(cg, n->op, l, r, lt, rt, n->type, n->index);
+						 type_int(8, false), n->run_warning), n->type);
+	return cg_binop(cg, n->op, l, r, lt, rt, n->type, n->run_warning);
 }
 
 static LLVMValueRef emit_unary(struct cg *cg, struct node *n)

@@ -150,6 +150,18 @@ static struct cg_ref element_ref(struct cg *cg, struct cg_ref r, LLVMValueRef i,
 	return r;
 }
 
+/* i >= count: the warning (sema's format `warn`); the read goes on, as in
+ * bpftrace. */
+static void warn_out_of_bounds(struct cg *cg, LLVMValueRef i, uint32_t count, int warn)
+{
+	LLVMBasicBlockRef oob = cg_block(cg, "oob"), go_on = cg_block(cg, "in_bounds");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntUGE, i, cg_const(cg, count), ""), oob, go_on);
+	LLVMPositionBuilderAtEnd(cg->b, oob);
+	cg_emit_plain_format(cg, warn);
+	LLVMBuildBr(cg->b, go_on);
+	LLVMPositionBuilderAtEnd(cg->b, go_on);
+}
+
 static struct cg_ref index_ref(struct cg *cg, struct node *n)
 {
 	const struct type *bt = n->lhs->type;
@@ -164,6 +176,8 @@ static struct cg_ref index_ref(struct cg *cg, struct node *n)
 	uint32_t esize = bt->kind == TY_STR ? 1 : bt->elem->size;
 	struct cg_ref base = cg_ref_of(cg, n->lhs);
 	LLVMValueRef i = cg_expr(cg, n->rhs);
+	if (bt->kind == TY_ARRAY && n->run_warning > 0)
+		warn_out_of_bounds(cg, i, count, n->run_warning - 1);
 	if (base.kind == REF_BPF || base.kind == REF_CTX) {
 		/* in BPF memory the verifier wants the offset bounded: an index
 		 * past the end reads element 0 (bpftrace warns at run time) */

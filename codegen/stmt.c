@@ -25,7 +25,7 @@ static LLVMValueRef compound(struct cg *cg, struct node *n, LLVMValueRef old, LL
 		LLVMValueRef delta = LLVMBuildMul(cg->b, v, cg_const(cg, to->elem->size ? to->elem->size : 1), "");
 		return op == OP_SUB ? LLVMBuildSub(cg->b, old, delta, "") : LLVMBuildAdd(cg->b, old, delta, "");
 	}
-	return cg_binop(cg, op, old, v, to, rhs, to, n->index);
+	return cg_binop(cg, op, old, v, to, rhs, to, n->run_warning);
 }
 
 void cg_assign_var(struct cg *cg, struct node *n)

@@ -167,10 +167,11 @@ static const struct type *check_field(struct sema *s, struct node *n)
 		return member_missing(s, n, rec);
 	n->member = m;
 	n->as = as;
-	if (m->type->kind == TY_STR && !m->bit_size)
-		/* a char[N] member read is a string of N + 1 bytes, as in the
-		 * latest bpftrace: a char[5] holding "hello" without a NUL is
-		 * "hello", not a string cut short (no str_trunc_trailer) */
+	if (m->type->kind == TY_STR && !m->bit_size && sema_is_script_struct(rec))
+		/* a char[N] member of a struct the script defines is a string
+		 * of N + 1 bytes, as in the latest bpftrace: a char[5] holding
+		 * "hello" without a NUL is "hello", not a string cut short (no
+		 * str_trunc_trailer). A BTF one stays char[N] (as bpftrace). */
 		return type_str(sema_types(s), m->type->size + 1);
 	return in_space(s, m->type, as);
 }
@@ -261,6 +262,15 @@ static const struct type *check_index(struct sema *s, struct node *n)
 		if (is_const && bt->count && (idx < 0 || (uint64_t)idx >= bt->count))
 			return sema_fail(s, n->rhs->loc, "the index %lld is out of bounds for array of size %u",
 					 (long long)idx, (unsigned)bt->count);
+		/* an index known only at run time: past the end, the latest
+		 * bpftrace warns at run time (a warnf() record; index -1: none) */
+		n->run_warning = 0;
+		if (!is_const && bt->count) {
+			n->run_warning = 1 + sema_register_format(
+				s, n, "Array access out of bounds. This can lead to unexpected results.", NULL,
+				PF_WARNF);
+			n->index = -1;
+		}
 		n->as = n->lhs->as;
 		return in_space(s, bt->elem, n->as);
 	}
@@ -377,17 +387,18 @@ static const struct type *pointer_arith(struct sema *s, struct node *n, const st
 
 void sema_div_by_zero_check(struct sema *s, struct node *n, const struct node *divisor)
 {
-	n->index = -1;
+	n->run_warning = 0;
 	if ((n->op != OP_DIV && n->op != OP_MOD) || divisor->kind == N_INT)
 		return;
-	sema_register_format(s, n, SEMA_DIV_ZERO_MSG, NULL, PF_WARNF);
+	n->run_warning = 1 + sema_register_format(s, n, SEMA_DIV_ZERO_MSG, NULL, PF_WARNF);
+	n->index = -1;
 }
 
 static const struct type *check_binary(struct sema *s, struct node *n)
 {
 	const struct type *a = sema_expr(s, n->lhs), *b = sema_expr(s, n->rhs);
 	char ba[128], bb[128];
-	n->index = -1;
+	n->run_warning = 0;
 	if (type_is_none(a) || type_is_none(b))
 		return type_none();
 	if (n->op == OP_LAND || n->op == OP_LOR) {

@@ -35,6 +35,13 @@ if [ -x "$TARGET" ]; then
 	run_sonde -q -c "$TARGET 1" -e "struct R5 { int id; char name[5]; }
 	u:$TARGET:fill { \$r = (struct R5 *)arg0; if (\$r->name == \"seven\") { printf(\"equal\\n\"); } exit(); }"
 	expect_eq "char[5] \"seven\" compares equal to \"seven\"" "equal" "$(nonempty "$OUT")"
+	# an index known only at run time: past the end, a warning (latest bpftrace)
+	run_sonde -q -c "$TARGET 1" -e "struct A { int x[2]; }
+	u:$TARGET:fill { \$a = (struct A *)arg0; \$i = (uint64)1; \$y = (uint64)100;
+	printf(\"%d\\n\", \$a->x[\$i - 1]); @x = \$a->x[\$y]; clear(@x); exit(); }"
+	expect_eq "array index in bounds at run time" "7" "$(nonempty "$OUT")"
+	expect_eq "array index past the end at run time warns" \
+		"stdin:3:38-47: WARNING: Array access out of bounds. This can lead to unexpected results." "$ERR"
 else
 	skip "uprobe_target not built"
 fi
