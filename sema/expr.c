@@ -167,12 +167,6 @@ static const struct type *check_field(struct sema *s, struct node *n)
 		return member_missing(s, n, rec);
 	n->member = m;
 	n->as = as;
-	if (m->type->kind == TY_STR && !m->bit_size && sema_is_script_struct(rec))
-		/* a char[N] member of a struct the script defines is a string
-		 * of N + 1 bytes, as in the latest bpftrace: a char[5] holding
-		 * "hello" without a NUL is "hello", not a string cut short (no
-		 * str_trunc_trailer). A BTF one stays char[N] (as bpftrace). */
-		return type_str(sema_types(s), m->type->size + 1);
 	return in_space(s, m->type, as);
 }
 

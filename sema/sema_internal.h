@@ -137,8 +137,6 @@ void sema_groups_free(struct prog_group *g, int n);
 
 /* expr.c */
 bool sema_is_condition_type(const struct type *t);
-/* rec is a struct or union the script defines (not one from BTF) */
-bool sema_is_script_struct(const struct type *rec);
 /* The type values of t are stored as (maps, variables, records): integers
  * widened to 64 bits; reports nothing. */
 const struct type *sema_stored_type(const struct type *t);

@@ -20,11 +20,6 @@
 /* btf_id of a struct the script defines: never looked up in BTF. */
 #define SCRIPT_STRUCT (-2)
 
-bool sema_is_script_struct(const struct type *rec)
-{
-	return rec && rec->kind == TY_RECORD && rec->btf_id == SCRIPT_STRUCT;
-}
-
 static const struct type *base_c_name(const char *name)
 {
 	if (strcmp(name, "bool") == 0 || strcmp(name, "_Bool") == 0)
