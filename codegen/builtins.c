@@ -282,6 +282,15 @@ LLVMValueRef cg_fn_printf(struct cg *cg, struct node *n)
 	return NULL;
 }
 
+void cg_emit_plain_format(struct cg *cg, int index)
+{
+	if (index < 0 || index >= cg->desc->nprintfs) {
+		cg_error(cg, (srcloc){ 0 }, "internal error: format %d without a layout", index);
+		return;
+	}
+	output_values(cg, EV_PRINTF, (uint32_t)index, NULL, NULL, 0);
+}
+
 static void output_map_event(struct cg *cg, struct node *n, enum event_kind kind,
 			     LLVMValueRef top, LLVMValueRef div)
 {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/IRReader.h>
 #include <llvm-c/Target.h>
@@ -115,8 +116,11 @@ static int temp_new(struct cg *cg, uint32_t size, bool scratch)
 	if (scratch) {
 		t->offset = cg->scratch_used;
 		cg->scratch_used += size;
-		if (cg->scratch_used > cg->scratch_high)
+		if (cg->scratch_used > cg->scratch_high) {
 			cg->scratch_high = cg->scratch_used;
+			if (cg->group && cg->group->nactions)
+				cg->scratch_high_loc = cg->group->actions[0]->loc;
+		}
 	} else {
 		t->slot = cg_alloca(cg, size);
 	}
@@ -154,9 +158,11 @@ static LLVMValueRef temp_take(struct cg *cg, uint32_t size, bool scratch)
 }
 
 /* This CPU's scratch memory: one lookup per program, in the entry block
- * (dominating every use); cg_end_program() leaves the program when the
- * lookup fails, which it cannot for a per-CPU array's key 0, but the
- * verifier wants the check. */
+ * (dominating every use), of the scratch array's element for this CPU.
+ * BPF programs run with migration disabled, so the CPU cannot change
+ * under the program. cg_end_program() leaves the program when the lookup
+ * fails (a CPU beyond the map's entries, which the runtime sizes to the
+ * possible CPUs), and the verifier wants the check anyway. */
 LLVMValueRef cg_scratch_base(struct cg *cg)
 {
 	if (cg->scratch_base)
@@ -164,7 +170,11 @@ LLVMValueRef cg_scratch_base(struct cg *cg)
 	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
 	LLVMPositionBuilderAtEnd(eb, cg->entry);
 	LLVMValueRef key = cg_alloca(cg, 8);
-	LLVMSetAlignment(LLVMBuildStore(eb, LLVMConstInt(cg->i32, 0, false), key), 4);
+	LLVMTypeRef cpu_fnty = LLVMFunctionType(cg->i64, NULL, 0, false);
+	LLVMValueRef cpu_fn = LLVMConstIntToPtr(cg_const(cg, HELPER_GET_SMP_PROCESSOR_ID), cg->ptr);
+	LLVMValueRef cpu = LLVMBuildCall2(eb, cpu_fnty, cpu_fn, NULL, 0, "cpu");
+	LLVMValueRef cpu32 = LLVMBuildTrunc(eb, cpu, cg->i32, "");
+	LLVMSetAlignment(LLVMBuildStore(eb, cpu32, key), 4);
 	LLVMValueRef args[2] = { cg->scratch_map, key };
 	LLVMTypeRef params[2] = { cg->ptr, cg->ptr };
 	LLVMTypeRef fnty = LLVMFunctionType(cg->ptr, params, 2, false);
@@ -316,14 +326,16 @@ LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t)
 	return g;
 }
 
-/* The per-CPU scratch map is referenced while programs are emitted but
- * sized only after the last one: its global exists from the start, its BTF
- * (which carries the value size) is attached at the end. */
+/* The scratch map is referenced while programs are emitted but sized only
+ * after the last one: its global exists from the start, its BTF (which
+ * carries the value size) is attached at the end. It is a plain array with
+ * one element per CPU, not a per-CPU array: a per-CPU value may hold only
+ * 32 KiB, and big strings (max_strlen up to bpftrace's limits) need more. */
 static void declare_scratch(struct cg *cg)
 {
 	LLVMTypeRef fields[4] = { cg->ptr, cg->ptr, cg->ptr, cg->ptr };
 	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, 4, false);
-	cg->scratch_map = LLVMAddGlobal(cg->mod, ty, "scratch");
+	cg->scratch_map = LLVMAddGlobal(cg->mod, ty, SONDE_SCRATCH_MAP);
 	LLVMSetInitializer(cg->scratch_map, LLVMConstNull(ty));
 	LLVMSetSection(cg->scratch_map, ".maps");
 	LLVMSetAlignment(cg->scratch_map, 8);
@@ -337,18 +349,22 @@ static void finish_scratch(struct cg *cg)
 		return;
 	}
 	if (cg->scratch_high > CG_SCRATCH_MAX) {
-		cg_error(cg, (srcloc){ 0 },
-			 "a probe needs %u bytes of scratch memory, more than the %d a per-CPU map value holds "
+		cg_error(cg, cg->scratch_high_loc,
+			 "this probe needs %u bytes of scratch memory, more than the %d a map value holds "
 			 "(lower max_strlen, or use fewer long strings in one probe)",
 			 (unsigned)cg->scratch_high, CG_SCRATCH_MAX);
 		return;
 	}
+	/* a cache line per CPU at least, so that CPUs do not share lines */
+	uint32_t size = (cg->scratch_high + 63u) & ~63u;
+	int ncpus = libbpf_num_possible_cpus();
 	static const char *names[] = { "type", "max_entries", "key", "value" };
 	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
 							   DW_ATE_unsigned, LLVMDIFlagZero);
-	LLVMMetadataRef types[4] = { di_uint_attr(cg, BPF_MAP_TYPE_PERCPU_ARRAY), di_uint_attr(cg, 1),
-				     di_ptr_to(cg, u32), di_ptr_to(cg, di_bytes(cg, cg->scratch_high)) };
-	di_global(cg, cg->scratch_map, "scratch", di_struct(cg, "", names, types, 4));
+	LLVMMetadataRef types[4] = { di_uint_attr(cg, BPF_MAP_TYPE_ARRAY),
+				     di_uint_attr(cg, ncpus > 0 ? (uint64_t)ncpus : 1),
+				     di_ptr_to(cg, u32), di_ptr_to(cg, di_bytes(cg, size)) };
+	di_global(cg, cg->scratch_map, SONDE_SCRATCH_MAP, di_struct(cg, "", names, types, 4));
 }
 
 /* struct rt_config in ".rodata". Deliberately not `constant` in IR: LLVM

@@ -88,9 +88,9 @@ enum cg_config_field { CFG_SELF_TGID, CFG_FILTER_TGID, CFG_CPID, CFG_START_NS, C
 /* the most on_stack_limit may keep on the stack: a few such values must
  * still fit in the 512-byte BPF stack */
 #define CG_STACK_LIMIT_MAX 128
-/* The per-CPU scratch map's value: a percpu_array value may be 32 KiB
- * (measured: 32,776 bytes is refused with E2BIG). */
-#define CG_SCRATCH_MAX (32 * 1024)
+/* The scratch map's value, one per CPU: an array map's value may be up to
+ * KMALLOC_MAX_SIZE (4 MiB on x86-64 and arm64 with 4 KiB pages). */
+#define CG_SCRATCH_MAX (4 * 1024 * 1024)
 
 struct cg_temp {
 	LLVMValueRef slot;    /* stack: the alloca; scratch: NULL */
@@ -142,6 +142,7 @@ struct cg {
 	struct cg_stack_map *stack_maps; /* defined when a stack type is first used */
 	int nstack_maps;
 	uint32_t scratch_high;      /* most scratch bytes any program used */
+	srcloc scratch_high_loc;    /* the probe of that program, for the error */
 	uint32_t max_strlen;
 	uint32_t stack_limit;       /* temporaries up to this size live on the stack */
 	const char *license;
@@ -219,9 +220,15 @@ LLVMValueRef cg_lowered_field(struct cg *cg, uint32_t offset);
 LLVMValueRef cg_expr(struct cg *cg, struct node *n);
 LLVMValueRef cg_truth(struct cg *cg, struct node *n); /* i1: value != 0 */
 LLVMValueRef cg_normalize(struct cg *cg, LLVMValueRef v, const struct type *t);
+/* div_warn: the node's run_warning (sema_div_by_zero_check(): 1 + the
+ * desc printf index of the divide-by-zero warning, 0 none) */
 LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r,
-		      const struct type *lt, const struct type *rt, const struct type *result);
+		      const struct type *lt, const struct type *rt, const struct type *result,
+		      int div_warn);
 LLVMValueRef cg_ptr_add(struct cg *cg, LLVMValueRef base, uint64_t offset);
+/* builtins.c: sends the record of desc printf `index`, a format without
+ * arguments (a fixed runtime warning) */
+void cg_emit_plain_format(struct cg *cg, int index);
 LLVMValueRef cg_ptr_add_var(struct cg *cg, LLVMValueRef base, LLVMValueRef offset);
 /* The i8 at s[i] of a buffer of size bytes (0 past its end), s[i] for an
  * index known only at run time, and 1/0 (i64) for "byte v (zero-extended)

@@ -43,8 +43,40 @@ static void memory_barrier(struct cg *cg)
  * apart by barriers. */
 #define CG_ZERO_CHUNK 512
 
+/* Above this many bytes a zeroing is a loop of 8-byte stores, not inline
+ * stores: strings of a large max_strlen would otherwise make programs
+ * whose branches span more than the 32767 instructions BPF can jump. */
+#define CG_ZERO_LOOP_MIN 2048
+
+/* for (i = 0; i < n; i++) ((u64 *)dst)[i] = 0, with a barrier in the body
+ * so that LLVM does not turn the loop back into a memset. The verifier
+ * walks the loop: n is at most max_strlen / 8 or so iterations. */
+static void zero_loop(struct cg *cg, LLVMValueRef dst, uint32_t words)
+{
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+	LLVMBasicBlockRef body = cg_block(cg, "zero_loop"), done = cg_block(cg, "zero_done");
+	LLVMBuildBr(cg->b, body);
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	LLVMValueRef i = LLVMBuildPhi(cg->b, cg->i64, "i");
+	LLVMValueRef at = LLVMBuildGEP2(cg->b, cg->i64, dst, &i, 1, "");
+	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 0), at), 8);
+	memory_barrier(cg);
+	LLVMValueRef next = LLVMBuildAdd(cg->b, i, cg_const(cg, 1), "");
+	LLVMValueRef in[2] = { cg_const(cg, 0), next };
+	LLVMBasicBlockRef from[2] = { pre, body };
+	LLVMAddIncoming(i, in, from, 2);
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, next, cg_const(cg, words), ""), body,
+			done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
 void cg_zero(struct cg *cg, LLVMValueRef dst, uint32_t size)
 {
+	if (size >= CG_ZERO_LOOP_MIN) {
+		zero_loop(cg, dst, size / 8);
+		dst = cg_ptr_add(cg, dst, size / 8 * 8);
+		size %= 8;
+	}
 	for (uint32_t off = 0; off < size; off += CG_ZERO_CHUNK) {
 		uint32_t n = size - off < CG_ZERO_CHUNK ? size - off : CG_ZERO_CHUNK;
 		LLVMBuildMemSet(cg->b, cg_ptr_add(cg, dst, off), LLVMConstInt(cg->i8, 0, false),
@@ -275,13 +307,22 @@ static LLVMValueRef negate_if(struct cg *cg, LLVMValueRef cond, LLVMValueRef v)
 	return LLVMBuildSelect(cg->b, cond, LLVMBuildNeg(cg->b, v, ""), v, "");
 }
 
-/* x / 0 and x % 0 give 0, as BPF defines x / 0; never divide by zero in IR,
- * where it is undefined and would let LLVM assume the divisor is non-zero. */
+/* x / 0 and x % 0 give 1 and send the warning (div_warn, 0 none), as the
+ * latest bpftrace does; never divide by zero in IR, where it is undefined
+ * and would let LLVM assume the divisor is non-zero. */
 static LLVMValueRef divide(struct cg *cg, bool is_mod, bool is_signed, LLVMValueRef l,
-			   LLVMValueRef r)
+			   LLVMValueRef r, int div_warn)
 {
 	LLVMValueRef zero = cg_const(cg, 0);
 	LLVMValueRef r_zero = LLVMBuildICmp(cg->b, LLVMIntEQ, r, zero, "");
+	if (div_warn > 0) {
+		LLVMBasicBlockRef warn = cg_block(cg, "div_zero"), go_on = cg_block(cg, "div");
+		LLVMBuildCondBr(cg->b, r_zero, warn, go_on);
+		LLVMPositionBuilderAtEnd(cg->b, warn);
+		cg_emit_plain_format(cg, div_warn - 1);
+		LLVMBuildBr(cg->b, go_on);
+		LLVMPositionBuilderAtEnd(cg->b, go_on);
+	}
 	LLVMValueRef safe_r = LLVMBuildSelect(cg->b, r_zero, cg_const(cg, 1), r, "");
 	LLVMValueRef res;
 	if (!is_signed) {
@@ -297,11 +338,11 @@ static LLVMValueRef divide(struct cg *cg, bool is_mod, bool is_signed, LLVMValue
 			res = negate_if(cg, LLVMBuildXor(cg->b, l_neg, r_neg, ""), q);
 		}
 	}
-	return LLVMBuildSelect(cg->b, r_zero, zero, res, "");
+	return LLVMBuildSelect(cg->b, r_zero, cg_const(cg, 1), res, "");
 }
 
 LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r, const struct type *lt,
-		      const struct type *rt, const struct type *result)
+		      const struct type *rt, const struct type *result, int div_warn)
 {
 	/* C's usual conversions on 64-bit operands: unsigned if either is u64 */
 	bool is_signed = !is_u64(lt) && !is_u64(rt);
@@ -311,8 +352,8 @@ LLVMValueRef cg_binop(struct cg *cg, int op, LLVMValueRef l, LLVMValueRef r, con
 	case OP_ADD: v = LLVMBuildAdd(b, l, r, ""); break;
 	case OP_SUB: v = LLVMBuildSub(b, l, r, ""); break;
 	case OP_MUL: v = LLVMBuildMul(b, l, r, ""); break;
-	case OP_DIV: v = divide(cg, false, is_signed, l, r); break;
-	case OP_MOD: v = divide(cg, true, is_signed, l, r); break;
+	case OP_DIV: v = divide(cg, false, is_signed, l, r, div_warn); break;
+	case OP_MOD: v = divide(cg, true, is_signed, l, r, div_warn); break;
 	case OP_AND: v = LLVMBuildAnd(b, l, r, ""); break;
 	case OP_OR: v = LLVMBuildOr(b, l, r, ""); break;
 	case OP_XOR: v = LLVMBuildXor(b, l, r, ""); break;
@@ -418,8 +459,8 @@ static LLVMValueRef emit_binary(struct cg *cg, struct node *n)
 	if (n->type->kind == TY_BOOL && lt->kind == TY_BOOL && rt->kind == TY_BOOL &&
 	    (n->op < OP_EQ || n->op > OP_GE))
 		return cg_normalize(cg, cg_binop(cg, n->op, l, r, type_int(8, false), type_int(8, false),
-						 type_int(8, false)), n->type);
-	return cg_binop(cg, n->op, l, r, lt, rt, n->type);
+						 type_int(8, false), n->run_warning), n->type);
+	return cg_binop(cg, n->op, l, r, lt, rt, n->type, n->run_warning);
 }
 
 static LLVMValueRef emit_unary(struct cg *cg, struct node *n)

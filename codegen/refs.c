@@ -70,14 +70,17 @@ LLVMValueRef cg_load_ref(struct cg *cg, struct cg_ref r, const struct type *t)
 		return load_scalar_ref(cg, r, t);
 	if (r.kind == REF_BPF || r.kind == REF_VALUE)
 		return r.v;
-	LLVMValueRef buf = cg_temp(cg, t->size);
 	if (t->kind == TY_STR) {
 		/* a string read stops at the NUL; the rest stays zero, as map keys
-		 * and comparisons need */
-		cg_zero(cg, buf, cg_round8(t->size));
-		cg_probe_read_str(cg, buf, t->size, r.v, r.kind == REF_USER);
+		 * and comparisons need. Room for one byte more than the array: a
+		 * char[5] holding "hello" (no NUL) is all five characters, as
+		 * bpftrace prints it; the helper's NUL lands past the value. */
+		LLVMValueRef buf = cg_temp(cg, t->size + 1);
+		cg_zero(cg, buf, cg_round8(t->size + 1));
+		cg_probe_read_str(cg, buf, t->size + 1, r.v, r.kind == REF_USER);
 		return buf;
 	}
+	LLVMValueRef buf = cg_temp(cg, t->size);
 	if (t->size == 0)
 		return buf;
 	/* context memory is kernel memory too: the helper reads any of it */
@@ -147,6 +150,18 @@ static struct cg_ref element_ref(struct cg *cg, struct cg_ref r, LLVMValueRef i,
 	return r;
 }
 
+/* i >= count: the warning (sema's format `warn`); the read goes on, as in
+ * bpftrace. */
+static void warn_out_of_bounds(struct cg *cg, LLVMValueRef i, uint32_t count, int warn)
+{
+	LLVMBasicBlockRef oob = cg_block(cg, "oob"), go_on = cg_block(cg, "in_bounds");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntUGE, i, cg_const(cg, count), ""), oob, go_on);
+	LLVMPositionBuilderAtEnd(cg->b, oob);
+	cg_emit_plain_format(cg, warn);
+	LLVMBuildBr(cg->b, go_on);
+	LLVMPositionBuilderAtEnd(cg->b, go_on);
+}
+
 static struct cg_ref index_ref(struct cg *cg, struct node *n)
 {
 	const struct type *bt = n->lhs->type;
@@ -161,6 +176,8 @@ static struct cg_ref index_ref(struct cg *cg, struct node *n)
 	uint32_t esize = bt->kind == TY_STR ? 1 : bt->elem->size;
 	struct cg_ref base = cg_ref_of(cg, n->lhs);
 	LLVMValueRef i = cg_expr(cg, n->rhs);
+	if (bt->kind == TY_ARRAY && n->run_warning > 0)
+		warn_out_of_bounds(cg, i, count, n->run_warning - 1);
 	if (base.kind == REF_BPF || base.kind == REF_CTX) {
 		/* in BPF memory the verifier wants the offset bounded: an index
 		 * past the end reads element 0 (bpftrace warns at run time) */

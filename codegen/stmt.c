@@ -17,14 +17,15 @@ LLVMValueRef cg_var_slot(struct cg *cg, struct node *var)
 }
 
 /* old op= v: pointers step by their pointee, integers as C does */
-static LLVMValueRef compound(struct cg *cg, int op, LLVMValueRef old, LLVMValueRef v,
+static LLVMValueRef compound(struct cg *cg, struct node *n, LLVMValueRef old, LLVMValueRef v,
 			     const struct type *to, const struct type *rhs)
 {
+	int op = n->op;
 	if (to->kind == TY_PTR && (op == OP_ADD || op == OP_SUB)) {
 		LLVMValueRef delta = LLVMBuildMul(cg->b, v, cg_const(cg, to->elem->size ? to->elem->size : 1), "");
 		return op == OP_SUB ? LLVMBuildSub(cg->b, old, delta, "") : LLVMBuildAdd(cg->b, old, delta, "");
 	}
-	return cg_binop(cg, op, old, v, to, rhs, to);
+	return cg_binop(cg, op, old, v, to, rhs, to, n->run_warning);
 }
 
 void cg_assign_var(struct cg *cg, struct node *n)
@@ -51,7 +52,7 @@ void cg_assign_var(struct cg *cg, struct node *n)
 	if (n->op != OP_NONE) {
 		LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->i64, slot, "");
 		LLVMSetAlignment(old, 8);
-		v = compound(cg, n->op, old, v, vt, n->rhs->type);
+		v = compound(cg, n, old, v, vt, n->rhs->type);
 	}
 	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_normalize(cg, v, vt), slot), 8);
 }
@@ -90,7 +91,7 @@ static void assign_map(struct cg *cg, struct node *n)
 	const struct type *t = rhs->type;
 	if (n->op != OP_NONE) {
 		LLVMValueRef old = cg_map_read_key(cg, m, key);
-		v = compound(cg, n->op, old, v, m->value, rhs->type);
+		v = compound(cg, n, old, v, m->value, rhs->type);
 		t = m->value;
 	}
 	cg_map_write_key(cg, m, key, v, t);

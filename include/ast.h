@@ -232,6 +232,10 @@ struct node {
 	const struct type_member *member;
 	const struct type_member **members;
 	int index;                         /* printf: desc printf index; print(value): desc value index; N_INDEX of a tuple: the element */
+	/* N_BINARY `/` `%`, N_ASSIGN `/=` `%=`, N_INDEX of an array: 1 + the
+	 * desc printf index of the run-time warning (division by zero, index
+	 * out of bounds) its code sends; 0: none */
+	int run_warning;
 };
 
 /* One attach point as written: "tracepoint:syscalls:sys_enter_*". */

@@ -214,6 +214,11 @@ struct rt_config {
 };
 #define SONDE_CONFIG_VAR "sonde_config"
 
+/* The scratch memory for values too big for the BPF stack: an array map
+ * with one element per CPU (indexed by bpf_get_smp_processor_id()); the
+ * runtime sizes it to this machine's possible CPUs before load. */
+#define SONDE_SCRATCH_MAP "scratch"
+
 /* The stack-trace map a stack type's ids index: one per kind and depth,
  * "kstack_127"; codegen defines it, the runtime reads frames from it. */
 #define SONDE_STACK_MAP_FMT "%cstack_%u"

@@ -151,6 +151,12 @@ void sema_printf_as(struct sema *s, struct node *call, enum printf_action action
  * error). */
 int sema_register_format(struct sema *s, struct node *call, const char *fmt,
 			 const struct type *args, enum printf_action action);
+/* n (N_BINARY or N_ASSIGN) divides by divisor: sets n->run_warning to the
+ * divide-by-zero warning's format (+ 1), or 0 when none is needed. */
+void sema_div_by_zero_check(struct sema *s, struct node *n, const struct node *divisor);
+/* In a function's check hook: the call is a statement, its value unused
+ * (checked before the hook checks any argument). */
+bool sema_call_is_statement(struct sema *s);
 /* A value print() sends to user space: registers its type in the
  * description; the node's index says which. */
 void sema_print_value(struct sema *s, struct node *call, struct node *value);

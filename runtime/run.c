@@ -258,6 +258,22 @@ static int apply_max_map_keys(struct run *r)
 	return rt_stacks_size(r->obj, n ? n : SONDE_MAX_MAP_KEYS);
 }
 
+/* The scratch map has an element per CPU: this machine's possible CPUs,
+ * which may differ from those of the machine that compiled the program
+ * (a cached object). No scratch map = no program needed one. */
+static int apply_scratch_cpus(struct run *r)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, SONDE_SCRATCH_MAP);
+	int n = libbpf_num_possible_cpus();
+	if (!map)
+		return 0;
+	if (n <= 0) {
+		fprintf(stderr, "sonde: cannot count the possible CPUs: %s\n", strerror(-n));
+		return -1;
+	}
+	return set_max_entries(map, "the scratch map", (uint32_t)n);
+}
+
 /* bpftrace's perf_rb_pages (o->ringbuf_pages): the ring buffer's size in
  * pages of this machine, a power of two (src/main.c checks it). */
 static int apply_ringbuf_pages(struct run *r)
@@ -383,6 +399,7 @@ static int load(struct run *r, const struct compiled *c)
 			return -1;
 		}
 	if (write_config(r) < 0 || apply_max_map_keys(r) < 0 || apply_ringbuf_pages(r) < 0 ||
+	    apply_scratch_cpus(r) < 0 ||
 	    prepare_shared(r) < 0)
 		return -1;
 	if (bpf_object__load(r->obj) < 0) {

@@ -132,12 +132,14 @@ static void decode_enum(struct rt_arena *a, struct rt_value *v, const struct typ
 	v->len = (size_t)len;
 }
 
+/* exact: the bytes of a C char array, which may fill it without a NUL
+ * ("hello" in char[5]): not a string cut short, no trailer */
 static void decode_string(struct rt_arena *a, struct rt_value *v, const struct type *t,
-			  const unsigned char *p)
+			  const unsigned char *p, bool exact)
 {
 	size_t len = strnlen((const char *)p, t->size);
 	v->kind = RV_STR;
-	if (len == t->size && t->size > 0) {
+	if (len == t->size && t->size > 0 && !exact) {
 		size_t tl = strlen(str_trunc_trailer);
 		char *s = rt_arena_alloc(a, len + tl + 1);
 		memcpy(s, p, len);
@@ -181,6 +183,11 @@ static void decode_list(struct rt_arena *a, struct rt_value *v, const struct typ
 			v->items[i].u = bits;
 			continue;
 		}
+		if (m->type->kind == TY_STR && t->rkind != REC_TUPLE && t->rkind != REC_RECORD) {
+			/* a char array member of a C struct or union */
+			decode_string(a, &v->items[i], m->type, p + m->offset, true);
+			continue;
+		}
 		decode_into(a, &v->items[i], m->type, p + m->offset);
 	}
 }
@@ -222,7 +229,7 @@ static void decode_into(struct rt_arena *a, struct rt_value *v, const struct typ
 		return;
 	}
 	case TY_STR:
-		decode_string(a, v, t, p);
+		decode_string(a, v, t, p, false);
 		return;
 	case TY_BUF: {
 		uint32_t len;

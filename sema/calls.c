@@ -232,5 +232,14 @@ const struct type *sema_call(struct sema *s, struct node *n, enum call_ctx ctx)
 		return sema_fail(s, n->loc, "%s() can only be assigned to a map", f->name);
 	if (!check_arg_count(s, n, f, sema_count_args(n)))
 		return type_none();
-	return f->check(s, n);
+	bool was = s->in_stmt_call;
+	s->in_stmt_call = ctx == CALL_STMT;
+	const struct type *t = f->check(s, n);
+	s->in_stmt_call = was;
+	return t;
+}
+
+bool sema_call_is_statement(struct sema *s)
+{
+	return s->in_stmt_call;
 }

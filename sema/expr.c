@@ -256,6 +256,15 @@ static const struct type *check_index(struct sema *s, struct node *n)
 		if (is_const && bt->count && (idx < 0 || (uint64_t)idx >= bt->count))
 			return sema_fail(s, n->rhs->loc, "the index %lld is out of bounds for array of size %u",
 					 (long long)idx, (unsigned)bt->count);
+		/* an index known only at run time: past the end, the latest
+		 * bpftrace warns at run time (a warnf() record; index -1: none) */
+		n->run_warning = 0;
+		if (!is_const && bt->count) {
+			n->run_warning = 1 + sema_register_format(
+				s, n, "Array access out of bounds. This can lead to unexpected results.", NULL,
+				PF_WARNF);
+			n->index = -1;
+		}
 		n->as = n->lhs->as;
 		return in_space(s, bt->elem, n->as);
 	}
@@ -363,10 +372,27 @@ static const struct type *pointer_arith(struct sema *s, struct node *n, const st
 			 tname(a, ba, sizeof(ba)), tname(b, bb, sizeof(bb)));
 }
 
+/* x / y and x % y with a y known only at run time: as in the latest
+ * bpftrace, a zero y gives 1 and a runtime warning at the operation (a
+ * warnf() record, registered here; the node's index says which, -1 none).
+ * bpftrace 0.17 gave 0 for x / 0 and x for x % 0, without a word. */
+#define SEMA_DIV_ZERO_MSG \
+	"Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result."
+
+void sema_div_by_zero_check(struct sema *s, struct node *n, const struct node *divisor)
+{
+	n->run_warning = 0;
+	if ((n->op != OP_DIV && n->op != OP_MOD) || divisor->kind == N_INT)
+		return;
+	n->run_warning = 1 + sema_register_format(s, n, SEMA_DIV_ZERO_MSG, NULL, PF_WARNF);
+	n->index = -1;
+}
+
 static const struct type *check_binary(struct sema *s, struct node *n)
 {
 	const struct type *a = sema_expr(s, n->lhs), *b = sema_expr(s, n->rhs);
 	char ba[128], bb[128];
+	n->run_warning = 0;
 	if (type_is_none(a) || type_is_none(b))
 		return type_none();
 	if (n->op == OP_LAND || n->op == OP_LOR) {
@@ -404,6 +430,7 @@ static const struct type *check_binary(struct sema *s, struct node *n)
 				 tname(a, ba, sizeof(ba)), tname(b, bb, sizeof(bb)));
 	if ((n->op == OP_DIV || n->op == OP_MOD) && n->rhs->kind == N_INT && n->rhs->ival == 0)
 		sema_err(s, n->rhs->loc, "division by zero");
+	sema_div_by_zero_check(s, n, n->rhs);
 	if (is_comparison(n->op))
 		return type_bool();
 	/* a sign-flexible literal takes the other side's sign */

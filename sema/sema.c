@@ -289,6 +289,7 @@ static void check_assign(struct sema *s, struct node *n)
 	const struct type *t = sema_expr(s, rhs); /* an aggregation here reports "can only be assigned" */
 	if ((n->op == OP_DIV || n->op == OP_MOD) && is_literal_zero(rhs))
 		sema_err(s, rhs->loc, "division by zero");
+	sema_div_by_zero_check(s, n, rhs);
 	if (lhs->kind == N_VAR) {
 		sema_assign_var(s, n, t);
 		return;
@@ -309,12 +310,24 @@ static void check_condition(struct sema *s, struct node *n, const char *what)
 			 type_name(t, buf, sizeof(buf)));
 }
 
+/* An expression statement whose value is dropped (`bswap(x);`, `$a + 1;`)
+ * is likely a mistake: the latest bpftrace warns, in these words. `_ = e;`
+ * drops it on purpose; ++/-- and functions without a value have nothing
+ * to drop. */
+static void warn_if_discarded(struct sema *s, struct node *stmt, const struct type *t)
+{
+	if (stmt->is_discard || stmt->lhs->kind == N_INCDEC || !t || type_is_none(t) ||
+	    type_is(t, TY_VOID))
+		return;
+	sema_warn(s, stmt->lhs->loc, "Return value discarded.");
+}
+
 void sema_stmt(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
 	case N_EXPR_STMT:
 		n->type = type_none();
-		sema_discarded(s, n->lhs);
+		warn_if_discarded(s, n, sema_discarded(s, n->lhs));
 		break;
 	case N_ASSIGN:
 		check_assign(s, n);

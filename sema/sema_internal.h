@@ -65,6 +65,7 @@ struct sema {
 	struct diag *d;
 	const struct sema_options *opt;
 	bool quiet;
+	bool in_stmt_call;     /* sema_call(): the call being checked is a statement */
 	int changes;           /* decisions made in the current run */
 	uint32_t max_strlen;
 

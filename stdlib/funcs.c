@@ -65,7 +65,19 @@ static const struct type *check_map_only(struct sema *s, struct node *call)
 
 /* delete(@m[k]) (0.17 and later), delete(@m, k) or delete(@scalar)
  * (latest); a bool, whether the entry was there (latest bpftrace). */
+static const struct type *check_delete_call(struct sema *s, struct node *call);
+
+/* delete() as a statement has no value to drop: its bool is for `if
+ * (delete(@m, k))`, and the latest bpftrace does not warn "Return value
+ * discarded." for the statement. */
 static const struct type *check_delete(struct sema *s, struct node *call)
+{
+	bool stmt = sema_call_is_statement(s);
+	const struct type *t = check_delete_call(s, call);
+	return stmt && type_is(t, TY_BOOL) ? type_void() : t;
+}
+
+static const struct type *check_delete_call(struct sema *s, struct node *call)
 {
 	struct node *map = call->args;
 	if (sema_count_args(call) == 1 && map->kind == N_MAP && !map->args) {

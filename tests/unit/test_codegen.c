@@ -458,9 +458,9 @@ static int lhist_bucket(int64_t v)
 }
 
 /* Integer semantics: C on 64-bit values; signed division without sdiv;
- * division by zero gives 0; casts truncate then extend; comparisons and
+ * division by zero gives 1 (the latest bpftrace); casts truncate then extend; comparisons and
  * logical operators are bools. */
-static const int64_t expect_ints[] = { -3, -1, -3, 0, INT64_MAX, 64, -4, 44, -56,
+static const int64_t expect_ints[] = { -3, -1, -3, 1, INT64_MAX, 64, -4, 44, -56,
 				       1, 0, 0, 1, 1, 0, 42, 1, 0, 5 };
 
 static struct node *int_expressions(void)
