@@ -67,6 +67,11 @@ uint32_t sema_max_strlen(struct sema *s)
 	return s->max_strlen;
 }
 
+const struct sonde_config *sema_config(struct sema *s)
+{
+	return s->opt ? s->opt->config : NULL;
+}
+
 bool sema_unsafe(struct sema *s)
 {
 	return s->opt && s->opt->unsafe;

@@ -40,6 +40,7 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 				   .stack_mode = (unsigned)config_get(cfg, CFG_STACK_MODE),
 				   .missing_probes = (unsigned)config_get(cfg, CFG_MISSING_PROBES),
 				   .probe_filter = o->probe_filter,
+				   .config = cfg,
 				   .unsafe = o->unsafe };
 	struct sema_result sr = { 0 };
 	int rc = sema_analyze(prog, &so, &d, &sr);

@@ -1124,8 +1124,8 @@ static void test_bpftrace_names(void)
 		     "stdin:1:13: error: 'args' is not a function: use it without parentheses");
 	expect_error("BEGIN { @ = reg(\"ip\"); }",
 		     "stdin:1:13: error: function 'reg' is not available in BEGIN probes (only in kprobe and uprobe probes)");
-	expect_error("BEGIN { @ = config.max_strlen; }",
-		     "stdin:1:13: error: 'config' is not supported by sonde yet");
+	expect_error("BEGIN { @ = config.max_strlenn; }",
+		     "stdin:1:13: error: 'record { .cpp_demangle = bool, .lazy_symbolication = bool, .print_maps_on_exit = bool, .use_blazesym = bool, .show_debug_info =' has no member 'max_strlenn'; did you mean 'max_strlen'?");
 	/* a type where a value goes: the grammar has no place for it */
 	struct analyzed t = analyze("BEGIN { @ = str(uint32); }");
 	CHECKF(t.rc == -2 && t.errors == 1 &&

@@ -1,0 +1,18 @@
+# Gaps of bpftrace's language left after issue 8's first pass (langb lane):
+# the config builtin, ...
+. "$(dirname "$0")/lib.bash"
+
+# ---- config / config(): the settings in effect, as a record (latest bpftrace) ----
+run_sonde -q -e 'BEGIN { printf("%d %s %d\n", config().max_strlen, config().stack_mode, config().cpp_demangle); exit(); }'
+expect_eq "config() reads integer, string and boolean settings" "1024 bpftrace 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+run_sonde -q -e 'config = { max_strlen = 99; stack_mode = perf; missing_probes = "warn" }
+	BEGIN { if (config().max_strlen == __builtin_config.max_strlen) { printf("%d %s %s\n", config.max_strlen, config.stack_mode, config.missing_probes); } exit(); }'
+expect_eq "config shows the config block" "99 perf warn" "$(printf '%s' "$OUT" | sed '/^$/d')"
+OUT=$(BPFTRACE_MAX_STRLEN=77 timeout 60 "$SONDE" -q -e 'BEGIN { print(config.max_strlen); exit(); }' 2>&1)
+expect_eq "config shows BPFTRACE_* variables" "77" "$(printf '%s' "$OUT" | sed '/^$/d')"
+run_sonde -q -e 'BEGIN { print(config); exit(); }'
+expect_eq "print(config) lists bpftrace's fields in its order" \
+	"{ .cpp_demangle = true, .lazy_symbolication = false, .print_maps_on_exit = true, .use_blazesym = false, .show_debug_info = false, .log_size = 1048576, .max_bpf_progs = 1024, .max_cat_bytes = 10240, .max_map_keys = 4096, .max_probes = 1024, .max_strlen = 1024, .on_stack_limit = 64, .perf_rb_pages = $(( 1048576 / $(getconf PAGESIZE) )), .str_trunc_trailer = .., .unstable_import_statement = warn, .unstable_tseries = warn, .unstable_typeinfo = warn, .unstable_dw_ustack = warn, .missing_probes = error, .stack_mode = bpftrace, .license = GPL }" \
+	"$(printf '%s' "$OUT" | sed '/^$/d')"
+
+finish
