@@ -243,4 +243,5 @@ const struct probe_provider probe_software = {
 	.attach_params = software_attach_params,
 	.attach_hint = software_attach_hint,
 	.list = software_list,
+	.ctx_type = probe_perf_ctx_type,
 };

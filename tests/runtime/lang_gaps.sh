@@ -20,4 +20,10 @@ run_sonde -q -e 'begin { printf("%s", probe); } end { printf("-%s\n", probe); }'
 expect_eq "probe is begin/end for the latest spelling" "begin-end" "$(printf '%s' "$OUT" | sed '/^$/d')"
 same_as_bpftrace "probe is BEGIN/END for 0.17's spelling" -e 'BEGIN { printf("%s", probe); exit(); } END { printf("-%s\n", probe); }'
 
+# ---- ctx in perf event probes: struct bpf_perf_event_data_kern * ----
+run_sonde -q -e 'struct x { unsigned long x; } i:ms:1 { printf("SUCCESS %d\n", ((struct x *)ctx).x != 0); exit(); }'
+expect_eq "ctx in interval probes" "SUCCESS 1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+run_sonde -q -e 'profile:hz:99 { printf("%d\n", ctx->regs->ip != 0); exit(); }'
+expect_eq "ctx->regs in profile probes" "1" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
 finish
