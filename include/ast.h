@@ -232,6 +232,11 @@ struct node {
 	const struct type_member *member;
 	const struct type_member **members;
 	int index;                         /* printf: desc printf index; print(value): desc value index; N_INDEX of a tuple: the element */
+	/* N_CALL in a macro's body: the macro uses it was expanded from,
+	 * innermost first (errorf/warnf print them as bpftrace's "expanded
+	 * from" notes); uses beyond SRC_MAX_EXPANSIONS are not kept */
+	srcloc expanded_from[SRC_MAX_EXPANSIONS];
+	int nexpanded;
 };
 
 /* One attach point as written: "tracepoint:syscalls:sys_enter_*". */

@@ -142,6 +142,9 @@ void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const v
 	case PF_WARNF:
 		o->ops->located(o, pf->action == PF_ERRORF ? RT_NOTICE_ERROR : RT_NOTICE_WARNING, file,
 				pf->loc.line, pf->loc.col, pf->loc.end_line, pf->loc.end_col, text, len);
+		for (int k = 0; o->ops->expanded_from && k < pf->nexpanded; k++)
+			o->ops->expanded_from(o, pf->action == PF_ERRORF ? RT_NOTICE_ERROR : RT_NOTICE_WARNING,
+					      file, pf->expanded[k], pf->expanded_line[k]);
 		break;
 	default:
 		o->ops->printf(o, text, len);

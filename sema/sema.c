@@ -409,7 +409,7 @@ static void sema_state_free(struct sema *s)
 	free(s->group_locs);
 	free(s->mstate);
 	for (int i = 0; i < s->nprintfs; i++)
-		free(s->printfs[i].fmt);
+		sema_printf_free(&s->printfs[i]);
 	free(s->printfs);
 	free(s->values);
 	free(s->unsupported);

@@ -26,4 +26,24 @@ expect_eq "ctx in interval probes" "SUCCESS 1" "$(printf '%s' "$OUT" | sed '/^$/
 run_sonde -q -e 'profile:hz:99 { printf("%d\n", ctx->regs->ip != 0); exit(); }'
 expect_eq "ctx->regs in profile probes" "1" "$(printf '%s' "$OUT" | sed '/^$/d')"
 
+# ---- errorf/warnf inside macros: bpftrace's "expanded from" notes ----
+run_sonde -q -e 'macro bad() { errorf("Something bad"); } begin { bad(); }'
+expect_eq "errorf in a macro notes the use it was expanded from" 'stdin:1:15-38: ERROR: Something bad
+stdin:1:50-55: ERROR: expanded from
+macro bad() { errorf("Something bad"); } begin { bad(); }
+                                                 ~~~~~' "$ERR"
+run_sonde -q -e 'macro inner(x) { warnf("w %d", x); } macro outer() { inner(2); } begin { outer(); exit(); }'
+expect_eq "warnf through two macros notes both uses, innermost first" 'stdin:1:18-34: WARNING: w 2
+stdin:1:54-62: WARNING: expanded from
+macro inner(x) { warnf("w %d", x); } macro outer() { inner(2); } begin { outer(); exit(); }
+                                                     ~~~~~~~~
+stdin:1:74-81: WARNING: expanded from
+macro inner(x) { warnf("w %d", x); } macro outer() { inner(2); } begin { outer(); exit(); }
+                                                                         ~~~~~~~' "$ERR"
+# the notes survive the compile cache (the second run is a cache hit)
+run_sonde -q -e 'macro bad() { errorf("Something bad"); } begin { bad(); }'
+expect_match "expanded from, from the compile cache" '^stdin:1:50-55: ERROR: expanded from$' "$ERR"
+run_sonde -q -f json -e 'macro bad() { errorf("Something bad"); } begin { bad(); }'
+expect_eq "JSON has the first location only, as bpftrace" "" "$(printf '%s\n%s' "$OUT" "$ERR" | grep 'expanded')"
+
 finish
