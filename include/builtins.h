@@ -196,6 +196,8 @@ const struct type *stdlib_check_cat(struct sema *s, struct node *n);
 const struct type *stdlib_check_system(struct sema *s, struct node *n);
 const struct type *stdlib_check_errorf(struct sema *s, struct node *n);
 const struct type *stdlib_var_config(struct sema *s, struct node *n);
+const struct type *stdlib_check_find(struct sema *s, struct node *n);
+const struct type *stdlib_check_kfunc_exist(struct sema *s, struct node *n);
 const struct type *stdlib_check_warnf(struct sema *s, struct node *n);
 const struct type *stdlib_check_join(struct sema *s, struct node *n);
 const struct type *stdlib_check_strftime(struct sema *s, struct node *n);

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
+#include "btf.h"
 #include "builtins.h"
 #include "config.h"
 #include "runtime.h"
@@ -269,5 +272,100 @@ const struct type *stdlib_var_config(struct sema *s, struct node *n)
 	n->builtin = NULL;
 	n->kind = N_RECORD;
 	n->args = head;
+	return sema_expr(s, n);
+}
+
+/* ---- find ---- */
+
+static struct node *new_var(const char *name, srcloc loc)
+{
+	struct node *v = ast_new(N_VAR, loc);
+	v->name = xstrdup(name);
+	return v;
+}
+
+static struct node *new_map(const char *name, struct node *key, srcloc loc)
+{
+	struct node *m = ast_new(N_MAP, loc);
+	m->name = xstrdup(name);
+	m->args = key;
+	return m;
+}
+
+static struct node *new_value_block(struct node *stmts, struct node *value, srcloc loc)
+{
+	struct node *block = ast_new(N_BLOCK_EXPR, loc);
+	block->body = stmts;
+	block->lhs = value;
+	return block;
+}
+
+/* find(@m, k, $v): { let $key = k; if has_key(@m, $key) { $v = @m[$key]; true } else { false } }
+ * The key is evaluated once, into a variable of its own whose name no
+ * script can write ($ then a character an identifier cannot hold). */
+const struct type *stdlib_check_find(struct sema *s, struct node *n)
+{
+	struct node *map = n->args, *key = map->next, *var = key->next;
+	if (map->kind != N_MAP || map->args)
+		return sema_fail(s, map->loc, "find() expects a map without a key as argument 1 (find(@m, key, $v))");
+	if (var->kind != N_VAR)
+		return sema_fail(s, var->loc, "find() expects a scratch variable as argument 3, to hold the value");
+	struct map_info *m = sema_arg_map(s, n, 0, false);
+	if (!m)
+		return type_none();
+	if (sema_map_is_scalar(s, m))
+		return sema_fail(s, map->loc, "call to find() expects a map with explicit keys (non-scalar map)");
+	srcloc loc = n->loc;
+	char *tmp = xasprintf("$find.%d.%d", loc.line, loc.col);
+	map->next = key->next = NULL;
+	struct node *let = ast_new(N_LET, loc);
+	let->lhs = new_var(tmp, key->loc);
+	let->rhs = key;
+	struct node *has = new_call("has_key", map, loc);
+	map->next = new_var(tmp, loc);
+	struct node *assign = ast_new(N_ASSIGN, loc);
+	assign->lhs = var;
+	assign->rhs = new_map(map->name, new_var(tmp, loc), map->loc);
+	struct node *yes = ast_new(N_BOOL, loc), *no = ast_new(N_BOOL, loc);
+	yes->ival = 1;
+	struct node *cond = ast_new(N_TERNARY, loc);
+	cond->is_prefix = true;
+	cond->cond = has;
+	cond->then = new_value_block(assign, yes, loc);
+	cond->els = new_value_block(NULL, no, loc);
+	free(tmp);
+	/* the call becomes { let; if/else } in place */
+	free(n->name);
+	n->name = NULL;
+	n->func = NULL;
+	n->args = NULL;
+	n->kind = N_BLOCK_EXPR;
+	n->body = let;
+	n->lhs = cond;
+	return sema_expr(s, n);
+}
+
+/* kfunc_exist("name"): whether kernel BTF has that function tagged as a
+ * kfunc (decl tag bpf_kfunc), decided while compiling */
+const struct type *stdlib_check_kfunc_exist(struct sema *s, struct node *n)
+{
+	struct node *name = n->args;
+	if (name->kind != N_STR)
+		return sema_fail(s, name->loc, "kfunc_exist() expects a string literal (the kfunc's name)");
+	const struct btf *btf = kbtf_available() ? kbtf_btf() : NULL;
+	bool found = false;
+	int id = btf ? btf__find_by_name_kind(btf, name->str, BTF_KIND_FUNC) : -1;
+	for (uint32_t t = 1; id > 0 && !found && t < btf__type_cnt(btf); t++) {
+		const struct btf_type *bt = btf__type_by_id(btf, t);
+		found = btf_is_decl_tag(bt) && bt->type == (uint32_t)id &&
+			strcmp(btf__name_by_offset(btf, bt->name_off), "bpf_kfunc") == 0;
+	}
+	ast_free_node(n->args);
+	n->args = NULL;
+	free(n->name);
+	n->name = NULL;
+	n->func = NULL;
+	n->kind = N_BOOL;
+	n->ival = found;
 	return sema_expr(s, n);
 }

@@ -46,4 +46,14 @@ expect_match "expanded from, from the compile cache" '^stdin:1:50-55: ERROR: exp
 run_sonde -q -f json -e 'macro bad() { errorf("Something bad"); } begin { bad(); }'
 expect_eq "JSON has the first location only, as bpftrace" "" "$(printf '%s\n%s' "$OUT" "$ERR" | grep 'expanded')"
 
+# ---- find(@m, k, $v) and kfunc_exist("name") (latest bpftrace's stdlib) ----
+run_sonde -q -e 'begin { @map[2] = (1, "hello"); let $val; if (find(@map, 2, $val)) { print($val); }
+	if (!find(@map, 3, $val)) { print("none"); } clear(@map); exit(); }'
+expect_eq "find() stores the value of a key that is there" "(1, hello)
+none" "$(printf '%s' "$OUT" | sed '/^$/d')"
+run_sonde -q -e 'begin { @m[1, "a"] = count(); $v = 7; $f = find(@m, (1, "a"), $v); $g = find(@m, (2, "b"), $v); print(($f, $g, $v)); clear(@m); exit(); }'
+expect_eq "find() on a count() map with a two-part key" "(true, false, 1)" "$(printf '%s' "$OUT" | sed '/^$/d')"
+run_sonde -q -e 'begin { print((kfunc_exist("bpf_task_from_pid"), kfunc_exist("vfs_read"), kfunc_exist("no_such_kfunc"))); exit(); }'
+expect_eq "kfunc_exist() asks kernel BTF for a kfunc" "(true, false, false)" "$(printf '%s' "$OUT" | sed '/^$/d')"
+
 finish
