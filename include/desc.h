@@ -121,6 +121,7 @@ enum printf_action {
 	PF_ERRORF,  /* the text is an error at loc (stderr) */
 	PF_WARNF,   /* the text is a warning at loc (stderr) */
 	PF_JOIN,    /* fmt is the separator; args holds the strings to join */
+	PF_HELPER_ERROR, /* -k: helper fmt failed at loc with the int64 error of args */
 	PF__COUNT
 };
 
@@ -136,6 +137,7 @@ struct desc_printf {
 	int nexpanded;
 	srcloc expanded[SRC_MAX_EXPANSIONS];
 	char *expanded_line[SRC_MAX_EXPANSIONS];
+	char *line;        /* PF_HELPER_ERROR: the source line of loc (owned), else NULL */
 };
 
 /* What a compile depended on: a cached object is valid only where these

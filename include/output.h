@@ -157,6 +157,8 @@ struct rt_output_ops {
 	 * from, with its source line; NULL: not shown (JSON) */
 	void (*expanded_from)(struct rt_output *o, enum rt_notice level, const char *file, srcloc loc,
 			      const char *line);
+	/* after located(): the source line and a ~ under loc; NULL: not shown */
+	void (*context)(struct rt_output *o, srcloc loc, const char *line);
 };
 
 struct rt_output {

@@ -157,6 +157,7 @@ int sema_register_format(struct sema *s, struct node *call, const char *fmt,
 	dp->loc = call->loc;
 	dp->action = action;
 	dp->nexpanded = 0;
+	dp->line = NULL;
 	if (action == PF_ERRORF || action == PF_WARNF) {
 		/* the lines are kept: the runtime prints them without the script */
 		for (int k = 0; k < call->nexpanded; k++) {
@@ -255,6 +256,7 @@ void sema_printf_free(struct desc_printf *p)
 	free(p->fmt);
 	for (int k = 0; k < p->nexpanded; k++)
 		free(p->expanded_line[k]);
+	free(p->line);
 }
 
 void sema_events_reset(struct sema *s)

@@ -56,6 +56,7 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 			.license = cfg->text[CFG_LICENSE],
 			.stack_limit_set = cfg->set[CFG_ON_STACK_LIMIT],
 			.on_stack_limit = (uint32_t)config_get(cfg, CFG_ON_STACK_LIMIT),
+			.helper_errors = o->helper_errors,
 		};
 		rc = cg_compile(prog, &sr, &co, &d, out);
 		/* after codegen: anything that loaded kernel BTF has done so */

@@ -76,6 +76,7 @@ void desc_free(struct desc *d)
 		free(d->printfs[i].fmt);
 		for (int k = 0; k < d->printfs[i].nexpanded; k++)
 			free(d->printfs[i].expanded_line[k]);
+		free(d->printfs[i].line);
 	}
 	free(d->printfs);
 	free(d->values);
@@ -557,6 +558,7 @@ static void put_printfs(struct wbuf *b, const struct desc *d, const struct type_
 			put_loc(b, d->printfs[i].expanded[k]);
 			put_str(b, d->printfs[i].expanded_line[k]);
 		}
+		put_str(b, d->printfs[i].line);
 	}
 }
 
@@ -1408,7 +1410,7 @@ static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 
 static void read_printfs(struct reader *r, struct desc *d, struct raw_types *rt)
 {
-	uint32_t n = get_count(r, 4 + 4 + 16 + 1 + 1, "printfs");
+	uint32_t n = get_count(r, 4 + 4 + 16 + 1 + 1 + 4, "printfs");
 	if (r->failed)
 		return;
 	d->printfs = xcalloc(n ? n : 1, sizeof(*d->printfs));
@@ -1430,6 +1432,7 @@ static void read_printfs(struct reader *r, struct desc *d, struct raw_types *rt)
 			p->expanded_line[k] = get_str(r, false);
 			p->nexpanded++;
 		}
+		p->line = get_str(r, true);
 		if (p->args && !(p->args->kind == TY_RECORD && p->args->rkind == REC_TUPLE))
 			reader_fail(r, "printf %u: its arguments are not a tuple", i);
 	}

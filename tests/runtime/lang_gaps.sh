@@ -56,4 +56,15 @@ expect_eq "find() on a count() map with a two-part key" "(true, false, 1)" "$(pr
 run_sonde -q -e 'begin { print((kfunc_exist("bpf_task_from_pid"), kfunc_exist("vfs_read"), kfunc_exist("no_such_kfunc"))); exit(); }'
 expect_eq "kfunc_exist() asks kernel BTF for a kfunc" "(true, false, false)" "$(printf '%s' "$OUT" | sed '/^$/d')"
 
+# ---- -k (and 0.17's -kk): a failed probe_read is a located warning ----
+run_sonde -k -q -e 'BEGIN { printf("[%s]\n", str(uptr((int8 *)8))); exit(); }'
+expect_eq "-k: output as without it" "[]" "$(printf '%s' "$OUT" | sed '/^$/d')"
+expect_eq "-k: the failed read, where and why" 'stdin:1:9-47: WARNING: Failed to probe_read_user_str: Bad address (-14)
+BEGIN { printf("[%s]\n", str(uptr((int8 *)8))); exit(); }
+        ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~' "$ERR"
+run_sonde -kk -q -e 'BEGIN { $p = (uint64 *)16; print(*$p); exit(); }'
+expect_match "-kk: a failed kernel read" '^stdin:1:28-38: WARNING: Failed to probe_read_kernel: .* \(-[0-9]+\)$' "$ERR"
+run_sonde -q -e 'BEGIN { printf("[%s]\n", str(uptr((int8 *)8))); exit(); }'
+expect_eq "without -k: no warning" "" "$ERR"
+
 finish
