@@ -67,4 +67,10 @@ expect_match "-kk: a failed kernel read" '^stdin:1:28-38: WARNING: Failed to pro
 run_sonde -q -e 'BEGIN { printf("[%s]\n", str(uptr((int8 *)8))); exit(); }'
 expect_eq "without -k: no warning" "" "$ERR"
 
+# ---- -l with a script: software/hardware probes with a count list EVENT: ----
+OUT=$(timeout 60 "$SONDE" -l -e 'hardware:cache-misses:10 { exit(); } tracepoint:xdp:mem_connect { exit(); } software:faults:100 { exit(); }' 2>&1)
+expect_eq "-l lists a program's perf event probes without their count" "hardware:cache-misses:
+tracepoint:xdp:mem_connect
+software:faults:" "$OUT"
+
 finish
