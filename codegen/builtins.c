@@ -396,7 +396,7 @@ LLVMValueRef cg_fn_str(struct cg *cg, struct node *n)
 	cg_zero(cg, buf, cg_round8(pad));
 	enum bpf_helper id = n->as == AS_USER ? HELPER_PROBE_READ_USER_STR : HELPER_PROBE_READ_KERNEL_STR;
 	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(cg->b, ptr, cg->ptr, "") };
-	cg_helper(cg, id, cg->i64, args, 3);
+	cg_check_read(cg, cg_helper(cg, id, cg->i64, args, 3), id);
 	return buf;
 }
 
@@ -431,7 +431,8 @@ LLVMValueRef cg_fn_buf(struct cg *cg, struct node *n)
 		LLVMValueRef args[3] = { data, len, r.v };
 		if (LLVMGetTypeKind(LLVMTypeOf(r.v)) != LLVMPointerTypeKind)
 			args[2] = LLVMBuildIntToPtr(cg->b, r.v, cg->ptr, "");
-		cg_helper(cg, user ? HELPER_PROBE_READ_USER : HELPER_PROBE_READ_KERNEL, cg->i64, args, 3);
+		enum bpf_helper id = user ? HELPER_PROBE_READ_USER : HELPER_PROBE_READ_KERNEL;
+		cg_check_read(cg, cg_helper(cg, id, cg->i64, args, 3), id);
 	}
 	LLVMValueRef len32 = LLVMBuildTrunc(cg->b, len, cg->i32, "");
 	LLVMSetAlignment(LLVMBuildStore(cg->b, len32, out), 4);

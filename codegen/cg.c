@@ -54,6 +54,8 @@ void cg_error(struct cg *cg, srcloc loc, const char *fmt, ...)
 
 void cg_set_loc(struct cg *cg, srcloc loc)
 {
+	if (loc.line > 0)
+		cg->cur_loc = loc;
 	unsigned line = loc.line > 0 ? (unsigned)loc.line : 0;
 	unsigned col = loc.col > 0 ? (unsigned)loc.col : 0;
 	if (!line && cg->group && cg->group->nactions) {
@@ -908,6 +910,7 @@ int cg_compile(struct program *p, struct sema_result *r, const struct cg_options
 												 : CG_STACK_LIMIT_MAX)
 						 : CG_STACK_TEMP_MAX;
 	cg.license = o ? o->license : NULL;
+	cg.helper_errors = o && o->helper_errors;
 
 	init_bpf_target();
 	if (create_target_machine(&cg, opt_level) < 0)

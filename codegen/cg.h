@@ -133,6 +133,8 @@ struct cg {
 	struct sema_result *res;
 	struct desc *desc;
 	struct diag *diag;
+	bool helper_errors;  /* -k (cg_options) */
+	srcloc cur_loc;      /* the statement being emitted (cg_set_loc) */
 	int errors;
 	char *llvm_error; /* first error from LLVM's diagnostic handler */
 
@@ -267,6 +269,9 @@ struct cg_ref cg_ref_pointer(struct cg *cg, LLVMValueRef v, enum addr_space as);
 void cg_probe_read(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef src, bool user);
 /* Read a string of at most size bytes (NUL included) into dst. */
 void cg_probe_read_str(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef src, bool user);
+/* -k: when ret (the helper's result) is negative, an event reports the
+ * helper and the error at the current statement; nothing without -k */
+void cg_check_read(struct cg *cg, LLVMValueRef ret, enum bpf_helper id);
 /* For providers: the context record itself, and a member at its offset. */
 struct cg_ref cg_ctx_ref(struct cg *cg);
 

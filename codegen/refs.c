@@ -37,14 +37,62 @@ struct cg_ref cg_ref_member(struct cg *cg, struct cg_ref r, const struct type_me
 void cg_probe_read(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef src, bool user)
 {
 	LLVMValueRef args[3] = { dst, cg_const(cg, size), src };
-	cg_helper(cg, user ? HELPER_PROBE_READ_USER : HELPER_PROBE_READ_KERNEL, cg->i64, args, 3);
+	enum bpf_helper id = user ? HELPER_PROBE_READ_USER : HELPER_PROBE_READ_KERNEL;
+	cg_check_read(cg, cg_helper(cg, id, cg->i64, args, 3), id);
 }
 
 void cg_probe_read_str(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef src, bool user)
 {
 	LLVMValueRef args[3] = { dst, cg_const(cg, size), src };
-	cg_helper(cg, user ? HELPER_PROBE_READ_USER_STR : HELPER_PROBE_READ_KERNEL_STR, cg->i64,
-		  args, 3);
+	enum bpf_helper id = user ? HELPER_PROBE_READ_USER_STR : HELPER_PROBE_READ_KERNEL_STR;
+	cg_check_read(cg, cg_helper(cg, id, cg->i64, args, 3), id);
+}
+
+static const char *read_helper_name(enum bpf_helper id)
+{
+	switch (id) {
+	case HELPER_PROBE_READ_USER: return "probe_read_user";
+	case HELPER_PROBE_READ_KERNEL: return "probe_read_kernel";
+	case HELPER_PROBE_READ_USER_STR: return "probe_read_user_str";
+	case HELPER_PROBE_READ_KERNEL_STR: return "probe_read_kernel_str";
+	default: return "helper";
+	}
+}
+
+/* A PF_HELPER_ERROR entry of the description for this read: the
+ * helper's name, the statement's location and line, an int64 error. */
+static int helper_error_format(struct cg *cg, enum bpf_helper id)
+{
+	struct desc *d = cg->desc;
+	d->printfs = xrealloc(d->printfs, sizeof(*d->printfs) * ((size_t)d->nprintfs + 1));
+	struct desc_printf *pf = &d->printfs[d->nprintfs];
+	memset(pf, 0, sizeof(*pf));
+	const struct type *err = type_int(8, true);
+	pf->fmt = xstrdup(read_helper_name(id));
+	pf->args = type_tuple(d->types, &err, 1);
+	pf->loc = cg->cur_loc;
+	pf->action = PF_HELPER_ERROR;
+	size_t len = 0;
+	const char *line = cg->diag && cg->diag->src ? source_line(cg->diag->src, pf->loc.line, &len) : NULL;
+	pf->line = line ? xstrndup(line, len) : xstrdup("");
+	return d->nprintfs++;
+}
+
+void cg_check_read(struct cg *cg, LLVMValueRef ret, enum bpf_helper id)
+{
+	if (!cg->helper_errors || !ret)
+		return;
+	int index = helper_error_format(cg, id);
+	LLVMBasicBlockRef report = cg_block(cg, "read_failed"), done = cg_block(cg, "read_ok");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, ret, cg_const(cg, 0), ""), report, done);
+	LLVMPositionBuilderAtEnd(cg->b, report);
+	uint32_t size = (uint32_t)sizeof(struct event_hdr) + 8;
+	LLVMValueRef rec = cg_temp(cg, size);
+	cg_event_header(cg, rec, EV_PRINTF, (uint32_t)index);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, ret, cg_ptr_add(cg, rec, sizeof(struct event_hdr))), 8);
+	cg_event_output(cg, rec, size);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
 }
 
 static bool is_read_by_helper(enum cg_ref_kind k)

@@ -21,6 +21,7 @@ complete -c sonde -s p -l pid -x -a '(__fish_complete_pids)' -d 'trace only even
 complete -c sonde -s o -l output -r -d 'write the output to FILE'
 complete -c sonde -s f -x -a 'text json' -d 'output format'
 complete -c sonde -s q -l quiet -d 'no "Attaching N probes..." line'
+complete -c sonde -s k -d 'warn when a probe_read helper fails (-kk too)'
 complete -c sonde -s v -l verbose -d 'verbose'
 complete -c sonde -l no-warnings -d 'do not print warnings'
 complete -c sonde -l probe-filter -x -d 'attach only the probes whose name matches REGEX'

@@ -236,6 +236,11 @@ struct node {
 	 * desc printf index of the run-time warning (division by zero, index
 	 * out of bounds) its code sends; 0: none */
 	int run_warning;
+	/* N_CALL in a macro's body: the macro uses it was expanded from,
+	 * innermost first (errorf/warnf print them as bpftrace's "expanded
+	 * from" notes); uses beyond SRC_MAX_EXPANSIONS are not kept */
+	srcloc expanded_from[SRC_MAX_EXPANSIONS];
+	int nexpanded;
 };
 
 /* One attach point as written: "tracepoint:syscalls:sys_enter_*". */

@@ -23,6 +23,8 @@ struct cg_options {
 	const char *license;        /* the programs' license; NULL = "GPL" */
 	bool stack_limit_set;       /* on_stack_limit given: */
 	uint32_t on_stack_limit;    /* values larger than this go to scratch memory */
+	/* -k: a failed probe_read helper sends a warning with its location */
+	bool helper_errors;
 };
 
 /* Compile; on success moves r->desc into out->desc (r->desc becomes NULL)

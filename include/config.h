@@ -60,6 +60,9 @@ int config_read_env(struct sonde_config *c, FILE *err);
 int config_apply_script(struct sonde_config *c, const struct config_item *items, struct diag *d);
 /* The setting, or 0 when neither the environment nor the script gave it. */
 uint64_t config_get(const struct sonde_config *c, enum config_id id);
+/* A word setting's value (its first word when not set: bpftrace's
+ * default), a text setting's text (NULL when not set); NULL for others. */
+const char *config_text(const struct sonde_config *c, enum config_id id);
 void config_free(struct sonde_config *c);
 
 #endif

@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 3
+#define SONDE_DESC_VERSION 4
 
 enum probe_type {
 	PT_BEGIN,
@@ -121,6 +121,7 @@ enum printf_action {
 	PF_ERRORF,  /* the text is an error at loc (stderr) */
 	PF_WARNF,   /* the text is a warning at loc (stderr) */
 	PF_JOIN,    /* fmt is the separator; args holds the strings to join */
+	PF_HELPER_ERROR, /* -k: helper fmt failed at loc with the int64 error of args */
 	PF__COUNT
 };
 
@@ -131,6 +132,12 @@ struct desc_printf {
 	const struct type *args; /* a tuple; NULL when there are no arguments */
 	srcloc loc;
 	enum printf_action action;
+	/* errorf/warnf in a macro: the uses it was expanded from, innermost
+	 * first, each with its source line (owned), for "expanded from" */
+	int nexpanded;
+	srcloc expanded[SRC_MAX_EXPANSIONS];
+	char *expanded_line[SRC_MAX_EXPANSIONS];
+	char *line;        /* PF_HELPER_ERROR: the source line of loc (owned), else NULL */
 };
 
 /* What a compile depended on: a cached object is valid only where these

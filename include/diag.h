@@ -19,6 +19,10 @@ typedef struct srcloc {
 	int end_line, end_col;
 } srcloc;
 
+/* How many macro uses a location inside a macro body remembers (the
+ * innermost ones): where errorf()/warnf() notes "expanded from". */
+#define SRC_MAX_EXPANSIONS 8
+
 /* The script text. Owns name and text; text is NUL-terminated. */
 struct source {
 	char *name; /* "stdin" for -e and -, else the file path */

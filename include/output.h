@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "diag.h"
 #include "types.h"
 
 /* ---- decoded values ------------------------------------------------------- */
@@ -152,6 +153,12 @@ struct rt_output_ops {
 	/* errorf()/warnf(): the text as an error or warning at file:loc */
 	void (*located)(struct rt_output *o, enum rt_notice level, const char *file, int line,
 			int col, int end_line, int end_col, const char *text, size_t len);
+	/* after located(): one macro use the errorf()/warnf() was expanded
+	 * from, with its source line; NULL: not shown (JSON) */
+	void (*expanded_from)(struct rt_output *o, enum rt_notice level, const char *file, srcloc loc,
+			      const char *line);
+	/* after located(): the source line and a ~ under loc; NULL: not shown */
+	void (*context)(struct rt_output *o, srcloc loc, const char *line);
 };
 
 struct rt_output {

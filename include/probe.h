@@ -288,6 +288,8 @@ const char *probe_syscall_name(long nr);
 int probe_expand_timer(enum probe_type type, const char *provider, const char *spec, srcloc loc,
 		       struct diag *d, struct probe_target **out, int *n);
 char *probe_timer_section(const struct probe_target *t); /* "perf_event" */
+/* ctx of perf event programs (interval, profile, software, hardware) */
+const struct type *probe_perf_ctx_type(const struct probe_target *t, struct type_arena *a);
 const char *probe_timer_attach_hint(int err);
 char *probe_timer_attach_params(const struct probe_target *t, unsigned *deps);
 /* Attach prog to the perf event pfd (closed when that fails) and keep the

@@ -30,6 +30,8 @@ struct prog_group {
 	const struct type *args;              /* the type of `args` here, NULL if none */
 };
 
+struct sonde_config;
+
 struct sema_options {
 	char **positional;    /* $1..$N as given after the script */
 	int npositional;
@@ -44,6 +46,8 @@ struct sema_options {
 	/* missing_probes from the config: 0 error, 1 warn, 2 ignore (bpftrace's
 	 * order); an attach point that matches nothing is then skipped */
 	unsigned missing_probes;
+	/* every setting, for the config builtin; NULL: all defaults */
+	const struct sonde_config *config;
 };
 
 /* Each program costs LLVM ~2 ms to compile and the kernel a load and an
@@ -95,6 +99,7 @@ void sema_warn(struct sema *s, srcloc loc, const char *fmt, ...)
 struct type_arena *sema_types(struct sema *s);
 uint32_t sema_max_strlen(struct sema *s);
 bool sema_unsafe(struct sema *s); /* --unsafe was given */
+const struct sonde_config *sema_config(struct sema *s); /* the settings, or NULL */
 /* The stack mode of a kstack that names none (the config's stack_mode);
  * false after reporting at n that the configured mode is not supported. */
 bool sema_default_stack_mode(struct sema *s, struct node *n, enum stack_mode *mode);

@@ -209,6 +209,25 @@ static void subst_list(struct expander *ex, struct node *n, const struct binding
 
 /* ---- expansion ---- */
 
+/* Every call of an expanded body remembers the use it came from (after
+ * the uses inside the body, which were expanded first). */
+static void note_use(struct node *n, srcloc use)
+{
+	for (; n; n = n->next) {
+		if (n->kind == N_CALL && n->nexpanded < SRC_MAX_EXPANSIONS)
+			n->expanded_from[n->nexpanded++] = use;
+		if (n->spec)
+			note_use(n->spec->expr, use);
+		note_use(n->lhs, use);
+		note_use(n->rhs, use);
+		note_use(n->cond, use);
+		note_use(n->then, use);
+		note_use(n->els, use);
+		note_use(n->args, use);
+		note_use(n->body, use);
+	}
+}
+
 static void expand_node(struct expander *ex, struct node *n);
 static void expand_stmts(struct expander *ex, struct node **head);
 
@@ -313,6 +332,7 @@ static struct node *expand_use(struct expander *ex, struct node *use, const stru
 		ast_free_node(body);
 		return NULL;
 	}
+	note_use(body, use->loc);
 	return body;
 }
 

@@ -71,4 +71,5 @@ const struct probe_provider probe_hardware = {
 	.attach_params = hardware_attach_params,
 	.attach_hint = hardware_attach_hint,
 	.list = hardware_list,
+	.ctx_type = probe_perf_ctx_type,
 };

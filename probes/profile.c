@@ -36,4 +36,5 @@ const struct probe_provider probe_profile = {
 	.attach_hint = probe_timer_attach_hint,
 	.attach_params = probe_timer_attach_params,
 	.list = probe_timer_list,
+	.ctx_type = probe_perf_ctx_type,
 };

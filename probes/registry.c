@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <bpf/libbpf.h>
 
@@ -206,7 +207,17 @@ int probe_expand(const struct attach_point *ap, struct diag *d,
 	const struct probe_provider *p = probe_provider_find(type);
 	int ret;
 	if (p) {
+		int first = *n;
 		ret = p->expand(colon ? colon + 1 : "", ap->loc, d, out, n);
+		/* A target named after its probe type alone (BEGIN, END) keeps the
+		 * spelling written: `probe` is "begin" for the latest bpftrace's
+		 * `begin`, "BEGIN" for 0.17's `BEGIN`. */
+		for (int i = first; ret == 0 && i < *n; i++)
+			if (strcmp((*out)[i].name, p->name) == 0 && strcmp(type, p->name) != 0 &&
+			    strcasecmp(type, p->name) == 0) {
+				free((*out)[i].name);
+				(*out)[i].name = xstrdup(type);
+			}
 	} else {
 		probe_report_unknown_type(ap->loc, d, type, colon ? colon + 1 : NULL);
 		ret = -1;

@@ -8,6 +8,7 @@
  * for that process and its children only (as bpftrace does, so the count
  * is of that process's events); the self / -p filter (filter_self) keeps
  * the events of the traced process. */
+#include <ctype.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -170,6 +171,19 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* "EVENT:COUNT", as a script's attach point names it (-l with a
+ * script), lists "EVENT:" as bpftrace does; line ends in ':' */
+static bool matches_with_count(const char *pattern, const char *line)
+{
+	size_t n = strlen(line);
+	if (strncmp(pattern, line, n) != 0 || !pattern[n])
+		return false;
+	for (const char *p = pattern + n; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
 int probe_list_perf_events(const char *provider, const struct perf_event_kind *kinds,
 			   size_t nkinds, const struct probe_list_request *req)
 {
@@ -189,7 +203,8 @@ int probe_list_perf_events(const char *provider, const struct perf_event_kind *k
 		lines[i][len - 1] = '\0';
 		bool match = probe_wildcard_match(req->pattern, lines[i]);
 		lines[i][len - 1] = ':';
-		if (match || probe_wildcard_match(req->pattern, lines[i])) {
+		if (match || probe_wildcard_match(req->pattern, lines[i]) ||
+		    matches_with_count(req->pattern, lines[i])) {
 			fprintf(req->out, "%s:%s\n", provider, lines[i]);
 			printed++;
 		}
@@ -243,4 +258,5 @@ const struct probe_provider probe_software = {
 	.attach_params = software_attach_params,
 	.attach_hint = software_attach_hint,
 	.list = software_list,
+	.ctx_type = probe_perf_ctx_type,
 };

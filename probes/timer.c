@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "btf.h"
 #include "intlit.h"
 #include "list.h"
 #include "probe.h"
@@ -152,6 +153,15 @@ int probe_timer_list(const struct probe_provider *self, const struct probe_list_
 	int n = names.n;
 	list_names_free(&names);
 	return n;
+}
+
+/* ctx of a perf event program: the kernel passes its
+ * struct bpf_perf_event_data_kern (regs, sample data, event), which is
+ * what a read through the pointer finds (ctx->regs->ip). */
+const struct type *probe_perf_ctx_type(const struct probe_target *t, struct type_arena *a)
+{
+	(void)t;
+	return kbtf_type(a, "struct bpf_perf_event_data_kern");
 }
 
 char *probe_timer_section(const struct probe_target *t)

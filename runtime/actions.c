@@ -114,6 +114,22 @@ static void do_join(struct rt_output *o, const struct desc_printf *pf, const uns
 	free(text);
 }
 
+/* -k: "Failed to probe_read_user_str: Bad address (-14)" at the
+ * statement, with its line, as bpftrace's runtime warning */
+static void helper_error(struct rt_output *o, const struct desc_printf *pf, const void *payload,
+			 size_t size, const char *file)
+{
+	int64_t err = 0;
+	if (size >= sizeof(err))
+		memcpy(&err, payload, sizeof(err));
+	char *text = xasprintf("Failed to %s: %s (%lld)", pf->fmt, strerror((int)-err), (long long)err);
+	o->ops->located(o, RT_NOTICE_WARNING, file, pf->loc.line, pf->loc.col, pf->loc.end_line,
+			pf->loc.end_col, text, strlen(text));
+	if (o->ops->context && pf->line)
+		o->ops->context(o, pf->loc, pf->line);
+	free(text);
+}
+
 void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const void *payload,
 		      size_t size, const char *file, bool no_warnings)
 {
@@ -127,6 +143,10 @@ void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const v
 	}
 	if (pf->action == PF_WARNF && no_warnings)
 		return;
+	if (pf->action == PF_HELPER_ERROR) {
+		helper_error(o, pf, payload, size, file);
+		return;
+	}
 	struct xtext t;
 	rt_format_printf(xtext_open(&t), pf, payload, size);
 	size_t len;
@@ -142,6 +162,9 @@ void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const v
 	case PF_WARNF:
 		o->ops->located(o, pf->action == PF_ERRORF ? RT_NOTICE_ERROR : RT_NOTICE_WARNING, file,
 				pf->loc.line, pf->loc.col, pf->loc.end_line, pf->loc.end_col, text, len);
+		for (int k = 0; o->ops->expanded_from && k < pf->nexpanded; k++)
+			o->ops->expanded_from(o, pf->action == PF_ERRORF ? RT_NOTICE_ERROR : RT_NOTICE_WARNING,
+					      file, pf->expanded[k], pf->expanded_line[k]);
 		break;
 	default:
 		o->ops->printf(o, text, len);

@@ -292,6 +292,30 @@ static void text_located(struct rt_output *o, enum rt_notice level, const char *
 	fflush(o->err);
 }
 
+/* the source line, and a ~ under loc's columns on it */
+static void text_context(struct rt_output *o, srcloc loc, const char *line)
+{
+	fprintf(o->err, "%s\n", line);
+	int end = loc.end_line == loc.line ? loc.end_col : (int)strlen(line) + 1;
+	for (int c = 1; c < end; c++)
+		fputc(c < loc.col ? ' ' : '~', o->err);
+	fputc('\n', o->err);
+	fflush(o->err);
+}
+
+/* bpftrace's note after an errorf()/warnf() inside a macro: the use, its
+ * line and a ~ under it */
+static void text_expanded_from(struct rt_output *o, enum rt_notice level, const char *file, srcloc loc,
+			       const char *line)
+{
+	if (loc.end_line == loc.line)
+		fprintf(o->err, "%s:%d:%d-%d: ", file, loc.line, loc.col, loc.end_col);
+	else
+		fprintf(o->err, "%s:%d-%d: ", file, loc.line, loc.end_line);
+	fprintf(o->err, "%sexpanded from\n", level == RT_NOTICE_ERROR ? "ERROR: " : "WARNING: ");
+	text_context(o, loc, line);
+}
+
 static const struct rt_output_ops text_ops = {
 	.attached = text_attached,
 	.printf = text_printf,
@@ -303,6 +327,8 @@ static const struct rt_output_ops text_ops = {
 	.notice = text_notice,
 	.message = text_message,
 	.located = text_located,
+	.expanded_from = text_expanded_from,
+	.context = text_context,
 };
 
 void rt_output_text(struct rt_output *o, FILE *out, FILE *err)

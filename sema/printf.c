@@ -156,6 +156,18 @@ int sema_register_format(struct sema *s, struct node *call, const char *fmt,
 	dp->args = args;
 	dp->loc = call->loc;
 	dp->action = action;
+	dp->nexpanded = 0;
+	dp->line = NULL;
+	if (action == PF_ERRORF || action == PF_WARNF) {
+		/* the lines are kept: the runtime prints them without the script */
+		for (int k = 0; k < call->nexpanded; k++) {
+			size_t len = 0;
+			const char *line = s->d->src ? source_line(s->d->src, call->expanded_from[k].line, &len) : NULL;
+			dp->expanded[k] = call->expanded_from[k];
+			dp->expanded_line[k] = line ? xstrndup(line, len) : xstrdup("");
+			dp->nexpanded++;
+		}
+	}
 	call->index = s->nprintfs++;
 	return call->index;
 }
@@ -239,10 +251,18 @@ void sema_printf_as(struct sema *s, struct node *call, enum printf_action action
 		register_record(s, call, fmt, nargs, action);
 }
 
+void sema_printf_free(struct desc_printf *p)
+{
+	free(p->fmt);
+	for (int k = 0; k < p->nexpanded; k++)
+		free(p->expanded_line[k]);
+	free(p->line);
+}
+
 void sema_events_reset(struct sema *s)
 {
 	for (int i = 0; i < s->nprintfs; i++)
-		free(s->printfs[i].fmt);
+		sema_printf_free(&s->printfs[i]);
 	s->nprintfs = 0;
 	s->nvalues = 0;
 }

@@ -67,6 +67,11 @@ uint32_t sema_max_strlen(struct sema *s)
 	return s->max_strlen;
 }
 
+const struct sonde_config *sema_config(struct sema *s)
+{
+	return s->opt ? s->opt->config : NULL;
+}
+
 bool sema_unsafe(struct sema *s)
 {
 	return s->opt && s->opt->unsafe;
@@ -417,7 +422,7 @@ static void sema_state_free(struct sema *s)
 	free(s->group_locs);
 	free(s->mstate);
 	for (int i = 0; i < s->nprintfs; i++)
-		free(s->printfs[i].fmt);
+		sema_printf_free(&s->printfs[i]);
 	free(s->printfs);
 	free(s->values);
 	free(s->unsupported);

@@ -185,5 +185,6 @@ void sema_printf(struct sema *s, struct node *call);
 /* Registers a print(value) site of type t; returns its index. */
 int sema_register_value(struct sema *s, const struct type *t);
 void sema_events_reset(struct sema *s);
+void sema_printf_free(struct desc_printf *p); /* what one printf entry owns */
 
 #endif

@@ -753,6 +753,7 @@ char *cache_key(const struct source *src, const struct cache_key_options *o, siz
 	key_str(f, "cwd", getcwd(cwd, sizeof(cwd)) ? cwd : "");
 	key_environment(f);
 	const struct compile_options *co = o->co;
+	fprintf(f, "helper-errors %d\n", co->helper_errors);
 	fprintf(f, "unsafe %d no-warnings %d max-probes %u max-programs %u pid %lld\n", co->unsafe,
 		co->no_warnings, co->max_probes, co->max_programs, (long long)o->pid);
 	key_str(f, "probe-filter", o->probe_filter);

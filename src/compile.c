@@ -40,6 +40,7 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 				   .stack_mode = (unsigned)config_get(cfg, CFG_STACK_MODE),
 				   .missing_probes = (unsigned)config_get(cfg, CFG_MISSING_PROBES),
 				   .probe_filter = o->probe_filter,
+				   .config = cfg,
 				   .unsafe = o->unsafe };
 	struct sema_result sr = { 0 };
 	int rc = sema_analyze(prog, &so, &d, &sr);
@@ -55,6 +56,7 @@ int sonde_compile(struct source *src, const struct compile_options *o, FILE *dia
 			.license = cfg->text[CFG_LICENSE],
 			.stack_limit_set = cfg->set[CFG_ON_STACK_LIMIT],
 			.on_stack_limit = (uint32_t)config_get(cfg, CFG_ON_STACK_LIMIT),
+			.helper_errors = o->helper_errors,
 		};
 		rc = cg_compile(prog, &sr, &co, &d, out);
 		/* after codegen: anything that loaded kernel BTF has done so */

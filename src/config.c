@@ -281,6 +281,20 @@ uint64_t config_get(const struct sonde_config *c, enum config_id id)
 	return c && c->set[id] ? c->value[id] : 0;
 }
 
+const char *config_text(const struct sonde_config *c, enum config_id id)
+{
+	const struct cfg_setting *s = &settings[id];
+	if (s->kind == CFG_TEXT)
+		return c && c->set[id] ? c->text[id] : NULL;
+	if (s->kind != CFG_WORD)
+		return NULL;
+	uint64_t i = config_get(c, id);
+	for (uint64_t k = 0; k < i; k++)
+		if (!s->words[k])
+			return s->words[0];
+	return s->words[i];
+}
+
 void config_free(struct sonde_config *c)
 {
 	for (int id = 0; id < CFG_COUNT; id++) {

@@ -72,8 +72,12 @@ void desc_free(struct desc *d)
 		free(d->maps[i].bpf_name);
 	}
 	free(d->maps);
-	for (int i = 0; i < d->nprintfs; i++)
+	for (int i = 0; i < d->nprintfs; i++) {
 		free(d->printfs[i].fmt);
+		for (int k = 0; k < d->printfs[i].nexpanded; k++)
+			free(d->printfs[i].expanded_line[k]);
+		free(d->printfs[i].line);
+	}
 	free(d->printfs);
 	free(d->values);
 	free(d->ringbuf_name);
@@ -549,6 +553,12 @@ static void put_printfs(struct wbuf *b, const struct desc *d, const struct type_
 		put_u32(b, type_ref(tt, d->printfs[i].args));
 		put_loc(b, d->printfs[i].loc);
 		put_u8(b, (uint8_t)d->printfs[i].action);
+		put_u8(b, (uint8_t)d->printfs[i].nexpanded);
+		for (int k = 0; k < d->printfs[i].nexpanded; k++) {
+			put_loc(b, d->printfs[i].expanded[k]);
+			put_str(b, d->printfs[i].expanded_line[k]);
+		}
+		put_str(b, d->printfs[i].line);
 	}
 }
 
@@ -1400,7 +1410,7 @@ static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 
 static void read_printfs(struct reader *r, struct desc *d, struct raw_types *rt)
 {
-	uint32_t n = get_count(r, 4 + 4 + 16 + 1, "printfs");
+	uint32_t n = get_count(r, 4 + 4 + 16 + 1 + 1 + 4, "printfs");
 	if (r->failed)
 		return;
 	d->printfs = xcalloc(n ? n : 1, sizeof(*d->printfs));
@@ -1414,6 +1424,15 @@ static void read_printfs(struct reader *r, struct desc *d, struct raw_types *rt)
 		if (action >= PF__COUNT)
 			reader_fail(r, "printf %u: action %u unknown", i, action);
 		p->action = action < PF__COUNT ? (enum printf_action)action : PF_PRINTF;
+		uint8_t nexp = get_u8(r);
+		if (nexp > SRC_MAX_EXPANSIONS)
+			reader_fail(r, "printf %u: %u macro uses, more than %d", i, nexp, SRC_MAX_EXPANSIONS);
+		for (int k = 0; k < nexp && !r->failed; k++) {
+			p->expanded[k] = get_loc(r);
+			p->expanded_line[k] = get_str(r, false);
+			p->nexpanded++;
+		}
+		p->line = get_str(r, true);
 		if (p->args && !(p->args->kind == TY_RECORD && p->args->rkind == REC_TUPLE))
 			reader_fail(r, "printf %u: its arguments are not a tuple", i);
 	}

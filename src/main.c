@@ -82,6 +82,8 @@ static void usage(FILE *out)
 	      "    --aot OUT        write the compiled script to OUT and exit; `sonde OUT`\n"
 	      "                     runs it without compiling\n"
 	      "    --unsafe         allow functions that act on the system (signal)\n"
+	      "    -k               warn, with the script's location, when a probe_read\n"
+	      "                     helper fails (-kk, bpftrace 0.17's spelling, too)\n"
 	      "    --usdt-file-activation\n"
 	      "                     accepted for bpftrace's sake: USDT semaphores are always\n"
 	      "                     set, by the kernel, in every process that maps the binary\n"
@@ -268,7 +270,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	/* Options may follow the script (`script.bt -c CMD 5`), as in bpftrace:
 	 * getopt permutes; a positional parameter that starts with '-' goes
 	 * after "--". */
-	while ((c = getopt_long(argc, argv, "e:c:p:ilo:f:qvd:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:c:p:ilo:f:qvkd:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program_text = optarg; break;
 		case 'c': cli->rt.cmd = optarg; break;
@@ -288,6 +290,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'q': cli->rt.quiet = true; break;
+		case 'k': cli->co.helper_errors = true; break; /* -kk: 0.17's "also probe_read", the same */
 		case 'v': cli->rt.verbose = true; break;
 		case 'd':
 			if (parse_dump_stage(optarg, &cli->co.dump) < 0) {

@@ -361,6 +361,8 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "container_of", FN_VALUE, 3, 3, stdlib_check_container_of, NULL, NULL },
 	{ "assert",      FN_STMT, 2, 2, stdlib_check_assert, NULL, NULL },
 	{ "memcmp",      FN_VALUE, 3, 3, stdlib_check_memcmp, cg_fn_memcmp, NULL },
+	{ "find",        FN_VALUE, 3, 3, stdlib_check_find, NULL, NULL },           /* lang.c */
+	{ "kfunc_exist", FN_VALUE, 1, 1, stdlib_check_kfunc_exist, NULL, NULL },
 	{ "write_user",  FN_VALUE, 3, 3, stdlib_check_write_user, cg_fn_write_user, NULL },
 	{ "signal",      FN_STMT, 1, 2, stdlib_check_signal, cg_fn_signal, NULL },
 	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal_thread, cg_fn_signal, NULL },

@@ -6,8 +6,14 @@
  * and codegen see only constructs they already handle. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <bpf/btf.h>
+
+#include "btf.h"
 #include "builtins.h"
+#include "config.h"
+#include "runtime.h"
 #include "sema.h"
 
 static struct node *new_call(const char *name, struct node *args, srcloc loc)
@@ -179,4 +185,187 @@ const struct type *stdlib_check_write_user(struct sema *s, struct node *n)
 		return sema_fail(s, count->loc, "write_user() of %lld bytes: the value written has %u bytes "
 				 "(1 to %u can be written)", (long long)v, ts->size, ts->size);
 	return type_bool();
+}
+
+/* ---- config ---- */
+
+enum cfg_field_kind { CFGF_BOOL, CFGF_INT, CFGF_STR };
+
+/* The record bpftrace's config builtin gives, in its order: each field,
+ * the setting it shows and the value sonde uses when neither the script
+ * nor the environment sets it. */
+struct cfg_field {
+	const char *name;
+	enum cfg_field_kind kind;
+	int id;               /* enum config_id, or -1: a setting sonde does not have */
+	uint64_t dflt;
+	const char *dflt_text;
+};
+
+static const struct cfg_field cfg_fields[] = {
+	{ "cpp_demangle", CFGF_BOOL, CFG_CPP_DEMANGLE, 1, NULL },
+	{ "lazy_symbolication", CFGF_BOOL, CFG_LAZY_SYMBOLICATION, 0, NULL },
+	{ "print_maps_on_exit", CFGF_BOOL, CFG_PRINT_MAPS_ON_EXIT, 1, NULL },
+	{ "use_blazesym", CFGF_BOOL, -1, 0, NULL },
+	{ "show_debug_info", CFGF_BOOL, CFG_SHOW_DEBUG_INFO, 0, NULL },
+	{ "log_size", CFGF_INT, CFG_LOG_SIZE, RT_DEFAULT_LOG_SIZE, NULL },
+	{ "max_bpf_progs", CFGF_INT, CFG_MAX_BPF_PROGS, SEMA_DEFAULT_MAX_PROGRAMS, NULL },
+	{ "max_cat_bytes", CFGF_INT, CFG_MAX_CAT_BYTES, 10240, NULL },
+	{ "max_map_keys", CFGF_INT, CFG_MAX_MAP_KEYS, SONDE_MAX_MAP_KEYS, NULL },
+	{ "max_probes", CFGF_INT, CFG_MAX_PROBES, SEMA_DEFAULT_MAX_PROBES, NULL },
+	{ "max_strlen", CFGF_INT, CFG_MAX_STRLEN, SONDE_DEFAULT_MAX_STRLEN, NULL },
+	{ "on_stack_limit", CFGF_INT, CFG_ON_STACK_LIMIT, 64, NULL }, /* codegen's CG_STACK_TEMP_MAX */
+	{ "perf_rb_pages", CFGF_INT, CFG_PERF_RB_PAGES, 0, NULL },    /* 0: filled from the page size */
+	{ "str_trunc_trailer", CFGF_STR, CFG_STR_TRUNC_TRAILER, 0, ".." },
+	{ "unstable_import_statement", CFGF_STR, CFG_UNSTABLE_IMPORT, 0, NULL },
+	{ "unstable_tseries", CFGF_STR, CFG_UNSTABLE_TSERIES, 0, NULL },
+	{ "unstable_typeinfo", CFGF_STR, -1, 0, "warn" },
+	{ "unstable_dw_ustack", CFGF_STR, CFG_UNSTABLE_DW_USTACK, 0, NULL },
+	{ "missing_probes", CFGF_STR, CFG_MISSING_PROBES, 0, NULL },
+	{ "stack_mode", CFGF_STR, CFG_STACK_MODE, 0, NULL },
+	{ "license", CFGF_STR, CFG_LICENSE, 0, "GPL" },
+};
+
+/* sonde's ring buffer (1 MiB) in pages of this machine */
+static uint64_t default_rb_pages(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	return page > 0 ? (1u << 20) / (uint64_t)page : 256;
+}
+
+static struct node *cfg_field_value(const struct sonde_config *c, const struct cfg_field *f, srcloc loc)
+{
+	bool set = f->id >= 0 && c && c->set[f->id];
+	if (f->kind == CFGF_STR) {
+		const char *text = f->dflt_text;
+		if (f->id >= 0 && (set || !text))
+			text = config_text(c, (enum config_id)f->id);
+		struct node *str = ast_new(N_STR, loc);
+		str->str = xstrdup(text ? text : "");
+		str->str_len = strlen(str->str);
+		return str;
+	}
+	uint64_t v = set ? c->value[f->id] : f->dflt;
+	if (!set && f->id == CFG_PERF_RB_PAGES)
+		v = default_rb_pages();
+	struct node *num = ast_new(f->kind == CFGF_BOOL ? N_BOOL : N_INT, loc);
+	num->ival = f->kind == CFGF_BOOL ? v != 0 : v;
+	num->is_unsigned = f->kind == CFGF_INT;
+	return num;
+}
+
+/* config / config(): the settings in effect, as a record of constants
+ * (bpftrace folds it the same way while compiling) */
+const struct type *stdlib_var_config(struct sema *s, struct node *n)
+{
+	const struct sonde_config *c = sema_config(s);
+	struct node *head = NULL, **tail = &head;
+	for (size_t i = 0; i < sizeof(cfg_fields) / sizeof(cfg_fields[0]); i++) {
+		struct node *named = ast_new(N_NAMED, n->loc);
+		named->name = xstrdup(cfg_fields[i].name);
+		named->lhs = cfg_field_value(c, &cfg_fields[i], n->loc);
+		*tail = named;
+		tail = &named->next;
+	}
+	free(n->name);
+	n->name = NULL;
+	n->builtin = NULL;
+	n->kind = N_RECORD;
+	n->args = head;
+	return sema_expr(s, n);
+}
+
+/* ---- find ---- */
+
+static struct node *new_var(const char *name, srcloc loc)
+{
+	struct node *v = ast_new(N_VAR, loc);
+	v->name = xstrdup(name);
+	return v;
+}
+
+static struct node *new_map(const char *name, struct node *key, srcloc loc)
+{
+	struct node *m = ast_new(N_MAP, loc);
+	m->name = xstrdup(name);
+	m->args = key;
+	return m;
+}
+
+static struct node *new_value_block(struct node *stmts, struct node *value, srcloc loc)
+{
+	struct node *block = ast_new(N_BLOCK_EXPR, loc);
+	block->body = stmts;
+	block->lhs = value;
+	return block;
+}
+
+/* find(@m, k, $v): { let $key = k; if has_key(@m, $key) { $v = @m[$key]; true } else { false } }
+ * The key is evaluated once, into a variable of its own whose name no
+ * script can write ($ then a character an identifier cannot hold). */
+const struct type *stdlib_check_find(struct sema *s, struct node *n)
+{
+	struct node *map = n->args, *key = map->next, *var = key->next;
+	if (map->kind != N_MAP || map->args)
+		return sema_fail(s, map->loc, "find() expects a map without a key as argument 1 (find(@m, key, $v))");
+	if (var->kind != N_VAR)
+		return sema_fail(s, var->loc, "find() expects a scratch variable as argument 3, to hold the value");
+	struct map_info *m = sema_arg_map(s, n, 0, false);
+	if (!m)
+		return type_none();
+	if (sema_map_is_scalar(s, m))
+		return sema_fail(s, map->loc, "call to find() expects a map with explicit keys (non-scalar map)");
+	srcloc loc = n->loc;
+	char *tmp = xasprintf("$find.%d.%d", loc.line, loc.col);
+	map->next = key->next = NULL;
+	struct node *let = ast_new(N_LET, loc);
+	let->lhs = new_var(tmp, key->loc);
+	let->rhs = key;
+	struct node *has = new_call("has_key", map, loc);
+	map->next = new_var(tmp, loc);
+	struct node *assign = ast_new(N_ASSIGN, loc);
+	assign->lhs = var;
+	assign->rhs = new_map(map->name, new_var(tmp, loc), map->loc);
+	struct node *yes = ast_new(N_BOOL, loc), *no = ast_new(N_BOOL, loc);
+	yes->ival = 1;
+	struct node *cond = ast_new(N_TERNARY, loc);
+	cond->is_prefix = true;
+	cond->cond = has;
+	cond->then = new_value_block(assign, yes, loc);
+	cond->els = new_value_block(NULL, no, loc);
+	free(tmp);
+	/* the call becomes { let; if/else } in place */
+	free(n->name);
+	n->name = NULL;
+	n->func = NULL;
+	n->args = NULL;
+	n->kind = N_BLOCK_EXPR;
+	n->body = let;
+	n->lhs = cond;
+	return sema_expr(s, n);
+}
+
+/* kfunc_exist("name"): whether kernel BTF has that function tagged as a
+ * kfunc (decl tag bpf_kfunc), decided while compiling */
+const struct type *stdlib_check_kfunc_exist(struct sema *s, struct node *n)
+{
+	struct node *name = n->args;
+	if (name->kind != N_STR)
+		return sema_fail(s, name->loc, "kfunc_exist() expects a string literal (the kfunc's name)");
+	const struct btf *btf = kbtf_available() ? kbtf_btf() : NULL;
+	bool found = false;
+	int id = btf ? btf__find_by_name_kind(btf, name->str, BTF_KIND_FUNC) : -1;
+	for (uint32_t t = 1; id > 0 && !found && t < btf__type_cnt(btf); t++) {
+		const struct btf_type *bt = btf__type_by_id(btf, t);
+		found = btf_is_decl_tag(bt) && bt->type == (uint32_t)id &&
+			strcmp(btf__name_by_offset(btf, bt->name_off), "bpf_kfunc") == 0;
+	}
+	ast_free_node(n->args);
+	n->args = NULL;
+	free(n->name);
+	n->name = NULL;
+	n->func = NULL;
+	n->kind = N_BOOL;
+	n->ival = found;
+	return sema_expr(s, n);
 }

@@ -148,9 +148,9 @@ static void test_registry(void)
 static void test_begin_end(void)
 {
 	check_single("BEGIN", PT_BEGIN, "BEGIN", "", "raw_tp");
-	check_single("begin", PT_BEGIN, "BEGIN", "", "raw_tp");
+	check_single("begin", PT_BEGIN, "begin", "", "raw_tp"); /* named as written: probe prints it */
 	check_single("END", PT_END, "END", "", "raw_tp");
-	check_single("end", PT_END, "END", "", "raw_tp");
+	check_single("end", PT_END, "end", "", "raw_tp");
 	check_error("BEGIN:x", "BEGIN takes no arguments");
 }
 

@@ -1117,15 +1117,15 @@ static void test_bpftrace_names(void)
 	expect_error("BEGIN { @[dw_ustack] = count(); }",
 		     "stdin:1:11: error: 'dw_ustack' is not supported by sonde yet");
 	expect_error("BEGIN { @ = comm(1); }",
-		     "stdin:1:13: error: comm(pid) reads the task through the bpf_task_from_pid kfunc, which the kernel allows only in fentry, fexit and iter programs; sonde has none of those yet. comm is the current thread's name");
+		     "stdin:1:13: error: comm(pid) reads the task through the bpf_task_from_pid kfunc, which the kernel allows only in fentry, fexit and iter programs; sonde does not call kfuncs yet. comm is the current thread's name");
 	expect_error("BEGIN { @ = str; }", "stdin:1:13: error: 'str' is a function: call it as str(...)");
 	expect_error("BEGIN { @ = count; }", "stdin:1:13: error: 'count' is a function: call it as count()");
 	expect_error("BEGIN { @ = args(); }",
 		     "stdin:1:13: error: 'args' is not a function: use it without parentheses");
 	expect_error("BEGIN { @ = reg(\"ip\"); }",
 		     "stdin:1:13: error: function 'reg' is not available in BEGIN probes (only in kprobe and uprobe probes)");
-	expect_error("BEGIN { @ = config.max_strlen; }",
-		     "stdin:1:13: error: 'config' is not supported by sonde yet");
+	expect_error("BEGIN { @ = config.max_strlenn; }",
+		     "stdin:1:13: error: 'record { .cpp_demangle = bool, .lazy_symbolication = bool, .print_maps_on_exit = bool, .use_blazesym = bool, .show_debug_info =' has no member 'max_strlenn'; did you mean 'max_strlen'?");
 	/* a type where a value goes: the grammar has no place for it */
 	struct analyzed t = analyze("BEGIN { @ = str(uint32); }");
 	CHECKF(t.rc == -2 && t.errors == 1 &&
