@@ -147,9 +147,56 @@ LLVMValueRef cg_var_cpu(struct cg *cg, struct node *n)
 	return cg_normalize(cg, helper0(cg, HELPER_GET_SMP_PROCESSOR_ID), n->type);
 }
 
+/* `probe` in a program that several separate tracepoints share (sema's
+ * sema_share_identical_programs): the runtime attached the k-th of them
+ * with cookie k, and a switch on the cookie writes that one's name. */
+static LLVMValueRef probe_by_cookie(struct cg *cg, uint32_t size)
+{
+	const struct sema_result *r = cg->res;
+	LLVMValueRef buf = cg_temp(cg, size);
+	uint32_t rounded = cg_round8(size);
+	cg_zero(cg, buf, rounded);
+	LLVMValueRef cookie = cg_helper(cg, HELPER_GET_ATTACH_COOKIE, cg->i64, &cg->ctx_arg, 1);
+	LLVMBasicBlockRef done = cg_block(cg, "probe_named");
+	LLVMValueRef sw = LLVMBuildSwitch(cg->b, cookie, done, 16);
+	uint64_t k = 0;
+	for (int i = 0; i < r->ngroups; i++) {
+		const struct prog_group *g = &r->groups[i];
+		if (strcmp(g->prog_name, cg->group->prog_name) != 0)
+			continue;
+		LLVMBasicBlockRef named = cg_block(cg, "probe_name");
+		LLVMAddCase(sw, cg_const(cg, k++), named);
+		LLVMPositionBuilderAtEnd(cg->b, named);
+		const char *s = g->target.name;
+		size_t len = strlen(s) < size ? strlen(s) : size - 1;
+		for (uint32_t off = 0; off < len; off += 8) {
+			uint64_t chunk = 0;
+			for (uint32_t b = 0; b < 8 && off + b < len; b++)
+				chunk |= (uint64_t)(unsigned char)s[off + b] << (8 * b);
+			LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, chunk), cg_ptr_add(cg, buf, off)), 8);
+		}
+		LLVMBuildBr(cg->b, done);
+	}
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	return buf;
+}
+
+/* Groups other than the current one running its program (not lowered). */
+static bool program_is_shared(const struct cg *cg)
+{
+	if (!cg->group || cg->group->target.lower.kind != LOWER_NONE)
+		return false;
+	for (int i = 0; i < cg->res->ngroups; i++)
+		if (&cg->res->groups[i] != cg->group && strcmp(cg->res->groups[i].prog_name, cg->group->prog_name) == 0)
+			return true;
+	return false;
+}
+
 LLVMValueRef cg_var_probe(struct cg *cg, struct node *n)
 {
 	uint32_t size = n->type->size;
+	if (program_is_shared(cg))
+		return probe_by_cookie(cg, size);
 	if (cg->probe_slot) {
 		/* a lowered program's code shared by several tracepoints: the
 		 * dispatch wrote the name into the slot */

@@ -486,6 +486,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 		sema_state_free(&s);
 		return -1;
 	}
+	sema_share_identical_programs(&s);
 	out->desc = build_desc(&s);
 	out->groups = s.groups;
 	out->ngroups = s.ngroups;

@@ -66,4 +66,36 @@ expect_eq "a full map without preallocation" "Attaching 1 probe...
 @a[3]: 1" "$OUT"
 expect_match "its dropped update is reported" "@a: 1 update dropped: Map full \\(3 entries\\)" "$ERR"
 
+# ---- probes with the same code share one program --------------------------------------
+
+# prog_ids_of OUTPUT: the program ids of `sonde -v`'s "attached" lines, in order
+prog_ids_of() { sed -nE 's/^sonde: attached .* \(program id ([0-9]+)\)$/\1/p' <<<"$1" | tr '\n' ' '; }
+
+# Separate probe blocks with the same body: one program, attached to each
+# tracepoint with its index as the attach cookie, which names `probe`. A
+# body writing another map is other code: a program of its own.
+shared='tracepoint:sched:sched_process_exec /pid == cpid/ { @[probe] = count(); }
+	tracepoint:sched:sched_process_exit /pid == cpid/ { @[probe] = count(); }
+	tracepoint:sched:sched_process_fork /pid == cpid/ { @n[probe] = count(); }'
+run_sonde -v -c /bin/true -e "$shared"
+ids=$(prog_ids_of "$ERR")
+read -r a b c <<<"$ids"
+expect_eq "the same body is one program, another map another program" "same other" \
+	"$([ -n "$a" ] && [ "$a" = "$b" ] && echo same) $([ -n "$c" ] && [ "$c" != "$a" ] && echo other)"
+expect_eq "probe in a shared program names the tracepoint that fired" "Attaching 3 probes...
+
+
+@[tracepoint:sched:sched_process_exec]: 1
+@[tracepoint:sched:sched_process_exit]: 1" "$OUT"
+same_as_bpftrace "probe in a shared program" -c /bin/true -e "$shared"
+
+# A wildcard's targets share the program too (args is per target: not shared).
+run_sonde -v -c /bin/true -e 'tracepoint:sched:sched_process_e* /pid == cpid/ { @[probe] = count(); }'
+read -r a b _ <<<"$(prog_ids_of "$ERR")"
+expect_eq "a wildcard's targets share one program" "same" "$([ -n "$a" ] && [ "$a" = "$b" ] && echo same)"
+run_sonde -v -c /bin/true -e 'tracepoint:sched:sched_process_exec /pid == cpid/ { @a = args.pid; }
+	tracepoint:sched:sched_process_exit /pid == cpid/ { @a = args.pid; }'
+read -r a b _ <<<"$(prog_ids_of "$ERR")"
+expect_eq "bodies reading args keep a program each" "apart" "$([ -n "$a" ] && [ "$a" != "$b" ] && echo apart)"
+
 finish
