@@ -396,15 +396,23 @@ static bool shareable_action(const struct probe *p, bool probe_ok)
 	return probe_ok || (!node_uses_builtin(p->pred, "probe") && !node_uses_builtin(p->body, "probe"));
 }
 
+static bool shareable_group(const struct prog_group *g)
+{
+	bool probe_ok = g->prov->probe_by_cookie && kernel_has_attach_cookie();
+	for (int i = 0; i < g->nactions; i++)
+		if (!shareable_action(g->actions[i], probe_ok))
+			return false;
+	return true;
+}
+
+/* Both groups are shareable_group()s. */
 static bool same_code(const struct prog_group *a, const struct prog_group *b)
 {
 	if (a->nactions != b->nactions || a->prov != b->prov)
 		return false;
-	bool probe_ok = a->prov->probe_by_cookie && kernel_has_attach_cookie();
 	for (int i = 0; i < a->nactions; i++) {
 		const struct probe *p = a->actions[i], *q = b->actions[i];
-		if (!shareable_action(p, probe_ok) || !shareable_action(q, probe_ok) || p->nvars != q->nvars ||
-		    !same_tree(p->pred, q->pred) || !same_tree(p->body, q->body))
+		if (p->nvars != q->nvars || !same_tree(p->pred, q->pred) || !same_tree(p->body, q->body))
 			return false;
 	}
 	return true;
@@ -421,19 +429,21 @@ static bool group_leads_program(const struct sema *s, int i)
 
 void sema_share_identical_programs(struct sema *s)
 {
-	/* leads[i]: group i holds its program's actions and nothing merged it */
+	/* leads[i]: group i holds its program's actions, may share it, and
+	 * has not been merged into another */
 	bool *leads = xcalloc((size_t)s->ngroups + 1, sizeof(*leads));
 	for (int i = 0; i < s->ngroups; i++)
-		leads[i] = group_leads_program(s, i);
+		leads[i] = group_leads_program(s, i) && s->groups[i].prov && s->groups[i].prov->can_share &&
+			   s->groups[i].prov->probe_by_cookie && s->groups[i].target.lower.kind == LOWER_NONE &&
+			   shareable_group(&s->groups[i]);
 	for (int i = 0; i < s->ngroups; i++) {
 		struct prog_group *g = &s->groups[i];
-		if (!leads[i] || !g->prov || !g->prov->can_share || !g->prov->probe_by_cookie ||
-		    g->target.lower.kind != LOWER_NONE)
+		if (!leads[i])
 			continue;
 		for (int j = i + 1; j < s->ngroups; j++) {
 			struct prog_group *h = &s->groups[j];
-			if (!leads[j] || h->prov != g->prov || h->target.lower.kind != LOWER_NONE ||
-			    !g->prov->can_share(&g->target, &h->target) || !same_code(g, h))
+			if (!leads[j] || h->prov != g->prov || !g->prov->can_share(&g->target, &h->target) ||
+			    !same_code(g, h))
 				continue;
 			leads[j] = false;
 			/* the groups that ran h's program run g's now */
