@@ -405,6 +405,12 @@ static bool shareable_group(const struct prog_group *g)
 	return true;
 }
 
+bool sema_same_action_code(const struct probe *p, const struct probe *q)
+{
+	return p == q || (shareable_action(p, true) && shareable_action(q, true) && p->nvars == q->nvars &&
+			  same_tree(p->pred, q->pred) && same_tree(p->body, q->body));
+}
+
 /* Both groups are shareable_group()s. */
 static bool same_code(const struct prog_group *a, const struct prog_group *b)
 {

@@ -97,6 +97,17 @@ const struct prog_group *sema_target(struct sema *s, int i)
 	return &s->groups[s->cur->targets[i]];
 }
 
+size_t sema_longest_target_name(struct sema *s)
+{
+	size_t longest = 0;
+	for (int i = 0; i < s->ngroups; i++) {
+		size_t len = strlen(s->groups[i].target.name);
+		if (len > longest)
+			longest = len;
+	}
+	return longest;
+}
+
 /* Merge a value stored into a variable or map into its decided type
  * (type_merge: integers widen, strings grow, tuples element by element);
  * values are stored as sema_stored_type (integers as 64 bits). */

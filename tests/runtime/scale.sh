@@ -102,4 +102,26 @@ run_sonde -v -c /bin/true -e 'tracepoint:sched:sched_process_exec /pid == cpid/ 
 read -r a b _ <<<"$(prog_ids_of "$ERR")"
 expect_eq "bodies reading args keep a program each" "apart" "$([ -n "$a" ] && [ "$a" != "$b" ] && echo apart)"
 
+# Lowered syscall probes with one body: one copy of the code in the raw
+# tracepoint's program, whatever the number of syscalls (the dispatch names
+# `probe`); the map's references in the IR do not grow with them.
+lowered() {
+	local n
+	for n in "$@"; do echo "tracepoint:syscalls:sys_enter_$n { @[probe] = count(); }"; done
+}
+refs() {
+	SONDE_RAW_LOWERING=1 "$SONDE" --emit-llvm "$TMP/l.ll" --emit-elf "$TMP/l.elf" -e "$(lowered "$@")" >/dev/null 2>&1
+	grep -c '@m0' "$TMP/l.ll"
+}
+two=$(refs read write)
+six=$(refs read write openat close dup pipe)
+expect_eq "six lowered probes with one body: the code of two" "$two" "$six"
+SONDE_RAW_LOWERING=1 run_sonde -c "/bin/sh $TMP/twice.sh" -e 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { @[probe] = count(); }
+	tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { @[probe] = count(); }'
+expect_eq "lowered probes with one body name their syscall" "Attaching 2 probes...
+
+
+@[tracepoint:syscalls:sys_enter_exit_group]: 1
+@[tracepoint:syscalls:sys_enter_execve]: 2" "$OUT"
+
 finish
