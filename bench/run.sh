@@ -14,8 +14,8 @@ sonde=$here/../build/sonde
 parts=()
 for arg in "$@"; do
 	case $arg in
-	overhead | startup | probes | compile | print | symbols | cache) parts+=("$arg") ;;
-	all) parts+=(overhead startup probes compile print symbols cache) ;;
+	overhead | startup | probes | compile | print | symbols | cache | scale) parts+=("$arg") ;;
+	all) parts+=(overhead startup probes compile print symbols cache scale) ;;
 	-h | --help)
 		sed -n '2,9p' "$0"
 		exit 0
@@ -23,10 +23,11 @@ for arg in "$@"; do
 	*) sonde=$arg ;;
 	esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(overhead startup probes compile print symbols cache)
+[ ${#parts[@]} -gt 0 ] || parts=(overhead startup probes compile print symbols cache scale)
 
 : "${OVERHEAD_ROUNDS:=5}" "${OVERHEAD_SCRIPTS:=comm pid hist chain}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
 : "${CACHE_ROUNDS:=10}" "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
+: "${SCALE_ROUNDS:=3}" "${SCALE_SIZES:=1 20 100 1000}" "${SCALE_TIMEOUT:=300}"
 : "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}" "${SYMBOL_ROUNDS:=3}" "${SYMBOL_STACKS:=10000}"
 : "${CPUS:=$(seq -s ' ' 0 $(($(nproc) - 1)))}"
 : "${OUT:=/tmp/sonde-bench.$(date +%Y%m%d-%H%M%S)}"
@@ -603,6 +604,81 @@ part_cache() {
 	say "     sys_enter_getppid { printf(\"seen\\n\"); exit(); }; the harness calls getppid() every 200 us:"
 	say "     launch -> 'seen' on stdout = every probe attached (programs load in order)"
 	say "   goals: cached BEGIN{exit()} <= 3 ms wall and <= 5 MiB peak RSS; 20 probes cached >= 3x faster than compiled"
+}
+
+# ------------------------------------------------------------ 8. scale
+
+# Writes a script of N probes with a map each to FILE: N-1 distinct
+# tracepoints outside syscalls (one program each in both tools: sonde
+# lowers syscall tracepoints into shared programs) '{ @mK = count(); }',
+# and sys_enter_getppid '{ @seen = count(); printf("seen\n"); exit(); }',
+# which the harness fires every 200 us: its output = every probe attached.
+write_scale_script() {
+	local n=$1 file=$2 all=$OUT/tmp/tracepoints.txt
+	[ -s "$all" ] || write_n_probes 1 "$OUT/tmp/scale-warm.bt"
+	grep -v '^syscalls:' "$all" | head -n $((n - 1)) |
+		awk '{ printf "tracepoint:%s { @m%d = count(); }\n", $0, NR }' >"$file"
+	[ "$(wc -l <"$file")" -eq $((n - 1)) ] || die "fewer than $n tracepoints on this kernel"
+	echo 'tracepoint:syscalls:sys_enter_getppid { @seen = count(); printf("seen\n"); exit(); }' >>"$file"
+}
+
+part_scale() {
+	local raw=$OUT/scale.raw round tool n
+	: >"$raw"
+	for n in $SCALE_SIZES; do write_scale_script "$n" "$OUT/scale$n.bt"; done
+	progress "scale: $SCALE_ROUNDS rounds x sizes $SCALE_SIZES "
+	for round in $(seq "$SCALE_ROUNDS"); do
+		for n in $SCALE_SIZES; do
+			for tool in bpftrace sonde; do
+				tool_enabled "$tool" || continue
+				local run=("$sonde") compile=("$sonde" --emit-elf "$OUT/tmp/scale.elf")
+				if [ "$tool" = bpftrace ]; then
+					run=(bpftrace)
+					compile=(bpftrace --emit-elf "$OUT/tmp/scale.elf")
+				fi
+				export BPFTRACE_MAX_PROBES=$((n + 16)) BPFTRACE_MAX_BPF_PROGS=$((n + 16))
+				# compile only: bpftrace 0.17's --emit-elf is a dry run; sonde's
+				# --emit-elf writes the ELF and exits
+				record "$raw" "tool=$tool n=$n kind=compile" -x -t "$SCALE_TIMEOUT" -- \
+					"${compile[@]}" "$OUT/scale$n.bt"
+				record "$raw" "tool=$tool n=$n kind=run" -T -x -P seen -m seen -t "$SCALE_TIMEOUT" -- \
+					"${run[@]}" "$OUT/scale$n.bt"
+				unset BPFTRACE_MAX_PROBES BPFTRACE_MAX_BPF_PROGS
+			done
+		done
+	done
+	echo >&2
+	say ""
+	say "== 8. scale: N probes with a map each (median of $SCALE_ROUNDS runs; '-' = every run failed or timed out)"
+	say "$(printf '%-9s %6s %11s %19s %21s %12s %13s %13s' tool probes compile 'launch->Attaching' 'launch->first event' teardown 'peak RSS' 'compile RSS')"
+	local c ready seen down rss crss
+	declare -A cell
+	for n in $SCALE_SIZES; do
+		for tool in bpftrace sonde; do
+			tool_enabled "$tool" || continue
+			c=$(median "$raw" exit_ms "tool=$tool" "n=$n" kind=compile)
+			ready=$(median "$raw" ready_ms "tool=$tool" "n=$n" kind=run)
+			seen=$(median "$raw" seen_ms "tool=$tool" "n=$n" kind=run)
+			down=$(median "$raw" mark_to_exit_ms "tool=$tool" "n=$n" kind=run)
+			rss=$(median "$raw" rss_kb "tool=$tool" "n=$n" kind=run)
+			crss=$(median "$raw" rss_kb "tool=$tool" "n=$n" kind=compile)
+			cell[$tool.$n]="$c $seen $down"
+			say "$(printf '%-9s %6s %8s ms %16s ms %18s ms %9s ms %9s KiB %9s KiB' "$tool" "$n" "$c" "$ready" "$seen" "$down" "$rss" "$crss")"
+		done
+		if tool_enabled sonde && tool_enabled bpftrace; then
+			read -r -a a <<<"${cell[sonde.$n]}"
+			read -r -a b <<<"${cell[bpftrace.$n]}"
+			say "$(printf '%-9s %6s %11s %19s %21s %12s' 'ratio' "$n" "$(ratio "${a[0]}" "${b[0]}")" '' \
+				"$(ratio "${a[1]}" "${b[1]}")" "$(ratio "${a[2]}" "${b[2]}")")"
+		fi
+	done
+	say "   failed or timed-out runs ($SCALE_TIMEOUT s limit): $(failures "$raw") (raw: $raw)"
+	say "   scripts: $OUT/scaleN.bt: N-1 distinct non-syscall tracepoints '{ @mK = count(); }' and"
+	say "     sys_enter_getppid { @seen = count(); printf(\"seen\\n\"); exit(); } (the harness calls getppid() every 200 us)"
+	say "   compile: tool --emit-elf FILE scaleN.bt (launch -> exit; bpftrace 0.17's is a dry run)"
+	say "   run: tool scaleN.bt, stdout a pty; first event = launch -> 'seen' (compiled, loaded, every"
+	say "     probe attached); teardown = 'seen' -> process exit (maps printed, probes detached)"
+	say "   both with BPFTRACE_MAX_PROBES=BPFTRACE_MAX_BPF_PROGS=N+16; ratio = sonde / bpftrace"
 }
 
 say "sonde benchmark  $(date '+%F %T')  kernel $(uname -r), $(nproc) CPUs, bpftrace $(bpftrace --version | awk '{ print $2 }')"

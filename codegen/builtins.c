@@ -147,9 +147,66 @@ LLVMValueRef cg_var_cpu(struct cg *cg, struct node *n)
 	return cg_normalize(cg, helper0(cg, HELPER_GET_SMP_PROCESSOR_ID), n->type);
 }
 
+/* `probe` in a program that several separate tracepoints share (sema's
+ * sema_share_identical_programs): the runtime attached the k-th of them
+ * with cookie k, and the name is the k-th of a constant table (.rodata),
+ * so the code is the same size for 2 targets or 1,000. */
+static LLVMValueRef probe_by_cookie(struct cg *cg, uint32_t size)
+{
+	const struct sema_result *r = cg->res;
+	uint32_t stride = cg_round8(size);
+	int n = 0;
+	for (int i = 0; i < r->ngroups; i++)
+		n += strcmp(r->groups[i].prog_name, cg->group->prog_name) == 0;
+	char *table = xcalloc((size_t)n, stride);
+	int k = 0;
+	for (int i = 0; i < r->ngroups; i++) {
+		const struct prog_group *g = &r->groups[i];
+		if (strcmp(g->prog_name, cg->group->prog_name) != 0)
+			continue;
+		size_t len = strlen(g->target.name);
+		memcpy(table + (size_t)k++ * stride, g->target.name, len < size ? len : size - 1);
+	}
+	LLVMValueRef init = LLVMConstStringInContext(cg->ctx, table, (unsigned)((size_t)n * stride), true);
+	free(table);
+	LLVMValueRef names = LLVMAddGlobal(cg->mod, LLVMTypeOf(init), "");
+	LLVMSetInitializer(names, init);
+	LLVMSetGlobalConstant(names, true);
+	LLVMSetLinkage(names, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddr(names, true);
+	LLVMSetAlignment(names, 8);
+
+	LLVMValueRef buf = cg_temp(cg, size);
+	cg_zero(cg, buf, stride);
+	LLVMValueRef cookie = cg_helper(cg, HELPER_GET_ATTACH_COOKIE, cg->i64, &cg->ctx_arg, 1);
+	LLVMBasicBlockRef known = cg_block(cg, "probe_known"), done = cg_block(cg, "probe_named");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, cookie, cg_const(cg, (uint64_t)n), ""), known,
+			done);
+	LLVMPositionBuilderAtEnd(cg->b, known);
+	LLVMValueRef at = LLVMBuildMul(cg->b, cookie, cg_const(cg, stride), "");
+	LLVMValueRef src = LLVMBuildGEP2(cg->b, cg->i8, names, &at, 1, "");
+	LLVMBuildMemCpy(cg->b, buf, 8, src, 8, cg_const(cg, stride));
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	return buf;
+}
+
+/* Groups other than the current one running its program (not lowered). */
+static bool program_is_shared(const struct cg *cg)
+{
+	if (!cg->group || cg->group->target.lower.kind != LOWER_NONE)
+		return false;
+	for (int i = 0; i < cg->res->ngroups; i++)
+		if (&cg->res->groups[i] != cg->group && strcmp(cg->res->groups[i].prog_name, cg->group->prog_name) == 0)
+			return true;
+	return false;
+}
+
 LLVMValueRef cg_var_probe(struct cg *cg, struct node *n)
 {
 	uint32_t size = n->type->size;
+	if (program_is_shared(cg))
+		return probe_by_cookie(cg, size);
 	if (cg->probe_slot) {
 		/* a lowered program's code shared by several tracepoints: the
 		 * dispatch wrote the name into the slot */

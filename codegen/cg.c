@@ -287,8 +287,47 @@ static LLVMValueRef define_map(struct cg *cg, const char *name, unsigned type, u
 	return g;
 }
 
+/* Probes run from a perf event's overflow (hardirq or NMI: cpu-clock
+ * timers, hardware counters, breakpoints). */
+static bool runs_from_perf_event(const struct probe_provider *prov)
+{
+	enum probe_type t = prov ? prov->type : PT_BEGIN;
+	return t == PT_INTERVAL || t == PT_PROFILE || t == PT_SOFTWARE || t == PT_HARDWARE ||
+	       t == PT_WATCHPOINT || t == PT_ASYNCWATCHPOINT;
+}
+
+/* Marks the maps that the subtree writes (@m[k] = v, @m++: the only ways a
+ * program adds an element) as needing preallocation. */
+static void mark_written_maps(struct desc *d, const struct node *n)
+{
+	for (; n; n = n->next) {
+		if ((n->kind == N_ASSIGN || n->kind == N_INCDEC) && n->lhs && n->lhs->kind == N_MAP &&
+		    n->lhs->map && n->lhs->map->id >= 0 && n->lhs->map->id < d->nmaps)
+			d->maps[n->lhs->map->id].prealloc = true;
+		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			mark_written_maps(d, kids[i]);
+	}
+}
+
+/* A map updated from a perf-event program keeps its elements
+ * preallocated; the runtime allocates the others' on first use. */
+static void mark_preallocated_maps(struct cg *cg)
+{
+	for (int i = 0; i < cg->res->ngroups; i++) {
+		const struct prog_group *g = &cg->res->groups[i];
+		if (!runs_from_perf_event(g->prov))
+			continue;
+		for (int a = 0; a < g->nactions; a++) {
+			mark_written_maps(cg->desc, g->actions[a]->pred);
+			mark_written_maps(cg->desc, g->actions[a]->body);
+		}
+	}
+}
+
 static void define_maps(struct cg *cg)
 {
+	mark_preallocated_maps(cg);
 	struct desc *d = cg->desc;
 	cg->maps = xcalloc((size_t)d->nmaps + 1, sizeof(*cg->maps));
 	for (int i = 0; i < d->nmaps; i++) {

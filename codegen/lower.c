@@ -193,6 +193,24 @@ static int variant_of(struct cg *cg, struct dispatch *d, struct probe *p, int gi
 	return gi;
 }
 
+/* The first action of an earlier group that is the same code as p (separate
+ * probe blocks with one body: 700 syscall probes '{ @[probe] = count(); }'),
+ * and that group; p itself and gi when there is none. Cases whose steps
+ * are the same then merge into one, each number naming `probe` by the slot. */
+static struct probe *canonical_action(struct dispatch *d, struct probe *p, int gi, int *group)
+{
+	*group = gi;
+	for (int v = 0; v < gi; v++)
+		for (int a = 0; a < d->groups[v]->nactions; a++) {
+			struct probe *q = d->groups[v]->actions[a];
+			if (q != p && sema_same_action_code(q, p)) {
+				*group = v;
+				return q;
+			}
+		}
+	return p;
+}
+
 static bool fires_on(const struct prog_group *g, int nr)
 {
 	return g->target.lower.nr < 0 || g->target.lower.nr == nr;
@@ -208,8 +226,9 @@ static struct case_code steps_for(struct cg *cg, struct dispatch *d, int nr)
 			continue;
 		c.steps = xrealloc(c.steps, sizeof(*c.steps) * (size_t)(c.n + g->nactions));
 		for (int a = 0; a < g->nactions; a++) {
-			struct probe *p = g->actions[a];
-			c.steps[c.n++] = (struct step){ p, variant_of(cg, d, p, gi), gi };
+			int from;
+			struct probe *p = canonical_action(d, g->actions[a], gi, &from);
+			c.steps[c.n++] = (struct step){ p, from == gi ? variant_of(cg, d, p, gi) : from, gi };
 			if (g->target.lower.nr >= 0 && action_uses_probe(p))
 				c.needs_name = true;
 		}

@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 4
+#define SONDE_DESC_VERSION 5
 
 enum probe_type {
 	PT_BEGIN,
@@ -106,6 +106,9 @@ struct desc_map {
 	 * follows from the kind: aggregations are per-CPU. */
 	bool lru;
 	uint32_t max_entries;
+	/* Updated by a program that runs from a perf event (hardirq or NMI):
+	 * the runtime keeps it preallocated (run.c: choose_map_preallocation). */
+	bool prealloc;
 };
 /* The most entries a declaration may give a map (BPFTRACE_MAX_MAP_KEYS's bound). */
 #define SONDE_MAX_DECLARED_ENTRIES (1u << 24)

@@ -188,6 +188,10 @@ struct probe_provider {
 	 * attached through one link? sema then gives them one program; each
 	 * stays a probe of its own (counted, listed). */
 	bool (*can_share)(const struct probe_target *a, const struct probe_target *b);
+	/* attach_shared gives p[k] the attach cookie k, so a shared program can
+	 * tell `probe` (sema shares actions that read it: same code, the name
+	 * picked by the cookie) */
+	bool probe_by_cookie;
 	/* Before the object is loaded: what the kernel must know about a
 	 * shared program at load time (its expected attach type). */
 	int (*prepare_shared)(struct bpf_program *prog);

@@ -66,6 +66,12 @@ struct sema_result {
 };
 
 /* Returns 0, or -1 after reporting every error found through d. */
+/* Are the typed actions p and q (of separate probes) the same code in any
+ * program, whatever target runs them? Same syntax, types, maps and
+ * variable slots, and neither reads args, ctx or func (`probe` may differ:
+ * callers that share code supply the name). */
+bool sema_same_action_code(const struct probe *p, const struct probe *q);
+
 int sema_analyze(struct program *p, const struct sema_options *opt, struct diag *d,
 		 struct sema_result *out);
 void sema_result_free(struct sema_result *r);
@@ -106,6 +112,8 @@ bool sema_default_stack_mode(struct sema *s, struct node *n, enum stack_mode *mo
 /* The program groups (targets) the action being checked runs in. */
 int sema_ntargets(struct sema *s);
 const struct prog_group *sema_target(struct sema *s, int i);
+/* The longest target name of the whole script (the size of `probe`). */
+size_t sema_longest_target_name(struct sema *s);
 
 /* struct NAME as the script would see it, without loading BTF yet: the
  * script's own definition, or a record that sema_complete() fills from BTF

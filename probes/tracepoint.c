@@ -366,11 +366,13 @@ static const char *tracepoint_attach_hint(int err)
 	return "is tracefs mounted, and does this kernel have the tracepoint?";
 }
 
-static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
-			     struct rt_links *l, char *errbuf, size_t errlen)
+static bool is_syscall(const struct probe_target *t);
+
+/* One perf event on the tracepoint of p, running prog with `cookie` as its
+ * attach cookie (which target fired, for `probe` in a shared program). */
+static int attach_perf_tracepoint(const struct desc_probe *p, struct bpf_program *prog, uint64_t cookie,
+				  struct rt_links *l, char *errbuf, size_t errlen)
 {
-	if (p->params && strncmp(p->params, "raw_tp=", 7) == 0)
-		return attach_lowered(p->params + 7, prog, l, errbuf, errlen);
 	uint64_t id = 0;
 	int err = read_event_id(p->target, &id);
 	if (err) {
@@ -390,7 +392,8 @@ static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *pro
 		snprintf(errbuf, errlen, "perf_event_open: %s", strerror(errno));
 		return err;
 	}
-	struct bpf_link *link = bpf_program__attach_perf_event(prog, pfd);
+	LIBBPF_OPTS(bpf_perf_event_opts, opts, .bpf_cookie = cookie);
+	struct bpf_link *link = bpf_program__attach_perf_event_opts(prog, pfd, &opts);
 	if (!link) {
 		err = -errno;
 		close(pfd);
@@ -398,6 +401,39 @@ static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *pro
 		return err;
 	}
 	return rt_links_add(l, link);
+}
+
+static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
+			     struct rt_links *l, char *errbuf, size_t errlen)
+{
+	if (p->params && strncmp(p->params, "raw_tp=", 7) == 0)
+		return attach_lowered(p->params + 7, prog, l, errbuf, errlen);
+	return attach_perf_tracepoint(p, prog, 0, l, errbuf, errlen);
+}
+
+/* Tracepoints (not lowered, not syscalls: sema lowers those) whose actions
+ * are the same code share one program, attached to each: a script of
+ * 1,000 probes with one body compiles and verifies one program. */
+static bool tracepoint_can_share(const struct probe_target *a, const struct probe_target *b)
+{
+	return a->type == b->type && a->lower.kind == LOWER_NONE && b->lower.kind == LOWER_NONE &&
+	       !is_syscall(a) && !is_syscall(b);
+}
+
+/* p[k] is attached with cookie k: codegen's `probe` in a shared program
+ * picks the k-th of the sharing probes' names (cg_var_probe). Lowered
+ * probes share a program through their one raw tracepoint instead. */
+static int tracepoint_attach_shared(const struct desc_probe *const *p, int n, struct bpf_program *prog,
+				    struct rt_links *l, char *errbuf, size_t errlen)
+{
+	if (p[0]->params && strncmp(p[0]->params, "raw_tp=", 7) == 0)
+		return attach_lowered(p[0]->params + 7, prog, l, errbuf, errlen);
+	for (int k = 0; k < n; k++) {
+		int err = attach_perf_tracepoint(p[k], prog, (uint64_t)k, l, errbuf, errlen);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* ---- args ---------------------------------------------------------------------------- */
@@ -598,6 +634,9 @@ const struct probe_provider probe_tracepoint = {
 	.expand = tracepoint_expand,
 	.section = tracepoint_section,
 	.attach = tracepoint_attach,
+	.can_share = tracepoint_can_share,
+	.probe_by_cookie = true,
+	.attach_shared = tracepoint_attach_shared,
 	.attach_hint = tracepoint_attach_hint,
 	.attach_params = tracepoint_attach_params,
 	.list = tracepoint_list,

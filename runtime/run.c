@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,6 +275,45 @@ static int apply_scratch_cpus(struct run *r)
 	return set_max_entries(map, "the scratch map", (uint32_t)n);
 }
 
+/* Linux 6.1's BPF memory allocator (bpf_mem_alloc) makes updates of a
+ * hash map without preallocation safe from any tracing context. */
+static bool kernel_allocates_safely(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 1);
+}
+
+/* A preallocated hash map costs milliseconds to create (every entry of
+ * every CPU is allocated up front: 3-8 ms for a 4,096-key per-CPU map), a
+ * script with 20 maps 50-150 ms before its first event. Elements allocated
+ * on first update cost that only for the keys used. A full or failed
+ * update is counted as dropped either way (maps.c in codegen). Maps that a
+ * program run from a perf event updates stay preallocated (desc_map's
+ * prealloc: that program may run in NMI, where allocation is the least
+ * reliable), and LRU maps always are. SONDE_PREALLOC_MAPS=1 preallocates
+ * every map (bench/run.sh compares the two). */
+static int choose_map_preallocation(struct run *r)
+{
+	if (getenv("SONDE_PREALLOC_MAPS") || !kernel_allocates_safely())
+		return 0;
+	for (int i = 0; i < r->desc->nmaps; i++) {
+		const struct desc_map *m = &r->desc->maps[i];
+		struct bpf_map *map = bpf_object__find_map_by_name(r->obj, m->bpf_name);
+		if (!map || m->lru || m->prealloc)
+			continue;
+		int err = bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_NO_PREALLOC);
+		if (err) {
+			fprintf(stderr, "sonde: internal error: cannot set the flags of %s: %s\n", m->name,
+				strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* bpftrace's perf_rb_pages (o->ringbuf_pages): the ring buffer's size in
  * pages of this machine, a power of two (src/main.c checks it). */
 static int apply_ringbuf_pages(struct run *r)
@@ -399,8 +439,7 @@ static int load(struct run *r, const struct compiled *c)
 			return -1;
 		}
 	if (write_config(r) < 0 || apply_max_map_keys(r) < 0 || apply_ringbuf_pages(r) < 0 ||
-	    apply_scratch_cpus(r) < 0 ||
-	    prepare_shared(r) < 0)
+	    apply_scratch_cpus(r) < 0 || choose_map_preallocation(r) < 0 || prepare_shared(r) < 0)
 		return -1;
 	if (bpf_object__load(r->obj) < 0) {
 		rt_report_load_failure(r->desc, r->o->src, r->log_buf, errno, r->o->verbose);

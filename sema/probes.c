@@ -11,8 +11,10 @@
  * lowered to one raw tracepoint share one program name: codegen emits them
  * as one program, the runtime attaches it once. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "sema_internal.h"
 
@@ -336,6 +338,133 @@ static void share_programs(struct sema *s)
 		}
 	}
 	free(taken);
+}
+
+/* ---- sharing separate probes with the same code ---- */
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Two typed subtrees of different probes that generate the same code:
+ * the same syntax and types, maps, variable slots and builtins. Anything
+ * the comparison cannot vouch for (a cast's written type, a printf's own
+ * description entry) makes them different. */
+static bool same_tree(const struct node *a, const struct node *b)
+{
+	for (; a || b; a = a->next, b = b->next) {
+		if (!a || !b || a->kind != b->kind || a->op != b->op || a->is_prefix != b->is_prefix ||
+		    a->is_arrow != b->is_arrow || a->is_unsigned != b->is_unsigned ||
+		    a->is_negative != b->is_negative || a->no_semicolon != b->no_semicolon ||
+		    a->is_discard != b->is_discard || a->as != b->as || a->ival != b->ival ||
+		    a->index != b->index || a->spec || b->spec || a->members || b->members ||
+		    a->builtin != b->builtin || a->func != b->func || a->member != b->member ||
+		    !same_str(a->name, b->name) || a->str_len != b->str_len ||
+		    (a->str_len && memcmp(a->str, b->str, a->str_len) != 0) ||
+		    (a->map ? !b->map || a->map->id != b->map->id : b->map != NULL) ||
+		    (a->var ? !b->var || a->var->index != b->var->index || !type_equal(a->var->type, b->var->type)
+			    : b->var != NULL) ||
+		    (a->type != b->type && (!a->type || !b->type || !type_equal(a->type, b->type))))
+			return false;
+		if (!same_tree(a->lhs, b->lhs) || !same_tree(a->rhs, b->rhs) || !same_tree(a->cond, b->cond) ||
+		    !same_tree(a->then, b->then) || !same_tree(a->els, b->els) || !same_tree(a->args, b->args) ||
+		    !same_tree(a->body, b->body))
+			return false;
+	}
+	return true;
+}
+
+/* bpf_get_attach_cookie() in perf-event programs: Linux 5.15. */
+static bool kernel_has_attach_cookie(void)
+{
+	static int known = -1; /* asked for every pair of groups compared */
+	if (known < 0) {
+		struct utsname u;
+		unsigned major = 0, minor = 0;
+		known = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+			(major > 5 || (major == 5 && minor >= 15));
+	}
+	return known == 1;
+}
+
+static bool shareable_action(const struct probe *p, bool probe_ok)
+{
+	static const char *const per_target[] = { "args", "func", "ctx" };
+	for (size_t i = 0; i < sizeof(per_target) / sizeof(per_target[0]); i++)
+		if (node_uses_builtin(p->pred, per_target[i]) || node_uses_builtin(p->body, per_target[i]))
+			return false;
+	return probe_ok || (!node_uses_builtin(p->pred, "probe") && !node_uses_builtin(p->body, "probe"));
+}
+
+static bool shareable_group(const struct prog_group *g)
+{
+	bool probe_ok = g->prov->probe_by_cookie && kernel_has_attach_cookie();
+	for (int i = 0; i < g->nactions; i++)
+		if (!shareable_action(g->actions[i], probe_ok))
+			return false;
+	return true;
+}
+
+bool sema_same_action_code(const struct probe *p, const struct probe *q)
+{
+	return p == q || (shareable_action(p, true) && shareable_action(q, true) && p->nvars == q->nvars &&
+			  same_tree(p->pred, q->pred) && same_tree(p->body, q->body));
+}
+
+/* Both groups are shareable_group()s. */
+static bool same_code(const struct prog_group *a, const struct prog_group *b)
+{
+	if (a->nactions != b->nactions || a->prov != b->prov)
+		return false;
+	for (int i = 0; i < a->nactions; i++) {
+		const struct probe *p = a->actions[i], *q = b->actions[i];
+		if (p->nvars != q->nvars || !same_tree(p->pred, q->pred) || !same_tree(p->body, q->body))
+			return false;
+	}
+	return true;
+}
+
+/* The first group of each program (by name), which holds its actions. */
+static bool group_leads_program(const struct sema *s, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (strcmp(s->groups[j].prog_name, s->groups[i].prog_name) == 0)
+			return false;
+	return true;
+}
+
+void sema_share_identical_programs(struct sema *s)
+{
+	/* leads[i]: group i holds its program's actions, may share it, and
+	 * has not been merged into another */
+	bool *leads = xcalloc((size_t)s->ngroups + 1, sizeof(*leads));
+	for (int i = 0; i < s->ngroups; i++)
+		leads[i] = group_leads_program(s, i) && s->groups[i].prov && s->groups[i].prov->can_share &&
+			   s->groups[i].prov->probe_by_cookie && s->groups[i].target.lower.kind == LOWER_NONE &&
+			   shareable_group(&s->groups[i]);
+	for (int i = 0; i < s->ngroups; i++) {
+		struct prog_group *g = &s->groups[i];
+		if (!leads[i])
+			continue;
+		for (int j = i + 1; j < s->ngroups; j++) {
+			struct prog_group *h = &s->groups[j];
+			if (!leads[j] || h->prov != g->prov || !g->prov->can_share(&g->target, &h->target) ||
+			    !same_code(g, h))
+				continue;
+			leads[j] = false;
+			/* the groups that ran h's program run g's now */
+			char *old = h->prog_name;
+			for (int k = j; k < s->ngroups; k++)
+				if (s->groups[k].prog_name != old && strcmp(s->groups[k].prog_name, old) == 0) {
+					free(s->groups[k].prog_name);
+					s->groups[k].prog_name = xstrdup(g->prog_name);
+				}
+			h->prog_name = xstrdup(g->prog_name);
+			free(old);
+		}
+	}
+	free(leads);
 }
 
 static void type_group_args(struct sema *s)

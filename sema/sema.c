@@ -102,6 +102,17 @@ const struct prog_group *sema_target(struct sema *s, int i)
 	return &s->groups[s->cur->targets[i]];
 }
 
+size_t sema_longest_target_name(struct sema *s)
+{
+	size_t longest = 0;
+	for (int i = 0; i < s->ngroups; i++) {
+		size_t len = strlen(s->groups[i].target.name);
+		if (len > longest)
+			longest = len;
+	}
+	return longest;
+}
+
 /* Merge a value stored into a variable or map into its decided type
  * (type_merge: integers widen, strings grow, tuples element by element);
  * values are stored as sema_stored_type (integers as 64 bits). */
@@ -504,6 +515,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 		sema_state_free(&s);
 		return -1;
 	}
+	sema_share_identical_programs(&s);
 	out->desc = build_desc(&s);
 	out->groups = s.groups;
 	out->ngroups = s.ngroups;

@@ -133,6 +133,9 @@ void sema_substitute_positionals(struct sema *s);
 /* probes.c */
 int sema_group_probes(struct sema *s);
 void sema_fill_desc_probes(struct sema *s, struct desc *desc);
+/* After typing: groups of separate probes whose actions are the same code
+ * share one program where the provider allows. */
+void sema_share_identical_programs(struct sema *s);
 void sema_groups_free(struct prog_group *g, int n);
 
 /* expr.c */

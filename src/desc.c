@@ -542,6 +542,7 @@ static void put_maps(struct wbuf *b, const struct desc *d, const struct type_tab
 			put_i64(b, m->args[k]);
 		put_u8(b, m->lru);
 		put_u32(b, m->max_entries);
+		put_u8(b, m->prealloc);
 	}
 }
 
@@ -1378,8 +1379,8 @@ static void check_map(struct reader *r, const struct desc_map *m)
 
 static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 {
-	/* 2 lengths, kind, 2 references, 2 sizes, 3 parameters, lru, max_entries */
-	uint32_t n = get_count(r, 8 + 1 + 8 + 8 + 24 + 1 + 4, "maps");
+	/* 2 lengths, kind, 2 references, 2 sizes, 3 parameters, lru, max_entries, prealloc */
+	uint32_t n = get_count(r, 8 + 1 + 8 + 8 + 24 + 1 + 4 + 1, "maps");
 	if (r->failed)
 		return;
 	d->maps = xcalloc(n ? n : 1, sizeof(*d->maps));
@@ -1403,6 +1404,10 @@ static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 			reader_fail(r, "map lru flag %u", lru);
 		m->lru = lru == 1;
 		m->max_entries = get_u32(r);
+		uint8_t prealloc = get_u8(r);
+		if (prealloc > 1)
+			reader_fail(r, "map prealloc flag %u", prealloc);
+		m->prealloc = prealloc == 1;
 		if (!r->failed)
 			check_map(r, m);
 	}

@@ -28,16 +28,14 @@ static const struct type *var_comm(struct sema *s, struct node *n)
 
 /* The full name of the probe: as long as the longest of the targets the
  * action runs in (codegen writes the one it runs for). */
+/* `probe` is sized for the longest target of the whole script, not only of
+ * its own probe: then probe blocks with the same body are the same code
+ * (typed alike), which sema shares between tracepoints and codegen between
+ * lowered syscalls. The text is the same: strings end at their NUL. */
 static const struct type *var_probe(struct sema *s, struct node *n)
 {
 	(void)n;
-	size_t longest = 0;
-	for (int i = 0; i < sema_ntargets(s); i++) {
-		size_t len = strlen(sema_target(s, i)->target.name);
-		if (len > longest)
-			longest = len;
-	}
-	return type_str(sema_types(s), (uint32_t)longest + 1);
+	return type_str(sema_types(s), (uint32_t)sema_longest_target_name(s) + 1);
 }
 
 /* curtask: a pointer to the kernel's struct task_struct (or the script's

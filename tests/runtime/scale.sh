@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# scale.sh - big scripts (issue 13): maps created without preallocation
+# where that is safe, and many probes compiled, attached and torn down.
+# No timings here: bench/run.sh measures them.
+. "$(dirname "$0")/lib.bash"
+
+kernel_at_least_6_1() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	[ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "${minor%%[!0-9]*}" -ge 1 ]; }
+}
+
+# map_flags NAME...: "name=flags ..." of the running maps with these names,
+# polled until all are there (the script runs in the background).
+map_flags() {
+	local got="" _ want=$#
+	for _ in $(seq 40); do
+		sleep 0.1
+		got=$(bpftool map show 2>/dev/null | sed -nE 's/^[0-9]+: [a-z_]+ +name ([a-z0-9_]+) +flags (0x[0-9a-f]+).*/\1=\2/p' |
+			grep -E "^($(IFS='|'; echo "$*"))=" | sort | tr '\n' ' ')
+		[ "$(wc -w <<<"$got")" -ge "$want" ] && break
+	done
+	echo "$got"
+}
+
+# ---- map preallocation -------------------------------------------------------------
+
+# A map a tracepoint updates is allocated as keys arrive (BPF_F_NO_PREALLOC,
+# 0x1); one a perf-event program (profile, interval) updates stays
+# preallocated; one interval only reads does not need to be. Unique names:
+# other scripts running now must not match.
+if command -v bpftool >/dev/null && kernel_at_least_6_1; then
+	t=t$$ p=p$$ r=r$$
+	script="tracepoint:syscalls:sys_enter_getppid { @$t[comm] = count(); @$r = 1; }
+		profile:hz:99 { @$p[cpu] = count(); } interval:ms:50 { \$x = @$r; }
+		interval:s:10 { exit(); }"
+	for mode in default prealloc; do
+		if [ $mode = prealloc ]; then export SONDE_PREALLOC_MAPS=1; fi
+		timeout -s INT 6 "$SONDE" -e "$script" >/dev/null 2>&1 &
+		spid=$!
+		# bpf_name is m<id>_<name>, cut to the kernel's 15 characters
+		got=$(map_flags "m0_$t" "m1_$r" "m2_$p")
+		kill -INT $spid 2>/dev/null
+		wait $spid 2>/dev/null
+		unset SONDE_PREALLOC_MAPS
+		if [ $mode = default ]; then
+			expect_eq "tracepoint maps are not preallocated, the profile map is" \
+				"m0_$t=0x1 m1_$r=0x1 m2_$p=0x0 " "$got"
+		else
+			expect_eq "SONDE_PREALLOC_MAPS=1 preallocates every map" "m0_$t=0x0 m1_$r=0x0 m2_$p=0x0 " "$got"
+		fi
+	done
+else
+	skip "map flags: needs bpftool and Linux 6.1 or newer"
+fi
+
+# Keys still arrive and print as before, and a map that fills up reports
+# its dropped updates as a preallocated one does.
+run_sonde -e 'config = { max_map_keys = 3 } BEGIN { @a[1] = count(); @a[2] = count(); @a[3] = count(); @a[4] = count();
+	exit(); }'
+expect_eq "a full map without preallocation" "Attaching 1 probe...
+
+
+@a[1]: 1
+@a[2]: 1
+@a[3]: 1" "$OUT"
+expect_match "its dropped update is reported" "@a: 1 update dropped: Map full \\(3 entries\\)" "$ERR"
+
+# ---- probes with the same code share one program --------------------------------------
+
+# prog_ids_of OUTPUT: the program ids of `sonde -v`'s "attached" lines, in order
+prog_ids_of() { sed -nE 's/^sonde: attached .* \(program id ([0-9]+)\)$/\1/p' <<<"$1" | tr '\n' ' '; }
+
+# Separate probe blocks with the same body: one program, attached to each
+# tracepoint with its index as the attach cookie, which names `probe`. A
+# body writing another map is other code: a program of its own.
+shared='tracepoint:sched:sched_process_exec /pid == cpid/ { @[probe] = count(); }
+	tracepoint:sched:sched_process_exit /pid == cpid/ { @[probe] = count(); }
+	tracepoint:sched:sched_process_fork /pid == cpid/ { @n[probe] = count(); }'
+# the command execs twice and exits once (distinct counts: a stable order)
+# (bpftrace 0.17 runs only ELF files with -c, and splits its words at spaces)
+printf '/bin/true\nexec /bin/true\n' >"$TMP/twice.sh"
+run_sonde -v -c "/bin/sh $TMP/twice.sh" -e "$shared"
+ids=$(prog_ids_of "$ERR")
+read -r a b c <<<"$ids"
+expect_eq "the same body is one program, another map another program" "same other" \
+	"$([ -n "$a" ] && [ "$a" = "$b" ] && echo same) $([ -n "$c" ] && [ "$c" != "$a" ] && echo other)"
+expect_eq "probe in a shared program names the tracepoint that fired" "Attaching 3 probes...
+
+
+@[tracepoint:sched:sched_process_exit]: 1
+@[tracepoint:sched:sched_process_exec]: 2
+@n[tracepoint:sched:sched_process_fork]: 1" "$OUT"
+same_as_bpftrace "probe in a shared program" -c "/bin/sh $TMP/twice.sh" -e "$shared"
+
+# A wildcard's targets share the program too (args is per target: not shared).
+run_sonde -v -c /bin/true -e 'tracepoint:sched:sched_process_e* /pid == cpid/ { @[probe] = count(); }'
+read -r a b _ <<<"$(prog_ids_of "$ERR")"
+expect_eq "a wildcard's targets share one program" "same" "$([ -n "$a" ] && [ "$a" = "$b" ] && echo same)"
+run_sonde -v -c /bin/true -e 'tracepoint:sched:sched_process_exec /pid == cpid/ { @a = args.pid; }
+	tracepoint:sched:sched_process_exit /pid == cpid/ { @a = args.pid; }'
+read -r a b _ <<<"$(prog_ids_of "$ERR")"
+expect_eq "bodies reading args keep a program each" "apart" "$([ -n "$a" ] && [ "$a" != "$b" ] && echo apart)"
+
+# Lowered syscall probes with one body: one copy of the code in the raw
+# tracepoint's program, whatever the number of syscalls (the dispatch names
+# `probe`); the map's references in the IR do not grow with them.
+lowered() {
+	local n
+	for n in "$@"; do echo "tracepoint:syscalls:sys_enter_$n { @[probe] = count(); }"; done
+}
+refs() {
+	SONDE_RAW_LOWERING=1 "$SONDE" --emit-llvm "$TMP/l.ll" --emit-elf "$TMP/l.elf" -e "$(lowered "$@")" >/dev/null 2>&1
+	grep -c '@m0' "$TMP/l.ll"
+}
+two=$(refs read write)
+six=$(refs read write openat close dup pipe)
+expect_eq "six lowered probes with one body: the code of two" "$two" "$six"
+SONDE_RAW_LOWERING=1 run_sonde -c "/bin/sh $TMP/twice.sh" -e 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { @[probe] = count(); }
+	tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { @[probe] = count(); }'
+expect_eq "lowered probes with one body name their syscall" "Attaching 2 probes...
+
+
+@[tracepoint:syscalls:sys_enter_exit_group]: 1
+@[tracepoint:syscalls:sys_enter_execve]: 2" "$OUT"
+
+finish
