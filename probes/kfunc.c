@@ -23,6 +23,7 @@
 
 static struct {
 	bool modules_loaded;
+	const struct btf *base; /* the vmlinux BTF the modules were loaded on */
 	struct btf **mods;    /* split BTF on top of vmlinux's; owned */
 	char **modnames;
 	int nmods;
@@ -40,11 +41,26 @@ static const struct btf *vmlinux(void)
 
 /* Loaded modules' BTF, once per process. With BPFTRACE_BTF set, vmlinux's
  * BTF is not the running kernel's and modules are not read. */
+static void free_modules(void)
+{
+	for (int i = 0; i < kf.nmods; i++) {
+		btf__free(kf.mods[i]);
+		free(kf.modnames[i]);
+	}
+	free(kf.mods);
+	free(kf.modnames);
+	kf.mods = NULL;
+	kf.modnames = NULL;
+	kf.nmods = 0;
+}
+
 static void load_modules(void)
 {
-	if (kf.modules_loaded)
+	if (kf.modules_loaded && kf.base == vmlinux())
 		return;
+	free_modules(); /* kbtf_unload() freed their base: start over */
 	kf.modules_loaded = true;
+	kf.base = vmlinux();
 	const char *path = getenv("BPFTRACE_BTF");
 	if ((path && *path) || !vmlinux())
 		return;
