@@ -157,6 +157,10 @@ struct probe_provider {
 	 * errbuf with a short reason for the user. NULL for BEGIN/END. */
 	int (*attach)(const struct desc_probe *p, struct bpf_program *prog,
 		      struct rt_links *l, char *errbuf, size_t errlen);
+	/* Before the object is loaded: what the kernel must know about p's
+	 * program that its section cannot say (fentry:bpf: the program it
+	 * attaches to). 0, or -errno with the reason in errbuf. NULL: nothing. */
+	int (*prepare)(const struct desc_probe *p, struct bpf_program *prog, char *errbuf, size_t errlen);
 	/* The data its attach hook needs, as text (desc_probe.params; caller
 	 * frees; NULL = none), and what the program assumes (DESC_DEP_*). NULL
 	 * hook: neither. */

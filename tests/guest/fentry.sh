@@ -92,6 +92,16 @@ run_sonde "$SRCDIR/examples/lsm_file_open.bt" -c "/tmp/lsm/lsmcat /tmp/lsm/secre
 expect_match "examples/lsm_file_open.bt header" '^PID +COMM +FILE$' "$OUT"
 expect_match "examples/lsm_file_open.bt sees the open" '^[0-9]+ +lsmcat +secret.txt$' "$OUT"
 
+# fentry/fexit on a running BPF program: another sonde's interval program
+"$SONDE" -e 'interval:ms:20 { @ = count(); }' >"$TMP/bg.out" 2>&1 &
+bg=$!
+wait_until 60 sh -c 'bpftool prog list | grep -q "name p0_interval_ms_2"'
+run_sonde -e 'fexit:bpf:p0_interval_ms_20 { @[probe] = count(); } fentry:bpf:p0_interval_ms_* { @e = count(); } interval:ms:500 { exit(); }'
+expect_match "fexit:bpf:NAME attaches to a running BPF program" '^@\[fexit:bpf:[0-9]+:p0_interval_ms_20\]: [1-9][0-9]*$' "$OUT"
+expect_match "fentry:bpf:wildcard" '^@e: [1-9][0-9]*$' "$OUT"
+kill -INT "$bg"
+wait "$bg"
+
 run_sonde --info
 expect_match "--info: fentry works here" '^  fentry: yes$' "$OUT"
 
