@@ -245,7 +245,7 @@ LLVMValueRef cg_var_retval(struct cg *cg, struct node *n)
 		cg_error(cg, n->loc, "internal error: retval is not available in %s probes", prov->name);
 		return cg_const(cg, 0);
 	}
-	return prov->emit_retval(cg);
+	return cg_normalize(cg, prov->emit_retval(cg), n->type); /* retval_type may be narrower */
 }
 
 LLVMValueRef cg_var_args(struct cg *cg, struct node *n)

@@ -66,6 +66,14 @@ void cg_leave_action(struct cg *cg)
 static void emit_jump(struct cg *cg, struct node *n)
 {
 	if (n->kind == N_RETURN) {
+		if (n->lhs && cg->group->prov && cg->group->prov->return_unavailable && !cg->cb_ctx) {
+			/* the program's return value, which the kernel acts on
+			 * (lsm): it ends the program (sema kept it out of for
+			 * loops, whose bodies are other functions) */
+			LLVMBuildRet(cg->b, cg_expr(cg, n->lhs));
+			after_jump(cg);
+			return;
+		}
 		if (n->lhs) {
 			int mark = cg_temp_mark(cg);
 			cg_expr(cg, n->lhs); /* for its effects: the value means nothing here */

@@ -40,6 +40,9 @@ enum probe_type {
 	PT_ITER,
 	PT_SELF,
 	PT_USDT,
+	PT_FENTRY,
+	PT_FEXIT,
+	PT_LSM,
 	PT__COUNT
 };
 

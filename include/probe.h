@@ -122,6 +122,16 @@ struct probe_provider {
 	char *(*argn_unavailable)(const struct probe_target *t, int n);
 	/* codegen: `retval` as a u64 (NULL: no return value in this probe type) */
 	struct LLVMOpaqueValue *(*emit_retval)(struct cg *cg);
+	/* sema: the type of `retval` on target t (fexit: the function's
+	 * return type from BTF); NULL when t has none, with *why saying why
+	 * (caller frees). NULL hook: a u64. */
+	const struct type *(*retval_type)(const struct probe_target *t, struct type_arena *a,
+					  char **why);
+	/* sema: for probe types whose program's return value the kernel acts
+	 * on (lsm: non-zero denies the operation), where `return EXPR` sets
+	 * it: NULL when target t takes one, else why not (caller frees). NULL
+	 * hook: a return value means nothing (it is evaluated and dropped). */
+	char *(*return_unavailable)(const struct probe_target *t);
 	/* codegen: the address of the probed function, which `func` names, as
 	 * a u64; NULL: no `func` here. A user symbol when pointer_as says
 	 * AS_USER, a kernel one otherwise (kprobe-style providers:
@@ -147,6 +157,10 @@ struct probe_provider {
 	 * errbuf with a short reason for the user. NULL for BEGIN/END. */
 	int (*attach)(const struct desc_probe *p, struct bpf_program *prog,
 		      struct rt_links *l, char *errbuf, size_t errlen);
+	/* Before the object is loaded: what the kernel must know about p's
+	 * program that its section cannot say (fentry:bpf: the program it
+	 * attaches to). 0, or -errno with the reason in errbuf. NULL: nothing. */
+	int (*prepare)(const struct desc_probe *p, struct bpf_program *prog, char *errbuf, size_t errlen);
 	/* The data its attach hook needs, as text (desc_probe.params; caller
 	 * frees; NULL = none), and what the program assumes (DESC_DEP_*). NULL
 	 * hook: neither. */
@@ -154,6 +168,11 @@ struct probe_provider {
 	/* What the user can check when attach failed with err (-errno); NULL
 	 * for a generic hint. */
 	const char *(*attach_hint)(int err);
+	/* The kernel refused to load p's program with err (errno) and no
+	 * verifier log (a policy, not the program): print what the user
+	 * should know (why, what to use instead) as "hint: ..." lines on out.
+	 * NULL: a generic report. */
+	void (*load_refused)(const struct desc_probe *p, int err, FILE *out);
 	/* -l: print each probe of this type that matches req->pattern, one per
 	 * line as bpftrace prints it ("tracepoint:syscalls:sys_enter_read"),
 	 * sorted, with its arguments indented under it when req->verbose.
@@ -285,6 +304,11 @@ const char *probe_lowering_raw_tp(enum lower_kind kind); /* "sys_enter", "sys_ex
 int probe_syscall_nr(const char *name);
 /* The build machine's name of syscall number nr, or NULL (syscall_name()). */
 const char *probe_syscall_name(long nr);
+
+/* probes/kfunc.c: whether this kernel loads a BPF trampoline program
+ * (an fentry program on vfs_read, or an lsm one on file_open): 0 or
+ * -errno (-EPERM: a policy of the kernel refuses them). For --info. */
+int probe_trampoline_load(bool lsm);
 
 /* probes/timer.c: what interval and profile share. The "UNIT:N" / "Nunit"
  * spec becomes one target "provider:UNIT:N" with exactly one of period_ns /

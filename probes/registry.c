@@ -18,7 +18,8 @@
 extern const struct probe_provider probe_usdt;
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
 	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
-	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter, probe_self;
+	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter, probe_self,
+	probe_fentry, probe_fexit, probe_lsm;
 
 static const struct probe_provider *const providers[] = {
 	&probe_begin,
@@ -36,6 +37,9 @@ static const struct probe_provider *const providers[] = {
 	&probe_asyncwatchpoint,
 	&probe_iter,
 	&probe_self,
+	&probe_fentry,
+	&probe_fexit,
+	&probe_lsm,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 

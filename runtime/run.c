@@ -413,6 +413,24 @@ static int prepare_shared(struct run *r)
 	return 0;
 }
 
+/* The providers' prepare hooks, before loading (fentry:bpf: its target). */
+static int prepare_programs(struct run *r)
+{
+	for (int i = 0; i < r->desc->nprobes; i++) {
+		const struct desc_probe *p = &r->desc->probes[i];
+		const struct probe_provider *prov = probe_provider_of(p->type);
+		char reason[256] = "";
+		if (!prov || !prov->prepare || p->shares_program ||
+		    prov->prepare(p, program_of(r, p), reason, sizeof(reason)) == 0)
+			continue;
+		struct diag d;
+		diag_init(&d, r->o->src, stderr);
+		diag_error(&d, p->loc, "cannot prepare probe '%s': %s", p->name, reason);
+		return -1;
+	}
+	return 0;
+}
+
 static int load(struct run *r, const struct compiled *c)
 {
 	uint32_t log_size = r->o->log_size ? r->o->log_size : RT_DEFAULT_LOG_SIZE;
@@ -439,7 +457,8 @@ static int load(struct run *r, const struct compiled *c)
 			return -1;
 		}
 	if (write_config(r) < 0 || apply_max_map_keys(r) < 0 || apply_ringbuf_pages(r) < 0 ||
-	    apply_scratch_cpus(r) < 0 || choose_map_preallocation(r) < 0 || prepare_shared(r) < 0)
+	    apply_scratch_cpus(r) < 0 || choose_map_preallocation(r) < 0 || prepare_shared(r) < 0 ||
+	    prepare_programs(r) < 0)
 		return -1;
 	if (bpf_object__load(r->obj) < 0) {
 		rt_report_load_failure(r->desc, r->o->src, r->log_buf, errno, r->o->verbose);

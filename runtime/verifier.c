@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "probe.h"
 #include "run_internal.h"
 
 /* ---- the libbpf print callback -------------------------------------------- */
@@ -290,7 +291,11 @@ void rt_report_load_failure(const struct desc *desc, const struct source *src, c
 		diag_init(&d, src, stderr);
 		diag_error(&d, probe->loc, "the kernel refused to load probe '%s': %s", probe->name,
 			   strerror(err));
-		print_libbpf_lines();
+		const struct probe_provider *prov = probe_provider_of(probe->type);
+		if (prov && prov->load_refused)
+			prov->load_refused(probe, err, stderr);
+		else
+			print_libbpf_lines();
 		return;
 	}
 	if (err == EPERM || err == EACCES) { /* maps or the feature probes were refused */

@@ -10,6 +10,7 @@
  * Every let or loop variable is its own var_info (its own slot), made
  * once, on the first run, and kept on the declaring node (struct
  * node.var): sema runs the script several times (sema_internal.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sema_internal.h"
@@ -278,6 +279,45 @@ static void check_jump(struct sema *s, struct node *n)
 		sema_err(s, n->loc, "'%s' outside of a loop", what);
 }
 
+/* `return EXPR` where the kernel acts on the program's return value (lsm:
+ * non-zero denies the operation): that changes what the system does, so
+ * it needs --unsafe, as bpftrace's other such functions do. Elsewhere the
+ * value means nothing and is only evaluated. */
+static void check_return(struct sema *s, struct node *n)
+{
+	if (!n->lhs)
+		return;
+	const struct type *t = sema_expr(s, n->lhs);
+	bool decides = false;
+	for (int i = 0; i < sema_ntargets(s); i++) {
+		const struct prog_group *g = sema_target(s, i);
+		if (!g->prov || !g->prov->return_unavailable)
+			continue;
+		decides = true;
+		char *why = g->prov->return_unavailable(&g->target);
+		if (why) {
+			sema_err(s, n->loc, "'return' with a value in %s: %s", g->target.name, why);
+			free(why);
+			return;
+		}
+	}
+	if (!decides || type_is_none(t))
+		return;
+	char buf[128];
+	int64_t zero; /* `return 0;` lets everything through: safe */
+	if (!type_is_integer(t) && t->kind != TY_BOOL)
+		sema_err(s, n->lhs->loc, "the return value of %s probes must be an integer, not %s",
+			 sema_probe_name(sema_target(s, 0)), type_name(t, buf, sizeof(buf)));
+	else if (!sema_unsafe(s) && !(sema_const_eval(n->lhs, &zero) && zero == 0))
+		sema_err(s, n->loc, "a non-zero return value in %s probes changes what the kernel does "
+			 "(it denies the operation): run sonde with --unsafe to allow it",
+			 sema_probe_name(sema_target(s, 0)));
+	else if (s->for_loops)
+		sema_err(s, n->loc, "'return' with a value inside a for loop is not supported in %s probes: "
+			 "set a variable in the loop and return it after the loop",
+			 sema_probe_name(sema_target(s, 0)));
+}
+
 void sema_flow_stmt(struct sema *s, struct node *n)
 {
 	n->type = type_none();
@@ -300,8 +340,7 @@ void sema_flow_stmt(struct sema *s, struct node *n)
 		check_jump(s, n);
 		break;
 	case N_RETURN:
-		if (n->lhs)
-			sema_expr(s, n->lhs); /* a probe's return value means nothing to a trace */
+		check_return(s, n);
 		break;
 	default:
 		break;

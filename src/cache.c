@@ -411,6 +411,9 @@ int cache_add_probe_deps(struct cache_entry *e, const struct desc *d)
 		/* addresses of another process' memory: valid for that process alone */
 		if (p->type == PT_WATCHPOINT || p->type == PT_ASYNCWATCHPOINT)
 			return -1;
+		/* fentry:bpf: the id of a BPF program running now */
+		if ((p->type == PT_FENTRY || p->type == PT_FEXIT) && p->target && strncmp(p->target, "bpf:", 4) == 0)
+			return -1;
 		char *bin = probe_file(p);
 		if (!bin)
 			continue;

@@ -71,6 +71,8 @@ static bool probe_type_works(const struct lang_probe_type *pt)
 
 bool help_implemented(const char *name)
 {
+	if (probe_provider_find(name))
+		return true; /* sonde's own probe types too (lsm) */
 	const struct lang_probe_type *pt = lang_probe_type_find(name);
 	if (pt)
 		return probe_type_works(pt);
@@ -79,7 +81,7 @@ bool help_implemented(const char *name)
 
 static const char *kind_of(const char *name)
 {
-	if (lang_probe_type_find(name))
+	if (lang_probe_type_find(name) || probe_provider_find(name))
 		return "probe type";
 	if (func_in(stdlib_aggs, stdlib_naggs, name))
 		return "aggregation";
@@ -403,6 +405,13 @@ void help_print_man(FILE *out, const char *usage)
 	fputs(".SH PROBE TYPES\n", out);
 	for (int i = 0; i < lang_nprobe_types; i++) {
 		const struct help_entry *e = help_find(lang_probe_types[i].name);
+		if (e)
+			man_entry(out, e);
+	}
+	/* sonde's own probe types (lsm), which bpftrace does not have */
+	const struct probe_provider *p;
+	for (int i = 0; (p = probe_provider_at(i)); i++) {
+		const struct help_entry *e = lang_probe_type_find(p->name) ? NULL : entry_named(p->name);
 		if (e)
 			man_entry(out, e);
 	}

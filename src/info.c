@@ -210,6 +210,18 @@ static void sonde_lacks(struct verdict *v, const char *type, const char *instead
 	no(v, why, instead);
 }
 
+/* Loading an fentry program: some kernels refuse them even to root. */
+static bool need_trampolines(struct verdict *v)
+{
+	int err = probe_trampoline_load(false);
+	if (err == 0)
+		return true;
+	char why[200];
+	snprintf(why, sizeof(why), "the kernel refuses to load fentry programs (%s)%s", strerror(-err),
+		 err == -EPERM ? ": a policy of this kernel, not a missing option" : "");
+	return no(v, why, "use tracepoint: or rawtracepoint: probes where one fits (`sonde -l 'tracepoint:*'`)");
+}
+
 /* The verdict for one of bpftrace's probe types on this machine. */
 static void judge(const struct machine *m, const struct lang_probe_type *pt, struct verdict *v)
 {
@@ -262,8 +274,9 @@ static void judge(const struct machine *m, const struct lang_probe_type *pt, str
 	case LP_FENTRY: case LP_FEXIT:
 		if (need_btf(m, v) &&
 		    need_config(m, v, "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS",
-				"use a kernel built with CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y (BPF trampolines)"))
-			sonde_lacks(v, pt->name, "use tracepoint: or rawtracepoint: probes where one fits");
+				"use a kernel built with CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y (BPF trampolines)") &&
+		    need_privilege(m, v))
+			need_trampolines(v);
 		return;
 	case LP_ITER:
 		if (need_btf(m, v))

@@ -259,7 +259,9 @@ const struct help_entry help_entries[] = {
 	E("fentry", "fentry:[MODULE:]FUNCTION", "kernel function entry through BPF trampolines (BTF)",
 	  "fentry:vfs_read { @[comm] = count(); }"),
 	E("fexit", "fexit:[MODULE:]FUNCTION", "kernel function return through BPF trampolines (BTF)",
-	  "fexit:vfs_read { @[comm] = count(); }"),
+	  "fexit:vfs_read { @[comm] = hist(retval); }"),
+	E("lsm", "lsm:HOOK", "a kernel security hook (BPF LSM); return -1 with --unsafe denies",
+	  "lsm:file_open { printf(\"%s\\n\", str(args.file->f_path.dentry->d_name.name)); }"),
 	E("iter", "iter:task, iter:task_file, iter:task_vma, ...", "walk kernel objects with a BPF iterator",
 	  "iter:task { printf(\"%d %s\\n\", ctx->task->pid, ctx->task->comm); }"),
 };

@@ -74,9 +74,11 @@ static const struct type *var_arg(struct sema *s, struct node *n)
 	return type_int(8, false);
 }
 
-/* retval: the provider's return value; every target must have one. */
+/* retval: the provider's return value; every target must have one, of
+ * one type (integers of any size merge into the widest). */
 static const struct type *var_retval(struct sema *s, struct node *n)
 {
+	const struct type *result = NULL;
 	for (int i = 0; i < sema_ntargets(s); i++) {
 		const struct prog_group *g = sema_target(s, i);
 		if (!g->prov || !g->prov->emit_retval) {
@@ -85,8 +87,26 @@ static const struct type *var_retval(struct sema *s, struct node *n)
 					  sema_probe_name(g));
 			return type_none();
 		}
+		const struct type *t = type_int(8, false);
+		char *why = NULL;
+		if (g->prov->retval_type && !(t = g->prov->retval_type(&g->target, sema_types(s), &why))) {
+			sema_fail(s, n->loc, "'retval' is not available in %s: %s", g->target.name,
+				  why ? why : "it has no return value");
+			free(why);
+			return type_none();
+		}
+		const struct type *merged = !result ? t : type_equal(result, t) ? result
+					  : type_is_integer(result) && type_is_integer(t)
+						  ? type_merge(sema_types(s), result, t) : NULL;
+		if (!merged) {
+			char a[128], b[128];
+			return sema_fail(s, n->loc, "'retval' is %s in %s but %s in %s: split the probe",
+					 type_name(result, a, sizeof(a)), sema_target(s, 0)->target.name,
+					 type_name(t, b, sizeof(b)), g->target.name);
+		}
+		result = merged;
 	}
-	return type_int(8, false);
+	return result ? result : type_int(8, false);
 }
 
 /* args: the record the provider describes; every target must have one. */

@@ -12,6 +12,7 @@
 
 #include "help.h"
 #include "language.h"
+#include "probe.h"
 #include "sonde.h"
 
 #include "check.h"
@@ -60,7 +61,8 @@ static void test_coverage(void)
 		const char *name = help_entries[i].name;
 		bool known = strcmp(name, "arg") == 0 || stdlib_find_var(name) ||
 			     func_in(stdlib_funcs, stdlib_nfuncs, name) || func_in(stdlib_aggs, stdlib_naggs, name) ||
-			     func_in(stdlib_map_funcs, stdlib_nmap_funcs, name) || lang_probe_type_find(name);
+			     func_in(stdlib_map_funcs, stdlib_nmap_funcs, name) || lang_probe_type_find(name) ||
+			     probe_provider_find(name); /* sonde's own probe types (lsm) */
 		if (!lang_probe_type_find(name))
 			CHECKF(known == help_implemented(name), "help_implemented(%s) is %d", name, !known);
 		/* bpftrace's names sonde lacks may have their entry ready */

@@ -402,7 +402,6 @@ static void test_unknown_type(void)
 	check_error("tracepiont:syscalls:sys_enter_read",
 		    "unknown probe type 'tracepiont'; did you mean 'tracepoint'?");
 	check_error("kprobe:do_sys_open", "probe type 'kprobe' is not supported by sonde yet");
-	check_error("f:vfs_read", "probe type 'f' (fentry) is not supported by sonde yet");
 	CHECK_STR(probe_provider_find("U")->name, "usdt");
 	check_error("ur:/no/such/binary:f", "uretprobe: cannot find '/no/such/binary': No such file or directory");
 	/* "tracepoint:" left out, with or without a typo in the category:
@@ -620,6 +619,42 @@ static void test_formats(void)
 	tp_format_cache_free(); /* twice is harmless */
 }
 
+/* fentry/fexit (kfunc/kretfunc, f/fr) and lsm: functions and hooks from
+ * kernel BTF; names carry the module as latest bpftrace prints them. */
+static void test_fentry_lsm(void)
+{
+	if (!kbtf_available())
+		return;
+	check_single("f:vfs_read", PT_FENTRY, "fentry:vmlinux:vfs_read", "vmlinux:vfs_read", "fentry/vfs_read");
+	check_single("kfunc:vmlinux:vfs_read", PT_FENTRY, "fentry:vmlinux:vfs_read", "vmlinux:vfs_read",
+		     "fentry/vfs_read");
+	check_single("kretfunc:vfs_write", PT_FEXIT, "fexit:vmlinux:vfs_write", "vmlinux:vfs_write",
+		     "fexit/vfs_write");
+	check_single("fr:vfs_read", PT_FEXIT, "fexit:vmlinux:vfs_read", "vmlinux:vfs_read", "fexit/vfs_read");
+	check_single("lsm:file_open", PT_LSM, "lsm:file_open", "file_open", "lsm/file_open");
+	check_error("fentry:vfs_reed", "fentry: no function 'vfs_reed' in the kernel's BTF; did you mean 'vfs_read'?");
+	check_error("fexit:no_such_module_xyz:vfs_read",
+		    "kernel module 'no_such_module_xyz' not found (it has no BTF in /sys/kernel/btf)");
+	check_error("fentry:a:b:c", "fentry takes 1 or 2 arguments: fentry[:MODULE]:FUNCTION");
+	check_error("fentry:vmlinux:no_such_fn_*", "fentry: no kernel function matches 'vmlinux:no_such_fn_*'");
+	check_error("lsm:file_opn", "unknown LSM hook 'file_opn'; did you mean 'file_open'?");
+	check_error("lsm:a:b", "lsm takes 1 argument: lsm:HOOK (e.g. lsm:file_open)");
+	/* wildcards: one target per function, in BTF order, none twice */
+	struct expansion e = expand("fentry:vfs_rea*");
+	CHECKF(e.ret == 0 && e.n >= 2, "fentry:vfs_rea*: %d targets %s", e.n, e.errors);
+	bool read = false;
+	for (int i = 0; i < e.n; i++) {
+		read |= strcmp(e.t[i].name, "fentry:vmlinux:vfs_read") == 0;
+		for (int j = 0; j < i; j++)
+			CHECKF(strcmp(e.t[i].name, e.t[j].name) != 0, "%s twice", e.t[i].name);
+	}
+	CHECK(read);
+	expansion_free(&e);
+	e = expand("lsm:file_*");
+	CHECKF(e.ret == 0 && e.n >= 5, "lsm:file_*: %d targets %s", e.n, e.errors);
+	expansion_free(&e);
+}
+
 int main(void)
 {
 	test_registry();
@@ -636,6 +671,7 @@ int main(void)
 	test_every_bpftrace_probe_type();
 	test_tracepoint_suggestions();
 	test_formats();
+	test_fentry_lsm();
 	tp_format_cache_free();
 	if (failures) {
 		fprintf(stderr, "test_probes: %d failure(s)\n", failures);
