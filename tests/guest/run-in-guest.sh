@@ -195,7 +195,7 @@ if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
 RUN=$(mktemp -d /tmp/sonde-guest.XXXXXX) || die "mktemp failed"
 QPID=
 cleanup() {
-	[ -n "$QPID" ] && kill -KILL "$QPID" 2>/dev/null
+	[ -n "$QPID" ] && kill -TERM "$QPID" 2>/dev/null # timeout passes it on to QEMU
 	rm -rf "$RUN"
 }
 trap cleanup EXIT
