@@ -40,6 +40,8 @@ enum probe_type {
 	PT_ITER,
 	PT_SELF,
 	PT_USDT,
+	PT_KPROBE,
+	PT_KRETPROBE,
 	PT__COUNT
 };
 
