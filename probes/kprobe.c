@@ -633,7 +633,7 @@ static enum addr_space kernel_pointers(const struct probe_target *t)
 
 /* ---- -l --------------------------------------------------------------------------- */
 
-/* "kprobe:fn" for every probeable function matching the pattern, one a name
+/* "kprobe:fn" for every traceable function matching the pattern, one a name
  * (bpftrace 0.17's format; "MODULE:PATTERN" limits it to a module). */
 static int kprobe_list(const struct probe_provider *self, const struct probe_list_request *req)
 {
@@ -658,7 +658,8 @@ static int kprobe_list(const struct probe_provider *self, const struct probe_lis
 		const struct kfunc *f = &k->funcs[i];
 		if (i > 0 && strcmp(k->funcs[i - 1].name, f->name) == 0)
 			continue;
-		if (!probe_wildcard_match(s.func, f->name) || is_clone(f->name) || blacklisted(f->name))
+		/* blacklisted ones too, as bpftrace 0.17 lists them */
+		if (!probe_wildcard_match(s.func, f->name) || is_clone(f->name))
 			continue;
 		if (s.module && (!f->module || strcmp(f->module, s.module) != 0))
 			continue;
