@@ -43,6 +43,8 @@ enum probe_type {
 	PT_FENTRY,
 	PT_FEXIT,
 	PT_LSM,
+	PT_KPROBE,
+	PT_KRETPROBE,
 	PT__COUNT
 };
 

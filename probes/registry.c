@@ -16,6 +16,7 @@
 #include "suggest.h"
 
 extern const struct probe_provider probe_usdt;
+extern const struct probe_provider probe_kprobe, probe_kretprobe;
 extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
 	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
 	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter, probe_self,
@@ -40,6 +41,8 @@ static const struct probe_provider *const providers[] = {
 	&probe_fentry,
 	&probe_fexit,
 	&probe_lsm,
+	&probe_kprobe,
+	&probe_kretprobe,
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 

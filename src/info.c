@@ -238,7 +238,7 @@ static void judge(const struct machine *m, const struct lang_probe_type *pt, str
 	case LP_KPROBE: case LP_KRETPROBE:
 		if (need_config(m, v, "CONFIG_KPROBES", noktrace) &&
 		    need_config(m, v, "CONFIG_KPROBE_EVENTS", noktrace) && need_pmu(v, "kprobe", "CONFIG_KPROBES"))
-			sonde_lacks(v, pt->name, "use tracepoint: or rawtracepoint: probes where one fits");
+			need_privilege(m, v);
 		return;
 	case LP_UPROBE: case LP_URETPROBE: case LP_USDT:
 		if (need_config(m, v, "CONFIG_UPROBES", "use a kernel built with CONFIG_UPROBES=y") &&

@@ -74,8 +74,9 @@ mkdir -p "$CACHE" || die77 "cannot create cache dir $CACHE"
 
 # The 9p, virtio and overlay drivers are modules in Debian's kernel and the
 # .deb has no modules.dep: these plus their depends= closure go into the
-# initramfs, loaded in dependency order.
-GUEST_MODULES="virtio_pci 9pnet_virtio 9p overlay"
+# initramfs, loaded in dependency order. null_blk gives the guest a block
+# device (/dev/nullb0, no memory behind it) for block I/O tests.
+GUEST_MODULES="virtio_pci 9pnet_virtio 9p overlay null_blk"
 
 # resolve_package: the linux-image-ABI-amd64 the metapackage points to now
 # (the ABI name moves every few weeks and old ones leave the mirror).
@@ -104,12 +105,17 @@ module_closure() {
 	done
 }
 
+# cache_ready DIR: built, and with the modules this script loads.
+cache_ready() {
+	[ -f "$1/ready" ] && [ "$(cat "$1/ready")" = "$GUEST_MODULES" ]
+}
+
 # build_cache PKG: download PKG, keep the ELF vmlinux (PVH boot: no 5 s of
 # emulated XZ decompression), config, System.map, and an initramfs of
 # static busybox + the modules. Runs under the cache lock.
 build_cache() {
 	local pkg=$1 dest=$CACHE/$1 work deb kv vmlinuz off file
-	[ -f "$dest/ready" ] && return 0
+	cache_ready "$dest" && return 0
 	work=$(mktemp -d "$CACHE/build.XXXXXX") || return 1
 	chmod 755 "$work" # apt-get download drops to _apt when it can
 	echo "run-in-guest: downloading $pkg (once; cached in $CACHE)" >&2
@@ -144,7 +150,7 @@ build_cache() {
 	cp "$BUSYBOX" "$work/out/initrd/bin/busybox"
 	(cd "$work/out/initrd" && find . | "$BUSYBOX" cpio -o -H newc 2>/dev/null) >"$work/out/initrd.cpio" || { rm -rf "$work"; return 1; }
 	rm -rf "$work/out/initrd"
-	touch "$work/out/ready"
+	echo "$GUEST_MODULES" >"$work/out/ready"
 	rm -rf "$dest"
 	mv "$work/out" "$dest" && rm -rf "$work"
 }
@@ -158,7 +164,7 @@ prepare() {
 	pkg=$(resolve_package)
 	if [ -z "$pkg" ] || ! build_cache "$pkg"; then
 		# Offline or an old ABI gone: the last kernel that was cached still works.
-		if [ -f "$CACHE/current" ] && [ -f "$CACHE/$(cat "$CACHE/current")/ready" ]; then
+		if [ -f "$CACHE/current" ] && cache_ready "$CACHE/$(cat "$CACHE/current")"; then
 			pkg=$(cat "$CACHE/current")
 		elif [ -z "$pkg" ]; then
 			flock -u 9
@@ -175,7 +181,7 @@ prepare() {
 
 # A cached kernel is used as is; the metapackage is asked only when there
 # is none (--prepare asks every time, to follow the ABI bumps).
-if [ "$MODE" = prepare ] || [ ! -f "$CACHE/current" ] || [ ! -f "$CACHE/$(cat "$CACHE/current")/ready" ]; then
+if [ "$MODE" = prepare ] || [ ! -f "$CACHE/current" ] || ! cache_ready "$CACHE/$(cat "$CACHE/current")"; then
 	prepare
 else
 	KDIR=$CACHE/$(cat "$CACHE/current")
@@ -261,6 +267,7 @@ if [ -n "$SHARE" ]; then
 fi
 cp /run/sonde-guest-cmd.sh \$R/run/sonde-guest-cmd.sh
 hostname sonde-guest
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 stty -onlcr 2>/dev/null
 echo "@@SONDE_GUEST_${NONCE}_START"
 chroot \$R /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\

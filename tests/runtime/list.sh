@@ -173,8 +173,8 @@ expect_eq "a category without tracepoint: (second pattern)" \
 stdin:1:13: error: unknown probe type 'syscalls'; did you mean 'tracepoint:syscalls:sys_enter_read'?" \
 	"$RC $OUT
 $(head -1 <<<"$ERR")"
-run_sonde -l 'kprobe:vfs_*'
-expect_eq "a type sonde lacks" "stdin:1:1: error: probe type 'kprobe' is not supported by sonde yet" \
+run_sonde -l 'bench:vfs_*'
+expect_eq "a type sonde lacks" "stdin:1:1: error: probe type 'bench' is not supported by sonde yet" \
 	"$(head -1 <<<"$ERR")"
 run_sonde -l nosuch_script.bt
 expect_eq "a missing script file: warned, listed as a pattern" "0 

@@ -122,10 +122,10 @@ static void test_driver(void)
 		      "stdin:1:13: error: unknown probe type 'intreval'; did you mean 'interval'?\n"
 		      "interval:s:,intreval:*\n"
 		      "            ^~~~~~~~\n");
-	CHECK_LISTING("kprobe:vfs_read", 1, "",
-		      "stdin:1:1: error: probe type 'kprobe' is not supported by sonde yet\n"
-		      "kprobe:vfs_read\n"
-		      "^~~~~~\n");
+	CHECK_LISTING("bench:vfs_read", 1, "",
+		      "stdin:1:1: error: probe type 'bench' is not supported by sonde yet\n"
+		      "bench:vfs_read\n"
+		      "^~~~~\n");
 	struct listing r = run("interval:s:", true);
 	CHECKF(strcmp(r.out, "interval:s:\n") == 0, "-v adds nothing to interval: %s", r.out);
 	listing_free(&r);

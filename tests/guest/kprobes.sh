@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# kprobe and kretprobe on a kernel that has them (Debian 12's, in a QEMU
+# guest: see lib.bash), in one boot: exact counts, argN, retval, func,
+# probe, kstack, module functions, wildcards (one kprobe per function on
+# 6.1, which has no kprobe_multi) with the same number of probes as
+# bpftrace 0.17 attaches, -l, errors, clean detach, and the kprobe
+# examples (hello world on clone, disksnoop, tcpconnect). Output is
+# compared byte for byte with bpftrace 0.17 run in the same guest where
+# 0.17 has the feature.
+. "$(dirname "$0")/lib.bash"
+
+# A workload of exactly N sleeps, each a process of its own; bpftrace
+# 0.17's -c splits on spaces, so it is a script file.
+sleeps() {
+	local i
+	: >"$TMP/sleeps.sh"
+	for i in $(seq "$1"); do echo "/bin/sleep 0.01" >>"$TMP/sleeps.sh"; done
+}
+sleeps 5
+DD="/bin/dd if=/dev/zero of=/dev/null bs=100 count=3"
+
+snapshot_bpf
+
+# ---- exact counts --------------------------------------------------------------
+run_sonde -c "/bin/sh $TMP/sleeps.sh" -e 'kprobe:do_nanosleep /comm == "sleep"/ { @ = count(); }'
+expect_match "kprobe:do_nanosleep counts 5 sleeps exactly" '^@: 5$' "$OUT"
+same_as_bpftrace "kprobe count" -c "/bin/sh $TMP/sleeps.sh" \
+	-e 'k:do_nanosleep /comm == "sleep"/ { @ = count(); }'
+
+# ---- argN, retval, func, probe ---------------------------------------------------
+run_sonde -c "$DD" -e 'kprobe:vfs_read /comm == "dd" && arg2 == 100/ { @[arg2] = count(); }'
+expect_match "kprobe arg2 is vfs_read's count" '^@\[100\]: 3$' "$OUT"
+same_as_bpftrace "kprobe argN" -c "$DD" -e 'kprobe:vfs_read /comm == "dd"/ { @[arg2] = sum(arg2); }'
+
+run_sonde -c "$DD" -e 'kretprobe:vfs_read /comm == "dd"/ { @[retval] = count(); }'
+expect_match "kretprobe retval is what vfs_read returned" '^@\[100\]: 3$' "$OUT"
+same_as_bpftrace "kretprobe retval" -c "$DD" -e 'kr:vfs_read /comm == "dd"/ { @[retval] = sum(retval); }'
+
+same_as_bpftrace "kprobe probe and func" -c "$DD" \
+	-e 'kprobe:vfs_read /comm == "dd"/ { @[probe, func] = count(); }'
+# bpftrace 0.17 names the caller at a kretprobe; the latest names the function, as sonde does
+run_sonde -c "$DD" -e 'kretprobe:vfs_read /comm == "dd"/ { @[probe, func] = count(); }'
+expect_match "kretprobe func is the probed function" '^@\[kretprobe:vfs_read, vfs_read\]: [0-9]+$' "$OUT"
+
+# ---- kstack ------------------------------------------------------------------------
+same_as_bpftrace "kstack at a kprobe" -c "/bin/sh $TMP/sleeps.sh" \
+	-e 'kprobe:do_nanosleep /comm == "sleep"/ { @a[kstack] = count(); @b[kstack(3)] = count(); }'
+
+# ---- an offset, a module -------------------------------------------------------------
+run_sonde -c "/bin/sh $TMP/sleeps.sh" -e 'kprobe:do_nanosleep+0 /comm == "sleep"/ { @ = count(); }'
+expect_match "kprobe:fn+0" '^@: 5$' "$OUT"
+run_sonde -e 'kprobe:vfs_read+4 { exit(); }'
+expect_match "kprobe:fn+offset inside an instruction: the kernel's refusal, explained" \
+	'not at an instruction boundary' "$ERR"
+run_sonde -c '/bin/cat /etc/hostname' -e 'kprobe:overlay:ovl_open /comm == "cat"/ { @[probe, func] = count(); }'
+expect_match "kprobe:MODULE:FUNCTION (overlay, the guest's root)" \
+	'^@\[kprobe:overlay:ovl_open, ovl_open\]: [1-9][0-9]*$' "$OUT"
+
+# ---- wildcards: one kprobe per function, as many as bpftrace attaches ------------------
+for pattern in 'vfs_rea*' 'vfs_*' 'tcp_v4_*'; do
+	want=$(timeout -s INT 120 bpftrace -e "kprobe:$pattern { } BEGIN { exit(); }" 2>&1 | grep -m1 '^Attaching')
+	got=$(timeout -s INT 120 "$SONDE" -e "kprobe:$pattern { } BEGIN { exit(); }" 2>&1 | grep -m1 '^Attaching')
+	expect_eq "kprobe:$pattern attaches as many probes as bpftrace" "$want" "$got"
+done
+same_as_bpftrace "kprobe wildcard counts per probe" -c "$DD" \
+	-e 'kprobe:vfs_rea* /comm == "dd"/ { @[probe] = count(); }'
+
+# A function on the kprobe blacklist that ftrace lists: skipped under a
+# wildcard (with a warning), an error when named.
+black=$(comm -12 <(sed -n 's/.*\t//p' /sys/kernel/debug/kprobes/blacklist | sort -u) \
+	<(sed 's/ .*//' /sys/kernel/tracing/available_filter_functions | grep -v '\.' | sort -u) | head -n 1)
+if [ -n "$black" ]; then
+	run_sonde -e "kprobe:$black { }"
+	expect_match "a blacklisted function named: an error" "cannot be probed \(it is on the kernel's kprobe blacklist\)" "$ERR"
+	run_sonde -e "kprobe:${black}* { } BEGIN { exit(); }"
+	expect_match "a blacklisted function under a wildcard: skipped with a warning" \
+		"warning: kprobe: skipping ('$black'|.*blacklist.*'$black')" "$ERR"
+else
+	skip "no function both on the kprobe blacklist and in available_filter_functions"
+fi
+run_sonde -e 'kprobe:vfs_reed { }'
+expect_match "a misspelled function: the closest one suggested" "no kernel function 'vfs_reed' .*did you mean 'vfs_read'\?" "$ERR"
+run_sonde -e 'kprobe:rcu_nmi_enter { }'
+expect_match "a notrace function: a clear error" "no kernel function 'rcu_nmi_enter' that can be probed" "$ERR"
+
+# ---- without kprobes (SONDE_KPROBES=0 acts as this project's development kernel) -------
+ERR=$(SONDE_KPROBES=0 "$SONDE" -e 'kprobe:do_sys_openat2 { }' 2>&1)
+expect_match "no kprobes: the kernel option and the tracepoint covering the event" \
+	"kprobe: this kernel has no kprobes \(it was built without CONFIG_KPROBES or CONFIG_KPROBE_EVENTS\); tracepoint:syscalls:sys_enter_openat covers the same event" "$ERR"
+
+# ---- -l -------------------------------------------------------------------------------
+for pattern in 'kprobe:vfs_rea*' 'kretprobe:tcp_v4_*' 'kprobe:*'; do
+	bpftrace -l "$pattern" >"$TMP/want" 2>&1
+	"$SONDE" -l "$pattern" >"$TMP/got" 2>&1
+	if cmp -s "$TMP/want" "$TMP/got"; then
+		pass "-l '$pattern' (same as bpftrace: $(wc -l <"$TMP/got") lines)"
+	else
+		fail "-l '$pattern' (same as bpftrace)"
+		diff "$TMP/want" "$TMP/got" | head -n 20 | sed 's/^/    /'
+	fi
+done
+run_sonde -l 'kprobe:overlay:ovl_open*'
+expect_eq "-l kprobe:MODULE:PATTERN" "kprobe:ovl_open
+kprobe:ovl_open_realfile" "$OUT"
+run_sonde --info
+expect_match "--info: kprobes work here" '^  kprobe: yes$' "$OUT"
+
+# ---- the examples -----------------------------------------------------------------------
+# run_example FILE WORKLOAD...: start it, run the workload, stop it with Ctrl-C.
+run_example() {
+	local file=$1
+	shift
+	"$SONDE" "$SRCDIR/examples/$file" >"$TMP/out" 2>"$TMP/err" &
+	local pid=$!
+	wait_until 60 file_has "$TMP/out" '^Attaching'
+	"$@" >/dev/null 2>&1
+	sleep 0.5
+	kill -INT "$pid"
+	wait "$pid"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+run_example hello_clone.bt sh -c '/bin/true; /bin/true'
+expect_eq "hello_clone.bt exits 0" 0 "$RC"
+expect_match "hello_clone.bt greets each clone" '^hello from sh \(pid [0-9]+\)$' "$OUT"
+
+run_example disksnoop.bt dd if=/dev/zero of=/dev/nullb0 bs=4k count=20 oflag=direct
+expect_eq "disksnoop.bt exits 0" 0 "$RC"
+expect_match "disksnoop.bt: a latency histogram" '^@usecs:$' "$OUT"
+expect_match "disksnoop.bt: dd's requests (20, or fewer if merged)" '^@requests: (1?[0-9]|20)$' "$OUT"
+
+run_example tcpconnect.bt bash -c 'echo > /dev/tcp/127.0.0.1/9; echo > /dev/tcp/127.0.0.1/4242'
+expect_eq "tcpconnect.bt exits 0" 0 "$RC"
+expect_match "tcpconnect.bt header" '^PID +COMM +SADDR +DADDR +DPORT$' "$OUT"
+expect_match "tcpconnect.bt: the loopback connection to port 9" '^[0-9]+ +bash +127\.0\.0\.1 +127\.0\.0\.1 +9$' "$OUT"
+expect_match "tcpconnect.bt: and to port 4242" '^[0-9]+ +bash +127\.0\.0\.1 +127\.0\.0\.1 +4242$' "$OUT"
+
+# ---- clean detach -------------------------------------------------------------------------
+expect_nothing_left "every kprobe run"
+expect_eq "bpftool prog list: no kprobe program left in the guest" "" \
+	"$(bpftool prog list 2>/dev/null | grep -w kprobe)"
+finish
