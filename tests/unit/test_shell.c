@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "help.h"
+#include "info.h"
 #include "shell.h"
 
 #include "check.h"
@@ -19,15 +20,18 @@ static void test_commands_have_help(void)
 	}
 }
 
-/* The probe types a program needs are those sonde has (help_implemented):
- * a lesson's fentry way compiles once sonde has fentry. */
+/* The probe types a program needs are those sonde has (help_implemented)
+ * and this kernel runs (info_probe_type_works): a kprobe is refused at
+ * compile time on a kernel without kprobes. */
 static bool types_implemented(const char *program)
 {
 	static const char *const types[] = { "kprobe:", "kretprobe:", "fentry:", "fexit:" };
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "%.*s", (int)strlen(types[i]) - 1, types[i]);
-		if (strstr(program, types[i]) && !help_implemented(name))
+		char why[256], fix[256];
+		if (strstr(program, types[i]) &&
+		    (!help_implemented(name) || !info_probe_type_works(name, why, sizeof(why), fix, sizeof(fix))))
 			return false;
 	}
 	return true;
