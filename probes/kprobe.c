@@ -178,6 +178,17 @@ static bool blacklisted(const char *name)
 	return k->nblack && bsearch(&name, k->blacklist, (size_t)k->nblack, sizeof(char *), str_cmp);
 }
 
+/* f is in MODULE: anywhere when MODULE is NULL, the kernel proper for
+ * "vmlinux" (as bpftrace names it). */
+static bool in_module(const struct kfunc *f, const char *module)
+{
+	if (!module)
+		return true;
+	if (strcmp(module, "vmlinux") == 0)
+		return !f->module;
+	return f->module && strcmp(f->module, module) == 0;
+}
+
 /* The entry for NAME (in MODULE, or anywhere when MODULE is NULL). */
 static const struct kfunc *kfunc_find(const char *name, const char *module)
 {
@@ -191,7 +202,7 @@ static const struct kfunc *kfunc_find(const char *name, const char *module)
 			hi = mid;
 	}
 	for (int i = lo; i < k->n && strcmp(k->funcs[i].name, name) == 0; i++)
-		if (!module || (k->funcs[i].module && strcmp(k->funcs[i].module, module) == 0))
+		if (in_module(&k->funcs[i], module))
 			return &k->funcs[i];
 	return NULL;
 }
@@ -344,7 +355,11 @@ static void push_target(enum probe_type type, const char *provider, const struct
 	t->type = type;
 	if (s->module) {
 		t->name = xasprintf("%s:%s:%s%s", provider, s->module, fn, off);
-		t->target = xasprintf("%s:%s%s", s->module, fn, off);
+		/* the kernel knows vmlinux's functions by their names alone */
+		if (strcmp(s->module, "vmlinux") == 0)
+			t->target = xasprintf("%s%s", fn, off);
+		else
+			t->target = xasprintf("%s:%s%s", s->module, fn, off);
 	} else {
 		t->name = xasprintf("%s:%s%s", provider, fn, off);
 		t->target = xasprintf("%s%s", fn, off);
@@ -379,7 +394,7 @@ static void report_not_found(const char *provider, const struct kspec *s, srcloc
 	suggestion_init(&near, s->func);
 	const struct kfunc_list *k = kfunc_list();
 	for (int i = 0; i < k->n; i++)
-		if (!s->module || (k->funcs[i].module && strcmp(k->funcs[i].module, s->module) == 0))
+		if (in_module(&k->funcs[i], s->module))
 			suggestion_consider(&near, k->funcs[i].name);
 	const char *where = s->module ? " in module " : "";
 	const char *mod = s->module ? s->module : "";
@@ -412,7 +427,7 @@ static int expand_wildcard(enum probe_type type, const char *provider, const str
 		const struct kfunc *f = &k->funcs[i];
 		if (!probe_wildcard_match(s->func, f->name) || is_clone(f->name))
 			continue;
-		if (s->module && (!f->module || strcmp(f->module, s->module) != 0))
+		if (!in_module(f, s->module))
 			continue;
 		/* one probe per name: the same name in vmlinux and a module is one kprobe */
 		if (!s->module && i > 0 && strcmp(k->funcs[i - 1].name, f->name) == 0)
@@ -661,7 +676,7 @@ static int kprobe_list(const struct probe_provider *self, const struct probe_lis
 		/* blacklisted ones too, as bpftrace 0.17 lists them */
 		if (!probe_wildcard_match(s.func, f->name) || is_clone(f->name))
 			continue;
-		if (s.module && (!f->module || strcmp(f->module, s.module) != 0))
+		if (!in_module(f, s.module))
 			continue;
 		fprintf(req->out, "%s:%s\n", self->name, f->name);
 		printed++;
