@@ -25,17 +25,24 @@ bad() { FAILS=$((FAILS + 1)); echo "FAIL - $1"; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/guest-harness.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 1
+# A host file under /tmp outside the cwd (CI may clone and build under
+# /tmp): the guest must see it.
+VISIBLE=$(mktemp "${TMPDIR:-/tmp}/guest-visible.XXXXXX")
+trap 'rm -rf "$WORK" "$VISIBLE"' EXIT
+echo "from the host" >"$VISIBLE"
+export VISIBLE
 
 # Everything inside one boot prints key=value lines; the host compares.
-out=$("$RUN" --timeout 300 -- bash -c '
+out=$(SONDE_GUEST_ENV=VISIBLE "$RUN" --timeout 300 -- bash -c '
 	echo "argv=$#:$0|$1|$2"
 	echo "uid=$(id -u)"
 	echo "cwd=$PWD"
 	echo "written" >from-guest.txt
 	touch /etc/sonde-guest-probe && echo "etc=writable"
-	for fs in /sys/kernel/tracing:tracefs /sys/kernel/debug:debugfs /sys/fs/bpf:bpf /tmp:tmpfs; do
+	for fs in /sys/kernel/tracing:tracefs /sys/kernel/debug:debugfs /sys/fs/bpf:bpf /run:tmpfs; do
 		grep -q " ${fs%%:*} ${fs#*:} " /proc/mounts && echo "mount=${fs#*:}"
 	done
+	echo "visible=$(cat "$VISIBLE")"
 	[ -e /sys/kernel/debug/kprobes/blacklist ] && echo "kprobes=yes"
 	[ -e /sys/kernel/btf/vmlinux ] && echo "btf=yes"
 	printf "last line without newline"
@@ -51,6 +58,7 @@ expect_line "uid=0" "runs as root"
 expect_line "cwd=$WORK" "runs in the caller's cwd"
 expect_line "etc=writable" "the root is writable (overlay)"
 for fs in tracefs debugfs bpf tmpfs; do expect_line "mount=$fs" "$fs is mounted"; done
+expect_line "visible=from the host" "a host file under /tmp is visible in the guest"
 expect_line "kprobes=yes" "the guest kernel has kprobes"
 expect_line "btf=yes" "the guest kernel has BTF"
 [[ $out == *"last line without newline" ]] && ok "a last line without newline is kept" || bad "last line: $(tail -c 60 <<<"$out")"

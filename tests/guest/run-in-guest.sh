@@ -14,7 +14,9 @@
 # there reach the host. COMMAND runs as root with that cwd, stdin /dev/null,
 # stdout and stderr merged and streamed; /proc, /sys, /dev, tracefs
 # (/sys/kernel/tracing), debugfs (/sys/kernel/debug), bpffs (/sys/fs/bpf),
-# securityfs and cgroup2 are mounted, and /tmp, /run, /var/tmp are empty tmpfs.
+# securityfs and cgroup2 are mounted, and /run is an empty tmpfs. /tmp and
+# /var/tmp stay the host's (through the overlay: writes stay in the guest):
+# a checkout or build under /tmp, as CI's may be, must be visible inside.
 #
 # Exit status: COMMAND's; 124 on timeout; 125 if the guest died (panic);
 # 77 if no guest can be had here (no qemu, no busybox-static, the kernel
@@ -259,8 +261,7 @@ mount -t debugfs debugfs \$R/sys/kernel/debug
 mount -t bpf bpf \$R/sys/fs/bpf
 mount -t securityfs securityfs \$R/sys/kernel/security
 mount -t cgroup2 cgroup2 \$R/sys/fs/cgroup
-for d in /tmp /run /var/tmp; do mount -t tmpfs tmpfs \$R\$d; done
-chmod 1777 \$R/tmp \$R/var/tmp
+mount -t tmpfs tmpfs \$R/run
 if [ -n "$SHARE" ]; then
 	mkdir -p \$R$SHARE
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=mmap work \$R$SHARE || boot_fail "9p share"
