@@ -71,24 +71,27 @@ else
 fi
 
 # ---- lsm: audit, and deny only when asked with --unsafe ---------------------------
-mkdir -p /tmp/lsm && echo secret >/tmp/lsm/secret.txt && cp /bin/cat /tmp/lsm/lsmcat
+# On tmpfs (/run in the guest): a file on the overlay that is the guest's
+# /tmp is opened twice (overlayfs opens the backing file too), and the
+# count below is exact.
+mkdir -p /run/lsm && echo secret >/run/lsm/secret.txt && cp /bin/cat /run/lsm/lsmcat
 LSM_FILTER='/comm == "lsmcat" && str(args.file->f_path.dentry->d_name.name) == "secret.txt"/'
 run_sonde -e "lsm:file_open $LSM_FILTER { @open[str(args.file->f_path.dentry->d_name.name), comm] = count(); }" \
-	-c "/tmp/lsm/lsmcat /tmp/lsm/secret.txt"
+	-c "/run/lsm/lsmcat /run/lsm/secret.txt"
 expect_eq "lsm:file_open audits and allows" "Attaching 1 probe...
 secret
 
 
 @open[secret.txt, lsmcat]: 1" "$OUT"
-run_sonde --unsafe -e "lsm:file_open $LSM_FILTER { return -1; }" -c "/tmp/lsm/lsmcat /tmp/lsm/secret.txt"
+run_sonde --unsafe -e "lsm:file_open $LSM_FILTER { return -1; }" -c "/run/lsm/lsmcat /run/lsm/secret.txt"
 expect_eq "lsm return -1 denies the open (EPERM)" "Attaching 1 probe..." "$OUT"
-expect_match "the denied open fails with EPERM" 'lsmcat: /tmp/lsm/secret.txt: Operation not permitted' "$ERR"
-expect_eq "allowed again once sonde has exited" "secret" "$(/tmp/lsm/lsmcat /tmp/lsm/secret.txt 2>&1)"
-run_sonde -e "lsm:file_open $LSM_FILTER { return -1; }" -c "/tmp/lsm/lsmcat /tmp/lsm/secret.txt"
+expect_match "the denied open fails with EPERM" 'lsmcat: /run/lsm/secret.txt: Operation not permitted' "$ERR"
+expect_eq "allowed again once sonde has exited" "secret" "$(/run/lsm/lsmcat /run/lsm/secret.txt 2>&1)"
+run_sonde -e "lsm:file_open $LSM_FILTER { return -1; }" -c "/run/lsm/lsmcat /run/lsm/secret.txt"
 expect_match "without --unsafe a return value is refused" 'run sonde with --unsafe' "$ERR"
 
 # the example audits: the header, then a line for the file opened
-run_sonde "$SRCDIR/examples/lsm_file_open.bt" -c "/tmp/lsm/lsmcat /tmp/lsm/secret.txt"
+run_sonde "$SRCDIR/examples/lsm_file_open.bt" -c "/run/lsm/lsmcat /run/lsm/secret.txt"
 expect_match "examples/lsm_file_open.bt header" '^PID +COMM +FILE$' "$OUT"
 expect_match "examples/lsm_file_open.bt sees the open" '^[0-9]+ +lsmcat +secret.txt$' "$OUT"
 
