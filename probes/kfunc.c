@@ -537,7 +537,8 @@ int kfunc_list(FILE *out, const struct kfunc_listing *l)
 {
 	struct listing ls = { .l = l };
 	kfunc_each(l->module_pattern, l->name_pattern, l->traceable, collect, &ls);
-	qsort(ls.v, (size_t)ls.n, sizeof(*ls.v), compare_listed);
+	if (ls.n > 1) /* qsort(NULL, 0) is undefined: nothing listed */
+		qsort(ls.v, (size_t)ls.n, sizeof(*ls.v), compare_listed);
 	struct kfunc_printer *p = l->verbose ? kfunc_printer_new() : NULL;
 	int printed = 0;
 	for (int i = 0; i < ls.n; i++) {

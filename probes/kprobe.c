@@ -116,7 +116,8 @@ static void read_functions(const char *path)
 		kfuncs.funcs[kfuncs.n++] = (struct kfunc){ xstrdup(line), module };
 	}
 	fclose(f);
-	qsort(kfuncs.funcs, (size_t)kfuncs.n, sizeof(*kfuncs.funcs), kfunc_cmp);
+	if (kfuncs.n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(kfuncs.funcs, (size_t)kfuncs.n, sizeof(*kfuncs.funcs), kfunc_cmp);
 	/* static functions of one name in several files: one probe each name */
 	int w = 0;
 	for (int r = 0; r < kfuncs.n; r++) {
@@ -152,7 +153,8 @@ static void read_blacklist(void)
 		kfuncs.blacklist[kfuncs.nblack++] = xstrdup(sym);
 	}
 	fclose(f);
-	qsort(kfuncs.blacklist, (size_t)kfuncs.nblack, sizeof(char *), str_cmp);
+	if (kfuncs.nblack > 1)
+		qsort(kfuncs.blacklist, (size_t)kfuncs.nblack, sizeof(char *), str_cmp);
 }
 
 static const struct kfunc_list *kfunc_list(void)
