@@ -534,8 +534,8 @@ part_symbols() {
 
 part_cache() {
 	local raw=$OUT/cache.raw script=$OUT/cache20.bt round mode name
-	local begin='BEGIN { exit(); }' runner
-	runner=$(dirname "$sonde")/sonde-run
+	local begin='BEGIN { exit(); }' compiler
+	compiler=$(dirname "$sonde")/sonde-compile
 	: >"$raw"
 	: >"$script"
 	for name in "${SYSCALLS20[@]:0:19}"; do
@@ -543,28 +543,35 @@ part_cache() {
 	done
 	echo 'tracepoint:syscalls:sys_enter_getppid { printf("seen\n"); exit(); }' >>"$script"
 	local modes=(compiled cached)
-	[ -x "$runner" ] && modes+=(sonde-run)
+	# sonde-compile from the cache: what a cached start cost while sonde
+	# linked LLVM (sonde-compile is the whole of sonde, LLVM included)
+	[ -x "$compiler" ] && modes+=(cached-llvm)
 	tool_enabled bpftrace && modes=(bpftrace "${modes[@]}")
+	command -v ply >/dev/null && modes+=(ply)
 	# The floor a tool without LLVM starts from (ply's kind: C, libbpf): a
-	# program that links libbpf, libelf and zlib as sonde-run does, and exits.
+	# program that links libbpf, libelf and zlib as the sonde front does, and exits.
 	printf '#include <bpf/libbpf.h>\nint main(void) { return libbpf_major_version() == 0; }\n' >"$OUT/tmp/floor.c"
 	cc -std=c11 -O2 -o "$bin/libbpf-floor" "$OUT/tmp/floor.c" -Wl,--no-as-needed -lbpf -lelf -lz && modes+=(libbpf-floor)
-	# cache_cmd MODE ARGS...: CMD for one way of running
+	# cache_cmd MODE ARGS...: CMD for one way of running. The cache's
+	# variables are set in the harness's environment (cache_env), not
+	# with env(1), whose own exec would be timed with sonde.
 	cache_cmd() {
 		local mode=$1
 		shift
 		case $mode in
 		bpftrace) CMD=(bpftrace "$@") ;;
 		compiled) CMD=("$sonde" --no-cache "$@") ;;
-		cached) CMD=(env SONDE_NO_CACHE= XDG_CACHE_HOME="$OUT/cache" "$sonde" "$@") ;;
-		sonde-run) CMD=(env SONDE_NO_CACHE= XDG_CACHE_HOME="$OUT/cache" "$runner" "$@") ;;
+		cached) CMD=("$sonde" "$@") ;;
+		cached-llvm) CMD=("$compiler" "$@") ;;
+		ply) CMD=(ply 'BEGIN { exit(0); }') ;;
 		libbpf-floor) CMD=("$bin/libbpf-floor") ;;
 		esac
 	}
+	cache_env() { SONDE_NO_CACHE= XDG_CACHE_HOME=$OUT/cache "$@"; }
 	rm -rf "$OUT/cache"
 	# warm the cache (the runs below all find their entry)
-	SONDE_NO_CACHE= XDG_CACHE_HOME=$OUT/cache timeout 30 "$sonde" -e "$begin" >/dev/null 2>&1 || true
-	SONDE_NO_CACHE= XDG_CACHE_HOME=$OUT/cache timeout 30 "$sonde" "$script" >/dev/null 2>&1 &
+	cache_env timeout 30 "$sonde" -e "$begin" >/dev/null 2>&1 || true
+	cache_env timeout 30 "$sonde" "$script" >/dev/null 2>&1 &
 	local warm=$!
 	sleep 2
 	kill -INT "$warm" 2>/dev/null || true
@@ -573,16 +580,16 @@ part_cache() {
 	for round in $(seq "$CACHE_ROUNDS"); do
 		for mode in "${modes[@]}"; do
 			cache_cmd "$mode" -e "$begin"
-			record "$raw" "kind=begin mode=$mode" -T -x -t 30 -- "${CMD[@]}"
-			[ "$mode" = libbpf-floor ] && continue
+			cache_env record "$raw" "kind=begin mode=$mode" -T -x -t 30 -- "${CMD[@]}"
+			[ "$mode" = libbpf-floor ] || [ "$mode" = ply ] && continue
 			cache_cmd "$mode" "$script"
-			record "$raw" "kind=probes20 mode=$mode" -T -P seen -t 60 -- "${CMD[@]}"
+			cache_env record "$raw" "kind=probes20 mode=$mode" -T -P seen -t 60 -- "${CMD[@]}"
 		done
 	done
 	echo >&2
 	say ""
-	say "== 7. the compile cache (median of $CACHE_ROUNDS runs; stdout is a pty)"
-	say "$(printf '%-10s %20s %12s %14s %30s %16s' mode 'BEGIN{exit()} wall' 'CPU' 'peak RSS' '20 probes: launch->first event' 'peak RSS')"
+	say "== 7. the compile cache (median of $CACHE_ROUNDS runs; stdout is a pty; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	say "$(printf '%-12s %20s %12s %14s %30s %16s' mode 'BEGIN{exit()} wall' 'CPU' 'peak RSS' '20 probes: launch->first event' 'peak RSS')"
 	local wall cpu rss seen rss20 compiled_seen
 	compiled_seen=$(median "$raw" seen_ms kind=probes20 mode=compiled)
 	for mode in "${modes[@]}"; do
@@ -591,14 +598,17 @@ part_cache() {
 		rss=$(median "$raw" rss_kb kind=begin "mode=$mode")
 		seen=$(median "$raw" seen_ms kind=probes20 "mode=$mode")
 		rss20=$(median "$raw" rss_kb kind=probes20 "mode=$mode")
-		say "$(printf '%-10s %17s ms %9s ms %10s KiB %27s ms %12s KiB  %s' "$mode" "$wall" "$cpu" "$rss" "$seen" "$rss20" \
-			"$([ "$mode" = compiled ] || [ "$mode" = bpftrace ] || [ "$mode" = libbpf-floor ] || echo "$(ratio "$compiled_seen" "$seen") faster than compiled")")"
+		say "$(printf '%-12s %17s ms %9s ms %10s KiB %27s ms %12s KiB  %s' "$mode" "$wall" "$cpu" "$rss" "$seen" "$rss20" \
+			"$(case $mode in cached | cached-llvm) echo "$(ratio "$compiled_seen" "$seen") faster than compiled" ;; esac)")"
 	done
 	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
-	say "   compiled:  sonde --no-cache ...       cached: sonde ... (its entry in \$XDG_CACHE_HOME/sonde)"
-	say "   sonde-run: sonde-run ... (links no LLVM; runs the cached entry, hands a miss to sonde)"
+	say "   compiled:    sonde --no-cache ... (sonde execs sonde-compile, which compiles)"
+	say "   cached:      sonde ... (its entry in \$XDG_CACHE_HOME/sonde; sonde links no LLVM)"
+	say "   cached-llvm: sonde-compile ... from the same entry (LLVM linked: what a cached sonde cost before"
+	say "     sonde became an LLVM-free front)"
+	say "   ply:         ply 'BEGIN { exit(0); }' (when installed; Debian 12 has no ply package)"
 	say "   libbpf-floor: a C program linking libbpf, libelf and zlib that exits at once (what a tool without"
-	say "     LLVM, like ply, pays before it does anything; ply is not in Debian)"
+	say "     LLVM, like ply, pays before it does anything)"
 	say "   BEGIN: -e '$begin' (launch -> process exit; CPU (user + system) and peak RSS from wait4)"
 	say "   20 probes: $script: 19 x 'tracepoint:syscalls:sys_enter_NAME { @[probe] = count(); }' and"
 	say "     sys_enter_getppid { printf(\"seen\\n\"); exit(); }; the harness calls getppid() every 200 us:"

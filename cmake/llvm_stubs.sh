@@ -2,12 +2,12 @@
 # llvm_stubs.sh NM LIBRARY OUT [REGEX]: a C file that defines every LLVM C
 # API function LIBRARY calls (every undefined symbol matching REGEX, default
 # ^LLVM, that LIBRARY does not define itself) as a stub that stops the
-# process. sonde-run also stubs libedit (el_*, history*) and libdw
-# (dwarf_*): the shell, the compile and -l are handed to sonde. sonde-run links
-# the same library as sonde but never compiles (it runs cached and --aot
-# scripts, and hands everything else to sonde), so its codegen is dead
-# code; the stubs stand in for LLVM, whose static constructors alone cost
-# sonde ~20 MiB and several ms at every start.
+# process. The sonde front also stubs libedit (el_*, history*) and libdw
+# (dwarf_*): the shell, the compile and -l are handed to sonde-compile. The
+# front links the same library as sonde-compile but never compiles (it runs
+# cached and --aot scripts, and hands everything else to sonde-compile), so
+# its codegen is dead code; the stubs stand in for LLVM, whose static
+# constructors alone cost ~20 MiB and several ms at every start.
 set -eu
 nm=$1 lib=$2 out=$3 re=${4:-^LLVM}
 {
@@ -16,7 +16,7 @@ nm=$1 lib=$2 out=$3 re=${4:-^LLVM}
 	echo '#include <stdlib.h>'
 	echo 'static void stub(const char *name)'
 	echo '{'
-	printf '%s\n' '	fprintf(stderr, "sonde-run: internal error: %s called; sonde-run does not compile, list or run the shell\n", name);'
+	printf '%s\n' '	fprintf(stderr, "sonde: internal error: %s called; the sonde front does not compile, list or run the shell (sonde-compile does)\n", name);'
 	echo '	abort();'
 	echo '}'
 	"$nm" "$lib" 2>/dev/null | awk -v re="$re" '

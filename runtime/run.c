@@ -27,6 +27,7 @@
 #include "ast.h"
 #include "probe.h"
 #include "run_internal.h"
+#include "timing.h"
 #include "runtime.h"
 
 /* How often lost events (and with -v dropped map updates) are looked for:
@@ -442,6 +443,7 @@ static int load(struct run *r, const struct compiled *c)
 		    .kernel_log_buf = r->log_buf, .kernel_log_size = log_size,
 		    .kernel_log_level = 0);
 	r->obj = bpf_object__open_mem(c->elf, c->elf_size, &opts);
+	timing_mark("object-open");
 	if (!r->obj) {
 		int err = errno;
 		fprintf(stderr, "sonde: internal error: cannot open the BPF object: %s\n", strerror(err));
@@ -460,7 +462,10 @@ static int load(struct run *r, const struct compiled *c)
 	    apply_scratch_cpus(r) < 0 || choose_map_preallocation(r) < 0 || prepare_shared(r) < 0 ||
 	    prepare_programs(r) < 0)
 		return -1;
-	if (bpf_object__load(r->obj) < 0) {
+	timing_mark("object-prepare");
+	int loaded = bpf_object__load(r->obj);
+	timing_mark("object-load");
+	if (loaded < 0) {
 		rt_report_load_failure(r->desc, r->o->src, r->log_buf, errno, r->o->verbose);
 		return -1;
 	}
@@ -1029,10 +1034,13 @@ static int start(struct run *r, const struct compiled *c)
 	}
 	struct held_output held;
 	hold_output(r, &held);
+	timing_mark("ringbuf+attaching");
 	int rc = r->o->dry_run ? 0 : run_once(r, PT_BEGIN);
+	timing_mark("BEGIN");
 	/* BEGIN { exit(); }: nothing else to attach */
 	if (rc == 0 && !r->exited)
 		rc = attach_all(r);
+	timing_mark("attach");
 	announce_attached(r, &held, rc == 0);
 	return rc;
 }
@@ -1086,7 +1094,9 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 			rc = r.failed ? 1 : (int)r.exit_code;
 		}
 	}
+	timing_mark("finish");
 	release_all(&r);
+	timing_mark("release");
 	signals_restore(&saved);
 	rt_libbpf_log_end();
 	return rc;

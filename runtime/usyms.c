@@ -484,9 +484,9 @@ bool usyms_resolve(struct usyms *u, int pid, uint64_t addr, struct usym *sym)
 /* ---- C++ names ------------------------------------------------------------------ */
 
 /* libstdc++'s demangler, when the program links libstdc++ (a weak
- * reference: sonde still links and runs without it). sonde links it for
- * LLVM; sonde-run does not (one library less to load at every start) and
- * opens it the first time a C++ name needs it. */
+ * reference: sonde still links and runs without it). sonde-compile links
+ * it for LLVM; the sonde front does not (one library less to load at every
+ * start) and opens it the first time a C++ name needs it. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status)
 	__attribute__((weak));
 typedef char *(*usyms_demangle_fn)(const char *, char *, size_t *, int *);

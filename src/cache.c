@@ -690,6 +690,17 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Variables that change no compile: the cache's own settings, and the
+ * start-up profile (timing.h). */
+static bool key_env_ignored(const char *var)
+{
+	static const char *const ignored[] = { "SONDE_NO_CACHE=", "SONDE_CACHE_MAX_SIZE=", "SONDE_TIMES=" };
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		if (strncmp(var, ignored[i], strlen(ignored[i])) == 0)
+			return true;
+	return false;
+}
+
 /* The settings compiles read from the environment (sorted: the order of
  * environ is not the user's choice). */
 static void key_environment(FILE *f)
@@ -702,8 +713,7 @@ static void key_environment(FILE *f)
 	size_t k = 0;
 	for (char **e = environ; e && *e; e++)
 		if ((strncmp(*e, "BPFTRACE_", 9) == 0 || strncmp(*e, "SONDE_", 6) == 0 ||
-		     strncmp(*e, "PATH=", 5) == 0) &&
-		    strncmp(*e, "SONDE_NO_CACHE=", 15) != 0 && strncmp(*e, "SONDE_CACHE_MAX_SIZE=", 21) != 0)
+		     strncmp(*e, "PATH=", 5) == 0) && !key_env_ignored(*e))
 			vars[k++] = *e;
 	qsort(vars, k, sizeof(*vars), cmp_str);
 	for (size_t i = 0; i < k; i++)

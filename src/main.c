@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "shell.h"
 #include "probe.h"
 #include "sonde.h"
+#include "timing.h"
 #include "usyms.h"
 
 struct cli {
@@ -425,41 +427,110 @@ static int compile_and_run(struct cli *c);
 static int list_probes(struct cli *c);
 static bool cache_wanted(const struct cli *cli);
 
-/* ---- sonde-run: the same command line without LLVM ---------------------------------- */
+/* ---- the front: the same command line without LLVM ---------------------------------- */
 
-/* The sonde that compiles: this binary, or for sonde-run the sonde next to
- * it (SONDE_COMPILER overrides). Cache keys name it, so entries written by
- * one build are never used by another. */
-static char *compiler_path(void)
+/* With SONDE_FRONT this is `sonde`, linked without LLVM (stubs stand in,
+ * cmake/llvm_stubs.sh): it runs scripts from the compile cache and --aot
+ * files itself, and hands every run that needs a compile to sonde-compile
+ * with exec (same pid, same argv). Without it, this is sonde-compile (or,
+ * in builds without the front, `sonde`): the binary that compiles. */
+#ifdef SONDE_FRONT
+#define SONDE_IS_FRONT 1
+#else
+#define SONDE_IS_FRONT 0
+#endif
+
+#ifdef SONDE_FRONT
+/* Where sonde-compile is, from the directory of `sonde`: next to it (the
+ * build tree), or the install's libexec directory relative to bindir. */
+static const char *const compiler_dirs[] = { "", SONDE_LIBEXEC_REL "/" };
+
+static char *compiler_candidate(const char *selfdir, size_t i)
 {
-#ifdef SONDE_RUNNER
-	const char *env = getenv("SONDE_COMPILER");
-	if (env && env[0])
-		return xstrdup(env);
+	return xasprintf("%s/%ssonde-compile", selfdir, compiler_dirs[i]);
+}
+
+static char *self_dir(void)
+{
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
-		return xstrdup("sonde");
+		return NULL;
 	self[n] = '\0';
 	char *slash = strrchr(self, '/');
 	if (slash)
 		*slash = '\0';
-	return xasprintf("%s/sonde", self);
+	return xstrdup(self);
+}
+#endif
+
+/* The binary that compiles: this one, or for the front sonde-compile
+ * (SONDE_COMPILER overrides); NULL when the front finds none. Cache keys
+ * name it, so entries written by one build are never used by another. */
+static char *compiler_path(void)
+{
+#ifdef SONDE_FRONT
+	const char *env = getenv("SONDE_COMPILER");
+	if (env && env[0])
+		return xstrdup(env);
+	char *dir = self_dir();
+	for (size_t i = 0; dir && i < sizeof(compiler_dirs) / sizeof(compiler_dirs[0]); i++) {
+		char *path = compiler_candidate(dir, i);
+		if (access(path, X_OK) == 0) {
+			free(dir);
+			return path;
+		}
+		free(path);
+	}
+	free(dir);
+	return NULL;
 #else
 	return xstrdup("/proc/self/exe");
 #endif
 }
 
-#ifdef SONDE_RUNNER
+#ifndef SONDE_FRONT
+/* exec keeps the front's argv but names the process after the file run
+ * (sonde-compile): the name goes back to the front's, which BEGIN's comm,
+ * ps and pgrep show, as they would for a run from the cache. */
+static void keep_front_name(const char *argv0)
+{
+	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+	const char *name = slash ? slash + 1 : argv0;
+	if (name && name[0])
+		prctl(PR_SET_NAME, name, 0, 0, 0); /* a name it cannot set costs nothing */
+}
+#endif
+
+#ifdef SONDE_FRONT
 static char **saved_argv; /* the command line as given (getopt permutes argv) */
 
-/* sonde-run: a run that needs a compile is sonde's. */
+/* Says what is missing: where sonde-compile was looked for. */
+static void report_no_compiler(void)
+{
+	fprintf(stderr, "sonde: this run needs the compiler, which is not installed: no sonde-compile");
+	char *dir = self_dir();
+	for (size_t i = 0; dir && i < sizeof(compiler_dirs) / sizeof(compiler_dirs[0]); i++) {
+		char *path = compiler_candidate(dir, i);
+		fprintf(stderr, "%s%s", i ? " or " : " at ", path);
+		free(path);
+	}
+	free(dir);
+	fprintf(stderr, " (SONDE_COMPILER names another); without it, sonde runs scripts from the compile "
+			"cache and files written by --aot\n");
+}
+
+/* A run that needs a compile is sonde-compile's. */
 static int exec_compiler(void)
 {
 	char *path = compiler_path();
+	if (!path) {
+		report_no_compiler();
+		return 1;
+	}
 	fflush(NULL);
 	execv(path, saved_argv);
-	fprintf(stderr, "sonde-run: cannot run the compiler '%s': %s\n", path, strerror(errno));
+	fprintf(stderr, "sonde: cannot run the compiler '%s': %s\n", path, strerror(errno));
 	free(path);
 	return 1;
 }
@@ -468,13 +539,17 @@ static int exec_compiler(void)
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
-#ifdef SONDE_RUNNER
+	timing_start();
+#ifdef SONDE_FRONT
 	saved_argv = xcalloc((size_t)argc + 1, sizeof(*saved_argv));
 	memcpy(saved_argv, argv, sizeof(*argv) * (size_t)argc);
+#else
+	keep_front_name(argv[0]);
 #endif
 	int rc = parse_args(argc, argv, &cli);
-#ifdef SONDE_RUNNER
-	/* what sonde-run cannot do without a compile; a script from standard
+	timing_mark("arguments");
+#ifdef SONDE_FRONT
+	/* what the front cannot do without a compile; a script from standard
 	 * input is read once, by whoever compiles it */
 	if (rc < 0 && (cli.listing || cli.interactive || (cli.script_path && strcmp(cli.script_path, "-") == 0) ||
 		       (!cache_wanted(&cli) && !(cli.script_path && cache_is_compiled_file(cli.script_path)))))
@@ -484,7 +559,7 @@ int main(int argc, char **argv)
 		rc = cli.interactive ? run_shell(&cli)
 		     : cli.listing ? list_probes(&cli)
 				   : compile_and_run(&cli);
-#ifdef SONDE_RUNNER
+#ifdef SONDE_FRONT
 	free(saved_argv);
 #endif
 	free(cli.positional);
@@ -492,6 +567,7 @@ int main(int argc, char **argv)
 	free(cli.includes);
 	if (cli.co.probe_filter)
 		regfree(&cli.probe_filter);
+	timing_mark("exit");
 	return rc;
 }
 
@@ -546,6 +622,8 @@ static bool cache_lookup(struct cli *cli, const struct source *src, struct cache
 			 struct compiled *out)
 {
 	char *compiler = compiler_path();
+	if (!compiler)
+		return false; /* the front without a compiler: no entry can be its */
 	struct cache_key_options ko = { .co = &cli->co, .probe_filter = cli->probe_filter_text,
 					.cmd = cli->rt.cmd, .pid = cli->rt.filter_pid, .compiler = compiler };
 	char *dir = cache_dir();
@@ -559,8 +637,12 @@ static bool cache_lookup(struct cli *cli, const struct source *src, struct cache
 	free(dir);
 	struct cache_entry e;
 	char why[1024];
-	if (cache_load(cu->path, cu->key, cu->key_len, &e, why, sizeof(why)) < 0) {
-		if (errno != ENOENT && cli->rt.verbose)
+	timing_mark("cache-key");
+	int loaded = cache_load(cu->path, cu->key, cu->key_len, &e, why, sizeof(why));
+	timing_mark("cache-read");
+	if (loaded < 0) {
+		/* (the front hands the compile over: sonde-compile says it) */
+		if (errno != ENOENT && cli->rt.verbose && !SONDE_IS_FRONT)
 			fprintf(stderr, "sonde: cache: %s ignored (%s); compiling\n", cu->path, why);
 		return false;
 	}
@@ -665,7 +747,7 @@ static int get_compiled(struct cli *cli, struct source *src, struct compiled *ou
 		cache_use_free(&cu);
 		return 0;
 	}
-#ifdef SONDE_RUNNER
+#ifdef SONDE_FRONT
 	cache_use_free(&cu);
 	return exec_compiler() ? -1 : 0;
 #endif

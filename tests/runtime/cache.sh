@@ -1,13 +1,13 @@
 # The compile cache: a script run twice runs the second time from the cache
 # with the same output; corrupt, truncated, foreign and stale entries are
 # found and cause a recompile (never a wrong program); --no-cache and
-# SONDE_NO_CACHE=1 turn it off; sonde-run (no LLVM) runs cached scripts and
-# hands the rest to sonde; --aot writes a compiled script `sonde FILE` runs.
+# SONDE_NO_CACHE=1 turn it off; sonde (no LLVM) runs cached scripts and
+# hands the rest to sonde-compile; --aot writes a compiled script `sonde FILE` runs.
 # The cache lives in this test's own XDG_CACHE_HOME (lib.bash).
 . "$(dirname "$0")/lib.bash"
 
 CACHE=$XDG_CACHE_HOME/sonde
-RUNNER=$(dirname "$SONDE")/sonde-run
+COMPILER=$(dirname "$SONDE")/sonde-compile
 entries() { find "$CACHE" -name '*.sc' 2>/dev/null | wc -l; }
 # how the last run got its program: "kept" (compiled, then cached),
 # "from" (the cache), or the line about an entry it ignored
@@ -160,35 +160,85 @@ expect_match "a size that is not one: said, and the default used" \
 	"SONDE_CACHE_MAX_SIZE='lots' is not a size \\(bytes, or with K, M or G\\); using 256M" "$(cat "$TMP/err")"
 expect_eq "  and the script runs" "F" "$(head -1 "$TMP/lruF.out")"
 
-# ---- sonde-run: cached scripts without LLVM ---------------------------------------
-if [ -x "$RUNNER" ]; then
+# ---- the front: sonde links no LLVM; sonde-compile compiles ------------------------
+BUILD=$(dirname "$SONDE")
+if [ -x "$COMPILER" ]; then
 	rm -rf "$CACHE"
-	timeout 30 "$RUNNER" -q -e "$ONE" >"$TMP/r1" 2>&1
-	expect_eq "sonde-run compiles through sonde" "1" "$(entries)"
-	timeout 30 "$RUNNER" -v -q -e "$ONE" >"$TMP/r2" 2>"$TMP/err"
-	expect_eq "sonde-run runs it from the cache" "from" "$(how)"
-	expect_eq "sonde-run: same output" "$(cat "$TMP/r1")" "$(cat "$TMP/r2")"
-	echo 'BEGIN { printf("stdin\n"); exit(); }' | timeout 30 "$RUNNER" -q - >"$TMP/r3" 2>&1
-	expect_eq "sonde-run: a script on stdin" "stdin" "$(head -1 "$TMP/r3")"
-	timeout 30 "$RUNNER" -e 'BEGIN { @x = cuont(); }' >/dev/null 2>"$TMP/r4"
-	expect_match "sonde-run: errors are sonde's" "unknown function 'cuont'" "$(cat "$TMP/r4")"
-	# Start-up cost is the libraries the loader maps: sonde-run needs none of
-	# LLVM, libedit (the shell is sonde's), libdw (DWARF: the compile's and
-	# -l's), libstdc++ (the demangler is opened
-	# when needed) or libmicrohttpd (opened by --metrics), nor does sonde the last.
-	expect_eq "sonde-run loads only libbpf, libelf, zlib and libc" "" \
-		"$(readelf -d "$RUNNER" | grep -E 'NEEDED.*(LLVM|edit|stdc|microhttpd|gnutls|libdw)')"
-	expect_eq "sonde does not load libmicrohttpd at start" "" "$(readelf -d "$SONDE" | grep -E 'NEEDED.*microhttpd')"
-	for run in compile cached; do
-		timeout 30 "$RUNNER" -v --metrics 127.0.0.1:0 -e 'BEGIN { @x = 5; exit(); }' >/dev/null 2>"$TMP/r5"
+	timeout 30 "$SONDE" -q -e "$ONE" >"$TMP/r1" 2>&1
+	expect_eq "a miss is compiled (by sonde-compile) and kept" "1" "$(entries)"
+	timeout 30 "$SONDE" -v -q -e "$ONE" >"$TMP/r2" 2>"$TMP/err"
+	expect_eq "the next run is from the cache" "from" "$(how)"
+	expect_eq "  the same output" "$(cat "$TMP/r1")" "$(cat "$TMP/r2")"
+	echo 'BEGIN { printf("stdin\n"); exit(); }' | timeout 30 "$SONDE" -q - >"$TMP/r3" 2>&1
+	expect_eq "a script on stdin" "stdin" "$(head -1 "$TMP/r3")"
+	timeout 30 "$SONDE" -e 'BEGIN { @x = cuont(); }' >/dev/null 2>"$TMP/r4"
+	expect_match "errors are the compiler's" "unknown function 'cuont'" "$(cat "$TMP/r4")"
+	# The process that ran the script: what it mapped. From the cache,
+	# neither sonde-compile nor LLVM (linked statically into sonde-compile,
+	# which needs libstdc++; libLLVM when linked shared) is in it; compiled,
+	# the same pid runs sonde-compile (the check below can see it).
+	MAPS='BEGIN { system("grep -oE \"sonde-compile|libLLVM|libstdc..\" /proc/%d/maps | sort -u; echo maps-read", pid); exit(); }'
+	for run in compiled cached; do
+		timeout 30 "$SONDE" -v -q --unsafe -e "$MAPS" >"$TMP/maps.$run" 2>"$TMP/err"
 	done
-	expect_match "sonde-run from the cache: --metrics opens libmicrohttpd and serves" \
+	expect_eq "  (the second run was from the cache)" "from" "$(how)"
+	expect_match "a compiling run is sonde-compile's" "sonde-compile" "$(cat "$TMP/maps.compiled")"
+	expect_eq "the process that runs from the cache maps no sonde-compile, libLLVM or libstdc++" \
+		"maps-read" "$(cat "$TMP/maps.cached")"
+	# the compiler runs under the front's name (BEGIN's comm, ps)
+	timeout 30 "$SONDE" -q --no-cache -e 'BEGIN { printf("%s\n", comm); exit(); }' >"$TMP/comm" 2>&1
+	expect_eq "sonde-compile keeps the name sonde" "$(basename "$SONDE")" "$(head -1 "$TMP/comm")"
+	# Start-up cost is the libraries the loader maps: the front needs none of
+	# LLVM, libedit (the shell is sonde-compile's), libdw (DWARF: the
+	# compile's and -l's), libstdc++ (the demangler is opened when needed)
+	# or libmicrohttpd (opened by --metrics), nor does sonde-compile the last.
+	expect_eq "sonde loads no LLVM, libedit, libdw, libstdc++ or libmicrohttpd" "" \
+		"$(readelf -d "$SONDE" | grep -E 'NEEDED.*(LLVM|edit|stdc|microhttpd|gnutls|libdw)')"
+	expect_eq "sonde-compile does not load libmicrohttpd at start" "" \
+		"$(readelf -d "$COMPILER" | grep -E 'NEEDED.*microhttpd')"
+	for run in compile cached; do
+		timeout 30 "$SONDE" -v --metrics 127.0.0.1:0 -e 'BEGIN { @x = 5; exit(); }' >/dev/null 2>"$TMP/r5"
+	done
+	expect_match "from the cache, --metrics opens libmicrohttpd and serves" \
 		'^Serving metrics at http://127\.0\.0\.1:[0-9]+/metrics$' "$(cat "$TMP/r5")"
 	expect_match "  (it was the cached run)" 'cache: compiled script from' "$(cat "$TMP/r5")"
 	# (the demangler opened on demand: tests/unit/test_usyms.c, which links
 	# no libstdc++; a ustack here would race the traced program's exit)
+
+	# sonde without its compiler: cached and --aot scripts run, the rest says why
+	mkdir -p "$TMP/alone"
+	cp "$SONDE" "$TMP/alone/sonde"
+	timeout 30 "$TMP/alone/sonde" -e "$ONE" >"$TMP/alone.out" 2>&1
+	echo "exit $?" >>"$TMP/alone.out"
+	expect_match "no sonde-compile: a run that needs a compile says where it looked" \
+		"^sonde: this run needs the compiler, which is not installed: no sonde-compile at $TMP/alone/sonde-compile or $TMP/alone/.*/sonde-compile \\(SONDE_COMPILER names another\\); without it, sonde runs scripts from the compile cache and files written by --aot$" \
+		"$(cat "$TMP/alone.out")"
+	expect_eq "  and exits 1" "exit 1" "$(tail -1 "$TMP/alone.out")"
+	SONDE_COMPILER=$COMPILER timeout 30 "$TMP/alone/sonde" -q -e 'BEGIN { printf("named\n"); exit(); }' >"$TMP/alone.out" 2>&1
+	expect_eq "SONDE_COMPILER names the compiler" "named" "$(head -1 "$TMP/alone.out")"
+	SONDE_COMPILER=$TMP/none timeout 30 "$TMP/alone/sonde" -q -l 'BEGIN' >"$TMP/alone.out" 2>&1
+	expect_match "  one that is not there is said" "^sonde: cannot run the compiler '$TMP/none': No such file or directory$" \
+		"$(cat "$TMP/alone.out")"
+
+	# an installed tree: sonde in bin, sonde-compile in libexec/sonde
+	if [ -f "$BUILD/cmake_install.cmake" ] && cmake --install "$BUILD" --prefix "$TMP/inst" >"$TMP/inst.log" 2>&1; then
+		INST=$TMP/inst/bin/sonde
+		rm -rf "$CACHE"
+		timeout 30 "$INST" -v -q -e "$ONE" >"$TMP/i1" 2>"$TMP/err"
+		expect_eq "installed: a miss compiles (sonde-compile found in libexec)" "kept" "$(how)"
+		timeout 30 "$INST" -v -q -e "$ONE" >"$TMP/i2" 2>"$TMP/err"
+		expect_eq "installed: the next run is from the cache" "from" "$(how)"
+		expect_eq "installed: the same output" "one" "$(head -1 "$TMP/i2")"
+		expect_eq "installed: -l works" "tracepoint:syscalls:sys_enter_getppid" \
+			"$(timeout 30 "$INST" -l 'tracepoint:syscalls:sys_enter_getppid' 2>&1)"
+		expect_eq "installed: sonde-compile is not in bin" "no" "$([ -e "$TMP/inst/bin/sonde-compile" ] && echo yes || echo no)"
+	else
+		fail "cmake --install into $TMP/inst: $(tail -3 "$TMP/inst.log" 2>/dev/null)"
+	fi
+elif grep -qs '^SONDE_FRONT:BOOL=OFF' "$(dirname "$SONDE")/CMakeCache.txt"; then
+	skip "sonde-compile not built (SONDE_FRONT=OFF: sonde compiles itself)"
 else
-	skip "sonde-run not built"
+	fail "no sonde-compile next to $SONDE: sonde should be the LLVM-free front"
 fi
 
 # ---- --aot: one compiled file ---------------------------------------------------------
@@ -197,7 +247,9 @@ timeout 30 "$SONDE" --aot "$AOT" -e 'BEGIN { printf("aot %d\n", 5); exit(); }
 tracepoint:syscalls:sys_enter_getppid { @[args.__syscall_nr] = count(); }' >/dev/null 2>"$TMP/aerr"
 expect_eq "--aot writes the file" "yes" "$([ -s "$AOT" ] && echo yes)"
 expect_eq "sonde FILE runs it" "aot 5" "$(timeout 30 "$SONDE" -q "$AOT" 2>&1 | head -1)"
-[ -x "$RUNNER" ] && expect_eq "sonde-run FILE runs it" "aot 5" "$(timeout 30 "$RUNNER" -q "$AOT" 2>&1 | head -1)"
+[ -x "$COMPILER" ] && expect_eq "sonde without sonde-compile runs it" "aot 5" \
+	"$(timeout 30 "$TMP/alone/sonde" -q "$AOT" 2>&1 | head -1)"
+[ -x "$COMPILER" ] && expect_eq "sonde-compile FILE runs it too" "aot 5" "$(timeout 30 "$COMPILER" -q "$AOT" 2>&1 | head -1)"
 # another kernel's build id (the description's, checksums made right again)
 python3 - "$AOT" "$TMP/other.sonde" <<'PY'
 import struct, sys

@@ -98,7 +98,7 @@ static void test_exited_process(void)
 /* C++ names read as bpftrace shows them. The demangler is libstdc++'s,
  * which sonde has through LLVM; this test links none of LLVM, so it also
  * checks that the demangler is opened when the program does not link it
- * (sonde-run). */
+ * (the sonde front). */
 static void test_demangle(void)
 {
 	char *d = usyms_demangle("_ZN3foo3barEi");
