@@ -753,6 +753,7 @@ static int get_compiled(struct cli *cli, struct source *src, struct compiled *ou
 #endif
 	struct xtext diag = { 0 };
 	int rc = compile_keeping_diag(cli, src, out, &diag);
+	timing_mark("compile");
 	char why[256];
 	if (rc == 0 && cli->aot_path &&
 	    cache_save(cli, NULL, out, &diag, CACHE_AOT, cli->aot_path, why, sizeof(why)) < 0) {
@@ -766,6 +767,7 @@ static int get_compiled(struct cli *cli, struct source *src, struct compiled *ou
 					      : "sonde: cache: not kept in %s: %s\n", cu.path, why);
 		if (saved)
 			cache_trim(cli, cu.path);
+		timing_mark("cache-write");
 	}
 	free(diag.buf);
 	cache_use_free(&cu);

@@ -1,6 +1,7 @@
 /* timing.c - SONDE_TIMES=1: a profile of the start-up path (timing.h). */
 #include "timing.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -25,13 +26,16 @@ void timing_start(void)
 	}
 }
 
+/* errno is kept: marks sit between a call and the check of its errno */
 void timing_mark(const char *name)
 {
 	if (timing_on <= 0)
 		return;
+	int saved = errno;
 	double wall = now_ms(CLOCK_MONOTONIC), cpu = now_ms(CLOCK_PROCESS_CPUTIME_ID);
 	fprintf(stderr, "sonde: time: %-24s cpu %7.3f ms (+%6.3f)  wall since main %7.3f ms (+%6.3f)\n", name,
 		cpu, cpu - cpu_prev, wall - wall0, wall - wall_prev);
 	wall_prev = wall;
 	cpu_prev = cpu;
+	errno = saved;
 }
