@@ -177,7 +177,10 @@ if [ -x "$COMPILER" ]; then
 	# neither sonde-compile nor LLVM (linked statically into sonde-compile,
 	# which needs libstdc++; libLLVM when linked shared) is in it; compiled,
 	# the same pid runs sonde-compile (the check below can see it).
-	MAPS='BEGIN { system("grep -oE \"sonde-compile|libLLVM|libstdc..\" /proc/%d/maps | sort -u; echo maps-read", pid); exit(); }'
+	# (a sanitizer build's libubsan brings libstdc++ with it)
+	NOT_MAPPED='sonde-compile|libLLVM|libstdc..'
+	readelf -d "$SONDE" | grep -qE 'NEEDED.*lib(a|ub)san' && NOT_MAPPED='sonde-compile|libLLVM'
+	MAPS="BEGIN { system(\"grep -oE '$NOT_MAPPED' /proc/%d/maps | sort -u; echo maps-read\", pid); exit(); }"
 	for run in compiled cached; do
 		timeout 30 "$SONDE" -v -q --unsafe -e "$MAPS" >"$TMP/maps.$run" 2>"$TMP/err"
 	done
