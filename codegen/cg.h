@@ -322,6 +322,23 @@ typedef void (*cg_agg_modify_fn)(struct cg *cg, LLVMValueRef value_ptr, void *da
 void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		   cg_agg_modify_fn modify, cg_agg_modify_fn init, void *data);
 void cg_add_in_place(struct cg *cg, LLVMValueRef p, uint32_t offset, LLVMValueRef delta);
+/* kfunc.c: calls of kernel functions (kfuncs), resolved by libbpf against
+ * the kernel's BTF. A prototype names the kinds BTF must show. */
+enum cg_kfunc_kind { CG_KF_VOID, CG_KF_S32, CG_KF_U64, CG_KF_STRUCT_PTR };
+struct cg_kfunc_type {
+	enum cg_kfunc_kind kind;
+	const char *struct_name; /* CG_KF_STRUCT_PTR: "task_struct" */
+};
+#define CG_KFUNC_MAX_PARAMS 5
+struct cg_kfunc {
+	const char *name;
+	struct cg_kfunc_type ret;
+	int nparams;
+	struct cg_kfunc_type params[CG_KFUNC_MAX_PARAMS];
+};
+/* Call k with args (i64 integers or pointers, converted to k's types). */
+LLVMValueRef cg_kfunc_call(struct cg *cg, const struct cg_kfunc *k, LLVMValueRef *args, unsigned nargs);
+
 /* ring buffer: output `size` bytes at buf; counts a lost event on failure */
 void cg_event_output(struct cg *cg, LLVMValueRef buf, uint32_t size);
 void cg_event_header(struct cg *cg, LLVMValueRef buf, uint32_t kind, uint32_t id);

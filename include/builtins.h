@@ -124,6 +124,7 @@ struct LLVMOpaqueValue *cg_var_tid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_uid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_gid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_comm(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_comm(struct cg *cg, struct node *n); /* codegen/kfunc.c: comm, comm(pid) */
 struct LLVMOpaqueValue *cg_var_nsecs(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_elapsed(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_cpu(struct cg *cg, struct node *n);
@@ -199,6 +200,16 @@ const struct type *stdlib_check_errorf(struct sema *s, struct node *n);
 const struct type *stdlib_var_config(struct sema *s, struct node *n);
 const struct type *stdlib_check_find(struct sema *s, struct node *n);
 const struct type *stdlib_check_kfunc_exist(struct sema *s, struct node *n);
+/* stdlib/kfuncs.c */
+const struct type *stdlib_check_kfunc_allowed(struct sema *s, struct node *n);
+const struct type *stdlib_check_comm_pid(struct sema *s, struct node *n);
+/* BTF id of the kernel's kfunc `name`, 0 when this kernel has none */
+int stdlib_kfunc_btf_id(const char *name);
+/* stdlib/comptime.c */
+const struct type *stdlib_check_fail(struct sema *s, struct node *n);
+const struct type *stdlib_check_assert_str(struct sema *s, struct node *n);
+const struct type *stdlib_check_strcap(struct sema *s, struct node *n);
+const struct type *stdlib_var_default_str_length(struct sema *s, struct node *n);
 const struct type *stdlib_check_warnf(struct sema *s, struct node *n);
 const struct type *stdlib_check_join(struct sema *s, struct node *n);
 const struct type *stdlib_check_strftime(struct sema *s, struct node *n);

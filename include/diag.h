@@ -23,6 +23,13 @@ typedef struct srcloc {
  * innermost ones): where errorf()/warnf() notes "expanded from". */
 #define SRC_MAX_EXPANSIONS 8
 
+/* Lines of the text spliced in from imported files (src/import.c): lines
+ * first..first+n-1 are lines orig..orig+n-1 of file `name` (owned). */
+struct source_span {
+	int first, n, orig;
+	char *name;
+};
+
 /* The script text. Owns name and text; text is NUL-terminated. */
 struct source {
 	char *name; /* "stdin" for -e and -, else the file path */
@@ -32,11 +39,18 @@ struct source {
 	 * `#include <NAME>` ahead of the script */
 	char **includes;
 	int nincludes;
+	/* after import: where each range of lines came from (owned); lines
+	 * outside every span are the script's own */
+	struct source_span *spans;
+	int nspans;
 };
 
 struct source *source_from_string(const char *name, const char *text, size_t len);
 struct source *source_from_file(const char *path); /* NULL + errno on failure */
 void source_free(struct source *src);
+/* The file and line a line of the text was written at (imports moved it);
+ * the script's name and the line itself when no import did. */
+void source_origin(const struct source *src, int line, const char **name, int *orig_line);
 /* The text of line `line` (1-based) without its newline; *len receives its length. */
 const char *source_line(const struct source *src, int line, size_t *len);
 

@@ -58,6 +58,9 @@ void source_free(struct source *src)
 	free(src->text);
 	for (int i = 0; i < src->nincludes; i++)
 		free(src->includes[i]);
+	for (int i = 0; i < src->nspans; i++)
+		free(src->spans[i].name);
+	free(src->spans);
 	free(src->includes);
 	free(src);
 }
@@ -122,6 +125,21 @@ static bool is_utf8_continuation(char c)
 /* Tabs are kept in the underline so that it lines up under tabbed source.
  * Both lines go out in one write: stderr is unbuffered, and a character at
  * a time is a system call each, which made a megabyte-long line slow. */
+void source_origin(const struct source *src, int line, const char **name, int *orig_line)
+{
+	*name = src->name;
+	*orig_line = line;
+	/* import records a span for every line it moved, the script's own too */
+	for (int i = 0; i < src->nspans; i++) {
+		const struct source_span *sp = &src->spans[i];
+		if (line >= sp->first && line < sp->first + sp->n) {
+			*name = sp->name;
+			*orig_line = sp->orig + (line - sp->first);
+			return;
+		}
+	}
+}
+
 void diag_show_line(FILE *out, const struct source *src, srcloc loc)
 {
 	size_t len;
@@ -173,8 +191,11 @@ void diag_vreport(struct diag *d, enum diag_level level, srcloc loc, const char 
 		return;
 	}
 	const char *name = d->src ? d->src->name : "sonde";
+	int line = loc.line;
+	if (d->src && loc.line)
+		source_origin(d->src, loc.line, &name, &line);
 	if (loc.line)
-		fprintf(d->out, "%s:%d:%d: %s: ", name, loc.line, loc.col, level_name(level));
+		fprintf(d->out, "%s:%d:%d: %s: ", name, line, loc.col, level_name(level));
 	else
 		fprintf(d->out, "%s: %s: ", name, level_name(level));
 	vfprintf(d->out, fmt, ap);

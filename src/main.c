@@ -14,6 +14,7 @@
 
 #include "cache.h"
 #include "help.h"
+#include "import.h"
 #include "info.h"
 #include "list.h"
 #include "shell.h"
@@ -394,6 +395,10 @@ static struct source *load_source(const struct cli *cli)
 		src = source_from_file(cli->script_path);
 		if (!src)
 			fprintf(stderr, "sonde: cannot read '%s': %s\n", cli->script_path, strerror(errno));
+	}
+	if (src && import_expand(src, stderr) != 0) { /* import "file.bt"; (src/import.c) */
+		source_free(src);
+		return NULL;
 	}
 	if (src && cli->nincludes) {
 		src->includes = xmalloc(sizeof(*src->includes) * (size_t)cli->nincludes);

@@ -334,7 +334,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	/* values computed in BPF or at compile time (values.c) */
 	{ "pid",         FN_VALUE, 0, 1, stdlib_check_pid_ns, cg_var_pid, NULL },
 	{ "tid",         FN_VALUE, 0, 1, stdlib_check_pid_ns, cg_var_tid, NULL },
-	{ "comm",        FN_VALUE, 0, 1, stdlib_check_comm, cg_var_comm, NULL },
+	{ "comm",        FN_VALUE, 0, 1, stdlib_check_comm, cg_fn_comm, NULL },
 	{ "ppid",        FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
 	{ "pcomm",       FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
 	{ "leader_tid",  FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
@@ -345,6 +345,9 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "strstr",      FN_VALUE, 2, 2, stdlib_check_strstr, cg_fn_strstr, NULL },
 	{ "str_concat",  FN_VALUE, 2, 2, stdlib_check_str_concat, cg_fn_str_concat, NULL },
 	{ "strlen",      FN_VALUE, 1, 1, stdlib_check_strlen, cg_fn_strlen, NULL },
+	{ "strcap",      FN_VALUE, 1, 1, stdlib_check_strcap, NULL, NULL },          /* comptime.c */
+	{ "assert_str",  FN_STMT, 1, 1, stdlib_check_assert_str, cg_fn_nothing, NULL },
+	{ "fail",        FN_STMT, 1, -1, stdlib_check_fail, cg_fn_nothing, NULL },
 	{ "kptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },
 	{ "uptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },
 	{ "is_err",      FN_VALUE, 1, 1, stdlib_check_is_err, cg_fn_is_err, NULL },
@@ -363,6 +366,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "memcmp",      FN_VALUE, 3, 3, stdlib_check_memcmp, cg_fn_memcmp, NULL },
 	{ "find",        FN_VALUE, 3, 3, stdlib_check_find, NULL, NULL },           /* lang.c */
 	{ "kfunc_exist", FN_VALUE, 1, 1, stdlib_check_kfunc_exist, NULL, NULL },
+	{ "kfunc_allowed", FN_VALUE, 1, 1, stdlib_check_kfunc_allowed, NULL, NULL }, /* kfuncs.c */
 	{ "write_user",  FN_VALUE, 3, 3, stdlib_check_write_user, cg_fn_write_user, NULL },
 	{ "signal",      FN_STMT, 1, 2, stdlib_check_signal, cg_fn_signal, NULL },
 	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal_thread, cg_fn_signal, NULL },

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bpf/btf.h>
-
 #include "btf.h"
 #include "builtins.h"
 #include "config.h"
@@ -352,14 +350,7 @@ const struct type *stdlib_check_kfunc_exist(struct sema *s, struct node *n)
 	struct node *name = n->args;
 	if (name->kind != N_STR)
 		return sema_fail(s, name->loc, "kfunc_exist() expects a string literal (the kfunc's name)");
-	const struct btf *btf = kbtf_available() ? kbtf_btf() : NULL;
-	bool found = false;
-	int id = btf ? btf__find_by_name_kind(btf, name->str, BTF_KIND_FUNC) : -1;
-	for (uint32_t t = 1; id > 0 && !found && t < btf__type_cnt(btf); t++) {
-		const struct btf_type *bt = btf__type_by_id(btf, t);
-		found = btf_is_decl_tag(bt) && bt->type == (uint32_t)id &&
-			strcmp(btf__name_by_offset(btf, bt->name_off), "bpf_kfunc") == 0;
-	}
+	bool found = stdlib_kfunc_btf_id(name->str) > 0; /* kfuncs.c */
 	ast_free_node(n->args);
 	n->args = NULL;
 	free(n->name);

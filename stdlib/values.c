@@ -562,20 +562,14 @@ const struct type *stdlib_check_pid_ns(struct sema *s, struct node *n)
 }
 
 /* comm(), comm(pid): the current thread's name, or another process's.
- * bpftrace reads another task through the bpf_task_from_pid kfunc, which
- * the kernel lets only fentry/fexit and iter (tracing) programs call; sonde
- * does not emit kfunc calls yet (its iter programs could call it). */
+ * comm(pid) reads another task through kfuncs (stdlib/kfuncs.c). */
 const struct type *stdlib_check_comm(struct sema *s, struct node *n)
 {
 	if (!n->args) { /* comm() is comm */
 		n->kind = N_BUILTIN;
 		return sema_expr(s, n);
 	}
-	if (!sema_arg_integer(s, n, 0, false))
-		return type_none();
-	return sema_fail(s, n->loc, "comm(pid) reads the task through the bpf_task_from_pid kfunc, which "
-			 "the kernel allows only in fentry, fexit and iter programs; sonde does not call "
-			 "kfuncs yet. comm is the current thread's name");
+	return stdlib_check_comm_pid(s, n); /* kfuncs.c */
 }
 
 /* percpu_kaddr("name" [, cpu]): the address of a per-CPU kernel variable

@@ -182,6 +182,7 @@ const struct stdlib_var stdlib_vars[] = {
 	{ "has_cpid", stdlib_var_has_cpid, cg_var_has_cpid },
 	{ "probetype", stdlib_var_probetype, cg_var_probetype },
 	{ "usermode", stdlib_var_usermode, cg_var_usermode },
+	{ "default_str_length", stdlib_var_default_str_length, NULL }, /* comptime.c: a literal */
 	/* the settings: sema makes it a record of constants (lang.c) */
 	{ "config",  stdlib_var_config, NULL },
 	/* members of the current task: sema rewrites them into the member read */

@@ -15,7 +15,7 @@ run_example() {
 		sleep 0.1
 	done
 	sleep "$secs"
-	kill -INT "$pid"
+	kill -INT "$pid" 2>/dev/null # tasknames.bt ends by itself
 	wait "$pid"
 	RC=$?
 	OUT=$(cat "$TMP/out")
@@ -78,5 +78,11 @@ run_example slowcalls.bt 0
 expect_eq "slowcalls exit code" 0 "$RC"
 expect_match "slowcalls header" '^SYSCALL +AVG_NS +MAX_NS$' "$OUT"
 expect_match "slowcalls: read by name with its average and maximum (for over an avg() map)" '^read +[0-9]+ +[0-9]+$' "$OUT"
+
+run_example tasknames.bt 0
+expect_eq "tasknames exit code" 0 "$RC"
+expect_match "tasknames: the imported BEGIN's banner" "^Counting processes by their parent's name" "$OUT"
+expect_match "tasknames: kernel threads under kthreadd (comm(pid) of the parent)" '^@by_parent\[kthreadd\]: [0-9]+$' "$OUT"
+expect_eq "tasknames: no warnings" "" "$ERR"
 
 finish

@@ -1117,7 +1117,7 @@ static void test_bpftrace_names(void)
 	expect_error("BEGIN { @[dw_ustack] = count(); }",
 		     "stdin:1:11: error: 'dw_ustack' is not supported by sonde yet");
 	expect_error("BEGIN { @ = comm(1); }",
-		     "stdin:1:13: error: comm(pid) reads the task through the bpf_task_from_pid kfunc, which the kernel allows only in fentry, fexit and iter programs; sonde does not call kfuncs yet. comm is the current thread's name");
+		     "stdin:1:13: error: comm(pid) is not supported in BEGIN probes: the kernel lets only some program types call the bpf_task_from_pid kfunc (fentry, fexit and iter probes can)");
 	expect_error("BEGIN { @ = str; }", "stdin:1:13: error: 'str' is a function: call it as str(...)");
 	expect_error("BEGIN { @ = count; }", "stdin:1:13: error: 'count' is a function: call it as count()");
 	expect_error("BEGIN { @ = args(); }",

@@ -1,0 +1,213 @@
+/* comptime.c - helpers the latest bpftrace answers while compiling:
+ * fail(fmt, ...), assert_str(e), strcap(e), default_str_length.
+ *
+ * Each check hook either reports (fail, assert_str) or turns the call into
+ * the literal it stands for (strcap of a string or an array,
+ * default_str_length); strcap of a char pointer becomes strlen(str(p)), the
+ * one case known only at run time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtins.h"
+#include "sema.h"
+
+/* ---- fail(fmt, args...) ----------------------------------------------------------- */
+
+#define FAIL_TEXT_MAX 1024
+
+/* Appends text to out (at *len, truncating at FAIL_TEXT_MAX). */
+static void fail_append(char *out, size_t *len, const char *text)
+{
+	size_t n = strlen(text);
+	if (*len + n >= FAIL_TEXT_MAX)
+		n = FAIL_TEXT_MAX - 1 - *len;
+	memcpy(out + *len, text, n);
+	*len += n;
+	out[*len] = '\0';
+}
+
+/* One conversion `spec` (as written, length modifiers dropped) of the
+ * literal arg into piece; false (reported) when arg is not a literal of the
+ * kind the conversion takes. */
+static bool fail_convert(struct sema *s, struct node *call, struct node *arg, char conv,
+			 const char *spec, char *piece, size_t size)
+{
+	char buf[128];
+	int64_t v;
+	const struct type *t = sema_expr(s, arg);
+	if (type_is_none(t))
+		return false;
+	if (conv == 's') {
+		if (arg->kind != N_STR) {
+			sema_fail(s, arg->loc, "%s(): %s expects a string literal, got %s", call->name, spec,
+				  type_name(t, buf, sizeof(buf)));
+			return false;
+		}
+		snprintf(piece, size, spec, arg->str);
+		return true;
+	}
+	if (!sema_const_eval(arg, &v) && !(arg->kind == N_BOOL && (v = (int64_t)arg->ival, true))) {
+		sema_fail(s, arg->loc, "%s(): %s expects an integer literal (fail() formats while compiling), got %s",
+			  call->name, spec, type_name(t, buf, sizeof(buf)));
+		return false;
+	}
+	/* spec holds the flags, width and precision; 'll' makes the conversion
+	 * take the 64-bit value */
+	char fmt[40];
+	size_t n = strlen(spec);
+	snprintf(fmt, sizeof(fmt), "%.*sll%c", (int)(n - 1), spec, conv == 'i' ? 'd' : conv);
+	if (conv == 'c')
+		snprintf(piece, size, "%c", (int)v);
+	else
+		snprintf(piece, size, fmt, (long long)v);
+	return true;
+}
+
+/* The message of fail(fmt, args...): the format filled in with its literal
+ * arguments. False (reported) on a bad format or argument. */
+static bool fail_format(struct sema *s, struct node *call, char *out)
+{
+	struct node *fmt = call->args, *arg = fmt->next;
+	size_t len = 0;
+	out[0] = '\0';
+	for (const char *p = fmt->str; *p;) {
+		if (*p != '%' || p[1] == '%') {
+			char c[2] = { *p, '\0' };
+			fail_append(out, &len, c);
+			p += *p == '%' ? 2 : 1;
+			continue;
+		}
+		char spec[32];
+		size_t sl = 0;
+		spec[sl++] = *p++;
+		while (*p && strchr("-0+ #.0123456789", *p) && sl < sizeof(spec) - 2)
+			spec[sl++] = *p++;
+		while (*p && strchr("hlzjt", *p))
+			p++; /* length modifiers: every value is 64 bits here */
+		if (!*p || !strchr("diuxXosc", *p)) {
+			sema_fail(s, fmt->loc, "%s(): unsupported conversion '%%%c' (fail() takes d i u x X o c s)",
+				  call->name, *p ? *p : ' ');
+			return false;
+		}
+		char conv = *p++;
+		spec[sl++] = conv;
+		spec[sl] = '\0';
+		if (!arg) {
+			sema_fail(s, call->loc, "%s(): the format has more conversions than arguments", call->name);
+			return false;
+		}
+		char piece[FAIL_TEXT_MAX];
+		if (!fail_convert(s, call, arg, conv, spec, piece, sizeof(piece)))
+			return false;
+		fail_append(out, &len, piece);
+		arg = arg->next;
+	}
+	if (arg) {
+		sema_fail(s, arg->loc, "%s(): more arguments than the format has conversions", call->name);
+		return false;
+	}
+	return true;
+}
+
+/* fail(fmt, args...): a compile-time error with this message wherever sema
+ * reaches the call (bpftrace's static failure for macros). */
+const struct type *stdlib_check_fail(struct sema *s, struct node *n)
+{
+	char buf[128];
+	const struct type *t = sema_expr(s, n->args);
+	if (type_is_none(t))
+		return t;
+	if (n->args->kind != N_STR)
+		return sema_fail(s, n->args->loc, "fail() expects a string literal as its format, got %s",
+				 type_name(t, buf, sizeof(buf)));
+	char msg[FAIL_TEXT_MAX];
+	if (!fail_format(s, n, msg))
+		return type_none();
+	sema_fail(s, n->loc, "%s", msg);
+	for (int i = 0; i < n->nexpanded; i++)
+		sema_note(s, n->expanded_from[i], "expanded from here");
+	return type_none();
+}
+
+/* ---- string-likes ------------------------------------------------------------------ */
+
+static bool is_char_ptr(const struct type *t)
+{
+	return t && t->kind == TY_PTR && t->elem && t->elem->kind == TY_INT && t->elem->size == 1;
+}
+
+/* A string, an array of char or a pointer to char (bpftrace's string-like
+ * values); reports otherwise. */
+static bool string_like(struct sema *s, struct node *call, const struct type **out)
+{
+	char buf[128];
+	const struct type *t = sema_expr(s, call->args);
+	*out = t;
+	if (type_is_none(t))
+		return false;
+	if (t->kind == TY_STR || type_is_char_array(t) || is_char_ptr(t))
+		return true;
+	if (t->kind == TY_ARRAY)
+		sema_fail(s, call->args->loc, "%s(): string-like arrays must contain a char-like type, got %s",
+			  call->name, type_name(t, buf, sizeof(buf)));
+	else if (t->kind == TY_PTR)
+		sema_fail(s, call->args->loc, "%s(): string-like pointers must point to a char-like type, got %s",
+			  call->name, type_name(t, buf, sizeof(buf)));
+	else
+		sema_fail(s, call->args->loc,
+			  "%s(): string-like values must be either strings, arrays or pointers, got %s",
+			  call->name, type_name(t, buf, sizeof(buf)));
+	return false;
+}
+
+/* The call n becomes the unsigned literal v. */
+static const struct type *become_int(struct sema *s, struct node *n, uint64_t v)
+{
+	ast_free_node(n->args);
+	n->args = NULL;
+	free(n->name);
+	n->name = NULL;
+	n->func = NULL;
+	n->builtin = NULL;
+	n->kind = N_INT;
+	n->ival = v;
+	n->is_unsigned = true;
+	return sema_expr(s, n);
+}
+
+/* assert_str(e): e must be string-like; no value. */
+const struct type *stdlib_check_assert_str(struct sema *s, struct node *n)
+{
+	const struct type *t;
+	string_like(s, n, &t);
+	return type_none();
+}
+
+/* strcap(e): the capacity of a string-like value. A string's size or an
+ * array's length is known now; a pointer's is its string's length. */
+const struct type *stdlib_check_strcap(struct sema *s, struct node *n)
+{
+	const struct type *t;
+	if (!string_like(s, n, &t))
+		return type_none();
+	if (t->kind == TY_STR)
+		return become_int(s, n, t->size);
+	if (t->kind == TY_ARRAY)
+		return become_int(s, n, t->count);
+	/* strlen(str(p)) */
+	struct node *str = ast_new(N_CALL, n->args->loc);
+	str->name = xstrdup("str");
+	str->args = n->args;
+	n->args = str;
+	free(n->name);
+	n->name = xstrdup("strlen");
+	n->func = stdlib_find_func("strlen");
+	return sema_expr(s, n);
+}
+
+/* default_str_length: the size of strings read without a bound (max_strlen). */
+const struct type *stdlib_var_default_str_length(struct sema *s, struct node *n)
+{
+	return become_int(s, n, sema_max_strlen(s));
+}
