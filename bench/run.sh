@@ -29,7 +29,7 @@ done
 : "${OVERHEAD_ROUNDS:=5}" "${OVERHEAD_SCRIPTS:=comm pid hist chain}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
 : "${CACHE_ROUNDS:=10}" "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
 : "${SCALE_ROUNDS:=3}" "${SCALE_SIZES:=1 20 100 1000}" "${SCALE_TIMEOUT:=300}"
-: "${KPROBE_ROUNDS:=5}" "${KPROBE_CALLS:=300000}" "${KPROBE_SLICES:=200}" "${ATTACH_ROUNDS:=3}"
+: "${KPROBE_ROUNDS:=5}" "${KPROBE_CALLS:=300000}" "${KPROBE_SLICES:=200}" "${KPROBE_SETTLE_MS:=3000}" "${ATTACH_ROUNDS:=3}"
 : "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}" "${SYMBOL_ROUNDS:=3}" "${SYMBOL_STACKS:=10000}"
 : "${CPUS:=$(seq -s ' ' 0 $(($(nproc) - 1)))}"
 : "${OUT:=/tmp/sonde-bench.$(date +%Y%m%d-%H%M%S)}"
@@ -294,7 +294,7 @@ part_kprobe() {
 		for v in $variants; do
 			kprobe_variant_enabled "$v" || continue
 			kprobe_variant "$v"
-			record "$raw" "tool=$v round=$round" -T -S 100 -t 300 -L "$load" -- env "${CMD_ENV[@]}" "${CMD[@]}"
+			record "$raw" "tool=$v round=$round" -T -S "$KPROBE_SETTLE_MS" -t 300 -L "$load" -- env "${CMD_ENV[@]}" "${CMD[@]}"
 		done
 	done
 	echo >&2
@@ -347,8 +347,8 @@ part_kprobe() {
 	progress "kprobe attach: $ATTACH_ROUNDS rounds "
 	for round in $(seq "$ATTACH_ROUNDS"); do
 		for what in one wild; do
-			for v in forced auto; do
-				local envs=()
+			for v in forced fentry; do
+				local envs=(SONDE_KPROBE_FENTRY=1)
 				[ $v = forced ] && envs=(SONDE_KPROBE_FENTRY=0)
 				tool_enabled sonde &&
 					record "$attach_raw" "what=$what tool=$v" -x -t 300 -- env "${envs[@]}" "$sonde" -e "${attach_prog[$what]}"
@@ -358,12 +358,13 @@ part_kprobe() {
 	echo >&2
 	say ""
 	say "== kprobe vs fentry: attach + detach, launch -> exit of '... BEGIN { exit(); }' (sonde, median of $ATTACH_ROUNDS)"
-	say "$(printf '   %-32s %8s %18s %18s' script probes 'kprobe (forced)' 'auto (fentry)')"
+	say "   (SONDE_KPROBE_FENTRY=0: kprobes; =1: trampolines for every function, wildcards too)"
+	say "$(printf '   %-32s %8s %18s %18s' script probes 'kprobe (=0)' 'fentry (=1)')"
 	local n f a
 	for what in one wild; do
 		n=$("$sonde" -e "${attach_prog[$what]}" 2>/dev/null | sed -n 's/^Attaching \([0-9]*\) probe.*/\1/p' | head -1)
 		f=$(median "$attach_raw" exit_ms "what=$what" tool=forced)
-		a=$(median "$attach_raw" exit_ms "what=$what" tool=auto)
+		a=$(median "$attach_raw" exit_ms "what=$what" tool=fentry)
 		say "$(printf '   %-32s %8s %15s ms %15s ms  (%s)' "${attach_prog[$what]%% \{*}" "$n" "$f" "$a" "$(ratio "$a" "$f")")"
 	done
 	say "   failed or timed-out runs: $(failures "$attach_raw") (raw: $attach_raw)"

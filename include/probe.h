@@ -83,6 +83,7 @@ struct probe_uses {
 	const char *const *names; /* builtins and functions read (arg2, kstack, ...), repeats allowed */
 	int n;
 	bool shared;              /* the program serves other targets too */
+	bool wildcard;            /* an action's attach point has a wildcard */
 };
 
 /* What `-l [pattern]` asks one provider for. */

@@ -164,16 +164,17 @@ attached_types() {
 }
 mixed='kprobe:vfs_read { @a = count(); } kretprobe:vfs_read { @b = count(); }
 kprobe:do_nanosleep { @c[kstack] = count(); } kprobe:vfs_write+0 { @d = count(); }
-kprobe:overlay:ovl_open { @e = count(); } kprobe:vfs_fsync { @f[arg4] = count(); }'
+kprobe:overlay:ovl_open { @e = count(); } kprobe:vfs_fsync { @f[arg4] = count(); }
+kprobe:vfs_fsync_rang* { @g = count(); }'
 attached_types -e "$mixed"
-expect_eq "auto: fentry/fexit (type tracing) where it behaves the same; kprobe for kstack, +offset, a module, argN past the arguments" \
-	"kprobe:vfs_read=tracing kretprobe:vfs_read=tracing kprobe:do_nanosleep=kprobe kprobe:vfs_write+0=kprobe kprobe:overlay:ovl_open=kprobe kprobe:vfs_fsync=kprobe" \
+expect_eq "auto: fentry/fexit (type tracing) where it behaves the same; kprobe for kstack, +offset, a module, argN past the arguments, a wildcard" \
+	"kprobe:vfs_read=tracing kretprobe:vfs_read=tracing kprobe:do_nanosleep=kprobe kprobe:vfs_write+0=kprobe kprobe:overlay:ovl_open=kprobe kprobe:vfs_fsync=kprobe kprobe:vfs_fsync_range=kprobe" \
 	"$TYPES"
 expect_match "-v says a kprobe runs as fentry" '^sonde: attached kprobe:vfs_read \(program id [0-9]+, as fentry\)$' "$(cat "$TMP/bg.err")"
 expect_match "-v says a kretprobe runs as fexit" '^sonde: attached kretprobe:vfs_read \(program id [0-9]+, as fexit\)$' "$(cat "$TMP/bg.err")"
 SONDE_KPROBE_FENTRY=0 attached_types -e "$mixed"
 expect_eq "SONDE_KPROBE_FENTRY=0: every one a kprobe" \
-	"kprobe:vfs_read=kprobe kretprobe:vfs_read=kprobe kprobe:do_nanosleep=kprobe kprobe:vfs_write+0=kprobe kprobe:overlay:ovl_open=kprobe kprobe:vfs_fsync=kprobe" \
+	"kprobe:vfs_read=kprobe kretprobe:vfs_read=kprobe kprobe:do_nanosleep=kprobe kprobe:vfs_write+0=kprobe kprobe:overlay:ovl_open=kprobe kprobe:vfs_fsync=kprobe kprobe:vfs_fsync_range=kprobe" \
 	"$TYPES"
 
 # The same output with and without it: exact counts, argN, retval, func, probe.
