@@ -67,6 +67,7 @@ if command -v clang >/dev/null; then
 			-c "$here/ref/$obj.bpf.c" -o "$bin/$obj.bpf.o"
 	done
 	cc -std=c11 -O2 -Wall -Wextra -o "$bin/loader" "$here/ref/loader.c" -lbpf
+	cc -std=gnu11 -O2 -Wall -Wextra -o "$bin/attach_cost" "$here/attach_cost.c" -lbpf
 	have_ref=1
 else
 	echo "run.sh: clang not found: no reference column (apt-get install clang)" >&2
@@ -368,6 +369,10 @@ part_kprobe() {
 		say "$(printf '   %-32s %8s %15s ms %15s ms  (%s)' "${attach_prog[$what]%% \{*}" "$n" "$f" "$a" "$(ratio "$a" "$f")")"
 	done
 	say "   failed or timed-out runs: $(failures "$attach_raw") (raw: $attach_raw)"
+	say "   (whole runs under emulation vary 2-5x from run to run; the kernel's own part, timed alone:)"
+	if tool_enabled ref; then
+		"$bin/attach_cost" 2>&1 | sed 's/^/   /' | tee -a "$summary"
+	fi
 }
 
 # ------------------------------------------------------------ 2. start-up

@@ -83,7 +83,6 @@ struct probe_uses {
 	const char *const *names; /* builtins and functions read (arg2, kstack, ...), repeats allowed */
 	int n;
 	bool shared;              /* the program serves other targets too */
-	bool wildcard;            /* an action's attach point has a wildcard */
 };
 
 /* What `-l [pattern]` asks one provider for. */
@@ -335,6 +334,7 @@ struct kprobe_fentry_facts {
 	enum kprobe_fentry_mode mode;
 	bool trampolines;          /* the kernel loads and attaches fentry programs */
 	bool has_offset, in_module;
+	bool denied;               /* on the kernel's btf_id_deny list */
 	bool btf_found;            /* vmlinux's BTF has the function */
 	bool btf_supported;        /* a trampoline can pass its arguments */
 	bool traceable;            /* in available_filter_functions */

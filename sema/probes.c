@@ -498,11 +498,7 @@ void sema_choose_implementations(struct sema *s)
 		bool shared = false;
 		for (int j = 0; j < s->ngroups && !shared; j++)
 			shared = j != i && strcmp(s->groups[j].prog_name, g->prog_name) == 0;
-		bool wildcard = false;
-		for (int a = 0; a < g->nactions; a++)
-			for (const struct attach_point *ap = g->actions[a]->points; ap; ap = ap->next)
-				wildcard = wildcard || (ap->text && strchr(ap->text, '*'));
-		struct probe_uses u = { names, count, shared, wildcard };
+		struct probe_uses u = { names, count, shared };
 		g->prov->choose_impl(&g->target, &u);
 		free(names);
 	}

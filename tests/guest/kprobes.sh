@@ -167,8 +167,8 @@ kprobe:do_nanosleep { @c[kstack] = count(); } kprobe:vfs_write+0 { @d = count();
 kprobe:overlay:ovl_open { @e = count(); } kprobe:vfs_fsync { @f[arg4] = count(); }
 kprobe:vfs_fsync_rang* { @g = count(); }'
 attached_types -e "$mixed"
-expect_eq "auto: fentry/fexit (type tracing) where it behaves the same; kprobe for kstack, +offset, a module, argN past the arguments, a wildcard" \
-	"kprobe:vfs_read=tracing kretprobe:vfs_read=tracing kprobe:do_nanosleep=kprobe kprobe:vfs_write+0=kprobe kprobe:overlay:ovl_open=kprobe kprobe:vfs_fsync=kprobe kprobe:vfs_fsync_range=kprobe" \
+expect_eq "auto: fentry/fexit (type tracing) where it behaves the same; kprobe for kstack, +offset, a module, argN past the arguments; wildcards too" \
+	"kprobe:vfs_read=tracing kretprobe:vfs_read=tracing kprobe:do_nanosleep=kprobe kprobe:vfs_write+0=kprobe kprobe:overlay:ovl_open=kprobe kprobe:vfs_fsync=kprobe kprobe:vfs_fsync_range=tracing" \
 	"$TYPES"
 expect_match "-v says a kprobe runs as fentry" '^sonde: attached kprobe:vfs_read \(program id [0-9]+, as fentry\)$' "$(cat "$TMP/bg.err")"
 expect_match "-v says a kretprobe runs as fexit" '^sonde: attached kretprobe:vfs_read \(program id [0-9]+, as fexit\)$' "$(cat "$TMP/bg.err")"

@@ -24,7 +24,7 @@ static struct kprobe_fentry_facts capable(void)
 
 static bool lowered(const struct kprobe_fentry_facts *f, const char *const *names, int n)
 {
-	struct probe_uses u = { names, n, false, false };
+	struct probe_uses u = { names, n, false };
 	return kprobe_fentry_refusal(f, &u) == NULL;
 }
 
@@ -55,7 +55,7 @@ int main(void)
 	g = f, g.mode = KPROBE_FENTRY_NEVER;
 	CHECKF(!lowered(&g, NULL, 0), "SONDE_KPROBE_FENTRY=0");
 	{
-		struct probe_uses none = { NULL, 0, false, false };
+		struct probe_uses none = { NULL, 0, false };
 		const char *why = kprobe_fentry_refusal(&g, &none);
 		CHECKF(why && strstr(why, "SONDE_KPROBE_FENTRY=0"), "why: %s", why ? why : "(null)");
 	}
@@ -73,14 +73,11 @@ int main(void)
 	CHECK(!lowered(&g, NULL, 0));
 	g = f, g.traceable = false;
 	CHECK(!lowered(&g, NULL, 0));
+	g = f, g.denied = true;
+	CHECK(!lowered(&g, NULL, 0));
 	{
-		struct probe_uses shared = { NULL, 0, true, false };
+		struct probe_uses shared = { NULL, 0, true };
 		CHECK(kprobe_fentry_refusal(&f, &shared) != NULL);
-		/* wildcards: kprobes unless SONDE_KPROBE_FENTRY=1 (attach cost per function) */
-		struct probe_uses wild = { NULL, 0, false, true };
-		CHECK(kprobe_fentry_refusal(&f, &wild) != NULL);
-		g = f, g.mode = KPROBE_FENTRY_ALWAYS;
-		CHECK(kprobe_fentry_refusal(&g, &wild) == NULL);
 	}
 
 	/* the opt-out is read from the environment */
