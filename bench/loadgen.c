@@ -6,8 +6,10 @@
  *   -w     print "pid N", then wait for a line on stdin before measuring, so a
  *          tracer can be started with this pid in its filter before the load runs
  *   -n     calls per measurement (default 2000000)
+ *   -s     slices (default 10, at most 1000): more, shorter slices find an
+ *          undisturbed one on a busy host (a QEMU guest's vCPUs are preempted)
  * Prints two lines per MODE:CPU: "MODE.CPU=NS", nanoseconds per call in the
- * fastest of 10 equal slices of the calls, and "MODE.CPU.mean=NS" over all of
+ * fastest of the equal slices of the calls, and "MODE.CPU.mean=NS" over all of
  * them. The fastest slice is the one least disturbed by other processes and
  * interrupts; a tracer's cost is paid on every call, so it is in every slice.
  * The process keeps its pid across all measurements, so one tracer session
@@ -22,7 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLICES 10
+#define SLICES_MAX 1000
+
+static int slices = 10;
 
 enum load_mode { LOAD_GETPPID, LOAD_READ };
 
@@ -79,17 +83,17 @@ struct result {
 
 static struct result measure(const struct measurement *m, int zero_fd, long calls)
 {
-	double per_slice[SLICES], sum = 0;
-	long slice_calls = calls / SLICES;
+	double per_slice[SLICES_MAX], sum = 0;
+	long slice_calls = calls / slices;
 	run_calls(m->mode, zero_fd, calls / 50); /* warm caches and the CPU's frequency */
-	for (int s = 0; s < SLICES; s++) {
+	for (int s = 0; s < slices; s++) {
 		double t0 = now_ns();
 		run_calls(m->mode, zero_fd, slice_calls);
 		per_slice[s] = (now_ns() - t0) / (double)slice_calls;
 		sum += per_slice[s];
 	}
-	qsort(per_slice, SLICES, sizeof(per_slice[0]), cmp_double);
-	return (struct result){ per_slice[0], sum / SLICES };
+	qsort(per_slice, (size_t)slices, sizeof(per_slice[0]), cmp_double);
+	return (struct result){ per_slice[0], sum / slices };
 }
 
 static int parse_measurement(const char *arg, struct measurement *m)
@@ -129,15 +133,17 @@ int main(int argc, char **argv)
 {
 	long calls = 2000000;
 	int wait = 0, opt;
-	while ((opt = getopt(argc, argv, "wn:")) != -1) {
+	while ((opt = getopt(argc, argv, "wn:s:")) != -1) {
 		if (opt == 'w')
 			wait = 1;
 		else if (opt == 'n')
 			calls = atol(optarg);
+		else if (opt == 's' && atoi(optarg) >= 1 && atoi(optarg) <= SLICES_MAX)
+			slices = atoi(optarg);
 		else
 			goto usage;
 	}
-	if (optind >= argc || calls < SLICES)
+	if (optind >= argc || calls < slices)
 		goto usage;
 	int count = argc - optind;
 	struct measurement *ms = calloc((size_t)count, sizeof(*ms));
@@ -173,6 +179,6 @@ int main(int argc, char **argv)
 	free(ms);
 	return rc;
 usage:
-	fprintf(stderr, "usage: loadgen [-w] [-n CALLS] getppid:CPU|read:CPU...\n");
+	fprintf(stderr, "usage: loadgen [-w] [-n CALLS] [-s SLICES] getppid:CPU|read:CPU...\n");
 	return 2;
 }

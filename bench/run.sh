@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - sonde's benchmark suite, one entry point (see bench/README.md).
 #
-#   sudo bench/run.sh [SONDE_BINARY] [overhead|startup|probes|compile|print|symbols|cache ...]
+#   sudo bench/run.sh [SONDE_BINARY] [overhead|startup|probes|compile|print|symbols|cache|scale|kprobe ...]
+#   (kprobe needs a kernel with kprobes and BPF trampolines: bench/guest.sh runs it in a guest)
 #
 # Tools are run interleaved (A B C A B C ...) and summarised by medians, so
 # machine drift hits every tool alike. Every run is bounded by a timeout and
@@ -14,7 +15,7 @@ sonde=$here/../build/sonde
 parts=()
 for arg in "$@"; do
 	case $arg in
-	overhead | startup | probes | compile | print | symbols | cache | scale) parts+=("$arg") ;;
+	overhead | startup | probes | compile | print | symbols | cache | scale | kprobe) parts+=("$arg") ;;
 	all) parts+=(overhead startup probes compile print symbols cache scale) ;;
 	-h | --help)
 		sed -n '2,9p' "$0"
@@ -28,6 +29,7 @@ done
 : "${OVERHEAD_ROUNDS:=5}" "${OVERHEAD_SCRIPTS:=comm pid hist chain}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
 : "${CACHE_ROUNDS:=10}" "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
 : "${SCALE_ROUNDS:=3}" "${SCALE_SIZES:=1 20 100 1000}" "${SCALE_TIMEOUT:=300}"
+: "${KPROBE_ROUNDS:=5}" "${KPROBE_CALLS:=300000}" "${KPROBE_SLICES:=200}" "${KPROBE_SETTLE_MS:=3000}" "${ATTACH_ROUNDS:=3}"
 : "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}" "${SYMBOL_ROUNDS:=3}" "${SYMBOL_STACKS:=10000}"
 : "${CPUS:=$(seq -s ' ' 0 $(($(nproc) - 1)))}"
 : "${OUT:=/tmp/sonde-bench.$(date +%Y%m%d-%H%M%S)}"
@@ -60,11 +62,12 @@ cc -std=c11 -O0 -fno-omit-frame-pointer -Wall -Wextra -o "$bin/stackgen" "$here/
 
 have_ref=0
 if command -v clang >/dev/null; then
-	for obj in count_comm count_pid hist_pid count_ppid_chain; do
+	for obj in count_comm count_pid hist_pid count_ppid_chain kprobe_comm fentry_comm; do
 		clang -O2 -g -target bpf -I"/usr/include/$(cc -dumpmachine)" \
 			-c "$here/ref/$obj.bpf.c" -o "$bin/$obj.bpf.o"
 	done
 	cc -std=c11 -O2 -Wall -Wextra -o "$bin/loader" "$here/ref/loader.c" -lbpf
+	cc -std=gnu11 -O2 -Wall -Wextra -o "$bin/attach_cost" "$here/attach_cost.c" -lbpf
 	have_ref=1
 else
 	echo "run.sh: clang not found: no reference column (apt-get install clang)" >&2
@@ -252,6 +255,127 @@ part_overhead() {
 	say "     ref:  bench/ref/loader <count_comm|count_pid|hist_pid|count_ppid_chain>.bpf.o [@PID@]  (clang -O2 -g -target bpf)"
 	say "     load: $load"
 	say "   goal: sonde <= 1.00x ref"
+}
+
+# ------------------------------------------------- kprobe vs fentry (in a guest)
+
+# kprobe_variant NAME: sets CMD (and CMD_ENV) for one way of counting
+# vfs_read calls by comm: the hand-written references, bpftrace 0.17's
+# kprobe and kfunc (its name for fentry), and sonde's kprobe with the
+# automatic choice off (SONDE_KPROBE_FENTRY=0) and on, and its fentry.
+kprobe_variant() {
+	local kp='kprobe:vfs_read { @[comm] = count(); }' fe='fentry:vfs_read { @[comm] = count(); }'
+	CMD_ENV=()
+	case $1 in
+	ref_kprobe) CMD=("$bin/loader" "$bin/kprobe_comm.bpf.o") ;;
+	ref_fentry) CMD=("$bin/loader" "$bin/fentry_comm.bpf.o") ;;
+	bpftrace_kprobe) CMD=(bpftrace -e "$kp") ;;
+	bpftrace_kfunc) CMD=(bpftrace -e "${fe/fentry/kfunc}") ;;
+	sonde_kprobe_forced) CMD=("$sonde" -e "$kp") CMD_ENV=(SONDE_KPROBE_FENTRY=0) ;;
+	sonde_kprobe_auto) CMD=("$sonde" -e "$kp") ;;
+	sonde_fentry) CMD=("$sonde" -e "$fe") ;;
+	esac
+}
+
+kprobe_variant_enabled() {
+	case $1 in
+	ref_*) tool_enabled ref ;;
+	bpftrace_*) tool_enabled bpftrace ;;
+	sonde_*) tool_enabled sonde ;;
+	esac
+}
+
+part_kprobe() {
+	local raw=$OUT/kprobe.raw specs=() cpu round v
+	local variants="ref_kprobe ref_fentry bpftrace_kprobe bpftrace_kfunc sonde_kprobe_forced sonde_kprobe_auto sonde_fentry"
+	: >"$raw"
+	for cpu in $CPUS; do specs+=("read:$cpu"); done
+	local load="$bin/loadgen -w -n $KPROBE_CALLS -s $KPROBE_SLICES ${specs[*]}"
+	progress "kprobe: $KPROBE_ROUNDS rounds x (untraced + 7 tracers), $KPROBE_CALLS 1-byte reads per CPU "
+	for round in $(seq "$KPROBE_ROUNDS"); do
+		echo "tool=none round=$round status=0 $("$bin/loadgen" -n "$KPROBE_CALLS" -s "$KPROBE_SLICES" "${specs[@]}" |
+			sed 's/^/load:/' | tr '\n' ' ')" >>"$raw"
+		for v in $variants; do
+			kprobe_variant_enabled "$v" || continue
+			kprobe_variant "$v"
+			record "$raw" "tool=$v round=$round" -T -S "$KPROBE_SETTLE_MS" -t 300 -L "$load" -- env "${CMD_ENV[@]}" "${CMD[@]}"
+		done
+	done
+	echo >&2
+	local diffs=$OUT/kprobe.diffs
+	awk '
+		/ status=0/ {
+			tool = round = ""
+			for (i = 1; i <= NF; i++) {
+				eq = index($i, "="); k = substr($i, 1, eq - 1); v = substr($i, eq + 1)
+				if (k == "tool") tool = v; else if (k == "round") round = v
+				else if (k ~ /^load:/) val[tool, round, substr(k, 6)] = v
+			}
+		}
+		END {
+			for (key in val) {
+				split(key, p, SUBSEP)
+				if (p[1] == "none" || !(("none", p[2], p[3]) in val)) continue
+				printf "tool=%s spec=%s status=0 base=%s over=%.1f\n", p[1], p[3],
+					val["none", p[2], p[3]], val[key] - val["none", p[2], p[3]]
+			}
+		}' "$raw" >"$diffs"
+	say ""
+	say "== kprobe vs fentry: ns per 1-byte read() of /dev/zero, traced - untraced (median of $KPROBE_ROUNDS rounds)"
+	say "   $(uname -r); ratios are within this run only (under QEMU TCG the absolute ns mean nothing)"
+	local spec base rk rf o
+	for spec in "${specs[@]}"; do
+		spec=${spec/:/.}
+		base=$(median "$diffs" base "spec=$spec")
+		rk=$(median "$diffs" over "tool=ref_kprobe" "spec=$spec")
+		rf=$(median "$diffs" over "tool=ref_fentry" "spec=$spec")
+		say "   cpu ${spec#*.}: untraced $base ns per read"
+		say "$(printf '   %-22s %12s %12s %12s' variant 'overhead ns' '/ ref_kprobe' '/ ref_fentry')"
+		for v in $variants; do
+			o=$(median "$diffs" over "tool=$v" "spec=$spec")
+			say "$(printf '   %-22s %12s %12s %12s' "$v" "$o" "$(ratio "$o" "$rk")" "$(ratio "$o" "$rf")")"
+		done
+	done
+	say "   failed or timed-out runs: $(failures "$raw") (raw: $raw)"
+	say "   scripts: kprobe:vfs_read { @[comm] = count(); } and fentry:vfs_read { ... } (bpftrace 0.17: kfunc:vfs_read);"
+	say "     sonde_kprobe_forced = SONDE_KPROBE_FENTRY=0; ref = bench/ref/{kprobe,fentry}_comm.bpf.c via bench/ref/loader"
+	say "     load: $load"
+
+	# Attach + detach: launch -> exit of a script that attaches and exits.
+	local attach_raw=$OUT/kprobe-attach.raw what
+	: >"$attach_raw"
+	declare -A attach_prog=(
+		[one]='kprobe:vfs_read { @ = count(); } BEGIN { exit(); }'
+		[wild]='kprobe:vfs_* { @ = count(); } BEGIN { exit(); }'
+	)
+	progress "kprobe attach: $ATTACH_ROUNDS rounds "
+	for round in $(seq "$ATTACH_ROUNDS"); do
+		for what in one wild; do
+			for v in forced fentry; do
+				local envs=(SONDE_KPROBE_FENTRY=1)
+				[ $v = forced ] && envs=(SONDE_KPROBE_FENTRY=0)
+				tool_enabled sonde &&
+					record "$attach_raw" "what=$what tool=$v" -x -t 300 -- env "${envs[@]}" "$sonde" -e "${attach_prog[$what]}"
+			done
+		done
+	done
+	echo >&2
+	say ""
+	say "== kprobe vs fentry: attach + detach, launch -> exit of '... BEGIN { exit(); }' (sonde, median of $ATTACH_ROUNDS)"
+	say "   (SONDE_KPROBE_FENTRY=0: kprobes; =1: trampolines for every function, wildcards too)"
+	say "$(printf '   %-32s %8s %18s %18s' script probes 'kprobe (=0)' 'fentry (=1)')"
+	local n f a
+	for what in one wild; do
+		n=$("$sonde" -e "${attach_prog[$what]}" 2>/dev/null | sed -n 's/^Attaching \([0-9]*\) probe.*/\1/p' | head -1)
+		f=$(median "$attach_raw" exit_ms "what=$what" tool=forced)
+		a=$(median "$attach_raw" exit_ms "what=$what" tool=fentry)
+		say "$(printf '   %-32s %8s %15s ms %15s ms  (%s)' "${attach_prog[$what]%% \{*}" "$n" "$f" "$a" "$(ratio "$a" "$f")")"
+	done
+	say "   failed or timed-out runs: $(failures "$attach_raw") (raw: $attach_raw)"
+	say "   (whole runs under emulation vary 2-5x from run to run; the kernel's own part, timed alone:)"
+	if tool_enabled ref; then
+		"$bin/attach_cost" 2>&1 | sed 's/^/   /' | tee -a "$summary"
+	fi
 }
 
 # ------------------------------------------------------------ 2. start-up

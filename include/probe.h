@@ -72,6 +72,17 @@ struct probe_target {
 	uint64_t period_ns, freq_hz;
 	const struct tp_format *format; /* CTX_TRACEPOINT only; owned by the format cache */
 	struct probe_lowering lower;    /* LOWER_NONE unless lowered to a raw tracepoint */
+	/* kprobe/kretprobe run as fentry/fexit through a BPF trampoline, set
+	 * by the provider's choose_impl (probes/kprobe_fentry.c); the name and
+	 * every builtin's meaning stay the kprobe's */
+	bool via_trampoline;
+};
+
+/* What the actions of one target's program use, for choose_impl. */
+struct probe_uses {
+	const char *const *names; /* builtins and functions read (arg2, kstack, ...), repeats allowed */
+	int n;
+	bool shared;              /* the program serves other targets too */
 };
 
 /* What `-l [pattern]` asks one provider for. */
@@ -201,6 +212,10 @@ struct probe_provider {
 	 * attaching. */
 	int (*run)(const struct desc_probe *p, struct bpf_program *prog, struct rt_links *l,
 		   void (*drain)(void *arg), void *arg, char *errbuf, size_t errlen);
+	/* Optional: sema, once the actions are checked: implement t another
+	 * way that is cheaper and behaves the same for actions that use u
+	 * (kprobe -> fentry: t->via_trampoline). */
+	void (*choose_impl)(struct probe_target *t, const struct probe_uses *u);
 	/* ---- one program for many targets (uprobe_multi) ---- */
 	/* Optional: may targets a and b (of one attach point, running the same
 	 * actions, which read neither `probe` nor `args`) share one program
@@ -309,6 +324,30 @@ const char *probe_syscall_name(long nr);
  * (an fentry program on vfs_read, or an lsm one on file_open): 0 or
  * -errno (-EPERM: a policy of the kernel refuses them). For --info. */
 int probe_trampoline_load(bool lsm);
+
+/* probes/kprobe_fentry.c: kprobe/kretprobe targets as fentry/fexit.
+ * SONDE_KPROBE_FENTRY=0: never; =1 or unset: wherever it behaves the same. */
+enum kprobe_fentry_mode { KPROBE_FENTRY_AUTO, KPROBE_FENTRY_NEVER, KPROBE_FENTRY_ALWAYS };
+enum kprobe_fentry_mode kprobe_fentry_mode(void);
+/* What decides it for one target (gathered from BTF, tracefs, the kernel). */
+struct kprobe_fentry_facts {
+	enum kprobe_fentry_mode mode;
+	bool trampolines;          /* the kernel loads and attaches fentry programs */
+	bool has_offset, in_module;
+	bool denied;               /* on the kernel's btf_id_deny list */
+	bool btf_found;            /* vmlinux's BTF has the function */
+	bool btf_supported;        /* a trampoline can pass its arguments */
+	bool traceable;            /* in available_filter_functions */
+	int nslots;                /* its argument registers */
+};
+/* Why t stays a kprobe, or NULL: lower it. Pure (unit-tested). */
+const char *kprobe_fentry_refusal(const struct kprobe_fentry_facts *f, const struct probe_uses *u);
+bool kprobe_fentry_trampolines(void); /* probed once per process */
+void kprobe_fentry_choose(struct probe_target *t, const struct probe_uses *u);
+int kprobe_fentry_slots(const struct probe_target *t);
+char *kprobe_fentry_section(const struct probe_target *t);
+bool kprobe_fentry_is_lowered(const struct bpf_program *prog);
+int kprobe_fentry_attach(struct bpf_program *prog, struct rt_links *l, char *errbuf, size_t errlen);
 
 /* probes/timer.c: what interval and profile share. The "UNIT:N" / "Nunit"
  * spec becomes one target "provider:UNIT:N" with exactly one of period_ns /

@@ -19,7 +19,9 @@
  *
  * The context is the kernel's struct pt_regs: argN are the calling
  * convention's argument registers, retval the return register, `func` the
- * probed function (bpf_get_func_ip). */
+ * probed function (bpf_get_func_ip). Where the kernel has BPF trampolines
+ * and nothing in the actions needs a kprobe, a target runs as fentry/fexit
+ * instead, keeping its name and meaning (probes/kprobe_fentry.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,6 +507,8 @@ static int kretprobe_expand(const char *spec, srcloc loc, struct diag *d, struct
 
 static char *kprobe_section(const struct probe_target *t)
 {
+	if (t->via_trampoline)
+		return kprobe_fentry_section(t);
 	return xstrdup(t->type == PT_KRETPROBE ? "kretprobe" : "kprobe");
 }
 
@@ -521,6 +525,8 @@ static char *split_offset(const char *target, unsigned long *offset)
 static int attach(const struct desc_probe *p, struct bpf_program *prog, bool retprobe,
 		  struct rt_links *l, char *errbuf, size_t errlen)
 {
+	if (kprobe_fentry_is_lowered(prog))
+		return kprobe_fentry_attach(prog, l, errbuf, errlen);
 	unsigned long offset;
 	char *sym = split_offset(p->target, &offset);
 	LIBBPF_OPTS(bpf_kprobe_opts, opts, .retprobe = retprobe, .offset = offset);
@@ -624,13 +630,19 @@ static LLVMValueRef load_reg(struct cg *cg, uint32_t offset)
 	return v;
 }
 
+/* As fentry/fexit (kprobe_fentry.c) the context is the argument
+ * registers saved as u64 slots, in order, then rax. */
 static struct LLVMOpaqueValue *kprobe_emit_argn(struct cg *cg, int n)
 {
+	if (cg->target->via_trampoline)
+		return load_reg(cg, (uint32_t)n * 8u);
 	return load_reg(cg, arg_regs[n]);
 }
 
 static struct LLVMOpaqueValue *kretprobe_emit_retval(struct cg *cg)
 {
+	if (cg->target->via_trampoline)
+		return load_reg(cg, (uint32_t)kprobe_fentry_slots(cg->target) * 8u);
 	return load_reg(cg, RETVAL_REG);
 }
 
@@ -702,6 +714,7 @@ const struct probe_provider probe_kprobe = {
 	.attach = kprobe_attach,
 	.attach_hint = kprobe_attach_hint,
 	.list = kprobe_list,
+	.choose_impl = kprobe_fentry_choose,
 	.can_share = kprobe_can_share,
 	.prepare_shared = kprobe_prepare_shared,
 	.attach_shared = kprobe_attach_shared,
@@ -720,6 +733,7 @@ const struct probe_provider probe_kretprobe = {
 	.attach = kretprobe_attach,
 	.attach_hint = kprobe_attach_hint,
 	.list = kprobe_list,
+	.choose_impl = kprobe_fentry_choose,
 	.can_share = kprobe_can_share,
 	.prepare_shared = kprobe_prepare_shared,
 	.attach_shared = kprobe_attach_shared,

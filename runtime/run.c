@@ -820,8 +820,11 @@ static void print_prog_id(const struct desc_probe *p, struct bpf_program *prog, 
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
 	memset(&info, 0, sizeof(info));
+	/* a kprobe run through a BPF trampoline says so (probes/kprobe_fentry.c) */
+	const char *as = (p->type == PT_KPROBE || p->type == PT_KRETPROBE) && kprobe_fentry_is_lowered(prog)
+				 ? (p->type == PT_KPROBE ? ", as fentry" : ", as fexit") : "";
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
-		fprintf(stderr, "sonde: %s %s (program id %u)\n", verb, p->name, info.id);
+		fprintf(stderr, "sonde: %s %s (program id %u%s)\n", verb, p->name, info.id, as);
 }
 
 /* A provider's run hook empties the ring buffer through this. */

@@ -467,6 +467,43 @@ void sema_share_identical_programs(struct sema *s)
 	free(leads);
 }
 
+/* The names of the builtins and functions read by n (and its siblings). */
+static void collect_uses(const struct node *n, const char ***names, int *count)
+{
+	for (; n; n = n->next) {
+		if ((n->kind == N_BUILTIN || n->kind == N_CALL) && n->name) {
+			*names = xrealloc(*names, sizeof(**names) * (size_t)(*count + 1));
+			(*names)[(*count)++] = n->name;
+		}
+		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			collect_uses(kids[i], names, count);
+	}
+}
+
+/* Let providers implement a target another way now that its actions are
+ * known (kprobe -> fentry). Groups whose program is shared keep theirs. */
+void sema_choose_implementations(struct sema *s)
+{
+	for (int i = 0; i < s->ngroups; i++) {
+		struct prog_group *g = &s->groups[i];
+		if (!g->prov || !g->prov->choose_impl)
+			continue;
+		const char **names = NULL;
+		int count = 0;
+		for (int a = 0; a < g->nactions; a++) {
+			collect_uses(g->actions[a]->pred, &names, &count);
+			collect_uses(g->actions[a]->body, &names, &count);
+		}
+		bool shared = false;
+		for (int j = 0; j < s->ngroups && !shared; j++)
+			shared = j != i && strcmp(s->groups[j].prog_name, g->prog_name) == 0;
+		struct probe_uses u = { names, count, shared };
+		g->prov->choose_impl(&g->target, &u);
+		free(names);
+	}
+}
+
 static void type_group_args(struct sema *s)
 {
 	for (int i = 0; i < s->ngroups; i++) {

@@ -516,6 +516,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 		return -1;
 	}
 	sema_share_identical_programs(&s);
+	sema_choose_implementations(&s);
 	out->desc = build_desc(&s);
 	out->groups = s.groups;
 	out->ngroups = s.ngroups;

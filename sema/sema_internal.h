@@ -136,6 +136,8 @@ void sema_fill_desc_probes(struct sema *s, struct desc *desc);
 /* After typing: groups of separate probes whose actions are the same code
  * share one program where the provider allows. */
 void sema_share_identical_programs(struct sema *s);
+/* providers' choose_impl on every group (after checking, before codegen) */
+void sema_choose_implementations(struct sema *s);
 void sema_groups_free(struct prog_group *g, int n);
 
 /* expr.c */

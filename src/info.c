@@ -346,6 +346,12 @@ static void print_kernel(FILE *out, const struct machine *m, unsigned long long 
 	fprintf(out, "  kprobe_multi: %s\n  kprobe_session: %s\n  uprobe_multi: %s\n",
 		yes_no(fprobe && kernel_at_least(m, 5, 18)), yes_no(fprobe && kernel_at_least(m, 6, 10)),
 		yes_no(kernel_at_least(m, 6, 6) && kconfig_get(&m->config, "CONFIG_UPROBES") != 'n'));
+	/* what kprobe_fentry.c decides with (root only: it loads a program) */
+	fprintf(out, "  kprobe as fentry: %s\n",
+		kprobe_fentry_mode() == KPROBE_FENTRY_NEVER ? "no (SONDE_KPROBE_FENTRY=0)"
+		: !m->privileged ? "unknown (needs root)"
+		: kprobe_fentry_trampolines() ? "yes (BPF trampolines; SONDE_KPROBE_FENTRY=0 turns it off)"
+		: "no (this kernel does not attach BPF trampolines)");
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		print_config_line(out, m, options[i]);
 	fputc('\n', out);

@@ -6,7 +6,9 @@
 # bpftrace 0.17 attaches, -l, errors, clean detach, and the kprobe
 # examples (hello world on clone, disksnoop, tcpconnect). Output is
 # compared byte for byte with bpftrace 0.17 run in the same guest where
-# 0.17 has the feature.
+# 0.17 has the feature. Targets run as fentry/fexit where sonde chooses so
+# (the default), which the checks above therefore cover; the section
+# before clean detach checks the choice itself and its opt-out.
 . "$(dirname "$0")/lib.bash"
 
 # A workload of exactly N sleeps, each a process of its own; bpftrace
@@ -135,6 +137,58 @@ expect_eq "tcpconnect.bt exits 0" 0 "$RC"
 expect_match "tcpconnect.bt header" '^PID +COMM +SADDR +DADDR +DPORT$' "$OUT"
 expect_match "tcpconnect.bt: the loopback connection to port 9" '^[0-9]+ +bash +127\.0\.0\.1 +127\.0\.0\.1 +9$' "$OUT"
 expect_match "tcpconnect.bt: and to port 4242" '^[0-9]+ +bash +127\.0\.0\.1 +127\.0\.0\.1 +4242$' "$OUT"
+
+# ---- the automatic kprobe -> fentry choice (probes/kprobe_fentry.c) ------------------------
+# Everything above ran with it (the default): counts, argN, retval, func and
+# probe compared with bpftrace 0.17 there. Here: which targets become
+# fentry/fexit (the program type bpftool shows), that the opt-out changes
+# nothing in the output, and -v says what was chosen.
+
+# attached_types ARGS...: run sonde -v ARGS until its N probes are attached
+# (N = the "Attaching N probes" line), then TYPES = "NAME=TYPE ..." of each
+# probe's program as bpftool shows it, in -v's order; stops it with Ctrl-C.
+attached_types() {
+	"$SONDE" -v "$@" >"$TMP/bg.out" 2>"$TMP/bg.err" &
+	local pid=$! n id name type
+	wait_until 120 file_has "$TMP/bg.out" '^Attaching'
+	n=$(sed -n 's/^Attaching \([0-9]*\) probe.*/\1/p' "$TMP/bg.out")
+	wait_until 120 eval '[ "$(grep -c "^sonde: attached" "$TMP/bg.err")" -ge "${n:-1}" ]'
+	TYPES=""
+	while read -r name id; do
+		type=$(bpftool prog show id "$id" 2>/dev/null | sed -nE '1s/^[0-9]+: ([a-z_]+) .*/\1/p')
+		TYPES+="$name=$type "
+	done < <(sed -nE 's/^sonde: attached ([^ ]+) \(program id ([0-9]+).*/\1 \2/p' "$TMP/bg.err")
+	TYPES=${TYPES% }
+	kill -INT "$pid"
+	wait "$pid"
+}
+mixed='kprobe:vfs_read { @a = count(); } kretprobe:vfs_read { @b = count(); }
+kprobe:do_nanosleep { @c[kstack] = count(); } kprobe:vfs_write+0 { @d = count(); }
+kprobe:overlay:ovl_open { @e = count(); } kprobe:vfs_fsync { @f[arg4] = count(); }
+kprobe:vfs_fsync_rang* { @g = count(); }'
+attached_types -e "$mixed"
+expect_eq "auto: fentry/fexit (type tracing) where it behaves the same; kprobe for kstack, +offset, a module, argN past the arguments; wildcards too" \
+	"kprobe:vfs_read=tracing kretprobe:vfs_read=tracing kprobe:do_nanosleep=kprobe kprobe:vfs_write+0=kprobe kprobe:overlay:ovl_open=kprobe kprobe:vfs_fsync=kprobe kprobe:vfs_fsync_range=tracing" \
+	"$TYPES"
+expect_match "-v says a kprobe runs as fentry" '^sonde: attached kprobe:vfs_read \(program id [0-9]+, as fentry\)$' "$(cat "$TMP/bg.err")"
+expect_match "-v says a kretprobe runs as fexit" '^sonde: attached kretprobe:vfs_read \(program id [0-9]+, as fexit\)$' "$(cat "$TMP/bg.err")"
+SONDE_KPROBE_FENTRY=0 attached_types -e "$mixed"
+expect_eq "SONDE_KPROBE_FENTRY=0: every one a kprobe" \
+	"kprobe:vfs_read=kprobe kretprobe:vfs_read=kprobe kprobe:do_nanosleep=kprobe kprobe:vfs_write+0=kprobe kprobe:overlay:ovl_open=kprobe kprobe:vfs_fsync=kprobe kprobe:vfs_fsync_range=kprobe" \
+	"$TYPES"
+
+# The same output with and without it: exact counts, argN, retval, func, probe.
+{ echo "$DD"; cat "$TMP/sleeps.sh"; } >"$TMP/work.sh"
+both='kprobe:vfs_read /comm == "dd"/ { @a[arg2, probe, func] = count(); }
+kretprobe:vfs_read /comm == "dd"/ { @r[retval, probe, func] = count(); }
+kprobe:do_nanosleep /comm == "sleep"/ { @n = count(); }
+kretprobe:do_nanosleep /comm == "sleep"/ { @nr[retval] = count(); }'
+run_sonde -c "/bin/sh $TMP/work.sh" -e "$both"
+auto_out=$OUT
+expect_match "auto: kprobe:do_nanosleep (as fentry) counts 5 sleeps exactly" '^@n: 5$' "$auto_out"
+expect_match "auto: kretprobe:do_nanosleep (as fexit) returns 0 five times" '^@nr\[0\]: 5$' "$auto_out"
+SONDE_KPROBE_FENTRY=0 run_sonde -c "/bin/sh $TMP/work.sh" -e "$both"
+expect_eq "auto and SONDE_KPROBE_FENTRY=0 print the same bytes" "$auto_out" "$OUT"
 
 # ---- clean detach -------------------------------------------------------------------------
 expect_nothing_left "every kprobe run"
