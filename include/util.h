@@ -1,6 +1,6 @@
-/* util.h - memory helpers shared by every stage (src/util.c). They end the
- * process with a message on out-of-memory, the one failure no caller can
- * handle better. */
+/* util.h - memory and sorting helpers shared by every stage
+ * (src/util.c). The memory helpers end the process with a message on
+ * out-of-memory, the one failure no caller can handle better. */
 #ifndef SONDE_UTIL_H
 #define SONDE_UTIL_H
 
@@ -23,5 +23,12 @@ struct xtext {
 };
 FILE *xtext_open(struct xtext *t);
 char *xtext_close(struct xtext *t, size_t *len);
+
+/* qsort()/qsort_r() that accept an empty array: qsort(NULL, 0, ...) is
+ * undefined behaviour (UBSan reports it), and an empty list is often a NULL
+ * pointer here. Arrays of fewer than two elements are left as they are. */
+void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+void util_sort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+		 void *arg);
 
 #endif

@@ -138,7 +138,7 @@ static void sort_unique(struct rawtp_set *s)
 {
 	if (s->n < 2)
 		return;
-	qsort(s->v, (size_t)s->n, sizeof(*s->v), compare_rawtps);
+	util_sort(s->v, (size_t)s->n, sizeof(*s->v), compare_rawtps);
 	int out = 1;
 	for (int i = 1; i < s->n; i++) {
 		if (strcmp(s->v[i].name, s->v[out - 1].name) == 0)

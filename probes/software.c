@@ -23,6 +23,7 @@
 #include "intlit.h"
 #include "probe.h"
 #include "suggest.h"
+#include "util.h"
 
 /* bpftrace's list, names, aliases and default periods. */
 static const struct perf_event_kind software_events[] = {
@@ -196,7 +197,7 @@ int probe_list_perf_events(const char *provider, const struct perf_event_kind *k
 		if (kinds[i].alias[0])
 			lines[nlines++] = xasprintf("%s:", kinds[i].alias);
 	}
-	qsort(lines, nlines, sizeof(*lines), cmp_str);
+	util_sort(lines, nlines, sizeof(*lines), cmp_str);
 	int printed = 0;
 	for (size_t i = 0; i < nlines; i++) {
 		size_t len = strlen(lines[i]);

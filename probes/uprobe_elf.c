@@ -88,8 +88,7 @@ static void read_segments(Elf *e, struct uprobe_elf *u)
  * .dynsym name most functions twice), with file offsets. */
 static void index_funcs(struct uprobe_elf *u)
 {
-	if (u->nfuncs > 0) /* funcs is NULL without functions: qsort may not see it */
-		qsort(u->funcs, (size_t)u->nfuncs, sizeof(*u->funcs), by_name);
+	util_sort(u->funcs, (size_t)u->nfuncs, sizeof(*u->funcs), by_name);
 	int kept = 0;
 	for (int i = 0; i < u->nfuncs; i++) {
 		if (kept > 0 && strcmp(u->funcs[kept - 1].name, u->funcs[i].name) == 0) {
@@ -108,7 +107,7 @@ static void index_funcs(struct uprobe_elf *u)
 	u->by_addr = xcalloc((size_t)kept + 1, sizeof(*u->by_addr));
 	for (int i = 0; i < kept; i++)
 		u->by_addr[i] = &u->funcs[i];
-	qsort(u->by_addr, (size_t)kept, sizeof(*u->by_addr), by_addr);
+	util_sort(u->by_addr, (size_t)kept, sizeof(*u->by_addr), by_addr);
 }
 
 static struct uprobe_elf *elf_read(const char *path)

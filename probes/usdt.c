@@ -48,6 +48,7 @@
 #include "suggest.h"
 #include "uprobe.h"
 #include "uprobe_internal.h"
+#include "util.h"
 
 /* <sys/sdt.h> allows at most 12 arguments. */
 #define USDT_MAX_ARGS 12
@@ -1039,8 +1040,7 @@ static int compare_names(const void *a, const void *b)
 /* bpftrace prints a type's matches as a sorted set (byte order). */
 static int print_sorted(char **names, int n, FILE *out)
 {
-	if (n > 0) /* qsort(NULL, 0) is undefined */
-		qsort(names, (size_t)n, sizeof(*names), compare_names);
+	util_sort(names, (size_t)n, sizeof(*names), compare_names);
 	int printed = 0;
 	for (int i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0) {

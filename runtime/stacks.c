@@ -71,7 +71,7 @@ static void load_ksyms(void)
 		stacks.syms[stacks.nsyms++] = (struct ksym){ addr, xstrdup(name) };
 	}
 	fclose(f);
-	qsort(stacks.syms, stacks.nsyms, sizeof(*stacks.syms), ksym_cmp);
+	util_sort(stacks.syms, stacks.nsyms, sizeof(*stacks.syms), ksym_cmp);
 }
 
 /* The symbol holding ip: the last one at or below it; NULL when none does

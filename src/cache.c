@@ -705,7 +705,7 @@ static void key_environment(FILE *f)
 		     strncmp(*e, "PATH=", 5) == 0) &&
 		    strncmp(*e, "SONDE_NO_CACHE=", 15) != 0 && strncmp(*e, "SONDE_CACHE_MAX_SIZE=", 21) != 0)
 			vars[k++] = *e;
-	qsort(vars, k, sizeof(*vars), cmp_str);
+	util_sort(vars, k, sizeof(*vars), cmp_str);
 	for (size_t i = 0; i < k; i++)
 		key_str(f, "env", vars[i]);
 	free(vars);
@@ -861,7 +861,7 @@ int cache_evict(const char *dir, const char *keep, uint64_t max_size, struct cac
 	int n;
 	struct cache_file *files = list_entries(d, &n, &out->total);
 	if (out->total > max_size && n > 0) {
-		qsort(files, (size_t)n, sizeof(*files), cmp_oldest);
+		util_sort(files, (size_t)n, sizeof(*files), cmp_oldest);
 		const char *keep_name = keep ? strrchr(keep, '/') : NULL;
 		keep_name = keep_name ? keep_name + 1 : keep;
 		for (int i = 0; i < n && out->total > max_size; i++) {
