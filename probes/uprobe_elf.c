@@ -38,20 +38,8 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void add_func(struct uprobe_elf *u, int *cap, const char *name, const GElf_Sym *sym)
+bool uprobe_elf_each_symbol(Elf *e, uprobe_elf_symbol_fn fn, void *arg)
 {
-	if (u->nfuncs == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		u->funcs = xrealloc(u->funcs, sizeof(*u->funcs) * (size_t)*cap);
-	}
-	u->funcs[u->nfuncs++] = (struct uprobe_func){ xstrdup(name), sym->st_value, sym->st_size, 0 };
-}
-
-/* Functions (and GNU indirect functions, as libbpf counts them) that are
- * defined here, from .symtab and .dynsym. */
-static void read_symbols(Elf *e, struct uprobe_elf *u)
-{
-	int cap = 0;
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
@@ -61,14 +49,42 @@ static void read_symbols(Elf *e, struct uprobe_elf *u)
 		size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
 		for (size_t i = 0; data && i < count; i++) {
 			GElf_Sym sym;
-			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || sym.st_value == 0 ||
-			    (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC))
+			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
 				continue;
 			const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (name && *name)
-				add_func(u, &cap, name, &sym);
+			if (name && *name && fn(name, &sym, arg))
+				return true;
 		}
 	}
+	return false;
+}
+
+struct func_reader {
+	struct uprobe_elf *u;
+	int cap;
+};
+
+/* Functions (and GNU indirect functions, as libbpf counts them) that are
+ * defined here, from .symtab and .dynsym. */
+static bool add_func(const char *name, const GElf_Sym *sym, void *arg)
+{
+	struct func_reader *r = arg;
+	struct uprobe_elf *u = r->u;
+	if (sym->st_value == 0 ||
+	    (GELF_ST_TYPE(sym->st_info) != STT_FUNC && GELF_ST_TYPE(sym->st_info) != STT_GNU_IFUNC))
+		return false;
+	if (u->nfuncs == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 256;
+		u->funcs = xrealloc(u->funcs, sizeof(*u->funcs) * (size_t)r->cap);
+	}
+	u->funcs[u->nfuncs++] = (struct uprobe_func){ xstrdup(name), sym->st_value, sym->st_size, 0 };
+	return false;
+}
+
+static void read_symbols(Elf *e, struct uprobe_elf *u)
+{
+	struct func_reader r = { u, 0 };
+	uprobe_elf_each_symbol(e, add_func, &r);
 }
 
 static void read_segments(Elf *e, struct uprobe_elf *u)

@@ -4,6 +4,7 @@
 #ifndef SONDE_UPROBE_INTERNAL_H
 #define SONDE_UPROBE_INTERNAL_H
 
+#include <gelf.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +43,12 @@ const struct uprobe_func *uprobe_elf_func_at(const struct uprobe_elf *e, uint64_
 /* The file offset of address addr; false when no segment maps it. */
 bool uprobe_elf_offset(const struct uprobe_elf *e, uint64_t addr, uint64_t *off);
 void uprobe_elf_cache_free(void);
+
+/* Calls fn for each named symbol e defines (.symtab and .dynsym, in file
+ * order; undefined ones are skipped) until fn returns true; returns
+ * whether it did. */
+typedef bool (*uprobe_elf_symbol_fn)(const char *name, const GElf_Sym *sym, void *arg);
+bool uprobe_elf_each_symbol(Elf *e, uprobe_elf_symbol_fn fn, void *arg);
 
 /* Binaries named without a path, as bpftrace finds them: a library
  * ("libc": libc.so.6 in the linker's directories, or the one process pid

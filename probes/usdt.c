@@ -162,28 +162,29 @@ static bool arg_equal(const struct usdt_arg *a, const struct usdt_arg *b)
 	       a->shift == b->shift && a->disp == b->disp;
 }
 
+struct symbol_query {
+	const char *name;
+	size_t len;
+	uint64_t value;
+};
+
+static bool symbol_is(const char *name, const GElf_Sym *sym, void *arg)
+{
+	struct symbol_query *q = arg;
+	if (strlen(name) != q->len || strncmp(name, q->name, q->len) != 0)
+		return false;
+	q->value = sym->st_value;
+	return true;
+}
+
 /* A symbol's value (link-time address) in e's symbol tables. */
 static bool elf_symbol(Elf *e, const char *name, size_t len, uint64_t *value)
 {
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-		for (size_t i = 0; data && i < count; i++) {
-			GElf_Sym sym;
-			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
-				continue;
-			const char *s = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (s && strlen(s) == len && strncmp(s, name, len) == 0) {
-				*value = sym.st_value;
-				return true;
-			}
-		}
-	}
-	return false;
+	struct symbol_query q = { name, len, 0 };
+	if (!uprobe_elf_each_symbol(e, symbol_is, &q))
+		return false;
+	*value = q.value;
+	return true;
 }
 
 /* A displacement: empty, a number, SYMBOL, or SYMBOL+N / SYMBOL-N.
