@@ -324,6 +324,16 @@ char *probe_timer_attach_params(const struct probe_target *t, unsigned *deps);
  * link in l; -errno with the reason in errbuf. */
 int probe_attach_perf_fd(struct bpf_program *prog, int pfd, struct rt_links *l, char *errbuf,
 			 size_t errlen);
+/* Open the perf event attr describes for process/thread pid (-1: any) on
+ * cpu (-1: any) and attach prog to it (l keeps the link); -errno with
+ * "perf_event_open[ (WHAT)] on CPU N: reason" (or "on thread N" without a
+ * CPU) in errbuf. what: NULL, or the event named in that message. */
+struct perf_event_attr;
+int probe_attach_perf_event(struct perf_event_attr *attr, int pid, int cpu, const char *what,
+			    struct bpf_program *prog, struct rt_links *l, char *errbuf, size_t errlen);
+/* The same on every online CPU; the first failure stops it. */
+int probe_attach_perf_every_cpu(struct perf_event_attr *attr, int pid, const char *what,
+				struct bpf_program *prog, struct rt_links *l, char *errbuf, size_t errlen);
 /* Attach prog to a cpu-clock perf event per p->params (period_ns=N or freq_hz=N), on
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
