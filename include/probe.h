@@ -4,7 +4,7 @@
  * names, how its spec is parsed and wildcards expanded into concrete
  * targets (compile side), what `args`/`argN` mean in it, the libbpf section
  * of its program, and how the runtime attaches that program. Adding a probe
- * type is one new file plus one line in probes/registry.c. */
+ * type is one new file plus one line in include/probe_types.def. */
 #ifndef SONDE_PROBE_H
 #define SONDE_PROBE_H
 
