@@ -270,17 +270,18 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Each distinct file path in /proc/PID/maps, in order. */
-static int maps_paths(int pid, char ***out)
+int uprobe_maps_paths(int pid, char ***out)
 {
-	char mpath[64], line[PATH_MAX + 128];
+	char mpath[64];
 	snprintf(mpath, sizeof(mpath), "/proc/%d/maps", pid);
-	FILE *f = fopen(mpath, "r");
+	FILE *f = fopen(mpath, "re");
 	*out = NULL;
 	if (!f)
 		return -1;
 	int n = 0;
-	while (fgets(line, sizeof(line), f)) {
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
 		char *path = strchr(line, '/');
 		if (!path)
 			continue;
@@ -295,11 +296,12 @@ static int maps_paths(int pid, char ***out)
 		*out = xrealloc(*out, sizeof(**out) * (size_t)(n + 1));
 		(*out)[n++] = xstrdup(path);
 	}
+	free(line);
 	fclose(f);
 	return n;
 }
 
-static void free_paths(char **p, int n)
+void uprobe_paths_free(char **p, int n)
 {
 	for (int i = 0; i < n; i++)
 		free(p[i]);
@@ -323,14 +325,14 @@ static bool mapped_path(int pid, const char *path, char *out)
 static bool mapped_library(const char *name, int pid, char *out)
 {
 	char **paths;
-	int n = maps_paths(pid, &paths);
+	int n = uprobe_maps_paths(pid, &paths);
 	size_t best = SIZE_MAX;
 	for (int i = 0; i < n; i++) {
 		size_t rank = library_rank(base_name(paths[i]), name);
 		if (rank < best && mapped_path(pid, paths[i], out))
 			best = rank;
 	}
-	free_paths(paths, n > 0 ? n : 0);
+	uprobe_paths_free(paths, n > 0 ? n : 0);
 	return best != SIZE_MAX;
 }
 
@@ -372,11 +374,11 @@ bool uprobe_find_program(const char *name, int pid, char *out)
 {
 	if (pid > 0) {
 		char **paths;
-		int n = maps_paths(pid, &paths);
+		int n = uprobe_maps_paths(pid, &paths);
 		bool found = false;
 		for (int i = 0; i < n && !found; i++)
 			found = strcmp(base_name(paths[i]), name) == 0 && mapped_path(pid, paths[i], out);
-		free_paths(paths, n > 0 ? n : 0);
+		uprobe_paths_free(paths, n > 0 ? n : 0);
 		if (found)
 			return true;
 	}
@@ -396,7 +398,7 @@ bool uprobe_find_program(const char *name, int pid, char *out)
 int uprobe_mapped_files(int pid, const char *pattern, char ***out)
 {
 	char **paths;
-	int n = maps_paths(pid, &paths), kept = 0;
+	int n = uprobe_maps_paths(pid, &paths), kept = 0;
 	*out = NULL;
 	if (n < 0)
 		return -1;
@@ -408,6 +410,6 @@ int uprobe_mapped_files(int pid, const char *pattern, char ***out)
 		*out = xrealloc(*out, sizeof(**out) * (size_t)(kept + 1));
 		(*out)[kept++] = xstrdup(real);
 	}
-	free_paths(paths, n);
+	uprobe_paths_free(paths, n);
 	return kept;
 }

@@ -58,6 +58,11 @@ bool uprobe_find_program(const char *name, int pid, char *out);
 /* The ELF files process pid maps whose path matches the wildcard pattern
  * (absolute paths, no duplicates; "*" = all); *paths is the caller's. */
 int uprobe_mapped_files(int pid, const char *pattern, char ***paths);
+/* Each distinct file path in /proc/PID/maps (deleted files left out), in
+ * order: how many, or -1 when they cannot be read. *paths is the caller's
+ * (uprobe_paths_free). */
+int uprobe_maps_paths(int pid, char ***paths);
+void uprobe_paths_free(char **paths, int n);
 
 /* ---- DWARF (uprobe_dwarf.c) ---------------------------------------------- */
 

@@ -509,27 +509,13 @@ static char *path_in_process(int pid, const char *path)
  * matches pattern ("" or "*" = all). Returns false if it cannot be read. */
 static bool process_bins(int pid, const char *pattern, struct usdt_bins *out)
 {
-	char maps[64];
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	FILE *f = fopen(maps, "re");
-	if (!f)
-		return false;
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		char *path = strchr(line, '/');
-		if (!path)
-			continue;
-		path[strcspn(path, "\n")] = '\0';
-		if (strstr(path, " (deleted)"))
-			continue;
-		if (*pattern && strcmp(pattern, "*") != 0 && !probe_wildcard_match(pattern, path))
-			continue;
-		bins_add(out, xstrdup(path), path_in_process(pid, path));
-	}
-	free(line);
-	fclose(f);
-	return true;
+	char **paths;
+	int n = uprobe_maps_paths(pid, &paths);
+	for (int i = 0; i < n; i++)
+		if (!*pattern || strcmp(pattern, "*") == 0 || probe_wildcard_match(pattern, paths[i]))
+			bins_add(out, xstrdup(paths[i]), path_in_process(pid, paths[i]));
+	uprobe_paths_free(paths, n > 0 ? n : 0);
+	return n >= 0;
 }
 
 /* What every process maps (`usdt:*:...` without -p). */
