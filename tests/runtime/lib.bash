@@ -206,6 +206,16 @@ need_syscaller() {
 		exit 77
 	fi
 }
+# need_tools PROGRAM...: skip the test unless each tests/tools/ program is built.
+need_tools() {
+	local t
+	for t in "$@"; do
+		if [ ! -x "$t" ]; then
+			echo "SKIP: $t not built"
+			exit 77
+		fi
+	done
+}
 
 # wait_until SECONDS COMMAND...: poll COMMAND until it succeeds. The bound
 # only stops a hung test; nothing depends on how fast it happens.
