@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "cg.h"
+#include "util.h"
 
 /* struct pt_regs (arch/x86/include/asm/ptrace.h): fixed by the x86_64 ABI */
 #define PT_REGS_ORIG_AX 120
@@ -325,7 +326,7 @@ static int *named_numbers(struct prog_group **groups, int n, int *count)
 	for (int i = 0; i < n; i++)
 		if (groups[i]->target.lower.nr >= 0)
 			nrs[k++] = groups[i]->target.lower.nr;
-	qsort(nrs, (size_t)k, sizeof(int), compare_int);
+	util_sort(nrs, (size_t)k, sizeof(int), compare_int);
 	int u = 0;
 	for (int i = 0; i < k; i++)
 		if (u == 0 || nrs[u - 1] != nrs[i])

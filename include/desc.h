@@ -22,29 +22,13 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 5
+#define SONDE_DESC_VERSION 6
 
+/* One value per probe type, from the list in probe_types.def. */
 enum probe_type {
-	PT_BEGIN,
-	PT_END,
-	PT_TRACEPOINT,
-	PT_RAWTRACEPOINT,
-	PT_INTERVAL,
-	PT_PROFILE,
-	PT_UPROBE,
-	PT_URETPROBE,
-	PT_SOFTWARE,
-	PT_HARDWARE,
-	PT_WATCHPOINT,
-	PT_ASYNCWATCHPOINT,
-	PT_ITER,
-	PT_SELF,
-	PT_USDT,
-	PT_FENTRY,
-	PT_FEXIT,
-	PT_LSM,
-	PT_KPROBE,
-	PT_KRETPROBE,
+#define PROBE_TYPE(name, provider) PT_##name,
+#include "probe_types.def"
+#undef PROBE_TYPE
 	PT__COUNT
 };
 

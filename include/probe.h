@@ -4,7 +4,7 @@
  * names, how its spec is parsed and wildcards expanded into concrete
  * targets (compile side), what `args`/`argN` mean in it, the libbpf section
  * of its program, and how the runtime attaches that program. Adding a probe
- * type is one new file plus one line in probes/registry.c. */
+ * type is one new file plus one line in include/probe_types.def. */
 #ifndef SONDE_PROBE_H
 #define SONDE_PROBE_H
 
@@ -363,6 +363,16 @@ char *probe_timer_attach_params(const struct probe_target *t, unsigned *deps);
  * link in l; -errno with the reason in errbuf. */
 int probe_attach_perf_fd(struct bpf_program *prog, int pfd, struct rt_links *l, char *errbuf,
 			 size_t errlen);
+/* Open the perf event attr describes for process/thread pid (-1: any) on
+ * cpu (-1: any) and attach prog to it (l keeps the link); -errno with
+ * "perf_event_open[ (WHAT)] on CPU N: reason" (or "on thread N" without a
+ * CPU) in errbuf. what: NULL, or the event named in that message. */
+struct perf_event_attr;
+int probe_attach_perf_event(struct perf_event_attr *attr, int pid, int cpu, const char *what,
+			    struct bpf_program *prog, struct rt_links *l, char *errbuf, size_t errlen);
+/* The same on every online CPU; the first failure stops it. */
+int probe_attach_perf_every_cpu(struct perf_event_attr *attr, int pid, const char *what,
+				struct bpf_program *prog, struct rt_links *l, char *errbuf, size_t errlen);
 /* Attach prog to a cpu-clock perf event per p->params (period_ns=N or freq_hz=N), on
  * CPU 0 or on every online CPU. */
 int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,

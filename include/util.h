@@ -1,9 +1,10 @@
-/* util.h - memory helpers shared by every stage (src/util.c). They end the
- * process with a message on out-of-memory, the one failure no caller can
- * handle better. */
+/* util.h - memory, sorting and text helpers shared by every stage
+ * (src/util.c). The memory helpers end the process with a message on
+ * out-of-memory, the one failure no caller can handle better. */
 #ifndef SONDE_UTIL_H
 #define SONDE_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -23,5 +24,23 @@ struct xtext {
 };
 FILE *xtext_open(struct xtext *t);
 char *xtext_close(struct xtext *t, size_t *len);
+
+/* qsort()/qsort_r() that accept an empty array: qsort(NULL, 0, ...) is
+ * undefined behaviour (UBSan reports it), and an empty list is often a NULL
+ * pointer here. Arrays of fewer than two elements are left as they are. */
+void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+void util_sort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+		 void *arg);
+
+/* A short line of text built by a vprintf-style callback, such as the one
+ * btf_dump__new() takes (pass util_line_vprintf and the util_line): text
+ * past the buffer is cut, which a type declaration in a listing never
+ * reaches. util_line_reset() empties it before the next line. */
+struct util_line {
+	char buf[512];
+	size_t len;
+};
+void util_line_reset(struct util_line *l);
+void util_line_vprintf(void *line, const char *fmt, va_list ap);
 
 #endif

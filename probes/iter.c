@@ -24,6 +24,7 @@
 #include "cg.h"
 #include "probe.h"
 #include "suggest.h"
+#include "util.h"
 
 #define ITER_PREFIX "bpf_iter__"
 #define ITER_SKIP_SUFFIX "__safe_trusted" /* the verifier's variant of bpf_iter__task */
@@ -232,7 +233,7 @@ static int iter_list(const struct probe_provider *self, const struct probe_list_
 		if (it && probe_wildcard_match(req->pattern, it))
 			ids[nids++] = id;
 	}
-	qsort_r(ids, nids, sizeof(*ids), cmp_id_name, (void *)btf);
+	util_sort_r(ids, nids, sizeof(*ids), cmp_id_name, (void *)btf);
 	for (uint32_t i = 0; i < nids; i++) {
 		fprintf(req->out, "%s:%s\n", self->name, iter_name(btf, ids[i]));
 		if (req->verbose)

@@ -415,29 +415,12 @@ char *kfunc_closest(const char *prefix, const char *name)
 
 /* ---- -lv ------------------------------------------------------------------------ */
 
-struct decl_text {
-	char buf[512];
-	size_t len;
-};
-
 struct kfunc_printer {
 	const struct btf **btfs;
 	struct btf_dump **dumps;
 	int n;
-	struct decl_text text;
+	struct util_line text;
 };
-
-static void text_printf(void *ctx, const char *fmt, va_list ap)
-{
-	struct decl_text *t = ctx;
-	if (t->len >= sizeof(t->buf) - 1)
-		return;
-	int n = vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
-	if (n > 0)
-		t->len += (size_t)n;
-	if (t->len > sizeof(t->buf) - 1)
-		t->len = sizeof(t->buf) - 1;
-}
 
 struct kfunc_printer *kfunc_printer_new(void)
 {
@@ -461,7 +444,7 @@ static struct btf_dump *dump_for(struct kfunc_printer *p, const struct btf *btf)
 	for (int i = 0; i < p->n; i++)
 		if (p->btfs[i] == btf)
 			return p->dumps[i];
-	struct btf_dump *d = btf_dump__new(btf, text_printf, &p->text, NULL);
+	struct btf_dump *d = btf_dump__new(btf, util_line_vprintf, &p->text, NULL);
 	if (!d)
 		return NULL;
 	p->btfs = xrealloc(p->btfs, sizeof(*p->btfs) * (size_t)(p->n + 1));

@@ -138,7 +138,7 @@ static void sort_unique(struct rawtp_set *s)
 {
 	if (s->n < 2)
 		return;
-	qsort(s->v, (size_t)s->n, sizeof(*s->v), compare_rawtps);
+	util_sort(s->v, (size_t)s->n, sizeof(*s->v), compare_rawtps);
 	int out = 1;
 	for (int i = 1; i < s->n; i++) {
 		if (strcmp(s->v[i].name, s->v[out - 1].name) == 0)
@@ -161,35 +161,18 @@ static void rawtp_set_free(struct rawtp_set *s)
 
 /* ---- -lv: the arguments as C declarations ---------------------------------------- */
 
-struct text {
-	char buf[512];
-	size_t len;
-};
-
-static void text_printf(void *ctx, const char *fmt, va_list ap)
-{
-	struct text *t = ctx;
-	if (t->len >= sizeof(t->buf) - 1)
-		return;
-	int n = vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
-	if (n > 0)
-		t->len += (size_t)n;
-	if (t->len > sizeof(t->buf) - 1)
-		t->len = sizeof(t->buf) - 1;
-}
-
 /* "    struct task_struct * prev": the type as C declares it without a
  * name, then the name (bpftrace's spacing). The leading __data is left out.
  * One btf_dump per BTF object serves every tracepoint in it (making one
  * costs ~1.5 ms: per tracepoint, -lv took seconds). */
-static void print_args(FILE *out, const struct rawtp *r, struct btf_dump *dump, struct text *text)
+static void print_args(FILE *out, const struct rawtp *r, struct btf_dump *dump,
+		       struct util_line *text)
 {
 	const struct btf_type *proto = btf__type_by_id(r->btf, r->proto);
 	const struct btf_param *p = btf_params(proto);
 	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = "");
 	for (int i = 1; i < btf_vlen(proto); i++) {
-		text->len = 0;
-		text->buf[0] = '\0';
+		util_line_reset(text);
 		if (btf_dump__emit_type_decl(dump, p[i].type, &opts) < 0)
 			break;
 		fprintf(out, "    %.*s %s\n", (int)text->len, text->buf,
@@ -199,7 +182,7 @@ static void print_args(FILE *out, const struct rawtp *r, struct btf_dump *dump, 
 
 static void print_all(FILE *out, const char *type_name, const struct rawtp_set *s, bool verbose)
 {
-	struct text text = { 0 };
+	struct util_line text = { 0 };
 	struct btf_dump **dumps = xcalloc((size_t)s->nbtfs, sizeof(*dumps));
 	for (int i = 0; i < s->n; i++) {
 		const struct rawtp *r = &s->v[i];
@@ -210,7 +193,7 @@ static void print_all(FILE *out, const char *type_name, const struct rawtp_set *
 		while (s->btfs[b] != r->btf)
 			b++;
 		if (!dumps[b])
-			dumps[b] = btf_dump__new(r->btf, text_printf, &text, NULL);
+			dumps[b] = btf_dump__new(r->btf, util_line_vprintf, &text, NULL);
 		if (dumps[b])
 			print_args(out, r, dumps[b], &text);
 	}

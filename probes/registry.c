@@ -1,7 +1,8 @@
 /* registry.c - the table of probe providers and attach-point expansion.
  *
  * Adding a probe type: write probes/<type>.c defining its provider and add
- * one line to `providers` below. Everything else (sema, codegen, runtime)
+ * one line to include/probe_types.def (which makes both its PT_ value and
+ * its place in `providers` below). Everything else (sema, codegen, runtime)
  * goes through the provider's fields and hooks. */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,34 +16,15 @@
 #include "probe.h"
 #include "suggest.h"
 
-extern const struct probe_provider probe_usdt;
-extern const struct probe_provider probe_kprobe, probe_kretprobe;
-extern const struct probe_provider probe_begin, probe_end, probe_tracepoint,
-	probe_rawtracepoint, probe_interval, probe_profile, probe_uprobe, probe_uretprobe,
-	probe_software, probe_hardware, probe_watchpoint, probe_asyncwatchpoint, probe_iter, probe_self,
-	probe_fentry, probe_fexit, probe_lsm;
+#define PROBE_TYPE(name, provider) extern const struct probe_provider provider;
+#include "probe_types.def"
+#undef PROBE_TYPE
 
+/* Indexed by enum probe_type: both come from probe_types.def. */
 static const struct probe_provider *const providers[] = {
-	&probe_begin,
-	&probe_end,
-	&probe_tracepoint,
-	&probe_rawtracepoint,
-	&probe_interval,
-	&probe_profile,
-	&probe_usdt,
-	&probe_uprobe,
-	&probe_uretprobe,
-	&probe_software,
-	&probe_hardware,
-	&probe_watchpoint,
-	&probe_asyncwatchpoint,
-	&probe_iter,
-	&probe_self,
-	&probe_fentry,
-	&probe_fexit,
-	&probe_lsm,
-	&probe_kprobe,
-	&probe_kretprobe,
+#define PROBE_TYPE(name, provider) [PT_##name] = &provider,
+#include "probe_types.def"
+#undef PROBE_TYPE
 };
 #define NPROVIDERS (sizeof(providers) / sizeof(providers[0]))
 
@@ -143,10 +125,7 @@ bool probe_wildcard_match(const char *pattern, const char *text)
 
 const struct probe_provider *probe_provider_of(enum probe_type type)
 {
-	for (size_t i = 0; i < NPROVIDERS; i++)
-		if (providers[i]->type == type)
-			return providers[i];
-	return NULL;
+	return (size_t)type < NPROVIDERS ? providers[type] : NULL;
 }
 
 /* "syscalls:sys_enter_read" with "tracepoint:" left out: the closest

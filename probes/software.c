@@ -23,6 +23,7 @@
 #include "intlit.h"
 #include "probe.h"
 #include "suggest.h"
+#include "util.h"
 
 /* bpftrace's list, names, aliases and default periods. */
 static const struct perf_event_kind software_events[] = {
@@ -121,18 +122,6 @@ char *probe_perf_event_params(uint32_t perf_type, const struct probe_target *t,
 			 (unsigned long long)t->period_ns);
 }
 
-static int attach_counter_on(struct perf_event_attr *attr, int pid, int cpu, struct bpf_program *prog,
-			     struct rt_links *l, char *errbuf, size_t errlen)
-{
-	int pfd = (int)syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	if (pfd < 0) {
-		int err = -errno;
-		snprintf(errbuf, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(-err));
-		return err;
-	}
-	return probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
-}
-
 int probe_attach_perf_counter(const struct desc_probe *p, struct bpf_program *prog,
 			      struct rt_links *l, char *errbuf, size_t errlen)
 {
@@ -153,17 +142,7 @@ int probe_attach_perf_counter(const struct desc_probe *p, struct bpf_program *pr
 	 * towards the period, as in bpftrace; otherwise every process's. */
 	int pid = probe_target_pid() > 0 ? probe_target_pid() : -1;
 	attr.inherit = pid > 0;
-	int *cpus;
-	int n = probe_online_cpus(&cpus);
-	if (n < 0) {
-		snprintf(errbuf, errlen, "cannot list online CPUs: %s", strerror(-n));
-		return n;
-	}
-	int err = 0;
-	for (int i = 0; i < n && !err; i++)
-		err = attach_counter_on(&attr, pid, cpus[i], prog, l, errbuf, errlen);
-	free(cpus);
-	return err;
+	return probe_attach_perf_every_cpu(&attr, pid, NULL, prog, l, errbuf, errlen);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -196,7 +175,7 @@ int probe_list_perf_events(const char *provider, const struct perf_event_kind *k
 		if (kinds[i].alias[0])
 			lines[nlines++] = xasprintf("%s:", kinds[i].alias);
 	}
-	qsort(lines, nlines, sizeof(*lines), cmp_str);
+	util_sort(lines, nlines, sizeof(*lines), cmp_str);
 	int printed = 0;
 	for (size_t i = 0; i < nlines; i++) {
 		size_t len = strlen(lines[i]);

@@ -224,32 +224,27 @@ int probe_online_cpus(int **cpus)
 	return n;
 }
 
-static int attach_cpu_clock_on(const struct desc_probe *p, struct bpf_program *prog, int cpu,
-			       struct rt_links *l, char *errbuf, size_t errlen)
+/* The cpu-clock event p->params asks for: period_ns=N or freq_hz=N. */
+static int cpu_clock_attr(const struct desc_probe *p, struct perf_event_attr *attr, char *errbuf,
+			  size_t errlen)
 {
-	struct perf_event_attr attr = {
+	*attr = (struct perf_event_attr){
 		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
+		.size = sizeof(*attr),
 		.config = PERF_COUNT_SW_CPU_CLOCK,
 	};
 	unsigned long long n = 0;
 	if (p->params && sscanf(p->params, "freq_hz=%llu", &n) == 1) {
-		attr.freq = 1;
-		attr.sample_freq = n;
+		attr->freq = 1;
+		attr->sample_freq = n;
 	} else if (p->params && sscanf(p->params, "period_ns=%llu", &n) == 1) {
-		attr.sample_period = n;
+		attr->sample_period = n;
 	}
 	if (n == 0) {
 		snprintf(errbuf, errlen, "no rate in the probe's parameters '%s'", p->params ? p->params : "");
 		return -EINVAL;
 	}
-	int pfd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	if (pfd < 0) {
-		int err = -errno;
-		snprintf(errbuf, errlen, "perf_event_open on CPU %d: %s", cpu, strerror(errno));
-		return err;
-	}
-	return probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
+	return 0;
 }
 
 int probe_attach_perf_fd(struct bpf_program *prog, int pfd, struct rt_links *l, char *errbuf,
@@ -265,11 +260,23 @@ int probe_attach_perf_fd(struct bpf_program *prog, int pfd, struct rt_links *l, 
 	return rt_links_add(l, link);
 }
 
-int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
-			   struct rt_links *l, char *errbuf, size_t errlen)
+int probe_attach_perf_event(struct perf_event_attr *attr, int pid, int cpu, const char *what,
+			    struct bpf_program *prog, struct rt_links *l, char *errbuf, size_t errlen)
 {
-	if (!every_cpu)
-		return attach_cpu_clock_on(p, prog, 0, l, errbuf, errlen);
+	int pfd = (int)syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0) {
+		int err = -errno;
+		snprintf(errbuf, errlen, "perf_event_open%s%s%s on %s %d: %s", what ? " (" : "",
+			 what ? what : "", what ? ")" : "", cpu >= 0 ? "CPU" : "thread", cpu >= 0 ? cpu : pid,
+			 strerror(-err));
+		return err;
+	}
+	return probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
+}
+
+int probe_attach_perf_every_cpu(struct perf_event_attr *attr, int pid, const char *what,
+				struct bpf_program *prog, struct rt_links *l, char *errbuf, size_t errlen)
+{
 	int *cpus;
 	int n = probe_online_cpus(&cpus);
 	if (n < 0) {
@@ -278,9 +285,21 @@ int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog,
 	}
 	int err = 0;
 	for (int i = 0; i < n && !err; i++)
-		err = attach_cpu_clock_on(p, prog, cpus[i], l, errbuf, errlen);
+		err = probe_attach_perf_event(attr, pid, cpus[i], what, prog, l, errbuf, errlen);
 	free(cpus);
 	return err;
+}
+
+int probe_attach_cpu_clock(const struct desc_probe *p, struct bpf_program *prog, bool every_cpu,
+			   struct rt_links *l, char *errbuf, size_t errlen)
+{
+	struct perf_event_attr attr;
+	int err = cpu_clock_attr(p, &attr, errbuf, errlen);
+	if (err)
+		return err;
+	if (!every_cpu)
+		return probe_attach_perf_event(&attr, -1, 0, NULL, prog, l, errbuf, errlen);
+	return probe_attach_perf_every_cpu(&attr, -1, NULL, prog, l, errbuf, errlen);
 }
 
 const char *probe_timer_attach_hint(int err)

@@ -27,6 +27,7 @@
 #include "list.h"
 #include "probe.h"
 #include "suggest.h"
+#include "util.h"
 
 static bool has_wildcard(const char *s)
 {
@@ -67,8 +68,7 @@ static char **matching_subdirs(const char *dir, const char *pattern, int *n)
 		names[(*n)++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	if (*n)
-		qsort(names, (size_t)*n, sizeof(*names), compare_names);
+	util_sort(names, (size_t)*n, sizeof(*names), compare_names);
 	return names;
 }
 

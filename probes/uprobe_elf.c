@@ -38,20 +38,8 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void add_func(struct uprobe_elf *u, int *cap, const char *name, const GElf_Sym *sym)
+bool uprobe_elf_each_symbol(Elf *e, uprobe_elf_symbol_fn fn, void *arg)
 {
-	if (u->nfuncs == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		u->funcs = xrealloc(u->funcs, sizeof(*u->funcs) * (size_t)*cap);
-	}
-	u->funcs[u->nfuncs++] = (struct uprobe_func){ xstrdup(name), sym->st_value, sym->st_size, 0 };
-}
-
-/* Functions (and GNU indirect functions, as libbpf counts them) that are
- * defined here, from .symtab and .dynsym. */
-static void read_symbols(Elf *e, struct uprobe_elf *u)
-{
-	int cap = 0;
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
@@ -61,14 +49,42 @@ static void read_symbols(Elf *e, struct uprobe_elf *u)
 		size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
 		for (size_t i = 0; data && i < count; i++) {
 			GElf_Sym sym;
-			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || sym.st_value == 0 ||
-			    (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC))
+			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
 				continue;
 			const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (name && *name)
-				add_func(u, &cap, name, &sym);
+			if (name && *name && fn(name, &sym, arg))
+				return true;
 		}
 	}
+	return false;
+}
+
+struct func_reader {
+	struct uprobe_elf *u;
+	int cap;
+};
+
+/* Functions (and GNU indirect functions, as libbpf counts them) that are
+ * defined here, from .symtab and .dynsym. */
+static bool add_func(const char *name, const GElf_Sym *sym, void *arg)
+{
+	struct func_reader *r = arg;
+	struct uprobe_elf *u = r->u;
+	if (sym->st_value == 0 ||
+	    (GELF_ST_TYPE(sym->st_info) != STT_FUNC && GELF_ST_TYPE(sym->st_info) != STT_GNU_IFUNC))
+		return false;
+	if (u->nfuncs == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 256;
+		u->funcs = xrealloc(u->funcs, sizeof(*u->funcs) * (size_t)r->cap);
+	}
+	u->funcs[u->nfuncs++] = (struct uprobe_func){ xstrdup(name), sym->st_value, sym->st_size, 0 };
+	return false;
+}
+
+static void read_symbols(Elf *e, struct uprobe_elf *u)
+{
+	struct func_reader r = { u, 0 };
+	uprobe_elf_each_symbol(e, add_func, &r);
 }
 
 static void read_segments(Elf *e, struct uprobe_elf *u)
@@ -88,8 +104,7 @@ static void read_segments(Elf *e, struct uprobe_elf *u)
  * .dynsym name most functions twice), with file offsets. */
 static void index_funcs(struct uprobe_elf *u)
 {
-	if (u->nfuncs > 0) /* funcs is NULL without functions: qsort may not see it */
-		qsort(u->funcs, (size_t)u->nfuncs, sizeof(*u->funcs), by_name);
+	util_sort(u->funcs, (size_t)u->nfuncs, sizeof(*u->funcs), by_name);
 	int kept = 0;
 	for (int i = 0; i < u->nfuncs; i++) {
 		if (kept > 0 && strcmp(u->funcs[kept - 1].name, u->funcs[i].name) == 0) {
@@ -108,7 +123,7 @@ static void index_funcs(struct uprobe_elf *u)
 	u->by_addr = xcalloc((size_t)kept + 1, sizeof(*u->by_addr));
 	for (int i = 0; i < kept; i++)
 		u->by_addr[i] = &u->funcs[i];
-	qsort(u->by_addr, (size_t)kept, sizeof(*u->by_addr), by_addr);
+	util_sort(u->by_addr, (size_t)kept, sizeof(*u->by_addr), by_addr);
 }
 
 static struct uprobe_elf *elf_read(const char *path)
@@ -255,17 +270,18 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Each distinct file path in /proc/PID/maps, in order. */
-static int maps_paths(int pid, char ***out)
+int uprobe_maps_paths(int pid, char ***out)
 {
-	char mpath[64], line[PATH_MAX + 128];
+	char mpath[64];
 	snprintf(mpath, sizeof(mpath), "/proc/%d/maps", pid);
-	FILE *f = fopen(mpath, "r");
+	FILE *f = fopen(mpath, "re");
 	*out = NULL;
 	if (!f)
 		return -1;
 	int n = 0;
-	while (fgets(line, sizeof(line), f)) {
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
 		char *path = strchr(line, '/');
 		if (!path)
 			continue;
@@ -280,11 +296,12 @@ static int maps_paths(int pid, char ***out)
 		*out = xrealloc(*out, sizeof(**out) * (size_t)(n + 1));
 		(*out)[n++] = xstrdup(path);
 	}
+	free(line);
 	fclose(f);
 	return n;
 }
 
-static void free_paths(char **p, int n)
+void uprobe_paths_free(char **p, int n)
 {
 	for (int i = 0; i < n; i++)
 		free(p[i]);
@@ -308,14 +325,14 @@ static bool mapped_path(int pid, const char *path, char *out)
 static bool mapped_library(const char *name, int pid, char *out)
 {
 	char **paths;
-	int n = maps_paths(pid, &paths);
+	int n = uprobe_maps_paths(pid, &paths);
 	size_t best = SIZE_MAX;
 	for (int i = 0; i < n; i++) {
 		size_t rank = library_rank(base_name(paths[i]), name);
 		if (rank < best && mapped_path(pid, paths[i], out))
 			best = rank;
 	}
-	free_paths(paths, n > 0 ? n : 0);
+	uprobe_paths_free(paths, n > 0 ? n : 0);
 	return best != SIZE_MAX;
 }
 
@@ -357,11 +374,11 @@ bool uprobe_find_program(const char *name, int pid, char *out)
 {
 	if (pid > 0) {
 		char **paths;
-		int n = maps_paths(pid, &paths);
+		int n = uprobe_maps_paths(pid, &paths);
 		bool found = false;
 		for (int i = 0; i < n && !found; i++)
 			found = strcmp(base_name(paths[i]), name) == 0 && mapped_path(pid, paths[i], out);
-		free_paths(paths, n > 0 ? n : 0);
+		uprobe_paths_free(paths, n > 0 ? n : 0);
 		if (found)
 			return true;
 	}
@@ -381,7 +398,7 @@ bool uprobe_find_program(const char *name, int pid, char *out)
 int uprobe_mapped_files(int pid, const char *pattern, char ***out)
 {
 	char **paths;
-	int n = maps_paths(pid, &paths), kept = 0;
+	int n = uprobe_maps_paths(pid, &paths), kept = 0;
 	*out = NULL;
 	if (n < 0)
 		return -1;
@@ -393,6 +410,6 @@ int uprobe_mapped_files(int pid, const char *pattern, char ***out)
 		*out = xrealloc(*out, sizeof(**out) * (size_t)(kept + 1));
 		(*out)[kept++] = xstrdup(real);
 	}
-	free_paths(paths, n);
+	uprobe_paths_free(paths, n);
 	return kept;
 }

@@ -4,6 +4,7 @@
 #ifndef SONDE_UPROBE_INTERNAL_H
 #define SONDE_UPROBE_INTERNAL_H
 
+#include <gelf.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,12 @@ const struct uprobe_func *uprobe_elf_func_at(const struct uprobe_elf *e, uint64_
 bool uprobe_elf_offset(const struct uprobe_elf *e, uint64_t addr, uint64_t *off);
 void uprobe_elf_cache_free(void);
 
+/* Calls fn for each named symbol e defines (.symtab and .dynsym, in file
+ * order; undefined ones are skipped) until fn returns true; returns
+ * whether it did. */
+typedef bool (*uprobe_elf_symbol_fn)(const char *name, const GElf_Sym *sym, void *arg);
+bool uprobe_elf_each_symbol(Elf *e, uprobe_elf_symbol_fn fn, void *arg);
+
 /* Binaries named without a path, as bpftrace finds them: a library
  * ("libc": libc.so.6 in the linker's directories, or the one process pid
  * maps when pid > 0) or a program (on PATH, or pid's own). out: PATH_MAX. */
@@ -51,6 +58,11 @@ bool uprobe_find_program(const char *name, int pid, char *out);
 /* The ELF files process pid maps whose path matches the wildcard pattern
  * (absolute paths, no duplicates; "*" = all); *paths is the caller's. */
 int uprobe_mapped_files(int pid, const char *pattern, char ***paths);
+/* Each distinct file path in /proc/PID/maps (deleted files left out), in
+ * order: how many, or -1 when they cannot be read. *paths is the caller's
+ * (uprobe_paths_free). */
+int uprobe_maps_paths(int pid, char ***paths);
+void uprobe_paths_free(char **paths, int n);
 
 /* ---- DWARF (uprobe_dwarf.c) ---------------------------------------------- */
 

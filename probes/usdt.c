@@ -48,6 +48,7 @@
 #include "suggest.h"
 #include "uprobe.h"
 #include "uprobe_internal.h"
+#include "util.h"
 
 /* <sys/sdt.h> allows at most 12 arguments. */
 #define USDT_MAX_ARGS 12
@@ -161,28 +162,29 @@ static bool arg_equal(const struct usdt_arg *a, const struct usdt_arg *b)
 	       a->shift == b->shift && a->disp == b->disp;
 }
 
+struct symbol_query {
+	const char *name;
+	size_t len;
+	uint64_t value;
+};
+
+static bool symbol_is(const char *name, const GElf_Sym *sym, void *arg)
+{
+	struct symbol_query *q = arg;
+	if (strlen(name) != q->len || strncmp(name, q->name, q->len) != 0)
+		return false;
+	q->value = sym->st_value;
+	return true;
+}
+
 /* A symbol's value (link-time address) in e's symbol tables. */
 static bool elf_symbol(Elf *e, const char *name, size_t len, uint64_t *value)
 {
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-		for (size_t i = 0; data && i < count; i++) {
-			GElf_Sym sym;
-			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
-				continue;
-			const char *s = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (s && strlen(s) == len && strncmp(s, name, len) == 0) {
-				*value = sym.st_value;
-				return true;
-			}
-		}
-	}
-	return false;
+	struct symbol_query q = { name, len, 0 };
+	if (!uprobe_elf_each_symbol(e, symbol_is, &q))
+		return false;
+	*value = q.value;
+	return true;
 }
 
 /* A displacement: empty, a number, SYMBOL, or SYMBOL+N / SYMBOL-N.
@@ -507,27 +509,13 @@ static char *path_in_process(int pid, const char *path)
  * matches pattern ("" or "*" = all). Returns false if it cannot be read. */
 static bool process_bins(int pid, const char *pattern, struct usdt_bins *out)
 {
-	char maps[64];
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	FILE *f = fopen(maps, "re");
-	if (!f)
-		return false;
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		char *path = strchr(line, '/');
-		if (!path)
-			continue;
-		path[strcspn(path, "\n")] = '\0';
-		if (strstr(path, " (deleted)"))
-			continue;
-		if (*pattern && strcmp(pattern, "*") != 0 && !probe_wildcard_match(pattern, path))
-			continue;
-		bins_add(out, xstrdup(path), path_in_process(pid, path));
-	}
-	free(line);
-	fclose(f);
-	return true;
+	char **paths;
+	int n = uprobe_maps_paths(pid, &paths);
+	for (int i = 0; i < n; i++)
+		if (!*pattern || strcmp(pattern, "*") == 0 || probe_wildcard_match(pattern, paths[i]))
+			bins_add(out, xstrdup(paths[i]), path_in_process(pid, paths[i]));
+	uprobe_paths_free(paths, n > 0 ? n : 0);
+	return n >= 0;
 }
 
 /* What every process maps (`usdt:*:...` without -p). */
@@ -1039,8 +1027,7 @@ static int compare_names(const void *a, const void *b)
 /* bpftrace prints a type's matches as a sorted set (byte order). */
 static int print_sorted(char **names, int n, FILE *out)
 {
-	if (n > 0) /* qsort(NULL, 0) is undefined */
-		qsort(names, (size_t)n, sizeof(*names), compare_names);
+	util_sort(names, (size_t)n, sizeof(*names), compare_names);
 	int printed = 0;
 	for (int i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0) {

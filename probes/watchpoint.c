@@ -478,25 +478,22 @@ static void watchpoint_release(void)
 	wp.ringbuf_fd = -1;
 }
 
+/* The links l holds from index first on are breakpoints on addr: unwatch
+ * finds them there. */
+static void note_breakpoints(uint64_t addr, struct rt_links *l, int first)
+{
+	for (int i = first; i < l->n; i++) {
+		wp.bps = xrealloc(wp.bps, (size_t)(wp.nbps + 1) * sizeof(*wp.bps));
+		wp.bps[wp.nbps++] = (struct wp_breakpoint){ addr, l, i };
+	}
+}
+
 static int open_breakpoint(struct perf_event_attr *attr, int tid, int cpu, struct bpf_program *prog,
 			   struct rt_links *l, char *errbuf, size_t errlen)
 {
-	int pfd = (int)syscall(SYS_perf_event_open, attr, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	if (pfd < 0) {
-		int err = -errno;
-		if (tid >= 0)
-			snprintf(errbuf, errlen, "perf_event_open (hardware breakpoint) on thread %d: %s", tid,
-				 strerror(-err));
-		else
-			snprintf(errbuf, errlen, "perf_event_open (hardware breakpoint) on CPU %d: %s", cpu,
-				 strerror(-err));
-		return err;
-	}
-	int err = probe_attach_perf_fd(prog, pfd, l, errbuf, errlen);
-	if (!err) {
-		wp.bps = xrealloc(wp.bps, (size_t)(wp.nbps + 1) * sizeof(*wp.bps));
-		wp.bps[wp.nbps++] = (struct wp_breakpoint){ attr->bp_addr, l, l->n - 1 };
-	}
+	int first = l->n;
+	int err = probe_attach_perf_event(attr, tid, cpu, "hardware breakpoint", prog, l, errbuf, errlen);
+	note_breakpoints(attr->bp_addr, l, first);
 	return err;
 }
 
@@ -556,16 +553,9 @@ static int watchpoint_attach(const struct desc_probe *p, struct bpf_program *pro
 	if (pid > 0)
 		return attach_threads(&attr, pid, prog, l, errbuf, errlen);
 	attr.inherit = 0; /* per-CPU events cannot inherit */
-	int *cpus;
-	int n = probe_online_cpus(&cpus);
-	if (n < 0) {
-		snprintf(errbuf, errlen, "cannot list online CPUs: %s", strerror(-n));
-		return n;
-	}
-	int err = 0;
-	for (int i = 0; i < n && !err; i++)
-		err = open_breakpoint(&attr, -1, cpus[i], prog, l, errbuf, errlen);
-	free(cpus);
+	int first = l->n;
+	int err = probe_attach_perf_every_cpu(&attr, -1, "hardware breakpoint", prog, l, errbuf, errlen);
+	note_breakpoints(attr.bp_addr, l, first);
 	return err;
 }
 

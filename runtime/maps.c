@@ -19,6 +19,7 @@
 
 #include "builtins.h"
 #include "runtime.h"
+#include "util.h"
 
 /* ---- layout ------------------------------------------------------------- */
 
@@ -110,8 +111,7 @@ static void group_buckets(const struct desc_map *m, struct raw_bucket *raw, int 
 	bool series = agg_of(m)->reduce_bucket != NULL;
 	uint64_t latest = 0;
 
-	if (nraw > 0) /* raw is NULL for an empty map; qsort_r wants a pointer */
-		qsort_r(raw, (size_t)nraw, sizeof(*raw), raw_bucket_cmp, &uks);
+	util_sort_r(raw, (size_t)nraw, sizeof(*raw), raw_bucket_cmp, &uks);
 	for (int i = 0; i < nraw; i++) {
 		struct rt_map_entry *e = out->n ? &out->entries[out->n - 1] : NULL;
 		if (!e || memcmp(e->key, raw[i].key, uks) != 0) {
@@ -436,8 +436,7 @@ void rt_map_print(struct rt_output *o, const struct rt_map_snapshot *s, int64_t 
 			items[i].value = rt_decode(a, m->value, s->entries[i].value);
 	}
 	struct sort_ctx ctx = { m };
-	if (n > 1)
-		qsort_r(items, (size_t)n, sizeof(*items), item_cmp, &ctx);
+	util_sort_r(items, (size_t)n, sizeof(*items), item_cmp, &ctx);
 	int start = 0;
 	if (top > 0 && n > top && m->kind != MAP_STATS) /* bpftrace ignores top for stats */
 		start = n - (int)top;
@@ -485,7 +484,7 @@ void rt_print_maps_fds(struct rt_output *o, const struct desc *d, const int *fds
 	const struct desc_map **sorted = xmalloc((size_t)d->nmaps * sizeof(*sorted));
 	for (int i = 0; i < d->nmaps; i++)
 		sorted[i] = &d->maps[i];
-	qsort(sorted, (size_t)d->nmaps, sizeof(*sorted), desc_map_name_cmp);
+	util_sort(sorted, (size_t)d->nmaps, sizeof(*sorted), desc_map_name_cmp);
 	for (int i = 0; i < d->nmaps; i++) {
 		const struct desc_map *m = sorted[i];
 		int fd = fds[m - d->maps];

@@ -500,8 +500,7 @@ static void export_map(struct scrape *s, int index)
 		keys[i].key = dm->key ? rt_decode(a, dm->key, snap.entries[i].key) : NULL;
 		keys[i].key_size = dm->key ? dm->key->size : 0;
 	}
-	if (snap.n > 1)
-		qsort(keys, (size_t)snap.n, sizeof(*keys), keyed_cmp);
+	util_sort(keys, (size_t)snap.n, sizeof(*keys), keyed_cmp);
 	enum prom_kind kind = map_kinds[dm->kind].kind;
 	const char *what = map_kinds[dm->kind].what;
 	if (kind == PROM_STATS) {
@@ -541,7 +540,7 @@ static char *render(struct rt_metrics *m, size_t *len)
 	int *order = xcalloc((size_t)(n ? n : 1), sizeof(*order));
 	for (int i = 0; i < n; i++)
 		order[i] = i;
-	qsort_r(order, (size_t)n, sizeof(*order), desc_index_cmp, (void *)m->desc);
+	util_sort_r(order, (size_t)n, sizeof(*order), desc_index_cmp, (void *)m->desc);
 	m->scrapes++;
 	for (int i = 0; i < n; i++)
 		export_map(&s, order[i]);

@@ -71,7 +71,7 @@ static void load_ksyms(void)
 		stacks.syms[stacks.nsyms++] = (struct ksym){ addr, xstrdup(name) };
 	}
 	fclose(f);
-	qsort(stacks.syms, stacks.nsyms, sizeof(*stacks.syms), ksym_cmp);
+	util_sort(stacks.syms, stacks.nsyms, sizeof(*stacks.syms), ksym_cmp);
 }
 
 /* The symbol holding ip: the last one at or below it; NULL when none does
@@ -304,6 +304,19 @@ void rt_stacks_close(void)
 
 /* ---- stacks ---------------------------------------------------------------- */
 
+/* f becomes a stack frame: u (its address or offset) and text (copied into arena a). */
+static void symbol_frame(struct rt_arena *a, struct rt_value *f, uint64_t u, const struct frame_text *text)
+{
+	memset(f, 0, sizeof(*f));
+	f->kind = RV_SYMBOL;
+	f->u = u;
+	f->len = text->len;
+	char *s = rt_arena_alloc(a, f->len + 1);
+	memcpy(s, text->p, f->len);
+	s[f->len] = '\0';
+	f->str = s;
+}
+
 static void frame_text(struct rt_arena *a, struct rt_value *f, const struct type *t, uint64_t ip, int pid)
 {
 	char frame[PATH_MAX + 512];
@@ -315,13 +328,7 @@ static void frame_text(struct rt_arena *a, struct rt_value *f, const struct type
 		usym_format(ip, pid, t->stack_mode == STACK_MODE_PERF, &text);
 	else
 		ksym_format(ip, &text);
-	memset(f, 0, sizeof(*f));
-	f->kind = RV_SYMBOL;
-	f->u = ip;
-	f->len = text.len;
-	char *s = rt_arena_alloc(a, f->len + 1);
-	memcpy(s, frame, f->len + 1);
-	f->str = s;
+	symbol_frame(a, f, ip, &text);
 }
 
 /* struct bpf_stack_build_id (uapi): s32 status, 20 bytes of build id, then
@@ -354,13 +361,7 @@ static void build_id_frame(struct rt_arena *a, struct rt_value *f, const unsigne
 		text_str(&text, where < 16 ? " 0x0" : " 0x");
 	}
 	text_num(&text, where, 16);
-	memset(f, 0, sizeof(*f));
-	f->kind = RV_SYMBOL;
-	f->u = where;
-	f->len = text.len;
-	char *s = rt_arena_alloc(a, f->len + 1);
-	memcpy(s, frame, f->len + 1);
-	f->str = s;
+	symbol_frame(a, f, where, &text);
 }
 
 /* The frames of stack `id` of type t, as RV_SYMBOL items (str the frame's

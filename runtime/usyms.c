@@ -245,7 +245,7 @@ static int sym_cmp(const void *a, const void *b)
 
 static void finish_symbols(struct usyms_file *f)
 {
-	qsort(f->syms, f->nsyms, sizeof(*f->syms), sym_cmp);
+	util_sort(f->syms, f->nsyms, sizeof(*f->syms), sym_cmp);
 	uint64_t reach = 0;
 	for (size_t i = 0; i < f->nsyms; i++) {
 		uint64_t end = f->syms[i].addr + f->syms[i].size;
@@ -372,7 +372,7 @@ static void proc_read(struct usyms_proc *p)
 	fclose(f);
 	if (fresh.nmaps == 0)
 		return;
-	qsort(fresh.maps, (size_t)fresh.nmaps, sizeof(*fresh.maps), mapping_cmp);
+	util_sort(fresh.maps, (size_t)fresh.nmaps, sizeof(*fresh.maps), mapping_cmp);
 	proc_clear(p);
 	*p = fresh;
 }

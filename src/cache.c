@@ -715,7 +715,7 @@ static void key_environment(FILE *f)
 		if ((strncmp(*e, "BPFTRACE_", 9) == 0 || strncmp(*e, "SONDE_", 6) == 0 ||
 		     strncmp(*e, "PATH=", 5) == 0) && !key_env_ignored(*e))
 			vars[k++] = *e;
-	qsort(vars, k, sizeof(*vars), cmp_str);
+	util_sort(vars, k, sizeof(*vars), cmp_str);
 	for (size_t i = 0; i < k; i++)
 		key_str(f, "env", vars[i]);
 	free(vars);
@@ -871,7 +871,7 @@ int cache_evict(const char *dir, const char *keep, uint64_t max_size, struct cac
 	int n;
 	struct cache_file *files = list_entries(d, &n, &out->total);
 	if (out->total > max_size && n > 0) {
-		qsort(files, (size_t)n, sizeof(*files), cmp_oldest);
+		util_sort(files, (size_t)n, sizeof(*files), cmp_oldest);
 		const char *keep_name = keep ? strrchr(keep, '/') : NULL;
 		keep_name = keep_name ? keep_name + 1 : keep;
 		for (int i = 0; i < n && out->total > max_size; i++) {

@@ -11,6 +11,7 @@
 #include "frontend.h"
 #include "list.h"
 #include "sema.h"
+#include "util.h"
 
 /* The probe types a wildcard type searches, as in bpftrace: the kernel's
  * always; the user-space ones only where something narrows the search (-p,
@@ -43,7 +44,7 @@ void list_names_sort_unique(struct list_names *l)
 {
 	if (l->n < 2)
 		return;
-	qsort(l->v, (size_t)l->n, sizeof(*l->v), compare_names);
+	util_sort(l->v, (size_t)l->n, sizeof(*l->v), compare_names);
 	int out = 1;
 	for (int i = 1; i < l->n; i++) {
 		if (strcmp(l->v[i], l->v[out - 1]) == 0)
@@ -131,7 +132,7 @@ static void list_wildcard_type(struct lister *l, const char *type_pattern, const
 	if (l->o->pid || names_existing_file(rest))
 		n = add_matching_types(user_types, sizeof(user_types) / sizeof(user_types[0]), type_pattern,
 				       types, n);
-	qsort(types, (size_t)n, sizeof(types[0]), compare_providers);
+	util_sort(types, (size_t)n, sizeof(types[0]), compare_providers);
 	for (int i = 0; i < n; i++)
 		call_hook(l, types[i], rest);
 }

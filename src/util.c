@@ -1,5 +1,6 @@
-/* util.c - memory helpers. Out-of-memory is the one error users cannot
- * cause and nothing can recover from, so it ends the process with a message. */
+/* util.c - memory, sorting and text helpers. Out-of-memory is the one error
+ * users cannot cause and nothing can recover from, so it ends the process
+ * with a message. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,4 +81,35 @@ char *xtext_close(struct xtext *t, size_t *len)
 	if (len)
 		*len = t->len;
 	return t->buf;
+}
+
+void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+void util_sort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+		 void *arg)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, arg);
+}
+
+void util_line_reset(struct util_line *l)
+{
+	l->len = 0;
+	l->buf[0] = '\0';
+}
+
+void util_line_vprintf(void *line, const char *fmt, va_list ap)
+{
+	struct util_line *l = line;
+	if (l->len >= sizeof(l->buf) - 1)
+		return;
+	int n = vsnprintf(l->buf + l->len, sizeof(l->buf) - l->len, fmt, ap);
+	if (n > 0)
+		l->len += (size_t)n;
+	if (l->len > sizeof(l->buf) - 1)
+		l->len = sizeof(l->buf) - 1;
 }

@@ -21,24 +21,11 @@
 #include <string.h>
 
 #include "cache.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define HEADER_SIZE 32 /* magic, u32 format, u32 kind, u64 body length, u64 body hash */
-
-static void store_le(unsigned char *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t fnv1a64(const unsigned char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
 
 /* An accepted file must encode and decode to the same bytes again. */
 static void round_trip(const struct cache_entry *e)
@@ -76,10 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	if (!as_is && size >= HEADER_SIZE) {
 		memcpy(copy, "SONDECC\n", 8);
-		store_le(copy + 8, SONDE_CACHE_FORMAT, 4);
-		store_le(copy + 12, copy[12] & 1 ? CACHE_AOT : CACHE_ENTRY, 4);
-		store_le(copy + 16, size - HEADER_SIZE, 8);
-		store_le(copy + 24, fnv1a64(copy + HEADER_SIZE, size - HEADER_SIZE), 8);
+		fuzz_store_le(copy + 8, SONDE_CACHE_FORMAT, 4);
+		fuzz_store_le(copy + 12, copy[12] & 1 ? CACHE_AOT : CACHE_ENTRY, 4);
+		fuzz_reseal(copy, size, HEADER_SIZE);
 	}
 	struct cache_entry e;
 	char err[256];

@@ -19,50 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "sonde.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define HEADER_SIZE 28 /* magic, u32 version, u64 body length, u64 body hash */
 
-static void store_le(unsigned char *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t fnv1a64(const unsigned char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
-static void decode_zeroes(const struct type *t)
-{
-	if (!t || t->size > (1u << 20))
-		return;
-	void *zero = calloc(1, t->size ? t->size : 1);
-	struct rt_arena *a = rt_arena_new();
-	rt_decode(a, t, zero);
-	rt_arena_free(a);
-	free(zero);
-	char name[256];
-	type_name(t, name, sizeof(name));
-}
-
 static void use(const struct desc *d)
 {
-	for (int i = 0; i < d->nmaps; i++) {
-		decode_zeroes(d->maps[i].key);
-		decode_zeroes(d->maps[i].value);
-	}
-	for (int i = 0; i < d->nprintfs; i++)
-		decode_zeroes(d->printfs[i].args);
-	for (int i = 0; i < d->nvalues; i++)
-		decode_zeroes(d->values[i]);
-
+	fuzz_decode_types(d);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -84,9 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	if (size >= HEADER_SIZE) {
 		memcpy(copy, "SONDEDSC", 8);
-		store_le(copy + 8, SONDE_DESC_VERSION, 4);
-		store_le(copy + 12, size - HEADER_SIZE, 8);
-		store_le(copy + 20, fnv1a64(copy + HEADER_SIZE, size - HEADER_SIZE), 8);
+		fuzz_store_le(copy + 8, SONDE_DESC_VERSION, 4);
+		fuzz_reseal(copy, size, HEADER_SIZE);
 	}
 	char err[256];
 	struct desc *d = desc_read(copy, size, err, sizeof(err));

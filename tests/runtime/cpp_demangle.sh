@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib.bash"
 
 T=$TOOLS_DIR/cxx_names
-if [ ! -x "$T" ]; then
-	echo "SKIP: $T not built"
-	exit 77
-fi
+need_tools "$T"
 SONDE=$(realpath "$SONDE")
 cd "$TOOLS_DIR" || exit 1
 PROG='uprobe:./cxx_names:_ZN5sonde4bumpEi { printf("%s\n", func); print(ustack(2)); exit(); }'

@@ -74,6 +74,9 @@ expect_match() {
 	fi
 }
 
+# check NAME COMMAND...: pass NAME if COMMAND succeeds, else fail it.
+check() { if "${@:2}"; then pass "$1"; else fail "$1"; fi; }
+
 # run_sonde ARGS...: runs sonde, sets OUT (stdout), ERR (stderr), RC.
 run_sonde() {
 	OUT=$(timeout -s INT 60 "$SONDE" "$@" 2>"$TMP/stderr")
@@ -203,6 +206,16 @@ need_syscaller() {
 		exit 77
 	fi
 }
+# need_tools PROGRAM...: skip the test unless each tests/tools/ program is built.
+need_tools() {
+	local t
+	for t in "$@"; do
+		if [ ! -x "$t" ]; then
+			echo "SKIP: $t not built"
+			exit 77
+		fi
+	done
+}
 
 # wait_until SECONDS COMMAND...: poll COMMAND until it succeeds. The bound
 # only stops a hung test; nothing depends on how fast it happens.
@@ -221,3 +234,77 @@ file_has() { [ -e "$1" ] && grep -Eq -- "$2" "$1"; }
 
 # A process is gone (reaped or never existed) or a zombie nobody waits for.
 process_gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# ---- sonde's interactive shell in a real terminal (tmux) --------------------
+
+# shell_in_tmux NAME ROWS: skip the test without tmux, else set up a tmux
+# server of the test's own (whatever else runs) where start_shell opens
+# sonde's shell in a 160xROWS terminal with its history in $TMP; it is
+# stopped at exit.
+shell_in_tmux() {
+	if ! command -v tmux >/dev/null; then
+		echo "SKIP: tmux is not installed"
+		exit 77
+	fi
+	export XDG_STATE_HOME=$TMP/state
+	export TMUX_TMPDIR=$TMP
+	# tmux runs the command with $SHELL, else the user's login shell (nologin
+	# for some users); CI's environment may have no SHELL. bash, not dash: the
+	# Ctrl-C sent to sonde reaches the shell too, and only bash outlives it
+	# when its child handled the signal.
+	export SHELL=/bin/bash
+	SESSION=sonde-$1-$$
+	SHELL_ROWS=$2
+	PROMPT='sonde> '
+	trap 'stop_shell; rm -rf "$TMP"' EXIT
+}
+
+start_shell() {
+	# a server still exiting (the last session was killed) refuses the
+	# new session ("server exited unexpectedly"): try again
+	local try
+	for try in 1 2 3; do
+		tmux new-session -d -s "$SESSION" -x 160 -y "$SHELL_ROWS" \
+			"env XDG_STATE_HOME='$XDG_STATE_HOME' '$SONDE'; echo SHELL-EXITED=\$?; sleep 30" && break
+		sleep 0.5
+	done
+	wait_for 'sonde> $' "the prompt at start"
+}
+stop_shell() {
+	tmux kill-server 2>/dev/null
+	local deadline=$((SECONDS + 5))
+	while tmux list-sessions >/dev/null 2>&1 && ((SECONDS < deadline)); do sleep 0.1; done
+}
+
+screen() { tmux capture-pane -p -J -S -200 -t "$SESSION"; } # with what scrolled away
+visible() { tmux capture-pane -p -J -t "$SESSION"; }         # what is on the screen now
+
+# wait_for REGEX WHAT: poll the screen (its last non-empty line) until it
+# matches, for at most 20 s; false (with the screen shown) otherwise.
+wait_for() {
+	local deadline=$((SECONDS + 20))
+	while ((SECONDS < deadline)); do
+		screen | sed '/^$/d' | tail -1 | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	shell_timed_out "$2"
+}
+# wait_screen REGEX WHAT: poll until some line of the screen matches.
+wait_screen() {
+	local deadline=$((SECONDS + 20))
+	while ((SECONDS < deadline)); do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	shell_timed_out "$2"
+}
+shell_timed_out() {
+	echo "    timed out waiting for $1; the screen:"
+	screen | sed '/^$/d' | tail -15 | sed 's/^/    | /'
+	return 1
+}
+
+# type_line TEXT / type_tab TEXT: type TEXT, then Enter / Tab.
+type_line() { tmux send-keys -t "$SESSION" -l -- "$1"; tmux send-keys -t "$SESSION" Enter; }
+type_tab() { tmux send-keys -t "$SESSION" -l -- "$1"; tmux send-keys -t "$SESSION" Tab; }
+clear_screen() { tmux clear-history -t "$SESSION"; tmux send-keys -t "$SESSION" C-l; sleep 0.2; }

@@ -15,10 +15,7 @@
 
 FAULTS=$TOOLS_DIR/sw_faults
 WATCH=$TOOLS_DIR/sw_watch
-if [ ! -x "$FAULTS" ] || [ ! -x "$WATCH" ]; then
-	echo "SKIP: $FAULTS or $WATCH not built"
-	exit 77
-fi
+need_tools "$FAULTS" "$WATCH"
 
 WINDOW='tracepoint:syscalls:sys_exit_getppid /comm == "sw_faults"/ { @on[tid] = 1; }
 tracepoint:syscalls:sys_enter_getpid /comm == "sw_faults"/ { delete(@on[tid]); }'

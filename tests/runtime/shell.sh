@@ -6,68 +6,7 @@
 # sessions, Tab completion.
 . "$(dirname "$0")/lib.bash"
 
-if ! command -v tmux >/dev/null; then
-	echo "SKIP: tmux is not installed"
-	exit 77
-fi
-
-export XDG_STATE_HOME=$TMP/state
-export TMUX_TMPDIR=$TMP # our own tmux server, whatever else runs
-# tmux runs the command with $SHELL, else the user's login shell (nologin
-# for some users); CI's environment may have no SHELL. bash, not dash: the
-# Ctrl-C sent to sonde reaches the shell too, and only bash outlives it
-# when its child handled the signal.
-export SHELL=/bin/bash
-SESSION=sonde-shell-$$
-PROMPT='sonde> '
-
-start_shell() {
-	# a server still exiting (the last session was killed) refuses the
-	# new session ("server exited unexpectedly"): try again
-	local try
-	for try in 1 2 3; do
-		tmux new-session -d -s "$SESSION" -x 160 -y 50 \
-			"env XDG_STATE_HOME='$XDG_STATE_HOME' '$SONDE'; echo SHELL-EXITED=\$?; sleep 30" && break
-		sleep 0.5
-	done
-	wait_for 'sonde> $' "the prompt at start"
-}
-stop_shell() {
-	tmux kill-server 2>/dev/null
-	local deadline=$((SECONDS + 5))
-	while tmux list-sessions >/dev/null 2>&1 && ((SECONDS < deadline)); do sleep 0.1; done
-}
-trap 'stop_shell; rm -rf "$TMP"' EXIT
-
-screen() { tmux capture-pane -p -J -S -200 -t "$SESSION"; }
-
-# wait_for REGEX WHAT: poll the screen (its last non-empty line) until it
-# matches, for at most 20 s; false (with the screen shown) otherwise.
-wait_for() {
-	local deadline=$((SECONDS + 20))
-	while ((SECONDS < deadline)); do
-		if screen | sed '/^$/d' | tail -1 | grep -Eq -- "$1"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "    timed out waiting for $2; the screen:"
-	screen | sed '/^$/d' | tail -15 | sed 's/^/    | /'
-	return 1
-}
-# wait_screen REGEX WHAT: poll until some line of the screen matches.
-wait_screen() {
-	local deadline=$((SECONDS + 20))
-	while ((SECONDS < deadline)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	echo "    timed out waiting for $2; the screen:"
-	screen | sed '/^$/d' | tail -15 | sed 's/^/    | /'
-	return 1
-}
-type_line() { tmux send-keys -t "$SESSION" -l -- "$1"; tmux send-keys -t "$SESSION" Enter; }
-clear_screen() { tmux clear-history -t "$SESSION"; tmux send-keys -t "$SESSION" C-l; sleep 0.2; }
+shell_in_tmux shell 50
 
 # ---- a probe, Ctrl-C, the maps, the prompt ------------------------------------
 
@@ -76,11 +15,7 @@ start_shell || { fail "shell starts"; finish; }
 pass "shell starts with a prompt"
 
 type_line 'interval:ms:50 { @ticks = count(); printf("tick\n"); }'
-if wait_screen '^tick$' "the probe's output"; then
-	pass "a typed probe runs and streams its output"
-else
-	fail "a typed probe runs and streams its output"
-fi
+check "a typed probe runs and streams its output" wait_screen '^tick$' "the probe's output"
 tmux send-keys -t "$SESSION" C-c
 if wait_for "$PROMPT\$" "the prompt after Ctrl-C" && screen | grep -Eq '^@ticks: [0-9]+$'; then
 	pass "Ctrl-C stops the probe, prints its maps and returns to the prompt"
@@ -121,9 +56,9 @@ else
 	fail "an unknown command suggests the closest"
 fi
 type_line '.list tracepoint:sched:sched_switch'
-if wait_screen '^tracepoint:sched:sched_switch$' ".list"; then pass ".list"; else fail ".list"; fi
+check ".list" wait_screen '^tracepoint:sched:sched_switch$' ".list"
 type_line '.fields tracepoint:sched:sched_switch'
-if wait_screen '^    pid_t prev_pid$' ".fields"; then pass ".fields"; else fail ".fields"; fi
+check ".fields" wait_screen '^    pid_t prev_pid$' ".fields"
 type_line '.maps'
 wait_for "$PROMPT\$" "the prompt after .maps"
 
@@ -150,61 +85,35 @@ clear_screen
 type_line 'macro twice(x) { x * 3 }'
 wait_for "$PROMPT\$" "the prompt after a redefinition"
 type_line 'BEGIN { printf("thrice: %d\n", twice(2)); exit(); }'
-if wait_screen '^thrice: 6$' "the new definition"; then
-	pass "a definition typed again replaces the earlier one"
-else
-	fail "a definition typed again replaces the earlier one"
-fi
+check "a definition typed again replaces the earlier one" wait_screen '^thrice: 6$' "the new definition"
 wait_for "$PROMPT\$" "the prompt"
 
 # ---- completion -----------------------------------------------------------------
 
 clear_screen
-tmux send-keys -t "$SESSION" -l 'tracepoint:sched:sched_sw'
-tmux send-keys -t "$SESSION" Tab
-if wait_screen '^tracepoint:sched:sched_swap_numa +tracepoint:sched:sched_switch *$' "the candidates"; then
-	pass "Tab after tracepoint:sched:sched_sw lists the events it can be"
-else
-	fail "Tab after tracepoint:sched:sched_sw lists the events it can be"
-fi
-tmux send-keys -t "$SESSION" -l 'i'
-tmux send-keys -t "$SESSION" Tab
-if wait_for "^${PROMPT}tracepoint:sched:sched_switch\$" "the completion"; then
-	pass "Tab completes tracepoint:sched:sched_swi to sched_switch"
-else
-	fail "Tab completes tracepoint:sched:sched_swi to sched_switch"
-fi
-tmux send-keys -t "$SESSION" -l ' { @[co'
-tmux send-keys -t "$SESSION" Tab
-if wait_screen '^comm ' "builtin candidates"; then
-	pass "Tab lists builtins and functions"
-else
-	fail "Tab lists builtins and functions"
-fi
+type_tab 'tracepoint:sched:sched_sw'
+check "Tab after tracepoint:sched:sched_sw lists the events it can be" \
+	wait_screen '^tracepoint:sched:sched_swap_numa +tracepoint:sched:sched_switch *$' "the candidates"
+type_tab 'i'
+check "Tab completes tracepoint:sched:sched_swi to sched_switch" \
+	wait_for "^${PROMPT}tracepoint:sched:sched_switch\$" "the completion"
+type_tab ' { @[co'
+check "Tab lists builtins and functions" wait_screen '^comm ' "builtin candidates"
 tmux send-keys -t "$SESSION" C-c
 wait_for "$PROMPT\$" "the prompt after Ctrl-C at the prompt"
 
 clear_screen
 type_line 'tracepoint:syscalls:sys_enter_openat {'
-tmux send-keys -t "$SESSION" -l ' printf("%s\n", str(args.'
-tmux send-keys -t "$SESSION" Tab
-if wait_screen '^(__syscall_nr +)?dfd +filename +flags +mode *$' "args fields"; then
-	pass "Tab after args. lists the fields of the tracepoint typed on an earlier line"
-else
-	fail "Tab after args. lists the fields of the tracepoint typed on an earlier line"
-fi
-tmux send-keys -t "$SESSION" -l 'fi'
-tmux send-keys -t "$SESSION" Tab
-if wait_for 'str\(args\.filename$' "the field completion"; then
-	pass "Tab completes args.fi to args.filename"
-else
-	fail "Tab completes args.fi to args.filename"
-fi
+type_tab ' printf("%s\n", str(args.'
+check "Tab after args. lists the fields of the tracepoint typed on an earlier line" \
+	wait_screen '^(__syscall_nr +)?dfd +filename +flags +mode *$' "args fields"
+type_tab 'fi'
+check "Tab completes args.fi to args.filename" wait_for 'str\(args\.filename$' "the field completion"
 tmux send-keys -t "$SESSION" C-c
 wait_for "$PROMPT\$" "the prompt after Ctrl-C in a continued entry"
 
 type_line '.quit'
-if wait_screen '^SHELL-EXITED=0$' "the exit"; then pass ".quit leaves with 0"; else fail ".quit leaves with 0"; fi
+check ".quit leaves with 0" wait_screen '^SHELL-EXITED=0$' "the exit"
 stop_shell
 
 # ---- history across sessions -------------------------------------------------------
@@ -214,11 +123,7 @@ start_shell
 # arrow key sent at once can arrive in cooked mode (seen on a loaded machine)
 sleep 0.5
 tmux send-keys -t "$SESSION" Up Up
-if wait_for "^${PROMPT}BEGIN .*thrice" "the history"; then
-	pass "history is kept across sessions"
-else
-	fail "history is kept across sessions"
-fi
+check "history is kept across sessions" wait_for "^${PROMPT}BEGIN .*thrice" "the history"
 stop_shell
 
 # ---- sonde -i reading a pipe; config blocks saved as one ----------------------

@@ -8,55 +8,7 @@
 # the values of the last run.
 . "$(dirname "$0")/lib.bash"
 
-if ! command -v tmux >/dev/null; then
-	echo "SKIP: tmux is not installed"
-	exit 77
-fi
-
-export XDG_STATE_HOME=$TMP/state
-export TMUX_TMPDIR=$TMP # our own tmux server, whatever else runs
-# tmux runs the command with $SHELL (CI may have none; see shell.sh)
-export SHELL=/bin/bash
-SESSION=sonde-tour-$$
-PROMPT='sonde> '
-
-start_shell() {
-	tmux new-session -d -s "$SESSION" -x 160 -y 40 \
-		"env XDG_STATE_HOME='$XDG_STATE_HOME' '$SONDE'; echo SHELL-EXITED=\$?; sleep 30"
-	wait_for 'sonde> $' "the prompt at start"
-}
-stop_shell() { tmux kill-session -t "$SESSION" 2>/dev/null; }
-trap 'stop_shell; rm -rf "$TMP"' EXIT
-
-screen() { tmux capture-pane -p -J -S -200 -t "$SESSION"; }
-visible() { tmux capture-pane -p -J -t "$SESSION"; } # what is on the screen now
-
-# wait_for REGEX WHAT: poll until the screen's last non-empty line matches (20 s).
-wait_for() {
-	local deadline=$((SECONDS + 20))
-	while ((SECONDS < deadline)); do
-		screen | sed '/^$/d' | tail -1 | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	echo "    timed out waiting for $2; the screen:"
-	screen | sed '/^$/d' | tail -15 | sed 's/^/    | /'
-	return 1
-}
-# wait_screen REGEX WHAT: poll until some line of the screen matches.
-wait_screen() {
-	local deadline=$((SECONDS + 20))
-	while ((SECONDS < deadline)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	echo "    timed out waiting for $2; the screen:"
-	screen | sed '/^$/d' | tail -15 | sed 's/^/    | /'
-	return 1
-}
-type_line() { tmux send-keys -t "$SESSION" -l -- "$1"; tmux send-keys -t "$SESSION" Enter; }
-type_tab() { tmux send-keys -t "$SESSION" -l -- "$1"; tmux send-keys -t "$SESSION" Tab; }
-clear_screen() { tmux clear-history -t "$SESSION"; tmux send-keys -t "$SESSION" C-l; sleep 0.2; }
-check() { if "${@:2}"; then pass "$1"; else fail "$1"; fi; }
+shell_in_tmux tour 40
 
 snapshot_bpf
 start_shell || { fail "shell starts"; finish; }

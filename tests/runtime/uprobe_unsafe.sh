@@ -6,10 +6,7 @@
 
 NOPIE=$TOOLS_DIR/uprobe_nopie
 FLAT=$TOOLS_DIR/flat_exec
-if [ ! -x "$NOPIE" ] || [ ! -x "$FLAT" ]; then
-	echo "SKIP: $NOPIE or $FLAT not built"
-	exit 77
-fi
+need_tools "$NOPIE" "$FLAT"
 SONDE=$(realpath "$SONDE")
 NOPIE=$(realpath "$NOPIE")
 FLAT=$(realpath "$FLAT")

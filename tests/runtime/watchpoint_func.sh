@@ -10,10 +10,7 @@
 SONDE=$(realpath "$SONDE")
 TOOLS_DIR=$(realpath "$TOOLS_DIR")
 WP=$TOOLS_DIR/wp_func
-if [ ! -x "$WP" ]; then
-	echo "SKIP: $WP not built"
-	exit 77
-fi
+need_tools "$WP"
 cd "$TOOLS_DIR" || exit 1
 snapshot_bpf
 

@@ -16,6 +16,7 @@
 
 #include "btf.h"
 #include "check.h"
+#include "../fuzz/fuzz_util.h"
 #include "output.h"
 #include "probe.h"
 #include "sonde.h"
@@ -451,26 +452,6 @@ static void test_deps(void)
  * inside the body reach the parser instead of stopping at the hash. */
 #define HEADER_SIZE 28
 
-static uint64_t fnv1a64(const unsigned char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
-static void store_le(unsigned char *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void fix_header(unsigned char *p, size_t n)
-{
-	store_le(p + 12, n - HEADER_SIZE, 8);
-	store_le(p + 20, fnv1a64(p + HEADER_SIZE, n - HEADER_SIZE), 8);
-}
-
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
 static uint64_t rng(void)
@@ -481,32 +462,11 @@ static uint64_t rng(void)
 	return rng_state;
 }
 
-/* A description desc_read accepted must be usable: written and read
- * again, its types named and zeroed values of them decoded (ASan watches
- * the decoder stay inside each type's size). */
-static void decode_zeroes(const struct type *t)
-{
-	if (!t || t->size > (1u << 20))
-		return;
-	void *zero = calloc(1, t->size ? t->size : 1);
-	struct rt_arena *a = rt_arena_new();
-	rt_decode(a, t, zero);
-	rt_arena_free(a);
-	free(zero);
-	char name[256];
-	type_name(t, name, sizeof(name));
-}
-
+/* A description desc_read accepted must be usable: its types decoded,
+ * written and read again. */
 static void check_usable(struct desc *d)
 {
-	for (int i = 0; i < d->nmaps; i++) {
-		decode_zeroes(d->maps[i].key);
-		decode_zeroes(d->maps[i].value);
-	}
-	for (int i = 0; i < d->nprintfs; i++)
-		decode_zeroes(d->printfs[i].args);
-	for (int i = 0; i < d->nvalues; i++)
-		decode_zeroes(d->values[i]);
+	fuzz_decode_types(d);
 	struct bytes b = serialise(d);
 	char err[256];
 	struct desc *again = desc_read(b.p, b.n, err, sizeof(err));
@@ -539,7 +499,7 @@ static void test_truncations(const struct bytes *b)
 		CHECKF(!read_corrupted(copy, len), "truncated to %zu bytes, accepted", len);
 		/* the same cut with a header that agrees: the sections are cut */
 		if (len >= HEADER_SIZE) {
-			fix_header(copy, len);
+			fuzz_reseal(copy, len, HEADER_SIZE);
 			CHECKF(!read_corrupted(copy, len), "cut to %zu bytes, accepted", len);
 		}
 	}
@@ -565,7 +525,7 @@ static void test_random_changes(const struct bytes *b, int rounds)
 		}
 		bool fixed = round % 8 != 0;
 		if (fixed)
-			fix_header(copy, b->n);
+			fuzz_reseal(copy, b->n, HEADER_SIZE);
 		bool ok = read_corrupted(copy, b->n);
 		accepted += ok;
 		if (!fixed && ok && memcmp(copy + HEADER_SIZE, b->p + HEADER_SIZE, b->n - HEADER_SIZE))
@@ -587,7 +547,7 @@ static void test_header(const struct bytes *b)
 	copy[0] = 'X';
 	CHECK(desc_read(copy, b->n, err, sizeof(err)) == NULL && strstr(err, "magic"));
 	memcpy(copy, b->p, b->n);
-	store_le(copy + 8, SONDE_DESC_VERSION + 1, 4);
+	fuzz_store_le(copy + 8, SONDE_DESC_VERSION + 1, 4);
 	CHECK(desc_read(copy, b->n, err, sizeof(err)) == NULL && strstr(err, "version"));
 	memcpy(copy, b->p, b->n);
 	copy[b->n - 1] ^= 1;
