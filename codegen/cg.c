@@ -443,6 +443,14 @@ static void define_config(struct cg *cg)
 	LLVMSetSection(g, ".rodata");
 	LLVMSetAlignment(g, 8);
 	share_global(cg, g);
+	/* libbpf's linker merges sections of equal flags only: a chunk whose
+	 * .rodata also holds a constant (the probe-name table) must agree
+	 * with the others. A constant that is externally initialised is
+	 * read-only ("a") and its loads are still not folded. */
+	if (cg->chunked) {
+		LLVMSetGlobalConstant(g, true);
+		LLVMSetExternallyInitialized(g, true);
+	}
 	di_global(cg, g, SONDE_CONFIG_VAR, di_struct(cg, "rt_config", names, types, 5));
 	cg->config = g;
 }
@@ -577,6 +585,15 @@ static void mark_nounwind(struct cg *cg, LLVMValueRef fn)
 	unsigned kind = LLVMGetEnumAttributeKindForName("nounwind", 8);
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
 				LLVMCreateEnumAttribute(cg->ctx, kind, 0));
+}
+
+/* Every function, callbacks too: libbpf's linker refuses the relocations
+ * of an .eh_frame (libbpf's loader only skips the section). */
+static void mark_module_nounwind(struct cg *cg)
+{
+	for (LLVMValueRef fn = LLVMGetFirstFunction(cg->mod); fn; fn = LLVMGetNextFunction(fn))
+		if (!LLVMIsDeclaration(fn))
+			mark_nounwind(cg, fn);
 }
 
 /* The function of g's program, positioned in its body block; allocas go to
@@ -1064,6 +1081,7 @@ static int compile_chunked(struct cg *proto, const struct cg_options *o, int opt
 	if (finish_chunk_scratch(chunks, n) < 0)
 		goto done;
 	for (int c = 0; c < n; c++) {
+		mark_module_nounwind(&chunks[c]);
 		LLVMDIBuilderFinalize(chunks[c].dib);
 		if (verify_module(&chunks[c]) < 0)
 			goto done;
