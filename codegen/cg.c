@@ -1030,6 +1030,20 @@ static int compile_one(struct cg *cg, const struct cg_options *o, int opt_level,
 	return emit_outputs(cg, o, out);
 }
 
+/* IR instructions in the module's largest function. */
+static unsigned largest_function(struct cg *cg)
+{
+	unsigned top = 0;
+	for (LLVMValueRef fn = LLVMGetFirstFunction(cg->mod); fn; fn = LLVMGetNextFunction(fn)) {
+		unsigned n = 0;
+		for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+			for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+				n++;
+		top = n > top ? n : top;
+	}
+	return top;
+}
+
 /* The scratch map's size is the most any program needs, over every chunk. */
 static int finish_chunk_scratch(struct cg *chunks, int n)
 {
@@ -1085,7 +1099,8 @@ static int compile_chunked(struct cg *proto, const struct cg_options *o, int opt
 		LLVMDIBuilderFinalize(chunks[c].dib);
 		if (verify_module(&chunks[c]) < 0)
 			goto done;
-		jobs[c] = (struct cg_job){ .mod = chunks[c].mod, .tm = chunks[c].tm, .opt_level = opt_level };
+		jobs[c] = (struct cg_job){ .mod = chunks[c].mod, .tm = chunks[c].tm, .opt_level = opt_level,
+					   .light = largest_function(&chunks[c]) <= CG_LIGHT_PASSES_MAX };
 	}
 	cg_run_jobs(jobs, n);
 	for (int c = 0; c < n; c++) {

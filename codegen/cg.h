@@ -184,12 +184,19 @@ struct cg {
  * modules of about CG_CHUNK_UNITS programs each (cg.c, compile_chunked). */
 #define CG_CHUNK_MIN_UNITS 64
 #define CG_CHUNK_UNITS 48
+/* A chunk whose functions all have at most this many IR instructions
+ * before optimisation gets the light pass pipeline (link.c); one with a
+ * bigger function gets O2, whose if-conversion and redundancy passes keep
+ * a big body's paths few enough for the verifier. (Before optimisation:
+ * `@m = count()` 61, printf + hist 114, 22 if/else assignments 289.) */
+#define CG_LIGHT_PASSES_MAX 200
 
 /* link.c: one chunk's optimisation and code generation, and the link. */
 struct cg_job {
 	LLVMModuleRef mod;          /* its own LLVM context */
 	LLVMTargetMachineRef tm;    /* its own target machine */
 	int opt_level;
+	bool light;                 /* the light pipeline, not default<On> */
 	LLVMMemoryBufferRef obj;    /* out: the object */
 	char *error;                /* out: what failed (malloc'd) */
 };

@@ -39,7 +39,7 @@ static char *job_message(const char *what, const char *msg)
 	return s;
 }
 
-/* A script of hundreds of programs gets the IR passes that matter for
+/* Chunks of small programs (cg.h, CG_LIGHT_PASSES_MAX) get the IR passes that matter for
  * sonde's code (SROA turns the temporaries into registers; CSE, InstCombine
  * and SimplifyCFG clean up after it) instead of the whole O2 pipeline,
  * whose inliner, GVN, loop and interprocedural passes found little to do in
@@ -57,8 +57,10 @@ static char *job_message(const char *what, const char *msg)
 
 static void run_job(struct cg_job *j)
 {
+	char passes[32];
+	snprintf(passes, sizeof(passes), "default<O%d>", j->opt_level < 0 ? 0 : j->opt_level > 3 ? 3 : j->opt_level);
 	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef err = LLVMRunPasses(j->mod, j->opt_level > 0 ? LINK_CHUNK_PASSES : "default<O0>",
+	LLVMErrorRef err = LLVMRunPasses(j->mod, j->light && j->opt_level > 0 ? LINK_CHUNK_PASSES : passes,
 					 j->tm, opts);
 	LLVMDisposePassBuilderOptions(opts);
 	if (err) {
