@@ -758,8 +758,10 @@ part_cache() {
 write_scale_script() {
 	local n=$1 file=$2 all=$OUT/tmp/tracepoints.txt
 	[ -s "$all" ] || write_n_probes 1 "$OUT/tmp/scale-warm.bt"
-	grep -v '^syscalls:' "$all" | head -n $((n - 1)) |
-		awk '{ printf "tracepoint:%s { @m%d = count(); }\n", $0, NR }' >"$file"
+	# one awk, not grep | head: head -n 0 closing the pipe at once made
+	# grep die of SIGPIPE, which pipefail turned into the bench's exit
+	awk -v n=$((n - 1)) '!/^syscalls:/ && k < n { k++; printf "tracepoint:%s { @m%d = count(); }\n", $0, k }' \
+		"$all" >"$file"
 	[ "$(wc -l <"$file")" -eq $((n - 1)) ] || die "fewer than $n tracepoints on this kernel"
 	echo 'tracepoint:syscalls:sys_enter_getppid { @seen = count(); printf("seen\n"); exit(); }' >>"$file"
 }

@@ -268,6 +268,14 @@ static void di_global(struct cg *cg, LLVMValueRef g, const char *name, LLVMMetad
 
 /* ---- globals ------------------------------------------------------------- */
 
+/* In a chunked compile (see cg_compile) every chunk defines the globals
+ * its programs use; weak definitions let libbpf's linker keep one. */
+static void share_global(struct cg *cg, LLVMValueRef g)
+{
+	if (cg->chunked)
+		LLVMSetLinkage(g, LLVMWeakAnyLinkage);
+}
+
 /* A BTF-defined map: struct { type; max_entries; key; value; } in ".maps". */
 static LLVMValueRef define_map(struct cg *cg, const char *name, unsigned type, uint64_t max_entries,
 			       LLVMMetadataRef key, LLVMMetadataRef value)
@@ -283,6 +291,7 @@ static LLVMValueRef define_map(struct cg *cg, const char *name, unsigned type, u
 	LLVMSetInitializer(g, LLVMConstNull(ty));
 	LLVMSetSection(g, ".maps");
 	LLVMSetAlignment(g, 8);
+	share_global(cg, g);
 	di_global(cg, g, name, di_struct(cg, "", names, types, n));
 	return g;
 }
@@ -325,22 +334,33 @@ static void mark_preallocated_maps(struct cg *cg)
 	}
 }
 
+/* The global of user map `id`, defined on first use: a chunk defines only
+ * the maps its programs use (each map global costs the BTF emitter time
+ * in every function of the module). */
+LLVMValueRef cg_user_map(struct cg *cg, int id)
+{
+	if (cg->maps[id])
+		return cg->maps[id];
+	const struct desc_map *m = &cg->desc->maps[id];
+	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
+	bool bucketed = agg && agg->bucketed;
+	unsigned type = m->kind == MAP_PLAIN ? (m->lru ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH)
+					     : (m->lru ? BPF_MAP_TYPE_LRU_PERCPU_HASH
+						       : BPF_MAP_TYPE_PERCPU_HASH);
+	uint32_t entries = bucketed ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS;
+	cg->maps[id] = define_map(cg, m->bpf_name, type, m->max_entries ? m->max_entries : entries,
+				  di_bytes(cg, m->key_size), di_bytes(cg, m->value_size));
+	return cg->maps[id];
+}
+
+/* User maps up front in one module (their order in the object is the
+ * script's); a chunk defines them as its programs use them. */
 static void define_maps(struct cg *cg)
 {
-	mark_preallocated_maps(cg);
 	struct desc *d = cg->desc;
 	cg->maps = xcalloc((size_t)d->nmaps + 1, sizeof(*cg->maps));
-	for (int i = 0; i < d->nmaps; i++) {
-		const struct desc_map *m = &d->maps[i];
-		const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
-		bool bucketed = agg && agg->bucketed;
-		unsigned type = m->kind == MAP_PLAIN ? (m->lru ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH)
-						     : (m->lru ? BPF_MAP_TYPE_LRU_PERCPU_HASH
-							       : BPF_MAP_TYPE_PERCPU_HASH);
-		uint32_t entries = bucketed ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS;
-		cg->maps[i] = define_map(cg, m->bpf_name, type, m->max_entries ? m->max_entries : entries,
-					 di_bytes(cg, m->key_size), di_bytes(cg, m->value_size));
-	}
+	for (int i = 0; i < d->nmaps && !cg->chunked; i++)
+		cg_user_map(cg, i);
 	cg->ringbuf = define_map(cg, d->ringbuf_name, BPF_MAP_TYPE_RINGBUF, d->ringbuf_size, NULL,
 				 NULL);
 	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
@@ -380,11 +400,12 @@ static void declare_scratch(struct cg *cg)
 	LLVMSetInitializer(cg->scratch_map, LLVMConstNull(ty));
 	LLVMSetSection(cg->scratch_map, ".maps");
 	LLVMSetAlignment(cg->scratch_map, 8);
+	share_global(cg, cg->scratch_map);
 }
 
 static void finish_scratch(struct cg *cg)
 {
-	if (cg->scratch_high == 0) {
+	if (cg->scratch_high == 0 || !LLVMGetFirstUse(cg->scratch_map)) {
 		LLVMDeleteGlobal(cg->scratch_map);
 		cg->scratch_map = NULL;
 		return;
@@ -421,6 +442,15 @@ static void define_config(struct cg *cg)
 	LLVMSetInitializer(g, LLVMConstNull(ty));
 	LLVMSetSection(g, ".rodata");
 	LLVMSetAlignment(g, 8);
+	share_global(cg, g);
+	/* libbpf's linker merges sections of equal flags only: a chunk whose
+	 * .rodata also holds a constant (the probe-name table) must agree
+	 * with the others. A constant that is externally initialised is
+	 * read-only ("a") and its loads are still not folded. */
+	if (cg->chunked) {
+		LLVMSetGlobalConstant(g, true);
+		LLVMSetExternallyInitialized(g, true);
+	}
 	di_global(cg, g, SONDE_CONFIG_VAR, di_struct(cg, "rt_config", names, types, 5));
 	cg->config = g;
 }
@@ -433,6 +463,11 @@ static void define_license(struct cg *cg)
 	LLVMSetInitializer(g, init);
 	LLVMSetSection(g, "license");
 	LLVMSetAlignment(g, 1);
+	/* the linker wants BTF for every global symbol */
+	if (cg->chunked) {
+		share_global(cg, g);
+		di_global(cg, g, "LICENSE", di_bytes(cg, (uint32_t)strlen(license)));
+	}
 }
 
 /* ---- programs -------------------------------------------------------------- */
@@ -552,6 +587,15 @@ static void mark_nounwind(struct cg *cg, LLVMValueRef fn)
 				LLVMCreateEnumAttribute(cg->ctx, kind, 0));
 }
 
+/* Every function, callbacks too: libbpf's linker refuses the relocations
+ * of an .eh_frame (libbpf's loader only skips the section). */
+static void mark_module_nounwind(struct cg *cg)
+{
+	for (LLVMValueRef fn = LLVMGetFirstFunction(cg->mod); fn; fn = LLVMGetNextFunction(fn))
+		if (!LLVMIsDeclaration(fn))
+			mark_nounwind(cg, fn);
+}
+
 /* The function of g's program, positioned in its body block; allocas go to
  * the entry block, which cg_end_program() links to the body. */
 void cg_begin_program(struct cg *cg, struct prog_group *g)
@@ -628,28 +672,36 @@ static void emit_program(struct cg *cg, struct prog_group *g)
 /* Every group is one program, except groups sharing a program name:
  * lowered ones become one program, emitted where the first of them is;
  * others (one program, one link for many targets: probe.h's can_share)
- * run the same code, emitted once for the first. */
-static void emit_programs(struct cg *cg)
+ * run the same code, emitted once for the first. The indices of those
+ * first groups ("units", one per program) go to *units. */
+static int program_units(const struct sema_result *r, int **units)
+{
+	int n = 0;
+	*units = xcalloc((size_t)r->ngroups + 1, sizeof(**units));
+	for (int i = 0; i < r->ngroups; i++) {
+		bool emitted = false;
+		for (int k = n - 1; k >= 0 && !emitted; k--)
+			emitted = strcmp(r->groups[(*units)[k]].prog_name, r->groups[i].prog_name) == 0;
+		if (!emitted)
+			(*units)[n++] = i;
+	}
+	return n;
+}
+
+static void emit_unit(struct cg *cg, int i)
 {
 	struct sema_result *r = cg->res;
-	struct prog_group **shared = xcalloc((size_t)r->ngroups + 1, sizeof(*shared));
-	for (int i = 0; i < r->ngroups; i++) {
-		struct prog_group *g = &r->groups[i];
-		bool emitted = false;
-		for (int j = 0; j < i && !emitted; j++)
-			emitted = strcmp(r->groups[j].prog_name, g->prog_name) == 0;
-		if (emitted)
-			continue;
-		if (g->target.lower.kind == LOWER_NONE) {
-			emit_program(cg, g);
-			continue;
-		}
-		int n = 0;
-		for (int j = i; j < r->ngroups; j++)
-			if (strcmp(r->groups[j].prog_name, g->prog_name) == 0)
-				shared[n++] = &r->groups[j];
-		cg_emit_lowered_program(cg, shared, n);
+	struct prog_group *g = &r->groups[i];
+	if (g->target.lower.kind == LOWER_NONE) {
+		emit_program(cg, g);
+		return;
 	}
+	struct prog_group **shared = xcalloc((size_t)r->ngroups + 1, sizeof(*shared));
+	int n = 0;
+	for (int j = i; j < r->ngroups; j++)
+		if (strcmp(r->groups[j].prog_name, g->prog_name) == 0)
+			shared[n++] = &r->groups[j];
+	cg_emit_lowered_program(cg, shared, n);
 	free(shared);
 }
 
@@ -935,42 +987,176 @@ static int verify_module(struct cg *cg)
 	return 0;
 }
 
+static void cg_init(struct cg *cg, struct program *p, struct sema_result *r,
+		    const struct cg_options *o, struct diag *d)
+{
+	*cg = (struct cg){ .prog = p, .res = r, .desc = r->desc, .diag = d, .max_strlen = r->max_strlen };
+	/* sonde's own default is 64 bytes (bpftrace's: 32); the config's
+	 * on_stack_limit replaces it, capped where helpers still fit on the
+	 * 512-byte stack */
+	cg->stack_limit = o && o->stack_limit_set ? (o->on_stack_limit < CG_STACK_LIMIT_MAX ? o->on_stack_limit
+												  : CG_STACK_LIMIT_MAX)
+						  : CG_STACK_TEMP_MAX;
+	cg->license = o ? o->license : NULL;
+	cg->helper_errors = o && o->helper_errors;
+}
+
+/* A module with the shared globals and the programs of units[first..end). */
+static int build_module(struct cg *cg, int opt_level, const int *units, int first, int end)
+{
+	if (create_target_machine(cg, opt_level) < 0)
+		return -1;
+	create_module(cg);
+	define_maps(cg);
+	declare_scratch(cg);
+	define_config(cg);
+	define_license(cg);
+	for (int u = first; u < end; u++)
+		emit_unit(cg, units[u]);
+	return cg->errors ? -1 : 0;
+}
+
+/* The whole script as one module (small scripts, and whenever IR or
+ * assembly is dumped). */
+static int compile_one(struct cg *cg, const struct cg_options *o, int opt_level, const int *units,
+		       int nunits, struct compiled *out)
+{
+	if (build_module(cg, opt_level, units, 0, nunits) < 0)
+		return -1;
+	finish_scratch(cg);
+	LLVMDIBuilderFinalize(cg->dib);
+	if (cg->errors || verify_module(cg) < 0 || optimise(cg, opt_level) < 0)
+		return -1;
+	return emit_outputs(cg, o, out);
+}
+
+/* IR instructions in the module's largest function. */
+static unsigned largest_function(struct cg *cg)
+{
+	unsigned top = 0;
+	for (LLVMValueRef fn = LLVMGetFirstFunction(cg->mod); fn; fn = LLVMGetNextFunction(fn)) {
+		unsigned n = 0;
+		for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+			for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+				n++;
+		top = n > top ? n : top;
+	}
+	return top;
+}
+
+/* The scratch map's size is the most any program needs, over every chunk. */
+static int finish_chunk_scratch(struct cg *chunks, int n)
+{
+	int top = 0;
+	for (int c = 1; c < n; c++)
+		if (chunks[c].scratch_high > chunks[top].scratch_high)
+			top = c;
+	if (chunks[top].scratch_high > CG_SCRATCH_MAX) {
+		finish_scratch(&chunks[top]); /* reports it */
+		return -1;
+	}
+	for (int c = 0; c < n; c++) {
+		chunks[c].scratch_high = chunks[top].scratch_high;
+		finish_scratch(&chunks[c]);
+	}
+	return 0;
+}
+
+/* Many programs: LLVM's BPF BTF emitter costs programs x globals x strings
+ * per module (a linearly searched string table), so a script of hundreds
+ * of programs is cut into chunks of CG_CHUNK_UNITS programs, each its own
+ * module with the globals it uses (weak: libbpf's linker keeps one),
+ * optimised and emitted on every CPU, then linked into one object. */
+static int compile_chunked(struct cg *proto, const struct cg_options *o, int opt_level,
+			   const int *units, int nunits, int per_chunk, struct compiled *out)
+{
+	int n = (nunits + per_chunk - 1) / per_chunk;
+	struct cg *chunks = xcalloc((size_t)n, sizeof(*chunks));
+	struct cg_job *jobs = xcalloc((size_t)n, sizeof(*jobs));
+	int rc = -1, built = 0;
+	for (; built < n; built++) {
+		struct cg *c = &chunks[built];
+		*c = *proto;
+		c->chunked = true;
+		int first = built * nunits / n, end = (built + 1) * nunits / n;
+		if (build_module(c, opt_level, units, first, end) < 0) {
+			built++;
+			goto done;
+		}
+	}
+	/* maps no program uses still exist for the runtime */
+	for (int id = 0; id < proto->desc->nmaps; id++) {
+		bool used = false;
+		for (int c = 0; c < n && !used; c++)
+			used = chunks[c].maps[id] != NULL;
+		if (!used)
+			cg_user_map(&chunks[0], id);
+	}
+	if (finish_chunk_scratch(chunks, n) < 0)
+		goto done;
+	for (int c = 0; c < n; c++) {
+		mark_module_nounwind(&chunks[c]);
+		LLVMDIBuilderFinalize(chunks[c].dib);
+		if (verify_module(&chunks[c]) < 0)
+			goto done;
+		jobs[c] = (struct cg_job){ .mod = chunks[c].mod, .tm = chunks[c].tm, .opt_level = opt_level,
+					   .light = largest_function(&chunks[c]) <= CG_LIGHT_PASSES_MAX };
+	}
+	cg_run_jobs(jobs, n);
+	for (int c = 0; c < n; c++) {
+		if (jobs[c].error) {
+			cg_error(&chunks[c], (srcloc){ 0 }, "cannot generate BPF code: %s", jobs[c].error);
+			goto done;
+		}
+		if (take_llvm_error(&chunks[c], "cannot generate BPF code") < 0)
+			goto done;
+	}
+	if (cg_link_objects(jobs, n, &out->elf, &out->elf_size) < 0) {
+		cg_error(proto, (srcloc){ 0 }, "internal error: cannot link the BPF objects of %d chunks", n);
+		goto done;
+	}
+	if (o && o->emit_elf_path && write_file(proto, o->emit_elf_path, out->elf, out->elf_size) < 0)
+		goto done;
+	rc = 0;
+done:
+	for (int c = 0; c < n; c++) {
+		proto->errors += chunks[c].errors;
+		if (jobs[c].obj)
+			LLVMDisposeMemoryBuffer(jobs[c].obj);
+		free(jobs[c].error);
+		if (c < built)
+			dispose(&chunks[c]);
+	}
+	free(jobs);
+	free(chunks);
+	return rc;
+}
+
 int cg_compile(struct program *p, struct sema_result *r, const struct cg_options *o,
 	       struct diag *d, struct compiled *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct cg cg = { .prog = p, .res = r, .desc = r->desc, .diag = d, .max_strlen = r->max_strlen };
+	struct cg cg;
+	cg_init(&cg, p, r, o, d);
 	int opt_level = o ? o->opt_level : 2;
-	int rc = -1;
-	/* sonde's own default is 64 bytes (bpftrace's: 32); the config's
-	 * on_stack_limit replaces it, capped where helpers still fit on the
-	 * 512-byte stack */
-	cg.stack_limit = o && o->stack_limit_set ? (o->on_stack_limit < CG_STACK_LIMIT_MAX ? o->on_stack_limit
-												 : CG_STACK_LIMIT_MAX)
-						 : CG_STACK_TEMP_MAX;
-	cg.license = o ? o->license : NULL;
-	cg.helper_errors = o && o->helper_errors;
-
 	init_bpf_target();
-	if (create_target_machine(&cg, opt_level) < 0)
-		goto done;
-	create_module(&cg);
-	define_maps(&cg);
-	declare_scratch(&cg);
-	define_config(&cg);
-	define_license(&cg);
-	emit_programs(&cg);
-	finish_scratch(&cg);
-	LLVMDIBuilderFinalize(cg.dib);
-	if (cg.errors || verify_module(&cg) < 0 || optimise(&cg, opt_level) < 0)
-		goto done;
-	if (emit_outputs(&cg, o, out) < 0)
-		goto done;
-	out->desc = r->desc;
-	r->desc = NULL;
-	rc = 0;
-done:
-	if (rc < 0) {
+	mark_preallocated_maps(&cg);
+	int *units = NULL;
+	int nunits = program_units(r, &units);
+	bool dumps = o && (o->dump_ir || o->dump_asm || o->emit_llvm_path);
+	/* SONDE_CG_CHUNK=N: chunks of N programs whatever the script's size
+	 * (tests use it to link small scripts) */
+	const char *force = getenv("SONDE_CG_CHUNK");
+	int per_chunk = force && atoi(force) > 0 ? atoi(force) : 0;
+	bool chunked = !dumps && nunits > 0 && (per_chunk || nunits > CG_CHUNK_MIN_UNITS);
+	int rc = chunked ? compile_chunked(&cg, o, opt_level, units, nunits,
+					   per_chunk ? per_chunk : CG_CHUNK_UNITS, out)
+			 : compile_one(&cg, o, opt_level, units, nunits, out);
+	free(units);
+	if (rc == 0) {
+		out->desc = r->desc;
+		r->desc = NULL;
+	} else {
 		free(out->elf);
 		out->elf = NULL;
 		out->elf_size = 0;

@@ -138,7 +138,8 @@ struct cg {
 	int errors;
 	char *llvm_error; /* first error from LLVM's diagnostic handler */
 
-	LLVMValueRef *maps; /* by map id */
+	bool chunked;       /* one of several modules linked into one object */
+	LLVMValueRef *maps; /* by map id; NULL until first used (cg_user_map) */
 	LLVMValueRef ringbuf, lost, dropped, config;
 	LLVMValueRef scratch_map;   /* per-CPU scratch (defined at the end, sized by use) */
 	struct cg_stack_map *stack_maps; /* defined when a stack type is first used */
@@ -179,6 +180,31 @@ struct cg {
 	int ncallbacks;           /* callbacks made: unique function names */
 };
 
+/* A script of more programs than CG_CHUNK_MIN_UNITS is compiled as
+ * modules of about CG_CHUNK_UNITS programs each (cg.c, compile_chunked). */
+#define CG_CHUNK_MIN_UNITS 64
+#define CG_CHUNK_UNITS 48
+/* A chunk whose functions all have at most this many IR instructions
+ * before optimisation gets the light pass pipeline (link.c); one with a
+ * bigger function gets O2, whose if-conversion and redundancy passes keep
+ * a big body's paths few enough for the verifier. (Before optimisation:
+ * `@m = count()` 61, printf + hist 114, 22 if/else assignments 289.) */
+#define CG_LIGHT_PASSES_MAX 200
+
+/* link.c: one chunk's optimisation and code generation, and the link. */
+struct cg_job {
+	LLVMModuleRef mod;          /* its own LLVM context */
+	LLVMTargetMachineRef tm;    /* its own target machine */
+	int opt_level;
+	bool light;                 /* the light pipeline, not default<On> */
+	LLVMMemoryBufferRef obj;    /* out: the object */
+	char *error;                /* out: what failed (malloc'd) */
+};
+/* Runs the jobs on up to one thread per online CPU. */
+void cg_run_jobs(struct cg_job *jobs, int n);
+/* Links the jobs' objects into one (*elf malloc'd); 0 or -1. */
+int cg_link_objects(const struct cg_job *jobs, int n, void **elf, size_t *size);
+
 /* cg.c */
 void cg_error(struct cg *cg, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cg_set_loc(struct cg *cg, srcloc loc);
@@ -195,6 +221,8 @@ void cg_temp_release(struct cg *cg, int mark);
 LLVMValueRef cg_const(struct cg *cg, uint64_t v);   /* i64 */
 LLVMValueRef cg_helper(struct cg *cg, enum bpf_helper id, LLVMTypeRef ret,
 		       LLVMValueRef *args, unsigned nargs);
+/* The global of user map `id` (defined on first use). */
+LLVMValueRef cg_user_map(struct cg *cg, int id);
 /* The stack-trace map of stack type t (defined on first use). */
 LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t);
 LLVMValueRef cg_config_load(struct cg *cg, enum cg_config_field f);

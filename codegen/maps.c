@@ -16,7 +16,7 @@
 
 LLVMValueRef cg_map_global(struct cg *cg, const struct map_info *m)
 {
-	return cg->maps[m->id];
+	return cg_user_map(cg, m->id);
 }
 
 const struct desc_map *cg_desc_map(struct cg *cg, const struct map_info *m)

@@ -124,4 +124,62 @@ expect_eq "lowered probes with one body name their syscall" "Attaching 2 probes.
 @[tracepoint:syscalls:sys_enter_exit_group]: 1
 @[tracepoint:syscalls:sys_enter_execve]: 2" "$OUT"
 
+# ---- many distinct programs: compiled in chunks and linked ---------------------------
+
+# 117 tracepoints outside syscalls with a map each, and three whose counts
+# the command fixes: 120 programs, more than one module takes (codegen
+# compiles them as chunks linked by libbpf's linker).
+events=/sys/kernel/tracing/events
+[ -d $events ] || events=/sys/kernel/debug/tracing/events
+others=$(find "$events" -mindepth 2 -maxdepth 2 -type d 2>/dev/null | sed -E 's|.*/events/([^/]+)/([^/]+)$|\1:\2|' |
+	grep -Ev '^(syscalls|ftrace|sched):' | LC_ALL=C sort | head -117)
+if [ "$(wc -l <<<"$others")" -eq 117 ]; then
+	{
+		k=0
+		for tp in $others; do
+			k=$((k + 1))
+			echo "tracepoint:$tp /pid == cpid/ { @o$k = count(); }"
+		done
+		echo 'tracepoint:sched:sched_process_exec /pid == cpid/ { @exec = count(); }'
+		echo 'tracepoint:sched:sched_process_exit /pid == cpid/ { @exit = count(); }'
+		echo 'tracepoint:sched:sched_process_fork /pid == cpid/ { @fork = count(); }'
+	} >"$TMP/many.bt"
+	"$SONDE" --emit-elf "$TMP/many.elf" "$TMP/many.bt" >/dev/null 2>&1
+	# libbpf's linker leaves out the DWARF that LLVM writes into each module
+	expect_eq "120 programs are linked from chunks (no DWARF in the object)" "linked" \
+		"$([ -s "$TMP/many.elf" ] && ! grep -q debug_info "$TMP/many.elf" && echo linked)"
+	snapshot_bpf
+	run_sonde -v -c "/bin/sh $TMP/twice.sh" "$TMP/many.bt"
+	expect_eq "120 programs with a map each: attached, exact counts" "0 120 @exec: 2 @exit: 1 @fork: 1" \
+		"$RC $(prog_ids_of "$ERR" | wc -w) $(grep -E '^@(exec|exit|fork):' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+	expect_nothing_left "120 programs"
+else
+	skip "120 programs: fewer than 117 tracepoints outside syscalls here"
+fi
+
+# Every part of a program that needs the linker's care, one program a
+# chunk (SONDE_CG_CHUNK=1): for-loop and len() callbacks (.text, no
+# .eh_frame), the probe-name table (.rodata next to the configuration),
+# stack maps, the scratch map (a 200-byte string), maps in several chunks.
+linked='config = { max_strlen = 200 }
+	tracepoint:sched:sched_process_e* /pid == cpid/ { @[probe] = count(); @s[kstack(1)] = 1; }
+	tracepoint:sched:sched_process_fork /pid == cpid/ { @a[1] = 1; @a[2] = 2; @n = len(@a);
+		for ($kv : @a) { @sum = sum($kv.1); } @str[comm] = 1; @big = "x"; }
+	END { clear(@s); clear(@a); @n = len(@a); }'
+SONDE_CG_CHUNK=1 run_sonde -c "/bin/sh $TMP/twice.sh" -e "$linked"
+expect_eq "programs in chunks of one, linked" "Attaching 4 probes...
+
+
+@[tracepoint:sched:sched_process_exit]: 1
+@[tracepoint:sched:sched_process_exec]: 2
+
+@big: x
+@n: 2
+
+@str[sh]: 1
+@sum: 3" "$OUT"
+chunked=$OUT
+run_sonde -c "/bin/sh $TMP/twice.sh" -e "$linked"
+expect_eq "programs in chunks print what one module prints" "$OUT" "$chunked"
+
 finish
