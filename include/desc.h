@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 6
+#define SONDE_DESC_VERSION 7
 
 /* One value per probe type, from the list in probe_types.def. */
 enum probe_type {
@@ -50,6 +50,10 @@ struct desc_probe {
 	/* An earlier probe has the same program (lowered tracepoints share
 	 * one) and attaches it; this one only counts as attached. */
 	bool shares_program;
+	/* Script probe blocks that run here: bpftrace counts each block at each
+	 * attach point as one probe in "Attaching N probes...", even where sonde
+	 * runs several blocks in one program. */
+	uint32_t nblocks;
 };
 
 /* What a probe's program assumes about the machine (desc_probe.deps). */
@@ -168,6 +172,8 @@ struct desc {
 
 struct desc *desc_new(void);
 void desc_free(struct desc *d);
+/* The N of "Attaching N probes...": every block at every attach point. */
+int desc_probe_blocks(const struct desc *d);
 
 /* Serialisation (src/desc.c): a versioned binary form of everything above.
  * desc_read returns NULL (and a reason in err) for anything malformed,

@@ -1030,7 +1030,7 @@ static int start(struct run *r, const struct compiled *c)
 		return -1;
 	}
 	if (!r->o->quiet) {
-		r->sink.ops->attached(&r->sink, r->desc->nprobes);
+		r->sink.ops->attached(&r->sink, desc_probe_blocks(r->desc));
 		flush_output(r);
 		if (r->failed)
 			return -1;

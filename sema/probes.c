@@ -545,6 +545,7 @@ void sema_fill_desc_probes(struct sema *s, struct desc *desc)
 		dp->target = xstrdup(t->target ? t->target : "");
 		dp->prog_name = xstrdup(s->groups[i].prog_name);
 		dp->loc = s->group_locs[i];
+		dp->nblocks = (uint32_t)s->groups[i].nactions;
 		const struct probe_provider *prov = s->groups[i].prov;
 		if (prov && prov->attach_params)
 			dp->params = prov->attach_params(t, &dp->deps);

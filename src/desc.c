@@ -56,6 +56,14 @@ struct desc *desc_new(void)
 	return d;
 }
 
+int desc_probe_blocks(const struct desc *d)
+{
+	int n = 0;
+	for (int i = 0; i < d->nprobes; i++)
+		n += d->probes[i].nblocks ? (int)d->probes[i].nblocks : 1;
+	return n;
+}
+
 void desc_free(struct desc *d)
 {
 	if (!d)
@@ -523,6 +531,7 @@ static void put_probes(struct wbuf *b, const struct desc *d)
 		put_str(b, p->params);
 		put_u32(b, p->deps);
 		put_u8(b, p->shares_program);
+		put_u32(b, p->nblocks);
 	}
 }
 
@@ -1335,6 +1344,9 @@ static void read_probes(struct reader *r, struct desc *d)
 		if (p->deps & ~(DESC_DEP_KERNEL_LAYOUT | DESC_DEP_SYSCALL_ABI))
 			reader_fail(r, "probe %u: unknown dependencies %#x", i, p->deps);
 		p->shares_program = get_bool(r);
+		p->nblocks = get_u32(r);
+		if (p->nblocks > UINT16_MAX)
+			reader_fail(r, "probe %u: %u blocks", i, p->nblocks);
 	}
 }
 

@@ -47,5 +47,11 @@ same_as_bpftrace "dd read count (-c)" -c "$DD" -e 't:syscalls:sys_enter_read /co
 same_as_bpftrace "dd read sizes hist (-c)" -c "$DD" -e 'tracepoint:syscalls:sys_enter_read /pid == cpid/ { @size = hist(args->count); @bytes = sum(args->count); }'
 same_as_bpftrace "dd lhist of returns (-c)" -c "$DD" -e 'tracepoint:syscalls:sys_exit_read /pid == cpid/ { @ret = lhist(args->ret, 0, 2000, 500); }'
 same_as_bpftrace "dd per-comm write count (-c)" -c "$DD" -e 'tracepoint:syscalls:sys_enter_write /pid == cpid/ { @[comm] = count(); } END { printf("done\n"); }'
+# bpftrace counts every block at every attach point, even where blocks share
+# one attach point (sonde runs them in one program)
+# (one map: bpftrace 0.17 swaps the bodies of blocks sharing an attach point)
+same_as_bpftrace "probe count of blocks sharing a tracepoint" -c "$DD" -e 't:syscalls:sys_enter_read /pid == cpid/ { @a = count(); }
+	t:syscalls:sys_enter_read /pid == cpid/ { @a = count(); }
+	t:syscalls:sys_enter_write, t:syscalls:sys_enter_read /pid == cpid/ { @a = count(); }'
 same_as_bpftrace "interval" -e 'interval:ms:50 { @ticks++; if (@ticks == 3) { exit(); } }'
 finish
