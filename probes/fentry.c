@@ -260,12 +260,22 @@ static const struct type *fexit_retval_type(const struct probe_target *t, struct
 	return rt;
 }
 
-/* retval: the slot after the arguments (sema checked the function). */
+/* retval: the slot after the arguments (sema checked the function). On a
+ * BPF program the kernel may have built the trampoline for 5 arguments
+ * instead of the program's BTF prototype (its "unreliable" main function),
+ * so there it asks bpf_get_func_ret (5.17+), which knows. */
 static struct LLVMOpaqueValue *fexit_emit_retval(struct cg *cg)
 {
 	struct kfunc f;
-	int slot = is_bpf_target(cg->target->target) ? fentry_bpf_nslots(cg->target->target)
-		 : target_func(cg->target->target, &f) ? kfunc_nslots(&f) : 0;
+	if (is_bpf_target(cg->target->target)) {
+		LLVMValueRef slot = cg_temp_stack(cg, 8);
+		LLVMValueRef args[2] = { cg->ctx_arg, slot };
+		cg_helper(cg, HELPER_GET_FUNC_RET, cg->i64, args, 2);
+		LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, slot, "");
+		LLVMSetAlignment(v, 8);
+		return v;
+	}
+	int slot = target_func(cg->target->target, &f) ? kfunc_nslots(&f) : 0;
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, cg->ctx_arg, (uint64_t)slot * 8), "");
 	LLVMSetAlignment(v, 8);
 	return v;

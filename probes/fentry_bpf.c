@@ -5,8 +5,9 @@
  * function first, then its subprograms. bpftrace offers all of them (to
  * attach and in -l), as "bpf:ID:NAME". A trampoline on one of them gets its
  * arguments as u64 slots, typed by the program's own BTF prototype (which
- * is what the kernel reads to build the trampoline), and in fexit the
- * return value in the slot after them. */
+ * is what the kernel reads to build the trampoline, unless it finds the
+ * prototype unreliable: then it passes 5), and in fexit the return value,
+ * which codegen asks bpf_get_func_ret for. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,7 +177,6 @@ int fentry_bpf_list(const char *type_name, const char *pattern, FILE *out)
 struct proto {
 	const char *name;
 	bool found;
-	int nslots;
 	bool is_void, is_signed;
 	int64_t ret_size;
 };
@@ -191,11 +191,6 @@ static void find_proto(uint32_t prog, const struct btf *btf, uint32_t func, void
 	if (!proto || !btf_is_func_proto(proto))
 		return;
 	p->found = true;
-	const struct btf_param *params = btf_params(proto);
-	for (int i = 0; i < btf_vlen(proto); i++) {
-		int64_t size = btf__resolve_size(btf, params[i].type);
-		p->nslots += size > 8 ? (int)((size + 7) / 8) : 1;
-	}
 	p->is_void = proto->type == 0;
 	if (p->is_void)
 		return;
@@ -236,10 +231,4 @@ const struct type *fentry_bpf_retval_type(const char *target, struct type_arena 
 	if (p.ret_size == 1 || p.ret_size == 2 || p.ret_size == 4 || p.ret_size == 8)
 		return type_int((uint32_t)p.ret_size, p.is_signed);
 	return type_int(8, false);
-}
-
-int fentry_bpf_nslots(const char *target)
-{
-	struct proto p;
-	return target_proto(target, &p) ? p.nslots : 1; /* sema checked it: one ctx otherwise */
 }

@@ -19,7 +19,5 @@ int fentry_bpf_list(const char *type_name, const char *pattern, FILE *out);
 /* fexit: the type of `retval` of target "bpf:ID:NAME" from the program's
  * BTF; NULL with *why (caller frees) when there is none. */
 const struct type *fentry_bpf_retval_type(const char *target, struct type_arena *a, char **why);
-/* The u64 slots the target's arguments take (retval is the next one). */
-int fentry_bpf_nslots(const char *target);
 
 #endif
