@@ -35,6 +35,7 @@
 
 #include "ast.h"
 #include "cg.h"
+#include "kallsyms.h"
 #include "probe.h"
 #include "suggest.h"
 
@@ -208,6 +209,34 @@ static const struct kfunc *kfunc_find(const char *name, const char *module)
 		if (in_module(&k->funcs[i], module))
 			return &k->funcs[i];
 	return NULL;
+}
+
+/* Symbols at one address have one name in available_filter_functions:
+ * __x64_sys_getuid and its alias __ia32_sys_getuid are one function, listed
+ * under one of them. NAME is traceable when kallsyms gives it the address of
+ * a function that is listed (under another name). */
+static bool alias_of_listed(const char *name)
+{
+	uint64_t addr;
+	char *near = NULL;
+	if (kallsyms_lookup(KALLSYMS_PATH, name, &addr, &near) != KALLSYMS_FOUND) {
+		free(near);
+		return false;
+	}
+	FILE *f = fopen(KALLSYMS_PATH, "re");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char sym[256], type;
+		unsigned long long a;
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && a == addr && strcmp(sym, name) != 0 &&
+		    (type == 't' || type == 'T'))
+			found = kfunc_find(sym, NULL) && !blacklisted(sym);
+	}
+	fclose(f);
+	return found;
 }
 
 /* ---- does this kernel have kprobes? ------------------------------------------ */
@@ -515,7 +544,8 @@ static int expand(enum probe_type type, const char *provider, const char *spec, 
 			   provider, tracefs_path() ? tracefs_path() : "tracefs", strerror(kfunc_list()->err));
 	} else if (has_wildcard(s.func) || (s.module && has_wildcard(s.module))) {
 		rc = expand_wildcard(type, provider, &s, loc, d, out, n);
-	} else if (!kfunc_find(s.func, s.module) || blacklisted(s.func)) {
+	} else if ((!kfunc_find(s.func, s.module) && (s.module || !alias_of_listed(s.func))) ||
+		   blacklisted(s.func)) {
 		report_not_found(provider, &s, loc, d);
 	} else {
 		push_target(type, provider, &s, s.module, s.func, out, n);
