@@ -167,7 +167,7 @@ const struct help_entry help_entries[] = {
 	  "uprobe:/bin/bash:readline { @[reg(\"sp\") % 16] = count(); }"),
 	{ "override", "override(int rc)",
 	  "make the probed kernel function return rc without running (kprobe at a function marked for error injection; needs --unsafe)",
-	  "kprobe:__x64_sys_getuid /comm == \"nosuchcmd\"/ { override(0); }", HELP_UNSAFE },
+	  "kprobe:__x64_sys_openat /comm == \"nosuchcmd\"/ { override(-2); }", HELP_UNSAFE },
 	{ "signal_thread", "signal_thread(int sig | char *name)", "send a signal to the current thread (needs --unsafe)",
 	  "profile:hz:99 /comm == \"nosuchcmd\"/ { signal_thread(\"SIGKILL\"); }", HELP_UNSAFE },
 	E("time", "time([char *fmt])", "print the current time (strftime format, default %H:%M:%S\\n)",

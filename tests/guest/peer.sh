@@ -46,9 +46,22 @@ if [ "${SONDE_IN_GUEST:-0}" = 1 ] && [ "${1:-}" = --in-guest ]; then
 	# files) lives on the guest's tmpfs: the shared dir is 9p, where
 	# sockets, fifos and the like do not all work.
 	mkdir -p /run/peer && export TMPDIR=/run/peer
-	"$@" 2>&1 | tee "$out/table.txt"
-	rc=${PIPESTATUS[0]}
-	log=$(sed -n 's/^engine log: \([^ ]*\).*/\1/p' "$out/table.txt" | tail -n 1)
+	"$@" >"$out/table.txt" 2>&1 &
+	harness=$!
+	# each test's result as the engine gives it (a run takes long), then the table
+	engine_log() { sed -n 's/^engine log: \([^ ]*\).*/\1/p' "$out/table.txt" | head -n 1; }
+	(
+		while [ -z "$(engine_log)" ] && kill -0 "$harness" 2>/dev/null; do sleep 2; done
+		log=$(engine_log)
+		[ -n "$log" ] && tail -n +1 -f --pid="$harness" "$log" 2>/dev/null |
+			grep --line-buffered -E '^\[ *(OK|FAILED|SKIP|TIMEOUT) *\] '
+	) &
+	watcher=$!
+	wait "$harness"
+	rc=$?
+	wait "$watcher"
+	cat "$out/table.txt"
+	log=$(engine_log)
 	[ -n "$log" ] && [ -f "$log" ] && cp "$log" "$out/engine.log"
 	exit "$rc"
 fi
@@ -74,17 +87,19 @@ while [ $# -gt 0 ]; do
 done
 die() { echo "peer.sh: $*" >&2; exit 2; }
 
-[ -n "$HARNESS" ] || die "no peer harness: give --harness PATH or set SONDE_PEER_HARNESS (its m2-suite.sh)"
-[ -d "$HARNESS" ] && HARNESS=$HARNESS/m2-suite.sh
-[ -f "$HARNESS" ] || die "no harness script at $HARNESS"
-HARNESS=$(realpath "$HARNESS")
+if ! $LIST; then
+	[ -n "$HARNESS" ] || die "no peer harness: give --harness PATH or set SONDE_PEER_HARNESS (its m2-suite.sh)"
+	[ -d "$HARNESS" ] && HARNESS=$HARNESS/m2-suite.sh
+	[ -f "$HARNESS" ] || die "no harness script at $HARNESS"
+	HARNESS=$(realpath "$HARNESS")
+fi
 [ -n "$MIRROR_DIR" ] || die "no bpftrace git dir: give --mirror DIR or set SONDE_PEER_MIRROR"
 git --git-dir="$MIRROR_DIR" rev-parse -q --verify "$REV^{commit}" >/dev/null 2>&1 ||
 	die "no $REV in git dir $MIRROR_DIR"
 MIRROR_DIR=$(realpath "$MIRROR_DIR")
 [ -n "$SONDE" ] || SONDE=$SRC/build/sonde
-[ -x "$SONDE" ] || die "sonde not found at $SONDE (build it, or name it)"
-SONDE=$(realpath "$SONDE")
+$LIST || [ -x "$SONDE" ] || die "sonde not found at $SONDE (build it, or name it)"
+$LIST || SONDE=$(realpath "$SONDE")
 
 # ---- which tests: those whose programs use kprobe/fentry probes ----------------
 # The suite files at REV, read on the host (quick) rather than in the guest.
