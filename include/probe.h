@@ -286,6 +286,11 @@ char *tracepoint_closest(const char *category, const char *event);
  * NULL when it can or when that cannot be known (not root). */
 char *kprobe_override_unavailable(const struct probe_target *t);
 
+/* probes/kernel_funcs.c: kernel function NAME can be traced but a probe on
+ * it stalls the kernel (rcu_*, the idle loop): wildcards leave it out and
+ * an exact name is an error, for kprobes and fentry alike (as bpftrace). */
+bool kernel_func_unstable(const char *name);
+
 /* probes/tracefs.c: tracefs location (mounting it if needed) and formats. */
 const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if unavailable */
 const struct tp_format *tp_format_get(const char *category, const char *event); /* cached; NULL if none */

@@ -58,7 +58,7 @@ struct expansion {
 static void push_supported(const struct kfunc *f, void *arg)
 {
 	struct expansion *e = arg;
-	char *why = kfunc_unsupported(f);
+	char *why = kernel_func_unstable(f->name) ? xstrdup("stalls the kernel") : kfunc_unsupported(f);
 	if (why) {
 		e->skipped++;
 		free(why);
@@ -103,7 +103,9 @@ static int expand_exact(enum probe_type type, const char *tname, const char *mod
 		report_missing(tname, module, name, loc, d);
 		return -1;
 	}
-	char *why = kfunc_unsupported(&f);
+	char *why = kernel_func_unstable(name) ? xstrdup("a program on RCU's or the idle loop's functions "
+							"stalls the kernel (bpftrace leaves them out too)")
+					       : kfunc_unsupported(&f);
 	if (why) {
 		diag_error(d, loc, "%s: cannot attach to %s: %s", tname, name, why);
 		free(why);

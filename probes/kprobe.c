@@ -178,10 +178,17 @@ static const struct kfunc_list *kfunc_list(void)
 	return &kfuncs;
 }
 
-static bool blacklisted(const char *name)
+static bool on_blacklist(const char *name)
 {
 	const struct kfunc_list *k = kfunc_list();
 	return k->nblack && bsearch(&name, k->blacklist, (size_t)k->nblack, sizeof(char *), str_cmp);
+}
+
+/* Cannot be probed: the kernel's kprobe blacklist, and the functions whose
+ * probes stall it (rcu_*, idle: kernel_func_unstable). */
+static bool blacklisted(const char *name)
+{
+	return on_blacklist(name) || kernel_func_unstable(name);
 }
 
 /* f is in MODULE: anywhere when MODULE is NULL, the kernel proper for
@@ -447,9 +454,14 @@ static int push_address(enum probe_type type, const char *provider, const struct
 
 static void report_not_found(const char *provider, const struct kspec *s, srcloc loc, struct diag *d)
 {
-	if (blacklisted(s->func)) {
+	if (on_blacklist(s->func)) {
 		diag_error(d, loc, "%s: kernel function '%s' cannot be probed (it is on the kernel's kprobe "
 			   "blacklist)", provider, s->func);
+		return;
+	}
+	if (kernel_func_unstable(s->func)) {
+		diag_error(d, loc, "%s: kernel function '%s' must not be probed: probes on RCU's and the idle "
+			   "loop's functions stall the kernel (bpftrace leaves them out too)", provider, s->func);
 		return;
 	}
 	if (s->module && kfunc_find(s->func, NULL)) {
@@ -507,11 +519,12 @@ static int expand_wildcard(enum probe_type type, const char *provider, const str
 		found++;
 	}
 	if (skipped == 1)
-		diag_warning(d, loc, "%s: skipping '%s': it cannot be probed (the kernel's kprobe blacklist)",
-			     provider, first_skipped);
+		diag_warning(d, loc, "%s: skipping '%s': it cannot be probed (the kernel's kprobe blacklist, "
+			     "or a probe there stalls the kernel)", provider, first_skipped);
 	else if (skipped > 1)
 		diag_warning(d, loc, "%s: skipping %d functions that cannot be probed (the kernel's kprobe "
-			     "blacklist), '%s' the first", provider, skipped, first_skipped);
+			     "blacklist, or probes there stall the kernel: rcu_*), '%s' the first", provider,
+			     skipped, first_skipped);
 	if (found == 0) {
 		if (s->module)
 			diag_error(d, loc, "%s: no kernel function of module '%s' matches '%s'", provider,

@@ -103,6 +103,10 @@ if [ -n "$black" ]; then
 else
 	skip "no function both on the kprobe blacklist and in available_filter_functions"
 fi
+# probes on RCU's functions stall the kernel (bpftrace's peer test of
+# kprobe:rcu_* hung this guest): left out, as bpftrace does
+run_sonde -e 'kprobe:rcu_* { } BEGIN { exit(); }'
+expect_match "kprobe:rcu_*: RCU's functions are left out" "error: kprobe: no kernel function matches 'rcu_\*'" "$ERR"
 run_sonde -e 'kprobe:vfs_reed { }'
 expect_match "a misspelled function: the closest one suggested" "no kernel function 'vfs_reed' .*did you mean 'vfs_read'\?" "$ERR"
 run_sonde -e 'kprobe:rcu_nmi_enter { }'
