@@ -459,7 +459,7 @@ static void report_not_found(const char *provider, const struct kspec *s, srcloc
 			   "blacklist)", provider, s->func);
 		return;
 	}
-	if (kernel_func_unstable(s->func)) {
+	if (kernel_func_unstable(s->func) && kfunc_find(s->func, s->module)) {
 		diag_error(d, loc, "%s: kernel function '%s' must not be probed: probes on RCU's and the idle "
 			   "loop's functions stall the kernel (bpftrace leaves them out too)", provider, s->func);
 		return;
