@@ -286,6 +286,10 @@ char *tracepoint_closest(const char *category, const char *event);
  * NULL when it can or when that cannot be known (not root). */
 char *kprobe_override_unavailable(const struct probe_target *t);
 
+/* probes/kprobe.c: the kernel has kprobe_multi links (CONFIG_FPROBE), as
+ * found by trying one (root only; false otherwise). */
+bool kprobe_multi_available(void);
+
 /* probes/kernel_funcs.c: kernel function NAME can be traced but a probe on
  * it stalls the kernel (rcu_*, the idle loop): wildcards leave it out and
  * an exact name is an error, for kprobes and fentry alike (as bpftrace). */

@@ -667,6 +667,11 @@ static bool have_kprobe_multi(void)
 	return known;
 }
 
+bool kprobe_multi_available(void)
+{
+	return have_kprobe_multi();
+}
+
 /* Targets of one wildcard, both without an offset or module (kprobe_multi
  * takes vmlinux symbols; bpf_get_func_ip gives each its function). */
 static bool kprobe_can_share(const struct probe_target *a, const struct probe_target *b)
