@@ -168,6 +168,11 @@ const struct type *stdlib_check_memcmp(struct sema *s, struct node *n);
 const struct type *stdlib_check_write_user(struct sema *s, struct node *n);
 struct LLVMOpaqueValue *cg_fn_write_user(struct cg *cg, struct node *n); /* codegen/lang.c */
 struct LLVMOpaqueValue *cg_fn_signal(struct cg *cg, struct node *n);
+/* reg("NAME") and override(rc): stdlib/regs.c, codegen/regs.c */
+const struct type *stdlib_check_reg(struct sema *s, struct node *n);
+const struct type *stdlib_check_override(struct sema *s, struct node *n);
+struct LLVMOpaqueValue *cg_fn_reg(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_override(struct cg *cg, struct node *n);
 /* pton's address bytes (4 or 16), or 0 when text is no IPv4/IPv6 address
  * (stdlib/values.c; codegen writes the bytes sema checked) */
 int stdlib_pton(const char *text, unsigned char out[16]);

@@ -295,6 +295,21 @@ struct probe_target *probe_target_push(struct probe_target **out, int *n);
  * tracefs, so only for error messages. Caller frees. */
 char *tracepoint_closest(const char *category, const char *event);
 
+/* probes/kprobe_override.c: why override() cannot work in kprobe target t
+ * on this kernel (no bpf_override_return, a function not marked for error
+ * injection, not at the function's entry), as a message (caller frees);
+ * NULL when it can or when that cannot be known (not root). */
+char *kprobe_override_unavailable(const struct probe_target *t);
+
+/* probes/kprobe.c: the kernel has kprobe_multi links (CONFIG_FPROBE), as
+ * found by trying one (root only; false otherwise). */
+bool kprobe_multi_available(void);
+
+/* probes/kernel_funcs.c: kernel function NAME can be traced but a probe on
+ * it stalls the kernel (rcu_*, the idle loop): wildcards leave it out and
+ * an exact name is an error, for kprobes and fentry alike (as bpftrace). */
+bool kernel_func_unstable(const char *name);
+
 /* probes/tracefs.c: tracefs location (mounting it if needed) and formats. */
 const char *tracefs_path(void); /* "/sys/kernel/tracing" or debug path; NULL if unavailable */
 const struct tp_format *tp_format_get(const char *category, const char *event); /* cached; NULL if none */

@@ -11,9 +11,10 @@
  * then every loaded module. Names are "fentry:MODULE:FUNCTION", as latest
  * bpftrace prints them (0.17 said "kfunc:").
  *
- * `fentry:bpf[:ID]:NAME` attaches to running BPF programs (with BTF) whose
- * main function is NAME (wildcards) and whose id is ID: "fentry:bpf:ID:NAME"
- * each; their arguments are not typed (`args` is refused, as in bpftrace). */
+ * `fentry:bpf[:ID]:NAME` attaches to the functions NAME (wildcards) of
+ * running BPF programs with BTF (probes/fentry_bpf.c): "fentry:bpf:ID:NAME"
+ * each; their arguments are not typed (`args` is refused, as in bpftrace),
+ * fexit's `retval` is, by the program's BTF. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "ast.h"
 #include "btf.h"
 #include "cg.h"
+#include "fentry_bpf.h"
 #include "kfunc.h"
 #include "list.h"
 #include "probe.h"
@@ -56,7 +58,7 @@ struct expansion {
 static void push_supported(const struct kfunc *f, void *arg)
 {
 	struct expansion *e = arg;
-	char *why = kfunc_unsupported(f);
+	char *why = kernel_func_unstable(f->name) ? xstrdup("stalls the kernel") : kfunc_unsupported(f);
 	if (why) {
 		e->skipped++;
 		free(why);
@@ -101,7 +103,9 @@ static int expand_exact(enum probe_type type, const char *tname, const char *mod
 		report_missing(tname, module, name, loc, d);
 		return -1;
 	}
-	char *why = kfunc_unsupported(&f);
+	char *why = kernel_func_unstable(name) ? xstrdup("a program on RCU's or the idle loop's functions "
+							"stalls the kernel (bpftrace leaves them out too)")
+					       : kfunc_unsupported(&f);
 	if (why) {
 		diag_error(d, loc, "%s: cannot attach to %s: %s", tname, name, why);
 		free(why);
@@ -117,74 +121,6 @@ static int expand_exact(enum probe_type type, const char *tname, const char *mod
 }
 
 /* ---- fentry:bpf[:ID]:NAME: running BPF programs ---------------------------------- */
-
-/* The full name of the main function of BPF program fd (its first
- * func_info's BTF FUNC: the kernel's own name is cut at 15 characters),
- * or NULL when the program has no BTF. */
-static char *prog_func_name(int fd)
-{
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || !info.btf_id || !info.nr_func_info)
-		return NULL;
-	uint32_t btf_id = info.btf_id;
-	struct bpf_func_info fi;
-	memset(&info, 0, sizeof(info));
-	info.nr_func_info = 1;
-	info.func_info_rec_size = sizeof(fi);
-	info.func_info = (uint64_t)(uintptr_t)&fi;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
-		return NULL;
-	struct btf *btf = btf__load_from_kernel_by_id(btf_id);
-	if (!btf)
-		return NULL;
-	const struct btf_type *t = btf__type_by_id(btf, fi.type_id);
-	char *name = t && btf_is_func(t) ? xstrdup(btf__name_by_offset(btf, t->name_off)) : NULL;
-	btf__free(btf);
-	return name;
-}
-
-/* "[ID:]NAME": every loaded program with BTF whose main function matches
- * NAME (and whose id is ID), as "TYPE:bpf:ID:FUNCTION". */
-static int expand_bpf(enum probe_type type, const char *tname, const char *spec, srcloc loc,
-		      struct diag *d, struct probe_target **out, int *n)
-{
-	const char *colon = strchr(spec, ':');
-	const char *name = colon ? colon + 1 : spec;
-	char *end = NULL;
-	unsigned long want = colon ? strtoul(spec, &end, 10) : 0;
-	if ((colon && (end != colon || want == 0)) || !*name || strchr(name, ':')) {
-		diag_error(d, loc, "%s:bpf takes a program: %s:bpf[:ID]:NAME", tname, tname);
-		return -1;
-	}
-	int found = 0;
-	uint32_t first;
-	if (bpf_prog_get_next_id(0, &first) < 0 && errno != ENOENT) {
-		diag_error(d, loc, "%s:bpf: cannot list the running BPF programs: %s", tname, strerror(errno));
-		return -1;
-	}
-	for (uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
-		if (want && id != want)
-			continue;
-		int fd = bpf_prog_get_fd_by_id(id);
-		char *func = fd >= 0 ? prog_func_name(fd) : NULL;
-		if (fd >= 0)
-			close(fd);
-		if (func && probe_wildcard_match(name, func)) {
-			struct probe_target *t = probe_target_push(out, n);
-			t->type = type;
-			t->name = xasprintf("%s:bpf:%u:%s", tname, id, func);
-			t->target = xasprintf("bpf:%u:%s", id, func);
-			found++;
-		}
-		free(func);
-	}
-	if (!found)
-		diag_error(d, loc, "%s: no running BPF program with BTF matches '%s'", tname, spec);
-	return found ? 0 : -1;
-}
 
 static bool is_bpf_target(const char *target)
 {
@@ -245,7 +181,7 @@ static int expand(enum probe_type type, const char *spec, srcloc loc, struct dia
 	if (!*name || (module && !*module)) {
 		diag_error(d, loc, "%s needs a function: %s[:MODULE]:FUNCTION", tname, tname);
 	} else if (module && strcmp(module, "bpf") == 0) {
-		ret = expand_bpf(type, tname, spec + 4, loc, d, out, n);
+		ret = fentry_bpf_expand(type, tname, spec + 4, loc, d, out, n);
 	} else if (!kbtf_available()) {
 		diag_error(d, loc, "%s probes need kernel BTF: %s", tname, kbtf_error());
 	} else if (has_wildcard(name) || (module && has_wildcard(module))) {
@@ -312,12 +248,8 @@ static const struct type *fentry_args_type(const struct probe_target *t, struct 
 static const struct type *fexit_retval_type(const struct probe_target *t, struct type_arena *a, char **why)
 {
 	struct kfunc f;
-	if (is_bpf_target(t->target)) {
-		/* what the guest's 6.1 kernel put after the program's context
-		 * was not its return value: refused until understood */
-		*why = xstrdup("the return value of a BPF program is not supported by sonde yet");
-		return NULL;
-	}
+	if (is_bpf_target(t->target))
+		return fentry_bpf_retval_type(t->target, a, why);
 	if (!target_func(t->target, &f)) {
 		*why = xasprintf("BTF has no function %s", t->target);
 		return NULL;
@@ -330,10 +262,21 @@ static const struct type *fexit_retval_type(const struct probe_target *t, struct
 	return rt;
 }
 
-/* retval: the slot after the arguments (sema checked the function). */
+/* retval: the slot after the arguments (sema checked the function). On a
+ * BPF program the kernel may have built the trampoline for 5 arguments
+ * instead of the program's BTF prototype (its "unreliable" main function),
+ * so there it asks bpf_get_func_ret (5.17+), which knows. */
 static struct LLVMOpaqueValue *fexit_emit_retval(struct cg *cg)
 {
 	struct kfunc f;
+	if (is_bpf_target(cg->target->target)) {
+		LLVMValueRef slot = cg_temp_stack(cg, 8);
+		LLVMValueRef args[2] = { cg->ctx_arg, slot };
+		cg_helper(cg, HELPER_GET_FUNC_RET, cg->i64, args, 2);
+		LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, slot, "");
+		LLVMSetAlignment(v, 8);
+		return v;
+	}
 	int slot = target_func(cg->target->target, &f) ? kfunc_nslots(&f) : 0;
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, cg->ctx_arg, (uint64_t)slot * 8), "");
 	LLVMSetAlignment(v, 8);
@@ -397,6 +340,11 @@ static int list(const struct probe_provider *self, const struct probe_list_reque
 	char *pattern = list_two_part_pattern(req->pattern);
 	char *colon = strchr(pattern, ':');
 	*colon = '\0';
+	if (strcmp(pattern, "bpf") == 0) { /* running BPF programs' functions */
+		int n = fentry_bpf_list(self->name, colon + 1, req->out);
+		free(pattern);
+		return n;
+	}
 	if (!kbtf_available()) {
 		fprintf(stderr, "sonde: cannot list %s probes: %s\n", self->name, kbtf_error());
 		free(pattern);

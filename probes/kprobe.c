@@ -2,8 +2,11 @@
  *
  * FUNCTION is a kernel function name, NAME+OFFSET (kprobe only), or a
  * pattern with bpftrace's wildcards (`vfs_*`: one probe per function);
- * `kprobe:MODULE:FUNCTION` limits it to one module (latest bpftrace's
- * syntax). The functions are those the kernel lists in tracefs'
+ * `kprobe:MODULE:FUNCTION` limits it to one module, or to the modules a
+ * pattern matches (`vmlinu*:vfs_read`, `*:fn`: one probe per module that
+ * has it, named "kprobe:MODULE:FUNCTION"; latest bpftrace's syntax).
+ * `kprobe:ADDRESS` (with --unsafe, as in bpftrace) probes a kernel address
+ * as it is. The functions are those the kernel lists in tracefs'
  * available_filter_functions, less its kprobe blacklist: an exact name
  * outside them is an error with the closest name, a wildcard skips them.
  *
@@ -34,6 +37,7 @@
 
 #include "ast.h"
 #include "cg.h"
+#include "kallsyms.h"
 #include "probe.h"
 #include "suggest.h"
 
@@ -176,10 +180,17 @@ static const struct kfunc_list *kfunc_list(void)
 	return &kfuncs;
 }
 
-static bool blacklisted(const char *name)
+static bool on_blacklist(const char *name)
 {
 	const struct kfunc_list *k = kfunc_list();
 	return k->nblack && bsearch(&name, k->blacklist, (size_t)k->nblack, sizeof(char *), str_cmp);
+}
+
+/* Cannot be probed: the kernel's kprobe blacklist, and the functions whose
+ * probes stall it (rcu_*, idle: kernel_func_unstable). */
+static bool blacklisted(const char *name)
+{
+	return on_blacklist(name) || kernel_func_unstable(name);
 }
 
 /* f is in MODULE: anywhere when MODULE is NULL, the kernel proper for
@@ -188,9 +199,7 @@ static bool in_module(const struct kfunc *f, const char *module)
 {
 	if (!module)
 		return true;
-	if (strcmp(module, "vmlinux") == 0)
-		return !f->module;
-	return f->module && strcmp(f->module, module) == 0;
+	return probe_wildcard_match(module, f->module ? f->module : "vmlinux");
 }
 
 /* The entry for NAME (in MODULE, or anywhere when MODULE is NULL). */
@@ -209,6 +218,34 @@ static const struct kfunc *kfunc_find(const char *name, const char *module)
 		if (in_module(&k->funcs[i], module))
 			return &k->funcs[i];
 	return NULL;
+}
+
+/* Symbols at one address have one name in available_filter_functions:
+ * __x64_sys_getuid and its alias __ia32_sys_getuid are one function, listed
+ * under one of them. NAME is traceable when kallsyms gives it the address of
+ * a function that is listed (under another name). */
+static bool alias_of_listed(const char *name)
+{
+	uint64_t addr;
+	char *near = NULL;
+	if (kallsyms_lookup(KALLSYMS_PATH, name, &addr, &near) != KALLSYMS_FOUND) {
+		free(near);
+		return false;
+	}
+	FILE *f = fopen(KALLSYMS_PATH, "re");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char sym[256], type;
+		unsigned long long a;
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && a == addr && strcmp(sym, name) != 0 &&
+		    (type == 't' || type == 'T'))
+			found = kfunc_find(sym, NULL) && !blacklisted(sym);
+	}
+	fclose(f);
+	return found;
 }
 
 /* ---- does this kernel have kprobes? ------------------------------------------ */
@@ -340,7 +377,7 @@ static bool parse_spec(const char *spec, struct kspec *s)
 			return false;
 		s->offset = xstrdup(plus);
 	}
-	return *s->func && !strchr(s->func, ':') && (!s->module || (*s->module && !strchr(s->module, '*')));
+	return *s->func && !strchr(s->func, ':') && (!s->module || *s->module);
 }
 
 static bool has_wildcard(const char *s)
@@ -352,23 +389,27 @@ static bool has_wildcard(const char *s)
  * the script names the module (the kernel resolves that form, and picks
  * the module's function when vmlinux has one of the same name). */
 static void push_target(enum probe_type type, const char *provider, const struct kspec *s,
-			const char *fn, struct probe_target **out, int *n)
+			const char *module, const char *fn, struct probe_target **out, int *n)
 {
 	struct probe_target *t = probe_target_push(out, n);
-	const char *off = s->offset ? s->offset : "";
+	/* "+4" as bpftrace names it (decimal; none for +0); the kernel gets the same */
+	unsigned long long offset = s->offset ? strtoull(s->offset + 1, NULL, 0) : 0;
+	char *off = offset ? xasprintf("+%llu", offset) : xstrdup("");
 	t->type = type;
 	if (s->module) {
-		t->name = xasprintf("%s:%s:%s%s", provider, s->module, fn, off);
+		t->name = xasprintf("%s:%s:%s%s", provider, module, fn, off);
 		/* the kernel knows vmlinux's functions by their names alone */
-		if (strcmp(s->module, "vmlinux") == 0)
+		if (strcmp(module, "vmlinux") == 0)
 			t->target = xasprintf("%s%s", fn, off);
 		else
-			t->target = xasprintf("%s:%s%s", s->module, fn, off);
+			t->target = xasprintf("%s:%s%s", module, fn, off);
 	} else {
 		t->name = xasprintf("%s:%s%s", provider, fn, off);
 		t->target = xasprintf("%s%s", fn, off);
 	}
+	free(off);
 }
+
 
 static void report_no_kprobes(const char *provider, const char *fn, bool ret, srcloc loc, struct diag *d)
 {
@@ -383,11 +424,46 @@ static void report_no_kprobes(const char *provider, const char *fn, bool ret, sr
 	free(tp);
 }
 
+/* kprobe:ADDRESS (--unsafe, as in bpftrace: the kernel cannot tell whether
+ * it is an instruction's start): "kprobe:DECIMAL" as bpftrace names it,
+ * target "0xHEX". */
+static int push_address(enum probe_type type, const char *provider, const struct kspec *s, srcloc loc,
+			struct diag *d, struct probe_target **out, int *n)
+{
+	char *end;
+	errno = 0;
+	unsigned long long addr = strtoull(s->func, &end, 0);
+	if (*end || errno || addr == 0 || s->module || s->offset) {
+		diag_error(d, loc, "%s: '%s%s%s%s' is neither a function name nor an address", provider,
+			   s->module ? s->module : "", s->module ? ":" : "", s->func, s->offset ? s->offset : "");
+		return -1;
+	}
+	if (!probe_unsafe()) {
+		diag_error(d, loc, "%s: probing an address ('%s') needs --unsafe: the kernel does not check that "
+			   "it is the start of an instruction", provider, s->func);
+		return -1;
+	}
+	if (!have_kprobes()) {
+		report_no_kprobes(provider, s->func, type == PT_KRETPROBE, loc, d);
+		return -1;
+	}
+	struct probe_target *t = probe_target_push(out, n);
+	t->type = type;
+	t->name = xasprintf("%s:%llu", provider, addr);
+	t->target = xasprintf("0x%llx", addr);
+	return 0;
+}
+
 static void report_not_found(const char *provider, const struct kspec *s, srcloc loc, struct diag *d)
 {
-	if (blacklisted(s->func)) {
+	if (on_blacklist(s->func)) {
 		diag_error(d, loc, "%s: kernel function '%s' cannot be probed (it is on the kernel's kprobe "
 			   "blacklist)", provider, s->func);
+		return;
+	}
+	if (kernel_func_unstable(s->func) && kfunc_find(s->func, s->module)) {
+		diag_error(d, loc, "%s: kernel function '%s' must not be probed: probes on RCU's and the idle "
+			   "loop's functions stall the kernel (bpftrace leaves them out too)", provider, s->func);
 		return;
 	}
 	if (s->module && kfunc_find(s->func, NULL)) {
@@ -441,15 +517,16 @@ static int expand_wildcard(enum probe_type type, const char *provider, const str
 				first_skipped = f->name;
 			continue;
 		}
-		push_target(type, provider, s, f->name, out, n);
+		push_target(type, provider, s, f->module ? f->module : "vmlinux", f->name, out, n);
 		found++;
 	}
 	if (skipped == 1)
-		diag_warning(d, loc, "%s: skipping '%s': it cannot be probed (the kernel's kprobe blacklist)",
-			     provider, first_skipped);
+		diag_warning(d, loc, "%s: skipping '%s': it cannot be probed (the kernel's kprobe blacklist, "
+			     "or a probe there stalls the kernel)", provider, first_skipped);
 	else if (skipped > 1)
 		diag_warning(d, loc, "%s: skipping %d functions that cannot be probed (the kernel's kprobe "
-			     "blacklist), '%s' the first", provider, skipped, first_skipped);
+			     "blacklist, or probes there stall the kernel: rcu_*), '%s' the first", provider,
+			     skipped, first_skipped);
 	if (found == 0) {
 		if (s->module)
 			diag_error(d, loc, "%s: no kernel function of module '%s' matches '%s'", provider,
@@ -471,23 +548,22 @@ static int expand(enum probe_type type, const char *provider, const char *spec, 
 	} else if (s.offset && type == PT_KRETPROBE) {
 		diag_error(d, loc, "%s: a return probe takes a function, not an offset in it ('%s%s')",
 			   provider, s.func, s.offset);
-	} else if (s.offset && has_wildcard(s.func)) {
-		diag_error(d, loc, "%s: an offset needs one function, not a wildcard ('%s%s')", provider,
-			   s.func, s.offset);
+	} else if (s.offset && (has_wildcard(s.func) || (s.module && has_wildcard(s.module)))) {
+		diag_error(d, loc, "%s: an offset needs one function, not a wildcard ('%s')", provider, spec);
 	} else if (s.func[0] >= '0' && s.func[0] <= '9') {
-		diag_error(d, loc, "%s: probing an address ('%s') is not supported; give the function's name",
-			   provider, s.func);
+		rc = push_address(type, provider, &s, loc, d, out, n);
 	} else if (!have_kprobes()) {
 		report_no_kprobes(provider, s.func, type == PT_KRETPROBE, loc, d);
 	} else if (kfunc_list()->err) {
 		diag_error(d, loc, "%s: cannot read the kernel's functions (%s/available_filter_functions): %s",
 			   provider, tracefs_path() ? tracefs_path() : "tracefs", strerror(kfunc_list()->err));
-	} else if (has_wildcard(s.func)) {
+	} else if (has_wildcard(s.func) || (s.module && has_wildcard(s.module))) {
 		rc = expand_wildcard(type, provider, &s, loc, d, out, n);
-	} else if (!kfunc_find(s.func, s.module) || blacklisted(s.func)) {
+	} else if ((!kfunc_find(s.func, s.module) && (s.module || !alias_of_listed(s.func))) ||
+		   blacklisted(s.func)) {
 		report_not_found(provider, &s, loc, d);
 	} else {
-		push_target(type, provider, &s, s.func, out, n);
+		push_target(type, provider, &s, s.module, s.func, out, n);
 		rc = 0;
 	}
 	kspec_free(&s);
@@ -529,6 +605,11 @@ static int attach(const struct desc_probe *p, struct bpf_program *prog, bool ret
 		return kprobe_fentry_attach(prog, l, errbuf, errlen);
 	unsigned long offset;
 	char *sym = split_offset(p->target, &offset);
+	if (sym[0] >= '0' && sym[0] <= '9') { /* an address: no symbol, the address as the offset */
+		offset = strtoul(sym, NULL, 0);
+		free(sym);
+		sym = NULL;
+	}
 	LIBBPF_OPTS(bpf_kprobe_opts, opts, .retprobe = retprobe, .offset = offset);
 	struct bpf_link *link = bpf_program__attach_kprobe_opts(prog, sym, &opts);
 	int err = link ? 0 : -errno;
@@ -590,6 +671,11 @@ static bool have_kprobe_multi(void)
 		close(prog);
 	}
 	return known;
+}
+
+bool kprobe_multi_available(void)
+{
+	return have_kprobe_multi();
 }
 
 /* Targets of one wildcard, both without an offset or module (kprobe_multi

@@ -340,7 +340,10 @@ static void print_kernel(FILE *out, const struct machine *m, unsigned long long 
 	/* bounded loops (5.3), map batch operations (5.6), multi-kprobe links
 	 * (5.18, on fprobe), kprobe sessions (6.10) and multi-uprobe links
 	 * (6.6) came with these kernel versions */
-	bool fprobe = kconfig_get(&m->config, "CONFIG_FPROBE") != 'n';
+	/* without a config to read (Debian's kernel in the guest: no
+	 * /proc/config.gz), try a kprobe_multi link rather than guess */
+	char fprobe_set = kconfig_get(&m->config, "CONFIG_FPROBE");
+	bool fprobe = fprobe_set == '?' ? m->privileged && kprobe_multi_available() : fprobe_set != 'n';
 	fprintf(out, "  Loop support: %s\n  map batch: %s\n", yes_no(kernel_at_least(m, 5, 3)),
 		yes_no(kernel_at_least(m, 5, 6)));
 	fprintf(out, "  kprobe_multi: %s\n  kprobe_session: %s\n  uprobe_multi: %s\n",

@@ -141,21 +141,72 @@ static char *last_rawtracepoint(const char *text)
 	return found;
 }
 
+/* The last attach point in text of another probe type whose programs have
+ * `args` (fentry, fexit, lsm, uprobe: typed from BTF or DWARF), as its
+ * provider and the spec after "TYPE:" (owned), or NULL. */
+static const struct probe_provider *last_typed_point(const char *text, char **spec)
+{
+	const struct probe_provider *found = NULL;
+	*spec = NULL;
+	for (const char *s = text; *s;) {
+		size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:*.+/-");
+		const char *colon = n ? memchr(s, ':', n) : NULL;
+		if (colon && colon + 1 < s + n && (s == text || !ident_char(s[-1]))) {
+			char *prov = xstrndup(s, (size_t)(colon - s));
+			const struct probe_provider *p = probe_provider_find(prov);
+			free(prov);
+			if (p && p->args_type && p->type != PT_TRACEPOINT && p->type != PT_RAWTRACEPOINT) {
+				found = p;
+				free(*spec);
+				*spec = xstrndup(colon + 1, (size_t)(s + n - colon - 1));
+			}
+		}
+		s += n ? n : 1;
+	}
+	return found;
+}
+
+/* args of the first target of PROV:SPEC, errors kept quiet (a half-typed
+ * attach point is no error here). */
+static const struct type *provider_args(struct type_arena *a, const struct probe_provider *p,
+					const char *spec)
+{
+	FILE *sink = fopen("/dev/null", "we");
+	if (!sink)
+		return NULL;
+	struct diag quiet;
+	diag_init(&quiet, NULL, sink);
+	struct probe_target *targets = NULL;
+	int n = 0;
+	srcloc loc = { 0 };
+	const struct type *t = NULL;
+	if (p->expand(spec, loc, &quiet, &targets, &n) == 0 && n > 0)
+		t = p->args_type(&targets[0], a, &quiet, loc);
+	probe_targets_free(targets, n);
+	fclose(sink);
+	return t;
+}
+
 /* The record args has in the probe being typed (a tracepoint's format, a
- * raw tracepoint's BTF arguments), or NULL. */
+ * raw tracepoint's BTF arguments, a kernel function's BTF prototype for
+ * fentry/fexit), or NULL. */
 static const struct type *args_type(struct type_arena *a, const char *text)
 {
-	char *cat = NULL, *event = NULL;
+	char *cat = NULL, *event = NULL, *spec = NULL;
 	const struct type *t = NULL;
+	const struct probe_provider *p;
 	if (last_tracepoint(text, strlen(text), &cat, &event)) {
 		const struct tp_format *f = tp_format_get(cat, event);
 		t = f ? tp_format_args(f, a) : NULL;
+	} else if ((p = last_typed_point(text, &spec))) {
+		t = provider_args(a, p, spec);
 	} else {
 		char *raw = last_rawtracepoint(text);
 		if (raw && kbtf_available())
 			t = kbtf_rawtracepoint_args(a, raw);
 		free(raw);
 	}
+	free(spec);
 	free(cat);
 	free(event);
 	return t;

@@ -370,6 +370,8 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "write_user",  FN_VALUE, 3, 3, stdlib_check_write_user, cg_fn_write_user, NULL },
 	{ "signal",      FN_STMT, 1, 2, stdlib_check_signal, cg_fn_signal, NULL },
 	{ "signal_thread", FN_STMT, 1, 1, stdlib_check_signal_thread, cg_fn_signal, NULL },
+	{ "reg",         FN_VALUE, 1, 1, stdlib_check_reg, cg_fn_reg, NULL },          /* regs.c */
+	{ "override",    FN_STMT, 1, 1, stdlib_check_override, cg_fn_override, NULL },
 	/* formatted in user space (stdlib/format.c) */
 	{ "time",     FN_STMT, 0, 1, stdlib_check_time, cg_fn_printf, NULL },
 	{ "cat",      FN_STMT, 1, -1, stdlib_check_cat, cg_fn_printf, NULL },

@@ -53,6 +53,8 @@ listed=$("$SONDE" -l 'fentry:vmlinux:vfs_*' | wc -l)
 run_sonde -e 'fentry:vmlinux:vfs_* { @[probe] = count(); } interval:ms:100 { exit(); }'
 expect_eq "fentry:vfs_* attaches every listed function" "Attaching $((listed + 1)) probes..." \
 	"$(head -1 <<<"$OUT")"
+run_sonde -e "fentry:vmlinu*:vfs_read $FX { @[probe] = count(); }" -c "$READS"
+expect_match "fentry:vmlinu*:FUNCTION: a module wildcard" "^@\\[fentry:vmlinux:vfs_read\\]: $N\$" "$OUT"
 run_sonde -e "fentry:vfs_rea* $FX { @[func] = count(); }" -c "$READS"
 expect_match "a wildcard's probes fire on their own functions" "^@\\[vfs_read\\]: $N\$" "$OUT"
 
@@ -99,9 +101,13 @@ expect_match "examples/lsm_file_open.bt sees the open" '^[0-9]+ +lsmcat +secret.
 "$SONDE" -e 'interval:ms:20 { @ = count(); }' >"$TMP/bg.out" 2>&1 &
 bg=$!
 wait_until 60 sh -c 'bpftool prog list | grep -q "name p0_interval_ms_2"'
-run_sonde -e 'fexit:bpf:p0_interval_ms_20 { @[probe] = count(); } fentry:bpf:p0_interval_ms_* { @e = count(); } interval:ms:500 { exit(); }'
+run_sonde -e 'fexit:bpf:p0_interval_ms_20 { @[probe] = count(); @ret[retval] = count(); } fentry:bpf:p0_interval_ms_* { @e = count(); } interval:ms:500 { exit(); }'
 expect_match "fexit:bpf:NAME attaches to a running BPF program" '^@\[fexit:bpf:[0-9]+:p0_interval_ms_20\]: [1-9][0-9]*$' "$OUT"
 expect_match "fentry:bpf:wildcard" '^@e: [1-9][0-9]*$' "$OUT"
+# sonde's programs return 0; the slot after the program's one argument (ctx)
+expect_match "fexit:bpf retval: what the program returned" '^@ret\[0\]: [1-9][0-9]*$' "$OUT"
+run_sonde -l 'fentry:bpf:*'
+expect_match "-l 'fentry:bpf:*' lists the running programs' functions" '^fentry:bpf:[0-9]+:p0_interval_ms_20$' "$OUT"
 kill -INT "$bg"
 wait "$bg"
 

@@ -58,6 +58,31 @@ run_sonde -c '/bin/cat /etc/hostname' -e 'kprobe:overlay:ovl_open /comm == "cat"
 expect_match "kprobe:MODULE:FUNCTION (overlay, the guest's root)" \
 	'^@\[kprobe:overlay:ovl_open, ovl_open\]: [1-9][0-9]*$' "$OUT"
 
+# ---- reg(), an address, module wildcards, override() ----------------------------------
+# ip at an ftrace-based kprobe is the function's address + 1 (as after an
+# int3); di is the first argument, as arg0
+run_sonde -c "/bin/sh $TMP/sleeps.sh" \
+	-e 'kprobe:do_nanosleep /comm == "sleep"/ { @[ksym(reg("ip")), reg("di") == arg0, reg("sp") != 0] = count(); }'
+expect_match "reg(\"ip\"), reg(\"di\"), reg(\"sp\") at a kprobe" '^@\[do_nanosleep, true, true\]: 5$' "$OUT"
+addr=$(awk '$3 == "do_nanosleep" { print $1; exit }' /proc/kallsyms)
+run_sonde --unsafe -c "/bin/sh $TMP/sleeps.sh" -e "kprobe:0x$addr /comm == \"sleep\"/ { @[probe, func] = count(); }"
+expect_eq "kprobe:ADDRESS (--unsafe), named by its decimal address as bpftrace" \
+	"@[kprobe:$(printf '%u' "0x$addr"), do_nanosleep]: 5" "$(grep '^@' <<<"$OUT")"
+run_sonde -c "$DD" -e 'kprobe:vmlinu*:vfs_read /comm == "dd" && arg2 == 100/ { @[probe] = count(); }'
+expect_match "kprobe:vmlinu*:FUNCTION: a module wildcard, the probe named by its module" \
+	'^@\[kprobe:vmlinux:vfs_read\]: 3$' "$OUT"
+run_sonde -c '/bin/cat /etc/hostname' -e 'kprobe:*:ovl_open /comm == "cat"/ { @[probe] = count(); }'
+expect_match "kprobe:*:FUNCTION finds a module's function" '^@\[kprobe:overlay:ovl_open\]: [1-9][0-9]*$' "$OUT"
+# __x64_sys_getuid: ftrace lists the function under its alias __ia32_sys_getuid
+run_sonde -c "/usr/bin/python3 -c 'import os; os.getuid()'" -e 'kprobe:__x64_sys_getuid /comm == "python3"/ { @ = count(); }'
+expect_match "kprobe on a name ftrace lists under an alias" '^@: [1-9][0-9]*$' "$OUT"
+# Debian 12's kernel has no CONFIG_FUNCTION_ERROR_INJECTION, so no bpf_override_return
+run_sonde --unsafe -e 'kprobe:do_sys_openat2 { override(0); }'
+expect_match "override() on a kernel without bpf_override_return: why, while compiling" \
+	'error: override\(\) in kprobe:do_sys_openat2: this kernel cannot override return values \(it was built without CONFIG_BPF_KPROBE_OVERRIDE' "$ERR"
+run_sonde -e 'kprobe:do_sys_openat2 { override(0); }'
+expect_match "override() needs --unsafe" 'override\(\) is an unsafe function being used in safe mode' "$ERR"
+
 # ---- wildcards: one kprobe per function, as many as bpftrace attaches ------------------
 for pattern in 'vfs_rea*' 'vfs_*' 'tcp_v4_*'; do
 	want=$(timeout -s INT 120 bpftrace -e "kprobe:$pattern { } BEGIN { exit(); }" 2>&1 | grep -m1 '^Attaching')
@@ -80,6 +105,10 @@ if [ -n "$black" ]; then
 else
 	skip "no function both on the kprobe blacklist and in available_filter_functions"
 fi
+# probes on RCU's functions stall the kernel (bpftrace's peer test of
+# kprobe:rcu_* hung this guest): left out, as bpftrace does
+run_sonde -e 'kprobe:rcu_* { } BEGIN { exit(); }'
+expect_match "kprobe:rcu_*: RCU's functions are left out" "error: kprobe: no kernel function matches 'rcu_\*'" "$ERR"
 run_sonde -e 'kprobe:vfs_reed { }'
 expect_match "a misspelled function: the closest one suggested" "no kernel function 'vfs_reed' .*did you mean 'vfs_read'\?" "$ERR"
 run_sonde -e 'kprobe:rcu_nmi_enter { }'
@@ -106,6 +135,9 @@ expect_eq "-l kprobe:MODULE:PATTERN" "kprobe:ovl_open
 kprobe:ovl_open_realfile" "$OUT"
 run_sonde --info
 expect_match "--info: kprobes work here" '^  kprobe: yes$' "$OUT"
+# no kernel config to read in the guest: the kprobe_multi line comes from
+# trying a link (6.1 has no CONFIG_FPROBE), as the peer tests read it
+expect_match "--info: no kprobe_multi on 6.1" '^  kprobe_multi: no$' "$OUT"
 
 # ---- the examples -----------------------------------------------------------------------
 # run_example FILE WORKLOAD...: start it, run the workload, stop it with Ctrl-C.

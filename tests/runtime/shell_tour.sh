@@ -124,6 +124,11 @@ check "Tab after args. of a raw tracepoint completes its BTF argument" wait_for 
 tmux send-keys -t "$SESSION" C-c
 wait_for "^${PROMPT}\$" "the prompt"
 
+type_tab 'fentry:vfs_read { @[args.cou'
+check "Tab after args. of fentry completes the function's BTF parameter" wait_for 'args\.count$' "the parameter"
+tmux send-keys -t "$SESSION" C-c
+wait_for "^${PROMPT}\$" "the prompt"
+
 type_tab 'software:page-f'
 check "Tab completes a probe name with a '-' in it (software:page-faults)" \
 	wait_for "^${PROMPT}software:page-faults:\$" "the probe name"

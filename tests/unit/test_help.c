@@ -86,6 +86,9 @@ static const char *machine_lacks(const char *name, const char *diag)
 		{ "kretprobe", "this kernel has no kprobes", "the kernel has no kprobes" },
 		{ "kprobe", "cannot read the kernel's functions", "no access to the kernel's function list" },
 		{ "kretprobe", "cannot read the kernel's functions", "no access to the kernel's function list" },
+		{ "override", "this kernel has no kprobes", "the kernel has no kprobes" },
+		{ "override", "cannot read the kernel's functions", "no access to the kernel's function list" },
+		{ "override", "cannot override return values", "the kernel has no bpf_override_return" },
 	};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(known[i].name, name) == 0 && strstr(diag, known[i].error))
