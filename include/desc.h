@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 5
+#define SONDE_DESC_VERSION 6
 
 enum probe_type {
 	PT_BEGIN,

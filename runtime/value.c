@@ -139,7 +139,7 @@ static void decode_string(struct rt_arena *a, struct rt_value *v, const struct t
 {
 	size_t len = strnlen((const char *)p, t->size);
 	v->kind = RV_STR;
-	if (len == t->size && t->size > 0 && !exact) {
+	if (len == t->size && t->size > 0 && !exact && !type_str_is_char_array(t)) {
 		size_t tl = strlen(str_trunc_trailer);
 		char *s = rt_arena_alloc(a, len + tl + 1);
 		memcpy(s, p, len);

@@ -134,7 +134,7 @@ static const struct type *apply_suffixes(struct sema *s, const struct type_spec 
 			return type_none();
 		uint32_t n = sfx == SPEC_ARRAY_UNSIZED ? 0 : sfx;
 		if (in_struct && t->kind == TY_INT && t->size == 1 && n)
-			t = type_str(a, n);
+			t = type_char_array_str(a, n);
 		else
 			t = type_array(a, t, n);
 	}

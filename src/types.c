@@ -289,6 +289,19 @@ const struct type *type_str(struct type_arena *a, uint32_t size)
 	return intern(a, (struct type){ .kind = TY_STR, .size = size, .align = 1, .count = size });
 }
 
+/* The char element marks it (a string's elem is otherwise NULL), so that
+ * interning keeps the two kinds apart. */
+const struct type *type_char_array_str(struct type_arena *a, uint32_t size)
+{
+	return intern(a, (struct type){ .kind = TY_STR, .size = size, .align = 1, .count = size,
+					.elem = type_int(1, true) });
+}
+
+bool type_str_is_char_array(const struct type *t)
+{
+	return t && t->kind == TY_STR && t->elem != NULL;
+}
+
 const struct type *type_buf(struct type_arena *a, uint32_t data_size)
 {
 	return intern(a, (struct type){ .kind = TY_BUF, .size = data_size + 4, .align = 1,
@@ -502,7 +515,7 @@ const struct type *type_copy(struct type_arena *to, const struct type *t)
 		return c;
 	}
 	case TY_STR:
-		return type_str(to, t->size);
+		return type_str_is_char_array(t) ? type_char_array_str(to, t->size) : type_str(to, t->size);
 	case TY_BUF:
 		return type_buf(to, t->count);
 	case TY_STACK:
