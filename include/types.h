@@ -123,6 +123,11 @@ struct type {
 
 const struct type *type_none(void);
 const struct type *type_void(void);
+/* C's float, double and long double (by that name, else NULL): BPF cannot
+ * compute with them, so, as in bpftrace, they are values of no type: a
+ * TY_VOID with the C size and alignment, laid out in structs and shown as
+ * `null` when a struct holding one is printed. */
+const struct type *type_float(const char *c_name);
 const struct type *type_bool(void);
 const struct type *type_agg(void);
 const struct type *type_ksym(void);

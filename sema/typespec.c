@@ -26,6 +26,8 @@ static const struct type *base_c_name(const char *name)
 		return type_bool();
 	if (strcmp(name, "void") == 0)
 		return type_void();
+	if (type_float(name))
+		return type_float(name);
 	/* the script's C is x86-64's, where clang (bpftrace's parser) makes
 	 * char signed; the kernel's own char (BTF) is unsigned since 6.2 */
 	if (strcmp(name, "char") == 0)

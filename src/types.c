@@ -38,7 +38,22 @@ static const struct type literal_types[4] = {
 	{ .kind = TY_INT, .size = 8, .align = 8, .is_signed = true, .is_literal = true },
 };
 
+/* float, double, long double: kinds of void with a size (see type_float()) */
+static const struct type float_types[3] = {
+	{ .kind = TY_VOID, .size = 4, .align = 4, .name = "float" },
+	{ .kind = TY_VOID, .size = 8, .align = 8, .name = "double" },
+	{ .kind = TY_VOID, .size = 16, .align = 16, .name = "long double" },
+};
+
 const struct type *type_none(void) { return &none_type; }
+
+const struct type *type_float(const char *c_name)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(c_name, float_types[i].name) == 0)
+			return &float_types[i];
+	return NULL;
+}
 const struct type *type_void(void) { return &void_type; }
 const struct type *type_bool(void) { return &bool_type; }
 const struct type *type_agg(void) { return &agg_type; }
@@ -112,6 +127,8 @@ const struct type *type_fixed_width(const char *name)
 static bool is_static_type(const struct type *t)
 {
 	if (t == &none_type || t == &void_type || t == &bool_type || t == &agg_type || t == &ksym_type)
+		return true;
+	if (t >= float_types && t < float_types + 3)
 		return true;
 	const struct type *ints = &int_types[0][0];
 	if (t >= ints && t < ints + 8)
@@ -786,7 +803,7 @@ static size_t name_into(const struct type *t, char *buf, size_t len)
 		return append(buf, len, 0, "none");
 	switch (t->kind) {
 	case TY_NONE: return append(buf, len, 0, "none");
-	case TY_VOID: return append(buf, len, 0, "void");
+	case TY_VOID: return append(buf, len, 0, t->name ? t->name : "void");
 	case TY_BOOL: return append(buf, len, 0, "bool");
 	case TY_AGG: return append(buf, len, 0, "aggregation");
 	case TY_KSYM: return append(buf, len, 0, "ksym_t");
