@@ -39,4 +39,9 @@ else
 	fail "iter:task with exit() printed $lines tasks (rc $RC)"
 fi
 
+# ---- libc's errno.h: its constants, without clang ---------------------------------
+same_as_bpftrace "--include errno.h" --include errno.h -e 'BEGIN { print(strerror(EPERM)); printf("%d %d %d\n", ENOENT, EWOULDBLOCK, EHWPOISON); exit(); }'
+same_as_bpftrace "#include <linux/errno.h>" -e '#include <linux/errno.h>
+BEGIN { printf("%d %d\n", EAGAIN, ENOTRECOVERABLE); exit(); }'
+
 finish
