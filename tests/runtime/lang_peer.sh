@@ -44,4 +44,9 @@ same_as_bpftrace "--include errno.h" --include errno.h -e 'BEGIN { print(strerro
 same_as_bpftrace "#include <linux/errno.h>" -e '#include <linux/errno.h>
 BEGIN { printf("%d %d\n", EAGAIN, ENOTRECOVERABLE); exit(); }'
 
+# ---- named parameters after a script file's name: sonde FILE -- --aa=20 -----------
+printf 'BEGIN { print(getopt("aa", 10)); exit(); }\n' >"$TMP/named.bt"
+run_sonde -q "$TMP/named.bt" -- --aa=20
+expect_eq "getopt() of a script file's -- --aa=20" "20" "$(nonempty "$OUT")"
+
 finish
