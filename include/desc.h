@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 7
+#define SONDE_DESC_VERSION 8
 
 /* One value per probe type, from the list in probe_types.def. */
 enum probe_type {

@@ -123,6 +123,11 @@ struct type {
 
 const struct type *type_none(void);
 const struct type *type_void(void);
+/* C's float, double and long double (by that name, else NULL): BPF cannot
+ * compute with them, so, as in bpftrace, they are values of no type: a
+ * TY_VOID with the C size and alignment, laid out in structs and shown as
+ * `null` when a struct holding one is printed. */
+const struct type *type_float(const char *c_name);
 const struct type *type_bool(void);
 const struct type *type_agg(void);
 const struct type *type_ksym(void);
@@ -153,6 +158,12 @@ void type_arena_remember(struct type_arena *a, uint64_t key, const struct type *
 const struct type *type_ptr(struct type_arena *a, const struct type *to, enum addr_space as);
 const struct type *type_array(struct type_arena *a, const struct type *elem, uint32_t count);
 const struct type *type_str(struct type_arena *a, uint32_t size);
+/* A C char array (char name[N] in a struct, BTF or tracepoint format) seen
+ * as a string of N bytes: all N may be characters (no NUL), which is not a
+ * string cut short, so it prints without str_trunc_trailer (bpftrace 0.17).
+ * It is a TY_STR like any other; type_str_is_char_array() tells them apart. */
+const struct type *type_char_array_str(struct type_arena *a, uint32_t size);
+bool type_str_is_char_array(const struct type *t);
 const struct type *type_buf(struct type_arena *a, uint32_t data_size);
 /* A stack of at most `frames` frames of kernel (AS_KERNEL) code. */
 const struct type *type_stack(struct type_arena *a, enum addr_space as, uint32_t frames,

@@ -305,7 +305,7 @@ static const struct type *field_type(struct type_arena *a, const struct tp_field
 		return type_ptr(a, type_int(1, false), AS_KERNEL);
 	}
 	if (f->is_string)
-		return type_str(a, f->size);
+		return type_char_array_str(a, f->size);
 	if (f->is_pointer)
 		return type_ptr(a, pointee_of(a, f->ctype), AS_NONE);
 	if (f->array_len && f->size % f->array_len == 0) {

@@ -142,7 +142,7 @@ static const struct type *array_type(struct conv *c, Dwarf_Die *die, int depth)
 	if (!count && dwarf_hasattr(&sub, DW_AT_upper_bound))
 		count = udata(&sub, DW_AT_upper_bound, 0) + 1;
 	if (count && count < (1u << 20) && is_char(&et))
-		return type_str(c->a, (uint32_t)count); /* char name[N] is a string, as in bpftrace */
+		return type_char_array_str(c->a, (uint32_t)count); /* char name[N] is a string, as in bpftrace */
 	return count && count < (1u << 20) ? type_array(c->a, elem, (uint32_t)count) : NULL;
 }
 

@@ -342,7 +342,8 @@ static bool print_argument(FILE *out, const struct fmt_spec *s, const struct des
 	if (arg->type->kind == TY_STR) {
 		size_t n = arg->type->size;
 		char *str = xstrndup((const char *)payload + arg->offset, n);
-		if (n > 0 && strlen(str) == n) { /* it filled its buffer: cut */
+		if (n > 0 && strlen(str) == n && !type_str_is_char_array(arg->type)) {
+			/* it filled its buffer: cut (a C char array is just full) */
 			char *cut = xasprintf("%s%s", str, rt_str_trunc_trailer());
 			free(str);
 			str = cut;

@@ -62,6 +62,10 @@ struct run {
 	 * are handled (system() on every sched_switch) would otherwise keep
 	 * ring_buffer__consume() from ever returning. */
 	bool interruptible;
+	/* An iterator's walk is in progress: as bpftrace's iterators write
+	 * into the walk's own file, everything the walk prints is shown even
+	 * after exit(), which ends the run once the walk is over. */
+	bool walking;
 };
 
 /* ---- signals: a self-pipe wakes the event loop ------------------------- */
@@ -604,7 +608,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct run *r = ctx;
 	if (r->interruptible && (stop_requested || r->exited))
 		return RUN_STOP_READING;
-	if (r->exited || size < sizeof(struct event_hdr))
+	if ((r->exited && !r->walking) || size < sizeof(struct event_hdr))
 		return 0;
 	struct event_hdr h;
 	memcpy(&h, data, sizeof(h));
@@ -618,6 +622,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		handle_value(r, h.id, payload, psize);
 		break;
 	case EV_EXIT:
+		if (r->exited)
+			break; /* a walk's later exit(): the first one's code stands */
 		r->exited = true;
 		r->exit_code = 0;
 		if (psize >= sizeof(int64_t))
@@ -859,8 +865,10 @@ static int attach_all(struct run *r)
 			err = shared->attach_shared(all, n, prog, &r->links, reason, sizeof(reason));
 			free(all);
 		} else {
+			r->walking = prov->run != NULL;
 			err = prov->run ? prov->run(p, prog, &r->links, drain_for_provider, r, reason, sizeof(reason))
 					: prov->attach(p, prog, &r->links, reason, sizeof(reason));
+			r->walking = false;
 		}
 		if (err) {
 			struct diag d;

@@ -139,7 +139,7 @@ static void decode_string(struct rt_arena *a, struct rt_value *v, const struct t
 {
 	size_t len = strnlen((const char *)p, t->size);
 	v->kind = RV_STR;
-	if (len == t->size && t->size > 0 && !exact) {
+	if (len == t->size && t->size > 0 && !exact && !type_str_is_char_array(t)) {
 		size_t tl = strlen(str_trunc_trailer);
 		char *s = rt_arena_alloc(a, len + tl + 1);
 		memcpy(s, p, len);
@@ -330,6 +330,8 @@ static void text_buffer(FILE *out, const unsigned char *p, size_t len)
 	}
 }
 
+static void item_text(FILE *out, const struct rt_value *v);
+
 void rt_value_text(FILE *out, const struct rt_value *v)
 {
 	switch (v->kind) {
@@ -355,7 +357,7 @@ void rt_value_text(FILE *out, const struct rt_value *v)
 		for (int i = 0; i < v->n; i++) {
 			if (i)
 				fputc(',', out);
-			rt_value_text(out, &v->items[i]);
+			item_text(out, &v->items[i]);
 		}
 		fputc(']', out);
 		return;
@@ -364,7 +366,7 @@ void rt_value_text(FILE *out, const struct rt_value *v)
 		for (int i = 0; i < v->n; i++) {
 			if (i)
 				fputs(", ", out);
-			rt_value_text(out, &v->items[i]);
+			item_text(out, &v->items[i]);
 		}
 		fputc(')', out);
 		return;
@@ -376,7 +378,7 @@ void rt_value_text(FILE *out, const struct rt_value *v)
 		fputs("{ ", out);
 		for (int i = 0; i < v->n; i++) {
 			fprintf(out, "%s.%s = ", i ? ", " : "", v->names[i]);
-			rt_value_text(out, &v->items[i]);
+			item_text(out, &v->items[i]);
 		}
 		fputs(" }", out);
 		return;
@@ -388,6 +390,16 @@ void rt_value_text(FILE *out, const struct rt_value *v)
 	case RV_NONE:
 		return;
 	}
+}
+
+/* A part of a record, tuple or array that has no value (a float member):
+ * `null`, as the latest bpftrace prints it. */
+static void item_text(FILE *out, const struct rt_value *v)
+{
+	if (v->kind == RV_NONE)
+		fputs("null", out);
+	else
+		rt_value_text(out, v);
 }
 
 void rt_tseries_time(int64_t time_ns, bool utc, struct tm *tm, int64_t *ns)

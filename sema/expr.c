@@ -701,9 +701,13 @@ static const struct type *check_sizeof(struct sema *s, struct node *n)
 		ast_free_node(n->lhs);
 		n->lhs = NULL;
 	}
-	const struct type *t = n->spec ? sema_spec_enumerator(s, n->spec) : NULL;
-	if (!t)
-		t = n->spec ? sema_resolve_spec(s, n->spec) : sema_expr(s, n->lhs);
+	if (n->spec && sema_spec_enumerator(s, n->spec)) {
+		/* bpftrace makes an enumerator a 64-bit constant, whatever its
+		 * enum's own size: sizeof(BTF_VAR_STATIC) is 8 in 0.17 and now */
+		make_literal(n, 8);
+		return type_int_literal(n->ival, false);
+	}
+	const struct type *t = n->spec ? sema_resolve_spec(s, n->spec) : sema_expr(s, n->lhs);
 	char buf[128];
 	if (type_is_none(t))
 		return t;

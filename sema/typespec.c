@@ -26,6 +26,8 @@ static const struct type *base_c_name(const char *name)
 		return type_bool();
 	if (strcmp(name, "void") == 0)
 		return type_void();
+	if (type_float(name))
+		return type_float(name);
 	/* the script's C is x86-64's, where clang (bpftrace's parser) makes
 	 * char signed; the kernel's own char (BTF) is unsigned since 6.2 */
 	if (strcmp(name, "char") == 0)
@@ -134,7 +136,7 @@ static const struct type *apply_suffixes(struct sema *s, const struct type_spec 
 			return type_none();
 		uint32_t n = sfx == SPEC_ARRAY_UNSIZED ? 0 : sfx;
 		if (in_struct && t->kind == TY_INT && t->size == 1 && n)
-			t = type_str(a, n);
+			t = type_char_array_str(a, n);
 		else
 			t = type_array(a, t, n);
 	}
@@ -316,6 +318,42 @@ static bool check_bitfield(struct sema *s, struct cdef_member *m, const struct t
 	return true;
 }
 
+/* The first struct or union the script defines that the kernel's BTF
+ * defines too, or NULL. */
+static const struct cdef *redefined_kernel_record(struct sema *s)
+{
+	for (struct cdef *d = s->prog->cdefs; d; d = d->next) {
+		if (d->is_enum || !d->name)
+			continue;
+		char *full = xasprintf("%s %s", d->is_union ? "union" : "struct", d->name);
+		const struct type *k = kbtf_available() ? kbtf_type(sema_types(s), full) : NULL;
+		free(full);
+		if (k)
+			return d;
+	}
+	return NULL;
+}
+
+/* bpftrace's rule: a script that redefines a kernel type does without the
+ * kernel's types in its definitions (the two sets would clash), so a member
+ * holding a kernel struct by value has no definition there. */
+static bool kernel_record_allowed(struct sema *s, struct cdef_member *m, const struct type *t)
+{
+	char buf[128];
+	for (int depth = 0; t->kind == TY_ARRAY && depth < 64; depth++)
+		t = t->elem;
+	if (t->kind != TY_RECORD || t->btf_id == SCRIPT_STRUCT || !t->name)
+		return true;
+	const struct cdef *redef = redefined_kernel_record(s);
+	if (!redef)
+		return true;
+	sema_err(s, m->spec.loc, "field '%s' has incomplete type '%s': the script redefines %s %s, a kernel "
+		 "type, so its structs cannot use the kernel's; define %s in the script",
+		 m->name, type_name(t, buf, sizeof(buf)), redef->is_union ? "union" : "struct", redef->name,
+		 type_name(t, buf, sizeof(buf)));
+	return false;
+}
+
 static const struct type *define_record(struct sema *s, struct cdef *d, struct type *rec)
 {
 	struct layout l = { 0, 0, 1 };
@@ -338,6 +376,8 @@ static const struct type *define_record(struct sema *s, struct cdef *d, struct t
 		}
 		if (!check_bitfield(s, m, t))
 			continue;
+		/* reported, then placed all the same: uses of it say nothing more */
+		kernel_record_allowed(s, m, t);
 		if (t->kind == TY_RECORD && !sema_complete(s, t, m->loc))
 			continue;
 		place_member(s, rec, &l, m->name, t, m->bit_size, 0);

@@ -270,7 +270,7 @@ static const struct type *convert_array(struct type_arena *a, uint32_t id, const
 	if (!elem)
 		return NULL;
 	if (elem->kind == TY_INT && elem->size == 1)
-		return type_str(a, arr->nelems);
+		return type_char_array_str(a, arr->nelems);
 	return type_array(a, elem, arr->nelems);
 }
 

@@ -499,6 +499,7 @@ static void put_type(struct wbuf *b, const struct type_table *tt, const struct t
 		break;
 	case TY_STR:
 		put_u32(b, t->size);
+		put_u8(b, type_str_is_char_array(t));
 		break;
 	case TY_BUF:
 		put_u32(b, t->count);
@@ -1001,6 +1002,7 @@ static void read_type(struct reader *r, struct raw_types *rt, uint32_t self)
 		break;
 	case TY_STR:
 		e->size = get_u32(r);
+		e->flags = get_u8(r); /* a C char array */
 		break;
 	case TY_BUF:
 		e->count = get_u32(r);
@@ -1206,7 +1208,7 @@ static const struct type *build_derived(struct reader *r, struct type_arena *a,
 	case TY_ARRAY:
 		return build_array(r, a, e, rt->built[e->elem]);
 	case TY_STR:
-		return type_str(a, e->size);
+		return e->flags ? type_char_array_str(a, e->size) : type_str(a, e->size);
 	case TY_BUF:
 		return type_buf(a, e->count);
 	case TY_STACK:

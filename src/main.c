@@ -337,6 +337,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		}
 	}
 	int rest = optind;
+	/* getopt_long() itself takes a "--" that directly follows the options
+	 * (and moves a script file's name after it): named parameters follow */
+	bool after_dashes = rest > 1 && strcmp(argv[rest - 1], "--") == 0 &&
+			    !(rest > 2 && strcmp(argv[rest - 2], "-e") == 0);
 	if (cli->interactive && (cli->program_text || cli->listing || rest < argc)) {
 		fprintf(stderr, "sonde: -i opens the shell: it takes no program, file or -l\n");
 		return 1;
@@ -372,9 +376,6 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	 * rest, before or after it, are positional ($1, $2, ...). */
 	cli->positional = xcalloc((size_t)(argc - rest) + 1, sizeof(char *));
 	cli->named = xcalloc((size_t)(argc - rest) + 1, sizeof(char *));
-	/* getopt_long() itself takes a "--" that directly follows the options */
-	bool after_dashes = rest > 1 && strcmp(argv[rest - 1], "--") == 0 &&
-			    !(rest > 2 && strcmp(argv[rest - 2], "-e") == 0);
 	for (int i = rest; i < argc; i++) {
 		if (!after_dashes && strcmp(argv[i], "--") == 0)
 			after_dashes = true;

@@ -38,7 +38,22 @@ static const struct type literal_types[4] = {
 	{ .kind = TY_INT, .size = 8, .align = 8, .is_signed = true, .is_literal = true },
 };
 
+/* float, double, long double: kinds of void with a size (see type_float()) */
+static const struct type float_types[3] = {
+	{ .kind = TY_VOID, .size = 4, .align = 4, .name = "float" },
+	{ .kind = TY_VOID, .size = 8, .align = 8, .name = "double" },
+	{ .kind = TY_VOID, .size = 16, .align = 16, .name = "long double" },
+};
+
 const struct type *type_none(void) { return &none_type; }
+
+const struct type *type_float(const char *c_name)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(c_name, float_types[i].name) == 0)
+			return &float_types[i];
+	return NULL;
+}
 const struct type *type_void(void) { return &void_type; }
 const struct type *type_bool(void) { return &bool_type; }
 const struct type *type_agg(void) { return &agg_type; }
@@ -112,6 +127,8 @@ const struct type *type_fixed_width(const char *name)
 static bool is_static_type(const struct type *t)
 {
 	if (t == &none_type || t == &void_type || t == &bool_type || t == &agg_type || t == &ksym_type)
+		return true;
+	if (t >= float_types && t < float_types + 3)
 		return true;
 	const struct type *ints = &int_types[0][0];
 	if (t >= ints && t < ints + 8)
@@ -287,6 +304,19 @@ const struct type *type_array(struct type_arena *a, const struct type *elem, uin
 const struct type *type_str(struct type_arena *a, uint32_t size)
 {
 	return intern(a, (struct type){ .kind = TY_STR, .size = size, .align = 1, .count = size });
+}
+
+/* The char element marks it (a string's elem is otherwise NULL), so that
+ * interning keeps the two kinds apart. */
+const struct type *type_char_array_str(struct type_arena *a, uint32_t size)
+{
+	return intern(a, (struct type){ .kind = TY_STR, .size = size, .align = 1, .count = size,
+					.elem = type_int(1, true) });
+}
+
+bool type_str_is_char_array(const struct type *t)
+{
+	return t && t->kind == TY_STR && t->elem != NULL;
 }
 
 const struct type *type_buf(struct type_arena *a, uint32_t data_size)
@@ -502,7 +532,7 @@ const struct type *type_copy(struct type_arena *to, const struct type *t)
 		return c;
 	}
 	case TY_STR:
-		return type_str(to, t->size);
+		return type_str_is_char_array(t) ? type_char_array_str(to, t->size) : type_str(to, t->size);
 	case TY_BUF:
 		return type_buf(to, t->count);
 	case TY_STACK:
@@ -773,7 +803,7 @@ static size_t name_into(const struct type *t, char *buf, size_t len)
 		return append(buf, len, 0, "none");
 	switch (t->kind) {
 	case TY_NONE: return append(buf, len, 0, "none");
-	case TY_VOID: return append(buf, len, 0, "void");
+	case TY_VOID: return append(buf, len, 0, t->name ? t->name : "void");
 	case TY_BOOL: return append(buf, len, 0, "bool");
 	case TY_AGG: return append(buf, len, 0, "aggregation");
 	case TY_KSYM: return append(buf, len, 0, "ksym_t");

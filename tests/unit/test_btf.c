@@ -152,7 +152,7 @@ static void test_task_struct(struct type_arena *a)
 			CHECKF(pid->offset * 8 == want[i].bits, "pid at %u", pid->offset);
 	const struct type_member *comm = type_member_find(ts, "comm");
 	CHECK(comm && comm->type->kind == TY_STR && comm->type->size == 16);
-	CHECK(comm && comm->type == type_str(a, 16));
+	CHECK(comm && comm->type == type_char_array_str(a, 16));
 	const struct type_member *parent = type_member_find(ts, "parent");
 	CHECK(parent && parent->type->kind == TY_PTR && parent->type->elem == ts &&
 	      parent->type->as == AS_KERNEL);
@@ -412,7 +412,7 @@ static void test_tracepoints(struct type_arena *a)
 		CHECK(sw->size == 64);
 		CHECK(type_member_find(sw, "ent") == NULL && type_member_find(sw, "__data") == NULL);
 		const struct type_member *m = type_member_find(sw, "prev_comm");
-		CHECK(m && m->offset == 8 && m->type == type_str(a, 16));
+		CHECK(m && m->offset == 8 && m->type == type_char_array_str(a, 16));
 		m = type_member_find(sw, "prev_pid");
 		CHECK(m && m->offset == 24 && m->type == type_int(4, true));
 		m = type_member_find(sw, "prev_state");
@@ -609,7 +609,7 @@ static void test_custom_btf(void)
 		const struct type_member *p = type_member_find(outer, "p");
 		CHECK(p && p->offset == 8 && p->type->as == AS_USER && p->type->elem == type_int(4, true));
 		const struct type_member *name = type_member_find(outer, "name");
-		CHECK(name && name->offset == 16 && name->type == type_str(a, 6)); /* u8[6] too */
+		CHECK(name && name->offset == 16 && name->type == type_char_array_str(a, 6)); /* u8[6] too */
 		const struct type_member *loop = type_member_find(outer, "loop");
 		CHECK(loop && loop->offset == 24 && loop->type->kind == TY_PTR);
 		unsigned char rec[32] = { 0 };

@@ -196,7 +196,7 @@ static int count_not_interned(struct type_arena *a, const struct type *t, struct
 		bad += t != type_array(a, t->elem, t->count);
 		break;
 	case TY_STR:
-		bad += t != type_str(a, t->size);
+		bad += t != (type_str_is_char_array(t) ? type_char_array_str(a, t->size) : type_str(a, t->size));
 		break;
 	case TY_BUF:
 		bad += t != type_buf(a, t->count);
