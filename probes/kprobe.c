@@ -160,7 +160,7 @@ static void read_blacklist(void)
 	}
 	fclose(f);
 	if (kfuncs.nblack > 1)
-		qsort(kfuncs.blacklist, (size_t)kfuncs.nblack, sizeof(char *), str_cmp);
+		util_sort(kfuncs.blacklist, (size_t)kfuncs.nblack, sizeof(char *), str_cmp);
 }
 
 static const struct kfunc_list *kfunc_list(void)
