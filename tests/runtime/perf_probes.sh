@@ -193,7 +193,7 @@ expect_match "rawtracepoint sys_enter args.id" '^@ok: 1$' "$OUT"
 )
 OUT=$(grep -v __BPFTRACE_NOTIFY "$TMP/stdout.s")
 expect_eq "self:signal:SIGUSR1 runs on each signal" \
-	"$(printf 'Attaching 1 probe...\nfirst second\nfirst second\n\n\n@n: 2\nrc=0')" "$OUT"
+	"$(printf 'Attaching 2 probes...\nfirst second\nfirst second\n\n\n@n: 2\nrc=0')" "$OUT"
 
 expect_nothing_left "perf probes"
 finish
