@@ -1,17 +1,6 @@
 /* count_comm.bpf.c - reference for
  *   tracepoint:raw_syscalls:sys_enter { @[comm] = count(); } */
-#include "common.h"
-
-struct comm_key {
-	char comm[16];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct comm_key);
-	__type(value, __u64);
-} counts SEC(".maps");
+#include "comm_counts.h"
 
 SEC("tracepoint/raw_syscalls/sys_enter")
 int count_comm(struct sys_enter_ctx *ctx)

@@ -1,18 +1,7 @@
 /* fentry_comm.bpf.c - reference for
  *   fentry:vfs_read { @[comm] = count(); }
  * as an fentry program (BPF trampoline; libbpf finds vfs_read in the kernel's BTF). */
-#include "common.h"
-
-struct comm_key {
-	char comm[16];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct comm_key);
-	__type(value, __u64);
-} counts SEC(".maps");
+#include "comm_counts.h"
 
 SEC("fentry/vfs_read")
 int fentry_comm(unsigned long long *ctx)

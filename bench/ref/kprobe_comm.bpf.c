@@ -1,18 +1,7 @@
 /* kprobe_comm.bpf.c - reference for
  *   kprobe:vfs_read { @[comm] = count(); }
  * as a kprobe (struct pt_regs context). */
-#include "common.h"
-
-struct comm_key {
-	char comm[16];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct comm_key);
-	__type(value, __u64);
-} counts SEC(".maps");
+#include "comm_counts.h"
 
 SEC("kprobe/vfs_read")
 int kprobe_comm(void *ctx)
