@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <llvm-c/Analysis.h>
@@ -276,23 +277,35 @@ static void share_global(struct cg *cg, LLVMValueRef g)
 		LLVMSetLinkage(g, LLVMWeakAnyLinkage);
 }
 
-/* A BTF-defined map: struct { type; max_entries; key; value; } in ".maps". */
-static LLVMValueRef define_map(struct cg *cg, const char *name, unsigned type, uint64_t max_entries,
-			       LLVMMetadataRef key, LLVMMetadataRef value)
+/* A BTF-defined map's global: struct { type; max_entries; key; value; }
+ * (or the first two) in ".maps"; its BTF comes with map_di(). */
+static LLVMValueRef declare_map(struct cg *cg, const char *name, bool keyed)
 {
-	static const char *names[] = { "type", "max_entries", "key", "value" };
-	LLVMMetadataRef types[4] = { di_uint_attr(cg, type), di_uint_attr(cg, max_entries),
-				     key ? di_ptr_to(cg, key) : NULL,
-				     value ? di_ptr_to(cg, value) : NULL };
-	int n = key ? 4 : 2;
 	LLVMTypeRef fields[4] = { cg->ptr, cg->ptr, cg->ptr, cg->ptr };
-	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, (unsigned)n, false);
+	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, keyed ? 4 : 2, false);
 	LLVMValueRef g = LLVMAddGlobal(cg->mod, ty, name);
 	LLVMSetInitializer(g, LLVMConstNull(ty));
 	LLVMSetSection(g, ".maps");
 	LLVMSetAlignment(g, 8);
 	share_global(cg, g);
-	di_global(cg, g, name, di_struct(cg, "", names, types, n));
+	return g;
+}
+
+static void map_di(struct cg *cg, LLVMValueRef g, const char *name, unsigned type,
+		   uint64_t max_entries, LLVMMetadataRef key, LLVMMetadataRef value)
+{
+	static const char *names[] = { "type", "max_entries", "key", "value" };
+	LLVMMetadataRef types[4] = { di_uint_attr(cg, type), di_uint_attr(cg, max_entries),
+				     key ? di_ptr_to(cg, key) : NULL,
+				     value ? di_ptr_to(cg, value) : NULL };
+	di_global(cg, g, name, di_struct(cg, "", names, types, key ? 4 : 2));
+}
+
+static LLVMValueRef define_map(struct cg *cg, const char *name, unsigned type, uint64_t max_entries,
+			       LLVMMetadataRef key, LLVMMetadataRef value)
+{
+	LLVMValueRef g = declare_map(cg, name, key != NULL);
+	map_di(cg, g, name, type, max_entries, key, value);
 	return g;
 }
 
@@ -354,20 +367,18 @@ LLVMValueRef cg_user_map(struct cg *cg, int id)
 }
 
 /* User maps up front in one module (their order in the object is the
- * script's); a chunk defines them as its programs use them. */
+ * script's); a chunk defines them as its programs use them. The ring
+ * buffer and the counters of lost events and dropped updates are
+ * finished after the last program (finish_internals). */
 static void define_maps(struct cg *cg)
 {
 	struct desc *d = cg->desc;
 	cg->maps = xcalloc((size_t)d->nmaps + 1, sizeof(*cg->maps));
 	for (int i = 0; i < d->nmaps && !cg->chunked; i++)
 		cg_user_map(cg, i);
-	cg->ringbuf = define_map(cg, d->ringbuf_name, BPF_MAP_TYPE_RINGBUF, d->ringbuf_size, NULL,
-				 NULL);
-	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
-							   DW_ATE_unsigned, LLVMDIFlagZero);
-	cg->lost = define_map(cg, d->lost_name, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, cg->di_u64);
-	cg->dropped = define_map(cg, d->dropped_name, BPF_MAP_TYPE_PERCPU_ARRAY,
-				 SONDE_DROPPED_SLOTS(d->nmaps), u32, cg->di_u64);
+	cg->ringbuf = declare_map(cg, d->ringbuf_name, false);
+	cg->lost = declare_map(cg, d->lost_name, true);
+	cg->dropped = declare_map(cg, d->dropped_name, true);
 }
 
 LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t)
@@ -434,8 +445,6 @@ static void finish_scratch(struct cg *cg)
  * after the runtime fills it, so the verifier sees the real constants. */
 static void define_config(struct cg *cg)
 {
-	static const char *names[] = { "self_tgid", "filter_tgid", "cpid", "start_ns", "tai_offset_ns" };
-	LLVMMetadataRef types[5] = { cg->di_u64, cg->di_u64, cg->di_u64, cg->di_u64, cg->di_u64 };
 	LLVMTypeRef fields[5] = { cg->i64, cg->i64, cg->i64, cg->i64, cg->i64 };
 	LLVMTypeRef ty = LLVMStructTypeInContext(cg->ctx, fields, 5, false);
 	LLVMValueRef g = LLVMAddGlobal(cg->mod, ty, SONDE_CONFIG_VAR);
@@ -451,8 +460,114 @@ static void define_config(struct cg *cg)
 		LLVMSetGlobalConstant(g, true);
 		LLVMSetExternallyInitialized(g, true);
 	}
-	di_global(cg, g, SONDE_CONFIG_VAR, di_struct(cg, "rt_config", names, types, 5));
 	cg->config = g;
+}
+
+/* The config's BTF, which the runtime finds it by (finish_internals). */
+static void config_di(struct cg *cg)
+{
+	static const char *names[] = { "self_tgid", "filter_tgid", "cpid", "start_ns", "tai_offset_ns" };
+	LLVMMetadataRef types[5] = { cg->di_u64, cg->di_u64, cg->di_u64, cg->di_u64, cg->di_u64 };
+	di_global(cg, cg->config, SONDE_CONFIG_VAR, di_struct(cg, "rt_config", names, types, 5));
+}
+
+/* Ring-buffer bytes for events that come only from BEGIN/END programs,
+ * `need` at most per program: the smallest power of two of whole pages
+ * that holds them, never more than the default. */
+static uint32_t ringbuf_bytes(uint32_t deflt, uint64_t need)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t n = page > 0 ? (uint64_t)page : 4096u;
+	while (n < need && n < deflt)
+		n <<= 1;
+	return n < deflt ? (uint32_t)n : deflt;
+}
+
+enum cg_internal { CG_RINGBUF, CG_LOST, CG_DROPPED, CG_CONFIG };
+
+static LLVMValueRef *internal_global(struct cg *cg, enum cg_internal which)
+{
+	switch (which) {
+	case CG_RINGBUF:
+		return &cg->ringbuf;
+	case CG_LOST:
+		return &cg->lost;
+	case CG_DROPPED:
+		return &cg->dropped;
+	default:
+		return &cg->config;
+	}
+}
+
+static bool used_in_any(struct cg *chunks, int n, enum cg_internal which)
+{
+	for (int c = 0; c < n; c++)
+		if (LLVMGetFirstUse(*internal_global(&chunks[c], which)))
+			return true;
+	return false;
+}
+
+/* Deletes that global of every chunk (no program uses it). */
+static void delete_in_all(struct cg *chunks, int n, enum cg_internal which)
+{
+	for (int c = 0; c < n; c++) {
+		LLVMValueRef *g = internal_global(&chunks[c], which);
+		LLVMDeleteGlobal(*g);
+		*g = NULL;
+	}
+}
+
+/* The objects every script had: the ring buffer, the lost-event and
+ * dropped-update counters and the config. Each is a kernel object that
+ * costs time at every start (a map to create, for .rodata also libbpf's
+ * feature probes, a freeze and a bind), so one that no program uses is
+ * left out, and its name in the description is NULL (the runtime then has
+ * nothing to read). The ring buffer of a script whose events all come
+ * from BEGIN/END is as big as those events (cg_event_output). */
+static void finish_internals(struct cg *chunks, int n)
+{
+	struct desc *d = chunks[0].desc;
+	uint64_t need = 0;
+	bool unbounded = false;
+	for (int c = 0; c < n; c++) {
+		need = chunks[c].oneshot_event_bytes > need ? chunks[c].oneshot_event_bytes : need;
+		unbounded = unbounded || chunks[c].events_unbounded;
+	}
+	if (!used_in_any(chunks, n, CG_RINGBUF)) {
+		delete_in_all(chunks, n, CG_RINGBUF);
+		free(d->ringbuf_name);
+		d->ringbuf_name = NULL;
+	} else {
+		if (!unbounded)
+			d->ringbuf_size = ringbuf_bytes(d->ringbuf_size, need);
+		for (int c = 0; c < n; c++)
+			map_di(&chunks[c], chunks[c].ringbuf, d->ringbuf_name, BPF_MAP_TYPE_RINGBUF,
+			       d->ringbuf_size, NULL, NULL);
+	}
+	char **names[2] = { &d->lost_name, &d->dropped_name };
+	enum cg_internal which[2] = { CG_LOST, CG_DROPPED };
+	uint32_t slots[2] = { 1, SONDE_DROPPED_SLOTS(d->nmaps) };
+	for (int k = 0; k < 2; k++) {
+		if (!used_in_any(chunks, n, which[k])) {
+			delete_in_all(chunks, n, which[k]);
+			free(*names[k]);
+			*names[k] = NULL;
+			continue;
+		}
+		for (int c = 0; c < n; c++) {
+			struct cg *cg = &chunks[c];
+			LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
+									   DW_ATE_unsigned, LLVMDIFlagZero);
+			map_di(cg, *internal_global(cg, which[k]), *names[k],
+			       BPF_MAP_TYPE_PERCPU_ARRAY, slots[k], u32, cg->di_u64);
+		}
+	}
+	if (!used_in_any(chunks, n, CG_CONFIG)) {
+		delete_in_all(chunks, n, CG_CONFIG);
+		return;
+	}
+	for (int c = 0; c < n; c++)
+		config_di(&chunks[c]);
 }
 
 static void define_license(struct cg *cg)
@@ -645,6 +760,9 @@ void cg_close_function(struct cg *cg, uint64_t without_scratch)
 void cg_end_program(struct cg *cg)
 {
 	cg_close_function(cg, 0);
+	if (cg->prog_event_bytes > cg->oneshot_event_bytes)
+		cg->oneshot_event_bytes = cg->prog_event_bytes;
+	cg->prog_event_bytes = 0;
 	cg->scratch_base = NULL;
 	cg->scratch_used = 0;
 
@@ -1023,6 +1141,7 @@ static int compile_one(struct cg *cg, const struct cg_options *o, int opt_level,
 {
 	if (build_module(cg, opt_level, units, 0, nunits) < 0)
 		return -1;
+	finish_internals(cg, 1);
 	finish_scratch(cg);
 	LLVMDIBuilderFinalize(cg->dib);
 	if (cg->errors || verify_module(cg) < 0 || optimise(cg, opt_level) < 0)
@@ -1092,6 +1211,7 @@ static int compile_chunked(struct cg *proto, const struct cg_options *o, int opt
 		if (!used)
 			cg_user_map(&chunks[0], id);
 	}
+	finish_internals(chunks, n);
 	if (finish_chunk_scratch(chunks, n) < 0)
 		goto done;
 	for (int c = 0; c < n; c++) {

@@ -142,7 +142,8 @@ struct cg {
 
 	bool chunked;       /* one of several modules linked into one object */
 	LLVMValueRef *maps; /* by map id; NULL until first used (cg_user_map) */
-	LLVMValueRef ringbuf, lost, dropped, config;
+	LLVMValueRef ringbuf, lost, dropped, config; /* finished (sized, or deleted when
+						      * unused) after the last program */
 	LLVMValueRef scratch_map;   /* per-CPU scratch (defined at the end, sized by use) */
 	struct cg_stack_map *stack_maps; /* defined when a stack type is first used */
 	int nstack_maps;
@@ -174,6 +175,14 @@ struct cg {
 	uint32_t scratch_used;    /* bytes of scratch this function's temps span */
 	LLVMValueRef scratch_base; /* this CPU's scratch value, looked up once per program */
 	int target_index;         /* the current group's index in the action's targets */
+
+	/* Ring-buffer room, so that a script whose only events come from
+	 * BEGIN/END gets a ring buffer of its size, not the default 1 MiB
+	 * (~0.4 ms to create and map at every start). BEGIN and END run once
+	 * each, and their events are read right after (runtime/run.c). */
+	uint64_t prog_event_bytes;    /* the program being emitted: bytes its events take */
+	uint64_t oneshot_event_bytes; /* the most any BEGIN/END program's events take */
+	bool events_unbounded;        /* an event in a loop, or in a program that can run often */
 
 	/* loops.c */
 	struct cg_loop *loops;    /* loops around the statement being emitted */

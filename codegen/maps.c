@@ -363,8 +363,21 @@ void cg_event_header(struct cg *cg, LLVMValueRef buf, uint32_t kind, uint32_t id
 	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, hdr), buf), 8);
 }
 
+/* A ring-buffer record: an 8-byte header, the data rounded up to 8 bytes
+ * (the kernel's BPF_RINGBUF_HDR_SZ and record alignment). */
+#define CG_RINGBUF_HDR 8u
+
+static bool runs_once(const struct prog_group *g)
+{
+	return g && (g->target.type == PT_BEGIN || g->target.type == PT_END);
+}
+
 void cg_event_output(struct cg *cg, LLVMValueRef buf, uint32_t size)
 {
+	if (runs_once(cg->group) && cg->nloops == 0 && !cg->cb_ctx)
+		cg->prog_event_bytes += CG_RINGBUF_HDR + cg_round8(size);
+	else
+		cg->events_unbounded = true;
 	LLVMValueRef args[4] = { cg->ringbuf, buf, cg_const(cg, size), cg_const(cg, 0) };
 	LLVMValueRef rc = cg_helper(cg, HELPER_RINGBUF_OUTPUT, cg->i64, args, 4);
 	LLVMBasicBlockRef lost = cg_block(cg, "event_lost"), done = cg_block(cg, "event_done");

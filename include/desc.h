@@ -159,7 +159,9 @@ struct desc {
 	char *lost_name;     /* BPF_MAP_TYPE_PERCPU_ARRAY, 1 u64 entry: events dropped when the ring was full */
 	char *dropped_name;  /* BPF_MAP_TYPE_PERCPU_ARRAY, SONDE_DROPPED_SLOTS(nmaps) u64
 			      * entries: map updates that failed, see below */
-	uint32_t ringbuf_size;
+	/* Each of the three names is NULL when no program uses that map
+	 * (codegen leaves it out of the object). */
+	uint32_t ringbuf_size; /* the default, or what BEGIN/END-only events need (codegen) */
 	struct desc_deps deps;
 };
 

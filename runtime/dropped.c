@@ -21,6 +21,8 @@ int rt_dropped_open(struct rt_dropped *d, const struct desc *desc, struct bpf_ob
 {
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
+	if (!desc->dropped_name) /* no program updates a map (codegen left the counters out) */
+		return 0;
 	struct bpf_map *map = desc->dropped_name
 				      ? bpf_object__find_map_by_name(obj, desc->dropped_name)
 				      : NULL;

@@ -219,7 +219,9 @@ static uint64_t tai_offset_ns(void)
 	return tai - (before + (after - before) / 2);
 }
 
-/* Offset of SONDE_CONFIG_VAR in .rodata, from the object's BTF. */
+/* Offset of SONDE_CONFIG_VAR in .rodata, from the object's BTF; -1 when
+ * there is no .rodata section in the BTF, -2 when the section has no
+ * config (no program reads it: codegen leaves it out). */
 static long config_offset(struct bpf_object *obj)
 {
 	struct btf *btf = bpf_object__btf(obj);
@@ -233,7 +235,7 @@ static long config_offset(struct bpf_object *obj)
 		if (var && strcmp(btf__name_by_offset(btf, var->name_off), SONDE_CONFIG_VAR) == 0)
 			return (long)v->offset;
 	}
-	return -1;
+	return -2;
 }
 
 /* bpf_map__set_max_entries() that says why it failed. */
@@ -323,7 +325,7 @@ static int choose_map_preallocation(struct run *r)
  * pages of this machine, a power of two (src/main.c checks it). */
 static int apply_ringbuf_pages(struct run *r)
 {
-	if (!r->o->ringbuf_pages)
+	if (!r->o->ringbuf_pages || !r->desc->ringbuf_name) /* no ring buffer: no events */
 		return 0;
 	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, r->desc->ringbuf_name);
 	long page = sysconf(_SC_PAGESIZE);
@@ -342,7 +344,8 @@ static int apply_ringbuf_pages(struct run *r)
 }
 
 /* The config goes in before load so that the verifier sees constants and
- * prunes the filters that are off. No .rodata = the script reads none. */
+ * prunes the filters that are off. No .rodata, or none with the config =
+ * the script reads none. */
 static int write_config(struct run *r)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".rodata");
@@ -352,6 +355,8 @@ static int write_config(struct run *r)
 	/* const in libbpf 1.1, but it is the writable image loaded into the map */
 	char *data = (char *)bpf_map__initial_value(map, &size);
 	long offset = config_offset(r->obj);
+	if (offset == -2)
+		return 0; /* .rodata holds only other constants */
 	if (offset < 0 && size == sizeof(struct rt_config))
 		offset = 0;
 	if (!data || offset < 0 || (size_t)offset + sizeof(struct rt_config) > size) {

@@ -1471,9 +1471,10 @@ static void read_values(struct reader *r, struct desc *d, struct raw_types *rt)
 
 static void read_events(struct reader *r, struct desc *d)
 {
-	d->ringbuf_name = get_str(r, false);
-	d->lost_name = get_str(r, false);
-	d->dropped_name = get_str(r, false);
+	/* NULL: the object has no such map (no program needs it) */
+	d->ringbuf_name = get_str(r, true);
+	d->lost_name = get_str(r, true);
+	d->dropped_name = get_str(r, true);
 	d->ringbuf_size = get_u32(r);
 	if (!r->failed && (d->ringbuf_size == 0 || (d->ringbuf_size & (d->ringbuf_size - 1))))
 		reader_fail(r, "ring buffer of %u bytes is not a power of two", d->ringbuf_size);

@@ -949,6 +949,83 @@ static void test_outputs(void)
 	compiled_free(&c);
 }
 
+/* ---- kernel objects by use ------------------------------------------------ */
+
+struct internals {
+	bool compiled;
+	uint32_t ringbuf;          /* max_entries of the ring buffer; 0 = none */
+	bool lost, dropped, rodata;
+	bool names_match;          /* desc names NULL exactly where the object has no map */
+};
+
+static struct internals internals_of(const char *script)
+{
+	struct internals in = { 0 };
+	struct compiled c = { 0 };
+	if (compile_script("maps.bt", script, NULL, &c) != 0)
+		return in;
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "sonde_test");
+	struct bpf_object *obj = bpf_object__open_mem(c.elf, c.elf_size, &opts);
+	if (obj) {
+		in.compiled = true;
+		struct bpf_map *m;
+		bpf_object__for_each_map(m, obj) {
+			const char *name = bpf_map__name(m);
+			if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
+				in.ringbuf = bpf_map__max_entries(m);
+			in.lost |= strcmp(name, "lost") == 0;
+			in.dropped |= strcmp(name, "dropped") == 0;
+			in.rodata |= strstr(name, ".rodata") != NULL;
+		}
+		in.names_match = !c.desc->ringbuf_name == !in.ringbuf && !c.desc->lost_name == !in.lost &&
+				 !c.desc->dropped_name == !in.dropped &&
+				 (!in.ringbuf || c.desc->ringbuf_size == in.ringbuf);
+		bpf_object__close(obj);
+	}
+	compiled_free(&c);
+	return in;
+}
+
+/* Every map and .rodata is a kernel object created at each start: a
+ * script gets only those its programs use, and a ring buffer as big as
+ * its BEGIN/END events when those are its only ones. */
+static void test_internal_maps(void)
+{
+	uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
+	struct internals in = internals_of("BEGIN { exit(); }");
+	CHECK(in.compiled && in.names_match && in.ringbuf == page && in.lost && !in.dropped &&
+	      !in.rodata);
+	in = internals_of("BEGIN { printf(\"a %d\\n\", 1); } END { printf(\"b\\n\"); }");
+	CHECK(in.compiled && in.names_match && in.ringbuf == page && !in.dropped && !in.rodata);
+	/* nothing to output, nothing to count */
+	in = internals_of("BEGIN { $x = 1; }");
+	CHECK(in.compiled && in.names_match && !in.ringbuf && !in.lost && !in.dropped && !in.rodata);
+	in = internals_of("BEGIN { @x = 1; exit(); }");
+	CHECK(in.compiled && in.names_match && in.ringbuf == page && in.dropped);
+	/* a loop's events have no bound: the default */
+	in = internals_of("BEGIN { $i = 0; while ($i < 3) { printf(\"x\\n\"); $i++; } exit(); }");
+	CHECK(in.compiled && in.names_match && in.ringbuf == (1u << 20));
+	in = internals_of("BEGIN { for ($i : 0..3) { printf(\"x\\n\"); } exit(); }");
+	CHECK(in.compiled && in.names_match && in.ringbuf == (1u << 20));
+	/* a probe that fires any number of times: the default, and the config (its pid filter) */
+	in = internals_of("BEGIN { exit(); } tracepoint:syscalls:sys_enter_read { printf(\"r\\n\"); }");
+	CHECK(in.compiled && in.names_match && in.ringbuf == (1u << 20) && in.rodata);
+	/* more than a page of events from BEGIN: the next power of two */
+	char script[8192] = "BEGIN {";
+	for (int i = 0; i < 60; i++)
+		strcat(script, " printf(\"%d %d %d %d %d %d %d %d\\n\", 1, 2, 3, 4, 5, 6, 7, 8);");
+	strcat(script, " }");
+	in = internals_of(script);
+	CHECK(in.compiled && in.names_match && in.ringbuf == (page >= 8192 ? page : 8192u));
+	/* chunks agree */
+	setenv("SONDE_CG_CHUNK", "1", 1);
+	in = internals_of("BEGIN { printf(\"a\\n\"); } END { printf(\"b\\n\"); exit(); }");
+	CHECK(in.compiled && in.names_match && in.ringbuf == page && !in.dropped && !in.rodata);
+	in = internals_of("BEGIN { printf(\"a\\n\"); } tracepoint:syscalls:sys_enter_read { @ = count(); }");
+	CHECK(in.compiled && in.names_match && in.ringbuf == page && in.dropped && in.rodata);
+	unsetenv("SONDE_CG_CHUNK");
+}
+
 int main(void)
 {
 	libbpf_set_print(capture_libbpf);
@@ -962,6 +1039,7 @@ int main(void)
 	test_scripts();
 	test_line_info();
 	test_outputs();
+	test_internal_maps();
 	tp_format_cache_free();
 	if (failures)
 		fprintf(stderr, "test_codegen: %d failure(s)\n", failures);
