@@ -35,7 +35,8 @@ ringbuf_bytes() { # PID: max_entries of its BPF_MAP_TYPE_RINGBUF (27)
 }
 has_ringbuf() { [ -n "$(ringbuf_bytes "$1")" ]; }
 ringbuf_of_run() { # ENV...: start sonde, read its ring buffer's size, stop it
-	env "$@" "$SONDE" -q -c "sleep 30" -e 'interval:ms:50 { @n = count(); }' >/dev/null 2>"$TMP/rb.err" &
+	# (a script with no events has no ring buffer: objects_by_use.sh)
+	env "$@" "$SONDE" -q -c "sleep 30" -e 'interval:ms:50 { @n = count(); } interval:s:60 { printf("x\n"); }' >/dev/null 2>"$TMP/rb.err" &
 	local sonde=$! size=""
 	wait_until 30 has_ringbuf "$sonde"
 	size=$(ringbuf_bytes "$sonde")
