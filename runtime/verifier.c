@@ -72,9 +72,14 @@ static void note_failed_prog(const char *msg)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	bool shown = lb.verbose && (level != LIBBPF_DEBUG || lb.debug);
+	/* Only warnings are kept: a message neither shown nor kept is not
+	 * formatted (libbpf's debug lines cost ~60k instructions a load). */
+	if (!shown && level != LIBBPF_WARN)
+		return 0;
 	char msg[MESSAGE_BYTES];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (lb.verbose && (level != LIBBPF_DEBUG || lb.debug))
+	if (shown)
 		fputs(msg, stderr);
 	if (level != LIBBPF_WARN)
 		return 0;
