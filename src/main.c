@@ -595,6 +595,8 @@ static int list_probes(struct cli *cli)
 		.out = stdout,
 		.err = stderr,
 	};
+	/* a program's uprobe:*:fn and usdt:*:... match the files -p's process maps */
+	probe_set_target_pid(cli->rt.filter_pid);
 	int rc = list_run(&o);
 	source_free(src);
 	return rc;
