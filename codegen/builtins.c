@@ -427,7 +427,7 @@ LLVMValueRef cg_fn_delete(struct cg *cg, struct node *n)
 		cg_error(cg, n->loc, "internal error: delete without a map");
 		return cg_const(cg, 0);
 	}
-	return cg_map_delete_elem(cg, m, elem->args);
+	return cg_map_delete_elem_at(cg, m, elem->args, n->loc);
 }
 
 /* str(p [, n]): sema decided which memory p points into (n->as). */

@@ -311,6 +311,10 @@ void cg_probe_read_str(struct cg *cg, LLVMValueRef dst, uint32_t size, LLVMValue
 /* -k: when ret (the helper's result) is negative, an event reports the
  * helper and the error at the current statement; nothing without -k */
 void cg_check_read(struct cg *cg, LLVMValueRef ret, enum bpf_helper id);
+/* -k: when the i1 failed is true, an event reports helper failing with the
+ * i64 rc at loc (no line: the current statement); nothing without -k */
+void cg_report_helper_error(struct cg *cg, LLVMValueRef failed, LLVMValueRef rc, const char *helper,
+			    srcloc loc);
 /* For providers: the context record itself, and a member at its offset. */
 struct cg_ref cg_ctx_ref(struct cg *cg);
 
@@ -342,6 +346,10 @@ LLVMValueRef cg_map_update(struct cg *cg, LLVMValueRef map, LLVMValueRef key,
 LLVMValueRef cg_map_read(struct cg *cg, struct node *map_node);
 /* The value under `key`, or 0 / "" when absent (MAP_PLAIN). */
 LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueRef key);
+/* The same, for a read the script wrote at loc: with -k an absent key is
+ * reported there, as bpftrace's failed map_lookup_elem. */
+LLVMValueRef cg_map_read_key_at(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+				srcloc loc);
 /* bpf_map_update_elem(BPF_ANY) on m; a failure is counted (desc.h
  * SONDE_DROPPED_*), never silent. */
 void cg_map_update_counted(struct cg *cg, const struct map_info *m, LLVMValueRef key,
@@ -352,6 +360,9 @@ LLVMValueRef cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key); /
 /* delete(@m[keys]): every bucket of a hist/lhist key */
 /* 1 if the entry was there (always 1 for hist/lhist keys), as an i64 */
 LLVMValueRef cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *keys);
+/* The same for delete() at loc: with -k an absent key is reported there. */
+LLVMValueRef cg_map_delete_elem_at(struct cg *cg, const struct map_info *m, struct node *keys,
+				   srcloc loc);
 /* count/sum maps changed by ++, --, += or -=: add delta in place. */
 void cg_agg_add(struct cg *cg, const struct map_info *m, LLVMValueRef key, LLVMValueRef delta);
 typedef void (*cg_agg_modify_fn)(struct cg *cg, LLVMValueRef value_ptr, void *data);

@@ -629,7 +629,7 @@ static LLVMValueRef emit_incdec(struct cg *cg, struct node *n)
 			cg_agg_add(cg, m, key, delta);
 			return cg_const(cg, 0);
 		}
-		LLVMValueRef old = cg_map_read_key(cg, m, key);
+		LLVMValueRef old = cg_map_read_key_at(cg, m, key, n->loc);
 		LLVMValueRef new = cg_normalize(cg, LLVMBuildAdd(cg->b, old, delta, ""), m->value);
 		cg_map_write_key(cg, m, key, new, m->value);
 		return n->is_prefix ? new : old;

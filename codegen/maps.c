@@ -151,12 +151,20 @@ LLVMValueRef cg_map_delete(struct cg *cg, LLVMValueRef map, LLVMValueRef key)
  * lhist's 1002 buckets). */
 LLVMValueRef cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct node *keys)
 {
+	return cg_map_delete_elem_at(cg, m, keys, (srcloc){ 0 });
+}
+
+LLVMValueRef cg_map_delete_elem_at(struct cg *cg, const struct map_info *m, struct node *keys,
+				   srcloc loc)
+{
 	const struct desc_map *dm = cg_desc_map(cg, m);
 	const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
 	if (!agg || !agg->bucketed) {
 		LLVMValueRef rc = cg_map_delete(cg, cg_map_global(cg, m), cg_map_key(cg, m, keys, NULL));
-		return LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), ""),
-				     cg->i64, "");
+		LLVMValueRef ok = LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, 0), "");
+		if (loc.line > 0)
+			cg_report_helper_error(cg, LLVMBuildNot(cg->b, ok, ""), rc, "map_delete_elem", loc);
+		return LLVMBuildZExt(cg->b, ok, cg->i64, "");
 	}
 	int nb = agg->nbuckets(dm);
 	LLVMValueRef key = cg_map_key(cg, m, keys, cg_const(cg, 0));
@@ -181,6 +189,12 @@ LLVMValueRef cg_map_delete_elem(struct cg *cg, const struct map_info *m, struct 
 /* The value under `key`, or zero (an empty string...) when absent. */
 LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueRef key)
 {
+	return cg_map_read_key_at(cg, m, key, (srcloc){ 0 });
+}
+
+LLVMValueRef cg_map_read_key_at(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+				srcloc loc)
+{
 	const struct desc_map *dm = cg_desc_map(cg, m);
 	if (m->kind != MAP_PLAIN) {
 		const struct agg_desc *agg = agg_find(m->kind);
@@ -197,9 +211,16 @@ LLVMValueRef cg_map_read_key(struct cg *cg, const struct map_info *m, LLVMValueR
 		cg_zero(cg, result, cg_round8(dm->value_size));
 	}
 	LLVMValueRef p = cg_map_lookup(cg, cg_map_global(cg, m), key);
-	LLVMBasicBlockRef before = LLVMGetInsertBlock(cg->b);
 	LLVMBasicBlockRef found = cg_block(cg, "found"), done = cg_block(cg, "read_done");
-	LLVMBuildCondBr(cg->b, is_null(cg, p), done, found);
+	LLVMBasicBlockRef absent = cg_block(cg, "read_absent");
+	LLVMBuildCondBr(cg->b, is_null(cg, p), absent, found);
+	/* bpftrace reports a missing key as map_lookup_elem failing with 0 */
+	LLVMPositionBuilderAtEnd(cg->b, absent);
+	if (loc.line > 0)
+		cg_report_helper_error(cg, LLVMConstInt(LLVMInt1TypeInContext(cg->ctx), 1, false),
+				       cg_const(cg, 0), "map_lookup_elem", loc);
+	LLVMBasicBlockRef before = LLVMGetInsertBlock(cg->b);
+	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, found);
 	LLVMValueRef v = NULL;
 	if (scalar)
@@ -224,7 +245,7 @@ LLVMValueRef cg_map_read(struct cg *cg, struct node *map_node)
 		cg_error(cg, map_node->loc, "internal error: unresolved map %s", map_node->name);
 		return cg_const(cg, 0);
 	}
-	return cg_map_read_key(cg, m, cg_map_key(cg, m, map_node->args, NULL));
+	return cg_map_read_key_at(cg, m, cg_map_key(cg, m, map_node->args, NULL), map_node->loc);
 }
 
 /* Add one to the u64 at `index` (i32) of per-CPU array `array`. */

@@ -59,18 +59,18 @@ static const char *read_helper_name(enum bpf_helper id)
 	}
 }
 
-/* A PF_HELPER_ERROR entry of the description for this read: the
- * helper's name, the statement's location and line, an int64 error. */
-static int helper_error_format(struct cg *cg, enum bpf_helper id)
+/* A PF_HELPER_ERROR entry of the description: the helper's name, the
+ * location and its source line, an int64 error. */
+static int helper_error_format(struct cg *cg, const char *helper, srcloc loc)
 {
 	struct desc *d = cg->desc;
 	d->printfs = xrealloc(d->printfs, sizeof(*d->printfs) * ((size_t)d->nprintfs + 1));
 	struct desc_printf *pf = &d->printfs[d->nprintfs];
 	memset(pf, 0, sizeof(*pf));
 	const struct type *err = type_int(8, true);
-	pf->fmt = xstrdup(read_helper_name(id));
+	pf->fmt = xstrdup(helper);
 	pf->args = type_tuple(d->types, &err, 1);
-	pf->loc = cg->cur_loc;
+	pf->loc = loc;
 	pf->action = PF_HELPER_ERROR;
 	size_t len = 0;
 	const char *line = cg->diag && cg->diag->src ? source_line(cg->diag->src, pf->loc.line, &len) : NULL;
@@ -78,21 +78,30 @@ static int helper_error_format(struct cg *cg, enum bpf_helper id)
 	return d->nprintfs++;
 }
 
-void cg_check_read(struct cg *cg, LLVMValueRef ret, enum bpf_helper id)
+void cg_report_helper_error(struct cg *cg, LLVMValueRef failed, LLVMValueRef rc, const char *helper,
+			    srcloc loc)
 {
-	if (!cg->helper_errors || !ret)
+	if (!cg->helper_errors || !failed)
 		return;
-	int index = helper_error_format(cg, id);
-	LLVMBasicBlockRef report = cg_block(cg, "read_failed"), done = cg_block(cg, "read_ok");
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, ret, cg_const(cg, 0), ""), report, done);
+	int index = helper_error_format(cg, helper, loc.line > 0 ? loc : cg->cur_loc);
+	LLVMBasicBlockRef report = cg_block(cg, "helper_failed"), done = cg_block(cg, "helper_ok");
+	LLVMBuildCondBr(cg->b, failed, report, done);
 	LLVMPositionBuilderAtEnd(cg->b, report);
 	uint32_t size = (uint32_t)sizeof(struct event_hdr) + 8;
 	LLVMValueRef rec = cg_temp(cg, size);
 	cg_event_header(cg, rec, EV_PRINTF, (uint32_t)index);
-	LLVMSetAlignment(LLVMBuildStore(cg->b, ret, cg_ptr_add(cg, rec, sizeof(struct event_hdr))), 8);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, rc, cg_ptr_add(cg, rec, sizeof(struct event_hdr))), 8);
 	cg_event_output(cg, rec, size);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+void cg_check_read(struct cg *cg, LLVMValueRef ret, enum bpf_helper id)
+{
+	if (!cg->helper_errors || !ret)
+		return;
+	cg_report_helper_error(cg, LLVMBuildICmp(cg->b, LLVMIntSLT, ret, cg_const(cg, 0), ""), ret,
+			       read_helper_name(id), (srcloc){ 0 });
 }
 
 static bool is_read_by_helper(enum cg_ref_kind k)

@@ -90,7 +90,7 @@ static void assign_map(struct cg *cg, struct node *n)
 		return;
 	const struct type *t = rhs->type;
 	if (n->op != OP_NONE) {
-		LLVMValueRef old = cg_map_read_key(cg, m, key);
+		LLVMValueRef old = cg_map_read_key_at(cg, m, key, lhs->loc);
 		v = compound(cg, n, old, v, m->value, rhs->type);
 		t = m->value;
 	}

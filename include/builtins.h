@@ -50,8 +50,13 @@ struct agg_result {
 	uint64_t *buckets;  /* hist, lhist: counts per bucket (owned by the reader);
 			     * tseries: each bucket's value */
 	int nbuckets;
-	uint64_t *epochs;   /* tseries: each bucket's epoch, 0 = never used (owned by the reader) */
+	uint64_t *epochs;   /* tseries: each bucket's epoch, AGG_NO_EPOCH = no record in the map
+			     * (owned by the reader) */
 };
+
+/* a tseries bucket the map has no record of (epoch 0 is a record whose
+ * value was never written: bpftrace shows it as 0 at time 0) */
+#define AGG_NO_EPOCH UINT64_MAX
 
 struct agg_desc {
 	enum map_kind kind;

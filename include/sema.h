@@ -126,6 +126,10 @@ const struct type *sema_lazy_struct(struct sema *s, const char *name);
 bool sema_report_wrong_probe(struct sema *s, struct node *n, const char *what);
 const char *sema_probe_name(const struct prog_group *g); /* "tracepoint", "BEGIN" */
 
+/* The call being checked never returns: what follows it in its block is
+ * unreachable (exit()). */
+void sema_ends_action(struct sema *s);
+
 /* Argument checks for function hooks; each reports its own error. */
 int sema_count_args(const struct node *call);
 struct node *sema_arg(struct node *call, int i);

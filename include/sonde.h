@@ -56,7 +56,7 @@ struct compile_options {
 	const regex_t *probe_filter;
 	bool no_warnings;           /* --no-warnings */
 	bool unsafe;                /* --unsafe: allow signal() */
-	bool helper_errors;         /* -k (-kk): warn when a probe_read helper fails */
+	bool helper_errors;         /* -k (-kk): warn when a probe_read, a map lookup or delete fails */
 	/* the settings from the environment (NULL: none); the script's config
 	 * block is added to it, so the caller sees the run-time ones */
 	struct sonde_config *config;

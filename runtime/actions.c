@@ -115,14 +115,17 @@ static void do_join(struct rt_output *o, const struct desc_printf *pf, const uns
 }
 
 /* -k: "Failed to probe_read_user_str: Bad address (-14)" at the
- * statement, with its line, as bpftrace's runtime warning */
+ * statement, with its line, as bpftrace's runtime warning; a helper that
+ * failed without an error (map_lookup_elem: no such key) says the number
+ * alone, "Failed to map_lookup_elem: 0", as bpftrace 0.17. */
 static void helper_error(struct rt_output *o, const struct desc_printf *pf, const void *payload,
 			 size_t size, const char *file)
 {
 	int64_t err = 0;
 	if (size >= sizeof(err))
 		memcpy(&err, payload, sizeof(err));
-	char *text = xasprintf("Failed to %s: %s (%lld)", pf->fmt, strerror((int)-err), (long long)err);
+	char *text = err < 0 ? xasprintf("Failed to %s: %s (%lld)", pf->fmt, strerror((int)-err), (long long)err)
+			     : xasprintf("Failed to %s: %lld", pf->fmt, (long long)err);
 	o->ops->located(o, RT_NOTICE_WARNING, file, pf->loc.line, pf->loc.col, pf->loc.end_line,
 			pf->loc.end_col, text, strlen(text));
 	if (o->ops->context && pf->line)

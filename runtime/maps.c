@@ -122,8 +122,11 @@ static void group_buckets(const struct desc_map *m, struct raw_bucket *raw, int 
 			e->agg.buckets = xcalloc((size_t)nb, sizeof(uint64_t));
 			e->agg.nbuckets = nb;
 			e->agg.is_unsigned = true;
-			if (series)
+			if (series) {
 				e->agg.epochs = xcalloc((size_t)nb, sizeof(uint64_t));
+				for (int b = 0; b < nb; b++)
+					e->agg.epochs[b] = AGG_NO_EPOCH;
+			}
 		}
 		uint64_t bucket = load_u64(raw[i].key + at);
 		if (bucket >= (uint64_t)nb)

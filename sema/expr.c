@@ -465,22 +465,38 @@ static const struct type *merge_branches(struct sema *s, struct node *n, const s
 	return t;
 }
 
+/* Both branches of a ?: or if-expression end the block (s->ends), or it
+ * goes on after them; then is checked by check, else is what it returns. */
+static const struct type *branch_ends(struct sema *s, bool *ends,
+				      const struct type *(*check)(struct sema *, struct node *),
+				      struct node *branch)
+{
+	s->ends = false;
+	const struct type *t = check(s, branch);
+	*ends = *ends && s->ends;
+	return t;
+}
+
 static const struct type *check_ternary(struct sema *s, struct node *n)
 {
 	check_ternary_condition(s, n);
-	const struct type *a = sema_expr(s, n->then);
-	if (!n->els)
+	bool ends = true;
+	const struct type *a = branch_ends(s, &ends, sema_expr, n->then);
+	if (!n->els) {
+		s->ends = false;
 		return sema_fail(s, n->loc, "an 'if' without 'else' has no value; add an else branch "
 				 "(if c { a } else { b })");
-	return merge_branches(s, n, a, sema_expr(s, n->els));
+	}
+	const struct type *b = branch_ends(s, &ends, sema_expr, n->els);
+	s->ends = ends;
+	return merge_branches(s, n, a, b);
 }
 
 /* { stmts; value } where a value is wanted. */
 static const struct type *check_block_expr(struct sema *s, struct node *n, bool discarded)
 {
 	int mark = sema_scope_enter(s);
-	for (struct node *st = n->body; st; st = st->next)
-		sema_stmt(s, st);
+	sema_stmt_list(s, n->body);
 	const struct type *t;
 	if (n->lhs)
 		t = discarded ? sema_discarded(s, n->lhs) : sema_expr(s, n->lhs);
@@ -504,8 +520,10 @@ const struct type *sema_discarded(struct sema *s, struct node *n)
 	}
 	case N_TERNARY: {
 		check_ternary_condition(s, n);
-		const struct type *a = sema_discarded(s, n->then);
-		const struct type *b = n->els ? sema_discarded(s, n->els) : type_void();
+		bool ends = n->els != NULL;
+		const struct type *a = branch_ends(s, &ends, sema_discarded, n->then);
+		const struct type *b = n->els ? branch_ends(s, &ends, sema_discarded, n->els) : type_void();
+		s->ends = ends;
 		if (type_is(a, TY_VOID) || type_is(b, TY_VOID))
 			return set_type(n, type_void());
 		return set_type(n, merge_branches(s, n, a, b));

@@ -348,24 +348,32 @@ void sema_stmt(struct sema *s, struct node *n)
 	case N_ASSIGN:
 		check_assign(s, n);
 		break;
-	case N_IF:
+	case N_IF: {
 		n->type = type_none();
 		check_condition(s, n->cond, "an if condition");
+		s->ends = false;
 		sema_stmt(s, n->then);
+		bool then_ends = s->ends;
+		s->ends = false;
 		if (n->els)
 			sema_stmt(s, n->els);
+		s->ends = n->els && then_ends && s->ends;
 		break;
+	}
 	case N_BLOCK: {
 		n->type = type_none();
 		int mark = sema_scope_enter(s);
-		for (struct node *st = n->body; st; st = st->next)
-			sema_stmt(s, st);
+		sema_stmt_list(s, n->body);
 		sema_scope_leave(s, mark);
 		break;
 	}
-	case N_LET: case N_WHILE: case N_UNROLL: case N_FOR: case N_BREAK: case N_CONTINUE:
-	case N_RETURN:
+	case N_LET: case N_WHILE: case N_UNROLL: case N_FOR:
 		sema_flow_stmt(s, n);
+		s->ends = false; /* a jump in a loop's body ends the loop, not the block */
+		break;
+	case N_BREAK: case N_CONTINUE: case N_RETURN:
+		sema_flow_stmt(s, n);
+		s->ends = true;
 		break;
 	default:
 		/* A bare expression where a statement was expected. */
@@ -375,6 +383,24 @@ void sema_stmt(struct sema *s, struct node *n)
 			sema_expr(s, n);
 		break;
 	}
+}
+
+void sema_stmt_list(struct sema *s, struct node *first)
+{
+	bool ends = false;
+	for (struct node *st = first; st; st = st->next) {
+		s->ends = false;
+		sema_stmt(s, st);
+		if (s->ends && !ends && st->next)
+			sema_warn(s, st->next->loc, "Unreachable statement.");
+		ends = ends || s->ends;
+	}
+	s->ends = ends;
+}
+
+void sema_ends_action(struct sema *s)
+{
+	s->ends = true;
 }
 
 /* ---- driver ------------------------------------------------------------ */

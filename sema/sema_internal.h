@@ -66,6 +66,7 @@ struct sema {
 	const struct sema_options *opt;
 	bool quiet;
 	bool in_stmt_call;     /* sema_call(): the call being checked is a statement */
+	bool ends;             /* the statement just checked always ends its block (exit, return...) */
 	int changes;           /* decisions made in the current run */
 	uint32_t max_strlen;
 
@@ -102,6 +103,11 @@ struct sema {
 /* sema.c */
 void sema_err(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sema_stmt(struct sema *s, struct node *n);
+/* The statements of a block, in order: the first one after a statement
+ * that always ends the block (exit(), return, break, continue, an if whose
+ * branches all do) is warned about as unreachable; s->ends tells whether
+ * the block itself always ends. */
+void sema_stmt_list(struct sema *s, struct node *first);
 const struct type *sema_var_read(struct sema *s, struct node *n);
 const struct type *sema_var_address(struct sema *s, struct node *n);
 struct var_info *sema_var_create(struct sema *s, const char *name);

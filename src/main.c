@@ -86,7 +86,8 @@ static void usage(FILE *out)
 	      "                     runs it without compiling\n"
 	      "    --unsafe         allow functions that act on the system (signal)\n"
 	      "    -k               warn, with the script's location, when a probe_read\n"
-	      "                     helper fails (-kk, bpftrace 0.17's spelling, too)\n"
+	      "                     helper fails, a map read finds no key or delete()\n"
+	      "                     finds nothing (-kk, bpftrace 0.17's spelling, too)\n"
 	      "    --usdt-file-activation\n"
 	      "                     accepted for bpftrace's sake: USDT semaphores are always\n"
 	      "                     set, by the kernel, in every process that maps the binary\n"
@@ -594,6 +595,8 @@ static int list_probes(struct cli *cli)
 		.out = stdout,
 		.err = stderr,
 	};
+	/* a program's uprobe:*:fn and usdt:*:... match the files -p's process maps */
+	probe_set_target_pid(cli->rt.filter_pid);
 	int rc = list_run(&o);
 	source_free(src);
 	return rc;

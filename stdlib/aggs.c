@@ -469,7 +469,7 @@ static struct rt_value *decode_tseries(struct rt_arena *a, const struct desc_map
 		return v;
 	uint64_t start = last + 1 >= n ? last + 1 - n : 0, first = last;
 	for (int b = 0; b < r->nbuckets; b++)
-		if (r->epochs[b] >= start && r->epochs[b] && r->epochs[b] < first)
+		if (r->epochs[b] != AGG_NO_EPOCH && r->epochs[b] >= start && r->epochs[b] < first)
 			first = r->epochs[b];
 	v->n = (int)(last - first + 1);
 	v->points = rt_arena_alloc(a, sizeof(*v->points) * (size_t)v->n);
@@ -479,7 +479,9 @@ static struct rt_value *decode_tseries(struct rt_arena *a, const struct desc_map
 		uint64_t b = e % (uint64_t)r->nbuckets;
 		pt->time_ns = (int64_t)(e * interval) - offset;
 		pt->present = r->epochs[b] == e;
-		pt->value = pt->present ? (int64_t)r->buckets[b] : 0;
+		/* epoch 0: a record never written (bpftrace: value 0); only a
+		 * clock set by hand (BPFTRACE_DUMMY_TS_MAP) is ever at time 0 */
+		pt->value = pt->present && e ? (int64_t)r->buckets[b] : 0;
 	}
 	return v;
 }

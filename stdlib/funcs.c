@@ -47,6 +47,7 @@ static const struct type *check_exit(struct sema *s, struct node *call)
 {
 	if (call->args)
 		sema_arg_integer(s, call, 0, false);
+	sema_ends_action(s);
 	return type_none();
 }
 

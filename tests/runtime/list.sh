@@ -191,5 +191,11 @@ run_sonde -l -p 2147483647 'interval:*'
 expect_eq "-p of a process that does not exist" "1 sonde: -p: there is no process 2147483647" "$RC $ERR"
 run_sonde -l -p $$ 't:raw_syscalls:sys_enter'
 expect_eq "-p with a kernel pattern" "0 tracepoint:raw_syscalls:sys_enter" "$RC $OUT"
+# the program's uprobes: '*' as the binary means the files the -p process maps
+sleep 60 &
+SLEEPER=$!
+run_sonde -l -e 'uretprobe:*:clock_nanosleep { exit(); }' --pid $SLEEPER
+kill $SLEEPER
+expect_match "-l -e with a binary wildcard and --pid" '^0 uretprobe:/[^ ]*libc[^ ]*:clock_nanosleep$' "$RC $OUT"
 
 finish
