@@ -274,21 +274,6 @@ static const char *literal_string(struct sema *s, struct node *n)
 	return arg->str;
 }
 
-/* The call n is the constant v from here on. */
-static const struct type *become_literal(struct sema *s, struct node *n, enum node_kind kind,
-					 uint64_t v)
-{
-	ast_free_node(n->args);
-	n->args = NULL;
-	free(n->name);
-	n->name = NULL;
-	n->func = NULL;
-	n->kind = kind;
-	n->ival = v;
-	n->is_unsigned = kind == N_INT;
-	return sema_expr(s, n);
-}
-
 int stdlib_pton(const char *text, unsigned char out[16])
 {
 	if (strchr(text, '.'))
@@ -332,7 +317,7 @@ const struct type *stdlib_check_cgroupid(struct sema *s, struct node *n)
 		return sema_fail(s, n->args->loc, "cgroupid(): '%s' is not in a cgroup v2 file system", path);
 	uint64_t id;
 	memcpy(&id, h.fh.f_handle, sizeof(id));
-	return become_literal(s, n, N_INT, id);
+	return sema_replace_call_literal(s, n, N_INT, id);
 }
 
 /* is_integer(e) and the others: a question about e's type, answered at
@@ -368,7 +353,7 @@ const struct type *stdlib_check_type_test(struct sema *s, struct node *n)
 		return t;
 	for (size_t i = 0; i < sizeof(type_tests) / sizeof(type_tests[0]); i++)
 		if (strcmp(type_tests[i].name, n->name) == 0)
-			return become_literal(s, n, N_BOOL, type_tests[i].test(n->args));
+			return sema_replace_call_literal(s, n, N_BOOL, type_tests[i].test(n->args));
 	return sema_fail(s, n->loc, "internal error: no type test '%s'", n->name);
 }
 
