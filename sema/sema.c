@@ -350,6 +350,11 @@ void sema_stmt(struct sema *s, struct node *n)
 		break;
 	case N_IF:
 		n->type = type_none();
+		if (sema_is_comptime_branch(n)) {
+			if (sema_comptime_choose(s, n))
+				sema_stmt(s, n);
+			break;
+		}
 		check_condition(s, n->cond, "an if condition");
 		sema_stmt(s, n->then);
 		if (n->els)

@@ -54,15 +54,28 @@ const char *stdlib_probetype_name(const struct probe_provider *p)
 	return p->type == PT_BEGIN || p->type == PT_END ? "special" : p->name;
 }
 
+/* probetype: a string literal when every attach point of the probe has the
+ * same type (so `if comptime (probetype == "uprobe")` can choose a branch),
+ * else read at run time from the program's probe. */
 const struct type *stdlib_var_probetype(struct sema *s, struct node *n)
 {
-	(void)n;
 	size_t longest = 0;
+	const char *one = NULL;
+	bool same = sema_ntargets(s) > 0;
 	for (int i = 0; i < sema_ntargets(s); i++) {
 		const struct prog_group *g = sema_target(s, i);
-		size_t len = g->prov ? strlen(stdlib_probetype_name(g->prov)) : 0;
+		const char *name = g->prov ? stdlib_probetype_name(g->prov) : "";
+		size_t len = strlen(name);
 		if (len > longest)
 			longest = len;
+		same = same && (!one || strcmp(one, name) == 0);
+		one = name;
+	}
+	if (same && *one) {
+		sema_replace_call(n, N_STR);
+		n->str = xstrdup(one);
+		n->str_len = strlen(one);
+		return sema_expr(s, n);
 	}
 	return type_str(sema_types(s), (uint32_t)longest + 1);
 }
