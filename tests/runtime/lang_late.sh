@@ -33,4 +33,19 @@ BEGIN { \$x = 1; if comptime (\$x > 1) { print(1); } }
 run_sonde -e 'BEGIN { if comptime (1) { @x = 1; } else { @x = 1 +; } }'
 expect_eq "the untaken branch is still parsed" 1 "$RC"
 
+# ---- a positional parameter as a whole attach point ----
+run_sonde -q -e '$1 { printf("hello %s\n", probe); exit(); }' i:ms:1
+expect_eq "\$1 as the whole attach point" "hello interval:ms:1" "$(grep -v '^$' <<<"$OUT")"
+run_sonde -q -e '$1, $2 { printf("%s\n", probe); }' BEGIN END
+expect_eq "\$1, \$2: two whole attach points" "BEGIN
+END" "$(grep -v '^$' <<<"$OUT")"
+run_sonde -q -c "/bin/true" -e '$1 /pid == cpid/ { printf("%s\n", probe); exit(); }' tracepoint:syscalls:sys_enter_execve
+expect_eq "\$1 naming a tracepoint" "tracepoint:syscalls:sys_enter_execve" "$(grep -v '^$' <<<"$OUT")"
+run_sonde -e '$1 { exit(); }'
+expect_eq "\$1 as the attach point, not given" "1 stdin:1:1: error: positional parameter \$1 is not set (no parameters follow the program)
+\$1 { exit(); }
+^~" "$RC $ERR"
+run_sonde -e '$1 { exit(); }' tracepoint:nosuch:thing
+expect_eq "\$1 naming no tracepoint: the error at \$1" "1 stdin:1:1: error: tracepoint 'nosuch:thing' not found" "$RC $(head -1 <<<"$ERR")"
+
 finish
