@@ -48,4 +48,33 @@ expect_eq "\$1 as the attach point, not given" "1 stdin:1:1: error: positional p
 run_sonde -e '$1 { exit(); }' tracepoint:nosuch:thing
 expect_eq "\$1 naming no tracepoint: the error at \$1" "1 stdin:1:1: error: tracepoint 'nosuch:thing' not found" "$RC $(head -1 <<<"$ERR")"
 
+# ---- socket_cookie in a rawtracepoint (loaded as tp_btf) ----
+# loopback TCP traffic of our own: tcp_probe fires as segments arrive
+# tcp_chat PID: one loopback connection exchanging small segments until
+# process PID is gone (10 s at most)
+tcp_chat() {
+	python3 -c 'import os, socket, sys, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+s = socket.socket(); s.connect(l.getsockname()); c, _ = l.accept()
+end = time.time() + 10
+while os.path.exists("/proc/" + sys.argv[1]) and time.time() < end:
+    s.send(b"ping"); c.recv(4); c.send(b"pong"); s.recv(4); time.sleep(0.01)' "$1"
+}
+if ! command -v python3 >/dev/null; then
+	skip "socket_cookie: python3 (the TCP traffic) is not installed"
+else
+	timeout -s INT 60 "$SONDE" -e 'rawtracepoint:tcp_probe { @c[socket_cookie(args.sk)] = count(); @n = count();
+		if (@n == 10) { exit(); } } interval:s:10 { exit(); }' >"$TMP/cookie.out" 2>"$TMP/cookie.err" &
+	SPID=$!
+	wait_until 20 file_has "$TMP/cookie.out" '^Attaching'
+	tcp_chat $SPID
+	wait $SPID
+	RC=$?
+	# two sockets talk: at most two cookies (and at least one), each a
+	# positive number; @n reached 10
+	cookies=$(grep -cE '^@c\[[1-9][0-9]*\]: [0-9]+$' "$TMP/cookie.out")
+	expect_eq "socket_cookie(args.sk) in rawtracepoint:tcp_probe" "0 yes @n: 10" \
+		"$RC $([ "$cookies" -ge 1 ] && [ "$cookies" -le 2 ] && echo yes || cat "$TMP/cookie.out" "$TMP/cookie.err") $(grep '^@n' "$TMP/cookie.out")"
+fi
+
 finish
