@@ -92,6 +92,9 @@ const struct type *sema_expr(struct sema *s, struct node *n);
 /* Types n whose value is dropped (a statement's expression): calls of
  * functions without a value are allowed; type_void() when n has none. */
 const struct type *sema_discarded(struct sema *s, struct node *n);
+/* A skboutput(path, ..., offset) call: its id (the index of the desc's
+ * entry; sema's runs start the list afresh). */
+int sema_add_skboutput(struct sema *s, const char *path, uint64_t offset);
 /* Check hooks that answer while compiling, or stand for other code, turn
  * the call (or builtin) n into a node of `kind` in place: its arguments
  * are freed (unlink first those the new node reuses) and its name and

@@ -441,6 +441,9 @@ static void sema_state_free(struct sema *s)
 		sema_printf_free(&s->printfs[i]);
 	free(s->printfs);
 	free(s->values);
+	for (int i = 0; i < s->nskbouts; i++)
+		free(s->skbouts[i].path);
+	free(s->skbouts);
 	free(s->unsupported);
 	free(s->scope);
 }
@@ -466,6 +469,13 @@ static struct desc *build_desc(struct sema *s)
 	desc->lost_name = xstrdup("lost");
 	desc->dropped_name = xstrdup("dropped");
 	desc->ringbuf_size = SEMA_RINGBUF_SIZE;
+	if (s->nskbouts) {
+		desc->skbouts = s->skbouts;
+		desc->nskbouts = s->nskbouts;
+		desc->skb_perf_name = xstrdup("skb_output");
+		s->skbouts = NULL;
+		s->nskbouts = 0;
+	}
 	desc->deps.max_strlen = s->max_strlen;
 	return desc;
 }

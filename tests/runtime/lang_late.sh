@@ -50,31 +50,81 @@ expect_eq "\$1 naming no tracepoint: the error at \$1" "1 stdin:1:1: error: trac
 
 # ---- socket_cookie in a rawtracepoint (loaded as tp_btf) ----
 # loopback TCP traffic of our own: tcp_probe fires as segments arrive
-# tcp_chat PID: one loopback connection exchanging small segments until
-# process PID is gone (10 s at most)
+# tcp_chat PID PORT: one loopback connection to PORT exchanging small
+# segments until process PID is gone (10 s at most)
 tcp_chat() {
 	python3 -c 'import os, socket, sys, time
-l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", int(sys.argv[2]))); l.listen(1)
 s = socket.socket(); s.connect(l.getsockname()); c, _ = l.accept()
 end = time.time() + 10
 while os.path.exists("/proc/" + sys.argv[1]) and time.time() < end:
-    s.send(b"ping"); c.recv(4); c.send(b"pong"); s.recv(4); time.sleep(0.01)' "$1"
+    s.send(b"ping"); c.recv(4); c.send(b"pong"); s.recv(4); time.sleep(0.01)' "$1" "$2"
 }
 if ! command -v python3 >/dev/null; then
 	skip "socket_cookie: python3 (the TCP traffic) is not installed"
 else
-	timeout -s INT 60 "$SONDE" -e 'rawtracepoint:tcp_probe { @c[socket_cookie(args.sk)] = count(); @n = count();
-		if (@n == 10) { exit(); } } interval:s:10 { exit(); }' >"$TMP/cookie.out" 2>"$TMP/cookie.err" &
+	# only the accepted socket (local port PORT): one socket, one cookie,
+	# whatever other TCP traffic the machine has
+	PORT=$((40000 + RANDOM % 10000))
+	timeout -s INT 60 "$SONDE" -e 'rawtracepoint:tcp_probe /args.sk->__sk_common.skc_num == '$PORT'/ {
+		@c[socket_cookie(args.sk)] = count(); @n = count(); if (@n >= 10) { exit(); } }
+		interval:s:10 { exit(); }' >"$TMP/cookie.out" 2>"$TMP/cookie.err" &
 	SPID=$!
 	wait_until 20 file_has "$TMP/cookie.out" '^Attaching'
-	tcp_chat $SPID
+	tcp_chat $SPID $PORT
 	wait $SPID
 	RC=$?
-	# two sockets talk: at most two cookies (and at least one), each a
-	# positive number; @n reached 10
-	cookies=$(grep -cE '^@c\[[1-9][0-9]*\]: [0-9]+$' "$TMP/cookie.out")
-	expect_eq "socket_cookie(args.sk) in rawtracepoint:tcp_probe" "0 yes @n: 10" \
-		"$RC $([ "$cookies" -ge 1 ] && [ "$cookies" -le 2 ] && echo yes || cat "$TMP/cookie.out" "$TMP/cookie.err") $(grep '^@n' "$TMP/cookie.out")"
+	# one cookie, a positive number, seen at least 10 times
+	expect_match "socket_cookie(args.sk) in rawtracepoint:tcp_probe" '^0 @c\[[1-9][0-9]*\]: 1[0-9]$' \
+		"$RC $(grep '^@c' "$TMP/cookie.out")"
 fi
+
+# ---- skboutput in a rawtracepoint: a pcap file of our own UDP datagrams ----
+# net_dev_queue sees each packet leaving lo with its 14-byte link header:
+# offset 14 leaves the IP packet (the RAW link type).
+udp_send() {
+	python3 -c 'import os, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.time() + 10
+while os.path.exists("/proc/" + sys.argv[1]) and time.time() < end:
+    s.sendto(b"sonde-skboutput-probe", ("127.0.0.1", 9)); time.sleep(0.01)' "$1"
+}
+# pcap_check FILE: the file header, then "ipv4 udp payload" for the first
+# record holding our datagram, and whether every record's timestamp is
+# within a minute of now
+pcap_check() {
+	python3 -c 'import struct, sys, time
+d = open(sys.argv[1], "rb").read()
+magic, vmaj, vmin, zone, sigfigs, snap, link = struct.unpack("<IHHiIII", d[:24])
+print("%x %d.%d %d %d %d %d" % (magic, vmaj, vmin, zone, sigfigs, snap, link))
+at, found, recent = 24, "none", True
+while at + 16 <= len(d):
+    sec, usec, cap, length = struct.unpack("<IIII", d[at:at + 16])
+    pkt = d[at + 16:at + 16 + cap]
+    recent = recent and abs(sec + usec / 1e6 - time.time()) < 60 and cap == length
+    if found == "none" and b"sonde-skboutput-probe" in pkt:
+        found = "ipv4=%d udp=%d dport=%d" % (pkt[0] >> 4, pkt[9], struct.unpack(">H", pkt[22:24])[0])
+    at += 16 + cap
+print(found, "recent" if recent else "OLD", "whole" if at == len(d) else "TRUNCATED")' "$1"
+}
+if ! command -v python3 >/dev/null; then
+	skip "skboutput: python3 (the traffic and the pcap reader) is not installed"
+else
+	timeout -s INT 60 "$SONDE" -e 'rawtracepoint:net_dev_queue {
+		$r = skboutput("'"$TMP/lo.pcap"'", (struct sk_buff *)arg0, ((struct sk_buff *)arg0)->len, 14);
+		if ($r == 0) { @sent = count(); } if (@sent >= 40) { exit(); } } interval:s:10 { exit(); }' \
+		>"$TMP/skb.out" 2>"$TMP/skb.err" &
+	SPID=$!
+	wait_until 20 file_has "$TMP/skb.out" '^Attaching'
+	udp_send $SPID
+	wait $SPID
+	expect_match "skboutput: 40 packets sent to user space" '^0 @sent: [4-9][0-9]$' "$? $(grep '^@sent' "$TMP/skb.out")"
+	expect_eq "skboutput: the pcap file read back (RAW link type, our datagram at offset 14)" \
+		"a1b2c3d4 2.4 0 0 65535 101
+ipv4=4 udp=17 dport=9 recent whole" "$(pcap_check "$TMP/lo.pcap" 2>&1)"
+fi
+run_sonde -e 'rawtracepoint:net_dev_queue { skboutput("x.pcap", (struct sk_buff *)arg0, 10, arg1); }'
+expect_eq "skboutput: the offset must be known while compiling" "1 stdin:1:79: error: skboutput() expects a non-negative integer literal (the offset) as argument 4" "$RC $(head -1 <<<"$ERR")"
 
 finish
