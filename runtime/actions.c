@@ -122,6 +122,10 @@ static void helper_error(struct rt_output *o, const struct desc_printf *pf, cons
 	int64_t err = 0;
 	if (size >= sizeof(err))
 		memcpy(&err, payload, sizeof(err));
+	if (o->ops->helper_error) {
+		o->ops->helper_error(o, pf->fmt, err, file, pf->loc.line, pf->loc.col);
+		return;
+	}
 	char *text = xasprintf("Failed to %s: %s (%lld)", pf->fmt, strerror((int)-err), (long long)err);
 	o->ops->located(o, RT_NOTICE_WARNING, file, pf->loc.line, pf->loc.col, pf->loc.end_line,
 			pf->loc.end_col, text, strlen(text));

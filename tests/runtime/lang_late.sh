@@ -127,4 +127,10 @@ fi
 run_sonde -e 'rawtracepoint:net_dev_queue { skboutput("x.pcap", (struct sk_buff *)arg0, 10, arg1); }'
 expect_eq "skboutput: the offset must be known while compiling" "1 stdin:1:79: error: skboutput() expects a non-negative integer literal (the offset) as argument 4" "$RC $(head -1 <<<"$ERR")"
 
+# ---- -k: a failed read as JSON's helper_error, at the expression read ----
+run_sonde -k -q -f json -e 'struct foo {int a;}; BEGIN { $t = uptr((struct foo *)8)->a; exit(); }'
+expect_eq "-k -f json: the helper_error record" '{"type": "helper_error", "msg": "Bad address", "helper": "probe_read_user", "retcode": -14, "filename": "stdin", "line": 1, "col": 35}' "$(sed '/^$/d' <<<"$OUT")"
+run_sonde -k -q -e 'struct foo {int a;}; BEGIN { $t = uptr((struct foo *)8)->a; exit(); }'
+expect_eq "-k: a member read fails at the pointer it reads through" "stdin:1:35-56: WARNING: Failed to probe_read_user: Bad address (-14)" "$(head -1 <<<"$ERR")"
+
 finish
