@@ -562,8 +562,7 @@ static void handle_printf(struct run *r, uint32_t id, const char *payload, size_
 	if (pf->action == PF_SYSTEM && stop_requested)
 		return; /* after Ctrl-C no more commands are started (each takes milliseconds) */
 	if (pf->action != PF_PRINTF) {
-		const char *file = r->o->src && r->o->src->name ? r->o->src->name : "stdin";
-		rt_printf_action(&r->sink, pf, payload, size, file, r->o->no_warnings);
+		rt_printf_action(&r->sink, pf, payload, size, r->o->src, r->o->no_warnings);
 		return;
 	}
 	FILE *f = open_memstream(&r->printf_buf, &r->printf_cap);

@@ -133,4 +133,22 @@ expect_eq "-k -f json: the helper_error record" '{"type": "helper_error", "msg":
 run_sonde -k -q -e 'struct foo {int a;}; BEGIN { $t = uptr((struct foo *)8)->a; exit(); }'
 expect_eq "-k: a member read fails at the pointer it reads through" "stdin:1:35-56: WARNING: Failed to probe_read_user: Bad address (-14)" "$(head -1 <<<"$ERR")"
 
+# ---- run-time errorf/warnf/-k from imported code name the imported file ----
+IMP=$TMP/imp
+mkdir -p "$IMP"
+chmod 755 "$TMP" "$IMP"
+printf '// helpers\nmacro boom(x) {\n  errorf("boom %%d", x);\n  x\n}\nBEGIN { warnf("from lib"); }\nstruct foo { int a; };\n' >"$IMP/lib.bt"
+printf 'import "lib.bt";\nBEGIN {\n  $v = boom(3);\n  $t = uptr((struct foo *)8)->a;\n  exit();\n}\n' >"$IMP/main.bt"
+run_sonde -k -q "$IMP/main.bt"
+expect_eq "import: run-time messages name the imported file and its line; the macro use the script's" "$IMP/lib.bt:6:9-26: WARNING: from lib
+$IMP/lib.bt:3:3-23: ERROR: boom 3
+$IMP/main.bt:3:8-15: ERROR: expanded from
+  \$v = boom(3);
+       ~~~~~~~
+$IMP/main.bt:4:8-29: WARNING: Failed to probe_read_user: Bad address (-14)" "$(head -6 <<<"$ERR")"
+run_sonde -k -q -f json "$IMP/main.bt"
+expect_eq "import: JSON run-time messages name the imported file" "{\"type\": \"warnf\", \"msg\": \"from lib\", \"filename\": \"$IMP/lib.bt\", \"line\": 6, \"col\": 9}
+{\"type\": \"errorf\", \"msg\": \"boom 3\", \"filename\": \"$IMP/lib.bt\", \"line\": 3, \"col\": 3}
+{\"type\": \"helper_error\", \"msg\": \"Bad address\", \"helper\": \"probe_read_user\", \"retcode\": -14, \"filename\": \"$IMP/main.bt\", \"line\": 4, \"col\": 8}" "$(sed '/^$/d' <<<"$OUT")"
+
 finish
