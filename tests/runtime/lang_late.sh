@@ -151,4 +151,13 @@ expect_eq "import: JSON run-time messages name the imported file" "{\"type\": \"
 {\"type\": \"errorf\", \"msg\": \"boom 3\", \"filename\": \"$IMP/lib.bt\", \"line\": 3, \"col\": 3}
 {\"type\": \"helper_error\", \"msg\": \"Bad address\", \"helper\": \"probe_read_user\", \"retcode\": -14, \"filename\": \"$IMP/main.bt\", \"line\": 4, \"col\": 8}" "$(sed '/^$/d' <<<"$OUT")"
 
+# ---- import in the shell (sonde -i), paths from the working directory ----
+printf 'macro twice(x) { x * 2 }\n' >"$IMP/m.bt"
+SONDE_ABS=$(realpath "$SONDE")
+SHELL_OUT=$(cd "$IMP" && printf 'import "m.bt";\nBEGIN { printf("%%d\\n", twice(21)); exit(); }\n.quit\n' |
+	timeout 20 "$SONDE_ABS" -i 2>&1)
+expect_eq "shell: an imported macro serves later entries" "42" "$(grep -x '42' <<<"$SHELL_OUT")"
+SHELL_OUT=$(cd "$IMP" && printf 'import "nosuch.bt";\n.quit\n' | timeout 20 "$SONDE_ABS" -i 2>&1)
+expect_match "shell: a missing import is an error" "nosuch.bt" "$SHELL_OUT"
+
 finish
