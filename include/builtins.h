@@ -230,6 +230,9 @@ const struct type *stdlib_check_usym(struct sema *s, struct node *n);
 const struct type *stdlib_check_uaddr(struct sema *s, struct node *n);
 const struct type *stdlib_check_strerror(struct sema *s, struct node *n);
 const struct type *stdlib_check_socket_cookie(struct sema *s, struct node *n); /* stdlib/net.c */
+/* len(stack): stdlib/symbols.c, codegen/stacks.c */
+const struct type *stdlib_check_stack_len(struct sema *s, struct node *arg);
+struct LLVMOpaqueValue *cg_stack_len(struct cg *cg, const struct type *stack);
 const struct type *stdlib_check_skboutput(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal_name(struct sema *s, struct node *n);
 const struct type *stdlib_check_syscall_name(struct sema *s, struct node *n);

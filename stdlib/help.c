@@ -242,7 +242,7 @@ const struct help_entry help_entries[] = {
 	/* ---- map functions (stdlib/mapfuncs.c) ---- */
 	E("has_key", "has_key(@map, key)", "true when the map has the key",
 	  "BEGIN { @a[1] = 1; printf(\"%d\\n\", has_key(@a, 1)); exit(); }"),
-	E("len", "len(@map)", "number of keys in a map",
+	E("len", "len(@map), len(kstack), len(ustack)", "number of keys in a map; frames of a stack",
 	  "BEGIN { @a[1] = 1; @a[2] = 2; printf(\"%d\\n\", len(@a)); exit(); }"),
 
 	/* ---- probe types (include/language.h, probes/registry.c) ---- */

@@ -160,4 +160,28 @@ expect_eq "shell: an imported macro serves later entries" "42" "$(grep -x '42' <
 SHELL_OUT=$(cd "$IMP" && printf 'import "nosuch.bt";\n.quit\n' | timeout 20 "$SONDE_ABS" -i 2>&1)
 expect_match "shell: a missing import is an error" "nosuch.bt" "$SHELL_OUT"
 
+# ---- len(kstack), len(ustack): the depth in frames ----
+run_sonde -q -c 'sleep 0.1' -e 'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ {
+	printf("%d %d\n", len(kstack), len(kstack(2))); print(kstack); exit(); }'
+frames=$(sed '1d;/^$/d' <<<"$OUT" | wc -l)
+expect_eq "len(kstack) is the frames print(kstack) shows; len(kstack(2)) at most 2" "$frames 2" "$(head -1 <<<"$OUT")"
+cat >"$TMP/deep.c" <<'C'
+#include <unistd.h>
+__attribute__((noinline)) int leaf(int x) { return x + 1; }
+__attribute__((noinline)) int mid(int x) { return leaf(x) * 2; }
+__attribute__((noinline)) int top(int x) { return mid(x) + 3; }
+int main(void) { usleep(300000); return top(1) == 7 ? 0 : 1; }
+C
+if gcc -O0 -fno-omit-frame-pointer -no-pie -o "$TMP/deep" "$TMP/deep.c" 2>/dev/null; then
+	run_sonde -q -c "$TMP/deep" -e 'uprobe:'"$TMP/deep"':leaf { $x = ustack(3);
+		printf("%d %d\n", len($x), len(ustack)); print(ustack); exit(); }'
+	frames=$(sed '1d;/^$/d' <<<"$OUT" | wc -l)
+	expect_eq "len(ustack(3)) of a scratch variable; len(ustack) is what print(ustack) shows" "3 $frames" "$(head -1 <<<"$OUT")"
+	check "len(ustack): leaf, mid, top and main at least" [ "$frames" -ge 4 ]
+else
+	skip "len(ustack): no C compiler"
+fi
+run_sonde -e 'tracepoint:syscalls:sys_enter_read { @s[tid] = kstack; @n = len(@s[tid]); }'
+expect_eq "len() of a stack kept in a map: an error" "1 stdin:1:65: error: len() of a stack kept in a map is not supported: it needs the stack's frames, which only the probe that captures it has; take len(kstack) there" "$RC $(head -1 <<<"$ERR")"
+
 finish
