@@ -366,6 +366,18 @@ LLVMValueRef cg_user_map(struct cg *cg, int id)
 	return cg->maps[id];
 }
 
+/* The perf event array bpf_skb_output writes to (one slot per CPU: libbpf
+ * sizes a perf event array of 0 entries so), on first use. */
+LLVMValueRef cg_skb_perf_map(struct cg *cg)
+{
+	LLVMValueRef g = LLVMGetNamedGlobal(cg->mod, cg->desc->skb_perf_name);
+	if (g)
+		return g;
+	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
+							   DW_ATE_unsigned, LLVMDIFlagZero);
+	return define_map(cg, cg->desc->skb_perf_name, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 0, u32, u32);
+}
+
 /* User maps up front in one module (their order in the object is the
  * script's); a chunk defines them as its programs use them. The ring
  * buffer and the counters of lost events and dropped updates are

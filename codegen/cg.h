@@ -68,6 +68,9 @@ enum bpf_helper {
 	HELPER_THIS_CPU_PTR = 154,
 	HELPER_FOR_EACH_MAP_ELEM = 164,
 	HELPER_GET_FUNC_IP = 173,
+	HELPER_GET_SOCKET_COOKIE = 46,
+	HELPER_SKB_OUTPUT = 111,
+	HELPER_GET_STACK = 67,
 	HELPER_LOOP = 181,
 	HELPER_GET_FUNC_RET = 184,
 	HELPER_MAP_LOOKUP_PERCPU_ELEM = 195,
@@ -234,6 +237,8 @@ LLVMValueRef cg_helper(struct cg *cg, enum bpf_helper id, LLVMTypeRef ret,
 		       LLVMValueRef *args, unsigned nargs);
 /* The global of user map `id` (defined on first use). */
 LLVMValueRef cg_user_map(struct cg *cg, int id);
+/* The perf event array of skboutput's packets (desc.skb_perf_name). */
+LLVMValueRef cg_skb_perf_map(struct cg *cg);
 /* The stack-trace map of stack type t (defined on first use). */
 LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t);
 LLVMValueRef cg_config_load(struct cg *cg, enum cg_config_field f);

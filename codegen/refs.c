@@ -274,7 +274,22 @@ struct cg_ref cg_ref_of(struct cg *cg, struct node *n)
 /* The value of a field or element expression: read through its reference
  * at the member's own type, then brought to the node's type (an args field
  * can be narrower in one target of a wildcard than in another). */
+static LLVMValueRef member_value(struct cg *cg, struct node *n);
+
+/* A member or element read that fails (-k) is reported at the expression
+ * it is read from, as the latest bpftrace does (`((struct foo *)arg0).a`
+ * at the cast), not at the statement. */
 LLVMValueRef cg_member_value(struct cg *cg, struct node *n)
+{
+	srcloc stmt = cg->cur_loc;
+	if (n->lhs && n->lhs->loc.line > 0)
+		cg->cur_loc = n->lhs->loc;
+	LLVMValueRef v = member_value(cg, n);
+	cg->cur_loc = stmt;
+	return v;
+}
+
+static LLVMValueRef member_value(struct cg *cg, struct node *n)
 {
 	const struct type_member *m = n->kind == N_FIELD ? member_here(cg, n) : NULL;
 	if (m && m->bit_size) {

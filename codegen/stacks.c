@@ -54,3 +54,26 @@ LLVMValueRef cg_var_func(struct cg *cg, struct node *n)
 	LLVMValueRef ip = prov->emit_func_ip(cg);
 	return n->type->kind == TY_RECORD ? usym_value(cg, ip) : ip;
 }
+
+/* bpf_get_stack() flags besides CG_F_USER_STACK */
+#define CG_F_USER_BUILD_ID (1ull << 11)
+
+/* len(stack): the frames bpf_get_stack copies of the current stack, at the
+ * stack type's limit and kind (stdlib/symbols.c says why not the value). */
+LLVMValueRef cg_stack_len(struct cg *cg, const struct type *t)
+{
+	uint32_t frame = SONDE_STACK_FRAME_SIZE(t);
+	uint32_t size = (t->count ? t->count : SONDE_STACK_DEFAULT_FRAMES) * frame;
+	uint64_t flags = t->as == AS_USER ? CG_F_USER_STACK : 0;
+	if (t->stack_mode == STACK_MODE_BUILD_ID)
+		flags |= CG_F_USER_BUILD_ID;
+	int mark = cg_temp_mark(cg);
+	LLVMValueRef buf = cg_temp(cg, size);
+	LLVMValueRef args[4] = { cg->ctx_arg, buf, cg_const(cg, size), cg_const(cg, flags) };
+	LLVMValueRef bytes = cg_helper(cg, HELPER_GET_STACK, cg->i64, args, 4);
+	cg_temp_release(cg, mark);
+	/* negative: no stack (an error), 0 frames */
+	LLVMValueRef none = LLVMBuildICmp(cg->b, LLVMIntSLT, bytes, cg_const(cg, 0), "");
+	LLVMValueRef frames = LLVMBuildUDiv(cg->b, bytes, cg_const(cg, frame), "");
+	return LLVMBuildSelect(cg->b, none, cg_const(cg, 0), frames, "");
+}

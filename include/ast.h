@@ -160,6 +160,7 @@ enum node_kind {
 	N_SIZEOF,     /* sizeof(spec) or sizeof(lhs) */
 	N_OFFSETOF,   /* offsetof(spec, name.name...): the path in args as N_NAMED */
 	N_TYPEARG,    /* typeof(...) as a call argument (a macro's, container_of's): spec */
+	N_COMPTIME,   /* comptime lhs: sema folds it into the literal it stands for */
 	N_BLOCK_EXPR, /* { stmts; value }: body, then the value lhs (NULL: no value);
 		       * if-expressions are N_TERNARY of two of them */
 	/* statements */

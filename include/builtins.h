@@ -156,6 +156,8 @@ struct LLVMOpaqueValue *cg_var_has_cpid(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_probetype(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_var_usermode(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_bswap(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_socket_cookie(struct cg *cg, struct node *n); /* codegen/net.c */
+struct LLVMOpaqueValue *cg_fn_skboutput(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strncmp(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strcontains(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_strstr(struct cg *cg, struct node *n);
@@ -232,6 +234,11 @@ const struct type *stdlib_var_func(struct sema *s, struct node *n);
 const struct type *stdlib_check_usym(struct sema *s, struct node *n);
 const struct type *stdlib_check_uaddr(struct sema *s, struct node *n);
 const struct type *stdlib_check_strerror(struct sema *s, struct node *n);
+const struct type *stdlib_check_socket_cookie(struct sema *s, struct node *n); /* stdlib/net.c */
+/* len(stack): stdlib/symbols.c, codegen/stacks.c */
+const struct type *stdlib_check_stack_len(struct sema *s, struct node *arg);
+struct LLVMOpaqueValue *cg_stack_len(struct cg *cg, const struct type *stack);
+const struct type *stdlib_check_skboutput(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal_name(struct sema *s, struct node *n);
 const struct type *stdlib_check_syscall_name(struct sema *s, struct node *n);
 const struct type *stdlib_check_debugf(struct sema *s, struct node *n);

@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 8
+#define SONDE_DESC_VERSION 9
 
 /* One value per probe type, from the list in probe_types.def. */
 enum probe_type {
@@ -145,6 +145,21 @@ struct desc_deps {
 	uint32_t ncpus_pow2;     /* scratch memory is laid out per CPU up to this many */
 };
 
+/* One skboutput(path, skb, len, offset) call; its index is the id BPF
+ * puts in the sample's header (struct skb_sample_hdr). */
+struct desc_skboutput {
+	char *path;      /* the pcap file */
+	uint64_t offset; /* bytes of each packet left out at its start */
+};
+
+/* What bpf_skb_output sends ahead of the packet bytes (bpftrace's layout:
+ * an action word, the call's id, nanoseconds since boot). */
+struct skb_sample_hdr {
+	uint64_t action;
+	uint64_t id;
+	uint64_t boot_ns;
+};
+
 struct desc {
 	struct type_arena *types;    /* owns every type below */
 	struct desc_probe *probes;
@@ -162,6 +177,11 @@ struct desc {
 	/* Each of the three names is NULL when no program uses that map
 	 * (codegen leaves it out of the object). */
 	uint32_t ringbuf_size; /* the default, or what BEGIN/END-only events need (codegen) */
+	/* skboutput() calls; their packets travel in a perf event array (the
+	 * helper writes nowhere else), skb_perf_name, made only when n > 0 */
+	struct desc_skboutput *skbouts;
+	int nskbouts;
+	char *skb_perf_name;
 	struct desc_deps deps;
 };
 

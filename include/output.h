@@ -159,6 +159,10 @@ struct rt_output_ops {
 			      const char *line);
 	/* after located(): the source line and a ~ under loc; NULL: not shown */
 	void (*context)(struct rt_output *o, srcloc loc, const char *line);
+	/* -k: BPF helper `helper` failed with retcode (-errno) at file:line:col;
+	 * NULL: reported as a located() warning instead (text) */
+	void (*helper_error)(struct rt_output *o, const char *helper, int64_t retcode, const char *file,
+			     int line, int col);
 };
 
 struct rt_output {

@@ -76,6 +76,10 @@ struct probe_target {
 	 * by the provider's choose_impl (probes/kprobe_fentry.c); the name and
 	 * every builtin's meaning stay the kprobe's */
 	bool via_trampoline;
+	/* rawtracepoint loaded as a tracing program (tp_btf), set by its
+	 * choose_impl when the actions call helpers only those may
+	 * (socket_cookie, skboutput) */
+	bool btf_typed;
 };
 
 /* What the actions of one target's program use, for choose_impl. */

@@ -72,10 +72,11 @@ int rt_run(const struct compiled *c, const struct rt_options *o);
 /* Format one printf record with bpftrace's semantics into out. */
 void rt_format_printf(FILE *out, const struct desc_printf *pf, const void *payload, size_t size);
 /* A record of time(), cat(), system(), errorf(), warnf() or join()
- * (pf->action): formatted and done (runtime/actions.c); file names the
- * script for errorf()/warnf(). */
+ * (pf->action): formatted and done (runtime/actions.c); src (NULL: "stdin")
+ * names the script, or the imported file a line came from, for
+ * errorf()/warnf() and -k's helper errors. */
 void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const void *payload,
-		      size_t size, const char *file, bool no_warnings);
+		      size_t size, const struct source *src, bool no_warnings);
 /* The conversions rt_format_printf() will consume arguments for, in order:
  * 's', one of "diuoxXcp" (integers), or a buffer's RT_CONV_BUF_* (%r, %rx,
  * %rh). Returns how many there are (stores at

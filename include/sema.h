@@ -92,6 +92,18 @@ const struct type *sema_expr(struct sema *s, struct node *n);
 /* Types n whose value is dropped (a statement's expression): calls of
  * functions without a value are allowed; type_void() when n has none. */
 const struct type *sema_discarded(struct sema *s, struct node *n);
+/* A skboutput(path, ..., offset) call: its id (the index of the desc's
+ * entry; sema's runs start the list afresh). */
+int sema_add_skboutput(struct sema *s, const char *path, uint64_t offset);
+/* Check hooks that answer while compiling, or stand for other code, turn
+ * the call (or builtin) n into a node of `kind` in place: its arguments
+ * are freed (unlink first those the new node reuses) and its name and
+ * descriptor forgotten; the caller fills in the new node and types it. */
+void sema_replace_call(struct node *n, enum node_kind kind);
+/* sema_replace_call into the literal v (N_INT, unsigned, or N_BOOL),
+ * typed: returns its type. */
+const struct type *sema_replace_call_literal(struct sema *s, struct node *n, enum node_kind kind,
+					     uint64_t v);
 /* Reports an error (once: sema runs the script several times and only the
  * last run reports) and returns type_none(), for `return sema_fail(...)`. */
 const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)

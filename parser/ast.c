@@ -249,6 +249,7 @@ static void dump_head(FILE *out, const struct node *n)
 		break;
 	case N_OFFSETOF: fprintf(out, "offsetof %s", n->spec ? ast_spec_text(n->spec, buf, sizeof(buf)) : ""); break;
 	case N_BLOCK_EXPR: fputs("block expression", out); break;
+	case N_COMPTIME: fputs("comptime", out); break;
 	case N_TYPEARG: fprintf(out, "type %s", ast_spec_text(n->spec, buf, sizeof(buf))); break;
 	case N_INCDEC:
 		fprintf(out, "%s %s", n->is_prefix ? "prefix" : "postfix", n->op == '+' ? "++" : "--");

@@ -232,6 +232,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %token STMT_LBRACE "'{' " IF_EXPR "'if' " TYPEOF "'typeof'"
 %token CONFIG "'config'" MACRO "'macro'"
 %token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
+%token COMPTIME "'comptime'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" CDEF_ENUM "enum definition" ATTRIBUTE "'__attribute__'"
 /* loops and jumps */
@@ -595,7 +596,7 @@ expr:
 	| unary
 	;
 
-/* unary = ("-" | "+" | "!" | "~" | "*" | "&" | "++" | "--" | "(" type ")") unary | postfix */
+/* unary = ("-" | "+" | "!" | "~" | "*" | "&" | "++" | "--" | "(" type ")" | "comptime") unary | postfix */
 unary:
 	  postfix
 	| '-' unary		{ $$ = ast_new_unary('-', $2, @$); }
@@ -607,6 +608,8 @@ unary:
 	| INC unary		{ $$ = parse_incdec(ps, '+', true, $2, @$); }
 	| DEC unary		{ $$ = parse_incdec(ps, '-', true, $2, @$); }
 	| '(' type_spec ')' unary { $$ = ast_new(N_CAST, @$); $$->spec = $2; $$->lhs = $4; }
+	/* a value known while compiling; `if comptime (c)` compiles one branch */
+	| COMPTIME unary	{ $$ = ast_new(N_COMPTIME, @$); $$->lhs = $2; }
 	;
 
 /* type = (TYPE | typename | ("struct" | "union" | "enum") name) ("*" | "[" int? "]")*
@@ -819,6 +822,7 @@ static bool is_expression_start(yysymbol_kind_t k)
 	case YYSYMBOL_TYPE: /* sizeof(uint32): not worth naming apart */
 	case YYSYMBOL_TYPENAME: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE: case YYSYMBOL_SIZEOF:
 	case YYSYMBOL_OFFSETOF: case YYSYMBOL_STRUCT: case YYSYMBOL_UNION: case YYSYMBOL_ENUM:
+	case YYSYMBOL_COMPTIME:
 		return true;
 	default:
 		break;

@@ -242,13 +242,33 @@ static void rawtracepoint_emit_args_member(struct cg *cg, const struct type_memb
 
 static char *rawtracepoint_section(const struct probe_target *t)
 {
+	if (t->btf_typed)
+		return xasprintf("tp_btf/%s", tracepoint_name(t->target));
 	return xasprintf("raw_tracepoint/%s", tracepoint_name(t->target));
+}
+
+/* Helpers the kernel gives tracing programs only: a probe calling one
+ * loads as tp_btf, a tracing program on the same tracepoint with the same
+ * u64 argument slots, whose pointer arguments the verifier knows by type
+ * (the helpers want them so). Kernel modules' tracepoints stay raw. */
+static void rawtracepoint_choose_impl(struct probe_target *t, const struct probe_uses *u)
+{
+	static const char *const tracing_only[] = { "socket_cookie", "skboutput" };
+	if (strchr(t->target, ':'))
+		return;
+	for (int i = 0; i < u->n; i++)
+		for (size_t k = 0; k < sizeof(tracing_only) / sizeof(tracing_only[0]); k++)
+			if (strcmp(u->names[i], tracing_only[k]) == 0)
+				t->btf_typed = true;
 }
 
 static int rawtracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
 				struct rt_links *l, char *errbuf, size_t errlen)
 {
-	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, tracepoint_name(p->target));
+	/* tp_btf knows its tracepoint from load (its BTF id) */
+	struct bpf_link *link = bpf_program__type(prog) == BPF_PROG_TYPE_TRACING ?
+					bpf_program__attach_trace(prog) :
+					bpf_program__attach_raw_tracepoint(prog, tracepoint_name(p->target));
 	if (!link) {
 		int err = -errno;
 		snprintf(errbuf, errlen, "%s", strerror(-err));
@@ -290,6 +310,7 @@ const struct probe_provider probe_rawtracepoint = {
 	.max_args = 6,
 	.expand = rawtracepoint_expand,
 	.section = rawtracepoint_section,
+	.choose_impl = rawtracepoint_choose_impl,
 	.attach = rawtracepoint_attach,
 	.attach_hint = rawtracepoint_attach_hint,
 	.list = rawtracepoint_list, /* probes/rawtracepoint_list.c */

@@ -114,27 +114,48 @@ static void do_join(struct rt_output *o, const struct desc_printf *pf, const uns
 	free(text);
 }
 
+/* The file a location of the script was written in, loc moved to its own
+ * lines there: import splices imported files into the text, and names
+ * them in src's spans. */
+static const char *origin(const struct source *src, srcloc *loc)
+{
+	const char *file = src && src->name ? src->name : "stdin";
+	if (!src || !src->nspans || loc->line <= 0)
+		return file;
+	int line;
+	source_origin(src, loc->line, &file, &line);
+	loc->end_line = line + (loc->end_line - loc->line);
+	loc->line = line;
+	return file;
+}
+
 /* -k: "Failed to probe_read_user_str: Bad address (-14)" at the
  * statement, with its line, as bpftrace's runtime warning; a helper that
  * failed without an error (map_lookup_elem: no such key) says the number
  * alone, "Failed to map_lookup_elem: 0", as bpftrace 0.17. */
 static void helper_error(struct rt_output *o, const struct desc_printf *pf, const void *payload,
-			 size_t size, const char *file)
+			 size_t size, const struct source *src)
 {
+	srcloc loc = pf->loc;
+	const char *file = origin(src, &loc);
 	int64_t err = 0;
 	if (size >= sizeof(err))
 		memcpy(&err, payload, sizeof(err));
+	if (o->ops->helper_error) {
+		o->ops->helper_error(o, pf->fmt, err, file, loc.line, loc.col);
+		return;
+	}
 	char *text = err < 0 ? xasprintf("Failed to %s: %s (%lld)", pf->fmt, strerror((int)-err), (long long)err)
 			     : xasprintf("Failed to %s: %lld", pf->fmt, (long long)err);
-	o->ops->located(o, RT_NOTICE_WARNING, file, pf->loc.line, pf->loc.col, pf->loc.end_line,
-			pf->loc.end_col, text, strlen(text));
+	o->ops->located(o, RT_NOTICE_WARNING, file, loc.line, loc.col, loc.end_line, loc.end_col, text,
+			strlen(text));
 	if (o->ops->context && pf->line)
-		o->ops->context(o, pf->loc, pf->line);
+		o->ops->context(o, loc, pf->line);
 	free(text);
 }
 
 void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const void *payload,
-		      size_t size, const char *file, bool no_warnings)
+		      size_t size, const struct source *src, bool no_warnings)
 {
 	if (pf->action == PF_TIME) {
 		do_time(o, pf->fmt);
@@ -147,7 +168,7 @@ void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const v
 	if (pf->action == PF_WARNF && no_warnings)
 		return;
 	if (pf->action == PF_HELPER_ERROR) {
-		helper_error(o, pf, payload, size, file);
+		helper_error(o, pf, payload, size, src);
 		return;
 	}
 	struct xtext t;
@@ -162,13 +183,18 @@ void rt_printf_action(struct rt_output *o, const struct desc_printf *pf, const v
 		do_system(o, text);
 		break;
 	case PF_ERRORF:
-	case PF_WARNF:
-		o->ops->located(o, pf->action == PF_ERRORF ? RT_NOTICE_ERROR : RT_NOTICE_WARNING, file,
-				pf->loc.line, pf->loc.col, pf->loc.end_line, pf->loc.end_col, text, len);
-		for (int k = 0; o->ops->expanded_from && k < pf->nexpanded; k++)
-			o->ops->expanded_from(o, pf->action == PF_ERRORF ? RT_NOTICE_ERROR : RT_NOTICE_WARNING,
-					      file, pf->expanded[k], pf->expanded_line[k]);
+	case PF_WARNF: {
+		enum rt_notice level = pf->action == PF_ERRORF ? RT_NOTICE_ERROR : RT_NOTICE_WARNING;
+		srcloc loc = pf->loc;
+		const char *file = origin(src, &loc);
+		o->ops->located(o, level, file, loc.line, loc.col, loc.end_line, loc.end_col, text, len);
+		for (int k = 0; o->ops->expanded_from && k < pf->nexpanded; k++) {
+			srcloc use = pf->expanded[k];
+			const char *use_file = origin(src, &use);
+			o->ops->expanded_from(o, level, use_file, use, pf->expanded_line[k]);
+		}
 		break;
+	}
 	default:
 		o->ops->printf(o, text, len);
 		break;

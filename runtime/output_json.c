@@ -442,6 +442,20 @@ static void json_located(struct rt_output *o, enum rt_notice level, const char *
 	fprintf(o->out, ", \"line\": %d, \"col\": %d}\n", line, col);
 }
 
+/* -k: the latest bpftrace's helper_error record (msg: the error's text) */
+static void json_helper_error(struct rt_output *o, const char *helper, int64_t retcode,
+			      const char *file, int line, int col)
+{
+	const char *msg = strerror((int)-retcode);
+	fputs("{\"type\": \"helper_error\", \"msg\": ", o->out);
+	json_string(o->out, msg, strlen(msg));
+	fputs(", \"helper\": ", o->out);
+	json_string(o->out, helper, strlen(helper));
+	fprintf(o->out, ", \"retcode\": %lld, \"filename\": ", (long long)retcode);
+	json_string(o->out, file, strlen(file));
+	fprintf(o->out, ", \"line\": %d, \"col\": %d}\n", line, col);
+}
+
 static const struct rt_output_ops json_ops = {
 	.attached = json_attached,
 	.printf = json_printf,
@@ -453,6 +467,7 @@ static const struct rt_output_ops json_ops = {
 	.notice = json_notice,
 	.message = json_message,
 	.located = json_located,
+	.helper_error = json_helper_error,
 };
 
 void rt_output_json(struct rt_output *o, FILE *out, FILE *err)

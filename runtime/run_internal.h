@@ -93,6 +93,22 @@ void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, struct rt_
 		       bool at_exit);
 void rt_dropped_close(struct rt_dropped *d);
 
+/* ---- skboutput's packets to pcap files (skboutput.c) ---- */
+struct rt_skb {
+	const struct desc *desc;
+	struct perf_buffer *pb; /* NULL: the script has no skboutput */
+	FILE **files;           /* per desc.skbouts entry (shared by equal paths) */
+	uint64_t boot_wall_ns;
+	uint64_t lost;
+	bool write_failed;
+};
+/* Creates the pcap files and reads the perf event array; 0, or -1 reported. */
+int rt_skb_open(struct rt_skb *k, const struct desc *desc, struct bpf_object *obj);
+int rt_skb_epoll_fd(const struct rt_skb *k); /* -1: none */
+void rt_skb_drain(struct rt_skb *k);
+/* Drains, then closes the files (reporting failures and losses). */
+void rt_skb_close(struct rt_skb *k);
+
 /* ---- runtime/verifier.c: libbpf messages and load failures --------------- */
 
 /* Installs a libbpf print callback for the duration of one run: quiet

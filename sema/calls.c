@@ -213,6 +213,26 @@ static bool is_callable_builtin(const char *name)
 	return l && (l->flags & LANG_CALL) && stdlib_find_var(name);
 }
 
+void sema_replace_call(struct node *n, enum node_kind kind)
+{
+	ast_free_node(n->args);
+	n->args = NULL;
+	free(n->name);
+	n->name = NULL;
+	n->func = NULL;
+	n->builtin = NULL;
+	n->kind = kind;
+}
+
+const struct type *sema_replace_call_literal(struct sema *s, struct node *n, enum node_kind kind,
+					     uint64_t v)
+{
+	sema_replace_call(n, kind);
+	n->ival = v;
+	n->is_unsigned = kind == N_INT;
+	return sema_expr(s, n);
+}
+
 const struct type *sema_call(struct sema *s, struct node *n, enum call_ctx ctx)
 {
 	const struct stdlib_func *f = stdlib_find_func(n->name);

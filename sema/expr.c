@@ -519,6 +519,8 @@ const struct type *sema_discarded(struct sema *s, struct node *n)
 		return set_type(n, t ? t : type_none());
 	}
 	case N_TERNARY: {
+		if (sema_is_comptime_branch(n))
+			return sema_comptime_choose(s, n) ? sema_discarded(s, n) : set_type(n, type_none());
 		check_ternary_condition(s, n);
 		bool ends = n->els != NULL;
 		const struct type *a = branch_ends(s, &ends, sema_discarded, n->then);
@@ -802,7 +804,11 @@ const struct type *sema_expr(struct sema *s, struct node *n)
 	case N_BINARY:
 		return set_type(n, check_binary(s, n));
 	case N_TERNARY:
+		if (sema_is_comptime_branch(n))
+			return sema_comptime_choose(s, n) ? sema_expr(s, n) : set_type(n, type_none());
 		return set_type(n, check_ternary(s, n));
+	case N_COMPTIME:
+		return set_type(n, sema_comptime(s, n));
 	case N_CALL:
 		return set_type(n, sema_call(s, n, CALL_VALUE));
 	case N_FIELD:

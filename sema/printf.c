@@ -265,4 +265,14 @@ void sema_events_reset(struct sema *s)
 		sema_printf_free(&s->printfs[i]);
 	s->nprintfs = 0;
 	s->nvalues = 0;
+	for (int i = 0; i < s->nskbouts; i++)
+		free(s->skbouts[i].path);
+	s->nskbouts = 0;
+}
+
+int sema_add_skboutput(struct sema *s, const char *path, uint64_t offset)
+{
+	s->skbouts = xrealloc(s->skbouts, (size_t)(s->nskbouts + 1) * sizeof(*s->skbouts));
+	s->skbouts[s->nskbouts] = (struct desc_skboutput){ xstrdup(path), offset };
+	return s->nskbouts++;
 }

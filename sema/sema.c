@@ -350,6 +350,11 @@ void sema_stmt(struct sema *s, struct node *n)
 		break;
 	case N_IF: {
 		n->type = type_none();
+		if (sema_is_comptime_branch(n)) {
+			if (sema_comptime_choose(s, n))
+				sema_stmt(s, n);
+			break;
+		}
 		check_condition(s, n->cond, "an if condition");
 		s->ends = false;
 		sema_stmt(s, n->then);
@@ -462,6 +467,9 @@ static void sema_state_free(struct sema *s)
 		sema_printf_free(&s->printfs[i]);
 	free(s->printfs);
 	free(s->values);
+	for (int i = 0; i < s->nskbouts; i++)
+		free(s->skbouts[i].path);
+	free(s->skbouts);
 	free(s->unsupported);
 	free(s->scope);
 }
@@ -487,6 +495,13 @@ static struct desc *build_desc(struct sema *s)
 	desc->lost_name = xstrdup("lost");
 	desc->dropped_name = xstrdup("dropped");
 	desc->ringbuf_size = SEMA_RINGBUF_SIZE;
+	if (s->nskbouts) {
+		desc->skbouts = s->skbouts;
+		desc->nskbouts = s->nskbouts;
+		desc->skb_perf_name = xstrdup("skb_output");
+		s->skbouts = NULL;
+		s->nskbouts = 0;
+	}
 	desc->deps.max_strlen = s->max_strlen;
 	return desc;
 }

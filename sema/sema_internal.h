@@ -89,6 +89,8 @@ struct sema {
 	int nprintfs, printfs_cap;
 	const struct type **values; /* print(value) sites */
 	int nvalues, values_cap;
+	struct desc_skboutput *skbouts; /* skboutput() calls (stdlib/net.c) */
+	int nskbouts;
 
 	const char **unsupported;   /* names reported as not supported yet: once each */
 	int nunsupported;
@@ -121,6 +123,14 @@ void sema_var_mark_assigned(struct sema *s, const struct var_info *v);
 void sema_check_typed_store(struct sema *s, const struct var_info *v, struct node *value,
 			    const struct type *t);
 void sema_flow_stmt(struct sema *s, struct node *n);  /* let, loops, jumps */
+/* comptime.c: `comptime e` folded into its literal (N_COMPTIME) */
+const struct type *sema_comptime(struct sema *s, struct node *n);
+/* an if statement or expression whose condition is `comptime` */
+bool sema_is_comptime_branch(const struct node *n);
+/* Such an if becomes, in place, the branch it takes (an empty block when
+ * none); the caller then checks n again. False when the condition is not
+ * known (reported in the loud run): neither branch is checked. */
+bool sema_comptime_choose(struct sema *s, struct node *n);
 int sema_scope_enter(struct sema *s);
 void sema_scope_leave(struct sema *s, int mark);
 struct sema_scope_entry *sema_scope_find(struct sema *s, const char *name);

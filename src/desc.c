@@ -91,6 +91,10 @@ void desc_free(struct desc *d)
 	free(d->ringbuf_name);
 	free(d->lost_name);
 	free(d->dropped_name);
+	for (int i = 0; i < d->nskbouts; i++)
+		free(d->skbouts[i].path);
+	free(d->skbouts);
+	free(d->skb_perf_name);
 	free(d->deps.kernel_build_id);
 	free(d->deps.syscall_abi);
 	type_arena_free(d->types);
@@ -604,6 +608,12 @@ static void put_body(struct wbuf *b, const struct desc *d, const struct type_tab
 	put_str(b, d->lost_name);
 	put_str(b, d->dropped_name);
 	put_u32(b, d->ringbuf_size);
+	put_str(b, d->skb_perf_name);
+	put_u32(b, (uint32_t)d->nskbouts);
+	for (int i = 0; i < d->nskbouts; i++) {
+		put_str(b, d->skbouts[i].path);
+		put_u64(b, d->skbouts[i].offset);
+	}
 	section_end(b, at);
 
 	at = section_begin(b);
@@ -1478,6 +1488,16 @@ static void read_events(struct reader *r, struct desc *d)
 	d->ringbuf_size = get_u32(r);
 	if (!r->failed && (d->ringbuf_size == 0 || (d->ringbuf_size & (d->ringbuf_size - 1))))
 		reader_fail(r, "ring buffer of %u bytes is not a power of two", d->ringbuf_size);
+	d->skb_perf_name = get_str(r, true);
+	uint32_t n = get_count(r, 12, "skboutput calls");
+	if (r->failed)
+		return;
+	d->skbouts = xcalloc(n ? n : 1, sizeof(*d->skbouts));
+	for (uint32_t i = 0; i < n && !r->failed; i++) {
+		d->skbouts[i].path = get_str(r, false);
+		d->skbouts[i].offset = get_u64(r);
+		d->nskbouts++;
+	}
 }
 
 static void read_deps(struct reader *r, struct desc *d)

@@ -132,8 +132,10 @@ const struct lang_name lang_names[] = {
 	{ "signal_name", C, ANY },
 	{ "signal_thread", C, SIGNALS },
 	{ "sizeof", C, ANY },
-	{ "skboutput", C, LP_BIT(LP_FENTRY) | LP_BIT(LP_FEXIT) },
-	{ "socket_cookie", C, LP_BIT(LP_FENTRY) | LP_BIT(LP_FEXIT) },
+	/* tracing programs only (bpftrace's rule); a rawtracepoint using them
+	 * loads as one (tp_btf) */
+	{ "skboutput", C, LP_BIT(LP_FENTRY) | LP_BIT(LP_FEXIT) | LP_BIT(LP_RAWTRACEPOINT) },
+	{ "socket_cookie", C, LP_BIT(LP_FENTRY) | LP_BIT(LP_FEXIT) | LP_BIT(LP_RAWTRACEPOINT) },
 	{ "static_assert", C, ANY },
 	{ "str", C, ANY },
 	{ "str_concat", C, ANY },

@@ -17,6 +17,7 @@
 
 #include "help.h"
 #include "list.h"
+#include "import.h"
 #include "shell.h"
 #include "suggest.h"
 
@@ -307,6 +308,7 @@ static bool entry_has_probes(const char *text)
 {
 	struct source *src = source_from_string(SHELL_SOURCE_NAME, text, strlen(text));
 	FILE *null = fopen("/dev/null", "w");
+	import_expand(src, null ? null : stderr); /* an imported file's probes count */
 	struct diag d;
 	diag_init(&d, src, null ? null : stderr);
 	d.max_errors = 1;
@@ -367,6 +369,11 @@ static int shell_compile_run(struct shell *sh, const char *name, const char *tex
 	free(defs);
 	struct source *src = source_from_string(name, full, strlen(full));
 	free(full);
+	/* import "file.bt"; as in a script (paths from the working directory) */
+	if (import_expand(src, stderr) != 0) {
+		source_free(src);
+		return -1;
+	}
 	struct compile_options co = sh->o->co;
 	co.config = &sh->config;
 	co.dump_out = stdout;

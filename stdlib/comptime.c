@@ -161,21 +161,6 @@ static bool string_like(struct sema *s, struct node *call, const struct type **o
 	return false;
 }
 
-/* The call n becomes the unsigned literal v. */
-static const struct type *become_int(struct sema *s, struct node *n, uint64_t v)
-{
-	ast_free_node(n->args);
-	n->args = NULL;
-	free(n->name);
-	n->name = NULL;
-	n->func = NULL;
-	n->builtin = NULL;
-	n->kind = N_INT;
-	n->ival = v;
-	n->is_unsigned = true;
-	return sema_expr(s, n);
-}
-
 /* assert_str(e): e must be string-like; no value. */
 const struct type *stdlib_check_assert_str(struct sema *s, struct node *n)
 {
@@ -192,9 +177,9 @@ const struct type *stdlib_check_strcap(struct sema *s, struct node *n)
 	if (!string_like(s, n, &t))
 		return type_none();
 	if (t->kind == TY_STR)
-		return become_int(s, n, t->size);
+		return sema_replace_call_literal(s, n, N_INT, t->size);
 	if (t->kind == TY_ARRAY)
-		return become_int(s, n, t->count);
+		return sema_replace_call_literal(s, n, N_INT, t->count);
 	/* strlen(str(p)) */
 	struct node *str = ast_new(N_CALL, n->args->loc);
 	str->name = xstrdup("str");
@@ -209,5 +194,5 @@ const struct type *stdlib_check_strcap(struct sema *s, struct node *n)
 /* default_str_length: the size of strings read without a bound (max_strlen). */
 const struct type *stdlib_var_default_str_length(struct sema *s, struct node *n)
 {
-	return become_int(s, n, sema_max_strlen(s));
+	return sema_replace_call_literal(s, n, N_INT, sema_max_strlen(s));
 }

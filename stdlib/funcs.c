@@ -341,6 +341,8 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "leader_tid",  FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
 	{ "leader_comm", FN_VALUE, 0, 1, stdlib_check_task_alias, NULL, NULL },
 	{ "bswap",       FN_VALUE, 1, 1, stdlib_check_bswap, cg_fn_bswap, NULL },
+	{ "socket_cookie", FN_VALUE, 1, 1, stdlib_check_socket_cookie, cg_fn_socket_cookie, NULL }, /* net.c */
+	{ "skboutput",   FN_VALUE, 4, 4, stdlib_check_skboutput, cg_fn_skboutput, NULL },         /* net.c */
 	{ "strncmp",     FN_VALUE, 3, 3, stdlib_check_strncmp, cg_fn_strncmp, NULL },
 	{ "strcontains", FN_VALUE, 2, 2, stdlib_check_strcontains, cg_fn_strcontains, NULL },
 	{ "strstr",      FN_VALUE, 2, 2, stdlib_check_strstr, cg_fn_strstr, NULL },

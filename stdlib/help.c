@@ -110,6 +110,12 @@ const struct help_entry help_entries[] = {
 	  "uprobe:/bin/bash:readline { @[usym(arg0)] = count(); }"),
 	E("uaddr", "uaddr(char *symbol)", "address of a variable in the probed binary (uprobe, uretprobe)",
 	  "uprobe:/bin/bash:readline { printf(\"%p\\n\", uaddr(\"rl_line_buffer\")); }"),
+	E("skboutput", "uint32 skboutput(string path, struct sk_buff *skb, uint64 len, uint64 offset)",
+	  "write the first len bytes of a packet, from offset on, to the pcap file path (fentry, fexit, rawtracepoint); 0 or -errno",
+	  "rawtracepoint:consume_skb { skboutput(\"drop.pcap\", (struct sk_buff *)arg0, 1500, 0); }"),
+	E("socket_cookie", "uint64 socket_cookie(struct sock *sk)",
+	  "the kernel's cookie of a socket, made on first use (fentry, fexit, rawtracepoint)",
+	  "rawtracepoint:tcp_probe { @[socket_cookie(args.sk)] = count(); }"),
 	E("bswap", "bswap(int n)", "reverse the byte order of an integer",
 	  "BEGIN { printf(\"%x\\n\", bswap((uint32)0x12345678)); exit(); }"),
 	E("strncmp", "strncmp(char *a, char *b, int n)", "compare the first n bytes of two strings (0 when equal)",
@@ -236,7 +242,7 @@ const struct help_entry help_entries[] = {
 	/* ---- map functions (stdlib/mapfuncs.c) ---- */
 	E("has_key", "has_key(@map, key)", "true when the map has the key",
 	  "BEGIN { @a[1] = 1; printf(\"%d\\n\", has_key(@a, 1)); exit(); }"),
-	E("len", "len(@map)", "number of keys in a map",
+	E("len", "len(@map), len(kstack), len(ustack)", "number of keys in a map; frames of a stack",
 	  "BEGIN { @a[1] = 1; @a[2] = 2; printf(\"%d\\n\", len(@a)); exit(); }"),
 
 	/* ---- probe types (include/language.h, probes/registry.c) ---- */

@@ -128,14 +128,7 @@ const struct type *stdlib_check_kfunc_allowed(struct sema *s, struct node *n)
 	int id = stdlib_kfunc_btf_id(name->str);
 	const struct prog_group *refused = NULL;
 	bool allowed = id > 0 && allowed_everywhere(s, name->str, id, &refused);
-	ast_free_node(n->args);
-	n->args = NULL;
-	free(n->name);
-	n->name = NULL;
-	n->func = NULL;
-	n->kind = N_BOOL;
-	n->ival = allowed;
-	return sema_expr(s, n);
+	return sema_replace_call_literal(s, n, N_BOOL, allowed);
 }
 
 /* comm(pid): the name of another task, through kfuncs bpf_task_from_pid

@@ -94,12 +94,9 @@ const struct type *stdlib_check_container_of(struct sema *s, struct node *n)
 	type->next = NULL;
 	ast_free_node(type);
 	ast_free_node(member);
-	/* the call node becomes the cast, in place */
-	free(n->name);
-	n->name = NULL;
-	n->func = NULL;
+	/* the call node becomes the cast, in place (its arguments are in it) */
 	n->args = NULL;
-	n->kind = N_CAST;
+	sema_replace_call(n, N_CAST);
 	n->spec = cast->spec;
 	n->lhs = cast->lhs;
 	cast->spec = NULL;
@@ -123,11 +120,8 @@ const struct type *stdlib_check_assert(struct sema *s, struct node *n)
 	struct node *block = ast_new(N_BLOCK_EXPR, loc);
 	block->body = new_stmt(new_call("errorf", fmt, loc));
 	block->body->next = new_stmt(new_call("exit", code, loc));
-	free(n->name);
-	n->name = NULL;
-	n->func = NULL;
-	n->args = NULL;
-	n->kind = N_TERNARY;
+	n->args = NULL; /* cond and msg live on in the ternary */
+	sema_replace_call(n, N_TERNARY);
 	n->is_prefix = true;
 	n->cond = ast_new_unary('!', cond, cond->loc);
 	n->then = block;
@@ -265,10 +259,7 @@ const struct type *stdlib_var_config(struct sema *s, struct node *n)
 		*tail = named;
 		tail = &named->next;
 	}
-	free(n->name);
-	n->name = NULL;
-	n->builtin = NULL;
-	n->kind = N_RECORD;
+	sema_replace_call(n, N_RECORD);
 	n->args = head;
 	return sema_expr(s, n);
 }
@@ -332,12 +323,9 @@ const struct type *stdlib_check_find(struct sema *s, struct node *n)
 	cond->then = new_value_block(assign, yes, loc);
 	cond->els = new_value_block(NULL, no, loc);
 	free(tmp);
-	/* the call becomes { let; if/else } in place */
-	free(n->name);
-	n->name = NULL;
-	n->func = NULL;
+	/* the call becomes { let; if/else } in place; its arguments are in them */
 	n->args = NULL;
-	n->kind = N_BLOCK_EXPR;
+	sema_replace_call(n, N_BLOCK_EXPR);
 	n->body = let;
 	n->lhs = cond;
 	return sema_expr(s, n);
@@ -351,12 +339,5 @@ const struct type *stdlib_check_kfunc_exist(struct sema *s, struct node *n)
 	if (name->kind != N_STR)
 		return sema_fail(s, name->loc, "kfunc_exist() expects a string literal (the kfunc's name)");
 	bool found = stdlib_kfunc_btf_id(name->str) > 0; /* kfuncs.c */
-	ast_free_node(n->args);
-	n->args = NULL;
-	free(n->name);
-	n->name = NULL;
-	n->func = NULL;
-	n->kind = N_BOOL;
-	n->ival = found;
-	return sema_expr(s, n);
+	return sema_replace_call_literal(s, n, N_BOOL, found);
 }

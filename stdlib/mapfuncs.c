@@ -32,6 +32,8 @@ static const struct type *check_len(struct sema *s, struct node *call)
 	const struct type *t = sema_expr(s, arg);
 	if (type_is_none(t))
 		return t;
+	if (t->kind == TY_STACK)
+		return stdlib_check_stack_len(s, arg); /* stdlib/symbols.c */
 	if (arg->kind == N_MAP)
 		return sema_fail(s, arg->loc, "len() counts the keys of a whole map; did you mean `len(%s)`?",
 				 arg->name);

@@ -54,15 +54,28 @@ const char *stdlib_probetype_name(const struct probe_provider *p)
 	return p->type == PT_BEGIN || p->type == PT_END ? "special" : p->name;
 }
 
+/* probetype: a string literal when every attach point of the probe has the
+ * same type (so `if comptime (probetype == "uprobe")` can choose a branch),
+ * else read at run time from the program's probe. */
 const struct type *stdlib_var_probetype(struct sema *s, struct node *n)
 {
-	(void)n;
 	size_t longest = 0;
+	const char *one = NULL;
+	bool same = sema_ntargets(s) > 0;
 	for (int i = 0; i < sema_ntargets(s); i++) {
 		const struct prog_group *g = sema_target(s, i);
-		size_t len = g->prov ? strlen(stdlib_probetype_name(g->prov)) : 0;
+		const char *name = g->prov ? stdlib_probetype_name(g->prov) : "";
+		size_t len = strlen(name);
 		if (len > longest)
 			longest = len;
+		same = same && (!one || strcmp(one, name) == 0);
+		one = name;
+	}
+	if (same && *one) {
+		sema_replace_call(n, N_STR);
+		n->str = xstrdup(one);
+		n->str_len = strlen(one);
+		return sema_expr(s, n);
 	}
 	return type_str(sema_types(s), (uint32_t)longest + 1);
 }
@@ -274,21 +287,6 @@ static const char *literal_string(struct sema *s, struct node *n)
 	return arg->str;
 }
 
-/* The call n is the constant v from here on. */
-static const struct type *become_literal(struct sema *s, struct node *n, enum node_kind kind,
-					 uint64_t v)
-{
-	ast_free_node(n->args);
-	n->args = NULL;
-	free(n->name);
-	n->name = NULL;
-	n->func = NULL;
-	n->kind = kind;
-	n->ival = v;
-	n->is_unsigned = kind == N_INT;
-	return sema_expr(s, n);
-}
-
 int stdlib_pton(const char *text, unsigned char out[16])
 {
 	if (strchr(text, '.'))
@@ -332,7 +330,7 @@ const struct type *stdlib_check_cgroupid(struct sema *s, struct node *n)
 		return sema_fail(s, n->args->loc, "cgroupid(): '%s' is not in a cgroup v2 file system", path);
 	uint64_t id;
 	memcpy(&id, h.fh.f_handle, sizeof(id));
-	return become_literal(s, n, N_INT, id);
+	return sema_replace_call_literal(s, n, N_INT, id);
 }
 
 /* is_integer(e) and the others: a question about e's type, answered at
@@ -368,7 +366,7 @@ const struct type *stdlib_check_type_test(struct sema *s, struct node *n)
 		return t;
 	for (size_t i = 0; i < sizeof(type_tests) / sizeof(type_tests[0]); i++)
 		if (strcmp(type_tests[i].name, n->name) == 0)
-			return become_literal(s, n, N_BOOL, type_tests[i].test(n->args));
+			return sema_replace_call_literal(s, n, N_BOOL, type_tests[i].test(n->args));
 	return sema_fail(s, n->loc, "internal error: no type test '%s'", n->name);
 }
 
