@@ -25,11 +25,12 @@ expect_eq "-k: the values are those of a run without it" "|
 run_sonde -e "$SCRIPT"
 expect_eq "no -k: no warnings" "" "$ERR"
 
-# JSON: one warnf record per failure with its position
+# JSON: the latest bpftrace's helper_error record per failure, with its
+# position (msg is strerror of the return code, as bpftrace's)
 run_sonde -k -f json -e 'BEGIN { @m[2] = 1; printf("%d\n", @m[1]); exit(); }'
 expect_eq "-k -f json: a missing key" \
-	'{"type": "warnf", "msg": "Failed to map_lookup_elem: 0", "filename": "stdin", "line": 1, "col": 35}' \
-	"$(grep warnf <<<"$OUT")"
+	'{"type": "helper_error", "msg": "Success", "helper": "map_lookup_elem", "retcode": 0, "filename": "stdin", "line": 1, "col": 35}' \
+	"$(grep helper_error <<<"$OUT")"
 
 # bpftrace 0.17 warns about map reads with -kk (-k there leaves out reads);
 # sonde's -k is 0.17's -kk.
