@@ -891,11 +891,20 @@ struct detach_slice {
 	int first, step;
 };
 
+/* The i-th link of l, counting the libbpf links and then the bare fds. */
+static void detach_one(struct rt_links *l, int i)
+{
+	if (i < l->n)
+		bpf_link__destroy(l->links[i]);
+	else
+		close(l->fds[i - l->n]);
+}
+
 static void *detach_slice_run(void *arg)
 {
 	struct detach_slice *s = arg;
-	for (int i = s->first; i < s->links->n; i += s->step)
-		bpf_link__destroy(s->links->links[i]);
+	for (int i = s->first; i < s->links->n + s->links->nfds; i += s->step)
+		detach_one(s->links, i);
 	return NULL;
 }
 
@@ -906,7 +915,8 @@ static void *detach_slice_run(void *arg)
 static void destroy_links(struct rt_links *l)
 {
 	enum { MAX_THREADS = 16 };
-	int nthreads = l->n > 2 ? (l->n < MAX_THREADS ? l->n : MAX_THREADS) : 0;
+	int total = l->n + l->nfds;
+	int nthreads = total > 2 ? (total < MAX_THREADS ? total : MAX_THREADS) : 0;
 	pthread_t threads[MAX_THREADS];
 	struct detach_slice slices[MAX_THREADS];
 	int started = 0;
@@ -916,13 +926,11 @@ static void destroy_links(struct rt_links *l)
 			break;
 	}
 	/* Slices whose thread did not start are done here. */
-	for (int i = 0; i < l->n; i++)
+	for (int i = 0; i < total; i++)
 		if (nthreads == 0 || i % nthreads >= started)
-			bpf_link__destroy(l->links[i]);
+			detach_one(l, i);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
-	for (int i = 0; i < l->nfds; i++)
-		close(l->fds[i]);
 	free(l->fds);
 	free(l->links);
 	memset(l, 0, sizeof(*l));
@@ -931,7 +939,9 @@ static void destroy_links(struct rt_links *l)
 /* The normal end: detach, END, the last events, the maps. */
 static void finish(struct run *r)
 {
+	timing_mark("event-loop");
 	destroy_links(&r->links);
+	timing_mark("detach");
 	drain_events(r); /* what the probes wrote before they were detached */
 	r->exited = false;
 	if (run_once(r, PT_END) == 0)
@@ -942,6 +952,7 @@ static void finish(struct run *r)
 			rt_print_maps_at_exit(&r->sink, r->desc, r->obj, r->ncpus);
 		flush_output(r);
 	}
+	timing_mark("END+maps");
 	if (r->o->maps_copy) {
 		struct rt_output copy;
 		rt_output_text(&copy, r->o->maps_copy, stderr);
