@@ -1018,6 +1018,13 @@ static void close_from(int first)
 static void detach_child(const int *keep, int nkeep, int pipe_rd)
 {
 	prctl(PR_SET_NAME, "sonde-detach", 0, 0, 0);
+	/* sonde's handlers only set flags: a signal kills this one as usual */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGUSR1, SIGHUP };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	int null = open("/dev/null", O_RDWR);
 	for (int fd = 0; fd < 3 && null >= 0; fd++)
 		if (fd != null)
