@@ -455,38 +455,6 @@ static void define_config(struct cg *cg)
 	cg->config = g;
 }
 
-/* The stop flag of scripts that detach after their output (desc.h's
- * SONDE_STOP_VAR): zero-initialised in ".bss", written by the runtime. */
-static void define_stop(struct cg *cg)
-{
-	cg->stop = NULL;
-	if (cg->res->ngroups < SONDE_DETACH_LATER_MIN)
-		return;
-	LLVMValueRef g = LLVMAddGlobal(cg->mod, cg->i64, SONDE_STOP_VAR);
-	LLVMSetInitializer(g, LLVMConstInt(cg->i64, 0, false));
-	LLVMSetSection(g, ".bss");
-	LLVMSetAlignment(g, 8);
-	share_global(cg, g);
-	di_global(cg, g, SONDE_STOP_VAR, cg->di_u64);
-	cg->stop = g;
-}
-
-/* A program that runs while attached returns at once once the runtime
- * has set the stop flag (BEGIN and END run after it, or before). */
-static void emit_stop_check(struct cg *cg, const struct prog_group *g)
-{
-	if (!cg->stop || !g->prov || !g->prov->attach || g->prov->run)
-		return;
-	LLVMValueRef flag = LLVMBuildLoad2(cg->b, cg->i64, cg->stop, "stop");
-	LLVMSetVolatile(flag, true);
-	LLVMSetAlignment(flag, 8);
-	LLVMBasicBlockRef stopped = cg_block(cg, "stopped"), go = cg_block(cg, "running");
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, flag, cg_const(cg, 0), ""), stopped, go);
-	LLVMPositionBuilderAtEnd(cg->b, stopped);
-	LLVMBuildRet(cg->b, cg_const(cg, 0));
-	LLVMPositionBuilderAtEnd(cg->b, go);
-}
-
 static void define_license(struct cg *cg)
 {
 	const char *license = cg->license ? cg->license : "GPL";
@@ -626,6 +594,38 @@ static void mark_module_nounwind(struct cg *cg)
 	for (LLVMValueRef fn = LLVMGetFirstFunction(cg->mod); fn; fn = LLVMGetNextFunction(fn))
 		if (!LLVMIsDeclaration(fn))
 			mark_nounwind(cg, fn);
+}
+
+/* The stop flag of scripts that detach after their output (desc.h's
+ * SONDE_STOP_VAR): zero-initialised in ".bss", written by the runtime. */
+static void define_stop(struct cg *cg)
+{
+	cg->stop = NULL;
+	if (cg->res->ngroups < SONDE_DETACH_LATER_MIN)
+		return;
+	LLVMValueRef g = LLVMAddGlobal(cg->mod, cg->i64, SONDE_STOP_VAR);
+	LLVMSetInitializer(g, LLVMConstInt(cg->i64, 0, false));
+	LLVMSetSection(g, ".bss");
+	LLVMSetAlignment(g, 8);
+	share_global(cg, g);
+	di_global(cg, g, SONDE_STOP_VAR, cg->di_u64);
+	cg->stop = g;
+}
+
+/* A program that runs while attached returns at once once the runtime
+ * has set the stop flag (BEGIN and END run after it, or before). */
+static void emit_stop_check(struct cg *cg, const struct prog_group *g)
+{
+	if (!cg->stop || !g->prov || !g->prov->attach || g->prov->run)
+		return;
+	LLVMValueRef flag = LLVMBuildLoad2(cg->b, cg->i64, cg->stop, "stop");
+	LLVMSetVolatile(flag, true);
+	LLVMSetAlignment(flag, 8);
+	LLVMBasicBlockRef stopped = cg_block(cg, "stopped"), go = cg_block(cg, "running");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, flag, cg_const(cg, 0), ""), stopped, go);
+	LLVMPositionBuilderAtEnd(cg->b, stopped);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	LLVMPositionBuilderAtEnd(cg->b, go);
 }
 
 /* The function of g's program, positioned in its body block; allocas go to

@@ -143,7 +143,6 @@ struct cg {
 	bool chunked;       /* one of several modules linked into one object */
 	LLVMValueRef *maps; /* by map id; NULL until first used (cg_user_map) */
 	LLVMValueRef ringbuf, lost, dropped, config;
-	LLVMValueRef stop; /* SONDE_STOP_VAR, in scripts of SONDE_DETACH_LATER_MIN probes or more */
 	LLVMValueRef scratch_map;   /* per-CPU scratch (defined at the end, sized by use) */
 	struct cg_stack_map *stack_maps; /* defined when a stack type is first used */
 	int nstack_maps;
@@ -152,6 +151,7 @@ struct cg {
 	uint32_t max_strlen;
 	uint32_t stack_limit;       /* temporaries up to this size live on the stack */
 	const char *license;
+	LLVMValueRef stop;          /* SONDE_STOP_VAR, in scripts of SONDE_DETACH_LATER_MIN probes or more */
 
 	/* the function being emitted */
 	struct prog_group *group;

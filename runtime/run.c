@@ -228,56 +228,21 @@ static uint64_t tai_offset_ns(void)
 	return tai - (before + (after - before) / 2);
 }
 
-/* Offset of global `name` in section `sec_name` (".rodata"), from the
- * object's BTF; -1 when it is not there. */
-static long global_offset(struct bpf_object *obj, const char *sec_name, const char *name)
+/* Offset of SONDE_CONFIG_VAR in .rodata, from the object's BTF. */
+static long config_offset(struct bpf_object *obj)
 {
 	struct btf *btf = bpf_object__btf(obj);
-	int id = btf ? btf__find_by_name_kind(btf, sec_name, BTF_KIND_DATASEC) : -1;
+	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
 	if (id < 0)
 		return -1;
 	const struct btf_type *sec = btf__type_by_id(btf, (uint32_t)id);
 	const struct btf_var_secinfo *v = btf_var_secinfos(sec);
 	for (int i = 0; i < btf_vlen(sec); i++, v++) {
 		const struct btf_type *var = btf__type_by_id(btf, v->type);
-		if (var && strcmp(btf__name_by_offset(btf, var->name_off), name) == 0)
+		if (var && strcmp(btf__name_by_offset(btf, var->name_off), SONDE_CONFIG_VAR) == 0)
 			return (long)v->offset;
 	}
 	return -1;
-}
-
-static long config_offset(struct bpf_object *obj)
-{
-	return global_offset(obj, ".rodata", SONDE_CONFIG_VAR);
-}
-
-/* After load: the stop flag of a script that detaches after its output
- * (desc.h's SONDE_STOP_VAR), mapped from the kernel's .bss map (libbpf
- * 1.1 maps global data into the process only for skeletons: its own
- * image of .bss is a copy); NULL when the script has none.
- * SONDE_DETACH_LATER=0 detaches first, as small scripts do. */
-static volatile uint64_t *map_stop_flag(struct run *r)
-{
-	const char *env = getenv("SONDE_DETACH_LATER");
-	if (env && strcmp(env, "0") == 0)
-		return NULL;
-	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".bss");
-	long offset = global_offset(r->obj, ".bss", SONDE_STOP_VAR);
-	if (!map || offset < 0 || (size_t)offset + sizeof(uint64_t) > bpf_map__value_size(map) ||
-	    !(bpf_map__map_flags(map) & BPF_F_MMAPABLE))
-		return NULL;
-	/* finish() waits for the programs running when it sets the flag */
-	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL))
-		return NULL;
-	long page = sysconf(_SC_PAGESIZE);
-	size_t len = ((size_t)bpf_map__value_size(map) + (size_t)page - 1) / (size_t)page * (size_t)page;
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
-	if (mem == MAP_FAILED)
-		return NULL;
-	r->stop_mem = mem;
-	r->stop_len = len;
-	return (volatile uint64_t *)(void *)((char *)mem + offset);
 }
 
 /* bpf_map__set_max_entries() that says why it failed. */
@@ -527,7 +492,6 @@ static int load(struct run *r, const struct compiled *c)
 	for (int i = 0; i < r->desc->nmaps; i++)
 		r->map_fds[i] = map_fd(r, r->desc->maps[i].bpf_name);
 	r->lost_fd = map_fd(r, r->desc->lost_name);
-	r->stop = map_stop_flag(r);
 	return rt_dropped_open(&r->dropped, r->desc, r->obj, r->ncpus);
 }
 
@@ -931,6 +895,53 @@ static int attach_all(struct run *r)
 
 /* ---- teardown ------------------------------------------------------------- */
 
+/* Offset of SONDE_STOP_VAR in .bss, from the object's BTF; -1 = none. */
+static long stop_offset(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	int id = btf ? btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC) : -1;
+	if (id < 0)
+		return -1;
+	const struct btf_type *sec = btf__type_by_id(btf, (uint32_t)id);
+	const struct btf_var_secinfo *v = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, v++) {
+		const struct btf_type *var = btf__type_by_id(btf, v->type);
+		if (var && strcmp(btf__name_by_offset(btf, var->name_off), SONDE_STOP_VAR) == 0)
+			return (long)v->offset;
+	}
+	return -1;
+}
+
+/* After load: the stop flag of a script that detaches after its output
+ * (desc.h's SONDE_STOP_VAR), mapped from the kernel's .bss map (libbpf
+ * 1.1 maps global data into the process only for skeletons: its own
+ * image of .bss is a copy); NULL when the script has none.
+ * SONDE_DETACH_LATER=0 detaches first, as small scripts do. */
+static volatile uint64_t *map_stop_flag(struct run *r)
+{
+	const char *env = getenv("SONDE_DETACH_LATER");
+	if (env && strcmp(env, "0") == 0)
+		return NULL;
+	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".bss");
+	long offset = stop_offset(r->obj);
+	if (!map || offset < 0 || (size_t)offset + sizeof(uint64_t) > bpf_map__value_size(map) ||
+	    !(bpf_map__map_flags(map) & BPF_F_MMAPABLE))
+		return NULL;
+	/* finish() waits for the programs running when it sets the flag */
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL))
+		return NULL;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = ((size_t)bpf_map__value_size(map) + (size_t)page - 1) / (size_t)page * (size_t)page;
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	if (mem == MAP_FAILED)
+		return NULL;
+	r->stop_mem = mem;
+	r->stop_len = len;
+	return (volatile uint64_t *)(void *)((char *)mem + offset);
+}
+
+
 struct detach_slice {
 	struct rt_links *links;
 	int first, step;
@@ -1116,6 +1127,7 @@ static void stop_programs(struct run *r)
 static void finish(struct run *r)
 {
 	timing_mark("event-loop");
+	r->stop = map_stop_flag(r);
 	if (r->stop)
 		stop_programs(r);
 	else
