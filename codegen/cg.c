@@ -723,6 +723,38 @@ static void mark_module_nounwind(struct cg *cg)
 			mark_nounwind(cg, fn);
 }
 
+/* The stop flag of scripts that detach after their output (desc.h's
+ * SONDE_STOP_VAR): zero-initialised in ".bss", written by the runtime. */
+static void define_stop(struct cg *cg)
+{
+	cg->stop = NULL;
+	if (cg->res->ngroups < SONDE_DETACH_LATER_MIN)
+		return;
+	LLVMValueRef g = LLVMAddGlobal(cg->mod, cg->i64, SONDE_STOP_VAR);
+	LLVMSetInitializer(g, LLVMConstInt(cg->i64, 0, false));
+	LLVMSetSection(g, ".bss");
+	LLVMSetAlignment(g, 8);
+	share_global(cg, g);
+	di_global(cg, g, SONDE_STOP_VAR, cg->di_u64);
+	cg->stop = g;
+}
+
+/* A program that runs while attached returns at once once the runtime
+ * has set the stop flag (BEGIN and END run after it, or before). */
+static void emit_stop_check(struct cg *cg, const struct prog_group *g)
+{
+	if (!cg->stop || !g->prov || !g->prov->attach || g->prov->run)
+		return;
+	LLVMValueRef flag = LLVMBuildLoad2(cg->b, cg->i64, cg->stop, "stop");
+	LLVMSetVolatile(flag, true);
+	LLVMSetAlignment(flag, 8);
+	LLVMBasicBlockRef stopped = cg_block(cg, "stopped"), go = cg_block(cg, "running");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, flag, cg_const(cg, 0), ""), stopped, go);
+	LLVMPositionBuilderAtEnd(cg->b, stopped);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	LLVMPositionBuilderAtEnd(cg->b, go);
+}
+
 /* The function of g's program, positioned in its body block; allocas go to
  * the entry block, which cg_end_program() links to the body. */
 void cg_begin_program(struct cg *cg, struct prog_group *g)
@@ -749,6 +781,7 @@ void cg_begin_program(struct cg *cg, struct prog_group *g)
 	LLVMBasicBlockRef body = cg_block(cg, "body");
 	LLVMPositionBuilderAtEnd(cg->b, body);
 	cg_set_loc(cg, g->nactions ? g->actions[0]->loc : (srcloc){ 0 });
+	emit_stop_check(cg, g);
 }
 
 void cg_close_function(struct cg *cg, uint64_t without_scratch)
@@ -1140,6 +1173,7 @@ static int build_module(struct cg *cg, int opt_level, const int *units, int firs
 	define_maps(cg);
 	declare_scratch(cg);
 	define_config(cg);
+	define_stop(cg);
 	define_license(cg);
 	for (int u = first; u < end; u++)
 		emit_unit(cg, units[u]);

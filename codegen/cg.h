@@ -155,6 +155,7 @@ struct cg {
 	uint32_t max_strlen;
 	uint32_t stack_limit;       /* temporaries up to this size live on the stack */
 	const char *license;
+	LLVMValueRef stop;          /* SONDE_STOP_VAR, in scripts of SONDE_DETACH_LATER_MIN probes or more */
 
 	/* the function being emitted */
 	struct prog_group *group;

@@ -241,6 +241,17 @@ struct rt_config {
 };
 #define SONDE_CONFIG_VAR "sonde_config"
 
+/* Scripts of at least SONDE_DETACH_LATER_MIN probes detach after their
+ * output: detaching costs the kernel ~0.2-0.5 ms a raw tracepoint and ~50
+ * ms a perf-event tracepoint, one after the other. Their programs (not
+ * BEGIN/END) start by reading the u64 SONDE_STOP_VAR in ".bss" and return
+ * at once when it is not 0: the runtime sets it where it detached before
+ * (runtime/run.c finish), which stops them as detaching would, prints END
+ * and the maps, and hands the links to a child process that closes them
+ * after sonde has let go of them (runtime/run.c detach_later). */
+#define SONDE_DETACH_LATER_MIN 64
+#define SONDE_STOP_VAR "sonde_stop"
+
 /* The scratch memory for values too big for the BPF stack: an array map
  * with one element per CPU (indexed by bpf_get_smp_processor_id()); the
  * runtime sizes it to this machine's possible CPUs before load. */

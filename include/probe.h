@@ -80,6 +80,13 @@ struct probe_target {
 	 * choose_impl when the actions call helpers only those may
 	 * (socket_cookie, skboutput) */
 	bool btf_typed;
+	/* tracepoint:CAT:EVENT runs as a raw tracepoint program on the
+	 * tracepoint EVENT (BPF_PROG_TYPE_RAW_TRACEPOINT, section
+	 * "raw_tracepoint/EVENT") instead of a perf-event tracepoint program;
+	 * set only by probes/tracepoint.c's choose_impl (its comment says
+	 * when), read through the provider's section() and attach_params().
+	 * Names, output and every builtin's meaning stay the tracepoint's. */
+	bool via_raw_tp;
 };
 
 /* What the actions of one target's program use, for choose_impl. */
@@ -343,6 +350,13 @@ const char *probe_syscall_name(long nr);
  * (an fentry program on vfs_read, or an lsm one on file_open): 0 or
  * -errno (-EPERM: a policy of the kernel refuses them). For --info. */
 int probe_trampoline_load(bool lsm);
+
+/* probes/tracepoint.c: why target t (tracepoint:CAT:EVENT) must stay a
+ * perf-event tracepoint program when its actions use u, or NULL when it
+ * runs as a raw tracepoint (t->via_raw_tp, the provider's choose_impl);
+ * and whether raw tracepoint links carry a BPF cookie (Linux 6.10). */
+const char *tracepoint_raw_refusal(const struct probe_target *t, const struct probe_uses *u);
+bool tracepoint_raw_cookies(void);
 
 /* probes/kprobe_fentry.c: kprobe/kretprobe targets as fentry/fexit.
  * SONDE_KPROBE_FENTRY=0: never; =1 or unset: wherever it behaves the same. */

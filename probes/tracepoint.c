@@ -7,7 +7,9 @@
  * opens the event through perf_event_open with the id from our own tracefs
  * path, so it works whichever of the two tracefs locations is mounted.
  * Syscall tracepoints are lowered to raw tracepoints where possible
- * (probes/syscalls.c); their programs attach through attach_lowered(). */
+ * (probes/syscalls.c); their programs attach through attach_lowered().
+ * Other tracepoints whose actions never look at the record run as raw
+ * tracepoint programs on the same tracepoint (tracepoint_choose_impl). */
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -16,10 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
 #include "ast.h"
 #include "btf.h"
@@ -297,11 +302,19 @@ static int tracepoint_expand(const char *spec, srcloc loc, struct diag *d,
 	return ret;
 }
 
+static const char *event_of(const char *target)
+{
+	const char *colon = strchr(target, ':');
+	return colon ? colon + 1 : target;
+}
+
 static char *tracepoint_section(const struct probe_target *t)
 {
 	const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
 	if (raw_tp)
 		return xasprintf("raw_tracepoint/%s", raw_tp);
+	if (t->via_raw_tp)
+		return xasprintf("raw_tracepoint/%s", event_of(t->target));
 	char *s = xasprintf("tracepoint/%s", t->target);
 	char *colon = strchr(s, ':');
 	if (colon)
@@ -351,6 +364,8 @@ static int attach_lowered(const char *raw_tp, struct bpf_program *prog, struct r
 static char *tracepoint_attach_params(const struct probe_target *t, unsigned *deps)
 {
 	const char *raw_tp = probe_lowering_raw_tp(t->lower.kind);
+	if (t->via_raw_tp)
+		return xasprintf("raw_event=%s", event_of(t->target));
 	if (!raw_tp) {
 		*deps |= DESC_DEP_KERNEL_LAYOUT;
 		return NULL;
@@ -367,6 +382,204 @@ static const char *tracepoint_attach_hint(int err)
 }
 
 static bool is_syscall(const struct probe_target *t);
+
+/* ---- running as a raw tracepoint -------------------------------------------------------
+ *
+ * A perf-event tracepoint program is attached through a perf event, and
+ * detaching it waits for an RCU grace period under the kernel's
+ * event_mutex, one event after the other: ~50 ms each here, 50 s for
+ * 1,000 tracepoints. A raw tracepoint program is called by the tracepoint
+ * itself with the tracepoint's arguments; attaching and detaching it costs
+ * a text patch (~0.4 ms) and each event costs less (no record is built).
+ * So a tracepoint runs as a raw tracepoint on the same tracepoint (the
+ * trace event's name is its tracepoint's) when the user cannot tell:
+ *   - its actions read nothing that is the perf-event program's context:
+ *     `args` (the record), `ctx`, kstack/ustack (the stack is taken from
+ *     the registers in the context; a raw tracepoint's start in the BPF
+ *     program's own frames);
+ *   - it is a kernel tracepoint: not a syscall event (syscalls.c lowers
+ *     those), not ftrace's own, not a dynamic event (kprobe, uprobe,
+ *     eprobe, synthetic and user events are trace events without a
+ *     tracepoint), and tracefs is there to say so;
+ *   - in a program shared by several tracepoints that reads `probe`, the
+ *     kernel gives raw tracepoint links a BPF cookie (Linux 6.10: the
+ *     link's cookie, read by bpf_get_attach_cookie; libbpf 1.1 has no API
+ *     for it, so attach_raw_event() calls bpf(2) itself).
+ * What stays the same: the tracepoint's condition (checked at the call
+ * site, before any probe), preemption (both run inside the tracepoint's
+ * call, preemption off), the -p/-c filter (the program's own code), names,
+ * counts and output. What differs, invisibly to scripts: a perf-event
+ * tracepoint program is skipped when another kprobe or perf-event BPF
+ * program is running on the CPU (bpf_prog_active) or when perf is already
+ * handling an event in the same context, and a tracepoint takes at most 64
+ * of them; a raw tracepoint program is only kept from running inside
+ * itself. SONDE_TRACEPOINT_RAW=0 never does this; =nocookie behaves as on
+ * a kernel without raw tracepoint cookies (the fallback, for tests). */
+
+static const char *raw_tp_mode(void)
+{
+	static const char *mode;
+	if (!mode) {
+		const char *env = getenv("SONDE_TRACEPOINT_RAW");
+		mode = env ? env : "";
+	}
+	return mode;
+}
+
+/* The events of tracefs' dynamic_events ("p:GROUP/EVENT ...", "u:EVENT
+ * ..." for user events), read once: trace events that no tracepoint
+ * carries. "" when there are none or the file cannot be read (then
+ * nothing is dynamic but the categories of is_dynamic_event). */
+static const char *dynamic_events(void)
+{
+	static char *text;
+	if (text)
+		return text;
+	const char *root = tracefs_path();
+	char *path = root ? xasprintf("%s/dynamic_events", root) : NULL;
+	FILE *f = path ? fopen(path, "r") : NULL;
+	free(path);
+	size_t len = 0, cap = 1;
+	text = xcalloc(1, cap);
+	char buf[4096];
+	size_t got;
+	while (f && (got = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (len + got + 1 > cap) {
+			cap = (len + got + 1) * 2;
+			text = xrealloc(text, cap);
+		}
+		memcpy(text + len, buf, got);
+		text[len += got] = '\0';
+	}
+	if (f)
+		fclose(f);
+	return text;
+}
+
+static bool word_is(const char *word, size_t len, const char *s)
+{
+	return strlen(s) == len && strncmp(word, s, len) == 0;
+}
+
+/* Asked for every pair of targets compared for sharing: no allocation,
+ * no system call after the first. */
+static bool is_dynamic_event(const char *category, size_t catlen, const char *event)
+{
+	static const char *const not_tracepoints[] = { "syscalls", "ftrace", "kprobes", "uprobes", "eprobes",
+						       "synthetic", "user_events" };
+	for (size_t i = 0; i < sizeof(not_tracepoints) / sizeof(not_tracepoints[0]); i++)
+		if (word_is(category, catlen, not_tracepoints[i]))
+			return true;
+	for (const char *line = dynamic_events(); *line;) {
+		size_t len = strcspn(line, "\n");
+		const char *colon = memchr(line, ':', len);
+		if (colon) {
+			const char *word = colon + 1;
+			size_t wlen = strcspn(word, " \n");
+			const char *slash = memchr(word, '/', wlen);
+			if (slash ? (size_t)(slash - word) == catlen && strncmp(word, category, catlen) == 0 &&
+					    word_is(slash + 1, wlen - (size_t)(slash + 1 - word), event)
+				  : word_is(word, wlen, event))
+				return true;
+		}
+		line += len + (line[len] == '\n');
+	}
+	return false;
+}
+
+/* What the target is, whatever its actions: a kernel tracepoint that may
+ * run as a raw tracepoint (its format came from tracefs, which then also
+ * says which events are dynamic). */
+static bool raw_tp_possible(const struct probe_target *t)
+{
+	if (t->type != PT_TRACEPOINT || t->lower.kind != LOWER_NONE || !t->target || !t->format ||
+	    strcmp(raw_tp_mode(), "0") == 0)
+		return false;
+	const char *colon = strchr(t->target, ':');
+	return colon && !is_dynamic_event(t->target, (size_t)(colon - t->target), colon + 1);
+}
+
+/* Linux 6.10 gave raw tracepoint links a cookie (struct bpf_raw_tp_link's
+ * `cookie`, which bpf_get_attach_cookie reads in raw tracepoint programs):
+ * kernel BTF says whether this kernel has it. */
+bool tracepoint_raw_cookies(void)
+{
+	static int known = -1;
+	if (known >= 0)
+		return known == 1;
+	known = 0;
+	if (strcmp(raw_tp_mode(), "nocookie") == 0)
+		return false;
+	const struct btf *btf = kbtf_btf();
+	int id = btf ? btf__find_by_name_kind(btf, "bpf_raw_tp_link", BTF_KIND_STRUCT) : -1;
+	if (id <= 0)
+		return false;
+	const struct btf_type *t = btf__type_by_id(btf, (uint32_t)id);
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t) && !known; i++)
+		known = strcmp(btf__name_by_offset(btf, m[i].name_off), "cookie") == 0;
+	return known == 1;
+}
+
+/* Why t must stay a perf-event tracepoint with actions using u, or NULL. */
+const char *tracepoint_raw_refusal(const struct probe_target *t, const struct probe_uses *u)
+{
+	static const char *const reads_context[] = { "args", "ctx", "kstack", "ustack" };
+	if (!raw_tp_possible(t))
+		return "not a kernel tracepoint a raw tracepoint program can attach to";
+	bool reads_probe = false;
+	for (int i = 0; i < u->n; i++) {
+		for (size_t k = 0; k < sizeof(reads_context) / sizeof(reads_context[0]); k++)
+			if (strcmp(u->names[i], reads_context[k]) == 0)
+				return "the actions read the tracepoint's context";
+		reads_probe |= strcmp(u->names[i], "probe") == 0;
+	}
+	if (u->shared && reads_probe && !tracepoint_raw_cookies())
+		return "a shared program reads `probe` and raw tracepoint links have no cookie here";
+	return NULL;
+}
+
+static void tracepoint_choose_impl(struct probe_target *t, const struct probe_uses *u)
+{
+	t->via_raw_tp = tracepoint_raw_refusal(t, u) == NULL;
+}
+
+/* BPF_RAW_TRACEPOINT_OPEN's attribute with the cookie of Linux 6.10
+ * (older uapi headers end it at prog_fd). */
+struct raw_tp_open_attr {
+	uint64_t name;
+	uint32_t prog_fd;
+	uint32_t pad;
+	uint64_t cookie;
+};
+
+static int raw_tp_open(const char *name, int prog_fd, uint64_t cookie)
+{
+	struct raw_tp_open_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.name = (uint64_t)(uintptr_t)name;
+	attr.prog_fd = (uint32_t)prog_fd;
+	attr.cookie = cookie;
+	int fd = (int)syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* prog on raw tracepoint `event` with attach cookie `cookie` (which of the
+ * probes sharing prog fired, for `probe`). A kernel without raw
+ * tracepoint cookies refuses a non-zero one (EINVAL): then prog does not
+ * read it (tracepoint_raw_refusal) and is attached without. */
+static int attach_raw_event(const char *event, struct bpf_program *prog, uint64_t cookie,
+			    struct rt_links *l, char *errbuf, size_t errlen)
+{
+	int fd = raw_tp_open(event, bpf_program__fd(prog), cookie);
+	if (fd == -EINVAL && cookie != 0)
+		fd = raw_tp_open(event, bpf_program__fd(prog), 0);
+	if (fd < 0) {
+		snprintf(errbuf, errlen, "raw tracepoint %s: %s", event, strerror(-fd));
+		return fd;
+	}
+	return rt_links_add_fd(l, fd);
+}
 
 /* One perf event on the tracepoint of p, running prog with `cookie` as its
  * attach cookie (which target fired, for `probe` in a shared program). */
@@ -403,11 +616,20 @@ static int attach_perf_tracepoint(const struct desc_probe *p, struct bpf_program
 	return rt_links_add(l, link);
 }
 
+/* What attach_params said for a tracepoint run as a raw tracepoint (the
+ * event's name), or NULL. */
+static const char *raw_event_param(const struct desc_probe *p)
+{
+	return p->params && strncmp(p->params, "raw_event=", 10) == 0 ? p->params + 10 : NULL;
+}
+
 static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *prog,
 			     struct rt_links *l, char *errbuf, size_t errlen)
 {
 	if (p->params && strncmp(p->params, "raw_tp=", 7) == 0)
 		return attach_lowered(p->params + 7, prog, l, errbuf, errlen);
+	if (raw_event_param(p))
+		return attach_raw_event(raw_event_param(p), prog, 0, l, errbuf, errlen);
 	return attach_perf_tracepoint(p, prog, 0, l, errbuf, errlen);
 }
 
@@ -417,7 +639,7 @@ static int tracepoint_attach(const struct desc_probe *p, struct bpf_program *pro
 static bool tracepoint_can_share(const struct probe_target *a, const struct probe_target *b)
 {
 	return a->type == b->type && a->lower.kind == LOWER_NONE && b->lower.kind == LOWER_NONE &&
-	       !is_syscall(a) && !is_syscall(b);
+	       !is_syscall(a) && !is_syscall(b) && raw_tp_possible(a) == raw_tp_possible(b);
 }
 
 /* p[k] is attached with cookie k: codegen's `probe` in a shared program
@@ -429,7 +651,9 @@ static int tracepoint_attach_shared(const struct desc_probe *const *p, int n, st
 	if (p[0]->params && strncmp(p[0]->params, "raw_tp=", 7) == 0)
 		return attach_lowered(p[0]->params + 7, prog, l, errbuf, errlen);
 	for (int k = 0; k < n; k++) {
-		int err = attach_perf_tracepoint(p[k], prog, (uint64_t)k, l, errbuf, errlen);
+		const char *raw = raw_event_param(p[k]);
+		int err = raw ? attach_raw_event(raw, prog, (uint64_t)k, l, errbuf, errlen)
+			      : attach_perf_tracepoint(p[k], prog, (uint64_t)k, l, errbuf, errlen);
 		if (err)
 			return err;
 	}
@@ -635,6 +859,7 @@ const struct probe_provider probe_tracepoint = {
 	.section = tracepoint_section,
 	.attach = tracepoint_attach,
 	.can_share = tracepoint_can_share,
+	.choose_impl = tracepoint_choose_impl,
 	.probe_by_cookie = true,
 	.attach_shared = tracepoint_attach_shared,
 	.attach_hint = tracepoint_attach_hint,

@@ -15,7 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +55,10 @@ struct run {
 	struct rt_dropped dropped;
 	int ncpus;
 	struct rt_links links;
+	volatile uint64_t *stop; /* SONDE_STOP_VAR in the loaded .bss, or NULL (desc.h) */
+	void *stop_mem;          /* the mapping it is in */
+	size_t stop_len;
+	int detach_pipe;         /* its end: closing it lets the child go on, -1 = none */
 	struct rt_child child;
 	struct rt_target target; /* -p */
 	struct rt_metrics *metrics; /* --metrics: serving the maps, or NULL */
@@ -893,16 +902,72 @@ static int attach_all(struct run *r)
 
 /* ---- teardown ------------------------------------------------------------- */
 
+/* Offset of SONDE_STOP_VAR in .bss, from the object's BTF; -1 = none. */
+static long stop_offset(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	int id = btf ? btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC) : -1;
+	if (id < 0)
+		return -1;
+	const struct btf_type *sec = btf__type_by_id(btf, (uint32_t)id);
+	const struct btf_var_secinfo *v = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, v++) {
+		const struct btf_type *var = btf__type_by_id(btf, v->type);
+		if (var && strcmp(btf__name_by_offset(btf, var->name_off), SONDE_STOP_VAR) == 0)
+			return (long)v->offset;
+	}
+	return -1;
+}
+
+/* After load: the stop flag of a script that detaches after its output
+ * (desc.h's SONDE_STOP_VAR), mapped from the kernel's .bss map (libbpf
+ * 1.1 maps global data into the process only for skeletons: its own
+ * image of .bss is a copy); NULL when the script has none.
+ * SONDE_DETACH_LATER=0 detaches first, as small scripts do. */
+static volatile uint64_t *map_stop_flag(struct run *r)
+{
+	const char *env = getenv("SONDE_DETACH_LATER");
+	if (env && strcmp(env, "0") == 0)
+		return NULL;
+	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".bss");
+	long offset = stop_offset(r->obj);
+	if (!map || offset < 0 || (size_t)offset + sizeof(uint64_t) > bpf_map__value_size(map) ||
+	    !(bpf_map__map_flags(map) & BPF_F_MMAPABLE))
+		return NULL;
+	/* finish() waits for the programs running when it sets the flag */
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL))
+		return NULL;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = ((size_t)bpf_map__value_size(map) + (size_t)page - 1) / (size_t)page * (size_t)page;
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	if (mem == MAP_FAILED)
+		return NULL;
+	r->stop_mem = mem;
+	r->stop_len = len;
+	return (volatile uint64_t *)(void *)((char *)mem + offset);
+}
+
+
 struct detach_slice {
 	struct rt_links *links;
 	int first, step;
 };
 
+/* The i-th link of l, counting the libbpf links and then the bare fds. */
+static void detach_one(struct rt_links *l, int i)
+{
+	if (i < l->n)
+		bpf_link__destroy(l->links[i]);
+	else
+		close(l->fds[i - l->n]);
+}
+
 static void *detach_slice_run(void *arg)
 {
 	struct detach_slice *s = arg;
-	for (int i = s->first; i < s->links->n; i += s->step)
-		bpf_link__destroy(s->links->links[i]);
+	for (int i = s->first; i < s->links->n + s->links->nfds; i += s->step)
+		detach_one(s->links, i);
 	return NULL;
 }
 
@@ -910,10 +975,11 @@ static void *detach_slice_run(void *arg)
  * (~40 ms here); the waits overlap when links are destroyed in parallel.
  * The threads only wait, so their number need not follow the CPUs: with
  * 16, 1,000 links cost ~63 grace periods one after the other, not 1,000. */
-static void destroy_links(struct rt_links *l)
+static void destroy_links(struct rt_links *l, bool in_parallel)
 {
 	enum { MAX_THREADS = 16 };
-	int nthreads = l->n > 2 ? (l->n < MAX_THREADS ? l->n : MAX_THREADS) : 0;
+	int total = l->n + l->nfds;
+	int nthreads = in_parallel && total > 2 ? (total < MAX_THREADS ? total : MAX_THREADS) : 0;
 	pthread_t threads[MAX_THREADS];
 	struct detach_slice slices[MAX_THREADS];
 	int started = 0;
@@ -923,22 +989,157 @@ static void destroy_links(struct rt_links *l)
 			break;
 	}
 	/* Slices whose thread did not start are done here. */
-	for (int i = 0; i < l->n; i++)
+	for (int i = 0; i < total; i++)
 		if (nthreads == 0 || i % nthreads >= started)
-			bpf_link__destroy(l->links[i]);
+			detach_one(l, i);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
-	for (int i = 0; i < l->nfds; i++)
-		close(l->fds[i]);
 	free(l->fds);
 	free(l->links);
 	memset(l, 0, sizeof(*l));
 }
 
-/* The normal end: detach, END, the last events, the maps. */
+static int compare_ints(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* The link fds of l, sorted, in a new array (*n of them). */
+static int *link_fds(const struct rt_links *l, int *n)
+{
+	int *fds = xmalloc(sizeof(int) * (size_t)(l->n + l->nfds + 1));
+	*n = 0;
+	for (int i = 0; i < l->n; i++)
+		if (bpf_link__fd(l->links[i]) >= 0)
+			fds[(*n)++] = bpf_link__fd(l->links[i]);
+	for (int i = 0; i < l->nfds; i++)
+		fds[(*n)++] = l->fds[i];
+	util_sort(fds, (size_t)*n, sizeof(int), compare_ints);
+	return fds;
+}
+
+static void close_from(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0u, 0) == 0)
+		return;
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = first; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+		close((int)fd);
+}
+
+/* The child of detach_later: keeps only the fds in keep[] (sorted: the
+ * links and the pipe's read end), waits until sonde has closed its own
+ * references to the links (the pipe's end of file), then exits, so that
+ * the kernel closes the last references and detaches. Async-signal-safe
+ * calls only: it is the fork of a threaded process. */
+static void detach_child(const int *keep, int nkeep, int pipe_rd)
+{
+	prctl(PR_SET_NAME, "sonde-detach", 0, 0, 0);
+	/* sonde's handlers only set flags: a signal kills this one as usual */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGUSR1, SIGHUP };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int null = open("/dev/null", O_RDWR);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		if (fd != null)
+			dup2(null, fd);
+	/* everything else goes: a pipe's reader must not wait for us */
+	int next = 3;
+	for (int i = 0; i < nkeep; i++) {
+		for (int fd = next; fd < keep[i]; fd++)
+			close(fd);
+		if (keep[i] >= next)
+			next = keep[i] + 1;
+	}
+	close_from(next);
+	char c;
+	while (read(pipe_rd, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* Hands the links of a stopped run to a child process: sonde closes its
+ * references (cheap: not the last) and goes on or exits; the child then
+ * closes the last ones, which is where the kernel detaches (~0.2-0.5 ms a
+ * raw tracepoint, one after the other: 0.3-0.5 s for 1,000). If the child
+ * is killed, the kernel closes its fds all the same: nothing stays
+ * attached. Returns false when it cannot (the caller detaches here). */
+static bool detach_later(struct run *r)
+{
+	int n;
+	int *keep = link_fds(&r->links, &n); /* room for one more */
+	int p[2];
+	if (n == 0 || pipe2(p, O_CLOEXEC) < 0) {
+		free(keep);
+		return false;
+	}
+	keep[n++] = p[0];
+	util_sort(keep, (size_t)n, sizeof(int), compare_ints);
+	/* A grandchild, so that no zombie waits for sonde (the shell's runs
+	 * go on in the same process) and no SIGCHLD reaches it later. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		pid_t grandchild = fork();
+		if (grandchild == 0)
+			detach_child(keep, n, p[0]);
+		_exit(grandchild < 0 ? 1 : 0);
+	}
+	free(keep);
+	close(p[0]);
+	int status = 1;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		close(p[1]); /* a grandchild, if any, exits at once */
+		return false;
+	}
+	r->detach_pipe = p[1];
+	return true;
+}
+
+/* The normal end: detach, END, the last events, the maps. A script with
+ * a stop flag (desc.h SONDE_DETACH_LATER_MIN) sets it instead: its
+ * programs return at once from then on, as if detached, and the links
+ * go to a child that closes them after the output (detach_later). */
+static void *wait_for_programs(void *arg)
+{
+	(void)arg;
+	/* synchronize_rcu(): every program is called under RCU, so the ones
+	 * that read the flag before it was set have returned (~16 ms here) */
+	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	return NULL;
+}
+
+/* Stops the programs of a script with a stop flag and hands the links to
+ * a child; the wait for the programs still running overlaps the fork. */
+static void stop_programs(struct run *r)
+{
+	*r->stop = 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pthread_t waiter;
+	bool threaded = pthread_create(&waiter, NULL, wait_for_programs, NULL) == 0;
+	bool later = detach_later(r);
+	destroy_links(&r->links, !later); /* with a child holding them: not the last references */
+	if (threaded)
+		pthread_join(waiter, NULL);
+	else
+		wait_for_programs(NULL);
+}
+
 static void finish(struct run *r)
 {
-	destroy_links(&r->links);
+	timing_mark("event-loop");
+	r->stop = map_stop_flag(r);
+	if (r->stop)
+		stop_programs(r);
+	else
+		destroy_links(&r->links, true);
+	timing_mark("detach");
 	drain_events(r); /* what the probes wrote before they were detached */
 	r->exited = false;
 	if (run_once(r, PT_END) == 0)
@@ -949,6 +1150,7 @@ static void finish(struct run *r)
 			rt_print_maps_at_exit(&r->sink, r->desc, r->obj, r->ncpus);
 		flush_output(r);
 	}
+	timing_mark("END+maps");
 	if (r->o->maps_copy) {
 		struct rt_output copy;
 		rt_output_text(&copy, r->o->maps_copy, stderr);
@@ -961,7 +1163,7 @@ static void release_all(struct run *r)
 {
 	rt_metrics_stop(r->metrics); /* its thread reads the map fds closed below */
 	r->metrics = NULL;
-	destroy_links(&r->links);
+	destroy_links(&r->links, true);
 	rt_skb_close(&r->skb); /* after the links: no packet comes later */
 	const struct probe_provider *prov;
 	for (int i = 0; (prov = probe_provider_at(i)); i++)
@@ -975,6 +1177,10 @@ static void release_all(struct run *r)
 	rt_dropped_close(&r->dropped);
 	free(r->map_fds);
 	free(r->log_buf);
+	if (r->stop_mem)
+		munmap(r->stop_mem, r->stop_len);
+	if (r->detach_pipe >= 0)
+		close(r->detach_pipe); /* the child closes the links now */
 }
 
 /* ---- the whole run -------------------------------------------------------- */
@@ -1073,6 +1279,7 @@ int rt_run(const struct compiled *c, const struct rt_options *o)
 		.o = o,
 		.out = o->out ? o->out : stdout,
 		.lost_fd = -1,
+		.detach_pipe = -1,
 		.dropped = { .fd = -1 },
 		.ncpus = libbpf_num_possible_cpus(),
 	};
