@@ -162,11 +162,13 @@ static const struct clone_slot_name *slot_name(const struct cg_clones *c, const 
 static void slot_signature(struct sbuf *b, const struct desc *d, const struct clone_slot_name *s)
 {
 	const struct desc_map *m = &d->maps[s->map_id];
-	char sig[160];
-	snprintf(sig, sizeof(sig), "\n;%s kind=%d lru=%d key=%u value=%u max=%u prealloc=%d args=%lld,%lld,%lld",
+	/* the key and value types are interned (desc.h): one pointer each */
+	char sig[224];
+	snprintf(sig, sizeof(sig),
+		 "\n;%s kind=%d lru=%d key=%u value=%u max=%u prealloc=%d args=%lld,%lld,%lld types=%p,%p",
 		 s->drop ? "drop" : "map", (int)m->kind, (int)m->lru, (unsigned)m->key_size,
 		 (unsigned)m->value_size, (unsigned)m->max_entries, (int)m->prealloc, (long long)m->args[0],
-		 (long long)m->args[1], (long long)m->args[2]);
+		 (long long)m->args[1], (long long)m->args[2], (const void *)m->key, (const void *)m->value);
 	sb_str(b, sig);
 }
 
