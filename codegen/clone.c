@@ -3,34 +3,37 @@
  * LLVM's code generation costs ~1.5 ms a program, so a script of a
  * thousand `tracepoint:C:E { @mK = count(); }` blocks spent seconds making
  * the same code a thousand times. Every program's IR is still built (that
- * is cheap), and its text, with the symbols that differ per program
- * abstracted ("slots": user maps and their dropped-counter index,
- * SONDE_DROP_INDEX_FMT), is the key of its class. The first program of a
- * class is compiled; the others are deleted from their modules before
- * code generation and copied in the finished object from the first:
- * its code under the clone's own section and name, its relocations with
- * each slot symbol replaced by the clone's, its .BTF.ext records under the
- * clone's section name.
+ * is cheap), and a walk over it makes its key: every instruction's opcode,
+ * type, flags, attributes and operands, with the symbols that differ per
+ * program abstracted as "slots" (user maps and their dropped-counter
+ * index, SONDE_DROP_INDEX_FMT, numbered in order of first use) and each
+ * slot's map definition appended. The first program of a key is compiled;
+ * the others are deleted from their modules before code generation and
+ * copied in the finished object from the first: its code under the
+ * clone's own section and name, its relocations with each slot symbol
+ * replaced by the clone's, its .BTF.ext records under the clone's section.
  *
  * Why this is sound: two functions with equal keys are the same IR up to
  * renaming slot globals, whose definitions are equal (same IR type; maps
- * of the same kind, key and value sizes and limits: the key holds them).
- * Compiling the clone's IR would therefore give the first one's code with
- * the clone's symbols, which is what the copy is. Anything the key cannot
- * vouch for keeps a program out of any class: a call of a defined function
- * (loop callbacks: their code would not be renamed), a reference to a
- * module-local or unnamed global (another module's @0 is another string),
- * a quoted name. Metadata references (!dbg !N) and the function's own
- * name and section are the only parts left out of the key, so a clone's
- * line info is its original's.
+ * of the same kind, key and value types and sizes, limits). Compiling the
+ * clone's IR would give the first one's code with the clone's symbols,
+ * which is what the copy is. Anything the walk does not know keeps a
+ * program out of any class: an opcode, constant or type sonde does not
+ * emit, metadata other than line info, a call of a defined function (loop
+ * callbacks: their code would not be renamed), a module-local or unnamed
+ * global (another module's @0 is another string). Line info is left out of
+ * the key, so a clone's line info is its original's.
  *
  * Sections: a clone's section name must be used by no other program, or
- * libbpf would match .BTF.ext blocks (by name) to the wrong one; such
- * a program is compiled after all. */
+ * libbpf would match .BTF.ext blocks (by name) to the wrong one; such a
+ * program is compiled after all. (So perf_event programs, which all share
+ * one section name, are never cloned.) */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <llvm/Config/llvm-config.h>
 
 #include "cg.h"
 #include "util.h"
@@ -146,12 +149,6 @@ static void sb_str(struct sbuf *b, const char *s)
 	sb_add(b, s, strlen(s));
 }
 
-static bool ident_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '.' || c == '$' || c == '-';
-}
-
 static const struct clone_slot_name *slot_name(const struct cg_clones *c, const char *name)
 {
 	struct clone_slot_name k = { .name = name };
@@ -186,82 +183,418 @@ static bool shared_by_name(LLVMModuleRef mod, const char *name)
 	return l != LLVMPrivateLinkage && l != LLVMInternalLinkage;
 }
 
+/* ---- the key: fn's IR walked, every part that makes its code ---------- */
+
+/* Instructions and blocks by address: their index in the function. */
+struct ptr_index {
+	const void **keys;
+	uint32_t *vals;
+	size_t cap; /* a power of two */
+};
+
+static size_t ptr_slot(const struct ptr_index *m, const void *p)
+{
+	size_t h = ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull;
+	size_t i = h & (m->cap - 1);
+	while (m->keys[i] && m->keys[i] != p)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static void ptr_put(struct ptr_index *m, const void *p, uint32_t v)
+{
+	size_t i = ptr_slot(m, p);
+	m->keys[i] = p;
+	m->vals[i] = v;
+}
+
+static bool ptr_get(const struct ptr_index *m, const void *p, uint32_t *v)
+{
+	size_t i = ptr_slot(m, p);
+	if (!m->keys[i])
+		return false;
+	*v = m->vals[i];
+	return true;
+}
+
+struct key_walk {
+	struct cg *cg;
+	LLVMValueRef fn;
+	struct sbuf b;
+	struct ptr_index index;
+	const struct clone_slot_name **used;
+	int nused;
+	bool ok;
+};
+
+static void put_u64(struct key_walk *w, char tag, uint64_t v)
+{
+	char tok[24];
+	int len = snprintf(tok, sizeof(tok), "%c%llx", tag, (unsigned long long)v);
+	sb_add(&w->b, tok, (size_t)len);
+}
+
+static void put_type(struct key_walk *w, LLVMTypeRef t)
+{
+	LLVMTypeKind k = LLVMGetTypeKind(t);
+	put_u64(w, 'T', (uint64_t)k);
+	switch (k) {
+	case LLVMIntegerTypeKind:
+		put_u64(w, 'w', LLVMGetIntTypeWidth(t));
+		break;
+	case LLVMPointerTypeKind:
+		put_u64(w, 'a', LLVMGetPointerAddressSpace(t));
+		break;
+	case LLVMArrayTypeKind:
+#if LLVM_VERSION_MAJOR >= 17
+		put_u64(w, 'n', LLVMGetArrayLength2(t));
+#else
+		put_u64(w, 'n', LLVMGetArrayLength(t));
+#endif
+		put_type(w, LLVMGetElementType(t));
+		break;
+	case LLVMStructTypeKind: {
+		if (LLVMIsOpaqueStruct(t)) {
+			w->ok = false;
+			break;
+		}
+		unsigned n = LLVMCountStructElementTypes(t);
+		put_u64(w, 'n', n);
+		put_u64(w, 'p', (uint64_t)LLVMIsPackedStruct(t));
+		for (unsigned i = 0; i < n && w->ok; i++)
+			put_type(w, LLVMStructGetTypeAtIndex(t, i));
+		break;
+	}
+	case LLVMFunctionTypeKind: {
+		unsigned n = LLVMCountParamTypes(t);
+		put_u64(w, 'n', n);
+		put_u64(w, 'v', (uint64_t)LLVMIsFunctionVarArg(t));
+		put_type(w, LLVMGetReturnType(t));
+		LLVMTypeRef params[16];
+		if (n > 16) {
+			w->ok = false;
+			break;
+		}
+		LLVMGetParamTypes(t, params);
+		for (unsigned i = 0; i < n; i++)
+			put_type(w, params[i]);
+		break;
+	}
+	case LLVMVoidTypeKind:
+	case LLVMLabelTypeKind:
+	case LLVMMetadataTypeKind:
+		break;
+	default:
+		w->ok = false; /* vectors, floats, tokens: not sonde's */
+	}
+}
+
+/* A global: the function itself, a slot, or one symbol whoever uses it. */
+static void put_global(struct key_walk *w, LLVMValueRef g)
+{
+	size_t len = 0;
+	const char *name = LLVMGetValueName2(g, &len);
+	if (g == w->fn) {
+		sb_str(&w->b, "@$self");
+		return;
+	}
+	char buf[256];
+	if (len == 0 || len >= sizeof(buf) || memchr(name, '\0', len)) {
+		w->ok = false; /* unnamed: another module's @0 is another global */
+		return;
+	}
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	const struct clone_slot_name *s = slot_name(w->cg->clones, buf);
+	if (s) {
+		int k = 0;
+		while (k < w->nused && w->used[k] != s)
+			k++;
+		if (k == w->nused) {
+			w->used = xrealloc(w->used, sizeof(*w->used) * (size_t)(w->nused + 1));
+			w->used[w->nused++] = s;
+		}
+		put_u64(w, '$', (uint64_t)k);
+	} else if (shared_by_name(w->cg->mod, buf)) {
+		put_u64(w, '@', len); /* the length first: names cannot run together */
+		sb_add(&w->b, buf, len);
+	} else {
+		w->ok = false;
+	}
+}
+
+static void put_value(struct key_walk *w, LLVMValueRef v, int depth)
+{
+	uint32_t idx;
+	LLVMValueKind k = LLVMGetValueKind(v);
+	put_u64(w, 'K', (uint64_t)k);
+	switch (k) {
+	case LLVMInstructionValueKind:
+		if (!ptr_get(&w->index, v, &idx))
+			w->ok = false;
+		put_u64(w, 'i', idx);
+		return;
+	case LLVMBasicBlockValueKind:
+		if (!ptr_get(&w->index, LLVMValueAsBasicBlock(v), &idx))
+			w->ok = false;
+		put_u64(w, 'b', idx);
+		return;
+	case LLVMArgumentValueKind:
+		for (unsigned i = 0; i < LLVMCountParams(w->fn); i++)
+			if (LLVMGetParam(w->fn, i) == v) {
+				put_u64(w, 'r', i);
+				return;
+			}
+		w->ok = false;
+		return;
+	case LLVMFunctionValueKind:
+	case LLVMGlobalVariableValueKind:
+		put_global(w, v);
+		return;
+	case LLVMConstantIntValueKind:
+		put_type(w, LLVMTypeOf(v));
+		if (LLVMGetIntTypeWidth(LLVMTypeOf(v)) > 64)
+			w->ok = false;
+		else
+			put_u64(w, 'c', LLVMConstIntGetZExtValue(v));
+		return;
+	case LLVMConstantPointerNullValueKind:
+	case LLVMUndefValueValueKind:
+	case LLVMPoisonValueValueKind:
+	case LLVMConstantAggregateZeroValueKind:
+		put_type(w, LLVMTypeOf(v));
+		return;
+	case LLVMMetadataAsValueValueKind:
+		return; /* debug info only */
+	case LLVMConstantExprValueKind: {
+		LLVMOpcode op = LLVMGetConstOpcode(v);
+		/* casts (helpers are called through inttoptr) and addresses in
+		 * globals (config fields), nothing else */
+		if (depth > 4 ||
+		    (op != LLVMIntToPtr && op != LLVMPtrToInt && op != LLVMBitCast && op != LLVMGetElementPtr)) {
+			w->ok = false;
+			return;
+		}
+		put_u64(w, 'e', (uint64_t)op);
+		put_type(w, LLVMTypeOf(v));
+		if (op == LLVMGetElementPtr) {
+			put_type(w, LLVMGetGEPSourceElementType(v));
+			put_u64(w, 'j', (uint64_t)LLVMIsInBounds(v));
+#if LLVM_VERSION_MAJOR >= 19
+			put_u64(w, 'j', (uint64_t)LLVMGEPGetNoWrapFlags(v));
+#endif
+		}
+		int n = LLVMGetNumOperands(v);
+		for (int i = 0; i < n && w->ok; i++)
+			put_value(w, LLVMGetOperand(v, (unsigned)i), depth + 1);
+		return;
+	}
+#if LLVM_VERSION_MAJOR >= 19
+	case LLVMInlineAsmValueKind: {
+		size_t len = 0;
+		const char *a = LLVMGetInlineAsmAsmString(v, &len);
+		put_u64(w, 's', len);
+		sb_add(&w->b, a, len);
+		w->ok = w->ok && !memchr(a, '\0', len); /* the key is a C string */
+		a = LLVMGetInlineAsmConstraintString(v, &len);
+		put_u64(w, 's', len);
+		sb_add(&w->b, a, len);
+		w->ok = w->ok && !memchr(a, '\0', len);
+		put_u64(w, 'h', (uint64_t)LLVMGetInlineAsmHasSideEffects(v));
+		put_u64(w, 'h', (uint64_t)LLVMGetInlineAsmNeedsAlignedStack(v));
+		put_u64(w, 'h', (uint64_t)LLVMGetInlineAsmDialect(v));
+		put_u64(w, 'h', (uint64_t)LLVMGetInlineAsmCanUnwind(v));
+		put_type(w, LLVMGetInlineAsmFunctionType(v));
+		return;
+	}
+#endif
+	default:
+		w->ok = false;
+	}
+}
+
+static void put_attrs(struct key_walk *w, LLVMAttributeRef *attrs, unsigned n)
+{
+	for (unsigned i = 0; i < n && w->ok; i++) {
+		if (LLVMIsEnumAttribute(attrs[i])) {
+			put_u64(w, 'E', LLVMGetEnumAttributeKind(attrs[i]));
+			put_u64(w, 'V', LLVMGetEnumAttributeValue(attrs[i]));
+		} else if (LLVMIsStringAttribute(attrs[i])) {
+			unsigned len = 0;
+			const char *s = LLVMGetStringAttributeKind(attrs[i], &len);
+			put_u64(w, 'S', len);
+			sb_add(&w->b, s, len);
+			w->ok = w->ok && !memchr(s, '\0', len); /* the key is a C string */
+			s = LLVMGetStringAttributeValue(attrs[i], &len);
+			put_u64(w, 'S', len);
+			sb_add(&w->b, s, len);
+			w->ok = w->ok && !memchr(s, '\0', len);
+		} else {
+			w->ok = false; /* type attributes: not sonde's */
+		}
+	}
+}
+
+static void put_call_attrs(struct key_walk *w, LLVMValueRef call)
+{
+	unsigned nargs = LLVMGetNumArgOperands(call);
+	for (long idx = -1; idx <= (long)nargs && w->ok; idx++) {
+		LLVMAttributeIndex at = idx < 0 ? (LLVMAttributeIndex)LLVMAttributeFunctionIndex : (LLVMAttributeIndex)idx;
+		unsigned n = LLVMGetCallSiteAttributeCount(call, at);
+		put_u64(w, 'n', n);
+		if (n == 0)
+			continue;
+		LLVMAttributeRef *attrs = xcalloc(n, sizeof(*attrs));
+		LLVMGetCallSiteAttributes(call, at, attrs);
+		put_attrs(w, attrs, n);
+		free(attrs);
+	}
+	put_u64(w, 'C', LLVMGetInstructionCallConv(call));
+	put_u64(w, 't', (uint64_t)LLVMIsTailCall(call));
+	put_type(w, LLVMGetCalledFunctionType(call));
+}
+
+/* What an instruction is beyond its opcode, type and operands; false for
+ * an opcode sonde does not emit (then nothing is shared). */
+static bool put_details(struct key_walk *w, LLVMValueRef in, LLVMOpcode op)
+{
+	switch (op) {
+	case LLVMRet: case LLVMBr: case LLVMSwitch: case LLVMUnreachable:
+	case LLVMURem: case LLVMSRem: case LLVMAnd: case LLVMXor: case LLVMSelect: case LLVMFreeze:
+	case LLVMTrunc: case LLVMSExt: case LLVMPtrToInt: case LLVMIntToPtr: case LLVMBitCast:
+		return true;
+	case LLVMAdd: case LLVMSub: case LLVMMul: case LLVMShl:
+		put_u64(w, 'u', (uint64_t)LLVMGetNUW(in));
+		put_u64(w, 's', (uint64_t)LLVMGetNSW(in));
+		return true;
+	case LLVMUDiv: case LLVMSDiv: case LLVMLShr: case LLVMAShr:
+		put_u64(w, 'x', (uint64_t)LLVMGetExact(in));
+		return true;
+	case LLVMOr:
+#if LLVM_VERSION_MAJOR >= 18
+		put_u64(w, 'd', (uint64_t)LLVMGetIsDisjoint(in));
+#endif
+		return true;
+	case LLVMZExt:
+#if LLVM_VERSION_MAJOR >= 18
+		put_u64(w, 'g', (uint64_t)LLVMGetNNeg(in));
+#endif
+		return true;
+	case LLVMAlloca:
+		put_type(w, LLVMGetAllocatedType(in));
+		put_u64(w, 'l', LLVMGetAlignment(in));
+		return true;
+	case LLVMLoad: case LLVMStore:
+		put_u64(w, 'l', LLVMGetAlignment(in));
+		put_u64(w, 'o', (uint64_t)LLVMGetVolatile(in));
+		put_u64(w, 'o', (uint64_t)LLVMGetOrdering(in));
+		return true;
+	case LLVMGetElementPtr:
+		put_type(w, LLVMGetGEPSourceElementType(in));
+		put_u64(w, 'j', (uint64_t)LLVMIsInBounds(in));
+#if LLVM_VERSION_MAJOR >= 19
+		put_u64(w, 'j', (uint64_t)LLVMGEPGetNoWrapFlags(in));
+#endif
+		return true;
+	case LLVMICmp:
+		put_u64(w, 'q', (uint64_t)LLVMGetICmpPredicate(in));
+		return true;
+	case LLVMPHI: {
+		unsigned n = LLVMCountIncoming(in);
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t idx = 0;
+			if (!ptr_get(&w->index, LLVMGetIncomingBlock(in, i), &idx))
+				return false;
+			put_u64(w, 'b', idx);
+		}
+		return true;
+	}
+	case LLVMCall:
+		put_call_attrs(w, in);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void put_instruction(struct key_walk *w, LLVMValueRef in)
+{
+	LLVMOpcode op = LLVMGetInstructionOpcode(in);
+	put_u64(w, 'O', (uint64_t)op);
+	put_type(w, LLVMTypeOf(in));
+	/* metadata other than line info could change the code (a branch's
+	 * line can come back as a "dbg" attachment: not counted) */
+	size_t nmd = 0, other = 0;
+	LLVMValueMetadataEntry *md = LLVMInstructionGetAllMetadataOtherThanDebugLoc(in, &nmd);
+	unsigned dbg = LLVMGetMDKindIDInContext(w->cg->ctx, "dbg", 3);
+	for (size_t i = 0; i < nmd; i++)
+		other += LLVMValueMetadataEntriesGetKind(md, (unsigned)i) != dbg;
+	if (md)
+		LLVMDisposeValueMetadataEntries(md);
+	if (other || !put_details(w, in, op)) {
+		w->ok = false;
+		return;
+	}
+	int n = LLVMGetNumOperands(in);
+	put_u64(w, 'n', (uint64_t)n);
+	for (int i = 0; i < n && w->ok; i++)
+		put_value(w, LLVMGetOperand(in, (unsigned)i), 0);
+}
+
 /* fn's key (malloc'd) and its slots' symbols, or NULL if fn cannot be
  * shared (see the top of the file). */
 static char *function_key(struct cg *cg, LLVMValueRef fn, const char *prov, char ***slots, int *nslots)
 {
-	struct cg_clones *c = cg->clones;
-	char *text = LLVMPrintValueToString(fn);
-	size_t self_len = 0;
-	const char *self = LLVMGetValueName2(fn, &self_len);
-	struct sbuf b = { 0 };
-	const struct clone_slot_name **used = NULL;
-	int nused = 0;
-	bool ok = true;
-	sb_str(&b, prov);
-	sb_str(&b, "\n");
-	for (const char *p = text; *p && ok;) {
-		if (*p == '!' && p[1] >= '0' && p[1] <= '9') {
-			sb_add(&b, "!", 1);
-			for (p++; *p >= '0' && *p <= '9'; p++)
-				;
-		} else if (strncmp(p, "section \"", 9) == 0) {
-			const char *end = strchr(p + 9, '"');
-			ok = end != NULL;
-			p = end ? end + 1 : p;
-		} else if (*p == '@') {
-			const char *q = p + 1;
-			while (ident_char(*q))
-				q++;
-			size_t len = (size_t)(q - p - 1);
-			char name[256];
-			if (len == 0 || len >= sizeof(name)) {
-				ok = false; /* @"quoted" or absurd */
-				break;
-			}
-			memcpy(name, p + 1, len);
-			name[len] = '\0';
-			const struct clone_slot_name *s = slot_name(c, name);
-			if (len == self_len && memcmp(name, self, len) == 0) {
-				sb_str(&b, "@$self");
-			} else if (s) {
-				int k = 0;
-				while (k < nused && used[k] != s)
-					k++;
-				if (k == nused) {
-					used = xrealloc(used, sizeof(*used) * (size_t)(nused + 1));
-					used[nused++] = s;
-				}
-				char tok[24];
-				snprintf(tok, sizeof(tok), "@$%d", k);
-				sb_str(&b, tok);
-			} else if (shared_by_name(cg->mod, name)) {
-				sb_add(&b, p, len + 1);
-			} else {
-				ok = false;
-			}
-			p = q;
-		} else {
-			sb_add(&b, p, 1);
-			p++;
-		}
+	struct key_walk w = { .cg = cg, .fn = fn, .ok = true };
+	size_t count = 0;
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i), count++)
+			;
+	count += LLVMCountBasicBlocks(fn);
+	w.index.cap = 64;
+	while (w.index.cap < 2 * count + 2)
+		w.index.cap *= 2;
+	w.index.keys = xcalloc(w.index.cap, sizeof(*w.index.keys));
+	w.index.vals = xcalloc(w.index.cap, sizeof(*w.index.vals));
+	uint32_t n = 0;
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+		ptr_put(&w.index, bb, n++);
+		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+			ptr_put(&w.index, i, n++);
 	}
-	LLVMDisposeMessage(text);
-	for (int k = 0; k < nused && ok; k++)
-		slot_signature(&b, cg->desc, used[k]);
+	put_u64(&w, 'P', strlen(prov));
+	sb_str(&w.b, prov);
+	put_type(&w, LLVMGlobalGetValueType(fn));
+	unsigned nfa = LLVMGetAttributeCountAtIndex(fn, LLVMAttributeFunctionIndex);
+	put_u64(&w, 'n', nfa);
+	if (nfa) {
+		LLVMAttributeRef *attrs = xcalloc(nfa, sizeof(*attrs));
+		LLVMGetAttributesAtIndex(fn, LLVMAttributeFunctionIndex, attrs);
+		put_attrs(&w, attrs, nfa);
+		free(attrs);
+	}
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb && w.ok; bb = LLVMGetNextBasicBlock(bb)) {
+		sb_str(&w.b, "B");
+		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i && w.ok; i = LLVMGetNextInstruction(i))
+			put_instruction(&w, i);
+	}
+	free(w.index.keys);
+	free(w.index.vals);
+	for (int k = 0; k < w.nused && w.ok; k++)
+		slot_signature(&w.b, cg->desc, w.used[k]);
 	*slots = NULL;
 	*nslots = 0;
-	if (ok) {
-		*slots = xcalloc((size_t)nused + 1, sizeof(**slots));
-		for (int k = 0; k < nused; k++)
-			(*slots)[k] = xstrdup(used[k]->name);
-		*nslots = nused;
+	if (w.ok) {
+		*slots = xcalloc((size_t)w.nused + 1, sizeof(**slots));
+		for (int k = 0; k < w.nused; k++)
+			(*slots)[k] = xstrdup(w.used[k]->name);
+		*nslots = w.nused;
 	} else {
-		free(b.p);
-		b.p = NULL;
+		free(w.b.p);
+		w.b.p = NULL;
 	}
-	free(used);
-	return b.p;
+	free(w.used);
+	return w.b.p;
 }
 
 static uint64_t fnv1a(const char *s)
