@@ -227,11 +227,21 @@ struct key_walk {
 	bool ok;
 };
 
+/* A tag and a number in hex, ended by a comma so that a tag that is a hex
+ * digit ('a'...) cannot run into the number before it (no printf: this
+ * runs for every operand). */
 static void put_u64(struct key_walk *w, char tag, uint64_t v)
 {
-	char tok[24];
-	int len = snprintf(tok, sizeof(tok), "%c%llx", tag, (unsigned long long)v);
-	sb_add(&w->b, tok, (size_t)len);
+	static const char hex[] = "0123456789abcdef";
+	char tok[20];
+	int n = 0;
+	tok[n++] = tag;
+	do {
+		tok[n++] = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	tok[n++] = ',';
+	sb_add(&w->b, tok, (size_t)n);
 }
 
 static void put_type(struct key_walk *w, LLVMTypeRef t)
