@@ -386,6 +386,7 @@ static void define_maps(struct cg *cg)
 {
 	struct desc *d = cg->desc;
 	cg->maps = xcalloc((size_t)d->nmaps + 1, sizeof(*cg->maps));
+	cg->drop_index = xcalloc((size_t)d->nmaps + 1, sizeof(*cg->drop_index));
 	for (int i = 0; i < d->nmaps && !cg->chunked; i++)
 		cg_user_map(cg, i);
 	cg->ringbuf = declare_map(cg, d->ringbuf_name, false);
@@ -580,6 +581,30 @@ static void finish_internals(struct cg *chunks, int n)
 	}
 	for (int c = 0; c < n; c++)
 		config_di(&chunks[c]);
+}
+
+LLVMValueRef cg_drop_index(struct cg *cg, int id)
+{
+	if (cg->drop_index[id])
+		return LLVMBuildLoad2(cg->b, cg->i32, cg->drop_index[id], "");
+	char name[32];
+	snprintf(name, sizeof(name), SONDE_DROP_INDEX_FMT, id);
+	LLVMValueRef g = LLVMAddGlobal(cg->mod, cg->i32, name);
+	LLVMSetInitializer(g, LLVMConstInt(cg->i32, SONDE_DROPPED_FULL(id), false));
+	LLVMSetSection(g, ".rodata");
+	LLVMSetAlignment(g, 4);
+	share_global(cg, g);
+	/* as the config (define_config): never folded into the code, and in
+	 * a chunk read-only like the rest of its .rodata */
+	if (cg->chunked) {
+		LLVMSetGlobalConstant(g, true);
+		LLVMSetExternallyInitialized(g, true);
+	}
+	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
+							   DW_ATE_unsigned, LLVMDIFlagZero);
+	di_global(cg, g, name, u32);
+	cg->drop_index[id] = g;
+	return LLVMBuildLoad2(cg->b, cg->i32, g, "");
 }
 
 static void define_license(struct cg *cg)
@@ -1010,6 +1035,7 @@ static void dispose(struct cg *cg)
 	if (cg->tm)
 		LLVMDisposeTargetMachine(cg->tm);
 	free(cg->maps);
+	free(cg->drop_index);
 	free(cg->stack_maps);
 	free(cg->temps);
 	free(cg->loops);
@@ -1097,6 +1123,17 @@ static int write_file(struct cg *cg, const char *path, const void *data, size_t 
 	return 0;
 }
 
+static int add_clones(struct cg *cg, struct compiled *out)
+{
+	if (cg_clones_apply(cg->clones, &out->elf, &out->elf_size) < 0) {
+		cg_error(cg, (srcloc){ 0 }, "internal error: cannot add the cloned programs to the object "
+			 "(SONDE_CG_CLONE=0 compiles every program)");
+		return -1;
+	}
+	out->cloned = cg_clones_count(cg->clones);
+	return 0;
+}
+
 static int emit_outputs(struct cg *cg, const struct cg_options *o, struct compiled *out)
 {
 	if (o && o->dump_ir) {
@@ -1132,7 +1169,9 @@ static int emit_outputs(struct cg *cg, const struct cg_options *o, struct compil
 	memcpy(out->elf, LLVMGetBufferStart(obj), size);
 	out->elf_size = size;
 	LLVMDisposeMemoryBuffer(obj);
-	if (o && o->emit_elf_path && write_file(cg, o->emit_elf_path, out->elf, size) < 0)
+	if (add_clones(cg, out) < 0)
+		return -1;
+	if (o && o->emit_elf_path && write_file(cg, o->emit_elf_path, out->elf, out->elf_size) < 0)
 		return -1;
 	return 0;
 }
@@ -1175,8 +1214,12 @@ static int build_module(struct cg *cg, int opt_level, const int *units, int firs
 	define_config(cg);
 	define_stop(cg);
 	define_license(cg);
-	for (int u = first; u < end; u++)
+	for (int u = first; u < end; u++) {
+		LLVMValueRef before = LLVMGetLastFunction(cg->mod);
 		emit_unit(cg, units[u]);
+		if (cg->clones)
+			cg_clone_consider(cg, &cg->res->groups[units[u]], before);
+	}
 	return cg->errors ? -1 : 0;
 }
 
@@ -1187,6 +1230,8 @@ static int compile_one(struct cg *cg, const struct cg_options *o, int opt_level,
 {
 	if (build_module(cg, opt_level, units, 0, nunits) < 0)
 		return -1;
+	if (cg->clones)
+		cg_clones_delete(cg->clones);
 	finish_internals(cg, 1);
 	finish_scratch(cg);
 	LLVMDIBuilderFinalize(cg->dib);
@@ -1249,6 +1294,8 @@ static int compile_chunked(struct cg *proto, const struct cg_options *o, int opt
 			goto done;
 		}
 	}
+	if (proto->clones)
+		cg_clones_delete(proto->clones);
 	/* maps no program uses still exist for the runtime */
 	for (int id = 0; id < proto->desc->nmaps; id++) {
 		bool used = false;
@@ -1281,6 +1328,8 @@ static int compile_chunked(struct cg *proto, const struct cg_options *o, int opt
 		cg_error(proto, (srcloc){ 0 }, "internal error: cannot link the BPF objects of %d chunks", n);
 		goto done;
 	}
+	if (add_clones(proto, out) < 0)
+		goto done;
 	if (o && o->emit_elf_path && write_file(proto, o->emit_elf_path, out->elf, out->elf_size) < 0)
 		goto done;
 	rc = 0;
@@ -1315,10 +1364,16 @@ int cg_compile(struct program *p, struct sema_result *r, const struct cg_options
 	const char *force = getenv("SONDE_CG_CHUNK");
 	int per_chunk = force && atoi(force) > 0 ? atoi(force) : 0;
 	bool chunked = !dumps && nunits > 0 && (per_chunk || nunits > CG_CHUNK_MIN_UNITS);
+	/* SONDE_CG_CLONE=0: every program compiled (tests compare the two) */
+	const char *clone = getenv("SONDE_CG_CLONE");
+	if (!dumps && !(clone && strcmp(clone, "0") == 0))
+		cg.clones = cg_clones_new(r->desc);
 	int rc = chunked ? compile_chunked(&cg, o, opt_level, units, nunits,
 					   per_chunk ? per_chunk : CG_CHUNK_UNITS, out)
 			 : compile_one(&cg, o, opt_level, units, nunits, out);
 	free(units);
+	cg_clones_free(cg.clones);
+	cg.clones = NULL;
 	if (rc == 0) {
 		out->desc = r->desc;
 		r->desc = NULL;

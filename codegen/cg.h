@@ -145,6 +145,8 @@ struct cg {
 
 	bool chunked;       /* one of several modules linked into one object */
 	LLVMValueRef *maps; /* by map id; NULL until first used (cg_user_map) */
+	LLVMValueRef *drop_index; /* by map id; NULL until first used (cg_drop_index) */
+	struct cg_clones *clones; /* programs compiled once and cloned (clone.c); NULL = off */
 	LLVMValueRef ringbuf, lost, dropped, config; /* finished (sized, or deleted when
 						      * unused) after the last program */
 	LLVMValueRef scratch_map;   /* per-CPU scratch (defined at the end, sized by use) */
@@ -220,6 +222,19 @@ void cg_run_jobs(struct cg_job *jobs, int n);
 /* Links the jobs' objects into one (*elf malloc'd); 0 or -1. */
 int cg_link_objects(const struct cg_job *jobs, int n, void **elf, size_t *size);
 
+/* clone.c: programs compiled once and cloned in the object */
+struct cg_clones;
+struct cg_clones *cg_clones_new(const struct desc *d);
+void cg_clones_free(struct cg_clones *c);
+/* After emitting group g's program (before: the module's last function
+ * before it): g's program joins the class of its key, or starts one. */
+void cg_clone_consider(struct cg *cg, const struct prog_group *g, LLVMValueRef before);
+/* Once every module is built: deletes the clones' functions. */
+void cg_clones_delete(struct cg_clones *c);
+int cg_clones_count(const struct cg_clones *c);
+/* Adds the clones to the finished object (*elf replaced); 0 or -1. */
+int cg_clones_apply(const struct cg_clones *c, void **elf, size_t *size);
+
 /* cg.c */
 void cg_error(struct cg *cg, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cg_set_loc(struct cg *cg, srcloc loc);
@@ -243,6 +258,12 @@ LLVMValueRef cg_skb_perf_map(struct cg *cg);
 /* The stack-trace map of stack type t (defined on first use). */
 LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t);
 LLVMValueRef cg_config_load(struct cg *cg, enum cg_config_field f);
+/* SONDE_DROPPED_FULL(id) as an i32 loaded from a .rodata global of map id's
+ * own (SONDE_DROP_INDEX_FMT): a per-map constant that is a symbol, not an
+ * immediate, so that code cloned for another map (clone.c) counts its
+ * failures in that map's slots. */
+LLVMValueRef cg_drop_index(struct cg *cg, int id);
+#define SONDE_DROP_INDEX_FMT "sonde_drop_%d"
 static inline uint32_t cg_round8(uint32_t n) { return (n + 7u) & ~7u; }
 
 /* the parts of a program, for lower.c */

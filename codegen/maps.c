@@ -267,9 +267,9 @@ static void count_in_array(struct cg *cg, LLVMValueRef array, LLVMValueRef index
 static void count_dropped(struct cg *cg, const struct map_info *m, LLVMValueRef rc)
 {
 	LLVMValueRef full = LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, (uint64_t)-E2BIG), "");
-	LLVMValueRef index = LLVMBuildSelect(cg->b, full,
-					     LLVMConstInt(cg->i32, SONDE_DROPPED_FULL(m->id), false),
-					     LLVMConstInt(cg->i32, SONDE_DROPPED_OTHER(m->id), false), "");
+	LLVMValueRef first = cg_drop_index(cg, m->id);
+	LLVMValueRef index = LLVMBuildSelect(cg->b, full, first,
+					     LLVMBuildAdd(cg->b, first, LLVMConstInt(cg->i32, 1, false), ""), "");
 	count_in_array(cg, cg->dropped, index);
 }
 
@@ -349,7 +349,8 @@ void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 
 	/* deleted again in between: the update is lost all the same */
 	LLVMPositionBuilderAtEnd(cg->b, gone);
-	count_in_array(cg, cg->dropped, LLVMConstInt(cg->i32, SONDE_DROPPED_OTHER(m->id), false));
+	count_in_array(cg, cg->dropped,
+		       LLVMBuildAdd(cg->b, cg_drop_index(cg, m->id), LLVMConstInt(cg->i32, 1, false), ""));
 	LLVMBuildBr(cg->b, done);
 
 	LLVMPositionBuilderAtEnd(cg->b, done);

@@ -286,6 +286,7 @@ struct compiled {
 	void *elf;
 	size_t elf_size;
 	struct desc *desc;
+	int cloned; /* programs copied in the object from another's code (codegen/clone.c) */
 };
 void compiled_free(struct compiled *c);
 

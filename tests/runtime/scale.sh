@@ -153,9 +153,39 @@ if [ "$(wc -l <<<"$others")" -eq 117 ]; then
 	expect_eq "120 programs with a map each: attached, exact counts" "0 120 @exec: 2 @exit: 1 @fork: 1" \
 		"$RC $(prog_ids_of "$ERR" | wc -w) $(grep -E '^@(exec|exit|fork):' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
 	expect_nothing_left "120 programs"
+	# The 120 bodies are the same up to their maps: compiled once, cloned
+	# in the object (codegen/clone.c). A clone has no BTF function of its
+	# own: the object's BTF names one program where it named 120.
+	if command -v bpftool >/dev/null; then
+		funcs=$(bpftool btf dump file "$TMP/many.elf" 2>/dev/null | grep -c "FUNC '")
+		SONDE_CG_CLONE=0 "$SONDE" --emit-elf "$TMP/all.elf" "$TMP/many.bt" >/dev/null 2>&1
+		all=$(bpftool btf dump file "$TMP/all.elf" 2>/dev/null | grep -c "FUNC '")
+		expect_eq "120 bodies the same up to their maps: one compiled, the rest cloned" "1 120" "$funcs $all"
+	else
+		skip "cloned programs: needs bpftool"
+	fi
+	snapshot_bpf
+	SONDE_CG_CLONE=0 run_sonde -c "/bin/sh $TMP/twice.sh" "$TMP/many.bt"
+	expect_eq "120 programs, none cloned: the same counts" "0 @exec: 2 @exit: 1 @fork: 1" \
+		"$RC $(grep -E '^@(exec|exit|fork):' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+	expect_nothing_left "120 programs, none cloned"
 else
 	skip "120 programs: fewer than 117 tracepoints outside syscalls here"
 fi
+
+# A clone counts its failed updates under its own map: the exit block is
+# compiled, the exec block (which fires twice, with two keys for a map of
+# one) is its clone, and only @b reports a dropped update. One module and
+# linked chunks alike.
+drops='config = { max_map_keys = 1 }
+	tracepoint:sched:sched_process_exit /pid == cpid/ { @a[nsecs] = count(); }
+	tracepoint:sched:sched_process_exec /pid == cpid/ { @b[nsecs] = count(); }'
+for chunk in "" 1; do
+	SONDE_CG_CHUNK=$chunk run_sonde -c "/bin/sh $TMP/twice.sh" -e "$drops"
+	expect_eq "a clone's dropped update is its own map's${chunk:+ (chunks of one)}" \
+		"@b: 1 update dropped: Map full (1 entries)|" \
+		"$(grep -oE '@[ab]: [0-9]+ updates? dropped: Map full \([0-9]+ entr[a-z]+\)' <<<"$ERR" | tr '\n' '|')"
+done
 
 # Every part of a program that needs the linker's care, one program a
 # chunk (SONDE_CG_CHUNK=1): for-loop and len() callbacks (.text, no
