@@ -229,23 +229,31 @@ static uint64_t tai_offset_ns(void)
 	return tai - (before + (after - before) / 2);
 }
 
-/* Offset of SONDE_CONFIG_VAR in .rodata, from the object's BTF; -1 when
- * there is no .rodata section in the BTF, -2 when the section has no
- * config (no program reads it: codegen leaves it out). */
-static long config_offset(struct bpf_object *obj)
+/* Offset of variable `name` in the object's datasec `section`, from its
+ * BTF; -1 when there is no such section, -2 when the section has no such
+ * variable. */
+static long datasec_var_offset(struct bpf_object *obj, const char *section, const char *name)
 {
 	struct btf *btf = bpf_object__btf(obj);
-	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	int id = btf ? btf__find_by_name_kind(btf, section, BTF_KIND_DATASEC) : -1;
 	if (id < 0)
 		return -1;
 	const struct btf_type *sec = btf__type_by_id(btf, (uint32_t)id);
 	const struct btf_var_secinfo *v = btf_var_secinfos(sec);
 	for (int i = 0; i < btf_vlen(sec); i++, v++) {
 		const struct btf_type *var = btf__type_by_id(btf, v->type);
-		if (var && strcmp(btf__name_by_offset(btf, var->name_off), SONDE_CONFIG_VAR) == 0)
+		if (var && strcmp(btf__name_by_offset(btf, var->name_off), name) == 0)
 			return (long)v->offset;
 	}
 	return -2;
+}
+
+/* Offset of SONDE_CONFIG_VAR in .rodata; -1 when there is no .rodata
+ * section in the BTF, -2 when the section has no config (no program reads
+ * it: codegen leaves it out). */
+static long config_offset(struct bpf_object *obj)
+{
+	return datasec_var_offset(obj, ".rodata", SONDE_CONFIG_VAR);
 }
 
 /* bpf_map__set_max_entries() that says why it failed. */
@@ -902,21 +910,11 @@ static int attach_all(struct run *r)
 
 /* ---- teardown ------------------------------------------------------------- */
 
-/* Offset of SONDE_STOP_VAR in .bss, from the object's BTF; -1 = none. */
+/* Offset of SONDE_STOP_VAR in .bss; -1 = none. */
 static long stop_offset(struct bpf_object *obj)
 {
-	struct btf *btf = bpf_object__btf(obj);
-	int id = btf ? btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC) : -1;
-	if (id < 0)
-		return -1;
-	const struct btf_type *sec = btf__type_by_id(btf, (uint32_t)id);
-	const struct btf_var_secinfo *v = btf_var_secinfos(sec);
-	for (int i = 0; i < btf_vlen(sec); i++, v++) {
-		const struct btf_type *var = btf__type_by_id(btf, v->type);
-		if (var && strcmp(btf__name_by_offset(btf, var->name_off), SONDE_STOP_VAR) == 0)
-			return (long)v->offset;
-	}
-	return -1;
+	long off = datasec_var_offset(obj, ".bss", SONDE_STOP_VAR);
+	return off < 0 ? -1 : off;
 }
 
 /* After load: the stop flag of a script that detaches after its output
