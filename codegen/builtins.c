@@ -117,6 +117,17 @@ LLVMValueRef cg_fn_kaddr(struct cg *cg, struct node *n)
 	return cg_const(cg, n->ival); /* sema resolved it */
 }
 
+/* uaddr("sym"): the symbol's address in the file (sema found it) moved by
+ * where the process has the probe's binary loaded (a PIE, a library). */
+LLVMValueRef cg_fn_uaddr(struct cg *cg, struct node *n)
+{
+	const struct probe_provider *prov = cg->group->prov;
+	LLVMValueRef addr = cg_const(cg, n->ival);
+	if (!prov || !prov->emit_load_bias)
+		return addr;
+	return LLVMBuildAdd(cg->b, addr, prov->emit_load_bias(cg), "");
+}
+
 /* bpf_get_stackid(): the id of the current stack in the type's stack map
  * (negative when the kernel could not store it; printed as no frames). */
 LLVMValueRef cg_var_kstack(struct cg *cg, struct node *n)

@@ -198,6 +198,7 @@ struct LLVMOpaqueValue *cg_fn_str(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_buf(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_nsecs(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_kaddr(struct cg *cg, struct node *n);
+struct LLVMOpaqueValue *cg_fn_uaddr(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_percpu_kaddr(struct cg *cg, struct node *n); /* codegen/values.c */
 struct LLVMOpaqueValue *cg_fn_kstack(struct cg *cg, struct node *n);
 struct LLVMOpaqueValue *cg_fn_ksym(struct cg *cg, struct node *n);

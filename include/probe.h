@@ -162,6 +162,11 @@ struct probe_provider {
 	/* sema: the path of the binary target t probes, for uaddr() (caller
 	 * frees); NULL hook or result: none */
 	char *(*binary_of)(const struct probe_target *t);
+	/* codegen: what to add to an address in that binary (a symbol's
+	 * st_value) for its address in the probed process, as a u64: a PIE or
+	 * a library is loaded where exec or the dynamic loader put it. NULL
+	 * hook: 0 (addresses in the file are the process's). */
+	struct LLVMOpaqueValue *(*emit_load_bias)(struct cg *cg);
 
 	/* The ':'-separated field of the spec (1 = the first after "name:")
 	 * that must be a number when the spec has number_nfields fields; 0 =

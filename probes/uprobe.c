@@ -692,6 +692,58 @@ static struct LLVMOpaqueValue *uretprobe_emit_func_ip(struct cg *cg)
 	return cg_helper(cg, HELPER_GET_FUNC_IP, cg->i64, &ctx, 1);
 }
 
+/* The address in the file (not the file offset) where target t's probe
+ * sits: its function's st_value, plus OFFSET; false when the file is no
+ * ELF file whose addresses move (ET_EXEC, a flat file: nothing to add). */
+static bool relocated_probe_address(const struct probe_target *t, uint64_t *vaddr)
+{
+	char *path;
+	const char *func;
+	if (!t || !t->target || !split_target(t->target, &path, &func))
+		return false;
+	const struct uprobe_elf *e = uprobe_elf_get(path);
+	free(path);
+	struct func_spec f = { 0 };
+	bool ok = e && e->relocated && parse_func(func, &f);
+	if (ok && f.kind == UFUNC_ADDRESS) {
+		*vaddr = f.number;
+	} else if (ok && f.kind != UFUNC_WILDCARD) {
+		const struct uprobe_func *fn = uprobe_elf_find(e, f.name);
+		ok = fn != NULL;
+		if (ok)
+			*vaddr = fn->addr + (f.kind == UFUNC_OFFSET ? f.number : 0);
+	} else {
+		ok = false;
+	}
+	free(f.name);
+	return ok;
+}
+
+/* The load bias of a PIE or a library is where the probe fired less where
+ * it sits in the file: at a uprobe the instruction pointer is the probed
+ * address (the kernel sets it back there before the program runs). bpftrace
+ * finds the lowest mapping of the file instead (task_vma iterator, 6.7). */
+static struct LLVMOpaqueValue *uprobe_emit_load_bias(struct cg *cg)
+{
+	uint64_t vaddr;
+	if (!relocated_probe_address(cg->target, &vaddr))
+		return cg_const(cg, 0);
+	return LLVMBuildSub(cg->b, uprobe_emit_func_ip(cg), cg_const(cg, vaddr), "");
+}
+
+/* At a uretprobe the instruction pointer is in the caller: the function's
+ * address is the kernel's (bpf_get_func_ip, Linux 6.6). Where the kernel
+ * says 0, no bias (addresses in the file, as before 6.6). */
+static struct LLVMOpaqueValue *uretprobe_emit_load_bias(struct cg *cg)
+{
+	uint64_t vaddr;
+	if (!relocated_probe_address(cg->target, &vaddr))
+		return cg_const(cg, 0);
+	LLVMValueRef ip = uretprobe_emit_func_ip(cg);
+	LLVMValueRef known = LLVMBuildICmp(cg->b, LLVMIntNE, ip, cg_const(cg, 0), "");
+	return LLVMBuildSelect(cg->b, known, LLVMBuildSub(cg->b, ip, cg_const(cg, vaddr), ""), cg_const(cg, 0), "");
+}
+
 /* desc target "PATH:FUNCTION": the binary, for uaddr() */
 static char *uprobe_binary_of(const struct probe_target *t)
 {
@@ -787,6 +839,7 @@ const struct probe_provider probe_uprobe = {
 	.emit_argn = uprobe_emit_argn,
 	.emit_func_ip = uprobe_emit_func_ip,
 	.binary_of = uprobe_binary_of,
+	.emit_load_bias = uprobe_emit_load_bias,
 	.pointer_as = user_pointers,
 	.expand = uprobe_expand,
 	.section = uprobe_section,
@@ -807,6 +860,7 @@ const struct probe_provider probe_uretprobe = {
 	.emit_retval = uretprobe_emit_retval,
 	.emit_func_ip = uretprobe_emit_func_ip,
 	.binary_of = uprobe_binary_of,
+	.emit_load_bias = uretprobe_emit_load_bias,
 	.pointer_as = user_pointers,
 	.expand = uretprobe_expand,
 	.section = uprobe_section,

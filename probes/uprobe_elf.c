@@ -137,6 +137,8 @@ static struct uprobe_elf *elf_read(const char *path)
 	if (e && elf_kind(e) == ELF_K_ELF) {
 		u = xcalloc(1, sizeof(*u));
 		u->path = xstrdup(path);
+		GElf_Ehdr eh;
+		u->relocated = gelf_getehdr(e, &eh) && eh.e_type == ET_DYN;
 		read_segments(e, u);
 		read_symbols(e, u);
 		index_funcs(u);

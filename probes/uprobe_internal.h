@@ -31,6 +31,7 @@ struct uprobe_elf {
 	struct uprobe_func **by_addr; /* the same, sorted by address */
 	struct uprobe_seg *segs;   /* PT_LOAD segments */
 	int nsegs;
+	bool relocated;            /* ET_DYN (a PIE, a library): loaded at an address picked at run time */
 	struct uprobe_elf *next;   /* the cache's list */
 };
 

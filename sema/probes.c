@@ -290,6 +290,19 @@ static bool node_uses_builtin(const struct node *n, const char *name)
 	return false;
 }
 
+static bool node_uses_call(const struct node *n, const char *name)
+{
+	for (; n; n = n->next) {
+		if (n->kind == N_CALL && n->name && strcmp(n->name, name) == 0)
+			return true;
+		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (node_uses_call(kids[i], name))
+				return true;
+	}
+	return false;
+}
+
 static bool node_uses_args(const struct node *n)
 {
 	return node_uses_builtin(n, "args");
@@ -303,7 +316,8 @@ static bool action_is_target_independent(const struct probe *p)
 	for (size_t i = 0; i < sizeof(per_target) / sizeof(per_target[0]); i++)
 		if (node_uses_builtin(p->pred, per_target[i]) || node_uses_builtin(p->body, per_target[i]))
 			return false;
-	return true;
+	/* uaddr() in a PIE: where the probe sits in the file (uprobe.c) */
+	return !node_uses_call(p->pred, "uaddr") && !node_uses_call(p->body, "uaddr");
 }
 
 static bool same_actions(const struct prog_group *a, const struct prog_group *b)

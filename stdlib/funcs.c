@@ -331,7 +331,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "kstack", FN_VALUE, 0, 2, stdlib_check_kstack, cg_fn_kstack, NULL },
 	{ "ustack", FN_VALUE, 0, 2, stdlib_check_ustack, cg_fn_ustack, NULL },
 	{ "usym",   FN_VALUE, 1, 1, stdlib_check_usym, cg_fn_usym, NULL },
-	{ "uaddr",  FN_VALUE, 1, 1, stdlib_check_uaddr, cg_fn_kaddr, NULL },
+	{ "uaddr",  FN_VALUE, 1, 1, stdlib_check_uaddr, cg_fn_uaddr, NULL },
 	/* values computed in BPF or at compile time (values.c) */
 	{ "pid",         FN_VALUE, 0, 1, stdlib_check_pid_ns, cg_var_pid, NULL },
 	{ "tid",         FN_VALUE, 0, 1, stdlib_check_pid_ns, cg_var_tid, NULL },

@@ -171,8 +171,9 @@ const struct type *stdlib_var_func(struct sema *s, struct node *n)
 
 /* uaddr("name"): the address of variable `name` in the probe's binary,
  * resolved while compiling (bpftrace: data symbols only; in a PIE or a
- * library that is the address in the file, before relocation). A pointer
- * to an integer of the symbol's size (1, 2, 4; 8 for any other size). */
+ * library that is the address in the file, which the program moves by the
+ * provider's load bias, codegen/builtins.c). A pointer to an integer of
+ * the symbol's size (1, 2, 4; 8 for any other size). */
 const struct type *stdlib_check_uaddr(struct sema *s, struct node *call)
 {
 	struct node *arg = call->args;
