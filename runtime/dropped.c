@@ -71,9 +71,11 @@ static bool read_slot(struct rt_dropped *d, uint32_t slot, uint64_t *total)
 
 static void report_other(struct rt_output *o, const struct desc_map *m, uint64_t n, bool at_exit)
 {
-	char msg[320];
+	char msg[400];
 	snprintf(msg, sizeof(msg), "%s: %" PRIu64 " update%s dropped%s: the kernel refused %s (not for "
-		 "lack of room: most likely a probe that fired inside another update of this map)",
+		 "lack of room: most likely a probe that fired inside another update of this map, or "
+		 "new keys arriving faster than the kernel could allocate them; SONDE_PREALLOC_MAPS=1 "
+		 "preallocates maps)",
 		 m->name, n, n == 1 ? "" : "s", at_exit ? "" : " so far", n == 1 ? "it" : "them");
 	o->ops->notice(o, RT_NOTICE_WARNING, msg);
 }
