@@ -141,12 +141,21 @@ expect_match "--info: no kprobe_multi on 6.1" '^  kprobe_multi: no$' "$OUT"
 
 # ---- the examples -----------------------------------------------------------------------
 # run_example FILE WORKLOAD...: start it, run the workload, stop it with Ctrl-C.
+# The BPF links process PID holds (an fd whose fdinfo has a link_id).
+links_at_least() { # PID N
+	[ "$(grep -l '^link_id:' /proc/"$1"/fdinfo/* 2>/dev/null | wc -l)" -ge "$2" ]
+}
 run_example() {
 	local file=$1
 	shift
 	"$SONDE" "$SRCDIR/examples/$file" >"$TMP/out" 2>"$TMP/err" &
 	local pid=$!
 	wait_until 60 file_has "$TMP/out" '^Attaching'
+	# "Attaching N probes..." comes before the attach: wait for a link per
+	# probe but BEGIN/END, or the workload may run before the probes do
+	local n
+	n=$(sed -nE 's/^Attaching ([0-9]+) probes?.*/\1/p' "$TMP/out")
+	wait_until 60 links_at_least "$pid" $((n - $(grep -cE '^(BEGIN|END)' "$SRCDIR/examples/$file")))
 	"$@" >/dev/null 2>&1
 	sleep 0.5
 	kill -INT "$pid"
@@ -162,7 +171,7 @@ expect_match "hello_clone.bt greets each clone" '^hello from sh \(pid [0-9]+\)$'
 run_example disksnoop.bt dd if=/dev/zero of=/dev/nullb0 bs=4k count=20 oflag=direct
 expect_eq "disksnoop.bt exits 0" 0 "$RC"
 expect_match "disksnoop.bt: a latency histogram" '^@usecs:$' "$OUT"
-expect_match "disksnoop.bt: dd's requests (20, or fewer if merged)" '^@requests: (1?[0-9]|20)$' "$OUT"
+expect_match "disksnoop.bt: dd's requests (20, or fewer if merged)" '^@requests: ([1-9]|1[0-9]|20)$' "$OUT"
 
 run_example tcpconnect.bt bash -c 'echo > /dev/tcp/127.0.0.1/9; echo > /dev/tcp/127.0.0.1/4242'
 expect_eq "tcpconnect.bt exits 0" 0 "$RC"
