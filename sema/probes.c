@@ -274,33 +274,28 @@ static void check_program_count(struct sema *s)
 			   "(BPFTRACE_MAX_BPF_PROGS raises it)", programs, max_programs);
 }
 
-/* What `args` is in each program: the provider says (tracepoint records
- * from BTF or the format file). Asked only for actions that read `args`,
- * so a script that never does loads no BTF for it. */
-static bool node_uses_builtin(const struct node *n, const char *name)
+/* Whether a node of `kind` (N_BUILTIN, N_CALL) named `name` is in n's tree. */
+static bool node_uses(const struct node *n, int kind, const char *name)
 {
 	for (; n; n = n->next) {
-		if (n->kind == N_BUILTIN && n->name && strcmp(n->name, name) == 0)
+		if ((int)n->kind == kind && n->name && strcmp(n->name, name) == 0)
 			return true;
 		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
 		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
-			if (node_uses_builtin(kids[i], name))
+			if (node_uses(kids[i], kind, name))
 				return true;
 	}
 	return false;
 }
 
+static bool node_uses_builtin(const struct node *n, const char *name)
+{
+	return node_uses(n, N_BUILTIN, name);
+}
+
 static bool node_uses_call(const struct node *n, const char *name)
 {
-	for (; n; n = n->next) {
-		if (n->kind == N_CALL && n->name && strcmp(n->name, name) == 0)
-			return true;
-		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
-		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
-			if (node_uses_call(kids[i], name))
-				return true;
-	}
-	return false;
+	return node_uses(n, N_CALL, name);
 }
 
 static bool node_uses_args(const struct node *n)
@@ -518,6 +513,9 @@ void sema_choose_implementations(struct sema *s)
 	}
 }
 
+/* What `args` is in each program: the provider says (tracepoint records
+ * from BTF or the format file). Asked only for actions that read `args`,
+ * so a script that never does loads no BTF for it. */
 static void type_group_args(struct sema *s)
 {
 	for (int i = 0; i < s->ngroups; i++) {
