@@ -161,6 +161,19 @@ foreign_tracing_progs() {
 	bpftool prog show 2>/dev/null | grep -c -E '^[0-9]+: (tracepoint|raw_tracepoint|perf_event|tracing|kprobe)' || true
 }
 
+# The kernel frees a program some time after its last link and fd are
+# closed, so the tracer of the run before may still be listed: wait up to
+# a second for the count to drop before calling anything foreign.
+foreign_tracing_progs_settled() {
+	local n i
+	for i in $(seq 20); do
+		n=$(foreign_tracing_progs)
+		[ "$n" = 0 ] && break
+		sleep 0.05
+	done
+	echo "$n"
+}
+
 # Sets CMD to the command line of TOOL running the program text PROG.
 tracer_cmd() {
 	case $1 in
@@ -188,7 +201,7 @@ part_overhead() {
 	for round in $(seq "$OVERHEAD_ROUNDS"); do
 		for script in $OVERHEAD_SCRIPTS; do
 			# untraced right before the traced runs of the same round and script
-			echo "tool=none script=$script round=$round foreign=$(foreign_tracing_progs) status=0 $("$bin/loadgen" -n "$CALLS" "${specs[@]}" |
+			echo "tool=none script=$script round=$round foreign=$(foreign_tracing_progs_settled) status=0 $("$bin/loadgen" -n "$CALLS" "${specs[@]}" |
 				sed 's/^/load:/' | tr '\n' ' ')" >>"$raw"
 			for tool in ref bpftrace sonde; do
 				tool_enabled "$tool" || continue
@@ -254,7 +267,7 @@ part_overhead() {
 	for script in $OVERHEAD_SCRIPTS; do say "     $script: sonde|bpftrace -e '${prog[$script]}'"; done
 	say "     ref:  bench/ref/loader <count_comm|count_pid|hist_pid|count_ppid_chain>.bpf.o [@PID@]  (clang -O2 -g -target bpf)"
 	say "     load: $load"
-	say "   goal: sonde <= 1.00x ref"
+	say "   goal: sonde <= 0.80x ref on every script and CPU"
 }
 
 # ------------------------------------------------- kprobe vs fentry (in a guest)
@@ -760,7 +773,10 @@ write_scale_script() {
 	[ -s "$all" ] || write_n_probes 1 "$OUT/tmp/scale-warm.bt"
 	# one awk, not grep | head: head -n 0 closing the pipe at once made
 	# grep die of SIGPIPE, which pipefail turned into the bench's exit
-	awk -v n=$((n - 1)) '!/^syscalls:/ && k < n { k++; printf "tracepoint:%s { @m%d = count(); }\n", $0, k }' \
+	# irq_vectors:irq_work_exit refuses sampling perf events (x86's
+	# TRACE_EVENT_PERF_PERM: irq_work would recurse), which bpftrace 0.17
+	# opens for every tracepoint: its 1,000-probe run failed on it
+	awk -v n=$((n - 1)) '!/^syscalls:/ && $0 != "irq_vectors:irq_work_exit" && k < n { k++; printf "tracepoint:%s { @m%d = count(); }\n", $0, k }' \
 		"$all" >"$file"
 	[ "$(wc -l <"$file")" -eq $((n - 1)) ] || die "fewer than $n tracepoints on this kernel"
 	echo 'tracepoint:syscalls:sys_enter_getppid { @seen = count(); printf("seen\n"); exit(); }' >>"$file"
