@@ -628,6 +628,36 @@ LLVMValueRef cg_drop_index(struct cg *cg, int id)
 	return LLVMBuildLoad2(cg->b, cg->i32, g, "");
 }
 
+/* The drop index is a symbol only so that clones can count in their own
+ * maps' slots. A program no clone copies reads it as the immediate it
+ * always was, and a global left unread is deleted: a script with nothing
+ * cloned then has no .rodata of drop indexes, no map libbpf must create
+ * and freeze, and none of libbpf's feature probes for it. */
+static void fold_drop_indexes(struct cg *cg)
+{
+	for (int id = 0; id < cg->desc->nmaps; id++) {
+		LLVMValueRef g = cg->drop_index[id];
+		if (!g)
+			continue;
+		LLVMValueRef imm = LLVMConstInt(cg->i32, SONDE_DROPPED_FULL(id), false);
+		LLVMUseRef next;
+		for (LLVMUseRef u = LLVMGetFirstUse(g); u; u = next) {
+			next = LLVMGetNextUse(u);
+			LLVMValueRef load = LLVMGetUser(u);
+			if (!LLVMIsALoadInst(load) ||
+			    cg_clones_is_template(cg->clones,
+						  LLVMGetBasicBlockParent(LLVMGetInstructionParent(load))))
+				continue;
+			LLVMReplaceAllUsesWith(load, imm);
+			LLVMInstructionEraseFromParent(load);
+		}
+		if (!LLVMGetFirstUse(g) && !cg_clones_keep_drop_index(cg->clones, id)) {
+			LLVMDeleteGlobal(g);
+			cg->drop_index[id] = NULL;
+		}
+	}
+}
+
 static void define_license(struct cg *cg)
 {
 	const char *license = cg->license ? cg->license : "GPL";
@@ -1253,6 +1283,7 @@ static int compile_one(struct cg *cg, const struct cg_options *o, int opt_level,
 		return -1;
 	if (cg->clones)
 		cg_clones_delete(cg->clones);
+	fold_drop_indexes(cg);
 	finish_internals(cg, 1);
 	finish_scratch(cg);
 	LLVMDIBuilderFinalize(cg->dib);
@@ -1317,6 +1348,8 @@ static int compile_chunked(struct cg *proto, const struct cg_options *o, int opt
 	}
 	if (proto->clones)
 		cg_clones_delete(proto->clones);
+	for (int c = 0; c < n; c++)
+		fold_drop_indexes(&chunks[c]);
 	/* maps no program uses still exist for the runtime */
 	for (int id = 0; id < proto->desc->nmaps; id++) {
 		bool used = false;
