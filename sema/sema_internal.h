@@ -82,6 +82,12 @@ struct sema {
 
 	struct map_state *mstate;   /* by map id */
 	int mstate_cap;
+	/* maps.c: the program's maps by name (open addressing), so that a
+	 * script of 1,000 maps does not compare names with each of them */
+	struct map_info **map_slots;
+	size_t map_slots_cap;
+	int map_slots_n;
+	struct map_info **map_tail; /* the list's last next pointer (or earlier) */
 
 	uint64_t unset_reported;    /* positional parameters reported missing (bit = number) */
 
