@@ -232,6 +232,8 @@ void cg_clone_consider(struct cg *cg, const struct prog_group *g, LLVMValueRef b
 /* Once every module is built: deletes the clones' functions. */
 void cg_clones_delete(struct cg_clones *c);
 int cg_clones_count(const struct cg_clones *c);
+/* Before cg_clones_delete: the programs so far that are to be clones. */
+int cg_clones_pending(const struct cg_clones *c);
 /* After cg_clones_delete: whether fn is compiled for clones of it too
  * (their code is a copy of fn's, so its map and drop-index symbols must
  * stay relocations). False for c NULL. */

@@ -72,6 +72,7 @@ struct cg_clones {
 	char **sections; /* of every program emitted, for collisions */
 	int nsections, cap_sections;
 	int ncloned;
+	int npending; /* progs with rep >= 0, before cg_clones_delete */
 	LLVMValueRef *templates; /* functions that clones copy, sorted (cg_clones_delete) */
 	int ntemplates;
 	bool *drop_kept; /* by map id: a clone or its original uses the drop index symbol */
@@ -133,6 +134,11 @@ void cg_clones_free(struct cg_clones *c)
 int cg_clones_count(const struct cg_clones *c)
 {
 	return c ? c->ncloned : 0;
+}
+
+int cg_clones_pending(const struct cg_clones *c)
+{
+	return c ? c->npending : 0;
 }
 
 /* ---- the key -------------------------------------------------------------- */
@@ -678,6 +684,7 @@ void cg_clone_consider(struct cg *cg, const struct prog_group *g, LLVMValueRef b
 						  .mod = cg->mod };
 	if (cls < c->nclasses) {
 		c->progs[c->nprogs].rep = c->classes[cls].rep;
+		c->npending++;
 		free(key);
 	} else {
 		if (c->nclasses == c->cap_classes) {
