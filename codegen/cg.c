@@ -621,11 +621,46 @@ LLVMValueRef cg_drop_index(struct cg *cg, int id)
 		LLVMSetGlobalConstant(g, true);
 		LLVMSetExternallyInitialized(g, true);
 	}
-	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
-							   DW_ATE_unsigned, LLVMDIFlagZero);
-	di_global(cg, g, name, u32);
+	/* BTF for it only where libbpf's linker wants BTF for every global
+	 * symbol: in one module, each name more in BTF's string table costs
+	 * LLVM a search of the whole table (quadratic in 1,000 clones) */
+	if (cg->chunked) {
+		LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
+								   DW_ATE_unsigned, LLVMDIFlagZero);
+		di_global(cg, g, name, u32);
+	}
 	cg->drop_index[id] = g;
 	return LLVMBuildLoad2(cg->b, cg->i32, g, "");
+}
+
+/* The drop index is a symbol only so that clones can count in their own
+ * maps' slots. A program no clone copies reads it as the immediate it
+ * always was, and a global left unread is deleted: a script with nothing
+ * cloned then has no .rodata of drop indexes, no map libbpf must create
+ * and freeze, and none of libbpf's feature probes for it. */
+static void fold_drop_indexes(struct cg *cg)
+{
+	for (int id = 0; id < cg->desc->nmaps; id++) {
+		LLVMValueRef g = cg->drop_index[id];
+		if (!g)
+			continue;
+		LLVMValueRef imm = LLVMConstInt(cg->i32, SONDE_DROPPED_FULL(id), false);
+		LLVMUseRef next;
+		for (LLVMUseRef u = LLVMGetFirstUse(g); u; u = next) {
+			next = LLVMGetNextUse(u);
+			LLVMValueRef load = LLVMGetUser(u);
+			if (!LLVMIsALoadInst(load) ||
+			    cg_clones_is_template(cg->clones,
+						  LLVMGetBasicBlockParent(LLVMGetInstructionParent(load))))
+				continue;
+			LLVMReplaceAllUsesWith(load, imm);
+			LLVMInstructionEraseFromParent(load);
+		}
+		if (!LLVMGetFirstUse(g) && !cg_clones_keep_drop_index(cg->clones, id)) {
+			LLVMDeleteGlobal(g);
+			cg->drop_index[id] = NULL;
+		}
+	}
 }
 
 static void define_license(struct cg *cg)
@@ -883,17 +918,36 @@ static void emit_program(struct cg *cg, struct prog_group *g)
  * others (one program, one link for many targets: probe.h's can_share)
  * run the same code, emitted once for the first. The indices of those
  * first groups ("units", one per program) go to *units. */
+struct unit_name {
+	const char *name;
+	int group;
+};
+
+static int unit_name_cmp(const void *a, const void *b)
+{
+	const struct unit_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->group > y->group) - (x->group < y->group);
+}
+
+/* The first group of each program name, in group order (sorted by name
+ * once: comparing each group with every unit so far was quadratic). */
 static int program_units(const struct sema_result *r, int **units)
 {
 	int n = 0;
 	*units = xcalloc((size_t)r->ngroups + 1, sizeof(**units));
-	for (int i = 0; i < r->ngroups; i++) {
-		bool emitted = false;
-		for (int k = n - 1; k >= 0 && !emitted; k--)
-			emitted = strcmp(r->groups[(*units)[k]].prog_name, r->groups[i].prog_name) == 0;
-		if (!emitted)
+	struct unit_name *v = xcalloc((size_t)r->ngroups + 1, sizeof(*v));
+	bool *leads = xcalloc((size_t)r->ngroups + 1, sizeof(*leads));
+	for (int i = 0; i < r->ngroups; i++)
+		v[i] = (struct unit_name){ r->groups[i].prog_name, i };
+	util_sort(v, (size_t)r->ngroups, sizeof(*v), unit_name_cmp);
+	for (int i = 0; i < r->ngroups; i++)
+		leads[v[i].group] = i == 0 || strcmp(v[i - 1].name, v[i].name) != 0;
+	for (int i = 0; i < r->ngroups; i++)
+		if (leads[i])
 			(*units)[n++] = i;
-	}
+	free(leads);
+	free(v);
 	return n;
 }
 
@@ -1224,8 +1278,21 @@ static void cg_init(struct cg *cg, struct program *p, struct sema_result *r,
 	cg->helper_errors = o && o->helper_errors;
 }
 
-/* A module with the shared globals and the programs of units[first..end). */
-static int build_module(struct cg *cg, int opt_level, const int *units, int first, int end)
+/* Defined functions after `before` (NULL: all). */
+static int defined_since(struct cg *cg, LLVMValueRef before)
+{
+	int n = 0;
+	for (LLVMValueRef f = before ? LLVMGetNextFunction(before) : LLVMGetFirstFunction(cg->mod); f;
+	     f = LLVMGetNextFunction(f))
+		n += !LLVMIsDeclaration(f);
+	return n;
+}
+
+/* A module with the shared globals and the programs of units[first..end).
+ * With max_compiled > 0, stops and returns 1 as soon as more than that
+ * many functions would be compiled (not cloned). */
+static int build_module_upto(struct cg *cg, int opt_level, const int *units, int first, int end,
+			     int max_compiled)
 {
 	if (create_target_machine(cg, opt_level) < 0)
 		return -1;
@@ -1235,13 +1302,24 @@ static int build_module(struct cg *cg, int opt_level, const int *units, int firs
 	define_config(cg);
 	define_stop(cg);
 	define_license(cg);
+	int defined = 0;
 	for (int u = first; u < end; u++) {
 		LLVMValueRef before = LLVMGetLastFunction(cg->mod);
 		emit_unit(cg, units[u]);
 		if (cg->clones)
 			cg_clone_consider(cg, &cg->res->groups[units[u]], before);
+		if (max_compiled <= 0)
+			continue;
+		defined += defined_since(cg, before);
+		if (defined - cg_clones_pending(cg->clones) > max_compiled)
+			return cg->errors ? -1 : 1;
 	}
 	return cg->errors ? -1 : 0;
+}
+
+static int build_module(struct cg *cg, int opt_level, const int *units, int first, int end)
+{
+	return build_module_upto(cg, opt_level, units, first, end, 0);
 }
 
 /* The whole script as one module (small scripts, and whenever IR or
@@ -1253,6 +1331,7 @@ static int compile_one(struct cg *cg, const struct cg_options *o, int opt_level,
 		return -1;
 	if (cg->clones)
 		cg_clones_delete(cg->clones);
+	fold_drop_indexes(cg);
 	finish_internals(cg, 1);
 	finish_scratch(cg);
 	LLVMDIBuilderFinalize(cg->dib);
@@ -1317,6 +1396,8 @@ static int compile_chunked(struct cg *proto, const struct cg_options *o, int opt
 	}
 	if (proto->clones)
 		cg_clones_delete(proto->clones);
+	for (int c = 0; c < n; c++)
+		fold_drop_indexes(&chunks[c]);
 	/* maps no program uses still exist for the runtime */
 	for (int id = 0; id < proto->desc->nmaps; id++) {
 		bool used = false;
@@ -1368,6 +1449,46 @@ done:
 	return rc;
 }
 
+/* Many programs, most of them clones (bodies the same up to their maps):
+ * few to compile, so one module, as for a small script, with the passes a
+ * chunk of such programs gets. Chunks would each pay a target machine and
+ * a code generator's set-up, and their link (libbpf's linker looks symbols
+ * up one by one) was a quarter of a 1,000-clone compile. Returns 1, having
+ * built part of the module, when more than CG_CHUNK_MIN_UNITS programs
+ * turn out to need compiling: the caller starts again in chunks. */
+static int compile_few(struct cg *cg, const struct cg_options *o, int opt_level, const int *units,
+		       int nunits, struct compiled *out)
+{
+	int rc = build_module_upto(cg, opt_level, units, 0, nunits, CG_CHUNK_MIN_UNITS);
+	if (rc != 0)
+		return rc;
+	cg_clones_delete(cg->clones);
+	fold_drop_indexes(cg);
+	finish_internals(cg, 1);
+	finish_scratch(cg);
+	LLVMDIBuilderFinalize(cg->dib);
+	if (cg->errors || verify_module(cg) < 0)
+		return -1;
+	struct cg_job job = { .mod = cg->mod, .tm = cg->tm, .opt_level = opt_level,
+			      .light = largest_function(cg) <= CG_LIGHT_PASSES_MAX };
+	cg_run_jobs(&job, 1);
+	rc = -1;
+	if (job.error)
+		cg_error(cg, (srcloc){ 0 }, "cannot generate BPF code: %s", job.error);
+	else if (take_llvm_error(cg, "cannot generate BPF code") == 0) {
+		out->elf_size = LLVMGetBufferSize(job.obj);
+		out->elf = xmalloc(out->elf_size);
+		memcpy(out->elf, LLVMGetBufferStart(job.obj), out->elf_size);
+		rc = add_clones(cg, out);
+		if (rc == 0 && o && o->emit_elf_path)
+			rc = write_file(cg, o->emit_elf_path, out->elf, out->elf_size);
+	}
+	if (job.obj)
+		LLVMDisposeMemoryBuffer(job.obj);
+	free(job.error);
+	return rc;
+}
+
 int cg_compile(struct program *p, struct sema_result *r, const struct cg_options *o,
 	       struct diag *d, struct compiled *out)
 {
@@ -1389,9 +1510,20 @@ int cg_compile(struct program *p, struct sema_result *r, const struct cg_options
 	const char *clone = getenv("SONDE_CG_CLONE");
 	if (!dumps && !(clone && strcmp(clone, "0") == 0))
 		cg.clones = cg_clones_new(r->desc);
-	int rc = chunked ? compile_chunked(&cg, o, opt_level, units, nunits,
-					   per_chunk ? per_chunk : CG_CHUNK_UNITS, out)
-			 : compile_one(&cg, o, opt_level, units, nunits, out);
+	int rc = 1;
+	if (chunked && !per_chunk && cg.clones)
+		rc = compile_few(&cg, o, opt_level, units, nunits, out);
+	if (rc == 1 && chunked) {
+		if (cg.clones) { /* compile_few gave up: from the start, in chunks */
+			cg_clones_free(cg.clones);
+			dispose(&cg);
+			cg_init(&cg, p, r, o, d);
+			cg.clones = cg_clones_new(r->desc);
+		}
+		rc = compile_chunked(&cg, o, opt_level, units, nunits, per_chunk ? per_chunk : CG_CHUNK_UNITS,
+				     out);
+	} else if (rc == 1)
+		rc = compile_one(&cg, o, opt_level, units, nunits, out);
 	free(units);
 	cg_clones_free(cg.clones);
 	cg.clones = NULL;

@@ -232,6 +232,15 @@ void cg_clone_consider(struct cg *cg, const struct prog_group *g, LLVMValueRef b
 /* Once every module is built: deletes the clones' functions. */
 void cg_clones_delete(struct cg_clones *c);
 int cg_clones_count(const struct cg_clones *c);
+/* Before cg_clones_delete: the programs so far that are to be clones. */
+int cg_clones_pending(const struct cg_clones *c);
+/* After cg_clones_delete: whether fn is compiled for clones of it too
+ * (their code is a copy of fn's, so its map and drop-index symbols must
+ * stay relocations). False for c NULL. */
+bool cg_clones_is_template(const struct cg_clones *c, LLVMValueRef fn);
+/* After cg_clones_delete: whether map_id's drop-index symbol must stay
+ * defined (a clone or its original uses it). False for c NULL. */
+bool cg_clones_keep_drop_index(const struct cg_clones *c, int map_id);
 /* Adds the clones to the finished object (*elf replaced); 0 or -1. */
 int cg_clones_apply(const struct cg_clones *c, void **elf, size_t *size);
 

@@ -29,6 +29,7 @@
  * program is compiled after all. (So perf_event programs, which all share
  * one section name, are never cloned.) */
 #include <elf.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,11 @@ struct cg_clones {
 	char **sections; /* of every program emitted, for collisions */
 	int nsections, cap_sections;
 	int ncloned;
+	int npending; /* progs with rep >= 0, before cg_clones_delete */
+	LLVMValueRef *templates; /* functions that clones copy, sorted (cg_clones_delete) */
+	int ntemplates;
+	bool *drop_kept; /* by map id: a clone or its original uses the drop index symbol */
+	int nmaps;
 };
 
 static int slot_name_cmp(const void *a, const void *b)
@@ -81,6 +87,8 @@ static int slot_name_cmp(const void *a, const void *b)
 struct cg_clones *cg_clones_new(const struct desc *d)
 {
 	struct cg_clones *c = xcalloc(1, sizeof(*c));
+	c->nmaps = d->nmaps;
+	c->drop_kept = xcalloc((size_t)d->nmaps + 1, sizeof(*c->drop_kept));
 	c->names = xcalloc((size_t)d->nmaps * 2 + 1, sizeof(*c->names));
 	c->name_store = xcalloc((size_t)d->nmaps * 32 + 1, 1);
 	char *o = c->name_store;
@@ -114,6 +122,8 @@ void cg_clones_free(struct cg_clones *c)
 	for (int i = 0; i < c->nsections; i++)
 		free(c->sections[i]);
 	free(c->classes);
+	free(c->templates);
+	free(c->drop_kept);
 	free(c->progs);
 	free(c->sections);
 	free(c->names);
@@ -124,6 +134,11 @@ void cg_clones_free(struct cg_clones *c)
 int cg_clones_count(const struct cg_clones *c)
 {
 	return c ? c->ncloned : 0;
+}
+
+int cg_clones_pending(const struct cg_clones *c)
+{
+	return c ? c->npending : 0;
 }
 
 /* ---- the key -------------------------------------------------------------- */
@@ -669,6 +684,7 @@ void cg_clone_consider(struct cg *cg, const struct prog_group *g, LLVMValueRef b
 						  .mod = cg->mod };
 	if (cls < c->nclasses) {
 		c->progs[c->nprogs].rep = c->classes[cls].rep;
+		c->npending++;
 		free(key);
 	} else {
 		if (c->nclasses == c->cap_classes) {
@@ -693,6 +709,23 @@ static bool section_unique(char **sorted, int n, const char *s)
 	return !(hit > sorted && strcmp(hit[-1], s) == 0) && !(hit + 1 < sorted + n && strcmp(hit[1], s) == 0);
 }
 
+/* p's drop-index slots: symbols the object must define (clones relocate
+ * to them) */
+static void keep_drop_slots(struct cg_clones *c, const struct clone_prog *p)
+{
+	for (int k = 0; k < p->nslots; k++) {
+		const struct clone_slot_name *sn = slot_name(c, p->slots[k]);
+		if (sn && sn->drop)
+			c->drop_kept[sn->map_id] = true;
+	}
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(const LLVMValueRef *)a, y = (uintptr_t)*(const LLVMValueRef *)b;
+	return (x > y) - (x < y);
+}
+
 void cg_clones_delete(struct cg_clones *c)
 {
 	util_sort(c->sections, (size_t)c->nsections, sizeof(*c->sections), str_cmp);
@@ -709,6 +742,29 @@ void cg_clones_delete(struct cg_clones *c)
 		p->fn = NULL;
 		c->ncloned++;
 	}
+	free(c->templates);
+	c->templates = xcalloc((size_t)c->nprogs + 1, sizeof(*c->templates));
+	c->ntemplates = 0;
+	for (int i = 0; i < c->nprogs; i++) {
+		const struct clone_prog *p = &c->progs[i];
+		if (p->rep < 0)
+			continue;
+		c->templates[c->ntemplates++] = c->progs[p->rep].fn;
+		keep_drop_slots(c, p);
+		keep_drop_slots(c, &c->progs[p->rep]);
+	}
+	util_sort(c->templates, (size_t)c->ntemplates, sizeof(*c->templates), ptr_cmp);
+}
+
+bool cg_clones_is_template(const struct cg_clones *c, LLVMValueRef fn)
+{
+	return c && c->ntemplates &&
+	       bsearch(&fn, c->templates, (size_t)c->ntemplates, sizeof(*c->templates), ptr_cmp) != NULL;
+}
+
+bool cg_clones_keep_drop_index(const struct cg_clones *c, int map_id)
+{
+	return c && map_id >= 0 && map_id < c->nmaps && c->drop_kept[map_id];
 }
 
 /* ---- the object ------------------------------------------------------------ */

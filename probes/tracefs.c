@@ -6,6 +6,7 @@
  * process (a REPL) can start over. Pointers into the cache stay valid until
  * then. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,12 +217,64 @@ static struct tp_format *tp_format_parse(const char *category, const char *event
 
 static struct tp_format **cache;
 static int ncache;
+/* cache indices + 1 by category and event (open addressing, at most half
+ * full): a script of 1,000 tracepoints looks each up without comparing
+ * names with all the others */
+static int *cache_slots;
+static size_t cache_cap;
+
+static size_t cache_hash(const char *category, const char *event)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = category; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ ':') * 1099511628211ull;
+	for (const char *p = event; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 32));
+}
+
+static void cache_slot_put(int index)
+{
+	size_t mask = cache_cap - 1;
+	size_t i = cache_hash(cache[index]->category, cache[index]->event) & mask;
+	while (cache_slots[i])
+		i = (i + 1) & mask;
+	cache_slots[i] = index + 1;
+}
+
+static void cache_add(struct tp_format *fmt)
+{
+	cache = xrealloc(cache, sizeof(*cache) * (size_t)(ncache + 1));
+	cache[ncache++] = fmt;
+	if (2 * (size_t)ncache > cache_cap) {
+		free(cache_slots);
+		cache_cap = cache_cap ? cache_cap * 2 : 64;
+		cache_slots = xcalloc(cache_cap, sizeof(*cache_slots));
+		for (int i = 0; i < ncache - 1; i++)
+			cache_slot_put(i);
+	}
+	cache_slot_put(ncache - 1);
+}
+
+static struct tp_format *cache_find(const char *category, const char *event)
+{
+	if (!cache_cap)
+		return NULL;
+	size_t mask = cache_cap - 1;
+	for (size_t i = cache_hash(category, event) & mask; cache_slots[i]; i = (i + 1) & mask) {
+		struct tp_format *f = cache[cache_slots[i] - 1];
+		if (strcmp(f->category, category) == 0 && strcmp(f->event, event) == 0)
+			return f;
+	}
+	return NULL;
+}
 
 const struct tp_format *tp_format_get(const char *category, const char *event)
 {
-	for (int i = 0; i < ncache; i++)
-		if (strcmp(cache[i]->category, category) == 0 && strcmp(cache[i]->event, event) == 0)
-			return cache[i];
+	const struct tp_format *hit = cache_find(category, event);
+	if (hit)
+		return hit;
 	const char *root = tracefs_path();
 	if (!root || strchr(category, '/') || strchr(event, '/'))
 		return NULL;
@@ -232,8 +285,7 @@ const struct tp_format *tp_format_get(const char *category, const char *event)
 		return NULL;
 	struct tp_format *fmt = tp_format_parse(category, event, text);
 	free(text);
-	cache = xrealloc(cache, sizeof(*cache) * (size_t)(ncache + 1));
-	cache[ncache++] = fmt;
+	cache_add(fmt);
 	return fmt;
 }
 
@@ -252,6 +304,9 @@ void tp_format_cache_free(void)
 	free(cache);
 	cache = NULL;
 	ncache = 0;
+	free(cache_slots);
+	cache_slots = NULL;
+	cache_cap = 0;
 }
 
 /* ---- the args record of a format ------------------------------------------------ */

@@ -8,6 +8,7 @@
  * (@m[a, b] is @m[(a, b)]); each part's type merges across uses (integers
  * as 64 bits, strings as long as the longest). Layouts come from the type
  * graph (types.h) and go into the runtime description as explicit types. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,15 +54,59 @@ static struct map_state *state_of(struct sema *s, const struct map_info *m)
 	return &s->mstate[m->id];
 }
 
+static size_t map_name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 32));
+}
+
+static void map_slot_put(struct sema *s, struct map_info *m)
+{
+	size_t mask = s->map_slots_cap - 1, i = map_name_hash(m->name) & mask;
+	while (s->map_slots[i])
+		i = (i + 1) & mask;
+	s->map_slots[i] = m;
+	s->map_slots_n++;
+}
+
+/* The index holds every map of the program, in room for twice as many. */
+static void map_slots_sync(struct sema *s)
+{
+	if (s->map_slots_n == s->prog->nmaps && 2 * (size_t)(s->prog->nmaps + 1) <= s->map_slots_cap)
+		return;
+	size_t cap = 64;
+	while (cap < 4 * (size_t)(s->prog->nmaps + 1))
+		cap *= 2;
+	free(s->map_slots);
+	s->map_slots = xcalloc(cap, sizeof(*s->map_slots));
+	s->map_slots_cap = cap;
+	s->map_slots_n = 0;
+	for (struct map_info *m = s->prog->maps; m; m = m->next)
+		map_slot_put(s, m);
+}
+
+static struct map_info *map_slot_find(const struct sema *s, const char *name)
+{
+	size_t mask = s->map_slots_cap - 1;
+	for (size_t i = map_name_hash(name) & mask; s->map_slots[i]; i = (i + 1) & mask)
+		if (strcmp(s->map_slots[i]->name, name) == 0)
+			return s->map_slots[i];
+	return NULL;
+}
+
 struct map_info *sema_map_lookup(struct sema *s, struct node *n)
 {
-	struct map_info **tail = &s->prog->maps;
-	for (; *tail; tail = &(*tail)->next) {
-		if (strcmp((*tail)->name, n->name) == 0) {
-			n->map = *tail;
-			return *tail;
-		}
+	map_slots_sync(s);
+	struct map_info *found = map_slot_find(s, n->name);
+	if (found) {
+		n->map = found;
+		return found;
 	}
+	struct map_info **tail = s->map_tail ? s->map_tail : &s->prog->maps;
+	while (*tail)
+		tail = &(*tail)->next;
 	struct map_info *m = xcalloc(1, sizeof(*m));
 	m->name = xstrdup(n->name);
 	for (const struct map_decl *md = s->prog->map_decls; md && !m->decl; md = md->next)
@@ -72,6 +117,8 @@ struct map_info *sema_map_lookup(struct sema *s, struct node *n)
 	m->kind = MAP_PLAIN;
 	m->value = type_none();
 	*tail = m;
+	s->map_tail = &m->next;
+	map_slot_put(s, m);
 	if (m->id >= s->mstate_cap) {
 		s->mstate_cap = s->mstate_cap ? s->mstate_cap * 2 : 8;
 		s->mstate = xrealloc(s->mstate, sizeof(*s->mstate) * (size_t)s->mstate_cap);

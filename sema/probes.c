@@ -18,14 +18,6 @@
 
 #include "sema_internal.h"
 
-static int group_find(const struct sema *s, const char *name)
-{
-	for (int i = 0; i < s->ngroups; i++)
-		if (strcmp(s->groups[i].target.name, name) == 0)
-			return i;
-	return -1;
-}
-
 /* "p3_tracepoint_syscalls_sys_enter_read": unique by its index, a C
  * identifier, short enough for any symbol table. */
 static char *make_prog_name(int index, const char *name)
@@ -40,28 +32,29 @@ static char *make_prog_name(int index, const char *name)
 	return out;
 }
 
-static void probe_add_group(struct probe *p, int g)
+static void probe_add_group(struct probe *p, int g, bool new_group)
 {
-	for (int i = 0; i < p->ntargets; i++)
+	for (int i = 0; i < p->ntargets && !new_group; i++)
 		if (p->targets[i] == g)
 			return;
 	p->targets = xrealloc(p->targets, sizeof(int) * (size_t)(p->ntargets + 1));
 	p->targets[p->ntargets++] = g;
 }
 
-static void group_add_action(struct prog_group *g, struct probe *p)
+static void group_add_action(struct prog_group *g, struct probe *p, bool new_group)
 {
-	for (int i = 0; i < g->nactions; i++)
+	for (int i = 0; i < g->nactions && !new_group; i++)
 		if (g->actions[i] == p)
 			return; /* listed twice on one target: attached once */
 	g->actions = xrealloc(g->actions, sizeof(*g->actions) * (size_t)(g->nactions + 1));
 	g->actions[g->nactions++] = p;
 }
 
-/* Takes ownership of *t (its strings) unless the target is already grouped. */
-static int group_target(struct sema *s, struct probe_target *t)
+/* Takes ownership of *t (its strings) unless the target is already grouped
+ * (by_name finds it). */
+static int group_target(struct sema *s, struct sema_name_table *by_name, struct probe_target *t)
 {
-	int g = group_find(s, t->name);
+	int g = sema_name_table_find(by_name, s->groups, t->name);
 	if (g >= 0) {
 		free(t->name);
 		free(t->target);
@@ -76,6 +69,7 @@ static int group_target(struct sema *s, struct probe_target *t)
 	/* lowered targets share one program per raw tracepoint; no "p<N>_"
 	 * name starts with "raw_", so this one cannot collide */
 	grp->prog_name = raw_tp ? xasprintf("raw_%s", raw_tp) : make_prog_name(s->ngroups, t->name);
+	sema_name_table_add(by_name, s->groups, s->ngroups);
 	return s->ngroups++;
 }
 
@@ -125,7 +119,7 @@ static int expand_point(struct sema *s, const struct attach_point *ap, struct pr
 }
 
 /* The attach point each group was first created from, for desc_probe.loc. */
-static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
+static void group_probe(struct sema *s, struct sema_name_table *by_name, struct probe *p, srcloc **locs)
 {
 	struct probe_state *ps = &s->pstate[p->index];
 	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
@@ -148,13 +142,14 @@ static void group_probe(struct sema *s, struct probe *p, srcloc **locs)
 				continue;
 			}
 			int before = s->ngroups;
-			int g = group_target(s, &targets[i]);
+			int g = group_target(s, by_name, &targets[i]);
 			if (g == before) {
 				*locs = xrealloc(*locs, sizeof(**locs) * (size_t)s->ngroups);
 				(*locs)[g] = ap->loc;
 			}
-			group_add_action(&s->groups[g], p);
-			probe_add_group(p, g);
+			/* a new group is in no list yet: no need to look */
+			group_add_action(&s->groups[g], p, g == before);
+			probe_add_group(p, g, g == before);
 		}
 		free(targets); /* the strings now belong to groups or were freed */
 	}
@@ -204,38 +199,36 @@ static void unlower_where_it_does_not_pay(struct sema *s)
  * syscall then running one more program per this many probes. */
 #define SEMA_LOWERED_ACTIONS_MAX 64
 
-static int action_chunk(struct probe **seen, int *chunk_of, int *nseen, struct probe *p)
+/* chunk_of[probe index]: its chunk, -1 before its first group; *nseen
+ * counts the probes placed so far. */
+static int action_chunk(int *chunk_of, int *nseen, const struct probe *p)
 {
-	for (int i = 0; i < *nseen; i++)
-		if (seen[i] == p)
-			return chunk_of[i];
-	int chunk = *nseen / SEMA_LOWERED_ACTIONS_MAX;
-	seen[*nseen] = p;
-	chunk_of[(*nseen)++] = chunk;
-	return chunk;
+	if (chunk_of[p->index] < 0)
+		chunk_of[p->index] = (*nseen)++ / SEMA_LOWERED_ACTIONS_MAX;
+	return chunk_of[p->index];
 }
 
 /* Name each lowered group's program "raw_<tp>_<chunk>": a group goes where
  * its first action already is, so a wildcard's targets stay together. */
 static void chunk_lowered_programs(struct sema *s)
 {
+	int *chunk_of = xcalloc((size_t)s->nprobes + 1, sizeof(*chunk_of));
 	for (int kind = LOWER_SYS_ENTER; kind <= LOWER_SYS_EXIT; kind++) {
-		struct probe **seen = xcalloc((size_t)s->nprobes + 1, sizeof(*seen));
-		int *chunk_of = xcalloc((size_t)s->nprobes + 1, sizeof(*chunk_of));
+		for (int i = 0; i < s->nprobes; i++)
+			chunk_of[i] = -1;
 		int nseen = 0;
 		for (int i = 0; i < s->ngroups; i++) {
 			struct prog_group *g = &s->groups[i];
 			if ((int)g->target.lower.kind != kind || g->nactions == 0)
 				continue;
-			int chunk = action_chunk(seen, chunk_of, &nseen, g->actions[0]);
+			int chunk = action_chunk(chunk_of, &nseen, g->actions[0]);
 			for (int a = 1; a < g->nactions; a++)
-				action_chunk(seen, chunk_of, &nseen, g->actions[a]);
+				action_chunk(chunk_of, &nseen, g->actions[a]);
 			free(g->prog_name);
 			g->prog_name = xasprintf("raw_%s_%d", probe_lowering_raw_tp(g->target.lower.kind), chunk);
 		}
-		free(chunk_of);
-		free(seen);
 	}
+	free(chunk_of);
 }
 
 /* bpftrace's two limits: attach points (max_probes) and BPF programs
@@ -252,22 +245,20 @@ static void check_program_count(struct sema *s)
 			   "(BPFTRACE_MAX_PROBES raises it)", s->ngroups, max_probes);
 		return;
 	}
-	int programs = 0, nlowered = 0, first_over = -1;
-	const char **lowered = xcalloc((size_t)s->ngroups + 1, sizeof(*lowered));
+	int programs = 0, first_over = -1;
+	bool *may_share = xcalloc((size_t)s->ngroups + 1, sizeof(*may_share));
+	for (int i = 0; i < s->ngroups; i++)
+		may_share[i] = s->groups[i].target.lower.kind != LOWER_NONE ||
+			       (s->groups[i].prov && s->groups[i].prov->can_share);
+	int *first = sema_first_of_program(s, may_share);
 	for (int i = 0; i < s->ngroups; i++) {
-		const char *name = s->groups[i].prog_name;
-		if (s->groups[i].target.lower.kind != LOWER_NONE || (s->groups[i].prov && s->groups[i].prov->can_share)) {
-			bool seen = false;
-			for (int j = 0; j < nlowered && !seen; j++)
-				seen = strcmp(lowered[j], name) == 0;
-			if (seen)
-				continue; /* lowered and shared groups share their program */
-			lowered[nlowered++] = name;
-		}
+		if (may_share[i] && first[i] != i)
+			continue; /* lowered and shared groups share their program */
 		if (++programs > max_programs && first_over < 0)
 			first_over = i;
 	}
-	free(lowered);
+	free(first);
+	free(may_share);
 	if (first_over >= 0)
 		diag_error(s->d, s->group_locs[first_over],
 			   "too many BPF programs: this needs %d, more than the limit of %d "
@@ -315,14 +306,35 @@ static bool action_is_target_independent(const struct probe *p)
 	return !node_uses_call(p->pred, "uaddr") && !node_uses_call(p->body, "uaddr");
 }
 
-static bool same_actions(const struct prog_group *a, const struct prog_group *b)
+/* Whether every action of g is target-independent (memo: by probe index,
+ * 0 unknown, 1 yes, 2 no). */
+static bool actions_target_independent(const struct prog_group *g, signed char *memo)
+{
+	for (int i = 0; i < g->nactions; i++) {
+		const struct probe *p = g->actions[i];
+		if (!memo[p->index])
+			memo[p->index] = action_is_target_independent(p) ? 1 : 2;
+		if (memo[p->index] != 1)
+			return false;
+	}
+	return true;
+}
+
+static bool same_action_list(const struct prog_group *a, const struct prog_group *b)
 {
 	if (a->nactions != b->nactions)
 		return false;
 	for (int i = 0; i < a->nactions; i++)
-		if (a->actions[i] != b->actions[i] || !action_is_target_independent(a->actions[i]))
+		if (a->actions[i] != b->actions[i])
 			return false;
 	return true;
+}
+
+/* Both run only target-independent actions (share_programs). */
+static bool same_program_targets(const struct sema *s, int lead, int g)
+{
+	const struct prog_group *a = &s->groups[lead], *b = &s->groups[g];
+	return b->prov == a->prov && same_action_list(a, b) && a->prov->can_share(&a->target, &b->target);
 }
 
 /* Groups whose provider can serve several targets with one program and one
@@ -331,22 +343,33 @@ static bool same_actions(const struct prog_group *a, const struct prog_group *b)
  * program to compile and load, and one attach. */
 static void share_programs(struct sema *s)
 {
-	bool *taken = xcalloc((size_t)s->ngroups + 1, sizeof(*taken));
+	size_t n = (size_t)s->ngroups + 1;
+	bool *may_join = xcalloc(n, sizeof(bool)), *may_lead = xcalloc(n, sizeof(bool));
+	uint64_t *hash = xcalloc(n, sizeof(*hash));
+	signed char *memo = xcalloc((size_t)s->nprobes + 1, 1);
 	for (int i = 0; i < s->ngroups; i++) {
-		struct prog_group *g = &s->groups[i];
-		if (taken[i] || !g->prov || !g->prov->can_share || g->target.lower.kind != LOWER_NONE)
-			continue;
-		for (int j = i + 1; j < s->ngroups; j++) {
-			struct prog_group *h = &s->groups[j];
-			if (taken[j] || h->prov != g->prov || !same_actions(g, h) ||
-			    !g->prov->can_share(&g->target, &h->target))
-				continue;
-			taken[j] = true;
-			free(h->prog_name);
-			h->prog_name = xstrdup(g->prog_name);
-		}
+		const struct prog_group *g = &s->groups[i];
+		may_join[i] = g->prov && g->prov->can_share && actions_target_independent(g, memo);
+		may_lead[i] = may_join[i] && g->target.lower.kind == LOWER_NONE;
+		uint64_t h = sema_hash_add(sema_hash_start(), (uint64_t)(uintptr_t)g->prov);
+		h = sema_hash_add(h, (uint64_t)g->nactions);
+		for (int a = 0; a < g->nactions; a++)
+			h = sema_hash_add(h, (uint64_t)g->actions[a]->index);
+		hash[i] = h;
 	}
-	free(taken);
+	struct sema_merge m = { s, hash, may_lead, may_join, same_program_targets };
+	int *into = sema_merge_groups(&m);
+	for (int j = 0; j < s->ngroups; j++) {
+		if (into[j] < 0)
+			continue;
+		free(s->groups[j].prog_name);
+		s->groups[j].prog_name = xstrdup(s->groups[into[j]].prog_name);
+	}
+	free(into);
+	free(memo);
+	free(hash);
+	free(may_lead);
+	free(may_join);
 }
 
 /* ---- sharing separate probes with the same code ---- */
@@ -387,7 +410,7 @@ static bool same_tree(const struct node *a, const struct node *b)
 /* bpf_get_attach_cookie() in perf-event programs: Linux 5.15. */
 static bool kernel_has_attach_cookie(void)
 {
-	static int known = -1; /* asked for every pair of groups compared */
+	static int known = -1; /* asked for every group */
 	if (known < 0) {
 		struct utsname u;
 		unsigned major = 0, minor = 0;
@@ -434,45 +457,54 @@ static bool same_code(const struct prog_group *a, const struct prog_group *b)
 	return true;
 }
 
-/* The first group of each program (by name), which holds its actions. */
-static bool group_leads_program(const struct sema *s, int i)
+/* What same_code() compares, hashed. */
+static uint64_t code_hash(const struct prog_group *g)
 {
-	for (int j = 0; j < i; j++)
-		if (strcmp(s->groups[j].prog_name, s->groups[i].prog_name) == 0)
-			return false;
-	return true;
+	uint64_t h = sema_hash_add(sema_hash_start(), (uint64_t)(uintptr_t)g->prov);
+	h = sema_hash_add(h, (uint64_t)g->nactions);
+	for (int i = 0; i < g->nactions; i++) {
+		const struct probe *p = g->actions[i];
+		h = sema_hash_add(h, (uint64_t)p->nvars);
+		h = sema_tree_hash(sema_tree_hash(h, p->pred), p->body);
+	}
+	return h;
+}
+
+static bool same_program_code(const struct sema *s, int lead, int g)
+{
+	const struct prog_group *a = &s->groups[lead], *b = &s->groups[g];
+	return b->prov == a->prov && a->prov->can_share(&a->target, &b->target) && same_code(a, b);
 }
 
 void sema_share_identical_programs(struct sema *s)
 {
-	/* leads[i]: group i holds its program's actions, may share it, and
-	 * has not been merged into another */
-	bool *leads = xcalloc((size_t)s->ngroups + 1, sizeof(*leads));
-	for (int i = 0; i < s->ngroups; i++)
-		leads[i] = group_leads_program(s, i) && s->groups[i].prov && s->groups[i].prov->can_share &&
-			   s->groups[i].prov->probe_by_cookie && s->groups[i].target.lower.kind == LOWER_NONE &&
-			   shareable_group(&s->groups[i]);
+	size_t n = (size_t)s->ngroups + 1;
+	/* leads[i]: group i holds its program's actions (the program's first
+	 * group) and may share it */
+	bool *leads = xcalloc(n, sizeof(*leads));
+	uint64_t *hash = xcalloc(n, sizeof(*hash));
+	int *first = sema_first_of_program(s, NULL);
 	for (int i = 0; i < s->ngroups; i++) {
-		struct prog_group *g = &s->groups[i];
-		if (!leads[i])
-			continue;
-		for (int j = i + 1; j < s->ngroups; j++) {
-			struct prog_group *h = &s->groups[j];
-			if (!leads[j] || h->prov != g->prov || !g->prov->can_share(&g->target, &h->target) ||
-			    !same_code(g, h))
-				continue;
-			leads[j] = false;
-			/* the groups that ran h's program run g's now */
-			char *old = h->prog_name;
-			for (int k = j; k < s->ngroups; k++)
-				if (s->groups[k].prog_name != old && strcmp(s->groups[k].prog_name, old) == 0) {
-					free(s->groups[k].prog_name);
-					s->groups[k].prog_name = xstrdup(g->prog_name);
-				}
-			h->prog_name = xstrdup(g->prog_name);
-			free(old);
-		}
+		const struct prog_group *g = &s->groups[i];
+		leads[i] = first[i] == i && g->prov && g->prov->can_share && g->prov->probe_by_cookie &&
+			   g->target.lower.kind == LOWER_NONE && shareable_group(g);
+		if (leads[i])
+			hash[i] = code_hash(g);
 	}
+	struct sema_merge m = { s, hash, leads, leads, same_program_code };
+	int *into = sema_merge_groups(&m);
+	/* the groups that ran a merged group's program run its lead's now;
+	 * a lead that stays is never renamed, so its name is final */
+	for (int k = 0; k < s->ngroups; k++) {
+		int lead = into[first[k]];
+		if (lead < 0)
+			continue;
+		free(s->groups[k].prog_name);
+		s->groups[k].prog_name = xstrdup(s->groups[lead].prog_name);
+	}
+	free(into);
+	free(first);
+	free(hash);
 	free(leads);
 }
 
@@ -494,6 +526,11 @@ static void collect_uses(const struct node *n, const char ***names, int *count)
  * known (kprobe -> fentry). Groups whose program is shared keep theirs. */
 void sema_choose_implementations(struct sema *s)
 {
+	/* users[first group of a program]: the groups running it */
+	int *first = sema_first_of_program(s, NULL);
+	int *users = xcalloc((size_t)s->ngroups + 1, sizeof(*users));
+	for (int i = 0; i < s->ngroups; i++)
+		users[first[i]]++;
 	for (int i = 0; i < s->ngroups; i++) {
 		struct prog_group *g = &s->groups[i];
 		if (!g->prov || !g->prov->choose_impl)
@@ -504,13 +541,13 @@ void sema_choose_implementations(struct sema *s)
 			collect_uses(g->actions[a]->pred, &names, &count);
 			collect_uses(g->actions[a]->body, &names, &count);
 		}
-		bool shared = false;
-		for (int j = 0; j < s->ngroups && !shared; j++)
-			shared = j != i && strcmp(s->groups[j].prog_name, g->prog_name) == 0;
+		bool shared = users[first[i]] > 1;
 		struct probe_uses u = { names, count, shared };
 		g->prov->choose_impl(&g->target, &u);
 		free(names);
 	}
+	free(users);
+	free(first);
 }
 
 /* What `args` is in each program: the provider says (tracepoint records
@@ -531,8 +568,10 @@ static void type_group_args(struct sema *s)
 int sema_group_probes(struct sema *s)
 {
 	int errors = s->d->errors;
+	struct sema_name_table by_name = { 0 };
 	for (struct probe *p = s->prog->probes; p; p = p->next)
-		group_probe(s, p, &s->group_locs);
+		group_probe(s, &by_name, p, &s->group_locs);
+	sema_name_table_free(&by_name);
 	if (s->opt->probe_filter && s->ngroups == 0 && s->d->errors == errors)
 		diag_error(s->d, (srcloc){ 0 }, "no probes to attach: --probe-filter matches none of the script's probes");
 	else if (s->opt->missing_probes && s->ngroups == 0 && s->d->errors == errors)
@@ -549,6 +588,7 @@ void sema_fill_desc_probes(struct sema *s, struct desc *desc)
 {
 	desc->nprobes = s->ngroups;
 	desc->probes = xcalloc((size_t)s->ngroups, sizeof(*desc->probes));
+	int *first = sema_first_of_program(s, NULL);
 	for (int i = 0; i < s->ngroups; i++) {
 		const struct probe_target *t = &s->groups[i].target;
 		struct desc_probe *dp = &desc->probes[i];
@@ -561,9 +601,9 @@ void sema_fill_desc_probes(struct sema *s, struct desc *desc)
 		const struct probe_provider *prov = s->groups[i].prov;
 		if (prov && prov->attach_params)
 			dp->params = prov->attach_params(t, &dp->deps);
-		for (int j = 0; j < i && !dp->shares_program; j++)
-			dp->shares_program = strcmp(desc->probes[j].prog_name, dp->prog_name) == 0;
+		dp->shares_program = first[i] != i;
 	}
+	free(first);
 }
 
 void sema_groups_free(struct prog_group *g, int n)

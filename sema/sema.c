@@ -463,6 +463,7 @@ static void sema_state_free(struct sema *s)
 	free(s->pstate);
 	free(s->group_locs);
 	free(s->mstate);
+	free(s->map_slots);
 	for (int i = 0; i < s->nprintfs; i++)
 		sema_printf_free(&s->printfs[i]);
 	free(s->printfs);

@@ -82,6 +82,12 @@ struct sema {
 
 	struct map_state *mstate;   /* by map id */
 	int mstate_cap;
+	/* maps.c: the program's maps by name (open addressing), so that a
+	 * script of 1,000 maps does not compare names with each of them */
+	struct map_info **map_slots;
+	size_t map_slots_cap;
+	int map_slots_n;
+	struct map_info **map_tail; /* the list's last next pointer (or earlier) */
 
 	uint64_t unset_reported;    /* positional parameters reported missing (bit = number) */
 
@@ -155,6 +161,39 @@ void sema_share_identical_programs(struct sema *s);
 /* providers' choose_impl on every group (after checking, before codegen) */
 void sema_choose_implementations(struct sema *s);
 void sema_groups_free(struct prog_group *g, int n);
+
+/* groupidx.c: lookups and merges over groups without comparing every pair */
+/* Groups by target name (groups 0..n-1 of the array, added in order). */
+struct sema_name_table {
+	int *slots; /* group index + 1; 0 = empty */
+	size_t cap;
+	int n;
+};
+int sema_name_table_find(const struct sema_name_table *t, const struct prog_group *groups,
+			 const char *name);
+void sema_name_table_add(struct sema_name_table *t, const struct prog_group *groups, int index);
+void sema_name_table_free(struct sema_name_table *t);
+/* first[i]: the lowest group index whose prog_name is group i's, among the
+ * groups in[] selects (in NULL: all); -1 for groups not selected. Caller
+ * frees. */
+int *sema_first_of_program(const struct sema *s, const bool *in);
+/* Greedy merging of groups: in group order, a group that may join goes to
+ * the first earlier lead it matches; one that joins none and may lead is
+ * a lead. Only groups of equal hash are compared, so hash must be equal
+ * whenever match can be true. Returns into[g]: the lead g joined, or -1
+ * (caller frees). */
+struct sema_merge {
+	const struct sema *s;
+	const uint64_t *hash;
+	const bool *may_lead, *may_join;
+	bool (*match)(const struct sema *s, int lead, int g);
+};
+int *sema_merge_groups(const struct sema_merge *m);
+uint64_t sema_hash_start(void);
+uint64_t sema_hash_add(uint64_t h, uint64_t v);
+/* h extended with typed code n (and its siblings): equal for trees the
+ * exact comparison in probes.c (same_tree) calls the same. */
+uint64_t sema_tree_hash(uint64_t h, const struct node *n);
 
 /* expr.c */
 bool sema_is_condition_type(const struct type *t);

@@ -30,10 +30,21 @@ expect_eq "BEGIN printf: one page of ring buffer, the lost counter, nothing else
 expect_eq "... and its output" "hi" "$(cat "$TMP/out" "$TMP/err")"
 expect_eq "from the cache: the same" "6 1 27 $PAGE " "$(maps_of 'BEGIN { printf("hi\n"); }')"
 expect_eq "no events, no map updates: no map at all" "" "$(maps_of 'BEGIN { $x = 1; }')"
-# (the 2/1 is .rodata: the map's dropped-counter index, a global so that
-# programs cloned from one another differ only in relocations)
-expect_eq "a map update: its map, the dropped-update counters and their index" \
-	"1 4096 2 1 6 1 6 2 27 $PAGE " "$(maps_of 'BEGIN { @x = 1; printf("x\n"); }')"
+# The map's dropped-counter index is an immediate: no .rodata (a 2/1).
+# Only programs cloned from one another (codegen/clone.c) read it from a
+# .rodata global, so that they differ in relocations alone.
+expect_eq "a map update: its map and the dropped-update counters, no .rodata" \
+	"1 4096 6 1 6 2 27 $PAGE " "$(maps_of 'BEGIN { @x = 1; printf("x\n"); }')"
+expect_eq "BEGIN { @x = 1; }: its map and the counters, nothing else" \
+	"1 4096 6 2 " "$(maps_of 'BEGIN { @x = 1; }')"
+# drop_syms SCRIPT: the drop-index symbols in its object (readelf: binutils)
+drop_syms() {
+	"$SONDE" --emit-elf "$TMP/d.elf" -e "$1" >/dev/null 2>&1
+	readelf -sW "$TMP/d.elf" 2>/dev/null | awk '$8 ~ /^sonde_drop_/ { print $8 }' | sort -u | tr '\n' ' '
+}
+expect_eq "nothing cloned: no drop-index symbol" "" "$(drop_syms 'BEGIN { @x = 1; @y = 2; } END { @z = 3; @x = 4; @y = 5; }')"
+expect_eq "two bodies the same up to their maps: cloned, an index symbol each" "sonde_drop_0 sonde_drop_1 " \
+	"$(drop_syms 'tracepoint:sched:sched_process_exec { @a = 1; } tracepoint:sched:sched_process_exit { @b = 1; }')"
 expect_eq "BPFTRACE_PERF_RB_PAGES still sets the size" "6 1 27 $((16 * PAGE)) " \
 	"$(maps_of 'BEGIN { printf("hi\n"); }' BPFTRACE_PERF_RB_PAGES=16)"
 expect_eq "events in a loop: the default 1 MiB" "6 1 27 1048576 " \

@@ -747,10 +747,11 @@ static int64_t count_with_config(uint64_t self_tgid, uint64_t filter_tgid)
 		bpf_object__for_each_map(m, obj)
 			if (strstr(bpf_map__name(m), ".rodata"))
 				rodata = m;
-	/* the configuration first, then the map's dropped-counter index */
+	/* the configuration alone: nothing is cloned, so the map's
+	 * dropped-counter index is an immediate, not a .rodata global */
 	const void *init = rodata ? bpf_map__initial_value(rodata, &size) : NULL;
-	CHECK(init && size == sizeof(struct rt_config) + 4);
-	char data[sizeof(struct rt_config) + 4] = { 0 };
+	CHECK(init && size == sizeof(struct rt_config));
+	char data[sizeof(struct rt_config)] = { 0 };
 	struct rt_config cfg = { .self_tgid = self_tgid, .filter_tgid = filter_tgid };
 	if (init && size == sizeof(data)) {
 		memcpy(data, init, size);
