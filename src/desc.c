@@ -42,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/bpf.h>
+
 #include "btf.h"
 #include "builtins.h"
 #include "desc.h"
@@ -62,6 +64,20 @@ int desc_probe_blocks(const struct desc *d)
 	for (int i = 0; i < d->nprobes; i++)
 		n += d->probes[i].nblocks ? (int)d->probes[i].nblocks : 1;
 	return n;
+}
+
+/* bpf_skb_output writes to a perf event array only. */
+const struct desc_channel_spec desc_channel_specs[DESC_NCHANNELS] = {
+	[DESC_CHANNEL_SKBOUTPUT] = { "skb_output", BPF_MAP_TYPE_PERF_EVENT_ARRAY, 0 },
+};
+
+void desc_channel_free(struct desc_channel *c)
+{
+	for (int i = 0; i < c->ncalls; i++)
+		free(c->calls[i].text);
+	free(c->calls);
+	free(c->map_name);
+	*c = (struct desc_channel){ 0 };
 }
 
 void desc_free(struct desc *d)
@@ -91,10 +107,8 @@ void desc_free(struct desc *d)
 	free(d->ringbuf_name);
 	free(d->lost_name);
 	free(d->dropped_name);
-	for (int i = 0; i < d->nskbouts; i++)
-		free(d->skbouts[i].path);
-	free(d->skbouts);
-	free(d->skb_perf_name);
+	for (int k = 0; k < DESC_NCHANNELS; k++)
+		desc_channel_free(&d->channels[k]);
 	free(d->deps.kernel_build_id);
 	free(d->deps.syscall_abi);
 	type_arena_free(d->types);
@@ -608,11 +622,14 @@ static void put_body(struct wbuf *b, const struct desc *d, const struct type_tab
 	put_str(b, d->lost_name);
 	put_str(b, d->dropped_name);
 	put_u32(b, d->ringbuf_size);
-	put_str(b, d->skb_perf_name);
-	put_u32(b, (uint32_t)d->nskbouts);
-	for (int i = 0; i < d->nskbouts; i++) {
-		put_str(b, d->skbouts[i].path);
-		put_u64(b, d->skbouts[i].offset);
+	for (int k = 0; k < DESC_NCHANNELS; k++) {
+		const struct desc_channel *c = &d->channels[k];
+		put_str(b, c->map_name);
+		put_u32(b, (uint32_t)c->ncalls);
+		for (int i = 0; i < c->ncalls; i++) {
+			put_str(b, c->calls[i].text);
+			put_u64(b, c->calls[i].num);
+		}
 	}
 	section_end(b, at);
 
@@ -1488,15 +1505,18 @@ static void read_events(struct reader *r, struct desc *d)
 	d->ringbuf_size = get_u32(r);
 	if (!r->failed && (d->ringbuf_size == 0 || (d->ringbuf_size & (d->ringbuf_size - 1))))
 		reader_fail(r, "ring buffer of %u bytes is not a power of two", d->ringbuf_size);
-	d->skb_perf_name = get_str(r, true);
-	uint32_t n = get_count(r, 12, "skboutput calls");
-	if (r->failed)
-		return;
-	d->skbouts = xcalloc(n ? n : 1, sizeof(*d->skbouts));
-	for (uint32_t i = 0; i < n && !r->failed; i++) {
-		d->skbouts[i].path = get_str(r, false);
-		d->skbouts[i].offset = get_u64(r);
-		d->nskbouts++;
+	for (int k = 0; k < DESC_NCHANNELS && !r->failed; k++) {
+		struct desc_channel *c = &d->channels[k];
+		c->map_name = get_str(r, true);
+		uint32_t n = get_count(r, 12, "output channel calls");
+		if (r->failed)
+			return;
+		c->calls = xcalloc(n ? n : 1, sizeof(*c->calls));
+		for (uint32_t i = 0; i < n && !r->failed; i++) {
+			c->calls[i].text = get_str(r, false);
+			c->calls[i].num = get_u64(r);
+			c->ncalls++;
+		}
 	}
 }
 
