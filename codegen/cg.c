@@ -387,16 +387,16 @@ LLVMValueRef cg_user_map(struct cg *cg, int id)
 	return cg->maps[id];
 }
 
-/* The perf event array bpf_skb_output writes to (one slot per CPU: libbpf
- * sizes a perf event array of 0 entries so), on first use. */
-LLVMValueRef cg_skb_perf_map(struct cg *cg)
+/* The map of output channel k (desc_channel_specs), on first use. */
+LLVMValueRef cg_channel_map(struct cg *cg, enum desc_channel_kind k)
 {
-	LLVMValueRef g = LLVMGetNamedGlobal(cg->mod, cg->desc->skb_perf_name);
+	const struct desc_channel_spec *spec = &desc_channel_specs[k];
+	LLVMValueRef g = LLVMGetNamedGlobal(cg->mod, spec->name);
 	if (g)
 		return g;
 	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
 							   DW_ATE_unsigned, LLVMDIFlagZero);
-	return define_map(cg, cg->desc->skb_perf_name, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 0, u32, u32);
+	return define_map(cg, spec->name, spec->map_type, spec->max_entries, u32, u32);
 }
 
 /* User maps up front in one module (their order in the object is the

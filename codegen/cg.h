@@ -262,8 +262,8 @@ LLVMValueRef cg_helper(struct cg *cg, enum bpf_helper id, LLVMTypeRef ret,
 		       LLVMValueRef *args, unsigned nargs);
 /* The global of user map `id` (defined on first use). */
 LLVMValueRef cg_user_map(struct cg *cg, int id);
-/* The perf event array of skboutput's packets (desc.skb_perf_name). */
-LLVMValueRef cg_skb_perf_map(struct cg *cg);
+/* The map of output channel k (desc.channels[k].map_name). */
+LLVMValueRef cg_channel_map(struct cg *cg, enum desc_channel_kind k);
 /* The stack-trace map of stack type t (defined on first use). */
 LLVMValueRef cg_stack_map(struct cg *cg, const struct type *t);
 LLVMValueRef cg_config_load(struct cg *cg, enum cg_config_field f);

@@ -143,27 +143,6 @@ int cg_clones_pending(const struct cg_clones *c)
 
 /* ---- the key -------------------------------------------------------------- */
 
-struct sbuf {
-	char *p;
-	size_t n, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t len)
-{
-	if (b->n + len + 1 > b->cap) {
-		b->cap = (b->n + len + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, s, len);
-	b->n += len;
-	b->p[b->n] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 static const struct clone_slot_name *slot_name(const struct cg_clones *c, const char *name)
 {
 	struct clone_slot_name k = { .name = name };
@@ -171,7 +150,7 @@ static const struct clone_slot_name *slot_name(const struct cg_clones *c, const 
 }
 
 /* What a map slot must share with the other programs' slot at its place. */
-static void slot_signature(struct sbuf *b, const struct desc *d, const struct clone_slot_name *s)
+static void slot_signature(struct util_strbuf *b, const struct desc *d, const struct clone_slot_name *s)
 {
 	const struct desc_map *m = &d->maps[s->map_id];
 	/* the key and value types are interned (desc.h): one pointer each */
@@ -181,7 +160,7 @@ static void slot_signature(struct sbuf *b, const struct desc *d, const struct cl
 		 s->drop ? "drop" : "map", (int)m->kind, (int)m->lru, (unsigned)m->key_size,
 		 (unsigned)m->value_size, (unsigned)m->max_entries, (int)m->prealloc, (long long)m->args[0],
 		 (long long)m->args[1], (long long)m->args[2], (const void *)m->key, (const void *)m->value);
-	sb_str(b, sig);
+	util_strbuf_addstr(b, sig);
 }
 
 /* A global named `name` (a token of fn's text) that the key may keep by
@@ -235,7 +214,7 @@ static bool ptr_get(const struct ptr_index *m, const void *p, uint32_t *v)
 struct key_walk {
 	struct cg *cg;
 	LLVMValueRef fn;
-	struct sbuf b;
+	struct util_strbuf b;
 	struct ptr_index index;
 	const struct clone_slot_name **used;
 	int nused;
@@ -256,7 +235,7 @@ static void put_u64(struct key_walk *w, char tag, uint64_t v)
 		v >>= 4;
 	} while (v);
 	tok[n++] = ',';
-	sb_add(&w->b, tok, (size_t)n);
+	util_strbuf_add(&w->b, tok, (size_t)n);
 }
 
 static void put_type(struct key_walk *w, LLVMTypeRef t)
@@ -320,7 +299,7 @@ static void put_global(struct key_walk *w, LLVMValueRef g)
 	size_t len = 0;
 	const char *name = LLVMGetValueName2(g, &len);
 	if (g == w->fn) {
-		sb_str(&w->b, "@$self");
+		util_strbuf_addstr(&w->b, "@$self");
 		return;
 	}
 	char buf[256];
@@ -342,7 +321,7 @@ static void put_global(struct key_walk *w, LLVMValueRef g)
 		put_u64(w, '$', (uint64_t)k);
 	} else if (shared_by_name(w->cg->mod, buf)) {
 		put_u64(w, '@', len); /* the length first: names cannot run together */
-		sb_add(&w->b, buf, len);
+		util_strbuf_add(&w->b, buf, len);
 	} else {
 		w->ok = false;
 	}
@@ -419,11 +398,11 @@ static void put_value(struct key_walk *w, LLVMValueRef v, int depth)
 		size_t len = 0;
 		const char *a = LLVMGetInlineAsmAsmString(v, &len);
 		put_u64(w, 's', len);
-		sb_add(&w->b, a, len);
+		util_strbuf_add(&w->b, a, len);
 		w->ok = w->ok && !memchr(a, '\0', len); /* the key is a C string */
 		a = LLVMGetInlineAsmConstraintString(v, &len);
 		put_u64(w, 's', len);
-		sb_add(&w->b, a, len);
+		util_strbuf_add(&w->b, a, len);
 		w->ok = w->ok && !memchr(a, '\0', len);
 		put_u64(w, 'h', (uint64_t)LLVMGetInlineAsmHasSideEffects(v));
 		put_u64(w, 'h', (uint64_t)LLVMGetInlineAsmNeedsAlignedStack(v));
@@ -448,11 +427,11 @@ static void put_attrs(struct key_walk *w, LLVMAttributeRef *attrs, unsigned n)
 			unsigned len = 0;
 			const char *s = LLVMGetStringAttributeKind(attrs[i], &len);
 			put_u64(w, 'S', len);
-			sb_add(&w->b, s, len);
+			util_strbuf_add(&w->b, s, len);
 			w->ok = w->ok && !memchr(s, '\0', len); /* the key is a C string */
 			s = LLVMGetStringAttributeValue(attrs[i], &len);
 			put_u64(w, 'S', len);
-			sb_add(&w->b, s, len);
+			util_strbuf_add(&w->b, s, len);
 			w->ok = w->ok && !memchr(s, '\0', len);
 		} else {
 			w->ok = false; /* type attributes: not sonde's */
@@ -588,7 +567,7 @@ static char *function_key(struct cg *cg, LLVMValueRef fn, const char *prov, char
 			ptr_put(&w.index, i, n++);
 	}
 	put_u64(&w, 'P', strlen(prov));
-	sb_str(&w.b, prov);
+	util_strbuf_addstr(&w.b, prov);
 	put_type(&w, LLVMGlobalGetValueType(fn));
 	unsigned nfa = LLVMGetAttributeCountAtIndex(fn, LLVMAttributeFunctionIndex);
 	put_u64(&w, 'n', nfa);
@@ -599,7 +578,7 @@ static char *function_key(struct cg *cg, LLVMValueRef fn, const char *prov, char
 		free(attrs);
 	}
 	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb && w.ok; bb = LLVMGetNextBasicBlock(bb)) {
-		sb_str(&w.b, "B");
+		util_strbuf_addstr(&w.b, "B");
 		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i && w.ok; i = LLVMGetNextInstruction(i))
 			put_instruction(&w, i);
 	}
@@ -615,11 +594,11 @@ static char *function_key(struct cg *cg, LLVMValueRef fn, const char *prov, char
 			(*slots)[k] = xstrdup(w.used[k]->name);
 		*nslots = w.nused;
 	} else {
-		free(w.b.p);
-		w.b.p = NULL;
+		free(w.b.buf);
+		w.b.buf = NULL;
 	}
 	free(w.used);
-	return w.b.p;
+	return w.b.buf;
 }
 
 static uint64_t fnv1a(const char *s)
@@ -889,7 +868,7 @@ struct btf_ext_hdr {
 
 struct out_sec {
 	Elf64_Shdr sh;
-	struct sbuf data; /* whole data (new sections, rewritten ones) */
+	struct util_strbuf data; /* whole data (new sections, rewritten ones) */
 	bool replaced;
 };
 
@@ -897,26 +876,26 @@ struct clone_out {
 	struct elf_in *in;
 	struct out_sec *secs;
 	int nsecs, cap;
-	struct sbuf btf_strs;      /* appended to .BTF's strings */
+	struct util_strbuf btf_strs;      /* appended to .BTF's strings */
 	uint32_t btf_str_base;
-	struct sbuf ext_new[BTF_EXT_PARTS]; /* the clones' .BTF.ext blocks */
+	struct util_strbuf ext_new[BTF_EXT_PARTS]; /* the clones' .BTF.ext blocks */
 };
 
-static uint32_t str_append(struct sbuf *b, uint32_t base, const char *s)
+static uint32_t str_append(struct util_strbuf *b, uint32_t base, const char *s)
 {
-	uint32_t off = base + (uint32_t)b->n;
-	sb_add(b, s, strlen(s) + 1);
+	uint32_t off = base + (uint32_t)b->len;
+	util_strbuf_add(b, s, strlen(s) + 1);
 	return off;
 }
 
 /* The data of section i as it will be written (a copy, made on first use). */
-static struct sbuf *sec_data(struct clone_out *o, int i)
+static struct util_strbuf *sec_data(struct clone_out *o, int i)
 {
 	struct out_sec *s = &o->secs[i];
 	if (!s->replaced) {
 		s->replaced = true;
 		if (s->sh.sh_type != SHT_NOBITS)
-			sb_add(&s->data, (const char *)o->in->data + s->sh.sh_offset, s->sh.sh_size);
+			util_strbuf_add(&s->data, (const char *)o->in->data + s->sh.sh_offset, s->sh.sh_size);
 	}
 	return &s->data;
 }
@@ -926,9 +905,9 @@ static int add_section(struct clone_out *o, const Elf64_Shdr *sh, const char *na
 	/* o->cap was sized for every clone's two sections */
 	if (o->nsecs == o->cap)
 		return -1;
-	struct sbuf *shstr = sec_data(o, o->in->shstrtab);
-	uint32_t name_off = (uint32_t)shstr->n;
-	sb_add(shstr, name, strlen(name) + 1);
+	struct util_strbuf *shstr = sec_data(o, o->in->shstrtab);
+	uint32_t name_off = (uint32_t)shstr->len;
+	util_strbuf_add(shstr, name, strlen(name) + 1);
 	struct out_sec *s = &o->secs[o->nsecs];
 	memset(s, 0, sizeof(*s));
 	s->sh = *sh;
@@ -957,7 +936,7 @@ static int copy_ext_part(struct clone_out *o, int part, const char *sec_name, ui
 	if (rec < 4)
 		return -1;
 	p += 4;
-	struct sbuf recs = { 0 };
+	struct util_strbuf recs = { 0 };
 	uint32_t n = 0;
 	const unsigned char *btf = e->data + e->sh[e->btf].sh_offset;
 	const struct btf_hdr *bh = (const void *)btf;
@@ -967,7 +946,7 @@ static int copy_ext_part(struct clone_out *o, int part, const char *sec_name, ui
 		memcpy(&num, p + 4, 4);
 		p += 8;
 		if ((uint64_t)(end - p) < (uint64_t)num * rec) {
-			free(recs.p);
+			free(recs.buf);
 			return -1;
 		}
 		const char *name = name_off < bh->str_len ? (const char *)btf + bh->hdr_len + bh->str_off + name_off
@@ -979,17 +958,17 @@ static int copy_ext_part(struct clone_out *o, int part, const char *sec_name, ui
 			if (!ours || insn_off < off || insn_off >= off + size)
 				continue;
 			insn_off -= (uint32_t)off;
-			sb_add(&recs, (const char *)&insn_off, 4);
-			sb_add(&recs, (const char *)p + 4, rec - 4);
+			util_strbuf_add(&recs, (const char *)&insn_off, 4);
+			util_strbuf_add(&recs, (const char *)p + 4, rec - 4);
 			n++;
 		}
 	}
 	if (n) {
-		sb_add(&o->ext_new[part], (const char *)&clone_sec, 4);
-		sb_add(&o->ext_new[part], (const char *)&n, 4);
-		sb_add(&o->ext_new[part], recs.p, recs.n);
+		util_strbuf_add(&o->ext_new[part], (const char *)&clone_sec, 4);
+		util_strbuf_add(&o->ext_new[part], (const char *)&n, 4);
+		util_strbuf_add(&o->ext_new[part], recs.buf, recs.len);
 	}
-	free(recs.p);
+	free(recs.buf);
 	return 0;
 }
 
@@ -1014,15 +993,15 @@ static int add_clone(struct clone_out *o, const struct clone_prog *p, const stru
 	int ci = add_section(o, &code, p->section);
 	if (ci < 0)
 		return -1;
-	sb_add(&o->secs[ci].data, (const char *)e->data + e->sh[sec].sh_offset + off, size);
+	util_strbuf_add(&o->secs[ci].data, (const char *)e->data + e->sh[sec].sh_offset + off, size);
 
 	/* relocations: the slots renamed */
-	struct sbuf rels = { 0 };
+	struct util_strbuf rels = { 0 };
 	for (int i = 1; i < e->nsec; i++) {
 		if (e->sh[i].sh_type != SHT_REL || (int)e->sh[i].sh_info != sec)
 			continue;
 		if ((int)e->sh[i].sh_link != e->symtab) {
-			free(rels.p);
+			free(rels.buf);
 			return -1;
 		}
 		const Elf64_Rel *r = (const void *)(e->data + e->sh[i].sh_offset);
@@ -1038,36 +1017,36 @@ static int add_clone(struct clone_out *o, const struct clone_prog *p, const stru
 					continue;
 				int to = sym_find(e, p->slots[s]);
 				if (to < 0) {
-					free(rels.p);
+					free(rels.buf);
 					return -1;
 				}
 				nrel.r_info = ELF64_R_INFO((uint64_t)to, ELF64_R_TYPE(r[k].r_info));
 				break;
 			}
-			sb_add(&rels, (const char *)&nrel, sizeof(nrel));
+			util_strbuf_add(&rels, (const char *)&nrel, sizeof(nrel));
 		}
 	}
-	if (rels.n) {
+	if (rels.len) {
 		char *rel_name = xmalloc(strlen(p->section) + 5);
 		sprintf(rel_name, ".rel%s", p->section);
 		Elf64_Shdr rsh = { .sh_type = SHT_REL, .sh_link = (uint32_t)e->symtab, .sh_info = (uint32_t)ci,
-				   .sh_addralign = 8, .sh_entsize = sizeof(Elf64_Rel), .sh_size = rels.n };
+				   .sh_addralign = 8, .sh_entsize = sizeof(Elf64_Rel), .sh_size = rels.len };
 		int ri = add_section(o, &rsh, rel_name);
 		free(rel_name);
 		if (ri < 0) {
-			free(rels.p);
+			free(rels.buf);
 			return -1;
 		}
 		o->secs[ri].data = rels;
 	}
 
 	/* the program's symbol */
-	struct sbuf *strtab = sec_data(o, e->strtab);
-	uint32_t name_off = (uint32_t)strtab->n;
-	sb_add(strtab, p->name, strlen(p->name) + 1);
+	struct util_strbuf *strtab = sec_data(o, e->strtab);
+	uint32_t name_off = (uint32_t)strtab->len;
+	util_strbuf_add(strtab, p->name, strlen(p->name) + 1);
 	Elf64_Sym s = { .st_name = name_off, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
 			.st_shndx = (uint16_t)ci, .st_size = size };
-	sb_add(sec_data(o, e->symtab), (const char *)&s, sizeof(s));
+	util_strbuf_add(sec_data(o, e->symtab), (const char *)&s, sizeof(s));
 
 	uint32_t clone_sec = str_append(&o->btf_strs, o->btf_str_base, p->section);
 	for (int part = 0; part < BTF_EXT_PARTS; part++)
@@ -1080,41 +1059,41 @@ static int add_clone(struct clone_out *o, const struct clone_prog *p, const stru
 static int finish_btf(struct clone_out *o)
 {
 	const struct elf_in *e = o->in;
-	struct sbuf *btf = sec_data(o, e->btf);
+	struct util_strbuf *btf = sec_data(o, e->btf);
 	struct btf_hdr bh;
-	memcpy(&bh, btf->p, sizeof(bh));
-	bh.str_len += (uint32_t)o->btf_strs.n;
-	memcpy(btf->p, &bh, sizeof(bh));
-	sb_add(btf, o->btf_strs.p ? o->btf_strs.p : "", o->btf_strs.n);
+	memcpy(&bh, btf->buf, sizeof(bh));
+	bh.str_len += (uint32_t)o->btf_strs.len;
+	memcpy(btf->buf, &bh, sizeof(bh));
+	util_strbuf_add(btf, o->btf_strs.buf ? o->btf_strs.buf : "", o->btf_strs.len);
 
 	const unsigned char *ext = e->data + e->sh[e->btf_ext].sh_offset;
 	struct btf_ext_hdr h = { 0 };
 	memcpy(&h, ext, 8);
 	memcpy(&h, ext, h.hdr_len < sizeof(h) ? h.hdr_len : sizeof(h));
 	uint32_t nparts = (h.hdr_len - 8) / 8;
-	struct sbuf out = { 0 };
-	sb_add(&out, (const char *)ext, h.hdr_len); /* header, fixed below */
+	struct util_strbuf out = { 0 };
+	util_strbuf_add(&out, (const char *)ext, h.hdr_len); /* header, fixed below */
 	uint32_t at = 0;
 	for (uint32_t part = 0; part < nparts && part < BTF_EXT_PARTS; part++) {
 		uint32_t len = h.off_len[2 * part + 1];
 		const char *old = (const char *)ext + h.hdr_len + h.off_len[2 * part];
-		struct sbuf *add = &o->ext_new[part];
-		if (len == 0 && add->n) {
+		struct util_strbuf *add = &o->ext_new[part];
+		if (len == 0 && add->len) {
 			/* no records of this kind before: a record size is needed */
 			uint32_t rec = part == 0 ? 8 : part == 1 ? 16 : 16;
-			sb_add(&out, (const char *)&rec, 4);
+			util_strbuf_add(&out, (const char *)&rec, 4);
 			len = 4;
 		} else {
-			sb_add(&out, old, len);
+			util_strbuf_add(&out, old, len);
 		}
-		sb_add(&out, add->p ? add->p : "", add->n);
+		util_strbuf_add(&out, add->buf ? add->buf : "", add->len);
 		h.off_len[2 * part] = at;
-		h.off_len[2 * part + 1] = len + (uint32_t)add->n;
+		h.off_len[2 * part + 1] = len + (uint32_t)add->len;
 		at += h.off_len[2 * part + 1];
 	}
-	memcpy(out.p, &h, h.hdr_len < sizeof(h) ? h.hdr_len : sizeof(h));
-	struct sbuf *d = sec_data(o, e->btf_ext);
-	free(d->p);
+	memcpy(out.buf, &h, h.hdr_len < sizeof(h) ? h.hdr_len : sizeof(h));
+	struct util_strbuf *d = sec_data(o, e->btf_ext);
+	free(d->buf);
 	*d = out;
 	return 0;
 }
@@ -1142,34 +1121,34 @@ static int btf_strings_last(const struct elf_in *e)
 static int write_elf(struct clone_out *o, void **elf, size_t *size)
 {
 	const struct elf_in *e = o->in;
-	struct sbuf out = { 0 };
+	struct util_strbuf out = { 0 };
 	Elf64_Ehdr eh = *e->eh;
-	sb_add(&out, (const char *)&eh, sizeof(eh));
+	util_strbuf_add(&out, (const char *)&eh, sizeof(eh));
 	for (int i = 1; i < o->nsecs; i++) {
 		struct out_sec *s = &o->secs[i];
 		uint64_t align = s->sh.sh_addralign > 1 ? s->sh.sh_addralign : 1;
-		while (out.n % align)
-			sb_add(&out, "", 1);
-		s->sh.sh_offset = out.n;
+		while (out.len % align)
+			util_strbuf_add(&out, "", 1);
+		s->sh.sh_offset = out.len;
 		if (s->sh.sh_type == SHT_NOBITS)
 			continue;
 		if (s->replaced) {
-			s->sh.sh_size = s->data.n;
-			sb_add(&out, s->data.p ? s->data.p : "", s->data.n);
+			s->sh.sh_size = s->data.len;
+			util_strbuf_add(&out, s->data.buf ? s->data.buf : "", s->data.len);
 		} else {
-			sb_add(&out, (const char *)e->data + e->sh[i].sh_offset, e->sh[i].sh_size);
+			util_strbuf_add(&out, (const char *)e->data + e->sh[i].sh_offset, e->sh[i].sh_size);
 		}
 	}
-	while (out.n % 8)
-		sb_add(&out, "", 1);
-	eh.e_shoff = out.n;
+	while (out.len % 8)
+		util_strbuf_add(&out, "", 1);
+	eh.e_shoff = out.len;
 	eh.e_shnum = (uint16_t)o->nsecs;
 	o->secs[0].sh = e->sh[0];
 	for (int i = 0; i < o->nsecs; i++)
-		sb_add(&out, (const char *)&o->secs[i].sh, sizeof(Elf64_Shdr));
-	memcpy(out.p, &eh, sizeof(eh));
-	*elf = out.p;
-	*size = out.n;
+		util_strbuf_add(&out, (const char *)&o->secs[i].sh, sizeof(Elf64_Shdr));
+	memcpy(out.buf, &eh, sizeof(eh));
+	*elf = out.buf;
+	*size = out.len;
 	return 0;
 }
 
@@ -1206,10 +1185,10 @@ int cg_clones_apply(const struct cg_clones *c, void **elf, size_t *size)
 	rc = 0;
 done:
 	for (int i = 0; i < o.nsecs; i++)
-		free(o.secs[i].data.p);
+		free(o.secs[i].data.buf);
 	for (int p = 0; p < BTF_EXT_PARTS; p++)
-		free(o.ext_new[p].p);
-	free(o.btf_strs.p);
+		free(o.ext_new[p].buf);
+	free(o.btf_strs.buf);
 	free(o.secs);
 	free(e.by_name);
 	return rc;

@@ -13,7 +13,7 @@ LLVMValueRef cg_fn_socket_cookie(struct cg *cg, struct node *n)
 /* skboutput(path, skb, len, offset): bpf_skb_output(skb, map,
  * len << 32 | BPF_F_CURRENT_CPU, &hdr, sizeof(hdr)); the packet's first
  * len bytes follow the header in the sample. The call's id (its
- * desc.skbouts entry) is in n->index; the helper's result (0 or -errno)
+ * desc.channels[DESC_CHANNEL_SKBOUTPUT] entry) is in n->index; the helper's result (0 or -errno)
  * is returned as uint32, as bpftrace. */
 LLVMValueRef cg_fn_skboutput(struct cg *cg, struct node *n)
 {
@@ -29,7 +29,7 @@ LLVMValueRef cg_fn_skboutput(struct cg *cg, struct node *n)
 		LLVMSetAlignment(LLVMBuildStore(cg->b, fields[i], cg_ptr_add(cg, hdr, (uint64_t)i * 8)), 8);
 	LLVMValueRef flags = LLVMBuildOr(cg->b, LLVMBuildShl(cg->b, len, cg_const(cg, 32), ""),
 					 cg_const(cg, 0xffffffffull), "");
-	LLVMValueRef args[5] = { skb, cg_skb_perf_map(cg), flags, hdr,
+	LLVMValueRef args[5] = { skb, cg_channel_map(cg, DESC_CHANNEL_SKBOUTPUT), flags, hdr,
 				 cg_const(cg, sizeof(struct skb_sample_hdr)) };
 	LLVMValueRef ret = cg_helper(cg, HELPER_SKB_OUTPUT, cg->i64, args, 5);
 	cg_temp_release(cg, mark);

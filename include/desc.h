@@ -145,12 +145,38 @@ struct desc_deps {
 	uint32_t ncpus_pow2;     /* scratch memory is laid out per CPU up to this many */
 };
 
-/* One skboutput(path, skb, len, offset) call; its index is the id BPF
- * puts in the sample's header (struct skb_sample_hdr). */
-struct desc_skboutput {
-	char *path;      /* the pcap file */
-	uint64_t offset; /* bytes of each packet left out at its start */
+/* Output channels: kernel-to-user paths besides the ring buffer, for
+ * helpers that write only to a map of their own kind (bpf_skb_output: a
+ * perf event array). A channel is a row of desc_channel_specs (src/desc.c:
+ * its map), a runtime reader (runtime/channel.c's table) and the builtin
+ * whose calls feed it (sema_add_channel_call). */
+enum desc_channel_kind {
+	DESC_CHANNEL_SKBOUTPUT, /* skboutput(): packets to pcap files (runtime/skboutput.c) */
+	DESC_NCHANNELS
 };
+
+/* One call that writes to a channel; its index is the id BPF puts in the
+ * record (skboutput: struct skb_sample_hdr.id). What the call fixed while
+ * compiling: */
+struct desc_channel_call {
+	char *text;   /* skboutput: the pcap file */
+	uint64_t num; /* skboutput: bytes of each packet left out at its start */
+};
+
+struct desc_channel {
+	char *map_name; /* NULL: no call, and no map in the object */
+	struct desc_channel_call *calls;
+	int ncalls;
+};
+
+/* The map codegen makes for a channel (named spec.name in the object). */
+struct desc_channel_spec {
+	const char *name;
+	uint32_t map_type;    /* enum bpf_map_type */
+	uint32_t max_entries; /* a perf event array's 0: libbpf makes one slot per CPU */
+};
+extern const struct desc_channel_spec desc_channel_specs[DESC_NCHANNELS];
+void desc_channel_free(struct desc_channel *c); /* its contents; c is empty again */
 
 /* What bpf_skb_output sends ahead of the packet bytes (bpftrace's layout:
  * an action word, the call's id, nanoseconds since boot). */
@@ -177,11 +203,7 @@ struct desc {
 	/* Each of the three names is NULL when no program uses that map
 	 * (codegen leaves it out of the object). */
 	uint32_t ringbuf_size; /* the default, or what BEGIN/END-only events need (codegen) */
-	/* skboutput() calls; their packets travel in a perf event array (the
-	 * helper writes nowhere else), skb_perf_name, made only when n > 0 */
-	struct desc_skboutput *skbouts;
-	int nskbouts;
-	char *skb_perf_name;
+	struct desc_channel channels[DESC_NCHANNELS]; /* index: enum desc_channel_kind */
 	struct desc_deps deps;
 };
 

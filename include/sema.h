@@ -92,9 +92,10 @@ const struct type *sema_expr(struct sema *s, struct node *n);
 /* Types n whose value is dropped (a statement's expression): calls of
  * functions without a value are allowed; type_void() when n has none. */
 const struct type *sema_discarded(struct sema *s, struct node *n);
-/* A skboutput(path, ..., offset) call: its id (the index of the desc's
- * entry; sema's runs start the list afresh). */
-int sema_add_skboutput(struct sema *s, const char *path, uint64_t offset);
+/* A call that writes to output channel k, with what it fixed while
+ * compiling (struct desc_channel_call): its id, the index of the desc's
+ * entry (sema's runs start the lists afresh). */
+int sema_add_channel_call(struct sema *s, enum desc_channel_kind k, const char *text, uint64_t num);
 /* Check hooks that answer while compiling, or stand for other code, turn
  * the call (or builtin) n into a node of `kind` in place: its arguments
  * are freed (unlink first those the new node reuses) and its name and

@@ -25,6 +25,20 @@ struct xtext {
 FILE *xtext_open(struct xtext *t);
 char *xtext_close(struct xtext *t, size_t *len);
 
+/* A growable byte string: after anything is added, buf holds len bytes and
+ * a NUL (so text can be used as a C string). Start from { 0 }; the owner
+ * frees buf, or takes it with util_strbuf_take(). */
+struct util_strbuf {
+	char *buf;
+	size_t len, cap;
+};
+void util_strbuf_add(struct util_strbuf *b, const void *data, size_t len);
+void util_strbuf_addstr(struct util_strbuf *b, const char *s);
+void util_strbuf_vaddf(struct util_strbuf *b, const char *fmt, va_list ap);
+void util_strbuf_addf(struct util_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text ("" when nothing was added; the caller frees it); b is empty again. */
+char *util_strbuf_take(struct util_strbuf *b);
+
 /* qsort()/qsort_r() that accept an empty array: qsort(NULL, 0, ...) is
  * undefined behaviour (UBSan reports it), and an empty list is often a NULL
  * pointer here. Arrays of fewer than two elements are left as they are. */

@@ -23,21 +23,6 @@
 
 /* ---- splitting ---------------------------------------------------------- */
 
-struct word_buf {
-	char *text;
-	size_t len, cap;
-};
-
-static void word_add(struct word_buf *w, char c)
-{
-	if (w->len + 1 >= w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 32;
-		w->text = xrealloc(w->text, w->cap);
-	}
-	w->text[w->len++] = c;
-	w->text[w->len] = '\0';
-}
-
 static void argv_push(char ***argv, int *argc, char *word)
 {
 	*argv = xrealloc(*argv, sizeof(**argv) * (size_t)(*argc + 2));
@@ -56,7 +41,8 @@ char **rt_split_command(const char *cmd, char *err, size_t errlen)
 		if (!*p)
 			break;
 		/* Allocated up front: a quoted empty word ("") is still a word. */
-		struct word_buf w = { xcalloc(1, 32), 0, 32 };
+		struct util_strbuf w = { 0 };
+		util_strbuf_add(&w, "", 0);
 		while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
 			char quote = *p;
 			if (quote == '\'' || quote == '"') {
@@ -65,23 +51,23 @@ char **rt_split_command(const char *cmd, char *err, size_t errlen)
 					if (quote == '"' && *close == '\\' && close[1] &&
 					    strchr("\"\\$`", close[1]))
 						close++;
-					word_add(&w, *close);
+					util_strbuf_add(&w, close, 1);
 				}
 				if (!*close) {
 					snprintf(err, errlen, "unterminated %c quote in '%s'", quote, cmd);
-					free(w.text);
+					free(w.buf);
 					rt_free_argv(argv);
 					return NULL;
 				}
 				p = close + 1;
 			} else if (quote == '\\' && p[1]) {
-				word_add(&w, p[1]);
+				util_strbuf_add(&w, &p[1], 1);
 				p += 2;
 			} else {
-				word_add(&w, *p++);
+				util_strbuf_add(&w, p++, 1);
 			}
 		}
-		argv_push(&argv, &argc, w.text);
+		argv_push(&argv, &argc, w.buf);
 	}
 	if (argc == 0) {
 		snprintf(err, errlen, "empty command");

@@ -48,7 +48,7 @@ struct run {
 	size_t printf_cap;
 	struct bpf_object *obj;
 	struct ring_buffer *rb;
-	struct rt_skb skb;       /* skboutput's packets (skboutput.c) */
+	struct rt_channels channels; /* output channels besides the ring buffer (channel.c) */
 	int *map_fds;    /* per desc map, -1 if missing */
 	int lost_fd;
 	uint64_t lost_reported;
@@ -721,11 +721,10 @@ static int open_epoll_set(struct run *r)
 		r->failed = true;
 		return -1;
 	}
-	static const char *const what[4] = { "signal pipe", "ring buffer", "-p process",
-					      "skboutput perf buffer" };
-	int fds[4] = { wake_pipe[0], r->rb ? ring_buffer__epoll_fd(r->rb) : -1,
-		       rt_target_fd(&r->target), rt_skb_epoll_fd(&r->skb) };
-	for (int i = 0; i < 4; i++) {
+	static const char *const what[3] = { "signal pipe", "ring buffer", "-p process" };
+	int fds[3] = { wake_pipe[0], r->rb ? ring_buffer__epoll_fd(r->rb) : -1,
+		       rt_target_fd(&r->target) };
+	for (int i = 0; i < 3; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 		if (fds[i] >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0) {
 			fprintf(stderr, "sonde: epoll_ctl: cannot watch the %s: %s\n", what[i],
@@ -734,6 +733,11 @@ static int open_epoll_set(struct run *r)
 			r->failed = true;
 			return -1;
 		}
+	}
+	if (rt_channels_watch(&r->channels, epfd) < 0) {
+		close(epfd);
+		r->failed = true;
+		return -1;
 	}
 	/* providers that attach while the run goes on */
 	const struct probe_provider *prov;
@@ -800,7 +804,7 @@ static void event_loop(struct run *r)
 		}
 		drain_wake_pipe();
 		drain_events(r);
-		rt_skb_drain(&r->skb);
+		rt_channels_drain(&r->channels);
 		service_providers(r);
 		if (usr1_pending) { /* self:signal:SIGUSR1 probes */
 			usr1_pending = 0;
@@ -1162,7 +1166,7 @@ static void release_all(struct run *r)
 	rt_metrics_stop(r->metrics); /* its thread reads the map fds closed below */
 	r->metrics = NULL;
 	destroy_links(&r->links, true);
-	rt_skb_close(&r->skb); /* after the links: no packet comes later */
+	rt_channels_close(&r->channels); /* after the links: nothing comes later */
 	const struct probe_provider *prov;
 	for (int i = 0; (prov = probe_provider_at(i)); i++)
 		if (prov->release)
@@ -1249,7 +1253,7 @@ static int start(struct run *r, const struct compiled *c)
 		fprintf(stderr, "sonde: cannot read the ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
-	if (rt_skb_open(&r->skb, r->desc, r->obj) < 0)
+	if (rt_channels_open(&r->channels, r->desc, r->o, r->obj) < 0)
 		return -1;
 	if (!r->o->quiet) {
 		r->sink.ops->attached(&r->sink, desc_probe_blocks(r->desc));

@@ -93,21 +93,44 @@ void rt_dropped_report(struct rt_dropped *d, const struct desc *desc, struct rt_
 		       bool at_exit);
 void rt_dropped_close(struct rt_dropped *d);
 
-/* ---- skboutput's packets to pcap files (skboutput.c) ---- */
-struct rt_skb {
+/* ---- runtime/channel.c: output channels besides the ring buffer ---------- */
+
+struct rt_options;
+
+/* What a channel's reader is given when the script has calls to it. */
+struct rt_channel_ctx {
 	const struct desc *desc;
-	struct perf_buffer *pb; /* NULL: the script has no skboutput */
-	FILE **files;           /* per desc.skbouts entry (shared by equal paths) */
-	uint64_t boot_wall_ns;
-	uint64_t lost;
-	bool write_failed;
+	const struct desc_channel *chan; /* its calls (index: the id in each record) */
+	const struct rt_options *o;
+	struct bpf_map *map;             /* its map in the loaded object */
 };
-/* Creates the pcap files and reads the perf event array; 0, or -1 reported. */
-int rt_skb_open(struct rt_skb *k, const struct desc *desc, struct bpf_object *obj);
-int rt_skb_epoll_fd(const struct rt_skb *k); /* -1: none */
-void rt_skb_drain(struct rt_skb *k);
-/* Drains, then closes the files (reporting failures and losses). */
-void rt_skb_close(struct rt_skb *k);
+
+/* A channel's reader: one file (skboutput.c) and a row of channel.c's
+ * table. The event loop wakes on epoll_fd and then drains every channel,
+ * so drain must be cheap when nothing arrived. */
+struct rt_channel {
+	const char *what;  /* for messages: "the skboutput perf buffer" */
+	size_t state_size; /* zeroed for open */
+	/* Before the probes attach; 0, or -1 after saying why (close follows). */
+	int (*open)(void *state, const struct rt_channel_ctx *c);
+	int (*epoll_fd)(const void *state); /* -1: nothing to watch */
+	void (*drain)(void *state);
+	/* After the probes are detached: drains, reports losses, frees. */
+	void (*close)(void *state);
+};
+extern const struct rt_channel rt_channel_skboutput;
+
+/* The channels the script writes to (state NULL: not used). */
+struct rt_channels {
+	void *state[DESC_NCHANNELS];
+};
+/* After load; 0, or -1 after saying why (everything opened is closed). */
+int rt_channels_open(struct rt_channels *cs, const struct desc *d, const struct rt_options *o,
+		     struct bpf_object *obj);
+/* Adds the channels' fds to epfd; 0, or -1 after saying why. */
+int rt_channels_watch(const struct rt_channels *cs, int epfd);
+void rt_channels_drain(struct rt_channels *cs);
+void rt_channels_close(struct rt_channels *cs);
 
 /* ---- runtime/verifier.c: libbpf messages and load failures --------------- */
 

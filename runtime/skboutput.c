@@ -1,13 +1,18 @@
 /* skboutput.c - the packets of skboutput(path, skb, len, offset) calls,
- * written to pcap files as bpftrace writes them.
+ * written to pcap files as bpftrace writes them: an output channel
+ * (channel.c).
  *
- * bpf_skb_output sends a sample to a perf event array (desc.skb_perf_name;
+ * bpf_skb_output sends a sample to a perf event array (the channel's map;
  * the helper can write nowhere else): struct skb_sample_hdr, then the
- * packet's first `len` bytes. Each call's file is libpcap's classic format
- * (microsecond timestamps, link type RAW: IP with no link header, snap
- * length 65535), opened (truncated) before the probes attach; the
- * timestamp is the wall-clock time of the sample's nanoseconds since boot.
- * Calls naming the same file share it. */
+ * packet's first `len` bytes. Each CPU's perf buffer has perf_rb_pages
+ * pages (BPFTRACE_PERF_RB_PAGES or the config block), as bpftrace's perf
+ * buffers, and its default 64 when not set.
+ *
+ * Each call's file is libpcap's classic format (microsecond timestamps,
+ * link type RAW: IP with no link header, snap length 65535), opened
+ * (truncated) before the probes attach; the timestamp is the wall-clock
+ * time of the sample's nanoseconds since boot. Calls naming the same file
+ * share it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +22,22 @@
 #include <bpf/libbpf.h>
 
 #include "run_internal.h"
+#include "runtime.h"
 #include "util.h"
 
-#define SKB_PERF_PAGES 64      /* per CPU: room for bursts of full-size packets */
+#define SKB_PERF_PAGES 64      /* bpftrace's perf_rb_pages default: bursts of full-size packets */
 #define PCAP_LINKTYPE_RAW 101  /* libpcap's DLT_RAW as written in files */
 #define PCAP_SNAPLEN 65535
+
+struct rt_skb {
+	const struct desc_channel *chan;
+	struct perf_buffer *pb;
+	FILE **files; /* per call (shared by calls naming the same path) */
+	uint32_t pages;
+	uint64_t boot_wall_ns;
+	uint64_t lost;
+	bool write_failed;
+};
 
 struct pcap_file_hdr {
 	uint32_t magic;
@@ -52,9 +68,9 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 	if (size < sizeof(h))
 		return;
 	memcpy(&h, data, sizeof(h));
-	if (h.id >= (uint64_t)k->desc->nskbouts)
+	if (h.id >= (uint64_t)k->chan->ncalls)
 		return;
-	uint64_t offset = k->desc->skbouts[h.id].offset;
+	uint64_t offset = k->chan->calls[h.id].num;
 	size_t bytes = size - sizeof(h);
 	if (offset >= bytes)
 		return; /* nothing to dump (bpftrace skips it too) */
@@ -77,68 +93,63 @@ static void on_lost(void *ctx, int cpu, __u64 n)
 /* The file of call i, opened by an earlier call with the same path or now. */
 static FILE *open_pcap(struct rt_skb *k, int i)
 {
+	const char *path = k->chan->calls[i].text;
 	for (int j = 0; j < i; j++)
-		if (strcmp(k->desc->skbouts[j].path, k->desc->skbouts[i].path) == 0)
+		if (strcmp(k->chan->calls[j].text, path) == 0)
 			return k->files[j];
-	FILE *f = fopen(k->desc->skbouts[i].path, "wb");
+	FILE *f = fopen(path, "wb");
 	if (!f) {
-		fprintf(stderr, "sonde: skboutput: cannot create '%s': %s\n", k->desc->skbouts[i].path,
-			strerror(errno));
+		fprintf(stderr, "sonde: skboutput: cannot create '%s': %s\n", path, strerror(errno));
 		return NULL;
 	}
 	struct pcap_file_hdr h = { 0xa1b2c3d4u, 2, 4, 0, 0, PCAP_SNAPLEN, PCAP_LINKTYPE_RAW };
 	if (fwrite(&h, sizeof(h), 1, f) != 1 || fflush(f) != 0) {
-		fprintf(stderr, "sonde: skboutput: cannot write '%s'\n", k->desc->skbouts[i].path);
+		fprintf(stderr, "sonde: skboutput: cannot write '%s'\n", path);
 		fclose(f);
 		return NULL;
 	}
 	return f;
 }
 
-int rt_skb_open(struct rt_skb *k, const struct desc *desc, struct bpf_object *obj)
+static int skb_open(void *state, const struct rt_channel_ctx *c)
 {
-	memset(k, 0, sizeof(*k));
-	k->desc = desc;
-	if (!desc->skb_perf_name || desc->nskbouts == 0)
-		return 0;
-	struct bpf_map *map = bpf_object__find_map_by_name(obj, desc->skb_perf_name);
-	if (!map) {
-		fprintf(stderr, "sonde: internal error: no map %s in the object\n", desc->skb_perf_name);
-		return -1;
-	}
-	k->files = xcalloc((size_t)desc->nskbouts, sizeof(*k->files));
-	for (int i = 0; i < desc->nskbouts; i++)
-		if (!(k->files[i] = open_pcap(k, i))) {
-			rt_skb_close(k);
+	struct rt_skb *k = state;
+	k->chan = c->chan;
+	k->pages = c->o->ringbuf_pages ? c->o->ringbuf_pages : SKB_PERF_PAGES;
+	k->files = xcalloc((size_t)k->chan->ncalls, sizeof(*k->files));
+	for (int i = 0; i < k->chan->ncalls; i++)
+		if (!(k->files[i] = open_pcap(k, i)))
 			return -1;
-		}
 	k->boot_wall_ns = boot_wall_ns();
-	k->pb = perf_buffer__new(bpf_map__fd(map), SKB_PERF_PAGES, on_sample, on_lost, k, NULL);
+	k->pb = perf_buffer__new(bpf_map__fd(c->map), k->pages, on_sample, on_lost, k, NULL);
 	if (!k->pb) {
-		fprintf(stderr, "sonde: skboutput: cannot read the packets' perf buffer: %s\n", strerror(errno));
-		rt_skb_close(k);
+		fprintf(stderr, "sonde: skboutput: cannot read the packets' perf buffer (%u pages a CPU): %s\n",
+			k->pages, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-int rt_skb_epoll_fd(const struct rt_skb *k)
+static int skb_epoll_fd(const void *state)
 {
+	const struct rt_skb *k = state;
 	return k->pb ? perf_buffer__epoll_fd(k->pb) : -1;
 }
 
-void rt_skb_drain(struct rt_skb *k)
+static void skb_drain(void *state)
 {
+	struct rt_skb *k = state;
 	if (k->pb)
 		perf_buffer__consume(k->pb);
 }
 
-void rt_skb_close(struct rt_skb *k)
+static void skb_close(void *state)
 {
-	rt_skb_drain(k);
+	struct rt_skb *k = state;
+	skb_drain(k);
 	perf_buffer__free(k->pb);
 	k->pb = NULL;
-	for (int i = 0; k->files && i < k->desc->nskbouts; i++) {
+	for (int i = 0; k->files && i < k->chan->ncalls; i++) {
 		bool shared = false;
 		for (int j = 0; j < i; j++)
 			shared = shared || k->files[j] == k->files[i];
@@ -148,8 +159,18 @@ void rt_skb_close(struct rt_skb *k)
 	if (k->write_failed)
 		fprintf(stderr, "sonde: skboutput: writing a pcap file failed: packets are missing\n");
 	if (k->lost)
-		fprintf(stderr, "sonde: skboutput: %llu packets lost (BPFTRACE_PERF_RB_PAGES is not read for them yet)\n",
-			(unsigned long long)k->lost);
+		fprintf(stderr, "sonde: skboutput: %llu packets lost (the perf buffer has %u pages a CPU: "
+				"BPFTRACE_PERF_RB_PAGES sets more)\n",
+			(unsigned long long)k->lost, k->pages);
 	free(k->files);
 	k->files = NULL;
 }
+
+const struct rt_channel rt_channel_skboutput = {
+	.what = "the skboutput perf buffer",
+	.state_size = sizeof(struct rt_skb),
+	.open = skb_open,
+	.epoll_fd = skb_epoll_fd,
+	.drain = skb_drain,
+	.close = skb_close,
+};

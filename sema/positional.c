@@ -151,23 +151,11 @@ struct ap_param {
 };
 
 struct ap_expansion {
-	char *text;
-	size_t len, cap;
+	struct util_strbuf text;
 	struct ap_param params[16]; /* the first 16 are checked as numbers */
 	int nparams;
 	bool failed;
 };
-
-static void append(struct ap_expansion *e, const char *text, size_t len)
-{
-	if (e->len + len + 1 > e->cap) {
-		e->cap = (e->len + len + 1) * 2;
-		e->text = xrealloc(e->text, e->cap);
-	}
-	memcpy(e->text + e->len, text, len);
-	e->len += len;
-	e->text[e->len] = '\0';
-}
 
 /* The span of text[at, at + len) in the script: attach points are one line. */
 static srcloc span_loc(const struct attach_point *ap, size_t at, size_t len)
@@ -216,8 +204,8 @@ static size_t substitute_in_attach_point(struct sema *s, const struct attach_poi
 	e->failed = false;
 	const char *value = s->opt->positional[index - 1];
 	if (e->nparams < (int)(sizeof(e->params) / sizeof(e->params[0])))
-		e->params[e->nparams++] = (struct ap_param){ index, e->len, strlen(value), loc };
-	append(e, value, strlen(value));
+		e->params[e->nparams++] = (struct ap_param){ index, e->text.len, strlen(value), loc };
+	util_strbuf_addstr(&e->text, value);
 	return 1 + digits;
 }
 
@@ -242,16 +230,16 @@ static bool find_field(const char *text, int field, int nfields, size_t *begin, 
  * else is named (the provider would only see the result). */
 static void check_number_field(struct sema *s, struct ap_expansion *e)
 {
-	size_t name_len = strcspn(e->text, ":");
-	char *name = xstrndup(e->text, name_len);
+	size_t name_len = strcspn(e->text.buf, ":");
+	char *name = xstrndup(e->text.buf, name_len);
 	const struct probe_provider *prov = probe_provider_find(name);
 	free(name);
 	size_t begin = 0, end = 0;
 	if (!prov || !prov->number_field ||
-	    !find_field(e->text, prov->number_field, prov->number_nfields, &begin, &end))
+	    !find_field(e->text.buf, prov->number_field, prov->number_nfields, &begin, &end))
 		return;
 	struct intlit lit;
-	if (intlit_parse(e->text + begin, end - begin, false, &lit, NULL, 0) != INTLIT_INVALID)
+	if (intlit_parse(e->text.buf + begin, end - begin, false, &lit, NULL, 0) != INTLIT_INVALID)
 		return;
 	for (int i = 0; i < e->nparams; i++) {
 		const struct ap_param *prm = &e->params[i];
@@ -259,7 +247,7 @@ static void check_number_field(struct sema *s, struct ap_expansion *e)
 			continue;
 		sema_err(s, prm->loc, "positional parameter $%llu is '%.*s', not a number",
 			 (unsigned long long)prm->index, (int)(prm->len > 40 ? 40 : prm->len),
-			 e->text + prm->at);
+			 e->text.buf + prm->at);
 		e->failed = true;
 		return;
 	}
@@ -271,13 +259,13 @@ static void expand_attach_point(struct sema *s, struct attach_point *ap)
 		return;
 	struct ap_expansion e = { 0 };
 	bool in_quotes = false, failed = false;
-	append(&e, "", 0);
+	util_strbuf_add(&e.text, "", 0);
 	for (size_t i = 0; ap->text[i];) {
 		char c = ap->text[i];
 		if (c == '"')
 			in_quotes = !in_quotes;
 		if (c != '$' || in_quotes) {
-			append(&e, &c, 1);
+			util_strbuf_add(&e.text, &c, 1);
 			i++;
 			continue;
 		}
@@ -288,11 +276,11 @@ static void expand_attach_point(struct sema *s, struct attach_point *ap)
 		check_number_field(s, &e);
 	if (failed || e.failed) {
 		ap->unusable = true;
-		free(e.text);
+		free(e.text.buf);
 		return;
 	}
 	free(ap->text);
-	ap->text = e.text;
+	ap->text = e.text.buf;
 }
 
 void sema_substitute_positionals(struct sema *s)

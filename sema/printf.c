@@ -265,14 +265,14 @@ void sema_events_reset(struct sema *s)
 		sema_printf_free(&s->printfs[i]);
 	s->nprintfs = 0;
 	s->nvalues = 0;
-	for (int i = 0; i < s->nskbouts; i++)
-		free(s->skbouts[i].path);
-	s->nskbouts = 0;
+	for (int k = 0; k < DESC_NCHANNELS; k++)
+		desc_channel_free(&s->channels[k]);
 }
 
-int sema_add_skboutput(struct sema *s, const char *path, uint64_t offset)
+int sema_add_channel_call(struct sema *s, enum desc_channel_kind k, const char *text, uint64_t num)
 {
-	s->skbouts = xrealloc(s->skbouts, (size_t)(s->nskbouts + 1) * sizeof(*s->skbouts));
-	s->skbouts[s->nskbouts] = (struct desc_skboutput){ xstrdup(path), offset };
-	return s->nskbouts++;
+	struct desc_channel *c = &s->channels[k];
+	c->calls = xrealloc(c->calls, (size_t)(c->ncalls + 1) * sizeof(*c->calls));
+	c->calls[c->ncalls] = (struct desc_channel_call){ xstrdup(text), num };
+	return c->ncalls++;
 }

@@ -468,9 +468,8 @@ static void sema_state_free(struct sema *s)
 		sema_printf_free(&s->printfs[i]);
 	free(s->printfs);
 	free(s->values);
-	for (int i = 0; i < s->nskbouts; i++)
-		free(s->skbouts[i].path);
-	free(s->skbouts);
+	for (int k = 0; k < DESC_NCHANNELS; k++)
+		desc_channel_free(&s->channels[k]);
 	free(s->unsupported);
 	free(s->scope);
 }
@@ -496,12 +495,12 @@ static struct desc *build_desc(struct sema *s)
 	desc->lost_name = xstrdup("lost");
 	desc->dropped_name = xstrdup("dropped");
 	desc->ringbuf_size = SEMA_RINGBUF_SIZE;
-	if (s->nskbouts) {
-		desc->skbouts = s->skbouts;
-		desc->nskbouts = s->nskbouts;
-		desc->skb_perf_name = xstrdup("skb_output");
-		s->skbouts = NULL;
-		s->nskbouts = 0;
+	for (int k = 0; k < DESC_NCHANNELS; k++) {
+		if (!s->channels[k].ncalls)
+			continue;
+		desc->channels[k] = s->channels[k];
+		desc->channels[k].map_name = xstrdup(desc_channel_specs[k].name);
+		s->channels[k] = (struct desc_channel){ 0 };
 	}
 	desc->deps.max_strlen = s->max_strlen;
 	return desc;

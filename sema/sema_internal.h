@@ -95,8 +95,7 @@ struct sema {
 	int nprintfs, printfs_cap;
 	const struct type **values; /* print(value) sites */
 	int nvalues, values_cap;
-	struct desc_skboutput *skbouts; /* skboutput() calls (stdlib/net.c) */
-	int nskbouts;
+	struct desc_channel channels[DESC_NCHANNELS]; /* output channels' calls (skboutput) */
 
 	const char **unsupported;   /* names reported as not supported yet: once each */
 	int nunsupported;

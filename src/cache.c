@@ -60,43 +60,26 @@ void cache_deps_free(struct cache_entry *e)
 
 /* ---- writing ------------------------------------------------------------------- */
 
-struct cbuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static void cb_put(struct cbuf *b, const void *data, size_t n)
-{
-	if (b->len + n > b->cap) {
-		while (b->len + n > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 4096;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	if (n)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-static void cb_u64(struct cbuf *b, uint64_t v, unsigned nbytes)
+static void cb_u64(struct util_strbuf *b, uint64_t v, unsigned nbytes)
 {
 	unsigned char le[8];
 	for (unsigned i = 0; i < nbytes; i++)
 		le[i] = (unsigned char)(v >> (8 * i));
-	cb_put(b, le, nbytes);
+	util_strbuf_add(b, le, nbytes);
 }
 
-static void cb_blob(struct cbuf *b, const void *data, size_t n)
+static void cb_blob(struct util_strbuf *b, const void *data, size_t n)
 {
 	cb_u64(b, n, 4);
-	cb_put(b, data, n);
+	util_strbuf_add(b, data, n);
 }
 
-static void cb_str(struct cbuf *b, const char *s)
+static void cb_str(struct util_strbuf *b, const char *s)
 {
 	cb_blob(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-static void put_config(struct cbuf *b, const struct sonde_config *c)
+static void put_config(struct util_strbuf *b, const struct sonde_config *c)
 {
 	cb_u64(b, CFG_COUNT, 4);
 	for (int id = 0; id < CFG_COUNT; id++) {
@@ -110,7 +93,7 @@ static void put_config(struct cbuf *b, const struct sonde_config *c)
 
 unsigned char *cache_encode(const struct cache_entry *e, size_t *len)
 {
-	struct cbuf body = { 0 };
+	struct util_strbuf body = { 0 };
 	cb_str(&body, e->kernel);
 	cb_blob(&body, e->key, e->key_len);
 	cb_u64(&body, (uint64_t)e->ndeps, 4);
@@ -133,22 +116,22 @@ unsigned char *cache_encode(const struct cache_entry *e, size_t *len)
 	char *desc_bytes = xtext_close(&desc_text, &desc_len);
 	if (!ok) {
 		free(desc_bytes);
-		free(body.p);
+		free(body.buf);
 		return NULL;
 	}
 	cb_blob(&body, desc_bytes, desc_len);
 	free(desc_bytes);
 
-	struct cbuf out = { 0 };
-	cb_put(&out, cache_magic, sizeof(cache_magic));
+	struct util_strbuf out = { 0 };
+	util_strbuf_add(&out, cache_magic, sizeof(cache_magic));
 	cb_u64(&out, SONDE_CACHE_FORMAT, 4);
 	cb_u64(&out, (uint64_t)e->kind, 4);
 	cb_u64(&out, body.len, 8);
-	cb_u64(&out, cache_fnv1a64(body.p, body.len, FNV_BASIS), 8);
-	cb_put(&out, body.p, body.len);
-	free(body.p);
+	cb_u64(&out, cache_fnv1a64(body.buf, body.len, FNV_BASIS), 8);
+	util_strbuf_add(&out, body.buf, body.len);
+	free(body.buf);
 	*len = out.len;
-	return out.p;
+	return (unsigned char *)out.buf;
 }
 
 /* ---- reading -------------------------------------------------------------------- */

@@ -42,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/bpf.h>
+
 #include "btf.h"
 #include "builtins.h"
 #include "desc.h"
@@ -62,6 +64,20 @@ int desc_probe_blocks(const struct desc *d)
 	for (int i = 0; i < d->nprobes; i++)
 		n += d->probes[i].nblocks ? (int)d->probes[i].nblocks : 1;
 	return n;
+}
+
+/* bpf_skb_output writes to a perf event array only. */
+const struct desc_channel_spec desc_channel_specs[DESC_NCHANNELS] = {
+	[DESC_CHANNEL_SKBOUTPUT] = { "skb_output", BPF_MAP_TYPE_PERF_EVENT_ARRAY, 0 },
+};
+
+void desc_channel_free(struct desc_channel *c)
+{
+	for (int i = 0; i < c->ncalls; i++)
+		free(c->calls[i].text);
+	free(c->calls);
+	free(c->map_name);
+	*c = (struct desc_channel){ 0 };
 }
 
 void desc_free(struct desc *d)
@@ -91,10 +107,8 @@ void desc_free(struct desc *d)
 	free(d->ringbuf_name);
 	free(d->lost_name);
 	free(d->dropped_name);
-	for (int i = 0; i < d->nskbouts; i++)
-		free(d->skbouts[i].path);
-	free(d->skbouts);
-	free(d->skb_perf_name);
+	for (int k = 0; k < DESC_NCHANNELS; k++)
+		desc_channel_free(&d->channels[k]);
 	free(d->deps.kernel_build_id);
 	free(d->deps.syscall_abi);
 	type_arena_free(d->types);
@@ -207,42 +221,24 @@ static bool is_shell_type(const struct type *t)
 	return (t->kind == TY_RECORD && t->rkind != REC_TUPLE) || t->kind == TY_ENUM;
 }
 
-/* ---- writing: a growing byte buffer ------------------------------------------------- */
+/* ---- writing: into a util_strbuf --------------------------------------------------- */
 
-struct wbuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static unsigned char *wbuf_room(struct wbuf *b, size_t n)
+static void put_le(struct util_strbuf *b, uint64_t v, unsigned nbytes)
 {
-	if (b->cap - b->len < n) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap - b->len < n)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	unsigned char *at = b->p + b->len;
-	b->len += n;
-	return at;
-}
-
-static void put_le(struct wbuf *b, uint64_t v, unsigned nbytes)
-{
-	unsigned char *p = wbuf_room(b, nbytes);
+	unsigned char le[8];
 	for (unsigned i = 0; i < nbytes; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
+		le[i] = (unsigned char)(v >> (8 * i));
+	util_strbuf_add(b, le, nbytes);
 }
 
-static void put_u8(struct wbuf *b, uint8_t v) { put_le(b, v, 1); }
-static void put_u16(struct wbuf *b, uint16_t v) { put_le(b, v, 2); }
-static void put_u32(struct wbuf *b, uint32_t v) { put_le(b, v, 4); }
-static void put_u64(struct wbuf *b, uint64_t v) { put_le(b, v, 8); }
-static void put_i32(struct wbuf *b, int32_t v) { put_le(b, (uint32_t)v, 4); }
-static void put_i64(struct wbuf *b, int64_t v) { put_le(b, (uint64_t)v, 8); }
+static void put_u8(struct util_strbuf *b, uint8_t v) { put_le(b, v, 1); }
+static void put_u16(struct util_strbuf *b, uint16_t v) { put_le(b, v, 2); }
+static void put_u32(struct util_strbuf *b, uint32_t v) { put_le(b, v, 4); }
+static void put_u64(struct util_strbuf *b, uint64_t v) { put_le(b, v, 8); }
+static void put_i32(struct util_strbuf *b, int32_t v) { put_le(b, (uint32_t)v, 4); }
+static void put_i64(struct util_strbuf *b, int64_t v) { put_le(b, (uint64_t)v, 8); }
 
-static void put_str(struct wbuf *b, const char *s)
+static void put_str(struct util_strbuf *b, const char *s)
 {
 	if (!s) {
 		put_u32(b, DESC_NULL);
@@ -250,10 +246,10 @@ static void put_str(struct wbuf *b, const char *s)
 	}
 	size_t n = strlen(s);
 	put_u32(b, (uint32_t)n);
-	memcpy(wbuf_room(b, n), s, n);
+	util_strbuf_add(b, s, n);
 }
 
-static void put_loc(struct wbuf *b, srcloc loc)
+static void put_loc(struct util_strbuf *b, srcloc loc)
 {
 	put_i32(b, loc.line);
 	put_i32(b, loc.col);
@@ -262,17 +258,17 @@ static void put_loc(struct wbuf *b, srcloc loc)
 }
 
 /* A section is its length, patched in when it ends. */
-static size_t section_begin(struct wbuf *b)
+static size_t section_begin(struct util_strbuf *b)
 {
 	put_u32(b, 0);
 	return b->len;
 }
 
-static void section_end(struct wbuf *b, size_t start)
+static void section_end(struct util_strbuf *b, size_t start)
 {
 	uint32_t n = (uint32_t)(b->len - start);
 	for (unsigned i = 0; i < 4; i++)
-		b->p[start - 4 + i] = (unsigned char)(n >> (8 * i));
+		b->buf[start - 4 + i] = (char)(unsigned char)(n >> (8 * i));
 }
 
 /* ---- writing: the types table ------------------------------------------------------- */
@@ -449,7 +445,7 @@ static int table_build(struct type_table *tt, const struct desc *d)
 	return 0;
 }
 
-static void put_record(struct wbuf *b, const struct type_table *tt, const struct type *t)
+static void put_record(struct util_strbuf *b, const struct type_table *tt, const struct type *t)
 {
 	put_u8(b, (uint8_t)t->rkind);
 	if (t->rkind == REC_TUPLE) {
@@ -475,7 +471,7 @@ static void put_record(struct wbuf *b, const struct type_table *tt, const struct
 	}
 }
 
-static void put_type(struct wbuf *b, const struct type_table *tt, const struct type *t)
+static void put_type(struct util_strbuf *b, const struct type_table *tt, const struct type *t)
 {
 	put_u8(b, (uint8_t)t->kind);
 	switch (t->kind) {
@@ -523,7 +519,7 @@ static void put_type(struct wbuf *b, const struct type_table *tt, const struct t
 
 /* ---- writing: the description -------------------------------------------------------- */
 
-static void put_probes(struct wbuf *b, const struct desc *d)
+static void put_probes(struct util_strbuf *b, const struct desc *d)
 {
 	put_u32(b, (uint32_t)d->nprobes);
 	for (int i = 0; i < d->nprobes; i++) {
@@ -540,7 +536,7 @@ static void put_probes(struct wbuf *b, const struct desc *d)
 	}
 }
 
-static void put_maps(struct wbuf *b, const struct desc *d, const struct type_table *tt)
+static void put_maps(struct util_strbuf *b, const struct desc *d, const struct type_table *tt)
 {
 	put_u32(b, (uint32_t)d->nmaps);
 	for (int i = 0; i < d->nmaps; i++) {
@@ -560,7 +556,7 @@ static void put_maps(struct wbuf *b, const struct desc *d, const struct type_tab
 	}
 }
 
-static void put_printfs(struct wbuf *b, const struct desc *d, const struct type_table *tt)
+static void put_printfs(struct util_strbuf *b, const struct desc *d, const struct type_table *tt)
 {
 	put_u32(b, (uint32_t)d->nprintfs);
 	for (int i = 0; i < d->nprintfs; i++) {
@@ -577,7 +573,7 @@ static void put_printfs(struct wbuf *b, const struct desc *d, const struct type_
 	}
 }
 
-static void put_body(struct wbuf *b, const struct desc *d, const struct type_table *tt)
+static void put_body(struct util_strbuf *b, const struct desc *d, const struct type_table *tt)
 {
 	size_t at = section_begin(b);
 	put_u32(b, tt->n);
@@ -608,11 +604,14 @@ static void put_body(struct wbuf *b, const struct desc *d, const struct type_tab
 	put_str(b, d->lost_name);
 	put_str(b, d->dropped_name);
 	put_u32(b, d->ringbuf_size);
-	put_str(b, d->skb_perf_name);
-	put_u32(b, (uint32_t)d->nskbouts);
-	for (int i = 0; i < d->nskbouts; i++) {
-		put_str(b, d->skbouts[i].path);
-		put_u64(b, d->skbouts[i].offset);
+	for (int k = 0; k < DESC_NCHANNELS; k++) {
+		const struct desc_channel *c = &d->channels[k];
+		put_str(b, c->map_name);
+		put_u32(b, (uint32_t)c->ncalls);
+		for (int i = 0; i < c->ncalls; i++) {
+			put_str(b, c->calls[i].text);
+			put_u64(b, c->calls[i].num);
+		}
 	}
 	section_end(b, at);
 
@@ -632,19 +631,19 @@ int desc_write(const struct desc *d, FILE *out)
 		errno = EINVAL;
 		return -1;
 	}
-	struct wbuf body = { 0 };
+	struct util_strbuf body = { 0 };
 	put_body(&body, d, &tt);
 	table_free(&tt);
 
-	struct wbuf head = { 0 };
-	memcpy(wbuf_room(&head, sizeof(desc_magic)), desc_magic, sizeof(desc_magic));
+	struct util_strbuf head = { 0 };
+	util_strbuf_add(&head, desc_magic, sizeof(desc_magic));
 	put_u32(&head, SONDE_DESC_VERSION);
 	put_u64(&head, body.len);
-	put_u64(&head, fnv1a64(body.p, body.len));
-	bool ok = fwrite(head.p, 1, head.len, out) == head.len &&
-		  (body.len == 0 || fwrite(body.p, 1, body.len, out) == body.len);
-	free(head.p);
-	free(body.p);
+	put_u64(&head, fnv1a64((const unsigned char *)body.buf, body.len));
+	bool ok = fwrite(head.buf, 1, head.len, out) == head.len &&
+		  (body.len == 0 || fwrite(body.buf, 1, body.len, out) == body.len);
+	free(head.buf);
+	free(body.buf);
 	if (!ok && !errno)
 		errno = EIO;
 	return ok ? 0 : -1;
@@ -1488,15 +1487,18 @@ static void read_events(struct reader *r, struct desc *d)
 	d->ringbuf_size = get_u32(r);
 	if (!r->failed && (d->ringbuf_size == 0 || (d->ringbuf_size & (d->ringbuf_size - 1))))
 		reader_fail(r, "ring buffer of %u bytes is not a power of two", d->ringbuf_size);
-	d->skb_perf_name = get_str(r, true);
-	uint32_t n = get_count(r, 12, "skboutput calls");
-	if (r->failed)
-		return;
-	d->skbouts = xcalloc(n ? n : 1, sizeof(*d->skbouts));
-	for (uint32_t i = 0; i < n && !r->failed; i++) {
-		d->skbouts[i].path = get_str(r, false);
-		d->skbouts[i].offset = get_u64(r);
-		d->nskbouts++;
+	for (int k = 0; k < DESC_NCHANNELS && !r->failed; k++) {
+		struct desc_channel *c = &d->channels[k];
+		c->map_name = get_str(r, true);
+		uint32_t n = get_count(r, 12, "output channel calls");
+		if (r->failed)
+			return;
+		c->calls = xcalloc(n ? n : 1, sizeof(*c->calls));
+		for (uint32_t i = 0; i < n && !r->failed; i++) {
+			c->calls[i].text = get_str(r, false);
+			c->calls[i].num = get_u64(r);
+			c->ncalls++;
+		}
 	}
 }
 

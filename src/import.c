@@ -26,8 +26,7 @@ struct import_ctx {
 	FILE *out;
 	int errors;
 	/* the text being built and its spans */
-	char *text;
-	size_t len, cap;
+	struct util_strbuf text;
 	int lines;                 /* lines in text */
 	struct source_span *spans;
 	int nspans, cap_spans;
@@ -61,14 +60,8 @@ static void import_error(struct import_ctx *c, const struct import_file *f, srcl
 /* Appends one line (with its newline) that is line `orig` of `name`. */
 static void emit_line(struct import_ctx *c, const char *line, size_t n, const char *name, int orig)
 {
-	if (c->len + n + 2 > c->cap) {
-		c->cap = (c->len + n + 2) * 2;
-		c->text = xrealloc(c->text, c->cap);
-	}
-	memcpy(c->text + c->len, line, n);
-	c->len += n;
-	c->text[c->len++] = '\n';
-	c->text[c->len] = '\0';
+	util_strbuf_add(&c->text, line, n);
+	util_strbuf_add(&c->text, "\n", 1);
 	c->lines++;
 	struct source_span *last = c->nspans ? &c->spans[c->nspans - 1] : NULL;
 	if (last && strcmp(last->name, name) == 0 && last->orig + last->n == orig &&
@@ -378,12 +371,12 @@ int import_expand(struct source *src, FILE *out)
 		for (int i = 0; i < c.nspans; i++)
 			free(c.spans[i].name);
 		free(c.spans);
-		free(c.text);
+		free(c.text.buf);
 		return -1;
 	}
 	free(src->text);
-	src->text = c.text ? c.text : xstrdup("");
-	src->len = c.len;
+	src->len = c.text.len;
+	src->text = util_strbuf_take(&c.text);
 	src->spans = c.spans;
 	src->nspans = c.nspans;
 	return 0;

@@ -64,29 +64,13 @@ static char *btf_kind_name(const struct btf *btf, const struct btf_type *t)
 
 /* ---- the definitions ---------------------------------------------------------- */
 
-struct text {
-	char *buf;
-	size_t len, cap;
-};
-
 static void text_printf(void *ctx, const char *fmt, va_list ap)
 {
-	struct text *t = ctx;
-	va_list again;
-	va_copy(again, ap);
-	int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
-	if (n >= 0 && t->len + (size_t)n + 1 > t->cap) {
-		t->cap = (t->len + (size_t)n + 1) * 2;
-		t->buf = xrealloc(t->buf, t->cap);
-		vsnprintf(t->buf + t->len, t->cap - t->len, fmt, again);
-	}
-	va_end(again);
-	if (n > 0)
-		t->len += (size_t)n;
+	util_strbuf_vaddf(ctx, fmt, ap);
 }
 
 /* Every named struct, union and enum up to id `last`, dumped in id order. */
-static int dump_types(const struct btf *btf, uint32_t last, struct text *out)
+static int dump_types(const struct btf *btf, uint32_t last, struct util_strbuf *out)
 {
 	struct btf_dump *dump = btf_dump__new(btf, text_printf, out, NULL);
 	if (!dump)
@@ -154,7 +138,7 @@ int list_types(const char *pattern, bool verbose, FILE *out)
 		free(name);
 	}
 	int ret = 0;
-	struct text text = { 0 };
+	struct util_strbuf text = { 0 };
 	if (verbose && last) {
 		ret = dump_types(btf, last, &text);
 		if (ret < 0)

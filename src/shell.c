@@ -33,8 +33,8 @@ struct shell {
 	struct sonde_config config; /* the environment's, then every config block typed */
 	char **defs;             /* the definition entries kept (macros, structs) */
 	int ndefs;
-	char *config_text;       /* the settings of the config blocks typed ("k = v; ..."), for .save */
-	char *probes_text;       /* the entries that ran, for .save */
+	struct util_strbuf config_text; /* the settings of the config blocks typed ("k = v; ..."), for .save */
+	struct util_strbuf probes_text; /* the entries that ran, for .save */
 	char *maps_text;         /* the maps of the last run, for .maps */
 	char *maps_values;       /* and their values when it ended */
 	/* .watch: NULL = off; "" = every map of the entries run; else the map
@@ -69,14 +69,6 @@ static int shell_signals(struct sigaction *saved)
 }
 
 /* ---- text helpers --------------------------------------------------------- */
-
-/* *dst = *dst + a + b (owned). */
-static void text_append(char **dst, const char *a, const char *b)
-{
-	char *t = xasprintf("%s%s%s", *dst ? *dst : "", a, b ? b : "");
-	free(*dst);
-	*dst = t;
-}
 
 int shell_open_depth(const char *s)
 {
@@ -173,11 +165,11 @@ static bool defines_same(const char *a, const char *b)
 /* The kept definitions that TEXT does not define again, one text. */
 static char *defs_for(const struct shell *sh, const char *text)
 {
-	char *all = xstrdup("");
+	struct util_strbuf all = { 0 };
 	for (int i = 0; i < sh->ndefs; i++)
 		if (!defines_same(sh->defs[i], text))
-			text_append(&all, sh->defs[i], "\n");
-	return all;
+			util_strbuf_addf(&all, "%s\n", sh->defs[i]);
+	return util_strbuf_take(&all);
 }
 
 static void defs_keep(struct shell *sh, const char *text)
@@ -273,29 +265,29 @@ const char *shell_entry_so_far(void)
  * input; "" after Ctrl-C at the prompt. Caller frees. */
 static char *read_entry(struct shell *sh)
 {
-	char *entry = NULL;
+	struct util_strbuf entry = { 0 };
 	sh->continuing = false;
 	for (;;) {
 		int count = 0;
 		prompt_interrupted = 0;
-		entry_so_far = entry;
+		entry_so_far = entry.buf;
 		const char *line = el_gets(sh->el, &count);
 		entry_so_far = NULL;
 		if (!line && prompt_interrupted) {
 			/* Ctrl-C: drop what was typed, as a shell does */
 			fputs("^C\n", stdout);
 			el_reset(sh->el);
-			free(entry);
+			free(entry.buf);
 			return xstrdup("");
 		}
 		if (!line || count <= 0) {
-			if (entry) /* end of input inside an entry: run what there is */
-				return entry;
+			if (entry.buf) /* end of input inside an entry: run what there is */
+				return entry.buf;
 			return NULL;
 		}
-		text_append(&entry, line, NULL);
-		if (entry[0] == '.' || shell_open_depth(entry) == 0)
-			return entry;
+		util_strbuf_addstr(&entry, line);
+		if (entry.buf[0] == '.' || shell_open_depth(entry.buf) == 0)
+			return entry.buf;
 		sh->continuing = true;
 	}
 }
@@ -348,13 +340,13 @@ static char *describe_maps(const struct desc *d)
  * long: watched, it shows the top entries), s the others. */
 static char *map_names(const struct desc *d)
 {
-	char *names = xstrdup("");
+	struct util_strbuf names = { 0 };
 	for (int i = 0; i < d->nmaps; i++) {
 		const struct desc_map *m = &d->maps[i];
 		bool list = m->key && m->kind != MAP_HIST && m->kind != MAP_LHIST;
-		text_append(&names, m->name, list ? ":k " : ":s ");
+		util_strbuf_addf(&names, "%s%s", m->name, list ? ":k " : ":s ");
 	}
-	return names;
+	return util_strbuf_take(&names);
 }
 
 /* Compile TEXT (the entry, then the kept definitions, then EXTRA: the
@@ -440,10 +432,9 @@ static void keep_config(struct shell *sh, const char *settings)
 {
 	if (!settings[0])
 		return;
-	if (sh->config_text)
-		text_append(&sh->config_text, "; ", settings);
-	else
-		sh->config_text = xstrdup(settings);
+	if (sh->config_text.len)
+		util_strbuf_addstr(&sh->config_text, "; ");
+	util_strbuf_addstr(&sh->config_text, settings);
 }
 
 /* ---- .watch ---------------------------------------------------------------- */
@@ -475,24 +466,23 @@ static int screen_rows(FILE *f)
  * note) when none of the watched maps is in the entry. */
 static char *watch_probe(const struct shell *sh, const char *have)
 {
-	char *watched = xstrdup("");
+	struct util_strbuf watched = { 0 };
 	int nwatched = 0;
 	const char *want = sh->watch[0] ? sh->watch : have;
 	for (const char *s = want; *s;) {
 		size_t n = strcspn(s, " :");
 		if (n && names_have(have, s, n)) {
-			char *one = xstrndup(s, n);
-			text_append(&watched, one, " ");
-			free(one);
+			util_strbuf_add(&watched, s, n);
+			util_strbuf_addstr(&watched, " ");
 			nwatched++;
 		}
 		s += strcspn(s, " ");
 		s += strspn(s, " ");
 	}
-	if (!watched[0]) {
+	if (!watched.len) {
 		fprintf(stderr, "sonde: .watch: %s; it runs unwatched\n",
 			have[0] ? "this entry has none of the maps watched" : "this entry has no maps");
-		free(watched);
+		free(watched.buf);
 		return NULL;
 	}
 	FILE *out = sh->o->rt.out ? sh->o->rt.out : stdout;
@@ -501,21 +491,21 @@ static char *watch_probe(const struct shell *sh, const char *have)
 	int top = (screen_rows(out) - 3) / nwatched - 1;
 	if (top < 3)
 		top = 3;
-	char *p = xasprintf("\ninterval:s:1 { printf(\"%s\"); time(\"%%H:%%M:%%S\"); "
-			    "printf(\"  watching %.*s every second (Ctrl-C stops)\\n\\n\");",
-			    screen ? "\\033[H\\033[2J" : "\\n", (int)strlen(watched) - 1, watched);
-	for (const char *s = watched; *s;) {
+	struct util_strbuf p = { 0 };
+	util_strbuf_addf(&p, "\ninterval:s:1 { printf(\"%s\"); time(\"%%H:%%M:%%S\"); "
+			 "printf(\"  watching %.*s every second (Ctrl-C stops)\\n\\n\");",
+			 screen ? "\\033[H\\033[2J" : "\\n", (int)watched.len - 1, watched.buf);
+	for (const char *s = watched.buf; *s;) {
 		size_t n = strcspn(s, " ");
-		char *stmt = screen && names_have(have, s, n) == 'k'
-				     ? xasprintf(" print(%.*s, %d);", (int)n, s, top)
-				     : xasprintf(" print(%.*s);", (int)n, s);
-		text_append(&p, stmt, NULL);
-		free(stmt);
+		if (screen && names_have(have, s, n) == 'k')
+			util_strbuf_addf(&p, " print(%.*s, %d);", (int)n, s, top);
+		else
+			util_strbuf_addf(&p, " print(%.*s);", (int)n, s);
 		s += n + (s[n] == ' ');
 	}
-	text_append(&p, " }\n", NULL);
-	free(watched);
-	return p;
+	util_strbuf_addstr(&p, " }\n");
+	free(watched.buf);
+	return util_strbuf_take(&p);
 }
 
 /* Run a probe entry with the watch probe added (after a first compile for
@@ -551,7 +541,7 @@ static void shell_entry(struct shell *sh, const char *name, const char *text)
 	if (is_blank(rest))
 		return;
 	if (probes)
-		text_append(&sh->probes_text, rest + strspn(rest, " \t\n"), "\n");
+		util_strbuf_addf(&sh->probes_text, "%s\n", rest + strspn(rest, " \t\n"));
 	else
 		defs_keep(sh, rest);
 }
@@ -640,9 +630,9 @@ static void cmd_save(struct shell *sh, const char *arg)
 	}
 	char *defs = defs_for(sh, "");
 	fputs("#!/usr/bin/env sonde\n", f);
-	if (sh->config_text)
-		fprintf(f, "config = { %s }\n", sh->config_text);
-	fprintf(f, "%s%s", defs, sh->probes_text ? sh->probes_text : "");
+	if (sh->config_text.len)
+		fprintf(f, "config = { %s }\n", sh->config_text.buf);
+	fprintf(f, "%s%s", defs, sh->probes_text.buf ? sh->probes_text.buf : "");
 	free(defs);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "sonde: cannot write '%s': %s\n", arg, strerror(errno));
@@ -686,16 +676,16 @@ static void cmd_watch(struct shell *sh, const char *arg)
 		puts("watch mode off");
 		return;
 	}
-	char *names = xstrdup("");
+	struct util_strbuf found = { 0 };
 	const char *s = arg;
 	while (*s == '@') {
 		size_t n = strcspn(s, " \t");
-		char *one = xstrndup(s, n);
-		text_append(&names, one, " ");
-		free(one);
+		util_strbuf_add(&found, s, n);
+		util_strbuf_addstr(&found, " ");
 		s += n;
 		s += strspn(s, " \t");
 	}
+	char *names = util_strbuf_take(&found);
 	if (*s) { /* a probe block: watched this once */
 		char *saved = sh->watch;
 		sh->watch = names;
@@ -788,8 +778,8 @@ static void shell_close(struct shell *sh)
 	for (int i = 0; i < sh->ndefs; i++)
 		free(sh->defs[i]);
 	free(sh->defs);
-	free(sh->config_text);
-	free(sh->probes_text);
+	free(sh->config_text.buf);
+	free(sh->probes_text.buf);
 	free(sh->maps_text);
 	free(sh->maps_values);
 	free(sh->watch);

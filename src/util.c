@@ -83,6 +83,59 @@ char *xtext_close(struct xtext *t, size_t *len)
 	return t->buf;
 }
 
+/* Room for len more bytes and the NUL; doubling keeps appends linear. */
+static void strbuf_reserve(struct util_strbuf *b, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len + 1) * 2;
+		b->buf = xrealloc(b->buf, b->cap);
+	}
+}
+
+void util_strbuf_add(struct util_strbuf *b, const void *data, size_t len)
+{
+	strbuf_reserve(b, len);
+	if (len)
+		memcpy(b->buf + b->len, data, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+}
+
+void util_strbuf_addstr(struct util_strbuf *b, const char *s)
+{
+	util_strbuf_add(b, s, strlen(s));
+}
+
+void util_strbuf_vaddf(struct util_strbuf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	if (n > 0) {
+		strbuf_reserve(b, (size_t)n);
+		vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, again);
+		b->len += (size_t)n;
+	}
+	va_end(again);
+}
+
+void util_strbuf_addf(struct util_strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	util_strbuf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *util_strbuf_take(struct util_strbuf *b)
+{
+	if (!b->buf)
+		util_strbuf_add(b, "", 0);
+	char *text = b->buf;
+	*b = (struct util_strbuf){ 0 };
+	return text;
+}
+
 void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
 	if (n > 1)

@@ -56,6 +56,6 @@ const struct type *stdlib_check_skboutput(struct sema *s, struct node *n)
 	int64_t offset;
 	if (!sema_const_eval(off, &offset) || offset < 0)
 		return sema_fail(s, off->loc, "skboutput() expects a non-negative integer literal (the offset) as argument 4");
-	n->index = sema_add_skboutput(s, path->str, (uint64_t)offset);
+	n->index = sema_add_channel_call(s, DESC_CHANNEL_SKBOUTPUT, path->str, (uint64_t)offset);
 	return type_int(4, false);
 }

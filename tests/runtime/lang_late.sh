@@ -83,31 +83,9 @@ fi
 # ---- skboutput in a rawtracepoint: a pcap file of our own UDP datagrams ----
 # net_dev_queue sees each packet leaving lo with its 14-byte link header:
 # offset 14 leaves the IP packet (the RAW link type).
-udp_send() {
-	python3 -c 'import os, socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-end = time.time() + 10
-while os.path.exists("/proc/" + sys.argv[1]) and time.time() < end:
-    s.sendto(b"sonde-skboutput-probe", ("127.0.0.1", 9)); time.sleep(0.01)' "$1"
-}
-# pcap_check FILE: the file header, then "ipv4 udp payload" for the first
-# record holding our datagram, and whether every record's timestamp is
-# within a minute of now
-pcap_check() {
-	python3 -c 'import struct, sys, time
-d = open(sys.argv[1], "rb").read()
-magic, vmaj, vmin, zone, sigfigs, snap, link = struct.unpack("<IHHiIII", d[:24])
-print("%x %d.%d %d %d %d %d" % (magic, vmaj, vmin, zone, sigfigs, snap, link))
-at, found, recent = 24, "none", True
-while at + 16 <= len(d):
-    sec, usec, cap, length = struct.unpack("<IIII", d[at:at + 16])
-    pkt = d[at + 16:at + 16 + cap]
-    recent = recent and abs(sec + usec / 1e6 - time.time()) < 60 and cap == length
-    if found == "none" and b"sonde-skboutput-probe" in pkt:
-        found = "ipv4=%d udp=%d dport=%d" % (pkt[0] >> 4, pkt[9], struct.unpack(">H", pkt[22:24])[0])
-    at += 16 + cap
-print(found, "recent" if recent else "OLD", "whole" if at == len(d) else "TRUNCATED")' "$1"
-}
+# udp_send and pcap_check: tests/runtime/net.bash (the guest's net test
+# uses them too)
+. "$(dirname "$0")/net.bash"
 if ! command -v python3 >/dev/null; then
 	skip "skboutput: python3 (the traffic and the pcap reader) is not installed"
 else

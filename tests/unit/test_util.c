@@ -1,0 +1,70 @@
+/* test_util.c - util_strbuf: the growable string every stage builds text
+ * and ELF images in (src/util.c). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "util.h"
+
+/* Nothing added: buf stays NULL, take gives "" (a caller may print it). */
+static void test_empty(void)
+{
+	struct util_strbuf b = { 0 };
+	CHECK(b.buf == NULL && b.len == 0);
+	char *t = util_strbuf_take(&b);
+	CHECK(t && strcmp(t, "") == 0);
+	CHECK(b.buf == NULL && b.len == 0 && b.cap == 0);
+	free(t);
+	/* adding nothing still makes it a string (sema/positional.c starts so) */
+	util_strbuf_add(&b, "", 0);
+	CHECK(b.buf && b.buf[0] == '\0' && b.len == 0);
+	free(b.buf);
+}
+
+/* Appends across many growths keep every byte and the NUL after them. */
+static void test_grow(void)
+{
+	struct util_strbuf b = { 0 };
+	for (int i = 0; i < 1000; i++)
+		util_strbuf_addstr(&b, i % 2 ? "ab" : "c");
+	CHECKF(b.len == 1500, "len %zu", b.len);
+	CHECK(b.buf[b.len] == '\0');
+	CHECK(strncmp(b.buf, "cabcab", 6) == 0 && strcmp(b.buf + 1497, "cab") == 0);
+	CHECK(b.cap > b.len);
+	free(b.buf);
+}
+
+/* Binary data with NULs inside (codegen/clone.c writes ELF images). */
+static void test_binary(void)
+{
+	struct util_strbuf b = { 0 };
+	uint32_t words[3] = { 0, 0xdeadbeef, 7 };
+	util_strbuf_add(&b, words, sizeof(words));
+	util_strbuf_add(&b, "", 1);
+	CHECK(b.len == sizeof(words) + 1);
+	CHECK(memcmp(b.buf, words, sizeof(words)) == 0 && b.buf[sizeof(words)] == '\0');
+	free(b.buf);
+}
+
+static void test_printf(void)
+{
+	struct util_strbuf b = { 0 };
+	util_strbuf_addf(&b, "%s=%d", "x", 42);
+	util_strbuf_addf(&b, "%s", "");
+	util_strbuf_addf(&b, " %0300d|", 1);
+	CHECKF(b.len == 4 + 302, "len %zu", b.len);
+	CHECK(strncmp(b.buf, "x=42 000", 8) == 0 && strcmp(b.buf + b.len - 2, "1|") == 0);
+	char *t = util_strbuf_take(&b);
+	CHECK(strlen(t) == 306);
+	free(t);
+}
+
+int main(void)
+{
+	test_empty();
+	test_grow();
+	test_binary();
+	test_printf();
+	return failures != 0;
+}
