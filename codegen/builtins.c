@@ -133,7 +133,7 @@ LLVMValueRef cg_fn_uaddr(struct cg *cg, struct node *n)
 LLVMValueRef cg_var_kstack(struct cg *cg, struct node *n)
 {
 	LLVMValueRef args[3] = { cg->ctx_arg, cg_stack_map(cg, n->type), cg_const(cg, 0) };
-	return cg_helper(cg, HELPER_GET_STACKID, cg->i64, args, 3);
+	return cg_stack_with_depth(cg, n->type, cg_helper(cg, HELPER_GET_STACKID, cg->i64, args, 3));
 }
 
 LLVMValueRef cg_fn_ksym(struct cg *cg, struct node *n)

@@ -530,7 +530,7 @@ static LLVMValueRef has_key_bucketed(struct cg *cg, struct map_info *m, struct n
 LLVMValueRef cg_fn_len(struct cg *cg, struct node *n)
 {
 	if (n->args->type && n->args->type->kind == TY_STACK)
-		return cg_stack_len(cg, n->args->type); /* codegen/stacks.c */
+		return cg_stack_len(cg, cg_expr(cg, n->args)); /* codegen/stacks.c */
 	LLVMValueRef args[4] = { cg_map_global(cg, n->map), count_callback(cg),
 				 LLVMConstNull(cg->ptr), cg_const(cg, 0) };
 	return cg_helper(cg, HELPER_FOR_EACH_MAP_ELEM, cg->i64, args, 4);

@@ -11,15 +11,16 @@ static LLVMValueRef current_pid_tgid(struct cg *cg)
 }
 
 /* The stack id in the low 32 bits (negative: the kernel stored no stack)
- * and the process id in the high 32 bits: the same frames mean other
- * functions in another process (bpftrace packs them so too). */
+ * and the process id above it: the same frames mean other functions in
+ * another process (bpftrace packs them so too). desc.h has the layout. */
 LLVMValueRef cg_var_ustack(struct cg *cg, struct node *n)
 {
 	LLVMValueRef args[3] = { cg->ctx_arg, cg_stack_map(cg, n->type), cg_const(cg, CG_F_USER_STACK) };
 	LLVMValueRef id = cg_helper(cg, HELPER_GET_STACKID, cg->i64, args, 3);
 	LLVMValueRef low = LLVMBuildAnd(cg->b, id, cg_const(cg, 0xffffffffu), "");
-	LLVMValueRef pid = LLVMBuildAnd(cg->b, current_pid_tgid(cg), cg_const(cg, 0xffffffff00000000ull), "");
-	return LLVMBuildOr(cg->b, low, pid, "");
+	LLVMValueRef pid = LLVMBuildAnd(cg->b, current_pid_tgid(cg),
+					cg_const(cg, (uint64_t)SONDE_STACK_PID_MASK << 32), "");
+	return cg_stack_with_depth(cg, n->type, LLVMBuildOr(cg->b, low, pid, ""));
 }
 
 LLVMValueRef cg_fn_ustack(struct cg *cg, struct node *n)
@@ -58,9 +59,9 @@ LLVMValueRef cg_var_func(struct cg *cg, struct node *n)
 /* bpf_get_stack() flags besides CG_F_USER_STACK */
 #define CG_F_USER_BUILD_ID (1ull << 11)
 
-/* len(stack): the frames bpf_get_stack copies of the current stack, at the
- * stack type's limit and kind (stdlib/symbols.c says why not the value). */
-LLVMValueRef cg_stack_len(struct cg *cg, const struct type *t)
+/* The frames bpf_get_stack copies of the current stack, at the stack
+ * type's limit and kind: what the stack id just taken holds. */
+static LLVMValueRef current_depth(struct cg *cg, const struct type *t)
 {
 	uint32_t frame = SONDE_STACK_FRAME_SIZE(t);
 	uint32_t size = (t->count ? t->count : SONDE_STACK_DEFAULT_FRAMES) * frame;
@@ -76,4 +77,24 @@ LLVMValueRef cg_stack_len(struct cg *cg, const struct type *t)
 	LLVMValueRef none = LLVMBuildICmp(cg->b, LLVMIntSLT, bytes, cg_const(cg, 0), "");
 	LLVMValueRef frames = LLVMBuildUDiv(cg->b, bytes, cg_const(cg, frame), "");
 	return LLVMBuildSelect(cg->b, none, cg_const(cg, 0), frames, "");
+}
+
+/* A stack value just captured, with its depth in the top bits when the
+ * script takes len() of a stack (desc.h); a kernel stack's id is
+ * sign-extended, so its high half is cleared first. */
+LLVMValueRef cg_stack_with_depth(struct cg *cg, const struct type *t, LLVMValueRef value)
+{
+	if (!cg->res || !cg->res->stack_depths)
+		return value;
+	if (t->as != AS_USER)
+		value = LLVMBuildAnd(cg->b, value, cg_const(cg, 0xffffffffu), "");
+	LLVMValueRef depth = LLVMBuildShl(cg->b, current_depth(cg, t), cg_const(cg, SONDE_STACK_DEPTH_SHIFT), "");
+	return LLVMBuildOr(cg->b, value, depth, "");
+}
+
+/* len(stack): the depth the value carries (sema made every capture of
+ * this script record it). */
+LLVMValueRef cg_stack_len(struct cg *cg, LLVMValueRef value)
+{
+	return LLVMBuildLShr(cg->b, value, cg_const(cg, SONDE_STACK_DEPTH_SHIFT), "");
 }

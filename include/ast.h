@@ -301,6 +301,9 @@ void ast_free_spec(struct type_spec *s);
 void ast_free_enumerators(struct cdef_enumerator *e);
 void ast_free_cdefs(struct cdef *d);
 void ast_free_node(struct node *n);       /* frees n, its children and its `next` chain */
+/* A deep copy of n and its children, not of its `next` (the children
+ * ast_free_node frees); for trees not yet checked by sema. */
+struct node *ast_copy_node(const struct node *n);
 void ast_free_program(struct program *p); /* frees probes, nodes, maps, vars and types */
 void ast_dump(FILE *out, const struct program *p, bool with_types); /* -d ast / -d types */
 /* "struct task_struct *", "uint8[4]": the spec as a bpftrace user writes it. */

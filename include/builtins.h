@@ -222,6 +222,7 @@ int stdlib_kfunc_btf_id(const char *name);
 const struct type *stdlib_check_fail(struct sema *s, struct node *n);
 const struct type *stdlib_check_assert_str(struct sema *s, struct node *n);
 const struct type *stdlib_check_strcap(struct sema *s, struct node *n);
+const struct type *stdlib_check_typeinfo(struct sema *s, struct node *n);
 const struct type *stdlib_var_default_str_length(struct sema *s, struct node *n);
 const struct type *stdlib_check_warnf(struct sema *s, struct node *n);
 const struct type *stdlib_check_join(struct sema *s, struct node *n);
@@ -238,7 +239,12 @@ const struct type *stdlib_check_strerror(struct sema *s, struct node *n);
 const struct type *stdlib_check_socket_cookie(struct sema *s, struct node *n); /* stdlib/net.c */
 /* len(stack): stdlib/symbols.c, codegen/stacks.c */
 const struct type *stdlib_check_stack_len(struct sema *s, struct node *arg);
-struct LLVMOpaqueValue *cg_stack_len(struct cg *cg, const struct type *stack);
+/* len() of the stack value `value` (codegen/stacks.c) */
+struct LLVMOpaqueValue *cg_stack_len(struct cg *cg, struct LLVMOpaqueValue *value);
+/* a stack value just captured of type `stack`, with its depth when the
+ * script asks for depths */
+struct LLVMOpaqueValue *cg_stack_with_depth(struct cg *cg, const struct type *stack,
+					    struct LLVMOpaqueValue *value);
 const struct type *stdlib_check_skboutput(struct sema *s, struct node *n);
 const struct type *stdlib_check_signal_name(struct sema *s, struct node *n);
 const struct type *stdlib_check_syscall_name(struct sema *s, struct node *n);

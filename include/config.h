@@ -40,6 +40,7 @@ enum config_id {
 	CFG_UNSTABLE_IMPORT,
 	CFG_UNSTABLE_TSERIES,
 	CFG_UNSTABLE_DW_USTACK,
+	CFG_UNSTABLE_TYPEINFO,    /* error (bpftrace's default), warn, enable: typeinfo() */
 	CFG_METRICS,              /* sonde: --metrics [ADDR:]PORT */
 	CFG_METRICS_MAX_SERIES,   /* sonde: series per scrape */
 	CFG_COUNT

@@ -288,6 +288,14 @@ struct rt_config {
 	((t)->stack_mode == STACK_MODE_BUILD_ID ? 'b' : (t)->as == AS_USER ? 'u' : 'k')
 #define SONDE_STACK_FRAME_SIZE(t) ((t)->stack_mode == STACK_MODE_BUILD_ID ? SONDE_STACK_BUILD_ID_SIZE : 8u)
 #define SONDE_STACK_BUILD_ID_SIZE 32u /* struct bpf_stack_build_id */
+/* A stack value is 8 bytes: its id in the stack map in the low 32 bits
+ * (negative: the kernel stored none); a user stack's process id in the
+ * next 24 (pid_max is at most 2^22); and, in a program that takes len()
+ * of a stack (sema_result.stack_depths), its depth in frames in the top 8
+ * (limits are at most 127 frames), so that len() of a stack read back
+ * from a map or a variable needs no frames. */
+#define SONDE_STACK_PID_MASK 0xffffffu
+#define SONDE_STACK_DEPTH_SHIFT 56
 
 /* The BPF bucket index of hist() for value v: 0 for v < 0, 1 for v == 0,
  * 2 for v == 1, and k + 2 for v in [2^k, 2^(k+1)), so index 65 is the top.

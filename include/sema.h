@@ -63,6 +63,9 @@ struct sema_result {
 	int ngroups;
 	struct desc *desc;    /* owned until handed to struct compiled */
 	uint32_t max_strlen;  /* the size str() gives strings */
+	/* len() of a stack value is taken somewhere: every stack captured
+	 * carries its depth (desc.h SONDE_STACK_DEPTH_SHIFT) */
+	bool stack_depths;
 };
 
 /* Returns 0, or -1 after reporting every error found through d. */
@@ -112,6 +115,9 @@ const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)
 /* A note under the error just reported (quiet runs say nothing). */
 void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A warning about the whole script (no place), said once, whichever run
+ * reaches it: for checks that fold their call away in a quiet run. */
+void sema_warn_script(struct sema *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A warning (once, as errors: quiet runs say nothing). */
 void sema_warn(struct sema *s, srcloc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -122,6 +128,8 @@ const struct sonde_config *sema_config(struct sema *s); /* the settings, or NULL
 /* The stack mode of a kstack that names none (the config's stack_mode);
  * false after reporting at n that the configured mode is not supported. */
 bool sema_default_stack_mode(struct sema *s, struct node *n, enum stack_mode *mode);
+/* len() of a stack: stacks must carry their depth (sema_result). */
+void sema_want_stack_depths(struct sema *s);
 /* The program groups (targets) the action being checked runs in. */
 int sema_ntargets(struct sema *s);
 const struct prog_group *sema_target(struct sema *s, int i);
@@ -166,6 +174,11 @@ bool sema_const_int(const struct node *n, int64_t *out);
 /* Folds a constant integer expression (literals and + - * / % << >> & | ^ ~
  * and unary minus); false when n is not constant. */
 bool sema_const_eval(const struct node *n, int64_t *out);
+
+/* The type an argument stands for: a type written as one (N_TYPEARG,
+ * typeof(...)) or the type of an expression, which is typed but never
+ * evaluated (sizeof, typeinfo). */
+const struct type *sema_type_arg(struct sema *s, struct node *arg);
 
 /* Completes a record value's kernel types (members read from BTF on
  * demand) before it is stored or printed; false after reporting. */

@@ -118,6 +118,51 @@ void ast_free_cdefs(struct cdef *d)
 	}
 }
 
+/* ---- copying ------------------------------------------------------------ */
+
+static struct node *copy_list(const struct node *n);
+
+/* Before sema, which sets what this does not copy (members). Recursion is
+ * bounded by the parser's depth limit, as for the dump. */
+struct node *ast_copy_node(const struct node *n)
+{
+	if (!n)
+		return NULL;
+	struct node *c = xmalloc(sizeof(*c));
+	*c = *n;
+	c->next = NULL;
+	c->name = n->name ? xstrdup(n->name) : NULL;
+	if (n->str) {
+		c->str = xmalloc(n->str_len + 1);
+		memcpy(c->str, n->str, n->str_len + 1);
+	}
+	if (n->spec) {
+		c->spec = xmalloc(sizeof(*c->spec));
+		*c->spec = *n->spec;
+		c->spec->name = n->spec->name ? xstrdup(n->spec->name) : NULL;
+		c->spec->expr = ast_copy_node(n->spec->expr);
+	}
+	c->members = NULL; /* sema's; not set before sema */
+	c->lhs = ast_copy_node(n->lhs);
+	c->rhs = ast_copy_node(n->rhs);
+	c->cond = ast_copy_node(n->cond);
+	c->then = ast_copy_node(n->then);
+	c->els = ast_copy_node(n->els);
+	c->args = copy_list(n->args);
+	c->body = copy_list(n->body);
+	return c;
+}
+
+static struct node *copy_list(const struct node *n)
+{
+	struct node *head = NULL, **tail = &head;
+	for (; n; n = n->next) {
+		*tail = ast_copy_node(n);
+		tail = &(*tail)->next;
+	}
+	return head;
+}
+
 void ast_free_node(struct node *root)
 {
 	if (!root)

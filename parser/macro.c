@@ -44,51 +44,6 @@ static const struct macro_def *macro_find(const struct expander *ex, const char 
 	return any && !stdlib_is_builtin_name(name) ? any : NULL;
 }
 
-/* ---- copying ---- */
-
-static struct node *copy_list(const struct node *n);
-
-/* One node and everything under it, not its `next` (the children kept
- * here are the ones ast_free_node frees). */
-static struct node *copy_tree(const struct node *n)
-{
-	if (!n)
-		return NULL;
-	struct node *c = xmalloc(sizeof(*c));
-	*c = *n;
-	c->next = NULL;
-	c->name = n->name ? xstrdup(n->name) : NULL;
-	if (n->str) {
-		c->str = xmalloc(n->str_len + 1);
-		memcpy(c->str, n->str, n->str_len + 1);
-	}
-	if (n->spec) {
-		c->spec = xmalloc(sizeof(*c->spec));
-		*c->spec = *n->spec;
-		c->spec->name = n->spec->name ? xstrdup(n->spec->name) : NULL;
-		c->spec->expr = copy_tree(n->spec->expr);
-	}
-	c->members = NULL; /* sema's; not set before sema */
-	c->lhs = copy_tree(n->lhs);
-	c->rhs = copy_tree(n->rhs);
-	c->cond = copy_tree(n->cond);
-	c->then = copy_tree(n->then);
-	c->els = copy_tree(n->els);
-	c->args = copy_list(n->args);
-	c->body = copy_list(n->body);
-	return c;
-}
-
-static struct node *copy_list(const struct node *n)
-{
-	struct node *head = NULL, **tail = &head;
-	for (; n; n = n->next) {
-		*tail = copy_tree(n);
-		tail = &(*tail)->next;
-	}
-	return head;
-}
-
 /* Put `with` (consumed) in the place of n, keeping n's place in its list. */
 static void replace_node(struct node *n, struct node *with)
 {
@@ -135,7 +90,7 @@ static void subst_spec(struct type_spec *spec, const struct binding *b)
 		free(spec->name);
 		spec->name = NULL;
 		spec->kind = SPEC_TYPEOF;
-		spec->expr = copy_tree(b->args[i]);
+		spec->expr = ast_copy_node(b->args[i]);
 		return;
 	}
 	const struct type_spec *arg = b->args[i]->spec;
@@ -153,7 +108,7 @@ static void subst_spec(struct type_spec *spec, const struct binding *b)
 		spec->suffix[spec->nsuffix++] = mine[k];
 	if (arg->expr) {
 		/* typeof(expr): the caller's expression, as written */
-		struct node *e = copy_tree(arg->expr);
+		struct node *e = ast_copy_node(arg->expr);
 		spec->expr = e;
 	}
 }
@@ -166,7 +121,7 @@ static void subst(struct expander *ex, struct node *n, const struct binding *b)
 	if (n->kind == N_BUILTIN) {
 		int i = param_index(m, N_BUILTIN, n->name);
 		if (i >= 0) {
-			struct node *arg = copy_tree(b->args[i]);
+			struct node *arg = ast_copy_node(b->args[i]);
 			replace_node(n, arg);
 			return; /* the argument is the caller's: nothing in it is renamed */
 		}
@@ -316,7 +271,7 @@ static struct node *expand_use(struct expander *ex, struct node *use, const stru
 		free(args);
 		return NULL;
 	}
-	struct node *body = copy_tree(m->body);
+	struct node *body = ast_copy_node(m->body);
 	struct binding b = { m, args };
 	int errors = ex->d->errors;
 	subst(ex, body, &b);

@@ -232,7 +232,7 @@ struct cdef_enumerator *parse_enumerator(char *name, bool has_value, int64_t val
 %token STMT_LBRACE "'{' " IF_EXPR "'if' " TYPEOF "'typeof'"
 %token CONFIG "'config'" MACRO "'macro'"
 %token TRUE "'true'" FALSE "'false'" SIZEOF "'sizeof'" OFFSETOF "'offsetof'"
-%token COMPTIME "'comptime'"
+%token COMPTIME "'comptime'" TYPEINFO "'typeinfo'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token CDEF_STRUCT "struct definition" CDEF_UNION "union definition" CDEF_ENUM "enum definition" ATTRIBUTE "'__attribute__'"
 /* loops and jumps */
@@ -678,6 +678,12 @@ primary:
 	| '(' record_fields ')'	{ $$ = ast_new(N_RECORD, @$); $$->args = $2.head; }
 	| SIZEOF '(' type_spec ')' { $$ = ast_new(N_SIZEOF, @$); $$->spec = $3; }
 	| SIZEOF '(' expr ')'	{ $$ = ast_new(N_SIZEOF, @$); $$->lhs = $3; }
+	/* typeinfo(type) and typeinfo(expr): a call whose argument is the
+	 * type (N_TYPEARG) or the expression (never evaluated) */
+	| TYPEINFO '(' type_spec ')' {
+		struct node *t = ast_new(N_TYPEARG, @3); t->spec = $3; $$ = parse_call(xstrdup("typeinfo"), t, @$);
+	  }
+	| TYPEINFO '(' expr ')'	{ $$ = parse_call(xstrdup("typeinfo"), $3, @$); }
 	| OFFSETOF '(' type_spec ',' field_path ')' {
 		$$ = ast_new(N_OFFSETOF, @$); $$->spec = $3; $$->args = $5;
 	  }
@@ -822,7 +828,7 @@ static bool is_expression_start(yysymbol_kind_t k)
 	case YYSYMBOL_TYPE: /* sizeof(uint32): not worth naming apart */
 	case YYSYMBOL_TYPENAME: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE: case YYSYMBOL_SIZEOF:
 	case YYSYMBOL_OFFSETOF: case YYSYMBOL_STRUCT: case YYSYMBOL_UNION: case YYSYMBOL_ENUM:
-	case YYSYMBOL_COMPTIME:
+	case YYSYMBOL_COMPTIME: case YYSYMBOL_TYPEINFO:
 		return true;
 	default:
 		break;

@@ -376,10 +376,9 @@ void rt_stack_decode(struct rt_arena *a, struct rt_value *v, const struct type *
 	v->n = 0;
 	v->i = 1;
 	int pid = 0;
-	if (t->as == AS_USER) {
-		pid = (int)((uint64_t)id >> 32);
-		id = (int32_t)(uint32_t)id;
-	}
+	if (t->as == AS_USER)
+		pid = (int)(((uint64_t)id >> 32) & SONDE_STACK_PID_MASK);
+	id = (int32_t)(uint32_t)id; /* without the pid and depth (desc.h) */
 	char name[32];
 	snprintf(name, sizeof(name), SONDE_STACK_MAP_FMT, SONDE_STACK_MAP_KIND(t), (unsigned)t->count);
 	struct bpf_map *m = stacks.obj ? bpf_object__find_map_by_name(stacks.obj, name) : NULL;

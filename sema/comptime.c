@@ -48,9 +48,48 @@ static bool ct_equality(const struct node *n, const struct ct_value *a, const st
 	return true;
 }
 
+/* Tuples and records of constants (typeinfo(a) == typeinfo(b)): equal
+ * when every element (records: of the same name, in order) is; false when
+ * they are not both such literals. */
+static bool ct_literals_equal(const struct node *x, const struct node *y, bool *eq)
+{
+	if (x->kind != y->kind || (x->kind != N_TUPLE && x->kind != N_RECORD))
+		return false;
+	*eq = true;
+	const struct node *a = x->args, *b = y->args;
+	for (; a && b; a = a->next, b = b->next) {
+		const struct node *va = a, *vb = b;
+		if (x->kind == N_RECORD) {
+			if (strcmp(a->name, b->name) != 0) {
+				*eq = false;
+				continue;
+			}
+			va = a->lhs;
+			vb = b->lhs;
+		}
+		bool inner;
+		struct ct_value u, v, r;
+		struct node cmp = { .kind = N_BINARY, .op = OP_EQ };
+		if (ct_literals_equal(va, vb, &inner)) {
+			*eq = *eq && inner;
+			continue;
+		}
+		if (!ct_eval(va, &u) || !ct_eval(vb, &v) || !ct_equality(&cmp, &u, &v, &r))
+			return false;
+		*eq = *eq && r.i;
+	}
+	*eq = *eq && !a && !b;
+	return true;
+}
+
 static bool ct_binary(const struct node *n, struct ct_value *out)
 {
 	struct ct_value a, b;
+	bool eq;
+	if ((n->op == OP_EQ || n->op == OP_NE) && ct_literals_equal(n->lhs, n->rhs, &eq)) {
+		ct_bool(out, n->op == OP_EQ ? eq : !eq);
+		return true;
+	}
 	if (!ct_eval(n->lhs, &a))
 		return false;
 	if (n->op == OP_LAND || n->op == OP_LOR) {
@@ -131,8 +170,14 @@ static bool ct_eval(const struct node *n, struct ct_value *out)
 			e = e->next;
 		return e && ct_eval(e, out);
 	}
-	case N_FIELD: { /* (a, b).1 */
+	case N_FIELD: { /* (a, b).1, (x = 1).x */
 		char *end;
+		if (n->lhs->kind == N_RECORD && n->name) {
+			for (const struct node *f = n->lhs->args; f; f = f->next)
+				if (strcmp(f->name, n->name) == 0)
+					return ct_eval(f->lhs, out);
+			return false;
+		}
 		if (n->lhs->kind != N_TUPLE || !n->name)
 			return false;
 		unsigned long idx = strtoul(n->name, &end, 10);
@@ -223,4 +268,105 @@ bool sema_comptime_choose(struct sema *s, struct node *n)
 	n->next = next;
 	n->no_semicolon = no_semicolon;
 	return true;
+}
+
+/* ---- one probe per probe type where comptime asks which ---- */
+
+/* probetype (or probetype()) under a `comptime` in n or its siblings. */
+static bool asks_probetype(const struct node *n, bool in_comptime)
+{
+	for (; n; n = n->next) {
+		bool ct = in_comptime || n->kind == N_COMPTIME;
+		if (ct && (n->kind == N_BUILTIN || n->kind == N_CALL) && n->name &&
+		    strcmp(n->name, "probetype") == 0)
+			return true;
+		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->body };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (asks_probetype(kids[i], ct))
+				return true;
+	}
+	return false;
+}
+
+static const char *target_type_name(const struct sema *s, int group)
+{
+	const struct prog_group *g = &s->groups[group];
+	return g->prov ? stdlib_probetype_name(g->prov) : "";
+}
+
+/* A copy of p, placed after `after`, that takes p's targets of type
+ * `name`: the groups of those targets run the copy instead. Copies are
+ * marked by index -1 until renumber_probes. */
+static struct probe *split_off(struct sema *s, struct probe *p, const char *name, struct probe *after)
+{
+	struct probe *q = xcalloc(1, sizeof(*q));
+	q->loc = p->loc;
+	q->index = -1;
+	q->pred = ast_copy_node(p->pred);
+	q->body = ast_copy_node(p->body);
+	int kept = 0;
+	for (int i = 0; i < p->ntargets; i++) {
+		int g = p->targets[i];
+		if (strcmp(target_type_name(s, g), name) != 0) {
+			p->targets[kept++] = g;
+			continue;
+		}
+		q->targets = xrealloc(q->targets, sizeof(int) * (size_t)(q->ntargets + 1));
+		q->targets[q->ntargets++] = g;
+		struct prog_group *grp = &s->groups[g];
+		for (int a = 0; a < grp->nactions; a++)
+			if (grp->actions[a] == p)
+				grp->actions[a] = q; /* the same place: script order holds */
+	}
+	p->ntargets = kept;
+	q->next = after->next;
+	after->next = q;
+	return q;
+}
+
+/* The probes are numbered again and get their state; a copy shares its
+ * original's expansion outcome. */
+static void renumber_probes(struct sema *s)
+{
+	int n = 0;
+	for (struct probe *p = s->prog->probes; p; p = p->next)
+		n++;
+	struct probe_state *st = xcalloc((size_t)n, sizeof(*st));
+	int i = 0;
+	bool failed = false;
+	for (struct probe *p = s->prog->probes; p; p = p->next, i++) {
+		st[i].is_copy = p->index < 0;
+		if (!st[i].is_copy)
+			failed = s->pstate[p->index].expand_failed;
+		st[i].expand_failed = failed;
+		p->index = i;
+	}
+	free(s->pstate);
+	s->pstate = st;
+	s->nprobes = n;
+}
+
+void sema_split_by_probetype(struct sema *s)
+{
+	bool split = false;
+	struct probe *next;
+	for (struct probe *p = s->prog->probes; p; p = next) {
+		struct probe *last = p;
+		if (p->ntargets > 1 && (asks_probetype(p->pred, false) || asks_probetype(p->body, false))) {
+			/* each other type among p's targets takes them to a copy */
+			int i = 1;
+			while (i < p->ntargets) {
+				const char *name = target_type_name(s, p->targets[i]);
+				if (strcmp(name, target_type_name(s, p->targets[0])) == 0) {
+					i++;
+					continue;
+				}
+				last = split_off(s, p, name, last);
+				split = true;
+			}
+		}
+		next = last->next;
+	}
+	if (split)
+		renumber_probes(s);
 }

@@ -14,33 +14,78 @@
 
 #define SEMA_MAX_RUNS 64 /* decisions only grow, so this is never reached in practice */
 
+/* Whether the loud run already said this: a copy of a probe (see
+ * sema_split_by_probetype) repeats its original's code outside the
+ * branches that differ, and so would repeat its diagnostics. */
+static bool said_before(struct sema *s, enum diag_level level, srcloc loc, const char *text)
+{
+	for (int i = 0; i < s->nsaid; i++) {
+		const struct sema_said *w = &s->said[i];
+		if (w->level == level && memcmp(&w->loc, &loc, sizeof(loc)) == 0 && strcmp(w->text, text) == 0)
+			return true;
+	}
+	return false;
+}
+
+static char *format_text(const char *fmt, va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	if (n < 0)
+		return xstrdup(fmt);
+	char *text = xmalloc((size_t)n + 1);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	return text;
+}
+
+/* Every diagnostic of the checks: nothing in quiet runs, each once. */
+static void sema_vsay(struct sema *s, enum diag_level level, srcloc loc, const char *fmt, va_list ap)
+{
+	if (s->quiet && !(level == DIAG_WARNING && loc.line == 0))
+		return;
+	char *text = format_text(fmt, ap);
+	/* a warning about the whole script (no place) is said once too */
+	bool once = (s->curst && s->curst->is_copy) || (level == DIAG_WARNING && loc.line == 0);
+	if (once && said_before(s, level, loc, text)) {
+		free(text);
+		return;
+	}
+	diag_report(s->d, level, loc, "%s", text);
+	s->said = xrealloc(s->said, sizeof(*s->said) * (size_t)(s->nsaid + 1));
+	s->said[s->nsaid++] = (struct sema_said){ level, loc, text };
+}
+
 void sema_err(struct sema *s, srcloc loc, const char *fmt, ...)
 {
-	if (s->quiet)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	diag_vreport(s->d, DIAG_ERROR, loc, fmt, ap);
+	sema_vsay(s, DIAG_ERROR, loc, fmt, ap);
 	va_end(ap);
 }
 
 void sema_note(struct sema *s, srcloc loc, const char *fmt, ...)
 {
-	if (s->quiet)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	diag_vreport(s->d, DIAG_NOTE, loc, fmt, ap);
+	sema_vsay(s, DIAG_NOTE, loc, fmt, ap);
+	va_end(ap);
+}
+
+void sema_warn_script(struct sema *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sema_vsay(s, DIAG_WARNING, (srcloc){ 0 }, fmt, ap);
 	va_end(ap);
 }
 
 void sema_warn(struct sema *s, srcloc loc, const char *fmt, ...)
 {
-	if (s->quiet)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	diag_vreport(s->d, DIAG_WARNING, loc, fmt, ap);
+	sema_vsay(s, DIAG_WARNING, loc, fmt, ap);
 	va_end(ap);
 }
 
@@ -48,12 +93,10 @@ void sema_warn(struct sema *s, srcloc loc, const char *fmt, ...)
 
 const struct type *sema_fail(struct sema *s, srcloc loc, const char *fmt, ...)
 {
-	if (!s->quiet) {
-		va_list ap;
-		va_start(ap, fmt);
-		diag_vreport(s->d, DIAG_ERROR, loc, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	sema_vsay(s, DIAG_ERROR, loc, fmt, ap);
+	va_end(ap);
 	return type_none();
 }
 
@@ -90,6 +133,11 @@ bool sema_default_stack_mode(struct sema *s, struct node *n, enum stack_mode *mo
 	sema_fail(s, n->loc, "stack_mode %s (from the config) is not supported by sonde yet: bpftrace, perf, raw or build_id",
 		  m < 4 ? names[m] : "?");
 	return false;
+}
+
+void sema_want_stack_depths(struct sema *s)
+{
+	s->stack_depths = true;
 }
 
 int sema_ntargets(struct sema *s)
@@ -470,6 +518,9 @@ static void sema_state_free(struct sema *s)
 	free(s->values);
 	for (int k = 0; k < DESC_NCHANNELS; k++)
 		desc_channel_free(&s->channels[k]);
+	for (int i = 0; i < s->nsaid; i++)
+		free(s->said[i].text);
+	free(s->said);
 	free(s->unsupported);
 	free(s->scope);
 }
@@ -537,6 +588,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 	sema_define_structs(&s);
 	if (sema_group_probes(&s) == 0 && s.ngroups == 0 && d->errors == errors_before)
 		diag_error(d, p->probes->loc, "no probe to attach: the attach points matched nothing");
+	sema_split_by_probetype(&s);
 
 	s.quiet = true;
 	for (int run = 0; run < SEMA_MAX_RUNS; run++) {
@@ -562,6 +614,7 @@ int sema_analyze(struct program *p, const struct sema_options *opt, struct diag 
 	out->groups = s.groups;
 	out->ngroups = s.ngroups;
 	out->max_strlen = s.max_strlen;
+	out->stack_depths = s.stack_depths;
 	sema_state_free(&s);
 	return 0;
 }

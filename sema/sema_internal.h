@@ -49,6 +49,17 @@ struct probe_state {
 	bool *assigned;        /* by var index: assigned earlier in this run */
 	int nassigned;
 	bool expand_failed;    /* an attach point of it failed to expand (reported) */
+	/* made by sema_split_by_probetype from the probe before it: what it
+	 * reports that its original reported already is said once */
+	bool is_copy;
+};
+
+/* A diagnostic of the loud run, to say each once across a probe and its
+ * copies. */
+struct sema_said {
+	enum diag_level level;
+	srcloc loc;
+	char *text;
 };
 
 /* A variable visible in the block being checked (flow.c): let and loop
@@ -97,6 +108,10 @@ struct sema {
 	int nvalues, values_cap;
 	struct desc_channel channels[DESC_NCHANNELS]; /* output channels' calls (skboutput) */
 
+	bool stack_depths;          /* sema_want_stack_depths() */
+	struct sema_said *said;     /* the loud run's diagnostics so far */
+	int nsaid;
+
 	const char **unsupported;   /* names reported as not supported yet: once each */
 	int nunsupported;
 
@@ -130,6 +145,11 @@ void sema_check_typed_store(struct sema *s, const struct var_info *v, struct nod
 void sema_flow_stmt(struct sema *s, struct node *n);  /* let, loops, jumps */
 /* comptime.c: `comptime e` folded into its literal (N_COMPTIME) */
 const struct type *sema_comptime(struct sema *s, struct node *n);
+/* A probe whose attach points are of several probe types and whose code
+ * asks `comptime` about probetype becomes one probe per type (each with
+ * its own copy of the code and that type's targets), as bpftrace expands
+ * every probe per attach point. After grouping, before checking. */
+void sema_split_by_probetype(struct sema *s);
 /* an if statement or expression whose condition is `comptime` */
 bool sema_is_comptime_branch(const struct node *n);
 /* Such an if becomes, in place, the branch it takes (an empty block when

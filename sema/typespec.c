@@ -464,3 +464,10 @@ void sema_define_structs(struct sema *s)
 			define_record(s, d, (struct type *)d->type);
 	s->quiet = quiet;
 }
+
+const struct type *sema_type_arg(struct sema *s, struct node *arg)
+{
+	if (arg->kind == N_TYPEARG)
+		return sema_resolve_spec(s, arg->spec);
+	return sema_expr(s, arg);
+}

@@ -31,6 +31,8 @@ static const char *const stack_modes[] = { "bpftrace", "perf", "raw", "build_id"
 static const char *const missing_modes[] = { "error", "warn", "ignore", NULL };
 static const char *const symbol_caches[] = { "PER_PROGRAM", "PER_PID", "NONE", NULL };
 static const char *const unstable_modes[] = { "warn", "enable", "error", NULL };
+/* the same values for a feature bpftrace refuses unless enabled */
+static const char *const unstable_off_modes[] = { "error", "warn", "enable", NULL };
 /* the licenses the kernel lets use GPL-only helpers, as bpftrace accepts them */
 static const char *const licenses[] = { "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
 					 "Dual MIT/GPL", "Dual MPL/GPL", NULL };
@@ -74,6 +76,8 @@ static const struct cfg_setting settings[CFG_COUNT] = {
 				     false, NULL },
 	[CFG_UNSTABLE_DW_USTACK] = { "unstable_dw_ustack", NULL, CFG_WORD, 0, 0, false, false,
 				     unstable_modes },
+	[CFG_UNSTABLE_TYPEINFO] = { "unstable_typeinfo", NULL, CFG_WORD, 0, 0, false, false,
+				    unstable_off_modes },
 };
 
 /* ---- values ---- */

@@ -1,5 +1,5 @@
 /* comptime.c - helpers the latest bpftrace answers while compiling:
- * fail(fmt, ...), assert_str(e), strcap(e), default_str_length.
+ * fail(fmt, ...), assert_str(e), strcap(e), default_str_length, typeinfo(e).
  *
  * Each check hook either reports (fail, assert_str) or turns the call into
  * the literal it stands for (strcap of a string or an array,
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "builtins.h"
+#include "config.h"
 #include "sema.h"
 
 /* ---- fail(fmt, args...) ----------------------------------------------------------- */
@@ -195,4 +196,149 @@ const struct type *stdlib_check_strcap(struct sema *s, struct node *n)
 const struct type *stdlib_var_default_str_length(struct sema *s, struct node *n)
 {
 	return sema_replace_call_literal(s, n, N_INT, sema_max_strlen(s));
+}
+
+/* ---- typeinfo(type or expr) ------------------------------------------------------ */
+
+/* The latest bpftrace's name of t's kind (its Type enum, as it prints it). */
+static const char *typeinfo_base(const struct type *t)
+{
+	static const char *const rec_kinds[] = {
+		[REC_STRUCT] = "c_type", [REC_UNION] = "c_type", [REC_TUPLE] = "tuple", [REC_RECORD] = "record",
+	};
+	switch (t->kind) {
+	case TY_INT: case TY_ENUM: return "int";
+	case TY_BOOL: return "bool";
+	case TY_PTR: return "pointer";
+	case TY_ARRAY: return "array";
+	case TY_RECORD: return rec_kinds[t->rkind];
+	case TY_STR: return "string";
+	case TY_BUF: return "buffer";
+	case TY_KSYM: return "ksym_t";
+	case TY_STACK: return t->as == AS_USER ? "ustack" : "kstack";
+	case TY_VOID: return "void";
+	default: return "none";
+	}
+}
+
+static void ti_append(char *buf, size_t len, const char *s)
+{
+	size_t at = strlen(buf);
+	if (at + 1 < len)
+		snprintf(buf + at, len - at, "%s", s);
+}
+
+/* The latest bpftrace's full spelling of t: type_name()'s, except that
+ * pointers carry no address space, enums are "enum NAME" and stacks name
+ * their kind, mode and limit ("kstack_bpftrace_127"). */
+static void typeinfo_full(const struct type *t, char *buf, size_t len)
+{
+	static const char *const modes[] = {
+		[STACK_MODE_BPFTRACE] = "bpftrace", [STACK_MODE_PERF] = "perf",
+		[STACK_MODE_RAW] = "raw", [STACK_MODE_BUILD_ID] = "build_id",
+	};
+	char tmp[64];
+	switch (t->kind) {
+	case TY_PTR:
+		typeinfo_full(t->elem, buf, len);
+		ti_append(buf, len, " *");
+		return;
+	case TY_ARRAY:
+		typeinfo_full(t->elem, buf, len);
+		snprintf(tmp, sizeof(tmp), "[%u]", (unsigned)t->count);
+		ti_append(buf, len, tmp);
+		return;
+	case TY_ENUM:
+		if (!t->name || strncmp(t->name, "enum ", 5) != 0)
+			ti_append(buf, len, "enum ");
+		ti_append(buf, len, t->name ? t->name : "");
+		return;
+	case TY_STACK:
+		snprintf(tmp, sizeof(tmp), "%cstack_%s_%u", t->as == AS_USER ? 'u' : 'k', modes[t->stack_mode],
+			 (unsigned)(t->count ? t->count : SONDE_STACK_DEFAULT_FRAMES));
+		ti_append(buf, len, tmp);
+		return;
+	case TY_RECORD:
+		if (!t->name) {
+			static const char *const open[] = { [REC_STRUCT] = "struct {", [REC_UNION] = "union {",
+							    [REC_TUPLE] = "(", [REC_RECORD] = "record { " };
+			static const char *const close[] = { [REC_STRUCT] = "}", [REC_UNION] = "}",
+							     [REC_TUPLE] = ")", [REC_RECORD] = " }" };
+			bool named = t->rkind == REC_RECORD;
+			ti_append(buf, len, open[t->rkind]);
+			for (int i = 0; i < t->nmembers; i++) {
+				if (i)
+					ti_append(buf, len, named ? ", " : ",");
+				if (named) {
+					ti_append(buf, len, ".");
+					ti_append(buf, len, t->members[i].name);
+					ti_append(buf, len, " = ");
+				}
+				typeinfo_full(t->members[i].type, buf, len);
+			}
+			ti_append(buf, len, close[t->rkind]);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	ti_append(buf, len, type_name(t, tmp, sizeof(tmp)));
+}
+
+static struct node *typeinfo_field(const char *name, struct node *value, srcloc loc)
+{
+	struct node *f = ast_new(N_NAMED, loc);
+	f->name = xstrdup(name);
+	f->lhs = value;
+	return f;
+}
+
+static struct node *typeinfo_str(const char *text, srcloc loc)
+{
+	struct node *n = ast_new(N_STR, loc);
+	n->str = xstrdup(text);
+	n->str_len = strlen(text);
+	return n;
+}
+
+/* bpftrace's unstable_typeinfo: an error unless the config enables it. */
+static bool typeinfo_allowed(struct sema *s, struct node *n)
+{
+	const char *mode = config_text(sema_config(s), CFG_UNSTABLE_TYPEINFO);
+	if (!mode || strcmp(mode, "error") == 0) {
+		sema_fail(s, n->loc, "typeinfo() is an unstable feature of bpftrace, off unless enabled: "
+			  "add `config = { unstable_typeinfo = enable }` (or `warn`)");
+		return false;
+	}
+	if (strcmp(mode, "warn") == 0)
+		sema_warn_script(s, "the script uses an unstable feature, typeinfo(); "
+			  "`config = { unstable_typeinfo = enable }` silences this");
+	return true;
+}
+
+/* typeinfo(e): a record of constants describing e's type, as the latest
+ * bpftrace makes it: (btf_id = 0, base_type = "int", full_type = "uint32").
+ * bpftrace has no global numbering of types, and neither has sonde: btf_id
+ * is always 0. e is typed, never evaluated. */
+const struct type *stdlib_check_typeinfo(struct sema *s, struct node *n)
+{
+	if (!typeinfo_allowed(s, n))
+		return type_none();
+	const struct type *t = sema_type_arg(s, n->args);
+	if (type_is_none(t))
+		return t;
+	if (t->kind == TY_RECORD && !t->name && !sema_complete_value(s, t, n->args->loc))
+		return type_none();
+	if (t->kind == TY_AGG)
+		return sema_fail(s, n->args->loc, "typeinfo() of an aggregation (count(), hist()...) is not supported");
+	char full[512] = "";
+	typeinfo_full(t, full, sizeof(full));
+	srcloc loc = n->loc;
+	sema_replace_call(n, N_RECORD);
+	struct node *id = ast_new(N_INT, loc);
+	n->args = typeinfo_field("btf_id", id, loc);
+	n->args->next = typeinfo_field("base_type", typeinfo_str(typeinfo_base(t), loc), loc);
+	n->args->next->next = typeinfo_field("full_type", typeinfo_str(full, loc), loc);
+	return sema_expr(s, n);
 }

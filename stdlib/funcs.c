@@ -349,6 +349,7 @@ const struct stdlib_func stdlib_funcs[] = {
 	{ "str_concat",  FN_VALUE, 2, 2, stdlib_check_str_concat, cg_fn_str_concat, NULL },
 	{ "strlen",      FN_VALUE, 1, 1, stdlib_check_strlen, cg_fn_strlen, NULL },
 	{ "strcap",      FN_VALUE, 1, 1, stdlib_check_strcap, NULL, NULL },          /* comptime.c */
+	{ "typeinfo",    FN_VALUE, 1, 1, stdlib_check_typeinfo, NULL, NULL },        /* comptime.c */
 	{ "assert_str",  FN_STMT, 1, 1, stdlib_check_assert_str, cg_fn_nothing, NULL },
 	{ "fail",        FN_STMT, 1, -1, stdlib_check_fail, cg_fn_nothing, NULL },
 	{ "kptr",        FN_VALUE, 1, 1, stdlib_check_addr_space, cg_fn_addr_space, NULL },

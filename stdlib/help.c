@@ -167,6 +167,10 @@ const struct help_entry help_entries[] = {
 	  "macro small(x) { fail(\"small() needs a literal below %d\", 10); x } BEGIN { exit(); }"),
 	E("assert_str", "assert_str(e)", "compile-time check that e is a string, char array or char pointer",
 	  "BEGIN { $s = \"abc\"; assert_str($s); exit(); }"),
+	E("typeinfo", "typeinfo(expr | type)",
+	  "a record describing a type: btf_id (0), base_type (\"int\", \"pointer\"...), full_type (\"uint32\"); "
+	  "unstable: needs config = { unstable_typeinfo = enable }",
+	  "config = { unstable_typeinfo = enable } BEGIN { print(typeinfo(curtask)); exit(); }"),
 	E("strcap", "strcap(string | int8[] | int8 *s)",
 	  "capacity of a string-like value: a string's size, an array's length, a pointer's strlen",
 	  "BEGIN { $s = \"abc\"; printf(\"%d\\n\", strcap($s)); exit(); }"),

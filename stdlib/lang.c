@@ -211,7 +211,7 @@ static const struct cfg_field cfg_fields[] = {
 	{ "str_trunc_trailer", CFGF_STR, CFG_STR_TRUNC_TRAILER, 0, ".." },
 	{ "unstable_import_statement", CFGF_STR, CFG_UNSTABLE_IMPORT, 0, NULL },
 	{ "unstable_tseries", CFGF_STR, CFG_UNSTABLE_TSERIES, 0, NULL },
-	{ "unstable_typeinfo", CFGF_STR, -1, 0, "warn" },
+	{ "unstable_typeinfo", CFGF_STR, CFG_UNSTABLE_TYPEINFO, 0, NULL },
 	{ "unstable_dw_ustack", CFGF_STR, CFG_UNSTABLE_DW_USTACK, 0, NULL },
 	{ "missing_probes", CFGF_STR, CFG_MISSING_PROBES, 0, NULL },
 	{ "stack_mode", CFGF_STR, CFG_STACK_MODE, 0, NULL },

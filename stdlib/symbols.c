@@ -213,15 +213,14 @@ const struct type *stdlib_check_uaddr(struct sema *s, struct node *call)
 	return type_ptr(sema_types(s), type_int(width, true), AS_USER);
 }
 
-/* len(kstack), len(ustack(3)), len($s): the depth of the stack in frames
- * (bpftrace's len of a stack). A stack value is an id in a stack map, which
- * BPF programs cannot read back, so the depth is taken where len() runs:
- * the same stack, with the value's frame limit and kind, for a kstack or
- * ustack of this probe; a stack kept in a map was captured elsewhere. */
+/* len(kstack), len(ustack(3)), len($s), len(@m[k]): the depth of the
+ * stack in frames (bpftrace's len of a stack). A stack value is an id in
+ * a stack map, which BPF programs cannot read back, so every stack this
+ * script captures carries its depth beside the id (desc.h) and len()
+ * reads it there, wherever the value has been kept. */
 const struct type *stdlib_check_stack_len(struct sema *s, struct node *arg)
 {
-	if (arg->kind == N_MAP)
-		return sema_fail(s, arg->loc, "len() of a stack kept in a map is not supported: it needs the "
-			"stack's frames, which only the probe that captures it has; take len(kstack) there");
+	(void)arg;
+	sema_want_stack_depths(s);
 	return type_int(8, true);
 }

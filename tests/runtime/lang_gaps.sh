@@ -12,7 +12,7 @@ OUT=$(BPFTRACE_MAX_STRLEN=77 timeout 60 "$SONDE" -q -e 'BEGIN { print(config.max
 expect_eq "config shows BPFTRACE_* variables" "77" "$(printf '%s' "$OUT" | sed '/^$/d')"
 run_sonde -q -e 'BEGIN { print(config); exit(); }'
 expect_eq "print(config) lists bpftrace's fields in its order" \
-	"{ .cpp_demangle = true, .lazy_symbolication = false, .print_maps_on_exit = true, .use_blazesym = false, .show_debug_info = false, .log_size = 1048576, .max_bpf_progs = 1024, .max_cat_bytes = 10240, .max_map_keys = 4096, .max_probes = 1024, .max_strlen = 1024, .on_stack_limit = 64, .perf_rb_pages = $(( 1048576 / $(getconf PAGESIZE) )), .str_trunc_trailer = .., .unstable_import_statement = warn, .unstable_tseries = warn, .unstable_typeinfo = warn, .unstable_dw_ustack = warn, .missing_probes = error, .stack_mode = bpftrace, .license = GPL }" \
+	"{ .cpp_demangle = true, .lazy_symbolication = false, .print_maps_on_exit = true, .use_blazesym = false, .show_debug_info = false, .log_size = 1048576, .max_bpf_progs = 1024, .max_cat_bytes = 10240, .max_map_keys = 4096, .max_probes = 1024, .max_strlen = 1024, .on_stack_limit = 64, .perf_rb_pages = $(( 1048576 / $(getconf PAGESIZE) )), .str_trunc_trailer = .., .unstable_import_statement = warn, .unstable_tseries = warn, .unstable_typeinfo = error, .unstable_dw_ustack = warn, .missing_probes = error, .stack_mode = bpftrace, .license = GPL }" \
 	"$(printf '%s' "$OUT" | sed '/^$/d')"
 
 # ---- probe in begin/end: the spelling written (latest: begin; 0.17: BEGIN) ----

@@ -453,6 +453,38 @@ static void test_groups(void)
 	analyzed_free(&a);
 }
 
+/* A probe of several attach-point types that asks comptime about
+ * probetype is one probe per type, each group running its own copy; a
+ * probe that does not ask stays one. */
+static void test_split_by_probetype(void)
+{
+	struct analyzed a = analyze("BEGIN, interval:s:1, END { if comptime (probetype == \"interval\") { @i = 1; } "
+				    "else { @s = 1; } } interval:s:2, END { @o = probetype; }");
+	PASSES(a);
+	if (a.rc == 0) {
+		const struct sema_result *r = &a.r;
+		struct probe *p0 = a.prog->probes, *p1 = p0 ? p0->next : NULL, *p2 = p1 ? p1->next : NULL;
+		CHECKF(p0 && p1 && p2 && !p2->next, "three probes after the split");
+		CHECKF(r->ngroups == 4, "ngroups %d", r->ngroups);
+		if (p0 && p1 && p2 && r->ngroups == 4) {
+			CHECKF(p0->index == 0 && p1->index == 1 && p2->index == 2, "renumbered");
+			CHECKF(p0->ntargets == 2 && p1->ntargets == 1, "targets %d %d", p0->ntargets, p1->ntargets);
+			CHECKF(r->groups[0].actions[0] == p0 && r->groups[1].actions[0] == p1 &&
+			       r->groups[2].actions[0] == p0, "BEGIN and END run the original, interval the copy");
+			/* the if became the block of the branch taken */
+			const struct node *b0 = p0->body->body, *b1 = p1->body->body;
+			CHECKF(b0 && b0->kind == N_BLOCK && b0->body && b0->body->kind == N_ASSIGN &&
+			       strcmp(b0->body->lhs->name, "@s") == 0, "the original kept the special branch");
+			CHECKF(b1 && b1->kind == N_BLOCK && b1->body && b1->body->kind == N_ASSIGN &&
+			       strcmp(b1->body->lhs->name, "@i") == 0, "the copy kept the interval branch");
+			CHECKF(p2->ntargets == 2, "a probe that does not ask is not split");
+		}
+	}
+	analyzed_free(&a);
+	CHECKF(count_errors("BEGIN, interval:s:1 { if comptime (probetype == \"special\") { $x = 1; } "
+			    "else { $x = 2; } $y = $x + \"s\"; }") == 1, "a shared error is said once");
+}
+
 static void test_tracepoints(void)
 {
 	if (!have_tracefs())
@@ -1403,6 +1435,7 @@ int main(void)
 	test_positionals();
 	test_positionals_in_attach_points();
 	test_groups();
+	test_split_by_probetype();
 	test_tracepoints();
 	test_builtins_per_probe_type();
 	test_struct_members();
