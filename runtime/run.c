@@ -1245,10 +1245,10 @@ static void stop_programs(struct run *r)
 static void detach_programs(struct run *r)
 {
 	destroy_link_list(&r->links, true);
-	if (r->links.nevents && detach_later_allowed() && detach_later(r, false))
-		destroy_events(&r->links); /* not the last references: the child has them */
-	else
-		destroy_events(&r->links);
+	/* with the child holding them, ours are not the last references */
+	if (r->links.nevents && detach_later_allowed())
+		detach_later(r, false);
+	destroy_events(&r->links);
 }
 
 static void finish(struct run *r)
