@@ -27,6 +27,15 @@
  * SIGINT is repeated every second until the tracer exits: bpftrace 0.17 can
  * lose one that lands just before it blocks in epoll_wait(). The report's
  * sigints=N shows it; a run with N > 1 has a useless SIGINT->exit time.
+ *   -K        after the tracer's exit, also wait for what it leaves behind in the
+ *             kernel: the harness is a child subreaper, so processes the tracer
+ *             left (sonde's "sonde-detach") become its children; reports
+ *             progs_gone_ms (none of the BPF programs the tracer held at the
+ *             ready line or at the -P string is loaded any more: their ids are
+ *             read from /proc/PID/fdinfo in a thread, so that the tracer's exit
+ *             is seen when it happens), clean_ms (the last descendant has exited:
+ *             its fds, perf events and links, are released before it becomes
+ *             a zombie) and their CPU time (descendants_cpu_ms)
  *   -o FILE   copy the tracer's stdout to FILE;  -e FILE  its stderr (default /dev/null)
  * Prints one line of key=value (times in ms since launch; "-" if it did not
  * happen), then the load command's output lines, e.g.
@@ -37,7 +46,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/bpf.h>
+#include <stdint.h>
+#include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,6 +78,7 @@ struct options {
 	const char *mark_str;
 	bool self_exit;
 	bool use_pty;
+	bool kernel_clean;
 	double sigint_delay_ms;
 	double settle_ms;
 	const char *stdout_copy;
@@ -74,6 +88,7 @@ struct options {
 
 struct timeline {
 	double ready, seen, mark, compiled, load_start, load_done, sigint, first_out, last_out, exit;
+	double progs_gone, clean;
 };
 
 struct run {
@@ -95,7 +110,17 @@ struct run {
 	int status;
 	long rss_kb;
 	double cpu_ms; /* user + system time: what a loaded machine disturbs least */
+	double descendants_cpu_ms;
+	pthread_t scans[2]; /* -K: reading the tracer's program ids, at ready and at seen */
+	int nscans;
 };
+
+/* -K: the ids of the BPF programs the tracer holds (fdinfo "prog_id:"
+ * lines: program fds and links), filled by the scan threads. */
+#define MAX_PROG_IDS 65536
+static uint32_t prog_ids[MAX_PROG_IDS];
+static int nprog_ids;
+static pthread_mutex_t prog_ids_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static volatile sig_atomic_t harness_stopped;
 
@@ -119,7 +144,7 @@ static double elapsed_ms(const struct run *r)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: harness [-t SEC] [-r STR] [-L CMD] [-P STR] [-W FILE] [-m STR] [-x] [-T] [-D MS] [-S MS]"
+	fprintf(stderr, "usage: harness [-t SEC] [-r STR] [-L CMD] [-P STR] [-W FILE] [-m STR] [-x] [-T] [-K] [-D MS] [-S MS]"
 			" [-o FILE] [-e FILE] -- TRACER ARGS...\n");
 	exit(2);
 }
@@ -128,7 +153,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	*o = (struct options){ .timeout_s = 60, .ready_str = "Attaching", .stderr_path = "/dev/null" };
 	int c;
-	while ((c = getopt(argc, argv, "+t:r:L:P:W:m:xTD:S:o:e:")) != -1) {
+	while ((c = getopt(argc, argv, "+t:r:L:P:W:m:xTKD:S:o:e:")) != -1) {
 		switch (c) {
 		case 't': o->timeout_s = atof(optarg); break;
 		case 'r': o->ready_str = optarg; break;
@@ -138,6 +163,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'm': o->mark_str = optarg; break;
 		case 'x': o->self_exit = true; break;
 		case 'T': o->use_pty = true; break;
+		case 'K': o->kernel_clean = true; break;
 		case 'D': o->sigint_delay_ms = atof(optarg); break;
 		case 'S': o->settle_ms = atof(optarg); break;
 		case 'o': o->stdout_copy = optarg; break;
@@ -298,9 +324,12 @@ static void schedule_sigint(struct run *r, double from_ms)
 		r->sigint_due = from_ms + r->opt.sigint_delay_ms;
 }
 
+static void start_prog_scan(struct run *r);
+
 static void on_ready(struct run *r, double now)
 {
 	r->t.ready = now;
+	start_prog_scan(r);
 	r->release_due = now + r->opt.settle_ms;
 }
 
@@ -347,6 +376,7 @@ static void scan_output(struct run *r, const char *buf, size_t n, double now)
 			r->t.mark = now;
 		if (r->opt.poke_str && r->t.seen < 0 && strstr(r->tail, r->opt.poke_str)) {
 			r->t.seen = now;
+			start_prog_scan(r);
 			schedule_sigint(r, now);
 		}
 		if (r->tail_len > SEARCH_TAIL) {
@@ -457,6 +487,92 @@ static bool step(struct run *r, double deadline)
 	return r->tracer > 0 || r->tracer_out >= 0 || r->load > 0;
 }
 
+/* ---- -K: what the tracer leaves in the kernel ---------------------------- */
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+static void add_prog_id(uint32_t id)
+{
+	pthread_mutex_lock(&prog_ids_lock);
+	bool known = false;
+	for (int i = 0; i < nprog_ids && !known; i++)
+		known = prog_ids[i] == id;
+	if (!known && nprog_ids < MAX_PROG_IDS)
+		prog_ids[nprog_ids++] = id;
+	pthread_mutex_unlock(&prog_ids_lock);
+}
+
+static void *scan_prog_ids(void *arg)
+{
+	pid_t pid = (pid_t)(intptr_t)arg;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char file[384], line[256];
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		FILE *f = e->d_name[0] != '.' ? fopen(file, "r") : NULL;
+		unsigned id;
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &id) == 1)
+				add_prog_id(id);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return NULL;
+}
+
+static void start_prog_scan(struct run *r)
+{
+	if (r->opt.kernel_clean && r->tracer > 0 && r->nscans < 2 &&
+	    pthread_create(&r->scans[r->nscans], NULL, scan_prog_ids, (void *)(intptr_t)r->tracer) == 0)
+		r->nscans++;
+}
+
+/* Is any of the programs the tracer held still loaded? */
+static bool run_progs_left(void)
+{
+	for (int i = 0; i < nprog_ids; i++) {
+		union bpf_attr a;
+		memset(&a, 0, sizeof(a));
+		a.prog_id = prog_ids[i];
+		int fd = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &a);
+		if (fd >= 0) {
+			close(fd);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Reaps the descendants the tracer left (reparented to us, the subreaper)
+ * and notes when its programs are gone; false when everything is. */
+static bool step_clean(struct run *r, double deadline)
+{
+	if (elapsed_ms(r) >= deadline || harness_stopped)
+		return false;
+	if (r->t.progs_gone == NOT_YET && !run_progs_left())
+		r->t.progs_gone = elapsed_ms(r);
+	struct rusage ru;
+	pid_t pid;
+	while ((pid = wait4(-1, NULL, WNOHANG, &ru)) > 0)
+		r->descendants_cpu_ms += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+					 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	if (pid < 0 && errno == ECHILD && r->t.clean < 0)
+		r->t.clean = elapsed_ms(r);
+	if (r->t.clean >= 0 && r->t.progs_gone != NOT_YET)
+		return false;
+	struct timespec ts = { 0, 2000000 };
+	nanosleep(&ts, NULL);
+	return true;
+}
+
 static void print_time(const char *name, double ms)
 {
 	if (ms < 0)
@@ -481,6 +597,13 @@ static void print_report(const struct run *r, bool timed_out)
 	print_time("sigint_to_exit_ms", t->sigint >= 0 && t->exit >= 0 ? t->exit - t->sigint : -1);
 	print_time("mark_to_exit_ms", t->mark >= 0 && t->exit >= 0 ? t->exit - t->mark : -1);
 	print_time("last_out_to_exit_ms", t->last_out >= 0 && t->exit >= 0 ? t->exit - t->last_out : -1);
+	if (r->opt.kernel_clean) {
+		print_time("progs_gone_ms", t->progs_gone);
+		print_time("clean_ms", t->clean);
+		print_time("mark_to_progs_gone_ms", t->mark >= 0 && t->progs_gone >= 0 ? t->progs_gone - t->mark : -1);
+		print_time("mark_to_clean_ms", t->mark >= 0 && t->clean >= 0 ? t->clean - t->mark : -1);
+		printf("descendants_cpu_ms=%.2f ", r->descendants_cpu_ms);
+	}
 	printf("cpu_ms=%.2f ", r->cpu_ms);
 	printf("sigints=%d rss_kb=%ld out_lines=%ld at_lines=%ld out_bytes=%ld ", r->sigints, r->rss_kb, r->out_lines,
 	       r->at_lines, r->out_bytes);
@@ -512,7 +635,7 @@ int main(int argc, char **argv)
 	struct run r = { .tracer_out = -1, .tracer_pidfd = -1, .load_in = -1, .load_out = -1,
 			 .inotify_fd = -1, .sigint_due = -1, .release_due = -1, .at_line_start = true };
 	r.t = (struct timeline){ NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET,
-				 NOT_YET, NOT_YET, NOT_YET };
+				 NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET };
 	parse_options(argc, argv, &r.opt);
 	struct sigaction sa = { .sa_handler = on_harness_signal };
 	sigaction(SIGINT, &sa, NULL);
@@ -533,6 +656,8 @@ int main(int argc, char **argv)
 		kill_everything(&r);
 		return 1;
 	}
+	if (r.opt.kernel_clean) /* orphans of the tracer come to us, so that we see them exit */
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	r.t0_ns = mono_ns();
 	if (r.opt.use_pty)
 		r.tracer = spawn_on_pty(r.opt.tracer_argv, &r.tracer_out, r.opt.stderr_path, SIGTERM);
@@ -547,7 +672,13 @@ int main(int argc, char **argv)
 	double deadline = r.opt.timeout_s * 1e3;
 	while (step(&r, deadline))
 		;
-	bool timed_out = r.tracer > 0 || r.load > 0;
+	for (int i = 0; i < r.nscans; i++)
+		pthread_join(r.scans[i], NULL);
+	if (r.opt.kernel_clean && nprog_ids == 0)
+		r.t.progs_gone = NOT_YET - 1; /* unknown: printed as "-" */
+	while (r.opt.kernel_clean && r.tracer == 0 && step_clean(&r, deadline))
+		;
+	bool timed_out = r.tracer > 0 || r.load > 0 || (r.opt.kernel_clean && r.t.clean < 0);
 	kill_everything(&r);
 	print_report(&r, timed_out);
 	if (r.copy)

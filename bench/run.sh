@@ -28,7 +28,7 @@ done
 
 : "${OVERHEAD_ROUNDS:=5}" "${OVERHEAD_SCRIPTS:=comm pid hist chain}" "${CALLS:=2000000}" "${STARTUP_ROUNDS:=10}" "${PROBES_ROUNDS:=5}"
 : "${CACHE_ROUNDS:=10}" "${COMPILE_ROUNDS:=3}" "${COMPILE_SIZES:=1 100 1000}" "${PRINT_ROUNDS:=3}"
-: "${SCALE_ROUNDS:=3}" "${SCALE_SIZES:=1 20 100 1000}" "${SCALE_TIMEOUT:=300}"
+: "${SCALE_ROUNDS:=3}" "${SCALE_SIZES:=1 20 100 1000}" "${SCALE_BODIES:=count args}" "${SCALE_TIMEOUT:=300}"
 : "${KPROBE_ROUNDS:=5}" "${KPROBE_CALLS:=300000}" "${KPROBE_SLICES:=200}" "${KPROBE_SETTLE_MS:=3000}" "${ATTACH_ROUNDS:=3}"
 : "${PRINT_KEYS:=4000 100000}" "${TOOLS:=ref bpftrace sonde}" "${SYMBOL_ROUNDS:=3}" "${SYMBOL_STACKS:=10000}"
 : "${CPUS:=$(seq -s ' ' 0 $(($(nproc) - 1)))}"
@@ -765,45 +765,63 @@ part_cache() {
 
 # Writes a script of N probes with a map each to FILE: N-1 distinct
 # tracepoints outside syscalls (one program each in both tools: sonde
-# lowers syscall tracepoints into shared programs) '{ @mK = count(); }',
+# lowers syscall tracepoints into shared programs) with BODY's action,
 # and sys_enter_getppid '{ @seen = count(); printf("seen\n"); exit(); }',
 # which the harness fires every 200 us: its output = every probe attached.
+# BODY count: '{ @mK = count(); }' (sonde runs these as raw tracepoints);
+# BODY args: '{ @mK[args->F] = count(); }' (bpftrace 0.17's syntax) with F the event's first integer
+# field, so the program reads the trace event's record (a perf-event
+# tracepoint in both tools); events without one are left out.
 write_scale_script() {
-	local n=$1 file=$2 all=$OUT/tmp/tracepoints.txt
+	local n=$1 file=$2 body=${3:-count} all=$OUT/tmp/tracepoints.txt
 	[ -s "$all" ] || write_n_probes 1 "$OUT/tmp/scale-warm.bt"
 	# one awk, not grep | head: head -n 0 closing the pipe at once made
 	# grep die of SIGPIPE, which pipefail turned into the bench's exit
 	# irq_vectors:irq_work_exit refuses sampling perf events (x86's
 	# TRACE_EVENT_PERF_PERM: irq_work would recurse), which bpftrace 0.17
 	# opens for every tracepoint: its 1,000-probe run failed on it
-	awk -v n=$((n - 1)) '!/^syscalls:/ && $0 != "irq_vectors:irq_work_exit" && k < n { k++; printf "tracepoint:%s { @m%d = count(); }\n", $0, k }' \
-		"$all" >"$file"
-	[ "$(wc -l <"$file")" -eq $((n - 1)) ] || die "fewer than $n tracepoints on this kernel"
+	if [ "$body" = args ]; then
+		scale_args_list "$all" | awk -v n=$((n - 1)) '$1 != "irq_vectors:irq_work_exit" && k < n { k++; printf "tracepoint:%s { @m%d[args->%s] = count(); }\n", $1, k, $2 }' >"$file"
+	else
+		awk -v n=$((n - 1)) '!/^syscalls:/ && $0 != "irq_vectors:irq_work_exit" && k < n { k++; printf "tracepoint:%s { @m%d = count(); }\n", $0, k }' \
+			"$all" >"$file"
+	fi
+	[ "$(wc -l <"$file")" -eq $((n - 1)) ] || die "fewer than $n tracepoints${body:+ ($body)} on this kernel"
 	echo 'tracepoint:syscalls:sys_enter_getppid { @seen = count(); printf("seen\n"); exit(); }' >>"$file"
 }
 
+# "CATEGORY:EVENT FIELD" for the events of LIST outside syscalls whose
+# format has an integer field (not common_*, an array, a pointer or a
+# __data_loc string), FIELD the first one; cached next to LIST.
+scale_args_list() {
+	local all=$1 out=$1.args line
+	if [ ! -s "$out" ]; then
+		while read -r line; do
+			case $line in syscalls:*) continue ;; esac
+			awk -v ev="$line" -F'\t' '
+				$2 ~ /^field:/ && $2 !~ /common_|\[|\*|__data_loc|struct |char / {
+					sub(/^field:/, "", $2); sub(/;$/, "", $2)
+					nw = split($2, w, " "); print ev, w[nw]; exit
+				}' "/sys/kernel/tracing/events/${line/://}/format" 2>/dev/null || true
+		done <"$all" >"$out"
+	fi
+	cat "$out"
+}
+
 part_scale() {
-	local raw=$OUT/scale.raw round tool n
+	local raw=$OUT/scale.raw round tool n body
 	: >"$raw"
-	for n in $SCALE_SIZES; do write_scale_script "$n" "$OUT/scale$n.bt"; done
-	progress "scale: $SCALE_ROUNDS rounds x sizes $SCALE_SIZES "
+	for body in $SCALE_BODIES; do
+		for n in $SCALE_SIZES; do write_scale_script "$n" "$OUT/scale$n$(scale_suffix "$body").bt" "$body"; done
+	done
+	progress "scale: $SCALE_ROUNDS rounds x sizes $SCALE_SIZES x bodies $SCALE_BODIES "
 	for round in $(seq "$SCALE_ROUNDS"); do
-		for n in $SCALE_SIZES; do
-			for tool in bpftrace sonde; do
-				tool_enabled "$tool" || continue
-				local run=("$sonde") compile=("$sonde" --emit-elf "$OUT/tmp/scale.elf")
-				if [ "$tool" = bpftrace ]; then
-					run=(bpftrace)
-					compile=(bpftrace --emit-elf "$OUT/tmp/scale.elf")
-				fi
-				export BPFTRACE_MAX_PROBES=$((n + 16)) BPFTRACE_MAX_BPF_PROGS=$((n + 16))
-				# compile only: bpftrace 0.17's --emit-elf is a dry run; sonde's
-				# --emit-elf writes the ELF and exits
-				record "$raw" "tool=$tool n=$n kind=compile" -x -t "$SCALE_TIMEOUT" -- \
-					"${compile[@]}" "$OUT/scale$n.bt"
-				record "$raw" "tool=$tool n=$n kind=run" -T -x -P seen -m seen -t "$SCALE_TIMEOUT" -- \
-					"${run[@]}" "$OUT/scale$n.bt"
-				unset BPFTRACE_MAX_PROBES BPFTRACE_MAX_BPF_PROGS
+		for body in $SCALE_BODIES; do
+			for n in $SCALE_SIZES; do
+				for tool in bpftrace sonde; do
+					tool_enabled "$tool" || continue
+					scale_run "$raw" "$tool" "$n" "$body" "$OUT/scale$n$(scale_suffix "$body").bt"
+				done
 			done
 		done
 	done
@@ -816,12 +834,12 @@ part_scale() {
 	for n in $SCALE_SIZES; do
 		for tool in bpftrace sonde; do
 			tool_enabled "$tool" || continue
-			c=$(median "$raw" exit_ms "tool=$tool" "n=$n" kind=compile)
-			ready=$(median "$raw" ready_ms "tool=$tool" "n=$n" kind=run)
-			seen=$(median "$raw" seen_ms "tool=$tool" "n=$n" kind=run)
-			down=$(median "$raw" mark_to_exit_ms "tool=$tool" "n=$n" kind=run)
-			rss=$(median "$raw" rss_kb "tool=$tool" "n=$n" kind=run)
-			crss=$(median "$raw" rss_kb "tool=$tool" "n=$n" kind=compile)
+			c=$(median "$raw" exit_ms "tool=$tool" "n=$n" kind=compile body=count)
+			ready=$(median "$raw" ready_ms "tool=$tool" "n=$n" kind=run body=count)
+			seen=$(median "$raw" seen_ms "tool=$tool" "n=$n" kind=run body=count)
+			down=$(median "$raw" mark_to_exit_ms "tool=$tool" "n=$n" kind=run body=count)
+			rss=$(median "$raw" rss_kb "tool=$tool" "n=$n" kind=run body=count)
+			crss=$(median "$raw" rss_kb "tool=$tool" "n=$n" kind=compile body=count)
 			cell[$tool.$n]="$c $seen $down"
 			say "$(printf '%-9s %6s %8s ms %16s ms %18s ms %9s ms %9s KiB %9s KiB' "$tool" "$n" "$c" "$ready" "$seen" "$down" "$rss" "$crss")"
 		done
@@ -832,13 +850,53 @@ part_scale() {
 				"$(ratio "${a[1]}" "${b[1]}")" "$(ratio "${a[2]}" "${b[2]}")")"
 		fi
 	done
+	say ""
+	say "   teardown, 'seen' -> ... (median of $SCALE_ROUNDS runs)"
+	say "$(printf '%-9s %-6s %6s %12s %16s %14s %16s' tool body probes 'tool exits' 'programs gone' 'kernel clean' 'detach CPU')"
+	local gone clean dcpu
+	for body in $SCALE_BODIES; do
+		for n in $SCALE_SIZES; do
+			for tool in bpftrace sonde; do
+				tool_enabled "$tool" || continue
+				down=$(median "$raw" mark_to_exit_ms "tool=$tool" "n=$n" kind=run "body=$body")
+				gone=$(median "$raw" mark_to_progs_gone_ms "tool=$tool" "n=$n" kind=run "body=$body")
+				clean=$(median "$raw" mark_to_clean_ms "tool=$tool" "n=$n" kind=run "body=$body")
+				dcpu=$(median "$raw" descendants_cpu_ms "tool=$tool" "n=$n" kind=run "body=$body")
+				say "$(printf '%-9s %-6s %6s %9s ms %13s ms %11s ms %13s ms' "$tool" "$body" "$n" "$down" "$gone" "$clean" "$dcpu")"
+			done
+		done
+	done
 	say "   failed or timed-out runs ($SCALE_TIMEOUT s limit): $(failures "$raw") (raw: $raw)"
 	say "   scripts: $OUT/scaleN.bt: N-1 distinct non-syscall tracepoints '{ @mK = count(); }' and"
-	say "     sys_enter_getppid { @seen = count(); printf(\"seen\\n\"); exit(); } (the harness calls getppid() every 200 us)"
+	say "     sys_enter_getppid { @seen = count(); printf(\"seen\\n\"); exit(); } (the harness calls getppid() every 200 us);"
+	say "     $OUT/scaleN-args.bt (body args): '{ @mK[args->FIELD] = count(); }', FIELD the event's first integer field"
 	say "   compile: tool --emit-elf FILE scaleN.bt (launch -> exit; bpftrace 0.17's is a dry run)"
 	say "   run: tool scaleN.bt, stdout a pty; first event = launch -> 'seen' (compiled, loaded, every"
 	say "     probe attached); teardown = 'seen' -> process exit (maps printed, probes detached)"
+	say "   programs gone: no tracepoint/raw tracepoint program loaded during the run is left (bpf(2)"
+	say "     PROG_GET_NEXT_ID); kernel clean: every process the tool left (sonde-detach) has exited, so"
+	say "     its perf events and links are released; detach CPU: those processes' user + system time"
 	say "   both with BPFTRACE_MAX_PROBES=BPFTRACE_MAX_BPF_PROGS=N+16; ratio = sonde / bpftrace"
+}
+
+scale_suffix() { [ "$1" = count ] || echo "-$1"; }
+
+# scale_run RAW TOOL N BODY SCRIPT: one compile and one run of SCRIPT
+scale_run() {
+	local raw=$1 tool=$2 n=$3 body=$4 script=$5
+	local run=("$sonde") compile=("$sonde" --emit-elf "$OUT/tmp/scale.elf")
+	if [ "$tool" = bpftrace ]; then
+		run=(bpftrace)
+		compile=(bpftrace --emit-elf "$OUT/tmp/scale.elf")
+	fi
+	export BPFTRACE_MAX_PROBES=$((n + 16)) BPFTRACE_MAX_BPF_PROGS=$((n + 16))
+	# compile only: bpftrace 0.17's --emit-elf is a dry run; sonde's
+	# --emit-elf writes the ELF and exits
+	record "$raw" "tool=$tool n=$n kind=compile body=$body" -x -t "$SCALE_TIMEOUT" -- \
+		"${compile[@]}" "$script"
+	record "$raw" "tool=$tool n=$n kind=run body=$body" -T -x -K -P seen -m seen -t "$SCALE_TIMEOUT" -- \
+		"${run[@]}" "$script"
+	unset BPFTRACE_MAX_PROBES BPFTRACE_MAX_BPF_PROGS
 }
 
 say "sonde benchmark  $(date '+%F %T')  kernel $(uname -r), $(nproc) CPUs, bpftrace $(bpftrace --version | awk '{ print $2 }')"

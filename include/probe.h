@@ -107,15 +107,23 @@ struct probe_list_request {
 };
 
 /* Links made by attaching; the runtime destroys them all on every way out.
- * Links libbpf has no object for (uprobe_multi with libbpf 1.1) are fds. */
+ * Links libbpf has no object for (uprobe_multi with libbpf 1.1) are fds.
+ * events: fds that keep alive a kernel object a link runs on whose release
+ * is slow (a tracepoint's perf event: the kernel waits for two RCU grace
+ * periods under a global mutex). Closing a link then only detaches its
+ * program; the runtime closes every link first and the events last
+ * (runtime/run.c destroy_links), or hands them to its sonde-detach child. */
 struct rt_links {
 	struct bpf_link **links;
 	int n, cap;
 	int *fds;
 	int nfds, fdcap;
+	int *events;
+	int nevents, evcap;
 };
 int rt_links_add(struct rt_links *l, struct bpf_link *link);
 int rt_links_add_fd(struct rt_links *l, int fd);
+int rt_links_add_event(struct rt_links *l, int fd);
 
 struct probe_provider {
 	const char *name;      /* "tracepoint" */

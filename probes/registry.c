@@ -250,3 +250,13 @@ int rt_links_add_fd(struct rt_links *l, int fd)
 	l->fds[l->nfds++] = fd;
 	return 0;
 }
+
+int rt_links_add_event(struct rt_links *l, int fd)
+{
+	if (l->nevents == l->evcap) {
+		l->evcap = l->evcap ? l->evcap * 2 : 8;
+		l->events = xrealloc(l->events, sizeof(*l->events) * (size_t)l->evcap);
+	}
+	l->events[l->nevents++] = fd;
+	return 0;
+}

@@ -12,6 +12,7 @@
  * tracepoint programs on the same tracepoint (tracepoint_choose_impl). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -581,6 +582,23 @@ static int attach_raw_event(const char *event, struct bpf_program *prog, uint64_
 	return rt_links_add_fd(l, fd);
 }
 
+/* Keeps a second fd on the perf event pfd of a BPF link (rt_links'
+ * events), so that closing the link only detaches the program: the
+ * link's release waits for an RCU Tasks Trace grace period, and those
+ * waits overlap when links are closed from several threads; the event's
+ * own release (two grace periods under the kernel's event_mutex) comes
+ * after every link, or in sonde's detach child. Not with a kernel older
+ * than BPF perf links (5.15): libbpf then attaches with an ioctl and the
+ * program stays on the event until its last fd is closed. */
+static void hold_event(struct rt_links *l, struct bpf_link *link, int pfd)
+{
+	if (bpf_link__fd(link) == pfd)
+		return;
+	int hold = fcntl(pfd, F_DUPFD_CLOEXEC, 0);
+	if (hold >= 0) /* without it, closing the link releases the event too */
+		rt_links_add_event(l, hold);
+}
+
 /* One perf event on the tracepoint of p, running prog with `cookie` as its
  * attach cookie (which target fired, for `probe` in a shared program). */
 static int attach_perf_tracepoint(const struct desc_probe *p, struct bpf_program *prog, uint64_t cookie,
@@ -613,7 +631,9 @@ static int attach_perf_tracepoint(const struct desc_probe *p, struct bpf_program
 		snprintf(errbuf, errlen, "%s", strerror(-err));
 		return err;
 	}
-	return rt_links_add(l, link);
+	rt_links_add(l, link);
+	hold_event(l, link, pfd);
+	return 0;
 }
 
 /* What attach_params said for a tracepoint run as a raw tracepoint (the

@@ -914,6 +914,14 @@ static int attach_all(struct run *r)
 
 /* ---- teardown ------------------------------------------------------------- */
 
+/* SONDE_DETACH_LATER=0: everything is detached and released in sonde's
+ * own time, before the output (no sonde-detach child). */
+static bool detach_later_allowed(void)
+{
+	const char *env = getenv("SONDE_DETACH_LATER");
+	return !env || strcmp(env, "0") != 0;
+}
+
 /* Offset of SONDE_STOP_VAR in .bss; -1 = none. */
 static long stop_offset(struct bpf_object *obj)
 {
@@ -928,8 +936,7 @@ static long stop_offset(struct bpf_object *obj)
  * SONDE_DETACH_LATER=0 detaches first, as small scripts do. */
 static volatile uint64_t *map_stop_flag(struct run *r)
 {
-	const char *env = getenv("SONDE_DETACH_LATER");
-	if (env && strcmp(env, "0") == 0)
+	if (!detach_later_allowed())
 		return NULL;
 	struct bpf_map *map = bpf_object__find_map_by_name(r->obj, ".bss");
 	long offset = stop_offset(r->obj);
@@ -951,12 +958,34 @@ static volatile uint64_t *map_stop_flag(struct run *r)
 }
 
 
-struct detach_slice {
-	struct rt_links *links;
-	int first, step;
+/* ---- closing links -------------------------------------------------------
+ *
+ * What the kernel does when the last fd of a link goes (Linux 6.18, 2 CPUs,
+ * bench/tp_teardown.c):
+ *   - a raw tracepoint link: unregisters the probe (text patching under
+ *     tracepoints_mutex), ~0.2-0.5 ms, one link after the other;
+ *   - a perf-event link (a tracepoint whose actions read `args`): detaches
+ *     the program and waits for an RCU Tasks Trace grace period (~38 ms)
+ *     outside any lock, so the waits of links closed from many threads
+ *     overlap: 40 links in 40 threads ~39 ms, in 8 threads ~170 ms;
+ *   - the perf event itself: unregisters the trace event's perf callback
+ *     and waits for an RCU Tasks Trace and an RCU grace period (~36-45 ms)
+ *     under the kernel's event_mutex: one event after the other whatever
+ *     the threads, ~36 s for 1,000.
+ * So the links (programs) go first, in parallel, and the perf events
+ * (rt_links' events: without a program, disabled) last, outside sonde's
+ * time when a child can take them (detach_later). */
+
+#define CLOSE_THREADS_MAX 64
+
+struct close_slice {
+	const int *fds;        /* fds[0..n) to close, or */
+	struct rt_links *links; /* l->links[] then l->fds[] to destroy */
+	int n, first, step;
 };
 
-/* The i-th link of l, counting the libbpf links and then the bare fds. */
+/* The i-th link of l, counting the libbpf links and then the bare fds.
+ * bpf_link__destroy of a perf link disables the event first. */
 static void detach_one(struct rt_links *l, int i)
 {
 	if (i < l->n)
@@ -965,32 +994,44 @@ static void detach_one(struct rt_links *l, int i)
 		close(l->fds[i - l->n]);
 }
 
-static void *detach_slice_run(void *arg)
+static void close_slice_fds(const struct close_slice *s)
 {
-	struct detach_slice *s = arg;
-	for (int i = s->first; i < s->links->n + s->links->nfds; i += s->step)
-		detach_one(s->links, i);
+	for (int i = s->first; i < s->n; i += s->step)
+		if (s->links)
+			detach_one(s->links, i);
+		else
+			close(s->fds[i]);
+}
+
+static void *close_slice_run(void *arg)
+{
+	close_slice_fds(arg);
 	return NULL;
 }
 
-/* Destroying a perf-event tracepoint link waits for an RCU grace period
- * (~40 ms here); the waits overlap when links are destroyed in parallel.
- * The threads only wait, so their number need not follow the CPUs: with
- * 16, 1,000 links cost ~63 grace periods one after the other, not 1,000. */
-static void destroy_links(struct rt_links *l, bool in_parallel)
+/* Detaches every program of l, keeping the events: the links from up to
+ * CLOSE_THREADS_MAX threads when in_parallel (they only wait in the
+ * kernel: their number need not follow the CPUs; with a child holding the
+ * links, sonde's closes are not the last references and need none). What
+ * a thread that did not start had is done here. */
+static void destroy_link_list(struct rt_links *l, bool in_parallel)
 {
-	enum { MAX_THREADS = 16 };
 	int total = l->n + l->nfds;
-	int nthreads = in_parallel && total > 2 ? (total < MAX_THREADS ? total : MAX_THREADS) : 0;
-	pthread_t threads[MAX_THREADS];
-	struct detach_slice slices[MAX_THREADS];
+	int nthreads = in_parallel && total > 2 ? (total < CLOSE_THREADS_MAX ? total : CLOSE_THREADS_MAX) : 0;
+	pthread_t threads[CLOSE_THREADS_MAX];
+	struct close_slice slices[CLOSE_THREADS_MAX];
+	pthread_attr_t attr;
+	bool small = pthread_attr_init(&attr) == 0;
+	if (small)
+		pthread_attr_setstacksize(&attr, 64 * 1024);
 	int started = 0;
 	for (; started < nthreads; started++) {
-		slices[started] = (struct detach_slice){ l, started, nthreads };
-		if (pthread_create(&threads[started], NULL, detach_slice_run, &slices[started]))
+		slices[started] = (struct close_slice){ NULL, l, total, started, nthreads };
+		if (pthread_create(&threads[started], small ? &attr : NULL, close_slice_run, &slices[started]))
 			break;
 	}
-	/* Slices whose thread did not start are done here. */
+	if (small)
+		pthread_attr_destroy(&attr);
 	for (int i = 0; i < total; i++)
 		if (nthreads == 0 || i % nthreads >= started)
 			detach_one(l, i);
@@ -998,27 +1039,44 @@ static void destroy_links(struct rt_links *l, bool in_parallel)
 		pthread_join(threads[i], NULL);
 	free(l->fds);
 	free(l->links);
-	memset(l, 0, sizeof(*l));
+	l->links = NULL;
+	l->fds = NULL;
+	l->n = l->cap = l->nfds = l->fdcap = 0;
+}
+
+/* The fds of l's links (libbpf's and bare ones), in a new array of *n. */
+static int *link_fds(const struct rt_links *l, int *n)
+{
+	int *fds = xmalloc(sizeof(int) * (size_t)(l->n + l->nfds + 1));
+	*n = 0;
+	for (int i = 0; i < l->n; i++)
+		if (l->links[i] && bpf_link__fd(l->links[i]) >= 0)
+			fds[(*n)++] = bpf_link__fd(l->links[i]);
+	for (int i = 0; i < l->nfds; i++)
+		fds[(*n)++] = l->fds[i];
+	return fds;
+}
+
+/* Closes l's events, one after the other: the kernel serialises them. */
+static void destroy_events(struct rt_links *l)
+{
+	for (int i = 0; i < l->nevents; i++)
+		close(l->events[i]);
+	free(l->events);
+	l->events = NULL;
+	l->nevents = l->evcap = 0;
+}
+
+static void destroy_links(struct rt_links *l, bool in_parallel)
+{
+	destroy_link_list(l, in_parallel);
+	destroy_events(l);
 }
 
 static int compare_ints(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
 	return (x > y) - (x < y);
-}
-
-/* The link fds of l, sorted, in a new array (*n of them). */
-static int *link_fds(const struct rt_links *l, int *n)
-{
-	int *fds = xmalloc(sizeof(int) * (size_t)(l->n + l->nfds + 1));
-	*n = 0;
-	for (int i = 0; i < l->n; i++)
-		if (bpf_link__fd(l->links[i]) >= 0)
-			fds[(*n)++] = bpf_link__fd(l->links[i]);
-	for (int i = 0; i < l->nfds; i++)
-		fds[(*n)++] = l->fds[i];
-	util_sort(fds, (size_t)*n, sizeof(int), compare_ints);
-	return fds;
 }
 
 static void close_from(int first)
@@ -1030,12 +1088,56 @@ static void close_from(int first)
 		close((int)fd);
 }
 
+/* ---- the detach child ------------------------------------------------------ */
+
+#define CLONES_MAX 1024
+#define CLONE_STACK (32 * 1024)
+
+static int close_slice_clone(void *arg)
+{
+	close_slice_fds(arg);
+	return 0;
+}
+
+/* destroy_link_list's threads for the detach child, a fork of a threaded process
+ * where pthread_create is not allowed: tasks sharing its memory and fd
+ * table (clone), each on a stack of its own with its slice at the stack's
+ * low end. Up to CLONES_MAX of them: 1,000 perf links in ~1 grace period. */
+static void close_in_clones(const int *fds, int n)
+{
+	int nclones = n < CLONES_MAX ? n : CLONES_MAX;
+	char *mem = nclones > 1 ? mmap(NULL, (size_t)nclones * CLONE_STACK, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0)
+				: MAP_FAILED;
+	if (mem == MAP_FAILED) {
+		struct close_slice all = { fds, NULL, n, 0, 1 };
+		close_slice_fds(&all);
+		return;
+	}
+	int started = 0;
+	for (; started < nclones; started++) {
+		struct close_slice *s = (struct close_slice *)(void *)(mem + (size_t)started * CLONE_STACK);
+		*s = (struct close_slice){ fds, NULL, n, started, nclones };
+		if (clone(close_slice_clone, mem + (size_t)(started + 1) * CLONE_STACK, CLONE_VM | CLONE_FILES | SIGCHLD,
+			  s) < 0)
+			break;
+	}
+	for (int i = 0; i < n; i++)
+		if (i % nclones >= started)
+			close(fds[i]);
+	/* the clones are this process's only children */
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
+	munmap(mem, (size_t)nclones * CLONE_STACK);
+}
+
 /* The child of detach_later: keeps only the fds in keep[] (sorted: the
- * links and the pipe's read end), waits until sonde has closed its own
- * references to the links (the pipe's end of file), then exits, so that
- * the kernel closes the last references and detaches. Async-signal-safe
- * calls only: it is the fork of a threaded process. */
-static void detach_child(const int *keep, int nkeep, int pipe_rd)
+ * links, the events and the pipe's read end), waits until sonde has closed
+ * its own references (the pipe's end of file), closes the links in
+ * parallel (links[]: every program detached), then exits, so that the
+ * kernel closes the events (rt_links), one after the other. Async-signal-
+ * safe calls only: it is the fork of a threaded process. */
+static void detach_child(const int *keep, int nkeep, const int *links, int nlinks, int pipe_rd)
 {
 	prctl(PR_SET_NAME, "sonde-detach", 0, 0, 0);
 	/* sonde's handlers only set flags: a signal kills this one as usual */
@@ -1061,21 +1163,29 @@ static void detach_child(const int *keep, int nkeep, int pipe_rd)
 	char c;
 	while (read(pipe_rd, &c, 1) < 0 && errno == EINTR)
 		;
+	close_in_clones(links, nlinks);
 	_exit(0);
 }
 
-/* Hands the links of a stopped run to a child process: sonde closes its
- * references (cheap: not the last) and goes on or exits; the child then
- * closes the last ones, which is where the kernel detaches (~0.2-0.5 ms a
- * raw tracepoint, one after the other: 0.3-0.5 s for 1,000). If the child
- * is killed, the kernel closes its fds all the same: nothing stays
- * attached. Returns false when it cannot (the caller detaches here). */
-static bool detach_later(struct run *r)
+/* Hands the links (with_links) and the events of a stopped run to a child
+ * process: sonde closes its references (cheap: not the last) and goes on
+ * or exits; the child then closes the last ones, which is where the kernel
+ * detaches (see "closing links" above). If the child is killed, the kernel
+ * closes its fds all the same: nothing stays attached. Returns false when
+ * it cannot (the caller closes everything here). */
+static bool detach_later(struct run *r, bool with_links)
 {
-	int n;
-	int *keep = link_fds(&r->links, &n); /* room for one more */
+	int nlinks = 0;
+	int *links = with_links ? link_fds(&r->links, &nlinks) : xmalloc(sizeof(int));
+	int nevents = r->links.nevents;
+	int *keep = xmalloc(sizeof(int) * (size_t)(nlinks + nevents + 1));
+	memcpy(keep, links, sizeof(int) * (size_t)nlinks);
+	if (nevents)
+		memcpy(keep + nlinks, r->links.events, sizeof(int) * (size_t)nevents);
+	int n = nlinks + nevents;
 	int p[2];
 	if (n == 0 || pipe2(p, O_CLOEXEC) < 0) {
+		free(links);
 		free(keep);
 		return false;
 	}
@@ -1088,10 +1198,11 @@ static bool detach_later(struct run *r)
 		close(p[1]);
 		pid_t grandchild = fork();
 		if (grandchild == 0)
-			detach_child(keep, n, p[0]);
+			detach_child(keep, n, links, nlinks, p[0]);
 		_exit(grandchild < 0 ? 1 : 0);
 	}
 	free(keep);
+	free(links);
 	close(p[0]);
 	int status = 1;
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -1125,12 +1236,23 @@ static void stop_programs(struct run *r)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	pthread_t waiter;
 	bool threaded = pthread_create(&waiter, NULL, wait_for_programs, NULL) == 0;
-	bool later = detach_later(r);
+	bool later = detach_later(r, true);
 	destroy_links(&r->links, !later); /* with a child holding them: not the last references */
 	if (threaded)
 		pthread_join(waiter, NULL);
 	else
 		wait_for_programs(NULL);
+}
+
+/* A script without a stop flag: its programs are detached here, and the
+ * perf events they ran on, if any, are left to a child (detach_later). */
+static void detach_programs(struct run *r)
+{
+	destroy_link_list(&r->links, true);
+	/* with the child holding them, ours are not the last references */
+	if (r->links.nevents && detach_later_allowed())
+		detach_later(r, false);
+	destroy_events(&r->links);
 }
 
 static void finish(struct run *r)
@@ -1140,7 +1262,7 @@ static void finish(struct run *r)
 	if (r->stop)
 		stop_programs(r);
 	else
-		destroy_links(&r->links, true);
+		detach_programs(r);
 	timing_mark("detach");
 	drain_events(r); /* what the probes wrote before they were detached */
 	r->exited = false;
