@@ -61,6 +61,7 @@ static struct {
 	struct enum_slot *enums; /* enumerators of every enum */
 	uint32_t enums_mask;
 	int nesting;         /* conversions in progress */
+	int task_btf;        /* bpf_get_current_task_btf: 0 not asked, 1 no, 2 yes */
 } kbtf;
 
 /* ---- loading ---------------------------------------------------------------- */
@@ -868,6 +869,150 @@ bool kbtf_has_tracepoint(const char *event)
 		return false;
 	snprintf(name, sizeof(name), "btf_trace_%s", ev);
 	return find_named(name, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* ---- loads the verifier checks against BTF ------------------------------------- */
+
+/* The element of a (multi-dimensional) array member as the verifier sees
+ * it: the innermost element's id and the number of them. */
+static uint32_t array_element(uint32_t id, uint64_t *count)
+{
+	*count = 1;
+	const struct btf_type *t = btf_type(id);
+	for (int n = 0; n < MAX_NESTING && t && btf_is_array(t); n++) {
+		*count *= btf_array(t)->nelems;
+		id = skip_modifiers(btf_array(t)->type);
+		t = btf_type(id);
+	}
+	return id;
+}
+
+/* A pointer member the verifier follows as a pointer: no type tag but
+ * `rcu` on it (user and percpu memory cannot be loaded from directly). */
+static bool pointer_untagged(const struct btf_type *ptr)
+{
+	const struct btf_type *to = btf_type(ptr->type);
+	return !to || !btf_is_type_tag(to) || strcmp(btf_name(to->name_off), "rcu") == 0;
+}
+
+/* One member of the struct t that the load [*off, *off + size) falls in, as
+ * btf_struct_walk() in kernel/bpf/btf.c finds it. Returns the kind of
+ * load, or KBTF_LOAD_NONE with *inner set to an embedded struct to walk
+ * into (*off then relative to it). */
+static enum kbtf_load walk_member(const struct btf_type *t, uint32_t *off, uint32_t size,
+				  uint32_t *inner, int32_t *pointee)
+{
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		uint32_t bit = btf_member_bit_offset(t, (uint32_t)i), bits = btf_member_bitfield_size(t, (uint32_t)i);
+		uint32_t moff = bit / 8;
+		if (*off + size <= moff || (!bits && *off < moff))
+			return KBTF_LOAD_NONE; /* a hole, or past every member */
+		if (bits) {
+			if (*off <= moff && (bit + bits + 7) / 8 <= *off + size)
+				return KBTF_LOAD_NONE; /* reads a bitfield: not ours to do */
+			continue;
+		}
+		__s64 msize = btf__resolve_size(kbtf.btf, m[i].type);
+		if (msize < 0)
+			return KBTF_LOAD_NONE; /* zero-sized members are passed over */
+		uint64_t mend = (uint64_t)moff + (uint64_t)msize;
+		if (*off >= mend)
+			continue;
+		uint64_t count;
+		uint32_t own = skip_modifiers(m[i].type);
+		uint32_t id = array_element(own, &count);
+		const struct btf_type *mt = btf_type(id);
+		if (!mt || count == 0)
+			return KBTF_LOAD_NONE;
+		if (id != own) { /* an array: the element the load starts in */
+			__s64 esize = btf__resolve_size(kbtf.btf, id);
+			if (esize <= 0)
+				return KBTF_LOAD_NONE;
+			moff += (*off - moff) / (uint32_t)esize * (uint32_t)esize;
+		}
+		if (btf_is_composite(mt)) {
+			if (btf_is_union(mt))
+				return KBTF_LOAD_NONE; /* the verifier takes a union's first member */
+			*off -= moff;
+			*inner = id;
+			return KBTF_LOAD_NONE;
+		}
+		if (btf_is_ptr(mt)) {
+			if (size != 8 || *off != moff || !pointer_untagged(mt))
+				return KBTF_LOAD_NONE;
+			uint32_t to = skip_modifiers(mt->type);
+			const struct btf_type *tt = btf_type(to);
+			if (tt && btf_is_composite(tt)) {
+				if (btf_is_union(tt))
+					return KBTF_LOAD_NONE;
+				*pointee = (int32_t)to;
+				return KBTF_LOAD_PTR;
+			}
+			return KBTF_LOAD_SCALAR;
+		}
+		return *off + size <= mend ? KBTF_LOAD_SCALAR : KBTF_LOAD_NONE;
+	}
+	return KBTF_LOAD_NONE;
+}
+
+enum kbtf_load kbtf_direct_load(int32_t id, uint32_t off, uint32_t size, int32_t *pointee)
+{
+	if (id <= 0 || !kbtf_load())
+		return KBTF_LOAD_NONE;
+	uint32_t sid = skip_modifiers((uint32_t)id);
+	for (int n = 0; n < MAX_NESTING; n++) {
+		const struct btf_type *t = btf_type(sid);
+		if (!t || !btf_is_struct(t) || (uint64_t)off + size > t->size)
+			return KBTF_LOAD_NONE;
+		uint32_t inner = 0;
+		enum kbtf_load k = walk_member(t, &off, size, &inner, pointee);
+		if (k != KBTF_LOAD_NONE || !inner)
+			return k;
+		sid = inner;
+	}
+	return KBTF_LOAD_NONE;
+}
+
+bool kbtf_task_btf_loads(void)
+{
+	if (!kbtf_load())
+		return false;
+	if (kbtf.task_btf)
+		return kbtf.task_btf == 2;
+	kbtf.task_btf = 1;
+	int32_t e = btf__find_by_name_kind(kbtf.btf, "bpf_func_id", BTF_KIND_ENUM);
+	const struct btf_type *t = e > 0 ? btf_type((uint32_t)e) : NULL;
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (strcmp(btf_name(btf_enum(t)[i].name_off), "BPF_FUNC_get_current_task_btf") == 0)
+			kbtf.task_btf = 2;
+	return kbtf.task_btf == 2;
+}
+
+bool kbtf_task_comm(int32_t *task_id, uint32_t *offset)
+{
+	if (!kbtf_task_btf_loads())
+		return false;
+	int32_t id = btf__find_by_name_kind(kbtf.btf, "task_struct", BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf_type((uint32_t)id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t); i++) {
+		const struct btf_member *m = &btf_members(t)[i];
+		if (strcmp(btf_name(m->name_off), "comm") != 0 || btf_member_bitfield_size(t, (uint32_t)i))
+			continue;
+		const struct btf_type *a = btf_type(skip_modifiers(m->type));
+		const struct btf_type *e = a && btf_is_array(a) ? btf_type(skip_modifiers(btf_array(a)->type)) : NULL;
+		uint32_t off = btf_member_bit_offset(t, (uint32_t)i) / 8;
+		int32_t none = 0;
+		/* char[16], each half one load the verifier takes */
+		if (!e || !btf_is_int(e) || e->size != 1 || btf_array(a)->nelems != 16 ||
+		    kbtf_direct_load(id, off, 8, &none) != KBTF_LOAD_SCALAR ||
+		    kbtf_direct_load(id, off + 8, 8, &none) != KBTF_LOAD_SCALAR)
+			return false;
+		*task_id = id;
+		*offset = off;
+		return true;
+	}
+	return false;
 }
 
 /* ---- raw tracepoints and iterators ------------------------------------------ */
