@@ -285,10 +285,16 @@ struct cg_ref cg_ref_of(struct cg *cg, struct node *n)
  * not to a struct, a variable index, a pointer used as a value) keeps the
  * helpers. */
 
-bool cg_btf_loads(struct cg *cg)
+/* neither -k nor SONDE_BTF_LOADS=0 forbids them (BTF not asked yet) */
+static bool btf_loads_allowed(struct cg *cg)
 {
 	const char *env = getenv("SONDE_BTF_LOADS");
-	return !cg->helper_errors && !(env && strcmp(env, "0") == 0) && kbtf_task_btf_loads();
+	return !cg->helper_errors && !(env && strcmp(env, "0") == 0);
+}
+
+bool cg_btf_loads(struct cg *cg)
+{
+	return btf_loads_allowed(cg) && kbtf_task_btf_loads();
 }
 
 /* A kernel struct the verifier can type a pointer to */
@@ -478,7 +484,7 @@ bool cg_comm_direct(struct cg *cg, LLVMValueRef dst, unsigned align)
 {
 	int32_t task;
 	uint32_t off;
-	if (!cg_btf_loads(cg) || !kbtf_task_comm(&task, &off))
+	if (!btf_loads_allowed(cg) || !kbtf_task_comm(&task, &off))
 		return false;
 	LLVMValueRef base = cg_helper(cg, HELPER_GET_CURRENT_TASK_BTF, cg->ptr, NULL, 0);
 	load_btf_str(cg, dst, align, base, off, SONDE_COMM_LEN);
