@@ -88,6 +88,8 @@ LLVMValueRef cg_var_comm(struct cg *cg, struct node *n)
 {
 	(void)n;
 	LLVMValueRef buf = cg_temp(cg, SONDE_COMM_LEN);
+	if (cg_comm_direct(cg, buf, 8))
+		return buf;
 	/* the kernel pads the name with NULs up to the buffer size */
 	LLVMValueRef args[2] = { buf, cg_const(cg, SONDE_COMM_LEN) };
 	cg_helper(cg, HELPER_GET_CURRENT_COMM, cg->i64, args, 2);

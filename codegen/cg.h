@@ -48,6 +48,7 @@ enum bpf_helper {
 	HELPER_GET_CURRENT_COMM = 16,
 	HELPER_GET_STACKID = 27,
 	HELPER_GET_CURRENT_TASK = 35,
+	HELPER_GET_CURRENT_TASK_BTF = 158,
 	HELPER_PROBE_WRITE_USER = 36,
 	HELPER_GET_NUMA_NODE_ID = 42,
 	HELPER_OVERRIDE_RETURN = 58,
@@ -331,6 +332,18 @@ void cg_store(struct cg *cg, LLVMValueRef dst, const struct type *to, LLVMValueR
 	      const struct type *from);
 /* The value of a scalar of type t stored at p in BPF memory. */
 LLVMValueRef cg_load_scalar(struct cg *cg, LLVMValueRef p, const struct type *t);
+
+/* refs.c: direct loads through BTF pointers (btf.h, kbtf_direct_load).
+ * Whether this compile may use them: the kernel has
+ * bpf_get_current_task_btf, -k is off (a faulting load reads 0 and reports
+ * nothing, where -k wants the failed helper reported) and
+ * SONDE_BTF_LOADS=0 is not set (every read through a helper, as before:
+ * tests and benches compare the two). Loads BTF. */
+bool cg_btf_loads(struct cg *cg);
+/* `comm` written to the 16 bytes at dst (aligned to align) from the current
+ * task's BTF pointer, NUL-padded as bpf_get_current_comm() writes it;
+ * false (nothing emitted) when cg_btf_loads() or BTF says no. */
+bool cg_comm_direct(struct cg *cg, LLVMValueRef dst, unsigned align);
 
 /* refs.c: memory references */
 struct cg_ref cg_ref_of(struct cg *cg, struct node *n);

@@ -114,6 +114,8 @@ LLVMValueRef cg_map_key(struct cg *cg, const struct map_info *m, struct node *ke
 	for (int i = 0; i < n; i++) {
 		LLVMValueRef dst = cg_ptr_add(cg, key, parts[i].offset);
 		if (!parts[i].value) {
+			if (cg_comm_direct(cg, dst, parts[i].offset % 8 ? 1 : 8))
+				continue;
 			LLVMValueRef args[2] = { dst, cg_const(cg, SONDE_COMM_LEN) };
 			cg_helper(cg, HELPER_GET_CURRENT_COMM, cg->i64, args, 2);
 			continue;

@@ -6,8 +6,10 @@
  * the pointer's address space, embedded structs and arrays only add their
  * offsets, and the last member is read at its own size. Sema decided every
  * member and address space; nothing here looks a name up. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "btf.h"
 #include "cg.h"
 
 struct cg_ref cg_ctx_ref(struct cg *cg)
@@ -271,6 +273,224 @@ struct cg_ref cg_ref_of(struct cg *cg, struct node *n)
 	return (struct cg_ref){ type_is_scalar(n->type) ? REF_VALUE : REF_BPF, v };
 }
 
+/* ---- direct loads through BTF pointers ------------------------------------------------ */
+
+/* `curtask->real_parent->tgid` as the verifier can check it: the task from
+ * bpf_get_current_task_btf(), then plain loads at constant offsets, each
+ * checked against BTF and run as a PROBE_MEM load (a fault reads 0), in
+ * place of one bpf_probe_read_kernel() per hop. A pointer loaded from the
+ * kernel may be NULL (the verifier may call __rcu ones so), so every load
+ * through one tests it first; a NULL hop reads 0, as a failed helper read
+ * does. Everything else (a union or bitfield on the way, a pointer that is
+ * not to a struct, a variable index, a pointer used as a value) keeps the
+ * helpers. */
+
+/* neither -k nor SONDE_BTF_LOADS=0 forbids them (BTF not asked yet) */
+static bool btf_loads_allowed(struct cg *cg)
+{
+	const char *env = getenv("SONDE_BTF_LOADS");
+	return !cg->helper_errors && !(env && strcmp(env, "0") == 0);
+}
+
+bool cg_btf_loads(struct cg *cg)
+{
+	return btf_loads_allowed(cg) && kbtf_task_btf_loads();
+}
+
+/* A kernel struct the verifier can type a pointer to */
+static int32_t btf_struct_id(const struct type *ptr)
+{
+	if (ptr->kind != TY_PTR || ptr->as == AS_USER || !ptr->elem || ptr->elem->kind != TY_RECORD ||
+	    ptr->elem->rkind != REC_STRUCT)
+		return 0;
+	return ptr->elem->btf_id > 0 ? ptr->elem->btf_id : 0;
+}
+
+/* Memory at constant offset `off` in the struct of BTF id `id` that the
+ * pointer expression `root` points to. */
+struct btf_place {
+	struct node *root;
+	int32_t id;
+	uint32_t off;
+};
+
+static bool btf_pointer(struct cg *cg, struct node *n);
+
+static bool btf_place(struct cg *cg, struct node *n, struct btf_place *p)
+{
+	if (n->kind != N_FIELD || !n->lhs || is_args(n->lhs))
+		return false;
+	const struct type_member *m = member_here(cg, n);
+	if (!m || m->bit_size || m->is_data_loc)
+		return false;
+	const struct type *bt = n->lhs->type;
+	if (bt->kind == TY_PTR) {
+		if (!btf_pointer(cg, n->lhs))
+			return false;
+		*p = (struct btf_place){ n->lhs, btf_struct_id(bt), m->offset };
+		return true;
+	}
+	if (bt->kind != TY_RECORD || !btf_place(cg, n->lhs, p))
+		return false;
+	p->off += m->offset;
+	return true;
+}
+
+/* n's value can be had as a pointer the verifier types as n's struct */
+static bool btf_pointer(struct cg *cg, struct node *n)
+{
+	int32_t id = btf_struct_id(n->type);
+	if (!id)
+		return false;
+	if (n->kind == N_BUILTIN)
+		return n->builtin && n->builtin->emit == cg_var_curtask && cg_btf_loads(cg);
+	struct btf_place p;
+	int32_t to = 0;
+	return btf_place(cg, n, &p) && kbtf_direct_load(p.id, p.off, 8, &to) == KBTF_LOAD_PTR && to == id;
+}
+
+/* A branch around loads through a pointer that may be NULL. */
+struct btf_guard {
+	LLVMBasicBlockRef is_null, join;
+};
+
+static void guard_begin(struct cg *cg, struct btf_guard *g, LLVMValueRef base, bool maybe_null)
+{
+	g->is_null = g->join = NULL;
+	if (!maybe_null)
+		return;
+	LLVMBasicBlockRef ok = cg_block(cg, "btf_ok");
+	g->is_null = cg_block(cg, "btf_null");
+	g->join = cg_block(cg, "btf_join");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, base, LLVMConstNull(cg->ptr), ""), g->is_null, ok);
+	LLVMPositionBuilderAtEnd(cg->b, ok);
+}
+
+/* v (loaded) or `zero` when the pointer was NULL; v NULL: no value */
+static LLVMValueRef guard_end(struct cg *cg, struct btf_guard *g, LLVMValueRef v, LLVMValueRef zero)
+{
+	if (!g->join)
+		return v;
+	LLVMBasicBlockRef loaded = LLVMGetInsertBlock(cg->b);
+	LLVMBuildBr(cg->b, g->join);
+	LLVMPositionBuilderAtEnd(cg->b, g->is_null);
+	LLVMBuildBr(cg->b, g->join);
+	LLVMPositionBuilderAtEnd(cg->b, g->join);
+	if (!v)
+		return NULL;
+	LLVMValueRef phi = LLVMBuildPhi(cg->b, LLVMTypeOf(v), "");
+	LLVMValueRef vals[2] = { v, zero };
+	LLVMBasicBlockRef from[2] = { loaded, g->is_null };
+	LLVMAddIncoming(phi, vals, from, 2);
+	return phi;
+}
+
+/* The pointer btf_pointer() accepted; *maybe_null: it was loaded */
+static LLVMValueRef emit_btf_pointer(struct cg *cg, struct node *n, bool *maybe_null)
+{
+	if (n->kind == N_BUILTIN) {
+		*maybe_null = false;
+		return cg_helper(cg, HELPER_GET_CURRENT_TASK_BTF, cg->ptr, NULL, 0);
+	}
+	struct btf_place p;
+	btf_place(cg, n, &p);
+	bool base_null;
+	LLVMValueRef base = emit_btf_pointer(cg, p.root, &base_null);
+	struct btf_guard g;
+	guard_begin(cg, &g, base, base_null);
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->ptr, cg_ptr_add(cg, base, p.off), "");
+	LLVMSetAlignment(v, 8);
+	*maybe_null = true;
+	return guard_end(cg, &g, v, LLVMConstNull(cg->ptr));
+}
+
+/* Keeps the bytes of w before its first NUL, and only while *alive (all
+ * ones until a NUL was seen in an earlier word): the bytes
+ * bpf_probe_read_kernel_str() and bpf_get_current_comm() copy. The lowest
+ * flag of (w - 0x01..) & ~w & 0x80.. is the first zero byte. */
+static LLVMValueRef str_word(struct cg *cg, LLVMValueRef w, LLVMValueRef *alive)
+{
+	LLVMBuilderRef b = cg->b;
+	w = LLVMBuildAnd(b, w, *alive, "");
+	LLVMValueRef z = LLVMBuildAnd(b, LLVMBuildSub(b, w, cg_const(cg, 0x0101010101010101ull), ""),
+				      LLVMBuildNot(b, w, ""), "");
+	z = LLVMBuildAnd(b, z, cg_const(cg, 0x8080808080808080ull), "");
+	LLVMValueRef low = LLVMBuildAnd(b, z, LLVMBuildNeg(b, z, ""), "");
+	/* bytes below the first zero one; all of them when there is none */
+	LLVMValueRef keep = LLVMBuildSub(b, LLVMBuildLShr(b, low, cg_const(cg, 7), ""), cg_const(cg, 1), "");
+	*alive = LLVMBuildAnd(b, *alive, LLVMBuildAShr(b, keep, cg_const(cg, 63), ""), "");
+	return LLVMBuildAnd(b, w, keep, "");
+}
+
+/* size bytes of a char array at base + off into dst (zeroed), as a string */
+static void load_btf_str(struct cg *cg, LLVMValueRef dst, unsigned align, LLVMValueRef base, uint32_t off,
+			 uint32_t size)
+{
+	LLVMValueRef alive = cg_const(cg, UINT64_MAX);
+	for (uint32_t i = 0; i < size; i += 8) {
+		LLVMValueRef w = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_add(cg, base, off + i), "");
+		/* as aligned as the offset (the struct itself is): an unaligned
+		 * load would be split into byte loads */
+		uint32_t at = off + i;
+		LLVMSetAlignment(w, at % 8 == 0 ? 8 : at % 4 == 0 ? 4 : at % 2 == 0 ? 2 : 1);
+		LLVMValueRef st = LLVMBuildStore(cg->b, str_word(cg, w, &alive), cg_ptr_add(cg, dst, i));
+		LLVMSetAlignment(st, align);
+	}
+}
+
+/* Strings read directly: whole 8-byte words, a few of them */
+#define BTF_STR_MAX 64
+
+/* The value of field n by direct loads, or NULL (nothing emitted). */
+static LLVMValueRef btf_member_value(struct cg *cg, struct node *n)
+{
+	struct btf_place p;
+	const struct type *t = n->type;
+	const struct type_member *m = n->kind == N_FIELD ? member_here(cg, n) : NULL;
+	if (!m || m->type->kind != t->kind || m->type->size != t->size || !btf_place(cg, n, &p))
+		return NULL;
+	int32_t to = 0;
+	bool str = t->kind == TY_STR;
+	if (str) {
+		if (t->size % 8 || t->size > BTF_STR_MAX)
+			return NULL;
+		for (uint32_t i = 0; i < t->size; i += 8)
+			if (kbtf_direct_load(p.id, p.off + i, 8, &to) != KBTF_LOAD_SCALAR)
+				return NULL;
+	} else if (!type_is_scalar(t) || (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8) ||
+		   kbtf_direct_load(p.id, p.off, t->size, &to) != KBTF_LOAD_SCALAR) {
+		return NULL;
+	}
+	bool maybe_null;
+	LLVMValueRef base = emit_btf_pointer(cg, p.root, &maybe_null);
+	LLVMValueRef buf = NULL;
+	if (str) {
+		/* room for the NUL of a full array, as cg_load_ref's strings */
+		buf = cg_temp(cg, t->size + 1);
+		cg_zero(cg, buf, cg_round8(t->size + 1));
+	}
+	struct btf_guard g;
+	guard_begin(cg, &g, base, maybe_null);
+	if (str) {
+		load_btf_str(cg, buf, 8, base, p.off, t->size);
+		guard_end(cg, &g, NULL, NULL);
+		return buf;
+	}
+	LLVMValueRef v = cg_load_scalar(cg, cg_ptr_add(cg, base, p.off), t);
+	return cg_normalize(cg, guard_end(cg, &g, v, cg_const(cg, 0)), t);
+}
+
+bool cg_comm_direct(struct cg *cg, LLVMValueRef dst, unsigned align)
+{
+	int32_t task;
+	uint32_t off;
+	if (!btf_loads_allowed(cg) || !kbtf_task_comm(&task, &off))
+		return false;
+	LLVMValueRef base = cg_helper(cg, HELPER_GET_CURRENT_TASK_BTF, cg->ptr, NULL, 0);
+	load_btf_str(cg, dst, align, base, off, SONDE_COMM_LEN);
+	return true;
+}
+
 /* The value of a field or element expression: read through its reference
  * at the member's own type, then brought to the node's type (an args field
  * can be narrower in one target of a wildcard than in another). */
@@ -291,6 +511,9 @@ LLVMValueRef cg_member_value(struct cg *cg, struct node *n)
 
 static LLVMValueRef member_value(struct cg *cg, struct node *n)
 {
+	LLVMValueRef direct = btf_member_value(cg, n);
+	if (direct)
+		return direct;
 	const struct type_member *m = n->kind == N_FIELD ? member_here(cg, n) : NULL;
 	if (m && m->bit_size) {
 		struct cg_ref rec;

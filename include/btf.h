@@ -100,6 +100,25 @@ bool kbtf_has_tracepoint(const char *event);
  * will type its args. Events sharing their class's record have none. */
 bool kbtf_has_tracepoint_record(const char *event);
 
+/* Direct loads through BTF pointers. Since 5.11, bpf_get_current_task_btf()
+ * gives tracing programs the current task as a pointer the verifier knows
+ * the type of; a plain load from it at a constant offset becomes a
+ * PROBE_MEM load (a fault reads 0), with no helper call. The verifier
+ * checks each load against BTF (btf_struct_walk): what it makes of a load
+ * of `size` bytes at `off` in the struct of BTF id `id` is a scalar, a
+ * pointer to the struct *pointee (which can be walked on), or a refusal.
+ * Conservative: NONE where a kernel could see it otherwise (unions and
+ * bitfields on the way, tagged pointers other than __rcu). */
+enum kbtf_load { KBTF_LOAD_NONE, KBTF_LOAD_SCALAR, KBTF_LOAD_PTR };
+enum kbtf_load kbtf_direct_load(int32_t id, uint32_t off, uint32_t size, int32_t *pointee);
+/* The kernel has bpf_get_current_task_btf (its BTF's enum bpf_func_id
+ * names it; loads BTF). */
+bool kbtf_task_btf_loads(void);
+/* task_struct's BTF id and the offset of its `comm`, when comm is char[16]
+ * and both of its 8-byte halves can be loaded directly (false otherwise,
+ * and without the helper). */
+bool kbtf_task_comm(int32_t *task_id, uint32_t *offset);
+
 /* The loaded vmlinux BTF (loads it), for scans by name prefix
  * (btf_trace_*, bpf_iter__*); NULL when unavailable. */
 struct btf;

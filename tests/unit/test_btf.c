@@ -638,6 +638,59 @@ static void test_custom_btf(void)
 	unlink(path);
 }
 
+/* The offset of member `name` of struct `sname` in ref (top level only). */
+static int64_t member_offset(const char *sname, const char *name)
+{
+	int32_t id = btf__find_by_name_kind(ref, sname, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(ref, (uint32_t)id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(ref, btf_members(t)[i].name_off), name) == 0)
+			return btf_member_bit_offset(t, (uint32_t)i) / 8;
+	return -1;
+}
+
+/* task_struct.comm found without loading BTF (the raw scan codegen's
+ * `comm` uses) is the one libbpf finds; the verifier's view of loads
+ * (kbtf_direct_load) on task_struct. */
+static void test_direct_loads(void)
+{
+	kbtf_unload();
+	int32_t task = 0;
+	uint32_t comm = 0;
+	bool scanned = kbtf_task_comm(&task, &comm);
+	CHECK(!kbtf_loaded()); /* `comm` alone never loads BTF */
+	if (!scanned) {
+		printf("test_btf: no bpf_get_current_task_btf, direct loads not checked\n");
+		return;
+	}
+	int32_t want = btf__find_by_name_kind(ref, "task_struct", BTF_KIND_STRUCT);
+	CHECK(task == want);
+	CHECK((int64_t)comm == member_offset("task_struct", "comm"));
+	int32_t to = 0;
+	uint32_t tgid = (uint32_t)member_offset("task_struct", "tgid");
+	uint32_t parent = (uint32_t)member_offset("task_struct", "real_parent");
+	CHECK(kbtf_direct_load(task, tgid, 4, &to) == KBTF_LOAD_SCALAR);
+	CHECK(kbtf_direct_load(task, tgid, 2, &to) == KBTF_LOAD_SCALAR);
+	CHECK(kbtf_direct_load(task, tgid, 8, &to) == KBTF_LOAD_NONE); /* past the member */
+	CHECK(kbtf_direct_load(task, parent, 8, &to) == KBTF_LOAD_PTR && to == task);
+	CHECK(kbtf_direct_load(task, parent, 4, &to) == KBTF_LOAD_NONE); /* half a pointer */
+	CHECK(kbtf_direct_load(task, comm, 8, &to) == KBTF_LOAD_SCALAR);
+	CHECK(kbtf_direct_load(task, comm + 8, 8, &to) == KBTF_LOAD_SCALAR);
+	CHECK(kbtf_direct_load(task, comm + 12, 8, &to) == KBTF_LOAD_NONE); /* past the array */
+	CHECK(kbtf_direct_load(task, 1u << 20, 8, &to) == KBTF_LOAD_NONE);
+	CHECK(kbtf_direct_load(0, 0, 8, &to) == KBTF_LOAD_NONE);
+	/* an embedded struct: se.vruntime */
+	int64_t se = member_offset("task_struct", "se"), vr = member_offset("sched_entity", "vruntime");
+	if (se >= 0 && vr >= 0)
+		CHECK(kbtf_direct_load(task, (uint32_t)(se + vr), 8, &to) == KBTF_LOAD_SCALAR);
+	/* with BTF loaded, libbpf's copy gives the same */
+	CHECK(kbtf_available());
+	int32_t task2 = 0;
+	uint32_t comm2 = 0;
+	CHECK(kbtf_task_comm(&task2, &comm2) && task2 == task && comm2 == comm);
+	CHECK(kbtf_task_btf_loads());
+}
+
 int main(void)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
@@ -652,6 +705,7 @@ int main(void)
 		printf("skipped: libbpf cannot read vmlinux BTF\n");
 		return 77;
 	}
+	test_direct_loads();
 	test_task_struct(a);
 	test_anonymous_members(a);
 	test_names(a);

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "ast.h"
+#include "btf.h"
 #include "codegen.h"
 #include "desc.h"
 #include "frontend.h"
@@ -959,6 +960,81 @@ static void test_outputs(void)
 	compiled_free(&c);
 }
 
+/* ---- direct loads through BTF pointers ------------------------------------ */
+
+/* Calls of helper `id` in every program of script, after the object loads
+ * (the verifier accepts the loads); -1 when it does not compile or load. */
+static int helper_calls(const char *script, bool helper_errors, int id)
+{
+	struct cg_options o = { .opt_level = 2, .helper_errors = helper_errors };
+	struct compiled c = { 0 };
+	if (compile_script("btf.bt", script, &o, &c) != 0)
+		return -1;
+	int n = -1;
+	struct bpf_object *obj = load_object(&c, script, false);
+	if (obj) {
+		n = 0;
+		struct bpf_program *prog;
+		bpf_object__for_each_program(prog, obj) {
+			const struct bpf_insn *insn = bpf_program__insns(prog);
+			for (size_t i = 0; i < bpf_program__insn_cnt(prog); i++)
+				n += insn[i].code == (BPF_JMP | BPF_CALL) && insn[i].src_reg == 0 && insn[i].imm == id;
+		}
+		bpf_object__close(obj);
+	}
+	compiled_free(&c);
+	return n;
+}
+
+enum {
+	CALL_COMM = 16,       /* bpf_get_current_comm */
+	CALL_TASK = 35,       /* bpf_get_current_task */
+	CALL_READ = 113,      /* bpf_probe_read_kernel */
+	CALL_READ_STR = 115,  /* bpf_probe_read_kernel_str */
+	CALL_TASK_BTF = 158,  /* bpf_get_current_task_btf */
+};
+
+/* comm and curtask member chains are plain loads from
+ * bpf_get_current_task_btf(), no helper per read; what the verifier would
+ * not take keeps the helpers. */
+static void test_btf_loads(void)
+{
+	if (!kbtf_task_btf_loads()) {
+		printf("test_codegen: no bpf_get_current_task_btf on this kernel, direct loads not checked\n");
+		return;
+	}
+	const char *comm_key = "tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }";
+	CHECK(helper_calls(comm_key, false, CALL_COMM) == 0);
+	CHECK(helper_calls(comm_key, false, CALL_TASK_BTF) == 1);
+	const char *comm_value = "BEGIN { printf(\"%s\\n\", comm); @[pid, comm] = count(); $c = comm; }";
+	CHECK(helper_calls(comm_value, false, CALL_COMM) == 0);
+	CHECK(helper_calls("profile:hz:99 { @[comm] = count(); }", false, CALL_COMM) == 0);
+	CHECK(helper_calls("tracepoint:sched:sched_switch { @[comm] = count(); }", false, CALL_COMM) == 0);
+	const char *chain = "tracepoint:raw_syscalls:sys_enter { @[curtask->real_parent->tgid] = count(); }";
+	CHECK(helper_calls(chain, false, CALL_READ) == 0);
+	CHECK(helper_calls(chain, false, CALL_TASK) == 0);
+	CHECK(helper_calls(chain, false, CALL_TASK_BTF) == 1);
+	const char *strs = "BEGIN { @[curtask->comm, curtask->real_parent->real_parent->comm, pcomm] = count(); }";
+	CHECK(helper_calls(strs, false, CALL_READ_STR) == 0);
+	CHECK(helper_calls(strs, false, CALL_READ) == 0);
+	/* a NULL hop (no rt-mutex wait in BEGIN): tested for NULL before the load */
+	CHECK(helper_calls("BEGIN { @ = curtask->pi_blocked_on->task->pid; }", false, CALL_READ) == 0);
+	/* a struct pointer as a value stays a plain number: read by the helper */
+	CHECK(helper_calls("BEGIN { @ = (uint64)curtask->real_parent; }", false, CALL_READ) == 1);
+	CHECK(helper_calls("BEGIN { printf(\"%p\\n\", curtask); }", false, CALL_TASK_BTF) == 0);
+	/* a bitfield: the helper */
+	CHECK(helper_calls("BEGIN { @ = curtask->sched_reset_on_fork; }", false, CALL_READ) == 1);
+	/* -k reports failed reads: helpers only */
+	CHECK(helper_calls(comm_key, true, CALL_COMM) == 1);
+	CHECK(helper_calls(chain, true, CALL_READ) == 2);
+	CHECK(helper_calls(chain, true, CALL_TASK_BTF) == 0);
+	/* SONDE_BTF_LOADS=0: helpers only */
+	setenv("SONDE_BTF_LOADS", "0", 1);
+	CHECK(helper_calls(comm_key, false, CALL_COMM) == 1);
+	CHECK(helper_calls(chain, false, CALL_READ) == 2);
+	unsetenv("SONDE_BTF_LOADS");
+}
+
 /* ---- kernel objects by use ------------------------------------------------ */
 
 struct internals {
@@ -1050,6 +1126,7 @@ int main(void)
 	test_line_info();
 	test_outputs();
 	test_internal_maps();
+	test_btf_loads();
 	tp_format_cache_free();
 	if (failures)
 		fprintf(stderr, "test_codegen: %d failure(s)\n", failures);
