@@ -918,31 +918,19 @@ static void emit_program(struct cg *cg, struct prog_group *g)
  * others (one program, one link for many targets: probe.h's can_share)
  * run the same code, emitted once for the first. The indices of those
  * first groups ("units", one per program) go to *units. */
-struct unit_name {
-	const char *name;
-	int group;
-};
-
-static int unit_name_cmp(const void *a, const void *b)
-{
-	const struct unit_name *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-	return c ? c : (x->group > y->group) - (x->group < y->group);
-}
-
 /* The first group of each program name, in group order (sorted by name
  * once: comparing each group with every unit so far was quadratic). */
 static int program_units(const struct sema_result *r, int **units)
 {
 	int n = 0;
 	*units = xcalloc((size_t)r->ngroups + 1, sizeof(**units));
-	struct unit_name *v = xcalloc((size_t)r->ngroups + 1, sizeof(*v));
+	struct util_name_index *v = xcalloc((size_t)r->ngroups + 1, sizeof(*v));
 	bool *leads = xcalloc((size_t)r->ngroups + 1, sizeof(*leads));
 	for (int i = 0; i < r->ngroups; i++)
-		v[i] = (struct unit_name){ r->groups[i].prog_name, i };
-	util_sort(v, (size_t)r->ngroups, sizeof(*v), unit_name_cmp);
+		v[i] = (struct util_name_index){ r->groups[i].prog_name, i };
+	util_sort(v, (size_t)r->ngroups, sizeof(*v), util_name_index_cmp);
 	for (int i = 0; i < r->ngroups; i++)
-		leads[v[i].group] = i == 0 || strcmp(v[i - 1].name, v[i].name) != 0;
+		leads[v[i].index] = i == 0 || strcmp(v[i - 1].name, v[i].name) != 0;
 	for (int i = 0; i < r->ngroups; i++)
 		if (leads[i])
 			(*units)[n++] = i;

@@ -46,6 +46,14 @@ void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const
 void util_sort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
 		 void *arg);
 
+/* A name and the index of what bears it: sorted with util_name_index_cmp
+ * (by name, then index), equal names sit together in index order. */
+struct util_name_index {
+	const char *name;
+	int index;
+};
+int util_name_index_cmp(const void *a, const void *b);
+
 /* A short line of text built by a vprintf-style callback, such as the one
  * btf_dump__new() takes (pass util_line_vprintf and the util_line): text
  * past the buffer is cut, which a type declaration in a listing never

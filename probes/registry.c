@@ -241,22 +241,23 @@ int rt_links_add(struct rt_links *l, struct bpf_link *link)
 	return 0;
 }
 
+static void fd_list_add(int **fds, int *n, int *cap, int fd)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*fds = xrealloc(*fds, sizeof(**fds) * (size_t)*cap);
+	}
+	(*fds)[(*n)++] = fd;
+}
+
 int rt_links_add_fd(struct rt_links *l, int fd)
 {
-	if (l->nfds == l->fdcap) {
-		l->fdcap = l->fdcap ? l->fdcap * 2 : 8;
-		l->fds = xrealloc(l->fds, sizeof(*l->fds) * (size_t)l->fdcap);
-	}
-	l->fds[l->nfds++] = fd;
+	fd_list_add(&l->fds, &l->nfds, &l->fdcap, fd);
 	return 0;
 }
 
 int rt_links_add_event(struct rt_links *l, int fd)
 {
-	if (l->nevents == l->evcap) {
-		l->evcap = l->evcap ? l->evcap * 2 : 8;
-		l->events = xrealloc(l->events, sizeof(*l->events) * (size_t)l->evcap);
-	}
-	l->events[l->nevents++] = fd;
+	fd_list_add(&l->events, &l->nevents, &l->evcap, fd);
 	return 0;
 }

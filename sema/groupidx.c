@@ -92,29 +92,17 @@ void sema_name_table_free(struct sema_name_table *t)
 
 /* ---- program names ------------------------------------------------------- */
 
-struct named {
-	const char *name;
-	int index;
-};
-
-static int named_cmp(const void *a, const void *b)
-{
-	const struct named *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-	return c ? c : (x->index > y->index) - (x->index < y->index);
-}
-
 int *sema_first_of_program(const struct sema *s, const bool *in)
 {
 	int *first = xcalloc((size_t)s->ngroups + 1, sizeof(*first));
-	struct named *v = xcalloc((size_t)s->ngroups + 1, sizeof(*v));
+	struct util_name_index *v = xcalloc((size_t)s->ngroups + 1, sizeof(*v));
 	int n = 0;
 	for (int i = 0; i < s->ngroups; i++) {
 		first[i] = -1;
 		if (!in || in[i])
-			v[n++] = (struct named){ s->groups[i].prog_name, i };
+			v[n++] = (struct util_name_index){ s->groups[i].prog_name, i };
 	}
-	util_sort(v, (size_t)n, sizeof(*v), named_cmp);
+	util_sort(v, (size_t)n, sizeof(*v), util_name_index_cmp);
 	for (int i = 0; i < n; i++)
 		first[v[i].index] = i > 0 && strcmp(v[i - 1].name, v[i].name) == 0 ? first[v[i - 1].index]
 									      : v[i].index;

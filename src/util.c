@@ -136,6 +136,13 @@ char *util_strbuf_take(struct util_strbuf *b)
 	return text;
 }
 
+int util_name_index_cmp(const void *a, const void *b)
+{
+	const struct util_name_index *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
 void util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
 	if (n > 1)
