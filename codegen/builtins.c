@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cg.h"
+#include "usyms.h"
 
 static LLVMValueRef helper0(struct cg *cg, enum bpf_helper id)
 {
@@ -119,12 +120,31 @@ LLVMValueRef cg_fn_kaddr(struct cg *cg, struct node *n)
 	return cg_const(cg, n->ival); /* sema resolved it */
 }
 
+/* uaddr()'s symbol in the binary this program probes: sema resolved it in
+ * the action's first target (n->ival) and checked it is in every other. */
+static uint64_t uaddr_here(struct cg *cg, struct node *n)
+{
+	const struct probe_provider *prov = cg->group->prov;
+	if (cg->target_index <= 0 || !cg->action || !prov || !prov->binary_of)
+		return n->ival;
+	const struct prog_group *first = &cg->res->groups[cg->action->targets[0]];
+	char *bin = prov->binary_of(cg->target);
+	char *first_bin = first->prov && first->prov->binary_of ? first->prov->binary_of(&first->target) : NULL;
+	uint64_t addr = n->ival, size = 0;
+	if (bin && (!first_bin || strcmp(bin, first_bin) != 0) &&
+	    (usyms_elf_lookup(bin, n->args->str, &addr, &size, true) < 0 || addr == 0))
+		addr = n->ival; /* not reached: sema found it in each binary */
+	free(bin);
+	free(first_bin);
+	return addr;
+}
+
 /* uaddr("sym"): the symbol's address in the file (sema found it) moved by
  * where the process has the probe's binary loaded (a PIE, a library). */
 LLVMValueRef cg_fn_uaddr(struct cg *cg, struct node *n)
 {
 	const struct probe_provider *prov = cg->group->prov;
-	LLVMValueRef addr = cg_const(cg, n->ival);
+	LLVMValueRef addr = cg_const(cg, uaddr_here(cg, n));
 	if (!prov || !prov->emit_load_bias)
 		return addr;
 	return LLVMBuildAdd(cg->b, addr, prov->emit_load_bias(cg), "");

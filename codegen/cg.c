@@ -746,6 +746,7 @@ void cg_emit_action(struct cg *cg, struct probe *p)
 {
 	cg_set_loc(cg, p->loc);
 	cg->target_index = target_index_of(cg, p);
+	cg->action = p;
 	cg->nvars = p->nvars;
 	cg->vars = xcalloc((size_t)p->nvars + 1, sizeof(*cg->vars));
 	/* Variable slots come from the temporary pool and go back to it after

@@ -182,6 +182,7 @@ struct cg {
 	uint32_t scratch_used;    /* bytes of scratch this function's temps span */
 	LLVMValueRef scratch_base; /* this CPU's scratch value, looked up once per program */
 	int target_index;         /* the current group's index in the action's targets */
+	const struct probe *action; /* the action being emitted */
 
 	/* Ring-buffer room, so that a script whose only events come from
 	 * BEGIN/END gets a ring buffer of its size, not the default 1 MiB

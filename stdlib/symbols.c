@@ -173,7 +173,10 @@ const struct type *stdlib_var_func(struct sema *s, struct node *n)
  * resolved while compiling (bpftrace: data symbols only; in a PIE or a
  * library that is the address in the file, which the program moves by the
  * provider's load bias, codegen/builtins.c). A pointer to an integer of
- * the symbol's size (1, 2, 4; 8 for any other size). */
+ * the symbol's size (1, 2, 4; 8 for any other size). A probe on several
+ * binaries needs the symbol in each, of one size (the type is the node's);
+ * call->ival is its address in the first, and codegen looks it up again
+ * in a program whose binary differs (cg_fn_uaddr). */
 const struct type *stdlib_check_uaddr(struct sema *s, struct node *call)
 {
 	struct node *arg = call->args;
@@ -182,33 +185,43 @@ const struct type *stdlib_check_uaddr(struct sema *s, struct node *call)
 	if (arg->kind != N_STR)
 		return sema_fail(s, arg->loc, "uaddr() expects a string literal: the symbol's name");
 	uint64_t first_size = 0;
-	for (int i = 0; i < sema_ntargets(s); i++) {
+	char *prev = NULL; /* the binary looked up last: a wildcard's targets share one */
+	bool ok = true;
+	for (int i = 0; i < sema_ntargets(s) && ok; i++) {
 		const struct prog_group *g = sema_target(s, i);
 		char *bin = g->prov && g->prov->binary_of ? g->prov->binary_of(&g->target) : NULL;
 		if (!bin) {
 			if (!sema_report_wrong_probe(s, call, "function"))
 				sema_fail(s, call->loc, "uaddr() needs a probe in a binary (uprobe, uretprobe, usdt), "
 					  "not %s", sema_probe_name(g));
+			free(prev);
 			return type_none();
 		}
+		if (prev && strcmp(prev, bin) == 0) {
+			free(bin);
+			continue;
+		}
+		free(prev);
+		prev = bin;
 		uint64_t addr = 0, size = 0;
 		int rc = usyms_elf_lookup(bin, arg->str, &addr, &size, true);
+		ok = rc == 0 && addr != 0 && (i == 0 || size == first_size);
 		if (rc == -EIO)
 			sema_fail(s, arg->loc, "uaddr(): '%s' is not an ELF file sonde can read", bin);
 		else if (rc < 0 || addr == 0)
 			sema_fail(s, arg->loc, "uaddr(): no variable '%s' in %s", arg->str, bin);
-		else if (i > 0 && size != first_size)
+		else if (!ok)
 			sema_fail(s, arg->loc, "uaddr(\"%s\"): the symbol is %llu bytes in %s but %llu in %s",
 				  arg->str, (unsigned long long)first_size, sema_target(s, 0)->target.name,
 				  (unsigned long long)size, g->target.name);
-		free(bin);
-		if (rc < 0 || addr == 0 || (i > 0 && size != first_size))
-			return type_none();
-		if (i == 0) {
+		if (ok && i == 0) {
 			first_size = size;
 			call->ival = addr;
 		}
 	}
+	free(prev);
+	if (!ok)
+		return type_none();
 	uint32_t width = first_size == 1 || first_size == 2 || first_size == 4 ? (uint32_t)first_size : 8;
 	return type_ptr(sema_types(s), type_int(width, true), AS_USER);
 }

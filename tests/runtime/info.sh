@@ -23,6 +23,8 @@ for line in "Loop support: yes" "btf: yes" "probe_read_kernel: yes" "send_signal
 	"kprobe_multi: no" "kprobe_session: no" "ringbuf: yes"; do
 	expect_match "--info: bpftrace's line '$line'" "^  $line\$" "$OUT"
 done
+# the runner runs its tests of uprobe `args` from DWARF when it reads this
+expect_match "--info: bpftrace's libdw line" '^  libdw \(DWARF support\): yes$' "$OUT"
 
 config() { zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null; }
 if config | grep -q '^# CONFIG_KPROBES is not set'; then

@@ -22,6 +22,28 @@ expect_eq "uprobe in a PIE: stderr" "" "$ERR"
 run_sonde -q -c "$PIE" -e "uprobe:$LIB:uaddr_lib_func { printf(\"0x%x\n\", *uaddr(\"uaddr_lib_var\")); exit(); }"
 expect_eq "uprobe in a shared library: its variable" "0x2468ace0" "$OUT"
 
+# One probe on two binaries: each program reads the symbol of its own
+# binary (uaddr_both is 0x1111 in the PIE and 0x2222 in the library), not
+# the first binary's address moved by the second one's load bias.
+run_sonde -q -c "$PIE" -e "uprobe:$PIE:uaddr_func, uprobe:$LIB:uaddr_lib_func {
+	printf(\"%s 0x%x\n\", probe, *uaddr(\"uaddr_both\")); }"
+expect_eq "one probe on a PIE and a library: each binary's own variable" \
+	"uprobe:$PIE:uaddr_func 0x1111
+uprobe:$LIB:uaddr_lib_func 0x2222" "$(sed '/^$/d' <<<"$OUT")"
+expect_eq "one probe on two binaries: stderr" "" "$ERR"
+
+# A script with a probe on each binary, each reading a variable only its
+# binary has.
+run_sonde -q -c "$PIE" -e "uprobe:$PIE:uaddr_func { printf(\"pie 0x%x\n\", *uaddr(\"uaddr_i32\")); }
+	uprobe:$LIB:uaddr_lib_func { printf(\"lib 0x%x 0x%x\n\", *uaddr(\"uaddr_lib_var\"), *uaddr(\"uaddr_both\")); }"
+expect_eq "a probe on each of two binaries" "pie 0x55555555
+lib 0x2468ace0 0x2222" "$(sed '/^$/d' <<<"$OUT")"
+
+# The name must be in every binary the probe is on.
+run_sonde -q -c "$PIE" -e "uprobe:$PIE:uaddr_func, uprobe:$LIB:uaddr_lib_func { print(*uaddr(\"uaddr_lib_var\")); }"
+expect_match "one probe on two binaries, the variable in one: an error naming the other" \
+	"error: uaddr\(\): no variable 'uaddr_lib_var' in $PIE" "$ERR"
+
 # Two probes of one binary with the same actions (not reading `probe`):
 # not one shared program (uprobe_multi), since each adds where its own
 # probe sits in the file.
@@ -51,6 +73,10 @@ IFS=. read -r major minor _ <<<"$(uname -r)"
 if (( major > 6 || (major == 6 && minor >= 6) )); then
 	run_sonde -q -c "$PIE" -e "uretprobe:$PIE:uaddr_func { printf(\"0x%x\n\", *uaddr(\"uaddr_i32\")); exit(); }"
 	expect_eq "uretprobe in a PIE: the value" "0x55555555" "$OUT"
+	run_sonde -q -c "$PIE" -e "uretprobe:$PIE:uaddr_func, uretprobe:$LIB:uaddr_lib_func {
+		printf(\"0x%x\n\", *uaddr(\"uaddr_both\")); }"
+	expect_eq "uretprobe on two binaries: each one's variable" "0x1111
+0x2222" "$(sed '/^$/d' <<<"$OUT")"
 else
 	skip "uretprobe in a PIE: needs Linux 6.6 (bpf_get_func_ip at a uretprobe)"
 fi

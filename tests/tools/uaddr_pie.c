@@ -14,10 +14,13 @@ volatile unsigned char uaddr_u8 = 0x7f;
 volatile short uaddr_s16 = 0x3333;
 volatile int uaddr_i32 = 0x55555555;
 volatile long long uaddr_i64 = 0x1122334455667788LL;
+/* a name libuaddr_lib.so has too, with another value: uaddr() in a probe
+ * on both binaries reads each one's own */
+static volatile int uaddr_both = 0x1111;
 
 __attribute__((noinline)) int uaddr_func(int x)
 {
-	return x + uaddr_i32;
+	return x + uaddr_i32 + uaddr_both;
 }
 
 int main(int argc, char **argv)
