@@ -321,6 +321,10 @@ static unsigned char *collect_keys(int fd, uint32_t ks, uint32_t max_entries, in
 
 int rt_map_clear(const struct desc_map *m, int fd)
 {
+	/* an array keeps its elements: all-zero buckets are what absent ones read as
+	 * (sema makes no array of a map the script clears; this is for other callers) */
+	if (m->array)
+		return rt_map_zero(m, fd, 0);
 	uint32_t stride, max_entries;
 	int err = check_map(m, fd, &stride, &max_entries);
 	if (err)
