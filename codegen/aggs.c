@@ -176,6 +176,10 @@ static LLVMValueRef lhist_bucket(struct cg *cg, LLVMValueRef v, const struct map
 static void count_bucket(struct cg *cg, struct node *assign, LLVMValueRef bucket)
 {
 	struct node *lhs = assign->lhs;
+	if (cg_desc_map(cg, lhs->map)->array) {
+		cg_agg_count_bucket(cg, lhs->map, bucket);
+		return;
+	}
 	LLVMValueRef key = cg_map_key(cg, lhs->map, lhs->args, bucket);
 	struct agg_args a = { cg_const(cg, 1), false, false };
 	update(cg, assign, key, add_value, init_value, &a);

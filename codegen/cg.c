@@ -382,6 +382,13 @@ LLVMValueRef cg_user_map(struct cg *cg, int id)
 					     : (m->lru ? BPF_MAP_TYPE_LRU_PERCPU_HASH
 						       : BPF_MAP_TYPE_PERCPU_HASH);
 	uint32_t entries = bucketed ? CG_HIST_MAX_ENTRIES : SONDE_MAX_MAP_KEYS;
+	if (m->array) {
+		LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(cg->dib, "unsigned int", 12, 32,
+								   DW_ATE_unsigned, LLVMDIFlagZero);
+		cg->maps[id] = define_map(cg, m->bpf_name, BPF_MAP_TYPE_PERCPU_ARRAY,
+					  (uint32_t)agg->nbuckets(m), u32, di_bytes(cg, m->value_size));
+		return cg->maps[id];
+	}
 	cg->maps[id] = define_map(cg, m->bpf_name, type, m->max_entries ? m->max_entries : entries,
 				  di_bytes(cg, m->key_size), di_bytes(cg, m->value_size));
 	return cg->maps[id];

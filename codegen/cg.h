@@ -419,6 +419,8 @@ typedef void (*cg_agg_modify_fn)(struct cg *cg, LLVMValueRef value_ptr, void *da
 /* The per-CPU in-place update of m: lookup; modify if found; else insert
  * the initial value with BPF_NOEXIST, and if another event inserted it
  * first, look up again and modify. An insert the map refuses is counted. */
+/* Add one to bucket `bucket` (u64) of m, a desc_map array. */
+void cg_agg_count_bucket(struct cg *cg, const struct map_info *m, LLVMValueRef bucket);
 void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		   cg_agg_modify_fn modify, cg_agg_modify_fn init, void *data);
 void cg_add_in_place(struct cg *cg, LLVMValueRef p, uint32_t offset, LLVMValueRef delta);

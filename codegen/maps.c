@@ -264,6 +264,20 @@ static void count_in_array(struct cg *cg, LLVMValueRef array, LLVMValueRef index
 	LLVMPositionBuilderAtEnd(cg->b, done);
 }
 
+void cg_agg_count_bucket(struct cg *cg, const struct map_info *m, LLVMValueRef bucket)
+{
+	const struct desc_map *dm = cg_desc_map(cg, m);
+	const struct agg_desc *agg = agg_find(dm->kind);
+	/* every bucket the aggregation makes is < nbuckets; the test is for the verifier */
+	LLVMValueRef n = cg_const(cg, (uint64_t)agg->nbuckets(dm));
+	LLVMBasicBlockRef in = cg_block(cg, "bucket_in"), done = cg_block(cg, "bucket_done");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, bucket, n, ""), in, done);
+	LLVMPositionBuilderAtEnd(cg->b, in);
+	count_in_array(cg, cg_map_global(cg, m), LLVMBuildTrunc(cg->b, bucket, cg->i32, ""));
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
 /* A failed update of m with helper result rc: a full map (-E2BIG) and
  * any other failure are counted apart, so the report can say which. */
 static void count_dropped(struct cg *cg, const struct map_info *m, LLVMValueRef rc)

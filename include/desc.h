@@ -22,7 +22,7 @@
 
 /* Bumped whenever the layout of anything below or of the BPF side
  * (records, map layouts, the config block) changes. */
-#define SONDE_DESC_VERSION 9
+#define SONDE_DESC_VERSION 10
 
 /* One value per probe type, from the list in probe_types.def. */
 enum probe_type {
@@ -102,6 +102,12 @@ struct desc_map {
 	/* Updated by a program that runs from a perf event (hardirq or NMI):
 	 * the runtime keeps it preallocated (run.c: choose_map_preallocation). */
 	bool prealloc;
+	/* An unkeyed hist/lhist that the script only updates and prints: a
+	 * BPF_MAP_TYPE_PERCPU_ARRAY of nbuckets u64s indexed by a u32 bucket
+	 * (the verifier inlines its lookup: no helper call, no hashing). key_size
+	 * stays the 8 of the hash's key; the runtime reads an all-zero bucket as
+	 * absent, as the hash never holds one in that case. */
+	bool array;
 };
 /* The most entries a declaration may give a map (BPFTRACE_MAX_MAP_KEYS's bound). */
 #define SONDE_MAX_DECLARED_ENTRIES (1u << 24)

@@ -71,7 +71,7 @@ static int check_map(const struct desc_map *m, int fd, uint32_t *stride, uint32_
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	if (info.key_size != m->key_size || info.value_size < value_bytes_needed(m))
+	if (info.key_size != (m->array ? 4u : m->key_size) || info.value_size < value_bytes_needed(m))
 		return -EINVAL;
 	const struct agg_desc *agg = agg_of(m);
 	if (agg && agg->bucketed && agg->nbuckets(m) < 0)
@@ -183,21 +183,41 @@ int rt_map_read(const struct desc_map *m, int fd, int ncpus, struct rt_map_snaps
 	/* Keys deleted by BPF while we walk restart the walk; bound it. */
 	uint64_t budget = (uint64_t)max_entries * 2 + 16;
 
+	uint32_t index = 0;
 	while (budget--) {
-		if (bpf_map_get_next_key(fd, have_key ? key : NULL, next) != 0) {
-			if (errno != ENOENT) /* ENOENT: the last key */
+		if (m->array) {
+			/* the bucket number as the hash's u64 key; all-zero buckets are absent */
+			if (index >= max_entries)
+				break;
+			uint32_t i = index++;
+			if (bpf_map_lookup_elem(fd, &i, value) != 0) {
 				err = -errno;
-			break;
-		}
-		unsigned char *t = key;
-		key = next;
-		next = t;
-		have_key = true;
-		if (bpf_map_lookup_elem(fd, key, value) != 0) {
-			if (errno == ENOENT)
+				break;
+			}
+			uint64_t any = 0;
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				any |= load_u64(value + (size_t)cpu * stride);
+			if (!any)
 				continue;
-			err = -errno;
-			break;
+			uint64_t k64 = i;
+			memset(key, 0, ks);
+			memcpy(key, &k64, sizeof(k64));
+		} else {
+			if (bpf_map_get_next_key(fd, have_key ? key : NULL, next) != 0) {
+				if (errno != ENOENT) /* ENOENT: the last key */
+					err = -errno;
+				break;
+			}
+			unsigned char *t = key;
+			key = next;
+			next = t;
+			have_key = true;
+			if (bpf_map_lookup_elem(fd, key, value) != 0) {
+				if (errno == ENOENT)
+					continue;
+				err = -errno;
+				break;
+			}
 		}
 		int *used = hist ? &nraw : &out->n;
 		if (*used == cap) {
@@ -301,6 +321,10 @@ static unsigned char *collect_keys(int fd, uint32_t ks, uint32_t max_entries, in
 
 int rt_map_clear(const struct desc_map *m, int fd)
 {
+	/* an array keeps its elements: all-zero buckets are what absent ones read as
+	 * (sema makes no array of a map the script clears; this is for other callers) */
+	if (m->array)
+		return rt_map_zero(m, fd, 0);
 	uint32_t stride, max_entries;
 	int err = check_map(m, fd, &stride, &max_entries);
 	if (err)

@@ -327,7 +327,7 @@ static int choose_map_preallocation(struct run *r)
 	for (int i = 0; i < r->desc->nmaps; i++) {
 		const struct desc_map *m = &r->desc->maps[i];
 		struct bpf_map *map = bpf_object__find_map_by_name(r->obj, m->bpf_name);
-		if (!map || m->lru || m->prealloc)
+		if (!map || m->lru || m->prealloc || m->array)
 			continue;
 		int err = bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_NO_PREALLOC);
 		if (err) {

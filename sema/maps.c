@@ -609,8 +609,52 @@ static char *bpf_map_name(const struct map_info *m)
 	return name;
 }
 
+/* Clears arrayable[id] for every map the subtree uses other than as the
+ * target of its aggregation (`@ = hist(v)`) or as what print() reads
+ * (print is told by its emit hook: it only reads the map). */
+static void find_other_uses(const struct node *n, bool *arrayable, int nmaps)
+{
+	for (; n; n = n->next) {
+		const struct node *skip = NULL;
+		if (n->kind == N_ASSIGN && n->lhs && n->lhs->kind == N_MAP && n->rhs &&
+		    sema_is_agg_call(n->rhs))
+			skip = n->lhs;
+		else if (n->kind == N_CALL && n->func && n->func->emit == cg_fn_print && n->args &&
+			 n->args->kind == N_MAP)
+			skip = n->args;
+		else if (n->kind == N_CALL && n->map && n->map->id >= 0 && n->map->id < nmaps)
+			arrayable[n->map->id] = false;
+		if (n->kind == N_MAP && n->map && n->map->id >= 0 && n->map->id < nmaps)
+			arrayable[n->map->id] = false;
+		if (skip)
+			find_other_uses(skip->args, arrayable, nmaps);
+		const struct node *kids[] = { n->lhs == skip ? NULL : n->lhs, n->rhs, n->cond, n->then, n->els,
+					      skip && n->args == skip ? skip->next : n->args, n->body };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			find_other_uses(kids[i], arrayable, nmaps);
+	}
+}
+
+/* desc_map's array: an unkeyed, undeclared hist/lhist (bucketed, one u64
+ * count per bucket) that the script only updates and prints. */
+static bool *arrayable_maps(const struct program *prog)
+{
+	bool *ok = xcalloc((size_t)(prog->nmaps ? prog->nmaps : 1), sizeof(*ok));
+	for (const struct map_info *m = prog->maps; m; m = m->next) {
+		const struct agg_desc *agg = m->kind == MAP_PLAIN ? NULL : agg_find(m->kind);
+		ok[m->id] = agg && agg->bucketed && !agg->reduce_bucket && !m->nkeys && !m->decl &&
+			    !getenv("SONDE_HIST_HASH");
+	}
+	for (const struct probe *p = prog->probes; p; p = p->next) {
+		find_other_uses(p->pred, ok, prog->nmaps);
+		find_other_uses(p->body, ok, prog->nmaps);
+	}
+	return ok;
+}
+
 void sema_fill_desc_maps(struct sema *s, struct desc *desc)
 {
+	bool *arrayable = arrayable_maps(s->prog);
 	desc->nmaps = s->prog->nmaps;
 	desc->maps = xcalloc((size_t)(desc->nmaps ? desc->nmaps : 1), sizeof(*desc->maps));
 	for (struct map_info *m = s->prog->maps; m; m = m->next) {
@@ -629,5 +673,7 @@ void sema_fill_desc_maps(struct sema *s, struct desc *desc)
 			dm->lru = k && k->lru;
 			dm->max_entries = (uint32_t)m->decl->max_entries;
 		}
+		dm->array = arrayable[m->id] && agg->nbuckets(dm) > 0;
 	}
+	free(arrayable);
 }

@@ -553,6 +553,7 @@ static void put_maps(struct util_strbuf *b, const struct desc *d, const struct t
 		put_u8(b, m->lru);
 		put_u32(b, m->max_entries);
 		put_u8(b, m->prealloc);
+		put_u8(b, m->array);
 	}
 }
 
@@ -1402,8 +1403,8 @@ static void check_map(struct reader *r, const struct desc_map *m)
 
 static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 {
-	/* 2 lengths, kind, 2 references, 2 sizes, 3 parameters, lru, max_entries, prealloc */
-	uint32_t n = get_count(r, 8 + 1 + 8 + 8 + 24 + 1 + 4 + 1, "maps");
+	/* 2 lengths, kind, 2 references, 2 sizes, 3 parameters, lru, max_entries, prealloc, array */
+	uint32_t n = get_count(r, 8 + 1 + 8 + 8 + 24 + 1 + 4 + 1 + 1, "maps");
 	if (r->failed)
 		return;
 	d->maps = xcalloc(n ? n : 1, sizeof(*d->maps));
@@ -1431,6 +1432,10 @@ static void read_maps(struct reader *r, struct desc *d, struct raw_types *rt)
 		if (prealloc > 1)
 			reader_fail(r, "map prealloc flag %u", prealloc);
 		m->prealloc = prealloc == 1;
+		uint8_t array = get_u8(r);
+		if (array > 1 || (array && (!agg_find(m->kind) || !agg_find(m->kind)->bucketed || m->key)))
+			reader_fail(r, "map array flag %u", array);
+		m->array = array == 1;
 		if (!r->failed)
 			check_map(r, m);
 	}

@@ -696,8 +696,10 @@ static void test_everything_loads(void)
 			CHECK(bpf_object__find_program_by_name(obj, c.desc->probes[i].prog_name) != NULL);
 		for (int i = 0; i < c.desc->nmaps; i++)
 			CHECK(bpf_object__find_map_by_name(obj, c.desc->maps[i].bpf_name) != NULL);
+		/* unkeyed, only updated: an array of the buckets (desc_map's array) */
 		struct bpf_map *m = object_map(obj, c.desc, "@hist");
-		CHECK(m && bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_HASH && bpf_map__key_size(m) == 8);
+		CHECK(m && bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_ARRAY && bpf_map__key_size(m) == 4 &&
+		      bpf_map__max_entries(m) == SONDE_HIST_BUCKETS);
 		m = object_map(obj, c.desc, "@plain");
 		CHECK(m && bpf_map__type(m) == BPF_MAP_TYPE_HASH && bpf_map__max_entries(m) == SONDE_MAX_MAP_KEYS);
 		/* (uint64, string[16]): 24 bytes; max: {value, is_set} */
@@ -719,6 +721,48 @@ static void test_everything_loads(void)
 		      rodata_size <= sizeof(struct rt_config) + 4 * (size_t)c.desc->nmaps);
 		/* line info: the verifier quotes the script's lines */
 		CHECK(strstr(verifier_log, "@ all.bt:") != NULL);
+		bpf_object__close(obj);
+	}
+	compiled_free(&c);
+}
+
+/* An unkeyed hist/lhist that the script only updates and prints is a
+ * per-CPU array of its buckets; any other use of it keeps the hash (len(),
+ * has_key() and for need keys: an unkeyed map there is a compile error). */
+static const char hist_maps_script[] =
+	"BEGIN { @h = hist(1); @l = lhist(5, 0, 100, 10); @k = hist(3, 2); print(@h); print(@l, 3);\n"
+	"  @c = hist(1); clear(@c); @z = hist(1); zero(@z); @d = lhist(1, 0, 10, 1); delete(@d);\n"
+	"  @e = hist(1); print(@e); clear(@e);\n"
+	"  @keyed[1] = hist(1); exit(); }\n"
+	"END { @h = hist(2); print(@k); }\n";
+
+static void test_hist_arrays(void)
+{
+	struct compiled c = { 0 };
+	if (compile_script("hist.bt", hist_maps_script, NULL, &c) != 0) {
+		failures++;
+		return;
+	}
+	struct bpf_object *obj = load_object(&c, "hist arrays", true);
+	if (obj) {
+		static const struct { const char *name; unsigned type; uint32_t entries; } want[] = {
+			{ "@h", BPF_MAP_TYPE_PERCPU_ARRAY, SONDE_HIST_BUCKETS },
+			{ "@l", BPF_MAP_TYPE_PERCPU_ARRAY, 12 },
+			{ "@k", BPF_MAP_TYPE_PERCPU_ARRAY, ((64 - 2) << 2) + (1 << 2) + 1 },
+			{ "@c", BPF_MAP_TYPE_PERCPU_HASH, 0 }, { "@z", BPF_MAP_TYPE_PERCPU_HASH, 0 },
+			{ "@d", BPF_MAP_TYPE_PERCPU_HASH, 0 }, { "@e", BPF_MAP_TYPE_PERCPU_HASH, 0 },
+			{ "@keyed", BPF_MAP_TYPE_PERCPU_HASH, 0 },
+		};
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			struct bpf_map *m = object_map(obj, c.desc, want[i].name);
+			bool array = want[i].type == BPF_MAP_TYPE_PERCPU_ARRAY;
+			if (!m || bpf_map__type(m) != want[i].type || (array && bpf_map__key_size(m) != 4) ||
+			    (array && bpf_map__max_entries(m) != want[i].entries)) {
+				fprintf(stderr, "map %s: type %d, %u entries\n", want[i].name,
+					m ? (int)bpf_map__type(m) : -1, m ? bpf_map__max_entries(m) : 0);
+				failures++;
+			}
+		}
 		bpf_object__close(obj);
 	}
 	compiled_free(&c);
@@ -1121,6 +1165,7 @@ int main(void)
 	}
 	test_semantics();
 	test_everything_loads();
+	test_hist_arrays();
 	test_config_filters();
 	test_scripts();
 	test_line_info();
