@@ -21,5 +21,6 @@ int sema_attach_targets(struct program *p, const struct sema_options *opt, struc
 			probe_targets_free(targets, n);
 		}
 	}
+	sema_said_free(&s);
 	return d->errors == errors_before ? 0 : -1;
 }

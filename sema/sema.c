@@ -57,6 +57,15 @@ static void sema_vsay(struct sema *s, enum diag_level level, srcloc loc, const c
 	s->said[s->nsaid++] = (struct sema_said){ level, loc, text };
 }
 
+void sema_said_free(struct sema *s)
+{
+	for (int i = 0; i < s->nsaid; i++)
+		free(s->said[i].text);
+	free(s->said);
+	s->said = NULL;
+	s->nsaid = 0;
+}
+
 void sema_err(struct sema *s, srcloc loc, const char *fmt, ...)
 {
 	va_list ap;
@@ -518,9 +527,7 @@ static void sema_state_free(struct sema *s)
 	free(s->values);
 	for (int k = 0; k < DESC_NCHANNELS; k++)
 		desc_channel_free(&s->channels[k]);
-	for (int i = 0; i < s->nsaid; i++)
-		free(s->said[i].text);
-	free(s->said);
+	sema_said_free(s);
 	free(s->unsupported);
 	free(s->scope);
 }

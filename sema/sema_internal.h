@@ -123,6 +123,8 @@ struct sema {
 };
 
 /* sema.c */
+/* The diagnostics said so far (kept to say each once). */
+void sema_said_free(struct sema *s);
 void sema_err(struct sema *s, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sema_stmt(struct sema *s, struct node *n);
 /* The statements of a block, in order: the first one after a statement
