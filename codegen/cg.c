@@ -986,6 +986,8 @@ static void init_bpf_target(void)
 	LLVMInitializeBPFTarget();
 	LLVMInitializeBPFTargetMC();
 	LLVMInitializeBPFAsmPrinter();
+	/* str_word() (refs.c) emits instructions as inline assembly text */
+	LLVMInitializeBPFAsmParser();
 	done = 1;
 }
 

@@ -516,6 +516,14 @@ static bool put_details(struct key_walk *w, LLVMValueRef in, LLVMOpcode op)
 	case LLVMCall:
 		put_call_attrs(w, in);
 		return true;
+	case LLVMExtractValue: { /* its indices are not operands */
+		unsigned n = LLVMGetNumIndices(in);
+		const unsigned *at = LLVMGetIndices(in);
+		put_u64(w, 'n', n);
+		for (unsigned i = 0; i < n; i++)
+			put_u64(w, 'k', at[i]);
+		return true;
+	}
 	default:
 		return false;
 	}
