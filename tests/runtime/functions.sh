@@ -127,18 +127,21 @@ expect_eq "exit(code) still runs END" "7 end" "$RC $(printf '%s' "$OUT" | sed '/
 # ---- signal: only with --unsafe, only where the task is the traced one ------------------------
 # busy_start: a process spinning on a CPU (so profile probes see it); its
 # pid in BUSY. busy_status: how it ended. A shell in between waits for it
-# with its stderr closed, so that bash does not print "Killed".
+# with its stderr closed, so that bash does not print "Killed", and writes
+# its status. busy_status runs in a command substitution, a subshell whose
+# `wait` cannot wait for the shell between (not its child): it waits for
+# the status file instead (reading it at once raced that shell under load),
+# and ends a process the signal missed with SIGINT (status 130, no pass).
 busy_start() {
 	rm -f "$TMP/busy.pid" "$TMP/busy.rc"
 	sh -c 'sh -c "while :; do :; done" & echo $! > "$1"; wait $!; echo $? > "$2"' sh \
 		"$TMP/busy.pid" "$TMP/busy.rc" 2>/dev/null &
-	BUSY_WAITER=$!
 	wait_until 10 test -s "$TMP/busy.pid"
 	BUSY=$(cat "$TMP/busy.pid")
 }
 busy_status() {
-	wait "$BUSY_WAITER"
-	cat "$TMP/busy.rc"
+	wait_until 20 test -s "$TMP/busy.rc" || kill -INT "$BUSY" 2>/dev/null
+	cat "$TMP/busy.rc" 2>/dev/null
 }
 
 if $IS_ROOT; then
