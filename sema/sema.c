@@ -29,15 +29,9 @@ static bool said_before(struct sema *s, enum diag_level level, srcloc loc, const
 
 static char *format_text(const char *fmt, va_list ap)
 {
-	va_list again;
-	va_copy(again, ap);
-	int n = vsnprintf(NULL, 0, fmt, again);
-	va_end(again);
-	if (n < 0)
-		return xstrdup(fmt);
-	char *text = xmalloc((size_t)n + 1);
-	vsnprintf(text, (size_t)n + 1, fmt, ap);
-	return text;
+	struct util_strbuf b = { 0 };
+	util_strbuf_vaddf(&b, fmt, ap);
+	return util_strbuf_take(&b);
 }
 
 /* Every diagnostic of the checks: nothing in quiet runs, each once. */

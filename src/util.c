@@ -53,15 +53,12 @@ char *xstrndup(const char *s, size_t n)
 
 char *xasprintf(const char *fmt, ...)
 {
+	struct util_strbuf b = { 0 };
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	util_strbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	char *p = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
+	return util_strbuf_take(&b);
 }
 
 FILE *xtext_open(struct xtext *t)
