@@ -609,14 +609,6 @@ static char *function_key(struct cg *cg, LLVMValueRef fn, const char *prov, char
 	return w.b.buf;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static void note_section(struct cg_clones *c, const char *section)
 {
 	if (c->nsections == c->cap_sections) {
@@ -656,7 +648,7 @@ void cg_clone_consider(struct cg *cg, const struct prog_group *g, LLVMValueRef b
 	char *key = function_key(cg, fn, g->prov ? g->prov->name : "", &slots, &nslots);
 	if (!key)
 		return;
-	uint64_t h = fnv1a(key);
+	uint64_t h = util_fnv1a64(key, strlen(key), UTIL_FNV_BASIS);
 	int cls = 0;
 	while (cls < c->nclasses && (c->classes[cls].hash != h || strcmp(c->classes[cls].key, key) != 0))
 		cls++;

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 void *xmalloc(size_t n);
@@ -24,6 +25,12 @@ struct xtext {
 };
 FILE *xtext_open(struct xtext *t);
 char *xtext_close(struct xtext *t, size_t *len);
+
+/* FNV-1a over n bytes, going on from h (UTIL_FNV_BASIS to start): the
+ * hash of cache and description files (stored in them) and of in-memory
+ * tables. */
+#define UTIL_FNV_BASIS 0xcbf29ce484222325ull
+uint64_t util_fnv1a64(const void *data, size_t n, uint64_t h);
 
 /* A growable byte string: after anything is added, buf holds len bytes and
  * a NUL (so text can be used as a C string). Start from { 0 }; the owner

@@ -225,12 +225,9 @@ static size_t cache_cap;
 
 static size_t cache_hash(const char *category, const char *event)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (const char *p = category; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	h = (h ^ ':') * 1099511628211ull;
-	for (const char *p = event; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	uint64_t h = util_fnv1a64(category, strlen(category), UTIL_FNV_BASIS);
+	h = util_fnv1a64(":", 1, h);
+	h = util_fnv1a64(event, strlen(event), h);
 	return (size_t)(h ^ (h >> 32));
 }
 

@@ -23,16 +23,9 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-static uint64_t mix_bytes(uint64_t h, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-	return h;
-}
-
 uint64_t sema_hash_start(void)
 {
-	return 1469598103934665603ull;
+	return UTIL_FNV_BASIS;
 }
 
 uint64_t sema_hash_add(uint64_t h, uint64_t v)
@@ -44,7 +37,7 @@ uint64_t sema_hash_add(uint64_t h, uint64_t v)
 
 static uint64_t name_hash(const char *name)
 {
-	return mix_bytes(sema_hash_start(), name, strlen(name));
+	return util_fnv1a64(name, strlen(name), UTIL_FNV_BASIS);
 }
 
 static void table_put(struct sema_name_table *t, const char *name, int index)
@@ -187,10 +180,10 @@ uint64_t sema_tree_hash(uint64_t h, const struct node *n)
 		h = mix(h, (uint64_t)(uintptr_t)n->builtin ^ (uint64_t)(uintptr_t)n->func << 1 ^
 				   (uint64_t)(uintptr_t)n->member << 2);
 		if (n->name)
-			h = mix_bytes(h, n->name, strlen(n->name) + 1);
+			h = util_fnv1a64(n->name, strlen(n->name) + 1, h);
 		h = mix(h, n->str_len);
 		if (n->str_len)
-			h = mix_bytes(h, n->str, n->str_len);
+			h = util_fnv1a64(n->str, n->str_len, h);
 		h = mix(h, n->map ? (uint64_t)n->map->id + 1 : 0);
 		h = mix(h, n->var ? ((uint64_t)n->var->index + 1) << 8 | type_hash(n->var->type) : 0);
 		h = mix(h, type_hash(n->type));

@@ -56,9 +56,7 @@ static struct map_state *state_of(struct sema *s, const struct map_info *m)
 
 static size_t map_name_hash(const char *name)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 1099511628211ull;
+	uint64_t h = util_fnv1a64(name, strlen(name), UTIL_FNV_BASIS);
 	return (size_t)(h ^ (h >> 32));
 }
 

@@ -27,16 +27,6 @@ static const char cache_magic[8] = { 'S', 'O', 'N', 'D', 'E', 'C', 'C', '\n' };
 /* Bounds on what a file may claim before anything is allocated for it. */
 #define CACHE_MAX_DEPS 4096u
 
-static uint64_t cache_fnv1a64(const void *data, size_t n, uint64_t h)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-#define FNV_BASIS 0xcbf29ce484222325ull
 
 void cache_entry_free(struct cache_entry *e)
 {
@@ -127,7 +117,7 @@ unsigned char *cache_encode(const struct cache_entry *e, size_t *len)
 	cb_u64(&out, SONDE_CACHE_FORMAT, 4);
 	cb_u64(&out, (uint64_t)e->kind, 4);
 	cb_u64(&out, body.len, 8);
-	cb_u64(&out, cache_fnv1a64(body.buf, body.len, FNV_BASIS), 8);
+	cb_u64(&out, util_fnv1a64(body.buf, body.len, UTIL_FNV_BASIS), 8);
 	util_strbuf_add(&out, body.buf, body.len);
 	free(body.buf);
 	*len = out.len;
@@ -238,7 +228,7 @@ static int decode_header(struct creader *r, size_t len, struct cache_entry *out,
 	if (body_len != len - CACHE_HEADER_SIZE)
 		return fail(err, errlen, "truncated or extended: the body has %zu bytes, the header says %llu",
 			    len - CACHE_HEADER_SIZE, (unsigned long long)body_len);
-	if (cache_fnv1a64(r->p + CACHE_HEADER_SIZE, (size_t)body_len, FNV_BASIS) != hash)
+	if (util_fnv1a64(r->p + CACHE_HEADER_SIZE, (size_t)body_len, UTIL_FNV_BASIS) != hash)
 		return fail(err, errlen, "corrupted: the body does not match its checksum");
 	out->kind = (enum cache_kind)kind;
 	return 0;
@@ -329,7 +319,7 @@ static int dep_content(const char *path, struct cache_dep *d)
 	d->content = true;
 	d->dev = d->ino = 0;
 	d->size = len;
-	d->mtime_ns = cache_fnv1a64(data, len, FNV_BASIS);
+	d->mtime_ns = util_fnv1a64(data, len, UTIL_FNV_BASIS);
 	free(data);
 	return 0;
 }
@@ -438,8 +428,8 @@ char *cache_dir(void)
 char *cache_path(const char *dir, const char *key, size_t key_len)
 {
 	/* two differently seeded hashes: 128 bits of name */
-	uint64_t a = cache_fnv1a64(key, key_len, FNV_BASIS);
-	uint64_t b = cache_fnv1a64(key, key_len, 0x84222325cbf29ce4ull);
+	uint64_t a = util_fnv1a64(key, key_len, UTIL_FNV_BASIS);
+	uint64_t b = util_fnv1a64(key, key_len, 0x84222325cbf29ce4ull);
 	return xasprintf("%s/%016llx%016llx.sc", dir, (unsigned long long)a, (unsigned long long)b);
 }
 

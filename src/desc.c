@@ -205,15 +205,6 @@ static const char *const section_names[SEC__COUNT] = {
 #define TF_PACKED 4u
 #define TF_INCOMPLETE 8u
 
-static uint64_t fnv1a64(const unsigned char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 /* Named records and enums are created before anything refers to them. */
 static bool is_shell_type(const struct type *t)
@@ -640,7 +631,7 @@ int desc_write(const struct desc *d, FILE *out)
 	util_strbuf_add(&head, desc_magic, sizeof(desc_magic));
 	put_u32(&head, SONDE_DESC_VERSION);
 	put_u64(&head, body.len);
-	put_u64(&head, fnv1a64((const unsigned char *)body.buf, body.len));
+	put_u64(&head, util_fnv1a64(body.buf, body.len, UTIL_FNV_BASIS));
 	bool ok = fwrite(head.buf, 1, head.len, out) == head.len &&
 		  (body.len == 0 || fwrite(body.buf, 1, body.len, out) == body.len);
 	free(head.buf);
@@ -1583,7 +1574,7 @@ static bool read_header(struct reader *r, size_t size)
 		reader_fail(r, "%s: the header says %llu bytes follow, %zu do",
 			    body_len > size - DESC_HEADER_SIZE ? "truncated" : "trailing bytes",
 			    (unsigned long long)body_len, size - DESC_HEADER_SIZE);
-	else if (fnv1a64(r->p + DESC_HEADER_SIZE, (size_t)body_len) != hash)
+	else if (util_fnv1a64(r->p + DESC_HEADER_SIZE, (size_t)body_len, UTIL_FNV_BASIS) != hash)
 		reader_fail(r, "corrupted: the body does not match its hash");
 	return !r->failed;
 }

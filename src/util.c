@@ -124,6 +124,16 @@ void util_strbuf_addf(struct util_strbuf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+uint64_t util_fnv1a64(const void *data, size_t n, uint64_t h)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 char *util_strbuf_take(struct util_strbuf *b)
 {
 	if (!b->buf)

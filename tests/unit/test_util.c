@@ -60,8 +60,19 @@ static void test_printf(void)
 	free(t);
 }
 
+/* FNV-1a's published test vectors; cache and description files store it */
+static void test_fnv(void)
+{
+	CHECK(util_fnv1a64("", 0, UTIL_FNV_BASIS) == 0xcbf29ce484222325ull);
+	CHECK(util_fnv1a64("a", 1, UTIL_FNV_BASIS) == 0xaf63dc4c8601ec8cull);
+	CHECK(util_fnv1a64("foobar", 6, UTIL_FNV_BASIS) == 0x85944171f73967e8ull);
+	/* going on from a hash is hashing the concatenation */
+	CHECK(util_fnv1a64("bar", 3, util_fnv1a64("foo", 3, UTIL_FNV_BASIS)) == 0x85944171f73967e8ull);
+}
+
 int main(void)
 {
+	test_fnv();
 	test_empty();
 	test_grow();
 	test_binary();
