@@ -220,51 +220,43 @@ static int ncache;
 /* cache indices + 1 by category and event (open addressing, at most half
  * full): a script of 1,000 tracepoints looks each up without comparing
  * names with all the others */
-static int *cache_slots;
-static size_t cache_cap;
+static struct util_hash_index cache_index;
 
-static size_t cache_hash(const char *category, const char *event)
+static uint64_t cache_hash(const char *category, const char *event)
 {
 	uint64_t h = util_fnv1a64(category, strlen(category), UTIL_FNV_BASIS);
 	h = util_fnv1a64(":", 1, h);
-	h = util_fnv1a64(event, strlen(event), h);
-	return (size_t)(h ^ (h >> 32));
+	return util_fnv1a64(event, strlen(event), h);
 }
 
-static void cache_slot_put(int index)
+static uint64_t cached_hash(const void *ctx, int index)
 {
-	size_t mask = cache_cap - 1;
-	size_t i = cache_hash(cache[index]->category, cache[index]->event) & mask;
-	while (cache_slots[i])
-		i = (i + 1) & mask;
-	cache_slots[i] = index + 1;
+	(void)ctx;
+	return cache_hash(cache[index]->category, cache[index]->event);
 }
 
 static void cache_add(struct tp_format *fmt)
 {
 	cache = xrealloc(cache, sizeof(*cache) * (size_t)(ncache + 1));
 	cache[ncache++] = fmt;
-	if (2 * (size_t)ncache > cache_cap) {
-		free(cache_slots);
-		cache_cap = cache_cap ? cache_cap * 2 : 64;
-		cache_slots = xcalloc(cache_cap, sizeof(*cache_slots));
-		for (int i = 0; i < ncache - 1; i++)
-			cache_slot_put(i);
-	}
-	cache_slot_put(ncache - 1);
+	util_hash_index_add(&cache_index, ncache - 1, cached_hash, NULL);
+}
+
+struct event_query {
+	const char *category, *event;
+};
+
+static bool cached_is(const void *query, int index)
+{
+	const struct event_query *q = query;
+	return strcmp(cache[index]->category, q->category) == 0 && strcmp(cache[index]->event, q->event) == 0;
 }
 
 static struct tp_format *cache_find(const char *category, const char *event)
 {
-	if (!cache_cap)
-		return NULL;
-	size_t mask = cache_cap - 1;
-	for (size_t i = cache_hash(category, event) & mask; cache_slots[i]; i = (i + 1) & mask) {
-		struct tp_format *f = cache[cache_slots[i] - 1];
-		if (strcmp(f->category, category) == 0 && strcmp(f->event, event) == 0)
-			return f;
-	}
-	return NULL;
+	struct event_query q = { category, event };
+	int i = util_hash_index_find(&cache_index, cache_hash(category, event), cached_is, &q);
+	return i < 0 ? NULL : cache[i];
 }
 
 const struct tp_format *tp_format_get(const char *category, const char *event)
@@ -301,9 +293,7 @@ void tp_format_cache_free(void)
 	free(cache);
 	cache = NULL;
 	ncache = 0;
-	free(cache_slots);
-	cache_slots = NULL;
-	cache_cap = 0;
+	util_hash_index_free(&cache_index);
 }
 
 /* ---- the args record of a format ------------------------------------------------ */

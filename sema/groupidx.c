@@ -40,47 +40,31 @@ static uint64_t name_hash(const char *name)
 	return util_fnv1a64(name, strlen(name), UTIL_FNV_BASIS);
 }
 
-static void table_put(struct sema_name_table *t, const char *name, int index)
+static uint64_t group_name_hash(const void *groups, int index)
 {
-	size_t mask = t->cap - 1;
-	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask)
-		if (t->slots[i] == 0) {
-			t->slots[i] = index + 1;
-			return;
-		}
+	return name_hash(((const struct prog_group *)groups)[index].target.name);
 }
 
-int sema_name_table_find(const struct sema_name_table *t, const struct prog_group *groups,
-			 const char *name)
+struct name_query {
+	const struct prog_group *groups;
+	const char *name;
+};
+
+static bool group_named(const void *query, int index)
 {
-	if (t->cap == 0)
-		return -1;
-	size_t mask = t->cap - 1;
-	for (size_t i = name_hash(name) & mask; t->slots[i]; i = (i + 1) & mask)
-		if (strcmp(groups[t->slots[i] - 1].target.name, name) == 0)
-			return t->slots[i] - 1;
-	return -1;
+	const struct name_query *q = query;
+	return strcmp(q->groups[index].target.name, q->name) == 0;
 }
 
-void sema_name_table_add(struct sema_name_table *t, const struct prog_group *groups, int index)
+int sema_name_table_find(const struct util_hash_index *t, const struct prog_group *groups, const char *name)
 {
-	if (2 * (size_t)(t->n + 1) > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		free(t->slots);
-		t->slots = xcalloc(cap, sizeof(*t->slots));
-		t->cap = cap;
-		/* every group so far is in the table: they are 0..index-1 */
-		for (int i = 0; i < t->n; i++)
-			table_put(t, groups[i].target.name, i);
-	}
-	table_put(t, groups[index].target.name, index);
-	t->n++;
+	struct name_query q = { groups, name };
+	return util_hash_index_find(t, name_hash(name), group_named, &q);
 }
 
-void sema_name_table_free(struct sema_name_table *t)
+void sema_name_table_add(struct util_hash_index *t, const struct prog_group *groups, int index)
 {
-	free(t->slots);
-	memset(t, 0, sizeof(*t));
+	util_hash_index_add(t, index, group_name_hash, groups);
 }
 
 /* ---- program names ------------------------------------------------------- */

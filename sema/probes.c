@@ -52,7 +52,7 @@ static void group_add_action(struct prog_group *g, struct probe *p, bool new_gro
 
 /* Takes ownership of *t (its strings) unless the target is already grouped
  * (by_name finds it). */
-static int group_target(struct sema *s, struct sema_name_table *by_name, struct probe_target *t)
+static int group_target(struct sema *s, struct util_hash_index *by_name, struct probe_target *t)
 {
 	int g = sema_name_table_find(by_name, s->groups, t->name);
 	if (g >= 0) {
@@ -119,7 +119,7 @@ static int expand_point(struct sema *s, const struct attach_point *ap, struct pr
 }
 
 /* The attach point each group was first created from, for desc_probe.loc. */
-static void group_probe(struct sema *s, struct sema_name_table *by_name, struct probe *p, srcloc **locs)
+static void group_probe(struct sema *s, struct util_hash_index *by_name, struct probe *p, srcloc **locs)
 {
 	struct probe_state *ps = &s->pstate[p->index];
 	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
@@ -568,10 +568,10 @@ static void type_group_args(struct sema *s)
 int sema_group_probes(struct sema *s)
 {
 	int errors = s->d->errors;
-	struct sema_name_table by_name = { 0 };
+	struct util_hash_index by_name = { 0 };
 	for (struct probe *p = s->prog->probes; p; p = p->next)
 		group_probe(s, &by_name, p, &s->group_locs);
-	sema_name_table_free(&by_name);
+	util_hash_index_free(&by_name);
 	if (s->opt->probe_filter && s->ngroups == 0 && s->d->errors == errors)
 		diag_error(s->d, (srcloc){ 0 }, "no probes to attach: --probe-filter matches none of the script's probes");
 	else if (s->opt->missing_probes && s->ngroups == 0 && s->d->errors == errors)

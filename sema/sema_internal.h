@@ -185,15 +185,8 @@ void sema_groups_free(struct prog_group *g, int n);
 
 /* groupidx.c: lookups and merges over groups without comparing every pair */
 /* Groups by target name (groups 0..n-1 of the array, added in order). */
-struct sema_name_table {
-	int *slots; /* group index + 1; 0 = empty */
-	size_t cap;
-	int n;
-};
-int sema_name_table_find(const struct sema_name_table *t, const struct prog_group *groups,
-			 const char *name);
-void sema_name_table_add(struct sema_name_table *t, const struct prog_group *groups, int index);
-void sema_name_table_free(struct sema_name_table *t);
+int sema_name_table_find(const struct util_hash_index *t, const struct prog_group *groups, const char *name);
+void sema_name_table_add(struct util_hash_index *t, const struct prog_group *groups, int index);
 /* first[i]: the lowest group index whose prog_name is group i's, among the
  * groups in[] selects (in NULL: all); -1 for groups not selected. Caller
  * frees. */

@@ -134,6 +134,46 @@ uint64_t util_fnv1a64(const void *data, size_t n, uint64_t h)
 	return h;
 }
 
+static void hash_index_put(struct util_hash_index *t, uint64_t hash, int index)
+{
+	size_t mask = t->cap - 1, i = (size_t)(hash ^ (hash >> 32)) & mask;
+	while (t->slots[i])
+		i = (i + 1) & mask;
+	t->slots[i] = index + 1;
+}
+
+void util_hash_index_add(struct util_hash_index *t, int index, uint64_t (*hash_of)(const void *ctx, int index),
+			 const void *ctx)
+{
+	if (2 * (size_t)(t->n + 1) > t->cap) {
+		free(t->slots);
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->slots = xcalloc(t->cap, sizeof(*t->slots));
+		for (int i = 0; i < t->n; i++)
+			hash_index_put(t, hash_of(ctx, i), i);
+	}
+	hash_index_put(t, hash_of(ctx, index), index);
+	t->n++;
+}
+
+int util_hash_index_find(const struct util_hash_index *t, uint64_t hash,
+			 bool (*matches)(const void *ctx, int index), const void *ctx)
+{
+	if (t->cap == 0)
+		return -1;
+	size_t mask = t->cap - 1;
+	for (size_t i = (size_t)(hash ^ (hash >> 32)) & mask; t->slots[i]; i = (i + 1) & mask)
+		if (matches(ctx, t->slots[i] - 1))
+			return t->slots[i] - 1;
+	return -1;
+}
+
+void util_hash_index_free(struct util_hash_index *t)
+{
+	free(t->slots);
+	*t = (struct util_hash_index){ 0 };
+}
+
 char *util_strbuf_take(struct util_strbuf *b)
 {
 	if (!b->buf)

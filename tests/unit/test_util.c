@@ -70,9 +70,48 @@ static void test_fnv(void)
 	CHECK(util_fnv1a64("bar", 3, util_fnv1a64("foo", 3, UTIL_FNV_BASIS)) == 0x85944171f73967e8ull);
 }
 
+/* Elements 0..999 named "n<i>"; a hash of 8 values forces long probe runs,
+ * growth rehashes, and a miss walks to an empty slot. */
+static char names[1000][8];
+
+static uint64_t weak_hash(const char *name)
+{
+	return util_fnv1a64(name, strlen(name), UTIL_FNV_BASIS) & 7;
+}
+
+static uint64_t name_hash_of(const void *ctx, int index)
+{
+	(void)ctx;
+	return weak_hash(names[index]);
+}
+
+static bool named(const void *ctx, int index)
+{
+	return strcmp(names[index], ctx) == 0;
+}
+
+static void test_hash_index(void)
+{
+	struct util_hash_index t = { 0 };
+	CHECK(util_hash_index_find(&t, 0, named, "n0") == -1);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(names[i], sizeof(names[i]), "n%d", i);
+		util_hash_index_add(&t, i, name_hash_of, NULL);
+	}
+	CHECK(t.n == 1000 && t.cap >= 2000);
+	int wrong = 0;
+	for (int i = 0; i < 1000; i++)
+		wrong += util_hash_index_find(&t, weak_hash(names[i]), named, names[i]) != i;
+	CHECKF(wrong == 0, "%d elements not found at their index", wrong);
+	CHECK(util_hash_index_find(&t, weak_hash("n1000"), named, "n1000") == -1);
+	util_hash_index_free(&t);
+	CHECK(t.slots == NULL && t.cap == 0 && t.n == 0);
+}
+
 int main(void)
 {
 	test_fnv();
+	test_hash_index();
 	test_empty();
 	test_grow();
 	test_binary();
